@@ -1,0 +1,20 @@
+"""Reference data over REST: any signed-in user or script may read it."""
+
+from rest_framework import viewsets
+
+from .models import Department, District
+from .serializers import DepartmentSerializer, DistrictSerializer
+
+
+class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = District.objects.all()
+    serializer_class = DistrictSerializer
+    lookup_field = "code"
+    pagination_class = None
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    lookup_field = "code"
+    pagination_class = None

@@ -1,0 +1,45 @@
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .filters import EnterpriseFilter
+from .models import Enterprise
+from .selectors import enterprises_visible_to
+from .serializers import ContactDetailsSerializer, EnterpriseSerializer
+from .services import update_contact_details
+
+
+class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Enterprises the caller may see: members their own, officials their district's.
+
+    Anything outside the caller's scope answers 404, so codes cannot be probed.
+    """
+
+    serializer_class = EnterpriseSerializer
+    lookup_field = "uscc"
+    lookup_value_regex = "[0-9A-Za-z]{1,40}"
+    filterset_class = EnterpriseFilter
+    ordering_fields = ["name", "established_on", "registered_capital"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[Enterprise]:
+        return enterprises_visible_to(self.request.user)
+
+    def get_object(self) -> Enterprise:
+        return get_object_or_404(self.get_queryset(), uscc=self.kwargs["uscc"].upper())
+
+    @extend_schema(request=ContactDetailsSerializer, responses=EnterpriseSerializer)
+    @action(detail=True, methods=["put"], url_path="contact")
+    def contact(self, request: Request, uscc: str) -> Response:
+        """Replace the contact phone and bank details (the enterprise's own members only)."""
+        enterprise = self.get_object()
+        serializer = ContactDetailsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = update_contact_details(
+            enterprise=enterprise, details=serializer.validated_data, actor=request.user
+        )
+        return Response(EnterpriseSerializer(updated, context={"request": request}).data)

@@ -1,0 +1,115 @@
+"""Deterministic demo data: enterprises with valid codes, and one login per role."""
+
+from dataclasses import asdict
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from tqdm import tqdm
+
+from accounts.models import Role, User
+from accounts.services import create_user
+from departments.models import Department, District
+from enterprises.demo import demo_enterprises
+from enterprises.models import Enterprise, EnterpriseMembership, MemberRole
+from qinqing.iterables import chunked
+
+DEMO_PASSWORD = "qinqing-demo-2026"  # noqa: S105 - demo data only, printed for the user
+BATCH_SIZE = 2000
+
+# username, role, display name, department code, district code, what it shows
+DEMO_USERS: tuple[tuple[str, Role, str, str | None, str | None, str], ...] = (
+    ("enterprise", Role.ENTERPRISE, "王经理", None, None, "legal rep. of two enterprises"),
+    ("enterprise2", Role.ENTERPRISE, "李会计", None, None, "agent of another enterprise"),
+    ("tax_city", Role.OFFICIAL, "税务局 张科长", "taxation", None, "Taxation, city-wide"),
+    ("market_xihu", Role.OFFICIAL, "市场监管 陈科员", "market", "xihu", "Market Supervision, Xihu"),
+    (
+        "hrss_binjiang",
+        Role.OFFICIAL,
+        "人社 刘科员",
+        "hrss",
+        "binjiang",
+        "HR & Social Security, Binjiang",
+    ),
+    ("auditor", Role.AUDITOR, "审计 周审计员", None, None, "read-only, everything"),
+    ("admin", Role.ADMIN, "系统管理员", None, None, "back office"),
+)
+
+
+class Command(BaseCommand):
+    help = "Create deterministic demo data (idempotent: a rerun adds only what is missing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--enterprises", type=int, default=3000, help="how many (default 3000)")
+        parser.add_argument("--seed", type=int, default=2021, help="random seed (default 2021)")
+
+    def handle(self, *args: Any, enterprises: int, seed: int, **options: Any) -> None:
+        if enterprises < 3:
+            self.stderr.write("--enterprises must be at least 3 (the demo logins need them).")
+            raise SystemExit(2)
+        created = self._seed_enterprises(enterprises, seed)
+        self._seed_users()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {created} enterprises created, "
+                f"{Enterprise.objects.count()} in the register."
+            )
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, _role, _name, _dept, _district, shows in DEMO_USERS:
+            self.stdout.write(f"  {username:<14} {shows}")
+
+    def _seed_enterprises(self, count: int, seed: int) -> int:
+        districts = {district.code: district for district in District.objects.all()}
+        if not districts:
+            raise SystemExit("No districts: run `manage.py migrate` first.")
+        rows = demo_enterprises(
+            count, seed=seed, districts=[(d.code, d.admin_code) for d in districts.values()]
+        )
+        created = 0
+        progress = tqdm(total=count, desc="enterprises", unit="ent", disable=None)
+        for batch in chunked(rows, BATCH_SIZE):
+            existing = set(
+                Enterprise.objects.filter(uscc__in=[row.uscc for row in batch]).values_list(
+                    "uscc", flat=True
+                )
+            )
+            new = []
+            for row in batch:
+                if row.uscc in existing:
+                    continue
+                values = asdict(row)
+                values["district"] = districts[values.pop("district_code")]
+                new.append(Enterprise(**values))
+            with transaction.atomic():
+                Enterprise.objects.bulk_create(new, batch_size=BATCH_SIZE)
+            created += len(new)
+            progress.update(len(batch))
+        progress.close()
+        return created
+
+    @transaction.atomic
+    def _seed_users(self) -> None:
+        first_three = list(Enterprise.objects.order_by("id")[:3])
+        for username, role, name, department, district, _shows in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = create_user(
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    display_name=name,
+                    department=Department.objects.get(code=department) if department else None,
+                    district=District.objects.get(code=district) if district else None,
+                )
+            if username == "enterprise":
+                self._member(user, first_three[0], MemberRole.LEGAL_REPRESENTATIVE)
+                self._member(user, first_three[1], MemberRole.LEGAL_REPRESENTATIVE)
+            elif username == "enterprise2":
+                self._member(user, first_three[2], MemberRole.AGENT)
+
+    @staticmethod
+    def _member(user: User, enterprise: Enterprise, role: MemberRole) -> None:
+        EnterpriseMembership.objects.get_or_create(
+            user=user, enterprise=enterprise, defaults={"role": role}
+        )

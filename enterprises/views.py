@@ -1,0 +1,68 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from .filters import EnterpriseFilter
+from .forms import ContactDetailsForm
+from .models import Enterprise
+from .selectors import can_edit_enterprise, enterprises_visible_to
+from .services import update_contact_details
+
+PAGE_SIZE = 25
+
+
+def _visible_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
+    """404 for anything outside the user's scope: the page does not confirm it exists."""
+    return get_object_or_404(enterprises_visible_to(request.user), uscc=uscc.upper())
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    filterset = EnterpriseFilter(request.GET or None, queryset=enterprises_visible_to(request.user))
+    enterprises = filterset.qs if filterset.is_bound else filterset.queryset
+    if filterset.is_bound and not filterset.is_valid():
+        enterprises = filterset.queryset.none()
+    page = Paginator(enterprises.order_by("name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    # htmx asks for the results only when the filters change.
+    template = "enterprises/_results.html" if request.htmx else "enterprises/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = _visible_enterprise(request, uscc)
+    context = {
+        "enterprise": enterprise,
+        "can_edit": can_edit_enterprise(request.user, enterprise),
+        "memberships": enterprise.memberships.select_related("user").order_by("role", "id"),
+    }
+    return render(request, "enterprises/detail.html", context)
+
+
+@login_required
+def enterprise_contact_edit(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = _visible_enterprise(request, uscc)
+    if not can_edit_enterprise(request.user, enterprise):
+        raise PermissionDenied(_("Only the enterprise's own members may change these details."))
+    if request.method == "POST":
+        form = ContactDetailsForm(request.POST)
+        if form.is_valid():
+            update_contact_details(enterprise=enterprise, details=form.details, actor=request.user)
+            messages.success(request, _("The contact and bank details have been saved."))
+            return redirect("enterprises:detail", uscc=enterprise.uscc)
+    else:
+        form = ContactDetailsForm(
+            initial={"contact_phone": enterprise.contact_phone, "bank_name": enterprise.bank_name}
+        )
+    return render(
+        request, "enterprises/contact_form.html", {"enterprise": enterprise, "form": form}
+    )

@@ -1,0 +1,33 @@
+"""Role-aware navigation for the base layout."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
+    if user is not None and user.is_authenticated:
+        if user.is_official:
+            items.append((reverse("departments:workspace"), _("My workspace")))
+        if user.is_enterprise_member:
+            items.append((reverse("enterprises:list"), _("My enterprises")))
+        else:
+            items.append((reverse("enterprises:list"), _("Enterprises")))
+        if user.is_staff:
+            items.append((reverse("admin:index"), _("Back office")))
+        items.append((reverse("swagger-ui"), _("API")))
+    current = request.path
+    return {
+        "nav_items": [
+            {
+                "url": url,
+                "label": label,
+                "current": url == current or (url != "/" and current.startswith(url)),
+            }
+            for url, label in items
+        ]
+    }

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import CurrentUserView, ObtainTokenView
+from departments.api import DepartmentViewSet, DistrictViewSet
+from enterprises.api import EnterpriseViewSet
+
+from . import health, views
+
+admin.site.site_header = _("Qinqing back office")
+admin.site.site_title = _("Qinqing")
+
+router = DefaultRouter()
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("districts", DistrictViewSet, basename="district")
+router.register("departments", DepartmentViewSet, basename="department")
+
+api_v1 = [
+    path("", include(router.urls)),
+    path("me/", CurrentUserView.as_view(), name="me"),
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("enterprises/", include("enterprises.urls")),
+    path("official/", include("departments.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
