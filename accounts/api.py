@@ -1,6 +1,11 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import RetrieveAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from .models import User
 from .serializers import CurrentUserSerializer
@@ -19,6 +24,30 @@ class CurrentUserView(RetrieveAPIView):
         )
 
 
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+
 @extend_schema(summary="Exchange username and password for an API token")
 class ObtainTokenView(ObtainAuthToken):
     """For scripts. Failed attempts count towards the same lockout as the login page."""
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # django-axes marks the request when the username/address is locked out;
+            # say so plainly instead of "wrong password".
+            if getattr(request, "axes_locked_out", False) or getattr(
+                request._request, "axes_locked_out", False
+            ):
+                hours = settings.AXES_COOLOFF_TIME
+                raise LockedOut(
+                    _(
+                        "Too many failed attempts: this account is locked for this address "
+                        "for %(minutes)d minutes."
+                    )
+                    % {"minutes": int(hours * 60)}
+                ) from None
+            raise

@@ -21,7 +21,7 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = EnterpriseSerializer
     lookup_field = "uscc"
-    lookup_value_regex = "[0-9A-Za-z]{1,40}"
+    lookup_value_regex = "[^/]+"
     filterset_class = EnterpriseFilter
     ordering_fields = ["name", "established_on", "registered_capital"]
     ordering = ["name"]

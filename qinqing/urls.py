@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -9,6 +9,7 @@ from departments.api import DepartmentViewSet, DistrictViewSet
 from enterprises.api import EnterpriseViewSet
 
 from . import health, views
+from .api.views import api_not_found
 
 admin.site.site_header = _("Qinqing back office")
 admin.site.site_title = _("Qinqing")
@@ -35,4 +36,6 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Anything else under /api/ is a JSON 404, never the HTML page.
+    re_path(r"^api/", api_not_found),
 ]

@@ -17,11 +17,14 @@ _NEVER_RECORDED = frozenset({"password"})
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """A JSON-safe picture of a model's concrete fields, for the before/after of an event."""
-    names = (
-        list(fields)
-        if fields is not None
-        else [field.attname for field in instance._meta.concrete_fields]
-    )
+    if fields is None:
+        # "Last modified" stamps change on every save and say nothing about what changed.
+        fields = [
+            field.attname
+            for field in instance._meta.concrete_fields
+            if not getattr(field, "auto_now", False)
+        ]
+    names = list(fields)
     values = {name: getattr(instance, name) for name in names if name not in _NEVER_RECORDED}
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
 

@@ -1,0 +1,70 @@
+# Qinqing: `make run` serves the portal, `make test` runs the suite. Both set up what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench clean
+
+help:
+	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
+	@echo "make test     set up and run the whole test suite"
+	@echo "make lint     ruff check and format check"
+	@echo "make messages refresh and compile translations (needs GNU gettext)"
+	@echo "make screenshots  screenshot the main pages (needs Chromium)"
+	@echo "make bench    run the benchmarks in bench/ and write bench/results/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the dependency list or the pinned versions change.
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Qinqing is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	@echo "Log in with one of the demo logins printed above. Stop with Ctrl-C."
+	@echo ""
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not e2e and not worker" -x -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete \
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+screenshots: seed
+	$(BIN)/python bench/screenshots.py
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,100 @@
+"""No input makes a 500: every endpoint answers malformed requests with a 4xx and a body
+that says what is wrong."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+MALFORMED_BODIES = [
+    ("application/json", b"{not json"),
+    ("application/json", b"[1, 2, 3]"),
+    ("application/json", b'"a string"'),
+    ("application/json", b"null"),
+    ("application/json", b'{"contact_phone": 5, "bank_name": [], "bank_account": {}}'),
+    ("application/json", b'{"contact_phone": "' + b"9" * 5000 + b'"}'),
+    ("application/json", '{"bank_name": "\udcff"}'.encode("utf-8", "surrogatepass")),
+    ("application/xml", b"<xml/>"),
+    ("text/plain", b"hello"),
+    ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+]
+
+
+def write_endpoints(enterprise) -> list[tuple[str, str]]:
+    return [
+        ("put", reverse("v1:enterprise-contact", args=[enterprise.uscc])),
+        ("post", reverse("v1:token")),
+    ]
+
+
+@pytest.mark.parametrize(("content_type", "body"), MALFORMED_BODIES)
+def test_malformed_bodies_get_a_4xx_with_a_message(
+    api_client, member, enterprise, content_type, body
+):
+    api_client.force_authenticate(member)
+    for method, url in write_endpoints(enterprise):
+        response = getattr(api_client, method)(url, data=body, content_type=content_type)
+        assert 400 <= response.status_code < 500, (url, content_type, response.status_code)
+        assert response.json(), (url, content_type)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/enterprises/?page=abc",
+        "/api/v1/enterprises/?page=99999",
+        "/api/v1/enterprises/?page_size=-1",
+        "/api/v1/enterprises/?size_class=gigantic",
+        "/api/v1/enterprises/?district=atlantis",
+        "/api/v1/enterprises/?ordering=password",
+        "/api/v1/enterprises/%00/",
+        "/api/v1/enterprises/" + "A" * 500 + "/",
+        "/api/v1/districts/%E2%82%AC/",
+    ],
+)
+def test_odd_query_strings_and_paths_never_500(api_client, member, url):
+    api_client.force_authenticate(member)
+    response = api_client.get(url)
+    assert response.status_code < 500, (url, response.status_code)
+
+
+def test_wrong_methods_are_405(api_client, member, enterprise):
+    api_client.force_authenticate(member)
+    assert api_client.post(reverse("v1:enterprise-list"), {}).status_code == 405
+    assert (
+        api_client.delete(reverse("v1:enterprise-detail", args=[enterprise.uscc])).status_code
+        == 405
+    )
+    assert api_client.get(reverse("v1:token")).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-3",
+        "district=atlantis",
+        "size_class=gigantic",
+        "q=" + "x" * 3000,
+        "industry_section=%00",
+    ],
+)
+def test_list_page_with_odd_filters_still_renders(client, official_city, query):
+    client.force_login(official_city)
+    response = client.get(reverse("enterprises:list") + "?" + query)
+    assert response.status_code == 200
+
+
+def test_contact_form_with_garbage_fields_is_a_form_error(client, member, enterprise):
+    client.force_login(member)
+    response = client.post(
+        reverse("enterprises:contact_edit", args=[enterprise.uscc]),
+        {"contact_phone": "\x00" * 10, "bank_name": "x" * 1000, "bank_account": "🙂"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_login_with_garbage_is_a_form_error(client):
+    response = client.post(reverse("accounts:login"), {"username": "\x00", "password": ""})
+    assert response.status_code == 200

@@ -1,0 +1,188 @@
+"""Shared fixtures, and the rule for tests that need a real service.
+
+A test marked `postgres`, `redis`, `worker` or `e2e` is skipped with the reason when that
+service is not configured. With QINQING_REQUIRE_SERVICES=1 (set by .ci/run) the same test
+fails instead, so CI can never pass by skipping them.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from .factories import EnterpriseFactory, OfficialFactory, member_of
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRE_SERVICES = os.environ.get("QINQING_REQUIRE_SERVICES") == "1"
+
+
+def _redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _missing_service(marker: str) -> str | None:
+    """Why a test with this marker cannot run here, or None when it can."""
+    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker in ("redis", "worker") and not _redis_reachable():
+        return "needs Redis: set REDIS_URL=redis://... to a running server"
+    if marker == "worker" and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return "needs a database a worker process can share (PostgreSQL), not in-memory SQLite"
+    if marker == "e2e" and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+SERVICE_MARKERS = ("postgres", "redis", "worker", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reasons: dict[str, str | None] = {}
+    for item in items:
+        for marker in SERVICE_MARKERS:
+            if item.get_closest_marker(marker) is None:
+                continue
+            if marker not in reasons:
+                reasons[marker] = _missing_service(marker)
+            reason = reasons[marker]
+            if reason is None:
+                continue
+            if REQUIRE_SERVICES:
+                item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
+                item.user_properties.append(("missing_service", reason))
+            else:
+                item.add_marker(pytest.mark.skip(reason=f"service missing: {reason}"))
+
+
+@pytest.fixture
+def _fail_missing_service(request: pytest.FixtureRequest) -> None:
+    reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
+    pytest.fail(f"QINQING_REQUIRE_SERVICES=1 but this test's service is missing: {reasons[0]}")
+
+
+# --- Clients and people -------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def enterprise(db):
+    return EnterpriseFactory()
+
+
+@pytest.fixture
+def other_enterprise(db):
+    return EnterpriseFactory()
+
+
+@pytest.fixture
+def member(enterprise):
+    """The legal representative of `enterprise`."""
+    return member_of(enterprise)
+
+
+@pytest.fixture
+def other_member(other_enterprise):
+    return member_of(other_enterprise)
+
+
+@pytest.fixture
+def official_xihu(db):
+    from .factories import district
+
+    return OfficialFactory(district=district("xihu"))
+
+
+@pytest.fixture
+def official_binjiang(db):
+    from .factories import department, district
+
+    return OfficialFactory(department=department("hrss"), district=district("binjiang"))
+
+
+@pytest.fixture
+def official_city(db):
+    from .factories import department
+
+    return OfficialFactory(department=department("taxation"), district=None)
+
+
+# --- A real Celery worker process ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+    """A separate `celery worker` process on the test database and this run's own queue.
+
+    Tests using it need committed data: mark them django_db(transaction=True).
+    """
+    with django_db_blocker.unblock():
+        test_database = connection.settings_dict["NAME"]
+    database_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + test_database
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
+    }
+    node = f"test-{uuid.uuid4().hex[:8]}@%h"
+    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "qinqing", "worker",
+            "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", node,
+            "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_for_worker(process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_for_worker(process: subprocess.Popen, timeout: float = 40.0) -> None:
+    from qinqing.tasks import ping
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the Celery worker exited early; see {ROOT / 'var' / 'test-worker.log'}"
+            )
+        try:
+            if ping.apply_async().get(timeout=2) == "pong":
+                return
+        except Exception:  # noqa: S112 - not up yet; try again until the deadline
+            continue
+    raise RuntimeError("the Celery worker did not answer within 40 s")

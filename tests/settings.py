@@ -1,0 +1,28 @@
+"""Test settings: the project's settings with what only tests need changed.
+
+Service URLs (DATABASE_URL, REDIS_URL) still come from the environment, so the same suite
+runs on the embedded default and against PostgreSQL, Redis and a Celery worker.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+# One queue and cache namespace per test run, so parallel runs on one Redis never mix.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"qinqing-test-{os.getpid()}")
+os.environ.setdefault("CACHE_KEY_PREFIX", os.environ["CELERY_TASK_DEFAULT_QUEUE"])
+
+from qinqing.settings import *  # noqa: F403
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Hashing with the real algorithm makes every login in a test take ~0.3 s.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
