@@ -45,8 +45,8 @@ class ObtainTokenView(ObtainAuthToken):
                 hours = settings.AXES_COOLOFF_TIME
                 raise LockedOut(
                     _(
-                        "Too many failed attempts: this account is locked for this address "
-                        "for %(minutes)d minutes."
+                        "Too many failed log-in attempts from this address: try again in "
+                        "%(minutes)d minutes."
                     )
                     % {"minutes": int(hours * 60)}
                 ) from None

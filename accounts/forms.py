@@ -8,7 +8,7 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(
-            "The username or password is not right. Both are case-sensitive. After "
+            "The username or password is incorrect. Both are case-sensitive. After "
             "%(limit)s failed attempts the account is locked for a while."
         ),
     }

@@ -7,13 +7,13 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 
-@shared_task(name="accounts.tasks.clear_expired_sessions", ignore_result=True)
+@shared_task(name="accounts.tasks.clear_expired_sessions")
 def clear_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
 
 
-@shared_task(name="accounts.tasks.forget_old_login_failures", ignore_result=True)
+@shared_task(name="accounts.tasks.forget_old_login_failures")
 def forget_old_login_failures(days: int = 90) -> int:
     """Failed-login records are personal data (usernames, addresses): keep them 90 days."""
     from axes.models import AccessAttempt, AccessFailureLog

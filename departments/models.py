@@ -2,15 +2,16 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinqing.i18n import BilingualName
 
 
 class DistrictKind(models.TextChoices):
-    DISTRICT = "district", _("District")
-    COUNTY = "county", _("County")
-    COUNTY_CITY = "county_city", _("County-level city")
-    SCENIC_AREA = "scenic_area", _("Scenic area")
+    DISTRICT = "district", pgettext_lazy("kind of area", "District")
+    COUNTY = "county", pgettext_lazy("kind of area", "County")
+    COUNTY_CITY = "county_city", pgettext_lazy("kind of area", "County-level city")
+    SCENIC_AREA = "scenic_area", pgettext_lazy("kind of area", "Scenic area")
 
 
 class District(BilingualName):

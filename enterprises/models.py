@@ -155,7 +155,7 @@ class EnterpriseMembership(models.Model):
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=30, choices=MemberRole.choices)
-    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("enterprise member")

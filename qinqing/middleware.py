@@ -6,7 +6,8 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_request_id", default=""
@@ -30,6 +31,24 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the address is never legitimate, and PostgreSQL refuses it in text;
+    answer 400 up front instead of letting it reach a query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                _("The address contains a NUL character."), content_type="text/plain"
+            )
+        return self.get_response(request)
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -79,6 +79,17 @@ def _fail_missing_service(request: pytest.FixtureRequest) -> None:
     pytest.fail(f"QINQING_REQUIRE_SERVICES=1 but this test's service is missing: {reasons[0]}")
 
 
+@pytest.fixture
+def reference_data(transactional_db) -> None:
+    """Tests on committed data (browser, worker) empty every table afterwards, including the
+    districts and departments that migrations load; put them back first."""
+    from departments.models import Department, District
+    from departments.services import sync_reference_data
+
+    if not District.objects.exists():
+        sync_reference_data(District, Department)
+
+
 # --- Clients and people -------------------------------------------------------------------
 
 

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
 
-def test_healthy_embedded_or_real(client):
+def test_healthy_in_the_embedded_mode(client, monkeypatch):
+    """Database and cache are really checked; eager mode needs no broker or workers."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     response = client.get(reverse("healthz"))
     body = response.json()
     assert response.status_code == 200, body
@@ -50,8 +52,11 @@ def test_healthz_is_not_cached(client):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_worker_check_names_the_running_worker(client, celery_worker_process):
-    body = client.get(reverse("healthz")).json()
+def test_healthy_with_broker_and_a_running_worker(client, celery_worker_process):
+    response = client.get(reverse("healthz"))
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["checks"]["broker"]["mode"] == "broker"
     assert body["checks"]["workers"]["ok"] is True
     assert any(name.startswith("test-") for name in body["checks"]["workers"]["workers"])
 

@@ -19,7 +19,8 @@ def test_check_deploy_passes_with_production_like_variables(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser tests run; never in deployment.
+        if key not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         DJANGO_SETTINGS_MODULE="qinqing.settings",

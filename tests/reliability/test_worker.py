@@ -10,7 +10,11 @@ from django.utils import timezone
 from accounts.tasks import clear_expired_sessions
 from qinqing.tasks import HEARTBEAT_CACHE_KEY, ping, record_worker_heartbeat
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
 
 
 def test_round_trip_through_the_broker(celery_worker_process):

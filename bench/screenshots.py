@@ -1,0 +1,124 @@
+"""Screenshot the main pages in both languages, wide and narrow, into docs/screenshots/.
+
+Needs the demo data (`make screenshots` seeds it) and Chromium at /usr/bin/chromium. Starts
+its own development server on a free port.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "qinqing-demo-2026"  # noqa: S105 - the printed demo password
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# (file name, user or None, path)
+PAGES = [
+    ("home-anonymous", None, "/"),
+    ("login-error", None, "/accounts/login/?demo=error"),
+    ("enterprise-home", "enterprise", "/"),
+    ("enterprise-detail", "enterprise", "@first-enterprise"),
+    ("enterprise-contact-error", "enterprise", "@contact-error"),
+    ("official-workspace", "market_xihu", "/official/"),
+    ("official-register", "tax_city", "/enterprises/?industry_section=C"),
+    ("api-docs", "tax_city", "/api/docs/"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DEBUG": "true"}
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        shoot(base)
+    finally:
+        server.terminate()
+
+
+def shoot(base: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for language in ("zh-hans", "en"):
+            for width, label in ((1280, "wide"), (390, "narrow")):
+                context = browser.new_context(viewport={"width": width, "height": 900})
+                context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+                page = context.new_page()
+                logged_in_as = None
+                for name, user, path in PAGES:
+                    if user != logged_in_as:
+                        context.clear_cookies()
+                        context.add_cookies(
+                            [{"name": "django_language", "value": language, "url": base}]
+                        )
+                        if user:
+                            page.goto(base + "/accounts/login/")
+                            page.fill("#id_username", user)
+                            page.fill("#id_password", PASSWORD)
+                            page.click("main button[type=submit]")
+                            page.wait_for_load_state()
+                        logged_in_as = user
+                    visit(page, base, path)
+                    target = OUT / f"{name}.{language}.{label}.png"
+                    page.screenshot(path=str(target), full_page=True)
+                    print(target.relative_to(ROOT))
+                context.close()
+        browser.close()
+
+
+def visit(page, base: str, path: str) -> None:
+    if path == "/accounts/login/?demo=error":
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", f"nobody-{page.viewport_size['width']}")
+        page.fill("#id_password", "wrong")
+        page.click("main button[type=submit]")
+    elif path == "@first-enterprise":
+        page.goto(base + "/")
+        page.click("main ul.plain-list a >> nth=0")
+    elif path == "@contact-error":
+        page.goto(base + "/")
+        page.click("main ul.plain-list a >> nth=0")
+        page.click("main a.button")
+        page.fill("#id_bank_account", "12ab")
+        page.fill("#id_contact_phone", "12345")
+        page.click("main button[type=submit]")
+    else:
+        page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+
+
+if __name__ == "__main__":
+    main()
