@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The local commands run in development mode unless DEBUG is set explicitly.
+DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-fast lint format migrate seed messages screenshots bench clean
@@ -29,17 +31,17 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt | $(BIN)/python
 install: $(VENV)/.installed
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(DEV) $(BIN)/python manage.py seed_demo
 
 run: seed
 	@echo ""
 	@echo "Qinqing is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "Log in with one of the demo logins printed above. Stop with Ctrl-C."
 	@echo ""
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,7 +63,7 @@ messages: install
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 screenshots: seed
-	$(BIN)/python bench/screenshots.py
+	$(DEV) $(BIN)/python bench/screenshots.py
 
 bench: install
 	$(BIN)/python bench/run.py
