@@ -47,6 +47,14 @@ def free_port() -> int:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    # The failed log-in shot would otherwise lock its username out after a few runs.
+    subprocess.run(
+        [sys.executable, "manage.py", "axes_reset"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "DEBUG": "true"},
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DEBUG": "true"}
@@ -93,7 +101,16 @@ def shoot(base: str) -> None:
                         logged_in_as = user
                     visit(page, base, path)
                     target = OUT / f"{name}.{language}.{label}.png"
-                    page.screenshot(path=str(target), full_page=True)
+                    # Whole page unless it is a long list; then the first two screens.
+                    height = page.evaluate("document.body.scrollHeight")
+                    if height <= 1800:
+                        page.screenshot(path=str(target), full_page=True)
+                    else:
+                        page.screenshot(
+                            path=str(target),
+                            full_page=True,
+                            clip={"x": 0, "y": 0, "width": width, "height": 1800},
+                        )
                     print(target.relative_to(ROOT))
                 context.close()
         browser.close()

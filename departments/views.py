@@ -21,12 +21,13 @@ def workspace(request: HttpRequest) -> HttpResponse:
         .annotate(count=Count("id"))
         .order_by("district__sort_order")
     )
-    size_labels = dict(SizeClass.choices)
+    counts_by_size = dict(
+        enterprises.values_list("size_class").annotate(count=Count("id")).order_by()
+    )
+    # In the standard's order (large to micro), not alphabetically.
     by_size = [
-        {"label": size_labels[row["size_class"]], "count": row["count"]}
-        for row in enterprises.values("size_class")
-        .annotate(count=Count("id"))
-        .order_by("size_class")
+        {"label": label, "count": counts_by_size.get(value, 0)}
+        for value, label in SizeClass.choices
     ]
     context = {
         "enterprise_count": enterprises.count(),

@@ -134,7 +134,7 @@ def demo_enterprises(
         if uscc in seen:
             continue
         seen.add(uscc)
-        trade = rng.choice(_TRADE_NAMES) + rng.choice(_TRADE_NAMES)
+        trade = "".join(rng.sample(_TRADE_NAMES, 2))
         size = rng.choices([s for s, _ in _SIZE_WEIGHTS], weights=[w for _, w in _SIZE_WEIGHTS])[0]
         capital = Decimal(rng.choice((10, 50, 100, 200, 500, 1000, 5000))) * 10_000
         yield DemoEnterprise(

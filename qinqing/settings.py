@@ -198,7 +198,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qinqing API",
-    "DESCRIPTION": "Government–enterprise service portal: enterprises, departments, policies.",
+    "DESCRIPTION": "Qinqing government–enterprise service portal: the enterprise register, "
+    "districts and departments. Errors are JSON in the language of Accept-Language.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
