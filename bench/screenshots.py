@@ -14,17 +14,12 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from qinqing.browser import launch_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "qinqing-demo-2026"  # noqa: S105 - the printed demo password
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # (file name, user or None, path)
 PAGES = [
@@ -79,7 +74,7 @@ def main() -> None:
 
 def shoot(base: str) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch_chromium(playwright)
         for language in ("zh-hans", "en"):
             for width, label in ((1280, "wide"), (390, "narrow")):
                 context = browser.new_context(viewport={"width": width, "height": 900})

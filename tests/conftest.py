@@ -6,7 +6,6 @@ fails instead, so CI can never pass by skipping them.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,10 +18,11 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from .factories import EnterpriseFactory, OfficialFactory, member_of
+from qinqing.browser import CHROMIUM_PATH, chromium_executable
+
+from .factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("QINQING_REQUIRE_SERVICES") == "1"
 
 
@@ -47,8 +47,8 @@ def _missing_service(marker: str) -> str | None:
         return "needs Redis: set REDIS_URL=redis://... to a running server"
     if marker == "worker" and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return "needs a database a worker process can share (PostgreSQL), not in-memory SQLite"
-    if marker == "e2e" and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    if marker == "e2e" and chromium_executable() is None:
+        return f"needs Chromium at {CHROMIUM_PATH} (apt-get install chromium)"
     return None
 
 
@@ -121,22 +121,16 @@ def other_member(other_enterprise):
 
 @pytest.fixture
 def official_xihu(db):
-    from .factories import district
-
     return OfficialFactory(district=district("xihu"))
 
 
 @pytest.fixture
 def official_binjiang(db):
-    from .factories import department, district
-
     return OfficialFactory(department=department("hrss"), district=district("binjiang"))
 
 
 @pytest.fixture
 def official_city(db):
-    from .factories import department
-
     return OfficialFactory(department=department("taxation"), district=None)
 
 

@@ -1,36 +1,24 @@
 """Browser tests: Playwright driving the system Chromium against pytest-django's live server."""
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import CHROMIUM
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from qinqing.browser import launch_chromium
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
-    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # to set up data are still plain synchronous calls, so Django's async guard stands aside
     # while the browser is open (and only then: `check --deploy` rightly refuses it).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
     if previous is None:

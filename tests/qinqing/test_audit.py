@@ -126,3 +126,51 @@ def test_enterprise_members_and_officials_have_no_back_office(client, member, of
         client.force_login(user)
         response = client.get(reverse("admin:audit_auditevent_changelist"))
         assert response.status_code == 302  # to the admin login
+
+
+def test_admin_password_reset_is_audited_without_the_password(client, member):
+    client.force_login(AdminFactory())
+    url = reverse("admin:auth_user_password_change", args=[member.pk])
+    response = client.post(
+        url,
+        {
+            "password1": "Qq-reset-2026-pass!",
+            "password2": "Qq-reset-2026-pass!",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="admin.password_set")
+    assert event.object_id == str(member.pk)
+    assert "Qq-reset" not in str(event.before) + str(event.after)
+
+
+def test_admin_normalises_and_checks_the_uscc(client):
+    from enterprises.models import Enterprise
+
+    client.force_login(AdminFactory())
+    url = reverse("admin:enterprises_enterprise_add")
+    data = {
+        "uscc": "9133 0100 7161 0585 2f",
+        "name": "阿里巴巴（中国）有限公司",
+        "district": "",
+        "industry_section": "I",
+        "industry_division": "64",
+        "established_on": "1999-09-09",
+        "registered_capital": "5000000.00",
+        "size_class": "large",
+        "legal_representative": "张勇",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    from departments.models import District
+
+    data["district"] = District.objects.get(code="yuhang").pk
+    bad = client.post(url, {**data, "uscc": "91330100716105852X"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 200
+    assert "should be “F”" in str(bad.context["adminform"].form.errors["uscc"])
+    assert client.post(url, data).status_code == 302
+    assert Enterprise.objects.get().uscc == "91330100716105852F"
+    assert AuditEvent.objects.filter(
+        action="admin.add", object_type="enterprises.enterprise"
+    ).exists()
