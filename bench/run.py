@@ -23,10 +23,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+
+from qinqing.worker_process import database_url_for_current_connection, running_worker  # noqa: E402
 
 ENTERPRISES = int(os.environ.get("BENCH_ENTERPRISES", "20000"))
 
@@ -59,10 +62,20 @@ def main() -> None:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        results = run()
+        if settings.REDIS_URL:
+            # With a broker, /healthz needs a worker and the round trip is worth measuring.
+            with running_worker(
+                database_url=database_url_for_current_connection(),
+                settings_module="tests.settings",
+                log_path=ROOT / "var" / "bench-worker.log",
+            ):
+                results = run()
+        else:
+            results = run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    out = ROOT / "bench" / "results" / f"foundation-{connection.vendor}.json"
+    kind = connection.vendor + ("-redis" if settings.REDIS_URL else "")
+    out = ROOT / "bench" / "results" / f"foundation-{kind}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
@@ -127,6 +140,16 @@ def run() -> dict:
             repeat=100,
         ),
     ]
+    if settings.REDIS_URL:
+        from qinqing.tasks import ping
+
+        figures.append(
+            measure(
+                "Celery round trip (ping task via Redis)",
+                lambda: ping.delay().get(timeout=5),
+                repeat=200,
+            )
+        )
     return {
         "database": connection.vendor,
         "redis": bool(os.environ.get("REDIS_URL")),

@@ -7,18 +7,15 @@ fails instead, so CI can never pass by skipping them.
 
 import os
 import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework.test import APIClient
 
 from qinqing.browser import CHROMIUM_PATH, chromium_executable
+from qinqing.worker_process import database_url_for_current_connection, running_worker
 
 from .factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
@@ -144,50 +141,10 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
     Tests using it need committed data: mark them django_db(transaction=True).
     """
     with django_db_blocker.unblock():
-        test_database = connection.settings_dict["NAME"]
-    database_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + test_database
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url,
-        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-        "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
-    }
-    node = f"test-{uuid.uuid4().hex[:8]}@%h"
-    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "qinqing", "worker",
-            "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", node,
-            "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        _wait_for_worker(process)
+        database_url = database_url_for_current_connection()
+    with running_worker(
+        database_url=database_url,
+        settings_module="tests.settings",
+        log_path=ROOT / "var" / "test-worker.log",
+    ) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _wait_for_worker(process: subprocess.Popen, timeout: float = 40.0) -> None:
-    from qinqing.tasks import ping
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the Celery worker exited early; see {ROOT / 'var' / 'test-worker.log'}"
-            )
-        try:
-            if ping.apply_async().get(timeout=2) == "pong":
-                return
-        except Exception:  # noqa: S112 - not up yet; try again until the deadline
-            continue
-    raise RuntimeError("the Celery worker did not answer within 40 s")

@@ -64,7 +64,7 @@ def test_healthy_with_broker_and_a_running_worker(client, celery_worker_process)
 @pytest.mark.redis
 def test_no_worker_on_a_broker_gives_503(client, monkeypatch):
     """Redis is up but nobody consumes: the portal is not healthy (claims would wait)."""
-    monkeypatch.setattr(celery_app.control, "ping", lambda timeout: [])
+    monkeypatch.setattr(celery_app.control, "ping", lambda **options: [])
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["checks"]["workers"]["error"].startswith("no Celery worker")
