@@ -1,11 +1,15 @@
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from qinqing.audit.services import record_event
 
 from .models import User
 from .serializers import CurrentUserSerializer
@@ -34,8 +38,9 @@ class ObtainTokenView(ObtainAuthToken):
     """For scripts. Failed attempts count towards the same lockout as the login page."""
 
     def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # django-axes marks the request when the username/address is locked out;
             # say so plainly instead of "wrong password".
@@ -51,3 +56,9 @@ class ObtainTokenView(ObtainAuthToken):
                     % {"minutes": int(hours * 60)}
                 ) from None
             raise
+        user = serializer.validated_data["user"]
+        with transaction.atomic():
+            token, created = Token.objects.get_or_create(user=user)
+            if created:
+                record_event(actor=user, action="user.token_issued", obj=user)
+        return Response({"token": token.key})

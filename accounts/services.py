@@ -10,6 +10,13 @@ from .models import Role, User
 _AUDITED_FIELDS = ["username", "role", "department_id", "district_id", "is_active", "is_staff"]
 
 
+def apply_role_flags(user: User) -> None:
+    """The role decides back-office access, so the flags can never disagree with it:
+    auditors get the (read-only) back office, administrators run it, nobody else enters."""
+    user.is_staff = user.role in (Role.AUDITOR, Role.ADMIN)
+    user.is_superuser = user.role == Role.ADMIN
+
+
 @transaction.atomic
 def create_user(
     *,
@@ -30,9 +37,8 @@ def create_user(
         email=email,
         department=department if role == Role.OFFICIAL else None,
         district=district if role == Role.OFFICIAL else None,
-        is_staff=role in (Role.AUDITOR, Role.ADMIN),
-        is_superuser=role == Role.ADMIN,
     )
+    apply_role_flags(user)
     if password is None:
         user.set_unusable_password()
     else:

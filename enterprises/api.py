@@ -1,5 +1,7 @@
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -8,7 +10,7 @@ from rest_framework.response import Response
 
 from .filters import EnterpriseFilter
 from .models import Enterprise
-from .selectors import enterprises_visible_to
+from .selectors import can_edit_enterprise, enterprises_visible_to
 from .serializers import ContactDetailsSerializer, EnterpriseSerializer
 from .services import update_contact_details
 
@@ -37,6 +39,8 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
     def contact(self, request: Request, uscc: str) -> Response:
         """Replace the contact phone and bank details (the enterprise's own members only)."""
         enterprise = self.get_object()
+        if not can_edit_enterprise(request.user, enterprise):
+            raise PermissionDenied(_("Only the enterprise's own members may change these details."))
         serializer = ContactDetailsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = update_contact_details(

@@ -11,21 +11,23 @@ class ContactDetailsForm(forms.Form):
     contact_phone = forms.CharField(
         label=_("Contact phone"),
         max_length=20,
-        required=False,
         help_text=_("Mobile (11 digits) or landline, e.g. 0571-87654321."),
     )
-    bank_name = forms.CharField(label=_("Bank"), max_length=100, required=False)
+    bank_name = forms.CharField(label=_("Bank"), max_length=100)
     bank_account = forms.CharField(
         label=_("Bank account number"),
         max_length=40,
         required=False,
-        help_text=_("Enter the full number again to change it; it is shown masked afterwards."),
+        help_text=_(
+            "Leave empty to keep the account on record. To change it, enter the full new "
+            "number; it is shown masked afterwards."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.errors:
+        if self.errors:  # missing or too long: already reported field by field
             return cleaned
         try:
             self.details: ContactDetails = parse_contact_details(

@@ -1,5 +1,7 @@
 """The enterprise register: identity (USCC), where and what it is, who acts for it."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.i18n import prefers_chinese
 from qinqing.identifiers import validate_uscc
+from qinqing.masking import mask_digits
 from qinqing.money import MoneyField
 
 from .industries import DIVISION_BY_CODE, SECTION_BY_CODE
@@ -33,6 +36,9 @@ class SizeClass(models.TextChoices):
 
 
 class Enterprise(models.Model):
+    # Personal and payment data: masked in pages, the API and the audit trail.
+    audit_masked_fields: ClassVar[dict[str, int]] = {"bank_account": 0, "contact_phone": 3}
+
     uscc = models.CharField(
         _("Unified Social Credit Code"), max_length=18, unique=True, validators=[validate_uscc]
     )
@@ -123,15 +129,6 @@ class Enterprise(models.Model):
     @property
     def contact_phone_masked(self) -> str:
         return mask_digits(self.contact_phone, keep_start=3)
-
-
-def mask_digits(value: str, *, keep_start: int = 0, keep_end: int = 4) -> str:
-    if not value:
-        return ""
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    hidden = len(value) - keep_start - keep_end
-    return value[:keep_start] + "*" * hidden + value[-keep_end:]
 
 
 class MemberRole(models.TextChoices):

@@ -6,10 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from qinqing.audit.services import changed_only, record_event, snapshot
+from accounts.models import Role, User
+from qinqing.audit.services import record_change, record_event, snapshot
 
-from .models import Enterprise, bank_account_validator, phone_validator
+from .models import (
+    Enterprise,
+    EnterpriseMembership,
+    MemberRole,
+    bank_account_validator,
+    phone_validator,
+)
 from .selectors import can_edit_enterprise
 
 CONTACT_FIELDS = ["contact_phone", "bank_name", "bank_account"]
@@ -19,7 +25,9 @@ CONTACT_FIELDS = ["contact_phone", "bank_name", "bank_account"]
 class ContactDetails:
     contact_phone: str
     bank_name: str
-    bank_account: str
+    # None keeps the account on record: pages never show the full number, so a person
+    # correcting the phone must not have to type the account again.
+    bank_account: str | None
 
 
 def parse_contact_details(
@@ -33,37 +41,31 @@ def parse_contact_details(
         contact_phone="".join(contact_phone.split()),
         bank_name=bank_name.strip(),
         # Account numbers are printed in groups of four; the spaces are not part of it.
-        bank_account="".join(bank_account.split()),
+        bank_account="".join(bank_account.split()) or None,
     )
     errors: dict[str, list[ValidationError]] = {}
-    for field, validator in (
-        ("contact_phone", phone_validator),
-        ("bank_account", bank_account_validator),
-    ):
-        value = getattr(details, field)
-        if value:
-            try:
-                validator(value)
-            except ValidationError as error:
-                errors.setdefault(field, []).append(error)
-    if bool(details.bank_name) != bool(details.bank_account) and "bank_account" not in errors:
-        missing = "bank_account" if details.bank_name else "bank_name"
-        errors.setdefault(missing, []).append(
-            ValidationError(
-                _("Give both the bank and the account number, or neither."), code="bank_pair"
-            )
-        )
+    if not details.contact_phone:
+        errors["contact_phone"] = [
+            ValidationError(_("Enter a contact phone number."), code="required")
+        ]
+    else:
+        _collect(errors, "contact_phone", phone_validator, details.contact_phone)
+    if not details.bank_name:
+        errors["bank_name"] = [
+            ValidationError(_("Enter the bank that holds the account."), code="required")
+        ]
+    if details.bank_account is not None:
+        _collect(errors, "bank_account", bank_account_validator, details.bank_account)
     if errors:
         raise ValidationError(errors)
     return details
 
 
-def _masked_snapshot(enterprise: Enterprise) -> dict[str, str]:
-    """The trail records that a bank account changed, not the number itself."""
-    values = snapshot(enterprise, CONTACT_FIELDS)
-    values["bank_account"] = enterprise.bank_account_masked
-    values["contact_phone"] = enterprise.contact_phone_masked
-    return values
+def _collect(errors: dict, field: str, validator, value: str) -> None:
+    try:
+        validator(value)
+    except ValidationError as error:
+        errors.setdefault(field, []).append(error)
 
 
 @transaction.atomic
@@ -73,20 +75,42 @@ def update_contact_details(
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if not can_edit_enterprise(actor, locked):
         raise PermissionDenied(_("Only the enterprise's own members may change these details."))
-    raw_before, before = snapshot(locked, CONTACT_FIELDS), _masked_snapshot(locked)
+    if details.bank_account is None and not locked.bank_account:
+        raise ValidationError(
+            {
+                "bank_account": ValidationError(
+                    _("Enter the account number: none is on record yet."), code="required"
+                )
+            }
+        )
+    raw_before = snapshot(locked, CONTACT_FIELDS, masked=False)
     locked.contact_phone = details.contact_phone
     locked.bank_name = details.bank_name
-    locked.bank_account = details.bank_account
+    if details.bank_account is not None:
+        locked.bank_account = details.bank_account
     locked.full_clean()
     locked.save(update_fields=[*CONTACT_FIELDS, "updated_at"])
-    changed = changed_only(raw_before, snapshot(locked, CONTACT_FIELDS))[1].keys()
-    if changed:
-        after = _masked_snapshot(locked)
-        record_event(
-            actor=actor,
-            action="enterprise.contact_updated",
-            obj=locked,
-            before={key: before[key] for key in changed},
-            after={key: after[key] for key in changed},
-        )
+    record_change(
+        actor=actor, action="enterprise.contact_updated", obj=locked, raw_before=raw_before
+    )
     return locked
+
+
+@transaction.atomic
+def add_member(
+    *, enterprise: Enterprise, user: User, role: MemberRole, actor: User | None
+) -> EnterpriseMembership:
+    """Give a person the right to act for an enterprise (idempotent)."""
+    if user.role != Role.ENTERPRISE:
+        raise ValidationError(
+            _("Only enterprise users can act for an enterprise."), code="not_enterprise_user"
+        )
+    membership, created = EnterpriseMembership.objects.get_or_create(
+        enterprise=enterprise, user=user, defaults={"role": role}
+    )
+    if created:
+        record_event(
+            actor=actor, action="enterprise.member_added", obj=membership,
+            after=snapshot(membership),
+        )  # fmt: skip
+    return membership

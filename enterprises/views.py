@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,9 +56,15 @@ def enterprise_contact_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     if request.method == "POST":
         form = ContactDetailsForm(request.POST)
         if form.is_valid():
-            update_contact_details(enterprise=enterprise, details=form.details, actor=request.user)
-            messages.success(request, _("The contact and bank details have been saved."))
-            return redirect("enterprises:detail", uscc=enterprise.uscc)
+            try:
+                update_contact_details(
+                    enterprise=enterprise, details=form.details, actor=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The contact and bank details have been saved."))
+                return redirect("enterprises:detail", uscc=enterprise.uscc)
     else:
         form = ContactDetailsForm(
             initial={"contact_phone": enterprise.contact_phone, "bank_name": enterprise.bank_name}

@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
+from django.forms import BaseFormSet
 from django.http import HttpRequest
 
 from .models import AuditEvent
-from .services import changed_only, record_event, snapshot
+from .services import record_change, record_event, snapshot
 
 
 def _is_auditor(request: HttpRequest) -> bool:
@@ -15,7 +16,11 @@ def _is_auditor(request: HttpRequest) -> bool:
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
-    """Base for every ModelAdmin: edits are audited; auditors may look but not touch."""
+    """Base for every ModelAdmin: edits are audited; auditors may look but not touch.
+
+    `audit_every_model_admin()` puts this under admins that apps register themselves
+    (groups, tokens, lockouts), so nothing in the back office escapes the trail.
+    """
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_auditor(request) or super().has_module_permission(request)
@@ -24,18 +29,47 @@ class AuditedModelAdmin(admin.ModelAdmin):
         return _is_auditor(request) or super().has_view_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        if not change:
+            super().save_model(request, obj, form, change)
+            record_event(actor=request.user, action="admin.add", obj=obj, after=snapshot(obj))
+            return
+        stored = type(obj)._default_manager.get(pk=obj.pk)
+        raw_before = snapshot(stored, masked=False)
         super().save_model(request, obj, form, change)
-        after = snapshot(obj)
-        if before is not None:
-            before, after = changed_only(before, after)
-        record_event(
-            actor=request.user,
-            action="admin.change" if change else "admin.add",
-            obj=obj,
-            before=before,
-            after=after,
-        )
+        record_change(actor=request.user, action="admin.change", obj=obj, raw_before=raw_before)
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseFormSet, change: bool
+    ) -> None:
+        """Inline rows (e.g. who may act for an enterprise) are audited like the parent."""
+        originals = {
+            inline_form.instance.pk: snapshot(
+                type(inline_form.instance)._default_manager.get(pk=inline_form.instance.pk),
+                masked=False,
+            )
+            for inline_form in formset.initial_forms
+            if inline_form.instance.pk is not None and inline_form.has_changed()
+        }
+        deleted = [
+            (inline_form.instance, snapshot(inline_form.instance))
+            for inline_form in formset.initial_forms
+            if inline_form in formset.deleted_forms and inline_form.instance.pk is not None
+        ]
+        super().save_formset(request, form, formset, change)
+        for instance, before in deleted:
+            record_event(actor=request.user, action="admin.delete", obj=instance, before=before)
+        for instance in formset.new_objects:
+            record_event(
+                actor=request.user, action="admin.add", obj=instance, after=snapshot(instance)
+            )
+        for instance, _changed_fields in formset.changed_objects:
+            if instance.pk in originals:
+                record_change(
+                    actor=request.user,
+                    action="admin.change",
+                    obj=instance,
+                    raw_before=originals[instance.pk],
+                )
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         record_event(actor=request.user, action="admin.delete", obj=obj, before=snapshot(obj))
@@ -54,7 +88,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "object_label", "actor_label", "request_id"]
     date_hierarchy = "occurred_at"
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
-    list_select_related = False
     show_full_result_count = False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -71,3 +104,15 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+def audit_every_model_admin(site: admin.AdminSite = admin.site) -> None:
+    """Re-register third-party admins (auth groups, API tokens, django-axes) with auditing."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, AuditedModelAdmin | AuditEventAdmin):
+            continue
+        audited = type(
+            f"Audited{type(model_admin).__name__}", (AuditedModelAdmin, type(model_admin)), {}
+        )
+        site.unregister(model)
+        site.register(model, audited)

@@ -1,4 +1,8 @@
-"""Writing audit events. Service functions call record_event inside their transaction."""
+"""Writing audit events. Service functions call these inside their transaction.
+
+A model may declare `audit_masked_fields = {"field": digits_kept_at_start}`: those values
+enter the trail masked (the trail shows that a bank account changed, not the number).
+"""
 
 import json
 from collections.abc import Iterable
@@ -7,6 +11,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from qinqing.masking import mask_digits
 from qinqing.middleware import current_request_id
 
 from .models import AuditEvent
@@ -15,18 +20,34 @@ from .models import AuditEvent
 _NEVER_RECORDED = frozenset({"password"})
 
 
-def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """A JSON-safe picture of a model's concrete fields, for the before/after of an event."""
-    if fields is None:
-        # "Last modified" stamps change on every save and say nothing about what changed.
-        fields = [
-            field.attname
-            for field in instance._meta.concrete_fields
-            if not getattr(field, "auto_now", False)
-        ]
-    names = list(fields)
+def _audited_field_names(instance: models.Model) -> list[str]:
+    # "Last modified" stamps change on every save and say nothing about what changed.
+    return [
+        field.attname
+        for field in instance._meta.concrete_fields
+        if not getattr(field, "auto_now", False) and field.attname not in _NEVER_RECORDED
+    ]
+
+
+def snapshot(
+    instance: models.Model, fields: Iterable[str] | None = None, *, masked: bool = True
+) -> dict[str, Any]:
+    """A JSON-safe picture of a model's fields, for the before/after of an event."""
+    names = list(fields) if fields is not None else _audited_field_names(instance)
     values = {name: getattr(instance, name) for name in names if name not in _NEVER_RECORDED}
+    if masked:
+        values = _mask(type(instance), values)
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def _mask(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    masked_fields: dict[str, int] = getattr(model, "audit_masked_fields", {})
+    return {
+        name: mask_digits(str(value), keep_start=masked_fields[name])
+        if name in masked_fields and value
+        else value
+        for name, value in values.items()
+    }
 
 
 def record_event(
@@ -52,9 +73,26 @@ def record_event(
     )
 
 
-def changed_only(
-    before: dict[str, Any], after: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Keep just the fields that differ, so an event shows what changed at a glance."""
-    keys = [key for key in after if before.get(key) != after.get(key)]
-    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+def record_change(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    raw_before: dict[str, Any],
+) -> AuditEvent | None:
+    """Record what changed since `raw_before` (a snapshot taken with masked=False), masked.
+
+    Writes nothing when nothing changed: an event means something happened.
+    """
+    raw_after = snapshot(obj, raw_before.keys(), masked=False)
+    changed = [name for name in raw_before if raw_before[name] != raw_after.get(name)]
+    if not changed:
+        return None
+    model = type(obj)
+    return record_event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        before=_mask(model, {name: raw_before[name] for name in changed}),
+        after=_mask(model, {name: raw_after[name] for name in changed}),
+    )

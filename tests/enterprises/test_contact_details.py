@@ -58,8 +58,8 @@ def test_saving_unchanged_details_writes_no_event(client, member, enterprise):
     [
         ({**GOOD, "bank_account": "12ab"}, "bank_account", "8 to 30 digits"),
         ({**GOOD, "contact_phone": "12345"}, "contact_phone", "mobile number"),
-        ({**GOOD, "bank_name": ""}, "bank_name", "both the bank and the account"),
-        ({**GOOD, "bank_account": ""}, "bank_account", "both the bank and the account"),
+        ({**GOOD, "bank_name": ""}, "bank_name", "required"),
+        ({**GOOD, "contact_phone": "   "}, "contact_phone", "required"),
     ],
 )
 def test_page_shows_field_errors_and_changes_nothing(
@@ -116,3 +116,62 @@ def test_errors_are_in_the_users_language(api_client, member, enterprise):
     )
     assert response.status_code == 400
     assert "银行账号" in response.json()["bank_account"][0]
+
+
+def test_empty_account_keeps_the_one_on_record(client, member, enterprise):
+    """The page never shows the full number, so changing the phone must not need it."""
+    client.force_login(member)
+    account = enterprise.bank_account
+    response = client.post(
+        reverse("enterprises:contact_edit", args=[enterprise.uscc]),
+        {**GOOD, "bank_account": ""},
+    )
+    assert response.status_code == 302
+    enterprise.refresh_from_db()
+    assert enterprise.bank_account == account
+    assert enterprise.contact_phone == "0571-87654321"
+    event = AuditEvent.objects.get(action="enterprise.contact_updated")
+    assert "bank_account" not in event.after
+
+
+def test_empty_account_is_refused_when_none_is_on_record(client, member, enterprise):
+    enterprise.bank_account = ""
+    enterprise.bank_name = ""
+    enterprise.save()
+    client.force_login(member)
+    response = client.post(
+        reverse("enterprises:contact_edit", args=[enterprise.uscc]),
+        {**GOOD, "bank_account": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    with translation.override("en"):
+        assert "none is on record" in str(response.context["form"].errors["bank_account"])
+    enterprise.refresh_from_db()
+    assert enterprise.contact_phone != "0571-87654321"  # nothing half-written
+
+
+def test_a_post_without_the_fields_changes_nothing(client, member, enterprise):
+    before = (enterprise.contact_phone, enterprise.bank_name, enterprise.bank_account)
+    client.force_login(member)
+    response = client.post(
+        reverse("enterprises:contact_edit", args=[enterprise.uscc]),
+        data=b'{"contact_phone": ""}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    enterprise.refresh_from_db()
+    assert (enterprise.contact_phone, enterprise.bank_name, enterprise.bank_account) == before
+
+
+def test_api_put_with_missing_fields_is_a_400_naming_them(api_client, member, enterprise):
+    api_client.force_authenticate(member)
+    response = api_client.put(
+        reverse("v1:enterprise-contact", args=[enterprise.uscc]),
+        {"bank_name": "X"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"contact_phone", "bank_account"}

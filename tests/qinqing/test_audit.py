@@ -174,3 +174,109 @@ def test_admin_normalises_and_checks_the_uscc(client):
     assert AuditEvent.objects.filter(
         action="admin.add", object_type="enterprises.enterprise"
     ).exists()
+
+
+def _change_form_data(client, url: str) -> dict:
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    return {key: ("" if value is None else value) for key, value in data.items()}
+
+
+def test_admin_events_mask_bank_accounts_and_skip_saves_that_change_nothing(client, enterprise):
+    client.force_login(AdminFactory())
+    url = reverse("admin:enterprises_enterprise_change", args=[enterprise.pk])
+    data = _change_form_data(client, url)
+    data.update(
+        {
+            "district": enterprise.district_id,
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+    assert not AuditEvent.objects.filter(action="admin.change").exists()
+    data["bank_account"] = "6222999988887777666"
+    assert client.post(url, data).status_code == 302
+    event = AuditEvent.objects.get(action="admin.change")
+    assert event.after == {"bank_account": "***************7666"}
+    assert enterprise.bank_account not in str(event.before)
+
+
+def test_adding_a_member_through_the_inline_is_audited(client, enterprise, other_member):
+    client.force_login(AdminFactory())
+    url = reverse("admin:enterprises_enterprise_change", args=[enterprise.pk])
+    data = _change_form_data(client, url)
+    data.update(
+        {
+            "district": enterprise.district_id,
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-user": other_member.pk,
+            "memberships-0-role": "agent",
+            "memberships-0-enterprise": enterprise.pk,
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(
+        action="admin.add", object_type="enterprises.enterprisemembership"
+    )
+    assert event.after["user_id"] == other_member.pk
+    assert event.after["role"] == "agent"
+
+
+def test_every_back_office_screen_is_audited():
+    """Including the ones apps bring (groups, API tokens, lockouts): deleting a lockout
+    record unlocks an account, so it must leave a trace."""
+    from django.contrib import admin
+
+    from qinqing.audit.admin import AuditedModelAdmin, AuditEventAdmin
+
+    unaudited = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, AuditedModelAdmin | AuditEventAdmin)
+    ]
+    assert unaudited == []
+    labels = {model._meta.label for model in admin.site._registry}
+    assert {"auth.Group", "authtoken.TokenProxy", "axes.AccessAttempt"} <= labels
+
+
+def test_admin_cannot_make_role_and_back_office_access_disagree(client):
+    from accounts.models import User
+
+    client.force_login(AdminFactory())
+    user = create_user(username="clerk", password="x-long-password-1", role=Role.ENTERPRISE)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = _change_form_data(client, url)
+    data.update({"role": "auditor", "is_active": "on"})
+    data.pop("password", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(pk=user.pk)
+    assert user.is_staff and not user.is_superuser
+    event = AuditEvent.objects.get(action="admin.change", object_id=str(user.pk))
+    assert event.after["role"] == "auditor" and event.after["is_staff"] is True
+
+
+def test_password_change_and_token_issue_are_audited(client, api_client, member):
+    from tests.factories import PASSWORD
+
+    client.force_login(member)
+    client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Qq-new-pass-2026!",
+            "new_password2": "Qq-new-pass-2026!",
+        },
+    )
+    assert AuditEvent.objects.filter(action="user.password_changed", actor=member).exists()
+    response = api_client.post(
+        reverse("v1:token"), {"username": member.username, "password": "Qq-new-pass-2026!"}
+    )
+    assert response.status_code == 200
+    api_client.post(
+        reverse("v1:token"), {"username": member.username, "password": "Qq-new-pass-2026!"}
+    )
+    assert AuditEvent.objects.filter(action="user.token_issued").count() == 1

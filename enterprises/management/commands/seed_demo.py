@@ -11,7 +11,8 @@ from accounts.models import Role, User
 from accounts.services import create_user
 from departments.models import Department, District
 from enterprises.demo import demo_enterprises
-from enterprises.models import Enterprise, EnterpriseMembership, MemberRole
+from enterprises.models import Enterprise, MemberRole
+from enterprises.services import add_member
 from qinqing.iterables import chunked
 
 DEMO_PASSWORD = "qinqing-demo-2026"  # noqa: S105 - demo data only, printed for the user
@@ -110,6 +111,4 @@ class Command(BaseCommand):
 
     @staticmethod
     def _member(user: User, enterprise: Enterprise, role: MemberRole) -> None:
-        EnterpriseMembership.objects.get_or_create(
-            user=user, enterprise=enterprise, defaults={"role": role}
-        )
+        add_member(enterprise=enterprise, user=user, role=role, actor=None)
