@@ -1,10 +1,10 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,7 +32,11 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
         return enterprises_visible_to(self.request.user)
 
     def get_object(self) -> Enterprise:
-        return get_object_or_404(self.get_queryset(), uscc=self.kwargs["uscc"].upper())
+        enterprise = self.get_queryset().filter(uscc=self.kwargs["uscc"].upper()).first()
+        if enterprise is None:
+            # The same answer whether it does not exist or is outside the caller's scope.
+            raise NotFound(_("No enterprise with this code is within your access."))
+        return enterprise
 
     @extend_schema(request=ContactDetailsSerializer, responses=EnterpriseSerializer)
     @action(detail=True, methods=["put"], url_path="contact")

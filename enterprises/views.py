@@ -2,13 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from .filters import EnterpriseFilter
 from .forms import ContactDetailsForm
-from .models import Enterprise
+from .models import Enterprise, SizeClass
 from .selectors import can_edit_enterprise, enterprises_visible_to
 from .services import update_contact_details
 
@@ -32,9 +34,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
-    # htmx asks for the results only when the filters change.
-    template = "enterprises/_results.html" if request.htmx else "enterprises/list.html"
-    return render(request, template, context)
+    # htmx asks for the results only when the filters change; a history restore (back
+    # button after the cache expired) wants the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "enterprises/_results.html" if partial else "enterprises/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -72,3 +78,32 @@ def enterprise_contact_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     return render(
         request, "enterprises/contact_form.html", {"enterprise": enterprise, "form": form}
     )
+
+
+@login_required
+def official_workspace(request: HttpRequest) -> HttpResponse:
+    """An official's landing page: their scope and what is in it."""
+    user = request.user
+    if not user.is_official:
+        raise PermissionDenied(_("This page is for department officials."))
+    enterprises = enterprises_visible_to(user)
+    by_district = (
+        enterprises.values("district__code", "district__name_zh", "district__name_en")
+        .annotate(count=Count("id"))
+        .order_by("district__sort_order")
+    )
+    counts_by_size = dict(
+        enterprises.values_list("size_class").annotate(count=Count("id")).order_by()
+    )
+    # In the standard's order (large to micro), not alphabetically.
+    by_size = [
+        {"label": label, "count": counts_by_size.get(value, 0)}
+        for value, label in SizeClass.choices
+    ]
+    context = {
+        "enterprise_count": enterprises.count(),
+        "by_district": by_district,
+        "by_size": by_size,
+        "recent": enterprises.order_by("-established_on", "id")[:10],
+    }
+    return render(request, "enterprises/official_workspace.html", context)

@@ -12,7 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
     if user is not None and user.is_authenticated:
         if user.is_official:
-            items.append((reverse("departments:workspace"), _("My workspace")))
+            items.append((reverse("official_workspace"), _("My workspace")))
         if user.is_enterprise_member:
             items.append((reverse("enterprises:list"), _("My enterprises")))
         else:

@@ -11,7 +11,7 @@ HEARTBEAT_CACHE_KEY = "qinqing:worker-heartbeat"
 
 @shared_task(name="qinqing.tasks.record_worker_heartbeat", ignore_result=True)
 def record_worker_heartbeat() -> None:
-    """Beat runs this so /healthz can tell when workers last took work from the queue."""
+    """Beat runs this; /healthz shows when a worker last took work from the queue."""
     cache.set(
         HEARTBEAT_CACHE_KEY,
         {"at": timezone.now().isoformat(), "host": socket.gethostname()},

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import CurrentUserView, ObtainTokenView
 from departments.api import DepartmentViewSet, DistrictViewSet
+from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 
 from . import health, views
@@ -30,12 +31,21 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("enterprises/", include("enterprises.urls")),
-    path("official/", include("departments.urls")),
+    path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(http_method_names=["get", "head"]),
+        name="schema",
+    ),
+    path(
+        "api/docs/",
+        # OPTIONS on the docs page made drf-spectacular look for a template (500).
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        name="swagger-ui",
+    ),
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_not_found),
 ]

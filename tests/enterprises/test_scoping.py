@@ -58,12 +58,15 @@ def test_guessing_codes_is_indistinguishable_from_a_missing_enterprise(
     api_client.force_authenticate(member)
     client.force_login(member)
     made_up = "91330100716105852F"
+    answers = set()
     for code in (other_enterprise.uscc, made_up, "1", "NOT-A-CODE"):
         api = api_client.get(f"/api/v1/enterprises/{code}/")
         page = client.get(f"/enterprises/{code}/")
         assert api.status_code == 404, code
         assert page.status_code == 404, code
-        assert api.json() == {"detail": api.json()["detail"]}
+        main = page.content.split(b"<main")[1].split(b"</main>")[0]
+        answers.add((api.content, main))
+    assert len(answers) == 1  # byte for byte the same, whatever was guessed
 
 
 def test_filtering_cannot_widen_a_members_scope(api_client, member, other_enterprise):
@@ -121,11 +124,13 @@ def test_anonymous_is_sent_to_login_and_refused_by_api(client, api_client, enter
 
 def test_workspace_is_for_officials_only(client, member, official_xihu, enterprise):
     client.force_login(member)
-    assert client.get(reverse("departments:workspace")).status_code == 403
+    assert client.get(reverse("official_workspace")).status_code == 403
+    EnterpriseFactory(district=district("binjiang"))  # outside the official's district
     client.force_login(official_xihu)
-    response = client.get(reverse("departments:workspace"))
+    response = client.get(reverse("official_workspace"))
     assert response.status_code == 200
-    assert response.context["enterprise_count"] == 1  # `enterprise` is in Xihu
+    assert response.context["enterprise_count"] == 1  # only `enterprise`, in Xihu
+    assert [e.uscc for e in response.context["recent"]] == [enterprise.uscc]
 
 
 def test_bank_account_is_masked_for_every_reader(client, api_client, member, enterprise):
@@ -138,3 +143,12 @@ def test_bank_account_is_masked_for_every_reader(client, api_client, member, ent
     page = client.get(reverse("enterprises:detail", args=[enterprise.uscc])).content.decode()
     assert enterprise.bank_account not in page
     assert enterprise.bank_account[-4:] in page
+
+
+def test_home_page_lists_only_the_members_own_enterprises(
+    client, member, enterprise, other_enterprise
+):
+    client.force_login(member)
+    response = client.get(reverse("home"))
+    assert [e.uscc for e in response.context["my_enterprises"]] == [enterprise.uscc]
+    assert other_enterprise.name not in response.content.decode()

@@ -1,0 +1,116 @@
+"""No input makes a 500, on any page or endpoint, for any caller.
+
+Every URL pattern must appear in ENDPOINTS (the first test fails for a new one), so a new
+endpoint cannot escape this suite. Admin pages are Django's own and are left out.
+"""
+
+import itertools
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver
+from django.urls.resolvers import URLResolver
+
+from tests.factories import OfficialFactory, district
+
+pytestmark = pytest.mark.django_db
+
+# Pattern name (with namespace) -> URL to call; "{uscc}" is the caller's enterprise.
+ENDPOINTS = {
+    "home": "/",
+    "healthz": "/healthz",
+    "accounts:login": "/accounts/login/",
+    "accounts:logout": "/accounts/logout/",
+    "accounts:password_change": "/accounts/password/",
+    "accounts:password_change_done": "/accounts/password/done/",
+    "enterprises:list": "/enterprises/",
+    "enterprises:detail": "/enterprises/{uscc}/",
+    "enterprises:contact_edit": "/enterprises/{uscc}/contact/",
+    "official_workspace": "/official/",
+    "set_language": "/i18n/setlang/",
+    "v1:api-root": "/api/v1/",
+    "v1:enterprise-list": "/api/v1/enterprises/",
+    "v1:enterprise-detail": "/api/v1/enterprises/{uscc}/",
+    "v1:enterprise-contact": "/api/v1/enterprises/{uscc}/contact/",
+    "v1:district-list": "/api/v1/districts/",
+    "v1:district-detail": "/api/v1/districts/xihu/",
+    "v1:department-list": "/api/v1/departments/",
+    "v1:department-detail": "/api/v1/departments/taxation/",
+    "v1:me": "/api/v1/me/",
+    "v1:token": "/api/v1/auth/token/",
+    "schema": "/api/schema/",
+    "swagger-ui": "/api/docs/",
+    None: "/api/nothing-here/",
+}
+FORMAT_SUFFIXED = [
+    "/api/v1/enterprises.json",
+    "/api/v1/districts/xihu.json",
+    "/api/v1/enterprises/{uscc}/contact.json",
+    "/api/v1/.json",
+]
+METHODS = ["get", "head", "options", "post", "put", "patch", "delete"]
+BODIES = [
+    ("application/json", b"{not json"),
+    ("application/json", b'{"contact_phone": [], "bank_name": {}, "bank_account": 7, '
+                         b'"username": null, "password": 1, "language": 5}'),
+    ("application/x-www-form-urlencoded", b"contact_phone=%FF%FE&bank_name=" + b"x" * 3000),
+    ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\n"),
+]  # fmt: skip
+
+
+def pattern_names(patterns=None, namespace="") -> set:
+    names = set()
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace != "admin":
+                names |= pattern_names(pattern.url_patterns, inner)
+        else:
+            names.add(f"{namespace}{pattern.name}" if pattern.name else None)
+    return names
+
+
+def test_every_url_pattern_is_in_the_list():
+    assert pattern_names() == set(ENDPOINTS)
+
+
+@pytest.fixture
+def callers(member, enterprise, official_xihu):
+    anonymous = Client(raise_request_exception=False)
+    as_member = Client(raise_request_exception=False)
+    as_member.force_login(member)
+    as_official = Client(raise_request_exception=False)
+    as_official.force_login(OfficialFactory(district=district("binjiang")))
+    return {"anonymous": anonymous, "member": as_member, "other-district official": as_official}
+
+
+def test_no_caller_method_or_body_makes_a_500(callers, enterprise):
+    failures = []
+    urls = [*ENDPOINTS.values(), *FORMAT_SUFFIXED]
+    for (who, client), url, method in itertools.product(callers.items(), urls, METHODS):
+        url = url.format(uscc=enterprise.uscc)
+        bodies = BODIES if method in ("post", "put", "patch") else [(None, None)]
+        for content_type, body in bodies:
+            kwargs = {"content_type": content_type, "data": body} if body is not None else {}
+            response = getattr(client, method)(url, **kwargs)
+            # /healthz answers 503 by design when, say, no worker is running.
+            expected_503 = url == "/healthz" and response.status_code == 503
+            if response.status_code >= 500 and not expected_503:
+                failures.append(
+                    f"{who} {method.upper()} {url} {content_type}: {response.status_code}"
+                )
+    assert failures == []
+
+
+def test_refusals_say_why_in_json_on_the_api(callers, enterprise):
+    """A 4xx from the API always carries a body a program can show to a person."""
+    client = callers["member"]
+    for url in ("/api/v1/enterprises/{uscc}/contact/", "/api/v1/auth/token/"):
+        url = url.format(uscc=enterprise.uscc)
+        for content_type, body in BODIES:
+            response = client.put(url, data=body, content_type=content_type)
+            if url.endswith("/token/"):
+                response = client.post(url, data=body, content_type=content_type)
+            assert 400 <= response.status_code < 500, (url, content_type)
+            payload = response.json()
+            assert payload and all(payload.values()), (url, content_type, payload)
