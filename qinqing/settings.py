@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "departments",
     "enterprises",
+    "departments.hub",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,26 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Department data hub (departments/hub) -------------------------------------------------
+# inprocess: simulated departments answer in this process; http: over /mock/departments/.
+HUB_TRANSPORT = env.str("HUB_TRANSPORT", default="inprocess")
+HUB_HTTP_BASE_URL = env.str("HUB_HTTP_BASE_URL", default="http://127.0.0.1:8000")
+HUB_MOCK_DEPARTMENTS_ENABLED = env.bool("HUB_MOCK_DEPARTMENTS_ENABLED", default=True)
+HUB_TIMEOUT_SECONDS = env.float("HUB_TIMEOUT_SECONDS", default=2.0)
+HUB_HTTP_RETRIES = env.int("HUB_HTTP_RETRIES", default=2)
+HUB_BREAKER_THRESHOLD = env.int("HUB_BREAKER_THRESHOLD", default=5)
+HUB_BREAKER_COOLDOWN_SECONDS = env.float("HUB_BREAKER_COOLDOWN_SECONDS", default=30.0)
+# Simulated departments' behaviour until an administrator changes it in the back office.
+HUB_SIMULATION = {
+    "default": {"latency_ms": 40, "jitter_ms": 20, "timeout_rate": 0.0, "error_rate": 0.0,
+                "malformed_rate": 0.0, "down": False},
+    "taxation": {"latency_ms": 60},
+    "hrss": {"latency_ms": 45},
+    "housing": {"latency_ms": 80, "jitter_ms": 40},
+    "market": {"latency_ms": 25},
+    "planning": {"latency_ms": 120, "jitter_ms": 60},
+}  # fmt: skip
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

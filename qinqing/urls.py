@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import CurrentUserView, ObtainTokenView
 from departments.api import DepartmentViewSet, DistrictViewSet
+from departments.hub import mock_views
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 
@@ -33,6 +34,11 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "mock/departments/<slug:department>/<str:interface>/",
+        mock_views.department_interface,
+        name="mock-department",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path(

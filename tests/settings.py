@@ -26,3 +26,16 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Simulated departments answer at once in tests; tests that study latency or failures set
+# their own behaviour.
+HUB_SIMULATION = {
+    "default": {
+        "latency_ms": 0,
+        "jitter_ms": 0,
+        "timeout_rate": 0.0,
+        "error_rate": 0.0,
+        "malformed_rate": 0.0,
+        "down": False,
+    }
+}
+HUB_TIMEOUT_SECONDS = 1.0

@@ -28,6 +28,8 @@ ENDPOINTS = {
     "enterprises:contact_edit": "/enterprises/{uscc}/contact/",
     "official_workspace": "/official/",
     "set_language": "/i18n/setlang/",
+    "mock-department": "/mock/departments/taxation/tax.annual_summary/?uscc={uscc}&fields=yysr"
+    "&as_of=2026-11-01",
     "v1:api-root": "/api/v1/",
     "v1:enterprise-list": "/api/v1/enterprises/",
     "v1:enterprise-detail": "/api/v1/enterprises/{uscc}/",

@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYER = {
     "qinqing": 0,
     "accounts": 1, "departments": 1, "enterprises": 1,
+    # The data hub reads the enterprise register, so it sits above it (docs/architecture.md).
+    "departments.hub": 1.5,
     "policies": 2,
     "subsidies": 3, "approvals": 3, "credit": 3, "directline": 3,
     "dashboards": 4,
@@ -17,24 +19,36 @@ LAYER = {
 COMPOSITION_ROOT = {"qinqing/urls.py", "qinqing/views.py"}
 
 
+def component_of(dotted: str) -> str | None:
+    """The longest LAYER key that is the module or one of its packages."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in LAYER:
+            return candidate
+    return None
+
+
 def imports_between_apps() -> dict[tuple[str, str], list[str]]:
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for app in LAYER:
-        for path in (ROOT / app).rglob("*.py") if (ROOT / app).exists() else []:
-            relative = path.relative_to(ROOT).as_posix()
-            if "/migrations/" in relative or relative in COMPOSITION_ROOT:
+    top_level = {name.split(".")[0] for name in LAYER}
+    paths = [path for top in sorted(top_level) for path in (ROOT / top).rglob("*.py")]
+    for path in paths:
+        relative = path.relative_to(ROOT).as_posix()
+        app = component_of(relative.removesuffix(".py").replace("/", "."))
+        if app is None or "/migrations/" in relative or relative in COMPOSITION_ROOT:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
                 continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names = [node.module]
-                elif isinstance(node, ast.Import):
-                    names = [alias.name for alias in node.names]
-                else:
-                    continue
-                for name in names:
-                    target = name.split(".")[0]
-                    if target in LAYER and target != app:
-                        found[(app, target)].append(f"{relative}:{node.lineno}")
+            for name in names:
+                target = component_of(name)
+                if target is not None and target != app:
+                    found[(app, target)].append(f"{relative}:{node.lineno}")
     return found
 
 

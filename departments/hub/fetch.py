@@ -1,0 +1,272 @@
+"""fetch_facts(): exactly the facts asked for, from every department concurrently, each with
+its own timeout, through a cache that honours each fact's freshness, every call logged.
+
+A department's failure never raises: the fact comes back unknown, with the reason. Nothing
+is ever guessed.
+"""
+
+import hashlib
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.utils import timezone
+
+from departments.models import Department
+from enterprises.models import Enterprise
+
+from . import circuit, departments_sim
+from .adapters import DepartmentError, InterfaceRequest, InterfaceResponse, adapter_for
+from .catalogue import FactSpec, specs_for
+from .models import CallOutcome, DataCall
+from .normalise import FactValue, MalformedValue, normalise, to_json
+from .simulation import RegisterColumns
+
+# Leave the executor a little beyond each department's own timeout before giving up on it.
+_GRACE_SECONDS = 0.5
+
+
+class PurposeRequired(ValueError):
+    """Department data is read for a stated purpose, or not at all."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    value: FactValue | None
+    known: bool
+    reason: str = ""  # why unknown: a CallOutcome value
+    department: str = ""
+    period: str = ""
+    fetched_at: datetime | None = None
+    from_cache: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "value": to_json(self.value), "known": self.known,
+            "reason": self.reason, "department": self.department, "period": self.period,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "from_cache": self.from_cache,
+        }  # fmt: skip
+
+
+@dataclass
+class FactSet:
+    facts: dict[str, Fact]
+    calls: list[DataCall] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Fact:
+        return self.facts[name]
+
+    @property
+    def all_known(self) -> bool:
+        return all(fact.known for fact in self.facts.values())
+
+    def values(self) -> dict[str, FactValue | None]:
+        return {name: fact.value for name, fact in self.facts.items()}
+
+
+def _cache_key(uscc: str, spec: FactSpec, as_of: date) -> str:
+    return f"hub:fact:{spec.name}:{spec.period_key(as_of)}:{uscc}"
+
+
+def register_row(enterprise: Enterprise) -> RegisterColumns:
+    return RegisterColumns.from_rows([(
+        enterprise.uscc, enterprise.size_class, enterprise.registered_capital,
+        enterprise.established_on, enterprise.industry_division, enterprise.industry_section,
+    )])  # fmt: skip
+
+
+def fetch_facts(
+    enterprise: Enterprise,
+    fact_names: list[str],
+    *,
+    purpose: str,
+    requested_by: Any = None,
+    as_of: date | None = None,
+    transport: str | None = None,
+    use_cache: bool = True,
+) -> FactSet:
+    """`purpose` names what the data serves, e.g. "subsidies.claim:42 eligibility check"."""
+    if not purpose or not purpose.strip():
+        raise PurposeRequired("a purpose is required to read department data")
+    specs = specs_for(fact_names)
+    as_of = as_of or timezone.localdate()
+    now = timezone.now()
+    facts: dict[str, Fact] = {}
+    calls: list[DataCall] = []
+    departments = {d.code: d for d in Department.objects.filter(
+        code__in={spec.department for spec in specs})}  # fmt: skip
+    missing: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
+
+    cached = (
+        cache.get_many([_cache_key(enterprise.uscc, s, as_of) for s in specs]) if use_cache else {}
+    )
+    hits_by_department: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
+    for spec in specs:
+        entry = cached.get(_cache_key(enterprise.uscc, spec, as_of))
+        if entry is not None:
+            fetched_at = datetime.fromisoformat(entry["at"])
+            value = normalise(spec, entry["v"])
+            facts[spec.name] = Fact(spec.name, value, True, department=spec.department,
+                                    period=spec.period_key(as_of), fetched_at=fetched_at,
+                                    from_cache=True)  # fmt: skip
+            hits_by_department[(spec.department, spec.interface)].append(spec)
+        else:
+            missing[(spec.department, spec.interface)].append(spec)
+
+    log = _CallLog(enterprise, purpose, requested_by, now)
+    for (department, interface), hit_specs in hits_by_department.items():
+        calls.append(log.entry(departments[department], interface, hit_specs, "cache",
+                               CallOutcome.CACHED, 0.0))  # fmt: skip
+
+    jobs: list[tuple[str, str, list[FactSpec], Any]] = []
+    for (department, interface), wanted in missing.items():
+        adapter = adapter_for(department, transport)
+        if adapter is None:
+            _unknown(facts, wanted, CallOutcome.NO_PROVIDER, as_of)
+            calls.append(
+                log.entry(
+                    departments[department],
+                    interface,
+                    wanted,
+                    "none",
+                    CallOutcome.NO_PROVIDER,
+                    0.0,
+                    detail="no provider for this department's data yet",
+                )
+            )
+            continue
+        if not circuit.allows_call(department):
+            _unknown(facts, wanted, CallOutcome.CIRCUIT_OPEN, as_of)
+            calls.append(log.entry(departments[department], interface, wanted,
+                                   adapter.transport, CallOutcome.CIRCUIT_OPEN, 0.0,
+                                   detail="recent calls failed; not asked"))  # fmt: skip
+            continue
+        jobs.append((department, interface, wanted, adapter))
+
+    if jobs:
+        row = register_row(enterprise)
+        timeout = settings.HUB_TIMEOUT_SECONDS
+        for department, *_rest in jobs:
+            departments_sim.behaviour(department)  # read here, so worker threads hit the cache
+        pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="hub")
+        try:
+            futures = [
+                (job, pool.submit(_call, job[3], InterfaceRequest(
+                    department=job[0], interface=job[1], uscc=enterprise.uscc,
+                    wire_fields=[spec.wire_field for spec in job[2]], as_of=as_of,
+                    timeout=timeout, register_row=row,
+                )))
+                for job in jobs
+            ]  # fmt: skip
+            for (department, interface, wanted, adapter), future in futures:
+                try:
+                    outcome, detail, response, latency_ms = future.result(timeout + _GRACE_SECONDS)
+                except FutureTimeout:  # an adapter that ignored its deadline
+                    outcome, detail, response = CallOutcome.TIMEOUT, "no answer in time", None
+                    latency_ms = (timeout + _GRACE_SECONDS) * 1000
+                if response is not None:
+                    outcome, detail = _read_payload(facts, wanted, response, as_of, enterprise)
+                else:
+                    _unknown(facts, wanted, outcome, as_of)
+                if outcome in (CallOutcome.OK, CallOutcome.NOT_FOUND):
+                    circuit.record_success(department)
+                else:
+                    circuit.record_failure(department)
+                calls.append(log.entry(
+                    departments[department], interface, wanted, adapter.transport, outcome,
+                    latency_ms, detail=detail,
+                    response_hash=hashlib.sha256(response.raw).hexdigest() if response else "",
+                ))  # fmt: skip
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    DataCall.objects.bulk_create(calls)
+    return FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
+
+
+def _call(adapter, request: InterfaceRequest):
+    started = time.perf_counter()
+    try:
+        response = adapter.fetch(request)
+        outcome, detail = CallOutcome.OK, ""
+    except DepartmentError as error:
+        response, outcome, detail = None, error.outcome, str(error)[:300]
+    except Exception as error:  # a broken adapter is a department failure, not a crash
+        response, outcome, detail = None, CallOutcome.UNAVAILABLE, type(error).__name__
+    finally:
+        connections.close_all()  # this worker thread's own connections, if it opened any
+    return outcome, detail, response, (time.perf_counter() - started) * 1000
+
+
+def _read_payload(
+    facts: dict[str, Fact],
+    wanted: list[FactSpec],
+    response: InterfaceResponse,
+    as_of: date,
+    enterprise: Enterprise,
+) -> tuple[str, str]:
+    """Normalise every value; any that does not parse makes the whole answer malformed
+    (a department that garbles one field cannot be trusted for the others)."""
+    values: dict[str, FactValue] = {}
+    try:
+        for spec in wanted:
+            if spec.wire_field not in response.payload:
+                raise MalformedValue(f"{spec.name}: field {spec.wire_field} missing")
+            values[spec.name] = normalise(spec, response.payload[spec.wire_field])
+    except MalformedValue as error:
+        _unknown(facts, wanted, CallOutcome.MALFORMED, as_of)
+        return CallOutcome.MALFORMED, str(error)[:300]
+    fetched_at = timezone.now()
+    to_cache = {}
+    for spec in wanted:
+        facts[spec.name] = Fact(spec.name, values[spec.name], True, department=spec.department,
+                                period=spec.period_key(as_of), fetched_at=fetched_at)  # fmt: skip
+        to_cache[_cache_key(enterprise.uscc, spec, as_of)] = (
+            {"v": to_json(values[spec.name]), "at": fetched_at.isoformat()},
+            int(spec.freshness.total_seconds()),
+        )
+    for key, (entry, ttl) in to_cache.items():
+        cache.set(key, entry, timeout=ttl)
+    return CallOutcome.OK, ""
+
+
+def _unknown(facts: dict[str, Fact], wanted: list[FactSpec], reason: str, as_of: date) -> None:
+    for spec in wanted:
+        facts[spec.name] = Fact(
+            spec.name,
+            None,
+            False,
+            reason=str(reason),
+            department=spec.department,
+            period=spec.period_key(as_of),
+        )
+
+
+class _CallLog:
+    def __init__(self, enterprise: Enterprise, purpose: str, requested_by: Any, now: datetime):
+        self.enterprise = enterprise
+        self.purpose = purpose.strip()[:200]
+        is_user = requested_by is not None and getattr(requested_by, "is_authenticated", False)
+        self.user = requested_by if is_user else None
+        self.label = requested_by.get_username() if is_user else str(requested_by or "system")
+        self.now = now
+
+    def entry(self, department: Department, interface: str, specs: list[FactSpec],
+              transport: str, outcome: str, latency_ms: float, *, detail: str = "",
+              response_hash: str = "") -> DataCall:  # fmt: skip
+        return DataCall(
+            department=department, interface=interface, enterprise=self.enterprise,
+            fact_names=[spec.name for spec in specs], purpose=self.purpose,
+            requested_by=self.user, requested_by_label=self.label[:150], transport=transport,
+            started_at=self.now, latency_ms=round(latency_ms, 2), outcome=outcome,
+            detail=detail, response_hash=response_hash,
+        )  # fmt: skip

@@ -1,0 +1,48 @@
+"""The simulated departments' HTTP interfaces, served by the portal under /mock/departments/.
+
+They stand in for the departments' own servers so the HTTP adapter is exercised for real:
+real sockets, real timeouts, real status codes. Turn them off in production with
+HUB_MOCK_DEPARTMENTS_ENABLED=false.
+"""
+
+import json
+from datetime import date
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from enterprises.models import Enterprise
+
+from . import departments_sim
+from .fetch import register_row
+
+MAX_DEADLINE_SECONDS = 30.0
+
+
+@require_GET
+def department_interface(request: HttpRequest, department: str, interface: str) -> HttpResponse:
+    if not settings.HUB_MOCK_DEPARTMENTS_ENABLED:
+        raise Http404
+    enterprise = Enterprise.objects.filter(uscc=request.GET.get("uscc", "")).first()
+    if enterprise is None:
+        return JsonResponse({"error": "no such enterprise"}, status=404)
+    try:
+        deadline = min(float(request.headers.get("X-Deadline-Seconds", "5")), MAX_DEADLINE_SECONDS)
+        as_of = date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return JsonResponse({"error": "bad deadline or as_of"}, status=400)
+    fields = [field for field in request.GET.get("fields", "").split(",") if field]
+    try:
+        payload = departments_sim.answer(
+            department=department, interface=interface, register_row=register_row(enterprise),
+            wire_fields=fields, as_of=as_of, deadline_seconds=deadline + 0.5,
+        )  # fmt: skip
+    except departments_sim.SimulatedTimeout:
+        return JsonResponse({"error": "timeout"}, status=504)
+    except departments_sim.SimulatedUnavailable:
+        return JsonResponse({"error": "unavailable"}, status=503)
+    except departments_sim.SimulatedNotFound:
+        return JsonResponse({"error": "no such interface or field"}, status=404)
+    body = json.dumps({"data": payload}, ensure_ascii=False)
+    return HttpResponse(body, content_type="application/json")

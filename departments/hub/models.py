@@ -1,0 +1,140 @@
+"""The hub's records: every data call, each simulated department's behaviour, and the
+refreshes of the bulk extracts."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Department
+
+
+class CallOutcome(models.TextChoices):
+    OK = "ok", _("Answered")
+    CACHED = "cached", _("Answered from cache")
+    TIMEOUT = "timeout", _("Timed out")
+    UNAVAILABLE = "unavailable", _("Department unavailable")
+    MALFORMED = "malformed", _("Malformed answer")
+    NOT_FOUND = "not_found", _("Not found")
+    CIRCUIT_OPEN = "circuit_open", _("Not asked: department failing")
+    NO_PROVIDER = "no_provider", _("No provider")
+
+
+class DataCall(models.Model):
+    """One read of a department's data: who asked, for what, and how it went.
+
+    The values themselves are kept by the record that used them (a decision stores its
+    snapshot); the log keeps a hash of what came back, so the two can be matched.
+    """
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="data_calls",
+        verbose_name=_("department"),
+    )
+    interface = models.CharField(_("interface"), max_length=60)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="data_calls",
+        verbose_name=_("enterprise"),
+        help_text=_("Empty for a bulk extract covering every enterprise."),
+    )
+    fact_names = models.JSONField(_("facts"), default=list)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    requested_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_by_label = models.CharField(_("requested by"), max_length=150, blank=True)
+    transport = models.CharField(_("transport"), max_length=20)
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    latency_ms = models.FloatField(_("latency (ms)"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    response_hash = models.CharField(_("response hash"), max_length=64, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=1)
+
+    class Meta:
+        verbose_name = _("department data call")
+        verbose_name_plural = _("department data calls")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["enterprise", "-started_at"]),
+            models.Index(fields=["department", "-started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interface} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in (CallOutcome.OK, CallOutcome.CACHED)
+
+
+class SimulationSetting(models.Model):
+    """How a simulated department behaves: latency and failures, switchable at run time."""
+
+    department = models.OneToOneField(
+        Department,
+        on_delete=models.CASCADE,
+        related_name="simulation",
+        verbose_name=_("department"),
+    )
+    latency_ms = models.PositiveIntegerField(_("typical latency (ms)"), default=30)
+    jitter_ms = models.PositiveIntegerField(_("latency jitter (ms)"), default=20)
+    timeout_rate = models.FloatField(_("share of calls that hang"), default=0.0)
+    error_rate = models.FloatField(_("share of calls that fail"), default=0.0)
+    malformed_rate = models.FloatField(_("share of malformed answers"), default=0.0)
+    down = models.BooleanField(_("department down"), default=False)
+
+    class Meta:
+        verbose_name = _("department simulation")
+        verbose_name_plural = _("department simulations")
+        constraints = [
+            models.CheckConstraint(
+                name="simulation_rates_are_shares",
+                condition=models.Q(timeout_rate__gte=0, timeout_rate__lte=1)
+                & models.Q(error_rate__gte=0, error_rate__lte=1)
+                & models.Q(malformed_rate__gte=0, malformed_rate__lte=1),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.department)
+
+
+class SnapshotRefresh(models.Model):
+    """One refresh of a department's bulk extract (one call, logged with its purpose)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="snapshot_refreshes",
+        verbose_name=_("department"),
+    )  # fmt: skip
+    fact_names = models.JSONField(_("facts"), default=list)
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("snapshot refresh")
+        verbose_name_plural = _("snapshot refreshes")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.started_at:%Y-%m-%d %H:%M}"
