@@ -162,3 +162,12 @@ def adapter_for(department: str, transport: str | None = None) -> DepartmentAdap
     if key not in _adapters:
         _adapters[key] = HttpAdapter() if transport == "http" else InProcessAdapter()
     return _adapters[key]
+
+
+def close_adapters() -> None:
+    """Close pooled HTTP connections (tests, and processes that are about to fork)."""
+    for adapter in _adapters.values():
+        client = getattr(adapter, "client", None)
+        if client is not None:
+            client.close()
+    _adapters.clear()

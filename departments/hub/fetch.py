@@ -112,8 +112,10 @@ def fetch_facts(
     hits_by_department: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
     for spec in specs:
         entry = cached.get(_cache_key(enterprise.uscc, spec, as_of))
-        if entry is not None:
-            fetched_at = datetime.fromisoformat(entry["at"])
+        fetched_at = datetime.fromisoformat(entry["at"]) if entry is not None else None
+        # The cache entry's expiry is the freshness too; checking here as well keeps the
+        # promise with any cache backend and any clock skew between processes.
+        if fetched_at is not None and now - fetched_at <= spec.freshness:
             value = normalise(spec, entry["v"])
             facts[spec.name] = Fact(spec.name, value, True, department=spec.department,
                                     period=spec.period_key(as_of), fetched_at=fetched_at,
