@@ -13,10 +13,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         if user.is_official:
             items.append((reverse("official_workspace"), _("My workspace")))
+        if user.is_official or user.sees_everything:
+            items.append((reverse("data_calls"), _("Data calls")))
         if user.is_enterprise_member:
             items.append((reverse("enterprises:list"), _("My enterprises")))
         else:
             items.append((reverse("enterprises:list"), _("Enterprises")))
+        items.append((reverse("data_interfaces"), _("Department interfaces")))
         if user.is_staff:
             items.append((reverse("admin:index"), _("Back office")))
         items.append((reverse("swagger-ui"), _("API")))

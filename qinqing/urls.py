@@ -7,6 +7,8 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import CurrentUserView, ObtainTokenView
 from departments.api import DepartmentViewSet, DistrictViewSet
 from departments.hub import mock_views
+from departments.hub import views as hub_views
+from departments.hub.api import DataCallViewSet, EnterpriseFactsView
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 
@@ -20,8 +22,10 @@ router = DefaultRouter()
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("departments", DepartmentViewSet, basename="department")
+router.register("data-calls", DataCallViewSet, basename="data-call")
 
 api_v1 = [
+    path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
     path("", include(router.urls)),
     path("me/", CurrentUserView.as_view(), name="me"),
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
@@ -31,7 +35,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path(
+        "enterprises/<str:uscc>/data-access/",
+        hub_views.enterprise_data_access,
+        name="enterprise_data_access",
+    ),
     path("enterprises/", include("enterprises.urls")),
+    path("official/data-calls/", hub_views.call_log, name="data_calls"),
+    path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(

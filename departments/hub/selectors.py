@@ -1,0 +1,83 @@
+"""Reading the call log, always through a scope."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from departments.models import Department
+
+from .models import CallOutcome, DataCall, SnapshotRefresh
+
+FAILED_OUTCOMES = [CallOutcome.TIMEOUT, CallOutcome.UNAVAILABLE, CallOutcome.MALFORMED,
+                   CallOutcome.CIRCUIT_OPEN]  # fmt: skip
+
+
+def data_calls_visible_to(user: User) -> QuerySet[DataCall]:
+    """Members: reads of their enterprises' data. Officials: calls to their department (in
+    their district, when district-scoped) and calls they made. Auditors: everything."""
+    calls = DataCall.objects.select_related("department", "enterprise", "requested_by")
+    if not user.is_authenticated or not user.is_active:
+        return calls.none()
+    if user.sees_everything:
+        return calls.all()
+    if user.is_official:
+        own_department = Q(department_id=user.department_id)
+        if user.district_id is not None:
+            own_department &= Q(enterprise__district_id=user.district_id)
+        return calls.filter(own_department | Q(requested_by=user))
+    if user.is_enterprise_member:
+        return calls.filter(enterprise__memberships__user=user)
+    return calls.none()
+
+
+@dataclass(frozen=True)
+class DepartmentStats:
+    department: Department
+    calls: int
+    failed: int
+    p50_ms: float | None
+    p95_ms: float | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.failed / self.calls if self.calls else 0.0
+
+
+def department_stats(calls: QuerySet[DataCall], *, days: int = 7) -> list[DepartmentStats]:
+    """Calls, error rate and p50/p95 latency of real calls (not cache hits) per department."""
+    since = timezone.now() - timedelta(days=days)
+    recent = calls.filter(started_at__gte=since).exclude(
+        outcome__in=[CallOutcome.CACHED, CallOutcome.NO_PROVIDER]
+    )
+    counts = {
+        row["department"]: row
+        for row in recent.order_by()
+        .values("department")
+        .annotate(calls=Count("id"), failed=Count("id", filter=Q(outcome__in=FAILED_OUTCOMES)))
+    }
+    latencies: dict[int, list[float]] = {}
+    answered = recent.filter(outcome=CallOutcome.OK).order_by()
+    for department_id, latency in answered.values_list("department", "latency_ms").iterator():
+        latencies.setdefault(department_id, []).append(latency)
+    departments = Department.objects.in_bulk(list(counts))
+    stats = []
+    for department_id, row in counts.items():
+        values = latencies.get(department_id)
+        p50, p95 = np.percentile(values, [50, 95]).tolist() if values else (None, None)
+        stats.append(DepartmentStats(departments[department_id], row["calls"], row["failed"],
+                                     p50, p95))  # fmt: skip
+    return sorted(stats, key=lambda s: s.department.sort_order)
+
+
+def latest_refreshes() -> dict[str, SnapshotRefresh]:
+    done = SnapshotRefresh.objects.filter(status=SnapshotRefresh.Status.DONE).select_related(
+        "department"
+    )
+    latest: dict[str, SnapshotRefresh] = {}
+    for refresh in done.order_by("started_at"):
+        latest[refresh.department.code] = refresh
+    return latest

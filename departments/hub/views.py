@@ -1,0 +1,108 @@
+"""Pages: the officials' call log, an enterprise's "who read our data", the interface
+registry."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from departments.models import Department
+from enterprises.selectors import enterprises_visible_to
+
+from . import circuit
+from .catalogue import interfaces
+from .departments_sim import behaviour, simulated_departments
+from .filters import DataCallFilter
+from .selectors import data_calls_visible_to, department_stats, latest_refreshes
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 10_000
+
+
+@login_required
+def call_log(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_official or user.sees_everything):
+        raise PermissionDenied(_("The call log is for officials and auditors."))
+    scoped = data_calls_visible_to(user)
+    filterset = DataCallFilter(request.GET or None, queryset=scoped)
+    calls = filterset.qs if filterset.is_bound and filterset.is_valid() else scoped
+    if filterset.is_bound and not filterset.is_valid():
+        calls = scoped.none()
+    if request.GET.get("export") == "csv":
+        return _export(calls[:EXPORT_LIMIT])
+    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "stats": department_stats(scoped),
+    }
+    return render(request, "hub/call_log.html", context)
+
+
+def _export(calls) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="data-calls.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 Chinese text correctly with a BOM
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "started_at",
+            "department",
+            "interface",
+            "uscc",
+            "facts",
+            "purpose",
+            "requested_by",
+            "transport",
+            "outcome",
+            "latency_ms",
+            "response_hash",
+        ]
+    )
+    for call in calls:
+        writer.writerow([
+            call.started_at.isoformat(), call.department.code, call.interface,
+            call.enterprise.uscc if call.enterprise else "", " ".join(call.fact_names),
+            call.purpose, call.requested_by_label, call.transport, call.outcome,
+            call.latency_ms, call.response_hash,
+        ])  # fmt: skip
+    return response
+
+
+@login_required
+def enterprise_data_access(request: HttpRequest, uscc: str) -> HttpResponse:
+    """Who read this enterprise's data, when and why: the enterprise's own view."""
+    enterprise = get_object_or_404(enterprises_visible_to(request.user), uscc=uscc.upper())
+    if not (request.user.is_enterprise_member or request.user.sees_everything):
+        raise PermissionDenied(_("This page is for the enterprise itself and for auditors."))
+    calls = data_calls_visible_to(request.user).filter(enterprise=enterprise)
+    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "hub/data_access.html", {"enterprise": enterprise, "page": page})
+
+
+@login_required
+def interface_registry(request: HttpRequest) -> HttpResponse:
+    refreshes = latest_refreshes()
+    simulated = simulated_departments()
+    departments = Department.objects.in_bulk(field_name="code")
+    registry = []
+    for interface, specs in sorted(interfaces().items()):
+        department = specs[0].department
+        registry.append({
+            "interface": interface,
+            "department": departments.get(department),
+            "specs": specs,
+            "simulated": department in simulated,
+            "breaker": circuit.state(department) if department in simulated else None,
+            "behaviour": behaviour(department) if department in simulated else None,
+            "refresh": refreshes.get(department),
+        })  # fmt: skip
+    return render(request, "hub/interfaces.html", {"registry": registry})
