@@ -35,6 +35,8 @@ migrate: install
 
 seed: migrate
 	$(DEV) $(BIN)/python manage.py seed_demo
+	$(DEV) $(BIN)/python manage.py refresh_extracts --purpose "demo: bulk extracts after seeding"
+	$(DEV) $(BIN)/python manage.py demo_data_reads
 
 run: seed
 	@echo ""

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,13 @@ class HubConfig(AppConfig):
     name = "departments.hub"
     label = "datahub"
     verbose_name = _("Department data hub")
+
+    def ready(self) -> None:
+        post_migrate.connect(_simulation_rows, sender=self)
+
+
+def _simulation_rows(**kwargs) -> None:
+    """One switchable SimulationSetting per simulated department, from the settings."""
+    from .departments_sim import ensure_simulation_rows
+
+    ensure_simulation_rows()

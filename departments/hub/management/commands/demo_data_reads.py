@@ -1,0 +1,40 @@
+"""Demo reads of department data, so the call log and "who read our data" have something to
+show after `make run`. Idempotent: it does nothing when demo reads exist."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from departments.hub.fetch import fetch_facts
+from departments.hub.models import DataCall
+from enterprises.models import Enterprise
+
+DEMO_PURPOSE_PREFIX = "demo:"
+READS = [
+    ("market_xihu", ["market.registration_status", "market.abnormal_operations"],
+     "demo: enterprise establishment check"),
+    ("tax_city", ["tax.annual_revenue", "tax.arrears", "tax.credit_grade"],
+     "demo: subsidy eligibility check"),
+    ("hrss_binjiang", ["hrss.insured_employees", "hrss.new_hires_this_year"],
+     "demo: employment subsidy check"),
+    (None, ["housing.leased_floor_area", "housing.monthly_rent", "housing.lease_registered"],
+     "demo: rent subsidy pre-check"),
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Make a few demo reads of department data for the demo enterprises."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if DataCall.objects.filter(purpose__startswith=DEMO_PURPOSE_PREFIX).exists():
+            self.stdout.write("Demo data reads exist already.")
+            return
+        demo = User.objects.filter(username="enterprise").first()
+        enterprises = list(Enterprise.objects.filter(memberships__user=demo)) if demo else []
+        enterprises += list(Enterprise.objects.order_by("id")[:20])
+        for enterprise in dict.fromkeys(enterprises):
+            for username, names, purpose in READS:
+                official = User.objects.filter(username=username).first() if username else None
+                fetch_facts(enterprise, names, purpose=purpose, requested_by=official)
+        self.stdout.write(f"Demo data reads made for {len(set(enterprises))} enterprises.")
