@@ -31,6 +31,9 @@ PAGES = [
     ("official-workspace", "market_xihu", "/official/"),
     ("official-register", "tax_city", "/enterprises/?industry_section=C"),
     ("api-docs", "tax_city", "/api/docs/"),
+    ("data-calls", "tax_city", "/official/data-calls/"),
+    ("data-interfaces", "tax_city", "/data/interfaces/"),
+    ("data-access", "enterprise", "@data-access"),
 ]
 
 
@@ -120,6 +123,10 @@ def visit(page, base: str, path: str) -> None:
     elif path == "@first-enterprise":
         page.goto(base + "/")
         page.click("main ul.plain-list a >> nth=0")
+    elif path == "@data-access":
+        page.goto(base + "/")
+        page.click("main ul.plain-list a >> nth=0")
+        page.click("text=/查看数据调取记录|See who read our data/")
     elif path == "@contact-error":
         page.goto(base + "/")
         page.click("main ul.plain-list a >> nth=0")

@@ -9,7 +9,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.industries import DIVISIONS
 
@@ -21,6 +22,27 @@ class FactType(enum.StrEnum):
     DATE = "date"
     BOOLEAN = "boolean"
     ENUM = "enum"
+
+    @property
+    def label(self) -> str:
+        return str(_TYPE_LABELS[self])
+
+
+_TYPE_LABELS = {
+    FactType.MONEY: _("amount (yuan)"),
+    FactType.DECIMAL: _("number"),
+    FactType.INTEGER: _("whole number"),
+    FactType.DATE: _("date"),
+    FactType.BOOLEAN: _("yes or no"),
+    FactType.ENUM: _("one of"),
+}
+_UNIT_LABELS = {
+    "CNY": _("yuan"),
+    "persons": _("persons"),
+    "months": _("months"),
+    "parcels": _("parcels"),
+    "m²": "m²",
+}
 
 
 class Period(enum.StrEnum):
@@ -67,7 +89,30 @@ class FactSpec:
     def period_key(self, as_of: date) -> str:
         return self.period.key(as_of, self.months_back)
 
+    @property
+    def unit_label(self) -> str:
+        return str(_UNIT_LABELS.get(self.unit, self.unit))
 
+    @property
+    def period_label(self) -> str:
+        if self.period is Period.CURRENT_MONTH and self.months_back:
+            return ngettext("%(n)d month ago", "%(n)d months ago", self.months_back) % {
+                "n": self.months_back
+            }
+        return str(_PERIOD_LABELS[self.period])
+
+    @property
+    def freshness_label(self) -> str:
+        days = int(self.freshness.total_seconds() // 86400)
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+_PERIOD_LABELS = {
+    Period.LAST_FISCAL_YEAR: _("last fiscal year"),
+    Period.CURRENT_YEAR: _("this year"),
+    Period.CURRENT_MONTH: _("this month"),
+    Period.CURRENT: _("today"),
+}
 DAY = timedelta(days=1)
 _GRADES_TAX = ("A", "B", "M", "C", "D")
 _INDUSTRY_CODES = tuple(division.code for division in DIVISIONS)

@@ -10,7 +10,6 @@ from departments.hub.fetch import fetch_facts
 from departments.hub.models import DataCall
 from enterprises.models import Enterprise
 
-DEMO_PURPOSE_PREFIX = "demo:"
 READS = [
     ("market_xihu", ["market.registration_status", "market.abnormal_operations"],
      "demo: enterprise establishment check"),
@@ -27,7 +26,7 @@ class Command(BaseCommand):
     help = "Make a few demo reads of department data for the demo enterprises."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if DataCall.objects.filter(purpose__startswith=DEMO_PURPOSE_PREFIX).exists():
+        if DataCall.objects.filter(purpose__in=[purpose for _u, _n, purpose in READS]).exists():
             self.stdout.write("Demo data reads exist already.")
             return
         demo = User.objects.filter(username="enterprise").first()
