@@ -35,7 +35,7 @@ migrate: install
 
 seed: migrate
 	$(DEV) $(BIN)/python manage.py seed_demo
-	$(DEV) $(BIN)/python manage.py refresh_extracts --purpose "demo: bulk extracts after seeding"
+	$(DEV) $(BIN)/python manage.py refresh_extracts --purpose "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
 	$(DEV) $(BIN)/python manage.py demo_data_reads
 
 run: seed

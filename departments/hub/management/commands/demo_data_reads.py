@@ -12,13 +12,13 @@ from enterprises.models import Enterprise
 
 READS = [
     ("market_xihu", ["market.registration_status", "market.abnormal_operations"],
-     "demo: enterprise establishment check"),
+     "演示：企业开办核验 (demo: establishment check)"),
     ("tax_city", ["tax.annual_revenue", "tax.arrears", "tax.credit_grade"],
-     "demo: subsidy eligibility check"),
+     "演示：惠企补贴资格核验 (demo: subsidy eligibility)"),
     ("hrss_binjiang", ["hrss.insured_employees", "hrss.new_hires_this_year"],
-     "demo: employment subsidy check"),
+     "演示：稳岗补贴核验 (demo: employment subsidy)"),
     (None, ["housing.leased_floor_area", "housing.monthly_rent", "housing.lease_registered"],
-     "demo: rent subsidy pre-check"),
+     "演示：房租补贴预审 (demo: rent subsidy pre-check)"),
 ]  # fmt: skip
 
 
