@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
@@ -69,6 +69,11 @@ screenshots: seed
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The data hub: fetch_facts in-process and over HTTP, and a 1,000,000-enterprise extract
+# (about 3 minutes with seeding; use PostgreSQL: DATABASE_URL=postgres://...).
+bench-hub: install
+	$(BIN)/python bench/hub.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
