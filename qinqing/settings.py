@@ -5,6 +5,7 @@ SQLite with tasks executed eagerly in-process; with them it uses PostgreSQL, Red
 Celery workers.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -132,6 +133,12 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 HUB_TRANSPORT = env.str("HUB_TRANSPORT", default="inprocess")
 HUB_HTTP_BASE_URL = env.str("HUB_HTTP_BASE_URL", default="http://127.0.0.1:8000")
 HUB_MOCK_DEPARTMENTS_ENABLED = env.bool("HUB_MOCK_DEPARTMENTS_ENABLED", default=True)
+# The simulated departments answer only callers that present this key (the HTTP adapter
+# does): their answers are about real enterprises in the register.
+HUB_MOCK_KEY = (
+    env.str("HUB_MOCK_KEY", default="")
+    or hashlib.sha256(f"hub-mock:{SECRET_KEY}".encode()).hexdigest()
+)
 HUB_TIMEOUT_SECONDS = env.float("HUB_TIMEOUT_SECONDS", default=2.0)
 HUB_HTTP_RETRIES = env.int("HUB_HTTP_RETRIES", default=2)
 HUB_BREAKER_THRESHOLD = env.int("HUB_BREAKER_THRESHOLD", default=5)

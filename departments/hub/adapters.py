@@ -111,7 +111,8 @@ class HttpAdapter:
             try:
                 response = self.client.get(
                     url, params=params, timeout=remaining,
-                    headers={"X-Deadline-Seconds": f"{remaining:.3f}"},
+                    headers={"X-Deadline-Seconds": f"{remaining:.3f}",
+                             "X-Hub-Key": settings.HUB_MOCK_KEY},
                 )  # fmt: skip
             except httpx.TimeoutException as error:
                 raise DepartmentTimeout(f"no answer within {request.timeout:.1f} s") from error

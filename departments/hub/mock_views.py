@@ -10,6 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
 
 from enterprises.models import Enterprise
@@ -24,6 +25,8 @@ MAX_DEADLINE_SECONDS = 30.0
 def department_interface(request: HttpRequest, department: str, interface: str) -> HttpResponse:
     if not settings.HUB_MOCK_DEPARTMENTS_ENABLED:
         raise Http404
+    if not constant_time_compare(request.headers.get("X-Hub-Key", ""), settings.HUB_MOCK_KEY):
+        return JsonResponse({"error": "this interface answers the data hub only"}, status=403)
     enterprise = Enterprise.objects.filter(uscc=request.GET.get("uscc", "")).first()
     if enterprise is None:
         return JsonResponse({"error": "no such enterprise"}, status=404)

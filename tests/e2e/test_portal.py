@@ -79,3 +79,21 @@ def test_district_official_filters_the_register_live(page):
     page.wait_for_function("document.querySelectorAll('table.data-table tbody tr').length === 1")
     assert "杭州西湖甲公司" in page.locator("#results").inner_text()
     assert "q=" in page.url  # the filtered view can be bookmarked
+
+
+def test_an_enterprise_sees_who_read_its_data(page):
+    from departments.hub.fetch import fetch_facts
+    from tests.factories import OfficialFactory
+
+    enterprise = EnterpriseFactory(name="杭州透明示范有限公司")
+    member_of(enterprise, username="zhao")
+    official = OfficialFactory(display_name="市场监管 王科员")
+    fetch_facts(enterprise, ["market.registration_status"], purpose="企业开办核验",
+                requested_by=official)  # fmt: skip
+    log_in(page, "zhao")
+    page.get_by_role("link", name="杭州透明示范有限公司").first.click()
+    page.get_by_role("link", name="查看数据调取记录").click()
+    table = page.locator("table.data-table")
+    assert "企业开办核验" in table.inner_text()
+    assert "市场监管 王科员" in table.inner_text()
+    assert "登记状态" in table.inner_text()

@@ -215,3 +215,21 @@ def test_unknown_facts_are_never_cached(enterprise, simulate):
     fetch(enterprise, ["tax.arrears"])
     simulate("taxation", down=False)
     assert fetch(enterprise, ["tax.arrears"])["tax.arrears"].known
+
+
+def test_an_administrator_switches_a_department_down_in_the_back_office(client, enterprise):
+    from django.urls import reverse
+
+    from departments.hub.models import SimulationSetting
+    from tests.factories import AdminFactory
+
+    assert fetch(enterprise, ["tax.arrears"])["tax.arrears"].known  # behaviour now cached
+    setting = SimulationSetting.objects.get(department__code="taxation")
+    client.force_login(AdminFactory())
+    url = reverse("admin:datahub_simulationsetting_change", args=[setting.pk])
+    response = client.post(url, {"department": setting.department_id, "latency_ms": 0,
+                                 "jitter_ms": 0, "timeout_rate": 0, "error_rate": 0,
+                                 "malformed_rate": 0, "down": "on"})  # fmt: skip
+    assert response.status_code == 302
+    result = fetch(enterprise, ["tax.arrears"], use_cache=False)
+    assert result["tax.arrears"].reason == CallOutcome.UNAVAILABLE

@@ -75,7 +75,17 @@ def test_a_refused_connection_is_retried_then_unavailable(reference_data, settin
     assert "cannot connect" in DataCall.objects.get().detail
 
 
-def test_the_mock_interface_refuses_unknown_enterprises_and_fields(http, client):
+def test_the_mock_interface_answers_only_the_hub(http, client, settings):
+    enterprise = EnterpriseFactory()
+    query = {"uscc": enterprise.uscc, "fields": "yysr", "as_of": "2026-11-01"}
+    url = "/mock/departments/taxation/tax.annual_summary/"
+    assert client.get(url, query).status_code == 403
+    assert client.get(url, query, HTTP_X_HUB_KEY="guess").status_code == 403
+    assert client.get(url, query, HTTP_X_HUB_KEY=settings.HUB_MOCK_KEY).status_code == 200
+
+
+def test_the_mock_interface_refuses_unknown_enterprises_and_fields(http, client, settings):
+    client.defaults["HTTP_X_HUB_KEY"] = settings.HUB_MOCK_KEY
     enterprise = EnterpriseFactory()
     base = "/mock/departments/taxation/tax.annual_summary/"
     assert (
