@@ -1,0 +1,456 @@
+"""The rule language: eligibility criteria and benefit formulas as data.
+
+A closed vocabulary, checked when a rule is saved and evaluated through dispatch tables
+(never `eval`). Criteria combine with `all` / `any` / `not`; a leaf compares one fact from
+the hub's catalogue with a literal or a dated parameter. Logic is three-valued: a leaf whose
+fact is unknown is *unknown*, and unknown never turns into a denial on its own.
+
+    {"all": [
+      {"id": "staff", "label": {"zh": "参保人数不少于 10 人", "en": "At least 10 insured"},
+       "clause": "第三条第一款", "fact": "hrss.insured_employees", "op": "ge",
+       "value": {"param": "min_staff"}},
+      {"id": "no-arrears", "label": {...}, "clause": "第三条第二款",
+       "fact": "tax.arrears", "op": "eq", "value": "0.00"}]}
+
+Benefit formulas use the same operands plus arithmetic (`add`, `sub`, `mul`), `min`/`max`
+and `tiers`; every product is rounded to the fen with the version's rounding rule, so the
+single and the batch evaluation give the same fen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import pairwise
+from typing import Any
+
+from departments.hub.catalogue import CATALOGUE, FactSpec, FactType
+
+FEN = Decimal("0.01")
+ROUNDING = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
+OPERATOR_ALIASES = {"=": "eq", "==": "eq", "≠": "ne", "!=": "ne", "<": "lt", "≤": "le",
+                    "<=": "le", ">": "gt", "≥": "ge", ">=": "ge"}  # fmt: skip
+ORDERED_TYPES = {FactType.MONEY, FactType.DECIMAL, FactType.INTEGER, FactType.DATE}
+OPERATORS_BY_TYPE = {
+    **{t: {"eq", "ne", "lt", "le", "gt", "ge", "between", "in", "not_in", "known"}
+       for t in ORDERED_TYPES},
+    FactType.BOOLEAN: {"eq", "ne", "is_true", "is_false", "known"},
+    FactType.ENUM: {"eq", "ne", "in", "not_in", "known"},
+}  # fmt: skip
+NO_OPERAND = {"is_true", "is_false", "known"}
+NUMERIC = {FactType.MONEY, FactType.DECIMAL, FactType.INTEGER}
+
+
+class RuleError(ValueError):
+    """A rule that cannot be accepted, with the path to the offending part."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+
+# --- Parameters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    starts: date
+    value: Any
+    reference: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A threshold or amount that changes on dates, each value with its legal reference."""
+
+    name: str
+    type: FactType
+    values: tuple[DatedValue, ...]  # sorted by start date
+
+    def at(self, when: date) -> Any:
+        current = None
+        for dated in self.values:
+            if dated.starts <= when:
+                current = dated
+        if current is None:
+            raise RuleError(f"parameters.{self.name}", f"has no value on {when.isoformat()}")
+        return current.value
+
+
+def parse_parameters(raw: Any) -> dict[str, Parameter]:
+    if raw in (None, {}):
+        return {}
+    if not isinstance(raw, dict):
+        raise RuleError("parameters", "must be an object of named parameters")
+    parameters = {}
+    for name, body in raw.items():
+        path = f"parameters.{name}"
+        if not isinstance(body, dict) or "type" not in body or "values" not in body:
+            raise RuleError(path, "needs a type and a list of dated values")
+        try:
+            kind = FactType(body["type"])
+        except ValueError:
+            raise RuleError(f"{path}.type", f"unknown type {body['type']!r}") from None
+        if not isinstance(body["values"], list) or not body["values"]:
+            raise RuleError(f"{path}.values", "needs at least one dated value")
+        values = []
+        for index, item in enumerate(body["values"]):
+            item_path = f"{path}.values[{index}]"
+            if not isinstance(item, dict) or not {"from", "value", "reference"} <= set(item):
+                raise RuleError(item_path, "needs from (a date), value and reference")
+            if not str(item["reference"]).strip():
+                raise RuleError(f"{item_path}.reference", "cite the clause this value comes from")
+            starts = _parse_literal(FactType.DATE, item["from"], f"{item_path}.from", None)
+            values.append(DatedValue(starts, _parse_literal(kind, item["value"],
+                                                            f"{item_path}.value", None),
+                                     str(item["reference"])))  # fmt: skip
+        values.sort(key=lambda dated: dated.starts)
+        if len({dated.starts for dated in values}) != len(values):
+            raise RuleError(f"{path}.values", "two values start on the same date")
+        parameters[name] = Parameter(name, kind, tuple(values))
+    return parameters
+
+
+# --- Literals ------------------------------------------------------------------------------
+
+
+def _parse_literal(kind: FactType, raw: Any, path: str, spec: FactSpec | None) -> Any:
+    try:
+        if kind is FactType.MONEY:
+            if isinstance(raw, float | bool):
+                raise RuleError(path, 'write amounts as strings such as "1000.00", not floats')
+            value = Decimal(str(raw))
+            if value != value.quantize(FEN):
+                raise RuleError(path, "an amount has at most two decimal places (fen)")
+            return value.quantize(FEN)
+        if kind is FactType.DECIMAL:
+            if isinstance(raw, float | bool):
+                raise RuleError(path, 'write quantities as strings such as "120.5"')
+            value = Decimal(str(raw))
+            if value != value.quantize(Decimal("0.1")):
+                raise RuleError(path, "a quantity has at most one decimal place")
+            return value
+        if kind is FactType.INTEGER:
+            if isinstance(raw, bool) or not isinstance(raw, int | str):
+                raise RuleError(path, "expected a whole number")
+            return int(raw)
+        if kind is FactType.DATE:
+            if isinstance(raw, date):
+                return raw
+            return date.fromisoformat(str(raw))
+        if kind is FactType.BOOLEAN:
+            if not isinstance(raw, bool):
+                raise RuleError(path, "expected true or false")
+            return raw
+        if kind is FactType.ENUM:
+            if spec is not None and raw not in spec.choices:
+                raise RuleError(path, f"expected one of {', '.join(spec.choices)}")
+            return str(raw)
+    except RuleError:
+        raise
+    except (ValueError, TypeError, InvalidOperation):
+        raise RuleError(path, f"{raw!r} is not a {kind.value}") from None
+    raise RuleError(path, f"unsupported type {kind}")
+
+
+# --- Criteria ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A literal or a parameter, resolved for a given date by `value_at`."""
+
+    literal: Any = None
+    parameter: Parameter | None = None
+
+    def value_at(self, when: date) -> Any:
+        return self.parameter.at(when) if self.parameter else self.literal
+
+    def describe(self) -> Any:
+        return {"param": self.parameter.name} if self.parameter else self.literal
+
+
+@dataclass(frozen=True)
+class Leaf:
+    id: str
+    label: dict[str, str]
+    clause: str
+    fact: FactSpec
+    op: str
+    operands: tuple[Operand, ...] = ()
+    inclusive: tuple[bool, bool] = (True, True)
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str  # all / any / not
+    children: tuple[Leaf | Group, ...]
+    id: str = ""
+    label: dict[str, str] = field(default_factory=dict)
+
+
+Node = Leaf | Group
+
+
+def parse_criteria(raw: Any, parameters: dict[str, Parameter], path: str = "criteria") -> Node:
+    ids: set[str] = set()
+    return _parse_node(raw, parameters, path, ids)
+
+
+def _parse_node(raw: Any, parameters: dict[str, Parameter], path: str, ids: set[str]) -> Node:
+    if not isinstance(raw, dict):
+        raise RuleError(path, "expected an object: a criterion or all/any/not")
+    for kind in ("all", "any"):
+        if kind in raw:
+            children = raw[kind]
+            if not isinstance(children, list) or not children:
+                raise RuleError(f"{path}.{kind}", "needs a non-empty list")
+            return Group(kind, tuple(_parse_node(child, parameters, f"{path}.{kind}[{i}]", ids)
+                                     for i, child in enumerate(children)),
+                         str(raw.get("id", "")), _label(raw, path, required=False))  # fmt: skip
+    if "not" in raw:
+        return Group("not", (_parse_node(raw["not"], parameters, f"{path}.not", ids),),
+                     str(raw.get("id", "")), _label(raw, path, required=False))  # fmt: skip
+    return _parse_leaf(raw, parameters, path, ids)
+
+
+def _label(raw: dict, path: str, *, required: bool) -> dict[str, str]:
+    label = raw.get("label")
+    if label is None and not required:
+        return {}
+    if (
+        not isinstance(label, dict)
+        or not str(label.get("zh", "")).strip()
+        or not str(label.get("en", "")).strip()
+    ):
+        raise RuleError(f"{path}.label", "needs a label in Chinese (zh) and English (en)")
+    return {"zh": str(label["zh"]), "en": str(label["en"])}
+
+
+def _parse_leaf(raw: dict, parameters: dict[str, Parameter], path: str, ids: set[str]) -> Leaf:
+    criterion_id = str(raw.get("id", "")).strip()
+    if not criterion_id:
+        raise RuleError(f"{path}.id", "every criterion needs an id")
+    if criterion_id in ids:
+        raise RuleError(f"{path}.id", f"the id {criterion_id!r} is used twice")
+    ids.add(criterion_id)
+    label = _label(raw, path, required=True)
+    clause = str(raw.get("clause", "")).strip()
+    if not clause:
+        raise RuleError(f"{path}.clause", "name the clause this criterion implements")
+    fact_name = raw.get("fact")
+    if fact_name not in CATALOGUE:
+        raise RuleError(f"{path}.fact", f"unknown fact {fact_name!r}")
+    spec = CATALOGUE[fact_name]
+    op = OPERATOR_ALIASES.get(raw.get("op"), raw.get("op"))
+    if op not in OPERATORS_BY_TYPE[spec.type]:
+        allowed = ", ".join(sorted(OPERATORS_BY_TYPE[spec.type]))
+        raise RuleError(f"{path}.op", f"{op!r} does not apply to a {spec.type.value} "
+                                      f"fact; use one of {allowed}")  # fmt: skip
+    if op in NO_OPERAND:
+        if "value" in raw:
+            raise RuleError(f"{path}.value", f"{op} takes no value")
+        return Leaf(criterion_id, label, clause, spec, op, path=path)
+    if "value" not in raw:
+        raise RuleError(f"{path}.value", f"{op} needs a value")
+    value = raw["value"]
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise RuleError(f"{path}.value", f"{op} needs a non-empty list")
+        operands = tuple(_operand(item, spec, parameters, f"{path}.value[{i}]")
+                         for i, item in enumerate(value))  # fmt: skip
+        return Leaf(criterion_id, label, clause, spec, op, operands, path=path)
+    if op == "between":
+        if not isinstance(value, dict) or not {"from", "to"} <= set(value):
+            raise RuleError(f"{path}.value", "between needs from and to")
+        inclusive = value.get("inclusive", [True, True])
+        if (not isinstance(inclusive, list) or len(inclusive) != 2
+                or not all(isinstance(flag, bool) for flag in inclusive)):  # fmt: skip
+            raise RuleError(f"{path}.value.inclusive", "give [true/false, true/false]")
+        operands = (_operand(value["from"], spec, parameters, f"{path}.value.from"),
+                    _operand(value["to"], spec, parameters, f"{path}.value.to"))  # fmt: skip
+        if (
+            not operands[0].parameter
+            and not operands[1].parameter
+            and (operands[0].literal > operands[1].literal)
+        ):
+            raise RuleError(f"{path}.value", "from is after to: nothing could match")
+        return Leaf(criterion_id, label, clause, spec, op, operands, tuple(inclusive), path)
+    return Leaf(criterion_id, label, clause, spec, op,
+                (_operand(value, spec, parameters, f"{path}.value"),), path=path)  # fmt: skip
+
+
+def _operand(raw: Any, spec: FactSpec, parameters: dict[str, Parameter], path: str) -> Operand:
+    if isinstance(raw, dict):
+        if set(raw) != {"param"}:
+            raise RuleError(path, 'an operand is a literal or {"param": name}')
+        name = raw["param"]
+        if name not in parameters:
+            raise RuleError(path, f"unknown parameter {name!r}")
+        parameter = parameters[name]
+        if parameter.type is not spec.type:
+            raise RuleError(path, f"parameter {name!r} is a {parameter.type.value} but "
+                                  f"{spec.name} is a {spec.type.value}")  # fmt: skip
+        return Operand(parameter=parameter)
+    return Operand(literal=_parse_literal(spec.type, raw, path, spec))
+
+
+def leaves(node: Node) -> list[Leaf]:
+    if isinstance(node, Leaf):
+        return [node]
+    return [leaf for child in node.children for leaf in leaves(child)]
+
+
+# --- Benefit formulas -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expr:
+    kind: str  # amount / number / param / fact / add / sub / mul / min / max / tiers
+    value: Any = None
+    children: tuple[Expr, ...] = ()
+    tiers: tuple[tuple[Decimal, Decimal | None, Expr], ...] = ()  # (from, to, amount)
+    fact: FactSpec | None = None
+    parameter: Parameter | None = None
+
+
+def parse_benefit(raw: Any, parameters: dict[str, Parameter], path: str = "benefit") -> Expr:
+    """A formula whose result is an amount in yuan."""
+    expr = _parse_expr(raw, parameters, path)
+    if result_type(expr) is not FactType.MONEY:
+        raise RuleError(path, "the benefit must come out as an amount in yuan")
+    return expr
+
+
+def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str) -> Expr:
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise RuleError(path, "expected one of amount, number, param, fact, add, sub, mul, "
+                              "min, max, tiers")  # fmt: skip
+    ((kind, body),) = raw.items()
+    if kind == "amount":
+        return Expr("amount", _parse_literal(FactType.MONEY, body, f"{path}.amount", None))
+    if kind == "number":
+        try:
+            number = Decimal(str(body))
+        except InvalidOperation:
+            raise RuleError(f"{path}.number", f"{body!r} is not a number") from None
+        if isinstance(body, float) or number != number.quantize(Decimal("0.000001")):
+            raise RuleError(f"{path}.number", "write numbers as strings, at most 6 decimals")
+        return Expr("number", number)
+    if kind == "param":
+        if body not in parameters:
+            raise RuleError(path, f"unknown parameter {body!r}")
+        parameter = parameters[body]
+        if parameter.type not in NUMERIC:
+            raise RuleError(path, f"parameter {body!r} is not a number or amount")
+        return Expr("param", parameter=parameter)
+    if kind == "fact":
+        if body not in CATALOGUE:
+            raise RuleError(path, f"unknown fact {body!r}")
+        spec = CATALOGUE[body]
+        if spec.type not in NUMERIC:
+            raise RuleError(path, f"{body} is a {spec.type.value}, not a number")
+        return Expr("fact", fact=spec)
+    if kind in ("add", "sub", "mul", "min", "max"):
+        if not isinstance(body, list) or len(body) < 2 or (kind == "sub" and len(body) != 2):
+            raise RuleError(f"{path}.{kind}", "needs a list of operands (sub: exactly two)")
+        children = tuple(_parse_expr(child, parameters, f"{path}.{kind}[{i}]")
+                         for i, child in enumerate(body))  # fmt: skip
+        expr = Expr(kind, children=children)
+        result_type(expr, path)
+        return expr
+    if kind == "tiers":
+        return _parse_tiers(body, parameters, f"{path}.tiers")
+    raise RuleError(path, f"unknown formula element {kind!r}")
+
+
+def _parse_tiers(body: Any, parameters: dict[str, Parameter], path: str) -> Expr:
+    if not isinstance(body, dict) or "fact" not in body or "bands" not in body:
+        raise RuleError(path, "tiers need a fact and a list of bands")
+    spec = CATALOGUE.get(body["fact"])
+    if spec is None or spec.type not in NUMERIC:
+        raise RuleError(f"{path}.fact", f"{body['fact']!r} is not a numeric fact")
+    bands = []
+    for index, band in enumerate(body["bands"] if isinstance(body["bands"], list) else []):
+        band_path = f"{path}.bands[{index}]"
+        if not isinstance(band, dict) or "from" not in band or "amount" not in band:
+            raise RuleError(band_path, "a band needs from, amount and optionally to")
+        low = _parse_literal(spec.type, band["from"], f"{band_path}.from", spec)
+        high = (_parse_literal(spec.type, band["to"], f"{band_path}.to", spec)
+                if band.get("to") is not None else None)  # fmt: skip
+        if high is not None and high <= low:
+            raise RuleError(band_path, "to must be above from")
+        amount = _parse_expr(band["amount"], parameters, f"{band_path}.amount")
+        if result_type(amount) is not FactType.MONEY:
+            raise RuleError(f"{band_path}.amount", "a band's amount must be in yuan")
+        bands.append((Decimal(low), None if high is None else Decimal(high), amount))
+    if not bands:
+        raise RuleError(f"{path}.bands", "needs at least one band")
+    bands.sort(key=lambda band: band[0])
+    for (low_a, high_a, _), (low_b, _, _) in pairwise(bands):
+        if high_a is None or high_a > low_b:
+            raise RuleError(f"{path}.bands", f"bands from {low_a} and from {low_b} overlap")
+    return Expr("tiers", fact=spec, tiers=tuple(bands))
+
+
+def result_type(expr: Expr, path: str = "benefit") -> FactType:
+    """MONEY or a plain number (INTEGER stands for any number here)."""
+    if expr.kind == "amount":
+        return FactType.MONEY
+    if expr.kind == "number":
+        return FactType.INTEGER
+    if expr.kind == "param":
+        return FactType.MONEY if expr.parameter.type is FactType.MONEY else FactType.INTEGER
+    if expr.kind == "fact":
+        return FactType.MONEY if expr.fact.type is FactType.MONEY else FactType.INTEGER
+    if expr.kind == "tiers":
+        return FactType.MONEY
+    kinds = [result_type(child, path) for child in expr.children]
+    if expr.kind == "mul":
+        if kinds.count(FactType.MONEY) > 1:
+            raise RuleError(path, "multiplying two amounts gives yuan², not yuan")
+        return FactType.MONEY if FactType.MONEY in kinds else FactType.INTEGER
+    if len(set(kinds)) > 1:
+        raise RuleError(path, f"{expr.kind} mixes amounts and plain numbers")
+    return kinds[0]
+
+
+def formula_facts(expr: Expr) -> list[FactSpec]:
+    found = [expr.fact] if expr.fact is not None else []
+    for child in expr.children:
+        found += formula_facts(child)
+    for _low, _high, amount in expr.tiers:
+        found += formula_facts(amount)
+    return found
+
+
+# --- A whole version's rules ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    criteria: Node
+    benefit: Expr
+    parameters: dict[str, Parameter]
+    rounding: str
+
+    @property
+    def fact_names(self) -> list[str]:
+        names = [leaf.fact.name for leaf in leaves(self.criteria)]
+        names += [spec.name for spec in formula_facts(self.benefit)]
+        return list(dict.fromkeys(names))
+
+
+def parse_rules(*, criteria: Any, benefit: Any, parameters: Any, rounding: str = "half_up"):
+    if rounding not in ROUNDING:
+        raise RuleError("rounding", f"use one of {', '.join(ROUNDING)}")
+    parsed_parameters = parse_parameters(parameters)
+    return RuleSet(
+        criteria=parse_criteria(criteria, parsed_parameters),
+        benefit=parse_benefit(benefit, parsed_parameters),
+        parameters=parsed_parameters,
+        rounding=rounding,
+    )
