@@ -39,6 +39,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "publish-scheduled-policy-versions": {
+        "task": "policies.tasks.publish_scheduled_versions",
+        "schedule": timedelta(minutes=1),
+    },
     "nightly-bulk-extracts": {
         "task": "departments.hub.tasks.refresh_all_extracts",
         "schedule": crontab(hour=2, minute=30),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "departments",
     "enterprises",
     "departments.hub",
+    "policies",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from qinqing.audit.admin import AuditedModelAdmin
+
+from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
+
+
+class VersionInline(admin.TabularInline):
+    model = PolicyVersion
+    fields = ["number", "status", "valid_from", "valid_until", "budget", "published_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Policy)
+class PolicyAdmin(AuditedModelAdmin):
+    list_display = ["code", "title_zh", "department", "benefit_type", "delivery_mode"]
+    list_filter = ["department", "benefit_type", "delivery_mode"]
+    search_fields = ["code", "title_zh", "title_en"]
+    filter_horizontal = ["target_districts"]
+    inlines = [VersionInline]
+
+
+class TestCaseInline(admin.TabularInline):
+    model = PolicyTestCase
+    extra = 0
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(AuditedModelAdmin):
+    """Drafts are edited here or through the API; publication goes through the services
+    (four eyes), so the status is never edited by hand."""
+
+    list_display = ["__str__", "status", "valid_from", "valid_until", "budget", "published_at"]
+    list_filter = ["status", "policy__department"]
+    readonly_fields = ["status", "submitted_by", "submitted_at", "approved_by", "published_at",
+                       "drafted_by"]  # fmt: skip
+    inlines = [TestCaseInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status != VersionStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)

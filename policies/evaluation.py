@@ -1,0 +1,123 @@
+"""Deciding for one enterprise (facts through the hub) and for all (from the extracts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.utils import timezone
+
+from departments.hub.fetch import FactSet, fetch_facts
+from departments.hub.snapshots import read_snapshot
+from enterprises.models import Enterprise
+
+from .batch import BatchOutcome, Column, evaluate_batch
+from .engine import Outcome, evaluate
+from .models import Policy, PolicyVersion
+
+NOT_TARGETED = "not_targeted"
+
+
+@dataclass
+class Decision:
+    version: PolicyVersion
+    status: str  # eligible / ineligible / unknown / not_targeted
+    amount: Decimal | None
+    outcome: Outcome | None
+    facts: FactSet | None
+
+    def explanation(self) -> list[dict]:
+        if self.outcome is None:
+            return []
+        rows = []
+        for criterion in self.outcome.criteria:
+            row = criterion.as_json()
+            fact = self.facts.facts.get(criterion.fact) if self.facts else None
+            if fact is not None:
+                row["fetched_at"] = fact.fetched_at.isoformat() if fact.fetched_at else None
+                row["reason_unknown"] = fact.reason
+            rows.append(row)
+        return rows
+
+
+def is_targeted(policy: Policy, enterprise: Enterprise) -> bool:
+    districts = {district.pk for district in policy.target_districts.all()}
+    if districts and enterprise.district_id not in districts:
+        return False
+    sections = policy.target_industry_sections
+    return not sections or enterprise.industry_section in sections
+
+
+def evaluate_for_enterprise(
+    version: PolicyVersion,
+    enterprise: Enterprise,
+    *,
+    purpose: str,
+    requested_by: Any = None,
+    as_of: date | None = None,
+    facts: FactSet | None = None,
+) -> Decision:
+    """Fetch exactly the facts the version names (unless given) and decide."""
+    as_of = as_of or timezone.localdate()
+    if not is_targeted(version.policy, enterprise):
+        return Decision(version, NOT_TARGETED, None, None, None)
+    rules = version.rules
+    if facts is None:
+        facts = fetch_facts(enterprise, rules.fact_names, purpose=purpose,
+                            requested_by=requested_by, as_of=as_of)  # fmt: skip
+    values = {name: facts.facts[name].value if facts.facts[name].known else None
+              for name in rules.fact_names}  # fmt: skip
+    outcome = evaluate(rules, values, as_of, cap=version.per_enterprise_cap)
+    return Decision(version, outcome.status, outcome.amount, outcome, facts)
+
+
+@dataclass
+class BatchDecision:
+    enterprise_ids: np.ndarray
+    targeted: np.ndarray
+    outcome: BatchOutcome
+
+    def status(self) -> np.ndarray:
+        status = self.outcome.status()
+        status[~self.targeted] = NOT_TARGETED
+        return status
+
+    @property
+    def eligible(self) -> np.ndarray:
+        return self.targeted & (self.status() == "eligible")
+
+    @property
+    def amount_fen(self) -> np.ndarray:
+        return np.where(self.eligible, self.outcome.amount_fen, 0)
+
+
+def target_mask(policy: Policy, enterprise_ids: np.ndarray) -> np.ndarray:
+    districts = list(policy.target_districts.values_list("pk", flat=True))
+    sections = policy.target_industry_sections
+    if not districts and not sections:
+        return np.ones(len(enterprise_ids), dtype=bool)
+    rows = Enterprise.objects.order_by("id").values_list("id", "district_id", "industry_section")
+    table = np.array(list(rows), dtype=object)
+    ids = table[:, 0].astype(np.int64)
+    keep = np.ones(len(ids), dtype=bool)
+    if districts:
+        keep &= np.isin(table[:, 1].astype(np.int64), districts)
+    if sections:
+        keep &= np.isin(table[:, 2].astype(str), sections)
+    return np.isin(enterprise_ids, ids[keep])
+
+
+def evaluate_all(version: PolicyVersion, as_of: date | None = None) -> BatchDecision:
+    """Every enterprise at once, from the hub's bulk extracts (SnapshotMissing if absent)."""
+    as_of = as_of or timezone.localdate()
+    rules = version.rules
+    snapshot = read_snapshot(rules.fact_names)
+    everyone = np.ones(len(snapshot.enterprise_ids), dtype=bool)
+    columns = {name: Column(snapshot.columns[name], everyone) for name in rules.fact_names}
+    outcome = evaluate_batch(rules, columns, as_of, cap=version.per_enterprise_cap)
+    return BatchDecision(
+        snapshot.enterprise_ids, target_mask(version.policy, snapshot.enterprise_ids), outcome
+    )

@@ -1,0 +1,300 @@
+"""Writing policies: drafts, test cases, what-if, four-eyes publication, scheduling.
+
+Every status change goes through `_move()`: allowed transition checked, row locked, audit
+event written, one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from departments.hub.catalogue import CATALOGUE, FactType
+from departments.hub.normalise import normalise
+from departments.hub.snapshots import SnapshotMissing
+from qinqing.audit.services import record_change, record_event, snapshot
+
+from .engine import evaluate
+from .evaluation import evaluate_all
+from .models import TRANSITIONS, Policy, PolicyTestCase, PolicyVersion, VersionStatus
+from .rules import leaves
+
+DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters", "rounding",
+                "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
+
+
+class PublicationBlocked(Exception):
+    """Publication refused: the reasons are for the officials to fix."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+def _require_department_official(actor: User, policy: Policy) -> None:
+    if actor.is_superuser:
+        return
+    if not (actor.is_official and actor.department_id == policy.department_id):
+        raise PermissionDenied(_("Only officials of the issuing department may do this."))
+
+
+def _move(version: PolicyVersion, to: str, actor: User | None, **changes: Any) -> PolicyVersion:
+    locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if to not in TRANSITIONS[locked.status]:
+        raise ValidationError(
+            _("A %(from)s version cannot become %(to)s.") % {"from": locked.status, "to": to}
+        )
+    before = locked.status
+    locked.status = to
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save()
+    record_event(actor=actor, action=f"policy_version.{to}", obj=locked,
+                 before={"status": before}, after={"status": to})  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def create_draft(*, policy: Policy, actor: User, **fields: Any) -> PolicyVersion:
+    _require_department_official(actor, policy)
+    number = (policy.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    version = PolicyVersion(policy=policy, number=number, drafted_by=actor,
+                            **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})  # fmt: skip
+    version.full_clean()
+    version.save()
+    record_event(actor=actor, action="policy_version.drafted", obj=version,
+                 after=snapshot(version, DRAFT_FIELDS))  # fmt: skip
+    return version
+
+
+@transaction.atomic
+def update_draft(version: PolicyVersion, *, actor: User, **fields: Any) -> PolicyVersion:
+    _require_department_official(actor, version.policy)
+    locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != VersionStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be changed; make a new version instead."))
+    raw_before = snapshot(locked, DRAFT_FIELDS, masked=False)
+    for name, value in fields.items():
+        if name in DRAFT_FIELDS:
+            setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    record_change(actor=actor, action="policy_version.edited", obj=locked, raw_before=raw_before)
+    return locked
+
+
+# --- Test cases -------------------------------------------------------------------------------
+
+
+@dataclass
+class TestCaseResult:
+    case: PolicyTestCase
+    passed: bool
+    problems: list[str]
+
+
+def run_test_cases(version: PolicyVersion, on: date | None = None) -> list[TestCaseResult]:
+    rules = version.rules
+    on = on or version.valid_from
+    results = []
+    for case in version.test_cases.all():
+        facts = {name: (normalise(CATALOGUE[name], value) if value is not None else None)
+                 for name, value in case.facts.items()}  # fmt: skip
+        outcome = evaluate(rules, facts, on, cap=version.per_enterprise_cap)
+        problems = []
+        if case.expected_status and outcome.status != case.expected_status:
+            problems.append(f"expected {case.expected_status}, got {outcome.status}")
+        by_id = {criterion.id: criterion.result for criterion in outcome.criteria}
+        for criterion_id, expected in case.expected_criteria.items():
+            if by_id.get(criterion_id) != expected:
+                problems.append(
+                    f"{criterion_id}: expected {expected}, got {by_id.get(criterion_id)}"
+                )
+        if case.expected_amount is not None and outcome.amount != case.expected_amount:
+            problems.append(f"amount: expected {case.expected_amount}, got {outcome.amount}")
+        results.append(TestCaseResult(case, not problems, problems))
+    return results
+
+
+_STEP = {FactType.MONEY: Decimal("0.01"), FactType.DECIMAL: Decimal("0.1"),
+         FactType.INTEGER: 1, FactType.DATE: timedelta(days=1)}  # fmt: skip
+_ORACLE = {
+    "eq": lambda v, t: v == t, "ne": lambda v, t: v != t, "lt": lambda v, t: v < t,
+    "le": lambda v, t: v <= t, "gt": lambda v, t: v > t, "ge": lambda v, t: v >= t,
+}  # fmt: skip
+
+
+@transaction.atomic
+def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
+    """For every threshold: the value just below, equal and just above, with the expected
+    result of that criterion (worked out here from the operator, not by the engine)."""
+    PolicyTestCase.objects.filter(version=version, generated=True).delete()
+    made = []
+    on = version.valid_from
+    for leaf in leaves(version.rules.criteria):
+        step = _STEP.get(leaf.fact.type)
+        if step is None or leaf.op not in (*_ORACLE, "between"):
+            continue
+        thresholds = [operand.value_at(on) for operand in leaf.operands]
+        for index, threshold in enumerate(thresholds):
+            for label, value in (("-1", threshold - step), ("=", threshold),
+                                 ("+1", threshold + step)):  # fmt: skip
+                if leaf.op == "between":
+                    low_ok = value >= thresholds[0] if leaf.inclusive[0] else value > thresholds[0]
+                    high_ok = value <= thresholds[1] if leaf.inclusive[1] else value < thresholds[1]
+                    expected = low_ok and high_ok
+                else:
+                    expected = _ORACLE[leaf.op](value, threshold)
+                raw = value.isoformat() if isinstance(value, date) else str(value)
+                made.append(PolicyTestCase(
+                    version=version, generated=True, expected_status="",
+                    name=f"{leaf.id}: {leaf.fact.name} at threshold {index + 1} {label}",
+                    facts={leaf.fact.name: raw}, expected_criteria={leaf.id: expected},
+                ))  # fmt: skip
+    return PolicyTestCase.objects.bulk_create(made)
+
+
+# --- What-if ----------------------------------------------------------------------------------
+
+
+@dataclass
+class WhatIf:
+    enterprises: int
+    eligible: int
+    unknown: int
+    total_cost: Decimal
+    budget: Decimal
+    gainers: int | None  # eligible now, not under the published version
+    losers: int | None
+
+    @property
+    def within_budget(self) -> bool:
+        return self.total_cost <= self.budget
+
+
+def what_if(version: PolicyVersion, as_of: date | None = None) -> WhatIf:
+    """Over every enterprise, from the bulk extracts: who qualifies, at what total cost, and
+    who gains or loses against the version in force."""
+    as_of = as_of or version.valid_from
+    batch = evaluate_all(version, as_of)
+    eligible = batch.eligible
+    status = batch.status()
+    current = (
+        version.policy.versions.filter(status=VersionStatus.PUBLISHED)
+        .exclude(pk=version.pk)
+        .first()
+    )
+    gainers = losers = None
+    if current is not None:
+        before = evaluate_all(current, as_of)
+        common = np.intersect1d(batch.enterprise_ids, before.enterprise_ids)
+        now_ok = eligible[np.isin(batch.enterprise_ids, common)]
+        was_ok = before.eligible[np.isin(before.enterprise_ids, common)]
+        gainers, losers = int((now_ok & ~was_ok).sum()), int((~now_ok & was_ok).sum())
+    return WhatIf(
+        enterprises=len(batch.enterprise_ids), eligible=int(eligible.sum()),
+        unknown=int((status == "unknown").sum()),
+        total_cost=Decimal(int(batch.amount_fen.sum())) / 100, budget=version.budget,
+        gainers=gainers, losers=losers,
+    )  # fmt: skip
+
+
+# --- Submission and four-eyes publication ---------------------------------------------------
+
+
+@transaction.atomic
+def submit_for_approval(version: PolicyVersion, *, actor: User) -> PolicyVersion:
+    _require_department_official(actor, version.policy)
+    return _move(version, VersionStatus.AWAITING_APPROVAL, actor, submitted_by=actor,
+                 submitted_at=timezone.now())  # fmt: skip
+
+
+@transaction.atomic
+def send_back(version: PolicyVersion, *, actor: User, reason: str) -> PolicyVersion:
+    _require_department_official(actor, version.policy)
+    if not reason.strip():
+        raise ValidationError(_("Say why the version goes back to its author."))
+    moved = _move(version, VersionStatus.DRAFT, actor, submitted_by=None, submitted_at=None)
+    record_event(actor=actor, action="policy_version.sent_back", obj=moved,
+                 after={"reason": reason.strip()[:500]})  # fmt: skip
+    return moved
+
+
+def publication_problems(version: PolicyVersion) -> list[str]:
+    problems = [
+        f"test case “{result.case.name}” fails: {'; '.join(result.problems)}"
+        for result in run_test_cases(version) if not result.passed
+    ]  # fmt: skip
+    if not version.test_cases.exists():
+        problems.append(_("No test cases: add some, or generate the boundary cases."))
+    try:
+        forecast = what_if(version)
+    except SnapshotMissing as error:
+        problems.append(_("The cost cannot be forecast: %(why)s. Refresh the extracts first.")
+                        % {"why": error})  # fmt: skip
+    else:
+        if not forecast.within_budget:
+            problems.append(_("The forecast cost %(cost)s exceeds the budget %(budget)s.")
+                            % {"cost": forecast.total_cost, "budget": forecast.budget})  # fmt: skip
+    return problems
+
+
+@transaction.atomic
+def approve(version: PolicyVersion, *, actor: User, publish_at: datetime | None = None):
+    """A second official of the department approves; tests and budget must pass."""
+    _require_department_official(actor, version.policy)
+    locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.submitted_by_id == actor.pk or locked.drafted_by_id == actor.pk:
+        raise PermissionDenied(
+            _("Four eyes: the official who drafted or submitted a version cannot approve it.")
+        )
+    problems = publication_problems(locked)
+    if problems:
+        raise PublicationBlocked(problems)
+    if publish_at is not None and publish_at > timezone.now():
+        return _move(locked, VersionStatus.SCHEDULED, actor, approved_by=actor,
+                     publish_at=publish_at)  # fmt: skip
+    return _publish(locked, actor, approved_by=actor)
+
+
+def _publish(version: PolicyVersion, actor: User | None, **changes: Any) -> PolicyVersion:
+    for current in PolicyVersion.objects.select_for_update().filter(
+        policy=version.policy, status=VersionStatus.PUBLISHED
+    ):
+        _move(current, VersionStatus.SUPERSEDED, actor)
+    return _move(version, VersionStatus.PUBLISHED, actor, published_at=timezone.now(), **changes)
+
+
+@transaction.atomic
+def withdraw(version: PolicyVersion, *, actor: User, reason: str) -> PolicyVersion:
+    _require_department_official(actor, version.policy)
+    if not reason.strip():
+        raise ValidationError(_("Say why the policy is withdrawn."))
+    moved = _move(version, VersionStatus.WITHDRAWN, actor)
+    record_event(actor=actor, action="policy_version.withdraw_reason", obj=moved,
+                 after={"reason": reason.strip()[:500]})  # fmt: skip
+    return moved
+
+
+def publish_due(now: datetime | None = None) -> list[PolicyVersion]:
+    """Beat: publish the scheduled versions whose time has come (idempotent)."""
+    now = now or timezone.now()
+    published = []
+    for version_id in PolicyVersion.objects.filter(
+        status=VersionStatus.SCHEDULED, publish_at__lte=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            version = PolicyVersion.objects.select_for_update().get(pk=version_id)
+            if version.status == VersionStatus.SCHEDULED:
+                published.append(_publish(version, None))
+    return published
