@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
@@ -36,6 +36,7 @@ migrate: install
 seed: migrate
 	$(DEV) $(BIN)/python manage.py seed_demo
 	$(DEV) $(BIN)/python manage.py refresh_extracts --purpose "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
+	$(DEV) $(BIN)/python manage.py seed_demo_policies
 	$(DEV) $(BIN)/python manage.py demo_data_reads
 
 run: seed
@@ -74,6 +75,10 @@ bench: install
 # (about 3 minutes with seeding; use PostgreSQL: DATABASE_URL=postgres://...).
 bench-hub: install
 	$(BIN)/python bench/hub.py
+
+# The rule engine: single evaluation, 1M in memory, 1M from the database (about 3 minutes).
+bench-policies: install
+	$(BIN)/python bench/policies.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -34,6 +34,9 @@ PAGES = [
     ("data-calls", "tax_city", "/official/data-calls/"),
     ("data-interfaces", "tax_city", "/data/interfaces/"),
     ("data-access", "enterprise", "@data-access"),
+    ("policy-catalog", None, "/policies/"),
+    ("policy-detail", None, "/policies/stable-jobs-2026/"),
+    ("policy-calculator", "enterprise", "/policies/calculator/"),
 ]
 
 

@@ -59,9 +59,16 @@ def evaluate_batch(rules: RuleSet, columns: dict[str, Column], as_of: date,
     criteria: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     verdict, decided = _node(rules.criteria, columns, as_of, criteria)
     eligible = verdict & decided
-    amount, amount_known = _amount(rules, columns, as_of, cap, eligible)
-    return BatchOutcome(verdict, decided, np.where(eligible, amount, 0), amount_known | ~eligible,
-                        criteria)  # fmt: skip
+    # Amounts only where someone qualifies: usually a fraction of the register.
+    rows = np.flatnonzero(eligible)
+    subset = {name: Column(column.values[rows], column.known[rows])
+              for name, column in columns.items()}  # fmt: skip
+    amount_rows, known_rows = _amount(rules, subset, as_of, cap, rows)
+    amount = np.zeros(len(eligible), dtype=np.int64)
+    amount[rows] = amount_rows
+    amount_known = np.ones(len(eligible), dtype=bool)
+    amount_known[rows] = known_rows
+    return BatchOutcome(verdict, decided, amount, amount_known, criteria)
 
 
 def _node(node: Node, columns, as_of, criteria) -> tuple[np.ndarray, np.ndarray]:
@@ -135,26 +142,26 @@ def _expr(expr: Expr, columns, as_of, rounding, n) -> tuple[np.ndarray, np.ndarr
     everyone = np.ones(n, dtype=bool)
     kind = expr.kind
     if kind == "amount":
-        return np.full(n, int(expr.value * 100), dtype=object), everyone
+        return np.full(n, int(expr.value * 100), dtype=np.int64), everyone
     if kind == "number":
-        return np.full(n, int(expr.value * MICRO), dtype=object), everyone
+        return np.full(n, int(expr.value * MICRO), dtype=np.int64), everyone
     if kind == "param":
         value = Decimal(expr.parameter.at(as_of))
         scale = 100 if expr.parameter.type is FactType.MONEY else MICRO
-        return np.full(n, int(value * scale), dtype=object), everyone
+        return np.full(n, int(value * scale), dtype=np.int64), everyone
     if kind == "fact":
         column = columns[expr.fact.name]
         spec_kind = expr.fact.type
         if spec_kind is FactType.MONEY:
-            return column.values.astype(object), column.known
+            return column.values.astype(np.int64), column.known
         if spec_kind is FactType.DECIMAL:
-            return column.values.astype(object) * (MICRO // 10), column.known
-        return column.values.astype(object) * MICRO, column.known
+            return _times(column.values.astype(np.int64), MICRO // 10), column.known
+        return _times(column.values.astype(np.int64), MICRO), column.known
     if kind == "tiers":
         column = columns[expr.fact.name]
         values = column.values
         scale = {FactType.MONEY: 100, FactType.DECIMAL: 10}.get(expr.fact.type, 1)
-        result = np.zeros(n, dtype=object)
+        result = np.zeros(n, dtype=np.int64)
         known = column.known.copy()
         for low, high, amount in expr.tiers:
             low_units = int(low * scale)
@@ -179,7 +186,7 @@ def _expr(expr: Expr, columns, as_of, rounding, n) -> tuple[np.ndarray, np.ndarr
     # mul: a money factor stays in fen; each plain-number factor carries MICRO.
     product = values[0]
     for value in values[1:]:
-        product = product * value
+        product = _times(product, value)
     plain_factors = sum(1 for child in expr.children if result_type(child) is not FactType.MONEY)
     is_money = plain_factors < len(expr.children)
     # fen * micro^k -> fen (divide by micro^k); micro^k -> micro (divide by micro^(k-1))
@@ -187,15 +194,40 @@ def _expr(expr: Expr, columns, as_of, rounding, n) -> tuple[np.ndarray, np.ndarr
     return _divide(product, divisor, rounding), known
 
 
+_INT64_SAFE = 2**62
+
+
+def _times(a, b):
+    """Exact product: int64 while it cannot overflow, Python integers otherwise."""
+    a_max = int(np.abs(a).max(initial=0)) if isinstance(a, np.ndarray) else abs(int(a))
+    b_max = int(np.abs(b).max(initial=0)) if isinstance(b, np.ndarray) else abs(int(b))
+    if a_max * b_max < _INT64_SAFE:
+        return (
+            np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
+            if (
+                isinstance(a, np.ndarray)
+                and a.dtype != object
+                and (not isinstance(b, np.ndarray) or b.dtype != object)
+            )
+            else np.asarray(a, dtype=object) * np.asarray(b, dtype=object)
+        )
+    return np.asarray(a, dtype=object) * np.asarray(b, dtype=object)
+
+
 def _divide(values: np.ndarray, divisor: int, rounding: str) -> np.ndarray:
-    """Exact integer division with the Decimal rounding rule (half up: away from zero)."""
+    """Exact integer division with the Decimal rounding rule (half up: away from zero),
+    back to int64 (a result in fen always fits)."""
     if divisor == 1:
-        return values
+        return values if values.dtype != object else values.astype(np.int64)
+    if values.dtype != object and int(np.abs(values).max(initial=0)) * 2 + divisor >= _INT64_SAFE:
+        values = values.astype(object)
     signs = np.where(values < 0, -1, 1)
     magnitude = np.abs(values)
     if ROUNDING[rounding] == ROUND_DOWN:
-        return signs * (magnitude // divisor)
-    return signs * ((magnitude * 2 + divisor) // (2 * divisor))
+        result = signs * (magnitude // divisor)
+    else:
+        result = signs * ((magnitude * 2 + divisor) // (2 * divisor))
+    return np.asarray(result).astype(np.int64)
 
 
 def columns_from_snapshot(snapshot, rules: RuleSet) -> dict[str, Column]:

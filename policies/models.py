@@ -124,7 +124,7 @@ class ImmutableVersion(Exception):
 
 class PolicyVersion(models.Model):
     policy = models.ForeignKey(
-        Policy, on_delete=models.CASCADE, related_name="versions", verbose_name=_("policy")
+        Policy, on_delete=models.PROTECT, related_name="versions", verbose_name=_("policy")
     )
     number = models.PositiveIntegerField(_("version"))
     status = models.CharField(

@@ -142,6 +142,7 @@ def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
     made = []
     on = version.valid_from
     for leaf in leaves(version.rules.criteria):
+        made += _choice_cases(version, leaf, on)
         step = _STEP.get(leaf.fact.type)
         if step is None or leaf.op not in (*_ORACLE, "between"):
             continue
@@ -162,6 +163,31 @@ def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
                     facts={leaf.fact.name: raw}, expected_criteria={leaf.id: expected},
                 ))  # fmt: skip
     return PolicyTestCase.objects.bulk_create(made)
+
+
+def _choice_cases(version: PolicyVersion, leaf, on: date) -> list[PolicyTestCase]:
+    """Enumerations and yes/no facts: one case per possible value."""
+    if leaf.fact.type is FactType.ENUM and leaf.op in ("eq", "ne", "in", "not_in"):
+        values: list = list(leaf.fact.choices[:12])
+    elif leaf.fact.type is FactType.BOOLEAN and leaf.op in ("eq", "ne", "is_true", "is_false"):
+        values = [True, False]
+    else:
+        return []
+    listed = [operand.value_at(on) for operand in leaf.operands]
+    cases = []
+    for value in values:
+        expected = {
+            "eq": value == (listed[0] if listed else None), "ne": value != (listed[0] if listed
+                                                                          else None),
+            "in": value in listed, "not_in": value not in listed,
+            "is_true": value is True, "is_false": value is False,
+        }[leaf.op]  # fmt: skip
+        cases.append(PolicyTestCase(
+            version=version, generated=True, expected_status="",
+            name=f"{leaf.id}: {leaf.fact.name} = {value}",
+            facts={leaf.fact.name: value}, expected_criteria={leaf.id: expected},
+        ))  # fmt: skip
+    return cases
 
 
 # --- What-if ----------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    items: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
+    items: list[tuple[str, Any]] = [
+        (reverse("home"), _("Home")),
+        (reverse("policies:catalog"), _("Policies")),
+    ]
     if user is not None and user.is_authenticated:
         if user.is_official:
             items.append((reverse("official_workspace"), _("My workspace")))
@@ -17,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("data_calls"), _("Data calls")))
         if user.is_enterprise_member:
             items.append((reverse("enterprises:list"), _("My enterprises")))
+            items.append((reverse("policies:calculator"), _("Policy calculator")))
         else:
             items.append((reverse("enterprises:list"), _("Enterprises")))
         items.append((reverse("data_interfaces"), _("Department interfaces")))

@@ -48,9 +48,11 @@ PARAMS = {"min_staff": {"type": "integer", "values": [
 
 
 def version_fields(**overrides):
-    fields = dict(valid_from=AS_OF, valid_until=AS_OF + timedelta(days=365),
-                  criteria=SIMPLE_CRITERIA, benefit={"amount": "5000.00"}, parameters=PARAMS,
-                  rounding="half_up", budget=Decimal("100000000.00"), claim_period="yearly")  # fmt: skip
+    fields = {
+        "valid_from": AS_OF, "valid_until": AS_OF + timedelta(days=365),
+        "criteria": SIMPLE_CRITERIA, "benefit": {"amount": "5000.00"}, "parameters": PARAMS,
+        "rounding": "half_up", "budget": Decimal("100000000.00"), "claim_period": "yearly",
+    }  # fmt: skip
     fields.update(overrides)
     return fields
 

@@ -102,3 +102,24 @@ def test_batch_and_single_agree_row_by_row(rounding, as_of):
         if single.status == "eligible":
             assert single.amount == Decimal(int(batch.amount_fen[row])) / 100, (row, facts)
     assert seen == {"eligible", "ineligible", "unknown"}  # the sample covers every outcome
+
+
+def test_huge_amounts_stay_exact_beyond_int64():
+    """Revenue of a city-sized group times a rate: the product passes 2^63 in millionths."""
+    rules = parse_rules(
+        criteria={"id": "any", "label": {"zh": "是", "en": "yes"}, "clause": "§1",
+                  "fact": "tax.annual_revenue", "op": "known"},
+        benefit={"mul": [{"fact": "tax.annual_revenue"}, {"number": "0.123457"},
+                         {"fact": "hrss.insured_employees"}]},
+        parameters={},
+    )  # fmt: skip
+    revenue_fen = np.array([9_007_199_254_740_993, 123_456_789_012_345], dtype=np.int64)
+    staff = np.array([4_000, 7], dtype=np.int64)
+    columns = {"tax.annual_revenue": Column(revenue_fen, np.ones(2, bool)),
+               "hrss.insured_employees": Column(staff, np.ones(2, bool))}  # fmt: skip
+    batch = evaluate_batch(rules, columns, date(2026, 1, 1))
+    for row in range(2):
+        single = evaluate(rules, {"tax.annual_revenue": Decimal(int(revenue_fen[row])) / 100,
+                                  "hrss.insured_employees": int(staff[row])},
+                          date(2026, 1, 1))  # fmt: skip
+        assert single.amount == Decimal(int(batch.amount_fen[row])) / 100

@@ -32,6 +32,11 @@ DEMO_USERS: tuple[tuple[str, Role, str, str | None, str | None, str], ...] = (
         "binjiang",
         "HR & Social Security, Binjiang",
     ),
+    ("hrss_city", Role.OFFICIAL, "人社 孙处长", "hrss", None, "HR & Social Security, city-wide"),
+    ("housing_city", Role.OFFICIAL, "房管 吴科长", "housing", None, "Housing, city-wide"),
+    ("housing_city2", Role.OFFICIAL, "房管 郑科员", "housing", None, "Housing, city-wide (2nd)"),
+    ("science_city", Role.OFFICIAL, "科技 冯处长", "science", None, "Science & Technology"),
+    ("science_city2", Role.OFFICIAL, "科技 何科员", "science", None, "Science & Tech. (2nd)"),
     ("auditor", Role.AUDITOR, "审计 周审计员", None, None, "read-only, everything"),
     ("admin", Role.ADMIN, "系统管理员", None, None, "back office"),
 )

@@ -1,0 +1,159 @@
+"""REST: the public catalog, versions, evaluation for an enterprise, and the officials'
+drafting and publication actions."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from departments.hub.snapshots import SnapshotMissing
+from enterprises.selectors import enterprises_visible_to
+
+from . import services
+from .evaluation import evaluate_for_enterprise
+from .models import Policy, PolicyVersion
+from .selectors import catalog, versions_visible_to
+from .serializers import DecisionSerializer, PolicySerializer, VersionSerializer, WhatIfSerializer
+
+
+class PublicReadPermission(permissions.BasePermission):
+    """Anyone may read the catalog; writing needs a signed-in user (services decide more)."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or bool(
+            request.user and request.user.is_authenticated
+        )
+
+
+class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
+    """The public catalog of published policies."""
+
+    serializer_class = PolicySerializer
+    lookup_field = "code"
+    permission_classes = [PublicReadPermission]
+    filterset_fields = ["benefit_type", "delivery_mode"]
+
+    def get_queryset(self):
+        return catalog().order_by("code")
+
+    @extend_schema(responses=VersionSerializer(many=True), methods=["GET"])
+    @extend_schema(request=VersionSerializer, responses=VersionSerializer, methods=["POST"])
+    @action(detail=True, methods=["get", "post"])
+    def versions(self, request: Request, code: str) -> Response:
+        """GET: the versions the caller may see. POST: a new draft (issuing officials)."""
+        policy = get_object_or_404(Policy, code=code)
+        if request.method == "GET":
+            versions = versions_visible_to(request.user, policy)
+            return Response(VersionSerializer(versions, many=True).data)
+        serializer = VersionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            version = services.create_draft(policy=policy, actor=request.user,
+                                            **serializer.validated_data)  # fmt: skip
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from error
+        return Response(VersionSerializer(version).data, status=201)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("uscc", str, required=True,
+                                     description="The enterprise to decide for")],
+        responses=DecisionSerializer,
+    )  # fmt: skip
+    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def evaluate(self, request: Request, code: str) -> Response:
+        """Decide, with reasons, for one enterprise the caller may see (its members, or
+        officials whose scope includes it). Facts are read through the hub and logged."""
+        policy = self.get_object()
+        uscc = request.query_params.get("uscc", "").strip().upper()
+        if not uscc:
+            raise exceptions.ValidationError({"uscc": [_("Give the enterprise's code.")]})
+        enterprise = enterprises_visible_to(request.user).filter(uscc=uscc).first()
+        if enterprise is None:
+            raise exceptions.NotFound(_("No enterprise with this code is within your access."))
+        version = policy.published[0]
+        decision = evaluate_for_enterprise(
+            version, enterprise, purpose=f"policy {policy.code} v{version.number}: evaluation",
+            requested_by=request.user,
+        )  # fmt: skip
+        return Response(DecisionSerializer({
+            "policy": policy.code, "version": version.number, "status": decision.status,
+            "amount": decision.amount, "criteria": decision.explanation(),
+        }).data)  # fmt: skip
+
+
+class PublishSerializer(serializers.Serializer):
+    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class PolicyVersionViewSet(viewsets.GenericViewSet):
+    """Life-cycle actions on a version, for officials of the issuing department."""
+
+    serializer_class = VersionSerializer
+    queryset = PolicyVersion.objects.select_related("policy")
+
+    def get_object(self) -> PolicyVersion:
+        version = super().get_object()
+        if version not in versions_visible_to(self.request.user, version.policy):
+            raise exceptions.NotFound()
+        return version
+
+    def _run(self, operation, *args, **kwargs) -> Response:
+        try:
+            version = operation(*args, **kwargs)
+        except services.PublicationBlocked as error:
+            raise exceptions.ValidationError({"publication": error.reasons}) from error
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(
+                error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            ) from error
+        return Response(VersionSerializer(version).data)
+
+    @extend_schema(request=None, responses=VersionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        return self._run(services.submit_for_approval, self.get_object(), actor=request.user)
+
+    @extend_schema(request=PublishSerializer, responses=VersionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """Four eyes: another official of the department than the author or submitter."""
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._run(services.approve, self.get_object(), actor=request.user,
+                         publish_at=serializer.validated_data.get("publish_at"))  # fmt: skip
+
+    @extend_schema(request=ReasonSerializer, responses=VersionSerializer)
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request: Request, pk: str) -> Response:
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._run(services.send_back, self.get_object(), actor=request.user,
+                         reason=serializer.validated_data["reason"])  # fmt: skip
+
+    @extend_schema(request=None, responses=VersionSerializer)
+    @action(detail=True, methods=["post"], url_path="generate-boundary-cases")
+    def generate_boundary_cases(self, request: Request, pk: str) -> Response:
+        version = self.get_object()
+        services._require_department_official(request.user, version.policy)
+        cases = services.generate_boundary_cases(version)
+        return Response({"generated": len(cases)})
+
+    @extend_schema(responses=WhatIfSerializer)
+    @action(detail=True, methods=["get"], url_path="what-if")
+    def what_if(self, request: Request, pk: str) -> Response:
+        version = self.get_object()
+        try:
+            forecast = services.what_if(version)
+        except SnapshotMissing as error:
+            raise exceptions.ValidationError({"extracts": [str(error)]}) from error
+        return Response(
+            WhatIfSerializer({**forecast.__dict__, "within_budget": forecast.within_budget}).data
+        )

@@ -1,0 +1,163 @@
+"""Three realistic demo policies, drafted, tested and published with four eyes.
+
+Run after seed_demo and refresh_extracts (publication forecasts the cost from the extracts).
+Idempotent: a policy that exists is left alone."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import User
+from departments.models import Department
+from policies.models import Policy
+from policies.services import (
+    PublicationBlocked,
+    approve,
+    create_draft,
+    generate_boundary_cases,
+    submit_for_approval,
+)
+
+
+def label(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+POLICIES: list[dict[str, Any]] = [
+    {
+        "code": "stable-jobs-2026", "department": "hrss", "author": "hrss_city",
+        "approver": "hrss_binjiang", "benefit_type": "employment_subsidy",
+        "delivery_mode": "automatic",
+        "title_zh": "2026 年度稳岗返还补贴", "title_en": "2026 job stability refund",
+        "summary_zh": "按参保人数返还部分失业保险费，符合条件的企业免申即享。",
+        "summary_en": "Part of the unemployment insurance paid is refunded per insured "
+                      "employee; qualifying enterprises receive it without applying.",
+        "legal_basis_zh": "第三条 参保人数不少于 10 人。\n第四条 依法登记存续，无欠税，未列入经营异常名录。\n"
+                          "第五条 连续缴纳社会保险满 12 个月。\n第六条 每名参保职工返还 300 元，每家企业最高 5 万元。",
+        "legal_basis_en": "Art. 3 At least 10 insured. Art. 4 Active, no arrears, not abnormal. "
+                          "Art. 5 Twelve months of contributions. Art. 6 300 yuan per insured, "
+                          "at most 50,000 per enterprise.",
+        "version": {
+            "criteria": {"all": [
+                {"id": "staff", "label": label("参保人数不少于 10 人", "At least 10 insured staff"),
+                 "clause": "第三条", "fact": "hrss.insured_employees", "op": "ge",
+                 "value": {"param": "min_staff"}},
+                {"id": "active", "label": label("登记状态为存续", "Registered and active"),
+                 "clause": "第四条", "fact": "market.registration_status", "op": "eq",
+                 "value": "active"},
+                {"id": "no-arrears", "label": label("无欠税", "No tax arrears"),
+                 "clause": "第四条", "fact": "tax.arrears", "op": "eq", "value": "0.00"},
+                {"id": "not-abnormal", "label": label("未列入经营异常名录", "Not on the abnormal list"),
+                 "clause": "第四条", "fact": "market.abnormal_operations", "op": "is_false"},
+                {"id": "contributions", "label": label("连续缴费满 12 个月", "12 months of contributions"),
+                 "clause": "第五条", "fact": "hrss.continuous_contribution_months", "op": "ge",
+                 "value": 12},
+            ]},
+            "benefit": {"mul": [{"param": "per_insured"}, {"fact": "hrss.insured_employees"}]},
+            "parameters": {
+                "min_staff": {"type": "integer", "values": [
+                    {"from": "2026-01-01", "value": 10, "reference": "第三条"}]},
+                "per_insured": {"type": "money", "values": [
+                    {"from": "2026-01-01", "value": "300.00", "reference": "第六条"}]},
+            },
+            "budget": Decimal("300000000.00"), "per_enterprise_cap": Decimal("50000.00"),
+            "claim_period": "yearly",
+        },
+    },
+    {
+        "code": "small-rent-2026", "department": "housing", "author": "housing_city",
+        "approver": "housing_city2", "benefit_type": "rent_subsidy", "delivery_mode": "confirm",
+        "title_zh": "小微企业房租补贴", "title_en": "Rent subsidy for small enterprises",
+        "summary_zh": "租赁合同已备案、租赁面积 50 至 1000 平方米的小微企业，补贴三个月租金的 30%。",
+        "summary_en": "Small enterprises with a registered lease of 50 to 1,000 m² receive 30% "
+                      "of three months' rent.",
+        "legal_basis_zh": "第二条 租赁合同已备案。\n第三条 租赁面积 50 至 1000 平方米（含 50，不含 1000）。\n"
+                          "第四条 参保人数 1 至 99 人。\n第五条 补贴三个月租金的 30%，最高 3 万元。",
+        "legal_basis_en": "",
+        "version": {
+            "criteria": {"all": [
+                {"id": "lease", "label": label("租赁合同已备案", "Lease registered"),
+                 "clause": "第二条", "fact": "housing.lease_registered", "op": "is_true"},
+                {"id": "area", "label": label("租赁面积 50–1000 平方米", "50 to 1,000 m² leased"),
+                 "clause": "第三条", "fact": "housing.leased_floor_area", "op": "between",
+                 "value": {"from": "50.0", "to": "1000.0", "inclusive": [True, False]}},
+                {"id": "small", "label": label("参保人数 1 至 99 人", "1 to 99 insured staff"),
+                 "clause": "第四条", "fact": "hrss.insured_employees", "op": "between",
+                 "value": {"from": 1, "to": 99}},
+            ]},
+            "benefit": {"mul": [{"fact": "housing.monthly_rent"}, {"number": "0.9"}]},
+            "parameters": {},
+            "budget": Decimal("200000000.00"), "per_enterprise_cap": Decimal("30000.00"),
+            "claim_period": "yearly",
+        },
+    },
+    {
+        "code": "rd-award-2026", "department": "science", "author": "science_city",
+        "approver": "science_city2", "benefit_type": "award", "delivery_mode": "apply",
+        "title_zh": "科技型企业研发奖励", "title_en": "R&D award for technology enterprises",
+        "summary_zh": "制造业、信息技术和科技服务业企业，纳税信用 A 或 B 级，按营业收入分档奖励。",
+        "summary_en": "Manufacturing, IT and technical-service enterprises with tax grade A or "
+                      "B receive an award banded by revenue.",
+        "legal_basis_zh": "第二条 纳税信用等级为 A 级或 B 级。\n第三条 依法登记存续。\n"
+                          "第四条 按上年度营业收入分档：500 万元以下 5 万元，500 万至 5000 万元 10 万元，5000 万元以上 20 万元。",
+        "legal_basis_en": "",
+        "industries": ["C", "I", "M"],
+        "version": {
+            "criteria": {"all": [
+                {"id": "grade", "label": label("纳税信用 A 或 B 级", "Tax credit grade A or B"),
+                 "clause": "第二条", "fact": "tax.credit_grade", "op": "in", "value": ["A", "B"]},
+                {"id": "active", "label": label("登记状态为存续", "Registered and active"),
+                 "clause": "第三条", "fact": "market.registration_status", "op": "eq",
+                 "value": "active"},
+            ]},
+            "benefit": {"tiers": {"fact": "tax.annual_revenue", "bands": [
+                {"from": "0.00", "to": "5000000.00", "amount": {"amount": "50000.00"}},
+                {"from": "5000000.00", "to": "50000000.00", "amount": {"amount": "100000.00"}},
+                {"from": "50000000.00", "amount": {"amount": "200000.00"}},
+            ]}},
+            "parameters": {},
+            "budget": Decimal("500000000.00"), "per_enterprise_cap": None,
+            "claim_period": "yearly",
+        },
+    },
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Create and publish the demo policies (four eyes, tests, budget check)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for spec in POLICIES:
+            if Policy.objects.filter(code=spec["code"]).exists():
+                continue
+            author = User.objects.filter(username=spec["author"]).first()
+            approver = User.objects.filter(username=spec["approver"]).first()
+            if author is None or approver is None:
+                raise CommandError("Run seed_demo first: the demo officials are missing.")
+            try:
+                with transaction.atomic():  # a blocked publication leaves nothing behind
+                    self._create(spec, author, approver)
+            except PublicationBlocked as error:
+                self.stderr.write(f"{spec['code']}: not published: {error}")
+                continue
+            self.stdout.write(f"{spec['code']}: published")
+
+    @staticmethod
+    def _create(spec: dict, author: User, approver: User) -> None:
+        policy = Policy.objects.create(
+            code=spec["code"], department=Department.objects.get(code=spec["department"]),
+            title_zh=spec["title_zh"], title_en=spec["title_en"],
+            summary_zh=spec["summary_zh"], summary_en=spec["summary_en"],
+            legal_basis_zh=spec["legal_basis_zh"], legal_basis_en=spec["legal_basis_en"],
+            benefit_type=spec["benefit_type"], delivery_mode=spec["delivery_mode"],
+            target_industry_sections=spec.get("industries", []),
+        )  # fmt: skip
+        version = create_draft(policy=policy, actor=author, valid_from=date(2026, 1, 1),
+                               valid_until=date(2026, 12, 31), rounding="half_up",
+                               **spec["version"])  # fmt: skip
+        generate_boundary_cases(version)
+        version = submit_for_approval(version, actor=author)
+        approve(version, actor=approver)

@@ -1,0 +1,65 @@
+"""Pages: the public catalog (no login), a policy's page, and an enterprise's calculator."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from departments.models import Department, District
+from enterprises.industries import section_choices
+from enterprises.selectors import enterprises_visible_to
+
+from .models import BenefitType
+from .rules import leaves
+from .selectors import calculator, catalog, search_catalog
+
+PAGE_SIZE = 20
+
+
+def policy_catalog(request: HttpRequest) -> HttpResponse:
+    params = {key: request.GET.get(key, "").strip()[:100] for key in
+              ("q", "department", "district", "industry", "benefit_type", "status")}  # fmt: skip
+    policies = search_catalog(catalog(), **params).order_by("code")
+    page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page, "params": params, "query": query.urlencode(),
+        "departments": Department.objects.filter(policies__isnull=False).distinct(),
+        "districts": District.objects.all(),
+        "industries": section_choices(get_language() or "zh-hans"),
+        "benefit_types": BenefitType.choices, "today": timezone.localdate(),
+    }  # fmt: skip
+    return render(request, "policies/catalog.html", context)
+
+
+def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
+    policy = get_object_or_404(catalog(), code=code)
+    version = policy.published[0]
+    current_parameters = [
+        (name, parameter, parameter.at(timezone.localdate()) if any(
+            v.starts <= timezone.localdate() for v in parameter.values) else None)
+        for name, parameter in version.rules.parameters.items()
+    ]  # fmt: skip
+    context = {"policy": policy, "version": version, "criteria": leaves(version.rules.criteria),
+               "parameters": current_parameters, "today": timezone.localdate()}  # fmt: skip
+    return render(request, "policies/detail.html", context)
+
+
+@login_required
+def policy_calculator(request: HttpRequest) -> HttpResponse:
+    """Which open policies fit my enterprise, why or why not, how much, what to do."""
+    if not request.user.is_enterprise_member:
+        raise PermissionDenied(_("The calculator is for enterprises; officials use the API."))
+    mine = list(enterprises_visible_to(request.user).order_by("name"))
+    if not mine:
+        return render(request, "policies/calculator.html", {"enterprises": [], "rows": []})
+    chosen = request.GET.get("uscc", "").upper()
+    enterprise = next((e for e in mine if e.uscc == chosen), mine[0])
+    rows = calculator(enterprise, requested_by=request.user)
+    return render(request, "policies/calculator.html",
+                  {"enterprises": mine, "enterprise": enterprise, "rows": rows})  # fmt: skip
