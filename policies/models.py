@@ -227,7 +227,7 @@ class PolicyVersion(models.Model):
         if self.budget is not None and self.budget < Decimal("0"):
             errors["budget"] = _("A budget cannot be below zero.")
         if self.per_enterprise_cap is not None and self.per_enterprise_cap <= Decimal("0"):
-            errors["per_enterprise_cap"] = _("A cap, when given, is above zero.")
+            errors["per_enterprise_cap"] = _("A cap, if given, must be above zero.")
         if errors:
             raise ValidationError(errors)
 

@@ -52,7 +52,8 @@ def _move(version: PolicyVersion, to: str, actor: User | None, **changes: Any) -
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if to not in TRANSITIONS[locked.status]:
         raise ValidationError(
-            _("A %(from)s version cannot become %(to)s.") % {"from": locked.status, "to": to}
+            _("A version that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": VersionStatus(locked.status).label, "to": VersionStatus(to).label}
         )
     before = locked.status
     locked.status = to
@@ -230,7 +231,8 @@ def what_if(version: PolicyVersion, as_of: date | None = None) -> WhatIf:
     return WhatIf(
         enterprises=len(batch.enterprise_ids), eligible=int(eligible.sum()),
         unknown=int((status == "unknown").sum()),
-        total_cost=Decimal(int(batch.amount_fen.sum())) / 100, budget=version.budget,
+        total_cost=(Decimal(int(batch.amount_fen.sum())) / 100).quantize(Decimal("0.01")),
+        budget=version.budget,
         gainers=gainers, losers=losers,
     )  # fmt: skip
 

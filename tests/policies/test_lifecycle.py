@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from departments.hub.models import DataCall
 from departments.hub.snapshots import refresh_extract
@@ -158,7 +158,7 @@ def test_a_budget_below_the_forecast_cost_blocks_publication(policy, author, app
     version = ready_for_approval(policy, author, budget=Decimal("5000.00"))
     forecast = what_if(version)
     assert forecast.eligible > 1 and forecast.total_cost == forecast.eligible * Decimal("5000")
-    with pytest.raises(PublicationBlocked) as caught:
+    with translation.override("en"), pytest.raises(PublicationBlocked) as caught:
         approve(version, actor=approver)
     assert "exceeds the budget" in str(caught.value)
 
@@ -167,7 +167,7 @@ def test_without_extracts_the_cost_cannot_be_forecast_and_publication_waits(
     policy, author, approver
 ):
     version = ready_for_approval(policy, author)
-    with pytest.raises(PublicationBlocked) as caught:
+    with translation.override("en"), pytest.raises(PublicationBlocked) as caught:
         approve(version, actor=approver)
     assert "Refresh the extracts" in str(caught.value)
 
