@@ -326,3 +326,16 @@ def publish_due(now: datetime | None = None) -> list[PolicyVersion]:
             if version.status == VersionStatus.SCHEDULED:
                 published.append(_publish(version, None))
     return published
+
+
+@transaction.atomic
+def start_new_version(policy: Policy, *, actor: User) -> PolicyVersion:
+    """A new draft, copied from the latest version (a change is always a new version)."""
+    _require_department_official(actor, policy)
+    latest = policy.versions.order_by("-number").first()
+    if latest is not None and latest.status == VersionStatus.DRAFT:
+        return latest
+    if latest is None:
+        raise ValidationError(_("This policy has no version to start from yet."))
+    return create_draft(policy=policy, actor=actor,
+                        **{name: getattr(latest, name) for name in DRAFT_FIELDS})  # fmt: skip

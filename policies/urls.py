@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import official_views, views
 
 app_name = "policies"
 urlpatterns = [
     path("", views.policy_catalog, name="catalog"),
     path("calculator/", views.policy_calculator, name="calculator"),
+    path("manage/", official_views.department_policies, name="official_list"),
+    path("manage/versions/<int:pk>/", official_views.version_page, name="official_version"),
+    path("manage/versions/<int:pk>/edit/", official_views.edit_version, name="official_edit"),
+    path("manage/<slug:code>/new-version/", official_views.new_version, name="official_new"),
     path("<slug:code>/", views.policy_detail, name="detail"),
 ]

@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         if user.is_official:
             items.append((reverse("official_workspace"), _("My workspace")))
+        if user.is_official:
+            items.append((reverse("policies:official_list"), _("Manage policies")))
         if user.is_official or user.sees_everything:
             items.append((reverse("data_calls"), _("Data calls")))
         if user.is_enterprise_member:
