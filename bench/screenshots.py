@@ -37,6 +37,9 @@ PAGES = [
     ("policy-catalog", None, "/policies/"),
     ("policy-detail", None, "/policies/stable-jobs-2026/"),
     ("policy-calculator", "enterprise", "/policies/calculator/"),
+    ("policy-manage", "hrss_city", "/policies/manage/"),
+    ("policy-version", "hrss_binjiang", "@policy-version"),
+    ("policy-builder-error", "hrss_city", "@builder-error"),
 ]
 
 
@@ -130,6 +133,15 @@ def visit(page, base: str, path: str) -> None:
         page.goto(base + "/")
         page.click("main ul.plain-list a >> nth=0")
         page.click("text=/查看数据调取记录|See who read our data/")
+    elif path == "@policy-version":
+        page.goto(base + "/policies/manage/")
+        page.click("main table a >> nth=0")
+        page.goto(page.url + "?forecast=1")
+    elif path == "@builder-error":
+        page.goto(base + "/policies/manage/")
+        page.click("main form button >> nth=0")  # new version (a draft) for the first policy
+        page.fill("#id_criteria-0-value", "many")
+        page.click("main form button[type=submit] >> nth=-1")
     elif path == "@contact-error":
         page.goto(base + "/")
         page.click("main ul.plain-list a >> nth=0")

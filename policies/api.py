@@ -10,12 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from departments.hub.catalogue import CATALOGUE
 from departments.hub.snapshots import SnapshotMissing
 from enterprises.selectors import enterprises_visible_to
 
 from . import services
 from .evaluation import evaluate_for_enterprise
-from .models import Policy, PolicyVersion
+from .models import Policy, PolicyTestCase, PolicyVersion
 from .selectors import catalog, versions_visible_to
 from .serializers import DecisionSerializer, PolicySerializer, VersionSerializer, WhatIfSerializer
 
@@ -93,6 +94,27 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+class TestCaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PolicyTestCase
+        fields = ["id", "name", "facts", "expected_status", "expected_criteria",
+                  "expected_amount", "generated"]  # fmt: skip
+        read_only_fields = ["id", "generated"]
+
+    def validate_expected_status(self, value: str) -> str:
+        if value not in ("", "eligible", "ineligible", "unknown"):
+            raise serializers.ValidationError("eligible, ineligible, unknown or empty")
+        return value
+
+    def validate_facts(self, value):
+        if not isinstance(value, dict) or not value:
+            raise serializers.ValidationError("an object of fact names and values")
+        unknown = sorted(name for name in value if name not in CATALOGUE)
+        if unknown:
+            raise serializers.ValidationError(f"unknown facts: {', '.join(unknown)}")
+        return value
+
+
 class PolicyVersionViewSet(viewsets.GenericViewSet):
     """Life-cycle actions on a version, for officials of the issuing department."""
 
@@ -145,6 +167,21 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         services._require_department_official(request.user, version.policy)
         cases = services.generate_boundary_cases(version)
         return Response({"generated": len(cases)})
+
+    @extend_schema(request=TestCaseSerializer, responses=TestCaseSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="test-cases")
+    def test_cases(self, request: Request, pk: str) -> Response:
+        """GET: the version's test cases. POST: add one (drafts only): facts and the
+        expected result overall, per criterion and/or amount."""
+        version = self.get_object()
+        if request.method == "POST":
+            services._require_department_official(request.user, version.policy)
+            if version.status != "draft":
+                raise exceptions.ValidationError({"detail": ["test cases are added to drafts"]})
+            serializer = TestCaseSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            serializer.save(version=version)
+        return Response(TestCaseSerializer(version.test_cases.all(), many=True).data)
 
     @extend_schema(responses=WhatIfSerializer)
     @action(detail=True, methods=["get"], url_path="what-if")

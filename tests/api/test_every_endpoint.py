@@ -63,6 +63,7 @@ ENDPOINTS = {
         "/api/v1/policy-versions/1/generate-boundary-cases/"
     ),
     "v1:policy-version-what-if": "/api/v1/policy-versions/1/what-if/",
+    "v1:policy-version-test-cases": "/api/v1/policy-versions/1/test-cases/",
     "v1:token": "/api/v1/auth/token/",
     "schema": "/api/schema/",
     "swagger-ui": "/api/docs/",

@@ -128,3 +128,25 @@ def test_other_departments_cannot_act_on_a_version(api_client, published):
                                {"reason": "not ours"}, format="json")  # fmt: skip
     assert response.status_code == 403
     assert published.versions.get().status == VersionStatus.PUBLISHED
+
+
+def test_test_cases_are_added_through_the_api_and_checked_before_publication(
+    api_client, published, officials
+):
+    author, approver = officials
+    draft = create_draft(policy=published, actor=author, **version_fields(valid_from=TODAY))
+    api_client.force_authenticate(author)
+    url = f"/api/v1/policy-versions/{draft.pk}/test-cases/"
+    bad = api_client.post(url, {"name": "x", "facts": {"tax.shoe_size": 1},
+                                "expected_status": "eligible"}, format="json")  # fmt: skip
+    assert bad.status_code == 400 and "tax.shoe_size" in str(bad.json()["facts"])
+    wrong = api_client.post(url, {"name": "nine staff qualify (wrong on purpose)",
+                                  "facts": {"hrss.insured_employees": 9,
+                                            "market.registration_status": "active"},
+                                  "expected_status": "eligible"}, format="json")  # fmt: skip
+    assert wrong.status_code == 200 and len(wrong.json()) == 1
+    api_client.post(f"/api/v1/policy-versions/{draft.pk}/submit/")
+    api_client.force_authenticate(approver)
+    refused = api_client.post(f"/api/v1/policy-versions/{draft.pk}/approve/", {}, format="json")
+    assert refused.status_code == 400
+    assert "nine staff qualify" in str(refused.json()["publication"])
