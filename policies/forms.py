@@ -26,11 +26,12 @@ ROW_FIELD = {"id": "id", "label": "label_zh", "clause": "clause", "fact": "fact"
 _PATH = re.compile(r"^criteria\.all\[(\d+)\](?:\.(\w+))?")
 
 
-def fact_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def fact_choices() -> list:
     groups: dict[str, list[tuple[str, str]]] = {}
     for name, spec in CATALOGUE.items():
         groups.setdefault(name.split(".")[0], []).append((name, f"{spec.label} ({name})"))
-    return sorted(groups.items())
+    # An empty first choice, so the spare row of the builder stays empty until used.
+    return [("", "—"), *sorted(groups.items())]
 
 
 class CriterionForm(forms.Form):
@@ -39,7 +40,7 @@ class CriterionForm(forms.Form):
     label_en = forms.CharField(label=_("Label (English)"), max_length=200)
     clause = forms.CharField(label=_("Clause"), max_length=100)
     fact = forms.ChoiceField(label=_("Fact"), choices=fact_choices)
-    op = forms.ChoiceField(label=_("Operator"), choices=OPERATOR_LABELS)
+    op = forms.ChoiceField(label=_("Operator"), choices=[("", "—"), *OPERATOR_LABELS])
     value = forms.CharField(
         label=_("Value"), max_length=500, required=False,
         help_text=_("A value; @name for a parameter; a, b for a list; low..high for between."),
@@ -133,10 +134,15 @@ class JSONField(forms.CharField):
 
 
 class VersionForm(forms.Form):
-    valid_from = forms.DateField(label=_("Claims from"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    valid_until = forms.DateField(label=_("Claims until"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    # Browsers' date inputs take ISO dates only, whatever the page's language.
+    valid_from = forms.DateField(
+        label=_("Claims from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    valid_until = forms.DateField(
+        label=_("Claims until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     budget = forms.DecimalField(label=_("Total budget (yuan)"), max_digits=16, decimal_places=2)
     per_enterprise_cap = forms.DecimalField(label=_("Cap per enterprise (yuan)"), max_digits=16,
                                             decimal_places=2, required=False)  # fmt: skip

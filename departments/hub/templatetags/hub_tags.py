@@ -1,3 +1,4 @@
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -36,3 +37,9 @@ def fact_value(value, name: str) -> str:
     if spec is not None and spec.unit:
         return f"{value:,} {spec.unit_label}" if not isinstance(value, str) else value
     return str(value)
+
+
+@register.filter
+def as_json(value) -> str:
+    """Rules and formulas as the JSON the API takes, readable (Chinese kept as is)."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
