@@ -151,7 +151,7 @@ def _parse_literal(kind: FactType, raw: Any, path: str, spec: FactSpec | None) -
     except RuleError:
         raise
     except (ValueError, TypeError, InvalidOperation):
-        raise RuleError(path, f"{raw!r} is not a {kind.value}") from None
+        raise RuleError(path, f"{raw!r} is not of type {kind.value}") from None
     raise RuleError(path, f"unsupported type {kind}")
 
 

@@ -40,7 +40,7 @@ def test_the_sample_policy_parses_and_names_its_facts():
         (
             {"all": [leaf(fact="market.established_on", value="1000.00")]},
             "criteria.all[0].value",
-            "not a date",
+            "not of type date",
         ),
         ({"all": [leaf(fact="tax.arrears", value=12.5)]}, "criteria.all[0].value", "floats"),
         (
@@ -149,7 +149,7 @@ def test_bad_formulas_are_refused_with_their_path(benefit, path, words):
         (
             lambda p: p["per_hire"]["values"][0].update(value="abc"),
             "parameters.per_hire.values[0].value",
-            "not a money",
+            "not of type money",
         ),
     ],
 )
