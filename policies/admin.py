@@ -17,6 +17,12 @@ class VersionInline(admin.TabularInline):
         return False
 
 
+# Who a policy is for and how it pays decide payments: once a version has left the draft,
+# they change only with the policy's replacement, not by editing it here.
+LOCKED_ONCE_PUBLISHED = ["department", "delivery_mode", "target_districts",
+                         "target_industry_sections", "benefit_type"]  # fmt: skip
+
+
 @admin.register(Policy)
 class PolicyAdmin(AuditedModelAdmin):
     list_display = ["code", "title_zh", "department", "benefit_type", "delivery_mode"]
@@ -24,6 +30,16 @@ class PolicyAdmin(AuditedModelAdmin):
     search_fields = ["code", "title_zh", "title_en"]
     filter_horizontal = ["target_districts"]
     inlines = [VersionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.versions.exclude(status=VersionStatus.DRAFT).exists():
+            return LOCKED_ONCE_PUBLISHED
+        return []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.versions.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class TestCaseInline(admin.TabularInline):
@@ -46,3 +62,8 @@ class PolicyVersionAdmin(AuditedModelAdmin):
         if obj is not None and obj.status != VersionStatus.DRAFT:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status != VersionStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)

@@ -110,14 +110,20 @@ def target_mask(policy: Policy, enterprise_ids: np.ndarray) -> np.ndarray:
     return np.isin(enterprise_ids, ids[keep])
 
 
-def evaluate_all(version: PolicyVersion, as_of: date | None = None) -> BatchDecision:
-    """Every enterprise at once, from the hub's bulk extracts (SnapshotMissing if absent)."""
-    as_of = as_of or timezone.localdate()
+def evaluate_all(version: PolicyVersion, rules_on: date | None = None) -> BatchDecision:
+    """Every enterprise at once, from the hub's bulk extracts (SnapshotMissing if absent).
+
+    Facts are the enterprises as the latest extracts show them; the rules (their dated
+    parameters) are taken as they stand on `rules_on`, by default the later of the
+    extracts' date and the day the version opens.
+    """
     rules = version.rules
     snapshot = read_snapshot(rules.fact_names)
-    everyone = np.ones(len(snapshot.enterprise_ids), dtype=bool)
-    columns = {name: Column(snapshot.columns[name], everyone) for name in rules.fact_names}
-    outcome = evaluate_batch(rules, columns, as_of, cap=version.per_enterprise_cap)
+    if rules_on is None:
+        rules_on = max(version.valid_from, snapshot.as_of or timezone.localdate())
+    columns = {name: Column(snapshot.columns[name], snapshot.known[name])
+               for name in rules.fact_names}  # fmt: skip
+    outcome = evaluate_batch(rules, columns, rules_on, cap=version.per_enterprise_cap)
     return BatchDecision(
         snapshot.enterprise_ids, target_mask(version.policy, snapshot.enterprise_ids), outcome
     )

@@ -122,6 +122,15 @@ class ImmutableVersion(Exception):
     version."""
 
 
+class PolicyVersionQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """Bulk updates may touch drafts freely, other versions only their life-cycle."""
+        content = set(kwargs) - LIFECYCLE_FIELDS - {f"{name}_id" for name in LIFECYCLE_FIELDS}
+        if content and self.exclude(status=VersionStatus.DRAFT).exists():
+            raise ImmutableVersion("only drafts can be changed in bulk")
+        return super().update(**kwargs)
+
+
 class PolicyVersion(models.Model):
     policy = models.ForeignKey(
         Policy, on_delete=models.PROTECT, related_name="versions", verbose_name=_("policy")
@@ -158,7 +167,13 @@ class PolicyVersion(models.Model):
     )  # fmt: skip
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("contributors"),
+        help_text=_("Everyone who drafted or edited this version: none of them may approve it."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = PolicyVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("policy version")
@@ -189,6 +204,12 @@ class PolicyVersion(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values().first()
+            if (
+                stored
+                and stored["status"] != self.status
+                and self.status not in TRANSITIONS.get(stored["status"], set())
+            ):
+                raise ImmutableVersion(f"{self}: {stored['status']} cannot become {self.status}")
             if stored and stored["status"] not in EDITABLE:
                 changed = {
                     name
@@ -209,8 +230,14 @@ class PolicyVersion(models.Model):
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         try:
-            parse_rules(criteria=self.criteria, benefit=self.benefit, parameters=self.parameters,
-                        rounding=self.rounding)  # fmt: skip
+            rules = parse_rules(criteria=self.criteria, benefit=self.benefit,
+                                parameters=self.parameters, rounding=self.rounding)  # fmt: skip
+            if self.valid_from:
+                for name, parameter in rules.parameters.items():
+                    if parameter.values[0].starts > self.valid_from:
+                        raise RuleError(f"parameters.{name}",
+                                        f"has no value on {self.valid_from.isoformat()}, when "
+                                        "claims open")  # fmt: skip
         except RuleError as error:
             field = error.path.split(".")[0].split("[")[0]
             target = (

@@ -40,6 +40,8 @@ OPERATORS_BY_TYPE = {
 }  # fmt: skip
 NO_OPERAND = {"is_true", "is_false", "known"}
 NUMERIC = {FactType.MONEY, FactType.DECIMAL, FactType.INTEGER}
+# Literals stay below 10^14 (MoneyField's range), so batch products cannot explode.
+LIMIT = Decimal(10) ** 14
 
 
 class RuleError(ValueError):
@@ -91,7 +93,7 @@ def parse_parameters(raw: Any) -> dict[str, Parameter]:
             raise RuleError(path, "needs a type and a list of dated values")
         try:
             kind = FactType(body["type"])
-        except ValueError:
+        except (ValueError, TypeError):
             raise RuleError(f"{path}.type", f"unknown type {body['type']!r}") from None
         if not isinstance(body["values"], list) or not body["values"]:
             raise RuleError(f"{path}.values", "needs at least one dated value")
@@ -122,6 +124,8 @@ def _parse_literal(kind: FactType, raw: Any, path: str, spec: FactSpec | None) -
             if isinstance(raw, float | bool):
                 raise RuleError(path, 'write amounts as strings such as "1000.00", not floats')
             value = Decimal(str(raw))
+            if not value.is_finite() or abs(value) >= LIMIT:
+                raise RuleError(path, "an amount must be finite and below 10^14 yuan")
             if value != value.quantize(FEN):
                 raise RuleError(path, "an amount has at most two decimal places (fen)")
             return value.quantize(FEN)
@@ -129,22 +133,31 @@ def _parse_literal(kind: FactType, raw: Any, path: str, spec: FactSpec | None) -
             if isinstance(raw, float | bool):
                 raise RuleError(path, 'write quantities as strings such as "120.5"')
             value = Decimal(str(raw))
+            if not value.is_finite() or abs(value) >= LIMIT:
+                raise RuleError(path, "a quantity must be finite and below 10^14")
             if value != value.quantize(Decimal("0.1")):
                 raise RuleError(path, "a quantity has at most one decimal place")
             return value
         if kind is FactType.INTEGER:
             if isinstance(raw, bool) or not isinstance(raw, int | str):
                 raise RuleError(path, "expected a whole number")
-            return int(raw)
+            value = int(raw)
+            if abs(value) >= LIMIT:
+                raise RuleError(path, "a whole number must be below 10^14")
+            return value
         if kind is FactType.DATE:
             if isinstance(raw, date):
                 return raw
-            return date.fromisoformat(str(raw))
+            if not isinstance(raw, str):
+                raise RuleError(path, "expected a date such as 2026-01-01")
+            return date.fromisoformat(raw)
         if kind is FactType.BOOLEAN:
             if not isinstance(raw, bool):
                 raise RuleError(path, "expected true or false")
             return raw
         if kind is FactType.ENUM:
+            if not isinstance(raw, str):
+                raise RuleError(path, "expected a text value")
             if spec is not None and raw not in spec.choices:
                 raise RuleError(path, f"expected one of {', '.join(spec.choices)}")
             return str(raw)
@@ -242,10 +255,13 @@ def _parse_leaf(raw: dict, parameters: dict[str, Parameter], path: str, ids: set
     if not clause:
         raise RuleError(f"{path}.clause", "name the clause this criterion implements")
     fact_name = raw.get("fact")
-    if fact_name not in CATALOGUE:
+    if not isinstance(fact_name, str) or fact_name not in CATALOGUE:
         raise RuleError(f"{path}.fact", f"unknown fact {fact_name!r}")
     spec = CATALOGUE[fact_name]
-    op = OPERATOR_ALIASES.get(raw.get("op"), raw.get("op"))
+    raw_op = raw.get("op")
+    if not isinstance(raw_op, str):
+        raise RuleError(f"{path}.op", "name an operator, e.g. ge")
+    op = OPERATOR_ALIASES.get(raw_op, raw_op)
     if op not in OPERATORS_BY_TYPE[spec.type]:
         allowed = ", ".join(sorted(OPERATORS_BY_TYPE[spec.type]))
         raise RuleError(f"{path}.op", f"{op!r} does not apply to a {spec.type.value} "
@@ -288,12 +304,17 @@ def _operand(raw: Any, spec: FactSpec, parameters: dict[str, Parameter], path: s
         if set(raw) != {"param"}:
             raise RuleError(path, 'an operand is a literal or {"param": name}')
         name = raw["param"]
-        if name not in parameters:
+        if not isinstance(name, str) or name not in parameters:
             raise RuleError(path, f"unknown parameter {name!r}")
         parameter = parameters[name]
         if parameter.type is not spec.type:
             raise RuleError(path, f"parameter {name!r} is a {parameter.type.value} but "
                                   f"{spec.name} is a {spec.type.value}")  # fmt: skip
+        if spec.type is FactType.ENUM:
+            for dated in parameter.values:
+                if dated.value not in spec.choices:
+                    raise RuleError(f"parameters.{name}", f"{dated.value!r} is not one of "
+                                                          f"{', '.join(spec.choices)}")  # fmt: skip
         return Operand(parameter=parameter)
     return Operand(literal=_parse_literal(spec.type, raw, path, spec))
 
@@ -335,20 +356,24 @@ def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str) -> Expr:
     if kind == "number":
         try:
             number = Decimal(str(body))
+            if isinstance(body, float | bool) or not number.is_finite() or abs(number) >= LIMIT:
+                raise InvalidOperation
+            exact = number == number.quantize(Decimal("0.000001"))
         except InvalidOperation:
-            raise RuleError(f"{path}.number", f"{body!r} is not a number") from None
-        if isinstance(body, float) or number != number.quantize(Decimal("0.000001")):
-            raise RuleError(f"{path}.number", "write numbers as strings, at most 6 decimals")
+            raise RuleError(f"{path}.number", "write numbers as strings such as \"0.05\", "
+                                              "finite and below 10^14") from None  # fmt: skip
+        if not exact:
+            raise RuleError(f"{path}.number", "at most six decimal places")
         return Expr("number", number)
     if kind == "param":
-        if body not in parameters:
+        if not isinstance(body, str) or body not in parameters:
             raise RuleError(path, f"unknown parameter {body!r}")
         parameter = parameters[body]
         if parameter.type not in NUMERIC:
             raise RuleError(path, f"parameter {body!r} is not a number or amount")
         return Expr("param", parameter=parameter)
     if kind == "fact":
-        if body not in CATALOGUE:
+        if not isinstance(body, str) or body not in CATALOGUE:
             raise RuleError(path, f"unknown fact {body!r}")
         spec = CATALOGUE[body]
         if spec.type not in NUMERIC:
@@ -370,7 +395,7 @@ def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str) -> Expr:
 def _parse_tiers(body: Any, parameters: dict[str, Parameter], path: str) -> Expr:
     if not isinstance(body, dict) or "fact" not in body or "bands" not in body:
         raise RuleError(path, "tiers need a fact and a list of bands")
-    spec = CATALOGUE.get(body["fact"])
+    spec = CATALOGUE.get(body["fact"]) if isinstance(body["fact"], str) else None
     if spec is None or spec.type not in NUMERIC:
         raise RuleError(f"{path}.fact", f"{body['fact']!r} is not a numeric fact")
     bands = []

@@ -108,16 +108,13 @@ def search_catalog(policies: QuerySet[Policy], *, q: str = "", department: str =
         policies = policies.filter(pk__in=matching)
     if benefit_type:
         policies = policies.filter(benefit_type=benefit_type)
+    # One subquery for "open today": excluding over the versions join would drop a closed
+    # policy that also has a draft covering today.
+    open_now = PolicyVersion.objects.filter(
+        status=VersionStatus.PUBLISHED, valid_from__lte=day, valid_until__gte=day
+    ).values("policy_id")
     if status == "open":
-        policies = policies.filter(
-            versions__status=VersionStatus.PUBLISHED,
-            versions__valid_from__lte=day,
-            versions__valid_until__gte=day,
-        )
+        policies = policies.filter(pk__in=open_now)
     elif status == "closed":
-        policies = policies.exclude(
-            versions__status=VersionStatus.PUBLISHED,
-            versions__valid_from__lte=day,
-            versions__valid_until__gte=day,
-        )
+        policies = policies.exclude(pk__in=open_now)
     return policies.distinct()

@@ -64,6 +64,7 @@ class WhatIfSerializer(serializers.Serializer):
     enterprises = serializers.IntegerField()
     eligible = serializers.IntegerField()
     unknown = serializers.IntegerField()
+    periods = serializers.IntegerField()
     total_cost = serializers.DecimalField(max_digits=18, decimal_places=2)
     budget = serializers.DecimalField(max_digits=16, decimal_places=2)
     within_budget = serializers.BooleanField()

@@ -27,7 +27,7 @@ from qinqing.audit.services import record_change, record_event, snapshot
 from .engine import evaluate
 from .evaluation import evaluate_all
 from .models import TRANSITIONS, Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from .rules import leaves
+from .rules import RuleError, leaves
 
 DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters", "rounding",
                 "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
@@ -68,11 +68,13 @@ def _move(version: PolicyVersion, to: str, actor: User | None, **changes: Any) -
 @transaction.atomic
 def create_draft(*, policy: Policy, actor: User, **fields: Any) -> PolicyVersion:
     _require_department_official(actor, policy)
+    Policy.objects.select_for_update().get(pk=policy.pk)  # one number per version, even racing
     number = (policy.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     version = PolicyVersion(policy=policy, number=number, drafted_by=actor,
                             **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})  # fmt: skip
     version.full_clean()
     version.save()
+    version.contributors.add(actor)
     record_event(actor=actor, action="policy_version.drafted", obj=version,
                  after=snapshot(version, DRAFT_FIELDS))  # fmt: skip
     return version
@@ -90,11 +92,62 @@ def update_draft(version: PolicyVersion, *, actor: User, **fields: Any) -> Polic
             setattr(locked, name, value)
     locked.full_clean()
     locked.save()
+    locked.contributors.add(actor)
     record_change(actor=actor, action="policy_version.edited", obj=locked, raw_before=raw_before)
     return locked
 
 
 # --- Test cases -------------------------------------------------------------------------------
+
+
+def case_facts(raw: Any) -> dict[str, Any]:
+    """A test case's facts, typed as the hub would deliver them; ValueError names the problem."""
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError("facts must be an object of fact names and values")
+    facts = {}
+    for name, value in raw.items():
+        if name not in CATALOGUE:
+            raise ValueError(f"unknown fact {name!r}")
+        facts[name] = None if value is None else normalise(CATALOGUE[name], value)
+    return facts
+
+
+def validate_test_case(*, facts: Any, expected_status: str, expected_criteria: Any) -> None:
+    """Refuse a test case that could never run, with the part that is wrong."""
+    errors: dict[str, list[str]] = {}
+    try:
+        case_facts(facts)
+    except ValueError as error:
+        errors["facts"] = [str(error)]
+    if expected_status not in ("", "eligible", "ineligible", "unknown"):
+        errors["expected_status"] = ["eligible, ineligible, unknown or empty"]
+    if not isinstance(expected_criteria, dict) or not all(
+        isinstance(key, str) and value in (True, False, None)
+        for key, value in expected_criteria.items()
+    ):
+        errors["expected_criteria"] = ["an object of criterion ids and true, false or null"]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_test_case(version: PolicyVersion, *, actor: User, name: str, facts: Any,
+                  expected_status: str = "", expected_criteria: Any = None,
+                  expected_amount: Decimal | None = None) -> PolicyTestCase:  # fmt: skip
+    _require_department_official(actor, version.policy)
+    locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != VersionStatus.DRAFT:
+        raise ValidationError(_("Test cases are added to drafts."))
+    expected_criteria = {} if expected_criteria is None else expected_criteria
+    validate_test_case(facts=facts, expected_status=expected_status,
+                       expected_criteria=expected_criteria)  # fmt: skip
+    case = PolicyTestCase.objects.create(
+        version=locked, name=name, facts=facts, expected_status=expected_status,
+        expected_criteria=expected_criteria, expected_amount=expected_amount,
+    )  # fmt: skip
+    record_event(actor=actor, action="policy_version.test_case_added", obj=locked,
+                 after={"test_case": case.pk, "name": name})  # fmt: skip
+    return case
 
 
 @dataclass
@@ -109,9 +162,12 @@ def run_test_cases(version: PolicyVersion, on: date | None = None) -> list[TestC
     on = on or version.valid_from
     results = []
     for case in version.test_cases.all():
-        facts = {name: (normalise(CATALOGUE[name], value) if value is not None else None)
-                 for name, value in case.facts.items()}  # fmt: skip
-        outcome = evaluate(rules, facts, on, cap=version.per_enterprise_cap)
+        try:
+            facts = case_facts(case.facts)
+            outcome = evaluate(rules, facts, on, cap=version.per_enterprise_cap)
+        except (ValueError, RuleError) as error:  # a case stored before validation existed
+            results.append(TestCaseResult(case, False, [f"cannot run: {error}"]))
+            continue
         problems = []
         if case.expected_status and outcome.status != case.expected_status:
             problems.append(f"expected {case.expected_status}, got {outcome.status}")
@@ -139,6 +195,9 @@ _ORACLE = {
 def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
     """For every threshold: the value just below, equal and just above, with the expected
     result of that criterion (worked out here from the operator, not by the engine)."""
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != VersionStatus.DRAFT:
+        raise ValidationError(_("Test cases belong to drafts; a published version keeps its own."))
     PolicyTestCase.objects.filter(version=version, generated=True).delete()
     made = []
     on = version.valid_from
@@ -199,6 +258,7 @@ class WhatIf:
     enterprises: int
     eligible: int
     unknown: int
+    periods: int  # claim periods in the window; the cost counts every one
     total_cost: Decimal
     budget: Decimal
     gainers: int | None  # eligible now, not under the published version
@@ -209,11 +269,24 @@ class WhatIf:
         return self.total_cost <= self.budget
 
 
-def what_if(version: PolicyVersion, as_of: date | None = None) -> WhatIf:
-    """Over every enterprise, from the bulk extracts: who qualifies, at what total cost, and
-    who gains or loses against the version in force."""
-    as_of = as_of or version.valid_from
-    batch = evaluate_all(version, as_of)
+def claim_periods(version: PolicyVersion) -> int:
+    """How many times an enterprise may claim within the validity window."""
+    start, end = version.valid_from, version.valid_until
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    return {
+        "once": 1,
+        "yearly": end.year - start.year + 1,
+        "quarterly": (end.year * 4 + (end.month - 1) // 3)
+        - (start.year * 4 + (start.month - 1) // 3)
+        + 1,
+        "monthly": months,
+    }[version.claim_period]
+
+
+def what_if(version: PolicyVersion) -> WhatIf:
+    """Over every enterprise, from the bulk extracts: who qualifies, at what total cost over
+    every claim period of the window, and who gains or loses against the version in force."""
+    batch = evaluate_all(version)
     eligible = batch.eligible
     status = batch.status()
     current = (
@@ -223,7 +296,7 @@ def what_if(version: PolicyVersion, as_of: date | None = None) -> WhatIf:
     )
     gainers = losers = None
     if current is not None:
-        before = evaluate_all(current, as_of)
+        before = evaluate_all(current)
         common = np.intersect1d(batch.enterprise_ids, before.enterprise_ids)
         now_ok = eligible[np.isin(batch.enterprise_ids, common)]
         was_ok = before.eligible[np.isin(before.enterprise_ids, common)]
@@ -231,7 +304,10 @@ def what_if(version: PolicyVersion, as_of: date | None = None) -> WhatIf:
     return WhatIf(
         enterprises=len(batch.enterprise_ids), eligible=int(eligible.sum()),
         unknown=int((status == "unknown").sum()),
-        total_cost=(Decimal(int(batch.amount_fen.sum())) / 100).quantize(Decimal("0.01")),
+        periods=claim_periods(version),
+        total_cost=(Decimal(int(batch.amount_fen.sum()) * claim_periods(version)) / 100).quantize(
+            Decimal("0.01")
+        ),
         budget=version.budget,
         gainers=gainers, losers=losers,
     )  # fmt: skip
@@ -281,14 +357,22 @@ def publication_problems(version: PolicyVersion) -> list[str]:
 def approve(version: PolicyVersion, *, actor: User, publish_at: datetime | None = None):
     """A second official of the department approves; tests and budget must pass."""
     _require_department_official(actor, version.policy)
+    # Lock the policy first: two approvals of the same policy must not race to publish.
+    Policy.objects.select_for_update().get(pk=version.policy_id)
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-    if locked.submitted_by_id == actor.pk or locked.drafted_by_id == actor.pk:
+    if (
+        actor.pk in (locked.submitted_by_id, locked.drafted_by_id)
+        or locked.contributors.filter(pk=actor.pk).exists()
+    ):
         raise PermissionDenied(
-            _("Four eyes: the official who drafted or submitted a version cannot approve it.")
+            _("Four eyes: nobody who drafted, edited or submitted a version may approve it.")
         )
     problems = publication_problems(locked)
     if problems:
         raise PublicationBlocked(problems)
+    if publish_at is None and locked.valid_from > timezone.localdate():
+        # Publishing next year's version now would end this year's: it waits for its start.
+        publish_at = timezone.make_aware(datetime.combine(locked.valid_from, datetime.min.time()))
     if publish_at is not None and publish_at > timezone.now():
         return _move(locked, VersionStatus.SCHEDULED, actor, approved_by=actor,
                      publish_at=publish_at)  # fmt: skip

@@ -198,6 +198,9 @@ class Snapshot:
     enterprise_ids: np.ndarray
     columns: dict[str, np.ndarray]
     refreshed_at: dict[str, datetime] = field(default_factory=dict)
+    # False where an enterprise is missing from a department's extract: unknown, not zero.
+    known: dict[str, np.ndarray] = field(default_factory=dict)
+    as_of: date | None = None  # the oldest extract's date
 
     def value(self, enterprise_id: int, fact: str):
         """One typed value (Decimal, int, date, bool, str), as fetch_facts would give it."""
@@ -225,11 +228,10 @@ def read_snapshot(fact_names: Iterable[str]) -> Snapshot:
         .select_related("department")
         .order_by("started_at")
     }
-    ids: np.ndarray | None = None
-    columns: dict[str, np.ndarray] = {}
     quote = connection.ops.quote_name
+    per_department: list[tuple[list[FactSpec], np.ndarray, list[tuple]]] = []
     for department, specs in by_department.items():
-        if department not in latest or not set(s.name for s in specs) <= set(
+        if department not in latest or not {s.name for s in specs} <= set(
             latest[department].fact_names
         ):
             raise SnapshotMissing(
@@ -242,23 +244,30 @@ def read_snapshot(fact_names: Iterable[str]) -> Snapshot:
                 "ORDER BY enterprise_id"
             )
             rows = cursor.fetchall()
-        department_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        if ids is None:
-            ids = department_ids
-        elif not np.array_equal(ids, department_ids):
-            # Extracts refreshed at different times may differ by a few enterprises:
-            # keep those present in both.
-            keep = np.isin(ids, department_ids)
-            ids = ids[keep]
-            columns = {name: column[keep] for name, column in columns.items()}
-            wanted = set(ids.tolist())
-            rows = [row for row in rows if row[0] in wanted]
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        per_department.append((specs, ids, rows))
+    all_ids = (np.unique(np.concatenate([ids for _, ids, _ in per_department]))
+               if per_department else np.array([], dtype=np.int64))  # fmt: skip
+    columns: dict[str, np.ndarray] = {}
+    known: dict[str, np.ndarray] = {}
+    for specs, ids, rows in per_department:
+        # Extracts refreshed at different times may differ by a few enterprises: those
+        # missing from one are unknown for its facts, never dropped and never zero.
+        positions = np.searchsorted(all_ids, ids)
+        present = np.zeros(len(all_ids), dtype=bool)
+        present[positions] = True
         for index, spec in enumerate(specs, start=1):
-            columns[spec.name] = _from_sql(spec, [row[index] for row in rows])
+            values = _from_sql(spec, [row[index] for row in rows])
+            column = np.zeros(len(all_ids), dtype=values.dtype)
+            column[positions] = values
+            columns[spec.name] = column
+            known[spec.name] = present
     return Snapshot(
-        enterprise_ids=ids if ids is not None else np.array([], dtype=np.int64),
+        enterprise_ids=all_ids,
         columns=columns,
         refreshed_at={code: refresh.finished_at for code, refresh in latest.items()},
+        known=known,
+        as_of=min((refresh.as_of for refresh in latest.values()), default=None),
     )
 
 

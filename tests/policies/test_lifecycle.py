@@ -157,7 +157,10 @@ def test_a_failing_test_case_blocks_publication(policy, author, approver, extrac
 def test_a_budget_below_the_forecast_cost_blocks_publication(policy, author, approver, extracts):
     version = ready_for_approval(policy, author, budget=Decimal("5000.00"))
     forecast = what_if(version)
-    assert forecast.eligible > 1 and forecast.total_cost == forecast.eligible * Decimal("5000")
+    # The window runs from 2026-11-27 for a year: a yearly policy pays in 2026 and in 2027.
+    assert forecast.periods == 2
+    assert forecast.eligible > 1
+    assert forecast.total_cost == forecast.eligible * 2 * Decimal("5000")
     with translation.override("en"), pytest.raises(PublicationBlocked) as caught:
         approve(version, actor=approver)
     assert "exceeds the budget" in str(caught.value)

@@ -166,3 +166,55 @@ def test_an_unknown_rounding_rule_is_refused():
     with pytest.raises(RuleError) as caught:
         parse(rounding="banker")
     assert caught.value.path == "rounding"
+
+
+def test_no_shape_of_junk_crashes_the_parser():
+    """Whatever JSON arrives, the answer is a parsed rule set or a RuleError with a path."""
+    import random
+
+    from .rulesets import BENEFIT as GOOD_BENEFIT
+    from .rulesets import CRITERIA as GOOD_CRITERIA
+
+    rng = random.Random(20261127)
+    junk = [
+        None,
+        True,
+        1.5,
+        -1,
+        0,
+        "",
+        "x",
+        "1e30",
+        "Infinity",
+        "NaN",
+        "2026-13-01",
+        [],
+        {},
+        ["a"],
+        {"param": ["x"]},
+        {"param": "min_staff"},
+        [1, 2],
+        {"from": 1},
+        10**30,
+    ]
+
+    def mutate(node, depth=0):
+        if isinstance(node, dict):
+            node = dict(node)
+            if node and rng.random() < 0.3:
+                key = rng.choice(list(node))
+                node[key] = rng.choice(junk) if rng.random() < 0.7 else mutate(node[key], depth + 1)
+            for key in list(node):
+                if rng.random() < 0.2:
+                    node[key] = mutate(node[key], depth + 1)
+            return node
+        if isinstance(node, list):
+            return [mutate(item, depth + 1) for item in node]
+        return rng.choice(junk) if rng.random() < 0.2 else node
+
+    for _ in range(3000):
+        try:
+            parse_rules(criteria=mutate(GOOD_CRITERIA), benefit=mutate(GOOD_BENEFIT),
+                        parameters=mutate(PARAMETERS))  # fmt: skip
+        except RuleError as error:
+            assert error.path
