@@ -31,6 +31,15 @@ class CriterionResult:
     threshold: Any
     result: bool | None
     department: str
+    # Under an odd number of `not`: the criterion is met when the comparison is false.
+    negated: bool = False
+    # Inside an `any`: one alternative among others, not required on its own.
+    alternative: bool = False
+
+    @property
+    def met(self) -> bool | None:
+        """Whether this criterion counts in the enterprise's favour, as a person reads it."""
+        return None if self.result is None else self.result != self.negated
 
     def as_json(self) -> dict:
         threshold = self.threshold
@@ -40,7 +49,9 @@ class CriterionResult:
             threshold = to_json(threshold)
         return {"id": self.id, "label": self.label, "clause": self.clause, "fact": self.fact,
                 "value": to_json(self.value), "op": self.op, "threshold": threshold,
-                "result": self.result, "department": self.department}  # fmt: skip
+                "result": self.result, "negated": self.negated,
+                "alternative": self.alternative, "met": self.met,
+                "department": self.department}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ def evaluate(rules: RuleSet, facts: dict[str, Any], as_of: date,
              cap: Decimal | None = None) -> Outcome:  # fmt: skip
     """`facts` maps fact names to typed values, None for unknown."""
     explained: list[CriterionResult] = []
-    verdict = _node(rules.criteria, facts, as_of, explained)
+    verdict = _node(rules.criteria, facts, as_of, explained, negated=False, alternative=False)
     amount = None
     if verdict is True:
         amount = benefit_amount(rules, facts, as_of, cap)
@@ -67,17 +78,26 @@ def evaluate(rules: RuleSet, facts: dict[str, Any], as_of: date,
     return Outcome(status, amount, explained)
 
 
-def _node(node: Node, facts: dict, as_of: date, explained: list) -> bool | None:
+def _node(node: Node, facts: dict, as_of: date, explained: list, *, negated: bool,
+          alternative: bool) -> bool | None:  # fmt: skip
     if isinstance(node, Leaf):
         result = _leaf(node, facts.get(node.fact.name), as_of)
         threshold = [operand.value_at(as_of) for operand in node.operands]
         explained.append(CriterionResult(
             node.id, node.label, node.clause, node.fact.name, facts.get(node.fact.name),
             node.op, threshold[0] if len(threshold) == 1 else threshold, result,
-            node.fact.department,
+            node.fact.department, negated, alternative,
         ))  # fmt: skip
         return result
-    results = [_node(child, facts, as_of, explained) for child in node.children]
+    # Under `not`, an `all` reads as "not every one" and an `any` as "none": the children's
+    # roles swap, which is what a person needs to see.
+    child_negated = negated != (node.kind == "not")
+    effective_kind = (
+        node.kind if not negated else {"all": "any", "any": "all"}.get(node.kind, node.kind)
+    )
+    child_alternative = alternative or effective_kind == "any"
+    results = [_node(child, facts, as_of, explained, negated=child_negated,
+                     alternative=child_alternative) for child in node.children]  # fmt: skip
     if node.kind == "not":
         return None if results[0] is None else not results[0]
     if node.kind == "all":

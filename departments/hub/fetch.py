@@ -6,6 +6,7 @@ is ever guessed.
 """
 
 import hashlib
+import logging
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +25,12 @@ from enterprises.models import Enterprise
 
 from . import circuit, departments_sim
 from .adapters import DepartmentError, InterfaceRequest, InterfaceResponse, adapter_for
-from .catalogue import FactSpec, specs_for
+from .catalogue import FactSpec, UnknownFactError, specs_for
 from .models import CallOutcome, DataCall
 from .normalise import FactValue, MalformedValue, normalise, to_json
 from .simulation import RegisterColumns
 
+logger = logging.getLogger(__name__)
 # Leave the executor a little beyond each department's own timeout before giving up on it.
 _GRACE_SECONDS = 0.5
 
@@ -96,8 +98,14 @@ def fetch_facts(
 ) -> FactSet:
     """`purpose` names what the data serves, e.g. "subsidies.claim:42 eligibility check"."""
     if not purpose or not purpose.strip():
+        logger.warning("refused a read of %s's data without a purpose: %s",
+                       enterprise.uscc, fact_names)  # fmt: skip
         raise PurposeRequired("a purpose is required to read department data")
-    specs = specs_for(fact_names)
+    try:
+        specs = specs_for(fact_names)
+    except UnknownFactError as error:
+        logger.warning("refused a read of unknown facts %s (purpose %r)", error.names, purpose)
+        raise
     as_of = as_of or timezone.localdate()
     now = timezone.now()
     facts: dict[str, Fact] = {}
@@ -183,6 +191,8 @@ def fetch_facts(
                     circuit.record_success(department)
                 else:
                     circuit.record_failure(department)
+                    logger.warning("%s %s for %s: %s (%s)", department, interface,
+                                   enterprise.uscc, outcome, detail)  # fmt: skip
                 calls.append(log.entry(
                     departments[department], interface, wanted, adapter.transport, outcome,
                     latency_ms, detail=detail,

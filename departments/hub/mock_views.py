@@ -19,6 +19,9 @@ from . import departments_sim
 from .fetch import register_row
 
 MAX_DEADLINE_SECONDS = 30.0
+# Interfaces are named after their department: tax.* belongs to taxation, and so on.
+_INTERFACE_PREFIX = {"taxation": "tax.", "hrss": "hrss.", "housing": "housing.",
+                     "market": "market.", "planning": "planning.", "ndrc": "credit."}  # fmt: skip
 
 
 @require_GET
@@ -33,8 +36,12 @@ def department_interface(request: HttpRequest, department: str, interface: str) 
     try:
         deadline = min(float(request.headers.get("X-Deadline-Seconds", "5")), MAX_DEADLINE_SECONDS)
         as_of = date.fromisoformat(request.GET.get("as_of", ""))
+        if not deadline >= 0:  # also refuses NaN
+            raise ValueError
     except ValueError:
         return JsonResponse({"error": "bad deadline or as_of"}, status=400)
+    if not interface.startswith(_INTERFACE_PREFIX.get(department, "-")):
+        return JsonResponse({"error": "no such interface at this department"}, status=404)
     fields = [field for field in request.GET.get("fields", "").split(",") if field]
     try:
         payload = departments_sim.answer(

@@ -3,7 +3,7 @@ they leave as the catalogue's type. A string never reaches a comparison."""
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from qinqing.money import yuan
@@ -55,7 +55,9 @@ def _money(spec: FactSpec, raw: Any) -> Decimal:
 
 
 def _quantity(spec: FactSpec, raw: Any) -> Decimal:
-    return _decimal(raw)
+    """Quantities are kept to one decimal place (a tenth of a m²), as the extracts store
+    them; a finer value from a department is rounded half up, never silently truncated."""
+    return _decimal(raw).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _integer(spec: FactSpec, raw: Any) -> int:

@@ -92,6 +92,8 @@ def enterprise_data_access(request: HttpRequest, uscc: str) -> HttpResponse:
 def interface_registry(request: HttpRequest) -> HttpResponse:
     refreshes = latest_refreshes()
     simulated = simulated_departments()
+    # Failure rates and circuit states are operations detail, for officials and auditors.
+    internals = request.user.is_official or request.user.sees_everything
     departments = Department.objects.in_bulk(field_name="code")
     registry = []
     for interface, specs in sorted(interfaces().items()):
@@ -101,8 +103,10 @@ def interface_registry(request: HttpRequest) -> HttpResponse:
             "department": departments.get(department),
             "specs": specs,
             "simulated": department in simulated,
-            "breaker": circuit.state(department) if department in simulated else None,
-            "behaviour": behaviour(department) if department in simulated else None,
+            "breaker": circuit.state(department) if internals and department in simulated
+            else None,
+            "behaviour": behaviour(department) if internals and department in simulated
+            else None,
             "refresh": refreshes.get(department),
         })  # fmt: skip
     return render(request, "hub/interfaces.html", {"registry": registry})

@@ -120,3 +120,27 @@ def test_facts_api_refuses_members_out_of_scope_officials_and_bad_requests(
     assert unknown.status_code == 400
     assert "tax.shoe_size" in unknown.json()["names"][0]
     assert not DataCall.objects.exists()  # nothing was read for the refused requests
+
+
+def test_failure_rates_and_circuit_states_are_for_officials(client, member, official_xihu):
+    client.force_login(member)
+    page = client.get(reverse("data_interfaces"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "typical latency" not in page and "tax.annual_summary" in page
+    client.force_login(official_xihu)
+    page = client.get(reverse("data_interfaces"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "typical latency" in page
+
+
+def test_refused_reads_are_logged(enterprise, caplog):
+    import logging
+
+    from departments.hub.catalogue import UnknownFactError
+    from departments.hub.fetch import PurposeRequired
+
+    with caplog.at_level(logging.WARNING, logger="departments.hub.fetch"):
+        with pytest.raises(PurposeRequired):
+            fetch_facts(enterprise, ["tax.arrears"], purpose="")
+        with pytest.raises(UnknownFactError):
+            fetch_facts(enterprise, ["tax.favourite_colour"], purpose="test")
+    messages = " ".join(record.getMessage() for record in caplog.records)
+    assert "without a purpose" in messages and "tax.favourite_colour" in messages

@@ -52,6 +52,7 @@ def test_unknown_names_are_refused_by_name():
         ("tax.annual_revenue", 5000, Decimal("5000.00")),
         ("tax.annual_revenue", Decimal("0.10"), Decimal("0.10")),
         ("housing.leased_floor_area", "1,234.5", Decimal("1234.5")),
+        ("housing.leased_floor_area", "120.55", Decimal("120.6")),  # held to a tenth
         ("hrss.insured_employees", "  42 ", 42),
         ("hrss.insured_employees", "1,024", 1024),
         ("hrss.insured_employees", 7, 7),

@@ -108,3 +108,14 @@ def test_the_mock_interface_refuses_unknown_enterprises_and_fields(http, client,
     )
     ok = client.get(base, {"uscc": enterprise.uscc, "fields": "yysr,qsje", "as_of": "2026-11-01"})
     assert ok.status_code == 200 and set(ok.json()["data"]) == {"yysr", "qsje"}
+
+
+def test_the_mock_interface_refuses_odd_deadlines_and_foreign_interfaces(http, client, settings):
+    client.defaults["HTTP_X_HUB_KEY"] = settings.HUB_MOCK_KEY
+    enterprise = EnterpriseFactory()
+    query = {"uscc": enterprise.uscc, "fields": "yysr", "as_of": "2026-11-01"}
+    url = "/mock/departments/taxation/tax.annual_summary/"
+    assert client.get(url, query, HTTP_X_DEADLINE_SECONDS="-1").status_code == 400
+    assert client.get(url, query, HTTP_X_DEADLINE_SECONDS="nan").status_code == 400
+    foreign = "/mock/departments/market/tax.annual_summary/"
+    assert client.get(foreign, query).status_code == 404

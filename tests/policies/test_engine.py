@@ -167,3 +167,15 @@ def test_tiers_pick_the_band_by_lower_bound_inclusive_upper_exclusive():
         facts = {**GOOD, "hrss.insured_employees": staff, "hrss.new_hires_this_year": 0,
                  "tax.tax_paid": Decimal("0.00")}  # fmt: skip
         assert evaluate(sample(), facts, AS_OF).amount == band, staff
+
+
+def test_the_explanation_says_which_criteria_count_for_the_enterprise():
+    """Under `not`, a false comparison is good news; inside `any`, one branch suffices."""
+    outcome = evaluate(sample(), GOOD, AS_OF)
+    by_id = {criterion.id: criterion for criterion in outcome.criteria}
+    tiny = by_id["tiny-area"]  # "not: area < 50" with 300 m²
+    assert tiny.result is False and tiny.negated and tiny.met is True
+    revenue = by_id["revenue"]  # the losing branch of an any
+    assert revenue.alternative and revenue.met is False
+    assert by_id["grade"].alternative and by_id["grade"].met is True
+    assert not by_id["staff"].alternative and by_id["staff"].met is True

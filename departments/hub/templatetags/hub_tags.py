@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from departments.hub.catalogue import CATALOGUE
+from departments.models import Department
 
 register = template.Library()
 
@@ -43,3 +44,10 @@ def fact_value(value, name: str) -> str:
 def as_json(value) -> str:
     """Rules and formulas as the JSON the API takes, readable (Chinese kept as is)."""
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+@register.filter
+def department_name(code: str) -> str:
+    """The department's name in the active language, for explanations that carry its code."""
+    department = Department.objects.filter(code=code).only("name_zh", "name_en").first()
+    return department.name if department else code
