@@ -43,6 +43,14 @@ app.conf.beat_schedule = {
         "task": "policies.tasks.publish_scheduled_versions",
         "schedule": timedelta(minutes=1),
     },
+    "recheck-waiting-claims": {
+        "task": "subsidies.tasks.recheck_waiting_claims",
+        "schedule": timedelta(minutes=1),
+    },
+    "reconcile-payments": {
+        "task": "subsidies.tasks.reconcile_payments",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "nightly-bulk-extracts": {
         "task": "departments.hub.tasks.refresh_all_extracts",
         "schedule": crontab(hour=2, minute=30),

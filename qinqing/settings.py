@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "enterprises",
     "departments.hub",
     "policies",
+    "subsidies",
 ]
 
 MIDDLEWARE = [

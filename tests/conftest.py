@@ -14,6 +14,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from departments.hub import departments_sim
+from departments.hub.models import SimulationSetting
+from departments.models import Department
 from qinqing.browser import CHROMIUM_PATH, chromium_executable
 from qinqing.worker_process import database_url_for_current_connection, running_worker
 
@@ -148,3 +151,19 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
         log_path=ROOT / "var" / "test-worker.log",
     ) as process:
         yield process
+
+
+@pytest.fixture
+def simulate(db):
+    """simulate("taxation", error_rate=1.0): change how a department behaves, as the admin
+    would."""
+
+    def change(department: str, **behaviour) -> SimulationSetting:
+        setting, _ = SimulationSetting.objects.update_or_create(
+            department=Department.objects.get(code=department),
+            defaults={"latency_ms": 0, "jitter_ms": 0, **behaviour},
+        )
+        departments_sim.forget_behaviour(department)
+        return setting
+
+    return change

@@ -1,0 +1,199 @@
+"""Claims, their decisions, disbursements, budgets and the double-entry ledger."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.money import MoneyField
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    CHECKING = "checking", _("Checking")
+    AWAITING_DATA = "awaiting_data", _("Waiting for department data")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Not eligible")
+    BUDGET_EXHAUSTED = "budget_exhausted", _("Budget exhausted")
+    PAYING = "paying", _("Paying")
+    PAID = "paid", _("Paid")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = ClaimStatus
+# The only ways a claim's status may change; services check this table.
+TRANSITIONS: dict[str, set[str]] = {
+    S.SUBMITTED: {S.CHECKING, S.WITHDRAWN},
+    S.CHECKING: {S.AWAITING_DATA, S.ELIGIBLE, S.INELIGIBLE, S.SUBMITTED},
+    S.AWAITING_DATA: {S.CHECKING, S.WITHDRAWN},
+    S.ELIGIBLE: {S.PAYING, S.BUDGET_EXHAUSTED},
+    S.PAYING: {S.PAID, S.PAYMENT_FAILED},
+    S.PAYMENT_FAILED: {S.PAYING},
+    S.INELIGIBLE: set(),
+    S.BUDGET_EXHAUSTED: set(),
+    S.PAID: set(),
+    S.WITHDRAWN: set(),
+}
+
+
+class Claim(models.Model):
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="claims",
+        verbose_name=_("enterprise"),
+    )  # fmt: skip
+    policy = models.ForeignKey(
+        "policies.Policy", on_delete=models.PROTECT, related_name="claims",
+        verbose_name=_("policy"),
+    )  # fmt: skip
+    version = models.ForeignKey(
+        "policies.PolicyVersion", on_delete=models.PROTECT, related_name="claims",
+        verbose_name=_("policy version"),
+    )  # fmt: skip
+    period = models.CharField(_("claim period"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    amount = MoneyField(_("amount"), null=True, blank=True)
+    decision = models.JSONField(_("decision"), null=True, blank=True)
+    facts = models.JSONField(_("facts used"), null=True, blank=True)
+    checks = models.PositiveIntegerField(_("checks made"), default=0)
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("submitted by"),
+    )  # fmt: skip
+    origin = models.CharField(_("origin"), max_length=20, default="enterprise")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A double click, two tabs, a retried call or a batch racing a person: one claim.
+            models.UniqueConstraint(
+                fields=["enterprise", "policy", "period"], name="one_claim_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} {self.period} {self.enterprise.uscc}"
+
+
+class Budget(models.Model):
+    """A policy version's money: reserved when a claim is eligible, paid when confirmed."""
+
+    version = models.OneToOneField(
+        "policies.PolicyVersion", on_delete=models.PROTECT, related_name="budget_account",
+        verbose_name=_("policy version"),
+    )  # fmt: skip
+    total = MoneyField(_("total"))
+    reserved = MoneyField(_("reserved"), default=0)
+    paid = MoneyField(_("paid"), default=0)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        constraints = [
+            models.CheckConstraint(
+                name="budget_never_overspent", condition=Q(reserved__lte=models.F("total"))
+            ),
+            models.CheckConstraint(
+                name="paid_within_reserved", condition=Q(paid__lte=models.F("reserved"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
+class DisbursementStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent; outcome not yet known")
+    CONFIRMED = "confirmed", _("Confirmed by the treasury")
+    FAILED = "failed", _("Refused by the treasury")
+
+
+class Disbursement(models.Model):
+    claim = models.OneToOneField(
+        Claim, on_delete=models.PROTECT, related_name="disbursement", verbose_name=_("claim")
+    )
+    # Deterministic: the same claim always pays with the same key, so a retry is harmless.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
+    amount = MoneyField(_("amount"))
+    bank_name = models.CharField(_("bank"), max_length=100)
+    bank_account = models.CharField(_("bank account"), max_length=30)
+    status = models.CharField(
+        _("status"), max_length=12, choices=DisbursementStatus.choices,
+        default=DisbursementStatus.PENDING,
+    )  # fmt: skip
+    reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    audit_masked_fields = {"bank_account": 0}
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
+class LedgerEntry(models.Model):
+    """Double entry: each movement is a debit and a credit of the same amount."""
+
+    transaction = models.CharField(_("transaction"), max_length=80, db_index=True)
+    account = models.CharField(_("account"), max_length=80, db_index=True)
+    debit = MoneyField(_("debit"), default=0)
+    credit = MoneyField(_("credit"), default=0)
+    claim = models.ForeignKey(Claim, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "account"], name="one_leg_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction} {self.account}"
+
+
+class IdempotentRequest(models.Model):
+    """POST /api/v1/claims/ with an Idempotency-Key: the first answer, replayed."""
+
+    key = models.CharField(max_length=200)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_response_per_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class TreasuryRecord(models.Model):
+    """The simulated treasury's own books: what it has paid, by idempotency key. In a
+    deployment with a real treasury this table is not used."""
+
+    key = models.CharField(max_length=80, unique=True)
+    amount = MoneyField()
+    account = models.CharField(max_length=30)
+    reference = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

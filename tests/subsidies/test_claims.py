@@ -1,0 +1,191 @@
+"""Claims from click to cash in the embedded mode (tasks run at once): decided with the
+facts from the hub, paid once, the ledger balanced; and the ways it must not go wrong."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+
+from departments.hub.models import DataCall
+from policies.models import Policy
+from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from subsidies.gateway import OutcomeUnknown, SimulatedTreasury
+from subsidies.models import Budget, Claim, ClaimStatus, Disbursement, LedgerEntry, TreasuryRecord
+from subsidies.services import ClaimRefused, check, pay, reconcile, submit_claim
+from tests.factories import EnterpriseFactory, department, member_of
+
+from ..policies.conftest import TODAY
+from ..policies.test_lifecycle import SIMPLE_CRITERIA, version_fields
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def policy(reference_data, officials_pair):
+    author, approver = officials_pair
+    from departments.hub.snapshots import refresh_extract
+
+    EnterpriseFactory.create_batch(3)
+    for code in ("hrss", "market"):
+        refresh_extract(code, purpose="test", as_of=TODAY)
+    policy = Policy.objects.create(
+        code="jobs", department=department("hrss"), title_zh="稳岗补贴", title_en="Jobs",
+        summary_zh="-", summary_en="-", legal_basis_zh="-", benefit_type="employment_subsidy",
+        delivery_mode="apply")  # fmt: skip
+    # Everyone with at least 1 insured employee who is active qualifies, 5000 each.
+    criteria = {"all": [{**SIMPLE_CRITERIA["all"][0], "value": 0},
+                        {**SIMPLE_CRITERIA["all"][1], "op": "in",
+                         "value": ["active", "revoked", "deregistered"]}]}  # fmt: skip
+    version = create_draft(
+        policy=policy,
+        actor=author,
+        **version_fields(valid_from=TODAY - timedelta(days=1), criteria=criteria, parameters={}),
+    )
+    generate_boundary_cases(version)
+    approve(submit_for_approval(version, actor=author), actor=approver)
+    return policy
+
+
+@pytest.fixture
+def officials_pair(reference_data):
+    from tests.factories import OfficialFactory
+
+    return (
+        OfficialFactory(department=department("hrss"), district=None, username="a1"),
+        OfficialFactory(department=department("hrss"), district=None, username="a2"),
+    )
+
+
+def test_a_claim_is_decided_and_paid_at_once(policy):
+    enterprise = EnterpriseFactory()
+    claimant = member_of(enterprise)
+    claim, created = submit_claim(enterprise=enterprise, policy=policy, actor=claimant)
+    assert created
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert claim.amount == Decimal("5000.00")
+    assert [row["id"] for row in claim.decision["criteria"]] == ["staff", "active"]
+    assert set(claim.facts) == {"hrss.insured_employees", "market.registration_status"}
+    disbursement = claim.disbursement
+    assert disbursement.idempotency_key == f"qinqing-claim-{claim.pk}"
+    assert disbursement.reference.startswith("HZT")
+    legs = LedgerEntry.objects.filter(transaction=disbursement.idempotency_key)
+    assert sum(leg.debit for leg in legs) == sum(leg.credit for leg in legs) == claim.amount
+    assert Budget.objects.get(version=claim.version).paid == claim.amount
+    assert DataCall.objects.filter(purpose__startswith=f"subsidies.claim:{claim.pk}").exists()
+
+
+def test_a_second_submission_returns_the_first_claim(policy):
+    enterprise = EnterpriseFactory()
+    claimant = member_of(enterprise)
+    first, _ = submit_claim(enterprise=enterprise, policy=policy, actor=claimant)
+    again, created = submit_claim(enterprise=enterprise, policy=policy, actor=claimant)
+    assert (again.pk, created) == (first.pk, False)
+    assert Claim.objects.count() == 1 and TreasuryRecord.objects.count() == 1
+
+
+def test_checking_or_paying_twice_pays_once(policy):
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    check(claim.pk)
+    pay(claim.pk)
+    pay(claim.pk)
+    assert TreasuryRecord.objects.count() == 1
+    assert LedgerEntry.objects.count() == 2
+
+
+def test_a_lost_answer_is_settled_by_asking_not_by_paying_again(policy, monkeypatch):
+    calls = []
+
+    def pay_but_lose_the_answer(self, *, key, amount, account):
+        calls.append(key)
+        TreasuryRecord.objects.get_or_create(
+            key=key, defaults={"amount": amount, "account": account, "reference": "HZTLOST"}
+        )
+        raise OutcomeUnknown("the line dropped")
+
+    monkeypatch.setattr(SimulatedTreasury, "pay", pay_but_lose_the_answer)
+    monkeypatch.setattr(
+        SimulatedTreasury,
+        "status",
+        lambda self, *, key: type("R", (), {"status": "not_found", "reference": ""})(),
+    )
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAYING  # outcome unknown: not paid, not failed
+    monkeypatch.undo()
+    assert reconcile() == []
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID and claim.disbursement.reference == "HZTLOST"
+    assert len(calls) == 1 and TreasuryRecord.objects.count() == 1
+
+
+def test_the_budget_is_never_overspent(policy):
+    version = policy.versions.get()
+    Budget.objects.create(version=version, total=Decimal("10000.00"))  # two claims' worth
+    statuses = []
+    for _ in range(4):
+        enterprise = EnterpriseFactory()
+        claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+        claim.refresh_from_db()
+        statuses.append(claim.status)
+    assert statuses.count(ClaimStatus.PAID) == 2
+    assert statuses.count(ClaimStatus.BUDGET_EXHAUSTED) == 2
+    budget = Budget.objects.get(version=version)
+    assert budget.paid == budget.reserved == Decimal("10000.00")
+
+
+def test_a_department_outage_means_waiting_never_refusal(policy, simulate):
+    simulate("hrss", down=True)
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.AWAITING_DATA
+    assert claim.next_check_at is not None
+    simulate("hrss", down=False)
+    from django.core.cache import cache
+
+    cache.clear()  # the circuit breaker remembers the outage
+    check(claim.pk)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+
+
+def test_claims_that_cannot_be_made_are_refused_and_nothing_is_written(policy):
+    enterprise, other = EnterpriseFactory(), EnterpriseFactory()
+    stranger = member_of(other)
+    with pytest.raises(ClaimRefused):
+        submit_claim(enterprise=enterprise, policy=policy, actor=stranger)
+    policy.target_industry_sections = ["C"]
+    policy.save()
+    with pytest.raises(ClaimRefused):
+        submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    assert not Claim.objects.exists()
+
+
+@override_settings(TREASURY_SIMULATION={"error_rate": 1.0, "latency_ms": 0})
+def test_a_refusing_treasury_ends_in_payment_failed_with_the_reason(policy):
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAYMENT_FAILED
+    assert "treasury" in Disbursement.objects.get(claim=claim).last_error
+    assert not TreasuryRecord.objects.exists()
+
+
+@pytest.mark.worker
+def test_a_real_worker_decides_and_pays_a_claim(policy, celery_worker_process):
+    import time
+
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        claim.refresh_from_db()
+        if claim.status == ClaimStatus.PAID:
+            break
+        time.sleep(0.1)
+    assert claim.status == ClaimStatus.PAID
+    assert TreasuryRecord.objects.count() == 1
