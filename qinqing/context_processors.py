@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.is_enterprise_member:
             items.append((reverse("enterprises:list"), _("My enterprises")))
             items.append((reverse("policies:calculator"), _("Policy calculator")))
+        if user.is_enterprise_member or user.is_official or user.sees_everything:
+            items.append((reverse("subsidies:claims"), _("Subsidy claims")))
         else:
             items.append((reverse("enterprises:list"), _("Enterprises")))
         items.append((reverse("data_interfaces"), _("Department interfaces")))

@@ -12,6 +12,7 @@ from departments.hub.api import DataCallViewSet, EnterpriseFactsView
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
+from subsidies.api import ClaimViewSet, DisbursementViewSet
 
 from . import health, views
 from .api.views import api_not_found
@@ -26,6 +27,8 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("data-calls", DataCallViewSet, basename="data-call")
 router.register("policies", PolicyViewSet, basename="policy")
 router.register("policy-versions", PolicyVersionViewSet, basename="policy-version")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("disbursements", DisbursementViewSet, basename="disbursement")
 
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
@@ -46,6 +49,7 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("official/data-calls/", hub_views.call_log, name="data_calls"),
     path("policies/", include("policies.urls")),
+    path("claims/", include("subsidies.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,6 +4,7 @@ language; an official sees their workspace; nobody sees what is not theirs."""
 import pytest
 
 from tests.factories import PASSWORD, EnterpriseFactory, district, member_of
+from tests.subsidies.test_claims import officials_pair, policy  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.e2e,
@@ -97,3 +98,19 @@ def test_an_enterprise_sees_who_read_its_data(page):
     assert "企业开办核验" in table.inner_text()
     assert "市场监管 王科员" in table.inner_text()
     assert "登记状态" in table.inner_text()
+
+
+def test_an_enterprise_claims_a_subsidy_and_sees_it_paid(page, policy, monkeypatch):  # noqa: F811
+    from qinqing.celery import app as celery_app
+
+    # Tasks run in the live server's process: the browser watches the same claim move.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    enterprise = EnterpriseFactory(name="杭州即享示范有限公司")
+    member_of(enterprise, username="qian")
+    log_in(page, "qian")
+    page.goto(page.base_url + "/policies/calculator/")
+    page.get_by_role("button", name="立即申领").click()
+    status = page.locator("#claim-status")
+    status.get_by_text("已兑付").first.wait_for()
+    assert "¥5,000.00" in status.inner_text()
+    assert "HZT" in status.inner_text()  # the treasury's payment reference

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "subsidies"
+urlpatterns = [
+    path("", views.claim_list, name="claims"),
+    path("<int:pk>/", views.claim_page, name="claim"),
+    path("claim/<slug:code>/", views.make_claim, name="make_claim"),
+]

@@ -1,0 +1,65 @@
+"""Pages: claim (from the calculator or a policy page), the live claim page, my claims."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from enterprises.selectors import enterprises_visible_to
+from policies.models import Policy
+
+from .models import ClaimStatus
+from .selectors import claims_visible_to
+from .services import ClaimRefused, submit_claim
+
+FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
+         ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN}  # fmt: skip
+STEPS = [ClaimStatus.SUBMITTED, ClaimStatus.CHECKING, ClaimStatus.ELIGIBLE, ClaimStatus.PAYING,
+         ClaimStatus.PAID]  # fmt: skip
+
+
+@login_required
+@require_POST
+def make_claim(request: HttpRequest, code: str) -> HttpResponse:
+    if not request.user.is_enterprise_member:
+        raise PermissionDenied
+    enterprise = get_object_or_404(enterprises_visible_to(request.user),
+                                   uscc=request.POST.get("uscc", "").upper())  # fmt: skip
+    policy = get_object_or_404(Policy, code=code)
+    try:
+        claim, _created = submit_claim(enterprise=enterprise, policy=policy, actor=request.user)
+    except ClaimRefused as error:
+        messages.error(request, str(error))
+        return redirect("policies:calculator")
+    return redirect("subsidies:claim", pk=claim.pk)
+
+
+@login_required
+def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(claims_visible_to(request.user).select_related("disbursement"),
+                              pk=pk)  # fmt: skip
+    context = {"claim": claim, "final": claim.status in FINAL, "steps": STEPS,
+               "reached": STEPS.index(claim.status) if claim.status in STEPS else -1}  # fmt: skip
+    # htmx polls the status panel until the claim is settled.
+    template = "subsidies/_claim_status.html" if request.htmx else "subsidies/claim.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def claim_list(request: HttpRequest) -> HttpResponse:
+    claims = claims_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    page = Paginator(claims, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "subsidies/claims.html",
+                  {"page": page, "query": query.urlencode(), "status": status,
+                   "statuses": ClaimStatus.choices})  # fmt: skip
