@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
@@ -79,6 +79,10 @@ bench-hub: install
 # The rule engine: single evaluation, 1M in memory, 1M from the database (about 3 minutes).
 bench-policies: install
 	$(BIN)/python bench/policies.py
+
+# Claim to paid on the real stack: needs DATABASE_URL (PostgreSQL) and REDIS_URL.
+bench-claims: install
+	$(BIN)/python bench/claims.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -37,6 +37,7 @@ PAGES = [
     ("policy-catalog", None, "/policies/"),
     ("policy-detail", None, "/policies/stable-jobs-2026/"),
     ("policy-calculator", "enterprise", "/policies/calculator/"),
+    ("claim-paid", "enterprise", "@claim"),
     ("policy-manage", "hrss_city", "/policies/manage/"),
     ("policy-version", "hrss_binjiang", "@policy-version"),
     ("policy-builder-error", "hrss_city", "@builder-error"),
@@ -142,6 +143,10 @@ def visit(page, base: str, path: str) -> None:
         page.click("main form button >> nth=0")  # new version (a draft) for the first policy
         page.fill("#id_criteria-0-value", "many")
         page.click("main form button[type=submit] >> nth=-1")
+    elif path == "@claim":
+        page.goto(base + "/policies/calculator/")
+        page.click("main form.claim-form button >> nth=0")
+        page.wait_for_selector("#claim-status .steps li.done >> nth=4", timeout=15000)
     elif path == "@contact-error":
         page.goto(base + "/")
         page.click("main ul.plain-list a >> nth=0")

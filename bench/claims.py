@@ -1,0 +1,130 @@
+"""Claim-to-paid on the real stack (issue: subsidy claims).
+
+PostgreSQL, Redis and a real Celery worker process (16 threads), the simulated departments
+at their default latencies (qinqing/settings.py HUB_SIMULATION) and the simulated treasury
+(about 30 ms). Measures the time from `submit_claim` to the claim being PAID (polling the
+database every 20 ms): one claimant at a time, 20 concurrent claimants, and sustained
+throughput. Run: `DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-claims`.
+"""
+
+import io
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "qinqing.settings"
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+os.environ.update(
+    DEBUG="false",
+    SECURE_SSL_REDIRECT="false",
+    STATIC_MANIFEST="false",
+    LOG_LEVEL="WARNING",
+    CELERY_TASK_DEFAULT_QUEUE=f"bench-{os.getpid()}",
+    # A fresh cache namespace: facts cached by an earlier run would make claims look instant.
+    CACHE_KEY_PREFIX=f"bench-{os.getpid()}",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1)  # noqa: E731
+    return {"n": len(ordered), "p50_ms": pick(0.5), "p95_ms": pick(0.95), "p99_ms": pick(0.99)}
+
+
+def main() -> None:
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        sys.exit("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
+    from accounts.models import User
+    from policies.models import Policy
+    from qinqing.worker_process import database_url_for_current_connection, running_worker
+    from subsidies.models import Claim, ClaimStatus
+    from subsidies.services import submit_claim
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    results = {"python": platform.python_version(), "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
+    try:
+        out = io.StringIO()
+        call_command("seed_demo", enterprises=3000, seed=2021, stdout=out)
+        call_command("refresh_extracts", purpose="benchmark", stdout=out)
+        call_command("seed_demo_policies", stdout=out)
+        policy = Policy.objects.get(code="stable-jobs-2026")
+        claimant = User.objects.get(username="enterprise")
+        from enterprises.models import Enterprise, EnterpriseMembership
+
+        enterprises = list(Enterprise.objects.order_by("id"))
+        EnterpriseMembership.objects.bulk_create(
+            [EnterpriseMembership(enterprise=e, user=claimant, role="agent") for e in enterprises],
+            ignore_conflicts=True,
+        )
+        queue = iter(enterprises)
+        lock = threading.Lock()
+
+        def claim_one() -> float:
+            with lock:
+                enterprise = next(queue)
+            started = time.perf_counter()
+            claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=claimant)
+            while True:
+                status = Claim.objects.filter(pk=claim.pk).values_list("status", flat=True)[0]
+                if status not in (ClaimStatus.SUBMITTED, ClaimStatus.CHECKING,
+                                  ClaimStatus.ELIGIBLE, ClaimStatus.PAYING):  # fmt: skip
+                    break
+                time.sleep(0.02)
+            return (time.perf_counter() - started) * 1000
+
+        with running_worker(database_url=database_url_for_current_connection(),
+                            settings_module="qinqing.settings",
+                            log_path=ROOT / "var" / "bench-claims-worker.log",
+                            concurrency=32):  # fmt: skip
+            for _ in range(5):
+                claim_one()
+            results["one_claimant"] = percentiles([claim_one() for _ in range(60)])
+            print("one claimant:", results["one_claimant"])
+
+            def worker_thread(_index):
+                try:
+                    return claim_one()
+                finally:
+                    connections.close_all()
+
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                started = time.perf_counter()
+                samples = list(pool.map(worker_thread, range(400)))
+                seconds = time.perf_counter() - started
+            results["twenty_concurrent"] = percentiles(samples)
+            results["twenty_concurrent"]["claims_per_second"] = round(400 / seconds, 1)
+            print("20 concurrent:", results["twenty_concurrent"])
+        counts = Claim.objects.values("status").annotate(n=Count("id"))
+        statuses = {row["status"]: row["n"] for row in counts}
+        results["final_statuses"] = statuses
+        print("statuses:", statuses)
+    finally:
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    target = ROOT / "bench" / "results" / "claims-postgresql.json"
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"written to {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
