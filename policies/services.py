@@ -28,6 +28,7 @@ from .engine import evaluate
 from .evaluation import evaluate_all
 from .models import TRANSITIONS, Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from .rules import RuleError, leaves
+from .signals import version_published
 
 DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters", "rounding",
                 "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
@@ -384,7 +385,11 @@ def _publish(version: PolicyVersion, actor: User | None, **changes: Any) -> Poli
         policy=version.policy, status=VersionStatus.PUBLISHED
     ):
         _move(current, VersionStatus.SUPERSEDED, actor)
-    return _move(version, VersionStatus.PUBLISHED, actor, published_at=timezone.now(), **changes)
+    published = _move(version, VersionStatus.PUBLISHED, actor, published_at=timezone.now(),
+                      **changes)  # fmt: skip
+    # "Enjoy without applying" starts from here, in the subsidies app, once this commits.
+    transaction.on_commit(lambda: version_published.send(sender=PolicyVersion, version=published))
+    return published
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from qinqing.money import MoneyField
 
 
 class ClaimStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered: confirm to receive")
     SUBMITTED = "submitted", _("Submitted")
     CHECKING = "checking", _("Checking")
     AWAITING_DATA = "awaiting_data", _("Waiting for department data")
@@ -24,7 +25,9 @@ class ClaimStatus(models.TextChoices):
 S = ClaimStatus
 # The only ways a claim's status may change; services check this table.
 TRANSITIONS: dict[str, set[str]] = {
-    S.SUBMITTED: {S.CHECKING, S.WITHDRAWN},
+    # A batch run found the enterprise eligible; "confirm" policies wait for its click.
+    S.OFFERED: {S.ELIGIBLE, S.WITHDRAWN},
+    S.SUBMITTED: {S.CHECKING, S.WITHDRAWN, S.ELIGIBLE},
     S.CHECKING: {S.AWAITING_DATA, S.ELIGIBLE, S.INELIGIBLE, S.SUBMITTED},
     S.AWAITING_DATA: {S.CHECKING, S.WITHDRAWN},
     S.ELIGIBLE: {S.PAYING, S.BUDGET_EXHAUSTED},
@@ -197,3 +200,33 @@ class TreasuryRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class BatchRun(models.Model):
+    """ "Enjoy without applying": one run per published version, resumable, with progress."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    version = models.OneToOneField(
+        "policies.PolicyVersion", on_delete=models.PROTECT, related_name="batch_run",
+        verbose_name=_("policy version"),
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    enterprises = models.PositiveIntegerField(_("enterprises evaluated"), default=0)
+    qualified = models.PositiveIntegerField(_("qualified"), default=0)
+    chunks = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("batch run")
+        verbose_name_plural = _("batch runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"batch {self.version}"

@@ -40,3 +40,18 @@ def recheck_waiting_claims() -> int:
 @shared_task(name="subsidies.tasks.reconcile_payments")
 def reconcile_payments() -> list[str]:
     return services.reconcile()
+
+
+@shared_task(name="subsidies.tasks.start_batch_run", acks_late=True)
+def start_batch_run(version_id: int) -> str | None:
+    from .batch import start
+
+    run = start(version_id)
+    return run.status if run else None
+
+
+@shared_task(name="subsidies.tasks.process_batch_chunk", acks_late=True)
+def process_batch_chunk(run_id: int, enterprise_ids: list[int], amounts_fen: list[int]) -> int:
+    from .batch import process_chunk
+
+    return process_chunk(run_id, enterprise_ids, amounts_fen)

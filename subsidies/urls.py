@@ -6,5 +6,6 @@ app_name = "subsidies"
 urlpatterns = [
     path("", views.claim_list, name="claims"),
     path("<int:pk>/", views.claim_page, name="claim"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("claim/<slug:code>/", views.make_claim, name="make_claim"),
 ]

@@ -12,12 +12,14 @@ from django.views.decorators.http import require_POST
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 
+from .batch import confirm_offer
 from .models import ClaimStatus
 from .selectors import claims_visible_to
 from .services import ClaimRefused, submit_claim
 
+# Settled, or waiting for the enterprise itself: nothing to poll for.
 FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
-         ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN}  # fmt: skip
+         ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN, ClaimStatus.OFFERED}  # fmt: skip
 STEPS = [ClaimStatus.SUBMITTED, ClaimStatus.CHECKING, ClaimStatus.ELIGIBLE, ClaimStatus.PAYING,
          ClaimStatus.PAID]  # fmt: skip
 
@@ -63,3 +65,15 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(request, "subsidies/claims.html",
                   {"page": page, "query": query.urlencode(), "status": status,
                    "statuses": ClaimStatus.choices})  # fmt: skip
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click on an offer found by a batch run."""
+    claim = get_object_or_404(claims_visible_to(request.user), pk=pk)
+    try:
+        confirm_offer(claim.pk, actor=request.user)
+    except ClaimRefused as error:
+        messages.error(request, str(error))
+    return redirect("subsidies:claim", pk=claim.pk)

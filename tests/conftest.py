@@ -167,3 +167,17 @@ def simulate(db):
         return setting
 
     return change
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request, monkeypatch):
+    """Tests follow their tasks step by step in this process. With a broker configured a
+    worker would take them instead, racing the test's own database work; tests marked
+    `worker` (and the health check's broker tests) use the real broker on purpose."""
+    from qinqing.celery import app as celery_app
+
+    if (
+        request.node.get_closest_marker("worker") is None
+        and request.node.get_closest_marker("redis") is None
+    ):
+        monkeypatch.setitem(celery_app.conf, "task_always_eager", True)

@@ -54,6 +54,7 @@ ENDPOINTS = {
     "policies:official_new": "/policies/manage/no-such-policy/new-version/",
     "subsidies:claims": "/claims/?status=paid",
     "subsidies:claim": "/claims/1/",
+    "subsidies:confirm": "/claims/1/confirm/",
     "subsidies:make_claim": "/claims/claim/no-such-policy/",
     "v1:claim-list": "/api/v1/claims/",
     "v1:claim-detail": "/api/v1/claims/1/",
