@@ -156,6 +156,15 @@ HUB_SIMULATION = {
     "planning": {"latency_ms": 120, "jitter_ms": 60},
 }  # fmt: skip
 
+# --- The simulated treasury (subsidies/gateway.py) ---------------------------------------
+# With real services it answers in about 30 ms; in the embedded mode (tasks in-process)
+# at once, so that the first `make run`, which pays the demo policies, stays quick.
+TREASURY_SIMULATION = {
+    "latency_ms": env.int("TREASURY_LATENCY_MS", default=30 if REDIS_URL else 0),
+    "error_rate": env.float("TREASURY_ERROR_RATE", default=0.0),
+    "lost_answer_rate": env.float("TREASURY_LOST_ANSWER_RATE", default=0.0),
+}
+
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -270,5 +279,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per task is noise in the embedded mode, where tasks run in-process.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
