@@ -15,6 +15,7 @@ from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 from qinqing.masking import mask_digits
 
+from .filters import ClaimFilter
 from .models import Claim, Disbursement, IdempotentRequest
 from .selectors import claims_visible_to, disbursements_visible_to
 from .services import ClaimRefused, submit_claim
@@ -59,7 +60,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
 
 class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ClaimSerializer
-    filterset_fields = ["status", "period"]
+    filterset_class = ClaimFilter
 
     def get_queryset(self):
         return claims_visible_to(self.request.user).select_related("disbursement")

@@ -1,4 +1,7 @@
-"""Pages: claim (from the calculator or a policy page), the live claim page, my claims."""
+"""Pages: claim (from the calculator or a policy page), the live claim page, the claims
+list (filters, export, batch runs)."""
+
+import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,13 +16,15 @@ from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 
 from .batch import confirm_offer
-from .models import ClaimStatus
+from .filters import ClaimFilter
+from .models import BatchRun, ClaimStatus
 from .selectors import claims_visible_to
 from .services import ClaimRefused, submit_claim
 
 # Settled, or waiting for the enterprise itself: nothing to poll for.
 FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
          ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN, ClaimStatus.OFFERED}  # fmt: skip
+EXPORT_LIMIT = 50_000
 STEPS = [ClaimStatus.SUBMITTED, ClaimStatus.CHECKING, ClaimStatus.ELIGIBLE, ClaimStatus.PAYING,
          ClaimStatus.PAID]  # fmt: skip
 
@@ -55,16 +60,58 @@ def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def claim_list(request: HttpRequest) -> HttpResponse:
-    claims = claims_visible_to(request.user)
-    status = request.GET.get("status", "")
-    if status in ClaimStatus.values:
-        claims = claims.filter(status=status)
+    scoped = claims_visible_to(request.user)
+    filterset = ClaimFilter(request.GET or None, queryset=scoped)
+    claims = filterset.qs if filterset.is_bound and filterset.is_valid() else scoped
+    if filterset.is_bound and not filterset.is_valid():
+        claims = scoped.none()
+    if request.GET.get("export") == "csv" and (request.user.is_official
+                                               or request.user.sees_everything):  # fmt: skip
+        return _export(claims[:EXPORT_LIMIT])
     page = Paginator(claims, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    if request.user.sees_everything:
+        runs = BatchRun.objects.all()
+    elif request.user.is_official:
+        runs = BatchRun.objects.filter(version__policy__department_id=request.user.department_id)
+    else:
+        runs = BatchRun.objects.none()
     return render(request, "subsidies/claims.html",
-                  {"page": page, "query": query.urlencode(), "status": status,
-                   "statuses": ClaimStatus.choices})  # fmt: skip
+                  {"page": page, "query": query.urlencode(), "filter": filterset,
+                   "runs": runs.select_related("version__policy")[:10]})  # fmt: skip
+
+
+def _export(claims) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "id",
+            "policy",
+            "version",
+            "uscc",
+            "enterprise",
+            "district",
+            "period",
+            "status",
+            "amount",
+            "origin",
+            "created_at",
+            "payment_reference",
+        ]
+    )
+    for claim in claims.select_related("enterprise__district", "disbursement"):
+        disbursement = getattr(claim, "disbursement", None)
+        writer.writerow([
+            claim.pk, claim.policy.code, claim.version.number, claim.enterprise.uscc,
+            claim.enterprise.name, claim.enterprise.district.code, claim.period, claim.status,
+            claim.amount if claim.amount is not None else "", claim.origin,
+            claim.created_at.isoformat(), disbursement.reference if disbursement else "",
+        ])  # fmt: skip
+    return response
 
 
 @login_required

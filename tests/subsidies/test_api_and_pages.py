@@ -91,3 +91,23 @@ def test_the_claim_page_shows_the_payment_and_stops_polling_when_settled(client,
     assert "hx-trigger" not in html  # paid: nothing left to wait for
     partial = client.get(response["Location"], HTTP_HX_REQUEST="true")
     assert b"<html" not in partial.content and b"claim-status" in partial.content
+
+
+def test_officials_filter_and_export_their_departments_claims(api_client, client, policy):  # noqa: F811
+    from tests.factories import district
+
+    in_xihu = EnterpriseFactory(district=district("xihu"))
+    in_binjiang = EnterpriseFactory(district=district("binjiang"))
+    for enterprise in (in_xihu, in_binjiang):
+        claim_via_api(api_client, member_of(enterprise), enterprise)
+    official = OfficialFactory(department=department("hrss"), district=None)
+    client.force_login(official)
+    page = client.get(reverse("subsidies:claims"), {"district": "xihu", "status": "paid"})
+    assert [c.enterprise.uscc for c in page.context["page"].object_list] == [in_xihu.uscc]
+    export = client.get(reverse("subsidies:claims"), {"policy": "jobs", "export": "csv"})
+    lines = export.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("id,policy")
+    member = member_of(in_xihu)
+    client.force_login(member)
+    mine = client.get(reverse("subsidies:claims"), {"export": "csv"})
+    assert b"id,policy" not in mine.content  # members get the page, not the export
