@@ -165,6 +165,10 @@ TREASURY_SIMULATION = {
     "lost_answer_rate": env.float("TREASURY_LOST_ANSWER_RATE", default=0.0),
 }
 
+# Fault injection for the reliability tests only: a worker started with QINQING_FAULT=<point>
+# dies at that point (subsidies.services.fault_point). Never set in production.
+QINQING_FAULT = env.str("QINQING_FAULT", default="")
+
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

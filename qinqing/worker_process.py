@@ -26,21 +26,30 @@ def database_url_for_current_connection() -> str:
 
 @contextmanager
 def running_worker(
-    *, database_url: str, settings_module: str, log_path: Path, concurrency: int = 2
+    *,
+    database_url: str,
+    settings_module: str,
+    log_path: Path,
+    concurrency: int = 2,
+    queue: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    wait: bool = True,
 ) -> Iterator[subprocess.Popen]:
+    queue = queue or settings.CELERY_TASK_DEFAULT_QUEUE
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings_module,
         "DATABASE_URL": database_url,
-        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
+        **(extra_env or {}),
     }
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments, no user input
             [
                 sys.executable, "-m", "celery", "-A", "qinqing", "worker",
-                "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+                "-Q", queue,
                 "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
                 "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle",
@@ -48,7 +57,8 @@ def running_worker(
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            _wait_until_it_answers(process, log_path)
+            if wait:
+                _wait_until_it_answers(process, log_path)
             yield process
         finally:
             process.terminate()

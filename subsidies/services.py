@@ -4,10 +4,12 @@ happens between transactions, never while holding a lock."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +34,12 @@ from .models import (
 
 RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                    timedelta(hours=1), timedelta(hours=4)]  # fmt: skip
+
+
+def fault_point(name: str) -> None:
+    """Reliability tests kill a worker process exactly here (QINQING_FAULT=<name>)."""
+    if name == settings.QINQING_FAULT:
+        os._exit(137)  # as abrupt as SIGKILL: no cleanup, no commit
 
 
 class ClaimRefused(Exception):
@@ -176,6 +184,7 @@ def pay(claim_id: int) -> Claim:
     try:
         result = treasury.pay(key=disbursement.idempotency_key, amount=disbursement.amount,
                               account=disbursement.bank_account)  # fmt: skip
+        fault_point("after_treasury_call")
     except OutcomeUnknown:
         result = treasury.status(key=disbursement.idempotency_key)
         if result.status != "confirmed":
