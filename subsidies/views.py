@@ -1,8 +1,6 @@
 """Pages: claim (from the calculator or a policy page), the live claim page, the claims
 list (filters, export, batch runs)."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
+from qinqing.exports import csv_response
 
 from .batch import confirm_offer
 from .filters import ClaimFilter
@@ -83,35 +82,17 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 def _export(claims) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "id",
-            "policy",
-            "version",
-            "uscc",
-            "enterprise",
-            "district",
-            "period",
-            "status",
-            "amount",
-            "origin",
-            "created_at",
-            "payment_reference",
-        ]
-    )
-    for claim in claims.select_related("enterprise__district", "disbursement"):
-        disbursement = getattr(claim, "disbursement", None)
-        writer.writerow([
-            claim.pk, claim.policy.code, claim.version.number, claim.enterprise.uscc,
-            claim.enterprise.name, claim.enterprise.district.code, claim.period, claim.status,
-            claim.amount if claim.amount is not None else "", claim.origin,
-            claim.created_at.isoformat(), disbursement.reference if disbursement else "",
-        ])  # fmt: skip
-    return response
+    header = ["id", "policy", "version", "uscc", "enterprise", "district", "period", "status",
+              "amount", "origin", "created_at", "payment_reference"]  # fmt: skip
+    rows = (
+        [claim.pk, claim.policy.code, claim.version.number, claim.enterprise.uscc,
+         claim.enterprise.name, claim.enterprise.district.code, claim.period, claim.status,
+         claim.amount if claim.amount is not None else "", claim.origin,
+         claim.created_at.isoformat(),
+         claim.disbursement.reference if hasattr(claim, "disbursement") else ""]
+        for claim in claims.select_related("enterprise__district", "disbursement")
+    )  # fmt: skip
+    return csv_response("claims.csv", header, rows)
 
 
 @login_required

@@ -1,8 +1,6 @@
 """Pages: the officials' call log, an enterprise's "who read our data", the interface
 registry."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.exports import csv_response
 
 from . import circuit
 from .catalogue import interfaces
@@ -48,33 +47,16 @@ def call_log(request: HttpRequest) -> HttpResponse:
 
 
 def _export(calls) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="data-calls.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 Chinese text correctly with a BOM
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "started_at",
-            "department",
-            "interface",
-            "uscc",
-            "facts",
-            "purpose",
-            "requested_by",
-            "transport",
-            "outcome",
-            "latency_ms",
-            "response_hash",
-        ]
-    )
-    for call in calls:
-        writer.writerow([
-            call.started_at.isoformat(), call.department.code, call.interface,
-            call.enterprise.uscc if call.enterprise else "", " ".join(call.fact_names),
-            call.purpose, call.requested_by_label, call.transport, call.outcome,
-            call.latency_ms, call.response_hash,
-        ])  # fmt: skip
-    return response
+    header = ["started_at", "department", "interface", "uscc", "facts", "purpose",
+              "requested_by", "transport", "outcome", "latency_ms", "response_hash"]  # fmt: skip
+    rows = (
+        [call.started_at.isoformat(), call.department.code, call.interface,
+         call.enterprise.uscc if call.enterprise else "", " ".join(call.fact_names),
+         call.purpose, call.requested_by_label, call.transport, call.outcome,
+         call.latency_ms, call.response_hash]
+        for call in calls
+    )  # fmt: skip
+    return csv_response("data-calls.csv", header, rows)
 
 
 @login_required
