@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+
+from qinqing.listing import filtered, paginate
 
 from .filters import EnterpriseFilter
 from .forms import ContactDetailsForm
@@ -24,16 +25,11 @@ def _visible_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
 
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    filterset = EnterpriseFilter(request.GET or None, queryset=enterprises_visible_to(request.user))
-    enterprises = filterset.qs if filterset.is_bound else filterset.queryset
-    if filterset.is_bound and not filterset.is_valid():
-        enterprises = filterset.queryset.none()
-    page = Paginator(enterprises.order_by("name", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    filterset, enterprises = filtered(
+        EnterpriseFilter, request, enterprises_visible_to(request.user)
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    page, query = paginate(request, enterprises.order_by("name", "id"), PAGE_SIZE)
+    context = {"filter": filterset, "page": page, "query": query}
     # htmx asks for the results only when the filters change; a history restore (back
     # button after the cache expired) wants the whole page.
     partial = request.htmx and not request.htmx.history_restore_request

@@ -159,7 +159,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="generate-boundary-cases")
     def generate_boundary_cases(self, request: Request, pk: str) -> Response:
         version = self.get_object()
-        services._require_department_official(request.user, version.policy)
+        services.require_department_official(request.user, version.policy)
         try:
             cases = services.generate_boundary_cases(version)
         except DjangoValidationError as error:
@@ -185,7 +185,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         """The issuing department's officials (and auditors): it reads the whole register."""
         version = self.get_object()
         if not request.user.sees_everything:
-            services._require_department_official(request.user, version.policy)
+            services.require_department_official(request.user, version.policy)
         try:
             forecast = services.what_if(version)
         except SnapshotMissing as error:

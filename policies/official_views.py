@@ -40,7 +40,10 @@ def _own_version(request: HttpRequest, pk: int) -> PolicyVersion:
 def department_policies(request: HttpRequest) -> HttpResponse:
     _department_official(request)
     policies = Policy.objects.filter(department_id=request.user.department_id).prefetch_related(
-        Prefetch("versions", queryset=PolicyVersion.objects.order_by("-number"))
+        Prefetch(
+            "versions",
+            queryset=PolicyVersion.objects.select_related("drafted_by").order_by("-number"),
+        )
     )
     return render(request, "policies/official_list.html", {"policies": policies})
 

@@ -42,7 +42,7 @@ class PublicationBlocked(Exception):
         super().__init__("; ".join(reasons))
 
 
-def _require_department_official(actor: User, policy: Policy) -> None:
+def require_department_official(actor: User, policy: Policy) -> None:
     if actor.is_superuser:
         return
     if not (actor.is_official and actor.department_id == policy.department_id):
@@ -68,7 +68,7 @@ def _move(version: PolicyVersion, to: str, actor: User | None, **changes: Any) -
 
 @transaction.atomic
 def create_draft(*, policy: Policy, actor: User, **fields: Any) -> PolicyVersion:
-    _require_department_official(actor, policy)
+    require_department_official(actor, policy)
     Policy.objects.select_for_update().get(pk=policy.pk)  # one number per version, even racing
     number = (policy.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     version = PolicyVersion(policy=policy, number=number, drafted_by=actor,
@@ -83,7 +83,7 @@ def create_draft(*, policy: Policy, actor: User, **fields: Any) -> PolicyVersion
 
 @transaction.atomic
 def update_draft(version: PolicyVersion, *, actor: User, **fields: Any) -> PolicyVersion:
-    _require_department_official(actor, version.policy)
+    require_department_official(actor, version.policy)
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status != VersionStatus.DRAFT:
         raise ValidationError(_("Only a draft can be changed; make a new version instead."))
@@ -135,7 +135,7 @@ def validate_test_case(*, facts: Any, expected_status: str, expected_criteria: A
 def add_test_case(version: PolicyVersion, *, actor: User, name: str, facts: Any,
                   expected_status: str = "", expected_criteria: Any = None,
                   expected_amount: Decimal | None = None) -> PolicyTestCase:  # fmt: skip
-    _require_department_official(actor, version.policy)
+    require_department_official(actor, version.policy)
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status != VersionStatus.DRAFT:
         raise ValidationError(_("Test cases are added to drafts."))
@@ -319,14 +319,14 @@ def what_if(version: PolicyVersion) -> WhatIf:
 
 @transaction.atomic
 def submit_for_approval(version: PolicyVersion, *, actor: User) -> PolicyVersion:
-    _require_department_official(actor, version.policy)
+    require_department_official(actor, version.policy)
     return _move(version, VersionStatus.AWAITING_APPROVAL, actor, submitted_by=actor,
                  submitted_at=timezone.now())  # fmt: skip
 
 
 @transaction.atomic
 def send_back(version: PolicyVersion, *, actor: User, reason: str) -> PolicyVersion:
-    _require_department_official(actor, version.policy)
+    require_department_official(actor, version.policy)
     if not reason.strip():
         raise ValidationError(_("Say why the version goes back to its author."))
     moved = _move(version, VersionStatus.DRAFT, actor, submitted_by=None, submitted_at=None)
@@ -357,7 +357,7 @@ def publication_problems(version: PolicyVersion) -> list[str]:
 @transaction.atomic
 def approve(version: PolicyVersion, *, actor: User, publish_at: datetime | None = None):
     """A second official of the department approves; tests and budget must pass."""
-    _require_department_official(actor, version.policy)
+    require_department_official(actor, version.policy)
     # Lock the policy first: two approvals of the same policy must not race to publish.
     Policy.objects.select_for_update().get(pk=version.policy_id)
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
@@ -394,7 +394,7 @@ def _publish(version: PolicyVersion, actor: User | None, **changes: Any) -> Poli
 
 @transaction.atomic
 def withdraw(version: PolicyVersion, *, actor: User, reason: str) -> PolicyVersion:
-    _require_department_official(actor, version.policy)
+    require_department_official(actor, version.policy)
     if not reason.strip():
         raise ValidationError(_("Say why the policy is withdrawn."))
     moved = _move(version, VersionStatus.WITHDRAWN, actor)
@@ -420,7 +420,7 @@ def publish_due(now: datetime | None = None) -> list[PolicyVersion]:
 @transaction.atomic
 def start_new_version(policy: Policy, *, actor: User) -> PolicyVersion:
     """A new draft, copied from the latest version (a change is always a new version)."""
-    _require_department_official(actor, policy)
+    require_department_official(actor, policy)
     latest = policy.versions.order_by("-number").first()
     if latest is not None and latest.status == VersionStatus.DRAFT:
         return latest

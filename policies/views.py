@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from departments.models import Department, District
 from enterprises.industries import section_choices
 from enterprises.selectors import enterprises_visible_to
+from qinqing.listing import paginate
 
 from .models import BenefitType
 from .rules import leaves
@@ -24,11 +24,9 @@ def policy_catalog(request: HttpRequest) -> HttpResponse:
     params = {key: request.GET.get(key, "").strip()[:100] for key in
               ("q", "department", "district", "industry", "benefit_type", "status")}  # fmt: skip
     policies = search_catalog(catalog(), **params).order_by("code")
-    page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, policies, PAGE_SIZE)
     context = {
-        "page": page, "params": params, "query": query.urlencode(),
+        "page": page, "params": params, "query": query,
         "departments": Department.objects.filter(policies__isnull=False).distinct(),
         "districts": District.objects.all(),
         "industries": section_choices(get_language() or "zh-hans"),
@@ -61,5 +59,7 @@ def policy_calculator(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("uscc", "").upper()
     enterprise = next((e for e in mine if e.uscc == chosen), mine[0])
     rows = calculator(enterprise, requested_by=request.user)
-    return render(request, "policies/calculator.html",
-                  {"enterprises": mine, "enterprise": enterprise, "rows": rows})  # fmt: skip
+    return render(request, "policies/calculator.html", {
+        "enterprises": mine, "enterprise": enterprise, "rows": rows,
+        "departments": Department.objects.in_bulk(field_name="code"),
+    })  # fmt: skip

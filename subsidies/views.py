@@ -4,7 +4,6 @@ list (filters, export, batch runs)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 from qinqing.exports import csv_response
+from qinqing.listing import filtered, paginate
 
 from .batch import confirm_offer
 from .filters import ClaimFilter
@@ -60,16 +60,11 @@ def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def claim_list(request: HttpRequest) -> HttpResponse:
     scoped = claims_visible_to(request.user)
-    filterset = ClaimFilter(request.GET or None, queryset=scoped)
-    claims = filterset.qs if filterset.is_bound and filterset.is_valid() else scoped
-    if filterset.is_bound and not filterset.is_valid():
-        claims = scoped.none()
+    filterset, claims = filtered(ClaimFilter, request, scoped)
     if request.GET.get("export") == "csv" and (request.user.is_official
                                                or request.user.sees_everything):  # fmt: skip
         return _export(claims[:EXPORT_LIMIT])
-    page = Paginator(claims, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, claims, 25)
     if request.user.sees_everything:
         runs = BatchRun.objects.all()
     elif request.user.is_official:
@@ -77,7 +72,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     else:
         runs = BatchRun.objects.none()
     return render(request, "subsidies/claims.html",
-                  {"page": page, "query": query.urlencode(), "filter": filterset,
+                  {"page": page, "query": query, "filter": filterset,
                    "runs": runs.select_related("version__policy")[:10]})  # fmt: skip
 
 

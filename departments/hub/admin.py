@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from qinqing.audit.admin import AuditedModelAdmin
+from qinqing.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 from .departments_sim import forget_behaviour
 from .models import DataCall, SimulationSetting, SnapshotRefresh
@@ -18,17 +18,6 @@ class SimulationSettingAdmin(AuditedModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         forget_behaviour(obj.department.code)
-
-
-class ReadOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DataCall)

@@ -3,7 +3,6 @@ registry."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
 from qinqing.exports import csv_response
+from qinqing.listing import filtered, paginate
 
 from . import circuit
 from .catalogue import interfaces
@@ -28,19 +28,14 @@ def call_log(request: HttpRequest) -> HttpResponse:
     if not (user.is_official or user.sees_everything):
         raise PermissionDenied(_("The call log is for officials and auditors."))
     scoped = data_calls_visible_to(user)
-    filterset = DataCallFilter(request.GET or None, queryset=scoped)
-    calls = filterset.qs if filterset.is_bound and filterset.is_valid() else scoped
-    if filterset.is_bound and not filterset.is_valid():
-        calls = scoped.none()
+    filterset, calls = filtered(DataCallFilter, request, scoped)
     if request.GET.get("export") == "csv":
         return _export(calls[:EXPORT_LIMIT])
-    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, calls, PAGE_SIZE)
     context = {
         "filter": filterset,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "stats": department_stats(scoped),
     }
     return render(request, "hub/call_log.html", context)
@@ -66,7 +61,7 @@ def enterprise_data_access(request: HttpRequest, uscc: str) -> HttpResponse:
     if not (request.user.is_enterprise_member or request.user.sees_everything):
         raise PermissionDenied(_("This page is for the enterprise itself and for auditors."))
     calls = data_calls_visible_to(request.user).filter(enterprise=enterprise)
-    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, _query = paginate(request, calls, PAGE_SIZE)
     return render(request, "hub/data_access.html", {"enterprise": enterprise, "page": page})
 
 

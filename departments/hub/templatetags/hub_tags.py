@@ -6,7 +6,6 @@ from django import template
 from django.utils.translation import gettext as _
 
 from departments.hub.catalogue import CATALOGUE
-from departments.models import Department
 
 register = template.Library()
 
@@ -47,7 +46,8 @@ def as_json(value) -> str:
 
 
 @register.filter
-def department_name(code: str) -> str:
-    """The department's name in the active language, for explanations that carry its code."""
-    department = Department.objects.filter(code=code).only("name_zh", "name_en").first()
+def department_name(code: str, departments: dict) -> str:
+    """The department's name in the active language, from a {code: Department} map the
+    view loaded once (a query per criterion would repeat on every row)."""
+    department = departments.get(code) if departments else None
     return department.name if department else code
