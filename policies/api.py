@@ -116,7 +116,11 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
 
     def get_object(self) -> PolicyVersion:
         version = super().get_object()
-        if version not in versions_visible_to(self.request.user, version.policy):
+        if (
+            not versions_visible_to(self.request.user, version.policy)
+            .filter(pk=version.pk)
+            .exists()
+        ):
             raise exceptions.NotFound()
         return version
 
