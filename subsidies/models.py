@@ -80,6 +80,8 @@ class Claim(models.Model):
                 fields=["enterprise", "policy", "period"], name="one_claim_per_period"
             ),
         ]
+        # A batch run's live progress counts its version's claims by status.
+        indexes = [models.Index(fields=["version", "status"], name="claim_version_status")]
 
     def __str__(self) -> str:
         return f"{self.policy.code} {self.period} {self.enterprise.uscc}"
@@ -221,6 +223,10 @@ class BatchRun(models.Model):
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The extracts the batch evaluation read: a batch claim's explanation is re-derived
+    # from the same snapshot, so per-row explanations need not be stored a million times.
+    extracts_as_of = models.DateTimeField(_("extracts as of"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("all decided"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
 
     class Meta:
