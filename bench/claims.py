@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,11 @@ from django.db import connection, connections  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+# One worker process per core, each with threads: the checks mostly wait on departments.
+WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", os.cpu_count() or 2))
+WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", 16))
+CONCURRENT_CLAIMS = 800
+
 
 def percentiles(samples):
     ordered = sorted(samples)
@@ -60,18 +66,31 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    results = {"python": platform.python_version(), "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    results = {"worker_processes": WORKER_PROCESSES, "threads_per_worker": WORKER_THREADS,
+               "python": platform.python_version(), "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
     try:
         out = io.StringIO()
-        call_command("seed_demo", enterprises=3000, seed=2021, stdout=out)
+        call_command("seed_demo", enterprises=6000, seed=2021, stdout=out)
         call_command("refresh_extracts", purpose="benchmark", stdout=out)
         call_command("seed_demo_policies", stdout=out)
         policy = Policy.objects.get(code="stable-jobs-2026")
         claimant = User.objects.get(username="enterprise")
         from enterprises.models import Enterprise, EnterpriseMembership
 
-        enterprises = list(Enterprise.objects.order_by("id"))
+        # The publication queued the policy's batch run ("enjoy without applying"), which
+        # would pay the same enterprises before they claim: drop it, then claim as the
+        # enterprises that qualify (the batch evaluation says which), so that every claim
+        # measured ends paid.
+        from policies.evaluation import evaluate_all
+        from qinqing.celery import app as celery_app
+
+        with celery_app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        decision = evaluate_all(policy.versions.get(status="published"))
+        qualifying = set(decision.enterprise_ids[decision.eligible].tolist())
+        enterprises = [e for e in Enterprise.objects.order_by("id") if e.pk in qualifying]
+        results["claimants_available"] = len(enterprises)
         EnterpriseMembership.objects.bulk_create(
             [EnterpriseMembership(enterprise=e, user=claimant, role="agent") for e in enterprises],
             ignore_conflicts=True,
@@ -80,22 +99,30 @@ def main() -> None:
         lock = threading.Lock()
 
         def claim_one() -> float:
+            """From the click (submit) to the moment the claim was settled, by the time the
+            server stamped on its last change: the poll below only learns that it is done,
+            so its own interval neither adds to the figure nor loads the machine much."""
             with lock:
                 enterprise = next(queue)
-            started = time.perf_counter()
+            started = time.time()
             claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=claimant)
             while True:
-                status = Claim.objects.filter(pk=claim.pk).values_list("status", flat=True)[0]
+                status, settled_at = Claim.objects.filter(pk=claim.pk).values_list(
+                    "status", "updated_at")[0]  # fmt: skip
                 if status not in (ClaimStatus.SUBMITTED, ClaimStatus.CHECKING,
                                   ClaimStatus.ELIGIBLE, ClaimStatus.PAYING):  # fmt: skip
                     break
-                time.sleep(0.02)
-            return (time.perf_counter() - started) * 1000
+                time.sleep(0.1)
+            return (settled_at.timestamp() - started) * 1000
 
-        with running_worker(database_url=database_url_for_current_connection(),
-                            settings_module="qinqing.settings",
-                            log_path=ROOT / "var" / "bench-claims-worker.log",
-                            concurrency=32):  # fmt: skip
+        with ExitStack() as workers:
+            for number in range(WORKER_PROCESSES):
+                workers.enter_context(running_worker(
+                    database_url=database_url_for_current_connection(),
+                    settings_module="qinqing.settings",
+                    log_path=ROOT / "var" / f"bench-claims-worker-{number}.log",
+                    concurrency=WORKER_THREADS,
+                ))  # fmt: skip
             for _ in range(5):
                 claim_one()
             results["one_claimant"] = percentiles([claim_one() for _ in range(60)])
@@ -109,10 +136,12 @@ def main() -> None:
 
             with ThreadPoolExecutor(max_workers=20) as pool:
                 started = time.perf_counter()
-                samples = list(pool.map(worker_thread, range(400)))
+                samples = list(pool.map(worker_thread, range(CONCURRENT_CLAIMS)))
                 seconds = time.perf_counter() - started
             results["twenty_concurrent"] = percentiles(samples)
-            results["twenty_concurrent"]["claims_per_second"] = round(400 / seconds, 1)
+            results["twenty_concurrent"]["claims_per_second"] = round(
+                CONCURRENT_CLAIMS / seconds, 1
+            )
             print("20 concurrent:", results["twenty_concurrent"])
         counts = Claim.objects.values("status").annotate(n=Count("id"))
         statuses = {row["status"]: row["n"] for row in counts}

@@ -1,5 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
 
 from qinqing.audit.admin import AuditedModelAdmin
 
@@ -25,6 +29,7 @@ class EnterpriseAdminForm(forms.ModelForm):
             "contact_phone",
             "bank_name",
             "bank_account",
+            "status",
         ]
 
 
@@ -37,12 +42,27 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Enterprise)
 class EnterpriseAdmin(AuditedModelAdmin):
     form = EnterpriseAdminForm
-    list_display = ["uscc", "name", "district", "industry_section", "size_class", "established_on"]
-    list_filter = ["district", "size_class", "industry_section"]
+    list_display = [
+        "uscc",
+        "name",
+        "district",
+        "industry_section",
+        "size_class",
+        "established_on",
+        "status",
+    ]
+    list_filter = ["status", "district", "size_class", "industry_section"]
+    readonly_fields = ["status_changed_at"]
     search_fields = ["uscc", "name"]
     list_select_related = ["district"]
     show_full_result_count = False
     inlines = [MembershipInline]
+
+    def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
+        """A status change is stamped; the audited save records the before and after."""
+        if "status" in form.changed_data:
+            obj.status_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(EnterpriseMembership)

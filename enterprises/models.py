@@ -35,6 +35,14 @@ class SizeClass(models.TextChoices):
     MICRO = "micro", _("Micro")
 
 
+class EnterpriseStatus(models.TextChoices):
+    """Standing in the market register: only an active enterprise may receive subsidies."""
+
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Business licence revoked")
+    DEREGISTERED = "deregistered", _("Deregistered")
+
+
 class Enterprise(models.Model):
     # Personal and payment data: masked in pages, the API and the audit trail.
     audit_masked_fields: ClassVar[dict[str, int]] = {"bank_account": 0, "contact_phone": 3}
@@ -62,6 +70,14 @@ class Enterprise(models.Model):
     bank_account = models.CharField(
         _("bank account"), max_length=30, blank=True, validators=[bank_account_validator]
     )
+    status = models.CharField(
+        _("register status"),
+        max_length=20,
+        choices=EnterpriseStatus.choices,
+        default=EnterpriseStatus.ACTIVE,
+        db_default=EnterpriseStatus.ACTIVE,
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -120,6 +136,11 @@ class Enterprise(models.Model):
         if division is None:
             return self.industry_division
         return division.name_zh if prefers_chinese() else division.name_en
+
+    @property
+    def is_in_business(self) -> bool:
+        """Revoked or deregistered enterprises receive nothing."""
+        return self.status == EnterpriseStatus.ACTIVE
 
     @property
     def bank_account_masked(self) -> str:

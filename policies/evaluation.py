@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 from django.utils import timezone
 
+from departments.hub.catalogue import CATALOGUE
 from departments.hub.fetch import FactSet, fetch_facts
-from departments.hub.snapshots import read_snapshot
+from departments.hub.normalise import normalise
+from departments.hub.snapshots import Snapshot, read_snapshot
 from enterprises.models import Enterprise
 
 from .batch import BatchOutcome, Column, evaluate_batch
@@ -79,6 +81,10 @@ class BatchDecision:
     enterprise_ids: np.ndarray
     targeted: np.ndarray
     outcome: BatchOutcome
+    # What it was decided on: callers keep each qualifying enterprise's facts with its
+    # claim, so the decision can be explained criterion by criterion later.
+    snapshot: Snapshot | None = None
+    rules_on: date | None = None
 
     def status(self) -> np.ndarray:
         status = self.outcome.status()
@@ -125,5 +131,18 @@ def evaluate_all(version: PolicyVersion, rules_on: date | None = None) -> BatchD
                for name in rules.fact_names}  # fmt: skip
     outcome = evaluate_batch(rules, columns, rules_on, cap=version.per_enterprise_cap)
     return BatchDecision(
-        snapshot.enterprise_ids, target_mask(version.policy, snapshot.enterprise_ids), outcome
+        snapshot.enterprise_ids,
+        target_mask(version.policy, snapshot.enterprise_ids),
+        outcome,
+        snapshot,
+        rules_on,
     )
+
+
+def explain_recorded(version: PolicyVersion, values: dict[str, Any], rules_on: date) -> Outcome:
+    """Re-derive a decision, criterion by criterion, from facts kept as JSON (a batch run
+    keeps each qualifying enterprise's facts, not a million explanations): the same rules
+    on the same facts give the same answer."""
+    typed = {name: None if values.get(name) is None else normalise(CATALOGUE[name], values[name])
+             for name in version.rules.fact_names}  # fmt: skip
+    return evaluate(version.rules, typed, rules_on, cap=version.per_enterprise_cap)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "qinqing",
     "qinqing.audit",
+    "qinqing.notifications",
     "accounts",
     "departments",
     "enterprises",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "qinqing.context_processors.navigation",
+                "qinqing.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -165,9 +167,38 @@ TREASURY_SIMULATION = {
     "lost_answer_rate": env.float("TREASURY_LOST_ANSWER_RATE", default=0.0),
 }
 
+# inprocess: the simulation answers in this process; http: over /mock/treasury/.
+TREASURY_TRANSPORT = env.str("TREASURY_TRANSPORT", default="inprocess")
+TREASURY_HTTP_BASE_URL = env.str("TREASURY_HTTP_BASE_URL", default="http://127.0.0.1:8000")
+TREASURY_TIMEOUT_SECONDS = env.float("TREASURY_TIMEOUT_SECONDS", default=5.0)
+TREASURY_MOCK_ENABLED = env.bool("TREASURY_MOCK_ENABLED", default=True)
+TREASURY_MOCK_KEY = (
+    env.str("TREASURY_MOCK_KEY", default="")
+    or hashlib.sha256(f"treasury-mock:{SECRET_KEY}".encode()).hexdigest()
+)
+
 # Fault injection for the reliability tests only: a worker started with QINQING_FAULT=<point>
 # dies at that point (subsidies.services.fault_point). Never set in production.
 QINQING_FAULT = env.str("QINQING_FAULT", default="")
+
+# --- E-mail (notifications) --------------------------------------------------------------
+# EMAIL_URL (smtp+tls://user:password@host:587, consolemail://, memorymail://) or
+# EMAIL_BACKEND; neither: printed to the console when DEBUG or embedded (no REDIS_URL),
+# SMTP on localhost:25 otherwise.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND",
+        default="django.core.mail.backends.console.EmailBackend"
+        if DEBUG or not REDIS_URL
+        else "django.core.mail.backends.smtp.EmailBackend",
+    )
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Qinqing Online <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mails point here (notifications store paths only).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

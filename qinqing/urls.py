@@ -12,10 +12,12 @@ from departments.hub.api import DataCallViewSet, EnterpriseFactsView
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
+from subsidies import mock_views as treasury_mock
 from subsidies.api import ClaimViewSet, DisbursementViewSet
 
 from . import health, views
 from .api.views import api_not_found
+from .notifications.api import NotificationViewSet
 
 admin.site.site_header = _("Qinqing back office")
 admin.site.site_title = _("Qinqing")
@@ -29,6 +31,7 @@ router.register("policies", PolicyViewSet, basename="policy")
 router.register("policy-versions", PolicyVersionViewSet, basename="policy-version")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
@@ -50,6 +53,7 @@ urlpatterns = [
     path("official/data-calls/", hub_views.call_log, name="data_calls"),
     path("policies/", include("policies.urls")),
     path("claims/", include("subsidies.urls")),
+    path("notifications/", include("qinqing.notifications.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -57,6 +61,13 @@ urlpatterns = [
         "mock/departments/<slug:department>/<str:interface>/",
         mock_views.department_interface,
         name="mock-department",
+    ),
+    path("mock/treasury/payments/", treasury_mock.payments, name="mock-treasury-payments"),
+    path("mock/treasury/batches/", treasury_mock.batches, name="mock-treasury-batches"),
+    path(
+        "mock/treasury/payments/<str:key>/",
+        treasury_mock.payment_status,
+        name="mock-treasury-status",
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

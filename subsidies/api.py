@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +19,15 @@ from qinqing.masking import mask_digits
 from .filters import ClaimFilter
 from .models import Claim, Disbursement, IdempotentRequest
 from .selectors import claims_visible_to, disbursements_visible_to
-from .services import ClaimRefused, submit_claim
+from .services import (
+    REVIEW_NOTE_MAX,
+    ClaimConflict,
+    ClaimRefused,
+    ReviewNotAllowed,
+    approve_claim,
+    reject_claim,
+    submit_claim,
+)
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -30,7 +39,8 @@ class ClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = Claim
         fields = ["id", "uscc", "policy", "version", "period", "status", "amount", "decision",
-                  "created_at", "updated_at", "payment_reference"]  # fmt: skip
+                  "review_note", "reviewed_at", "created_at", "updated_at",
+                  "payment_reference"]  # fmt: skip
         read_only_fields = fields
 
     def get_payment_reference(self, claim: Claim) -> str:
@@ -41,6 +51,15 @@ class ClaimSerializer(serializers.ModelSerializer):
 class ClaimRequestSerializer(serializers.Serializer):
     policy = serializers.SlugField(max_length=60)
     uscc = serializers.CharField(max_length=40)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REVIEW_NOTE_MAX)
+
+
+class ClaimConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
@@ -111,6 +130,41 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             except IntegrityError:
                 pass  # a concurrent request with the same key stored it first
         return Response(data, status=code)
+
+    @extend_schema(request=None, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """An official approves an apply-mode claim in review: it is paid."""
+        return self._review(request, lambda claim: approve_claim(claim.pk, actor=request.user))
+
+    @extend_schema(request=RejectSerializer, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """An official rejects an apply-mode claim in review; the reason is shown to the
+        enterprise."""
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = serializer.validated_data["reason"]
+        return self._review(
+            request, lambda claim: reject_claim(claim.pk, actor=request.user, reason=reason)
+        )
+
+    def _review(self, request: Request, decide) -> Response:
+        """Enterprise users: 403; claims outside the official's scope: 404; a claim not in
+        review (or a revoked enterprise): 409."""
+        if not request.user.is_official:
+            raise exceptions.PermissionDenied(_("Only officials review claims."))
+        claim = self.get_object()
+        try:
+            claim = decide(claim)
+        except ReviewNotAllowed as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except ClaimConflict as error:
+            raise ClaimConflictError(str(error)) from error
+        except ClaimRefused as error:
+            raise exceptions.ValidationError({"detail": [str(error)]}) from error
+        claim.refresh_from_db()
+        return Response(ClaimSerializer(claim).data)
 
 
 class DisbursementViewSet(viewsets.ReadOnlyModelViewSet):

@@ -13,7 +13,11 @@ class SubsidiesConfig(AppConfig):
 
 
 def _start_batch(sender, version, **kwargs) -> None:
-    """Publishing an automatic or confirm version finds everyone it fits."""
+    """Publishing an automatic or confirm version finds everyone it fits (the mode as it
+    was when published decides)."""
+    from policies.models import DeliveryMode
+
     from .tasks import start_batch_run
 
-    start_batch_run.delay(version.pk)
+    if version.policy.delivery_mode in (DeliveryMode.AUTOMATIC, DeliveryMode.CONFIRM):
+        start_batch_run.delay(version.pk)

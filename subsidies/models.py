@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.money import MoneyField
@@ -20,6 +21,9 @@ class ClaimStatus(models.TextChoices):
     PAID = "paid", _("Paid")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Apply-mode policies: the check found the claim eligible; an official decides.
+    IN_REVIEW = "in_review", _("Awaiting an official's review")
+    REJECTED = "rejected", _("Rejected by an official")
 
 
 S = ClaimStatus
@@ -28,7 +32,8 @@ TRANSITIONS: dict[str, set[str]] = {
     # A batch run found the enterprise eligible; "confirm" policies wait for its click.
     S.OFFERED: {S.ELIGIBLE, S.WITHDRAWN},
     S.SUBMITTED: {S.CHECKING, S.WITHDRAWN, S.ELIGIBLE},
-    S.CHECKING: {S.AWAITING_DATA, S.ELIGIBLE, S.INELIGIBLE, S.SUBMITTED},
+    S.CHECKING: {S.AWAITING_DATA, S.ELIGIBLE, S.INELIGIBLE, S.SUBMITTED, S.IN_REVIEW},
+    S.IN_REVIEW: {S.ELIGIBLE, S.REJECTED, S.WITHDRAWN},
     S.AWAITING_DATA: {S.CHECKING, S.WITHDRAWN},
     S.ELIGIBLE: {S.PAYING, S.BUDGET_EXHAUSTED},
     S.PAYING: {S.PAID, S.PAYMENT_FAILED},
@@ -37,6 +42,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.BUDGET_EXHAUSTED: set(),
     S.PAID: set(),
     S.WITHDRAWN: set(),
+    S.REJECTED: set(),
 }
 
 
@@ -67,6 +73,13 @@ class Claim(models.Model):
         related_name="+", verbose_name=_("submitted by"),
     )  # fmt: skip
     origin = models.CharField(_("origin"), max_length=20, default="enterprise")
+    # Apply-mode policies: who reviewed the claim, when, and the reason given for a refusal.
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("reviewed by"),
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -236,3 +249,51 @@ class BatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.version}"
+
+
+class ReconciliationRun(models.Model):
+    """One comparison of disbursements, ledger and the treasury's records, kept so that
+    officials and auditors can see when it ran, what it settled and any mismatch."""
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    checked = models.PositiveIntegerField(_("disbursements checked"), default=0)
+    settled = models.PositiveIntegerField(_("lost answers settled"), default=0)
+    problems = models.JSONField(_("mismatches"), default=list, blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("run by"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class BatchChunk(models.Model):
+    """One chunk of a batch run, recorded in the transaction that made its claims: a chunk
+    delivered twice finds its row and does nothing, and the run's live progress (decided,
+    paid, failed) is the sum over a few hundred rows instead of a count over its claims."""
+
+    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="chunk_rows")
+    number = models.PositiveIntegerField()
+    made = models.PositiveIntegerField(default=0)  # claims created (the rest had one already)
+    offered = models.PositiveIntegerField(default=0)
+    paying = models.PositiveIntegerField(default=0)
+    exhausted = models.PositiveIntegerField(default=0)
+    paid = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="one_row_per_batch_chunk")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.number}"

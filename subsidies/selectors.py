@@ -1,8 +1,9 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from policies.models import DeliveryMode
 
-from .models import Claim, Disbursement
+from .models import Claim, ClaimStatus, Disbursement, ReconciliationRun
 
 
 def claims_visible_to(user: User) -> QuerySet[Claim]:
@@ -29,3 +30,32 @@ def disbursements_visible_to(user: User) -> QuerySet[Disbursement]:
     return Disbursement.objects.filter(claim__in=claims_visible_to(user)).select_related(
         "claim__enterprise", "claim__policy"
     )
+
+
+def can_review_claim(user: User, claim: Claim) -> bool:
+    """Apply-mode claims are reviewed by officials of the policy's department (for their
+    district when district-scoped), never by a member of the claiming enterprise."""
+    if not (user.is_authenticated and user.is_active and user.is_official):
+        return False
+    if claim.policy.delivery_mode != DeliveryMode.APPLY:
+        return False
+    if user.department_id != claim.policy.department_id:
+        return False
+    if user.district_id is not None and user.district_id != claim.enterprise.district_id:
+        return False
+    return not claim.enterprise.memberships.filter(user=user).exists()
+
+
+def claims_awaiting_review(user: User) -> QuerySet[Claim]:
+    """The review queue: claims waiting for an official, oldest first. Officials see the
+    ones they may decide; auditors and administrators all of them (read only)."""
+    waiting = claims_visible_to(user).filter(status=ClaimStatus.IN_REVIEW)
+    if not (user.is_official or user.sees_everything):
+        return waiting.none()
+    return waiting.select_related("enterprise__district", "policy__department").order_by(
+        "created_at", "id"
+    )
+
+
+def reconciliation_runs() -> QuerySet[ReconciliationRun]:
+    return ReconciliationRun.objects.select_related("triggered_by")

@@ -4,9 +4,11 @@ happens between transactions, never while holding a lock."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -14,12 +16,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.models import Role, User
 from enterprises.models import Enterprise
 from enterprises.selectors import can_edit_enterprise
 from policies.evaluation import evaluate_for_enterprise, is_targeted
-from policies.models import Policy, PolicyVersion, VersionStatus
-from qinqing.audit.services import record_event
+from policies.models import DeliveryMode, Policy, PolicyVersion, VersionStatus
+from qinqing.audit.services import record_event, record_events
+from qinqing.notifications.models import NotificationKind
+from qinqing.notifications.services import notify
+from qinqing.notifications.text import Message
 
 from .gateway import GatewayError, OutcomeUnknown, gateway
 from .models import (
@@ -30,8 +37,12 @@ from .models import (
     Disbursement,
     DisbursementStatus,
     LedgerEntry,
+    ReconciliationRun,
 )
+from .notifications import CLAIM_NOTICES, notify_claim
+from .selectors import can_review_claim
 
+STALLED_PAYMENT_AFTER = timedelta(minutes=5)
 RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                    timedelta(hours=1), timedelta(hours=4)]  # fmt: skip
 
@@ -44,6 +55,27 @@ def fault_point(name: str) -> None:
 
 class ClaimRefused(Exception):
     """A claim that cannot be made: the message says why, for the person asking."""
+
+
+class ReviewNotAllowed(ClaimRefused):
+    """The person may not review this claim (not an official of its department and area)."""
+
+
+class ClaimConflict(ClaimRefused):
+    """The claim, or its enterprise, is not in a state that allows this (HTTP 409)."""
+
+
+REVIEW_NOTE_MAX = 500
+
+
+def ensure_in_business(enterprise: Enterprise) -> None:
+    """Revoked or deregistered enterprises receive nothing: refused before anything is
+    written."""
+    if not enterprise.is_in_business:
+        raise ClaimConflict(
+            _("%(name)s is %(status)s in the register and cannot receive subsidies.")
+            % {"name": enterprise.name, "status": enterprise.get_status_display()}
+        )
 
 
 def period_key(version: PolicyVersion, day: date) -> str:
@@ -61,16 +93,37 @@ def open_version(policy: Policy, day: date) -> PolicyVersion | None:
     ).first()
 
 
-def _move(claim: Claim, to: str, actor: Any = None, **changes: Any) -> Claim:
-    if to not in TRANSITIONS[claim.status]:
-        raise ValueError(f"claim {claim.pk}: {claim.status} cannot become {to}")
-    before = claim.status
+def _locked(claim_id: int) -> Claim:
+    """The claim, row-locked, with what its audit label and checks read (one query; only
+    the claim's own row is locked)."""
+    return (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("policy", "enterprise", "version__policy")
+        .get(pk=claim_id)
+    )
+
+
+def _move(claim: Claim, to: str, actor: Any = None, *, via: str | None = None,
+          **changes: Any) -> Claim:  # fmt: skip
+    """The one place a claim's status changes. `via` passes through an intermediate status
+    in the same write (eligible on the way to paying): both steps are checked against the
+    table and both are in the audit trail."""
+    path = [claim.status, *([via] if via else []), to]
+    for here, there in itertools.pairwise(path):
+        if there not in TRANSITIONS[here]:
+            raise ValueError(f"claim {claim.pk}: {here} cannot become {there}")
     claim.status = to
     for name, value in changes.items():
         setattr(claim, name, value)
-    claim.save()
-    record_event(actor=actor, action=f"claim.{to}", obj=claim,
-                 before={"status": before}, after={"status": to})  # fmt: skip
+    claim.save(update_fields=["status", "updated_at", *changes])
+    if any(isinstance(value, F) for value in changes.values()):
+        claim.refresh_from_db(fields=[n for n, v in changes.items() if isinstance(v, F)])
+    record_events(actor=actor, events=[
+        (f"claim.{there}", claim, {"status": here}, {"status": there})
+        for here, there in itertools.pairwise(path)
+    ])  # fmt: skip
+    if to in CLAIM_NOTICES:  # the enterprise's members hear of it once it is committed
+        transaction.on_commit(lambda: notify_claim(claim.pk, CLAIM_NOTICES[to]), robust=True)
     return claim
 
 
@@ -80,6 +133,7 @@ def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: 
     day = day or timezone.localdate()
     if origin == "enterprise" and not can_edit_enterprise(actor, enterprise):
         raise ClaimRefused(_("Only the enterprise's own members may claim for it."))
+    ensure_in_business(enterprise)
     version = open_version(policy, day)
     if version is None:
         raise ClaimRefused(_("This policy is not open for claims today."))
@@ -88,13 +142,16 @@ def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: 
     period = period_key(version, day)
     try:
         with transaction.atomic():
+            # Recorded as already checking: the check is queued by this very commit, and a
+            # claim whose check is lost is put back by due_rechecks() after ten minutes.
             claim = Claim.objects.create(
                 enterprise=enterprise, policy=policy, version=version, period=period,
                 submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
-                origin=origin,
+                origin=origin, status=ClaimStatus.CHECKING, checks=1,
             )  # fmt: skip
             record_event(actor=actor, action="claim.submitted", obj=claim,
-                         after={"policy": policy.code, "period": period})  # fmt: skip
+                         after={"policy": policy.code, "period": period,
+                                "status": ClaimStatus.CHECKING})  # fmt: skip
             transaction.on_commit(lambda: _enqueue_check(claim.pk))
     except IntegrityError:
         return Claim.objects.get(enterprise=enterprise, policy=policy, period=period), False
@@ -114,19 +171,24 @@ def _enqueue_payment(claim_id: int) -> None:
 
 
 def check(claim_id: int) -> Claim:
-    """Decide a claim: idempotent, safe to run twice or concurrently."""
-    with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim_id)
-        if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA):
-            return claim
-        _move(claim, ClaimStatus.CHECKING, checks=F("checks") + 1)
-    claim = Claim.objects.select_related("enterprise", "version__policy").get(pk=claim_id)
+    """Decide a claim: idempotent, safe to run twice or concurrently (a duplicate delivery
+    may ask the departments twice; only the first decision is kept)."""
+    claim = (Claim.objects.select_related("policy", "enterprise", "version__policy")
+             .get(pk=claim_id))  # fmt: skip
+    if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA):
+        with transaction.atomic():
+            claim = _locked(claim_id)
+            if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA):
+                return claim
+            _move(claim, ClaimStatus.CHECKING, checks=F("checks") + 1)
+    elif claim.status != ClaimStatus.CHECKING:
+        return claim
     decision = evaluate_for_enterprise(
         claim.version, claim.enterprise,
         purpose=f"subsidies.claim:{claim.pk} eligibility check for {claim.policy.code}",
     )  # fmt: skip
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        claim = _locked(claim_id)
         if claim.status != ClaimStatus.CHECKING:
             return claim
         facts = ({name: fact.as_json() for name, fact in decision.facts.facts.items()}
@@ -139,34 +201,71 @@ def check(claim_id: int) -> Claim:
                          next_check_at=timezone.now() + delay)  # fmt: skip
         if decision.status != "eligible":
             return _move(claim, ClaimStatus.INELIGIBLE, decision=record, facts=facts)
-        _move(claim, ClaimStatus.ELIGIBLE, decision=record, facts=facts, amount=decision.amount)
-        return _reserve_and_pay(claim)
+        if claim.policy.delivery_mode == DeliveryMode.APPLY:
+            # Apply-mode policies: an official decides before any money moves.
+            return _move(claim, ClaimStatus.IN_REVIEW, decision=record, facts=facts,
+                         amount=decision.amount)  # fmt: skip
+        claim.decision, claim.facts, claim.amount = record, facts, decision.amount
+        claim = _reserve_and_pay(claim, pay_inline=True, decided=("decision", "facts", "amount"))
+    if claim.status == ClaimStatus.PAYING:
+        # The worker that decided also pays: one task less per claim. Should it die here,
+        # the disbursement stays "sent" and resume_stalled_payments() settles it by its key.
+        try:
+            return send_payment(claim.disbursement)
+        except GatewayError:
+            _enqueue_payment(claim.pk)  # the payment task retries with back-off
+            return Claim.objects.get(pk=claim.pk)
+    return claim
 
 
-def _reserve_and_pay(claim: Claim) -> Claim:
-    """In the caller's transaction: reserve the budget (the last yuan goes to exactly one
-    claim), create the disbursement with its deterministic key, pay after commit."""
-    Budget.objects.get_or_create(version=claim.version, defaults={"total": claim.version.budget})
-    budget = Budget.objects.select_for_update().get(version=claim.version)
-    if budget.reserved + claim.amount > budget.total:
-        return _move(claim, ClaimStatus.BUDGET_EXHAUSTED)
-    budget.reserved += claim.amount
-    budget.save(update_fields=["reserved"])
+def reserve_budget(version: PolicyVersion, amount: Decimal) -> bool:
+    """Take `amount` from the version's budget if it is all there. One conditional UPDATE:
+    the row lock it takes serialises racing claims, so the last yuan goes to exactly one."""
+
+    def take() -> bool:
+        return bool(Budget.objects.filter(version=version, reserved__lte=F("total") - amount)
+                    .update(reserved=F("reserved") + amount))  # fmt: skip
+
+    if take():
+        return True
+    # The version's first claim opens its budget account (racing first claims: one row).
+    Budget.objects.get_or_create(version=version, defaults={"total": version.budget})
+    return take()
+
+
+def _reserve_and_pay(claim: Claim, *, pay_inline: bool = False,
+                     decided: tuple[str, ...] = ()) -> Claim:  # fmt: skip
+    """In the caller's transaction: reserve the budget, create the disbursement with its
+    deterministic key. The payment follows after commit: by a task, or (`pay_inline`) by
+    the caller itself, which then owns the disbursement already marked as sent.
+    A claim still being checked passes through "eligible" in the same write, with the
+    fields named in `decided` (the decision just made)."""
+    via = None if claim.status == ClaimStatus.ELIGIBLE else ClaimStatus.ELIGIBLE
+    decision = {name: getattr(claim, name) for name in decided}
+    if not reserve_budget(claim.version, claim.amount):
+        return _move(claim, ClaimStatus.BUDGET_EXHAUSTED, via=via, **decision)
     enterprise = claim.enterprise
     Disbursement.objects.create(
-        claim=claim, idempotency_key=f"qinqing-claim-{claim.pk}", amount=claim.amount,
+        claim=claim, idempotency_key=disbursement_key(claim.pk), amount=claim.amount,
         bank_name=enterprise.bank_name, bank_account=enterprise.bank_account,
+        **({"status": DisbursementStatus.SENT, "attempts": 1}
+           if pay_inline and enterprise.bank_account else {}),
     )  # fmt: skip
-    _move(claim, ClaimStatus.PAYING)
-    transaction.on_commit(lambda: _enqueue_payment(claim.pk))
+    _move(claim, ClaimStatus.PAYING, via=via, **decision)
+    if not pay_inline:
+        transaction.on_commit(lambda: _enqueue_payment(claim.pk))
     return claim
+
+
+def disbursement_key(claim_id: int) -> str:
+    return f"qinqing-claim-{claim_id}"
 
 
 def pay(claim_id: int) -> Claim:
     """Send the payment, or find out what happened to it. Never pays twice: the key is the
     claim's, and an unknown outcome is settled by asking about that key."""
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        claim = _locked(claim_id)
         if claim.status != ClaimStatus.PAYING:
             return claim
         disbursement = Disbursement.objects.select_for_update().get(claim=claim)
@@ -180,6 +279,14 @@ def pay(claim_id: int) -> Claim:
         disbursement.status = DisbursementStatus.SENT
         disbursement.attempts += 1
         disbursement.save(update_fields=["status", "attempts"])
+    return send_payment(disbursement)
+
+
+def send_payment(disbursement: Disbursement) -> Claim:
+    """Ask the treasury to pay a disbursement marked as sent; confirm what it answers."""
+    claim_id = disbursement.claim_id
+    if not disbursement.bank_account:
+        return pay(claim_id)  # records the failure under the claim's lock
     treasury = gateway()
     try:
         result = treasury.pay(key=disbursement.idempotency_key, amount=disbursement.amount,
@@ -195,23 +302,26 @@ def pay(claim_id: int) -> Claim:
                 status=DisbursementStatus.PENDING, last_error=str(error)[:300]
             )
         raise
-    return confirm(disbursement.pk, result.reference)
+    return confirm(disbursement.pk, result.reference, claim_id=claim_id)
 
 
-def confirm(disbursement_id: int, reference: str) -> Claim:
+def confirm(disbursement_id: int, reference: str, *, claim_id: int | None = None) -> Claim:
     """The treasury confirmed: paid, once, with its ledger entries, in one transaction."""
+    if claim_id is None:
+        claim_id = Disbursement.objects.values_list("claim_id", flat=True).get(pk=disbursement_id)
     with transaction.atomic():
+        # Claim first, then its disbursement: the order every service locks them in.
+        claim = _locked(claim_id)
         disbursement = Disbursement.objects.select_for_update().get(pk=disbursement_id)
-        claim = Claim.objects.select_for_update().get(pk=disbursement.claim_id)
         if disbursement.status == DisbursementStatus.CONFIRMED:
             return claim
         disbursement.status = DisbursementStatus.CONFIRMED
         disbursement.reference = reference
         disbursement.confirmed_at = timezone.now()
-        disbursement.save()
-        budget = Budget.objects.select_for_update().get(version_id=claim.version_id)
-        budget.paid += disbursement.amount
-        budget.save(update_fields=["paid"])
+        disbursement.save(update_fields=["status", "reference", "confirmed_at"])
+        Budget.objects.filter(version_id=claim.version_id).update(
+            paid=F("paid") + disbursement.amount
+        )
         LedgerEntry.objects.bulk_create([
             LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
                         account=f"budget:{claim.policy.code}:v{claim.version.number}",
@@ -225,7 +335,7 @@ def confirm(disbursement_id: int, reference: str) -> Claim:
 
 def payment_failed(claim_id: int, error: str) -> Claim:
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        claim = _locked(claim_id)
         if claim.status != ClaimStatus.PAYING:
             return claim
         Disbursement.objects.filter(claim=claim).update(status=DisbursementStatus.FAILED,
@@ -233,16 +343,64 @@ def payment_failed(claim_id: int, error: str) -> Claim:
         return _move(claim, ClaimStatus.PAYMENT_FAILED)
 
 
-def reconcile() -> list[str]:
+def _claim_for_review(claim_id: int, actor: Any) -> Claim:
+    """The claim, locked, after checking that `actor` may review it and that it waits for
+    a review. Runs inside the caller's transaction."""
+    claim = _locked(claim_id)
+    if not can_review_claim(actor, claim):
+        raise ReviewNotAllowed(_("Only an official of the policy's department, for the "
+                                 "enterprise's district, may review this claim."))  # fmt: skip
+    if claim.status != ClaimStatus.IN_REVIEW:
+        raise ClaimConflict(_("This claim is not awaiting review (it is now: %(status)s).")
+                            % {"status": claim.get_status_display()})  # fmt: skip
+    return claim
+
+
+def approve_claim(claim_id: int, *, actor: Any) -> Claim:
+    """An official approves an apply-mode claim: the budget is reserved and the payment
+    queued exactly as for a claim paid without review."""
+    with transaction.atomic():
+        claim = _claim_for_review(claim_id, actor)
+        ensure_in_business(claim.enterprise)
+        _move(claim, ClaimStatus.ELIGIBLE, actor, reviewed_by=actor,
+              reviewed_at=timezone.now())  # fmt: skip
+        return _reserve_and_pay(claim)
+
+
+def reject_claim(claim_id: int, *, actor: Any, reason: str) -> Claim:
+    """An official refuses an apply-mode claim; the reason is stored and shown to the
+    enterprise, so it must be given."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClaimRefused(_("Give the reason for the rejection: the enterprise will see it."))
+    if len(reason) > REVIEW_NOTE_MAX:
+        raise ClaimRefused(_("The reason may be at most %(max)d characters long.")
+                           % {"max": REVIEW_NOTE_MAX})  # fmt: skip
+    with transaction.atomic():
+        claim = _claim_for_review(claim_id, actor)
+        return _move(claim, ClaimStatus.REJECTED, actor, review_note=reason,
+                     reviewed_by=actor, reviewed_at=timezone.now())  # fmt: skip
+
+
+def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
     """Settle payments whose answer was lost, and report any mismatch between the
-    disbursements, the ledger and the treasury's records."""
-    problems = []
+    disbursements, the ledger and the treasury's records. Every run is stored (started
+    first, so a run that dies midway shows as unfinished)."""
+    run = ReconciliationRun.objects.create(
+        triggered_by=triggered_by if getattr(triggered_by, "is_authenticated", False) else None
+    )
+    problems: list[str] = []
+    checked: set[int] = set()
+    settled = 0
     treasury = gateway()
     for disbursement in Disbursement.objects.filter(status=DisbursementStatus.SENT):
+        checked.add(disbursement.pk)
         result = treasury.status(key=disbursement.idempotency_key)
         if result.status == "confirmed":
             confirm(disbursement.pk, result.reference)
+            settled += 1
     for disbursement in Disbursement.objects.filter(status=DisbursementStatus.CONFIRMED):
+        checked.add(disbursement.pk)
         legs = LedgerEntry.objects.filter(transaction=disbursement.idempotency_key)
         debit = sum((leg.debit for leg in legs), Decimal(0))
         credit = sum((leg.credit for leg in legs), Decimal(0))
@@ -251,7 +409,54 @@ def reconcile() -> list[str]:
                             f"≠ paid {disbursement.amount}")  # fmt: skip
         if treasury.status(key=disbursement.idempotency_key).status != "confirmed":
             problems.append(f"{disbursement.idempotency_key}: not in the treasury's records")
-    return problems
+    run.finished_at = timezone.now()
+    run.checked = len(checked)
+    run.settled = settled
+    run.problems = problems
+    run.save(update_fields=["finished_at", "checked", "settled", "problems"])
+    record_event(actor=triggered_by, action="reconciliation.run", obj=run,
+                 after={"checked": run.checked, "settled": settled,
+                        "problems": len(problems)})  # fmt: skip
+    if problems:
+        _notify_mismatches(run)
+    return run
+
+
+def _notify_mismatches(run: ReconciliationRun) -> None:
+    """Auditors hear of every run that found a mismatch (officials see it on the report)."""
+    auditors = User.objects.filter(role=Role.AUDITOR, is_active=True)
+    count = len(run.problems)
+    notify(
+        auditors, NotificationKind.RECONCILIATION_MISMATCH,
+        Message(gettext_lazy("Payment reconciliation found {count} mismatch(es)"), count=count),
+        Message(gettext_lazy("The reconciliation of {started} found disbursements, ledger and "
+                             "treasury records that do not agree. The report lists each one."),
+                started=f"{timezone.localtime(run.started_at):%Y-%m-%d %H:%M}"),
+        "/claims/reconciliation/",
+    )  # fmt: skip
+
+
+def resume_stalled_payments(now=None) -> list[int]:
+    """Payments a worker left unfinished (killed, or its task lost with Redis): a "sent"
+    disbursement is settled by asking the treasury about its key; one never sent, or
+    unknown to the treasury, is queued again, with the same key. Returns claims queued."""
+    now = now or timezone.now()
+    stalled = Disbursement.objects.filter(
+        claim__status=ClaimStatus.PAYING,
+        status__in=[DisbursementStatus.PENDING, DisbursementStatus.SENT],
+        created_at__lt=now - STALLED_PAYMENT_AFTER,
+    )
+    treasury = gateway()
+    queued = []
+    for disbursement in stalled:
+        if disbursement.status == DisbursementStatus.SENT:
+            answer = treasury.status(key=disbursement.idempotency_key)
+            if answer.status == "confirmed":
+                confirm(disbursement.pk, answer.reference)
+                continue
+        queued.append(disbursement.claim_id)
+        transaction.on_commit(partial(_enqueue_payment, disbursement.claim_id))
+    return queued
 
 
 def due_rechecks(now=None) -> list[int]:

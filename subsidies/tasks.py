@@ -31,15 +31,16 @@ def pay_claim(self, claim_id: int) -> str:
 
 @shared_task(name="subsidies.tasks.recheck_waiting_claims")
 def recheck_waiting_claims() -> int:
+    """Beat: claims waiting for department data, and payments a worker left unfinished."""
     due = services.due_rechecks()
     for claim_id in due:
         check_claim.delay(claim_id)
-    return len(due)
+    return len(due) + len(services.resume_stalled_payments())
 
 
 @shared_task(name="subsidies.tasks.reconcile_payments")
 def reconcile_payments() -> list[str]:
-    return services.reconcile()
+    return services.reconcile().problems
 
 
 @shared_task(name="subsidies.tasks.start_batch_run", acks_late=True)
@@ -50,8 +51,24 @@ def start_batch_run(version_id: int) -> str | None:
     return run.status if run else None
 
 
-@shared_task(name="subsidies.tasks.process_batch_chunk", acks_late=True)
-def process_batch_chunk(run_id: int, enterprise_ids: list[int], amounts_fen: list[int]) -> int:
-    from .batch import process_chunk
+@shared_task(name="subsidies.tasks.decide_batch_chunk", acks_late=True)
+def decide_batch_chunk(run_id: int, number: int, enterprise_ids: list[int],
+                       amounts_fen: list[int], facts: list[dict] | None = None,
+                       rules_on: str | None = None) -> int:  # fmt: skip
+    from .batch import decide_chunk
 
-    return process_chunk(run_id, enterprise_ids, amounts_fen)
+    return decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on)
+
+
+@shared_task(name="subsidies.tasks.pay_batch_chunk", acks_late=True, bind=True, max_retries=8)
+def pay_batch_chunk(self, run_id: int, number: int, claim_ids: list[int]) -> int:
+    """One payment file per chunk; an unavailable treasury is tried again with back-off,
+    and what is still unpaid after that is left to the stalled-payment sweep."""
+    from .batch import pay_chunk
+
+    try:
+        return pay_chunk(run_id, number, claim_ids)
+    except GatewayError as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return 0  # resume_stalled_payments() takes them one by one later
+        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error

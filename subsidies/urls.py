@@ -8,4 +8,8 @@ urlpatterns = [
     path("<int:pk>/", views.claim_page, name="claim"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("claim/<slug:code>/", views.make_claim, name="make_claim"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("<int:pk>/approve/", views.review, {"decision": "approve"}, name="approve"),
+    path("<int:pk>/reject/", views.review, {"decision": "reject"}, name="reject"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
 ]

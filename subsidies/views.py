@@ -7,25 +7,43 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
-from policies.models import Policy
-from qinqing.exports import csv_response
+from policies.models import DeliveryMode, Policy
+from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
 
 from .batch import confirm_offer
 from .filters import ClaimFilter
 from .models import BatchRun, ClaimStatus
-from .selectors import claims_visible_to
-from .services import ClaimRefused, submit_claim
+from .selectors import (
+    can_review_claim,
+    claims_awaiting_review,
+    claims_visible_to,
+    reconciliation_runs,
+)
+from .services import (
+    REVIEW_NOTE_MAX,
+    ClaimRefused,
+    approve_claim,
+    reconcile,
+    reject_claim,
+    submit_claim,
+)
 
 # Settled, or waiting for the enterprise itself: nothing to poll for.
 FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
-         ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN, ClaimStatus.OFFERED}  # fmt: skip
+         ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN, ClaimStatus.OFFERED,
+         ClaimStatus.REJECTED}  # fmt: skip
+# An official's review takes hours, not seconds: look again now and then.
+SLOW_POLL = {ClaimStatus.IN_REVIEW}
 EXPORT_LIMIT = 50_000
 STEPS = [ClaimStatus.SUBMITTED, ClaimStatus.CHECKING, ClaimStatus.ELIGIBLE, ClaimStatus.PAYING,
          ClaimStatus.PAID]  # fmt: skip
+REVIEW_STEPS = [*STEPS[:2], ClaimStatus.IN_REVIEW, *STEPS[2:]]
 
 
 @login_required
@@ -48,8 +66,12 @@ def make_claim(request: HttpRequest, code: str) -> HttpResponse:
 def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claims_visible_to(request.user).select_related("disbursement"),
                               pk=pk)  # fmt: skip
-    context = {"claim": claim, "final": claim.status in FINAL, "steps": STEPS,
-               "reached": STEPS.index(claim.status) if claim.status in STEPS else -1}  # fmt: skip
+    steps = REVIEW_STEPS if claim.policy.delivery_mode == DeliveryMode.APPLY else STEPS
+    context = {"claim": claim, "final": claim.status in FINAL, "steps": steps,
+               "reached": steps.index(claim.status) if claim.status in steps else -1,
+               "poll_seconds": 30 if claim.status in SLOW_POLL else 1,
+               "can_review": claim.status == ClaimStatus.IN_REVIEW
+               and can_review_claim(request.user, claim)}  # fmt: skip
     # htmx polls the status panel until the claim is settled.
     template = "subsidies/_claim_status.html" if request.htmx else "subsidies/claim.html"
     response = render(request, template, context)
@@ -61,9 +83,10 @@ def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_list(request: HttpRequest) -> HttpResponse:
     scoped = claims_visible_to(request.user)
     filterset, claims = filtered(ClaimFilter, request, scoped)
-    if request.GET.get("export") == "csv" and (request.user.is_official
-                                               or request.user.sees_everything):  # fmt: skip
-        return _export(claims[:EXPORT_LIMIT])
+    export_format = request.GET.get("export")
+    if export_format in FORMATS and (request.user.is_official
+                                     or request.user.sees_everything):  # fmt: skip
+        return _export(claims[:EXPORT_LIMIT], export_format)
     page, query = paginate(request, claims, 25)
     if request.user.sees_everything:
         runs = BatchRun.objects.all()
@@ -76,18 +99,17 @@ def claim_list(request: HttpRequest) -> HttpResponse:
                    "runs": runs.select_related("version__policy")[:10]})  # fmt: skip
 
 
-def _export(claims) -> HttpResponse:
+def _export(claims, export_format: str) -> HttpResponse:
     header = ["id", "policy", "version", "uscc", "enterprise", "district", "period", "status",
               "amount", "origin", "created_at", "payment_reference"]  # fmt: skip
     rows = (
         [claim.pk, claim.policy.code, claim.version.number, claim.enterprise.uscc,
          claim.enterprise.name, claim.enterprise.district.code, claim.period, claim.status,
-         claim.amount if claim.amount is not None else "", claim.origin,
-         claim.created_at.isoformat(),
+         claim.amount, claim.origin, claim.created_at,
          claim.disbursement.reference if hasattr(claim, "disbursement") else ""]
         for claim in claims.select_related("enterprise__district", "disbursement")
     )  # fmt: skip
-    return csv_response("claims.csv", header, rows)
+    return export_response(export_format, "claims", header, rows)
 
 
 @login_required
@@ -100,3 +122,65 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except ClaimRefused as error:
         messages.error(request, str(error))
     return redirect("subsidies:claim", pk=claim.pk)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Apply-mode claims waiting for an official, oldest first."""
+    if not (request.user.is_official or request.user.sees_everything):
+        raise PermissionDenied(_("The review queue is for officials and auditors."))
+    filterset, claims = filtered(ClaimFilter, request, claims_awaiting_review(request.user))
+    page, query = paginate(request, claims, 25)
+    return render(request, "subsidies/review_queue.html",
+                  {"page": page, "query": query, "filter": filterset})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """Approve or reject: GET asks for confirmation (and the reason), POST decides."""
+    if not request.user.is_official:
+        raise PermissionDenied(_("Only officials review claims."))
+    claim = get_object_or_404(claims_visible_to(request.user), pk=pk)
+    reason = request.POST.get("reason", "")
+    error = ""
+    if request.method == "POST":
+        try:
+            if decision == "approve":
+                approve_claim(claim.pk, actor=request.user)
+                messages.success(request, _("Claim #%(id)s approved: the payment is on its way.")
+                                 % {"id": claim.pk})  # fmt: skip
+            else:
+                reject_claim(claim.pk, actor=request.user, reason=reason)
+                messages.success(request, _("Claim #%(id)s rejected; the enterprise sees your "
+                                            "reason.") % {"id": claim.pk})  # fmt: skip
+        except ClaimRefused as refusal:
+            error = str(refusal)
+        else:
+            return redirect("subsidies:review_queue")
+    elif not can_review_claim(request.user, claim) or claim.status != ClaimStatus.IN_REVIEW:
+        messages.error(request, _("You cannot review this claim now."))
+        return redirect("subsidies:claim", pk=claim.pk)
+    context = {"claim": claim, "decision": decision, "reason": reason, "error": error,
+               "reason_max": REVIEW_NOTE_MAX}  # fmt: skip
+    return render(request, "subsidies/review_confirm.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """Every reconciliation run with its figures and mismatches; "run now" on POST."""
+    if not (request.user.is_official or request.user.sees_everything):
+        raise PermissionDenied(_("The reconciliation report is for officials and auditors."))
+    if request.method == "POST":
+        run = reconcile(triggered_by=request.user)
+        if run.problems:
+            count = len(run.problems)
+            messages.error(request, ngettext("Reconciliation found %(count)d mismatch.",
+                                             "Reconciliation found %(count)d mismatches.", count)
+                           % {"count": count})  # fmt: skip
+        else:
+            messages.success(request, _("Reconciliation finished: no mismatch."))
+        return redirect("subsidies:reconciliation")
+    page, _query = paginate(request, reconciliation_runs(), 20)
+    return render(request, "subsidies/reconciliation.html", {"page": page})

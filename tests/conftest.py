@@ -181,3 +181,9 @@ def _tasks_in_process(request, monkeypatch):
         and request.node.get_closest_marker("redis") is None
     ):
         monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    yield
+    # Eager tasks run from several threads at once (the concurrency tests) leave Celery's
+    # process-wide "inside a task" flag set, and a later result.get() would then refuse.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
-from qinqing.exports import csv_response
+from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
 
 from . import circuit
@@ -29,8 +29,9 @@ def call_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("The call log is for officials and auditors."))
     scoped = data_calls_visible_to(user)
     filterset, calls = filtered(DataCallFilter, request, scoped)
-    if request.GET.get("export") == "csv":
-        return _export(calls[:EXPORT_LIMIT])
+    export_format = request.GET.get("export")
+    if export_format in FORMATS:
+        return _export(calls[:EXPORT_LIMIT], export_format)
     page, query = paginate(request, calls, PAGE_SIZE)
     context = {
         "filter": filterset,
@@ -41,17 +42,17 @@ def call_log(request: HttpRequest) -> HttpResponse:
     return render(request, "hub/call_log.html", context)
 
 
-def _export(calls) -> HttpResponse:
+def _export(calls, export_format: str) -> HttpResponse:
     header = ["started_at", "department", "interface", "uscc", "facts", "purpose",
               "requested_by", "transport", "outcome", "latency_ms", "response_hash"]  # fmt: skip
     rows = (
-        [call.started_at.isoformat(), call.department.code, call.interface,
+        [call.started_at, call.department.code, call.interface,
          call.enterprise.uscc if call.enterprise else "", " ".join(call.fact_names),
          call.purpose, call.requested_by_label, call.transport, call.outcome,
          call.latency_ms, call.response_hash]
         for call in calls
     )  # fmt: skip
-    return csv_response("data-calls.csv", header, rows)
+    return export_response(export_format, "data-calls", header, rows)
 
 
 @login_required

@@ -160,6 +160,7 @@ def test_admin_normalises_and_checks_the_uscc(client):
         "registered_capital": "5000000.00",
         "size_class": "large",
         "legal_representative": "张勇",
+        "status": "active",
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
     }

@@ -54,7 +54,7 @@ def test_a_worker_killed_after_paying_is_reconciled_to_one_payment(policy):  # n
     assert claim.status == ClaimStatus.PAYING
     assert Disbursement.objects.get(claim=claim).status == DisbursementStatus.SENT
 
-    assert reconcile() == []
+    assert reconcile().problems == []
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
     assert TreasuryRecord.objects.count() == 1

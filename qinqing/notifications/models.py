@@ -1,0 +1,88 @@
+"""Notifications (rendered once, in the recipient's language) and per-kind preferences."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    """The kinds known to the lowest layer; later apps add theirs with `register_kind`."""
+
+    CLAIM_PAID = "claim.paid", _("Subsidy paid")
+    CLAIM_INELIGIBLE = "claim.ineligible", _("Claim not eligible")
+    CLAIM_AWAITING_DATA = "claim.awaiting_data", _("Claim waiting for department data")
+    CLAIM_OFFERED = "claim.offered", _("Subsidy offered to you")
+    CLAIM_PAYMENT_FAILED = "claim.payment_failed", _("Subsidy payment failed")
+    CLAIM_IN_REVIEW = "claim.in_review", _("Claim under review")
+    RECONCILIATION_MISMATCH = "reconciliation.mismatch", _("Payment reconciliation mismatch")
+    POLICY_FITS = "policy.fits", _("A new policy fits your enterprise")
+
+
+# Kind code -> label. A registry rather than field choices, so that adding a kind in
+# another app needs no migration here.
+KINDS: dict[str, str | Promise] = dict(NotificationKind.choices)
+
+
+def register_kind(code: str, label: str | Promise) -> None:
+    """Let a higher app add its own kind (call from its AppConfig.ready)."""
+    KINDS.setdefault(code, label)
+
+
+def kind_label(code: str) -> str | Promise:
+    return KINDS.get(code, code)
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("recipient"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=60)
+    title = models.CharField(_("title"), max_length=300)
+    # Rendered at send time in the recipient's language: the text they were told, kept.
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    # False when the recipient wants this kind by e-mail only: the row carries the e-mail.
+    in_app = models.BooleanField(_("shown in the portal"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        # The header badge counts a user's unread notifications on every page.
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def kind_label(self) -> str | Promise:
+        return kind_label(self.kind)
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind. No row means the default: in the portal and by e-mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+        related_name="notification_preferences", verbose_name=_("user"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=60)
+    in_app = models.BooleanField(_("in the portal"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}"

@@ -1,0 +1,118 @@
+"""Telling an enterprise's members what happened to its claims, in the portal and by
+e-mail. Who hears is decided here (qinqing.notifications knows users, not enterprises);
+the texts are rendered in each recipient's language when sent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import EnterpriseMembership
+from qinqing.notifications.models import Notification, NotificationKind
+from qinqing.notifications.services import Delivery, notify, notify_many
+from qinqing.notifications.text import Message
+
+from .models import Claim, ClaimStatus
+
+K = NotificationKind
+# The statuses an enterprise hears about, and as which kind (what its members can turn off).
+CLAIM_NOTICES: dict[str, str] = {
+    ClaimStatus.PAID: K.CLAIM_PAID,
+    ClaimStatus.INELIGIBLE: K.CLAIM_INELIGIBLE,
+    ClaimStatus.AWAITING_DATA: K.CLAIM_AWAITING_DATA,
+    ClaimStatus.PAYMENT_FAILED: K.CLAIM_PAYMENT_FAILED,
+    ClaimStatus.OFFERED: K.CLAIM_OFFERED,
+}
+
+# Kind -> (title, body); {amount} is yuan with separators, {policy} the policy's title in
+# the recipient's language, {enterprise} the registered name.
+TEXTS = {
+    K.CLAIM_PAID: (
+        _("Subsidy paid: ¥{amount} from {policy}"),
+        _("¥{amount} under “{policy}” has been paid to the bank account of {enterprise}."),
+    ),
+    K.CLAIM_INELIGIBLE: (
+        _("Claim not eligible: {policy}"),
+        _(
+            "The claim of {enterprise} under “{policy}” does not meet the conditions. The claim "
+            "page shows each condition and the department data it was checked against."
+        ),
+    ),
+    K.CLAIM_AWAITING_DATA: (
+        _("Claim waiting for department data: {policy}"),
+        _(
+            "Some department data needed to decide the claim of {enterprise} under “{policy}” "
+            "is not available yet. The claim is checked again automatically; there is nothing "
+            "you need to do."
+        ),
+    ),
+    K.CLAIM_PAYMENT_FAILED: (
+        _("Subsidy payment failed: {policy}"),
+        _(
+            "The payment of ¥{amount} under “{policy}” to {enterprise} did not go through. "
+            "Please check that the enterprise's bank account on record is correct."
+        ),
+    ),
+    K.CLAIM_OFFERED: (
+        _("Subsidy offered: ¥{amount} from {policy}"),
+        _(
+            "{enterprise} qualifies for ¥{amount} under “{policy}”. Confirm on the claim page "
+            "to receive it; no documents are needed."
+        ),
+    ),
+}
+
+
+def _messages(claim: Claim, kind: str) -> tuple[Message, Message]:
+    title, body = TEXTS[kind]
+    params = {
+        "amount": f"{claim.amount:,.2f}" if claim.amount is not None else "—",
+        "policy": claim.policy,  # its title follows the language it is rendered in
+        "enterprise": claim.enterprise.name,
+    }
+    return Message(title, **params), Message(body, **params)
+
+
+def _link(claim: Claim) -> str:
+    return f"/claims/{claim.pk}/"
+
+
+def notify_claim(claim: Claim | int, kind: str) -> list[Notification]:
+    """Tell the members of the claim's enterprise. Called on commit of a status change, so
+    it reads the claim as committed."""
+    claim_id = claim if isinstance(claim, int) else claim.pk
+    claim = Claim.objects.select_related("policy", "enterprise").get(pk=claim_id)
+    if kind == K.CLAIM_AWAITING_DATA and claim.checks > 1:
+        return []  # said once; the back-off rechecks would otherwise repeat it
+    members = [
+        membership.user
+        for membership in EnterpriseMembership.objects.filter(
+            enterprise_id=claim.enterprise_id, user__is_active=True
+        ).select_related("user")
+    ]
+    title, body = _messages(claim, kind)
+    return notify(members, kind, title, body, _link(claim))
+
+
+def notify_claims(claim_ids: Iterable[int], status: str) -> list[Notification]:
+    """Many claims that reached one status at once (a batch chunk's offers or payments):
+    one query for the claims, one for the members of all their enterprises, one bulk
+    notify. Pass one batch chunk at a time."""
+    kind = CLAIM_NOTICES[status]
+    claims = list(
+        Claim.objects.filter(pk__in=list(claim_ids)).select_related("policy", "enterprise")
+    )
+    members: dict[int, list[int]] = defaultdict(list)
+    for enterprise_id, user_id in EnterpriseMembership.objects.filter(
+        enterprise_id__in={claim.enterprise_id for claim in claims}, user__is_active=True
+    ).values_list("enterprise_id", "user_id"):
+        members[enterprise_id].append(user_id)
+    deliveries = []
+    for claim in claims:
+        title, body = _messages(claim, kind)
+        deliveries.extend(
+            Delivery(user_id, title, body, _link(claim)) for user_id in members[claim.enterprise_id]
+        )
+    return notify_many(kind, deliveries)

@@ -1,0 +1,100 @@
+"""Every reconciliation run is stored with its figures and mismatches; officials and
+auditors see the report and may run it now; enterprise users may do neither."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from qinqing.notifications.models import Notification
+from subsidies.models import (
+    Budget,
+    Claim,
+    ClaimStatus,
+    Disbursement,
+    DisbursementStatus,
+    ReconciliationRun,
+    TreasuryRecord,
+)
+from subsidies.services import reconcile
+from subsidies.tasks import reconcile_payments
+from tests.factories import (
+    AdminFactory,
+    AuditorFactory,
+    EnterpriseFactory,
+    OfficialFactory,
+    department,
+    district,
+    member_of,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def paying_claim(policy, *, treasury_paid: bool, status: str = DisbursementStatus.SENT) -> Claim:
+    """A claim whose payment was sent; the treasury may or may not have it."""
+    enterprise = EnterpriseFactory()
+    version = policy.versions.get()
+    Budget.objects.get_or_create(version=version, defaults={"total": version.budget})
+    Budget.objects.filter(version=version).update(reserved=Decimal("5000.00"))
+    claim = Claim.objects.create(enterprise=enterprise, policy=policy, version=version,
+                                 period="2026", status=ClaimStatus.PAYING,
+                                 amount=Decimal("5000.00"))  # fmt: skip
+    key = f"qinqing-claim-{claim.pk}"
+    Disbursement.objects.create(claim=claim, idempotency_key=key, amount=claim.amount,
+                                bank_name=enterprise.bank_name, status=status,
+                                bank_account=enterprise.bank_account)  # fmt: skip
+    if treasury_paid:
+        TreasuryRecord.objects.create(key=key, amount=claim.amount, reference="HZTLOST",
+                                      account=enterprise.bank_account)  # fmt: skip
+    return claim
+
+
+def test_a_run_is_stored_with_what_it_settled(apply_policy):
+    claim = paying_claim(apply_policy, treasury_paid=True)
+    run = reconcile()
+    assert isinstance(run, ReconciliationRun) and run.finished_at is not None
+    assert (run.checked, run.settled, run.problems, run.triggered_by) == (1, 1, [], None)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert reconcile_payments() == []  # the beat task: the mismatches, JSON-friendly
+    assert ReconciliationRun.objects.count() == 2
+
+
+def test_a_mismatch_is_recorded_shown_and_auditors_are_told(client, apply_policy):
+    auditor = AuditorFactory()
+    paying_claim(apply_policy, treasury_paid=False, status=DisbursementStatus.CONFIRMED)
+    with pytest.raises(CommandError):
+        call_command("reconcile_payments")
+    run = ReconciliationRun.objects.get()
+    assert len(run.problems) == 2  # no ledger legs, and unknown to the treasury
+    told = Notification.objects.filter(kind="reconciliation.mismatch")
+    assert list(told.values_list("recipient", flat=True)) == [auditor.pk]
+    client.force_login(OfficialFactory(department=department("taxation")))
+    page = client.get(reverse("subsidies:reconciliation"))
+    assert run.problems[0] in page.content.decode()
+
+
+def test_who_may_see_and_run_it(client, reference_data):
+    url = reverse("subsidies:reconciliation")
+    member = member_of(EnterpriseFactory())
+    client.force_login(member)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert not ReconciliationRun.objects.exists()
+    allowed = [
+        OfficialFactory(department=department("taxation"), district=None),
+        OfficialFactory(department=department("hrss"), district=district("binjiang")),
+        AuditorFactory(),
+        AdminFactory(),
+    ]
+    for user in allowed:
+        client.force_login(user)
+        assert client.get(url).status_code == 200, user
+        assert client.post(url)["Location"] == url, user
+        assert ReconciliationRun.objects.latest("id").triggered_by == user
+    client.logout()
+    assert client.get(url).status_code == 302  # to the log-in page
+    assert ReconciliationRun.objects.count() == len(allowed)
