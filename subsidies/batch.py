@@ -51,6 +51,7 @@ from .services import (
     _reserve_and_pay,
     disbursement_key,
     ensure_in_business,
+    ledger_legs,
     period_key,
 )
 
@@ -295,23 +296,9 @@ def confirm_many(references: dict[int, str], *, run_id: int | None = None,
         Disbursement.objects.bulk_update(open_, ["status", "reference", "confirmed_at"],
                                          batch_size=1000)  # fmt: skip
         legs = []
-        by_version: dict[int, Decimal] = {}
         for disbursement in open_:
-            claim = claims[disbursement.claim_id]
-            by_version[claim.version_id] = by_version.get(claim.version_id, Decimal(0)) + (
-                disbursement.amount
-            )
-            legs += [
-                LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
-                            account=f"budget:{claim.policy.code}:v{claim.version.number}",
-                            debit=disbursement.amount),
-                LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
-                            account=f"enterprise:{claim.enterprise.uscc}",
-                            credit=disbursement.amount),
-            ]  # fmt: skip
+            legs += ledger_legs(claims[disbursement.claim_id], disbursement)
         LedgerEntry.objects.bulk_create(legs, batch_size=4000)
-        for version_id, total in by_version.items():
-            Budget.objects.filter(version_id=version_id).update(paid=F("paid") + total)
         paid_ids = [disbursement.claim_id for disbursement in open_]
         Claim.objects.filter(pk__in=paid_ids).update(status=ClaimStatus.PAID, updated_at=now)
         record_events(actor=None, events=[

@@ -1,5 +1,9 @@
 """Claims, their decisions, disbursements, budgets and the double-entry ledger."""
 
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -99,9 +103,28 @@ class Claim(models.Model):
     def __str__(self) -> str:
         return f"{self.policy.code} {self.period} {self.enterprise.uscc}"
 
+    @cached_property
+    def explanation(self) -> list[dict]:
+        """Each criterion's outcome, as the decision saw it. A check records them; a batch
+        run records the enterprise's facts and the rules' date instead (a million
+        explanations would outweigh the claims), and the same rules on the same facts
+        give the same answer here."""
+        decision = self.decision or {}
+        if decision.get("criteria"):
+            return decision["criteria"]
+        values = (self.facts or {}).get("values")
+        if decision.get("source") != "batch" or values is None or not decision.get("rules_on"):
+            return []
+        from policies.evaluation import explain_recorded
+
+        outcome = explain_recorded(self.version, values, date.fromisoformat(decision["rules_on"]))
+        return [criterion.as_json() for criterion in outcome.criteria]
+
 
 class Budget(models.Model):
-    """A policy version's money: reserved when a claim is eligible, paid when confirmed."""
+    """A policy version's money account: `reserved` grows as claims are found eligible.
+    What was paid is read from the ledger (its debits on this account), the one record of
+    money moved, so paying never has to lock this row."""
 
     version = models.OneToOneField(
         "policies.PolicyVersion", on_delete=models.PROTECT, related_name="budget_account",
@@ -109,7 +132,6 @@ class Budget(models.Model):
     )  # fmt: skip
     total = MoneyField(_("total"))
     reserved = MoneyField(_("reserved"), default=0)
-    paid = MoneyField(_("paid"), default=0)
 
     class Meta:
         verbose_name = _("budget")
@@ -118,13 +140,29 @@ class Budget(models.Model):
             models.CheckConstraint(
                 name="budget_never_overspent", condition=Q(reserved__lte=models.F("total"))
             ),
-            models.CheckConstraint(
-                name="paid_within_reserved", condition=Q(paid__lte=models.F("reserved"))
-            ),
         ]
 
     def __str__(self) -> str:
         return str(self.version)
+
+    @property
+    def ledger_account(self) -> str:
+        return budget_account(self.version.policy.code, self.version.number)
+
+    @property
+    def paid(self) -> Decimal:
+        total = LedgerEntry.objects.filter(account=self.ledger_account).aggregate(
+            paid=models.Sum("debit")
+        )["paid"]
+        return total or Decimal("0.00")
+
+
+def budget_account(policy_code: str, version_number: int) -> str:
+    return f"budget:{policy_code}:v{version_number}"
+
+
+def enterprise_account(uscc: str) -> str:
+    return f"enterprise:{uscc}"
 
 
 class DisbursementStatus(models.TextChoices):

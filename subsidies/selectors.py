@@ -3,7 +3,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from policies.models import DeliveryMode
 
-from .models import Claim, ClaimStatus, Disbursement, ReconciliationRun
+from .models import BatchRun, Claim, ClaimStatus, Disbursement, ReconciliationRun
 
 
 def claims_visible_to(user: User) -> QuerySet[Claim]:
@@ -59,3 +59,15 @@ def claims_awaiting_review(user: User) -> QuerySet[Claim]:
 
 def reconciliation_runs() -> QuerySet[ReconciliationRun]:
     return ReconciliationRun.objects.select_related("triggered_by")
+
+
+def batch_runs_visible_to(user: User) -> QuerySet[BatchRun]:
+    """Officials: their department's policies' runs. Auditors and administrators: all."""
+    runs = BatchRun.objects.select_related("version__policy")
+    if not user.is_authenticated or not user.is_active:
+        return runs.none()
+    if user.sees_everything:
+        return runs.all()
+    if user.is_official:
+        return runs.filter(version__policy__department_id=user.department_id)
+    return runs.none()

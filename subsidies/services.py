@@ -38,6 +38,8 @@ from .models import (
     DisbursementStatus,
     LedgerEntry,
     ReconciliationRun,
+    budget_account,
+    enterprise_account,
 )
 from .notifications import CLAIM_NOTICES, notify_claim
 from .selectors import can_review_claim
@@ -98,9 +100,17 @@ def _locked(claim_id: int) -> Claim:
     the claim's own row is locked)."""
     return (
         Claim.objects.select_for_update(of=("self",))
-        .select_related("policy", "enterprise", "version__policy")
+        .select_related("policy", "enterprise", "version")
+        .defer(*_HEAVY)
         .get(pk=claim_id)
     )
+
+
+# What a claim's state changes never read: long policy texts, the version's rules, the
+# stored decision. Loading them under every lock cost more than the rest of the query.
+_HEAVY = ("decision", "facts", "policy__summary_zh", "policy__summary_en",
+          "policy__legal_basis_zh", "policy__legal_basis_en", "version__criteria",
+          "version__benefit", "version__parameters", "version__notes")  # fmt: skip
 
 
 def _move(claim: Claim, to: str, actor: Any = None, *, via: str | None = None,
@@ -173,14 +183,15 @@ def _enqueue_payment(claim_id: int) -> None:
 def check(claim_id: int) -> Claim:
     """Decide a claim: idempotent, safe to run twice or concurrently (a duplicate delivery
     may ask the departments twice; only the first decision is kept)."""
-    claim = (Claim.objects.select_related("policy", "enterprise", "version__policy")
-             .get(pk=claim_id))  # fmt: skip
+    claim = (Claim.objects.select_related("policy", "enterprise", "version")
+             .defer("decision", "facts").get(pk=claim_id))  # fmt: skip
+    claim.version.policy = claim.policy  # the same row: spare the evaluation a query
     if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA):
         with transaction.atomic():
-            claim = _locked(claim_id)
-            if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA):
-                return claim
-            _move(claim, ClaimStatus.CHECKING, checks=F("checks") + 1)
+            locked = _locked(claim_id)
+            if locked.status not in (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA):
+                return locked
+            _move(locked, ClaimStatus.CHECKING, checks=F("checks") + 1)
     elif claim.status != ClaimStatus.CHECKING:
         return claim
     decision = evaluate_for_enterprise(
@@ -242,8 +253,10 @@ def _reserve_and_pay(claim: Claim, *, pay_inline: bool = False,
     fields named in `decided` (the decision just made)."""
     via = None if claim.status == ClaimStatus.ELIGIBLE else ClaimStatus.ELIGIBLE
     decision = {name: getattr(claim, name) for name in decided}
-    if not reserve_budget(claim.version, claim.amount):
-        return _move(claim, ClaimStatus.BUDGET_EXHAUSTED, via=via, **decision)
+    status_before = claim.status
+    # The budget row is every claim's meeting point: take it last, just before the
+    # commit, so it is held for one statement instead of the whole transaction.
+    attempt = transaction.savepoint()
     enterprise = claim.enterprise
     Disbursement.objects.create(
         claim=claim, idempotency_key=disbursement_key(claim.pk), amount=claim.amount,
@@ -252,6 +265,12 @@ def _reserve_and_pay(claim: Claim, *, pay_inline: bool = False,
            if pay_inline and enterprise.bank_account else {}),
     )  # fmt: skip
     _move(claim, ClaimStatus.PAYING, via=via, **decision)
+    if not reserve_budget(claim.version, claim.amount):
+        transaction.savepoint_rollback(attempt)
+        claim.status = status_before
+        claim._state.fields_cache.pop("disbursement", None)  # the rolled-back row
+        return _move(claim, ClaimStatus.BUDGET_EXHAUSTED, via=via, **decision)
+    transaction.savepoint_commit(attempt)
     if not pay_inline:
         transaction.on_commit(lambda: _enqueue_payment(claim.pk))
     return claim
@@ -319,18 +338,20 @@ def confirm(disbursement_id: int, reference: str, *, claim_id: int | None = None
         disbursement.reference = reference
         disbursement.confirmed_at = timezone.now()
         disbursement.save(update_fields=["status", "reference", "confirmed_at"])
-        Budget.objects.filter(version_id=claim.version_id).update(
-            paid=F("paid") + disbursement.amount
-        )
-        LedgerEntry.objects.bulk_create([
-            LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
-                        account=f"budget:{claim.policy.code}:v{claim.version.number}",
-                        debit=disbursement.amount),
-            LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
-                        account=f"enterprise:{claim.enterprise.uscc}",
-                        credit=disbursement.amount),
-        ])  # fmt: skip
+        LedgerEntry.objects.bulk_create(ledger_legs(claim, disbursement))
         return _move(claim, ClaimStatus.PAID)
+
+
+def ledger_legs(claim: Claim, disbursement: Disbursement) -> list[LedgerEntry]:
+    """A payment's double entry: the budget account pays, the enterprise's receives."""
+    return [
+        LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
+                    account=budget_account(claim.policy.code, claim.version.number),
+                    debit=disbursement.amount),
+        LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
+                    account=enterprise_account(claim.enterprise.uscc),
+                    credit=disbursement.amount),
+    ]  # fmt: skip
 
 
 def payment_failed(claim_id: int, error: str) -> Claim:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/approve/", views.review, {"decision": "approve"}, name="approve"),
     path("<int:pk>/reject/", views.review, {"decision": "reject"}, name="reject"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("batches/<int:pk>/", views.batch_run, name="batch_run"),
 ]

@@ -17,9 +17,11 @@ from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
 
 from .batch import confirm_offer
+from .batch import progress as batch_progress
 from .filters import ClaimFilter
 from .models import BatchRun, ClaimStatus
 from .selectors import (
+    batch_runs_visible_to,
     can_review_claim,
     claims_awaiting_review,
     claims_visible_to,
@@ -88,15 +90,21 @@ def claim_list(request: HttpRequest) -> HttpResponse:
                                      or request.user.sees_everything):  # fmt: skip
         return _export(claims[:EXPORT_LIMIT], export_format)
     page, query = paginate(request, claims, 25)
-    if request.user.sees_everything:
-        runs = BatchRun.objects.all()
-    elif request.user.is_official:
-        runs = BatchRun.objects.filter(version__policy__department_id=request.user.department_id)
-    else:
-        runs = BatchRun.objects.none()
     return render(request, "subsidies/claims.html",
                   {"page": page, "query": query, "filter": filterset,
-                   "runs": runs.select_related("version__policy")[:10]})  # fmt: skip
+                   "runs": batch_runs_visible_to(request.user)[:10]})  # fmt: skip
+
+
+@login_required
+def batch_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A batch run's live progress: htmx asks again every two seconds until it is done."""
+    run = get_object_or_404(batch_runs_visible_to(request.user), pk=pk)
+    context = {"run": run, "figures": batch_progress(run),
+               "finished": run.status != BatchRun.Status.RUNNING}  # fmt: skip
+    template = "subsidies/_batch_progress.html" if request.htmx else "subsidies/batch_run.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _export(claims, export_format: str) -> HttpResponse:

@@ -174,8 +174,10 @@ def _tasks_in_process(request, monkeypatch):
     """Tests follow their tasks step by step in this process. With a broker configured a
     worker would take them instead, racing the test's own database work; tests marked
     `worker` (and the health check's broker tests) use the real broker on purpose."""
+    from departments.hub.departments_sim import forget_local_behaviour
     from qinqing.celery import app as celery_app
 
+    forget_local_behaviour()
     if (
         request.node.get_closest_marker("worker") is None
         and request.node.get_closest_marker("redis") is None

@@ -7,6 +7,8 @@ instead of every request waiting for its timeout). Then one trial call is let th
 """
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,9 +23,26 @@ def _keys(department: str) -> tuple[str, str, str]:
     return f"{base}:failures", f"{base}:open_until", f"{base}:trial"
 
 
-def allows_call(department: str) -> bool:
+@dataclass(frozen=True)
+class Reading:
+    """A department's breaker as read before a call: most calls find it closed and
+    clean, and then need no further trip to the cache."""
+
+    failures: int | None
+    open_until: float | None
+
+
+def read(departments: Iterable[str]) -> dict[str, Reading]:
+    """Every named department's breaker in one round trip to the shared cache."""
+    keys = {department: _keys(department)[:2] for department in departments}
+    values = cache.get_many([key for pair in keys.values() for key in pair])
+    return {department: Reading(values.get(failures), values.get(open_until))
+            for department, (failures, open_until) in keys.items()}  # fmt: skip
+
+
+def allows_call(department: str, reading: Reading | None = None) -> bool:
     _failures, open_until_key, trial_key = _keys(department)
-    open_until = cache.get(open_until_key)
+    open_until = reading.open_until if reading is not None else cache.get(open_until_key)
     if open_until is None:
         return True
     if _now() < open_until:
@@ -32,7 +51,9 @@ def allows_call(department: str) -> bool:
     return cache.add(trial_key, 1, timeout=settings.HUB_BREAKER_COOLDOWN_SECONDS)
 
 
-def record_success(department: str) -> None:
+def record_success(department: str, reading: Reading | None = None) -> None:
+    if reading is not None and reading.failures is None and reading.open_until is None:
+        return  # closed with no failures counted: nothing to reset
     cache.delete_many(list(_keys(department)))
 
 

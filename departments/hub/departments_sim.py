@@ -44,8 +44,25 @@ class Behaviour:
     down: bool
 
 
+# Each process keeps what it read for a second: a claim asks five departments, each twice,
+# and the shared cache is a network round trip. An administrator's change reaches every
+# process within LOCAL_SECONDS (and this process at once: forget_behaviour).
+LOCAL_SECONDS = 1.0
+_local: dict[str, tuple[float, Behaviour]] = {}
+
+
 def behaviour(department: str) -> Behaviour:
     """From the admin's SimulationSetting, else settings.HUB_SIMULATION defaults."""
+    now = time.monotonic()
+    held = _local.get(department)
+    if held is not None and held[0] > now:
+        return held[1]
+    found = _shared_behaviour(department)
+    _local[department] = (now + LOCAL_SECONDS, found)
+    return found
+
+
+def _shared_behaviour(department: str) -> Behaviour:
     key = f"hub:simulation:{department}"
     cached = cache.get(key)
     if cached is not None:
@@ -62,7 +79,13 @@ def behaviour(department: str) -> Behaviour:
     return Behaviour(**values)
 
 
+def forget_local_behaviour() -> None:
+    """Drop this process's copies (tests change the settings between tests)."""
+    _local.clear()
+
+
 def forget_behaviour(department: str) -> None:
+    _local.pop(department, None)
     cache.delete(f"hub:simulation:{department}")
 
 

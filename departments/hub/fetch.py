@@ -138,6 +138,7 @@ def fetch_facts(
                                CallOutcome.CACHED, 0.0))  # fmt: skip
 
     jobs: list[tuple[str, str, list[FactSpec], Any]] = []
+    breakers = circuit.read({department for department, _interface in missing})
     for (department, interface), wanted in missing.items():
         adapter = adapter_for(department, transport)
         if adapter is None:
@@ -154,7 +155,7 @@ def fetch_facts(
                 )
             )
             continue
-        if not circuit.allows_call(department):
+        if not circuit.allows_call(department, breakers[department]):
             _unknown(facts, wanted, CallOutcome.CIRCUIT_OPEN, as_of)
             calls.append(log.entry(departments[department], interface, wanted,
                                    adapter.transport, CallOutcome.CIRCUIT_OPEN, 0.0,
@@ -188,7 +189,7 @@ def fetch_facts(
                 else:
                     _unknown(facts, wanted, outcome, as_of)
                 if outcome in (CallOutcome.OK, CallOutcome.NOT_FOUND):
-                    circuit.record_success(department)
+                    circuit.record_success(department, breakers[department])
                 else:
                     circuit.record_failure(department)
                     logger.warning("%s %s for %s: %s (%s)", department, interface,

@@ -57,6 +57,7 @@ ENDPOINTS = {
     "policies:official_new": "/policies/manage/no-such-policy/new-version/",
     "subsidies:claims": "/claims/?status=paid",
     "subsidies:claim": "/claims/1/",
+    "subsidies:batch_run": "/claims/batches/1/",
     "subsidies:confirm": "/claims/1/confirm/",
     "subsidies:make_claim": "/claims/claim/no-such-policy/",
     "subsidies:review_queue": "/claims/review/?status=in_review&district=xihu",

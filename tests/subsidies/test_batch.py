@@ -94,3 +94,82 @@ def test_the_enterprise_confirms_an_offer_on_its_claim_page(client, officials_pa
     client.post(reverse("subsidies:confirm", args=[offer.pk]))
     offer.refresh_from_db()
     assert offer.status == ClaimStatus.PAID
+
+
+def test_a_chunk_delivered_twice_makes_its_claims_once(officials_pair):  # noqa: F811
+    from subsidies.batch import decide_chunk
+    from subsidies.models import BatchChunk
+
+    version = publish(DeliveryMode.CONFIRM, officials_pair)
+    run = BatchRun.objects.get(version=version)
+    offered = Claim.objects.filter(version=version).count()
+    chunk = BatchChunk.objects.get(run=run, number=0)
+    ids = list(Claim.objects.filter(version=version).values_list("enterprise_id", flat=True))
+    assert decide_chunk(run.pk, 0, ids, [100] * len(ids)) == 0  # the redelivery
+    assert Claim.objects.filter(version=version).count() == offered
+    assert BatchChunk.objects.get(pk=chunk.pk).made == offered
+
+
+def test_a_person_who_claimed_first_keeps_their_claim(officials_pair):  # noqa: F811
+    from subsidies.batch import decide_chunk
+    from subsidies.services import submit_claim
+
+    version = publish(DeliveryMode.CONFIRM, officials_pair)
+    run = BatchRun.objects.get(version=version)
+    newcomer = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=newcomer, policy=version.policy,
+                            actor=member_of(newcomer))  # fmt: skip
+    assert decide_chunk(run.pk, 99, [newcomer.pk], [500_00]) == 0
+    assert list(Claim.objects.filter(enterprise=newcomer)) == [claim]
+    assert claim.origin == "enterprise"
+
+
+def test_the_budget_pays_whom_it_covers_and_tells_the_rest(officials_pair):  # noqa: F811
+    from decimal import Decimal
+
+    from subsidies.batch import decide_chunk
+    from subsidies.models import Budget
+
+    version = publish(DeliveryMode.CONFIRM, officials_pair)
+    version.policy.delivery_mode = DeliveryMode.AUTOMATIC
+    version.policy.save()
+    run = BatchRun.objects.get(version=version)
+    Budget.objects.update_or_create(version=version, defaults={"total": Decimal("300.00")})
+    enterprises = EnterpriseFactory.create_batch(3)
+    decide_chunk(run.pk, 50, [e.pk for e in enterprises], [100_00, 250_00, 150_00])
+    statuses = dict(Claim.objects.filter(enterprise__in=enterprises)
+                    .values_list("enterprise_id", "status"))  # fmt: skip
+    assert [statuses[e.pk] for e in enterprises] == [
+        ClaimStatus.PAID,
+        ClaimStatus.BUDGET_EXHAUSTED,
+        ClaimStatus.PAID,
+    ]
+    budget = Budget.objects.get(version=version)
+    assert budget.reserved == budget.paid == Decimal("250.00")
+
+
+def test_a_batch_claim_explains_each_criterion_from_the_facts_it_kept(officials_pair):  # noqa: F811
+    version = publish(DeliveryMode.AUTOMATIC, officials_pair)
+    claim = Claim.objects.filter(version=version).first()
+    assert claim.decision["criteria"] == [] and claim.facts["values"]
+    explained = claim.explanation
+    assert len(explained) == len(version.rules.fact_names)
+    assert all(row["met"] for row in explained)
+    assert {row["fact"]: row["value"] for row in explained} == claim.facts["values"]
+
+
+def test_officials_watch_a_run_of_their_department_only(officials_pair, client):  # noqa: F811
+    from tests.factories import OfficialFactory
+
+    version = publish(DeliveryMode.AUTOMATIC, officials_pair)
+    run = BatchRun.objects.get(version=version)
+    client.force_login(officials_pair[0])
+    page = client.get(f"/claims/batches/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    paid = Claim.objects.filter(version=version, status=ClaimStatus.PAID).count()
+    assert page.context["figures"]["paid"] == paid == run.qualified
+    assert "hx-get" not in page.content.decode()  # done: nothing left to poll
+    client.force_login(OfficialFactory(department=department("taxation")))
+    assert client.get(f"/claims/batches/{run.pk}/").status_code == 404
+    client.force_login(member_of(EnterpriseFactory()))
+    assert client.get(f"/claims/batches/{run.pk}/").status_code == 404

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.forms.models import model_to_dict
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from enterprises.admin import EnterpriseAdminForm
 from enterprises.models import Enterprise, EnterpriseStatus
@@ -31,12 +32,12 @@ def test_a_non_active_enterprise_cannot_claim(status, api_client, client, apply_
     claimant = member_of(enterprise)
     revoke(enterprise, status)
     events = AuditEvent.objects.count()
-    with pytest.raises(ClaimRefused, match="登记"):
+    with translation.override("en"), pytest.raises(ClaimRefused, match="register"):
         submit_claim(enterprise=enterprise, policy=apply_policy, actor=claimant)
     api_client.force_authenticate(claimant)
     body = {"policy": apply_policy.code, "uscc": enterprise.uscc}
-    response = api_client.post("/api/v1/claims/", body, format="json")
-    assert response.status_code == 400 and "登记" in str(response.json())
+    response = api_client.post("/api/v1/claims/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "register" in str(response.json())
     client.force_login(claimant)
     url = reverse("subsidies:make_claim", args=[apply_policy.code])
     page = client.post(url, {"uscc": enterprise.uscc}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
@@ -50,8 +51,9 @@ def test_approval_is_refused_once_the_enterprise_is_revoked(api_client, claim_in
     claim, _member = claim_in_review()
     revoke(claim.enterprise)
     api_client.force_authenticate(hrss_official)
-    response = api_client.post(reverse("v1:claim-approve", args=[claim.pk]))
-    assert response.status_code == 409 and "登记" in response.json()["detail"]
+    response = api_client.post(reverse("v1:claim-approve", args=[claim.pk]),
+                               HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 409 and "register" in response.json()["detail"]
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW and claim.reviewed_by is None
     assert not Disbursement.objects.exists()
