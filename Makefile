@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
@@ -83,6 +83,10 @@ bench-policies: install
 # Claim to paid on the real stack: needs DATABASE_URL (PostgreSQL) and REDIS_URL.
 bench-claims: install
 	$(BIN)/python bench/claims.py
+
+# "Enjoy without applying" over 100,000 and 1,000,000 enterprises: needs PostgreSQL and Redis.
+bench-batch: install
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.selectors import can_edit_enterprise
 from policies.evaluation import evaluate_all
 from policies.models import DeliveryMode, PolicyVersion
-from qinqing.audit.services import record_events
+from qinqing.audit.services import record_events, record_rows
 
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
@@ -270,40 +270,40 @@ def pay_chunk(run_id: int, number: int, claim_ids: list[int]) -> int:
 def confirm_many(references: dict[int, str], *, run_id: int | None = None,
                  number: int | None = None) -> int:  # fmt: skip
     """The treasury confirmed these disbursements (id → reference): each claim paid once,
-    with its two ledger legs and its audit event, all in one transaction."""
+    with its two ledger legs and its audit event, all in one transaction. Plain values
+    and set-based statements: a chunk's thousands of payments cost a handful of queries."""
     if not references:
         return 0
     now = timezone.now()
     with transaction.atomic():
-        claims = {
-            claim.pk: claim
-            for claim in Claim.objects.select_for_update(of=("self",))
-            .select_related("enterprise", "policy", "version")
+        # Claims first, then their disbursements: the order every service locks them in.
+        paying = list(
+            Claim.objects.select_for_update()
             .filter(disbursement__pk__in=list(references), status=ClaimStatus.PAYING)
-            .order_by("pk")
-        }
-        open_ = list(
-            Disbursement.objects.select_for_update()
-            .filter(pk__in=list(references), claim_id__in=list(claims))
+            .order_by("pk").values_list("pk", flat=True)
+        )  # fmt: skip
+        rows = list(
+            Disbursement.objects.select_for_update(of=("self",))
+            .filter(claim_id__in=paying)
             .exclude(status=DisbursementStatus.CONFIRMED)
-        )
-        if not open_:
+            .values_list("pk", "claim_id", "idempotency_key", "amount", "claim__period",
+                         "claim__enterprise__uscc", "claim__policy__code",
+                         "claim__version__number")
+        )  # fmt: skip
+        if not rows:
             return 0
-        for disbursement in open_:
-            disbursement.status = DisbursementStatus.CONFIRMED
-            disbursement.reference = references[disbursement.pk]
-            disbursement.confirmed_at = now
-        Disbursement.objects.bulk_update(open_, ["status", "reference", "confirmed_at"],
-                                         batch_size=1000)  # fmt: skip
+        _set_confirmed({pk: references[pk] for pk, *_rest in rows}, now)
         legs = []
-        for disbursement in open_:
-            legs += ledger_legs(claims[disbursement.claim_id], disbursement)
-        LedgerEntry.objects.bulk_create(legs, batch_size=4000)
-        paid_ids = [disbursement.claim_id for disbursement in open_]
+        for _pk, claim_id, key, amount, _period, uscc, code, number_ in rows:
+            legs += ledger_legs(key=key, amount=amount, claim_id=claim_id, policy_code=code,
+                                version_number=number_, uscc=uscc)  # fmt: skip
+        LedgerEntry.objects.bulk_create(legs, batch_size=5000)
+        paid_ids = [claim_id for _pk, claim_id, *_rest in rows]
         Claim.objects.filter(pk__in=paid_ids).update(status=ClaimStatus.PAID, updated_at=now)
-        record_events(actor=None, events=[
-            (f"claim.{ClaimStatus.PAID}", claims[pk], {"status": ClaimStatus.PAYING},
-             {"status": ClaimStatus.PAID}) for pk in paid_ids
+        record_rows(actor=None, model=Claim, events=[
+            (f"claim.{ClaimStatus.PAID}", claim_id, f"{code} {period} {uscc}",
+             {"status": ClaimStatus.PAYING}, {"status": ClaimStatus.PAID})
+            for _pk, claim_id, _key, _amount, period, uscc, code, _n in rows
         ])  # fmt: skip
         if run_id is not None:
             BatchChunk.objects.filter(run_id=run_id, number=number).update(
@@ -311,6 +311,27 @@ def confirm_many(references: dict[int, str], *, run_id: int | None = None,
             )
         transaction.on_commit(lambda: _notify(paid_ids, ClaimStatus.PAID))
     return len(paid_ids)
+
+
+def _set_confirmed(references: dict[int, str], when) -> None:
+    """Each disbursement its own treasury reference, in one statement on PostgreSQL (an
+    ORM bulk_update builds a CASE per row, which took seconds per chunk)."""
+    if connection.vendor == "postgresql":
+        table = Disbursement._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS d SET status = %s, reference = v.reference, "  # noqa: S608
+                "confirmed_at = %s FROM (SELECT unnest(%s::bigint[]) AS id, "
+                "unnest(%s::text[]) AS reference) AS v WHERE d.id = v.id",
+                [DisbursementStatus.CONFIRMED, when, list(references), list(references.values())],
+            )
+        return
+    rows = list(Disbursement.objects.filter(pk__in=list(references)))
+    for row in rows:
+        row.status, row.reference, row.confirmed_at = (
+            DisbursementStatus.CONFIRMED, references[row.pk], when,
+        )  # fmt: skip
+    Disbursement.objects.bulk_update(rows, ["status", "reference", "confirmed_at"])
 
 
 def _fail_many(run_id: int, number: int, errors: dict[int, str]) -> None:

@@ -338,19 +338,22 @@ def confirm(disbursement_id: int, reference: str, *, claim_id: int | None = None
         disbursement.reference = reference
         disbursement.confirmed_at = timezone.now()
         disbursement.save(update_fields=["status", "reference", "confirmed_at"])
-        LedgerEntry.objects.bulk_create(ledger_legs(claim, disbursement))
+        LedgerEntry.objects.bulk_create(ledger_legs(
+            key=disbursement.idempotency_key, amount=disbursement.amount, claim_id=claim.pk,
+            policy_code=claim.policy.code, version_number=claim.version.number,
+            uscc=claim.enterprise.uscc,
+        ))  # fmt: skip
         return _move(claim, ClaimStatus.PAID)
 
 
-def ledger_legs(claim: Claim, disbursement: Disbursement) -> list[LedgerEntry]:
+def ledger_legs(*, key: str, amount: Decimal, claim_id: int, policy_code: str,
+                version_number: int, uscc: str) -> list[LedgerEntry]:  # fmt: skip
     """A payment's double entry: the budget account pays, the enterprise's receives."""
     return [
-        LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
-                    account=budget_account(claim.policy.code, claim.version.number),
-                    debit=disbursement.amount),
-        LedgerEntry(transaction=disbursement.idempotency_key, claim=claim,
-                    account=enterprise_account(claim.enterprise.uscc),
-                    credit=disbursement.amount),
+        LedgerEntry(transaction=key, claim_id=claim_id, debit=amount,
+                    account=budget_account(policy_code, version_number)),
+        LedgerEntry(transaction=key, claim_id=claim_id, credit=amount,
+                    account=enterprise_account(uscc)),
     ]  # fmt: skip
 
 

@@ -93,6 +93,28 @@ def record_events(
     return len(rows)
 
 
+def record_rows(
+    *,
+    actor: Any,
+    model: type[models.Model],
+    events: Iterable[tuple[str, Any, str, dict[str, Any] | None, dict[str, Any] | None]],
+) -> int:
+    """Like record_events, from plain values: (action, object id, object label, before,
+    after). For bulk changes made with UPDATE statements, where loading every object only
+    to name it in the trail would cost more than the change."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    request_id = current_request_id.get()
+    rows = [
+        AuditEvent(actor=actor if is_user else None,
+                   actor_label=actor.get_username() if is_user else "system",
+                   action=action, object_type=model._meta.label_lower, object_id=str(object_id),
+                   object_label=label[:300], before=before, after=after, request_id=request_id)
+        for action, object_id, label, before, after in events
+    ]  # fmt: skip
+    AuditEvent.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
 def record_change(
     *,
     actor: Any,

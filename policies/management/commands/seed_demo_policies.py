@@ -129,8 +129,17 @@ POLICIES: list[dict[str, Any]] = [
 class Command(BaseCommand):
     help = "Create and publish the demo policies (four eyes, tests, budget check)."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--budget", type=Decimal, default=None,
+            help="every demo policy's budget in yuan (benchmarks over a million enterprises "
+                 "need more than the demo's)",
+        )  # fmt: skip
+
     def handle(self, *args: Any, **options: Any) -> None:
         for spec in POLICIES:
+            if options.get("budget") is not None:
+                spec = {**spec, "version": {**spec["version"], "budget": options["budget"]}}
             if Policy.objects.filter(code=spec["code"]).exists():
                 continue
             author = User.objects.filter(username=spec["author"]).first()
