@@ -20,21 +20,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "qinqing.settings"
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
-os.environ.update(
-    DEBUG="false",
-    SECURE_SSL_REDIRECT="false",
-    STATIC_MANIFEST="false",
-    LOG_LEVEL="WARNING",
-    CELERY_TASK_DEFAULT_QUEUE=f"bench-batch-{os.getpid()}",
-    CACHE_KEY_PREFIX=f"bench-batch-{os.getpid()}",
-)
+sys.path.insert(0, str(ROOT / "bench"))
 
-import django  # noqa: E402
+from stack import setup  # noqa: E402
 
-django.setup()
+setup("batch")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

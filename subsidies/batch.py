@@ -33,6 +33,7 @@ from enterprises.selectors import can_edit_enterprise
 from policies.evaluation import evaluate_all
 from policies.models import DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_events, record_rows
+from qinqing.bulk import bulk_insert
 
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
@@ -43,7 +44,6 @@ from .models import (
     ClaimStatus,
     Disbursement,
     DisbursementStatus,
-    LedgerEntry,
 )
 from .services import (
     ClaimRefused,
@@ -167,15 +167,15 @@ def _decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_f
                           "source": "batch", "run": run.pk, "rules_on": rules_on},
                 facts={"values": facts[index]} if index < len(facts) else None,
             ))  # fmt: skip
-        Claim.objects.bulk_create(claims, batch_size=2000)
+        bulk_insert(claims)
         record_events(actor=None, events=_creation_events(claims, run.pk))
         paying = [claim for claim in claims if claim.status == ClaimStatus.PAYING]
-        Disbursement.objects.bulk_create([
+        bulk_insert([
             Disbursement(claim=claim, idempotency_key=disbursement_key(claim.pk),
                          amount=claim.amount, bank_name=claim.enterprise.bank_name,
                          bank_account=claim.enterprise.bank_account)
             for claim in paying
-        ], batch_size=2000)  # fmt: skip
+        ])  # fmt: skip
         if reserved and not Budget.objects.filter(
             version=version, reserved__lte=F("total") - reserved
         ).update(reserved=F("reserved") + reserved):
@@ -297,7 +297,7 @@ def confirm_many(references: dict[int, str], *, run_id: int | None = None,
         for _pk, claim_id, key, amount, _period, uscc, code, number_ in rows:
             legs += ledger_legs(key=key, amount=amount, claim_id=claim_id, policy_code=code,
                                 version_number=number_, uscc=uscc)  # fmt: skip
-        LedgerEntry.objects.bulk_create(legs, batch_size=5000)
+        bulk_insert(legs)
         paid_ids = [claim_id for _pk, claim_id, *_rest in rows]
         Claim.objects.filter(pk__in=paid_ids).update(status=ClaimStatus.PAID, updated_at=now)
         record_rows(actor=None, model=Claim, events=[

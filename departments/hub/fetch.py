@@ -33,6 +33,18 @@ from .simulation import RegisterColumns
 logger = logging.getLogger(__name__)
 # Leave the executor a little beyond each department's own timeout before giving up on it.
 _GRACE_SECONDS = 0.5
+# One pool per process for the calls to departments, rather than one per fetch: a claim
+# asks several departments at once, and starting threads for every claim cost more than
+# the calls' own work. Sized for a worker's threads each asking five departments.
+_POOL_SIZE = 64
+_shared_pool: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _shared_pool
+    if _shared_pool is None:
+        _shared_pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="hub")
+    return _shared_pool
 
 
 class PurposeRequired(ValueError):
@@ -168,9 +180,10 @@ def fetch_facts(
         timeout = settings.HUB_TIMEOUT_SECONDS
         for department, *_rest in jobs:
             departments_sim.behaviour(department)  # read here, so worker threads hit the cache
-        pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="hub")
+        pool = _pool()
+        futures: list = []
         try:
-            futures = [
+            futures += [
                 (job, pool.submit(_call, job[3], InterfaceRequest(
                     department=job[0], interface=job[1], uscc=enterprise.uscc,
                     wire_fields=[spec.wire_field for spec in job[2]], as_of=as_of,
@@ -200,7 +213,8 @@ def fetch_facts(
                     response_hash=hashlib.sha256(response.raw).hexdigest() if response else "",
                 ))  # fmt: skip
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            for _job, future in futures:
+                future.cancel()  # not started yet (the pool is full): nobody waits for it
 
     DataCall.objects.bulk_create(calls)
     return FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)

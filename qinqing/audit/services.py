@@ -11,6 +11,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from qinqing.bulk import bulk_insert
 from qinqing.masking import mask_digits
 from qinqing.middleware import current_request_id
 
@@ -89,7 +90,7 @@ def record_events(
     made in bulk (a batch run's thousands of claims), where one INSERT per event would
     cost more than the change itself."""
     rows = [_event(actor, action, obj, before, after) for action, obj, before, after in events]
-    AuditEvent.objects.bulk_create(rows, batch_size=5000)
+    bulk_insert(rows)
     return len(rows)
 
 
@@ -111,7 +112,7 @@ def record_rows(
                    object_label=label[:300], before=before, after=after, request_id=request_id)
         for action, object_id, label, before, after in events
     ]  # fmt: skip
-    AuditEvent.objects.bulk_create(rows, batch_size=5000)
+    bulk_insert(rows)
     return len(rows)
 
 

@@ -14,21 +14,18 @@ from ..policies.conftest import TODAY
 from ..policies.test_lifecycle import SIMPLE_CRITERIA, version_fields
 
 
-@pytest.fixture
-def apply_policy(reference_data) -> Policy:
-    """An apply-mode Human Resources policy every active enterprise meets (5000 yuan):
-    eligible claims wait for an official's review."""
+def policy_for_everyone(*, code: str, title: str, benefit_type: str, author, approver,
+                        mode: str = DeliveryMode.APPLY) -> Policy:  # fmt: skip
+    """A published Human Resources policy every active enterprise meets (5000 yuan each),
+    over fresh extracts. Published in `mode`; apply mode starts no batch run."""
     from departments.hub.snapshots import refresh_extract
 
-    EnterpriseFactory.create_batch(2)
-    for code in ("hrss", "market"):
-        refresh_extract(code, purpose="test", as_of=TODAY)
-    author = OfficialFactory(department=department("hrss"), district=None)
-    approver = OfficialFactory(department=department("hrss"), district=None)
+    for code_ in ("hrss", "market"):
+        refresh_extract(code_, purpose="test", as_of=TODAY)
     policy = Policy.objects.create(
-        code="talent-award", department=department("hrss"), title_zh="人才奖励",
-        title_en="Talent award", summary_zh="-", summary_en="-", legal_basis_zh="-",
-        benefit_type="award", delivery_mode=DeliveryMode.APPLY)  # fmt: skip
+        code=code, department=department("hrss"), title_zh=title, title_en=title,
+        summary_zh="-", summary_en="-", legal_basis_zh="-", benefit_type=benefit_type,
+        delivery_mode=mode)  # fmt: skip
     criteria = {"all": [{**SIMPLE_CRITERIA["all"][0], "value": 0},
                         {**SIMPLE_CRITERIA["all"][1], "op": "in",
                          "value": ["active", "revoked", "deregistered"]}]}  # fmt: skip
@@ -40,6 +37,18 @@ def apply_policy(reference_data) -> Policy:
     generate_boundary_cases(version)
     approve(submit_for_approval(version, actor=author), actor=approver)
     return policy
+
+
+@pytest.fixture
+def apply_policy(reference_data) -> Policy:
+    """An apply-mode policy every active enterprise meets: eligible claims wait for an
+    official's review."""
+    EnterpriseFactory.create_batch(2)
+    return policy_for_everyone(
+        code="talent-award", title="人才奖励", benefit_type="award",
+        author=OfficialFactory(department=department("hrss"), district=None),
+        approver=OfficialFactory(department=department("hrss"), district=None),
+    )  # fmt: skip
 
 
 @pytest.fixture

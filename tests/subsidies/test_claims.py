@@ -1,7 +1,6 @@
 """Claims from click to cash in the embedded mode (tasks run at once): decided with the
 facts from the hub, paid once, the ledger balanced; and the ways it must not go wrong."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,43 +8,25 @@ from django.test import override_settings
 
 from departments.hub.models import DataCall
 from policies.models import Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
 from subsidies.gateway import OutcomeUnknown, SimulatedTreasury
 from subsidies.models import Budget, Claim, ClaimStatus, Disbursement, LedgerEntry, TreasuryRecord
 from subsidies.services import ClaimRefused, check, pay, reconcile, submit_claim
 from tests.factories import EnterpriseFactory, department, member_of
 
-from ..policies.conftest import TODAY
-from ..policies.test_lifecycle import SIMPLE_CRITERIA, version_fields
+from .conftest import policy_for_everyone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def policy(reference_data, officials_pair):
+    """Everyone active qualifies, 5000 each. Published in apply mode so that no batch run
+    starts, then switched to automatic: the claims in these tests are paid at once (apply
+    mode's review: test_review.py)."""
     author, approver = officials_pair
-    from departments.hub.snapshots import refresh_extract
-
     EnterpriseFactory.create_batch(3)
-    for code in ("hrss", "market"):
-        refresh_extract(code, purpose="test", as_of=TODAY)
-    policy = Policy.objects.create(
-        code="jobs", department=department("hrss"), title_zh="稳岗补贴", title_en="Jobs",
-        summary_zh="-", summary_en="-", legal_basis_zh="-", benefit_type="employment_subsidy",
-        delivery_mode="apply")  # fmt: skip
-    # Everyone with at least 1 insured employee who is active qualifies, 5000 each.
-    criteria = {"all": [{**SIMPLE_CRITERIA["all"][0], "value": 0},
-                        {**SIMPLE_CRITERIA["all"][1], "op": "in",
-                         "value": ["active", "revoked", "deregistered"]}]}  # fmt: skip
-    version = create_draft(
-        policy=policy,
-        actor=author,
-        **version_fields(valid_from=TODAY - timedelta(days=1), criteria=criteria, parameters={}),
-    )
-    generate_boundary_cases(version)
-    approve(submit_for_approval(version, actor=author), actor=approver)
-    # Published in apply mode so that no batch run starts; the claims in these tests are
-    # then paid at once, as an automatic policy's are (apply mode's review: test_review.py).
+    policy = policy_for_everyone(code="jobs", title="稳岗补贴", benefit_type="employment_subsidy",
+                                 author=author, approver=approver)  # fmt: skip
     Policy.objects.filter(pk=policy.pk).update(delivery_mode="automatic")
     policy.refresh_from_db()
     return policy
