@@ -41,6 +41,13 @@ PAGES = [
     ("policy-manage", "hrss_city", "/policies/manage/"),
     ("policy-version", "hrss_binjiang", "@policy-version"),
     ("policy-builder-error", "hrss_city", "@builder-error"),
+    ("claims-official", "hrss_city", "/claims/"),
+    ("batch-run", "hrss_city", "@batch-run"),
+    ("reconciliation", "hrss_city", "/claims/reconciliation/"),
+    ("review-queue", "science_city", "/claims/review/"),
+    ("claims-enterprise", "enterprise", "/claims/"),
+    ("claim-batch", "enterprise", "@batch-claim"),
+    ("notifications", "enterprise", "/notifications/"),
 ]
 
 
@@ -147,6 +154,12 @@ def visit(page, base: str, path: str) -> None:
         page.goto(base + "/policies/calculator/")
         page.click("main form.claim-form button >> nth=0")
         page.wait_for_selector("#claim-status .steps li.done >> nth=4", timeout=15000)
+    elif path == "@batch-run":
+        page.goto(base + "/claims/")
+        page.click("#runs-title ~ div table a >> nth=0")
+    elif path == "@batch-claim":
+        page.goto(base + "/claims/?status=paid")
+        page.click("main table.data-table tbody a >> nth=0")
     elif path == "@contact-error":
         page.goto(base + "/")
         page.click("main ul.plain-list a >> nth=0")

@@ -103,12 +103,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Keeping connections open saves 9-12 ms per request (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Parameters travel separately from the SQL (binary arrays for Django's UNNEST bulk
-    # inserts) instead of being quoted into it in Python: batch chunks spent more time
-    # quoting their arrays than PostgreSQL spent storing them.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
-        "DB_SERVER_SIDE_BINDING", default=True
-    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
