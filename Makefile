@@ -38,6 +38,7 @@ seed: migrate
 	$(DEV) $(BIN)/python manage.py refresh_extracts --purpose "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
 	$(DEV) $(BIN)/python manage.py seed_demo_policies
 	$(DEV) $(BIN)/python manage.py demo_data_reads
+	$(DEV) $(BIN)/python manage.py seed_demo_claims
 
 run: seed
 	@echo ""

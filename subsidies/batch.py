@@ -199,12 +199,12 @@ def _budget_left(version: PolicyVersion) -> Decimal:
 
 
 def _creation_events(claims: list[Claim], run_id: int):
+    """One event per claim: a batch claim is created in its first state (offered, paying,
+    or budget exhausted); that it was found eligible, and by which run, is in the event."""
     for claim in claims:
-        yield (f"claim.{ClaimStatus.ELIGIBLE}", claim, None,
-               {"status": ClaimStatus.ELIGIBLE, "source": "batch", "run": run_id})  # fmt: skip
-        if claim.status != ClaimStatus.ELIGIBLE:
-            yield (f"claim.{claim.status}", claim, {"status": ClaimStatus.ELIGIBLE},
-                   {"status": claim.status})  # fmt: skip
+        yield (f"claim.{claim.status}", claim, None,
+               {"status": claim.status, "found": ClaimStatus.ELIGIBLE, "source": "batch",
+                "run": run_id})  # fmt: skip
 
 
 def _after_decided(run_id: int, number: int, paying_ids: list[int], offered_ids: list[int]):
