@@ -43,7 +43,11 @@ DEADLINE_SECONDS = 1800
 def one_size(enterprises: int) -> dict:
     from policies.models import Policy
     from qinqing.celery import app as celery_app
-    from qinqing.worker_process import database_url_for_current_connection, running_worker
+    from qinqing.worker_process import (
+        database_url_for_current_connection,
+        queues_of,
+        running_worker,
+    )
     from subsidies.models import BatchRun, Claim, LedgerEntry, TreasuryRecord
     from subsidies.tasks import start_batch_run
 
@@ -60,7 +64,8 @@ def one_size(enterprises: int) -> dict:
     # publication queued the demo policies' runs: drop them and start the one measured by
     # hand, with the clock running, once the workers are up.
     with celery_app.connection_for_write() as broker:
-        broker.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        for queue in queues_of(settings.CELERY_TASK_DEFAULT_QUEUE):
+            broker.default_channel.queue_purge(queue)
     version = Policy.objects.get(code="stable-jobs-2026").versions.get(status="published")
     with ExitStack() as workers:
         for number in range(WORKER_PROCESSES):

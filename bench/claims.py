@@ -48,7 +48,11 @@ def main() -> None:
         sys.exit("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
     from accounts.models import User
     from policies.models import Policy
-    from qinqing.worker_process import database_url_for_current_connection, running_worker
+    from qinqing.worker_process import (
+        database_url_for_current_connection,
+        queues_of,
+        running_worker,
+    )
     from subsidies.models import Claim, ClaimStatus
     from subsidies.services import submit_claim
 
@@ -75,7 +79,8 @@ def main() -> None:
         from qinqing.celery import app as celery_app
 
         with celery_app.connection_for_write() as broker:
-            broker.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+            for queue in queues_of(settings.CELERY_TASK_DEFAULT_QUEUE):
+                broker.default_channel.queue_purge(queue)
         decision = evaluate_all(policy.versions.get(status="published"))
         qualifying = set(decision.enterprise_ids[decision.eligible].tolist())
         enterprises = [e for e in Enterprise.objects.order_by("id") if e.pk in qualifying]

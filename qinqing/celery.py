@@ -31,7 +31,7 @@ app.conf.update(
 app.conf["CELERY_DB_REUSE_MAX"] = 1000
 app.autodiscover_tasks()
 
-# Every entry is checked by tests/qinqing/test_celery.py: its task path must import.
+# Every entry is checked by tests/qinqing/test_project.py: its task path must import.
 app.conf.beat_schedule = {
     "worker-heartbeat": {
         "task": "qinqing.tasks.record_worker_heartbeat",

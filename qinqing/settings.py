@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,6 +128,26 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Separate queues, so that a million-enterprise batch never stands in front of an
+# enterprise waiting on its claim: a worker started without -Q takes all three (they
+# alternate); a city runs dedicated workers per queue (docs/operations.md).
+CELERY_BATCH_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.batch"
+CELERY_NOTIFICATIONS_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.notifications"
+# Every queue the routes name, so that a worker started without -Q consumes them all.
+# Each with its own exchange and routing key: a Queue left without them is bound with the
+# default queue's key, and a message would then be delivered to both.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_BATCH_QUEUE, CELERY_NOTIFICATIONS_QUEUE)
+]
+CELERY_TASK_ROUTES = {
+    "subsidies.tasks.start_batch_run": {"queue": CELERY_BATCH_QUEUE},
+    "subsidies.tasks.decide_batch_chunk": {"queue": CELERY_BATCH_QUEUE},
+    "subsidies.tasks.pay_batch_chunk": {"queue": CELERY_BATCH_QUEUE},
+    "departments.hub.tasks.refresh_all_extracts": {"queue": CELERY_BATCH_QUEUE},
+    "departments.hub.tasks.refresh_extract": {"queue": CELERY_BATCH_QUEUE},
+    "qinqing.notifications.tasks.send_notification_emails": {"queue": CELERY_NOTIFICATIONS_QUEUE},
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600

@@ -24,6 +24,11 @@ def database_url_for_current_connection() -> str:
     return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
 
 
+def queues_of(default_queue: str) -> list[str]:
+    """The default queue and the ones routed beside it (qinqing/settings.py)."""
+    return [default_queue, f"{default_queue}.batch", f"{default_queue}.notifications"]
+
+
 @contextmanager
 def running_worker(
     *,
@@ -49,7 +54,7 @@ def running_worker(
         process = subprocess.Popen(  # noqa: S603 - fixed arguments, no user input
             [
                 sys.executable, "-m", "celery", "-A", "qinqing", "worker",
-                "-Q", queue,
+                "-Q", ",".join(queues_of(queue)),
                 "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
                 "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle",

@@ -86,3 +86,30 @@ def test_api_docs_are_served_without_a_cdn(client):
     page = client.get("/api/docs/").content.decode()
     assert "cdn." not in page and "unpkg" not in page and "jsdelivr" not in page
     assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_batch_work_and_mail_have_queues_of_their_own():
+    """A million-enterprise batch must not stand in front of one enterprise's claim."""
+    from django.conf import settings
+
+    from qinqing.celery import app
+
+    def queue_of(task: str) -> str:
+        return app.amqp.router.route({}, task)["queue"].name
+
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    assert queue_of("subsidies.tasks.check_claim") == default
+    assert queue_of("subsidies.tasks.pay_claim") == default
+    for task in (
+        "subsidies.tasks.start_batch_run",
+        "subsidies.tasks.decide_batch_chunk",
+        "subsidies.tasks.pay_batch_chunk",
+        "departments.hub.tasks.refresh_extract",
+    ):
+        assert queue_of(task) == f"{default}.batch"
+    assert queue_of("qinqing.notifications.tasks.send_notification_emails") == (
+        f"{default}.notifications"
+    )
+    # Each queue is reached by its own key only: no message is delivered to two queues.
+    keys = [queue.routing_key for queue in app.conf.task_queues]
+    assert len(set(keys)) == len(keys) == 3
