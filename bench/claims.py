@@ -37,6 +37,35 @@ WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", 16))
 CONCURRENT_CLAIMS = int(os.environ.get("BENCH_CONCURRENT_CLAIMS", 800))
 
 
+def cpu_seconds(worker_pids: list[int]) -> dict[str, float]:
+    """CPU time used so far (user + system) by this process, the workers, and every
+    PostgreSQL and Redis process on the machine, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    def named(prefix: str) -> float:
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    name = (entry / "comm").read_text().strip()
+                except OSError:
+                    continue
+                if name.startswith(prefix):
+                    total += of(int(entry.name))
+        return total
+
+    return {"claimants (bench process)": of(os.getpid()),
+            "workers": sum(of(pid) for pid in worker_pids),
+            "postgresql": named("postgres"), "redis": named("redis-server")}  # fmt: skip
+
+
 def percentiles(samples):
     ordered = sorted(samples)
     pick = lambda q: round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1)  # noqa: E731
@@ -115,14 +144,15 @@ def main() -> None:
                               (settled_at.timestamp() - submitted) * 1000))  # fmt: skip
             return (settled_at.timestamp() - started) * 1000
 
+        worker_pids: list[int] = []
         with ExitStack() as workers:
             for number in range(WORKER_PROCESSES):
-                workers.enter_context(running_worker(
+                worker_pids.append(workers.enter_context(running_worker(
                     database_url=database_url_for_current_connection(),
                     settings_module="qinqing.settings",
                     log_path=ROOT / "var" / f"bench-claims-worker-{number}.log",
                     concurrency=WORKER_THREADS,
-                ))  # fmt: skip
+                )).pid)  # fmt: skip
             for _ in range(5):
                 claim_one()
             results["one_claimant"] = percentiles([claim_one() for _ in range(60)])
@@ -134,10 +164,19 @@ def main() -> None:
                 finally:
                     connections.close_all()
 
+            cpu_before = cpu_seconds(worker_pids)
             with ThreadPoolExecutor(max_workers=20) as pool:
                 started = time.perf_counter()
                 samples = list(pool.map(worker_thread, range(CONCURRENT_CLAIMS)))
                 seconds = time.perf_counter() - started
+            cpu_after = cpu_seconds(worker_pids)
+            # Where the two cores went, per paid claim: the claimants (this process), the
+            # workers, PostgreSQL and Redis.
+            results["cpu_ms_per_claim"] = {
+                name: round((cpu_after[name] - cpu_before[name]) * 1000 / CONCURRENT_CLAIMS, 1)
+                for name in cpu_after
+            }
+            print("CPU per claim (ms):", results["cpu_ms_per_claim"])
             results["twenty_concurrent"] = percentiles(samples)
             recent = breakdown[-CONCURRENT_CLAIMS:]
             results["twenty_concurrent"]["submit"] = percentiles([a for a, _ in recent])
