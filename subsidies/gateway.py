@@ -57,6 +57,8 @@ class Treasury(Protocol):
 
     def status(self, *, key: str) -> PaymentResult: ...
 
+    def status_many(self, keys: list[str]) -> dict[str, PaymentResult]: ...
+
 
 def _behaviour() -> dict:
     return {"latency_ms": 30, "error_rate": 0.0, "lost_answer_rate": 0.0,
@@ -167,6 +169,9 @@ class HttpTreasury:
             return PaymentResult(key, "not_found")
         answer = self._read(response)
         return PaymentResult(key, answer["status"], answer.get("reference", ""))
+
+    def status_many(self, keys: list[str]) -> dict[str, PaymentResult]:
+        return {key: self.status(key=key) for key in keys}  # the mock has no bulk query
 
 
 _http_treasury: HttpTreasury | None = None

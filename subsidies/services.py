@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -406,6 +406,20 @@ def reject_claim(claim_id: int, *, actor: Any, reason: str) -> Claim:
                      reviewed_by=actor, reviewed_at=timezone.now())  # fmt: skip
 
 
+RECONCILE_SLICE = 5000
+
+
+def _slices(rows, size: int):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
     """Settle payments whose answer was lost, and report any mismatch between the
     disbursements, the ledger and the treasury's records. Every run is stored (started
@@ -423,16 +437,23 @@ def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
         if result.status == "confirmed":
             confirm(disbursement.pk, result.reference)
             settled += 1
-    for disbursement in Disbursement.objects.filter(status=DisbursementStatus.CONFIRMED):
-        checked.add(disbursement.pk)
-        legs = LedgerEntry.objects.filter(transaction=disbursement.idempotency_key)
-        debit = sum((leg.debit for leg in legs), Decimal(0))
-        credit = sum((leg.credit for leg in legs), Decimal(0))
-        if not (debit == credit == disbursement.amount):
-            problems.append(f"{disbursement.idempotency_key}: ledger {debit}/{credit} "
-                            f"≠ paid {disbursement.amount}")  # fmt: skip
-        if treasury.status(key=disbursement.idempotency_key).status != "confirmed":
-            problems.append(f"{disbursement.idempotency_key}: not in the treasury's records")
+    confirmed = (Disbursement.objects.filter(status=DisbursementStatus.CONFIRMED)
+                 .order_by("pk").values_list("pk", "idempotency_key", "amount"))  # fmt: skip
+    # A batch run leaves hundreds of thousands of payments: compare them a slice at a
+    # time, with one grouped ledger query and one treasury question per slice.
+    for rows in _slices(confirmed.iterator(chunk_size=RECONCILE_SLICE), RECONCILE_SLICE):
+        keys = [key for _pk, key, _amount in rows]
+        legs = {row["transaction"]: (row["debit"], row["credit"]) for row in
+                LedgerEntry.objects.filter(transaction__in=keys).values("transaction")
+                .annotate(debit=Sum("debit"), credit=Sum("credit"))}  # fmt: skip
+        books = treasury.status_many(keys)
+        for pk, key, amount in rows:
+            checked.add(pk)
+            debit, credit = legs.get(key, (Decimal(0), Decimal(0)))
+            if not (debit == credit == amount):
+                problems.append(f"{key}: ledger {debit}/{credit} ≠ paid {amount}")
+            if books[key].status != "confirmed":
+                problems.append(f"{key}: not in the treasury's records")
     run.finished_at = timezone.now()
     run.checked = len(checked)
     run.settled = settled

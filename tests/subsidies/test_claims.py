@@ -174,3 +174,14 @@ def test_a_real_worker_decides_and_pays_a_claim(policy, celery_worker_process):
         time.sleep(0.1)
     assert claim.status == ClaimStatus.PAID
     assert TreasuryRecord.objects.count() == 1
+
+
+def test_reconciliation_asks_per_slice_not_per_payment(policy, django_assert_max_num_queries):
+    """A batch run leaves hundreds of thousands of payments: checking them must not cost a
+    ledger query and a treasury question each."""
+    for enterprise in EnterpriseFactory.create_batch(15):
+        submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    assert Disbursement.objects.filter(status="confirmed").count() == 15
+    with django_assert_max_num_queries(12):
+        run = reconcile()
+    assert run.checked == 15 and run.problems == []
