@@ -30,6 +30,11 @@ class GatewayError(Exception):
     """The gateway refused or could not be reached; nothing is known to be paid."""
 
 
+class PaymentRefused(GatewayError):
+    """The treasury will not make this payment (not: cannot now). Trying again is useless;
+    the claim ends "payment failed" with the reason."""
+
+
 class OutcomeUnknown(Exception):
     """The request may or may not have been carried out: ask with the same key."""
 
@@ -92,7 +97,7 @@ class SimulatedTreasury:
             record = books[order.key]
             if record.amount != order.amount:
                 if single:
-                    raise GatewayError("a payment with this key exists for another amount")
+                    raise PaymentRefused("a payment with this key exists for another amount")
                 results.append(PaymentResult(order.key, "refused"))
                 continue
             results.append(PaymentResult(order.key, "confirmed", record.reference))
@@ -141,7 +146,7 @@ class HttpTreasury:
         if response.status_code == 504:
             raise OutcomeUnknown("the treasury timed out answering")
         if response.status_code in (409, 422):
-            raise GatewayError(response.json().get("error", "refused"))
+            raise PaymentRefused(response.json().get("error", "refused"))
         if response.status_code >= 400:
             raise GatewayError(f"the treasury answered {response.status_code}")
         return json.loads(response.content, parse_float=Decimal)

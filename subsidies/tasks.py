@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from . import services
-from .gateway import GatewayError
+from .gateway import GatewayError, PaymentRefused
+from .models import Claim
 
 
 @shared_task(name="subsidies.tasks.check_claim", acks_late=True)
@@ -13,20 +14,21 @@ def check_claim(claim_id: int) -> str:
 
 @shared_task(name="subsidies.tasks.pay_claim", acks_late=True, bind=True, max_retries=5)
 def pay_claim(self, claim_id: int) -> str:
-    if self.request.is_eager:
-        # Embedded mode (no broker): retry in place; Celery's retry would raise instead.
-        for _attempt in range(self.max_retries):
-            try:
-                return services.pay(claim_id).status
-            except GatewayError:
-                continue
-        return services.payment_failed(claim_id, "the treasury did not accept the payment").status
-    try:
-        return services.pay(claim_id).status
-    except GatewayError as error:
-        if self.request.retries >= self.max_retries:
-            return services.payment_failed(claim_id, str(error)).status
-        raise self.retry(exc=error, countdown=2**self.request.retries) from error
+    """A refusal ends the claim "payment failed"; an unreachable treasury is tried again
+    with back-off, and after that the claim stays paying for resume_stalled_payments():
+    an outage never fails a claim, and a payment that may have gone through is never
+    written off."""
+    for _attempt in range(self.max_retries if self.request.is_eager else 1):
+        try:
+            return services.pay(claim_id).status
+        except PaymentRefused as refusal:
+            return services.payment_failed(claim_id, str(refusal)).status
+        except GatewayError as error:
+            if self.request.is_eager:
+                continue  # embedded mode: retry in place; Celery's retry would raise
+            if self.request.retries < self.max_retries:
+                raise self.retry(exc=error, countdown=2**self.request.retries) from error
+    return Claim.objects.values_list("status", flat=True).get(pk=claim_id)
 
 
 @shared_task(name="subsidies.tasks.recheck_waiting_claims")

@@ -4,7 +4,6 @@ facts from the hub, paid once, the ledger balanced; and the ways it must not go 
 from decimal import Decimal
 
 import pytest
-from django.test import override_settings
 
 from departments.hub.models import DataCall
 from policies.models import Policy
@@ -150,13 +149,38 @@ def test_claims_that_cannot_be_made_are_refused_and_nothing_is_written(policy):
     assert not Claim.objects.exists()
 
 
-@override_settings(TREASURY_SIMULATION={"error_rate": 1.0, "latency_ms": 0})
-def test_a_refusing_treasury_ends_in_payment_failed_with_the_reason(policy):
+def test_an_outage_never_fails_a_claim_and_the_sweep_pays_it_later(policy, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subsidies.services import resume_stalled_payments
+
+    settings.TREASURY_SIMULATION = {"error_rate": 1.0, "latency_ms": 0}
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAYING  # an outage is not a refusal
+    assert "unavailable" in Disbursement.objects.get(claim=claim).last_error
+    assert not TreasuryRecord.objects.exists()
+    settings.TREASURY_SIMULATION = {"error_rate": 0.0, "latency_ms": 0}
+    assert resume_stalled_payments(now=timezone.now() + timedelta(minutes=6)) == [claim.pk]
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID and TreasuryRecord.objects.count() == 1
+
+
+def test_a_refusing_treasury_ends_in_payment_failed_with_the_reason(policy, monkeypatch):
+    from subsidies.gateway import PaymentRefused, SimulatedTreasury
+
+    def refuse(self, orders, single=False):
+        raise PaymentRefused("the account is closed")
+
+    monkeypatch.setattr(SimulatedTreasury, "pay_many", refuse)
     enterprise = EnterpriseFactory()
     claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAYMENT_FAILED
-    assert "treasury" in Disbursement.objects.get(claim=claim).last_error
+    assert Disbursement.objects.get(claim=claim).last_error == "the account is closed"
     assert not TreasuryRecord.objects.exists()
 
 
