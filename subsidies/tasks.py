@@ -41,8 +41,12 @@ def recheck_waiting_claims() -> int:
 
 
 @shared_task(name="subsidies.tasks.reconcile_payments")
-def reconcile_payments() -> list[str]:
-    return services.reconcile().problems
+def reconcile_payments(triggered_by_id: int | None = None) -> list[str]:
+    """Daily by beat, or queued by an administrator from the report page."""
+    from accounts.models import User
+
+    user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
+    return services.reconcile(triggered_by=user).problems
 
 
 @shared_task(name="subsidies.tasks.start_batch_run", acks_late=True)

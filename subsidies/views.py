@@ -4,11 +4,11 @@ list (filters, export, batch runs)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
@@ -31,10 +31,10 @@ from .services import (
     REVIEW_NOTE_MAX,
     ClaimRefused,
     approve_claim,
-    reconcile,
     reject_claim,
     submit_claim,
 )
+from .tasks import reconcile_payments
 
 # Settled, or waiting for the enterprise itself: nothing to poll for.
 FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
@@ -177,18 +177,16 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reconciliation(request: HttpRequest) -> HttpResponse:
-    """Every reconciliation run with its figures and mismatches; "run now" on POST."""
-    if not (request.user.is_official or request.user.sees_everything):
-        raise PermissionDenied(_("The reconciliation report is for officials and auditors."))
+    """Every reconciliation run with its figures and mismatches. City-wide money, so for
+    auditors and administrators; an administrator may queue a run now."""
+    if not request.user.sees_everything:
+        raise PermissionDenied(_("The reconciliation report is for auditors and administrators."))
     if request.method == "POST":
-        run = reconcile(triggered_by=request.user)
-        if run.problems:
-            count = len(run.problems)
-            messages.error(request, ngettext("Reconciliation found %(count)d mismatch.",
-                                             "Reconciliation found %(count)d mismatches.", count)
-                           % {"count": count})  # fmt: skip
-        else:
-            messages.success(request, _("Reconciliation finished: no mismatch."))
+        if request.user.is_auditor:  # auditors read, they never write
+            raise PermissionDenied(_("Only an administrator may start a reconciliation."))
+        user_id = request.user.pk
+        transaction.on_commit(lambda: reconcile_payments.delay(triggered_by_id=user_id))
+        messages.success(request, _("Reconciliation started; its run appears below when done."))
         return redirect("subsidies:reconciliation")
     page, _query = paginate(request, reconciliation_runs(), 20)
     return render(request, "subsidies/reconciliation.html", {"page": page})
