@@ -2,6 +2,7 @@
 marks them read, follows their links only within the site, and chooses what to receive."""
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -97,7 +98,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, theirs):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_preferences_form_saves_and_notify_follows_it(client, me):
+def test_preferences_form_saves_and_notify_follows_it(
+    client, me, django_capture_on_commit_callbacks
+):
     client.force_login(me)
     page = client.get(reverse("notifications:preferences"))
     assert page.status_code == 200
@@ -108,8 +111,10 @@ def test_preferences_form_saves_and_notify_follows_it(client, me):
     response = client.post(reverse("notifications:preferences"), data)
     assert response.status_code == 302
     assert services.preferences_of(me)["claim.paid"] == (True, False)
-    (row,) = services.notify([me], NotificationKind.CLAIM_PAID, "Paid")
-    assert row.in_app
+    with django_capture_on_commit_callbacks(execute=True):
+        (row,) = services.notify([me], NotificationKind.CLAIM_PAID, "Paid")
+    assert row.in_app and row.emailed_at is None
+    assert mail.outbox == []  # e-mail turned off for this kind: none sent
     page = client.get(reverse("notifications:preferences")).content.decode()
     assert 'name="claim.paid:email" id="id_claim.paid:email">' in page
 

@@ -1,12 +1,20 @@
 """Fixtures for apply-mode review, revoked enterprises, exports and reconciliation."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
-from subsidies.models import Claim
+from subsidies.models import (
+    Budget,
+    Claim,
+    ClaimStatus,
+    Disbursement,
+    DisbursementStatus,
+    TreasuryRecord,
+)
 from subsidies.services import submit_claim
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
@@ -69,3 +77,22 @@ def claim_in_review(apply_policy):
         return claim, claimant
 
     return make
+
+
+def paying_claim(policy, *, treasury_paid: bool, status: str = DisbursementStatus.SENT) -> Claim:
+    """A claim whose payment was sent; the treasury may or may not have it."""
+    enterprise = EnterpriseFactory()
+    version = policy.versions.get()
+    Budget.objects.get_or_create(version=version, defaults={"total": version.budget})
+    Budget.objects.filter(version=version).update(reserved=Decimal("5000.00"))
+    claim = Claim.objects.create(enterprise=enterprise, policy=policy, version=version,
+                                 period="2026", status=ClaimStatus.PAYING,
+                                 amount=Decimal("5000.00"))  # fmt: skip
+    key = f"qinqing-claim-{claim.pk}"
+    Disbursement.objects.create(claim=claim, idempotency_key=key, amount=claim.amount,
+                                bank_name=enterprise.bank_name, status=status,
+                                bank_account=enterprise.bank_account)  # fmt: skip
+    if treasury_paid:
+        TreasuryRecord.objects.create(key=key, amount=claim.amount, reference="HZTLOST",
+                                      account=enterprise.bank_account)  # fmt: skip
+    return claim

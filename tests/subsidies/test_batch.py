@@ -2,6 +2,7 @@
 offers) every qualifying enterprise, once, however often the run is repeated."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -120,8 +121,10 @@ def test_a_person_who_claimed_first_keeps_their_claim(officials_pair):  # noqa: 
     claim, _ = submit_claim(enterprise=newcomer, policy=version.policy,
                             actor=member_of(newcomer))  # fmt: skip
     assert decide_chunk(run.pk, 99, [newcomer.pk], [500_00]) == 0
-    assert list(Claim.objects.filter(enterprise=newcomer)) == [claim]
-    assert claim.origin == "enterprise"
+    (kept,) = Claim.objects.filter(enterprise=newcomer)
+    # The person's own decision stands; the chunk's 500.00 changed nothing.
+    assert (kept.pk, kept.origin, kept.status, kept.amount) == (
+        claim.pk, "enterprise", ClaimStatus.PAID, Decimal("5000.00"))  # fmt: skip
 
 
 def test_the_budget_pays_whom_it_covers_and_tells_the_rest(officials_pair):  # noqa: F811

@@ -2,6 +2,7 @@
 facts from the hub, paid once, the ledger balanced; and the ways it must not go wrong."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
@@ -70,13 +71,20 @@ def test_a_second_submission_returns_the_first_claim(policy):
 
 
 def test_checking_or_paying_twice_pays_once(policy):
+    from subsidies.models import DisbursementStatus
+
+    from .conftest import paying_claim
+
     enterprise = EnterpriseFactory()
     claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
-    check(claim.pk)
-    pay(claim.pk)
-    pay(claim.pk)
-    assert TreasuryRecord.objects.count() == 1
-    assert LedgerEntry.objects.count() == 2
+    check(claim.pk)  # a redelivered check of a claim already paid
+    unpaid = paying_claim(policy, treasury_paid=False, status=DisbursementStatus.PENDING)
+    pay(unpaid.pk)
+    pay(unpaid.pk)  # a redelivered payment task
+    unpaid.refresh_from_db()
+    assert unpaid.status == ClaimStatus.PAID
+    assert TreasuryRecord.objects.count() == 2  # one for each claim
+    assert LedgerEntry.objects.count() == 4
 
 
 def test_a_lost_answer_is_settled_by_asking_not_by_paying_again(policy, monkeypatch):
@@ -129,12 +137,40 @@ def test_a_department_outage_means_waiting_never_refusal(policy, simulate):
     assert claim.status == ClaimStatus.AWAITING_DATA
     assert claim.next_check_at is not None
     simulate("hrss", down=False)
+    from datetime import timedelta
+
     from django.core.cache import cache
+    from django.utils import timezone
+
+    from subsidies.services import due_rechecks
+    from subsidies.tasks import recheck_waiting_claims
 
     cache.clear()  # the circuit breaker remembers the outage
-    check(claim.pk)
+    assert due_rechecks() == []  # not before its back-off has passed
+    later = claim.next_check_at + timedelta(seconds=1)
+    with mock.patch("subsidies.services.timezone.now", return_value=later):
+        assert due_rechecks() == [claim.pk]
+        recheck_waiting_claims()  # the beat task: queues the check (in-process here)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
+    assert due_rechecks(now=timezone.now() + timedelta(days=1)) == []
+
+
+def test_a_check_abandoned_by_a_dead_worker_is_taken_up_again(policy):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subsidies.services import due_rechecks
+
+    enterprise = EnterpriseFactory()
+    version = policy.versions.get()
+    claim = Claim.objects.create(enterprise=enterprise, policy=policy, version=version,
+                                 period="2026", status=ClaimStatus.CHECKING)  # fmt: skip
+    assert due_rechecks(now=timezone.now() + timedelta(minutes=5)) == []
+    assert due_rechecks(now=timezone.now() + timedelta(minutes=11)) == [claim.pk]
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED
 
 
 def test_claims_that_cannot_be_made_are_refused_and_nothing_is_written(policy):

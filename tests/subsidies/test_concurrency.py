@@ -7,9 +7,17 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from subsidies.models import Budget, Claim, ClaimStatus, LedgerEntry, TreasuryRecord
+from subsidies.models import (
+    Budget,
+    Claim,
+    ClaimStatus,
+    DisbursementStatus,
+    LedgerEntry,
+    TreasuryRecord,
+)
 from subsidies.services import check, pay, submit_claim
 from tests.factories import EnterpriseFactory, member_of
+from tests.subsidies.conftest import paying_claim
 
 from .test_claims import officials_pair, policy  # noqa: F401 - fixtures
 
@@ -42,12 +50,20 @@ def test_fifty_simultaneous_identical_claims_make_one_claim_and_one_payment(poli
     assert TreasuryRecord.objects.count() == 1 and LedgerEntry.objects.count() == 2
 
 
-def test_the_same_check_and_payment_run_concurrently_pay_once(policy):  # noqa: F811
+def test_the_same_check_run_concurrently_pays_once(policy):  # noqa: F811
     enterprise = EnterpriseFactory()
     version = policy.versions.get()
     claim = Claim.objects.create(enterprise=enterprise, policy=policy, version=version,
                                  period="test")  # fmt: skip
     race(10, lambda _i: check(claim.pk))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert TreasuryRecord.objects.count() == 1 and LedgerEntry.objects.count() == 2
+
+
+def test_the_same_payment_run_concurrently_pays_once(policy):  # noqa: F811
+    """Ten deliveries of one payment task at once, on a claim not yet paid."""
+    claim = paying_claim(policy, treasury_paid=False, status=DisbursementStatus.PENDING)
     race(10, lambda _i: pay(claim.pk))
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID

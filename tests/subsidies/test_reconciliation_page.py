@@ -2,8 +2,6 @@
 administrators see the report (city-wide money), an administrator may queue a run now;
 officials and enterprise users may do neither."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -11,13 +9,9 @@ from django.urls import reverse
 
 from qinqing.notifications.models import Notification
 from subsidies.models import (
-    Budget,
-    Claim,
     ClaimStatus,
-    Disbursement,
     DisbursementStatus,
     ReconciliationRun,
-    TreasuryRecord,
 )
 from subsidies.services import reconcile
 from subsidies.tasks import reconcile_payments
@@ -30,27 +24,9 @@ from tests.factories import (
     district,
     member_of,
 )
+from tests.subsidies.conftest import paying_claim
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def paying_claim(policy, *, treasury_paid: bool, status: str = DisbursementStatus.SENT) -> Claim:
-    """A claim whose payment was sent; the treasury may or may not have it."""
-    enterprise = EnterpriseFactory()
-    version = policy.versions.get()
-    Budget.objects.get_or_create(version=version, defaults={"total": version.budget})
-    Budget.objects.filter(version=version).update(reserved=Decimal("5000.00"))
-    claim = Claim.objects.create(enterprise=enterprise, policy=policy, version=version,
-                                 period="2026", status=ClaimStatus.PAYING,
-                                 amount=Decimal("5000.00"))  # fmt: skip
-    key = f"qinqing-claim-{claim.pk}"
-    Disbursement.objects.create(claim=claim, idempotency_key=key, amount=claim.amount,
-                                bank_name=enterprise.bank_name, status=status,
-                                bank_account=enterprise.bank_account)  # fmt: skip
-    if treasury_paid:
-        TreasuryRecord.objects.create(key=key, amount=claim.amount, reference="HZTLOST",
-                                      account=enterprise.bank_account)  # fmt: skip
-    return claim
 
 
 def test_a_run_is_stored_with_what_it_settled(apply_policy):
