@@ -17,7 +17,7 @@ import numpy as np
 from departments.hub.simulation import EPOCH
 
 from .engine import ELIGIBLE, INELIGIBLE, UNKNOWN
-from .rules import ROUNDING, Expr, FactType, Leaf, Node, RuleSet, leaves, result_type
+from .rules import ROUNDING, Expr, FactType, Leaf, Node, RuleSet, result_type
 
 MICRO = 1_000_000  # plain numbers carry six decimal places
 
@@ -228,11 +228,3 @@ def _divide(values: np.ndarray, divisor: int, rounding: str) -> np.ndarray:
     else:
         result = signs * ((magnitude * 2 + divisor) // (2 * divisor))
     return np.asarray(result).astype(np.int64)
-
-
-def columns_from_snapshot(snapshot, rules: RuleSet) -> dict[str, Column]:
-    """Columns for the facts the rules name, from a hub Snapshot (every value known)."""
-    names = list(dict.fromkeys(
-        [leaf.fact.name for leaf in leaves(rules.criteria)] + rules.fact_names))  # fmt: skip
-    return {name: Column(snapshot.columns[name], np.ones(len(snapshot.enterprise_ids), bool))
-            for name in names}  # fmt: skip

@@ -105,15 +105,14 @@ def target_mask(policy: Policy, enterprise_ids: np.ndarray) -> np.ndarray:
     sections = policy.target_industry_sections
     if not districts and not sections:
         return np.ones(len(enterprise_ids), dtype=bool)
-    rows = Enterprise.objects.order_by("id").values_list("id", "district_id", "industry_section")
-    table = np.array(list(rows), dtype=object)
-    ids = table[:, 0].astype(np.int64)
-    keep = np.ones(len(ids), dtype=bool)
+    # The database filters; only the targeted ids come back (not the whole register).
+    targeted = Enterprise.objects.all()
     if districts:
-        keep &= np.isin(table[:, 1].astype(np.int64), districts)
+        targeted = targeted.filter(district_id__in=districts)
     if sections:
-        keep &= np.isin(table[:, 2].astype(str), sections)
-    return np.isin(enterprise_ids, ids[keep])
+        targeted = targeted.filter(industry_section__in=sections)
+    ids = np.fromiter(targeted.values_list("id", flat=True), dtype=np.int64)
+    return np.isin(enterprise_ids, ids)
 
 
 def evaluate_all(version: PolicyVersion, rules_on: date | None = None) -> BatchDecision:

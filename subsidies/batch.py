@@ -132,7 +132,9 @@ def _decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_f
     run = BatchRun.objects.select_related("version__policy").get(pk=run_id)
     version = run.version
     policy = version.policy
-    period = period_key(version, timezone.localdate())
+    # The run's day, not the chunk's: a run that crosses midnight at a year's end files
+    # every claim under one period.
+    period = period_key(version, timezone.localdate(run.started_at))
     offered = policy.delivery_mode == DeliveryMode.CONFIRM
     with transaction.atomic():
         chunk, created = BatchChunk.objects.get_or_create(run=run, number=number)
@@ -342,9 +344,12 @@ def _fail_many(run_id: int, number: int, errors: dict[int, str]) -> None:
             .select_related("enterprise", "policy")
             .filter(pk__in=list(errors), status=ClaimStatus.PAYING)
         )
+        by_error: dict[str, list[int]] = {}
         for claim in claims:
-            Disbursement.objects.filter(claim_id=claim.pk).update(
-                status=DisbursementStatus.FAILED, last_error=errors[claim.pk][:300]
+            by_error.setdefault(errors[claim.pk][:300], []).append(claim.pk)
+        for error, claim_ids in by_error.items():  # a few reasons, not one UPDATE a claim
+            Disbursement.objects.filter(claim_id__in=claim_ids).update(
+                status=DisbursementStatus.FAILED, last_error=error
             )
         ids = [claim.pk for claim in claims]
         Claim.objects.filter(pk__in=ids).update(status=ClaimStatus.PAYMENT_FAILED,
@@ -380,10 +385,10 @@ def _finish_if_complete(run_id: int) -> None:
     decided = rows.count()
     paid = rows.filter(paid_at__isnull=False).count()
     now = timezone.now()
-    BatchRun.objects.filter(pk=run_id, decided_at__isnull=True, chunks__lte=decided).update(
-        decided_at=now, chunks_done=decided
-    )
     BatchRun.objects.filter(pk=run_id).update(chunks_done=decided)
+    BatchRun.objects.filter(pk=run_id, decided_at__isnull=True, chunks__lte=decided).update(
+        decided_at=now
+    )
     if run.status != BatchRun.Status.DONE and paid >= run.chunks:
         BatchRun.objects.filter(pk=run_id).exclude(status=BatchRun.Status.DONE).update(
             status=BatchRun.Status.DONE, finished_at=now

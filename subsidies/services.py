@@ -24,6 +24,7 @@ from enterprises.selectors import can_edit_enterprise
 from policies.evaluation import evaluate_for_enterprise, is_targeted
 from policies.models import DeliveryMode, Policy, PolicyVersion, VersionStatus
 from qinqing.audit.services import record_event, record_events
+from qinqing.iterables import chunked
 from qinqing.notifications.models import NotificationKind
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
@@ -409,17 +410,6 @@ def reject_claim(claim_id: int, *, actor: Any, reason: str) -> Claim:
 RECONCILE_SLICE = 5000
 
 
-def _slices(rows, size: int):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
     """Settle payments whose answer was lost, and report any mismatch between the
     disbursements, the ledger and the treasury's records. Every run is stored (started
@@ -441,7 +431,7 @@ def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
                  .order_by("pk").values_list("pk", "idempotency_key", "amount"))  # fmt: skip
     # A batch run leaves hundreds of thousands of payments: compare them a slice at a
     # time, with one grouped ledger query and one treasury question per slice.
-    for rows in _slices(confirmed.iterator(chunk_size=RECONCILE_SLICE), RECONCILE_SLICE):
+    for rows in chunked(confirmed.iterator(chunk_size=RECONCILE_SLICE), RECONCILE_SLICE):
         keys = [key for _pk, key, _amount in rows]
         legs = {row["transaction"]: (row["debit"], row["credit"]) for row in
                 LedgerEntry.objects.filter(transaction__in=keys).values("transaction")

@@ -261,8 +261,11 @@ def _read_payload(
             {"v": to_json(values[spec.name]), "at": fetched_at.isoformat()},
             int(spec.freshness.total_seconds()),
         )
+    by_ttl: dict[int, dict[str, dict]] = {}
     for key, (entry, ttl) in to_cache.items():
-        cache.set(key, entry, timeout=ttl)
+        by_ttl.setdefault(ttl, {})[key] = entry
+    for ttl, entries in by_ttl.items():  # one round trip per freshness, not per fact
+        cache.set_many(entries, timeout=ttl)
     return CallOutcome.OK, ""
 
 

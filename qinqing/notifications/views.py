@@ -36,7 +36,9 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    ids = [
+        int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()
+    ]  # "²" is a digit too
     count = services.mark_read(request.user, ids or None)
     if count:
         messages.success(request, _("Marked as read."))
