@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch bench-credit bench-approvals bench-workhours clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
@@ -39,6 +39,7 @@ seed: migrate
 	$(DEV) $(BIN)/python manage.py seed_demo_policies
 	$(DEV) $(BIN)/python manage.py demo_data_reads
 	$(DEV) $(BIN)/python manage.py seed_demo_claims
+	$(DEV) $(BIN)/python manage.py seed_demo_approvals
 
 run: seed
 	@echo ""
@@ -88,6 +89,19 @@ bench-claims: install
 # "Enjoy without applying" over 100,000 and 1,000,000 enterprises: needs PostgreSQL and Redis.
 bench-batch: install
 	$(BIN)/python bench/batch.py
+
+# Credit grades recomputed for every enterprise (100,000 and 1,000,000): needs PostgreSQL.
+bench-credit: install
+	$(BIN)/python bench/credit.py
+
+# Five-item project on commitments and a new enterprise's establishment: PostgreSQL and Redis.
+bench-approvals: install
+	$(BIN)/python bench/approvals.py
+
+# The working-hours clock: working_seconds over day, month and year spans, 20-working-day
+# deadlines and readings, computations per second (pure computation, a few seconds).
+bench-workhours: install
+	$(BIN)/python bench/workhours.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

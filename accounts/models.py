@@ -34,6 +34,11 @@ class User(AbstractUser):
         related_name="officials",
         help_text=_("Officials only: leave empty for city-wide officials."),
     )
+    is_supervisor = models.BooleanField(
+        _("supervisor"),
+        default=False,
+        help_text=_("Officials only: told when an item or request of the department is overdue."),
+    )
 
     class Meta:
         verbose_name = _("user")

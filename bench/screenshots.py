@@ -48,7 +48,25 @@ PAGES = [
     ("claims-enterprise", "enterprise", "/claims/"),
     ("claim-batch", "enterprise", "@batch-claim"),
     ("notifications", "enterprise", "/notifications/"),
+    ("approvals-list", "enterprise", "/approvals/"),
+    ("approvals-sheet", "enterprise", "@approval-draft"),
+    ("approvals-sheet-error", "enterprise", "@approval-sheet-error"),
+    ("approvals-review", "enterprise", "@approval-review"),
+    ("approvals-tracker", "enterprise", "@approval-tracker"),
+    ("approvals-commitment", "enterprise", "@approval-commitment"),
+    ("approvals-queue", "construction_city", "/approvals/review/"),
+    ("approvals-overdue", "ndrc_city", "/approvals/review/overdue/"),
+    ("approvals-verifications", "ndrc_city", "/approvals/review/verifications/"),
+    ("approvals-item", "ecology_city", "@approval-item"),
+    ("approvals-registered", "founder", "@approval-registered"),
+    ("approvals-permit", "founder", "@approval-permit"),
+    ("approvals-permit-print", "founder", "@approval-permit-print"),
+    ("permit-verify", None, "@permit-verify"),
 ]
+# SCREENSHOT_PAGES=approvals,permit shoots only the pages whose names start so.
+ONLY = [prefix for prefix in os.environ.get("SCREENSHOT_PAGES", "").split(",") if prefix]
+if ONLY:
+    PAGES = [entry for entry in PAGES if entry[0].startswith(tuple(ONLY))]
 
 
 def free_port() -> int:
@@ -128,8 +146,28 @@ def shoot(base: str) -> None:
         browser.close()
 
 
+def permit_code() -> str:
+    """A valid permit's verification code, read from the demo database."""
+    found = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from approvals.models import Permit; "
+         "print(Permit.objects.filter(revoked_at__isnull=True).first().verification_code)"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+        env={**os.environ, "DEBUG": "true"},
+    )  # fmt: skip
+    return found.stdout.strip().splitlines()[-1]
+
+
+def open_application(page, base: str, title: str) -> None:
+    page.goto(base + "/approvals/")
+    page.click(f"main table a:has-text('{title}')")
+
+
 def visit(page, base: str, path: str) -> None:
-    if path == "/accounts/login/?demo=error":
+    page.emulate_media(media="screen")
+    if path.startswith("@approval") or path == "@permit-verify":
+        visit_approvals(page, base, path)
+    elif path == "/accounts/login/?demo=error":
         page.goto(base + "/accounts/login/")
         page.fill("#id_username", f"nobody-{page.viewport_size['width']}")
         page.fill("#id_password", "wrong")
@@ -169,6 +207,35 @@ def visit(page, base: str, path: str) -> None:
         page.click("main button[type=submit]")
     else:
         page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+
+
+def visit_approvals(page, base: str, path: str) -> None:
+    """The approvals pages, reached from the demo applications (seed_demo_approvals)."""
+    if path in ("@approval-draft", "@approval-sheet-error", "@approval-review"):
+        open_application(page, base, "滨江智能装备产业园")
+        if path == "@approval-sheet-error":
+            page.fill("#id_total_investment", "一亿两千万")
+            page.fill("#id_production_capacity", "年产 2 万套智能装备")
+            page.click("main button[name=save]")
+        elif path == "@approval-review":
+            page.goto(page.url.replace("/edit/", "/review/"))
+    elif path in ("@approval-tracker", "@approval-commitment"):
+        open_application(page, base, "年产5万台电机智能工厂")
+        if path == "@approval-commitment":
+            page.goto(page.url.split("#")[0] + "commitment/")
+    elif path == "@approval-item":
+        page.goto(base + "/approvals/review/")
+        page.click("main table tbody a >> nth=0")
+    elif path in ("@approval-registered", "@approval-permit", "@approval-permit-print"):
+        page.goto(base + "/approvals/")
+        page.click("main table tbody a >> nth=0")
+        if path != "@approval-registered":
+            page.click("main table a[href*='/approvals/permits/'] >> nth=0")
+        if path == "@approval-permit-print":
+            page.emulate_media(media="print")
+    elif path == "@permit-verify":
+        page.goto(base + "/permits/verify/?code=" + permit_code())
     page.wait_for_load_state("networkidle")
 
 

@@ -114,3 +114,29 @@ def add_member(
             after=snapshot(membership),
         )  # fmt: skip
     return membership
+
+
+def register_enterprise(*, uscc: str, name: str, district, industry_division: str,
+                        registered_capital, legal_representative: str, founder: User,
+                        actor: User | None) -> Enterprise:  # fmt: skip
+    """A newly established enterprise enters the register, and the person who set it up
+    becomes its legal representative member (the establishment package's last step)."""
+    from django.utils import timezone
+
+    from .industries import section_of_division
+    from .models import EnterpriseStatus, SizeClass
+
+    enterprise = Enterprise(
+        uscc=uscc, name=name, district=district, industry_division=industry_division,
+        industry_section=section_of_division(industry_division),
+        established_on=timezone.localdate(),
+        registered_capital=registered_capital, size_class=SizeClass.MICRO,
+        legal_representative=legal_representative, status=EnterpriseStatus.ACTIVE,
+    )  # fmt: skip
+    enterprise.full_clean()
+    enterprise.save(force_insert=True)
+    record_event(actor=actor, action="enterprise.registered", obj=enterprise,
+                 after=snapshot(enterprise))  # fmt: skip
+    add_member(enterprise=enterprise, user=founder, role=MemberRole.LEGAL_REPRESENTATIVE,
+               actor=actor)  # fmt: skip
+    return enterprise

@@ -49,6 +49,10 @@ app.conf.beat_schedule = {
         "task": "subsidies.tasks.recheck_waiting_claims",
         "schedule": timedelta(minutes=1),
     },
+    "watch-approval-deadlines": {
+        "task": "approvals.tasks.watch_approval_deadlines",
+        "schedule": timedelta(minutes=5),
+    },
     "reconcile-payments": {
         "task": "subsidies.tasks.reconcile_payments",
         "schedule": crontab(hour=4, minute=10),
@@ -56,6 +60,10 @@ app.conf.beat_schedule = {
     "nightly-bulk-extracts": {
         "task": "departments.hub.tasks.refresh_all_extracts",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "credit-daily-sweep": {
+        "task": "credit.tasks.daily_sweep",
+        "schedule": crontab(hour=0, minute=20),
     },
     "forget-old-login-failures": {
         "task": "accounts.tasks.forget_old_login_failures",

@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("policies:calculator"), _("Policy calculator")))
         if user.is_enterprise_member or user.is_official or user.sees_everything:
             items.append((reverse("subsidies:claims"), _("Subsidy claims")))
+            items.append(_approvals_link(user))
+            items.append((reverse("credit:records"), _("Credit")))
         else:
             items.append((reverse("enterprises:list"), _("Enterprises")))
         items.append((reverse("data_interfaces"), _("Department interfaces")))
@@ -42,3 +44,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             for url, label in items
         ]
     }
+
+
+def _approvals_link(user: Any) -> tuple[str, Any]:
+    """Enterprise users follow their applications; officials (and auditors) the queue."""
+    if user.is_enterprise_member:
+        return reverse("approvals:list"), _("Approvals")
+    return reverse("approvals:queue"), _("Approval queue")

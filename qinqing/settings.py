@@ -47,12 +47,15 @@ INSTALLED_APPS = [
     "qinqing",
     "qinqing.audit",
     "qinqing.notifications",
+    "qinqing.workhours",
     "accounts",
     "departments",
     "enterprises",
     "departments.hub",
     "policies",
     "subsidies",
+    "credit",
+    "approvals",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +149,8 @@ CELERY_TASK_ROUTES = {
     "subsidies.tasks.pay_batch_chunk": {"queue": CELERY_BATCH_QUEUE},
     "departments.hub.tasks.refresh_all_extracts": {"queue": CELERY_BATCH_QUEUE},
     "departments.hub.tasks.refresh_extract": {"queue": CELERY_BATCH_QUEUE},
+    "credit.tasks.daily_sweep": {"queue": CELERY_BATCH_QUEUE},
+    "credit.tasks.recompute_all_grades": {"queue": CELERY_BATCH_QUEUE},
     "qinqing.notifications.tasks.send_notification_emails": {"queue": CELERY_NOTIFICATIONS_QUEUE},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -178,6 +183,13 @@ HUB_SIMULATION = {
     "market": {"latency_ms": 25},
     "planning": {"latency_ms": 120, "jitter_ms": 60},
 }  # fmt: skip
+
+# --- Working-hours clock (qinqing/workhours) ---------------------------------------------
+# Time limits count office time on working days in this zone: Chinese statutory holidays
+# and make-up working days (chinesecalendar, corrected by the CalendarDay table).
+WORK_TIME_ZONE = env.str("WORK_TIME_ZONE", default="Asia/Shanghai")
+# Office periods of a working day, "HH:MM-HH:MM", in order; the default is 7 hours a day.
+WORK_OFFICE_PERIODS = env.list("WORK_OFFICE_PERIODS", default=["08:30-12:00", "13:30-17:00"])
 
 # --- The simulated treasury (subsidies/gateway.py) ---------------------------------------
 # With real services it answers in about 30 ms; in the embedded mode (tasks in-process)

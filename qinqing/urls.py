@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import CurrentUserView, ObtainTokenView
+from approvals import views as approval_views
+from approvals.api import ApplicationViewSet, ItemViewSet, PermitVerifyView
+from credit.api import CommitmentViewSet, CreditGradeViewSet, CreditRecordViewSet
 from departments.api import DepartmentViewSet, DistrictViewSet
 from departments.hub import mock_views
 from departments.hub import views as hub_views
@@ -32,9 +35,15 @@ router.register("policy-versions", PolicyVersionViewSet, basename="policy-versio
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("credit/records", CreditRecordViewSet, basename="credit-record")
+router.register("credit/grades", CreditGradeViewSet, basename="credit-grade")
+router.register("credit/commitments", CommitmentViewSet, basename="credit-commitment")
+router.register("approvals/applications", ApplicationViewSet, basename="approval-application")
+router.register("approvals/items", ItemViewSet, basename="approval-item")
 
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
+    path("approvals/permits/<str:code>/", PermitVerifyView.as_view(), name="permit-verify"),
     path("", include(router.urls)),
     path("me/", CurrentUserView.as_view(), name="me"),
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
@@ -53,6 +62,9 @@ urlpatterns = [
     path("official/data-calls/", hub_views.call_log, name="data_calls"),
     path("policies/", include("policies.urls")),
     path("claims/", include("subsidies.urls")),
+    path("credit/", include("credit.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("permits/verify/", approval_views.verify_permit, name="permit_verify"),
     path("notifications/", include("qinqing.notifications.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),

@@ -189,3 +189,14 @@ def _tasks_in_process(request, monkeypatch):
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_calendar():
+    """The working-hours clock keeps the CalendarDay table for a minute; a test's rows are
+    rolled back without a signal, so no test sees the previous one's calendar."""
+    from qinqing.workhours.clock import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()

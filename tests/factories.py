@@ -87,3 +87,63 @@ def member_of(enterprise: Enterprise, **user_fields) -> User:
     user = UserFactory(**user_fields)
     MembershipFactory(enterprise=enterprise, user=user)
     return user
+
+
+# --- Credit ------------------------------------------------------------------------------
+
+
+class CreditRecordFactory(factory.django.DjangoModelFactory):
+    """A record written straight to the table (no grade recomputed): for reads and for
+    set-based recomputation. Tests of the services go through credit.services."""
+
+    class Meta:
+        model = "credit.CreditRecord"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = "administrative_penalty"
+    severity = "general"
+    tax_grade = ""
+    department = factory.LazyFunction(lambda: department("market"))
+    title = factory.Sequence(lambda n: f"行政处罚 {n}")
+    occurred_on = factory.LazyFunction(date.today)
+    publicity_months = factory.LazyAttribute(lambda record: _credit_window(record)[0])
+    public_until = factory.LazyAttribute(lambda record: _credit_window(record)[1])
+    expires_on = factory.LazyAttribute(lambda record: _credit_window(record)[2])
+
+
+def _credit_window(record) -> tuple:
+    from credit.models import publicity_window
+
+    return publicity_window(record.severity, record.occurred_on)
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    """A commitment as make_commitment leaves it (status "made"), without its record."""
+
+    class Meta:
+        model = "credit.Commitment"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    notice = factory.LazyFunction(lambda: _notice("approval-item"))
+    text_sha256 = factory.LazyAttribute(lambda commitment: commitment.notice.sha256)
+    accepted_by = factory.LazyAttribute(lambda commitment: member_of(commitment.enterprise))
+    accepted_at = factory.LazyFunction(lambda: _now())
+    subject_kind = "approval_item"
+    subject_ref = factory.Sequence(lambda n: f"approvals.item:{n}")
+    verify_what = "现场核查生产条件是否与承诺一致"
+    verify_by = factory.LazyFunction(lambda: _now(days=30))
+    department = factory.LazyFunction(lambda: department("market"))
+
+
+def _now(days: int = 0):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=days)
+
+
+def _notice(code: str):
+    from credit.services import current_notice
+
+    return current_notice(code)

@@ -47,6 +47,10 @@ class InterfaceRequest:
     # Only the simulated departments use this: their "own records" are the register.
     # A real department's adapter sends the USCC and ignores it.
     register_row: RegisterColumns | None = None
+    # Interfaces the portal serves from its own tables (providers.py): the answer, prepared
+    # in the caller's thread. The HTTP adapter ignores it (the mock interface prepares its
+    # own).
+    local_payload: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class InProcessAdapter:
                 wire_fields=request.wire_fields,
                 as_of=request.as_of,
                 deadline_seconds=request.timeout,
+                local_payload=request.local_payload,
             )
         except departments_sim.SimulatedTimeout as error:
             raise DepartmentTimeout(str(error)) from error

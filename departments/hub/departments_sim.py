@@ -17,6 +17,7 @@ from departments.models import Department
 
 from .catalogue import CATALOGUE, FactSpec, FactType, interfaces
 from .models import SimulationSetting
+from .providers import local_departments, local_provider
 from .simulation import RegisterColumns, python_value, simulate, simulated_facts
 
 SIMULATION_CACHE_SECONDS = 60
@@ -131,8 +132,12 @@ def answer(
     as_of: date,
     deadline_seconds: float,
     sleep=time.sleep,
+    local_payload: dict | None = None,
 ) -> dict:
-    """The department's payload {wire field: value as the department writes it}."""
+    """The department's payload {wire field: value as the department writes it}.
+
+    For an interface with a local provider (providers.py) the values are `local_payload`,
+    prepared by the caller; the department's latency and failures apply all the same."""
     specs = {spec.wire_field: spec for spec in interfaces().get(interface, [])}
     if not specs or any(field not in specs for field in wire_fields):
         raise SimulatedNotFound(f"{department} has no interface {interface} with those fields")
@@ -147,19 +152,26 @@ def answer(
     sleep(latency)
     if roll < conduct.timeout_rate + conduct.error_rate:
         raise SimulatedUnavailable(f"{department} answered 503")
-    names = [specs[field].name for field in wire_fields]
-    columns = simulate(register_row, names, as_of)
-    payload = {
-        field: _render(specs[field], python_value(specs[field], columns[specs[field].name], 0))
-        for field in wire_fields
-    }
+    if local_provider(interface) is not None:
+        if local_payload is None or any(field not in local_payload for field in wire_fields):
+            raise SimulatedNotFound(f"{department} has no record of this enterprise")
+        payload = {field: local_payload[field] for field in wire_fields}
+    else:
+        names = [specs[field].name for field in wire_fields]
+        columns = simulate(register_row, names, as_of)
+        payload = {
+            field: _render(specs[field], python_value(specs[field], columns[specs[field].name], 0))
+            for field in wire_fields
+        }
     if roll < conduct.timeout_rate + conduct.error_rate + conduct.malformed_rate:
         payload = _corrupt(payload)
     return payload
 
 
 def simulated_departments() -> set[str]:
-    return {CATALOGUE[name].department for name in simulated_facts()}
+    """Departments answered here: simulated ones, and those whose interfaces the portal
+    serves from its own tables (local providers), which behave like the others."""
+    return {CATALOGUE[name].department for name in simulated_facts()} | local_departments()
 
 
 def ensure_simulation_rows() -> None:

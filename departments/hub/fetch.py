@@ -23,7 +23,7 @@ from django.utils import timezone
 from departments.models import Department
 from enterprises.models import Enterprise
 
-from . import circuit, departments_sim
+from . import circuit, departments_sim, providers
 from .adapters import DepartmentError, InterfaceRequest, InterfaceResponse, adapter_for
 from .catalogue import FactSpec, UnknownFactError, specs_for
 from .models import CallOutcome, DataCall
@@ -180,6 +180,8 @@ def fetch_facts(
         timeout = settings.HUB_TIMEOUT_SECONDS
         for department, *_rest in jobs:
             departments_sim.behaviour(department)  # read here, so worker threads hit the cache
+        local = {interface: _local_payload(interface, enterprise.uscc, wanted, as_of)
+                 for _department, interface, wanted, _adapter in jobs}  # fmt: skip
         pool = _pool()
         futures: list = []
         try:
@@ -187,7 +189,7 @@ def fetch_facts(
                 (job, pool.submit(_call, job[3], InterfaceRequest(
                     department=job[0], interface=job[1], uscc=enterprise.uscc,
                     wire_fields=[spec.wire_field for spec in job[2]], as_of=as_of,
-                    timeout=timeout, register_row=row,
+                    timeout=timeout, register_row=row, local_payload=local[job[1]],
                 )))
                 for job in jobs
             ]  # fmt: skip
@@ -218,6 +220,27 @@ def fetch_facts(
 
     DataCall.objects.bulk_create(calls)
     return FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
+
+
+def _local_payload(interface: str, uscc: str, wanted: list[FactSpec], as_of: date) -> dict | None:
+    """A local provider's answer, read here in the caller's thread and connection (worker
+    threads do not read the database); {} when it does not know the enterprise, which the
+    department then answers as not found."""
+    try:
+        return providers.prepare(interface, uscc, [spec.wire_field for spec in wanted], as_of)
+    except providers.NoLocalRecord:
+        return {}
+
+
+def forget_facts(usccs: list[str], fact_names: list[str], as_of: date | None = None) -> None:
+    """Drop cached values of these facts, for a provider whose data just changed (a black
+    listing must not wait out the fact's freshness). Facts describing today's state are
+    cached under today's date; that is the entry a later fetch would find."""
+    as_of = as_of or timezone.localdate()
+    specs = specs_for(fact_names)
+    keys = [_cache_key(uscc, spec, as_of) for uscc in usccs for spec in specs]
+    for start in range(0, len(keys), 10_000):
+        cache.delete_many(keys[start : start + 10_000])
 
 
 def _call(adapter, request: InterfaceRequest):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from enterprises.models import Enterprise
 
-from . import departments_sim
+from . import departments_sim, providers
 from .fetch import register_row
 
 MAX_DEADLINE_SECONDS = 30.0
@@ -44,9 +44,14 @@ def department_interface(request: HttpRequest, department: str, interface: str) 
         return JsonResponse({"error": "no such interface at this department"}, status=404)
     fields = [field for field in request.GET.get("fields", "").split(",") if field]
     try:
+        local_payload = providers.prepare(interface, enterprise.uscc, fields, as_of)
+    except providers.NoLocalRecord:
+        local_payload = {}
+    try:
         payload = departments_sim.answer(
             department=department, interface=interface, register_row=register_row(enterprise),
             wire_fields=fields, as_of=as_of, deadline_seconds=deadline + 0.5,
+            local_payload=local_payload,
         )  # fmt: skip
     except departments_sim.SimulatedTimeout:
         return JsonResponse({"error": "timeout"}, status=504)

@@ -24,6 +24,7 @@ from departments.models import Department
 
 from .catalogue import CATALOGUE, FactSpec, FactType
 from .models import CallOutcome, DataCall, SnapshotRefresh
+from .providers import local_facts, local_provider
 from .simulation import EPOCH, RegisterColumns, python_value, simulate, simulated_facts
 
 _SQL_TYPES = {
@@ -46,8 +47,28 @@ def column_name(fact: str) -> str:
 
 
 def department_facts(department: str) -> list[FactSpec]:
-    return [CATALOGUE[name] for name in sorted(simulated_facts())
+    """The facts in a department's extract: simulated ones, or those a local provider
+    extracts from the portal's own tables (providers.py)."""
+    extractable = simulated_facts() | local_facts(with_extract=True)
+    return [CATALOGUE[name] for name in sorted(extractable)
             if CATALOGUE[name].department == department]  # fmt: skip
+
+
+def _extract_columns(specs: list[FactSpec], ids: np.ndarray, register: RegisterColumns,
+                     as_of: date) -> dict[str, np.ndarray]:  # fmt: skip
+    """Simulated facts from the register; a local provider's from its own tables."""
+    columns: dict[str, np.ndarray] = {}
+    simulated = [spec.name for spec in specs if local_provider(spec.interface) is None]
+    if simulated:
+        columns.update(simulate(register, simulated, as_of))
+    by_interface: dict[str, list[str]] = {}
+    for spec in specs:
+        if local_provider(spec.interface) is not None:
+            by_interface.setdefault(spec.interface, []).append(spec.name)
+    for interface, names in by_interface.items():
+        extract = local_provider(interface).extract
+        columns.update(extract(ids, names, as_of))
+    return columns
 
 
 def load_register() -> tuple[np.ndarray, RegisterColumns]:
@@ -87,7 +108,7 @@ def refresh_extract(
     )  # fmt: skip
     try:
         ids, register = load_register()
-        columns = simulate(register, [spec.name for spec in specs], as_of)
+        columns = _extract_columns(specs, ids, register, as_of)
         with transaction.atomic():
             _replace_table(department, specs, ids, columns)
     except Exception as error:

@@ -1,8 +1,13 @@
-"""Formatting that must not depend on locale settings: money always reads ¥1,234,567.89."""
+"""Formatting that must not depend on locale settings: money always reads ¥1,234,567.89;
+working time reads in office hours and minutes, in the user's language."""
 
+import math
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
 from qinqing.money import yuan as to_yuan
 
@@ -18,3 +23,44 @@ def yuan(value: Decimal | int | str | None) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return f"¥{amount:,.2f}"
+
+
+def working_duration(seconds: int) -> str:
+    """Office seconds as hours and minutes, minutes rounded up: 12000 → "3 h 20 min"."""
+    hours, minutes = divmod(math.ceil(abs(seconds) / 60), 60)
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+@register.filter
+def working_time_left(value: object) -> str:
+    """A clock reading's (or a number of seconds') remaining office time: "还剩 3 小时 20 分
+    （工作时间）" / "3 h 20 min of working time left", "overdue by …" once negative."""
+    seconds = getattr(value, "remaining_seconds", value)
+    if seconds is None or seconds == "":
+        return "—"
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        return str(value)
+    if seconds > 0:
+        return _("%(duration)s of working time left") % {"duration": working_duration(seconds)}
+    if seconds == 0:
+        return _("working time used up")
+    return _("overdue by %(duration)s of working time") % {"duration": working_duration(seconds)}
+
+
+@register.filter
+def calendar_gap_warning(value: object) -> str:
+    """The warning for a clock reading's (or a list of) years without a holiday calendar;
+    empty when there are none."""
+    years: Iterable[int] = getattr(value, "calendar_gaps", value) or ()
+    names = [str(year) for year in years]
+    if not names:
+        return ""
+    return _(
+        "The holiday calendar for %(years)s has not been loaded; only weekends count as days off."
+    ) % {"years": get_text_list(names, _("and"))}

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.notifications import services
-from qinqing.notifications.models import Notification, NotificationKind
+from qinqing.notifications.models import KINDS, Notification, NotificationKind
 from qinqing.notifications.tasks import send_notification_emails
 from qinqing.notifications.text import Message, render
 from tests.factories import UserFactory
@@ -161,7 +161,7 @@ def test_messages_are_rendered_in_the_recipients_language():
 def test_preferences_store_only_what_differs_from_the_default():
     user = UserFactory()
     choices = services.preferences_of(user)
-    assert choices[PAID] == (True, True) and len(choices) == len(NotificationKind)
+    assert choices[PAID] == (True, True) and len(choices) == len(KINDS)
     services.set_preferences(
         user, {PAID: (False, True), NotificationKind.POLICY_FITS: (True, True)}
     )

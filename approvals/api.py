@@ -1,0 +1,470 @@
+"""Approvals over REST: applications (the applicant's side) and items (the departments'
+side), every action a service call. Scoped like the pages: what you may not see is a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role, User
+from enterprises.selectors import enterprises_visible_to
+
+from . import selectors, services
+from .models import Application, Item, ItemMessage, ItemStatus, ServicePackage
+from .sheet import answers_for
+
+
+class ApprovalConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "conflict"
+    default_code = "conflict"
+
+
+def run_service(call: Callable[[], Any]) -> Any:
+    """A service's refusal as the right HTTP answer, with its message."""
+    try:
+        return call()
+    except services.SheetInvalid as error:
+        raise exceptions.ValidationError(error.errors) from error
+    except services.NotAllowed as error:
+        raise exceptions.PermissionDenied(str(error)) from error
+    except services.ApprovalConflict as error:
+        raise ApprovalConflictError(str(error)) from error
+    except services.ApprovalRefused as error:
+        raise exceptions.ValidationError({"detail": [str(error)]}) from error
+
+
+class ClockSerializer(serializers.Serializer):
+    deadline = serializers.DateTimeField(allow_null=True)
+    remaining_seconds = serializers.IntegerField()
+    fraction_used = serializers.FloatField()
+    overdue = serializers.BooleanField()
+    paused = serializers.BooleanField()
+    calendar_gaps = serializers.ListField(child=serializers.IntegerField())
+
+
+class PermitSummarySerializer(serializers.Serializer):
+    number = serializers.CharField()
+    verification_code = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    valid = serializers.BooleanField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.__str__", read_only=True)
+
+    class Meta:
+        model = ItemMessage
+        fields = ["kind", "author", "body", "created_at"]
+        read_only_fields = fields
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    application = serializers.CharField(source="application.reference", read_only=True)
+    item_type = serializers.CharField(source="item_type.code", read_only=True)
+    name = serializers.CharField(source="item_type.name", read_only=True)
+    department = serializers.CharField(source="department.code", read_only=True)
+    district = serializers.CharField(source="district.code", read_only=True, default=None)
+    assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, default=None)
+    clock = serializers.SerializerMethodField()
+    permit = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+    messages = MessageSerializer(many=True, read_only=True)
+    allows_commitment = serializers.BooleanField(
+        source="item_type.allows_commitment", read_only=True
+    )
+
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "application",
+            "item_type",
+            "name",
+            "department",
+            "district",
+            "status",
+            "assigned_to",
+            "started_at",
+            "deadline",
+            "clock",
+            "decided_at",
+            "decision_note",
+            "verify_by",
+            "allows_commitment",
+            "permit",
+            "answers",
+            "messages",
+        ]
+        read_only_fields = fields
+
+    @extend_schema(responses=ClockSerializer)
+    def get_clock(self, item: Item) -> dict[str, Any]:
+        clock = services.item_clock(item)
+        return ClockSerializer(clock).data
+
+    @extend_schema(responses=PermitSummarySerializer(allow_null=True))
+    def get_permit(self, item: Item) -> dict[str, Any] | None:
+        permit = getattr(item, "permit", None)
+        return PermitSummarySerializer(permit).data if permit else None
+
+    def get_answers(self, item: Item) -> dict[str, Any]:
+        """Only what this item's department receives."""
+        return answers_for(item.item_type, item.application.answers)
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    package = serializers.CharField(source="package.code", read_only=True)
+    uscc = serializers.CharField(source="enterprise.uscc", read_only=True, default=None)
+    district = serializers.CharField(source="district.code", read_only=True, default=None)
+    items = serializers.SerializerMethodField()
+    registered_uscc = serializers.CharField(
+        source="created_enterprise.uscc", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "package",
+            "uscc",
+            "title",
+            "district",
+            "status",
+            "answers",
+            "prefill",
+            "created_at",
+            "submitted_at",
+            "decided_at",
+            "items",
+            "registered_uscc",
+        ]
+        read_only_fields = fields
+
+    def get_items(self, application: Application) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": item.pk,
+                "item_type": item.item_type.code,
+                "status": item.status,
+                "department": item.department.code,
+                "deadline": item.deadline.isoformat() if item.deadline else None,
+            }
+            for item in application.items.all()
+        ]
+
+
+class StartSerializer(serializers.Serializer):
+    package = serializers.SlugField(max_length=50)
+    uscc = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class AnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(required=False, default=dict)
+    disputes = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True), required=False, default=dict
+    )
+
+
+def _accepted(value: bool) -> bool:
+    if value is not True:
+        raise serializers.ValidationError(
+            _("Accept the commitment notice to approve on commitment.")
+        )
+    return value
+
+
+class SubmitSerializer(serializers.Serializer):
+    on_commitment = serializers.BooleanField(default=False)
+    accept_notice = serializers.BooleanField(
+        default=False,
+        help_text="Required (true) with on_commitment: the applicant accepts "
+        "the current commitment notice.",
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data["on_commitment"]:
+            try:
+                _accepted(data["accept_notice"])
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError({"accept_notice": error.detail}) from error
+        return data
+
+
+class CommitSerializer(serializers.Serializer):
+    accept_notice = serializers.BooleanField(validators=[_accepted])
+    item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=50
+    )
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=services.MESSAGE_MAX, allow_blank=True, required=False, default=""
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, allow_blank=True, allow_null=True)
+
+
+class VerifySerializer(serializers.Serializer):
+    passed = serializers.BooleanField()
+    note = serializers.CharField(
+        max_length=services.MESSAGE_MAX, allow_blank=True, required=False, default=""
+    )
+
+
+_ITEMS = Prefetch("items", queryset=Item.objects.select_related("item_type", "department"))
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Applications on a package's single sheet. Applicants create drafts, save answers,
+    submit (optionally approving on commitment) and withdraw; officials and auditors read
+    the applications their items belong to."""
+
+    serializer_class = ApplicationSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return selectors.applications_for(self.request.user).prefetch_related(_ITEMS)
+
+    def _applicant_only(self, request: Request) -> None:
+        if request.user.role != Role.ENTERPRISE:
+            raise exceptions.PermissionDenied(_("Applications are made by enterprise users."))
+
+    def _answer(self, application: Application, code: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=application.pk)
+        return Response(ApplicationSerializer(fresh).data, status=code)
+
+    @extend_schema(request=StartSerializer, responses={201: ApplicationSerializer})
+    def create(self, request: Request) -> Response:
+        """Start a prefilled draft: a project for one of your enterprises (uscc), or the
+        establishment of a new one (no uscc)."""
+        self._applicant_only(request)
+        data = StartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        package = ServicePackage.objects.filter(code=data.validated_data["package"]).first()
+        if package is None:
+            raise exceptions.NotFound(_("No such service package."))
+        enterprise = None
+        if data.validated_data.get("uscc"):
+            enterprise = (
+                enterprises_visible_to(request.user)
+                .filter(uscc=data.validated_data["uscc"].strip().upper())
+                .first()
+            )
+            if enterprise is None:
+                raise exceptions.NotFound(_("No enterprise with this code is within your access."))
+        application = run_service(
+            lambda: services.start_application(
+                package=package, actor=request.user, enterprise=enterprise
+            )
+        )
+        return self._answer(application, status.HTTP_201_CREATED)
+
+    @extend_schema(request=AnswersSerializer, responses={200: ApplicationSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Save some or all answers of a draft; `disputes` says a prefilled answer is wrong."""
+        application = self.get_object()
+        data = AnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run_service(
+            lambda: services.save_answers(
+                application.pk,
+                actor=request.user,
+                answers=data.validated_data["answers"],
+                disputes=data.validated_data["disputes"],
+            )
+        )
+        return self._answer(application)
+
+    @extend_schema(request=SubmitSerializer, responses={200: ApplicationSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        application = self.get_object()
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run_service(
+            lambda: services.submit_application(
+                application.pk,
+                actor=request.user,
+                on_commitment=data.validated_data["on_commitment"],
+            )
+        )
+        return self._answer(application)
+
+    @extend_schema(request=CommitSerializer, responses={200: ApplicationSerializer})
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        """Approve open items on a signed credit commitment (all that allow it, or those
+        named)."""
+        application = self.get_object()
+        data = CommitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run_service(
+            lambda: services.approve_on_commitment(
+                application.pk, actor=request.user, item_ids=data.validated_data.get("item_ids")
+            )
+        )
+        return self._answer(application)
+
+    @extend_schema(request=None, responses={200: ApplicationSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        application = self.get_object()
+        run_service(lambda: services.withdraw_application(application.pk, actor=request.user))
+        return self._answer(application)
+
+
+class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+    """Items: officials see their department's (and district's); applicants their own.
+    `ordering=deadline` gives the queue by time left."""
+
+    serializer_class = ItemSerializer
+    filterset_fields = ["status", "department__code"]
+
+    def get_queryset(self):
+        return (
+            selectors.items_for(self.request.user)
+            .select_related(
+                "application", "item_type", "department", "district", "assigned_to", "permit"
+            )
+            .prefetch_related("pauses", "messages__author")
+            .order_by("deadline", "pk")
+        )
+
+    def _act(self, call: Callable[[Item], Any]) -> Response:
+        item = self.get_object()
+        run_service(lambda: call(item))
+        return Response(ItemSerializer(self.get_queryset().get(pk=item.pk)).data)
+
+    def _text(self, request: Request) -> str:
+        data = TextSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data["text"]
+
+    @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        note = self._text(request)
+        return self._act(lambda item: services.approve_item(item.pk, actor=request.user, note=note))
+
+    @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """`text`: the reasons, shown to the applicant."""
+        reasons = self._text(request)
+        return self._act(
+            lambda item: services.reject_item(item.pk, actor=request.user, reasons=reasons)
+        )
+
+    @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"], url_path="request-supplement")
+    def request_supplement(self, request: Request, pk: str | None = None) -> Response:
+        """Ask the applicant for more; the item's clock pauses until they answer."""
+        message = self._text(request)
+        return self._act(
+            lambda item: services.request_supplement(item.pk, actor=request.user, message=message)
+        )
+
+    @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"], url_path="answer-supplement")
+    def answer_supplement(self, request: Request, pk: str | None = None) -> Response:
+        message = self._text(request)
+        return self._act(
+            lambda item: services.answer_supplement(item.pk, actor=request.user, message=message)
+        )
+
+    @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request: Request, pk: str | None = None) -> Response:
+        message = self._text(request)
+        return self._act(
+            lambda item: services.resubmit_item(item.pk, actor=request.user, message=message)
+        )
+
+    @extend_schema(request=AssignSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Assign to an official of the item's department by username (empty: unassign)."""
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignee = None
+        if data.validated_data["username"]:
+            assignee = User.objects.filter(username=data.validated_data["username"]).first()
+            if assignee is None:
+                raise exceptions.ValidationError({"username": [_("No such user.")]})
+        return self._act(
+            lambda item: services.assign_item(item.pk, actor=request.user, assignee=assignee)
+        )
+
+    @extend_schema(request=VerifySerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        """The check after an approval on commitment: a failure breaches the commitment and
+        revokes the approval."""
+        data = VerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(
+            lambda item: services.verify_commitment(
+                item.pk,
+                actor=request.user,
+                passed=data.validated_data["passed"],
+                note=data.validated_data["note"],
+            )
+        )
+
+
+class PermitCheckSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    item = serializers.CharField()
+    department = serializers.CharField()
+    holder = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    valid = serializers.BooleanField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class PermitVerifyView(APIView):
+    """Anyone may check a permit by its verification code (no personal data)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)],
+        responses={200: PermitCheckSerializer},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        permit = selectors.permit_by_code(code)
+        if permit is None:
+            raise exceptions.NotFound(_("No permit has this verification code."))
+        application = permit.item.application
+        holder = application.enterprise.name if application.enterprise else application.title
+        return Response(
+            PermitCheckSerializer(
+                {
+                    "number": permit.number,
+                    "item": permit.item.item_type.name,
+                    "department": permit.item.department.name,
+                    "holder": holder,
+                    "issued_at": permit.issued_at,
+                    "valid": permit.valid,
+                    "revoked_at": permit.revoked_at,
+                }
+            ).data
+        )
+
+
+__all__ = ["ApplicationViewSet", "ItemStatus", "ItemViewSet", "PermitVerifyView"]

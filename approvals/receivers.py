@@ -1,0 +1,15 @@
+"""Credit tells approvals of a breached commitment through its signal; credit never imports
+approvals, and the revocation commits or rolls back with the breach."""
+
+from django.dispatch import receiver
+
+from credit.signals import commitment_breached
+
+from . import services
+
+
+@receiver(commitment_breached, dispatch_uid="approvals.revoke_on_breach")
+def revoke_approval_on_breach(sender, commitment, actor=None, **kwargs) -> None:
+    if commitment.subject_kind == "approval_item":
+        services.revoke_for_breach(commitment.pk, actor=actor,
+                                   reason=commitment.reason or "")  # fmt: skip

@@ -1,0 +1,66 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Department, District
+
+from .models import (
+    Commitment,
+    CommitmentStatus,
+    CreditRecord,
+    EntryStatus,
+    ListEntry,
+    ListKind,
+    RecordKind,
+    RecordStatus,
+    Severity,
+    SubjectKind,
+)
+
+
+class RecordFilter(django_filters.FilterSet):
+    """Shared by the records page and /api/v1/credit/records/."""
+
+    uscc = django_filters.CharFilter(field_name="enterprise__uscc", lookup_expr="iexact",
+                                     label=_("USCC"), max_length=40)  # fmt: skip
+    kind = django_filters.ChoiceFilter(choices=RecordKind.choices, label=_("Kind"),
+                                       empty_label=_("All"))  # fmt: skip
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"),
+                                           empty_label=_("All"))  # fmt: skip
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.all(), to_field_name="code", label=_("Department"),
+        empty_label=_("All departments"),
+    )  # fmt: skip
+    district = django_filters.ModelChoiceFilter(
+        field_name="enterprise__district", queryset=District.objects.all(),
+        to_field_name="code", label=_("District"), empty_label=_("All districts"),
+    )  # fmt: skip
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"),
+                                         empty_label=_("All"))  # fmt: skip
+
+    class Meta:
+        model = CreditRecord
+        fields = ["uscc", "kind", "severity", "department", "district", "status"]
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CommitmentStatus.choices, label=_("Status"),
+                                         empty_label=_("All"))  # fmt: skip
+    subject_kind = django_filters.ChoiceFilter(choices=SubjectKind.choices, label=_("Subject"),
+                                               empty_label=_("All"))  # fmt: skip
+    uscc = django_filters.CharFilter(field_name="enterprise__uscc", lookup_expr="iexact",
+                                     label=_("USCC"), max_length=40)  # fmt: skip
+
+    class Meta:
+        model = Commitment
+        fields = ["status", "subject_kind", "uscc"]
+
+
+class EntryFilter(django_filters.FilterSet):
+    list_kind = django_filters.ChoiceFilter(choices=ListKind.choices, label=_("List"),
+                                            empty_label=_("Both lists"))  # fmt: skip
+    status = django_filters.ChoiceFilter(choices=EntryStatus.choices, label=_("Status"),
+                                         empty_label=_("All"))  # fmt: skip
+
+    class Meta:
+        model = ListEntry
+        fields = ["list_kind", "status"]

@@ -1,0 +1,282 @@
+"""Putting enterprises on the red and black lists and taking them off, by the list rules
+(data, credit/listrules.py): for one enterprise when a record arrives, and for every
+candidate in the daily sweep. Both paths evaluate with the same function on facts loaded
+the same way (one grouped query per distinct record selection), so they always agree.
+
+Precedence: a current black-list entry ends any red-list entry and keeps the enterprise
+off the red list. Black-list entries run their term; a rule marked "ends when the
+condition no longer holds" (red, usually) is re-checked and its entry removed when it
+fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qinqing.audit.services import record_events, record_rows
+from qinqing.bulk import bulk_insert
+from qinqing.iterables import chunked
+
+from .defaults import LIST_RULES_V1
+from .listrules import (
+    GradeLeaf,
+    Group,
+    Node,
+    RecordsLeaf,
+    describe,
+    evaluate,
+    grade_leaves,
+    parse_condition,
+    records_leaves,
+)
+from .models import (
+    CreditGrade,
+    CreditRecord,
+    EntryStatus,
+    ListEntry,
+    ListKind,
+    ListRule,
+    RecordStatus,
+    add_months,
+)
+
+# Conduct within a rule's window counts until it is repaired; a superseded tax grade does
+# not (the newer grade replaced it).
+COUNTED_STATUSES = (RecordStatus.ACTIVE, RecordStatus.EXPIRED)
+
+
+def active_rules() -> list[tuple[ListRule, Node]]:
+    """Black-list rules first (they take precedence), each with its parsed condition."""
+    rules = sorted(ListRule.objects.filter(active=True),
+                   key=lambda rule: (rule.list_kind != ListKind.BLACK, rule.code))  # fmt: skip
+    return [(rule, parse_condition(rule.condition)) for rule in rules]
+
+
+def ensure_default_rules() -> None:
+    """A fresh or flushed database gets the first rules back (never when any rule exists,
+    so a rule the back office removed stays removed)."""
+    if ListRule.objects.exists():
+        return
+    for rule in LIST_RULES_V1:
+        ListRule.objects.get_or_create(code=rule["code"], defaults=rule)
+
+
+def _selection_rows(leaf: RecordsLeaf, today: date):
+    return CreditRecord.objects.filter(
+        status__in=COUNTED_STATUSES, kind__in=leaf.kinds, severity__in=leaf.severities,
+        occurred_on__gt=leaf.since(today), occurred_on__lte=today,
+    ).order_by()  # fmt: skip
+
+
+@dataclass
+class LoadedFacts:
+    """What the rules read, for many enterprises at once."""
+
+    today: date
+    counts: dict[tuple, dict[int, int]] = field(default_factory=dict)
+    grades: dict[int, tuple[str, date]] = field(default_factory=dict)
+    default_grade: str = "B"
+
+    def of(self, enterprise_id: int) -> _EnterpriseFacts:
+        return _EnterpriseFacts(self, enterprise_id)
+
+
+@dataclass
+class _EnterpriseFacts:
+    loaded: LoadedFacts
+    enterprise_id: int
+
+    def count(self, leaf: RecordsLeaf) -> int:
+        return self.loaded.counts[leaf.selection].get(self.enterprise_id, 0)
+
+    def grade(self) -> tuple[str, date | None]:
+        return self.loaded.grades.get(self.enterprise_id, (self.loaded.default_grade, None))
+
+
+def load_facts(nodes: list[Node], enterprise_ids: list[int], today: date,
+               default_grade: str) -> LoadedFacts:  # fmt: skip
+    loaded = LoadedFacts(today=today, default_grade=default_grade)
+    selections = {leaf.selection: leaf for node in nodes for leaf in records_leaves(node)}
+    for selection, leaf in selections.items():
+        counts: dict[int, int] = {}
+        for chunk in chunked(enterprise_ids, 20_000):
+            rows = (_selection_rows(leaf, today).filter(enterprise_id__in=chunk)
+                    .values("enterprise_id").annotate(n=Count("id"))
+                    .values_list("enterprise_id", "n"))  # fmt: skip
+            counts.update(rows)
+        loaded.counts[selection] = counts
+    if any(grade_leaves(node) for node in nodes):
+        for chunk in chunked(enterprise_ids, 20_000):
+            loaded.grades.update(
+                (row[0], (row[1], row[2]))
+                for row in CreditGrade.objects.filter(enterprise_id__in=chunk).values_list(
+                    "enterprise_id", "grade", "grade_since"
+                )
+            )
+    return loaded
+
+
+def candidates(node: Node, today: date) -> set[int] | None:
+    """Enterprises that might meet the condition (None: cannot tell — every enterprise)."""
+    if isinstance(node, Group):
+        found = [candidates(child, today) for child in node.children]
+        if node.op == "any":
+            return None if any(f is None for f in found) else set().union(*found)
+        known = [f for f in found if f is not None]
+        return set.intersection(*known) if known else None
+    if isinstance(node, RecordsLeaf):
+        if not node.generative:
+            return None
+        return set(
+            _selection_rows(node, today).values("enterprise_id").annotate(n=Count("id"))
+            .filter(n__gte=node.at_least).values_list("enterprise_id", flat=True)
+        )  # fmt: skip
+    assert isinstance(node, GradeLeaf)
+    return set(CreditGrade.objects.filter(
+        grade__in=node.grades, grade_since__lte=node.held_since_at_most(today)
+    ).values_list("enterprise_id", flat=True))  # fmt: skip
+
+
+def candidate_ids(today: date, rules: list[tuple[ListRule, Node]] | None = None) -> set[int]:
+    """Everyone a rule might list, and everyone whose entry must be re-checked."""
+    ids: set[int] = set()
+    for _rule, node in rules if rules is not None else active_rules():
+        found = candidates(node, today)
+        if found is not None:
+            ids |= found
+    ids |= set(ListEntry.objects.filter(status=EntryStatus.CURRENT,
+                                        rule__ends_when_condition_fails=True)
+               .values_list("enterprise_id", flat=True))  # fmt: skip
+    return ids
+
+
+@dataclass
+class ListChanges:
+    added: list[ListEntry] = field(default_factory=list)
+    ended: list[ListEntry] = field(default_factory=list)
+
+    @property
+    def enterprise_ids(self) -> set[int]:
+        return {entry.enterprise_id for entry in [*self.added, *self.ended]}
+
+
+def _reason(rule: ListRule, evidence: list[dict[str, Any]]) -> str:
+    met = "; ".join(f"{item['condition']}: {item['value']}" for item in evidence if item["holds"])
+    return _("%(rule)s — %(met)s") % {"rule": rule.name, "met": met or describe(
+        parse_condition(rule.condition))}  # fmt: skip
+
+
+def apply_rules(enterprise_ids: Iterable[int] | None = None, *, today: date | None = None,
+                actor: Any = None, cause: str = "") -> ListChanges:  # fmt: skip
+    """Put on and take off the lists as the rules say, for the enterprises given, or (None)
+    for every candidate: those that may meet a rule and those with an entry to re-check.
+    The caller holds the enterprises' row locks when it gives them (services do)."""
+    from .grading import scoring_model_in_force
+    from .scoring import grade_for
+
+    today = today or timezone.localdate()
+    rules = active_rules()
+    current = ListEntry.objects.filter(status=EntryStatus.CURRENT, valid_from__lte=today,
+                                       valid_until__gte=today)  # fmt: skip
+    ids = candidate_ids(today, rules) if enterprise_ids is None else set(enterprise_ids)
+    ordered = sorted(ids)
+    if not ordered:
+        return ListChanges()
+    # An entry past its term that the sweep has not ended yet would block a new one.
+    expire_entries(today, ordered)
+    model = scoring_model_in_force(today)
+    facts = load_facts([node for _rule, node in rules], ordered, today,
+                       grade_for(model.base_score, model.thresholds))  # fmt: skip
+    entries: dict[tuple[int, str], ListEntry] = {}
+    for chunk in chunked(ordered, 20_000):
+        for entry in current.filter(enterprise_id__in=chunk).select_related("rule"):
+            entries[(entry.enterprise_id, entry.list_kind)] = entry
+    now = timezone.now()
+    changes = ListChanges()
+    for enterprise_id in ordered:
+        view = facts.of(enterprise_id)
+        black = entries.get((enterprise_id, ListKind.BLACK))
+        red = entries.get((enterprise_id, ListKind.RED))
+        for rule, node in rules:
+            held = entries.get((enterprise_id, rule.list_kind))
+            finding = evaluate(node, view, today)
+            if held is not None:
+                if (held.rule_id == rule.pk and rule.ends_when_condition_fails
+                        and not finding.holds):  # fmt: skip
+                    _end(held, now, _("The rule no longer holds: %(rule)s") % {"rule": rule.name})
+                    changes.ended.append(held)
+                    entries.pop((enterprise_id, rule.list_kind))
+                continue
+            if not finding.holds:
+                continue
+            if rule.list_kind == ListKind.RED and black is not None:
+                continue  # black-listed: never red at the same time
+            entry = ListEntry(
+                enterprise_id=enterprise_id, list_kind=rule.list_kind, rule=rule,
+                legal_basis=rule.legal_basis, source=f"rule:{rule.code}",
+                reason=_reason(rule, finding.evidence), evidence=finding.evidence,
+                valid_from=today, valid_until=add_months(today, rule.duration_months),
+                status=EntryStatus.CURRENT, created_by=None,
+            )  # fmt: skip
+            changes.added.append(entry)
+            entries[(enterprise_id, rule.list_kind)] = entry
+            if rule.list_kind == ListKind.BLACK:
+                black = entry
+                if red is not None and red.pk is not None:
+                    _end(red, now, _("Put on the black list."))
+                    changes.ended.append(red)
+                    entries.pop((enterprise_id, ListKind.RED), None)
+                    red = None
+    _write(changes, actor=actor, cause=cause)
+    return changes
+
+
+def _end(entry: ListEntry, now, reason: str, status: str = EntryStatus.REMOVED) -> None:
+    entry.status, entry.ended_at, entry.ended_reason = status, now, reason[:300]
+
+
+def _write(changes: ListChanges, *, actor: Any, cause: str) -> None:
+    for entry in changes.ended:
+        ListEntry.objects.filter(pk=entry.pk).update(
+            status=entry.status, ended_at=entry.ended_at, ended_reason=entry.ended_reason
+        )
+    bulk_insert(changes.added)
+    record_events(actor=actor, events=[
+        *((f"credit.list_{entry.list_kind}_added", entry, None,
+           {"rule": entry.rule.code if entry.rule else "", "valid_until":
+            entry.valid_until.isoformat(), "cause": cause}) for entry in changes.added),
+        *((f"credit.list_{entry.list_kind}_ended", entry, {"status": EntryStatus.CURRENT},
+           {"status": entry.status, "reason": entry.ended_reason}) for entry in changes.ended),
+    ])  # fmt: skip
+
+
+def expire_entries(today: date, enterprise_ids: list[int] | None = None) -> list[int]:
+    """End entries whose term is over (of these enterprises, or all); returns their
+    enterprises."""
+    due_rows = ListEntry.objects.filter(status=EntryStatus.CURRENT, valid_until__lt=today)
+    if enterprise_ids is not None:
+        due = [row for chunk in chunked(enterprise_ids, 20_000)
+               for row in due_rows.filter(enterprise_id__in=chunk)
+               .values_list("pk", "enterprise_id", "list_kind")]  # fmt: skip
+    else:
+        due = list(due_rows.values_list("pk", "enterprise_id", "list_kind"))
+    if not due:
+        return []
+    now = timezone.now()
+    for chunk in chunked(due, 5000):
+        ListEntry.objects.filter(pk__in=[row[0] for row in chunk]).update(
+            status=EntryStatus.EXPIRED, ended_at=now, ended_reason="term ended"
+        )
+    record_rows(actor=None, model=ListEntry, events=[
+        (f"credit.list_{kind}_expired", pk, f"{kind} {enterprise_id}",
+         {"status": EntryStatus.CURRENT}, {"status": EntryStatus.EXPIRED})
+        for pk, enterprise_id, kind in due
+    ])  # fmt: skip
+    return sorted({row[1] for row in due})

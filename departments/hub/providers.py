@@ -1,0 +1,94 @@
+"""Local providers: interfaces the portal answers from its own tables (the public credit
+platform's grades and lists, kept by the credit app) rather than from a simulated
+department's generated data.
+
+An app registers one in its AppConfig.ready(), so the hub never imports it (the hub is a
+lower layer). Everything else stays as for any department: the call goes through the
+department's adapter (in process or over HTTP to /mock/departments/…), with its simulated
+latency and failures, its circuit breaker, the cache and a DataCall in the log.
+
+`answer(uscc, wire_fields, as_of)` returns the payload in the department's wire format
+({wire field: raw value}, e.g. {"xydj": "B", "hmd": "N"}) and raises NoLocalRecord for an
+enterprise it does not know. It runs in the caller's thread and database connection (the
+in-process adapter calls departments from worker threads, which must not read the
+database), so a caller inside a transaction sees its own uncommitted changes.
+
+`extract(enterprise_ids, fact_names, as_of)` (optional) gives the bulk extract: one numpy
+column per fact aligned with `enterprise_ids`, in the simulation's units (booleans,
+enumerations as strings), so batch rules read credit facts as they read the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from .catalogue import CATALOGUE
+
+
+class NoLocalRecord(LookupError):
+    """The provider has no record of this enterprise (a 404 from the department)."""
+
+
+Answer = Callable[[str, list[str], date], dict[str, Any]]
+Extract = Callable[[np.ndarray, list[str], date], dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class LocalProvider:
+    interface: str
+    answer: Answer
+    extract: Extract | None = None
+
+    @property
+    def department(self) -> str:
+        return self.facts[0].department
+
+    @property
+    def facts(self) -> list:
+        return [spec for spec in CATALOGUE.values() if spec.interface == self.interface]
+
+
+_registry: dict[str, LocalProvider] = {}
+
+
+def register_local_provider(interface: str, answer: Answer, extract: Extract | None = None) -> None:
+    """Serve `interface` (declared in the catalogue) from `answer`; registering again
+    replaces the earlier provider (tests, reloads)."""
+    if not any(spec.interface == interface for spec in CATALOGUE.values()):
+        raise ValueError(f"the catalogue declares no interface {interface!r}")
+    _registry[interface] = LocalProvider(interface, answer, extract)
+
+
+def unregister_local_provider(interface: str) -> None:
+    _registry.pop(interface, None)
+
+
+def local_provider(interface: str) -> LocalProvider | None:
+    return _registry.get(interface)
+
+
+def local_departments() -> set[str]:
+    return {provider.department for provider in _registry.values()}
+
+
+def local_facts(*, with_extract: bool = False) -> set[str]:
+    return {
+        spec.name
+        for provider in _registry.values()
+        if provider.extract is not None or not with_extract
+        for spec in provider.facts
+    }
+
+
+def prepare(interface: str, uscc: str, wire_fields: list[str], as_of: date) -> dict | None:
+    """The local answer for one call, computed in the caller's thread; None when the
+    interface has no local provider (a simulated department computes its own)."""
+    provider = _registry.get(interface)
+    if provider is None:
+        return None
+    return provider.answer(uscc, list(wire_fields), as_of)
