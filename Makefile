@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch bench-credit bench-approvals bench-workhours clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch bench-credit bench-credit-draw bench-approvals bench-workhours clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
@@ -93,6 +93,10 @@ bench-batch: install
 # Credit grades recomputed for every enterprise (100,000 and 1,000,000): needs PostgreSQL.
 bench-credit: install
 	$(BIN)/python bench/credit.py
+
+# A dual-random inspection draw over 1,000,000 enterprises (publish, draw, verify): PostgreSQL.
+bench-credit-draw: install
+	$(BIN)/python bench/credit_draw.py
 
 # Five-item project on commitments and a new enterprise's establishment: PostgreSQL and Redis.
 bench-approvals: install

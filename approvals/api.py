@@ -215,6 +215,11 @@ class TextSerializer(serializers.Serializer):
     )
 
 
+class PauseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["hearing", "expert_review"])
+    text = serializers.CharField(max_length=services.MESSAGE_MAX)
+
+
 class AssignSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, allow_blank=True, allow_null=True)
 
@@ -394,6 +399,26 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         return self._act(
             lambda item: services.resubmit_item(item.pk, actor=request.user, message=message)
         )
+
+    @extend_schema(request=PauseSerializer, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"], url_path="pause-clock")
+    def pause_clock(self, request: Request, pk: str | None = None) -> Response:
+        """A hearing or an expert review: the time does not count against the limit."""
+        data = PauseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(
+            lambda item: services.pause_clock(
+                item.pk,
+                actor=request.user,
+                reason=data.validated_data["reason"],
+                note=data.validated_data["text"],
+            )
+        )
+
+    @extend_schema(request=None, responses={200: ItemSerializer})
+    @action(detail=True, methods=["post"], url_path="resume-clock")
+    def resume_clock(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(lambda item: services.resume_clock(item.pk, actor=request.user))
 
     @extend_schema(request=AssignSerializer, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"])

@@ -611,6 +611,52 @@ def request_supplement(item_id: int, *, actor: Any, message: str) -> Item:
     return item
 
 
+OFFICIAL_PAUSES = (PauseReason.HEARING, PauseReason.EXPERT_REVIEW)
+
+
+def pause_clock(item_id: int, *, actor: Any, reason: str, note: str) -> Item:
+    """A hearing or an expert review: time the law does not count against the limit. The
+    item stays in review; its deadline is unknown until the clock resumes."""
+    if reason not in OFFICIAL_PAUSES:
+        raise ApprovalRefused(_("Pause the clock for a hearing or an expert review."))
+    with transaction.atomic():
+        item = _locked_item(item_id)
+        _require_official(actor, item)
+        if item.status != S.PENDING:
+            raise ApprovalConflict(_("Only an item in review can be paused."))
+        if item.pauses.filter(ended_at__isnull=True).exists():
+            raise ApprovalConflict(_("The clock of this item is already paused."))
+        note = _short_text(note, what=_("reason for the pause"))
+        ItemPause.objects.create(item=item, reason=reason)
+        ItemMessage.objects.create(item=item, author=actor, kind=MessageKind.NOTE, body=note)
+        item.deadline = None
+        item.save(update_fields=["deadline"])
+        record_event(
+            actor=actor, action="approvals.item.clock_paused", obj=item, after={"reason": reason}
+        )
+    return item
+
+
+def resume_clock(item_id: int, *, actor: Any) -> Item:
+    with transaction.atomic():
+        item = _locked_item(item_id)
+        _require_official(actor, item)
+        pause = item.pauses.filter(ended_at__isnull=True, reason__in=OFFICIAL_PAUSES).first()
+        if item.status != S.PENDING or pause is None:
+            raise ApprovalConflict(
+                _("The clock of this item is not paused for a hearing or an expert review.")
+            )
+        _close_pause(item)
+        _refresh_deadline(item)
+        record_event(
+            actor=actor,
+            action="approvals.item.clock_resumed",
+            obj=item,
+            after={"reason": pause.reason, "deadline": _jsonable(item.deadline)},
+        )
+    return item
+
+
 def answer_supplement(item_id: int, *, actor: Any, message: str) -> Item:
     with transaction.atomic():
         item = _locked_item(item_id)

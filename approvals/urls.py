@@ -30,4 +30,6 @@ urlpatterns = [
     ),
     path("review/<int:item_id>/assign/", views.item_action, {"action": "assign"}, name="assign"),
     path("review/<int:item_id>/verify/", views.item_action, {"action": "verify"}, name="verify"),
+    path("review/<int:item_id>/pause/", views.item_action, {"action": "pause"}, name="pause"),
+    path("review/<int:item_id>/resume/", views.item_action, {"action": "resume"}, name="resume"),
 ]

@@ -731,6 +731,9 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "colleagues": colleagues,
         "message_max": MESSAGE_MAX,
         "credit_ready": apps.is_installed("credit"),
+        "official_pause": item.pauses.filter(
+            ended_at__isnull=True, reason__in=services.OFFICIAL_PAUSES
+        ).first(),
     }
     return render(request, "approvals/item.html", context)
 
@@ -744,7 +747,7 @@ def _colleagues(item: Item):
     )
 
 
-ACTIONS = ("approve", "reject", "supplement", "assign", "verify")
+ACTIONS = ("approve", "reject", "supplement", "assign", "verify", "pause", "resume")
 
 
 @login_required
@@ -768,6 +771,13 @@ def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse
             done = _assign(request, item)
         elif action == "verify":
             done = _verify(request, item, text)
+        elif action == "pause":
+            services.pause_clock(item.pk, actor=request.user,
+                                 reason=request.POST.get("reason", ""), note=text)  # fmt: skip
+            done = _("The clock is paused; resume it when the hearing or review is over.")
+        elif action == "resume":
+            services.resume_clock(item.pk, actor=request.user)
+            done = _("The clock runs again; the deadline has moved by the time paused.")
         else:
             raise ApprovalRefused(_("There is no such action."))
     except NotAllowed as error:

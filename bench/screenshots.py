@@ -62,6 +62,15 @@ PAGES = [
     ("approvals-permit", "founder", "@approval-permit"),
     ("approvals-permit-print", "founder", "@approval-permit-print"),
     ("permit-verify", None, "@permit-verify"),
+    ("credit-records", "market_xihu", "/credit/records/"),
+    ("credit-lists", "market_xihu", "/credit/lists/"),
+    ("credit-campaigns", "market_xihu", "/credit/campaigns/"),
+    ("credit-campaign-new", "market_xihu", "/credit/campaigns/new/"),
+    ("credit-repairs", "enterprise", "/credit/repairs/"),
+    ("requests-new", "enterprise", "/requests/new/"),
+    ("requests-list", "enterprise", "/requests/"),
+    ("requests-queue", "tax_city", "/requests/queue/"),
+    ("requests-answers", None, "/requests/answers/"),
 ]
 # SCREENSHOT_PAGES=approvals,permit shoots only the pages whose names start so.
 ONLY = [prefix for prefix in os.environ.get("SCREENSHOT_PAGES", "").split(",") if prefix]

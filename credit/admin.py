@@ -14,6 +14,7 @@ from .models import (
     CreditGrade,
     CreditRecord,
     GradeChange,
+    InspectorRelation,
     ListEntry,
     ListRule,
     ScoringModel,
@@ -106,3 +107,12 @@ class CommitmentAdmin(ReadOnlyAdmin):
                     "department", "verify_by"]  # fmt: skip
     list_filter = ["status", "subject_kind", "department"]
     search_fields = ["enterprise__uscc", "subject_ref"]
+
+
+@admin.register(InspectorRelation)
+class InspectorRelationAdmin(AuditedModelAdmin):
+    """Relations officials declare with enterprises: never drawn to inspect them."""
+
+    list_display = ["inspector", "enterprise", "relation", "created_at"]
+    search_fields = ["inspector__username", "enterprise__uscc"]
+    raw_id_fields = ["inspector", "enterprise"]

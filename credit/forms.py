@@ -56,3 +56,61 @@ class DecisionForm(forms.Form):
     severity = forms.ChoiceField(
         label=_("Severity"), choices=Severity.choices, initial=Severity.GENERAL, required=False
     )
+
+
+class CampaignForm(forms.Form):
+    """A dual-random inspection campaign (ratios in per cent per grade)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    items = forms.CharField(label=_("Inspection items (one a line)"), widget=forms.Textarea,
+                            max_length=TEXT_MAX)  # fmt: skip
+    districts = forms.CharField(label=_("Districts (codes, comma-separated; empty: the city)"),
+                                required=False, max_length=500)  # fmt: skip
+    industries = forms.CharField(label=_("Industry sections (letters, comma-separated; empty: "
+                                         "all)"), required=False, max_length=100)  # fmt: skip
+    ratio_a = forms.DecimalField(label=_("Grade A ratio (%)"), initial=5, max_digits=5,
+                                 decimal_places=2)  # fmt: skip
+    ratio_b = forms.DecimalField(label=_("Grade B ratio (%)"), initial=10, max_digits=5,
+                                 decimal_places=2)  # fmt: skip
+    ratio_c = forms.DecimalField(label=_("Grade C ratio (%)"), initial=30, max_digits=5,
+                                 decimal_places=2)  # fmt: skip
+    ratio_d = forms.DecimalField(label=_("Grade D ratio (%)"), initial=70, max_digits=5,
+                                 decimal_places=2)  # fmt: skip
+    inspectors = forms.CharField(label=_("Inspector pool (usernames, comma-separated)"),
+                                 max_length=4000)  # fmt: skip
+    inspectors_per_enterprise = forms.IntegerField(
+        label=_("Inspectors per enterprise"), initial=2, min_value=2, max_value=10
+    )
+
+
+class DrawForm(forms.Form):
+    public_value = forms.CharField(
+        label=_("Public value"), max_length=200,
+        help_text=_("A value fixed only now and publicly checkable, e.g. the day's closing "
+                    "index or numbers drawn in public."),
+    )  # fmt: skip
+
+
+class ResultForm(forms.Form):
+    violation = forms.BooleanField(label=_("Violation found"), required=False)
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea, max_length=TEXT_MAX)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, required=False)
+
+
+class RecusalForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for recusal"), max_length=300)
+
+
+class RepairForm(forms.Form):
+    evidence = forms.CharField(label=_("How the conduct was corrected (evidence)"),
+                               widget=forms.Textarea, max_length=TEXT_MAX)  # fmt: skip
+    accept = forms.BooleanField(label=_("I accept the credit commitment below on behalf of the "
+                                        "enterprise."))  # fmt: skip
+
+
+class RepairDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=TEXT_MAX, required=False,
+                             widget=forms.Textarea)  # fmt: skip

@@ -544,3 +544,231 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice.code} {self.subject_ref or self.get_subject_kind_display()}"
+
+
+# --- Dual-random inspections (双随机、一公开) --------------------------------------------------
+
+# The share of each grade's enterprises a campaign inspects, in per cent, unless the
+# campaign says otherwise; each within the band the city's rules give (A up to 5 %,
+# B 5–20 %, C 21–60 %, D 61–100 %): good credit means fewer inspections.
+RATIO_BANDS: dict[str, tuple[int, int]] = {"A": (0, 5), "B": (5, 20), "C": (21, 60), "D": (61, 100)}
+DEFAULT_RATIOS: dict[str, str] = {"A": "5", "B": "10", "C": "30", "D": "70"}
+MIN_INSPECTORS_PER_ENTERPRISE = 2
+# Results are published within 20 working days of the draw.
+RESULT_PUBLICATION_DAYS = 20
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published (awaiting the draw)")
+    DRAWN = "drawn", _("Drawn")
+
+
+class InspectionCampaign(models.Model):
+    """A dual-random inspection campaign: what is inspected, whom (scope), how many of each
+    grade, by whom. Published before the draw with the hash of the population it draws
+    from (see credit/inspections.py); after the draw it can never be drawn again."""
+
+    title = models.CharField(_("title"), max_length=200)
+    department = models.ForeignKey(
+        "departments.Department", on_delete=models.PROTECT, related_name="inspection_campaigns",
+        verbose_name=_("department"),
+    )  # fmt: skip
+    items = models.JSONField(_("inspection items"), default=list)
+    districts = models.ManyToManyField("departments.District", blank=True, related_name="+",
+                                       verbose_name=_("districts"))  # fmt: skip
+    industries = models.JSONField(_("industry sections"), default=list, blank=True)
+    ratios = models.JSONField(_("sampling ratio per grade (%)"), default=dict)
+    inspectors_per_enterprise = models.PositiveSmallIntegerField(
+        _("inspectors per enterprise"), default=MIN_INSPECTORS_PER_ENTERPRISE
+    )
+    inspectors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+",
+                                        verbose_name=_("inspector pool"))  # fmt: skip
+    status = models.CharField(_("status"), max_length=10, choices=CampaignStatus.choices,
+                              default=CampaignStatus.DRAFT)  # fmt: skip
+    algorithm = models.CharField(_("draw algorithm"), max_length=40, blank=True)
+    snapshot_sha256 = models.CharField(_("SHA-256 of the population snapshot"), max_length=64,
+                                       blank=True)  # fmt: skip
+    population = models.PositiveIntegerField(_("population"), default=0)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))  # fmt: skip
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection campaign")
+        verbose_name_plural = _("inspection campaigns")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="campaign_two_inspectors_at_least",
+                                   condition=Q(inspectors_per_enterprise__gte=2)),
+            models.CheckConstraint(
+                name="campaign_published_has_snapshot",
+                condition=Q(status="draft")
+                | (~Q(snapshot_sha256="") & Q(published_at__isnull=False)),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PopulationSnapshot(models.Model):
+    """The canonical text the campaign's published hash is of (zlib-compressed UTF-8):
+    what anyone needs, with the public value, to recompute the draw."""
+
+    campaign = models.OneToOneField(InspectionCampaign, on_delete=models.CASCADE,
+                                    related_name="snapshot")  # fmt: skip
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"snapshot of campaign {self.campaign_id}"
+
+
+class InspectorRelation(models.Model):
+    """A relation an official has declared with an enterprise (kin, former employer,
+    shareholding...): they are never drawn to inspect it."""
+
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="declared_relations",
+                                  verbose_name=_("inspector"))  # fmt: skip
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE,
+                                   related_name="+", verbose_name=_("enterprise"))  # fmt: skip
+    relation = models.CharField(_("relation"), max_length=200)
+    created_at = models.DateTimeField(_("declared"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared relation")
+        verbose_name_plural = _("declared relations")
+        constraints = [models.UniqueConstraint(fields=["inspector", "enterprise"],
+                                               name="one_relation_per_pair")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.inspector_id} ~ {self.enterprise_id}: {self.relation}"
+
+
+class InspectionDraw(models.Model):
+    """The one draw of a campaign: a database constraint (one-to-one), not a hope."""
+
+    campaign = models.OneToOneField(InspectionCampaign, on_delete=models.PROTECT,
+                                    related_name="draw", verbose_name=_("campaign"))  # fmt: skip
+    public_value = models.CharField(_("public value"), max_length=200)
+    seed = models.CharField(_("seed (SHA-256)"), max_length=64)
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    strata = models.JSONField(_("strata"), default=dict)
+    drawn_at = models.DateTimeField(_("drawn"))
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("drawn by"))  # fmt: skip
+    results_due = models.DateTimeField(_("results due"))
+
+    class Meta:
+        verbose_name = _("inspection draw")
+        verbose_name_plural = _("inspection draws")
+
+    def __str__(self) -> str:
+        return f"draw of campaign {self.campaign_id}"
+
+
+class ResultStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the result")
+    CLEAN = "clean", _("No violation found")
+    VIOLATION = "violation", _("Violation found")
+
+
+class InspectionSelection(models.Model):
+    """An enterprise the draw selected, its rank in its grade stratum, and the result."""
+
+    draw = models.ForeignKey(InspectionDraw, on_delete=models.PROTECT, related_name="selections")
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT,
+                                   related_name="inspections",
+                                   verbose_name=_("enterprise"))  # fmt: skip
+    grade = models.CharField(_("grade"), max_length=1)
+    rank = models.PositiveIntegerField(_("rank in stratum"))
+    result = models.CharField(_("result"), max_length=10, choices=ResultStatus.choices,
+                              default=ResultStatus.PENDING)  # fmt: skip
+    findings = models.TextField(_("findings"), blank=True)
+    severity = models.CharField(_("severity"), max_length=10, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    record = models.ForeignKey(CreditRecord, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")  # fmt: skip
+
+    class Meta:
+        verbose_name = _("inspected enterprise")
+        verbose_name_plural = _("inspected enterprises")
+        ordering = ["grade", "rank"]
+        constraints = [models.UniqueConstraint(fields=["draw", "enterprise"],
+                                               name="one_selection_per_draw")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} ({self.grade} #{self.rank})"
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned")
+    RECUSED = "recused", _("Recused")
+
+
+class InspectorAssignment(models.Model):
+    selection = models.ForeignKey(InspectionSelection, on_delete=models.CASCADE,
+                                  related_name="assignments")  # fmt: skip
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="inspection_assignments",
+                                  verbose_name=_("inspector"))  # fmt: skip
+    position = models.PositiveSmallIntegerField(_("position in the ranking"))
+    status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices,
+                              default=AssignmentStatus.ASSIGNED)  # fmt: skip
+    recusal_reason = models.CharField(_("reason for recusal"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["selection", "inspector"],
+                                               name="one_assignment_per_inspector")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.inspector_id} #{self.position} {self.status}"
+
+
+# --- Credit repair (信用修复) ---------------------------------------------------------------
+
+# How long after the record's date an enterprise may apply to repair it, in months, by
+# severity (国家发展改革委令2023年第58号 sets the least publicity before repair; the city
+# keeps it here as data): a minor record may be repaired at once.
+MIN_REPAIR_MONTHS: dict[str, int] = {Severity.MINOR: 0, Severity.GENERAL: 3, Severity.SERIOUS: 12}
+
+
+class RepairStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RepairApplication(models.Model):
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT,
+                               related_name="repair_applications",
+                               verbose_name=_("record"))  # fmt: skip
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("enterprise"))  # fmt: skip
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("applicant"))  # fmt: skip
+    evidence = models.TextField(_("evidence of correction"))
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("commitment"))  # fmt: skip
+    status = models.CharField(_("status"), max_length=10, choices=RepairStatus.choices,
+                              default=RepairStatus.PENDING)  # fmt: skip
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("applied"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repair application")
+        verbose_name_plural = _("repair applications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["record"], condition=Q(status="pending"),
+                                               name="one_pending_repair_per_record")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"repair of record {self.record_id}: {self.status}"

@@ -216,10 +216,12 @@ def is_black_listed(enterprise: Enterprise, day: date | None = None) -> bool:
 
 def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: CommitmentNotice,
                     subject_kind: str, subject_ref: str, verify_what: str,
-                    verify_by: datetime, department: Any) -> Commitment:  # fmt: skip
+                    verify_by: datetime, department: Any,
+                    for_repair: bool = False) -> Commitment:  # fmt: skip
     """The enterprise's member accepts `notice` (its exact text, by hash) for a subject;
     `department` verifies `verify_what` by `verify_by`. Refused for a black-listed
-    enterprise: the commitment route is closed to it (CommitmentRouteClosed)."""
+    enterprise: the commitment route is closed to it (CommitmentRouteClosed) — except the
+    commitment that comes with a repair application (`for_repair`, credit/repair.py)."""
     if not can_edit_enterprise(accepted_by, enterprise):
         raise PermissionDenied(_("Only the enterprise's own members may commit for it."))
     errors: dict[str, str] = {}
@@ -248,7 +250,7 @@ def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: Commitm
                 _("%(name)s is %(status)s in the register and cannot make commitments.")
                 % {"name": locked.name, "status": locked.get_status_display()}
             )
-        if is_black_listed(locked):
+        if not for_repair and is_black_listed(locked):
             raise CommitmentRouteClosed(_("%(name)s is on the black list: the commitment route "
                                           "is closed to it until the listing ends.")
                                         % {"name": locked.name})  # fmt: skip

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.models import Enterprise
-from enterprises.selectors import enterprises_visible_to
+from enterprises.selectors import can_edit_enterprise, enterprises_visible_to
 from qinqing.listing import filtered, paginate
 
 from . import services
@@ -62,6 +62,7 @@ def enterprise_credit(request: HttpRequest, uscc: str) -> HttpResponse:
         "entries": list_entries_visible_to(request.user).filter(enterprise=enterprise)[:20],
         "history": grade_changes_visible_to(request.user).filter(enterprise=enterprise)[:20],
         "today": timezone.localdate(),
+        "may_repair": can_edit_enterprise(request.user, enterprise),
     }  # fmt: skip
     return render(request, "credit/enterprise.html", context)
 

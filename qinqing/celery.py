@@ -53,6 +53,10 @@ app.conf.beat_schedule = {
         "task": "approvals.tasks.watch_approval_deadlines",
         "schedule": timedelta(minutes=5),
     },
+    "watch-request-deadlines": {
+        "task": "directline.tasks.watch_request_deadlines",
+        "schedule": timedelta(minutes=5),
+    },
     "reconcile-payments": {
         "task": "subsidies.tasks.reconcile_payments",
         "schedule": crontab(hour=4, minute=10),

@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.is_enterprise_member or user.is_official or user.sees_everything:
             items.append((reverse("subsidies:claims"), _("Subsidy claims")))
             items.append(_approvals_link(user))
+            items.append(_requests_link(user))
             items.append((reverse("credit:records"), _("Credit")))
         else:
             items.append((reverse("enterprises:list"), _("Enterprises")))
@@ -51,3 +52,10 @@ def _approvals_link(user: Any) -> tuple[str, Any]:
     if user.is_enterprise_member:
         return reverse("approvals:list"), _("Approvals")
     return reverse("approvals:queue"), _("Approval queue")
+
+
+def _requests_link(user: Any) -> tuple[str, Any]:
+    """Enterprise users follow their requests; officials (and auditors) the queue."""
+    if user.is_enterprise_member:
+        return reverse("directline:list"), _("Direct line")
+    return reverse("directline:queue"), _("Request queue")

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "policies",
     "subsidies",
     "credit",
+    "directline",
     "approvals",
 ]
 

@@ -8,10 +8,12 @@ from accounts.api import CurrentUserView, ObtainTokenView
 from approvals import views as approval_views
 from approvals.api import ApplicationViewSet, ItemViewSet, PermitVerifyView
 from credit.api import CommitmentViewSet, CreditGradeViewSet, CreditRecordViewSet
+from credit.api_inspections import CampaignViewSet, InspectionViewSet, RepairViewSet
 from departments.api import DepartmentViewSet, DistrictViewSet
 from departments.hub import mock_views
 from departments.hub import views as hub_views
 from departments.hub.api import DataCallViewSet, EnterpriseFactsView
+from directline.api import RequestViewSet
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
@@ -38,8 +40,12 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("credit/records", CreditRecordViewSet, basename="credit-record")
 router.register("credit/grades", CreditGradeViewSet, basename="credit-grade")
 router.register("credit/commitments", CommitmentViewSet, basename="credit-commitment")
+router.register("credit/campaigns", CampaignViewSet, basename="credit-campaign")
+router.register("credit/inspections", InspectionViewSet, basename="credit-inspection")
+router.register("credit/repairs", RepairViewSet, basename="credit-repair")
 router.register("approvals/applications", ApplicationViewSet, basename="approval-application")
 router.register("approvals/items", ItemViewSet, basename="approval-item")
+router.register("requests", RequestViewSet, basename="request")
 
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
@@ -64,6 +70,7 @@ urlpatterns = [
     path("claims/", include("subsidies.urls")),
     path("credit/", include("credit.urls")),
     path("approvals/", include("approvals.urls")),
+    path("requests/", include("directline.urls")),
     path("permits/verify/", approval_views.verify_permit, name="permit_verify"),
     path("notifications/", include("qinqing.notifications.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),

@@ -277,6 +277,32 @@ class TestSupplementAndClock:
         assert clock.remaining_seconds == 12 * 3600
         assert eia.status == ItemStatus.PENDING
 
+    def test_a_hearing_pauses_the_clock_and_resuming_moves_the_deadline(
+        self, applicant, project_package
+    ):
+        application = submitted_project(applicant, project_package)
+        eia = application.items.get(item_type__code="eia-approval")
+        ecology = officials_for("ecology")
+        with pytest.raises(services.ApprovalRefused):
+            services.pause_clock(eia.pk, actor=ecology, reason="supplement", note="x")
+        with pytest.raises(services.NotAllowed):
+            services.pause_clock(eia.pk, actor=officials_for("ndrc"), reason="hearing", note="x")
+        services.pause_clock(eia.pk, actor=ecology, reason="hearing", note="申请人要求听证")
+        eia.refresh_from_db()
+        assert eia.deadline is None and eia.status == ItemStatus.PENDING
+        with pytest.raises(services.ApprovalConflict):
+            services.pause_clock(eia.pk, actor=ecology, reason="expert_review", note="x")
+        # The hearing took Tuesday 10:00 to Wednesday 10:00 of a clock started Tuesday 9:00.
+        Item.objects.filter(pk=eia.pk).update(started_at=TUESDAY_9AM)
+        eia.pauses.update(started_at=TUESDAY_9AM + timedelta(hours=1))
+        services.resume_clock(eia.pk, actor=ecology)
+        eia.pauses.update(ended_at=TUESDAY_9AM + timedelta(days=1, hours=1))
+        eia.refresh_from_db()
+        clock = services.item_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
+        assert clock.elapsed_seconds == 2 * 3600  # Tue 9-10 and Wed 10-11
+        with pytest.raises(services.ApprovalConflict):
+            services.resume_clock(eia.pk, actor=ecology)
+
     def test_a_supplement_answer_is_only_possible_when_asked(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")

@@ -1,0 +1,247 @@
+"""Credit repair (信用修复): an enterprise applies to repair a negative record once the
+record's minimum period (MIN_REPAIR_MONTHS, by severity) has passed, with evidence of the
+correction and a new commitment; an official of the record's department decides. An
+approved repair ends the record's effect and publicity (status "repaired"), recomputes the
+grade, re-applies the list rules, and ends a list entry whose rule no longer holds without
+the record. Records also expire on their own at the end of their term (daily sweep)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enterprises.selectors import can_edit_enterprise
+from qinqing.audit.services import record_event
+
+from .grading import recompute_grade, scoring_model_in_force
+from .listrules import evaluate
+from .lists import active_rules, apply_rules, load_facts
+from .models import (
+    MIN_REPAIR_MONTHS,
+    NEGATIVE_KINDS,
+    CreditRecord,
+    EntryStatus,
+    ListEntry,
+    RecordStatus,
+    RepairApplication,
+    RepairStatus,
+    SubjectKind,
+    add_months,
+)
+from .scoring import grade_for
+from .services import (
+    TEXT_MAX,
+    CreditRefused,
+    IllegalTransition,
+    _changed,
+    _lock_enterprise,
+    current_notice,
+    make_commitment,
+)
+
+# The repair commitment is verified by the record's department within a year.
+REPAIR_COMMITMENT_DAYS = 365
+
+
+def repairable_from(record: CreditRecord) -> date:
+    return add_months(record.occurred_on, MIN_REPAIR_MONTHS[record.severity])
+
+
+def repairs_visible_to(user: Any) -> QuerySet[RepairApplication]:
+    """Members: their enterprises' applications; officials: those about their department's
+    records (in their district, when district-scoped); auditors: all."""
+    applications = RepairApplication.objects.select_related(
+        "record__department", "enterprise", "applicant", "commitment"
+    )
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return applications.none()
+    if user.sees_everything:
+        return applications.all()
+    if user.is_official:
+        applications = applications.filter(record__department_id=user.department_id)
+        if user.district_id is not None:
+            applications = applications.filter(enterprise__district_id=user.district_id)
+        return applications
+    if user.is_enterprise_member:
+        return applications.filter(enterprise__memberships__user=user)
+    return applications.none()
+
+
+def may_decide(user: Any, application: RepairApplication) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_official
+        and user.department_id == application.record.department_id
+        and (user.district_id is None or user.district_id == application.enterprise.district_id)
+    )
+
+
+def apply_for_repair(
+    record_id: int, *, actor: Any, evidence: str, today: date | None = None
+) -> RepairApplication:
+    today = today or timezone.localdate()
+    evidence = (evidence or "").strip()
+    try:
+        record = CreditRecord.objects.select_related("enterprise", "department").get(pk=record_id)
+    except (CreditRecord.DoesNotExist, ValueError, TypeError):
+        raise CreditRefused(_("No such record.")) from None
+    if not can_edit_enterprise(actor, record.enterprise):
+        raise PermissionDenied(
+            _("Only the enterprise's own members may apply to repair its records.")
+        )
+    if not evidence:
+        raise CreditRefused({"evidence": _("Describe how the conduct was corrected.")})
+    if len(evidence) > TEXT_MAX:
+        raise CreditRefused({"evidence": _("At most %(n)d characters.") % {"n": TEXT_MAX}})
+    if record.kind not in NEGATIVE_KINDS:
+        raise CreditRefused(_("Only records of untrustworthy conduct are repaired."))
+    if record.status != RecordStatus.ACTIVE:
+        raise IllegalTransition(_("This record is no longer in effect."))
+    earliest = repairable_from(record)
+    if today < earliest:
+        raise CreditRefused(
+            _(
+                "A %(severity)s record may be repaired from %(date)s (%(months)d months after it "
+                "was recorded)."
+            )
+            % {
+                "severity": record.get_severity_display().lower(),
+                "date": earliest.isoformat(),
+                "months": MIN_REPAIR_MONTHS[record.severity],
+            }
+        )
+    with transaction.atomic():
+        _lock_enterprise(record.enterprise_id)
+        if RepairApplication.objects.filter(record=record, status=RepairStatus.PENDING).exists():
+            raise IllegalTransition(
+                _("A repair application for this record is already awaiting a decision.")
+            )
+        commitment = make_commitment(
+            enterprise=record.enterprise,
+            accepted_by=actor,
+            notice=current_notice("standalone"),
+            subject_kind=SubjectKind.STANDALONE,
+            subject_ref=f"repair:record:{record.pk}",
+            verify_what=_("No repetition of the conduct of record %(id)d (%(title)s).")
+            % {"id": record.pk, "title": record.title},
+            verify_by=timezone.now() + timedelta(days=REPAIR_COMMITMENT_DAYS),
+            department=record.department,
+            for_repair=True,
+        )
+        try:
+            with transaction.atomic():
+                application = RepairApplication.objects.create(
+                    record=record,
+                    enterprise=record.enterprise,
+                    applicant=actor,
+                    evidence=evidence,
+                    commitment=commitment,
+                )
+        except IntegrityError:
+            raise IllegalTransition(
+                _("A repair application for this record is already awaiting a decision.")
+            ) from None
+        record_event(
+            actor=actor,
+            action="credit.repair_applied",
+            obj=application,
+            after={"record": record.pk, "commitment": commitment.pk},
+        )
+    return application
+
+
+def decide_repair(
+    application_id: int, *, actor: Any, approve: bool, reason: str = "", today: date | None = None
+) -> RepairApplication:
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise CreditRefused({"reason": _("Say why the repair is rejected.")})
+    with transaction.atomic():
+        try:
+            application = (
+                RepairApplication.objects.select_for_update(of=("self",))
+                .select_related("record", "enterprise")
+                .get(pk=application_id)
+            )
+        except (RepairApplication.DoesNotExist, ValueError, TypeError):
+            raise CreditRefused(_("No such repair application.")) from None
+        if not may_decide(actor, application):
+            raise PermissionDenied(
+                _("Only officials of the record's department decide on its repair.")
+            )
+        if application.status != RepairStatus.PENDING:
+            raise IllegalTransition(_("This application has already been decided."))
+        enterprise = _lock_enterprise(application.enterprise_id)
+        record = CreditRecord.objects.select_for_update().get(pk=application.record_id)
+        application.status = RepairStatus.APPROVED if approve else RepairStatus.REJECTED
+        application.decided_by, application.decided_at = actor, timezone.now()
+        application.reason = reason[:TEXT_MAX]
+        application.save()
+        record_event(
+            actor=actor,
+            action=f"credit.repair_{application.status}",
+            obj=application,
+            before={"status": RepairStatus.PENDING},
+            after={"status": application.status, "reason": application.reason},
+        )
+        if approve:
+            if record.status == RecordStatus.ACTIVE:
+                record.status = RecordStatus.REPAIRED
+                record.save(update_fields=["status"])
+                record_event(
+                    actor=actor,
+                    action="credit.record_repaired",
+                    obj=record,
+                    before={"status": RecordStatus.ACTIVE},
+                    after={"status": RecordStatus.REPAIRED},
+                )
+            cause = f"repair:{application.pk}"
+            recompute_grade(enterprise, cause=cause, actor=actor, today=today)
+            _end_entries_no_longer_held(enterprise.pk, today, actor)
+            apply_rules([enterprise.pk], today=today, actor=actor, cause=cause)
+            _changed([enterprise.pk])
+    return application
+
+
+def _end_entries_no_longer_held(enterprise_id: int, today: date, actor: Any) -> None:
+    """Repair takes the enterprise off a list whose rule no longer holds without the
+    repaired record (移出名单), whatever the rule's usual term."""
+    rules = {rule.pk: (rule, node) for rule, node in active_rules()}
+    current = list(
+        ListEntry.objects.select_for_update().filter(
+            enterprise_id=enterprise_id, status=EntryStatus.CURRENT, rule__isnull=False
+        )
+    )
+    if not current:
+        return
+    model = scoring_model_in_force(today)
+    facts = load_facts(
+        [node for _rule, node in rules.values()],
+        [enterprise_id],
+        today,
+        grade_for(model.base_score, model.thresholds),
+    )
+    for entry in current:
+        if entry.rule_id not in rules:
+            continue
+        _rule, node = rules[entry.rule_id]
+        if evaluate(node, facts.of(enterprise_id), today).holds:
+            continue
+        entry.status, entry.ended_at = EntryStatus.REMOVED, timezone.now()
+        entry.ended_reason = _("Credit repaired: the rule no longer holds.")[:300]
+        entry.save(update_fields=["status", "ended_at", "ended_reason"])
+        record_event(
+            actor=actor,
+            action="credit.list_entry_ended",
+            obj=entry,
+            before={"status": EntryStatus.CURRENT},
+            after={"status": EntryStatus.REMOVED, "reason": entry.ended_reason},
+        )

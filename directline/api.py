@@ -1,0 +1,279 @@
+"""Requests over REST: enterprises raise, supply information, rate and refuse
+publication; officials ask, transfer, answer and publish. Every action is a service call;
+what you may not see is a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request as HttpRequest
+from rest_framework.response import Response
+
+from departments.models import Department
+from enterprises.selectors import enterprises_visible_to
+
+from . import selectors, services
+from .models import Category, Rating, Request, RequestAttachment, RequestHop, RequestMessage
+
+
+class RequestConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "conflict"
+    default_code = "conflict"
+
+
+def run_service(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except services.NotAllowed as error:
+        raise exceptions.PermissionDenied(str(error)) from error
+    except services.RequestConflict as error:
+        raise RequestConflictError(str(error)) from error
+    except services.RequestRefused as error:
+        raise exceptions.ValidationError({"detail": [str(error)]}) from error
+
+
+class RequestMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestMessage
+        fields = ["kind", "body", "created_at"]
+
+
+class RequestHopSerializer(serializers.ModelSerializer):
+    from_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    to_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RequestHop
+        fields = ["from_department", "to_department", "reason", "created_at"]
+
+
+class RequestAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequestAttachment
+        fields = ["id", "name", "content_type", "size", "created_at", "url"]
+
+    def get_url(self, attachment: RequestAttachment) -> str:
+        return f"/requests/{attachment.request_id}/attachments/{attachment.pk}/"
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    enterprise = serializers.CharField(source="enterprise.uscc", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    remaining_seconds = serializers.SerializerMethodField()
+    published = serializers.SerializerMethodField()
+    messages = RequestMessageSerializer(many=True, read_only=True)
+    hops = RequestHopSerializer(many=True, read_only=True)
+    attachments = RequestAttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Request
+        fields = [
+            "id",
+            "reference",
+            "enterprise",
+            "category",
+            "subject",
+            "description",
+            "district",
+            "status",
+            "department",
+            "deadline",
+            "remaining_seconds",
+            "warned_at",
+            "escalated_at",
+            "answer",
+            "answered_at",
+            "rating",
+            "rating_comment",
+            "rated_at",
+            "reopened_at",
+            "publication_refused",
+            "published",
+            "created_at",
+            "messages",
+            "hops",
+            "attachments",
+        ]
+
+    def get_remaining_seconds(self, request: Request) -> int | None:
+        if request.status not in ("open", "info_requested", "reopened"):
+            return None
+        return services.request_clock(request).remaining_seconds
+
+    def get_published(self, request: Request) -> bool:
+        return hasattr(request, "publication")
+
+
+class RequestRaiseSerializer(serializers.Serializer):
+    enterprise = serializers.CharField(help_text="The enterprise's USCC.")
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    subject = serializers.CharField(allow_blank=True, max_length=services.SUBJECT_MAX * 10)
+    description = serializers.CharField(allow_blank=True, max_length=services.TEXT_MAX * 10)
+
+
+class RequestTextSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, max_length=services.TEXT_MAX * 10)
+
+
+class RequestTransferSerializer(serializers.Serializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+    reason = serializers.CharField(allow_blank=True, max_length=services.TEXT_MAX * 10)
+
+
+class RequestRateSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=services.TEXT_MAX * 10
+    )
+
+
+class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests to the government. Enterprise members see their enterprises' requests,
+    officials their department's (and district's), auditors all. Ordered by deadline
+    (time left) for officials' queues."""
+
+    serializer_class = RequestSerializer
+    filterset_fields = ["status", "category__code", "department__code"]
+
+    def get_queryset(self):
+        return (
+            selectors.requests_for(self.request.user)
+            .prefetch_related(
+                "messages", "attachments", "hops__from_department", "hops__to_department", "pauses"
+            )
+            .order_by("deadline", "pk")
+        )
+
+    def _answer(self, request_id: int, code: int = 200) -> Response:
+        # After a transfer the official may no longer see the request: they still get
+        # the outcome of what they just did.
+        fresh = self.get_queryset().filter(pk=request_id).first() or Request.objects.get(
+            pk=request_id
+        )
+        return Response(RequestSerializer(fresh).data, status=code)
+
+    def _act(self, call: Callable[[Request], Any]) -> Response:
+        obj = self.get_object()
+        run_service(lambda: call(obj))
+        return self._answer(obj.pk)
+
+    def _text(self, request: HttpRequest) -> str:
+        data = RequestTextSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data["text"]
+
+    @extend_schema(request=RequestRaiseSerializer, responses={201: RequestSerializer})
+    def create(self, request: HttpRequest) -> Response:
+        """Raise a request for one of your enterprises; it is routed to a department."""
+        data = RequestRaiseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = (
+            enterprises_visible_to(request.user)
+            .filter(uscc=data.validated_data["enterprise"].upper())
+            .first()
+        )
+        if enterprise is None or not request.user.is_enterprise_member:
+            raise exceptions.PermissionDenied(_("Raise requests for your own enterprises only."))
+        created = run_service(
+            lambda: services.raise_request(
+                actor=request.user,
+                enterprise=enterprise,
+                category=data.validated_data["category"],
+                subject=data.validated_data["subject"],
+                description=data.validated_data["description"],
+            )
+        )
+        return self._answer(created.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RequestTextSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"], url_path="ask")
+    def ask(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Official: ask the enterprise for more information (the clock pauses)."""
+        text = self._text(request)
+        return self._act(
+            lambda r: services.ask_for_information(r.pk, actor=request.user, message=text)
+        )
+
+    @extend_schema(request=RequestTextSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def supply(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Enterprise: supply the information asked for (the clock resumes)."""
+        text = self._text(request)
+        return self._act(
+            lambda r: services.supply_information(r.pk, actor=request.user, message=text)
+        )
+
+    @extend_schema(request=RequestTransferSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Official: transfer to another department, with the reason."""
+        data = RequestTransferSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(
+            lambda r: services.transfer(
+                r.pk,
+                actor=request.user,
+                department=data.validated_data["department"],
+                reason=data.validated_data["reason"],
+            )
+        )
+
+    @extend_schema(request=RequestTextSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def answer(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Official: answer the request."""
+        text = self._text(request)
+        return self._act(lambda r: services.answer(r.pk, actor=request.user, text=text))
+
+    @extend_schema(request=RequestRateSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def rate(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Enterprise: rate the answer; unsatisfied reopens it once to the supervisor."""
+        data = RequestRateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(
+            lambda r: services.rate(
+                r.pk,
+                actor=request.user,
+                rating=data.validated_data["rating"],
+                comment=data.validated_data["comment"],
+            )
+        )
+
+    @extend_schema(request=None, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Official: publish the answer, anonymised, as a public question and answer."""
+        return self._act(lambda r: services.publish(r.pk, actor=request.user))
+
+    @extend_schema(request=None, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"], url_path="refuse-publication")
+    def refuse_publication(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Enterprise: refuse publication of this request."""
+        return self._act(lambda r: services.refuse_publication(r.pk, actor=request.user))
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={200: RequestSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Enterprise: attach files (PDF, PNG, JPEG, .docx, .xlsx; at most 10 MB each and 5
+        per request), field `files`, repeated."""
+        files = request.FILES.getlist("files")
+        return self._act(lambda r: services.add_attachments(r.pk, actor=request.user, files=files))

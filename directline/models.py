@@ -1,0 +1,397 @@
+"""Enterprise requests to the government, routed to a department and answered in time.
+
+Categories (with their time limits in working hours) and routing rules are data that
+administrators edit. A request goes to the department of the first rule that fits, or to
+the coordinating office (department COORDINATING_OFFICE) when none does; every hop is a
+`RequestHop` row. The clock is the shared working-hours clock (qinqing.workhours).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+# The department that receives what no rule fits and forwards it: the city's data
+# resources bureau, which runs Qinqing Online.
+COORDINATING_OFFICE = "data"
+
+
+def _bilingual(zh: str, en: str) -> str:
+    return en if (get_language() or "zh-hans").startswith("en") and en else zh
+
+
+class Category(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    limit_hours = models.PositiveIntegerField(
+        _("time limit (working hours)"), help_text=_("Office hours on working days.")
+    )
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _bilingual(self.name_zh, self.name_en)
+
+
+class RoutingRule(models.Model):
+    """Sends a request to a department when every condition given holds (empty: any).
+    Rules are tried by priority (lowest first)."""
+
+    priority = models.PositiveIntegerField(_("priority"), default=100)
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("category")
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Separated by commas; any one in the subject or description matches."),
+    )
+    district = models.ForeignKey(
+        "departments.District",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    industry_section = models.CharField(_("industry section"), max_length=1, blank=True)
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["priority", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} → {self.department}"
+
+    def keyword_list(self) -> list[str]:
+        return [
+            word.strip() for word in self.keywords.replace("，", ",").split(",") if word.strip()
+        ]
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the department's answer")
+    INFO_REQUESTED = "info_requested", _("More information requested")
+    ANSWERED = "answered", _("Answered: please rate")
+    REOPENED = "reopened", _("Reopened to the supervisor")
+    CLOSED = "closed", _("Closed")
+
+
+S = RequestStatus
+# The one table of allowed moves; services.move is the only writer of Request.status.
+TRANSITIONS: dict[str, set[str]] = {
+    S.OPEN: {S.INFO_REQUESTED, S.ANSWERED},
+    S.INFO_REQUESTED: {S.OPEN},
+    S.ANSWERED: {S.CLOSED, S.REOPENED},
+    S.REOPENED: {S.ANSWERED},
+    S.CLOSED: set(),
+}
+# The department's clock runs (or is paused) in these states.
+OPEN_STATES = frozenset({S.OPEN, S.INFO_REQUESTED, S.REOPENED})
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Request(models.Model):
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="direct_requests",
+        verbose_name=_("enterprise"),
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="direct_requests",
+        verbose_name=_("raised by"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="requests", verbose_name=_("category")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    district = models.ForeignKey(
+        "departments.District",
+        on_delete=models.PROTECT,
+        related_name="direct_requests",
+        verbose_name=_("district"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=S.OPEN, db_index=True
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        related_name="direct_requests",
+        verbose_name=_("department"),
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reopened_requests",
+        verbose_name=_("supervisor"),
+    )
+    started_at = models.DateTimeField(_("clock started"), default=timezone.now)
+    limit_hours = models.PositiveIntegerField(_("time limit (working hours)"))
+    deadline = models.DateTimeField(
+        _("deadline"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Empty while the clock is paused."),
+    )
+    warned_at = models.DateTimeField(_("80% warning sent"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    publication_refused = models.BooleanField(_("publication refused"), default=False)
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="directline_request_status_valid",
+                condition=Q(status__in=[choice.value for choice in RequestStatus]),
+            )
+        ]
+        indexes = [models.Index(fields=["department", "status", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+
+class RequestHop(models.Model):
+    """One move of a request to a department: routing, a transfer, a reopening."""
+
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="hops", verbose_name=_("request")
+    )
+    from_department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    to_department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to"),
+    )
+    rule = models.ForeignKey(
+        RoutingRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("routing rule"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request hop")
+        verbose_name_plural = _("request hops")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_department_id} → {self.to_department_id}"
+
+
+class RequestPause(models.Model):
+    """Time that does not count against the request's limit (waiting for information)."""
+
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="pauses", verbose_name=_("request")
+    )
+    started_at = models.DateTimeField(_("paused"), default=timezone.now)
+    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_pause_per_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class MessageKind(models.TextChoices):
+    INFO_REQUEST = "info_request", _("Information requested")
+    INFO_ANSWER = "info_answer", _("Information supplied")
+    ANSWER = "answer", _("Answer")
+    TRANSFER = "transfer", _("Transferred")
+    RATING = "rating", _("Rating")
+
+
+class RequestMessage(models.Model):
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="messages", verbose_name=_("request")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request message")
+        verbose_name_plural = _("request messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} · {self.kind}"
+
+
+class PublishedAnswer(models.Model):
+    """An answered request as a public question and answer, anonymised."""
+
+    request = models.OneToOneField(
+        Request, on_delete=models.CASCADE, related_name="publication", verbose_name=_("request")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    question = models.TextField(_("question"))
+    answer = models.TextField(_("answer"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("published answer")
+        verbose_name_plural = _("published answers")
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.question[:60]
+
+
+class PolicyPush(models.Model):
+    """One push of a published policy version to the enterprises it fits."""
+
+    version = models.OneToOneField(
+        "policies.PolicyVersion",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("policy version"),
+    )
+    enterprises = models.PositiveIntegerField(_("enterprises"), default=0)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    created_at = models.DateTimeField(_("pushed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy push")
+        verbose_name_plural = _("policy pushes")
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.enterprises}"
+
+
+def _attachment_storage():
+    from .storage import private_storage
+
+    return private_storage
+
+
+class RequestAttachment(models.Model):
+    """A file the enterprise attached: type- and size-checked, stored privately under a
+    random name; the original name is kept for the download."""
+
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("request")
+    )
+    file = models.FileField(_("file"), upload_to="requests/%Y/%m/", storage=_attachment_storage)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
