@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from departments.models import Department, District
 
@@ -45,8 +46,11 @@ class RecordFilter(django_filters.FilterSet):
 class CommitmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=CommitmentStatus.choices, label=_("Status"),
                                          empty_label=_("All"))  # fmt: skip
-    subject_kind = django_filters.ChoiceFilter(choices=SubjectKind.choices, label=_("Subject"),
-                                               empty_label=_("All"))  # fmt: skip
+    subject_kind = django_filters.ChoiceFilter(
+        choices=SubjectKind.choices,
+        label=pgettext_lazy("commitment", "Subject"),
+        empty_label=_("All"),
+    )
     uscc = django_filters.CharFilter(field_name="enterprise__uscc", lookup_expr="iexact",
                                      label=_("USCC"), max_length=40)  # fmt: skip
 

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinqing.i18n import prefers_chinese
 
@@ -513,7 +514,9 @@ class Commitment(models.Model):
         verbose_name=_("accepted by"),
     )  # fmt: skip
     accepted_at = models.DateTimeField(_("accepted"))
-    subject_kind = models.CharField(_("subject"), max_length=20, choices=SubjectKind.choices)
+    subject_kind = models.CharField(
+        pgettext_lazy("commitment", "subject"), max_length=20, choices=SubjectKind.choices
+    )
     subject_ref = models.CharField(_("subject reference"), max_length=100, blank=True,
                                    db_index=True)  # fmt: skip
     verify_what = models.TextField(_("what will be verified"))
