@@ -28,6 +28,7 @@ from departments.models import District
 from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.services import register_enterprise
 from qinqing.audit.services import record_event
+from qinqing.audit.transitions import change_status, jsonable
 from qinqing.identifiers import make_uscc
 from qinqing.notifications.services import notify
 from qinqing.workhours.clock import TimeLimit, add_working_time, reading
@@ -158,32 +159,18 @@ def _locked_item(item_id: int) -> Item:
 
 def move_item(item: Item, to: str, actor: Any, **changes: Any) -> Item:
     """The one place an item's status changes."""
-    if to not in ITEM_TRANSITIONS[item.status]:
-        raise ApprovalConflict(
-            _("This item is %(status)s; that cannot be done now.")
-            % {"status": ItemStatus(item.status).label}
-        )
-    before = {"status": item.status}
-    item.status = to
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.save(update_fields=["status", *changes])
-    record_event(
+    return change_status(
+        item,
+        to,
+        table=ITEM_TRANSITIONS,
         actor=actor,
-        action=f"approvals.item.{to}",
-        obj=item,
-        before=before,
-        after={"status": to, **{k: _jsonable(v) for k, v in changes.items()}},
+        action_prefix="approvals.item",
+        refusal=lambda here: ApprovalConflict(
+            _("This item is %(status)s; that cannot be done now.")
+            % {"status": ItemStatus(here).label}
+        ),
+        **changes,
     )
-    return item
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
 
 
 def _settle(application: Application, actor: Any) -> Application:
@@ -652,7 +639,7 @@ def resume_clock(item_id: int, *, actor: Any) -> Item:
             actor=actor,
             action="approvals.item.clock_resumed",
             obj=item,
-            after={"reason": pause.reason, "deadline": _jsonable(item.deadline)},
+            after={"reason": pause.reason, "deadline": jsonable(item.deadline)},
         )
     return item
 

@@ -28,6 +28,7 @@ from accounts.models import Role, User
 from departments.models import Department, District
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from qinqing.audit.services import record_event
+from qinqing.audit.transitions import change_status
 from qinqing.notifications.services import Delivery, notify, notify_many
 from qinqing.notifications.text import Message
 from qinqing.workhours.clock import TimeLimit, reading
@@ -134,34 +135,20 @@ def _locked(request_id: int) -> Request:
         raise RequestRefused(_("There is no such request.")) from None
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
-
-
 def move(request: Request, to: str, actor: Any, **changes: Any) -> Request:
     """The one place a request's status changes."""
-    if to not in TRANSITIONS[request.status]:
-        raise RequestConflict(
-            _("This request is %(status)s; that cannot be done now.")
-            % {"status": RequestStatus(request.status).label}
-        )
-    before = {"status": request.status}
-    request.status = to
-    for name, value in changes.items():
-        setattr(request, name, value)
-    request.save(update_fields=["status", *changes])
-    record_event(
+    return change_status(
+        request,
+        to,
+        table=TRANSITIONS,
         actor=actor,
-        action=f"directline.request.{to}",
-        obj=request,
-        before=before,
-        after={"status": to, **{k: _jsonable(v) for k, v in changes.items()}},
+        action_prefix="directline.request",
+        refusal=lambda here: RequestConflict(
+            _("This request is %(status)s; that cannot be done now.")
+            % {"status": RequestStatus(here).label}
+        ),
+        **changes,
     )
-    return request
 
 
 def request_pauses(request: Request) -> list[tuple[datetime, datetime | None]]:
