@@ -17,12 +17,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.selectors import officials_of, supervisors_of
 from departments.hub.fetch import fetch_facts
 from departments.models import District
 from enterprises.models import Enterprise, EnterpriseMembership
@@ -31,6 +31,8 @@ from qinqing.audit.services import record_event
 from qinqing.audit.transitions import change_status, jsonable
 from qinqing.identifiers import make_uscc
 from qinqing.notifications.services import notify
+from qinqing.notifications.text import Message
+from qinqing.workhours import deadlines
 from qinqing.workhours.clock import TimeLimit, add_working_time, reading
 
 from . import sheet
@@ -572,8 +574,11 @@ def reject_item(item_id: int, *, actor: Any, reasons: str) -> Item:
         _settle(item.application, actor)
         _tell_applicant(
             item,
-            _("%(item)s was rejected: %(reasons)s"),
-            {"item": item.item_type.name, "reasons": reasons},
+            Message(
+                gettext_lazy("{item} was rejected: {reasons}"),
+                item=item.item_type,
+                reasons=reasons,
+            ),
         )
     return item
 
@@ -591,8 +596,10 @@ def request_supplement(item_id: int, *, actor: Any, message: str) -> Item:
         )
         _tell_applicant(
             item,
-            _("%(item)s: the department asks for a supplement"),
-            {"item": item.item_type.name},
+            Message(
+                gettext_lazy("{item}: the department asks for a supplement"),
+                item=item.item_type,
+            ),
             kind="approval.supplement",
         )
     return item
@@ -712,7 +719,7 @@ def assign_item(item_id: int, *, actor: Any, assignee: User | None) -> Item:
                 [assignee],
                 "approval.deadline",
                 gettext_lazy("An approval item was assigned to you"),
-                str(item),
+                Message("{item}", item=item),
                 link=f"/approvals/review/{item.pk}/",
             )
     return item
@@ -844,8 +851,11 @@ def revoke_for_breach(commitment_id: int, *, actor: Any, reason: str) -> Item | 
         _settle(item.application, actor)
         _tell_applicant(
             item,
-            _("%(item)s: approval revoked, the commitment was not kept: %(reason)s"),
-            {"item": item.item_type.name, "reason": reason},
+            Message(
+                gettext_lazy("{item}: approval revoked, the commitment was not kept: {reason}"),
+                item=item.item_type,
+                reason=reason,
+            ),
         )
     return item
 
@@ -927,16 +937,8 @@ def _register_new_enterprise(application: Application, actor: Any) -> Enterprise
 # --- notifications and the beat sweep ---------------------------------------------------
 
 
-def _tell_applicant(
-    item: Item, title: str, params: dict[str, str], kind: str = "approval.decided"
-) -> None:
-    notify(
-        [item.application.applicant_id],
-        kind,
-        title % params,
-        "",
-        link=f"/approvals/{item.application_id}/",
-    )
+def _tell_applicant(item: Item, title: Message, kind: str = "approval.decided") -> None:
+    notify([item.application.applicant_id], kind, title, link=f"/approvals/{item.application_id}/")
 
 
 def _tell_applicant_side(application: Application, status: str) -> None:
@@ -944,98 +946,60 @@ def _tell_applicant_side(application: Application, status: str) -> None:
         notify(
             [application.applicant_id],
             "approval.decided",
-            _("Application %(reference)s: %(status)s")
-            % {"reference": application.reference, "status": ApplicationStatus(status).label},
+            Message(
+                gettext_lazy("Application {reference}: {status}"),
+                reference=application.reference,
+                status=ApplicationStatus(status).label,
+            ),
             link=f"/approvals/{application.pk}/",
         )
 
 
-def _department_officials(items: Iterable[Item]) -> dict[int, list[int]]:
-    by_department: dict[int, list[int]] = {}
-    wanted = {(item.department_id, item.district_id) for item in items}
-    departments = {department for department, _district in wanted}
-    officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, department_id__in=departments
-    )
-    for user_id, department_id, district_id in officials.values_list(
-        "pk", "department_id", "district_id"
-    ):
-        for item_department, item_district in wanted:
-            if department_id == item_department and district_id in (None, item_district):
-                by_department.setdefault((item_department, item_district), []).append(user_id)
-    return by_department
+def _item_officials(item: Item) -> list[int]:
+    return list(officials_of(item.department_id, item.district_id).values_list("pk", flat=True))
 
 
 def _tell_departments(items: list[Item]) -> None:
-    officials = _department_officials(items)
     for item in items:
         if item.status != S.PENDING or item.item_type.auto_check:
             continue
-        users = officials.get((item.department_id, item.district_id), [])
+        users = _item_officials(item)
         if users:
             notify(
                 users,
                 "approval.deadline",
-                _("New approval item: %(item)s") % {"item": item.item_type.name},
-                str(item.application.title),
+                Message(gettext_lazy("New approval item: {item}"), item=item.item_type),
+                item.application.title,
                 link=f"/approvals/review/{item.pk}/",
             )
 
 
 def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
-    """Warns at 80 % of an open item's limit and escalates once it is exceeded. Each is
-    claimed with a conditional UPDATE, so two sweeps at once still send one of each."""
-    now = now or timezone.now()
-    counts = {"warned": 0, "escalated": 0}
+    """Warns at 80 % of an open item's limit and escalates once it is exceeded, each once
+    (qinqing.workhours.deadlines)."""
     open_items = (
         Item.objects.filter(status=S.PENDING)
-        .filter(Q(warned_at__isnull=True) | Q(escalated_at__isnull=True))
         .select_related("item_type", "application")
         .prefetch_related("pauses")
     )
-    for item in open_items.iterator(chunk_size=500):
-        clock = item_clock(item, now)
-        if clock.overdue and item.escalated_at is None:
-            if Item.objects.filter(pk=item.pk, escalated_at__isnull=True).update(
-                escalated_at=now, warned_at=item.warned_at or now
-            ):
-                counts["escalated"] += 1
-                _escalate(item)
-        elif (
-            clock.warn
-            and item.warned_at is None
-            and Item.objects.filter(pk=item.pk, warned_at__isnull=True).update(warned_at=now)
-        ):
-            counts["warned"] += 1
-            _warn(item)
-    return counts
+    return deadlines.sweep(open_items, clock_of=item_clock, warn=_warn, escalate=_escalate, now=now)
 
 
 def _warn(item: Item) -> None:
-    users = (
-        [item.assigned_to_id]
-        if item.assigned_to_id
-        else _department_officials([item]).get((item.department_id, item.district_id), [])
-    )
+    users = [item.assigned_to_id] if item.assigned_to_id else _item_officials(item)
     record_event(actor=None, action="approvals.item.deadline_warning", obj=item)
     if users:
         notify(
             users,
             "approval.deadline",
-            _("80%% of the time limit used: %(item)s") % {"item": str(item)},
+            Message(gettext_lazy("80 percent of the time limit used: {item}"), item=item),
             link=f"/approvals/review/{item.pk}/",
         )
 
 
 def _escalate(item: Item) -> None:
-    """Overdue: the department's supervisors (or, without any, its city-level officials)
-    are told."""
-    officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, department_id=item.department_id
-    )
-    supervisors = list(officials.filter(is_supervisor=True).values_list("pk", flat=True))
-    if not supervisors:
-        supervisors = list(officials.filter(district__isnull=True).values_list("pk", flat=True))
+    """Overdue: the department's supervisors (or, without any, its city-wide officials)."""
+    supervisors = supervisors_of(item.department_id)
     record_event(
         actor=None, action="approvals.item.escalated", obj=item, after={"told": supervisors}
     )
@@ -1043,6 +1007,6 @@ def _escalate(item: Item) -> None:
         notify(
             supervisors,
             "approval.deadline",
-            _("Overdue approval item: %(item)s") % {"item": str(item)},
+            Message(gettext_lazy("Overdue approval item: {item}"), item=item),
             link=f"/approvals/review/{item.pk}/",
         )

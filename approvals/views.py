@@ -16,7 +16,6 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Role, User
+from accounts.selectors import officials_of
 from enterprises.selectors import enterprises_visible_to
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import paginate
@@ -739,12 +738,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def _colleagues(item: Item):
-    officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, department_id=item.department_id
-    )
-    return officials.filter(Q(district__isnull=True) | Q(district_id=item.district_id)).order_by(
-        "display_name", "username"
-    )
+    return officials_of(item.department_id, item.district_id).order_by("display_name", "username")
 
 
 ACTIONS = ("approve", "reject", "supplement", "assign", "verify", "pause", "resume")

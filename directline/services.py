@@ -25,12 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.selectors import officials_of, supervisors_of
 from departments.models import Department, District
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from qinqing.audit.services import record_event
 from qinqing.audit.transitions import change_status
 from qinqing.notifications.services import Delivery, notify, notify_many
 from qinqing.notifications.text import Message
+from qinqing.workhours import deadlines
 from qinqing.workhours.clock import TimeLimit, reading
 
 from . import attachments
@@ -251,7 +253,7 @@ def raise_request(
             after={"department": department.code, "rule": rule.pk if rule else None},
         )
         _store_files(request, checked, actor)
-        _tell_department(request, _("New request: %(subject)s"))
+        _tell_department(request, gettext_lazy("New request: {subject}"))
     return request
 
 
@@ -363,7 +365,7 @@ def transfer(request_id: int, *, actor: Any, department: Department, reason: str
             before={"department": before.code},
             after={"department": department.code, "reason": reason},
         )
-        _tell_department(request, _("Request transferred to you: %(subject)s"))
+        _tell_department(request, gettext_lazy("Request transferred to you: {subject}"))
     return request
 
 
@@ -554,20 +556,18 @@ def search_answers(query: str, limit: int = 5) -> list[PublishedAnswer]:
 
 
 def department_officials(request: Request) -> list[int]:
-    officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, department_id=request.department_id
+    return list(
+        officials_of(request.department_id, request.district_id).values_list("pk", flat=True)
     )
-    officials = officials.filter(Q(district__isnull=True) | Q(district_id=request.district_id))
-    return list(officials.values_list("pk", flat=True))
 
 
-def _tell_department(request: Request, title: str) -> None:
+def _tell_department(request: Request, title: Any) -> None:
     users = department_officials(request)
     if users:
         notify(
             users,
             REQUEST_KIND,
-            title % {"subject": request.subject},
+            Message(title, subject=request.subject),
             link=f"/requests/queue/{request.pk}/",
         )
 
@@ -587,50 +587,27 @@ def _tell_enterprise(request: Request, title: Any) -> None:
 
 def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
     """Warns at 80 % of an open request's limit and escalates once it is exceeded, each
-    claimed with a conditional UPDATE so that two sweeps at once send one of each."""
-    now = now or timezone.now()
-    counts = {"warned": 0, "escalated": 0}
-    candidates = (
-        Request.objects.filter(status__in=[S.OPEN, S.REOPENED])
-        .filter(Q(warned_at__isnull=True) | Q(escalated_at__isnull=True))
-        .prefetch_related("pauses")
+    once (qinqing.workhours.deadlines)."""
+    candidates = Request.objects.filter(status__in=[S.OPEN, S.REOPENED]).prefetch_related("pauses")
+    return deadlines.sweep(
+        candidates, clock_of=request_clock, warn=_warn, escalate=_escalate, now=now
     )
-    for request in candidates.iterator(chunk_size=500):
-        clock = request_clock(request, now)
-        if clock.overdue and request.escalated_at is None:
-            if Request.objects.filter(pk=request.pk, escalated_at__isnull=True).update(
-                escalated_at=now, warned_at=request.warned_at or now
-            ):
-                counts["escalated"] += 1
-                _escalate(request)
-        elif (
-            clock.warn
-            and request.warned_at is None
-            and Request.objects.filter(pk=request.pk, warned_at__isnull=True).update(warned_at=now)
-        ):
-            counts["warned"] += 1
-            record_event(actor=None, action="directline.request.deadline_warning", obj=request)
-            users = department_officials(request)
-            if users:
-                notify(
-                    users,
-                    DEADLINE_KIND,
-                    Message(
-                        gettext_lazy("Time limit 80 percent used: {subject}"),
-                        subject=request.subject,
-                    ),
-                    link=f"/requests/queue/{request.pk}/",
-                )
-    return counts
+
+
+def _warn(request: Request) -> None:
+    record_event(actor=None, action="directline.request.deadline_warning", obj=request)
+    users = department_officials(request)
+    if users:
+        notify(
+            users,
+            DEADLINE_KIND,
+            Message(gettext_lazy("Time limit 80 percent used: {subject}"), subject=request.subject),
+            link=f"/requests/queue/{request.pk}/",
+        )
 
 
 def _escalate(request: Request) -> None:
-    officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, department_id=request.department_id
-    )
-    supervisors = list(officials.filter(is_supervisor=True).values_list("pk", flat=True))
-    if not supervisors:
-        supervisors = list(officials.filter(district__isnull=True).values_list("pk", flat=True))
+    supervisors = supervisors_of(request.department_id)
     record_event(
         actor=None, action="directline.request.escalated", obj=request, after={"told": supervisors}
     )

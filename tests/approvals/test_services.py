@@ -387,3 +387,19 @@ def test_withdrawing_closes_the_open_items(applicant, project_package):
     assert set(application.items.values_list("status", flat=True)) == {ItemStatus.WITHDRAWN}
     with pytest.raises(services.ApprovalConflict):
         services.withdraw_application(application.pk, actor=applicant[0])
+
+
+def test_a_notification_is_written_in_the_recipients_language_not_the_officials(
+    applicant, project_package
+):
+    """The rejecting official works in English; the applicant reads the site's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    application = submitted_project(applicant, project_package)
+    planning = application.items.get(item_type__code="planning-permit")
+    with translation.override("en"):
+        services.reject_item(planning.pk, actor=officials_for("planning"), reasons="容积率超标")
+    title = Notification.objects.get(recipient=applicant[0], kind="approval.decided").title
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert title == "建设工程规划许可证不予批准：容积率超标"
