@@ -20,7 +20,7 @@ from accounts.models import Role, User
 from enterprises.selectors import enterprises_visible_to
 
 from . import selectors, services
-from .models import Application, Item, ItemMessage, ItemStatus, ServicePackage
+from .models import Application, Item, ItemMessage, ServicePackage
 from .sheet import answers_for
 
 
@@ -490,6 +490,3 @@ class PermitVerifyView(APIView):
                 }
             ).data
         )
-
-
-__all__ = ["ApplicationViewSet", "ItemStatus", "ItemViewSet", "PermitVerifyView"]

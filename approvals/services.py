@@ -824,10 +824,8 @@ def verify_commitment(item_id: int, *, actor: Any, passed: bool, note: str) -> I
                 credit.fulfil_commitment(item.commitment_id, actor=actor, note=note)
                 move_item(item, S.VERIFIED, actor, decision_note=note)
             else:
+                # credit's commitment_breached signal revokes the item (receivers.py).
                 credit.breach_commitment(item.commitment_id, actor=actor, reason=note)
-                item.refresh_from_db()
-                if item.status != S.REVOKED:  # no receiver connected: revoke here
-                    revoke_for_breach(item.commitment_id, actor=actor, reason=note)
         except PermissionDenied as error:
             raise NotAllowed(str(error)) from error
         except credit.CreditRefused as error:
@@ -864,15 +862,17 @@ def revoke_for_breach(commitment_id: int, *, actor: Any, reason: str) -> Item | 
 
 
 def _issue_uscc(application: Application) -> str:
+    """`91<district code>MA<7 digits><check>`: the serial starts at the application's id and
+    steps on by a prime while a code is already registered (demo data shares the range)."""
     if application.issued_uscc:
         return application.issued_uscc
     division = application.district.admin_code if application.district else "330100"
-    serial = application.pk
-    while True:
+    for attempt in range(1000):
+        serial = (application.pk + attempt * 1_000_003) % 10_000_000
         code = make_uscc(f"{division}MA{serial:07d}")
         if not Enterprise.objects.filter(uscc=code).exists():
             return code
-        serial += 10_000_000 - 1 if serial < 10_000_000 else 1
+    raise RuntimeError("no free organisation code in this district's range")
 
 
 def auto_decide(item_id: int) -> Item:

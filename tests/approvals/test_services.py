@@ -403,3 +403,18 @@ def test_a_notification_is_written_in_the_recipients_language_not_the_officials(
     title = Notification.objects.get(recipient=applicant[0], kind="approval.decided").title
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert title == "建设工程规划许可证不予批准：容积率超标"
+
+
+def test_an_issued_code_already_in_the_register_is_stepped_over(establishment_package):
+    """Demo enterprises share the MA range: the code the application's id gives is taken."""
+    from qinqing.identifiers import make_uscc
+    from tests.factories import EnterpriseFactory
+
+    founder = UserFactory()
+    application = services.start_application(package=establishment_package, actor=founder)
+    services.save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
+    application.refresh_from_db()
+    taken = make_uscc(f"330108MA{application.pk:07d}")
+    EnterpriseFactory(uscc=taken)
+    issued = services._issue_uscc(application)
+    assert issued != taken and is_valid_uscc(issued) and issued[2:10] == "330108MA"
