@@ -191,7 +191,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: VerificationSerializer})
     @action(detail=True, methods=["get"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
-        found = inspections.verify(self.get_object())
+        found = inspections.verify_published(self.get_object())
         return Response(
             {
                 "ok": found.ok,

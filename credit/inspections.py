@@ -601,6 +601,23 @@ class Verification:
     selected: int
 
 
+def verify_published(campaign: InspectionCampaign) -> Verification:
+    """`verify()` for the public page and the API: anyone may ask, and a full recompute
+    over a city's enterprises takes seconds, so the answer is kept for an hour per draw
+    state (a recusal changes the assignments) and language. `manage.py verify_draw`
+    always recomputes."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+    from django.utils.translation import get_language
+
+    stamp = InspectorAssignment.objects.filter(selection__draw__campaign=campaign).aggregate(
+        rows=Count("pk"), last=Max("pk"), recused=Count("pk", filter=~Q(recusal_reason=""))
+    )
+    key = (f"credit:verify:{campaign.pk}:{stamp['rows']}:{stamp['last']}:{stamp['recused']}:"
+           f"{get_language()}")  # fmt: skip
+    return cache.get_or_set(key, lambda: verify(campaign), timeout=3600)
+
+
 def verify(campaign: InspectionCampaign) -> Verification:
     """Recompute the draw from the stored snapshot and the public value and compare it
     with what was recorded: the hash, the seed, the strata, every selection and every

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -243,10 +244,13 @@ def _end(entry: ListEntry, now, reason: str, status: str = EntryStatus.REMOVED) 
 
 
 def _write(changes: ListChanges, *, actor: Any, cause: str) -> None:
-    for entry in changes.ended:
-        ListEntry.objects.filter(pk=entry.pk).update(
-            status=entry.status, ended_at=entry.ended_at, ended_reason=entry.ended_reason
-        )
+    # Only an entry still current is ended: a repair or the expiry sweep may have ended it
+    # since it was read, and that end stands (and is not audited twice).
+    changes.ended = [
+        entry for entry in changes.ended
+        if ListEntry.objects.filter(pk=entry.pk, status=EntryStatus.CURRENT).update(
+            status=entry.status, ended_at=entry.ended_at, ended_reason=entry.ended_reason)
+    ]  # fmt: skip
     bulk_insert(changes.added)
     record_events(actor=actor, events=[
         *((f"credit.list_{entry.list_kind}_added", entry, None,
@@ -270,10 +274,18 @@ def expire_entries(today: date, enterprise_ids: list[int] | None = None) -> list
     if not due:
         return []
     now = timezone.now()
+    expired = []
     for chunk in chunked(due, 5000):
-        ListEntry.objects.filter(pk__in=[row[0] for row in chunk]).update(
-            status=EntryStatus.EXPIRED, ended_at=now, ended_reason="term ended"
-        )
+        # Lock what is still current: an entry a repair ended meanwhile keeps that end.
+        with transaction.atomic():
+            still = list(ListEntry.objects.select_for_update()
+                         .filter(pk__in=[row[0] for row in chunk], status=EntryStatus.CURRENT)
+                         .values_list("pk", "enterprise_id", "list_kind"))  # fmt: skip
+            ListEntry.objects.filter(pk__in=[row[0] for row in still]).update(
+                status=EntryStatus.EXPIRED, ended_at=now, ended_reason="term ended"
+            )
+        expired += still
+    due = expired
     record_rows(actor=None, model=ListEntry, events=[
         (f"credit.list_{kind}_expired", pk, f"{kind} {enterprise_id}",
          {"status": EntryStatus.CURRENT}, {"status": EntryStatus.EXPIRED})

@@ -193,7 +193,9 @@ def draw_verify(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(
         InspectionCampaign.objects.exclude(status=CampaignStatus.DRAFT), pk=pk
     )
-    found = inspections.verify(campaign) if campaign.status == CampaignStatus.DRAWN else None
+    found = (
+        inspections.verify_published(campaign) if campaign.status == CampaignStatus.DRAWN else None
+    )
     return render(
         request,
         "credit/draw_verify.html",
