@@ -200,3 +200,16 @@ def _fresh_working_calendar():
     clear_cache()
     yield
     clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages a service raises are in the active language. Outside a request that was
+    whatever an earlier test left active, so a test reading a message passed or failed
+    by its place in the run; every test now starts in English (requests still choose
+    their own language)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

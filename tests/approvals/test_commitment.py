@@ -55,7 +55,7 @@ def test_a_black_listed_enterprise_is_refused_the_route_and_nothing_changes(
     penalise(enterprise, "serious")
     assert credit_facts(enterprise)["credit.black_list"] is True
     application = draft_project(applicant, project_package)
-    with pytest.raises(services.ApprovalRefused, match=r"black list|黑名单"):
+    with pytest.raises(services.ApprovalRefused, match="black list"):
         services.submit_application(application.pk, actor=user, on_commitment=True)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT and not application.items.exists()
@@ -73,7 +73,7 @@ def test_grade_d_is_refused_the_route(applicant, project_package):
     facts = credit_facts(enterprise)
     assert facts == {"credit.black_list": False, "credit.grade": "D"}
     application = submitted_project(applicant, project_package)
-    with pytest.raises(services.ApprovalRefused, match=r"grade D|等级为 D"):
+    with pytest.raises(services.ApprovalRefused, match="grade D"):
         services.approve_on_commitment(application.pk, actor=user)
 
 

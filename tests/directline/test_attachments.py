@@ -58,7 +58,7 @@ def test_forbidden_or_fake_types_are_refused_and_nothing_is_stored(raise_one, up
 def test_an_oversized_file_is_refused(raise_one, monkeypatch):
     monkeypatch.setattr(attachments, "MAX_BYTES", 100)
     request = raise_one()
-    with pytest.raises(services.RequestRefused, match=r"too large|过大"):
+    with pytest.raises(services.RequestRefused, match="too large"):
         services.add_attachments(request.pk, actor=request.raised_by, files=[pdf(data=PDF * 10)])
     assert not RequestAttachment.objects.exists()
 
