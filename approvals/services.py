@@ -678,7 +678,7 @@ def resubmit_item(item_id: int, *, actor: Any, message: str) -> Item:
         message = _short_text(message, what=_("what you fixed"))
         ItemMessage.objects.create(item=item, author=actor, kind=MessageKind.NOTE, body=message)
         now = timezone.now()
-        item.pauses.all().delete()
+        # Earlier pauses stay on record; the clock ignores those before the restart.
         move_item(
             item,
             S.PENDING,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -156,7 +157,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             .prefetch_related(
                 "messages", "attachments", "hops__from_department", "hops__to_department", "pauses"
             )
-            .order_by("deadline", "pk")
+            .order_by(F("deadline").asc(nulls_last=True), "pk")
         )
 
     def _answer(self, request_id: int, code: int = 200) -> Response:

@@ -96,7 +96,11 @@ def is_request_official(user: Any, request: Request) -> bool:
         and (user.district_id is None or user.district_id == request.district_id)
     ):
         return False
-    return request.status != S.REOPENED or user.is_supervisor
+    return (
+        request.status != S.REOPENED
+        or user.is_supervisor
+        or user.pk == request.supervisor_id  # the one it was reopened to (see _supervisor)
+    )
 
 
 def _require_enterprise(user: Any, request: Request) -> None:
@@ -374,7 +378,15 @@ def answer(request_id: int, *, actor: Any, text: str) -> Request:
         request = _locked(request_id)
         _require_official(actor, request)
         text = clean_text(text, what=_("answer"))
-        move(request, S.ANSWERED, actor, answer=text, answered_at=timezone.now(), answered_by=actor)
+        move(
+            request,
+            S.ANSWERED,
+            actor,
+            answer=text,
+            answered_at=timezone.now(),
+            answered_by=actor,
+            deadline=None,  # answered: no longer running against its limit
+        )
         RequestMessage.objects.create(
             request=request, author=actor, kind=MessageKind.ANSWER, body=text
         )
@@ -411,7 +423,7 @@ def rate(request_id: int, *, actor: Any, rating: str, comment: str = "") -> Requ
         )
         if rating == Rating.UNSATISFIED and request.reopened_at is None:
             supervisor = _supervisor(request)
-            request.pauses.all().delete()
+            # Earlier pauses stay on record; the clock ignores those before the restart.
             move(
                 request,
                 S.REOPENED,
@@ -446,12 +458,17 @@ def rate(request_id: int, *, actor: Any, rating: str, comment: str = "") -> Requ
 
 
 def _supervisor(request: Request) -> User | None:
+    """Who a reopened request goes to: a supervisor of the department (its district's
+    first), or, when it has none, a city-wide official of the department, so that a
+    reopened request always has someone who may answer it."""
     officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, is_supervisor=True, department_id=request.department_id
-    )
+        role=Role.OFFICIAL, is_active=True, department_id=request.department_id
+    ).order_by("pk")
+    supervisors = officials.filter(is_supervisor=True)
     return (
-        officials.filter(district_id=request.district_id).order_by("pk").first()
-        or officials.filter(district__isnull=True).order_by("pk").first()
+        supervisors.filter(district_id=request.district_id).first()
+        or supervisors.filter(district__isnull=True).first()
+        or officials.filter(district__isnull=True).first()
     )
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -102,12 +103,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     requests = requests_for(request.user).prefetch_related("pauses")
     if request.GET.get("all") != "on":
         requests = requests.filter(status__in=OPEN_STATES)
-    page, query = paginate(request, requests.order_by("deadline", "pk"), 30)
+    # By time left across every page: soonest deadline first, paused and answered last.
+    ordered = requests.order_by(F("deadline").asc(nulls_last=True), "pk")
+    page, query = paginate(request, ordered, 30)
     rows = []
     for obj in page.object_list:
-        clock = services.request_clock(obj)
-        rows.append({"request": obj, "clock": clock, "hours": clock.remaining_seconds / 3600})
-    rows.sort(key=lambda row: (row["clock"].paused, row["clock"].remaining_seconds))
+        clock = services.request_clock(obj) if obj.status in OPEN_STATES else None
+        hours = clock.remaining_seconds / 3600 if clock else None
+        rows.append({"request": obj, "clock": clock, "hours": hours})
     return render(request, "directline/queue.html", {"page": page, "query": query, "rows": rows})
 
 

@@ -246,6 +246,22 @@ def test_unsatisfied_reopens_once_to_the_supervisor(raise_one, member, tax_offic
     assert request.status == RequestStatus.CLOSED and request.rating == "unsatisfied"
 
 
+def test_without_a_supervisor_a_reopened_request_goes_to_a_city_wide_official(
+    raise_one, member, tax_official
+):
+    """It must never be left with nobody allowed to answer it."""
+    request = _answered(raise_one, tax_official)
+    request.refresh_from_db()
+    assert request.deadline is None  # answered: its clock no longer runs
+    services.rate(request.pk, actor=member, rating="unsatisfied", comment="没有解决问题")
+    request.refresh_from_db()
+    assert request.status == RequestStatus.REOPENED and request.supervisor == tax_official
+    assert request.deadline is not None
+    services.answer(request.pk, actor=tax_official, text="已安排专人上门指导。")
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ANSWERED
+
+
 def test_a_bad_rating_value_is_refused(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
     with pytest.raises(services.RequestRefused):
@@ -288,7 +304,7 @@ def test_an_unanswered_request_cannot_be_published(raise_one, tax_official):
     request = raise_one()
     with pytest.raises(services.RequestConflict):
         services.publish(request.pk, actor=tax_official)
-    assert User.objects.filter(pk=tax_official.pk).exists()
+    assert not PublishedAnswer.objects.exists()
 
 
 def test_department_stats_count_ratings_and_answer_times(raise_one, member, tax_official):
