@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.models import User
 from directline import services
 from directline.models import (
     Category,
