@@ -71,6 +71,12 @@ PAGES = [
     ("requests-list", "enterprise", "/requests/"),
     ("requests-queue", "tax_city", "/requests/queue/"),
     ("requests-answers", None, "/requests/answers/"),
+    ("dashboards-overview", "tax_city", "/dashboards/"),
+    ("dashboards-city", "auditor", "/dashboards/"),
+    ("dashboards-funds", "auditor", "/dashboards/funds/"),
+    ("dashboards-approvals", "auditor", "/dashboards/approvals/"),
+    ("dashboards-requests", "market_xihu", "/dashboards/requests/"),
+    ("dashboards-filter-error", "auditor", "/dashboards/?period=2026-13"),
 ]
 # SCREENSHOT_PAGES=approvals,permit shoots only the pages whose names start so.
 ONLY = [prefix for prefix in os.environ.get("SCREENSHOT_PAGES", "").split(",") if prefix]
@@ -214,6 +220,13 @@ def visit(page, base: str, path: str) -> None:
         page.fill("#id_bank_account", "12ab")
         page.fill("#id_contact_phone", "12345")
         page.click("main button[type=submit]")
+    elif path.startswith("/dashboards/"):
+        page.goto(base + path)
+        # Charts draw after the page loads, then animate for about a second.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart')].every(c => c.querySelector('canvas'))"
+        )
+        page.wait_for_timeout(1200)
     else:
         page.goto(base + path)
     page.wait_for_load_state("networkidle")

@@ -57,6 +57,11 @@ app.conf.beat_schedule = {
         "task": "directline.tasks.watch_request_deadlines",
         "schedule": timedelta(minutes=5),
     },
+    "refresh-dashboards": {
+        "task": "dashboards.tasks.refresh_dashboards",
+        # Read here, not from settings: this module loads while the settings are loading.
+        "schedule": timedelta(minutes=int(os.environ.get("DASHBOARD_REFRESH_MINUTES", "5"))),
+    },
     "reconcile-payments": {
         "task": "subsidies.tasks.reconcile_payments",
         "schedule": crontab(hour=4, minute=10),

@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("policies:official_list"), _("Manage policies")))
         if user.is_official or user.sees_everything:
             items.append((reverse("data_calls"), _("Data calls")))
+        if user.is_official or user.sees_everything:
+            items.append((reverse("dashboards:overview"), _("Dashboards")))
         if user.is_enterprise_member:
             items.append((reverse("enterprises:list"), _("My enterprises")))
             items.append((reverse("policies:calculator"), _("Policy calculator")))

@@ -57,12 +57,15 @@ INSTALLED_APPS = [
     "credit",
     "directline",
     "approvals",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
     "qinqing.middleware.RequestIdMiddleware",
     "qinqing.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +99,25 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content Security Policy (django-csp) -------------------------------------------------
+# Everything from this site only, no inline scripts or styles, the back office included
+# (checked: Django 5.2's admin needs none). JSON data blocks (<script type="application/json">)
+# are data, not script. tests/qinqing/test_csp.py keeps every template of ours within it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Database -----------------------------------------------------------------------------
 # Embedded default: a SQLite file under var/. Production: DATABASE_URL=postgres://...
@@ -189,6 +211,13 @@ HUB_SIMULATION = {
 # Time limits count office time on working days in this zone: Chinese statutory holidays
 # and make-up working days (chinesecalendar, corrected by the CalendarDay table).
 WORK_TIME_ZONE = env.str("WORK_TIME_ZONE", default="Asia/Shanghai")
+# How often beat rebuilds the dashboards' tallies; pages show the time of the last rebuild.
+DASHBOARD_REFRESH_MINUTES = env.int("DASHBOARD_REFRESH_MINUTES", default=5)
+# Officials of these departments watch the whole city (or their whole district) on the
+# dashboards; every other official sees their own department's figures.
+DASHBOARD_CITY_DEPARTMENTS = env.list(
+    "DASHBOARD_CITY_DEPARTMENTS", default=["general_office", "data"]
+)
 # Office periods of a working day, "HH:MM-HH:MM", in order; the default is 7 hours a day.
 WORK_OFFICE_PERIODS = env.list("WORK_OFFICE_PERIODS", default=["08:30-12:00", "13:30-17:00"])
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import CurrentUserView, ObtainTokenView
@@ -9,6 +9,7 @@ from approvals import views as approval_views
 from approvals.api import ApplicationViewSet, ItemViewSet, PermitVerifyView
 from credit.api import CommitmentViewSet, CreditGradeViewSet, CreditRecordViewSet
 from credit.api_inspections import CampaignViewSet, InspectionViewSet, RepairViewSet
+from dashboards.api import StatsFigureView, StatsOverviewView, StatsSectionView
 from departments.api import DepartmentViewSet, DistrictViewSet
 from departments.hub import mock_views
 from departments.hub import views as hub_views
@@ -50,6 +51,9 @@ router.register("requests", RequestViewSet, basename="request")
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
     path("approvals/permits/<str:code>/", PermitVerifyView.as_view(), name="permit-verify"),
+    path("stats/overview/", StatsOverviewView.as_view(), name="stats-overview"),
+    path("stats/figures/<slug:key>/", StatsFigureView.as_view(), name="stats-figure"),
+    path("stats/<slug:section>/", StatsSectionView.as_view(), name="stats-section"),
     path("", include(router.urls)),
     path("me/", CurrentUserView.as_view(), name="me"),
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
@@ -71,6 +75,7 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     path("approvals/", include("approvals.urls")),
     path("requests/", include("directline.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("permits/verify/", approval_views.verify_permit, name="permit_verify"),
     path("notifications/", include("qinqing.notifications.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
@@ -98,7 +103,9 @@ urlpatterns = [
     path(
         "api/docs/",
         # OPTIONS on the docs page made drf-spectacular look for a template (500).
-        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        # The split view serves its start-up script from this URL (?script), not inline,
+        # so the page works under the Content-Security-Policy.
+        SpectacularSwaggerSplitView.as_view(url_name="schema", http_method_names=["get", "head"]),
         name="swagger-ui",
     ),
     # Anything else under /api/ is a JSON 404, never the HTML page.

@@ -77,7 +77,11 @@ def test_district_official_filters_the_register_live(page):
     assert rows.count() == 2
     assert "滨江" not in page.locator("table.data-table").inner_text()
     page.get_by_label("名称或代码").fill("甲")
-    page.wait_for_function("document.querySelectorAll('table.data-table tbody tr').length === 1")
+    # A function, not an expression: Playwright evals expressions in the page while polling,
+    # which the Content-Security-Policy (no 'unsafe-eval') refuses.
+    page.wait_for_function(
+        "() => document.querySelectorAll('table.data-table tbody tr').length === 1"
+    )
     assert "杭州西湖甲公司" in page.locator("#results").inner_text()
     assert "q=" in page.url  # the filtered view can be bookmarked
 

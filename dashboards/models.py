@@ -1,0 +1,69 @@
+"""The dashboards' read model: counts and sums, pre-aggregated by the dimensions every
+figure filters by, rebuilt from the other apps' tables by `refresh.refresh_all`.
+
+One narrow table serves every figure. A row says: for this subject (e.g. "payments"), in
+this month, for this policy, department, district and industry section, with this key
+(a status, a grade, a histogram bucket…), there were `n` of them worth `amount`. A page sums
+the rows its filters select, so a city-wide figure over a million claims reads a few
+thousand rows instead of a million. Identifiers are plain integers, not foreign keys: the
+rows are derived data, rebuilt wholesale, and must never hold up a delete elsewhere.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Tally(models.Model):
+    subject = models.CharField(_("subject"), max_length=40)
+    # "di": by district and industry, as built; "": summed over both. A city-wide figure
+    # reads the few thousand "" rows, not the hundreds of thousands of the full grain.
+    grain = models.CharField(_("grain"), max_length=2, blank=True, db_default="di")
+    # First day of the month the event fell in; empty for snapshots (grades, open items).
+    month = models.DateField(_("month"), null=True, blank=True)
+    policy_id = models.IntegerField(_("policy"), null=True, blank=True)
+    department_id = models.IntegerField(_("department"), null=True, blank=True)
+    district_id = models.IntegerField(_("district"), null=True, blank=True)
+    industry = models.CharField(_("industry section"), max_length=1, blank=True, db_default="")
+    # A second breakdown where a subject has one (approval items: the item type).
+    category_id = models.IntegerField(_("category"), null=True, blank=True)
+    key = models.CharField(_("key"), max_length=40, blank=True, db_default="")
+    # Histogram subjects: the bucket a duration fell in (see `histogram.py`).
+    bucket = models.SmallIntegerField(_("bucket"), null=True, blank=True)
+    n = models.BigIntegerField(_("count"), db_default=0)
+    amount = models.DecimalField(
+        _("amount"), max_digits=18, decimal_places=2, db_default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("dashboard tally")
+        verbose_name_plural = _("dashboard tallies")
+        indexes = [
+            models.Index(fields=["subject", "grain", "month"], name="tally_month"),
+            models.Index(fields=["subject", "grain", "district_id"], name="tally_district"),
+            models.Index(fields=["subject", "grain", "department_id"], name="tally_department"),
+            models.Index(fields=["subject", "grain", "industry"], name="tally_industry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.month or ''} {self.key} {self.n}"
+
+
+class Refresh(models.Model):
+    """One rebuild of the tallies: when it ran and how long each subject took, so a page can
+    say how fresh its figures are and the benchmark can report the cost."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.JSONField(_("seconds per subject"), default=dict)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("dashboard refresh")
+        verbose_name_plural = _("dashboard refreshes")
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,128 @@
+"""How a dashboard value reads on the page, by its kind (see figures.ValueKind).
+
+The same value is exported raw (CSV, Excel) and drawn by charts.js; here it becomes text a
+person reads: ¥1,234,567.89, 12.3%, 3.2 h, 850 ms … 1.5 d, 2026-11, 12,345, and "—" when
+there is no data.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import InvalidOperation
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dashboards.figures import Figure
+from qinqing.i18n import prefers_chinese
+from qinqing.templatetags.qinqing_format import yuan
+
+register = template.Library()
+
+NO_DATA = "—"
+NUMERIC_KINDS = frozenset({"int", "money", "share", "hours", "seconds", "ms"})
+
+# The filter bar's names, for "Not filtered by: …" (the same words as the form's labels).
+FILTER_NAMES = {
+    "period": gettext_lazy("Period"),
+    "district": gettext_lazy("District"),
+    "department": gettext_lazy("Department"),
+    "policy": gettext_lazy("Policy"),
+    "industry": gettext_lazy("Industry"),
+}
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+
+
+def _one_place(number: float) -> str:
+    return f"{number:,.1f}"
+
+
+def duration_ms(ms: float) -> str:
+    """A duration in milliseconds in the unit that reads best as it grows."""
+    if ms < 1000:
+        return _("%(value)s ms") % {"value": f"{ms:,.0f}"}
+    seconds = ms / 1000
+    if seconds < 60:
+        return _("%(value)s s") % {"value": _one_place(seconds)}
+    if seconds < 3600:
+        return _("%(value)s min") % {"value": _one_place(seconds / 60)}
+    if seconds < 86400:
+        return _("%(value)s h") % {"value": _one_place(seconds / 3600)}
+    return _("%(value)s d") % {"value": _one_place(seconds / 86400)}
+
+
+@register.filter
+def as_kind(value: Any, kind: str) -> str:
+    """`{{ value|as_kind:column.kind }}`: the value as the page shows it."""
+    if value is None or value == "":
+        return NO_DATA
+    if kind == "money":
+        return yuan(value)
+    if kind == "month":
+        if isinstance(value, date):
+            return value.strftime("%Y-%m")
+        return str(value)
+    if kind == "text":
+        return str(value)
+    number = _number(value)
+    if number is None:
+        return str(value)
+    if kind == "int":
+        return f"{round(number):,d}"
+    if kind == "share":
+        return f"{number * 100:.1f}%"
+    if kind == "hours":
+        return _("%(value)s h") % {"value": _one_place(number)}
+    if kind == "seconds":
+        return duration_ms(number * 1000)
+    if kind == "ms":
+        return duration_ms(number)
+    return str(value)
+
+
+@register.filter
+def is_numeric(kind: str) -> bool:
+    """Numbers are right-aligned in tables."""
+    return kind in NUMERIC_KINDS
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    label: str
+    numeric: bool
+
+
+@register.filter
+def table_rows(figure: Figure) -> list[list[Cell]]:
+    """The figure's rows as formatted cells, each knowing its column's label (narrow screens
+    show it beside the value) and whether to align right."""
+    columns = figure.columns
+    return [
+        [
+            Cell(as_kind(value, column.kind), str(column.label), column.kind in NUMERIC_KINDS)
+            for value, column in zip(row, columns, strict=False)
+        ]
+        for row in figure.rows
+    ]
+
+
+@register.filter
+def filter_names(names: tuple[str, ...]) -> str:
+    """("policy", "industry") → "Policy, Industry" in the page's language."""
+    separator = "、" if prefers_chinese() else ", "
+    return separator.join(str(FILTER_NAMES.get(name, name)) for name in names)
+
+
+@register.simple_tag
+def refresh_minutes() -> int:
+    """How often beat rebuilds the tallies (settings.DASHBOARD_REFRESH_MINUTES)."""
+    return int(getattr(settings, "DASHBOARD_REFRESH_MINUTES", 5))

@@ -1,0 +1,76 @@
+"""Officials' dashboard pages and the export of any one figure."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from qinqing.exports import FORMATS, export_response
+
+from . import selectors
+from .forms import FilterForm
+from .refresh import latest_refresh
+from .scope import Scope, scope_of
+
+
+def _board(request: HttpRequest) -> tuple[FilterForm, selectors.Board | None, Scope]:
+    """The filter form and, when it is valid, the board its filters describe."""
+    scope = scope_of(request.user)
+    if scope is None:
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = FilterForm(request.GET, scope=scope, today=today)
+    if not form.is_valid():
+        return form, None, scope
+    return form, selectors.Board(form.filters(), scope, today), scope
+
+
+def _page(request: HttpRequest, sections: list, current: str) -> HttpResponse:
+    form, board, scope = _board(request)
+    context = {
+        "form": form,
+        "current": current,
+        "section_links": [(key, title) for key, (title, _keys) in selectors.SECTIONS.items()],
+        "sections": sections(board) if board is not None else [],
+        "refresh": latest_refresh(),
+        "scope": scope,
+        "query": request.GET.urlencode(),
+    }
+    status = 200 if board is not None else 400
+    return render(request, "dashboards/page.html", context, status=status)
+
+
+@require_safe
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    return _page(request, selectors.overview, "overview")
+
+
+@require_safe
+@login_required
+def section(request: HttpRequest, key: str) -> HttpResponse:
+    if key not in selectors.SECTIONS:
+        raise Http404
+    return _page(request, lambda board: [selectors.section(board, key)], key)
+
+
+@require_safe
+@login_required
+def export(request: HttpRequest, key: str, export_format: str) -> HttpResponse:
+    """Exactly the rows the figure shows, with the same filters."""
+    if key not in selectors.FIGURES or export_format not in FORMATS:
+        raise Http404
+    form, board, _scope = _board(request)
+    if board is None:
+        return render(
+            request,
+            "dashboards/page.html",
+            {"form": form, "sections": [], "current": "", "section_links": []},
+            status=400,
+        )
+    figure = selectors.figure(board, key)
+    header, rows = figure.table()
+    stamp = timezone.localdate().isoformat()
+    return export_response(export_format, f"{key}-{stamp}", header, rows)
