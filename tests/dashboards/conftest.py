@@ -9,9 +9,9 @@ Paid claims (created → confirmed):
   E2·P2   150.00  2026-11-13, 60 s
 Not paid: E2·P1 period 2025 ineligible; E3·P1 awaiting data.
 
-Approval items (Market Supervision unless noted), Tuesday 2026-11-03 from 09:00:
-  approved after 1, 2 and 3 working hours (Xihu, E1); committed after 2 h (Xihu, E2);
-  rejected (Binjiang, E3); pending, deadline passed (Binjiang, E3, Emergency Management).
+Approval items, Tuesday 2026-11-03 from 09:00 — project filing (NDRC): approved after 1, 2
+  and 3 working hours (Xihu, E1), committed after 2 h (Xihu, E2), rejected (Binjiang, E3);
+  planning permit (Planning): pending, deadline passed (Binjiang, E3).
 
 Requests (Taxation, limit 8 working hours), Monday 2026-11-02 09:00:
   answered after 2 h, rated satisfied (Xihu); answered after 10 h, rated unsatisfied
@@ -120,14 +120,13 @@ def small_city(db):
         Claim.objects.filter(pk=claim.pk).update(created_at=at(date(2026, 11, 14)))
 
     package = ServicePackage.objects.get(code="industrial-project")
-    planning = ItemType.objects.filter(package=package, department=department("market")).first()
-    planning = planning or ItemType.objects.filter(package=package).first()
-    fire = ItemType.objects.filter(package=package).exclude(pk=planning.pk).first()
+    filing = ItemType.objects.get(package=package, department=department("ndrc"))
+    planning = ItemType.objects.get(package=package, department=department("planning"))
     for hours in (1, 2, 3):
-        approval_item(e1, planning, "approved", hours=hours)
-    approval_item(e2, planning, "committed", hours=2)
-    approval_item(e3, planning, "rejected", hours=0.5)
-    approval_item(e3, fire, "pending", deadline=at(date(2026, 11, 3), 13))
+        approval_item(e1, filing, "approved", hours=hours)
+    approval_item(e2, filing, "committed", hours=2)
+    approval_item(e3, filing, "rejected", hours=0.5)
+    approval_item(e3, planning, "pending", deadline=at(date(2026, 11, 3), 13))
 
     category = Category.objects.first()
     taxation = department("taxation")
@@ -165,4 +164,12 @@ def small_city(db):
                                (e3, CommitmentStatus.BREACHED)):  # fmt: skip
         CommitmentFactory(enterprise=enterprise, status=status, department=market,
                           accepted_at=at(date(2026, 11, 3)))  # fmt: skip
-    return {"e1": e1, "e2": e2, "e3": e3, "p1": p1, "p2": p2, "planning": planning, "fire": fire}
+    return {
+        "e1": e1,
+        "e2": e2,
+        "e3": e3,
+        "p1": p1,
+        "p2": p2,
+        "filing": filing,
+        "planning": planning,
+    }

@@ -122,7 +122,7 @@ def test_approvals(board, small_city):
     assert approvals["on_commitment"] == pytest.approx(0.25)
     assert close_to(approvals["median_hours"], 2.0)  # 1, 2, 2 and 3 working hours
     by_type = table(selectors.approval_hours_by_item_type(b))
-    planning = by_type[small_city["planning"].name]
+    planning = by_type[small_city["filing"].name]
     assert planning[0] == 4
     assert close_to(planning[1], 2.0)
     assert planning[3] == 4.0  # the item type's limit: 4 working hours
@@ -208,6 +208,57 @@ def test_each_official_sees_their_scope(board, who, disbursed, served):
     assert disbursed_seen_by(user) == (disbursed, served)
 
 
+def headline(client, key: str) -> dict:
+    response = client.get(f"/api/v1/stats/figures/{key}/")
+    assert response.status_code == 200, response.content
+    return {kpi["key"]: kpi["value"] for kpi in response.json()["figure"]["kpis"]}
+
+
+def test_every_section_keeps_to_the_officials_department_and_district(board, small_city):
+    """The same city through four pairs of eyes, section by section."""
+    seen = {}
+    for name, dept, place in (
+        ("ndrc", "ndrc", None),
+        ("planning", "planning", None),
+        ("market", "market", None),
+        ("taxation", "taxation", None),
+        ("binjiang", "general_office", "binjiang"),
+        ("city", "general_office", None),
+    ):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        official = OfficialFactory(
+            department=department(dept), district=district(place) if place else None
+        )
+        client.force_login(official)
+        seen[name] = {key: headline(client, key) for key in
+                      ("approvals_kpis", "credit_kpis", "requests_kpis", "data_kpis")}  # fmt: skip
+    ndrc, planning = seen["ndrc"]["approvals_kpis"], seen["planning"]["approvals_kpis"]
+    assert (ndrc["approved"], ndrc["in_progress"], ndrc["overdue"]) == (4, 0, 0)
+    assert (planning["approved"], planning["in_progress"], planning["overdue"]) == (0, 1, 1)
+    assert seen["market"]["approvals_kpis"]["approved"] == 0
+    assert seen["market"]["credit_kpis"]["commitments_made"] == 3  # all three are Market's
+    assert seen["taxation"]["credit_kpis"]["commitments_made"] == 0
+    assert seen["taxation"]["requests_kpis"]["raised"] == 3  # all three went to Taxation
+    assert seen["market"]["requests_kpis"]["raised"] == 0
+    assert seen["taxation"]["data_kpis"]["calls"] == 4
+    assert seen["market"]["data_kpis"]["calls"] == 1
+    # Binjiang: E3 only — its rejected and pending items, its open request, its two calls
+    assert seen["binjiang"]["approvals_kpis"]["approved"] == 0
+    assert seen["binjiang"]["approvals_kpis"]["in_progress"] == 1
+    assert seen["binjiang"]["requests_kpis"]["raised"] == 1
+    assert seen["binjiang"]["data_kpis"]["calls"] == 2
+    assert seen["binjiang"]["credit_kpis"]["commitments_made"] == 1
+    assert seen["city"]["requests_kpis"]["raised"] == 3
+    assert seen["city"]["data_kpis"]["calls"] == 5
+
+
+def test_grades_follow_the_district_not_the_department(board):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(OfficialFactory(department=department("hrss"), district=district("xihu")))
+    rows = client.get("/api/v1/stats/figures/grade_distribution/").json()["figure"]["rows"]
+    assert {grade: count for grade, count, _share in rows} == {"A": 1, "B": 1, "C": 0, "D": 0}
+
+
 def test_a_district_official_cannot_ask_for_another_district(board):
     official = OfficialFactory(
         department=department("general_office"), district=district("binjiang")
@@ -286,3 +337,22 @@ def test_a_refresh_replaces_the_figures(board, small_city):
     assert kpis(selectors.funds_kpis(board()))["disbursed"] == before  # not yet refreshed
     refresh_all()
     assert kpis(selectors.funds_kpis(board()))["disbursed"] == before - Decimal("150.00")
+
+
+def test_the_monthly_series_and_breakdowns(board, small_city):
+    b = board()
+    assert selectors.items_by_month(b).rows == [[date(2026, 11, 1), 6, 4]]
+    assert selectors.requests_by_month(b).rows == [[date(2026, 11, 1), 3, 1]]
+    assert selectors.calls_by_month(b).rows == [[date(2026, 11, 1), 5, 1]]
+    assert table(selectors.commitments_by_state(b)) == {
+        "Made": [1],
+        "Fulfilled": [1],
+        "Breached": [1],
+    }
+    by_department = table(selectors.items_by_department(b))
+    # department: in progress, approved, rejected, overdue
+    assert by_department[department("ndrc").name] == [0, 4, 1, 0]
+    assert by_department[department("planning").name] == [1, 0, 0, 1]
+    taxation = table(selectors.requests_by(b, "department"))[department("taxation").name]
+    assert taxation[:4] == [3, 1, 1, 1]
+    assert close_to(taxation[4], 2.0) and taxation[5] == pytest.approx(0.5)
