@@ -40,6 +40,7 @@ seed: migrate
 	$(DEV) $(BIN)/python manage.py demo_data_reads
 	$(DEV) $(BIN)/python manage.py seed_demo_claims
 	$(DEV) $(BIN)/python manage.py seed_demo_approvals
+	$(DEV) $(BIN)/python manage.py refresh_dashboards
 
 run: seed
 	@echo ""

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from . import selectors
 from .figures import Section
 from .forms import FilterForm
-from .refresh import latest_refresh
+from .refresh import fresh_refresh, latest_refresh
 from .scope import scope_of
 
 FILTER_PARAMETERS = [
@@ -35,6 +35,7 @@ class _StatsView(APIView):
         scope = scope_of(request.user)
         if scope is None:
             raise exceptions.PermissionDenied(_("Dashboards are for officials and auditors."))
+        fresh_refresh()
         today = timezone.localdate()
         form = FilterForm(request.query_params, scope=scope, today=today)
         if not form.is_valid():

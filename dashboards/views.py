@@ -11,7 +11,7 @@ from qinqing.exports import FORMATS, export_response
 
 from . import selectors
 from .forms import FilterForm
-from .refresh import latest_refresh
+from .refresh import fresh_refresh
 from .scope import Scope, scope_of
 
 
@@ -29,12 +29,13 @@ def _board(request: HttpRequest) -> tuple[FilterForm, selectors.Board | None, Sc
 
 def _page(request: HttpRequest, sections: list, current: str) -> HttpResponse:
     form, board, scope = _board(request)
+    refresh = fresh_refresh()
     context = {
         "form": form,
         "current": current,
         "section_links": [(key, title) for key, (title, _keys) in selectors.SECTIONS.items()],
         "sections": sections(board) if board is not None else [],
-        "refresh": latest_refresh(),
+        "refresh": refresh,
         "scope": scope,
         "query": request.GET.urlencode(),
     }

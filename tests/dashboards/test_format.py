@@ -75,10 +75,25 @@ def city_client(client, reference_data):
 
 
 @pytest.mark.django_db
-def test_before_the_first_refresh_the_page_says_so(city_client):
+def test_before_the_first_refresh_the_page_says_so(city_client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # with workers, beat makes the first rebuild
     page = city_client.get("/dashboards/").content.decode()
     assert "The figures have not been computed yet" in page
     assert 'aria-current="page">Overview</a>' in page
+
+
+@pytest.mark.django_db
+def test_without_workers_the_page_rebuilds_stale_figures_itself(city_client, settings):
+    """The embedded mode has no beat: a page finding no figures, or stale ones, rebuilds
+    them first (the demo's tables take well under a second)."""
+    from dashboards.models import Refresh
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    page = city_client.get("/dashboards/").content.decode()
+    assert "The figures have not been computed yet" not in page
+    assert Refresh.objects.count() == 1
+    city_client.get("/dashboards/funds/")
+    assert Refresh.objects.count() == 1  # fresh enough: not rebuilt again
 
 
 @pytest.mark.django_db
