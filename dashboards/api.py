@@ -29,13 +29,14 @@ FILTER_PARAMETERS = [
 
 
 class _StatsView(APIView):
+    scope_resource = "stats"
     permission_classes = [IsAuthenticated]
 
     def board(self, request: Request) -> tuple[selectors.Board, FilterForm]:
         scope = scope_of(request.user)
         if scope is None:
             raise exceptions.PermissionDenied(_("Dashboards are for officials and auditors."))
-        fresh_refresh()
+        self.refresh = fresh_refresh()
         today = timezone.localdate()
         form = FilterForm(request.query_params, scope=scope, today=today)
         if not form.is_valid():
@@ -71,7 +72,10 @@ class StatsOverviewView(_StatsView):
     def get(self, request: Request) -> Response:
         """The overview's figures: each section's headline numbers and main charts."""
         board, form = self.board(request)
-        return Response(self.envelope(form, sections=self.sections_json(selectors.overview(board))))
+        sections = selectors.remembered(
+            board, self.refresh, "overview", lambda: selectors.overview(board)
+        )
+        return Response(self.envelope(form, sections=self.sections_json(sections)))
 
 
 class StatsSectionView(_StatsView):
@@ -81,7 +85,9 @@ class StatsSectionView(_StatsView):
         if section not in selectors.SECTIONS:
             raise exceptions.NotFound(_("No such section."))
         board, form = self.board(request)
-        sections = [selectors.section(board, section)]
+        sections = selectors.remembered(
+            board, self.refresh, section, lambda: [selectors.section(board, section)]
+        )
         return Response(self.envelope(form, sections=self.sections_json(sections)))
 
 

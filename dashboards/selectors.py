@@ -6,6 +6,7 @@ names of things) and returns a `Figure`. Sections group them; the overview takes
 headline numbers and one chart of each section.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -14,11 +15,12 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from approvals.models import ItemStatus, ItemType
 from credit.models import CommitmentStatus, Grade
@@ -34,7 +36,7 @@ from subsidies.models import ClaimStatus
 
 from . import histogram
 from .figures import Column, Figure, Kpi, Section
-from .models import Tally
+from .models import Refresh, Tally
 from .scope import Filters, Scope
 
 ALL_FILTERS = ("period", "district", "department", "policy", "industry")
@@ -1014,3 +1016,23 @@ def overview(board: Board) -> list[Section]:
 def figure(board: Board, key: str) -> Figure | None:
     build = FIGURES.get(key)
     return build(board) if build else None
+
+
+def remembered(board: Board, refresh: Refresh | None, what: str, build: Callable[[], Any]) -> Any:
+    """`build()`'s figures, kept in the cache until the next rebuild: the tallies do not
+    change between rebuilds, so the second official to open a page gets it without a
+    query. The key holds everything the figures depend on — the rebuild, the filters
+    asked for and as narrowed by the scope, the language and what is shown."""
+    if refresh is None:
+        return build()
+    rebuild = (refresh.pk, refresh.finished_at.isoformat())
+    depends_on = (rebuild, board.requested, board.filters, get_language(), what)
+    key = "dashboards:" + hashlib.sha256(repr(depends_on).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
+
+
+CACHE_SECONDS = 3600

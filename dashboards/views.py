@@ -1,5 +1,7 @@
 """Officials' dashboard pages and the export of any one figure."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,14 +29,17 @@ def _board(request: HttpRequest) -> tuple[FilterForm, selectors.Board | None, Sc
     return form, selectors.Board(form.filters(), scope, today), scope
 
 
-def _page(request: HttpRequest, sections: list, current: str) -> HttpResponse:
+def _page(request: HttpRequest, sections: Callable, current: str) -> HttpResponse:
     form, board, scope = _board(request)
     refresh = fresh_refresh()
+    shown = []
+    if board is not None:
+        shown = selectors.remembered(board, refresh, current, lambda: sections(board))
     context = {
         "form": form,
         "current": current,
         "section_links": [(key, title) for key, (title, _keys) in selectors.SECTIONS.items()],
-        "sections": sections(board) if board is not None else [],
+        "sections": shown,
         "refresh": refresh,
         "scope": scope,
         "query": request.GET.urlencode(),

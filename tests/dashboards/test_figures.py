@@ -356,3 +356,18 @@ def test_the_monthly_series_and_breakdowns(board, small_city):
     taxation = table(selectors.requests_by(b, "department"))[department("taxation").name]
     assert taxation[:4] == [3, 1, 1, 1]
     assert close_to(taxation[4], 2.0) and taxation[5] == pytest.approx(0.5)
+
+
+def test_a_page_is_remembered_until_the_next_rebuild(
+    board, small_city, django_assert_max_num_queries
+):
+    from subsidies.models import Disbursement
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(AuditorFactory())
+    assert "3,950.50" in client.get("/dashboards/funds/").content.decode()
+    with django_assert_max_num_queries(12):  # session, user, form choices: no tallies
+        assert "3,950.50" in client.get("/dashboards/funds/").content.decode()
+    Disbursement.objects.filter(amount=Decimal("150.00")).update(status="failed")
+    refresh_all()
+    assert "3,800.50" in client.get("/dashboards/funds/").content.decode()
