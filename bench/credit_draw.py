@@ -10,11 +10,14 @@ two inspectors per enterprise). Measured:
   (SHA-256), compressed and stored;
 - draw: the snapshot read back and checked, the seed, every enterprise's HMAC-SHA256 key,
   the lowest k per stratum, the inspectors ranked per selected enterprise with conflicts
-  excluded, and the selections and assignments written (COPY);
+  excluded, and the selections (their inspectors on the row) written with COPY and
+  committed;
 - verify: the whole draw recomputed from the stored snapshot and compared.
 
 Run: `DATABASE_URL=postgres://... make bench-credit-draw`. Writes
-bench/results/credit-draw-postgresql.json.
+bench/results/credit-draw-postgresql.json. BENCH_KEEP_DB=1 keeps the test database and
+its register between runs (a new campaign is drawn each time; seeding a million
+enterprises takes minutes), for iterating; the figures are then not written.
 """
 
 import json
@@ -35,6 +38,7 @@ from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 SIZE = int(os.environ.get("BENCH_DRAW_SIZE", "1000000"))
+KEEP = os.environ.get("BENCH_KEEP_DB") == "1"
 POOL = 30
 CHUNK = 50_000
 
@@ -91,6 +95,8 @@ def seed_pool() -> list:
     from accounts.models import Role, User
     from departments.models import Department, District
 
+    if KEEP and User.objects.filter(username__startswith="inspector").exists():
+        return list(User.objects.filter(username__startswith="inspector"))
     market = Department.objects.get(code="market")
     districts = [*list(District.objects.all()), None]
     return User.objects.bulk_create(
@@ -116,14 +122,16 @@ def run() -> dict:
     from accounts.models import Role, User
     from credit import inspections
     from departments.models import Department
+    from enterprises.models import Enterprise
 
     figures: dict = {"enterprises": SIZE, "inspector_pool": POOL}
-    figures["seed_seconds"], _ = timed(seed_register, SIZE)
-    figures["grades_seconds"], _ = timed(seed_grades)
+    if not (KEEP and Enterprise.objects.count() == SIZE):
+        figures["seed_seconds"], _ = timed(seed_register, SIZE)
+        figures["grades_seconds"], _ = timed(seed_grades)
     pool = seed_pool()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    manager = User.objects.create(
+    manager, _ = User.objects.get_or_create(
         username="campaign-manager",
         role=Role.OFFICIAL,
         department=Department.objects.get(code="market"),
@@ -144,7 +152,9 @@ def run() -> dict:
         sys.exit()
     from credit import draw as algorithm
 
-    data, snapshot = inspections.stored_snapshot(campaign)
+    figures["snapshot_read_seconds"], (data, snapshot) = timed(
+        inspections.stored_snapshot, campaign
+    )
     figures["draw_compute_only_seconds"], _ = timed(
         algorithm.compute_draw, snapshot, algorithm.snapshot_hash(data), "3012.45"
     )
@@ -164,12 +174,16 @@ def main() -> None:
         sys.exit("bench/credit_draw.py measures PostgreSQL: set DATABASE_URL=postgres://...")
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=not KEEP, keepdb=KEEP)
     try:
         figures = run()
     finally:
         connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not KEEP:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+    if KEEP:
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
     results = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": platform.machine(),

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -74,15 +74,14 @@ def decompress(data: bytes) -> bytes:
 
 
 def parse_snapshot(data: bytes) -> Snapshot:
-    lines = data.decode("utf-8").splitlines()
+    lines_text = data.decode("utf-8")
+    fast = _parse_canonical(lines_text)
+    if fast is not None:
+        return fast
+    lines = lines_text.splitlines()
     if not lines or lines[0] != ALGORITHM:
         raise ValueError(f"not a {ALGORITHM} snapshot")
-    campaign_id = int(lines[1].split("\t")[1])
-    ratios = {
-        part.split("=")[0]: Decimal(part.split("=")[1])
-        for part in lines[2].split("\t")[1].split(";")
-    }
-    per_enterprise = int(lines[3].split("\t")[1])
+    campaign_id, ratios, per_enterprise = _parse_head(lines[:4])
     enterprises, inspectors, relations = [], [], set()
     for line in lines[4:]:
         parts = line.split("\t")
@@ -92,6 +91,56 @@ def parse_snapshot(data: bytes) -> Snapshot:
             inspectors.append((parts[1], parts[2]))
         elif parts[0] == "R":
             relations.add((parts[1], parts[2]))
+    return Snapshot(campaign_id, ratios, per_enterprise, enterprises, inspectors, relations)
+
+
+def _parse_head(lines: list[str]) -> tuple[int, dict[str, Decimal], int]:
+    campaign_id = int(lines[1].split("\t")[1])
+    ratios = {
+        part.split("=")[0]: Decimal(part.split("=")[1])
+        for part in lines[2].split("\t")[1].split(";")
+    }
+    return campaign_id, ratios, int(lines[3].split("\t")[1])
+
+
+# str.splitlines() also breaks lines at these; a text holding one is left to it.
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _parse_canonical(text: str) -> Snapshot | None:
+    """The snapshot as `Snapshot.text()` writes it (head, E lines, I lines, R lines), split
+    block by block in C rather than line by line: a million lines in a fraction of a
+    second. None when the text is not laid out so (the general parser then reads it)."""
+    if not text.endswith("\n") or any(mark in text for mark in _OTHER_LINE_BREAKS):
+        return None
+    head_end = 0
+    for _ in range(4):
+        head_end = text.find("\n", head_end) + 1
+        if head_end == 0:
+            return None
+    head = text[:head_end].split("\n")[:4]
+    if head[0] != ALGORITHM:
+        return None
+    rest = text[head_end:]
+    tail_at = rest.find("\nI\t") + 1 if not rest.startswith("I\t") else 0
+    if tail_at == 0 and not rest.startswith("I\t"):
+        return None  # no inspector line: leave it to the general parser
+    block, tail = rest[:tail_at], rest[tail_at:]
+    fields = block[:-1].replace("\n", "\t").split("\t") if block else []
+    count = len(fields) // 4
+    if len(fields) % 4 or fields[0::4].count("E") != count:
+        return None
+    enterprises = list(zip(fields[1::4], fields[2::4], fields[3::4], strict=True))
+    inspectors, relations = [], set()
+    for line in tail[:-1].split("\n"):
+        parts = line.split("\t")
+        if parts[0] == "I" and len(parts) == 3:
+            inspectors.append((parts[1], parts[2]))
+        elif parts[0] == "R" and len(parts) == 3:
+            relations.add((parts[1], parts[2]))
+        else:
+            return None
+    campaign_id, ratios, per_enterprise = _parse_head(head)
     return Snapshot(campaign_id, ratios, per_enterprise, enterprises, inspectors, relations)
 
 
@@ -132,18 +181,42 @@ def draw_stratum(seed: bytes, usccs: list[str], k: int) -> list[tuple[bytes, str
     if k <= 0:
         return []
     keys = hmac_sha256_many(seed, (uscc.encode("ascii") for uscc in usccs))
-    keyed = list(zip(keys, usccs, strict=True))
-    if k < len(keyed) // 8:
-        import heapq
+    return [(keys[index], usccs[index]) for index in lowest(keys, usccs, k)]
 
-        return heapq.nsmallest(k, keyed)
-    keyed.sort()
-    return keyed[:k]
+
+def lowest(keys: list[bytes], usccs: list[str], k: int) -> list[int]:
+    """Indices of the k lowest (key, USCC), in that order: exactly `sorted(zip(keys,
+    usccs))[:k]`, without sorting them all. numpy finds the k-th lowest of the keys' first
+    8 bytes (big-endian, so ordered as the bytes are); every one of the k lowest keys has a
+    prefix at most that, so only those candidates (k, and any tie on the prefix) are
+    sorted, by the whole key and then the USCC as before."""
+    if k <= 0:
+        return []
+    if k >= len(keys):
+        candidates = range(len(keys))
+    else:
+        import numpy as np
+
+        prefixes = np.frombuffer(b"".join(keys), dtype=">u8")[::4]
+        kth = np.partition(prefixes, k - 1)[k - 1]
+        candidates = np.flatnonzero(prefixes <= kth).tolist()
+    return sorted(candidates, key=lambda index: (keys[index], usccs[index]))[:k]
 
 
 def _stream(key: bytes, blocks: int) -> bytes:
     sha = hashlib.sha256
     return b"".join(sha(key + block.to_bytes(4, "big")).digest() for block in range(blocks))
+
+
+def _key_matrix(keys: list[bytes], pool_size: int):  # -> np.ndarray
+    """Row i: the 32-bit keys of the pool's inspectors for enterprise key i (step 4)."""
+    import numpy as np
+
+    blocks = -(-pool_size // 8)
+    sha = hashlib.sha256
+    suffixes = [block.to_bytes(4, "big") for block in range(blocks)]
+    data = b"".join([sha(key + suffix).digest() for key in keys for suffix in suffixes])
+    return np.frombuffer(data, dtype=">u4").reshape(len(keys), blocks * 8)[:, :pool_size]
 
 
 def inspector_order(keys: list[bytes], pool_size: int) -> list[list[int]]:
@@ -152,10 +225,7 @@ def inspector_order(keys: list[bytes], pool_size: int) -> list[list[int]]:
         return []
     import numpy as np
 
-    blocks = -(-pool_size // 8)
-    data = b"".join(_stream(key, blocks) for key in keys)
-    matrix = np.frombuffer(data, dtype=">u4").reshape(len(keys), blocks * 8)[:, :pool_size]
-    return np.argsort(matrix, axis=1, kind="stable").tolist()
+    return np.argsort(_key_matrix(keys, pool_size), axis=1, kind="stable").tolist()
 
 
 def inspector_ranking(seed: bytes, uscc: str, pool: Iterable[str]) -> list[str]:
@@ -190,6 +260,17 @@ def eligible_counts_ok(snapshot: Snapshot) -> tuple[bool, str]:
     for _name, uscc in snapshot.relations:
         related[uscc] = related.get(uscc, 0) + 1
     pool = len(snapshot.inspectors)
+    # Enough in every district even for the enterprise with the most declared relations:
+    # then each of a million enterprises need not be looked at.
+    most_related = max(related.values(), default=0)
+    districts = (
+        set(list(zip(*snapshot.enterprises, strict=True))[2]) if snapshot.enterprises else set()
+    )
+    if all(
+        pool - per_district.get(district, 0) - most_related >= snapshot.per_enterprise
+        for district in districts
+    ):
+        return True, ""
     for uscc, _grade, district in snapshot.enterprises:
         if pool - per_district.get(district, 0) - related.get(uscc, 0) < snapshot.per_enterprise:
             return False, uscc
@@ -203,6 +284,8 @@ class DrawResult:
     strata: dict[str, dict]
     # (uscc, grade, rank, [inspector usernames in order of the ranking, first per_enterprise])
     selections: list[tuple[str, str, int, list[str]]]
+    # for each selection, its enterprise's index in the snapshot's enterprises
+    positions: list[int] = field(default_factory=list)
 
 
 def compute_draw(
@@ -211,32 +294,100 @@ def compute_draw(
     """The whole draw; `spare` more inspectors than needed are listed for each enterprise
     (for replaying recusals)."""
     seed = make_seed(snapshot.campaign_id, snapshot_sha256, public_value)
-    by_grade: dict[str, list[str]] = {grade: [] for grade in GRADES}
-    district_of: dict[str, str] = {}
-    for uscc, grade, district in snapshot.enterprises:
-        by_grade[grade].append(uscc)
-        district_of[uscc] = district
+    strata: dict[str, dict] = {}
+    selections: list[tuple[str, str, int, list[str]]] = []
+    positions: list[int] = []
+    for grade, stratum, drawn, at in draw_strata(snapshot, seed, spare=spare):
+        strata[grade] = stratum
+        selections.extend(drawn)
+        positions.extend(at)
+    return DrawResult(seed.hex(), strata, selections, positions)
+
+
+def draw_strata(
+    snapshot: Snapshot, seed: bytes, *, spare: int = 0
+) -> Iterator[tuple[str, dict, list[tuple[str, str, int, list[str]]], list[int]]]:
+    """The draw stratum by stratum, A to D: (grade, {"population", "ratio", "k"}, its
+    selections as in DrawResult, their enterprises' indices in the snapshot), so that a
+    caller may write one stratum while the next is computed. Python's cyclic garbage
+    collector is held off meanwhile: the million keys and tuples made here hold no cycles,
+    and its full passes over them cost more than the draw itself."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _strata(snapshot, seed, spare)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _encoded(usccs: list[str]) -> list[bytes]:
+    """Each USCC as ASCII bytes, encoded in one piece rather than one by one."""
+    encoded = "\n".join(usccs).encode("ascii").split(b"\n")
+    if len(encoded) != len(usccs) or not usccs:
+        return [uscc.encode("ascii") for uscc in usccs]
+    return encoded
+
+
+def _strata(
+    snapshot: Snapshot, seed: bytes, spare: int
+) -> Iterator[tuple[str, dict, list[tuple[str, str, int, list[str]]], list[int]]]:
+    import numpy as np
+
+    usccs_all, grades_all, districts_all = (
+        zip(*snapshot.enterprises, strict=True) if snapshot.enterprises else ((), (), ())
+    )
+    unknown = set(grades_all) - set(GRADES)
+    if unknown:
+        raise KeyError(min(unknown))
+    grade_array = np.array(grades_all, dtype="U1")
     names = sorted(name for name, _district in snapshot.inspectors)
     inspector_districts = dict(snapshot.inspectors)
-    districts = [inspector_districts[name] for name in names]
-    relations = snapshot.relations
+    # Districts as small integers, so that "the inspector's district is the enterprise's"
+    # is one comparison over a whole stratum; a district no inspector has gets -1.
+    codes: dict[str, int] = {}
+    pool_codes = np.array(
+        [codes.setdefault(inspector_districts[name], len(codes)) for name in names],
+        dtype=np.int32,
+    )
+    names_array = np.array(names, dtype=object)
+    related: dict[str, list[int]] = {}
+    position = {name: index for index, name in enumerate(names)}
+    for name, uscc in snapshot.relations:
+        if name in position:
+            related.setdefault(uscc, []).append(position[name])
     wanted = snapshot.per_enterprise + spare
-    strata: dict[str, dict] = {}
-    selections = []
     for grade in GRADES:
-        members = by_grade[grade]
+        members = np.flatnonzero(grade_array == grade).tolist()
         ratio = snapshot.ratios.get(grade, Decimal(0))
         k = quota(ratio, len(members))
-        strata[grade] = {"population": len(members), "ratio": f"{ratio:.2f}", "k": k}
-        chosen = draw_stratum(seed, members, k)
-        orders = inspector_order([key for key, _uscc in chosen], len(names))
-        for rank, ((_key, uscc), order) in enumerate(zip(chosen, orders, strict=True), start=1):
-            district = district_of[uscc]
-            picked = []
-            for index in order:
-                if districts[index] != district and (names[index], uscc) not in relations:
-                    picked.append(names[index])
-                    if len(picked) == wanted:
-                        break
-            selections.append((uscc, grade, rank, picked))
-    return DrawResult(seed.hex(), strata, selections)
+        stratum = {"population": len(members), "ratio": f"{ratio:.2f}", "k": k}
+        if k <= 0:
+            yield grade, stratum, [], []
+            continue
+        usccs = [usccs_all[index] for index in members]
+        keys = hmac_sha256_many(seed, _encoded(usccs))
+        chosen = lowest(keys, usccs, k)
+        chosen_usccs = [usccs[index] for index in chosen]
+        chosen_at = [members[index] for index in chosen]
+        order = np.argsort(
+            _key_matrix([keys[index] for index in chosen], len(names)), axis=1, kind="stable"
+        )
+        home = np.array(
+            [codes.get(districts_all[index], -1) for index in chosen_at], dtype=np.int32
+        )
+        eligible = pool_codes[order] != home[:, None]
+        for row, uscc in enumerate(chosen_usccs):
+            for excluded in related.get(uscc, ()):
+                eligible[row, order[row] == excluded] = False
+        taken = eligible & (np.cumsum(eligible, axis=1) <= wanted)
+        counts = taken.sum(axis=1)
+        picked_flat = names_array[order[taken]]
+        if len(counts) and (counts == wanted).all():
+            picked = picked_flat.reshape(len(chosen), wanted).tolist()
+        else:
+            picked = [list(part) for part in np.split(picked_flat, np.cumsum(counts)[:-1])]
+        selections = list(zip(chosen_usccs, [grade] * k, range(1, k + 1), picked, strict=True))
+        yield grade, stratum, selections, chosen_at

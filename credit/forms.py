@@ -98,6 +98,7 @@ class ResultForm(forms.Form):
 
 
 class RecusalForm(forms.Form):
+    inspector = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("Reason for recusal"), max_length=300)
 
 

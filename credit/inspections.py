@@ -4,6 +4,11 @@ re-verification of a draw. The arithmetic of the draw is in credit/draw.py."""
 
 from __future__ import annotations
 
+import gc
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -29,7 +34,6 @@ from .models import (
     RESULT_PUBLICATION_DAYS,
     AssignmentStatus,
     CampaignStatus,
-    CreditGrade,
     InspectionCampaign,
     InspectionDraw,
     InspectionSelection,
@@ -71,8 +75,8 @@ def selections_visible_to(user: Any) -> QuerySet[InspectionSelection]:
         return selections.all()
     if user.is_official:
         return selections.filter(
-            Q(draw__campaign__department_id=user.department_id) | Q(assignments__inspector=user)
-        ).distinct()
+            Q(draw__campaign__department_id=user.department_id) | Q(inspectors__includes=user.pk)
+        )
     if user.is_enterprise_member:
         return selections.filter(enterprise__memberships__user=user)
     return selections.none()
@@ -210,21 +214,32 @@ def population(campaign: InspectionCampaign) -> QuerySet[Enterprise]:
 
 
 def build_snapshot(campaign: InspectionCampaign) -> algorithm.Snapshot:
-    """From the database, with values_list (no model instances): a million rows in
-    seconds. Enterprises without a stored grade hold the model's base grade."""
+    """The snapshot alone (see `read_population`)."""
+    return read_population(campaign)[0]
+
+
+def read_population(campaign: InspectionCampaign) -> tuple[algorithm.Snapshot, list[int]]:
+    """The snapshot, and its enterprises' ids in the same order (kept beside it, so that
+    the draw need not read the register again). From the database with values_list (no
+    model instances): a million rows in seconds. Enterprises without a stored grade hold
+    the model's base grade."""
     model = scoring_model_in_force()
     base = grade_for(model.base_score, model.thresholds)
     codes = dict(District.objects.values_list("pk", "code"))
-    graded = dict(
-        CreditGrade.objects.filter(enterprise__in=population(campaign))
-        .values_list("enterprise_id", "grade")
-        .iterator(chunk_size=50_000)
+    # One pass, the grade joined (none stored: the base grade).
+    rows = (
+        population(campaign)
+        .order_by()  # sorted here, by USCC: the register's own order (by name) is a disk sort
+        .values_list("uscc", "pk", "district_id", "credit_grade__grade")
     )
-    rows = population(campaign).values_list("pk", "uscc", "district_id")
-    enterprises = sorted(
-        (uscc, graded.get(pk, base), codes.get(district, "-"))
-        for pk, uscc, district in rows.iterator(chunk_size=50_000)
-    )
+    with _collector_paused():
+        found = sorted(rows.iterator(chunk_size=50_000))
+        enterprises = [
+            (uscc, base if grade is None else grade, codes.get(district, "-"))
+            for uscc, _pk, district, grade in found
+        ]
+        ids = [pk for _uscc, pk, _district, _grade in found]
+        del found
     pool = list(campaign.inspectors.values_list("username", "district__code"))
     inspectors = sorted((name, district or "-") for name, district in pool)
     relations = set(
@@ -234,9 +249,35 @@ def build_snapshot(campaign: InspectionCampaign) -> algorithm.Snapshot:
         ).values_list("inspector__username", "enterprise__uscc")
     )
     ratios = {grade: Decimal(value) for grade, value in campaign.ratios.items()}
-    return algorithm.Snapshot(
+    snapshot = algorithm.Snapshot(
         campaign.pk, ratios, campaign.inspectors_per_enterprise, enterprises, inspectors, relations
     )
+    return snapshot, ids
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a million rows become tuples (they
+    hold no cycles; its full passes over them cost more than building them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _pack_ids(ids: list[int]) -> bytes:
+    import numpy as np
+
+    return algorithm.compress(np.asarray(ids, dtype="<i8").tobytes())
+
+
+def _unpack_ids(data: bytes) -> list[int]:
+    import numpy as np
+
+    return np.frombuffer(algorithm.decompress(data), dtype="<i8").tolist()
 
 
 def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
@@ -246,7 +287,8 @@ def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
         _require_manager(actor, campaign)
         if campaign.status != CampaignStatus.DRAFT:
             raise IllegalTransition(_("This campaign is already published."))
-        snapshot = build_snapshot(campaign)
+        with _collector_paused():
+            snapshot, ids = read_population(campaign)
         if not snapshot.enterprises:
             raise CreditRefused(_("No enterprise is within the campaign's scope."))
         enough, short = algorithm.eligible_counts_ok(snapshot)
@@ -260,7 +302,9 @@ def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
             )
         data = snapshot.encode()
         digest = algorithm.snapshot_hash(data)
-        PopulationSnapshot.objects.create(campaign=campaign, data=algorithm.compress(data))
+        PopulationSnapshot.objects.create(
+            campaign=campaign, data=algorithm.compress(data), enterprise_ids=_pack_ids(ids)
+        )
         campaign.status, campaign.algorithm = CampaignStatus.PUBLISHED, algorithm.ALGORITHM
         campaign.snapshot_sha256, campaign.population = digest, len(snapshot.enterprises)
         campaign.published_at = timezone.now()
@@ -281,8 +325,11 @@ def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
 
 
 def stored_snapshot(campaign: InspectionCampaign) -> tuple[bytes, algorithm.Snapshot]:
-    data = algorithm.decompress(PopulationSnapshot.objects.get(campaign=campaign).data)
-    return data, algorithm.parse_snapshot(data)
+    data = algorithm.decompress(
+        PopulationSnapshot.objects.values_list("data", flat=True).get(campaign=campaign)
+    )
+    with _collector_paused():
+        return data, algorithm.parse_snapshot(data)
 
 
 # --- The draw -----------------------------------------------------------------------------
@@ -314,21 +361,16 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
         data, snapshot = stored_snapshot(campaign)
         if algorithm.snapshot_hash(data) != campaign.snapshot_sha256:
             raise CreditRefused(_("The stored snapshot does not match the published hash."))
-        result = algorithm.compute_draw(snapshot, campaign.snapshot_sha256, public_value)
-        for uscc, _grade, _rank, names in result.selections:
-            if len(names) < snapshot.per_enterprise:
-                raise CreditRefused(
-                    _("Fewer eligible inspectors than needed for %(uscc)s.") % {"uscc": uscc}
-                )
+        seed = algorithm.make_seed(campaign.pk, campaign.snapshot_sha256, public_value)
         now = timezone.now()
         try:
             with transaction.atomic():
                 drawn = InspectionDraw.objects.create(
                     campaign=campaign,
                     public_value=public_value,
-                    seed=result.seed,
+                    seed=seed.hex(),
                     algorithm=algorithm.ALGORITHM,
-                    strata=result.strata,
+                    strata={},  # below, once drawn
                     drawn_at=now,
                     drawn_by=actor,
                     results_due=add_working_time(now, PUBLICATION_LIMIT.seconds),
@@ -337,7 +379,19 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
             raise IllegalTransition(
                 _("This campaign has been drawn; a draw is never repeated.")
             ) from None
-        _store_selections(drawn, result)
+        selected = 0
+        with _collector_paused(), _selection_writer(drawn, snapshot) as write:
+            for grade, stratum, selections, positions in algorithm.draw_strata(snapshot, seed):
+                drawn.strata[grade] = stratum
+                for uscc, _grade, _rank, names in selections:
+                    if len(names) < snapshot.per_enterprise:
+                        raise CreditRefused(
+                            _("Fewer eligible inspectors than needed for %(uscc)s.")
+                            % {"uscc": uscc}
+                        )
+                write(selections, positions)
+                selected += len(selections)
+        drawn.save(update_fields=["strata"])
         campaign.status = CampaignStatus.DRAWN
         campaign.save(update_fields=["status"])
         record_event(
@@ -348,107 +402,226 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
             after={
                 "status": campaign.status,
                 "public_value": public_value,
-                "seed": result.seed,
-                "strata": result.strata,
-                "selected": len(result.selections),
+                "seed": drawn.seed,
+                "strata": drawn.strata,
+                "selected": selected,
             },
         )
     return drawn
 
 
-def _insert_rows(model: Any, columns: list[str], rows: list[tuple]) -> list[int]:
-    """Plain tuples into `model`'s table, returning their new ids in order: COPY on
-    PostgreSQL (no model instances: a draw writes hundreds of thousands of rows), bulk_create
-    elsewhere."""
-    if not rows:
-        return []
+SelectionWriter = Callable[[list[tuple[str, str, int, list[str]]], list[int]], None]
+
+
+@contextmanager
+def _selection_writer(
+    drawn: InspectionDraw, snapshot: algorithm.Snapshot
+) -> Iterator[SelectionWriter]:
+    """write(selections, positions) for one stratum at a time: a row per selected
+    enterprise, its inspectors (user ids) on the row. On PostgreSQL a second thread writes
+    each stratum with COPY, its foreign keys checked at the end of it (not at commit),
+    while this one computes the next: the database works on the other core meanwhile."""
+    usernames = [name for name, _district in snapshot.inspectors]
+    users = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+    enterprise_ids = _enterprise_ids_of(drawn, snapshot)
     if connection.vendor != "postgresql":
-        made = model.objects.bulk_create(
-            [
-                model(
-                    **{
-                        model._meta.get_field(name).attname: value
-                        for name, value in zip(columns, row, strict=True)
-                    }
-                )
-                for row in rows
-            ],
-            batch_size=2000,
+
+        def create(selections: list, positions: list[int]) -> None:
+            InspectionSelection.objects.bulk_create(
+                [
+                    InspectionSelection(
+                        draw=drawn,
+                        enterprise_id=enterprise_id,
+                        grade=grade,
+                        rank=rank,
+                        inspectors=[users[name] for name in picked],
+                    )
+                    for enterprise_id, (_uscc, grade, rank, picked) in zip(
+                        enterprise_ids(selections, positions), selections, strict=True
+                    )
+                ],
+                batch_size=2000,
+            )
+
+        yield create
+        return
+    texts = {name: str(pk) for name, pk in users.items()}
+    head, pending = f"{drawn.pk}\t", ResultStatus.PENDING.value
+
+    def copy_lines(selections: list, positions: list[int]) -> None:
+        # Nothing here needs COPY's escaping: integers, a grade letter of the algorithm's,
+        # a JSON list of integers, a status code and empty texts. In the order of the
+        # enterprises' ids: the foreign-key checks then walk the register's index in order.
+        lines = sorted(
+            (
+                enterprise_id,
+                f"{head}{enterprise_id}\t{grade}\t{rank}\t"
+                f"[{', '.join([texts[name] for name in picked])}]\t{pending}\t\t\n",
+            )
+            for enterprise_id, (_uscc, grade, rank, picked) in zip(
+                enterprise_ids(selections, positions), selections, strict=True
+            )
         )
-        return [obj.pk for obj in made]
-    meta = model._meta
+        if lines:
+            writer.put("".join([line for _id, line in lines]))
+
     quote = connection.ops.quote_name
+    meta = InspectionSelection._meta
+    columns = [
+        "draw",
+        "enterprise",
+        "grade",
+        "rank",
+        "inspectors",
+        "result",
+        "findings",
+        "severity",
+    ]
+    names = ", ".join(quote(meta.get_field(name).column) for name in columns)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    writer = _CopyThread(connection.connection, f"COPY {quote(meta.db_table)} ({names}) FROM STDIN")
+    writer.start()
+    try:
+        yield copy_lines
+    finally:
+        writer.put(None)
+        writer.join()
+        if writer.error is None:  # else the transaction has failed: nothing more to say
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    if writer.error is not None:
+        with connection.wrap_database_errors:
+            raise writer.error
+
+
+class _CopyThread(threading.Thread):
+    """COPYs each text it is given, in order, on the given (raw) connection, in the open
+    transaction; the first error stops it and is kept for the caller to raise. The caller
+    makes no query meanwhile."""
+
+    def __init__(self, raw_connection: Any, statement: str) -> None:
+        super().__init__(name="draw-copy", daemon=True)
+        self.raw, self.statement = raw_connection, statement
+        self.texts: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+
+    def put(self, text: str | None) -> None:
+        self.texts.put(text)
+
+    def run(self) -> None:
+        while (text := self.texts.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                with self.raw.cursor() as cursor, cursor.copy(self.statement) as copy:
+                    copy.write(text)
+            except BaseException as error:  # handed to the caller, raised there
+                self.error = error
+
+
+def _enterprise_ids_of(
+    drawn: InspectionDraw, snapshot: algorithm.Snapshot
+) -> Callable[[list, list[int]], list[int]]:
+    """ids(selections, positions): the selected enterprises' ids, from the ids kept with
+    the snapshot at publication; for a snapshot published before they were kept, by USCC
+    from the register, all read here (no query is made while the selections are written)."""
+    packed = PopulationSnapshot.objects.values_list("enterprise_ids", flat=True).get(
+        campaign_id=drawn.campaign_id
+    )
+    ids = _unpack_ids(packed) if packed else []
+    if len(ids) != len(snapshot.enterprises):
+        usccs = [uscc for uscc, _grade, _district in snapshot.enterprises]
+        found: dict[str, int] = {}
+        for start in range(0, len(usccs), 10_000):
+            chunk = usccs[start : start + 10_000]
+            found.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "pk"))
+        ids = [found[uscc] for uscc in usccs]
+    return lambda _selections, positions: [ids[index] for index in positions]
+
+
+@dataclass
+class InspectorRow:
+    """One of a selection's inspectors, for pages and the API."""
+
+    position: int
+    inspector_id: int
+    inspector: User | None
+    recused: bool
+    recusal_reason: str
+
+    @property
+    def username(self) -> str:
+        return self.inspector.username if self.inspector else f"#{self.inspector_id}"
+
+    @property
+    def status(self) -> str:
+        return AssignmentStatus.RECUSED if self.recused else AssignmentStatus.ASSIGNED
+
+    def get_status_display(self) -> str:
+        return str(AssignmentStatus(self.status).label)
+
+
+def attach_inspectors(selections: Iterable[InspectionSelection]) -> list[InspectionSelection]:
+    """Each selection with `inspector_rows` (its inspectors in order of position, with
+    their recusals): two queries for a page, whatever its length."""
+    selections = list(selections)
+    users = User.objects.in_bulk({pk for s in selections for pk in s.inspectors})
+    recusals = {
+        (selection_id, inspector_id): reason
+        for selection_id, inspector_id, reason in InspectorAssignment.objects.filter(
+            selection__in=[s.pk for s in selections], status=AssignmentStatus.RECUSED
+        ).values_list("selection_id", "inspector_id", "recusal_reason")
+    }
+    for s in selections:
+        s.inspector_rows = [
+            InspectorRow(
+                position,
+                pk,
+                users.get(pk),
+                (s.pk, pk) in recusals,
+                recusals.get((s.pk, pk), ""),
+            )
+            for position, pk in enumerate(s.inspectors, start=1)
+        ]
+    return selections
+
+
+def current_inspector_ids(selection: InspectionSelection) -> list[int]:
+    """The selection's inspectors who have not recused, in order."""
+    recused = set(
+        selection.assignments.filter(status=AssignmentStatus.RECUSED).values_list(
+            "inspector_id", flat=True
         )
-        ids = sorted(pk for (pk,) in cursor.fetchall())
-        names = ", ".join(quote(meta.get_field(name).column) for name in ["id", *columns])
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy,
-        ):
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, *row))
-    return ids
-
-
-def _store_selections(drawn: InspectionDraw, result: algorithm.DrawResult) -> None:
-    usccs = [row[0] for row in result.selections]
-    ids: dict[str, int] = {}
-    if len(usccs) > 20_000:  # one pass over the population beats long IN lists
-        ids.update(population(drawn.campaign).values_list("uscc", "pk").iterator(50_000))
-    else:
-        ids.update(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", "pk"))
-    names = {name for row in result.selections for name in row[3]}
-    users = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
-    selection_ids = _insert_rows(
-        InspectionSelection,
-        ["draw", "enterprise", "grade", "rank", "result", "findings", "severity"],
-        [
-            (drawn.pk, ids[uscc], grade, rank, ResultStatus.PENDING, "", "")
-            for uscc, grade, rank, _names in result.selections
-        ],
     )
-    _insert_rows(
-        InspectorAssignment,
-        ["selection", "inspector", "position", "status", "recusal_reason"],
-        [
-            (selection_id, users[name], position, AssignmentStatus.ASSIGNED, "")
-            for selection_id, row in zip(selection_ids, result.selections, strict=True)
-            for position, name in enumerate(row[3], start=1)
-        ],
-    )
+    return [pk for pk in selection.inspectors if pk not in recused]
 
 
-def recuse(assignment_id: int, *, actor: Any, reason: str) -> InspectorAssignment:
+def recuse(selection_id: int, inspector_id: int, *, actor: Any, reason: str) -> InspectorRow:
     """An inspector steps aside (or their department sets them aside): the next eligible
-    inspector in the enterprise's ranking takes the place."""
+    inspector in the enterprise's ranking takes the place. The recusal is recorded as an
+    InspectorAssignment row; the replacement joins the selection's `inspectors`."""
     if not (reason or "").strip():
         raise CreditRefused({"reason": _("Say why the inspector recuses.")})
     with transaction.atomic():
-        try:
-            assignment = (
-                InspectorAssignment.objects.select_for_update()
-                .select_related("selection__draw__campaign", "selection__enterprise", "inspector")
-                .get(pk=assignment_id)
-            )
-        except (InspectorAssignment.DoesNotExist, ValueError, TypeError):
-            raise CreditRefused(_("No such assignment.")) from None
         # Two recusals on one enterprise at once: one after the other (positions, the next
         # inspector in the ranking).
-        locked = InspectionSelection.objects.select_for_update().filter(pk=assignment.selection_id)
-        list(locked.values_list("pk", flat=True))
-        selection = assignment.selection
+        try:
+            selection = (
+                InspectionSelection.objects.select_for_update(of=("self",))
+                .select_related("draw__campaign", "enterprise")
+                .get(pk=selection_id)
+            )
+        except (InspectionSelection.DoesNotExist, ValueError, TypeError):
+            raise CreditRefused(_("No such inspected enterprise.")) from None
         campaign = selection.draw.campaign
-        if not (
-            may_manage(actor, campaign) or assignment.inspector_id == getattr(actor, "pk", None)
-        ):
+        if inspector_id not in selection.inspectors:
+            raise CreditRefused(_("Not an inspector of this enterprise."))
+        if not (may_manage(actor, campaign) or inspector_id == getattr(actor, "pk", None)):
             raise PermissionDenied(
                 _("Only the inspector or the campaign's department may do this.")
             )
-        if assignment.status != AssignmentStatus.ASSIGNED:
+        if inspector_id not in current_inspector_ids(selection):
             raise IllegalTransition(_("This inspector has already recused."))
         if selection.result != ResultStatus.PENDING:
             raise IllegalTransition(_("The result is already recorded."))
@@ -460,7 +633,8 @@ def recuse(assignment_id: int, *, actor: Any, reason: str) -> InspectorAssignmen
             _district_of(snapshot, selection.enterprise.uscc),
             snapshot,
         )
-        taken = set(selection.assignments.values_list("inspector__username", flat=True))
+        names = dict(User.objects.filter(pk__in=selection.inspectors).values_list("pk", "username"))
+        taken = {names.get(pk) for pk in selection.inspectors}
         following = [name for name in ranking if name not in taken]
         if not following:
             raise CreditRefused(
@@ -469,23 +643,25 @@ def recuse(assignment_id: int, *, actor: Any, reason: str) -> InspectorAssignmen
                     "exhausted for this enterprise."
                 )
             )
-        assignment.status = AssignmentStatus.RECUSED
-        assignment.recusal_reason = reason.strip()[:300]
-        assignment.save(update_fields=["status", "recusal_reason"])
-        position = selection.assignments.count() + 1
-        replacement = InspectorAssignment.objects.create(
+        reason = reason.strip()[:300]
+        InspectorAssignment.objects.create(
             selection=selection,
-            inspector=User.objects.get(username=following[0]),
-            position=position,
+            inspector_id=inspector_id,
+            position=selection.inspectors.index(inspector_id) + 1,
+            status=AssignmentStatus.RECUSED,
+            recusal_reason=reason,
         )
+        replacement = User.objects.get(username=following[0])
+        selection.inspectors = [*selection.inspectors, replacement.pk]
+        selection.save(update_fields=["inspectors"])
         record_event(
             actor=actor,
             action="credit.inspector_recused",
             obj=selection,
-            before={"inspector": assignment.inspector.username},
-            after={"inspector": following[0], "reason": assignment.recusal_reason},
+            before={"inspector": names.get(inspector_id)},
+            after={"inspector": following[0], "reason": reason},
         )
-    return replacement
+    return InspectorRow(len(selection.inspectors), replacement.pk, replacement, False, "")
 
 
 def _district_of(snapshot: algorithm.Snapshot, uscc: str) -> str:
@@ -524,9 +700,7 @@ def record_result(
         except (InspectionSelection.DoesNotExist, ValueError, TypeError):
             raise CreditRefused(_("No such inspected enterprise.")) from None
         campaign = selection.draw.campaign
-        assigned = selection.assignments.filter(
-            inspector_id=getattr(actor, "pk", None), status=AssignmentStatus.ASSIGNED
-        ).exists()
+        assigned = getattr(actor, "pk", None) in current_inspector_ids(selection)
         if not (assigned or may_manage(actor, campaign)):
             raise PermissionDenied(
                 _("Only an assigned inspector or the campaign's department may record the result.")
@@ -611,17 +785,17 @@ def verify_published(campaign: InspectionCampaign) -> Verification:
     from django.utils.translation import get_language
 
     stamp = InspectorAssignment.objects.filter(selection__draw__campaign=campaign).aggregate(
-        rows=Count("pk"), last=Max("pk"), recused=Count("pk", filter=~Q(recusal_reason=""))
+        rows=Count("pk"), last=Max("pk")
     )
-    key = (f"credit:verify:{campaign.pk}:{stamp['rows']}:{stamp['last']}:{stamp['recused']}:"
-           f"{get_language()}")  # fmt: skip
+    key = f"credit:verify:{campaign.pk}:{stamp['rows']}:{stamp['last']}:{get_language()}"
     return cache.get_or_set(key, lambda: verify(campaign), timeout=3600)
 
 
 def verify(campaign: InspectionCampaign) -> Verification:
     """Recompute the draw from the stored snapshot and the public value and compare it
-    with what was recorded: the hash, the seed, the strata, every selection and every
-    inspector assignment (recusals replayed: assignments follow the ranking)."""
+    with what was recorded: the hash, the seed, the strata, every selection and its
+    inspectors (recusals replayed: each replacement is the next in the ranking, and every
+    recusal is of an inspector the selection lists)."""
     campaign = InspectionCampaign.objects.get(pk=campaign.pk)
     drawn = InspectionDraw.objects.filter(campaign=campaign).first()
     if drawn is None:
@@ -631,15 +805,31 @@ def verify(campaign: InspectionCampaign) -> Verification:
     problems = []
     if digest != campaign.snapshot_sha256:
         problems.append(_("The snapshot's hash differs from the published one."))
-    assigned: dict[str, list[str]] = {}
-    rows = (
-        InspectorAssignment.objects.filter(selection__draw=drawn)
-        .order_by("selection_id", "position")
-        .values_list("selection__enterprise__uscc", "inspector__username")
+    recorded: dict[str, tuple[str, int]] = {}
+    assigned: dict[str, list[int]] = {}
+    rows = drawn.selections.order_by().values_list(
+        "enterprise__uscc", "grade", "rank", "inspectors"
     )
-    for uscc, name in rows.iterator(chunk_size=50_000):
-        assigned.setdefault(uscc, []).append(name)
-    spare = max((len(names) for names in assigned.values()), default=0) - snapshot.per_enterprise
+    with _collector_paused():
+        for uscc, grade, rank, inspectors in rows.iterator(chunk_size=50_000):
+            recorded[uscc] = (grade, rank)
+            assigned[uscc] = inspectors
+    names = dict(
+        User.objects.filter(pk__in={pk for ids in assigned.values() for pk in ids}).values_list(
+            "pk", "username"
+        )
+    )
+    recusals = InspectorAssignment.objects.filter(selection__draw=drawn).values_list(
+        "selection__enterprise__uscc", "inspector_id", "position", "status"
+    )
+    misplaced, recused = [], {}
+    for uscc, inspector_id, position, status in recusals:
+        recused[uscc] = recused.get(uscc, 0) + 1
+        if status != AssignmentStatus.RECUSED or assigned.get(uscc, [])[
+            position - 1 : position
+        ] != [inspector_id]:
+            misplaced.append(uscc)
+    spare = max((len(ids) for ids in assigned.values()), default=0) - snapshot.per_enterprise
     result = algorithm.compute_draw(
         snapshot, campaign.snapshot_sha256, drawn.public_value, spare=max(spare, 0)
     )
@@ -647,12 +837,6 @@ def verify(campaign: InspectionCampaign) -> Verification:
         problems.append(_("The seed differs."))
     if result.strata != drawn.strata:
         problems.append(_("The strata differ."))
-    recorded = {
-        uscc: (grade, rank)
-        for uscc, grade, rank in drawn.selections.values_list(
-            "enterprise__uscc", "grade", "rank"
-        ).iterator(chunk_size=50_000)
-    }
     expected = {uscc: (grade, rank) for uscc, grade, rank, _names in result.selections}
     if recorded != expected:
         missing = len(set(expected) - set(recorded))
@@ -662,11 +846,16 @@ def verify(campaign: InspectionCampaign) -> Verification:
             % {"missing": missing, "extra": extra}
         )
     else:
-        for uscc, _grade, _rank, names in result.selections:
-            have = assigned.get(uscc, [])
-            if have != names[: len(have)] or len(have) < snapshot.per_enterprise:
-                problems.append(_("The inspectors of %(uscc)s differ.") % {"uscc": uscc})
+        for uscc, _grade, _rank, ranked in result.selections:
+            have = [names.get(pk) for pk in assigned.get(uscc, [])]
+            if (
+                have != ranked[: len(have)]
+                or len(have) - recused.get(uscc, 0) != snapshot.per_enterprise
+            ):
+                misplaced.insert(0, uscc)
                 break
+    if misplaced:
+        problems.append(_("The inspectors of %(uscc)s differ.") % {"uscc": misplaced[0]})
     return Verification(
         not problems, problems, digest, result.seed, result.strata, len(result.selections)
     )

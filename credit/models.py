@@ -623,6 +623,11 @@ class PopulationSnapshot(models.Model):
     campaign = models.OneToOneField(InspectionCampaign, on_delete=models.CASCADE,
                                     related_name="snapshot")  # fmt: skip
     data = models.BinaryField()
+    # The enterprises' ids in the order of the snapshot's enterprise lines (zlib-compressed
+    # 64-bit little-endian integers), read with the population at publication so that the
+    # draw does not read the register again to find them; not part of the published hash.
+    # Empty for snapshots published before it was kept.
+    enterprise_ids = models.BinaryField(blank=True, default=b"")
 
     def __str__(self) -> str:
         return f"snapshot of campaign {self.campaign_id}"
@@ -672,6 +677,27 @@ class InspectionDraw(models.Model):
         return f"draw of campaign {self.campaign_id}"
 
 
+class IdList(models.JSONField):
+    """A JSON list of ids. `field__includes=<id>` finds the rows whose list holds the id on
+    SQLite and PostgreSQL alike (JSONField's own `contains` is not available on SQLite)."""
+
+
+@IdList.register_lookup
+class IdListIncludes(models.Lookup):
+    lookup_name = "includes"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        value = int(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} @> %s::jsonb", [*lhs_params, f"[{value}]"]
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",  # noqa: S608
+            [*lhs_params, value],
+        )
+
+
 class ResultStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting the result")
     CLEAN = "clean", _("No violation found")
@@ -681,21 +707,31 @@ class ResultStatus(models.TextChoices):
 class InspectionSelection(models.Model):
     """An enterprise the draw selected, its rank in its grade stratum, and the result."""
 
-    draw = models.ForeignKey(InspectionDraw, on_delete=models.PROTECT, related_name="selections")
+    # Indexes kept to those a draw of a hundred thousand rows and more needs to write: the
+    # draw's selections are found through the (draw, enterprise) constraint's index, and
+    # the two foreign keys set only with a result have partial indexes (see Meta).
+    draw = models.ForeignKey(InspectionDraw, on_delete=models.PROTECT, related_name="selections",
+                             db_index=False)  # fmt: skip
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT,
                                    related_name="inspections",
                                    verbose_name=_("enterprise"))  # fmt: skip
     grade = models.CharField(_("grade"), max_length=1)
     rank = models.PositiveIntegerField(_("rank in stratum"))
+    # The inspectors (user ids) in the order they were assigned: the draw's first
+    # `inspectors_per_enterprise` of the enterprise's ranking, then each recusal's
+    # replacement. Kept on the row, not one row each: a draw over a million enterprises
+    # writes two thirds fewer rows. Those who recused have an InspectorAssignment row.
+    inspectors = IdList(_("inspectors"), default=list, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=ResultStatus.choices,
                               default=ResultStatus.PENDING)  # fmt: skip
     findings = models.TextField(_("findings"), blank=True)
     severity = models.CharField(_("severity"), max_length=10, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False)  # fmt: skip
     record = models.ForeignKey(CreditRecord, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")  # fmt: skip
+                               related_name="+", db_index=False)  # fmt: skip
 
     class Meta:
         verbose_name = _("inspected enterprise")
@@ -703,6 +739,12 @@ class InspectionSelection(models.Model):
         ordering = ["grade", "rank"]
         constraints = [models.UniqueConstraint(fields=["draw", "enterprise"],
                                                name="one_selection_per_draw")]  # fmt: skip
+        indexes = [
+            models.Index(fields=["record"], condition=Q(record__isnull=False),
+                         name="selection_record_idx"),
+            models.Index(fields=["recorded_by"], condition=Q(recorded_by__isnull=False),
+                         name="selection_recorded_by_idx"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} ({self.grade} #{self.rank})"
@@ -714,6 +756,11 @@ class AssignmentStatus(models.TextChoices):
 
 
 class InspectorAssignment(models.Model):
+    """A recusal: the inspector at `position` in the selection's `inspectors` stepped aside
+    (status "recused", with the reason). The inspectors still assigned have no row (see
+    InspectionSelection.inspectors); rows with status "assigned" were written before
+    migration 0004, which folded them into that list."""
+
     selection = models.ForeignKey(InspectionSelection, on_delete=models.CASCADE,
                                   related_name="assignments")  # fmt: skip
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -24,9 +24,7 @@ urlpatterns = [
         "inspections/<int:pk>/result/", views_inspections.selection_result, name="selection_result"
     ),
     path(
-        "inspections/assignments/<int:pk>/recuse/",
-        views_inspections.assignment_recuse,
-        name="assignment_recuse",
+        "inspections/<int:pk>/recuse/", views_inspections.selection_recuse, name="selection_recuse"
     ),
     path("draws/<int:pk>/verify/", views_inspections.draw_verify, name="draw_verify"),
     path("records/<int:record>/repair/", views_inspections.repair_new, name="repair_new"),

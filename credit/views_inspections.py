@@ -29,7 +29,6 @@ from .models import (
     MIN_REPAIR_MONTHS,
     CampaignStatus,
     InspectionCampaign,
-    InspectorAssignment,
     RepairStatus,
 )
 from .selectors import records_visible_to
@@ -96,12 +95,10 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(inspections.campaigns_visible_to(request.user), pk=pk)
     drawn = getattr(campaign, "draw", None) if campaign.status == CampaignStatus.DRAWN else None
-    selections = (
-        drawn.selections.select_related("enterprise").prefetch_related("assignments__inspector")
-        if drawn
-        else None
-    )
+    selections = drawn.selections.select_related("enterprise") if drawn else None
     page, query = paginate(request, selections, PAGE_SIZE) if drawn else (None, "")
+    if page:
+        page.object_list = inspections.attach_inspectors(page.object_list)
     context = {
         "campaign": campaign,
         "draw": drawn,
@@ -167,16 +164,20 @@ def selection_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_recuse(request: HttpRequest, pk: int) -> HttpResponse:
-    visible = inspections.selections_visible_to(request.user)
-    assignment = get_object_or_404(InspectorAssignment.objects.filter(selection__in=visible), pk=pk)
+def selection_recuse(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = get_object_or_404(inspections.selections_visible_to(request.user), pk=pk)
     form = RecusalForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the inspector recuses."))
+    elif form.cleaned_data["inspector"] not in selection.inspectors:
+        messages.error(request, _("Not an inspector of this enterprise."))
     else:
         try:
             replacement = inspections.recuse(
-                assignment.pk, actor=request.user, reason=form.cleaned_data["reason"]
+                selection.pk,
+                form.cleaned_data["inspector"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
             )
             messages.success(
                 request,
@@ -184,7 +185,7 @@ def assignment_recuse(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except CreditRefused as error:
             messages.error(request, _refusal(error))
-    return redirect("credit:campaign", pk=assignment.selection.draw.campaign_id)
+    return redirect("credit:campaign", pk=selection.draw.campaign_id)
 
 
 def draw_verify(request: HttpRequest, pk: int) -> HttpResponse:

@@ -241,3 +241,28 @@ def test_campaign_form_publish_and_draw_on_pages(client, world, market_official)
     assert client.post(f"/credit/campaigns/{pk}/nothing/").status_code == 404
     as_(client, world["member"])
     assert client.post(f"/credit/campaigns/{pk}/draw/", {"public_value": "1"}).status_code == 404
+
+
+def test_an_inspector_is_recused_from_the_campaign_page(client, world, market_official):
+    from credit.models import InspectionSelection
+
+    campaign = world["campaign"]
+    selection = InspectionSelection.objects.filter(draw__campaign=campaign).first()
+    first = selection.inspectors[0]
+    page = as_(client, market_official).get(f"/credit/campaigns/{campaign.pk}/")
+    assert f'action="/credit/inspections/{selection.pk}/recuse/"'.encode() in page.content
+    response = client.post(
+        f"/credit/inspections/{selection.pk}/recuse/",
+        {"inspector": first, "reason": "亲属关系"},
+        follow=True,
+    )
+    assert b"takes the place" in response.content and b"Recused" in response.content
+    selection.refresh_from_db()
+    assert selection.inspectors[0] == first and len(selection.inspectors) == 3
+    again = client.post(
+        f"/credit/inspections/{selection.pk}/recuse/",
+        {"inspector": first, "reason": "亲属关系"},
+        follow=True,
+    )
+    assert b"already recused" in again.content
+    assert client.get(f"/api/v1/credit/campaigns/{campaign.pk}/verify/").json()["ok"] is True

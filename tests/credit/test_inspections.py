@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from accounts.models import User
 from credit import draw as algorithm
 from credit import inspections
 from credit.grading import scoring_model_in_force
@@ -149,7 +150,7 @@ def test_conflicts_of_interest_are_excluded(population, manager, pool):
     drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="42")
     assert drawn.selections.count() == 40
     for selection in drawn.selections.select_related("enterprise"):
-        inspectors = [a.inspector for a in selection.assignments.all()]
+        inspectors = list(User.objects.filter(pk__in=selection.inspectors))
         assert len(inspectors) == 2
         assert all(i.district_id != selection.enterprise.district_id for i in inspectors)
         if selection.enterprise == related_to:
@@ -167,14 +168,90 @@ def test_recusal_takes_the_next_in_the_ranking(population, manager, pool):
         selection.enterprise.district.code,
         snapshot,
     )
-    first = selection.assignments.get(position=1)
-    assert [a.inspector.username for a in selection.assignments.all()] == ranking[:2]
-    replacement = inspections.recuse(first.pk, actor=first.inspector, reason="曾在该企业任职")
+    usernames = dict(User.objects.values_list("pk", "username"))
+    assert [usernames[pk] for pk in selection.inspectors] == ranking[:2]
+    first = User.objects.get(pk=selection.inspectors[0])
+    replacement = inspections.recuse(selection.pk, first.pk, actor=first, reason="曾在该企业任职")
     assert replacement.inspector.username == ranking[2]
     assert replacement.position == 3
+    selection.refresh_from_db()
+    [row] = inspections.attach_inspectors([selection])
+    assert [(r.username, r.status, r.recusal_reason) for r in row.inspector_rows] == [
+        (ranking[0], "recused", "曾在该企业任职"),
+        (ranking[1], "assigned", ""),
+        (ranking[2], "assigned", ""),
+    ]
+    assert inspections.current_inspector_ids(selection) == selection.inspectors[1:]
     assert inspections.verify(campaign).ok
     with pytest.raises(IllegalTransition):
-        inspections.recuse(first.pk, actor=manager, reason="again")
+        inspections.recuse(selection.pk, first.pk, actor=manager, reason="again")
+    # The replacement is an assigned inspector: they may record the result.
+    inspections.record_result(
+        selection.pk, actor=replacement.inspector, violation=False, findings="未发现问题"
+    )
+
+
+def test_verify_draw_replays_recusals_and_catches_a_wrong_replacement(population, manager, pool):
+    campaign = published(manager, pool)
+    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="3012.45")
+    selection = drawn.selections.select_related("enterprise").order_by("grade", "rank").last()
+    _data, snapshot = inspections.stored_snapshot(campaign)
+    ranking = algorithm.eligible_ranking(
+        bytes.fromhex(drawn.seed),
+        selection.enterprise.uscc,
+        selection.enterprise.district.code,
+        snapshot,
+    )
+    # Two recusals in a row: the second inspector, then the first replacement.
+    second = inspections.recuse(
+        selection.pk, selection.inspectors[1], actor=manager, reason="亲属关系"
+    )
+    third = inspections.recuse(selection.pk, second.inspector_id, actor=manager, reason="回避")
+    assert [second.inspector.username, third.inspector.username] == ranking[2:4]
+    selection.refresh_from_db()
+    assert len(selection.inspectors) == 4 and selection.assignments.count() == 2
+    out = StringIO()
+    call_command("verify_draw", str(campaign.pk), stdout=out)
+    assert "verified" in out.getvalue()
+    # Someone off the ranking put in as the replacement: the check fails.
+    outsider = next(user for user in pool if user.username not in ranking[:4])
+    selection.inspectors = [*selection.inspectors[:3], outsider.pk]
+    selection.save(update_fields=["inspectors"])
+    found = inspections.verify(campaign)
+    assert not found.ok and selection.enterprise.uscc in " ".join(map(str, found.problems))
+    with pytest.raises(CommandError):
+        call_command("verify_draw", str(campaign.pk), stdout=StringIO())
+
+
+def test_an_inspector_sees_the_enterprises_they_inspect(population, manager, pool):
+    inspector = OfficialFactory(department=department("taxation"), district=None)
+    campaign = published(manager, [*pool[:4], inspector])
+    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="5")
+    theirs = {s.pk for s in drawn.selections.all() if inspector.pk in s.inspectors}
+    assert theirs
+    visible = inspections.selections_visible_to(inspector)
+    assert {s.pk for s in visible} == theirs
+    selection = visible.first()
+    inspections.recuse(selection.pk, inspector.pk, actor=inspector, reason="回避")
+    # Having recused, they still see it (and its result later), as before.
+    assert set(inspections.selections_visible_to(inspector).values_list("pk", flat=True)) == theirs
+
+
+def test_the_k_lowest_keys_are_found_exactly_with_ties_on_the_prefix():
+    """The partial selection looks only at the keys' first 8 bytes; keys sharing them (and
+    a repeated key, ordered by USCC) still come out as a full sort gives them."""
+    import random
+
+    rng = random.Random(3)
+    prefixes = [bytes(rng.randrange(256) for _ in range(8)) for _ in range(20)]
+    keys = [rng.choice(prefixes) + bytes(rng.randrange(256) for _ in range(24)) for _ in range(300)]
+    keys += [keys[7], keys[7]]
+    usccs = [f"U{n:04d}" for n in range(len(keys))]
+    usccs[-2:] = ["U0000", "A0000"]
+    full = sorted(zip(keys, usccs, strict=True))
+    for k in (1, 2, 15, 16, 17, 150, 301, 302, 400):
+        chosen = algorithm.lowest(keys, usccs, k)
+        assert [(keys[i], usccs[i]) for i in chosen] == full[:k]
 
 
 def test_a_drawn_campaign_is_never_drawn_again(population, manager, pool):
@@ -259,7 +336,7 @@ def test_results_become_records_and_count_against_the_limit(population, manager,
     progress = inspections.progress(campaign)
     assert progress.selected == 18 and progress.outstanding == 18  # 1 + 2 + 5 + 10, as above
     assert progress.due > timezone.now() and not progress.overdue
-    inspector = first.assignments.first().inspector
+    inspector = User.objects.get(pk=first.inspectors[0])
     inspections.record_result(
         first.pk, actor=inspector, violation=True, findings="未索证索票", severity="general"
     )
@@ -279,3 +356,92 @@ def test_results_become_records_and_count_against_the_limit(population, manager,
     third = drawn.selections.filter(result="pending").first()
     with pytest.raises(PermissionDenied):
         inspections.record_result(third.pk, actor=stranger, violation=False, findings="x")
+
+
+def test_migration_0004_folds_assignment_rows_into_the_selection(population, manager, pool):
+    """A draw recorded before 0004 (one assignment row per inspector, a recusal among them)
+    keeps its inspectors, in order, and keeps verifying; the reverse writes the rows back."""
+    import importlib
+
+    from django.apps import apps
+
+    from credit.models import AssignmentStatus, InspectorAssignment
+
+    migration = importlib.import_module("credit.migrations.0004_selection_inspectors")
+    campaign = published(manager, pool)
+    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="old")
+    lists = dict(drawn.selections.values_list("pk", "inspectors"))
+    selection = drawn.selections.select_related("enterprise__district").order_by("pk").first()
+    _data, snapshot = inspections.stored_snapshot(campaign)
+    ranking = algorithm.eligible_ranking(
+        bytes.fromhex(drawn.seed),
+        selection.enterprise.uscc,
+        selection.enterprise.district.code,
+        snapshot,
+    )
+    third = User.objects.get(username=ranking[2]).pk
+    lists[selection.pk] = [*lists[selection.pk], third]
+    # As the old code left a draw: a row per inspector and none on the selection; the
+    # first inspector of one enterprise recused, the third in its ranking taking over.
+    drawn.selections.update(inspectors=[])
+    InspectorAssignment.objects.bulk_create(
+        InspectorAssignment(
+            selection_id=selection_id,
+            inspector_id=inspector_id,
+            position=position,
+            status=(
+                AssignmentStatus.RECUSED
+                if (selection_id, position) == (selection.pk, 1)
+                else AssignmentStatus.ASSIGNED
+            ),
+        )
+        for selection_id, ids in lists.items()
+        for position, inspector_id in enumerate(ids, start=1)
+    )
+    migration.fold_assignments(apps, None)
+    assert dict(drawn.selections.values_list("pk", "inspectors")) == lists
+    assert list(InspectorAssignment.objects.values_list("selection_id", "position")) == [
+        (selection.pk, 1)
+    ]
+    assert inspections.verify(campaign).ok
+    migration.unfold_assignments(apps, None)
+    assert InspectorAssignment.objects.count() == sum(len(ids) for ids in lists.values())
+    assert list(
+        selection.assignments.order_by("position").values_list("inspector_id", "status")
+    ) == [(lists[selection.pk][0], "recused"), (lists[selection.pk][1], "assigned"),
+          (third, "assigned")]  # fmt: skip
+
+
+def test_a_campaign_published_before_ids_were_kept_still_draws(population, manager, pool):
+    """Snapshots stored before 0004 have no enterprise ids beside them: the draw finds the
+    enterprises by USCC, and the selections are still the drawn ones (verify compares the
+    recorded enterprises' USCCs with the recomputed draw)."""
+    from credit.models import PopulationSnapshot
+
+    campaign = published(manager, pool)
+    PopulationSnapshot.objects.filter(campaign=campaign).update(enterprise_ids=b"")
+    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="older")
+    assert drawn.selections.count() == 18
+    assert inspections.verify(campaign).ok
+
+
+def test_a_failed_write_leaves_no_draw(population, manager, pool):
+    """On PostgreSQL the selections are written by a second thread while the draw goes on:
+    an error there (here an enterprise id that does not exist) still fails the whole draw,
+    with nothing stored."""
+    from django.db import DatabaseError, connection, transaction
+
+    from credit.models import PopulationSnapshot
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the writing thread is PostgreSQL's")
+    campaign = published(manager, pool)
+    snapshot = PopulationSnapshot.objects.get(campaign=campaign)
+    snapshot.enterprise_ids = inspections._pack_ids([10**12 + n for n in range(40)])
+    snapshot.save()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        inspections.run_draw(campaign.pk, actor=manager, public_value="x")
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.PUBLISHED
+    assert not InspectionDraw.objects.filter(campaign=campaign).exists()
+    assert not InspectionSelection.objects.filter(draw__campaign=campaign).exists()
