@@ -18,6 +18,8 @@ from .serializers import CurrentUserSerializer
 class CurrentUserView(RetrieveAPIView):
     """Who the caller is: role, department and district scope, enterprises."""
 
+    scope_resource = "any"
+
     serializer_class = CurrentUserSerializer
 
     def get_object(self) -> User:
@@ -36,6 +38,8 @@ class LockedOut(exceptions.APIException):
 @extend_schema(summary="Exchange username and password for an API token")
 class ObtainTokenView(ObtainAuthToken):
     """For scripts. Failed attempts count towards the same lockout as the login page."""
+
+    scope_resource = "none"
 
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -13,8 +13,9 @@ class MembershipSummarySerializer(serializers.Serializer):
 
 class CurrentUserSerializer(serializers.ModelSerializer):
     role_name = serializers.CharField(source="get_role_display", read_only=True)
-    department = DepartmentSerializer(read_only=True)
-    district = DistrictSerializer(read_only=True)
+    # None for enterprise members, auditors and city-wide officials.
+    department = DepartmentSerializer(read_only=True, allow_null=True)
+    district = DistrictSerializer(read_only=True, allow_null=True)
     enterprises = MembershipSummarySerializer(
         source="enterprise_memberships", many=True, read_only=True
     )

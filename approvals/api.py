@@ -75,7 +75,9 @@ class ItemSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="item_type.name", read_only=True)
     department = serializers.CharField(source="department.code", read_only=True)
     district = serializers.CharField(source="district.code", read_only=True, default=None)
-    assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, default=None)
+    assigned_to = serializers.CharField(
+        source="assigned_to.username", read_only=True, default=None, allow_null=True
+    )
     clock = serializers.SerializerMethodField()
     permit = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField()
@@ -125,11 +127,16 @@ class ItemSerializer(serializers.ModelSerializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     package = serializers.CharField(source="package.code", read_only=True)
-    uscc = serializers.CharField(source="enterprise.uscc", read_only=True, default=None)
-    district = serializers.CharField(source="district.code", read_only=True, default=None)
+    # None before an establishment application has an enterprise (allow_null: the schema).
+    uscc = serializers.CharField(
+        source="enterprise.uscc", read_only=True, default=None, allow_null=True
+    )
+    district = serializers.CharField(
+        source="district.code", read_only=True, default=None, allow_null=True
+    )
     items = serializers.SerializerMethodField()
     registered_uscc = serializers.CharField(
-        source="created_enterprise.uscc", read_only=True, default=None
+        source="created_enterprise.uscc", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -239,6 +246,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     submit (optionally approving on commitment) and withdraw; officials and auditors read
     the applications their items belong to."""
 
+    scope_resource = "approvals"
+
     serializer_class = ApplicationSerializer
     filterset_fields = ["status"]
 
@@ -336,6 +345,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     """Items: officials see their department's (and district's); applicants their own.
     `ordering=deadline` gives the queue by time left."""
+
+    scope_resource = "approvals"
 
     serializer_class = ItemSerializer
     filterset_fields = ["status", "department__code"]
@@ -464,6 +475,8 @@ class PermitCheckSerializer(serializers.Serializer):
 
 class PermitVerifyView(APIView):
     """Anyone may check a permit by its verification code (no personal data)."""
+
+    scope_resource = "any"
 
     permission_classes = [AllowAny]
 

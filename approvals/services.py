@@ -35,7 +35,7 @@ from qinqing.notifications.text import Message
 from qinqing.workhours import deadlines
 from qinqing.workhours.clock import TimeLimit, add_working_time, reading
 
-from . import sheet
+from . import events, sheet
 from .models import (
     APPROVED_STATES,
     ITEM_TRANSITIONS,
@@ -161,7 +161,7 @@ def _locked_item(item_id: int) -> Item:
 
 def move_item(item: Item, to: str, actor: Any, **changes: Any) -> Item:
     """The one place an item's status changes."""
-    return change_status(
+    moved = change_status(
         item,
         to,
         table=ITEM_TRANSITIONS,
@@ -173,6 +173,8 @@ def move_item(item: Item, to: str, actor: Any, **changes: Any) -> Item:
         ),
         **changes,
     )
+    events.item_moved(moved, to)  # approval.decided for partners, in this transaction
+    return moved
 
 
 def _settle(application: Application, actor: Any) -> Application:
@@ -529,11 +531,13 @@ def _issue_permit(item: Item) -> Permit:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Permit.objects.create(
+                permit = Permit.objects.create(
                     item=item,
                     number=f"{item.item_type.permit_prefix}-{year}-{item.pk:07d}",
                     verification_code=secrets.token_hex(5).upper(),
                 )
+                events.permit_issued(permit)  # rolls back with the permit if drawn again
+                return permit
         except IntegrityError:  # a code already taken (1 in 10^12): draw again
             if Permit.objects.filter(item=item).exists():
                 return item.permit

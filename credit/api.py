@@ -21,7 +21,7 @@ from enterprises.selectors import enterprises_visible_to
 from . import services
 from .filters import CommitmentFilter, RecordFilter
 from .grading import scoring_model_in_force
-from .models import OFFICIAL_KINDS, Commitment, CreditRecord, ListKind, Severity
+from .models import OFFICIAL_KINDS, Commitment, CreditRecord, ListKind, Severity, TaxGrade
 from .scoring import grade_for
 from .selectors import commitments_visible_to, entries_in_effect, explanation, records_visible_to
 from .selectors import standing as standing_of
@@ -33,6 +33,8 @@ class CreditRecordSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="department.code", read_only=True)
     commitment = serializers.IntegerField(source="commitment_id", read_only=True,
                                           allow_null=True)  # fmt: skip
+    # Blank on every record that is not a tax grade: the schema must allow "".
+    tax_grade = serializers.ChoiceField(choices=TaxGrade.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CreditRecord
@@ -63,6 +65,8 @@ class CreditRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     """Credit records. Officials add one for their own department (penalties, inspection
     findings, rewards, court judgments, arrears) about an enterprise in their area: the
     grade is recomputed and the list rules applied in the same transaction."""
+
+    scope_resource = "credit"
 
     serializer_class = CreditRecordSerializer
     filterset_class = RecordFilter
@@ -151,6 +155,8 @@ class GradeDetailSerializer(GradeSerializer):
 class CreditGradeViewSet(viewsets.ReadOnlyModelViewSet):
     """Grades of the enterprises in scope, by USCC; the detail explains the grade."""
 
+    scope_resource = "credit"
+
     lookup_field = "uscc"
     lookup_value_regex = "[^/.]+"
 
@@ -215,6 +221,8 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
     verifies; auditors all. The verifying department's officials start verification,
     fulfil, breach and penalise; the enterprise (or the department) withdraws before the
     outcome. A step the commitment's state does not allow answers 409."""
+
+    scope_resource = "credit"
 
     serializer_class = CommitmentSerializer
     filterset_class = CommitmentFilter

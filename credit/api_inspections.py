@@ -22,7 +22,6 @@ from .api import ConflictError
 from .models import (
     InspectionCampaign,
     InspectionSelection,
-    InspectorAssignment,
     RepairApplication,
     Severity,
 )
@@ -128,6 +127,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     `draw` (once only: a second answers 409) takes the public value; `verify` recomputes
     the draw."""
 
+    scope_resource = "credit"
+
     serializer_class = CampaignSerializer
 
     def get_queryset(self):
@@ -204,6 +205,13 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+class SelectionListSerializer(serializers.ListSerializer):
+    def to_representation(self, data: Any) -> list:
+        """The page's inspectors looked up at once, not per selection."""
+        items = data.all() if hasattr(data, "all") else data
+        return super().to_representation(inspections.attach_inspectors(items))
+
+
 class SelectionSerializer(serializers.ModelSerializer):
     campaign = serializers.IntegerField(source="draw.campaign_id", read_only=True)
     uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
@@ -226,16 +234,19 @@ class SelectionSerializer(serializers.ModelSerializer):
             "published_at",
         ]
         read_only_fields = fields
+        list_serializer_class = SelectionListSerializer
 
     def get_inspectors(self, selection: InspectionSelection) -> list[dict]:
+        if not hasattr(selection, "inspector_rows"):
+            inspections.attach_inspectors([selection])
         return [
             {
-                "username": a.inspector.username,
-                "position": a.position,
-                "status": a.status,
-                "recusal_reason": a.recusal_reason,
+                "username": row.username,
+                "position": row.position,
+                "status": row.status,
+                "recusal_reason": row.recusal_reason,
             }
-            for a in selection.assignments.all()
+            for row in selection.inspector_rows
         ]
 
 
@@ -258,14 +269,12 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     violation becomes a credit record); `recuse` sets an inspector aside, the next in the
     ranking taking the place."""
 
+    scope_resource = "credit"
+
     serializer_class = SelectionSerializer
 
     def get_queryset(self):
-        return (
-            inspections.selections_visible_to(self.request.user)
-            .prefetch_related("assignments__inspector")
-            .order_by("id")
-        )
+        return inspections.selections_visible_to(self.request.user).order_by("id")
 
     @extend_schema(request=ResultSerializer, responses={200: SelectionSerializer})
     @action(detail=True, methods=["post"])
@@ -286,17 +295,19 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
         selection = self.get_object()
         serializer = RecusalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assignment = InspectorAssignment.objects.filter(
-            selection=selection,
-            inspector__username=serializer.validated_data["inspector"],
+        inspector = User.objects.filter(
+            pk__in=selection.inspectors, username=serializer.validated_data["inspector"]
         ).first()
-        if assignment is None:
+        if inspector is None:
             raise exceptions.ValidationError(
                 {"inspector": [_("Not an inspector of this enterprise.")]}
             )
         _call(
             lambda: inspections.recuse(
-                assignment.pk, actor=request.user, reason=serializer.validated_data["reason"]
+                selection.pk,
+                inspector.pk,
+                actor=request.user,
+                reason=serializer.validated_data["reason"],
             )
         )
         return Response(SelectionSerializer(self.get_queryset().get(pk=selection.pk)).data)
@@ -340,6 +351,8 @@ class RepairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Repair applications. A member applies on one of its enterprise's records (refused
     before the record's minimum period); officials of the record's department `approve` or
     `reject` (a reason needed)."""
+
+    scope_resource = "credit"
 
     serializer_class = RepairSerializer
 

@@ -24,6 +24,7 @@ from qinqing.audit.services import record_event, record_rows
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked
 
+from .events import records_added
 from .grading import recompute_all
 from .hub import forget_cached_facts
 from .models import CreditRecord, RecordKind, RecordStatus, Severity, publicity_window
@@ -74,6 +75,7 @@ def import_tax_grades(*, actor: Any = None, chunk_size: int = 50_000) -> dict[st
                 for enterprise_id, grade in zip(chunk_ids, chunk_grades, strict=True)
             ]  # fmt: skip
             bulk_insert(records)
+            records_added(records, taxation.code)  # partners' outbox rows, one insert
             record_rows(actor=actor, model=CreditRecord, events=[
                 *(("credit.record_superseded", pk, f"tax grade {pk}",
                    {"status": RecordStatus.ACTIVE}, {"status": RecordStatus.SUPERSEDED})

@@ -26,6 +26,7 @@ from qinqing.audit.services import record_event, record_rows, snapshot
 from qinqing.iterables import chunked
 
 from .defaults import NOTICES_V1
+from .events import record_added
 from .grading import recompute_all, recompute_grade
 from .hub import forget_cached_facts
 from .lists import apply_rules, candidate_ids, expire_entries
@@ -123,6 +124,7 @@ def _add_record(*, enterprise: Enterprise, kind: str, severity: str, department:
             ])  # fmt: skip
     record.save()
     record_event(actor=actor, action="credit.record_added", obj=record, after=snapshot(record))
+    record_added(record)  # the partners' outbox row, in this transaction
     cause = f"record:{record.pk}"
     recompute_grade(enterprise, cause=cause, actor=actor, today=today)
     apply_rules([enterprise.pk], today=today, actor=actor, cause=cause)

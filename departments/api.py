@@ -7,6 +7,7 @@ from .serializers import DepartmentSerializer, DistrictSerializer
 
 
 class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
+    scope_resource = "any"
     queryset = District.objects.all()
     serializer_class = DistrictSerializer
     lookup_field = "code"
@@ -14,6 +15,7 @@ class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    scope_resource = "any"
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     lookup_field = "code"

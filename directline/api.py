@@ -61,6 +61,9 @@ class RequestAttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestAttachment
         fields = ["id", "name", "content_type", "size", "created_at", "url"]
+        # Output only (uploads go through AttachmentUploadSerializer); read-only also keeps
+        # the database's integer range out of the committed schema (SQLite vs PostgreSQL).
+        read_only_fields = fields
 
     def get_url(self, attachment: RequestAttachment) -> str:
         return f"/requests/{attachment.request_id}/attachments/{attachment.pk}/"
@@ -147,6 +150,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Requests to the government. Enterprise members see their enterprises' requests,
     officials their department's (and district's), auditors all. Ordered by deadline
     (time left) for officials' queues."""
+
+    scope_resource = "requests"
 
     serializer_class = RequestSerializer
     filterset_fields = ["status", "category__code", "department__code"]

@@ -21,6 +21,8 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
     Anything outside the caller's scope answers 404, so codes cannot be probed.
     """
 
+    scope_resource = "enterprises"
+
     serializer_class = EnterpriseSerializer
     lookup_field = "uscc"
     lookup_value_regex = "[^/]+"

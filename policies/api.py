@@ -33,6 +33,8 @@ class PublicReadPermission(permissions.BasePermission):
 class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     """The public catalog of published policies."""
 
+    scope_resource = "policies"
+
     serializer_class = PolicySerializer
     lookup_field = "code"
     permission_classes = [PublicReadPermission]
@@ -43,7 +45,8 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=VersionSerializer(many=True), methods=["GET"])
     @extend_schema(request=VersionSerializer, responses=VersionSerializer, methods=["POST"])
-    @action(detail=True, methods=["get", "post"])
+    # Not paginated: without pagination_class=None the schema promised a page object.
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def versions(self, request: Request, code: str) -> Response:
         """GET: the versions the caller may see. POST: a new draft (issuing officials)."""
         policy = get_object_or_404(Policy, code=code)
@@ -111,6 +114,8 @@ class TestCaseSerializer(serializers.ModelSerializer):
 class PolicyVersionViewSet(viewsets.GenericViewSet):
     """Life-cycle actions on a version, for officials of the issuing department."""
 
+    scope_resource = "policies"
+
     serializer_class = VersionSerializer
     queryset = PolicyVersion.objects.select_related("policy")
 
@@ -171,7 +176,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         return Response({"generated": len(cases)})
 
     @extend_schema(request=TestCaseSerializer, responses=TestCaseSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="test-cases")
+    @action(detail=True, methods=["get", "post"], url_path="test-cases", pagination_class=None)
     def test_cases(self, request: Request, pk: str) -> Response:
         """GET: the version's test cases. POST: add one (drafts only): facts and the
         expected result overall, per criterion and/or amount."""

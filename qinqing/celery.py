@@ -74,6 +74,14 @@ app.conf.beat_schedule = {
         "task": "credit.tasks.daily_sweep",
         "schedule": crontab(hour=0, minute=20),
     },
+    "dispatch-outbox-events": {
+        "task": "integrations.tasks.dispatch_events",
+        "schedule": timedelta(minutes=1),
+    },
+    "retry-webhook-deliveries": {
+        "task": "integrations.tasks.deliver_due_webhooks",
+        "schedule": timedelta(minutes=1),
+    },
     "forget-old-login-failures": {
         "task": "accounts.tasks.forget_old_login_failures",
         "schedule": crontab(hour=3, minute=43),

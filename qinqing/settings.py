@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "qinqing",
     "qinqing.audit",
     "qinqing.notifications",
+    "qinqing.events",
     "qinqing.workhours",
     "accounts",
     "departments",
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
     "directline",
     "approvals",
     "dashboards",
+    "integrations",
+    "oauth2_provider",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +179,9 @@ CELERY_TASK_ROUTES = {
     "credit.tasks.daily_sweep": {"queue": CELERY_BATCH_QUEUE},
     "credit.tasks.recompute_all_grades": {"queue": CELERY_BATCH_QUEUE},
     "qinqing.notifications.tasks.send_notification_emails": {"queue": CELERY_NOTIFICATIONS_QUEUE},
+    "integrations.tasks.deliver_webhook": {"queue": CELERY_NOTIFICATIONS_QUEUE},
+    "integrations.tasks.deliver_due_webhooks": {"queue": CELERY_NOTIFICATIONS_QUEUE},
+    "integrations.tasks.dispatch_events": {"queue": CELERY_NOTIFICATIONS_QUEUE},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
@@ -243,6 +250,15 @@ TREASURY_MOCK_KEY = (
 # Fault injection for the reliability tests only: a worker started with QINQING_FAULT=<point>
 # dies at that point (subsidies.services.fault_point). Never set in production.
 QINQING_FAULT = env.str("QINQING_FAULT", default="")
+
+# --- Webhooks (integrations) -------------------------------------------------------------
+# A partner's endpoint must answer within this many seconds; a delivery is tried this many
+# times (1, 2, 4 … minutes apart, with jitter) before it is given up (then by hand only).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# The demo receiver (/mock/partner/webhooks/) verifies signatures made with this secret.
+WEBHOOK_MOCK_ENABLED = env.bool("WEBHOOK_MOCK_ENABLED", default=True)
+WEBHOOK_MOCK_SECRET = env.str("WEBHOOK_MOCK_SECRET", default="whsec_demo_partner_secret")
 
 # --- E-mail (notifications) --------------------------------------------------------------
 # EMAIL_URL (smtp+tls://user:password@host:587, consolemail://, memorymail://) or
@@ -318,9 +334,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an anonymous call gets 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        # Partner systems' OAuth2 bearer tokens; also enforces their scope and rate.
+        "partners.drf.PartnerOAuth2Authentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "partners.drf.HasPartnerScope",
+    ],
     "DEFAULT_PAGINATION_CLASS": "qinqing.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -344,7 +365,37 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Partner systems: the client-credentials flow; scopes come from partners.scopes.
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/api/v1/oauth/token/",
 }
+
+# --- Partner systems: OAuth2 client credentials (django-oauth-toolkit, partners/) --------
+OAUTH2_PROVIDER = {
+    # Client credentials only: no authorisation pages, no refresh tokens.
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+    "OAUTH2_VALIDATOR_CLASS": "partners.oauth.PartnerOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "partners.oauth.PartnerScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
+    # RFC 9700 (OAuth 2.0 Security BCP) throughout: among others, access tokens only in the
+    # Authorization header (never the query string) and kept at rest as SHA-256 only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# Named explicitly: partners' migration depends on it (Django resolves swappable models).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# A partner client's requests per minute unless its own rate is set (shared cache count).
+PARTNER_DEFAULT_RATE_PER_MINUTE = env.int("PARTNER_DEFAULT_RATE_PER_MINUTE", default=600)
 
 # --- Security (production-like values when DEBUG is off) ---------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

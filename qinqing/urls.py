@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider.views import TokenView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import CurrentUserView, ObtainTokenView
@@ -17,6 +18,8 @@ from departments.hub.api import DataCallViewSet, EnterpriseFactsView
 from directline.api import RequestViewSet
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
+from integrations import mock_views as partner_mock
+from integrations.api import DeliveryViewSet, SubscriptionViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
 from subsidies import mock_views as treasury_mock
 from subsidies.api import ClaimViewSet, DisbursementViewSet
@@ -47,6 +50,8 @@ router.register("credit/repairs", RepairViewSet, basename="credit-repair")
 router.register("approvals/applications", ApplicationViewSet, basename="approval-application")
 router.register("approvals/items", ItemViewSet, basename="approval-item")
 router.register("requests", RequestViewSet, basename="request")
+router.register("webhooks/subscriptions", SubscriptionViewSet, basename="webhook-subscription")
+router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
 
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
@@ -57,6 +62,8 @@ api_v1 = [
     path("", include(router.urls)),
     path("me/", CurrentUserView.as_view(), name="me"),
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    # Partner systems: OAuth2 client credentials (only DOT's token view, no HTML pages).
+    path("oauth/token/", TokenView.as_view(), name="oauth-token"),
 ]
 
 urlpatterns = [
@@ -93,6 +100,7 @@ urlpatterns = [
         treasury_mock.payment_status,
         name="mock-treasury-status",
     ),
+    path("mock/partner/webhooks/", partner_mock.webhooks, name="mock-partner-webhooks"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path(

@@ -78,6 +78,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
 
 
 class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    scope_resource = "claims"
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
 
@@ -169,6 +170,8 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class DisbursementViewSet(viewsets.ReadOnlyModelViewSet):
     """Payments for officials (their department's policies) and auditors."""
+
+    scope_resource = "disbursements"
 
     serializer_class = DisbursementSerializer
     filterset_fields = ["status"]

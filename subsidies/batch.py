@@ -35,6 +35,7 @@ from policies.models import DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_events, record_rows
 from qinqing.bulk import bulk_insert
 
+from .events import claims_paid
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
     BatchChunk,
@@ -307,6 +308,7 @@ def confirm_many(references: dict[int, str], *, run_id: int | None = None,
              {"status": ClaimStatus.PAYING}, {"status": ClaimStatus.PAID})
             for _pk, claim_id, _key, _amount, period, uscc, code, _n in rows
         ])  # fmt: skip
+        claims_paid(paid_ids)  # partners' outbox rows, in one bulk insert
         if run_id is not None:
             BatchChunk.objects.filter(run_id=run_id, number=number).update(
                 paid=F("paid") + len(paid_ids)

@@ -29,6 +29,7 @@ from qinqing.notifications.models import NotificationKind
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
 
+from .events import claim_moved
 from .gateway import GatewayError, OutcomeUnknown, gateway
 from .models import (
     TRANSITIONS,
@@ -133,6 +134,7 @@ def _move(claim: Claim, to: str, actor: Any = None, *, via: str | None = None,
         (f"claim.{there}", claim, {"status": here}, {"status": there})
         for here, there in itertools.pairwise(path)
     ])  # fmt: skip
+    claim_moved(claim, to)  # the outbox row for partners (paid, ineligible), same transaction
     if to in CLAIM_NOTICES:  # the enterprise's members hear of it once it is committed
         transaction.on_commit(lambda: notify_claim(claim.pk, CLAIM_NOTICES[to]), robust=True)
     return claim

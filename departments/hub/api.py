@@ -31,6 +31,8 @@ class DataCallViewSet(viewsets.ReadOnlyModelViewSet):
     """The department data call log: members see reads of their enterprises' data,
     officials their department's calls (and their district's), auditors everything."""
 
+    scope_resource = "data"
+
     serializer_class = DataCallSerializer
     filterset_class = DataCallFilter
     ordering_fields = ["started_at", "latency_ms"]
@@ -54,6 +56,8 @@ FACT_FIELDS = {
 class EnterpriseFactsView(APIView):
     """Facts about one enterprise from the departments, for officials whose scope includes
     it. Every read is logged with the purpose given."""
+
+    scope_resource = "data"
 
     @extend_schema(
         parameters=[

@@ -47,6 +47,8 @@ class MarkReadSerializer(serializers.Serializer):
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     """Newest first. Only the caller's own: another person's id is a 404."""
 
+    scope_resource = "none"
+
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["created_at"]

@@ -88,7 +88,7 @@ def approval_item(enterprise, item_type, status, *, hours: float | None = None, 
     application = Application.objects.create(
         package=item_type.package, reference=f"XM-{Item.objects.count() + 1}",
         enterprise=enterprise, applicant=UserFactory(), district=enterprise.district,
-        status="submitted", submitted_at=start,
+        status="in_review", submitted_at=start,
     )  # fmt: skip
     decided = start + timedelta(hours=hours) if hours is not None else None
     values = {

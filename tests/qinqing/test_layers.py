@@ -11,9 +11,13 @@ LAYER = {
     "accounts": 1, "departments": 1, "enterprises": 1,
     # The data hub reads the enterprise register, so it sits above it (docs/architecture.md).
     "departments.hub": 1.5,
+    # Partner clients bind to a department or an enterprise; only settings name them.
+    "partners": 1.5,
     "policies": 2,
     "subsidies": 3, "approvals": 3, "credit": 3, "directline": 3,
     "dashboards": 4,
+    # Webhooks read the outbox and every user's scope; nothing imports them.
+    "integrations": 4,
 }  # fmt: skip
 # The composition root wires the apps together: the URLconf and the role-aware home page.
 COMPOSITION_ROOT = {"qinqing/urls.py", "qinqing/views.py"}

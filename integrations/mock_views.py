@@ -1,0 +1,65 @@
+"""A partner's webhook receiver, simulated: it verifies the signature with the demo secret
+(settings.WEBHOOK_MOCK_SECRET) and remembers what it got, for the demo and the tests.
+
+POST: 200 when the signature holds, 400 when not. `?fail=N` answers 500 to the first N
+attempts of each delivery (to watch the retries). GET: what it received, newest first.
+Off in production with WEBHOOK_MOCK_ENABLED=false.
+"""
+
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .services import verify_signature
+
+RECEIVED_KEY = "integrations:mock-partner:received"
+KEEP = 50
+
+
+def received() -> list[dict]:
+    return cache.get(RECEIVED_KEY, [])
+
+
+@csrf_exempt
+def webhooks(request: HttpRequest) -> HttpResponse:
+    if not settings.WEBHOOK_MOCK_ENABLED:
+        raise Http404
+    if request.method in ("GET", "HEAD"):
+        return JsonResponse({"received": received()})
+    if request.method != "POST":
+        return JsonResponse({"error": "POST a signed event"}, status=405)
+    valid = verify_signature(
+        settings.WEBHOOK_MOCK_SECRET,
+        request.headers.get("X-Qinqing-Timestamp", ""),
+        request.body,
+        request.headers.get("X-Qinqing-Signature", ""),
+    )
+    delivery = request.headers.get("X-Qinqing-Delivery", "")[:20]
+    try:
+        fail = max(0, int(request.GET.get("fail", "0")))
+    except ValueError:
+        fail = 0
+    seen_key = f"integrations:mock-partner:seen:{delivery}"
+    cache.add(seen_key, 0, 3600)
+    try:
+        seen = cache.incr(seen_key)
+    except ValueError:
+        seen = 1
+    try:
+        event = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        event = None
+    event_id = event.get("id") if isinstance(event, dict) else None
+    answer = 400 if not valid else 500 if seen <= fail else 200
+    log = [{"delivery": delivery, "event": event_id,
+            "type": request.headers.get("X-Qinqing-Event", "")[:50], "valid": valid,
+            "answered": answer}, *received()][:KEEP]  # fmt: skip
+    cache.set(RECEIVED_KEY, log, 3600)
+    if not valid:
+        return JsonResponse({"error": "bad signature"}, status=400)
+    if answer == 500:
+        return JsonResponse({"error": "simulated failure"}, status=500)
+    return JsonResponse({"ok": True})

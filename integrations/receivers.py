@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.core.cache import cache
+
+# Commits that write events within this many seconds share one dispatch task: a busy
+# minute of single claims paid costs a task a second, not one per claim.
+DEBOUNCE_SECONDS = 1
+DEBOUNCE_KEY = "integrations:dispatch-queued"
+
+
+def dispatch_soon(**_kwargs: Any) -> None:
+    """Events were committed: hand them out within a second rather than at the next sweep.
+    The first commit in a window queues the dispatch to run when the window closes, so it
+    reads every event committed meanwhile. In-process (embedded) it runs at once."""
+    from .tasks import dispatch_events
+
+    if dispatch_events.app.conf.task_always_eager:
+        dispatch_events.delay()
+        return
+    try:
+        first = cache.add(DEBOUNCE_KEY, 1, timeout=DEBOUNCE_SECONDS)
+    except Exception:  # no cache: no debounce (the dispatcher is idempotent)
+        first = True
+    if first:
+        dispatch_events.apply_async(countdown=DEBOUNCE_SECONDS)

@@ -1,0 +1,365 @@
+"""Webhooks: subscriptions, handing out the outbox, signed deliveries with back-off, and
+redelivery by hand.
+
+Delivery is at least once: an attempt is claimed (attempt counted, a lease on
+`next_attempt_at`) and committed before the POST, and its outcome is booked after it, so
+a worker killed mid-request leaves a delivery the retry sweep takes again once the lease
+runs out. Partners deduplicate on the event id (X-Qinqing-Event-Id / `id`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qinqing.audit.services import record_event, snapshot
+from qinqing.events.models import OutboxEvent
+from qinqing.events.registry import EVENT_TYPES
+
+from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .selectors import may_receive, member_enterprises
+
+SIGNATURE_SCHEME = "v1"
+# Delay before retry n (n = 1, 2, …): RETRY_BASE_SECONDS · 2^(n-1), ±20 % jitter so that
+# a partner coming back up is not hit by every delivery in the same second.
+RETRY_BASE_SECONDS = 60
+RETRY_JITTER = 0.2
+DISPATCH_BATCH = 500
+# Plain http is accepted only for these hosts (a receiver on the same machine) or in DEBUG.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+NAME_MAX = 100
+# What the audit trail keeps of a subscription: never the secret.
+AUDITED_FIELDS = ["owner_id", "name", "url", "event_types", "active"]
+USER_AGENT = "Qinqing-Webhooks/1"
+
+
+class WebhookRefused(ValidationError):
+    """A subscription that cannot be saved as asked; the message says why."""
+
+
+# --- signatures ---------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_hex(24)
+
+
+def mask_secret(secret: str) -> str:
+    return f"whsec_…{secret[-4:]}" if secret else ""
+
+
+def signature(secret: str, timestamp: int | str, body: bytes) -> str:
+    """`v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`: the timestamp is signed too,
+    so a captured request cannot be replayed later with a fresh one."""
+    message = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return f"{SIGNATURE_SCHEME}={digest}"
+
+
+def verify_signature(secret: str, timestamp: str, body: bytes, header: str, *,
+                     tolerance_seconds: int = 300, now: float | None = None) -> bool:  # fmt: skip
+    """What a receiver does: the signature matches and the timestamp is recent."""
+    try:
+        sent = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - sent) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(signature(secret, sent, body), header or "")
+
+
+def request_body(event: OutboxEvent) -> bytes:
+    body = {"id": event.pk, "type": event.event_type, "occurred_at": event.occurred_at,
+            "data": event.payload}  # fmt: skip
+    return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False,
+                      separators=(",", ":")).encode()  # fmt: skip
+
+
+# --- subscriptions ------------------------------------------------------------------------
+
+
+def check_url(url: Any) -> str:
+    url = str(url or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise WebhookRefused({"url": [_("Enter a valid http or https URL.")]}) from None
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise WebhookRefused({"url": [_("The URL may not carry a user name or password.")]})
+    if parts.scheme != "https" and not (settings.DEBUG or parts.hostname in LOCAL_HOSTS):
+        raise WebhookRefused({"url": [_("The URL must use https.")]})
+    return url
+
+
+def check_event_types(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple) or not value:
+        raise WebhookRefused({"event_types": [_("Choose at least one event type.")]})
+    unknown = [str(code) for code in value if code not in EVENT_TYPES]
+    if unknown:
+        raise WebhookRefused({"event_types": [
+            _("Unknown event types: %(codes)s.") % {"codes": ", ".join(unknown[:5])}
+        ]})  # fmt: skip
+    return sorted(set(value))
+
+
+def check_name(value: Any) -> str:
+    name = str(value or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise WebhookRefused({"name": [
+            _("Give a name of at most %(max)d characters.") % {"max": NAME_MAX}
+        ]})  # fmt: skip
+    return name
+
+
+def create_subscription(*, owner: Any, name: str, url: str, event_types: Iterable[str],
+                        actor: Any, active: bool = True,
+                        secret: str | None = None) -> WebhookSubscription:  # fmt: skip
+    """A new subscription with a fresh secret (the caller shows it once). `secret` is for
+    the demo receiver and tests only, never taken from a request."""
+    if not getattr(owner, "is_authenticated", False) or not owner.is_active:
+        raise WebhookRefused(_("Only an active account may subscribe."))
+    subscription = WebhookSubscription(
+        owner=owner, name=check_name(name), url=check_url(url),
+        event_types=check_event_types(list(event_types)), active=bool(active),
+        secret=secret or new_secret(),
+    )  # fmt: skip
+    with transaction.atomic():
+        subscription.save()
+        record_event(actor=actor, action="webhooks.subscription.created", obj=subscription,
+                     after=snapshot(subscription, AUDITED_FIELDS))  # fmt: skip
+    return subscription
+
+
+def update_subscription(subscription_id: int, *, actor: Any,
+                        **changes: Any) -> WebhookSubscription:  # fmt: skip
+    """Change name, URL, event types or active; only the owner (or the back office)."""
+    checks = {"name": check_name, "url": check_url, "event_types": check_event_types,
+              "active": bool}  # fmt: skip
+    unknown = set(changes) - set(checks)
+    if unknown:
+        raise ValueError(f"cannot change {sorted(unknown)}")
+    cleaned = {field: checks[field](value) for field, value in changes.items()}
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
+        _require_owner(actor, subscription)
+        before = snapshot(subscription, AUDITED_FIELDS)
+        for field, value in cleaned.items():
+            setattr(subscription, field, value)
+        subscription.save()
+        after = snapshot(subscription, AUDITED_FIELDS)
+        changed = [name for name in AUDITED_FIELDS if before[name] != after[name]]
+        if changed:
+            record_event(actor=actor, action="webhooks.subscription.changed", obj=subscription,
+                         before={n: before[n] for n in changed},
+                         after={n: after[n] for n in changed})  # fmt: skip
+    return subscription
+
+
+def delete_subscription(subscription_id: int, *, actor: Any) -> None:
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
+        _require_owner(actor, subscription)
+        record_event(actor=actor, action="webhooks.subscription.deleted", obj=subscription,
+                     before=snapshot(subscription, AUDITED_FIELDS))  # fmt: skip
+        subscription.delete()
+
+
+def _require_owner(actor: Any, subscription: WebhookSubscription) -> None:
+    if actor is None or getattr(actor, "is_staff", False) or actor.pk == subscription.owner_id:
+        return
+    raise WebhookRefused(_("Only the subscription's owner may change it."))
+
+
+# --- dispatch: the outbox to deliveries ---------------------------------------------------
+
+
+def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
+    """Turn up to `limit` undispatched events into deliveries for the subscriptions that
+    want them and may see them; returns how many events were handled. Safe to run twice
+    at once: rows another run holds are skipped (PostgreSQL), and the unique pair
+    (subscription, event) makes a repeated insert do nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        events = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(dispatched_at__isnull=True)
+            .order_by("id")[:limit]
+        )
+        if not events:
+            return 0
+        subscriptions = list(WebhookSubscription.objects.filter(active=True)
+                             .select_related("owner"))  # fmt: skip
+        members = member_enterprises(
+            {s.owner_id for s in subscriptions if s.owner.is_enterprise_member}
+        )
+        deliveries = [
+            WebhookDelivery(subscription=subscription, event=event, next_attempt_at=now)
+            for event in events
+            for subscription in subscriptions
+            if event.event_type in subscription.event_types
+            and may_receive(subscription.owner, event,
+                            enterprise_ids=members.get(subscription.owner_id, set()))
+        ]  # fmt: skip
+        event_ids = [event.pk for event in events]
+        if deliveries:
+            WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
+            due = list(WebhookDelivery.objects.filter(
+                event_id__in=event_ids, status=DeliveryStatus.PENDING, attempts=0
+            ).values_list("pk", flat=True))  # fmt: skip
+            transaction.on_commit(lambda: _enqueue(due), robust=True)
+        OutboxEvent.objects.filter(pk__in=event_ids).update(dispatched_at=now)
+    return len(events)
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        deliver_webhook.delay(delivery_id)
+
+
+def due_deliveries(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Deliveries whose (re)try time has come, on active subscriptions: the retry sweep."""
+    return list(
+        WebhookDelivery.objects.filter(
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+            next_attempt_at__lte=now or timezone.now(),
+            subscription__active=True,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """After failed attempt n: about RETRY_BASE_SECONDS · 2^(n-1) (1, 2, 4 … minutes)."""
+    seconds = RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    return timedelta(seconds=seconds * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER))
+
+
+def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
+    """Count the attempt and take a lease, committed before the request goes out."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription", "event")
+            .filter(
+                pk=delivery_id,
+                status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+                next_attempt_at__lte=now,
+                subscription__active=True,
+            )
+            .first()
+        )
+        if delivery is None:  # done, given up, not due, paused, or another worker has it
+            return None
+        manual = delivery.redelivery_requested
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        # The lease: should this worker die before booking the answer, the sweep takes
+        # the delivery again once the request has surely timed out.
+        delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
+        delivery.redelivery_requested = False
+        delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at",
+                                     "redelivery_requested"])  # fmt: skip
+    return delivery, manual
+
+
+def deliver(delivery_id: int) -> WebhookDelivery | None:
+    """One attempt, if the delivery is due: POST, record the attempt, then succeeded,
+    failed (next try scheduled) or given up. None when there was nothing to do."""
+    claimed = _claim(delivery_id)
+    if claimed is None:
+        return None
+    delivery, manual = claimed
+    subscription, event = delivery.subscription, delivery.event
+    body = request_body(event)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Qinqing-Event": event.event_type,
+        "X-Qinqing-Event-Id": str(event.pk),
+        "X-Qinqing-Delivery": str(delivery.pk),
+        "X-Qinqing-Timestamp": str(timestamp),
+        "X-Qinqing-Signature": signature(subscription.secret, timestamp, body),
+    }
+    started_at = timezone.now()
+    started = time.perf_counter()
+    status_code, error = None, ""
+    try:
+        response = httpx.post(subscription.url, content=body, headers=headers,
+                              timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                              follow_redirects=False)  # fmt: skip
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as problem:
+        error = f"{type(problem).__name__}: {problem}"
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    succeeded = not error
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery, number=delivery.attempts, manual=manual, started_at=started_at,
+            status_code=status_code, error=error[:300], response_ms=elapsed_ms,
+            succeeded=succeeded,
+        )  # fmt: skip
+        if succeeded:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
+        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.GIVEN_UP, None
+        else:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
+        delivery.last_status_code, delivery.last_error = status_code, error[:300]
+        delivery.response_ms = elapsed_ms
+        # Only while the lease is ours: a redelivery by hand meanwhile wins.
+        WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+            status=delivery.status, next_attempt_at=delivery.next_attempt_at,
+            last_status_code=status_code, last_error=error[:300], response_ms=elapsed_ms,
+        )  # fmt: skip
+    return delivery
+
+
+def redeliver(delivery_id: int, *, actor: Any) -> WebhookDelivery:
+    """Send a delivery again now, whatever became of it: a fresh series of attempts (the
+    earlier ones stay on record); the next attempt is marked as asked for by hand."""
+    with transaction.atomic():
+        delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
+                    .select_related("subscription").get(pk=delivery_id))  # fmt: skip
+        _require_owner(actor, delivery.subscription)
+        if not delivery.subscription.active:
+            raise WebhookRefused(_("The subscription is paused: activate it first."))
+        before = {"status": delivery.status, "attempts": delivery.attempts}
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = timezone.now()
+        delivery.redelivery_requested = True
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at",
+                                     "redelivery_requested"])  # fmt: skip
+        record_event(actor=actor, action="webhooks.delivery.redelivered", obj=delivery,
+                     before=before, after={"status": delivery.status})  # fmt: skip
+        transaction.on_commit(lambda: _enqueue([delivery.pk]), robust=True)
+    return delivery

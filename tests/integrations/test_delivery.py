@@ -1,0 +1,208 @@
+"""Signed deliveries: what the partner receives and how it checks it; retries with back-off
+until given up, every attempt on record; redelivery by hand; a real HTTP round trip."""
+
+import json
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from django.utils import timezone
+
+from integrations import mock_views, services
+from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
+from qinqing.audit.models import AuditEvent
+
+from .conftest import record_event_for, subscribe
+
+pytestmark = pytest.mark.django_db
+
+
+def one_delivery(world, **kwargs) -> WebhookDelivery:
+    subscription = subscribe(world["auditor"], **kwargs)
+    record_event_for(world["a"], title="违法广告")
+    services.dispatch_pending()
+    return WebhookDelivery.objects.get(subscription=subscription)
+
+
+def make_due(delivery: WebhookDelivery) -> None:
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_the_partner_gets_the_event_signed_with_its_secret(world, endpoint):
+    delivery = one_delivery(world)
+    services.deliver(delivery.pk)
+    sent = endpoint.requests[0]
+    headers, body = sent["headers"], sent["body"]
+    event = json.loads(body)
+    assert event["id"] == delivery.event_id and event["type"] == "credit.record_added"
+    assert event["data"]["title"] == "违法广告" and "occurred_at" in event
+    assert headers["X-Qinqing-Event"] == "credit.record_added"
+    assert headers["X-Qinqing-Delivery"] == str(delivery.pk)
+    assert sent["timeout"] == 5.0
+    secret = delivery.subscription.secret
+    timestamp, signature = headers["X-Qinqing-Timestamp"], headers["X-Qinqing-Signature"]
+    assert services.verify_signature(secret, timestamp, body, signature)
+    assert not services.verify_signature(services.new_secret(), timestamp, body, signature)
+    assert not services.verify_signature(secret, timestamp, body + b" ", signature)
+    # The timestamp is signed: an old request replayed, or re-stamped, does not pass.
+    assert not services.verify_signature(secret, timestamp, body, signature,
+                                         now=int(timestamp) + 3600)  # fmt: skip
+    assert not services.verify_signature(secret, str(int(timestamp) + 1), body, signature)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.last_status_code == 200
+
+
+def test_the_signature_is_the_documented_hmac(world):
+    """The recipe in docs/api.md, computed independently."""
+    import hashlib
+    import hmac
+
+    body = b'{"id":1}'
+    expected = hmac.new(b"whsec_x", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert services.signature("whsec_x", 1700000000, body) == f"v1={expected}"
+
+
+def test_failures_are_retried_with_growing_delays_then_given_up(world, endpoint, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 4
+    endpoint.answers = [500, httpx.ConnectError("refused"), 404, 503]
+    delivery = one_delivery(world)
+    delays = []
+    for attempt in range(1, 5):
+        before = timezone.now()
+        services.deliver(delivery.pk)
+        delivery.refresh_from_db()
+        assert delivery.attempts == attempt
+        if attempt < 4:
+            assert delivery.status == DeliveryStatus.FAILED
+            delays.append((delivery.next_attempt_at - before).total_seconds())
+            # Not due yet: another run does nothing.
+            assert services.deliver(delivery.pk) is None
+            make_due(delivery)
+    assert delivery.status == DeliveryStatus.GIVEN_UP and delivery.next_attempt_at is None
+    base = services.RETRY_BASE_SECONDS
+    for number, delay in enumerate(delays, start=1):  # 1, 2, 4 minutes, ±20 % jitter
+        assert 0.8 * base * 2 ** (number - 1) - 1 <= delay <= 1.2 * base * 2 ** (number - 1) + 1
+    attempts = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("number"))
+    assert [(a.number, a.status_code, a.succeeded) for a in attempts] == [
+        (1, 500, False), (2, None, False), (3, 404, False), (4, 503, False)
+    ]  # fmt: skip
+    assert "ConnectError" in attempts[1].error
+    assert services.deliver(delivery.pk) is None  # given up: only by hand now
+    assert len(endpoint.requests) == 4
+
+
+def test_the_retry_sweep_takes_due_deliveries_only(world, endpoint):
+    endpoint.answers = [500]
+    delivery = one_delivery(world)
+    services.deliver(delivery.pk)
+    assert delivery.pk not in services.due_deliveries()
+    make_due(delivery)
+    assert services.due_deliveries() == [delivery.pk]
+    from integrations.tasks import deliver_due_webhooks
+
+    assert deliver_due_webhooks() == 1  # in-process: delivered at once
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 2
+
+
+def test_a_paused_subscription_is_not_delivered_until_resumed(world, endpoint):
+    delivery = one_delivery(world)
+    services.update_subscription(delivery.subscription_id, actor=world["auditor"], active=False)
+    assert services.deliver(delivery.pk) is None and services.due_deliveries() == []
+    services.update_subscription(delivery.subscription_id, actor=world["auditor"], active=True)
+    services.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+
+
+def test_redelivery_by_hand_after_giving_up(world, endpoint, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    endpoint.answers = [500]
+    delivery = one_delivery(world)
+    services.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.GIVEN_UP
+    with pytest.raises(services.WebhookRefused):
+        services.redeliver(delivery.pk, actor=world["member_b"])  # not the owner
+    services.redeliver(delivery.pk, actor=world["auditor"])
+    services.deliver(delivery.pk)  # what the task queued on commit does
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    attempts = list(delivery.attempt_rows.order_by("id").values_list("manual", "succeeded"))
+    assert attempts == [(False, False), (True, True)]
+    assert AuditEvent.objects.filter(action="webhooks.delivery.redelivered",
+                                     object_id=str(delivery.pk)).exists()  # fmt: skip
+
+
+def test_a_worker_that_died_mid_request_leaves_it_to_the_sweep(world, endpoint):
+    delivery = one_delivery(world)
+    claimed, _manual = services._claim(delivery.pk)  # the attempt counted, then the crash
+    assert claimed.attempts == 1
+    assert services.due_deliveries() == []  # leased for the timeout and a minute
+    make_due(delivery)
+    services.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 2
+
+
+def test_the_secret_never_enters_the_audit_trail(world):
+    subscription = subscribe(world["auditor"])
+    trail = json.dumps(list(AuditEvent.objects.values("before", "after")))
+    assert subscription.secret not in trail and subscription.secret[-8:] not in trail
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://partner.example.com/hooks", "ftp://partner.example.com/x", "https://u:p@x.example/",
+     "not a url"],
+)  # fmt: skip
+def test_plain_http_and_odd_urls_are_refused(world, url):
+    with pytest.raises(services.WebhookRefused):
+        subscribe(world["auditor"], url=url)
+
+
+def test_plain_http_is_fine_on_this_machine_or_in_debug(world):
+    subscribe(world["auditor"], url="http://127.0.0.1:9000/hooks")
+    with override_settings(DEBUG=True):
+        subscribe(world["auditor"], url="http://partner.internal/hooks")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
+    live_server, reference_data, quiet_outbox
+):
+    """Over a socket to the demo receiver (/mock/partner/webhooks/), which checks the
+    signature with the demo secret and answers 500 to each delivery's first attempt."""
+    from django.conf import settings
+
+    from tests.factories import AuditorFactory, EnterpriseFactory
+
+    cache.delete(mock_views.RECEIVED_KEY)
+    auditor = AuditorFactory()
+    url = f"{live_server.url}/mock/partner/webhooks/?fail=1"
+    good = subscribe(auditor, url=url, secret=settings.WEBHOOK_MOCK_SECRET)
+    forged = subscribe(auditor, url=url)  # a secret the receiver does not know
+    record_event_for(EnterpriseFactory(), title="真实请求")
+    services.dispatch_pending()
+    delivery = WebhookDelivery.objects.get(subscription=good)
+    services.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 500)
+    make_due(delivery)
+    services.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
+    refused = WebhookDelivery.objects.get(subscription=forged)
+    services.deliver(refused.pk)
+    refused.refresh_from_db()
+    assert (refused.status, refused.last_status_code) == (DeliveryStatus.FAILED, 400)
+    log = {(row["delivery"], row["answered"]): row["valid"] for row in mock_views.received()}
+    assert log == {(str(delivery.pk), 500): True, (str(delivery.pk), 200): True,
+                   (str(refused.pk), 400): False}  # fmt: skip
+    assert all(row["event"] == delivery.event_id for row in mock_views.received())
+    assert time.time() - delivery.created_at.timestamp() < 60
