@@ -11,7 +11,10 @@ with BENCH_DASHBOARDS_SCALE, e.g. 0.1). Then:
   official (a city department, no district), a district official, a department official
   and an auditor. Each URL: 3 warm-ups, then BENCH_REPEAT (30) timed GETs through Django's
   test client in this process; server time is the time around `client.get` (no network,
-  no browser). p50 / p95 in milliseconds, and the SQL queries of one request.
+  no browser). p50 / p95 in milliseconds, and the SQL queries of one request. Pages keep
+  their figures in the cache until the next rebuild, so two kinds of request are timed:
+  warm (the figures cached: what most officials get) and cold (the cache emptied before
+  each of BENCH_COLD_REPEAT (10) GETs: the first official after a rebuild).
 
 The database is dropped afterwards unless BENCH_KEEP_DB=1; a kept database that already
 holds generated data is reused as it is (generation skipped), so later runs measure pages
@@ -46,6 +49,7 @@ DATABASE = os.environ.get("BENCH_DASHBOARDS_DB", "qinqing_dashbench")
 KEEP = os.environ.get("BENCH_KEEP_DB") == "1"
 SCALE = float(os.environ.get("BENCH_DASHBOARDS_SCALE", "1"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
+COLD_REPEAT = int(os.environ.get("BENCH_COLD_REPEAT", "10"))
 WARMUP = 3
 RESULTS = ROOT / "bench" / "results" / "dashboards-postgresql.json"
 
@@ -174,6 +178,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -193,6 +198,12 @@ def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[n
             began = time.perf_counter()
             response = client.get(path)
             timings.append((time.perf_counter() - began) * 1000)
+        cold = []
+        for _ in range(COLD_REPEAT):
+            cache.clear()
+            began = time.perf_counter()
+            response = client.get(path)
+            cold.append((time.perf_counter() - began) * 1000)
         rows.append(
             {
                 "page": label,
@@ -201,6 +212,8 @@ def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[n
                 "p50_ms": round(statistics.median(timings), 1),
                 "p95_ms": round(percentile(timings, 0.95), 1),
                 "max_ms": round(max(timings), 1),
+                "cold_p50_ms": round(statistics.median(cold), 1),
+                "cold_p95_ms": round(percentile(cold, 0.95), 1),
                 "queries": query_count,
                 "bytes": len(response.content),
             }
@@ -208,7 +221,8 @@ def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[n
         row = rows[-1]
         print(
             f"  {label:<28} {row['status']} p50 {row['p50_ms']:>7.1f} ms  "
-            f"p95 {row['p95_ms']:>7.1f} ms  {row['queries']:>3} queries",
+            f"p95 {row['p95_ms']:>7.1f} ms  cold p50 {row['cold_p50_ms']:>7.1f} ms  "
+            f"p95 {row['cold_p95_ms']:>7.1f} ms  {row['queries']:>3} queries",
             flush=True,
         )
     return rows
@@ -235,11 +249,12 @@ def run() -> dict:
     figures["pages"] = pages
     every = [row for rows in pages.values() for row in rows]
     figures["worst_p95_ms"] = max(row["p95_ms"] for row in every)
+    figures["worst_cold_p95_ms"] = max(row["cold_p95_ms"] for row in every)
     figures["pages_over_300ms_p95"] = [
         f"{name}: {row['page']}"
         for name, rows in pages.items()
         for row in rows
-        if row["p95_ms"] > 300
+        if max(row["p95_ms"], row["cold_p95_ms"]) > 300
     ]
     figures["non_200"] = [
         f"{name}: {row['page']} ({row['status']})"
@@ -290,7 +305,8 @@ def main() -> None:
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(table(figures))
     print(
-        f"worst p95: {figures['worst_p95_ms']} ms; over 300 ms: "
+        f"worst p95: {figures['worst_p95_ms']} ms warm, {figures['worst_cold_p95_ms']} ms cold; "
+        "over 300 ms: "
         f"{figures['pages_over_300ms_p95'] or 'none'}; not 200: {figures['non_200'] or 'none'}"
     )
     print(f"written: {target.relative_to(ROOT)}")
