@@ -122,6 +122,14 @@ class Board:
         }
 
     @staticmethod
+    def counts_by(rows: QuerySet[Tally], by: str) -> dict[Any, dict[str, int]]:
+        """Counts per `by` value, then per key (state, outcome, standing)."""
+        grouped: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for value, key, total in rows.values_list(by, "key").annotate(total=Sum("n")).order_by():
+            grouped[value][key] += total or 0
+        return grouped
+
+    @staticmethod
     def sums(rows: QuerySet[Tally], by: str) -> dict[Any, tuple[int, Decimal]]:
         return {
             value: (count or 0, yuan(amount or 0))
@@ -206,6 +214,25 @@ def _figure(board: Board, honours: Iterable[str], **fields: Any) -> Figure:
     return Figure(ignores=board.ignored(honours), **fields)
 
 
+def _by_state(
+    board: Board, subject: str, honours: Iterable[str], choices: list, **fields: Any
+) -> Figure:
+    """A pie of how many of `subject` are in each state, in the states' own order."""
+    counts = board.counts(board.tallies(subject, honours), "key")
+    labels = dict(choices)
+    rows = [[str(labels[state]), counts[state]] for state in labels if counts.get(state)]
+    return _figure(board, honours, chart="pie", rows=rows, **fields)
+
+
+def _kpis(board: Board, honours: Iterable[str], key: str, title: Any, kpis: list[Kpi]) -> Figure:
+    """A section's headline numbers: exported as two columns, indicator and value."""
+    columns = [
+        Column("indicator", _("Indicator")),
+        Column("value", pgettext_lazy("dashboard", "Value")),
+    ]
+    return _figure(board, honours, key=key, title=title, chart="kpi", columns=columns, kpis=kpis)
+
+
 MONEY = "money"
 
 
@@ -243,17 +270,12 @@ def funds_kpis(board: Board) -> Figure:
     month_amount = yuan(this_month.aggregate(amount=Sum("amount"))["amount"] or 0)
     timing = board.buckets(board.tallies("claim_to_cash")).get(None, [])
     link = board.claims_link(status=ClaimStatus.PAID)
-    return _figure(
+    return _kpis(
         board,
         ALL_FILTERS,
-        key="funds_kpis",
-        title=_("Funds and claims"),
-        chart="kpi",
-        columns=[
-            Column("indicator", _("Indicator")),
-            Column("value", pgettext_lazy("dashboard", "Value")),
-        ],
-        kpis=[
+        "funds_kpis",
+        _("Funds and claims"),
+        [
             Kpi("disbursed", _("Funds disbursed"), paid["amount"] or Decimal("0.00"), MONEY, link),
             Kpi("disbursed_this_month", _("Disbursed this month"), month_amount, MONEY),
             Kpi("payments", _("Payments made"), paid["n"] or 0, "int", link),
@@ -329,20 +351,17 @@ def funds_by(board: Board, dimension: str) -> Figure:
 
 
 def claims_by_state(board: Board) -> Figure:
-    counts = board.counts(board.tallies("claims"), "key")
-    labels = dict(ClaimStatus.choices)
-    rows = [[str(labels.get(state, state)), counts[state]] for state in labels if counts.get(state)]
-    return _figure(
+    return _by_state(
         board,
+        "claims",
         ALL_FILTERS,
+        ClaimStatus.choices,
         key="claims_by_state",
         title=_("Claims by state"),
-        chart="pie",
         columns=[
             Column("state", _("State")),
             Column("claims", pgettext_lazy("dashboard", "Claims"), "int"),
         ],
-        rows=rows,
         link=board.claims_link(),
     )
 
@@ -395,17 +414,12 @@ def approvals_kpis(board: Board) -> Figure:
     on_commitment = sum(by_state.get(state, 0) for state in ON_COMMITMENT_STATES)
     granted = approved + by_state.get(ItemStatus.REVOKED, 0)
     timing = board.buckets(board.tallies("item_hours", WITHOUT_POLICY)).get(None, [])
-    return _figure(
+    return _kpis(
         board,
         WITHOUT_POLICY,
-        key="approvals_kpis",
-        title=_("Project approvals"),
-        chart="kpi",
-        columns=[
-            Column("indicator", _("Indicator")),
-            Column("value", pgettext_lazy("dashboard", "Value")),
-        ],
-        kpis=[
+        "approvals_kpis",
+        _("Project approvals"),
+        [
             Kpi(
                 "in_progress",
                 _("Items in progress"),
@@ -435,27 +449,20 @@ def approvals_kpis(board: Board) -> Figure:
 
 
 def items_by_state(board: Board) -> Figure:
-    counts = board.counts(board.tallies("items", WITHOUT_POLICY), "key")
-    labels = dict(ItemStatus.choices)
-    return _figure(
+    return _by_state(
         board,
+        "items",
         WITHOUT_POLICY,
+        ItemStatus.choices,
         key="items_by_state",
         title=_("Approval items by state"),
-        chart="pie",
         columns=[Column("state", _("State")), Column("items", _("Items"), "int")],
-        rows=[[str(labels[state]), counts[state]] for state in labels if counts.get(state)],
         link=board.link("approvals:queue"),
     )
 
 
 def items_by_department(board: Board) -> Figure:
-    items = board.tallies("items", WITHOUT_POLICY)
-    grouped: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for department, state, total in (
-        items.values_list("department_id", "key").annotate(total=Sum("n")).order_by()
-    ):
-        grouped[department][state] += total or 0
+    grouped = board.counts_by(board.tallies("items", WITHOUT_POLICY), "department_id")
     overdue = board.counts(board.tallies("items_overdue", WITHOUT_POLICY), "department_id")
     rows = []
     for department, states in grouped.items():
@@ -525,15 +532,12 @@ def approval_hours_by_item_type(board: Board) -> Figure:
 
 
 def items_by_month(board: Board) -> Figure:
-    items = board.tallies("items", WITHOUT_POLICY)
-    started: dict[date, int] = defaultdict(int)
-    approved: dict[date, int] = defaultdict(int)
-    for month, state, total in (
-        items.values_list("month", "key").annotate(total=Sum("n")).order_by()
-    ):
-        started[month] += total or 0
-        if state in APPROVED_ITEM_STATES:
-            approved[month] += total or 0
+    by_month = board.counts_by(board.tallies("items", WITHOUT_POLICY), "month")
+    started = {month: sum(states.values()) for month, states in by_month.items()}
+    approved = {
+        month: sum(states.get(state, 0) for state in APPROVED_ITEM_STATES)
+        for month, states in by_month.items()
+    }
     return _figure(
         board,
         WITHOUT_POLICY,
@@ -557,17 +561,12 @@ def credit_kpis(board: Board) -> Figure:
     inspections = board.counts(board.tallies("inspections", WITHOUT_POLICY), "key")
     drawn = sum(inspections.values())
     done = inspections.get("on_time", 0) + inspections.get("late", 0)
-    return _figure(
+    return _kpis(
         board,
         WITHOUT_POLICY,
-        key="credit_kpis",
-        title=_("Credit"),
-        chart="kpi",
-        columns=[
-            Column("indicator", _("Indicator")),
-            Column("value", pgettext_lazy("dashboard", "Value")),
-        ],
-        kpis=[
+        "credit_kpis",
+        _("Credit"),
+        [
             Kpi(
                 "commitments_made",
                 _("Commitments made"),
@@ -606,16 +605,14 @@ def credit_kpis(board: Board) -> Figure:
 
 
 def commitments_by_state(board: Board) -> Figure:
-    counts = board.counts(board.tallies("commitments", WITHOUT_POLICY), "key")
-    labels = dict(CommitmentStatus.choices)
-    return _figure(
+    return _by_state(
         board,
+        "commitments",
         WITHOUT_POLICY,
+        CommitmentStatus.choices,
         key="commitments_by_state",
         title=_("Commitments by state"),
-        chart="pie",
         columns=[Column("state", _("State")), Column("commitments", _("Commitments"), "int")],
-        rows=[[str(labels[state]), counts[state]] for state in labels if counts.get(state)],
         link=board.link("credit:commitments"),
     )
 
@@ -646,14 +643,7 @@ def grade_distribution(board: Board) -> Figure:
 
 
 def inspections_by_department(board: Board) -> Figure:
-    rows_by: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for department, standing, total in (
-        board.tallies("inspections", WITHOUT_POLICY)
-        .values_list("department_id", "key")
-        .annotate(total=Sum("n"))
-        .order_by()
-    ):
-        rows_by[department][standing] += total or 0
+    rows_by = board.counts_by(board.tallies("inspections", WITHOUT_POLICY), "department_id")
     rows = [
         [
             board.name("departments", department),
@@ -724,17 +714,12 @@ def _request_summary(board: Board, by: str | None) -> dict[Any, dict[str, Any]]:
 
 def requests_kpis(board: Board) -> Figure:
     total = _request_summary(board, None).get(None, defaultdict(int))
-    return _figure(
+    return _kpis(
         board,
         WITHOUT_POLICY,
-        key="requests_kpis",
-        title=_("Enterprise requests"),
-        chart="kpi",
-        columns=[
-            Column("indicator", _("Indicator")),
-            Column("value", pgettext_lazy("dashboard", "Value")),
-        ],
-        kpis=[
+        "requests_kpis",
+        _("Enterprise requests"),
+        [
             Kpi(
                 "raised",
                 _("Requests raised"),
@@ -837,17 +822,12 @@ def data_kpis(board: Board) -> Figure:
     calls = sum(outcomes.values())
     failed = sum(outcomes.get(o, 0) for o in FAILED_CALLS)
     latency = board.buckets(board.tallies("data_call_ms", WITHOUT_POLICY)).get(None, [])
-    return _figure(
+    return _kpis(
         board,
         WITHOUT_POLICY,
-        key="data_kpis",
-        title=_("Department data"),
-        chart="kpi",
-        columns=[
-            Column("indicator", _("Indicator")),
-            Column("value", pgettext_lazy("dashboard", "Value")),
-        ],
-        kpis=[
+        "data_kpis",
+        _("Department data"),
+        [
             Kpi("calls", _("Data calls"), calls, "int", board.link("data_calls")),
             Kpi("error_rate", _("Error rate"), share(failed, calls), "share"),
             Kpi("p95_ms", _("Latency, 95th percentile"), histogram.percentile(latency, 0.95), "ms"),
@@ -856,14 +836,7 @@ def data_kpis(board: Board) -> Figure:
 
 
 def calls_by_department(board: Board) -> Figure:
-    outcomes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for department, outcome, total in (
-        board.tallies("data_calls", WITHOUT_POLICY)
-        .values_list("department_id", "key")
-        .annotate(total=Sum("n"))
-        .order_by()
-    ):
-        outcomes[department][outcome] += total or 0
+    outcomes = board.counts_by(board.tallies("data_calls", WITHOUT_POLICY), "department_id")
     latency = board.buckets(board.tallies("data_call_ms", WITHOUT_POLICY), "department_id")
     rows = []
     for department, counts in outcomes.items():
@@ -901,16 +874,12 @@ def calls_by_department(board: Board) -> Figure:
 
 
 def calls_by_month(board: Board) -> Figure:
-    by_month: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for month, outcome, total in (
-        board.tallies("data_calls", WITHOUT_POLICY)
-        .values_list("month", "key")
-        .annotate(total=Sum("n"))
-        .order_by()
-    ):
-        by_month[month][0] += total or 0
-        if outcome in FAILED_CALLS:
-            by_month[month][1] += total or 0
+    by_month = {
+        month: [sum(outcomes.values()), sum(outcomes.get(o, 0) for o in FAILED_CALLS)]
+        for month, outcomes in board.counts_by(
+            board.tallies("data_calls", WITHOUT_POLICY), "month"
+        ).items()
+    }
     return _figure(
         board,
         WITHOUT_POLICY,
