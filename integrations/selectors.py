@@ -12,6 +12,16 @@ from qinqing.events.models import OutboxEvent
 
 from .models import WebhookDelivery, WebhookSubscription
 
+# The scope a partner client needs to receive each event: the one that reads the same
+# records over the API.
+EVENT_SCOPES = {
+    "claim.paid": "claims:read",
+    "claim.ineligible": "claims:read",
+    "approval.decided": "approvals:read",
+    "permit.issued": "approvals:read",
+    "credit.record_added": "credit:read",
+}
+
 
 def member_enterprises(user_ids: Iterable[int]) -> dict[int, set[int]]:
     """Each user's enterprises, for many users in one query."""
@@ -31,6 +41,11 @@ def may_receive(user: User, event: OutboxEvent, *, enterprise_ids: set[int] | No
     enterprises) spares a query when many events are checked."""
     if not user.is_active:
         return False
+    partner = getattr(user, "partner_client", None)
+    if partner is not None and not (
+        partner.is_active and EVENT_SCOPES.get(event.event_type) in partner.scopes
+    ):
+        return False  # a partner client gets only what its scopes let it read
     if user.sees_everything:
         return True
     if user.is_official:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import random
 import secrets
+import socket
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -37,13 +39,13 @@ from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubs
 from .selectors import may_receive, member_enterprises
 
 SIGNATURE_SCHEME = "v1"
+# Plain http: in DEBUG, or to a receiver on this machine where private targets are allowed.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # Delay before retry n (n = 1, 2, …): RETRY_BASE_SECONDS · 2^(n-1), ±20 % jitter so that
 # a partner coming back up is not hit by every delivery in the same second.
 RETRY_BASE_SECONDS = 60
 RETRY_JITTER = 0.2
 DISPATCH_BATCH = 500
-# Plain http is accepted only for these hosts (a receiver on the same machine) or in DEBUG.
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 NAME_MAX = 100
 # What the audit trail keeps of a subscription: never the secret.
 AUDITED_FIELDS = ["owner_id", "name", "url", "event_types", "active"]
@@ -104,9 +106,29 @@ def check_url(url: Any) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
         raise WebhookRefused({"url": [_("The URL may not carry a user name or password.")]})
-    if parts.scheme != "https" and not (settings.DEBUG or parts.hostname in LOCAL_HOSTS):
+    private_allowed = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
+    local = private_allowed and parts.hostname in LOCAL_HOSTS
+    if parts.scheme != "https" and not (settings.DEBUG or local):
         raise WebhookRefused({"url": [_("The URL must use https.")]})
+    if not private_allowed and not is_public_host(parts.hostname or ""):
+        raise WebhookRefused({"url": [_("The URL must point to a public internet address.")]})
     return url
+
+
+def is_public_host(host: str) -> bool:
+    """Whether every address `host` resolves to is a public one. Webhooks are sent from
+    inside the city's network: a URL naming a loopback, private, link-local or reserved
+    address (or a name that resolves to one) would let a subscriber probe that network."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    try:
+        return bool(addresses) and all(
+            ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses
+        )
+    except ValueError:
+        return False
 
 
 def check_event_types(value: Any) -> list[str]:
@@ -206,7 +228,7 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
         if not events:
             return 0
         subscriptions = list(WebhookSubscription.objects.filter(active=True)
-                             .select_related("owner"))  # fmt: skip
+                             .select_related("owner__partner_client"))  # fmt: skip
         members = member_enterprises(
             {s.owner_id for s in subscriptions if s.owner.is_enterprise_member}
         )
@@ -264,7 +286,7 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscription", "event")
+            .select_related("subscription__owner", "event")
             .filter(
                 pk=delivery_id,
                 status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
@@ -274,6 +296,12 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
             .first()
         )
         if delivery is None:  # done, given up, not due, paused, or another worker has it
+            return None
+        if not may_receive(delivery.subscription.owner, delivery.event):
+            # The owner was deactivated, moved or lost the scope since the dispatch.
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.GIVEN_UP, None
+            delivery.last_error = "the subscriber may no longer receive this event"
+            delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
             return None
         manual = delivery.redelivery_requested
         delivery.attempts += 1
@@ -309,7 +337,11 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
     started_at = timezone.now()
     started = time.perf_counter()
     status_code, error = None, ""
+    host = urlsplit(subscription.url).hostname or ""
     try:
+        # Checked again at sending: a name may resolve elsewhere than when it was saved.
+        if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and not is_public_host(host):
+            raise httpx.ConnectError("the address is not a public internet address")
         response = httpx.post(subscription.url, content=body, headers=headers,
                               timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
                               follow_redirects=False)  # fmt: skip

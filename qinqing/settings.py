@@ -257,7 +257,10 @@ QINQING_FAULT = env.str("QINQING_FAULT", default="")
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # The demo receiver (/mock/partner/webhooks/) verifies signatures made with this secret.
-WEBHOOK_MOCK_ENABLED = env.bool("WEBHOOK_MOCK_ENABLED", default=True)
+WEBHOOK_MOCK_ENABLED = env.bool("WEBHOOK_MOCK_ENABLED", default=DEBUG)
+# Whether a webhook may target a loopback or private address (the demo receiver on this
+# machine); never in production, where it would let a subscriber probe the city's network.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 WEBHOOK_MOCK_SECRET = env.str("WEBHOOK_MOCK_SECRET", default="whsec_demo_partner_secret")
 
 # --- E-mail (notifications) --------------------------------------------------------------

@@ -39,3 +39,7 @@ HUB_SIMULATION = {
     }
 }
 HUB_TIMEOUT_SECONDS = 1.0
+
+# The webhook tests deliver to a receiver on this machine (the live server, the mock).
+WEBHOOK_MOCK_ENABLED = True
+WEBHOOK_ALLOW_PRIVATE_TARGETS = True

@@ -172,6 +172,43 @@ def test_plain_http_is_fine_on_this_machine_or_in_debug(world):
         subscribe(world["auditor"], url="http://partner.internal/hooks")
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.0.0.1/hooks", "https://10.0.0.5/admin", "https://169.254.169.254/latest",
+     "https://[::1]/x", "https://192.168.1.20/x", "http://127.0.0.1:6379/x",
+     "https://nowhere.invalid/x"],
+)  # fmt: skip
+def test_in_production_a_webhook_cannot_point_into_the_citys_network(world, settings, url):
+    """Webhooks leave from inside the network: a loopback, private, link-local or
+    unresolvable target would turn deliveries into a probe of it."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    with pytest.raises(services.WebhookRefused):
+        subscribe(world["auditor"], url=url)
+    subscribe(world["auditor"], url="https://93.184.216.34/hooks")  # a public address
+
+
+def test_a_name_that_now_resolves_inside_is_not_sent_to(world, endpoint, settings, monkeypatch):
+    delivery = one_delivery(world)
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    monkeypatch.setattr(services, "is_public_host", lambda host: False)
+    services.deliver(delivery.pk)
+    assert endpoint.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "not a public internet address" in delivery.last_error
+
+
+def test_a_subscriber_deactivated_after_dispatch_gets_nothing_more(world, endpoint):
+    delivery = one_delivery(world)
+    owner = delivery.subscription.owner
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    services.deliver(delivery.pk)
+    assert endpoint.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.GIVEN_UP
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     live_server, reference_data, quiet_outbox

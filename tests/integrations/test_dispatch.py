@@ -127,3 +127,25 @@ def test_commits_within_a_second_share_one_dispatch_task(monkeypatch):
         cache.delete(receivers.DEBOUNCE_KEY)  # the window closed
         receivers.dispatch_soon()
         assert queued.call_count == 2
+
+
+def test_a_partner_client_receives_only_what_its_scopes_let_it_read(world):
+    """Webhooks do not widen a partner's reach: a credit event needs credit:read, as the
+    credit API does, and withdrawing the scope stops the deliveries."""
+    from integrations.models import WebhookDelivery
+    from tests.partners_support import make_partner
+
+    reader, _secret = make_partner(scopes=["webhooks:manage", "credit:read"], department="market")
+    blind, _secret = make_partner(scopes=["webhooks:manage"], department="market")
+    for partner in (reader, blind):
+        subscribe(partner.service_user, types=("credit.record_added",))
+    record_event_for(world["a"])
+    services.dispatch_pending()
+    assert WebhookDelivery.objects.filter(subscription__owner=reader.service_user).count() == 1
+    assert not WebhookDelivery.objects.filter(subscription__owner=blind.service_user).exists()
+
+    reader.scopes = ["webhooks:manage"]
+    reader.save(update_fields=["scopes"])
+    record_event_for(world["a"])
+    services.dispatch_pending()
+    assert WebhookDelivery.objects.filter(subscription__owner=reader.service_user).count() == 1
