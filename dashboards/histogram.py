@@ -20,15 +20,6 @@ def bucket_of(value: float) -> int:
     return int(math.log(value) / _LOG_RATIO) + 1
 
 
-def bucket_sql(value_sql: str) -> str:
-    """The same bucket, computed by the database (PostgreSQL, or SQLite with the math
-    functions Django registers)."""
-    return (
-        f"(CASE WHEN ({value_sql}) < 1 THEN 0 "
-        f"ELSE CAST(LN({value_sql}) / {_LOG_RATIO!r} AS INTEGER) + 1 END)"
-    )
-
-
 def bounds(bucket: int) -> tuple[float, float]:
     if bucket <= 0:
         return 0.0, 1.0

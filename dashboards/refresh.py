@@ -52,12 +52,6 @@ from subsidies.models import Budget, Claim, Disbursement, DisbursementStatus
 from . import histogram
 from .models import Refresh, Tally
 
-# Columns a subject's SELECT may fill, in the tally table's terms.
-DIMENSIONS = (
-    "month", "policy_id", "department_id", "district_id", "industry", "category_id", "key", "bucket"
-)  # fmt: skip
-MEASURES = ("n", "amount")
-
 
 class MillisecondsBetween(Func):
     """Milliseconds from the first timestamp to the second, in the database."""
@@ -88,19 +82,22 @@ def bucket_expression(value):  # type: ignore[no-untyped-def]
     )
 
 
-def _insert_select(subject: str, rows: QuerySet, columns: dict[str, str]) -> int:
+def _insert_select(subject: str | None, rows: QuerySet, columns: dict[str, str]) -> int:
     """INSERT INTO tally … SELECT from `rows`, a values().annotate() queryset whose
-    annotations are named in `columns` (tally column → annotation name)."""
+    annotations are named in `columns` (tally column → annotation name). With no
+    `subject`, the rows carry their own (the rollup)."""
     sql, params = rows.query.sql_with_params()
     table = Tally._meta.db_table
     names = ", ".join(columns)
     picked = ", ".join(f"q.{connection.ops.quote_name(alias)}" for alias in columns.values())
+    if subject is not None:
+        names, picked, params = f"subject, {names}", f"%s, {picked}", (subject, *params)
     with connection.cursor() as cursor:
         cursor.execute(
             # Table, column and alias names are this module's own; values travel as params.
-            f"INSERT INTO {table} (subject, {names}) SELECT %s, {picked} FROM ({sql}) q"  # noqa: S608
+            f"INSERT INTO {table} ({names}) SELECT {picked} FROM ({sql}) q"  # noqa: S608
             f"{_storage_order(columns)}",
-            (subject, *params),
+            params,
         )
         return cursor.rowcount
 
@@ -479,22 +476,8 @@ def build_rollups() -> int:
     names = ["subject", "month", "policy_id", "department_id", "category_id", "key", "bucket"]
     dims = {name: F(name) for name in names}
     dims["grain"] = Value("")
-    return _insert_select_raw(full, dims, {"n": Sum("n"), "amount": Sum("amount")})
-
-
-def _insert_select_raw(queryset: QuerySet, dims: dict, measures: dict) -> int:
-    """Like _by_sql, with the subject coming from the rows themselves."""
-    rows = _grouped(queryset, dims, measures)
-    sql, params = rows.query.sql_with_params()
-    columns = _columns(dims, measures)
-    names = ", ".join(columns)
-    picked = ", ".join(f"q.{connection.ops.quote_name(alias)}" for alias in columns.values())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Tally._meta.db_table} ({names}) SELECT {picked} FROM ({sql}) q",  # noqa: S608
-            params,
-        )
-        return cursor.rowcount
+    measures = {"n": Sum("n"), "amount": Sum("amount")}
+    return _insert_select(None, _grouped(full, dims, measures), _columns(dims, measures))
 
 
 REFRESH_LOCK = 0x7161_6461_7368  # "qdash": one rebuild at a time across all workers

@@ -5,7 +5,6 @@ person reads: ¥1,234,567.89, 12.3%, 3.2 h, 850 ms … 1.5 d, 2026-11, 12,345, a
 there is no data.
 """
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import InvalidOperation
 from typing import Any
@@ -95,27 +94,6 @@ def as_kind(value: Any, kind: str) -> str:
 def is_numeric(kind: str) -> bool:
     """Numbers are right-aligned in tables."""
     return kind in NUMERIC_KINDS
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    label: str
-    numeric: bool
-
-
-@register.filter
-def table_rows(figure: Figure) -> list[list[Cell]]:
-    """The figure's rows as formatted cells, each knowing its column's label (narrow screens
-    show it beside the value) and whether to align right."""
-    columns = figure.columns
-    return [
-        [
-            Cell(as_kind(value, column.kind), str(column.label), column.kind in NUMERIC_KINDS)
-            for value, column in zip(row, columns, strict=False)
-        ]
-        for row in figure.rows
-    ]
 
 
 @register.filter

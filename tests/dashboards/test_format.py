@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 from dashboards.figures import Column, Figure
-from dashboards.templatetags.dashboard_format import as_kind, filter_names, table_rows
+from dashboards.templatetags.dashboard_format import as_kind, filter_names, table_body
 from tests.factories import OfficialFactory, department
 
 
@@ -42,21 +42,21 @@ def test_a_value_reads_by_its_kind_in_both_languages(value, kind, english, chine
         assert as_kind(value, kind) == chinese
 
 
-def test_table_rows_are_formatted_and_labelled_by_column():
+def test_table_cells_are_formatted_labelled_aligned_and_escaped():
     figure = Figure(
         key="f",
         title="t",
         chart="bar",
         columns=[Column("district", "District"), Column("amount", "Paid", "money")],
-        rows=[["Xihu", Decimal("5000")], ["Binjiang", None]],
+        rows=[["Xihu", Decimal("5000")], ["<b>Binjiang</b>", None]],
     )
-    rows = table_rows(figure)
-    assert [[cell.text for cell in row] for row in rows] == [
-        ["Xihu", "¥5,000.00"],
-        ["Binjiang", "—"],
+    body = str(table_body(figure)).splitlines()
+    assert body == [
+        '<tr><th scope="row" data-label="District">Xihu</th>'
+        '<td data-label="Paid" class="num">¥5,000.00</td></tr>',
+        '<tr><th scope="row" data-label="District">&lt;b&gt;Binjiang&lt;/b&gt;</th>'
+        '<td data-label="Paid" class="num">—</td></tr>',
     ]
-    assert [cell.numeric for cell in rows[0]] == [False, True]
-    assert rows[0][1].label == "Paid"
 
 
 def test_the_filters_a_figure_ignores_are_named_in_the_page_language():
