@@ -19,6 +19,8 @@ Requests (Taxation, limit 8 working hours), Monday 2026-11-02 09:00:
 
 Data calls: Taxation 4 (one timeout; 10, 20, 30, 3000 ms), Market 1 (ok, 50 ms).
 Grades: E1 A, E2 B, E3 B. Commitments (Market): made, fulfilled, breached.
+Inspections (Market campaign drawn 2026-11-02, results due 2026-11-10): E1 clean, published
+11-05 (on time); E2 violation, published 11-12 (late); E3 no result yet (overdue).
 """
 
 from datetime import date, datetime, timedelta
@@ -28,7 +30,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from approvals.models import Application, Item, ItemType, ServicePackage
-from credit.models import CommitmentStatus, CreditGrade, ScoringModel
+from credit.models import (
+    CommitmentStatus,
+    CreditGrade,
+    InspectionCampaign,
+    InspectionDraw,
+    InspectionSelection,
+    ScoringModel,
+)
 from departments.hub.models import DataCall
 from directline.models import Category, Request
 from policies.models import Policy, PolicyVersion
@@ -164,6 +173,26 @@ def small_city(db):
                                (e3, CommitmentStatus.BREACHED)):  # fmt: skip
         CommitmentFactory(enterprise=enterprise, status=status, department=market,
                           accepted_at=at(date(2026, 11, 3)))  # fmt: skip
+    campaign = InspectionCampaign.objects.create(
+        title="2026 广告抽查",
+        department=market,
+        status="drawn",
+        ratios={"A": 5},
+        algorithm="qinqing-draw-1",
+        snapshot_sha256="0" * 64,
+        published_at=at(date(2026, 11, 1)),
+    )
+    draw = InspectionDraw.objects.create(
+        campaign=campaign, public_value="x", seed="0" * 64, algorithm="qinqing-draw-1",
+        drawn_at=at(date(2026, 11, 2)), results_due=at(date(2026, 11, 10), 17),
+    )  # fmt: skip
+    for rank, (enterprise, result, published) in enumerate(
+        ((e1, "clean", at(date(2026, 11, 5))), (e2, "violation", at(date(2026, 11, 12))),
+         (e3, "pending", None)),
+    ):  # fmt: skip
+        InspectionSelection.objects.create(draw=draw, enterprise=enterprise, grade="B",
+                                           rank=rank, result=result,
+                                           published_at=published)  # fmt: skip
     return {
         "e1": e1,
         "e2": e2,

@@ -161,6 +161,14 @@ def test_credit(board):
     credit = kpis(selectors.credit_kpis(b))
     assert (credit["commitments_made"], credit["commitments_fulfilled"]) == (3, 1)
     assert credit["commitments_breached"] == 1
+    # three drawn; two results in, one of them within the 20-day limit
+    assert (credit["inspections_drawn"], credit["inspections_done"]) == (3, 2)
+    assert credit["published_on_time"] == pytest.approx(0.5)
+    by_department = table(selectors.inspections_by_department(b))
+    # drawn, on time, late, outstanding, overdue
+    assert by_department[department("market").name] == [3, 1, 1, 0, 1]
+    xihu = kpis(selectors.credit_kpis(board(district_id=district("xihu").pk)))
+    assert (xihu["inspections_drawn"], xihu["inspections_done"]) == (2, 2)
     grades = table(selectors.grade_distribution(b))
     assert grades["A"][0] == 1 and grades["B"][0] == 2 and grades["C"][0] == 0
     manufacturing = table(selectors.grade_distribution(board(industry="C")))
@@ -238,6 +246,9 @@ def test_every_section_keeps_to_the_officials_department_and_district(board, sma
     assert seen["market"]["approvals_kpis"]["approved"] == 0
     assert seen["market"]["credit_kpis"]["commitments_made"] == 3  # all three are Market's
     assert seen["taxation"]["credit_kpis"]["commitments_made"] == 0
+    assert seen["market"]["credit_kpis"]["inspections_drawn"] == 3  # Market's campaign
+    assert seen["taxation"]["credit_kpis"]["inspections_drawn"] == 0
+    assert seen["binjiang"]["credit_kpis"]["inspections_drawn"] == 1
     assert seen["taxation"]["requests_kpis"]["raised"] == 3  # all three went to Taxation
     assert seen["market"]["requests_kpis"]["raised"] == 0
     assert seen["taxation"]["data_kpis"]["calls"] == 4
