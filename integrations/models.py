@@ -67,6 +67,9 @@ class WebhookDelivery(models.Model):
     response_ms = models.PositiveIntegerField(_("response time (ms)"), null=True, blank=True)
     # Set by a redelivery by hand, cleared by the attempt it asked for (marked manual).
     redelivery_requested = models.BooleanField(_("redelivery requested"), default=False)
+    # Raised by every attempt taken and every redelivery, never reset: an attempt books its
+    # outcome only while the lease it took is still the latest one.
+    lease = models.PositiveIntegerField(_("lease"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

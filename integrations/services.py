@@ -9,6 +9,7 @@ runs out. Partners deduplicate on the event id (X-Qinqing-Event-Id / `id`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -310,9 +311,26 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
         # the delivery again once the request has surely timed out.
         delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
         delivery.redelivery_requested = False
+        delivery.lease += 1
         delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at",
-                                     "redelivery_requested"])  # fmt: skip
+                                     "redelivery_requested", "lease"])  # fmt: skip
     return delivery, manual
+
+
+def post_with_deadline(url: str, *, content: bytes, headers: dict[str, str], timeout: float,
+                       follow_redirects: bool = False) -> httpx.Response:  # fmt: skip
+    """POST where `timeout` bounds the whole exchange. httpx's own timeout bounds each
+    read, so a receiver dripping its answer a byte at a time could hold a worker for
+    ever; cancelling the request at the deadline cannot be outwaited."""
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects) as client:
+            return await client.post(url, content=content, headers=headers)
+
+    try:
+        return asyncio.run(asyncio.wait_for(send(), timeout))
+    except TimeoutError as late:
+        raise httpx.TimeoutException(f"no complete answer within {timeout:g} s") from late
 
 
 def deliver(delivery_id: int) -> WebhookDelivery | None:
@@ -342,9 +360,9 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
         # Checked again at sending: a name may resolve elsewhere than when it was saved.
         if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and not is_public_host(host):
             raise httpx.ConnectError("the address is not a public internet address")
-        response = httpx.post(subscription.url, content=body, headers=headers,
-                              timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                              follow_redirects=False)  # fmt: skip
+        response = post_with_deadline(subscription.url, content=body, headers=headers,
+                                      timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                                      follow_redirects=False)  # fmt: skip
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
@@ -367,8 +385,9 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
             delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
         delivery.last_status_code, delivery.last_error = status_code, error[:300]
         delivery.response_ms = elapsed_ms
-        # Only while the lease is ours: a redelivery by hand meanwhile wins.
-        WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+        # Only while the lease is ours: a redelivery by hand meanwhile, or a later attempt
+        # after this one's lease ran out, wins.
+        WebhookDelivery.objects.filter(pk=delivery.pk, lease=delivery.lease).update(
             status=delivery.status, next_attempt_at=delivery.next_attempt_at,
             last_status_code=status_code, last_error=error[:300], response_ms=elapsed_ms,
         )  # fmt: skip
@@ -389,8 +408,9 @@ def redeliver(delivery_id: int, *, actor: Any) -> WebhookDelivery:
         delivery.attempts = 0
         delivery.next_attempt_at = timezone.now()
         delivery.redelivery_requested = True
+        delivery.lease += 1  # an attempt still in flight no longer books its outcome
         delivery.save(update_fields=["status", "attempts", "next_attempt_at",
-                                     "redelivery_requested"])  # fmt: skip
+                                     "redelivery_requested", "lease"])  # fmt: skip
         record_event(actor=actor, action="webhooks.delivery.redelivered", obj=delivery,
                      before=before, after={"status": delivery.status})  # fmt: skip
         transaction.on_commit(lambda: _enqueue([delivery.pk]), robust=True)

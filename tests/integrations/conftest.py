@@ -23,8 +23,8 @@ URL = "https://partner.example.com/hooks"
 
 @dataclass
 class FakeEndpoint:
-    """Stands in for httpx.post: answers the codes it is given in turn (an exception
-    instance is raised), then 200; keeps every request."""
+    """Stands in for services.post_with_deadline: answers the codes it is given in turn (an
+    exception instance is raised), then 200; keeps every request."""
 
     answers: list = field(default_factory=list)
     requests: list = field(default_factory=list)
@@ -41,7 +41,7 @@ class FakeEndpoint:
 @pytest.fixture
 def endpoint(monkeypatch) -> FakeEndpoint:
     fake = FakeEndpoint()
-    monkeypatch.setattr("integrations.services.httpx.post", fake)
+    monkeypatch.setattr("integrations.services.post_with_deadline", fake)
     return fake
 
 

@@ -243,3 +243,74 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
                    (str(refused.pk), 400): False}  # fmt: skip
     assert all(row["event"] == delivery.event_id for row in mock_views.received())
     assert time.time() - delivery.created_at.timestamp() < 60
+
+
+def test_a_redelivery_by_hand_outranks_an_attempt_still_in_flight(world, endpoint, monkeypatch):
+    """The partner is slow to answer attempt 1; meanwhile an operator redelivers, and that
+    attempt succeeds. Attempt 1's late failure must not turn the delivery back to failed."""
+    delivery = one_delivery(world)
+    redelivered = []
+
+    def slow_then_failing(url, **kwargs):
+        if redelivered:  # the redelivery's own POST
+            return endpoint(url, **kwargs)
+        redelivered.append(None)  # while attempt 1 waits: the redelivery, answered 200
+        services.redeliver(delivery.pk, actor=world["auditor"])
+        redelivered[0] = services.deliver(delivery.pk)
+        return httpx.Response(500, request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(services, "post_with_deadline", slow_then_failing)
+    services.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert redelivered[0].status == DeliveryStatus.SUCCEEDED
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
+    # Both attempts stay on record, the late one as the failure it was.
+    rows = list(delivery.attempt_rows.order_by("id").values_list("manual", "succeeded"))
+    assert sorted(rows) == [(False, False), (True, True)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
+    reference_data, quiet_outbox, settings
+):
+    """httpx's timeout bounds each read; a receiver sending a byte every 0.2 s would never
+    trip it. The whole exchange has one deadline instead."""
+    import socket
+    import threading
+
+    from tests.factories import AuditorFactory, EnterpriseFactory
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1.0
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _address = listener.accept()
+        connection.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+            if stop.is_set():
+                break
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                break
+            time.sleep(0.2)
+        connection.close()
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    subscribe(AuditorFactory(), url=f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
+    record_event_for(EnterpriseFactory())
+    services.dispatch_pending()
+    delivery = WebhookDelivery.objects.get()
+    started = time.monotonic()
+    services.deliver(delivery.pk)
+    elapsed = time.monotonic() - started
+    stop.set()
+    listener.close()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "TimeoutException" in delivery.last_error
+    assert elapsed < 3  # the drip alone would take 20 s
