@@ -11,7 +11,7 @@ import numpy as np
 from django.utils import timezone
 
 from departments.hub.catalogue import CATALOGUE
-from departments.hub.fetch import FactSet, fetch_facts
+from departments.hub.fetch import FactSet, fetch_facts, fetch_facts_many
 from departments.hub.normalise import normalise
 from departments.hub.snapshots import Snapshot, read_snapshot
 from enterprises.models import Enterprise
@@ -61,10 +61,12 @@ def evaluate_for_enterprise(
     requested_by: Any = None,
     as_of: date | None = None,
     facts: FactSet | None = None,
+    targeted: bool = False,
 ) -> Decision:
-    """Fetch exactly the facts the version names (unless given) and decide."""
+    """Fetch exactly the facts the version names (unless given) and decide. `targeted`:
+    the caller has already checked that the policy is for this enterprise."""
     as_of = as_of or timezone.localdate()
-    if not is_targeted(version.policy, enterprise):
+    if not targeted and not is_targeted(version.policy, enterprise):
         return Decision(version, NOT_TARGETED, None, None, None)
     rules = version.rules
     if facts is None:
@@ -74,6 +76,40 @@ def evaluate_for_enterprise(
               for name in rules.fact_names}  # fmt: skip
     outcome = evaluate(rules, values, as_of, cap=version.per_enterprise_cap)
     return Decision(version, outcome.status, outcome.amount, outcome, facts)
+
+
+def evaluate_many(
+    version: PolicyVersion,
+    requests: list[tuple[Enterprise, str]],
+    *,
+    requested_by: Any = None,
+    as_of: date | None = None,
+) -> list[Decision]:
+    """evaluate_for_enterprise() for several (enterprise, purpose) pairs, in order: the
+    policy's targets read once and every enterprise's facts fetched together
+    (fetch_facts_many); each decision is the one it would get alone."""
+    as_of = as_of or timezone.localdate()
+    policy = version.policy
+    districts = {district.pk for district in policy.target_districts.all()}
+    sections = policy.target_industry_sections
+
+    def targeted(enterprise: Enterprise) -> bool:
+        if districts and enterprise.district_id not in districts:
+            return False
+        return not sections or enterprise.industry_section in sections
+
+    wanted = [index for index, (enterprise, _purpose) in enumerate(requests)
+              if targeted(enterprise)]  # fmt: skip
+    rules = version.rules
+    fetched = fetch_facts_many([requests[index] for index in wanted], rules.fact_names,
+                               requested_by=requested_by, as_of=as_of)  # fmt: skip
+    decisions = [Decision(version, NOT_TARGETED, None, None, None) for _ in requests]
+    for index, facts in zip(wanted, fetched, strict=True):
+        decisions[index] = evaluate_for_enterprise(
+            version, requests[index][0], purpose=requests[index][1], as_of=as_of, facts=facts,
+            targeted=True,
+        )  # fmt: skip
+    return decisions
 
 
 @dataclass

@@ -12,6 +12,15 @@ def check_claim(claim_id: int) -> str:
     return services.check(claim_id).status
 
 
+@shared_task(name="subsidies.tasks.check_waiting_claims", acks_late=True)
+def check_waiting_claims(slot: int = 0) -> int:
+    """Decide (and pay) the claims waiting to be checked, those waiting at each look
+    together, until none waits (subsidies/checkqueue.py)."""
+    from . import checkqueue
+
+    return checkqueue.work(slot, services.CHECK_BATCH, services.check_many)
+
+
 @shared_task(name="subsidies.tasks.pay_claim", acks_late=True, bind=True, max_retries=5)
 def pay_claim(self, claim_id: int) -> str:
     """A refusal ends the claim "payment failed"; an unreachable treasury is tried again
@@ -34,9 +43,12 @@ def pay_claim(self, claim_id: int) -> str:
 @shared_task(name="subsidies.tasks.recheck_waiting_claims")
 def recheck_waiting_claims() -> int:
     """Beat: claims waiting for department data, and payments a worker left unfinished."""
+    from . import checkqueue
+
     due = services.due_rechecks()
     for claim_id in due:
         check_claim.delay(claim_id)
+    checkqueue.kick()  # claims on the check list whose task was lost
     return len(due) + len(services.resume_stalled_payments())
 
 

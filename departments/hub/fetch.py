@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 _GRACE_SECONDS = 0.5
 # One pool per process for the calls to departments, rather than one per fetch: a claim
 # asks several departments at once, and starting threads for every claim cost more than
-# the calls' own work. Sized for a worker's threads each asking five departments.
-_POOL_SIZE = 64
+# the calls' own work. Sized for a worker's threads each asking five departments, or a
+# batch of claims (subsidies.services.check_many) asking three each.
+_POOL_SIZE = 128
 _shared_pool: ThreadPoolExecutor | None = None
 
 
@@ -109,107 +110,127 @@ def fetch_facts(
     use_cache: bool = True,
 ) -> FactSet:
     """`purpose` names what the data serves, e.g. "subsidies.claim:42 eligibility check"."""
-    if not purpose or not purpose.strip():
-        logger.warning("refused a read of %s's data without a purpose: %s",
-                       enterprise.uscc, fact_names)  # fmt: skip
-        raise PurposeRequired("a purpose is required to read department data")
+    return fetch_facts_many([(enterprise, purpose)], fact_names, requested_by=requested_by,
+                            as_of=as_of, transport=transport, use_cache=use_cache)[0]  # fmt: skip
+
+
+def fetch_facts_many(
+    requests: list[tuple[Enterprise, str]],
+    fact_names: list[str],
+    *,
+    requested_by: Any = None,
+    as_of: date | None = None,
+    transport: str | None = None,
+    use_cache: bool = True,
+) -> list[FactSet]:
+    """fetch_facts() for several (enterprise, purpose) pairs at once, one FactSet each, in
+    order: every department call of every enterprise in flight together, and the cache,
+    the breakers, the department rows and the call log each one round trip for all of them
+    (a worker deciding the claims waiting at a moment pays these once, not per claim).
+    Each enterprise's facts, outcomes and call-log rows are exactly what fetch_facts()
+    would give it alone."""
+    for enterprise, purpose in requests:
+        if not purpose or not purpose.strip():
+            logger.warning("refused a read of %s's data without a purpose: %s",
+                           enterprise.uscc, fact_names)  # fmt: skip
+            raise PurposeRequired("a purpose is required to read department data")
     try:
         specs = specs_for(fact_names)
     except UnknownFactError as error:
-        logger.warning("refused a read of unknown facts %s (purpose %r)", error.names, purpose)
+        logger.warning("refused a read of unknown facts %s (purpose %r)", error.names,
+                       requests[0][1] if requests else "")  # fmt: skip
         raise
     as_of = as_of or timezone.localdate()
     now = timezone.now()
-    facts: dict[str, Fact] = {}
-    calls: list[DataCall] = []
     departments = {d.code: d for d in Department.objects.filter(
         code__in={spec.department for spec in specs})}  # fmt: skip
-    missing: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
+    keys = [_cache_key(enterprise.uscc, s, as_of) for enterprise, _p in requests for s in specs]
+    cached = cache.get_many(keys) if use_cache and keys else {}
+    facts_of: list[dict[str, Fact]] = [{} for _ in requests]
+    calls_of: list[list[DataCall]] = [[] for _ in requests]
+    logs = [_CallLog(enterprise, purpose, requested_by, now) for enterprise, purpose in requests]
+    missing_of: list[dict[tuple[str, str], list[FactSpec]]] = []
+    for index, (enterprise, _purpose) in enumerate(requests):
+        facts, calls, log = facts_of[index], calls_of[index], logs[index]
+        missing: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
+        hits_by_department: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
+        for spec in specs:
+            entry = cached.get(_cache_key(enterprise.uscc, spec, as_of))
+            fetched_at = datetime.fromisoformat(entry["at"]) if entry is not None else None
+            # The cache entry's expiry is the freshness too; checking here as well keeps the
+            # promise with any cache backend and any clock skew between processes.
+            if fetched_at is not None and now - fetched_at <= spec.freshness:
+                value = normalise(spec, entry["v"])
+                facts[spec.name] = Fact(spec.name, value, True, department=spec.department,
+                                        period=spec.period_key(as_of), fetched_at=fetched_at,
+                                        from_cache=True)  # fmt: skip
+                hits_by_department[(spec.department, spec.interface)].append(spec)
+            else:
+                missing[(spec.department, spec.interface)].append(spec)
+        for (department, interface), hit_specs in hits_by_department.items():
+            calls.append(log.entry(departments[department], interface, hit_specs, "cache",
+                                   CallOutcome.CACHED, 0.0))  # fmt: skip
+        missing_of.append(missing)
 
-    cached = (
-        cache.get_many([_cache_key(enterprise.uscc, s, as_of) for s in specs]) if use_cache else {}
-    )
-    hits_by_department: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
-    for spec in specs:
-        entry = cached.get(_cache_key(enterprise.uscc, spec, as_of))
-        fetched_at = datetime.fromisoformat(entry["at"]) if entry is not None else None
-        # The cache entry's expiry is the freshness too; checking here as well keeps the
-        # promise with any cache backend and any clock skew between processes.
-        if fetched_at is not None and now - fetched_at <= spec.freshness:
-            value = normalise(spec, entry["v"])
-            facts[spec.name] = Fact(spec.name, value, True, department=spec.department,
-                                    period=spec.period_key(as_of), fetched_at=fetched_at,
-                                    from_cache=True)  # fmt: skip
-            hits_by_department[(spec.department, spec.interface)].append(spec)
-        else:
-            missing[(spec.department, spec.interface)].append(spec)
-
-    log = _CallLog(enterprise, purpose, requested_by, now)
-    for (department, interface), hit_specs in hits_by_department.items():
-        calls.append(log.entry(departments[department], interface, hit_specs, "cache",
-                               CallOutcome.CACHED, 0.0))  # fmt: skip
-
-    jobs: list[tuple[str, str, list[FactSpec], Any]] = []
-    breakers = circuit.read({department for department, _interface in missing})
-    for (department, interface), wanted in missing.items():
-        adapter = adapter_for(department, transport)
-        if adapter is None:
-            _unknown(facts, wanted, CallOutcome.NO_PROVIDER, as_of)
-            calls.append(
-                log.entry(
-                    departments[department],
-                    interface,
-                    wanted,
-                    "none",
-                    CallOutcome.NO_PROVIDER,
-                    0.0,
-                    detail="no provider for this department's data yet",
-                )
-            )
-            continue
-        if not circuit.allows_call(department, breakers[department]):
-            _unknown(facts, wanted, CallOutcome.CIRCUIT_OPEN, as_of)
-            calls.append(log.entry(departments[department], interface, wanted,
-                                   adapter.transport, CallOutcome.CIRCUIT_OPEN, 0.0,
-                                   detail="recent calls failed; not asked"))  # fmt: skip
-            continue
-        jobs.append((department, interface, wanted, adapter))
+    breakers = circuit.read({department for missing in missing_of
+                             for department, _interface in missing})  # fmt: skip
+    jobs: list[tuple[int, str, str, list[FactSpec], Any]] = []
+    for index, missing in enumerate(missing_of):
+        facts, calls, log = facts_of[index], calls_of[index], logs[index]
+        for (department, interface), wanted in missing.items():
+            adapter = adapter_for(department, transport)
+            if adapter is None:
+                _unknown(facts, wanted, CallOutcome.NO_PROVIDER, as_of)
+                calls.append(log.entry(
+                    departments[department], interface, wanted, "none", CallOutcome.NO_PROVIDER,
+                    0.0, detail="no provider for this department's data yet",
+                ))  # fmt: skip
+                continue
+            if not circuit.allows_call(department, breakers[department]):
+                _unknown(facts, wanted, CallOutcome.CIRCUIT_OPEN, as_of)
+                calls.append(log.entry(departments[department], interface, wanted,
+                                       adapter.transport, CallOutcome.CIRCUIT_OPEN, 0.0,
+                                       detail="recent calls failed; not asked"))  # fmt: skip
+                continue
+            jobs.append((index, department, interface, wanted, adapter))
 
     if jobs:
-        row = register_row(enterprise)
         timeout = settings.HUB_TIMEOUT_SECONDS
-        for department, *_rest in jobs:
+        for department in {job[1] for job in jobs}:
             departments_sim.behaviour(department)  # read here, so worker threads hit the cache
-        local = {interface: _local_payload(interface, enterprise.uscc, wanted, as_of)
-                 for _department, interface, wanted, _adapter in jobs}  # fmt: skip
+        rows = {index: register_row(requests[index][0]) for index in {job[0] for job in jobs}}
+        to_cache: dict[str, tuple[dict, int]] = {}
         pool = _pool()
         futures: list = []
         try:
-            futures += [
-                (job, pool.submit(_call, job[3], InterfaceRequest(
-                    department=job[0], interface=job[1], uscc=enterprise.uscc,
-                    wire_fields=[spec.wire_field for spec in job[2]], as_of=as_of,
-                    timeout=timeout, register_row=row, local_payload=local[job[1]],
-                )))
-                for job in jobs
-            ]  # fmt: skip
-            for (department, interface, wanted, adapter), future in futures:
+            for job in jobs:
+                index, department, interface, wanted, _adapter = job
+                enterprise = requests[index][0]
+                local = _local_payload(interface, enterprise.uscc, wanted, as_of)
+                futures.append((job, pool.submit(_call, job[4], InterfaceRequest(
+                    department=department, interface=interface, uscc=enterprise.uscc,
+                    wire_fields=[spec.wire_field for spec in wanted], as_of=as_of,
+                    timeout=timeout, register_row=rows[index], local_payload=local,
+                ))))  # fmt: skip
+            for (index, department, interface, wanted, adapter), future in futures:
+                enterprise = requests[index][0]
                 try:
                     outcome, detail, response, latency_ms = future.result(timeout + _GRACE_SECONDS)
                 except FutureTimeout:  # an adapter that ignored its deadline
                     outcome, detail, response = CallOutcome.TIMEOUT, "no answer in time", None
                     latency_ms = (timeout + _GRACE_SECONDS) * 1000
                 if response is not None:
-                    outcome, detail = _read_payload(facts, wanted, response, as_of, enterprise)
+                    outcome, detail = _read_payload(facts_of[index], wanted, response, as_of,
+                                                    enterprise, to_cache)  # fmt: skip
                 else:
-                    _unknown(facts, wanted, outcome, as_of)
+                    _unknown(facts_of[index], wanted, outcome, as_of)
                 if outcome in (CallOutcome.OK, CallOutcome.NOT_FOUND):
                     circuit.record_success(department, breakers[department])
                 else:
                     circuit.record_failure(department)
                     logger.warning("%s %s for %s: %s (%s)", department, interface,
                                    enterprise.uscc, outcome, detail)  # fmt: skip
-                calls.append(log.entry(
+                calls_of[index].append(logs[index].entry(
                     departments[department], interface, wanted, adapter.transport, outcome,
                     latency_ms, detail=detail,
                     response_hash=hashlib.sha256(response.raw).hexdigest() if response else "",
@@ -217,9 +238,20 @@ def fetch_facts(
         finally:
             for _job, future in futures:
                 future.cancel()  # not started yet (the pool is full): nobody waits for it
+        _store(to_cache)
 
-    DataCall.objects.bulk_create(calls)
-    return FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
+    DataCall.objects.bulk_create([call for calls in calls_of for call in calls])
+    return [FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
+            for facts, calls in zip(facts_of, calls_of, strict=True)]  # fmt: skip
+
+
+def _store(to_cache: dict[str, tuple[dict, int]]) -> None:
+    """Fresh values into the shared cache: one round trip per freshness, not per fact."""
+    by_ttl: dict[int, dict[str, dict]] = {}
+    for key, (entry, ttl) in to_cache.items():
+        by_ttl.setdefault(ttl, {})[key] = entry
+    for ttl, entries in by_ttl.items():
+        cache.set_many(entries, timeout=ttl)
 
 
 def _local_payload(interface: str, uscc: str, wanted: list[FactSpec], as_of: date) -> dict | None:
@@ -263,6 +295,7 @@ def _read_payload(
     response: InterfaceResponse,
     as_of: date,
     enterprise: Enterprise,
+    to_cache: dict[str, tuple[dict, int]] | None = None,
 ) -> tuple[str, str]:
     """Normalise every value; any that does not parse makes the whole answer malformed
     (a department that garbles one field cannot be trusted for the others)."""
@@ -276,19 +309,16 @@ def _read_payload(
         _unknown(facts, wanted, CallOutcome.MALFORMED, as_of)
         return CallOutcome.MALFORMED, str(error)[:300]
     fetched_at = timezone.now()
-    to_cache = {}
+    pending: dict[str, tuple[dict, int]] = {} if to_cache is None else to_cache
     for spec in wanted:
         facts[spec.name] = Fact(spec.name, values[spec.name], True, department=spec.department,
                                 period=spec.period_key(as_of), fetched_at=fetched_at)  # fmt: skip
-        to_cache[_cache_key(enterprise.uscc, spec, as_of)] = (
+        pending[_cache_key(enterprise.uscc, spec, as_of)] = (
             {"v": to_json(values[spec.name]), "at": fetched_at.isoformat()},
             int(spec.freshness.total_seconds()),
         )
-    by_ttl: dict[int, dict[str, dict]] = {}
-    for key, (entry, ttl) in to_cache.items():
-        by_ttl.setdefault(ttl, {})[key] = entry
-    for ttl, entries in by_ttl.items():  # one round trip per freshness, not per fact
-        cache.set_many(entries, timeout=ttl)
+    if to_cache is None:  # the caller did not collect them: store them now
+        _store(pending)
     return CallOutcome.OK, ""
 
 
