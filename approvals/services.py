@@ -489,7 +489,9 @@ def submit_application(
         _tell_departments(items)
         automatic = [i.pk for i in items if i.item_type.auto_check and i.status == S.PENDING]
         if automatic:
-            transaction.on_commit(lambda: _enqueue_auto_decisions(automatic))
+            # Robust: with the broker down the application is submitted all the same; an
+            # item whose automatic check was never queued waits for its official.
+            transaction.on_commit(lambda: _enqueue_auto_decisions(automatic), robust=True)
     return application
 
 

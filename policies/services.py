@@ -388,7 +388,11 @@ def _publish(version: PolicyVersion, actor: User | None, **changes: Any) -> Poli
     published = _move(version, VersionStatus.PUBLISHED, actor, published_at=timezone.now(),
                       **changes)  # fmt: skip
     # "Enjoy without applying" starts from here, in the subsidies app, once this commits.
-    transaction.on_commit(lambda: version_published.send(sender=PolicyVersion, version=published))
+    # Robust: the version stays published whatever a receiver meets. With the broker down
+    # the batch job is not queued; Django logs the failure (a known gap: no sweep yet).
+    transaction.on_commit(
+        lambda: version_published.send(sender=PolicyVersion, version=published), robust=True
+    )
     return published
 
 

@@ -185,7 +185,10 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         if request.user.is_auditor:  # auditors read, they never write
             raise PermissionDenied(_("Only an administrator may start a reconciliation."))
         user_id = request.user.pk
-        transaction.on_commit(lambda: reconcile_payments.delay(triggered_by_id=user_id))
+        # Robust: with the broker down the page still answers; the daily run catches up.
+        transaction.on_commit(
+            lambda: reconcile_payments.delay(triggered_by_id=user_id), robust=True
+        )
         messages.success(request, _("Reconciliation started; its run appears below when done."))
         return redirect("subsidies:reconciliation")
     page, _query = paginate(request, reconciliation_runs(), 20)
