@@ -18,6 +18,8 @@ help:
 	@echo "make messages refresh and compile translations (needs GNU gettext)"
 	@echo "make screenshots  screenshot the main pages (needs Chromium)"
 	@echo "make bench    run the benchmarks in bench/ and write bench/results/"
+	@echo "make faults   fault injection on the real stack (PostgreSQL; starts its own Redis)"
+	@echo "make bench-load    the load test (locust against gunicorn); make bench-report re-renders docs/performance.md"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -124,3 +126,33 @@ clean:
 schema: install
 	$(DEV) $(BIN)/python manage.py spectacular --lang en --validate --fail-on-warn \
 		--file docs/openapi.yaml
+
+# Fault injection on the real stack (tests/reliability/test_faults.py runs a 35 s form):
+# claims and approvals while workers are killed, Redis restarted, database connections
+# dropped, departments, treasury and a partner's receiver failing; then the invariants.
+# Needs DATABASE_URL (PostgreSQL) and the redis-server program; starts its own Redis,
+# database and workers. FAULTS_SECONDS (default 240), FAULTS_SEED; bench/results/faults.json.
+.PHONY: faults
+faults: install
+	$(BIN)/python bench/faults.py
+
+# The load test: locust (its own process) against gunicorn on loopback, a Celery worker,
+# PostgreSQL and Redis; a realistic mix of pages and API calls (bench/locustfile.py) for
+# BENCH_LOAD_TIME (150s) with BENCH_LOAD_USERS (40) users, in its own database
+# (BENCH_LOAD_DB, default qinqing_load, seeded once and kept). Writes bench/results/load.json.
+.PHONY: bench-load bench-floor bench-foundation bench-report
+bench-load: install
+	$(BIN)/python bench/load.py
+
+# The framework's floor: a minimal Django view under the same gunicorn and locust load, and a
+# trivial Celery task's round trip and tasks/s with one worker. Writes bench/results/floor.json.
+bench-floor: install
+	$(BIN)/python bench/floor.py
+
+# The foundation's figures (test client, Celery ping); SQLite unless DATABASE_URL is set.
+bench-foundation: install
+	$(BIN)/python bench/foundation.py
+
+# Re-render the generated section of docs/performance.md from bench/results/*.json.
+bench-report: install
+	$(BIN)/python bench/report.py

@@ -1,165 +1,93 @@
-"""Benchmarks for the foundation, on a throw-away database of the configured kind.
+"""`make bench`: every benchmark in bench/, the framework floor first, then the report.
 
-Run with `make bench` (embedded SQLite) or with DATABASE_URL/REDIS_URL set for the real
-services. Figures go to bench/results/<database vendor>.json and are printed. Timings on
-these 2-core machines are noisy: compare ratios within one run, not across runs.
+    DATABASE_URL=postgres://… REDIS_URL=redis://… make bench
+    BENCH_QUICK=1 make bench        # skip the million-enterprise benchmarks
+    BENCH_ONLY=floor,load make bench # just these (names below)
+
+Each benchmark runs as a subprocess with the environment given (each makes its own
+throw-away or named database from DATABASE_URL) and writes bench/results/*.json; this
+stamps each file it produced with the command and date if the benchmark did not, then
+bench/report.py renders docs/performance.md. A benchmark that fails is reported and the
+others still run; the exit status is then 1. The floor runs first so that every figure's
+ratio compares with a floor measured in the same sitting.
 """
 
-import io
 import json
 import os
-import platform
-import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+RESULTS = ROOT / "bench" / "results"
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-from qinqing.worker_process import database_url_for_current_connection, running_worker  # noqa: E402
-
-ENTERPRISES = int(os.environ.get("BENCH_ENTERPRISES", "20000"))
-
-
-def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int = 5) -> dict:
-    for _ in range(warmup):
-        action()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    result = {
-        "name": name,
-        "n": repeat,
-        "median_ms": round(statistics.median(samples), 3),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3),
-        "per_second": round(1000 / statistics.mean(samples), 1),
-    }
-    print(
-        f"{name:<48} median {result['median_ms']:>8.2f} ms   p95 {result['p95_ms']:>8.2f} ms"
-        f"   {result['per_second']:>9.1f}/s"
-    )
-    return result
+# name, script, results files it writes, long (skipped with BENCH_QUICK=1)
+BENCHMARKS: list[tuple[str, str, list[str], bool]] = [
+    ("floor", "bench/floor.py", ["floor.json"], False),
+    ("foundation", "bench/foundation.py", ["foundation-postgresql-redis.json"], False),
+    ("workhours", "bench/workhours.py", ["workhours.json"], False),
+    ("approvals", "bench/approvals.py", ["approvals-postgresql.json"], False),
+    ("claims", "bench/claims.py", ["claims-postgresql.json"], False),
+    ("load", "bench/load.py", ["load.json"], False),
+    ("hub", "bench/hub.py", ["hub-postgresql.json"], True),
+    ("policies", "bench/policies.py", ["policies-postgresql.json"], True),
+    ("batch", "bench/batch.py", ["batch-postgresql.json"], True),
+    ("credit", "bench/credit.py", ["credit-postgresql.json"], True),
+    ("credit-draw", "bench/credit_draw.py", ["credit-draw-postgresql.json"], True),
+    ("dashboards", "bench/dashboards.py", ["dashboards-postgresql.json"], True),
+]
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        if settings.REDIS_URL:
-            # With a broker, /healthz needs a worker and the round trip is worth measuring.
-            with running_worker(
-                database_url=database_url_for_current_connection(),
-                settings_module="tests.settings",
-                log_path=ROOT / "var" / "bench-worker.log",
-            ):
-                results = run()
-        else:
-            results = run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    kind = connection.vendor + ("-redis" if settings.REDIS_URL else "")
-    out = ROOT / "bench" / "results" / f"foundation-{kind}.json"
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
+        "REDIS_URL"
+    ):
+        print("make bench needs PostgreSQL and Redis: set DATABASE_URL=postgres://… and "
+              "REDIS_URL=redis://… (docs/performance.md).", file=sys.stderr)  # fmt: skip
+        raise SystemExit(2)
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    only = {n for n in os.environ.get("BENCH_ONLY", "").split(",") if n}
+    failed, ran = [], []
+    for name, script, outputs, long in BENCHMARKS:
+        if (only and name not in only) or (quick and long and not only):
+            print(f"== {name}: skipped (keeps {', '.join(outputs)})")
+            continue
+        print(f"\n== {name}: {sys.executable} {script}", flush=True)
+        before = {out: _mtime(out) for out in outputs}
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, script], cwd=ROOT, check=False)
+        seconds = time.monotonic() - started
+        if done.returncode != 0:
+            failed.append(name)
+            print(f"== {name}: FAILED (exit {done.returncode}) after {seconds:.0f} s")
+            continue
+        ran.append(f"{name} {seconds:.0f} s")
+        for out in outputs:
+            if _mtime(out) != before[out]:
+                _stamp(RESULTS / out, f"python {script}", name)
+    print("\n== report")
+    subprocess.run([sys.executable, "bench/report.py"], cwd=ROOT, check=True)
+    print(f"\nran: {', '.join(ran) or 'nothing'}")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        raise SystemExit(1)
 
 
-def run() -> dict:
-    from accounts.models import User
-    from enterprises.models import Enterprise
-    from qinqing.identifiers import find_uscc_problem
+def _mtime(name: str) -> float | None:
+    path = RESULTS / name
+    return path.stat().st_mtime if path.exists() else None
 
-    started = time.perf_counter()
-    call_command("seed_demo", enterprises=ENTERPRISES, seed=2021, stdout=io.StringIO())
-    seeded_in = time.perf_counter() - started
-    print(
-        f"seed_demo: {ENTERPRISES} enterprises in {seeded_in:.1f} s "
-        f"({ENTERPRISES / seeded_in:,.0f}/s)"
-    )
 
-    official = Client()
-    official.force_login(User.objects.get(username="tax_city"))  # city-wide: sees all
-    member = Client()
-    member.force_login(User.objects.get(username="enterprise"))
-    own = member.get("/api/v1/me/").json()["enterprises"][0]["uscc"]
-    codes = list(Enterprise.objects.values_list("uscc", flat=True)[:1000])
-
-    def ok(response):
-        assert response.status_code == 200, response.status_code
-        return response
-
-    figures = [
-        measure(
-            "USCC validation (1000 codes)", lambda: [find_uscc_problem(c) for c in codes], repeat=50
-        ),
-        measure("GET /healthz", lambda: ok(official.get("/healthz")), repeat=300),
-        measure(
-            "GET /api/v1/enterprises/ (50 rows, official)",
-            lambda: ok(official.get("/api/v1/enterprises/")),
-            repeat=200,
-        ),
-        measure(
-            "GET /api/v1/enterprises/?district=xihu&page=5",
-            lambda: ok(official.get("/api/v1/enterprises/?district=xihu&page=5")),
-            repeat=200,
-        ),
-        measure(
-            "GET /api/v1/enterprises/{uscc}/ (member)",
-            lambda: ok(member.get(f"/api/v1/enterprises/{own}/")),
-            repeat=300,
-        ),
-        measure(
-            "GET /enterprises/ page (25 rows, official)",
-            lambda: ok(official.get("/enterprises/")),
-            repeat=200,
-        ),
-        measure(
-            "GET /enterprises/?q=钱江 page (search)",
-            lambda: ok(official.get("/enterprises/?q=钱江")),
-            repeat=100,
-        ),
-        measure(
-            "GET /official/ workspace (counts over all)",
-            lambda: ok(official.get("/official/")),
-            repeat=100,
-        ),
-    ]
-    if settings.REDIS_URL:
-        from qinqing.tasks import ping
-
-        figures.append(
-            measure(
-                "Celery round trip (ping task via Redis)",
-                lambda: ping.delay().get(timeout=5),
-                repeat=200,
-            )
-        )
-    return {
-        "database": connection.vendor,
-        "redis": bool(os.environ.get("REDIS_URL")),
-        "enterprises": ENTERPRISES,
-        "seed_demo_per_second": round(ENTERPRISES / seeded_in),
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "figures": figures,
-    }
+def _stamp(path: Path, command: str, name: str) -> None:
+    """Every results file carries its date and the command that wrote it."""
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        return
+    data.setdefault("when", time.strftime("%Y-%m-%d %H:%M:%S %z"))
+    data.setdefault("command", command)
+    data.setdefault("make", f"make bench (BENCH_ONLY={name})")
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -1878,7 +1878,10 @@ _CRITERIA = {
 
 
 def _benefit(spec: PolicySpec) -> dict:
-    return {"min": [{"mul": [{"fact": "hrss.insured_employees"}, "300.00"]}, f"{spec.cap_yuan}.00"]}
+    # Literals as {"amount": …}: a bare string is not a formula (policies.rules), and the
+    # policy's page and every enterprise's calculator failed on it (found by bench/load.py).
+    return {"min": [{"mul": [{"fact": "hrss.insured_employees"}, {"amount": "300.00"}]},
+                    {"amount": f"{spec.cap_yuan}.00"}]}  # fmt: skip
 
 
 def _period_texts(index: np.ndarray) -> list[str]:

@@ -1,0 +1,12 @@
+"""The generated city's policies must be readable by the rule engine: their pages and every
+enterprise's calculator parse the version's rules, and a formula the engine refuses made
+them all answer 500 (found by the load test, bench/load.py)."""
+
+from dashboards.citydata import _CRITERIA, POLICIES, _benefit
+from policies.rules import parse_rules
+
+
+def test_every_generated_policy_has_rules_the_engine_reads() -> None:
+    for spec in POLICIES:
+        rules = parse_rules(criteria=_CRITERIA, benefit=_benefit(spec), parameters={})
+        assert "hrss.insured_employees" in rules.fact_names, spec.slug
