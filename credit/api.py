@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -17,11 +18,12 @@ from rest_framework.response import Response
 
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.idempotency import idempotent
 
 from . import services
 from .filters import CommitmentFilter, RecordFilter
 from .grading import scoring_model_in_force
-from .models import OFFICIAL_KINDS, Commitment, CreditRecord, ListKind, Severity, TaxGrade
+from .models import OFFICIAL_KINDS, Commitment, CreditRecord, Grade, ListKind, Severity, TaxGrade
 from .scoring import grade_for
 from .selectors import commitments_visible_to, entries_in_effect, explanation, records_visible_to
 from .selectors import standing as standing_of
@@ -70,11 +72,14 @@ class CreditRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 
     serializer_class = CreditRecordSerializer
     filterset_class = RecordFilter
+    ordering_fields = ["occurred_on", "created_at", "severity", "kind"]
+    ordering = ["-occurred_on", "-id"]
 
     def get_queryset(self):
         return records_visible_to(self.request.user).select_related("commitment")
 
     @extend_schema(request=RecordCreateSerializer, responses={201: CreditRecordSerializer})
+    @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not request.user.is_official:
             raise exceptions.PermissionDenied(_("Only department officials add credit records."))
@@ -152,6 +157,17 @@ class GradeDetailSerializer(GradeSerializer):
         return explanation(enterprise, standing_of(enterprise))
 
 
+class GradeFilter(django_filters.FilterSet):
+    """`grade`: the stored grade (an enterprise without records has none stored)."""
+
+    district = django_filters.CharFilter(field_name="district__code")
+    grade = django_filters.ChoiceFilter(field_name="credit_grade__grade", choices=Grade.choices)
+
+    class Meta:
+        model = Enterprise
+        fields = ["district", "grade"]
+
+
 class CreditGradeViewSet(viewsets.ReadOnlyModelViewSet):
     """Grades of the enterprises in scope, by USCC; the detail explains the grade."""
 
@@ -159,6 +175,9 @@ class CreditGradeViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "uscc"
     lookup_value_regex = "[^/.]+"
+    filterset_class = GradeFilter
+    ordering_fields = ["uscc", "name", "credit_grade__score"]
+    ordering = ["uscc"]
 
     def get_queryset(self):
         return (
@@ -226,6 +245,8 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CommitmentSerializer
     filterset_class = CommitmentFilter
+    ordering_fields = ["accepted_at", "verify_by", "status", "created_at"]
+    ordering = ["-accepted_at", "-id"]
 
     def get_queryset(self):
         return commitments_visible_to(self.request.user).select_related("decided_by")

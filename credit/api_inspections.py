@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -16,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from qinqing.api.idempotency import idempotent
 
 from . import inspections, repair
 from .api import ConflictError
@@ -23,6 +25,7 @@ from .models import (
     InspectionCampaign,
     InspectionSelection,
     RepairApplication,
+    ResultStatus,
     Severity,
 )
 from .services import TEXT_MAX, CreditRefused, IllegalTransition
@@ -130,6 +133,9 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     scope_resource = "credit"
 
     serializer_class = CampaignSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at", "published_at", "title"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return (
@@ -139,6 +145,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
+    @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not request.user.is_official:
             raise exceptions.PermissionDenied(
@@ -263,6 +270,16 @@ class RecusalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+class SelectionFilter(django_filters.FilterSet):
+    result = django_filters.ChoiceFilter(choices=ResultStatus.choices)
+    campaign = django_filters.NumberFilter(field_name="draw__campaign")
+    grade = django_filters.CharFilter()
+
+    class Meta:
+        model = InspectionSelection
+        fields = ["result", "campaign", "grade"]
+
+
 class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     """Inspected enterprises: the department's officials, the assigned inspectors, the
     enterprise's members (its own), auditors. `result` records and publishes the result (a
@@ -272,6 +289,9 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     scope_resource = "credit"
 
     serializer_class = SelectionSerializer
+    filterset_class = SelectionFilter
+    ordering_fields = ["id", "grade", "rank", "published_at"]
+    ordering = ["id"]
 
     def get_queryset(self):
         return inspections.selections_visible_to(self.request.user).order_by("id")
@@ -355,11 +375,15 @@ class RepairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     scope_resource = "credit"
 
     serializer_class = RepairSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at", "decided_at", "status"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return repair.repairs_visible_to(self.request.user)
 
     @extend_schema(request=RepairCreateSerializer, responses={201: RepairSerializer})
+    @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = RepairCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

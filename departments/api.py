@@ -8,10 +8,12 @@ from .serializers import DepartmentSerializer, DistrictSerializer
 
 class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
     scope_resource = "any"
+    filterset_fields = ["kind"]
     queryset = District.objects.all()
     serializer_class = DistrictSerializer
     lookup_field = "code"
-    pagination_class = None
+    ordering_fields = ["sort_order", "code"]
+    ordering = ["sort_order", "code"]
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -19,4 +21,5 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     lookup_field = "code"
-    pagination_class = None
+    ordering_fields = ["sort_order", "code"]
+    ordering = ["sort_order", "code"]

@@ -27,8 +27,8 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "uscc"
     lookup_value_regex = "[^/]+"
     filterset_class = EnterpriseFilter
-    ordering_fields = ["name", "established_on", "registered_capital"]
-    ordering = ["name"]
+    ordering_fields = ["name", "uscc", "established_on", "registered_capital"]
+    ordering = ["name", "id"]
 
     def get_queryset(self) -> QuerySet[Enterprise]:
         return enterprises_visible_to(self.request.user)

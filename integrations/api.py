@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from qinqing.api.idempotency import idempotent
 from qinqing.events.registry import EVENT_TYPES
 
 from . import selectors, services
@@ -80,6 +81,8 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
 
     serializer_class = SubscriptionSerializer
     filterset_fields = ["active"]
+    ordering_fields = ["created_at", "name"]
+    ordering = ["-created_at", "-id"]
     scope_resource = "webhooks"  # partner clients need webhooks:manage (partners/scopes.py)
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -87,6 +90,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         return selectors.subscriptions_of(self.request.user).order_by("-created_at", "-id")
 
     @extend_schema(responses={201: CreatedSubscriptionSerializer})
+    @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = SubscriptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -134,6 +138,8 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = DeliverySerializer
     filterset_fields = ["status", "subscription"]
+    ordering_fields = ["id", "created_at", "next_attempt_at", "attempts"]
+    ordering = ["-id"]
     scope_resource = "webhooks"
 
     def get_queryset(self):
@@ -145,6 +151,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
 
     @extend_schema(request=None, responses={202: DeliverySerializer})
+    @idempotent()
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: str | None = None) -> Response:
         """Send it again now (also after success or giving up): a fresh series of attempts."""

@@ -1,12 +1,9 @@
-"""Claims over REST. POST takes an Idempotency-Key: the same key and body replay the first
-answer; the same key with another body is refused (422)."""
+"""Claims over REST. POST takes an Idempotency-Key (qinqing/api/idempotency.py): the same
+key and body replay the first answer; the same key with another body is refused (422)."""
 
-import hashlib
-import json
-
-from django.db import IntegrityError, transaction
+import django_filters
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,10 +11,11 @@ from rest_framework.response import Response
 
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
+from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
 
 from .filters import ClaimFilter
-from .models import Claim, Disbursement, IdempotentRequest
+from .models import Claim, Disbursement, DisbursementStatus
 from .selectors import claims_visible_to, disbursements_visible_to
 from .services import (
     REVIEW_NOTE_MAX,
@@ -81,27 +79,18 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     scope_resource = "claims"
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
+    ordering_fields = ["created_at", "updated_at", "amount", "status", "period"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return claims_visible_to(self.request.user).select_related("disbursement")
 
-    @extend_schema(
-        request=ClaimRequestSerializer, responses={201: ClaimSerializer, 200: ClaimSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     description="Replays the first answer for the same body")],
-    )  # fmt: skip
+    @extend_schema(request=ClaimRequestSerializer,
+                   responses={201: ClaimSerializer, 200: ClaimSerializer})  # fmt: skip
+    @idempotent()
     def create(self, request: Request, *args, **kwargs) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()[:200]
-        body_hash = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        if key:
-            earlier = IdempotentRequest.objects.filter(user=request.user, key=key).first()
-            if earlier is not None:
-                if earlier.body_hash != body_hash:
-                    return Response({"detail": _("This Idempotency-Key was used with another "
-                                                 "request body.")}, status=422)  # fmt: skip
-                return Response(earlier.response, status=earlier.status_code)
+        """201 with a new claim; 200 with the existing one for this enterprise, policy and
+        period (a claim is never made twice, with or without an Idempotency-Key)."""
         serializer = ClaimRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         enterprise = (
@@ -120,17 +109,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError({"detail": [str(error)]}) from error
         claim.refresh_from_db()
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        data = ClaimSerializer(claim).data
-        if key:
-            try:
-                with transaction.atomic():
-                    IdempotentRequest.objects.create(
-                        user=request.user, key=key, body_hash=body_hash, status_code=code,
-                        response=json.loads(json.dumps(data, default=str)),
-                    )  # fmt: skip
-            except IntegrityError:
-                pass  # a concurrent request with the same key stored it first
-        return Response(data, status=code)
+        return Response(ClaimSerializer(claim).data, status=code)
 
     @extend_schema(request=None, responses={200: ClaimSerializer})
     @action(detail=True, methods=["post"])
@@ -168,13 +147,26 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ClaimSerializer(claim).data)
 
 
+class DisbursementFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=DisbursementStatus.choices)
+    policy = django_filters.CharFilter(field_name="claim__policy__code")
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Disbursement
+        fields = ["status", "policy", "since", "until"]
+
+
 class DisbursementViewSet(viewsets.ReadOnlyModelViewSet):
     """Payments for officials (their department's policies) and auditors."""
 
     scope_resource = "disbursements"
 
     serializer_class = DisbursementSerializer
-    filterset_fields = ["status"]
+    filterset_class = DisbursementFilter
+    ordering_fields = ["created_at", "confirmed_at", "amount", "status"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return disbursements_visible_to(self.request.user)

@@ -224,23 +224,6 @@ class LedgerEntry(models.Model):
         return f"{self.transaction} {self.account}"
 
 
-class IdempotentRequest(models.Model):
-    """POST /api/v1/claims/ with an Idempotency-Key: the first answer, replayed."""
-
-    key = models.CharField(max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    body_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_response_per_key")]
-
-    def __str__(self) -> str:
-        return self.key
-
-
 class TreasuryRecord(models.Model):
     """The simulated treasury's own books: what it has paid, by idempotency key. In a
     deployment with a real treasury this table is not used."""

@@ -36,6 +36,7 @@ class DataCallViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DataCallSerializer
     filterset_class = DataCallFilter
     ordering_fields = ["started_at", "latency_ms"]
+    ordering = ["-started_at", "-id"]
 
     def get_queryset(self):
         return data_calls_visible_to(self.request.user)

@@ -52,6 +52,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return services.notifications_for(self.request.user)
