@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,9 +19,11 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.idempotency import idempotent
+from qinqing.api.privacy import MasksPersonalData
 
 from . import selectors, services
-from .models import Application, Item, ItemMessage, ServicePackage
+from .models import Application, ApplicationStatus, Item, ItemMessage, ServicePackage
 from .sheet import answers_for
 
 
@@ -69,7 +72,8 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(MasksPersonalData, serializers.ModelSerializer):
+    personal_data_fields = ("answers", "messages")
     application = serializers.CharField(source="application.reference", read_only=True)
     item_type = serializers.CharField(source="item_type.code", read_only=True)
     name = serializers.CharField(source="item_type.name", read_only=True)
@@ -125,7 +129,8 @@ class ItemSerializer(serializers.ModelSerializer):
         return answers_for(item.item_type, item.application.answers)
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(MasksPersonalData, serializers.ModelSerializer):
+    personal_data_fields = ("answers",)
     package = serializers.CharField(source="package.code", read_only=True)
     # None before an establishment application has an enterprise (allow_null: the schema).
     uscc = serializers.CharField(
@@ -241,6 +246,17 @@ class VerifySerializer(serializers.Serializer):
 _ITEMS = Prefetch("items", queryset=Item.objects.select_related("item_type", "department"))
 
 
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
+    package = django_filters.CharFilter(field_name="package__code")
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Application
+        fields = ["status", "package", "since", "until"]
+
+
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Applications on a package's single sheet. Applicants create drafts, save answers,
     submit (optionally approving on commitment) and withdraw; officials and auditors read
@@ -249,7 +265,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     scope_resource = "approvals"
 
     serializer_class = ApplicationSerializer
-    filterset_fields = ["status"]
+    filterset_class = ApplicationFilter
+    ordering_fields = ["created_at", "submitted_at", "decided_at", "status"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return selectors.applications_for(self.request.user).prefetch_related(_ITEMS)
@@ -263,6 +281,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(ApplicationSerializer(fresh).data, status=code)
 
     @extend_schema(request=StartSerializer, responses={201: ApplicationSerializer})
+    @idempotent()
     def create(self, request: Request) -> Response:
         """Start a prefilled draft: a project for one of your enterprises (uscc), or the
         establishment of a new one (no uscc)."""
@@ -349,7 +368,9 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     scope_resource = "approvals"
 
     serializer_class = ItemSerializer
-    filterset_fields = ["status", "department__code"]
+    filterset_fields = ["status", "department__code", "district__code"]
+    ordering_fields = ["deadline", "started_at", "decided_at", "status"]
+    ordering = ["deadline", "id"]
 
     def get_queryset(self):
         return (

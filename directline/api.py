@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import django_filters
 from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -18,9 +19,19 @@ from rest_framework.response import Response
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.idempotency import idempotent
+from qinqing.api.privacy import MasksPersonalData
 
 from . import selectors, services
-from .models import Category, Rating, Request, RequestAttachment, RequestHop, RequestMessage
+from .models import (
+    Category,
+    Rating,
+    Request,
+    RequestAttachment,
+    RequestHop,
+    RequestMessage,
+    RequestStatus,
+)
 
 
 class RequestConflictError(exceptions.APIException):
@@ -73,7 +84,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
-class RequestSerializer(serializers.ModelSerializer):
+class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
+    personal_data_fields = ("description", "answer", "messages", "rating_comment")
     enterprise = serializers.CharField(source="enterprise.uscc", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -146,6 +158,20 @@ class RequestRateSerializer(serializers.Serializer):
     )
 
 
+class RequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
+    category__code = django_filters.CharFilter()
+    department__code = django_filters.CharFilter()
+    district__code = django_filters.CharFilter()
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Request
+        fields = ["status", "category__code", "department__code", "district__code", "since",
+                  "until"]  # fmt: skip
+
+
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Requests to the government. Enterprise members see their enterprises' requests,
     officials their department's (and district's), auditors all. Ordered by deadline
@@ -154,7 +180,10 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     scope_resource = "requests"
 
     serializer_class = RequestSerializer
-    filterset_fields = ["status", "category__code", "department__code"]
+    filterset_class = RequestFilter
+    ordering_fields = ["deadline", "created_at", "answered_at", "status"]
+    # Time left first; requests without a deadline (closed) last, on every database.
+    ordering = [F("deadline").asc(nulls_last=True), "id"]
 
     def get_queryset(self):
         return (
@@ -184,6 +213,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return data.validated_data["text"]
 
     @extend_schema(request=RequestRaiseSerializer, responses={201: RequestSerializer})
+    @idempotent()
     def create(self, request: HttpRequest) -> Response:
         """Raise a request for one of your enterprises; it is routed to a department."""
         data = RequestRaiseSerializer(data=request.data)
@@ -277,6 +307,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={200: RequestSerializer},
     )
+    @idempotent()
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request: HttpRequest, pk: str | None = None) -> Response:
         """Enterprise: attach files (PDF, PNG, JPEG, .docx, .xlsx; at most 10 MB each and 5

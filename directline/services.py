@@ -30,6 +30,7 @@ from departments.models import Department, District
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from qinqing.audit.services import record_event
 from qinqing.audit.transitions import change_status
+from qinqing.masking import BANK_ACCOUNT, ID_NUMBER
 from qinqing.notifications.services import Delivery, notify, notify_many
 from qinqing.notifications.text import Message
 from qinqing.workhours import deadlines
@@ -494,8 +495,8 @@ REDACTED = "***"
 
 
 def anonymise(text: str, request: Request) -> str:
-    """Remove who asked: the enterprise's name and code, its people's names, phone
-    numbers and e-mail addresses."""
+    """Remove who asked: the enterprise's name and code, its people's names, ID card,
+    phone and bank account numbers and e-mail addresses."""
     enterprise = request.enterprise
     names = {
         enterprise.name,
@@ -507,7 +508,11 @@ def anonymise(text: str, request: Request) -> str:
     for name in sorted((n for n in names if n and len(n) > 1), key=len, reverse=True):
         text = text.replace(name, _("an enterprise") if name == enterprise.name else REDACTED)
     text = _USCC.sub(REDACTED, text.replace(enterprise.uscc, REDACTED))
-    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
+    # ID card numbers before phones (a phone pattern must not eat part of one), bank
+    # accounts after them: no person's or account's number is ever published.
+    text = ID_NUMBER.sub(REDACTED, text)
+    text = _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
+    return BANK_ACCOUNT.sub(REDACTED, text)
 
 
 def publish(request_id: int, *, actor: Any) -> PublishedAnswer:

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +14,8 @@ from rest_framework.response import Response
 
 from departments.hub.snapshots import SnapshotMissing
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.exceptions import Conflict
+from qinqing.api.idempotency import idempotent
 
 from . import services
 from .evaluation import evaluate_for_enterprise
@@ -38,13 +41,16 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PolicySerializer
     lookup_field = "code"
     permission_classes = [PublicReadPermission]
-    filterset_fields = ["benefit_type", "delivery_mode"]
+    filterset_fields = ["benefit_type", "delivery_mode", "department__code"]
+    ordering_fields = ["code", "created_at"]
+    ordering = ["code"]
 
     def get_queryset(self):
         return catalog().order_by("code")
 
     @extend_schema(responses=VersionSerializer(many=True), methods=["GET"])
     @extend_schema(request=VersionSerializer, responses=VersionSerializer, methods=["POST"])
+    @idempotent()
     # Not paginated: without pagination_class=None the schema promised a page object.
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def versions(self, request: Request, code: str) -> Response:
@@ -176,6 +182,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         return Response({"generated": len(cases)})
 
     @extend_schema(request=TestCaseSerializer, responses=TestCaseSerializer(many=True))
+    @idempotent()
     @action(detail=True, methods=["get", "post"], url_path="test-cases", pagination_class=None)
     def test_cases(self, request: Request, pk: str) -> Response:
         """GET: the version's test cases. POST: add one (drafts only): facts and the
@@ -188,7 +195,14 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
                       **serializer.validated_data)  # fmt: skip
         return Response(TestCaseSerializer(version.test_cases.all(), many=True).data)
 
-    @extend_schema(responses=WhatIfSerializer)
+    @extend_schema(
+        responses={
+            200: WhatIfSerializer,
+            409: OpenApiResponse(
+                description=gettext_lazy("No department data to forecast with yet.")
+            ),
+        }
+    )
     @action(detail=True, methods=["get"], url_path="what-if")
     def what_if(self, request: Request, pk: str) -> Response:
         """The issuing department's officials (and auditors): it reads the whole register."""
@@ -198,7 +212,8 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         try:
             forecast = services.what_if(version)
         except SnapshotMissing as error:
-            raise exceptions.ValidationError({"extracts": [str(error)]}) from error
+            # Not the caller's input: the department data is not there yet (409, not 400).
+            raise Conflict(str(error)) from error
         return Response(
             WhatIfSerializer({**forecast.__dict__, "within_budget": forecast.within_budget}).data
         )

@@ -1,10 +1,12 @@
 """The Celery app: tasks are autodiscovered from every installed app's tasks.py."""
 
+import logging.config
 import os
 from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinqing.settings")
 
@@ -30,6 +32,16 @@ app.conf.update(
 # (84 -> 244 DB tasks/s on these machines). Celery's Django fixup reads this exact key.
 app.conf["CELERY_DB_REUSE_MAX"] = 1000
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Workers log through settings.LOGGING, whose handlers mask personal data; without a
+    receiver here Celery would replace them with its own, which write records unmasked."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
 
 # Every entry is checked by tests/qinqing/test_project.py: its task path must import.
 app.conf.beat_schedule = {
@@ -85,5 +97,10 @@ app.conf.beat_schedule = {
     "forget-old-login-failures": {
         "task": "accounts.tasks.forget_old_login_failures",
         "schedule": crontab(hour=3, minute=43),
+    },
+    # Idempotency-Keys are remembered for 24 hours (qinqing/api/idempotency.py).
+    "purge-expired-idempotency-keys": {
+        "task": "qinqing.idempotency.tasks.purge_expired_idempotency_keys",
+        "schedule": crontab(minute=25),
     },
 }

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "qinqing.notifications",
     "qinqing.events",
     "qinqing.workhours",
+    "qinqing.idempotency",
     "accounts",
     "departments",
     "enterprises",
@@ -148,6 +149,8 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # While Redis restarts, the cache reads as empty instead of failing requests (qinqing/cache.py).
+    CACHES["default"]["BACKEND"] = "qinqing.cache.TolerantRedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -348,7 +351,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "qinqing.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        # ?ordering= over each view's ordering_fields; an unknown field is a 400.
+        "qinqing.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qinqing.api.exceptions.exception_handler",
@@ -371,7 +375,18 @@ SPECTACULAR_SETTINGS = {
     # Partner systems: the client-credentials flow; scopes come from partners.scopes.
     "OAUTH2_FLOWS": ["clientCredentials"],
     "OAUTH2_TOKEN_URL": "/api/v1/oauth/token/",
+    # Every operation's error answers (400/401/403/404/409/422/429) and their bodies,
+    # documented once (qinqing/api/schema.py); the enum hook is drf-spectacular's default.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qinqing.api.schema.document_error_answers",
+    ],
 }
+
+# Idempotency-Key (qinqing/api/idempotency.py): answers are replayed for this many hours;
+# a key still "in progress" after IDEMPOTENCY_LOCK_SECONDS is taken to be abandoned.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=120)
 
 # --- Partner systems: OAuth2 client credentials (django-oauth-toolkit, partners/) --------
 OAUTH2_PROVIDER = {
@@ -419,7 +434,11 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "qinqing.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "qinqing.middleware.RequestIdLogFilter"},
+        # ID, phone and bank account numbers masked in every record (qinqing/masking.py).
+        "personal_data": {"()": "qinqing.masking.MaskPersonalDataFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
     },
@@ -427,7 +446,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "personal_data"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -435,5 +454,13 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One line per task is noise in the embedded mode, where tasks run in-process.
         "celery.app.trace": {"level": "WARNING"},
+        # Django's own handlers (the DEBUG console, mail_admins, runserver's) would write
+        # records unmasked: its records go through the root handlers above instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+# Every handler masks personal data, including any handler added above later.
+for _handler in LOGGING["handlers"].values():
+    if "personal_data" not in _handler.setdefault("filters", []):
+        _handler["filters"].append("personal_data")

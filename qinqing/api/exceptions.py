@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,3 +15,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is well formed, but the present state of things does not allow it
+    (a missing data snapshot, a step the object's status does not allow)."""
+
+    status_code = 409
+    default_detail = _("The present state does not allow this.")
+    default_code = "conflict"

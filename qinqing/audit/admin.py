@@ -7,12 +7,29 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseFormSet
 from django.http import HttpRequest
 
+from qinqing.masking import mask_personal_data, needs_personal_data
+
 from .models import AuditEvent
 from .services import record_change, record_event, snapshot
 
 
 def _is_auditor(request: HttpRequest) -> bool:
     return getattr(request.user, "is_auditor", False)
+
+
+def _masked_for(request: HttpRequest, response: Any) -> Any:
+    """Auditors look at the back office read-only and need no one's ID, phone or bank
+    account number: the page they get has them masked (administrators, who correct the
+    records, see them as stored)."""
+    if needs_personal_data(request.user) or not _is_auditor(request):
+        return response
+    if hasattr(response, "render"):
+        response.render()
+    if not getattr(response, "streaming", False) and response.get("Content-Type", "").startswith(
+        "text/html"
+    ):
+        response.content = mask_personal_data(response.content.decode()).encode()
+    return response
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -27,6 +44,18 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return _is_auditor(request) or super().has_view_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        return _masked_for(request, super().changelist_view(request, extra_context))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: Any = None) -> Any:  # fmt: skip
+        return _masked_for(
+            request, super().change_view(request, object_id, form_url, extra_context)
+        )
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None):
+        return _masked_for(request, super().history_view(request, object_id, extra_context))
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         if not change:

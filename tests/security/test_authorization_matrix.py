@@ -13,10 +13,9 @@ Answer classes:
   input  400, 405, 409 or 422: the caller got past the door and the input decided
   error  5xx (never expected)
 
-Partner API clients with OAuth scopes do not exist yet. When they do, each (client, scope
-set) becomes one more entry in tests/security/world.ROLES and one more column in the
-role groups below (API_ROLES etc.); a rule that does not name the new role fails the test,
-which is how the matrix forces a decision for every endpoint.
+Partner API clients (OAuth2 client credentials, with and without each scope) are walked
+by test_partner_matrix.py over the same URLs and world, with its own rules for API views
+(PARTNER_RULES); pages answer them as they answer the anonymous column here.
 """
 
 import re

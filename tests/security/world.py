@@ -38,9 +38,7 @@ from tests.factories import (
     member_of,
 )
 
-# Roles, in the order the matrix prints them. Partner API clients with OAuth scopes will be
-# added here (one role per client and scope set) when they exist; the matrix needs only a
-# way to log them in (`login_as` in the tests) and a column in the rules.
+# Roles, in the order the matrix prints them. Partner API clients are PARTNER_ROLES below.
 ROLES = (
     "anonymous",
     "member_a",
@@ -181,3 +179,29 @@ def build_world() -> World:
         "policy_version": PolicyVersion.objects.get(policy=policy).pk,
     }
     return World(users=users, a=a, b=b, shared=shared)
+
+
+# --- Partner systems (OAuth2 client credentials, partners/) ------------------------------
+
+# Partner clients, in the order the partner matrix prints them: one bound to Market
+# Supervision in Xihu (the department and district that handle enterprise A's objects, as
+# official_market_xihu) and one bound to enterprise A (as member_a), both with every scope.
+PARTNER_ROLES = ("partner_market_xihu", "partner_enterprise_a")
+# No rate limit worth the name: the matrix sends hundreds of requests per client.
+PARTNER_RATE = 1_000_000
+
+
+def partner_token(world: World, role: str, scopes=None) -> str:
+    """A bearer token for a new partner client of `role`'s binding holding `scopes`
+    (default: every scope of the registry)."""
+    from partners.scopes import SCOPES
+    from tests.partners_support import issue_token, make_partner
+
+    binding = (
+        {"department": "market", "district": "xihu"}
+        if role == "partner_market_xihu"
+        else {"enterprise": world.a.enterprise}
+    )
+    granted = sorted(SCOPES) if scopes is None else sorted(scopes)
+    partner, _secret = make_partner(scopes=granted, rate=PARTNER_RATE, **binding)
+    return issue_token(partner)
