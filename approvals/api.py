@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
 
@@ -246,11 +247,9 @@ class VerifySerializer(serializers.Serializer):
 _ITEMS = Prefetch("items", queryset=Item.objects.select_related("item_type", "department"))
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(CreatedBetweenFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     package = django_filters.CharFilter(field_name="package__code")
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = Application

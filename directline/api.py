@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
 
@@ -158,13 +159,11 @@ class RequestRateSerializer(serializers.Serializer):
     )
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(CreatedBetweenFilterSet):
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
     category__code = django_filters.CharFilter()
     department__code = django_filters.CharFilter()
     district__code = django_filters.CharFilter()
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = Request

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
+from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
 
@@ -147,11 +148,9 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ClaimSerializer(claim).data)
 
 
-class DisbursementFilter(django_filters.FilterSet):
+class DisbursementFilter(CreatedBetweenFilterSet):
     status = django_filters.ChoiceFilter(choices=DisbursementStatus.choices)
     policy = django_filters.CharFilter(field_name="claim__policy__code")
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = Disbursement

@@ -8,6 +8,7 @@ neither repeats nor skips a row.
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -79,3 +80,11 @@ class StrictOrderingFilter(OrderingFilter):
                 "schema": {"type": "string"},
             }
         ]
+
+
+class CreatedBetweenFilterSet(django_filters.FilterSet):
+    """`?since=` and `?until=` (dates, both inclusive) on when a row was created: one
+    spelling for every list that filters by it."""
+
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
