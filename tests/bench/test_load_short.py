@@ -1,8 +1,9 @@
 """The load test's short form (bench/load.py --short): the whole mix of bench/locustfile.py
-for about 20 s against gunicorn, a Celery worker, PostgreSQL and Redis, on a fresh
-database beside this run's test database (so that it holds all that migrations load). It asserts correctness under load, not speed: no failed request, no 5xx, every
-route of the mix exercised and every claim submitted taken by the worker. The timed, full
-form is `make bench-load`.
+for about 20 s against gunicorn, a Celery worker, PostgreSQL and Redis, on a fresh database
+beside this run's test database (so that it holds all that migrations load). It asserts
+correctness under load, not speed: no failed request, no 5xx, every route of the mix
+exercised and every claim submitted taken by the worker. The timed, full form is
+`make bench-load`.
 
 locust (gevent) runs as a process of its own, started by bench/load.py: it never enters
 this process.
