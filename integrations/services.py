@@ -19,6 +19,7 @@ import secrets
 import socket
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -317,6 +318,15 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
     return delivery, manual
 
 
+def _loop_running() -> bool:
+    """Whether this thread runs an event loop (a caller under ASGI, or a browser driver)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def post_with_deadline(url: str, *, content: bytes, headers: dict[str, str], timeout: float,
                        follow_redirects: bool = False) -> httpx.Response:  # fmt: skip
     """POST where `timeout` bounds the whole exchange. httpx's own timeout bounds each
@@ -327,8 +337,14 @@ def post_with_deadline(url: str, *, content: bytes, headers: dict[str, str], tim
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects) as client:
             return await client.post(url, content=content, headers=headers)
 
-    try:
+    def exchange() -> httpx.Response:
         return asyncio.run(asyncio.wait_for(send(), timeout))
+
+    try:
+        if _loop_running():  # asyncio.run() refuses to nest: a thread of its own, then
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(exchange).result()
+        return exchange()
     except TimeoutError as late:
         raise httpx.TimeoutException(f"no complete answer within {timeout:g} s") from late
 

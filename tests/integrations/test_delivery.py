@@ -314,3 +314,29 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
     assert delivery.status == DeliveryStatus.FAILED
     assert "TimeoutException" in delivery.last_error
     assert elapsed < 3  # the drip alone would take 20 s
+
+
+def test_the_deadline_post_works_where_an_event_loop_is_running(monkeypatch):
+    """A caller already inside an event loop (ASGI, a browser driver in the same thread):
+    asyncio.run() cannot nest there, so the exchange runs in a thread of its own."""
+    import asyncio
+
+    seen = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(204)
+
+    real_client = httpx.AsyncClient
+    monkeypatch.setattr(
+        services.httpx, "AsyncClient",
+        lambda **kwargs: real_client(transport=httpx.MockTransport(handler), **kwargs),
+    )  # fmt: skip
+
+    async def inside_a_loop() -> int:
+        answer = services.post_with_deadline(
+            "https://partner.example.com/hook", content=b"{}", headers={}, timeout=2.0
+        )
+        return answer.status_code
+
+    assert asyncio.run(inside_a_loop()) == 204 and seen == ["/hook"]
