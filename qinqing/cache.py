@@ -27,96 +27,89 @@ _last_logged = 0.0
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 
-def _unavailable(operation: str, error: Exception) -> None:
-    global _last_logged
-    now = time.monotonic()
-    if now - _last_logged >= LOG_EVERY_SECONDS:
-        _last_logged = now
-        logger.warning("cache unavailable (%s: %s); serving without it", operation, error)
+class _Unreachable:
+    """`with _Unreachable("get"):` — an unreachable server is logged (at most once every
+    LOG_EVERY_SECONDS per process) and the block is left; the method then returns what
+    an empty cache would."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, _traceback: Any) -> bool:
+        if kind is None or not issubclass(kind, UNAVAILABLE):
+            return False
+        global _last_logged
+        now = time.monotonic()
+        if now - _last_logged >= LOG_EVERY_SECONDS:
+            _last_logged = now
+            logger.warning("cache unavailable (%s: %s); serving without it",
+                           self.operation, error)  # fmt: skip
+        return True
 
 
 class TolerantRedisCache(RedisCache):
     """django's RedisCache; an unreachable server reads as a miss and drops writes."""
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        try:
+        with _Unreachable("get"):
             return super().get(key, default, version)
-        except UNAVAILABLE as error:
-            _unavailable("get", error)
-            return default
+        return default
 
     def get_many(self, keys: Any, version: int | None = None) -> dict:
-        try:
+        with _Unreachable("get_many"):
             return super().get_many(keys, version)
-        except UNAVAILABLE as error:
-            _unavailable("get_many", error)
-            return {}
+        return {}
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        try:
+        with _Unreachable("has_key"):
             return super().has_key(key, version)
-        except UNAVAILABLE as error:
-            _unavailable("has_key", error)
-            return False
+        return False
 
     def set(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> None:
-        try:
+        with _Unreachable("set"):
             super().set(key, value, timeout, version)
-        except UNAVAILABLE as error:
-            _unavailable("set", error)
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> bool:
         """Not stored: False, as when the key exists (no caller may take a lock it did not
         get)."""
-        try:
+        with _Unreachable("add"):
             return super().add(key, value, timeout, version)
-        except UNAVAILABLE as error:
-            _unavailable("add", error)
-            return False
+        return False
 
     def set_many(
         self, data: dict, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list:
-        try:
+        with _Unreachable("set_many"):
             return super().set_many(data, timeout, version)
-        except UNAVAILABLE as error:
-            _unavailable("set_many", error)
-            return list(data)
+        return list(data)
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        try:
+        with _Unreachable("touch"):
             return super().touch(key, timeout, version)
-        except UNAVAILABLE as error:
-            _unavailable("touch", error)
-            return False
+        return False
 
     def delete(self, key: Any, version: int | None = None) -> bool:
-        try:
+        with _Unreachable("delete"):
             return super().delete(key, version)
-        except UNAVAILABLE as error:
-            _unavailable("delete", error)
-            return False
+        return False
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
-        try:
+        with _Unreachable("delete_many"):
             super().delete_many(keys, version)
-        except UNAVAILABLE as error:
-            _unavailable("delete_many", error)
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         """Unreachable reads as a missing key: ValueError, which the callers handle."""
-        try:
+        with _Unreachable("incr"):
             return super().incr(key, delta, version)
-        except UNAVAILABLE as error:
-            _unavailable("incr", error)
-            raise ValueError(f"Key '{key}' not found (the cache is unavailable)") from error
+        raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
 
     def clear(self) -> None:
-        try:
+        with _Unreachable("clear"):
             super().clear()
-        except UNAVAILABLE as error:
-            _unavailable("clear", error)
