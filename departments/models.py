@@ -36,6 +36,14 @@ class District(BilingualName):
 class Department(BilingualName):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "A department merged or dissolved is deactivated: its officials then see and "
+            "do nothing, while its records stay."
+        ),
+    )
 
     class Meta:
         verbose_name = _("department")
