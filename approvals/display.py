@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from departments.hub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE
 from departments.models import Department, District
 from enterprises.industries import DIVISIONS
 from qinqing.audit.models import AuditEvent

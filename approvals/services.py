@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.selectors import officials_of, supervisors_of
-from departments.hub.fetch import fetch_facts
+from datahub.fetch import fetch_facts
 from departments.models import District
 from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.services import register_enterprise

@@ -119,7 +119,7 @@ def one_size(enterprises: int) -> dict:
     from credit.grading import recompute_all
     from credit.imports import import_tax_grades
     from credit.models import CreditGrade, CreditRecord, GradeChange, ListEntry
-    from departments.hub.snapshots import refresh_extract
+    from datahub.snapshots import refresh_extract
     from departments.models import Department
     from enterprises.models import Enterprise
 

@@ -91,7 +91,7 @@ def generate() -> dict:
 
 def volumes() -> dict:
     from approvals.models import Item
-    from departments.hub.models import DataCall
+    from datahub.models import DataCall
     from directline.models import Request
     from enterprises.models import Enterprise
     from subsidies.models import Claim

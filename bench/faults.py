@@ -424,8 +424,8 @@ class Run:
         return len(rows)
 
     def switch_departments(self, **behaviour) -> None:
-        from departments.hub import departments_sim
-        from departments.hub.models import SimulationSetting
+        from datahub import departments_sim
+        from datahub.models import SimulationSetting
 
         for setting in SimulationSetting.objects.select_related("department"):
             for name, value in behaviour.items():
@@ -437,8 +437,8 @@ class Run:
     def reset_departments(self) -> None:
         from django.conf import settings
 
-        from departments.hub import departments_sim
-        from departments.hub.models import SimulationSetting
+        from datahub import departments_sim
+        from datahub.models import SimulationSetting
 
         for setting in SimulationSetting.objects.select_related("department"):
             values = {**settings.HUB_SIMULATION["default"],
@@ -453,7 +453,7 @@ class Run:
         """One fault at a time, each for a few seconds, until the stream stops."""
         from django.db import connections
 
-        from departments.hub.departments_sim import ensure_simulation_rows
+        from datahub.departments_sim import ensure_simulation_rows
 
         ensure_simulation_rows()
         kinds = FAULT_KINDS

@@ -75,7 +75,7 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def bench_fetch(transport: str, enterprises: list) -> dict:
-    from departments.hub.fetch import fetch_facts
+    from datahub.fetch import fetch_facts
 
     def one(index: int) -> float:
         enterprise = enterprises[index % len(enterprises)]
@@ -133,7 +133,7 @@ def start_departments_server(database_url: str) -> tuple[subprocess.Popen, str]:
 
 
 def bench_snapshot() -> dict:
-    from departments.hub.snapshots import refresh_extract
+    from datahub.snapshots import refresh_extract
     from enterprises.models import Enterprise
 
     have = Enterprise.objects.count()
@@ -157,7 +157,7 @@ def bench_snapshot() -> dict:
 
 
 def main() -> None:
-    from departments.hub.adapters import close_adapters
+    from datahub.adapters import close_adapters
     from enterprises.models import Enterprise
 
     setup_test_environment()

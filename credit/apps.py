@@ -8,7 +8,7 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit")
 
     def ready(self) -> None:
-        from departments.hub.providers import register_local_provider
+        from datahub.providers import register_local_provider
 
         from . import hub
 

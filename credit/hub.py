@@ -12,8 +12,8 @@ import numpy as np
 from django.db.models import Q, QuerySet
 from django.db.transaction import on_commit
 
-from departments.hub.catalogue import CATALOGUE
-from departments.hub.providers import NoLocalRecord
+from datahub.catalogue import CATALOGUE
+from datahub.providers import NoLocalRecord
 from enterprises.models import Enterprise
 from qinqing.iterables import chunked
 
@@ -95,7 +95,7 @@ def forget_cached_facts(enterprise_ids: list[int], facts: list[str] | None = Non
     names = facts or FACTS
 
     def forget() -> None:
-        from departments.hub.fetch import forget_facts
+        from datahub.fetch import forget_facts
 
         for chunk in chunked(ids, 20_000):
             usccs = list(Enterprise.objects.filter(pk__in=chunk).values_list("uscc", flat=True))

@@ -1693,8 +1693,8 @@ class CityData:
     # ---- the data hub ----
 
     def data_calls(self) -> int:
-        from departments.hub.catalogue import interfaces
-        from departments.hub.models import DataCall
+        from datahub.catalogue import interfaces
+        from datahub.models import DataCall
 
         n = self.volumes.data_calls
         if not n:

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from approvals.models import APPROVED_STATES, Item, ItemPause
 from credit.models import Commitment, CreditGrade, InspectionSelection, ResultStatus
-from departments.hub.models import DataCall
+from datahub.models import DataCall
 from directline.models import Request, RequestPause
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked

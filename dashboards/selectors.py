@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ItemStatus, ItemType
 from credit.models import CommitmentStatus, Grade
-from departments.hub.models import CallOutcome
+from datahub.models import CallOutcome
 from departments.models import Department, District
 from directline.models import Rating
 from enterprises.industries import SECTION_BY_CODE

@@ -664,7 +664,7 @@ def qualifying_enterprises(version) -> list[tuple[int, int]]:
 def push_policy(version_id: int) -> int:
     """Tell every member of every enterprise the version fits, in bulk; once per version
     (a task delivered twice finds the push row and does nothing)."""
-    from departments.hub.snapshots import SnapshotMissing
+    from datahub.snapshots import SnapshotMissing
     from policies.models import PolicyVersion
 
     from .models import PolicyPush

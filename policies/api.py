@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from departments.hub.snapshots import SnapshotMissing
+from datahub.snapshots import SnapshotMissing
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.exceptions import Conflict
 from qinqing.api.idempotency import idempotent

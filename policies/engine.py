@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from departments.hub.normalise import to_json
+from datahub.normalise import to_json
 
 from .rules import FEN, ROUNDING, Expr, FactType, Leaf, Node, RuleSet, result_type
 

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 from django.utils import timezone
 
-from departments.hub.catalogue import CATALOGUE
-from departments.hub.fetch import FactSet, fetch_facts, fetch_facts_many
-from departments.hub.normalise import normalise
-from departments.hub.snapshots import Snapshot, read_snapshot
+from datahub.catalogue import CATALOGUE
+from datahub.fetch import FactSet, fetch_facts, fetch_facts_many
+from datahub.normalise import normalise
+from datahub.snapshots import Snapshot, read_snapshot
 from enterprises.models import Enterprise
 
 from .batch import BatchOutcome, Column, evaluate_batch

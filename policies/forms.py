@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from departments.hub.catalogue import CATALOGUE, FactType
+from datahub.catalogue import CATALOGUE, FactType
 
 from .models import ClaimPeriod
 from .rules import OPERATOR_ALIASES, RuleError

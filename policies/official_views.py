@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from departments.hub.snapshots import SnapshotMissing
+from datahub.snapshots import SnapshotMissing
 
 from . import services
 from .forms import CriteriaFormSet, CriterionForm, VersionForm, kept_rows, place_rule_error

@@ -25,7 +25,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any
 
-from departments.hub.catalogue import CATALOGUE, FactSpec, FactType
+from datahub.catalogue import CATALOGUE, FactSpec, FactType
 
 FEN = Decimal("0.01")
 ROUNDING = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}

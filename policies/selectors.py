@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from departments.hub.fetch import fetch_facts
+from datahub.fetch import fetch_facts
 from enterprises.models import Enterprise
 
 from .evaluation import Decision, evaluate_for_enterprise, is_targeted

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from departments.hub.catalogue import CATALOGUE, FactType
-from departments.hub.normalise import normalise
-from departments.hub.snapshots import SnapshotMissing
+from datahub.catalogue import CATALOGUE, FactType
+from datahub.normalise import normalise
+from datahub.snapshots import SnapshotMissing
 from qinqing.audit.services import record_change, record_event, snapshot
 
 from .engine import evaluate

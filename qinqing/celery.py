@@ -79,7 +79,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=4, minute=10),
     },
     "nightly-bulk-extracts": {
-        "task": "departments.hub.tasks.refresh_all_extracts",
+        "task": "datahub.tasks.refresh_all_extracts",
         "schedule": crontab(hour=2, minute=30),
     },
     "credit-daily-sweep": {

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "departments",
     "enterprises",
-    "departments.hub",
+    "datahub",
     "policies",
     "subsidies",
     "credit",
@@ -177,8 +177,8 @@ CELERY_TASK_ROUTES = {
     "subsidies.tasks.start_batch_run": {"queue": CELERY_BATCH_QUEUE},
     "subsidies.tasks.decide_batch_chunk": {"queue": CELERY_BATCH_QUEUE},
     "subsidies.tasks.pay_batch_chunk": {"queue": CELERY_BATCH_QUEUE},
-    "departments.hub.tasks.refresh_all_extracts": {"queue": CELERY_BATCH_QUEUE},
-    "departments.hub.tasks.refresh_extract": {"queue": CELERY_BATCH_QUEUE},
+    "datahub.tasks.refresh_all_extracts": {"queue": CELERY_BATCH_QUEUE},
+    "datahub.tasks.refresh_extract": {"queue": CELERY_BATCH_QUEUE},
     "credit.tasks.daily_sweep": {"queue": CELERY_BATCH_QUEUE},
     "credit.tasks.recompute_all_grades": {"queue": CELERY_BATCH_QUEUE},
     "qinqing.notifications.tasks.send_notification_emails": {"queue": CELERY_NOTIFICATIONS_QUEUE},
@@ -191,7 +191,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_time
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
 
-# --- Department data hub (departments/hub) -------------------------------------------------
+# --- Department data hub (datahub) -----------------------------------------------------------
 # inprocess: simulated departments answer in this process; http: over /mock/departments/.
 HUB_TRANSPORT = env.str("HUB_TRANSPORT", default="inprocess")
 HUB_HTTP_BASE_URL = env.str("HUB_HTTP_BASE_URL", default="http://127.0.0.1:8000")

@@ -11,10 +11,10 @@ from approvals.api import ApplicationViewSet, ItemViewSet, PermitVerifyView
 from credit.api import CommitmentViewSet, CreditGradeViewSet, CreditRecordViewSet
 from credit.api_inspections import CampaignViewSet, InspectionViewSet, RepairViewSet
 from dashboards.api import StatsFigureView, StatsOverviewView, StatsSectionView
+from datahub import mock_views
+from datahub import views as hub_views
+from datahub.api import DataCallViewSet, EnterpriseFactsView
 from departments.api import DepartmentViewSet, DistrictViewSet
-from departments.hub import mock_views
-from departments.hub import views as hub_views
-from departments.hub.api import DataCallViewSet, EnterpriseFactsView
 from directline.api import RequestViewSet
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet

@@ -24,10 +24,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from departments.hub.catalogue import CATALOGUE
-from departments.hub.normalise import to_json
-from departments.hub.simulation import python_value
-from departments.hub.snapshots import SnapshotMissing
+from datahub.catalogue import CATALOGUE
+from datahub.normalise import to_json
+from datahub.simulation import python_value
+from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.selectors import can_edit_enterprise
 from policies.evaluation import evaluate_all

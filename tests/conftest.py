@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from departments.hub import departments_sim
-from departments.hub.models import SimulationSetting
+from datahub import departments_sim
+from datahub.models import SimulationSetting
 from departments.models import Department
 from qinqing.browser import CHROMIUM_PATH, chromium_executable
 from qinqing.worker_process import database_url_for_current_connection, running_worker
@@ -174,7 +174,7 @@ def _tasks_in_process(request, monkeypatch):
     """Tests follow their tasks step by step in this process. With a broker configured a
     worker would take them instead, racing the test's own database work; tests marked
     `worker` (and the health check's broker tests) use the real broker on purpose."""
-    from departments.hub.departments_sim import forget_local_behaviour
+    from datahub.departments_sim import forget_local_behaviour
     from qinqing.celery import app as celery_app
 
     forget_local_behaviour()

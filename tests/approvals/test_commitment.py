@@ -9,7 +9,7 @@ from approvals import services
 from approvals.models import ApplicationStatus, ItemStatus, Permit
 from credit import services as credit
 from credit.models import Commitment, CommitmentStatus, CreditRecord
-from departments.hub.fetch import fetch_facts
+from datahub.fetch import fetch_facts
 from qinqing.notifications.models import Notification
 from tests.factories import department
 

@@ -205,7 +205,7 @@ def test_compute_is_pure_arithmetic():
 
 def test_tax_grades_are_imported_from_the_extract_once():
     from credit.imports import import_tax_grades
-    from departments.hub.snapshots import read_snapshot, refresh_extract
+    from datahub.snapshots import read_snapshot, refresh_extract
 
     enterprises = EnterpriseFactory.create_batch(8)
     refresh_extract("taxation", purpose="test: tax grades", as_of=TODAY)

@@ -10,10 +10,10 @@ from django.test import override_settings
 
 from credit import services
 from credit.models import RecordKind
-from departments.hub.adapters import close_adapters
-from departments.hub.fetch import fetch_facts
-from departments.hub.models import CallOutcome, DataCall
-from departments.hub.snapshots import read_snapshot, refresh_extract
+from datahub.adapters import close_adapters
+from datahub.fetch import fetch_facts
+from datahub.models import CallOutcome, DataCall
+from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
 from subsidies.models import ClaimStatus

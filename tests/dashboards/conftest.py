@@ -38,7 +38,7 @@ from credit.models import (
     InspectionSelection,
     ScoringModel,
 )
-from departments.hub.models import DataCall
+from datahub.models import DataCall
 from directline.models import Category, Request
 from policies.models import Policy, PolicyVersion
 from subsidies.models import Budget, Claim, Disbursement

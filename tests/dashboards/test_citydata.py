@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Sum
 
 from approvals.models import Application, Item, ItemPause
 from credit.models import Commitment, CreditGrade, InspectionDraw, InspectionSelection
-from departments.hub.models import DataCall
+from datahub.models import DataCall
 from directline.models import Request
 from enterprises.models import Enterprise
 from policies.models import Policy

@@ -4,8 +4,8 @@ data and nothing else; officials their department's (and district's); auditors a
 import pytest
 from django.urls import reverse
 
-from departments.hub.fetch import fetch_facts
-from departments.hub.models import DataCall
+from datahub.fetch import fetch_facts
+from datahub.models import DataCall
 from tests.factories import AuditorFactory, EnterpriseFactory, OfficialFactory, department, district
 
 pytestmark = pytest.mark.django_db
@@ -134,10 +134,10 @@ def test_failure_rates_and_circuit_states_are_for_officials(client, member, offi
 def test_refused_reads_are_logged(enterprise, caplog):
     import logging
 
-    from departments.hub.catalogue import UnknownFactError
-    from departments.hub.fetch import PurposeRequired
+    from datahub.catalogue import UnknownFactError
+    from datahub.fetch import PurposeRequired
 
-    with caplog.at_level(logging.WARNING, logger="departments.hub.fetch"):
+    with caplog.at_level(logging.WARNING, logger="datahub.fetch"):
         with pytest.raises(PurposeRequired):
             fetch_facts(enterprise, ["tax.arrears"], purpose="")
         with pytest.raises(UnknownFactError):

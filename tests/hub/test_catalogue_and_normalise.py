@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from departments.hub.catalogue import CATALOGUE, FactType, UnknownFactError, specs_for
-from departments.hub.normalise import MalformedValue, normalise
+from datahub.catalogue import CATALOGUE, FactType, UnknownFactError, specs_for
+from datahub.normalise import MalformedValue, normalise
 from departments.models import Department
 
 REQUIRED = [

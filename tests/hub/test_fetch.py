@@ -8,11 +8,11 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from departments.hub import circuit, providers
-from departments.hub.catalogue import UnknownFactError
-from departments.hub.fetch import PurposeRequired, fetch_facts
-from departments.hub.models import CallOutcome, DataCall
-from departments.hub.simulation import RegisterColumns, simulate
+from datahub import circuit, providers
+from datahub.catalogue import UnknownFactError
+from datahub.fetch import PurposeRequired, fetch_facts
+from datahub.models import CallOutcome, DataCall
+from datahub.simulation import RegisterColumns, simulate
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_facts_come_from_the_cache_while_fresh(enterprise, monkeypatch):
     # Arrears must be a day fresh, revenue thirty days: two days later only arrears is
     # fetched again.
     later = timezone.now() + timedelta(days=2)
-    monkeypatch.setattr("departments.hub.fetch.timezone.now", lambda: later)
+    monkeypatch.setattr("datahub.fetch.timezone.now", lambda: later)
     third = fetch(enterprise, ["tax.arrears", "tax.annual_revenue"])
     assert third["tax.annual_revenue"].from_cache
     assert not third["tax.arrears"].from_cache
@@ -223,7 +223,7 @@ def test_unknown_facts_are_never_cached(enterprise, simulate):
 def test_an_administrator_switches_a_department_down_in_the_back_office(client, enterprise):
     from django.urls import reverse
 
-    from departments.hub.models import SimulationSetting
+    from datahub.models import SimulationSetting
     from tests.factories import AdminFactory
 
     assert fetch(enterprise, ["tax.arrears"])["tax.arrears"].known  # behaviour now cached

@@ -5,9 +5,9 @@ retries, and every failure an unknown fact with its reason."""
 import pytest
 from django.test import override_settings
 
-from departments.hub.adapters import close_adapters
-from departments.hub.fetch import fetch_facts
-from departments.hub.models import CallOutcome, DataCall
+from datahub.adapters import close_adapters
+from datahub.fetch import fetch_facts
+from datahub.models import CallOutcome, DataCall
 from tests.factories import EnterpriseFactory
 
 from .test_fetch import AS_OF, FIVE_DEPARTMENTS

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from departments.hub.fetch import fetch_facts
-from departments.hub.models import DataCall, SnapshotRefresh
-from departments.hub.snapshots import SnapshotMissing, read_snapshot, refresh_extract
+from datahub.fetch import fetch_facts
+from datahub.models import DataCall, SnapshotRefresh
+from datahub.snapshots import SnapshotMissing, read_snapshot, refresh_extract
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from departments.hub.models import DataCall
-from departments.hub.snapshots import refresh_extract
+from datahub.models import DataCall
+from datahub.snapshots import refresh_extract
 from policies.evaluation import evaluate_for_enterprise
 from policies.models import (
     DeliveryMode,

@@ -8,8 +8,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from departments.hub.catalogue import CATALOGUE, FactType
-from departments.hub.simulation import EPOCH
+from datahub.catalogue import CATALOGUE, FactType
+from datahub.simulation import EPOCH
 from policies.batch import Column, evaluate_batch, to_units
 from policies.engine import evaluate
 from policies.rules import leaves, parse_rules

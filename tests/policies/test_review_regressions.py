@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from departments.hub.snapshots import read_snapshot, refresh_extract
+from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import ImmutableVersion, Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from policies.rules import RuleError, parse_rules
 from policies.services import (

@@ -1,5 +1,5 @@
 """Imports point down (design.md): dashboards → subsidies/approvals/credit/directline →
-policies → departments/enterprises/accounts → qinqing, with no cycles among apps."""
+policies → datahub → departments/enterprises/accounts → qinqing, with no cycles among apps."""
 
 import ast
 from collections import defaultdict
@@ -10,7 +10,7 @@ LAYER = {
     "qinqing": 0,
     "accounts": 1, "departments": 1, "enterprises": 1,
     # The data hub reads the enterprise register, so it sits above it (docs/architecture.md).
-    "departments.hub": 1.5,
+    "datahub": 1.5,
     # Partner clients bind to a department or an enterprise; only settings name them.
     "partners": 1.5,
     "policies": 2,

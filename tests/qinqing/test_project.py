@@ -104,7 +104,7 @@ def test_batch_work_and_mail_have_queues_of_their_own():
         "subsidies.tasks.start_batch_run",
         "subsidies.tasks.decide_batch_chunk",
         "subsidies.tasks.pay_batch_chunk",
-        "departments.hub.tasks.refresh_extract",
+        "datahub.tasks.refresh_extract",
     ):
         assert queue_of(task) == f"{default}.batch"
     assert queue_of("qinqing.notifications.tasks.send_notification_emails") == (

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from approvals.models import ItemType, Permit
 from credit.models import CreditGrade, RepairApplication, ScoringModel
-from departments.hub.models import DataCall
+from datahub.models import DataCall
 from directline.models import Category, Request
 from enterprises.models import Enterprise
 from policies.models import PolicyVersion

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from departments.hub.models import DataCall
+from datahub.models import DataCall
 from qinqing.audit.models import AuditEvent
 from qinqing.events.models import OutboxEvent
 from qinqing.notifications.models import Notification

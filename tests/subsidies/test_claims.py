@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from departments.hub.models import DataCall
+from datahub.models import DataCall
 from policies.models import Policy
 from subsidies.gateway import OutcomeUnknown, SimulatedTreasury
 from subsidies.models import Budget, Claim, ClaimStatus, Disbursement, LedgerEntry, TreasuryRecord

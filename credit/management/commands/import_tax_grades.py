@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from credit.imports import import_tax_grades
-from departments.hub.snapshots import SnapshotMissing
+from datahub.snapshots import SnapshotMissing
 
 
 class Command(BaseCommand):

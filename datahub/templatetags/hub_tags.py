@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from departments.hub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE
 
 register = template.Library()
 

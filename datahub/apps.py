@@ -4,10 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HubConfig(AppConfig):
-    """The data hub is its own app inside departments/: it reads the enterprise register,
-    which itself refers to the districts in departments, so it sits a layer above both."""
+    """The data hub is an app of its own: it reads the enterprise register, which itself
+    refers to the districts in departments, so it sits a layer above both."""
 
-    name = "departments.hub"
+    name = "datahub"
     label = "datahub"
     verbose_name = _("Department data hub")
 

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from departments.hub.departments_sim import simulated_departments
-from departments.hub.snapshots import refresh_extract
+from datahub.departments_sim import simulated_departments
+from datahub.snapshots import refresh_extract
 
 
 class Command(BaseCommand):

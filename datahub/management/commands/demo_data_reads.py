@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from departments.hub.fetch import fetch_facts
-from departments.hub.models import DataCall
+from datahub.fetch import fetch_facts
+from datahub.models import DataCall
 from enterprises.models import Enterprise
 
 READS = [
