@@ -740,9 +740,10 @@ def _close_pause(item: Item) -> None:
 
 def _commit_items(application: Application, items: Iterable[Item], actor: Any) -> list[Item]:
     """Approve each item on a signed commitment (under the application's lock)."""
-    from credit import services as credit
+    from credit.commitments.services import current_notice, make_commitment
+    from credit.errors import CreditRefused
 
-    notice = credit.current_notice("approval-item")
+    notice = current_notice("approval-item")
     now = timezone.now()
     committed = []
     for item in items:
@@ -750,7 +751,7 @@ def _commit_items(application: Application, items: Iterable[Item], actor: Any) -
             now, TimeLimit(item.item_type.verify_within_days, "days").seconds
         )
         try:
-            commitment = credit.make_commitment(
+            commitment = make_commitment(
                 enterprise=application.enterprise,
                 accepted_by=actor,
                 notice=notice,
@@ -760,7 +761,7 @@ def _commit_items(application: Application, items: Iterable[Item], actor: Any) -
                 verify_by=verify_by,
                 department=item.department,
             )
-        except credit.CreditRefused as error:  # e.g. black-listed since the hub was read
+        except CreditRefused as error:  # e.g. black-listed since the hub was read
             raise ApprovalRefused(" ".join(error.messages)) from error
         _close_pause(item)
         move_item(
@@ -815,7 +816,12 @@ def verify_commitment(item_id: int, *, actor: Any, passed: bool, note: str) -> I
     whose signal revokes the approval (receivers.py) in this same transaction."""
     from django.core.exceptions import PermissionDenied
 
-    from credit import services as credit
+    from credit.commitments.services import (
+        breach_commitment,
+        fulfil_commitment,
+        start_verification,
+    )
+    from credit.errors import CreditRefused, IllegalTransition
 
     with transaction.atomic():
         item = _locked_item(item_id)
@@ -824,17 +830,17 @@ def verify_commitment(item_id: int, *, actor: Any, passed: bool, note: str) -> I
             raise ApprovalConflict(_("This item has no commitment awaiting verification."))
         note = _short_text(note, what=_("verification result"), required=not passed)
         try:
-            with contextlib.suppress(credit.IllegalTransition):  # already being verified
-                credit.start_verification(item.commitment_id, actor=actor)
+            with contextlib.suppress(IllegalTransition):  # already being verified
+                start_verification(item.commitment_id, actor=actor)
             if passed:
-                credit.fulfil_commitment(item.commitment_id, actor=actor, note=note)
+                fulfil_commitment(item.commitment_id, actor=actor, note=note)
                 move_item(item, S.VERIFIED, actor, decision_note=note)
             else:
                 # credit's commitment_breached signal revokes the item (receivers.py).
-                credit.breach_commitment(item.commitment_id, actor=actor, reason=note)
+                breach_commitment(item.commitment_id, actor=actor, reason=note)
         except PermissionDenied as error:
             raise NotAllowed(str(error)) from error
-        except credit.CreditRefused as error:
+        except CreditRefused as error:
             raise ApprovalRefused(" ".join(error.messages)) from error
     return Item.objects.get(pk=item_id)
 

@@ -74,16 +74,16 @@ NOTICE_CODE = "approval-item"
 
 
 def commitment_notice() -> Any | None:
-    """The commitment text in force (credit.services.current_notice), or None while the
+    """The commitment text in force (credit.commitments.services.current_notice), or None while the
     credit app is not installed or has no notice: the commitment route is then closed."""
     if not apps.is_installed("credit"):
         return None
     try:
-        from credit import services as credit
+        from credit.commitments.services import current_notice
     except ImportError:
         return None
     try:
-        return credit.current_notice(NOTICE_CODE)
+        return current_notice(NOTICE_CODE)
     except Exception:
         logger.warning("no commitment notice %s in force", NOTICE_CODE, exc_info=True)
         return None

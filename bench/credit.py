@@ -80,7 +80,7 @@ def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
 def other_records(enterprise_ids: list[int], share: float, *, seed: int,
                   days_back: int = 3 * 365) -> int:  # fmt: skip
     """One to three records each for `share` of the enterprises, straight to the table."""
-    from credit.models import CreditRecord, publicity_window
+    from credit.records.models import CreditRecord, publicity_window
     from departments.models import Department
     from qinqing.bulk import bulk_insert
 
@@ -115,10 +115,13 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
 
 def one_size(enterprises: int) -> dict:
     from accounts.models import Role, User
-    from credit import services
-    from credit.grading import recompute_all
-    from credit.imports import import_tax_grades
-    from credit.models import CreditGrade, CreditRecord, GradeChange, ListEntry
+    from credit.grades.models import CreditGrade, GradeChange
+    from credit.grades.services import recompute_all
+    from credit.lists.models import ListEntry
+    from credit.records.imports import import_tax_grades
+    from credit.records.models import CreditRecord
+    from credit.records.services import add_record
+    from credit.sweep import daily_sweep
     from datahub.snapshots import refresh_extract
     from departments.models import Department
     from enterprises.models import Enterprise
@@ -152,7 +155,7 @@ def one_size(enterprises: int) -> dict:
     seconds, incremental = timed(recompute_all, cause="benchmark: 1% new records")
     figures["recompute_after_1_percent"] = {"seconds": seconds, "new_records": written,
                                             **incremental.as_json()}  # fmt: skip
-    seconds, sweep = timed(services.daily_sweep)
+    seconds, sweep = timed(daily_sweep)
     figures["daily_sweep"] = {"seconds": seconds, **{k: v for k, v in sweep.items()
                                                       if k != "grades"}}  # fmt: skip
     figures["list_entries"] = ListEntry.objects.count()
@@ -167,7 +170,7 @@ def one_size(enterprises: int) -> dict:
     for enterprise_id in rng.sample(ids, 200):
         enterprise = Enterprise.objects.get(pk=enterprise_id)
         began = time.perf_counter()
-        services.add_record(enterprise=enterprise, kind="administrative_penalty",
+        add_record(enterprise=enterprise, kind="administrative_penalty",
                             severity=pick(rng, SEVERITIES), title="benchmark",
                             occurred_on=date.today(), actor=official)  # fmt: skip
         latencies.append((time.perf_counter() - began) * 1000)

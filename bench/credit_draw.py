@@ -78,7 +78,7 @@ def seed_register(count: int) -> None:
 
 def seed_grades() -> None:
     """One INSERT … SELECT: a grade for everyone, by a hash of the id (15/55/20/10 %)."""
-    from credit.grading import scoring_model_in_force
+    from credit.grades.selectors import scoring_model_in_force
 
     model = scoring_model_in_force()
     with connection.cursor() as cursor:
@@ -120,7 +120,9 @@ def timed(function, *args, **kwargs):
 
 def run() -> dict:
     from accounts.models import Role, User
-    from credit import inspections
+    from credit.inspections.services import create_campaign, publish_campaign, run_draw
+    from credit.inspections.snapshots import stored_snapshot
+    from credit.inspections.verification import verify
     from departments.models import Department
     from enterprises.models import Enterprise
 
@@ -136,34 +138,30 @@ def run() -> dict:
         role=Role.OFFICIAL,
         department=Department.objects.get(code="market"),
     )
-    campaign = inspections.create_campaign(
-        actor=manager, title="bench", items=["x"], inspectors=pool
-    )
-    figures["publish_seconds"], _ = timed(inspections.publish_campaign, campaign.pk, actor=manager)
+    campaign = create_campaign(actor=manager, title="bench", items=["x"], inspectors=pool)
+    figures["publish_seconds"], _ = timed(publish_campaign, campaign.pk, actor=manager)
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
         cProfile.runctx(
-            "inspections.run_draw(campaign.pk, actor=manager, public_value='1')",
+            "run_draw(campaign.pk, actor=manager, public_value='1')",
             globals(),
             locals(),
             sort="cumtime",
         )
         sys.exit()
-    from credit import draw as algorithm
+    from credit.inspections import draw as algorithm
 
-    figures["snapshot_read_seconds"], (data, snapshot) = timed(
-        inspections.stored_snapshot, campaign
-    )
+    figures["snapshot_read_seconds"], (data, snapshot) = timed(stored_snapshot, campaign)
     figures["draw_compute_only_seconds"], _ = timed(
         algorithm.compute_draw, snapshot, algorithm.snapshot_hash(data), "3012.45"
     )
     figures["draw_seconds"], drawn = timed(
-        inspections.run_draw, campaign.pk, actor=manager, public_value="3012.45"
+        run_draw, campaign.pk, actor=manager, public_value="3012.45"
     )
     figures["strata"] = drawn.strata
     figures["selected"] = drawn.selections.count()
-    figures["verify_seconds"], found = timed(inspections.verify, campaign)
+    figures["verify_seconds"], found = timed(verify, campaign)
     figures["verified"] = found.ok
     figures["problems"] = [str(problem) for problem in found.problems]
     return figures

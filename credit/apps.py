@@ -8,6 +8,7 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit")
 
     def ready(self) -> None:
+        # Here, not at the top: apps.py is imported before the models are (hub reads them).
         from datahub.providers import register_local_provider
 
         from . import hub
@@ -20,9 +21,10 @@ class CreditConfig(AppConfig):
 def _defaults(**kwargs) -> None:
     """The first scoring model, list rules and notices, when their tables are empty (a
     flushed test database; the data migration fills a new one)."""
-    from .grading import scoring_model_in_force
-    from .lists import ensure_default_rules
-    from .services import ensure_default_notices
+    # Here, not at the top: apps.py is imported before the models are.
+    from .commitments.services import ensure_default_notices
+    from .grades.selectors import scoring_model_in_force
+    from .lists.services import ensure_default_rules
 
     scoring_model_in_force()
     ensure_default_rules()

@@ -4,18 +4,9 @@ from django.utils.translation import pgettext_lazy
 
 from departments.models import Department, District
 
-from .models import (
-    Commitment,
-    CommitmentStatus,
-    CreditRecord,
-    EntryStatus,
-    ListEntry,
-    ListKind,
-    RecordKind,
-    RecordStatus,
-    Severity,
-    SubjectKind,
-)
+from .commitments.models import Commitment, CommitmentStatus, SubjectKind
+from .lists.models import EntryStatus, ListEntry, ListKind
+from .records.models import CreditRecord, RecordKind, RecordStatus, Severity
 
 
 class RecordFilter(django_filters.FilterSet):

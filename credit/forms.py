@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import UsccField
 
-from .models import OFFICIAL_KINDS, PUBLICITY_MONTHS, Severity
-from .services import TEXT_MAX, TITLE_MAX
+from .limits import TEXT_MAX, TITLE_MAX
+from .records.models import OFFICIAL_KINDS, PUBLICITY_MONTHS, Severity
 
 WINDOWS = _(
     "Minor: 0 (not public) to 3; general: 3 to 12; serious: 12 to 36. Empty: the "

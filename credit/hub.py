@@ -17,9 +17,10 @@ from datahub.providers import NoLocalRecord
 from enterprises.models import Enterprise
 from qinqing.iterables import chunked
 
-from .grading import scoring_model_in_force
-from .models import CreditGrade, EntryStatus, ListEntry, ListKind
-from .scoring import grade_for
+from .grades.models import CreditGrade
+from .grades.scoring import grade_for
+from .grades.selectors import scoring_model_in_force
+from .lists.models import EntryStatus, ListEntry, ListKind
 
 INTERFACE = "credit.public_credit"
 FACTS = ["credit.grade", "credit.red_list", "credit.black_list"]

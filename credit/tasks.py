@@ -2,6 +2,9 @@
 
 from celery import shared_task
 
+from .grades.services import recompute_all
+from .sweep import daily_sweep as sweep
+
 # Work over every enterprise: longer limits than the project's default minute.
 LONG = {"soft_time_limit": 1800, "time_limit": 1900}
 
@@ -10,13 +13,9 @@ LONG = {"soft_time_limit": 1800, "time_limit": 1900}
 def daily_sweep() -> dict:
     """Beat, once a day: records and list entries past their term end, every grade is
     recomputed, the list rules are applied to every candidate."""
-    from .services import daily_sweep as sweep
-
     return sweep()
 
 
 @shared_task(name="credit.tasks.recompute_all_grades", acks_late=True, **LONG)
 def recompute_all_grades() -> dict:
-    from .grading import recompute_all
-
     return recompute_all(cause="task").as_json()

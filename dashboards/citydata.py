@@ -741,8 +741,8 @@ class CityData:
 
     def grades(self) -> int:
         """A grade for every enterprise that has none (15 / 55 / 20 / 10 %)."""
-        from credit.grading import scoring_model_in_force
-        from credit.models import CreditGrade
+        from credit.grades.models import CreditGrade
+        from credit.grades.selectors import scoring_model_in_force
         from enterprises.models import Enterprise
 
         model = scoring_model_in_force()
@@ -1225,8 +1225,8 @@ class CityData:
 
     def approvals(self) -> int:
         from approvals.models import Application, Item, ItemPause, ItemType, Permit, ServicePackage
-        from credit.models import Commitment
-        from credit.services import current_notice
+        from credit.commitments.models import Commitment
+        from credit.commitments.services import current_notice
         from qinqing.workhours.clock import TimeLimit, add_working_time
 
         target = self.volumes.items
@@ -1779,8 +1779,13 @@ class CityData:
         verifies), scoped to enough districts for about `selections` enterprises; results
         recorded for the older half of the selections."""
         from accounts.models import Role, User
-        from credit import inspections
-        from credit.models import InspectionSelection, ResultStatus
+        from credit.inspections.models import InspectionSelection, ResultStatus
+        from credit.inspections.services import (
+            create_campaign,
+            publish_campaign,
+            record_result,
+            run_draw,
+        )
 
         target = self.volumes.selections
         if not target or "market" not in self.departments:
@@ -1797,7 +1802,7 @@ class CityData:
             display_name="市场监管局双随机专员",
         )
         pool = User.objects.filter(pk__in=self.officials.get("market", [])).order_by("pk")
-        campaign = inspections.create_campaign(
+        campaign = create_campaign(
             actor=manager,
             title=f"{self.as_of.year} 年度市场主体双随机抽查（生成数据 {g}）",
             items=["营业执照与登记事项一致", "年度报告公示信息真实", "经营场所与登记一致"],
@@ -1806,8 +1811,8 @@ class CityData:
             industries=industries,
             inspectors=list(pool),
         )
-        inspections.publish_campaign(campaign.pk, actor=manager)
-        drawn = inspections.run_draw(campaign.pk, actor=manager, public_value=f"{self.seed}.{g}")
+        publish_campaign(campaign.pk, actor=manager)
+        drawn = run_draw(campaign.pk, actor=manager, public_value=f"{self.seed}.{g}")
         selections = list(
             InspectionSelection.objects.filter(draw=drawn)
             .order_by("pk")
@@ -1831,7 +1836,7 @@ class CityData:
         # show; the rest recorded like the clean ones, without a record.
         through_service = sorted(violations)[:50]
         for pk in through_service:
-            inspections.record_result(
+            record_result(
                 pk,
                 actor=manager,
                 violation=True,

@@ -41,7 +41,9 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from approvals.models import APPROVED_STATES, Item, ItemPause
-from credit.models import Commitment, CreditGrade, InspectionSelection, ResultStatus
+from credit.commitments.models import Commitment
+from credit.grades.models import CreditGrade
+from credit.inspections.models import InspectionSelection, ResultStatus
 from datahub.models import DataCall
 from directline.models import Request, RequestPause
 from qinqing.bulk import bulk_insert

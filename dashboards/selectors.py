@@ -23,7 +23,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ItemStatus, ItemType
-from credit.models import CommitmentStatus, Grade
+from credit.commitments.models import CommitmentStatus
+from credit.grades.models import Grade
 from datahub.models import CallOutcome
 from departments.models import Department, District
 from directline.models import Rating

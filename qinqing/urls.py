@@ -8,8 +8,11 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import CurrentUserView, ObtainTokenView
 from approvals import views as approval_views
 from approvals.api import ApplicationViewSet, ItemViewSet, PermitVerifyView
-from credit.api import CommitmentViewSet, CreditGradeViewSet, CreditRecordViewSet
-from credit.api_inspections import CampaignViewSet, InspectionViewSet, RepairViewSet
+from credit.commitments.api import CommitmentViewSet
+from credit.grades.api import CreditGradeViewSet
+from credit.inspections.api import CampaignViewSet, InspectionViewSet
+from credit.records.api import CreditRecordViewSet
+from credit.repair.api import RepairViewSet
 from dashboards.api import StatsFigureView, StatsOverviewView, StatsSectionView
 from datahub import mock_views
 from datahub import views as hub_views

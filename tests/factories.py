@@ -94,7 +94,7 @@ def member_of(enterprise: Enterprise, **user_fields) -> User:
 
 class CreditRecordFactory(factory.django.DjangoModelFactory):
     """A record written straight to the table (no grade recomputed): for reads and for
-    set-based recomputation. Tests of the services go through credit.services."""
+    set-based recomputation. Tests of the services go through credit's services."""
 
     class Meta:
         model = "credit.CreditRecord"
@@ -112,7 +112,7 @@ class CreditRecordFactory(factory.django.DjangoModelFactory):
 
 
 def _credit_window(record) -> tuple:
-    from credit.models import publicity_window
+    from credit.records.models import publicity_window
 
     return publicity_window(record.severity, record.occurred_on)
 
@@ -144,6 +144,6 @@ def _now(days: int = 0):
 
 
 def _notice(code: str):
-    from credit.services import current_notice
+    from credit.commitments.services import current_notice
 
     return current_notice(code)

@@ -22,7 +22,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from approvals.models import Application
-from credit.models import CreditRecord, InspectionCampaign, RepairApplication
+from credit.inspections.models import InspectionCampaign
+from credit.records.models import CreditRecord
+from credit.repair.models import RepairApplication
 from directline.models import Category, Request, RequestAttachment
 from integrations.models import WebhookDelivery, WebhookSubscription
 from policies.models import Policy, PolicyTestCase, PolicyVersion

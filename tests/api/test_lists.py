@@ -17,7 +17,7 @@ from django_filters import ChoiceFilter, DateFilter, ModelChoiceFilter, NumberFi
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.test import APIClient
 
-from credit.models import InspectionCampaign
+from credit.inspections.models import InspectionCampaign
 from integrations import services as webhooks
 from qinqing.api.filters import ordering_names
 from qinqing.notifications.models import Notification

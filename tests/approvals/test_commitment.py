@@ -7,8 +7,10 @@ import pytest
 
 from approvals import services
 from approvals.models import ApplicationStatus, ItemStatus, Permit
-from credit import services as credit
-from credit.models import Commitment, CommitmentStatus, CreditRecord
+from credit.commitments.models import Commitment, CommitmentStatus
+from credit.commitments.services import breach_commitment, current_notice, start_verification
+from credit.records.models import CreditRecord
+from credit.records.services import add_record
 from datahub.fetch import fetch_facts
 from qinqing.notifications.models import Notification
 from tests.factories import department
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def penalise(enterprise, severity: str, times: int = 1) -> None:
     for number in range(times):
-        credit.add_record(enterprise=enterprise, kind="administrative_penalty", severity=severity,
+        add_record(enterprise=enterprise, kind="administrative_penalty", severity=severity,
                           title=f"行政处罚 {number}", occurred_on=date.today(), actor=None,
                           department=department("market"))  # fmt: skip
 
@@ -39,7 +41,7 @@ def test_a_five_item_project_on_commitments_is_approved_at_submission(applicant,
     assert Permit.objects.filter(item__application=application).count() == 5
     commitments = Commitment.objects.filter(enterprise=enterprise)
     assert commitments.count() == 5
-    notice = credit.current_notice("approval-item")
+    notice = current_notice("approval-item")
     for item in items:
         commitment = commitments.get(pk=item.commitment_id)
         assert commitment.accepted_by == user and commitment.text_sha256 == notice.sha256
@@ -125,8 +127,8 @@ def test_a_breach_recorded_in_credit_itself_also_revokes_the_approval(applicant,
     application = submitted_project(applicant, project_package, on_commitment=True)
     planning = application.items.get(item_type__code="planning-permit")
     official = officials_for("planning")
-    credit.start_verification(planning.commitment_id, actor=official)
-    credit.breach_commitment(planning.commitment_id, actor=official, reason="规划条件不符")
+    start_verification(planning.commitment_id, actor=official)
+    breach_commitment(planning.commitment_id, actor=official, reason="规划条件不符")
     planning.refresh_from_db()
     assert planning.status == ItemStatus.REVOKED
     assert not Permit.objects.get(item=planning).valid

@@ -8,19 +8,26 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from credit import services
-from credit.models import (
+from credit.commitments.models import (
     TRANSITIONS,
     Commitment,
     CommitmentNotice,
     CommitmentStatus,
-    CreditGrade,
-    CreditRecord,
     ImmutableNotice,
-    ListEntry,
-    RecordKind,
 )
-from credit.services import CommitmentRouteClosed, CreditRefused, IllegalTransition
+from credit.commitments.services import (
+    breach_commitment,
+    current_notice,
+    fulfil_commitment,
+    make_commitment,
+    penalise_commitment,
+    start_verification,
+    withdraw_commitment,
+)
+from credit.errors import CommitmentRouteClosed, CreditRefused, IllegalTransition
+from credit.grades.models import CreditGrade
+from credit.lists.models import ListEntry
+from credit.records.models import CreditRecord, RecordKind
 from credit.signals import commitment_breached
 from qinqing.audit.models import AuditEvent
 from tests.factories import (
@@ -39,24 +46,24 @@ S = CommitmentStatus
 def commit(enterprise, member, **overrides):
     fields = {
         "enterprise": enterprise, "accepted_by": member,
-        "notice": services.current_notice("approval-item"), "subject_kind": "approval_item",
+        "notice": current_notice("approval-item"), "subject_kind": "approval_item",
         "subject_ref": "approvals.item:42", "verify_what": "现场核查生产条件",
         "verify_by": timezone.now() + timedelta(days=20), "department": department("market"),
     }  # fmt: skip
     fields.update(overrides)
-    return services.make_commitment(**fields)
+    return make_commitment(**fields)
 
 
 def test_the_seeded_notices_are_in_force_with_their_hash():
     for code in ("approval-item", "subsidy-declaration", "standalone"):
-        notice = services.current_notice(code)
+        notice = current_notice(code)
         assert notice.version == 1
         assert notice.sha256 == notice.compute_sha256()
         assert notice.consequences and notice.text_en
 
 
 def test_a_newer_version_is_the_current_one_and_texts_never_change():
-    first = services.current_notice("standalone")
+    first = current_notice("standalone")
     second = CommitmentNotice.objects.create(
         code="standalone",
         version=2,
@@ -64,18 +71,18 @@ def test_a_newer_version_is_the_current_one_and_texts_never_change():
         text="新的承诺文本",
         consequences=first.consequences,
     )
-    assert services.current_notice("standalone") == second
+    assert current_notice("standalone") == second
     second.text = "悄悄改过的文本"
     with pytest.raises(ImmutableNotice):
         second.save()
     with pytest.raises(CommitmentNotice.DoesNotExist):
-        services.current_notice("no-such-notice")
+        current_notice("no-such-notice")
 
 
 def test_making_a_commitment_records_the_hash_and_a_record_of_no_weight(enterprise, member):
     commitment = commit(enterprise, member)
     assert commitment.status == S.MADE
-    assert commitment.text_sha256 == services.current_notice("approval-item").sha256
+    assert commitment.text_sha256 == current_notice("approval-item").sha256
     assert commitment.accepted_by == member
     record = CreditRecord.objects.get(commitment=commitment)
     assert record.kind == RecordKind.COMMITMENT_MADE
@@ -103,7 +110,7 @@ def test_a_standalone_commitment_needs_no_subject(enterprise, member):
         member,
         subject_kind="standalone",
         subject_ref="",
-        notice=services.current_notice("standalone"),
+        notice=current_notice("standalone"),
     )
     assert commitment.subject_ref == ""
 
@@ -117,13 +124,11 @@ def test_only_the_enterprises_members_commit_for_it(enterprise, other_member, ma
 # --- The state machine ---------------------------------------------------------------------
 
 ACTIONS = {
-    S.VERIFYING: lambda pk, actor: services.start_verification(pk, actor=actor),
-    S.FULFILLED: lambda pk, actor: services.fulfil_commitment(pk, actor=actor, note="核查属实"),
-    S.BREACHED: lambda pk, actor: services.breach_commitment(pk, actor=actor, reason="现场不符"),
-    S.PENALISED: lambda pk, actor: services.penalise_commitment(
-        pk, actor=actor, reason="罚款一万元"
-    ),
-    S.WITHDRAWN: lambda pk, actor: services.withdraw_commitment(pk, actor=actor),
+    S.VERIFYING: lambda pk, actor: start_verification(pk, actor=actor),
+    S.FULFILLED: lambda pk, actor: fulfil_commitment(pk, actor=actor, note="核查属实"),
+    S.BREACHED: lambda pk, actor: breach_commitment(pk, actor=actor, reason="现场不符"),
+    S.PENALISED: lambda pk, actor: penalise_commitment(pk, actor=actor, reason="罚款一万元"),
+    S.WITHDRAWN: lambda pk, actor: withdraw_commitment(pk, actor=actor),
 }
 CASES = [(here, there) for here in S.values for there in ACTIONS]
 
@@ -162,7 +167,7 @@ def test_the_table_is_the_issue_s_life_cycle():
 
 def test_a_missing_commitment_is_a_clear_refusal(market_official):
     with pytest.raises(CreditRefused):
-        services.start_verification(999_999, actor=market_official)
+        start_verification(999_999, actor=market_official)
 
 
 def test_who_may_verify(market_official, market_binjiang, tax_official):
@@ -170,33 +175,30 @@ def test_who_may_verify(market_official, market_binjiang, tax_official):
     member = commitment.accepted_by
     for outsider in (member, tax_official, market_binjiang):
         with pytest.raises(PermissionDenied):
-            services.start_verification(commitment.pk, actor=outsider)
+            start_verification(commitment.pk, actor=outsider)
     # An official of the department who is also a member of the enterprise may not either.
     insider = OfficialFactory(department=department("market"))
     member_of_enterprise = commitment.enterprise.memberships.create(user=insider, role="agent")
     with pytest.raises(PermissionDenied):
-        services.start_verification(commitment.pk, actor=insider)
+        start_verification(commitment.pk, actor=insider)
     member_of_enterprise.delete()
-    assert services.start_verification(commitment.pk, actor=None).status == S.VERIFYING
+    assert start_verification(commitment.pk, actor=None).status == S.VERIFYING
     xihu = OfficialFactory(department=department("market"), district=district("xihu"))
-    assert services.fulfil_commitment(commitment.pk, actor=xihu).status == S.FULFILLED
+    assert fulfil_commitment(commitment.pk, actor=xihu).status == S.FULFILLED
 
 
 def test_the_enterprise_withdraws_before_the_outcome_but_not_after(market_official):
     commitment = CommitmentFactory()
-    assert (
-        services.withdraw_commitment(commitment.pk, actor=commitment.accepted_by).status
-        == S.WITHDRAWN
-    )
+    assert withdraw_commitment(commitment.pk, actor=commitment.accepted_by).status == S.WITHDRAWN
     other = CommitmentFactory(status=S.VERIFYING)
     with pytest.raises(PermissionDenied):
-        services.withdraw_commitment(other.pk, actor=member_of(EnterpriseFactory()))
+        withdraw_commitment(other.pk, actor=member_of(EnterpriseFactory()))
 
 
 def test_a_breach_needs_a_reason(market_official):
     commitment = CommitmentFactory(status=S.VERIFYING)
     with pytest.raises(CreditRefused):
-        services.breach_commitment(commitment.pk, actor=market_official, reason="  ")
+        breach_commitment(commitment.pk, actor=market_official, reason="  ")
     assert Commitment.objects.get(pk=commitment.pk).status == S.VERIFYING
 
 
@@ -218,7 +220,7 @@ def test_a_breach_records_regrades_and_signals_inside_the_transaction(market_off
 
     commitment_breached.connect(receiver)
     try:
-        services.breach_commitment(commitment.pk, actor=market_official, reason="现场不符")
+        breach_commitment(commitment.pk, actor=market_official, reason="现场不符")
     finally:
         commitment_breached.disconnect(receiver)
     assert seen == {
@@ -236,7 +238,7 @@ def test_a_receiver_that_fails_rolls_the_breach_back_whole(market_official):
     # One breach already: a second within a year would black-list the enterprise.
     CommitmentFactory(enterprise=commitment.enterprise, status=S.VERIFYING)
     first = Commitment.objects.exclude(pk=commitment.pk).get()
-    services.breach_commitment(first.pk, actor=market_official, reason="现场不符")
+    breach_commitment(first.pk, actor=market_official, reason="现场不符")
     grade_before = CreditGrade.objects.get(enterprise=commitment.enterprise).score
     events_before = AuditEvent.objects.count()
 
@@ -246,7 +248,7 @@ def test_a_receiver_that_fails_rolls_the_breach_back_whole(market_official):
     commitment_breached.connect(refuse)
     try:
         with pytest.raises(RuntimeError):
-            services.breach_commitment(commitment.pk, actor=market_official, reason="现场不符")
+            breach_commitment(commitment.pk, actor=market_official, reason="现场不符")
     finally:
         commitment_breached.disconnect(refuse)
     commitment.refresh_from_db()
@@ -262,8 +264,8 @@ def test_two_breaches_in_a_year_black_list_and_close_the_commitment_route(market
     member = member_of(enterprise)
     for _ in range(2):
         commitment = commit(enterprise, member)
-        services.start_verification(commitment.pk, actor=market_official)
-        services.breach_commitment(commitment.pk, actor=market_official, reason="现场不符")
+        start_verification(commitment.pk, actor=market_official)
+        breach_commitment(commitment.pk, actor=market_official, reason="现场不符")
     entry = ListEntry.objects.get(enterprise=enterprise)
     assert entry.list_kind == "black" and entry.rule.code == "black-serious-or-repeated-breach"
     assert entry.valid_until.year == entry.valid_from.year + 1

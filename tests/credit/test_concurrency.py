@@ -9,9 +9,13 @@ from datetime import date
 import pytest
 from django.db import connections
 
-from credit import services
-from credit.grading import recompute_all
-from credit.models import Commitment, CommitmentStatus, CreditGrade, GradeChange, ListEntry
+from credit.commitments.models import Commitment, CommitmentStatus
+from credit.commitments.services import breach_commitment, fulfil_commitment
+from credit.errors import IllegalTransition
+from credit.grades.models import CreditGrade, GradeChange
+from credit.grades.services import recompute_all
+from credit.lists.models import ListEntry
+from credit.records.services import add_record
 from tests.factories import CommitmentFactory, EnterpriseFactory, OfficialFactory, department
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
@@ -35,7 +39,7 @@ def race(count: int, action):
 def test_records_arriving_together_are_all_counted():
     enterprise = EnterpriseFactory()
     official = OfficialFactory(department=department("market"), district=None)
-    race(6, lambda _i: services.add_record(
+    race(6, lambda _i: add_record(
         enterprise=enterprise, kind="reward", severity="minor", title="表彰",
         occurred_on=date.today(), actor=official))  # fmt: skip
     grade = CreditGrade.objects.get(enterprise=enterprise)
@@ -52,7 +56,7 @@ def test_racing_breaches_black_list_once():
     official = OfficialFactory(department=department("market"), district=None)
     commitments = [CommitmentFactory(enterprise=enterprise, status=CommitmentStatus.VERIFYING)
                    for _ in range(4)]  # fmt: skip
-    race(4, lambda i: services.breach_commitment(commitments[i].pk, actor=official,
+    race(4, lambda i: breach_commitment(commitments[i].pk, actor=official,
                                                  reason="现场不符"))  # fmt: skip
     assert Commitment.objects.filter(status=CommitmentStatus.BREACHED).count() == 4
     assert ListEntry.objects.filter(enterprise=enterprise, status="current").count() == 1
@@ -65,9 +69,9 @@ def test_the_same_commitment_decided_twice_at_once_is_decided_once():
     def decide(index):
         try:
             if index % 2:
-                return services.fulfil_commitment(commitment.pk, actor=official).status
-            return services.breach_commitment(commitment.pk, actor=official, reason="x").status
-        except services.IllegalTransition:
+                return fulfil_commitment(commitment.pk, actor=official).status
+            return breach_commitment(commitment.pk, actor=official, reason="x").status
+        except IllegalTransition:
             return "refused"
 
     outcomes = race(6, decide)
@@ -77,13 +81,14 @@ def test_the_same_commitment_decided_twice_at_once_is_decided_once():
 
 def test_a_grade_written_meanwhile_is_not_overwritten(monkeypatch):
     """The set-based run reads, then writes only rows still as it read them."""
-    from credit import grading
+    from credit.grades import services as grading
+    from credit.grades.selectors import scoring_model_in_force
 
     enterprises = EnterpriseFactory.create_batch(1200)
     official = OfficialFactory(department=department("market"), district=None)
     for enterprise in enterprises:
         CreditGrade.objects.create(enterprise=enterprise, grade="A", score=95,
-                                   model=grading.scoring_model_in_force(),
+                                   model=scoring_model_in_force(),
                                    grade_since=date.today(),
                                    computed_at="2020-01-01T00:00:00Z")  # fmt: skip
     target = enterprises[0]
@@ -92,7 +97,7 @@ def test_a_grade_written_meanwhile_is_not_overwritten(monkeypatch):
     def read_then_a_record_arrives(ids):
         stored = original(ids)
         # Between the run's read and its write, a record arrives for one enterprise.
-        race(1, lambda _i: services.add_record(
+        race(1, lambda _i: add_record(
             enterprise=target, kind="reward", severity="general", title="表彰",
             occurred_on=date.today(), actor=official))  # fmt: skip
         return stored

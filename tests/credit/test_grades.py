@@ -8,11 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from credit import services
-from credit.grading import recompute_all, recompute_grade
-from credit.models import CreditGrade, GradeChange, RecordKind, ScoringModel, Severity
-from credit.scoring import check_model, compute
-from credit.selectors import explanation, standing
+from credit.grades.models import CreditGrade, GradeChange, ScoringModel
+from credit.grades.scoring import check_model, compute
+from credit.grades.services import recompute_all, recompute_grade
+from credit.records.models import RecordKind, Severity
+from credit.records.services import add_record, import_tax_grade
+from credit.standing import explanation, standing
 from tests.factories import CreditRecordFactory, EnterpriseFactory, department
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ TODAY = date.today()
 
 def penalty(enterprise, official, severity="general", **fields):
     fields.setdefault("occurred_on", TODAY)
-    return services.add_record(
+    return add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity=severity,
@@ -38,12 +39,12 @@ def test_an_enterprise_without_records_holds_the_base_grade(enterprise):
 
 
 def test_grade_and_explanation_worked_by_hand(enterprise, market_official):
-    tax = services.import_tax_grade(
+    tax = import_tax_grade(
         enterprise=enterprise, grade="A", assessed_on=TODAY, department=department("taxation")
     )
     assert CreditGrade.objects.get(enterprise=enterprise).grade == "A"  # 80 + 10 = 90
     fine = penalty(enterprise, market_official)  # - 15 = 75
-    reward = services.add_record(
+    reward = add_record(
         enterprise=enterprise,
         kind=RecordKind.REWARD,
         severity=Severity.SERIOUS,
@@ -86,20 +87,18 @@ def test_scores_are_clamped(enterprise, market_official):
 
 def test_the_newest_tax_grade_replaces_the_older(enterprise):
     taxation = department("taxation")
-    services.import_tax_grade(
+    import_tax_grade(
         enterprise=enterprise,
         grade="D",
         assessed_on=TODAY - timedelta(days=400),
         department=taxation,
     )
-    services.import_tax_grade(
-        enterprise=enterprise, grade="B", assessed_on=TODAY, department=taxation
-    )
+    import_tax_grade(enterprise=enterprise, grade="B", assessed_on=TODAY, department=taxation)
     grade = CreditGrade.objects.get(enterprise=enterprise)
     assert grade.score == 83  # only B (+3) counts
     assert enterprise.credit_records.filter(status="superseded").count() == 1
     # An older assessment arriving late does not replace the newer.
-    services.import_tax_grade(
+    import_tax_grade(
         enterprise=enterprise,
         grade="A",
         assessed_on=TODAY - timedelta(days=200),
@@ -204,7 +203,7 @@ def test_compute_is_pure_arithmetic():
 
 
 def test_tax_grades_are_imported_from_the_extract_once():
-    from credit.imports import import_tax_grades
+    from credit.records.imports import import_tax_grades
     from datahub.snapshots import read_snapshot, refresh_extract
 
     enterprises = EnterpriseFactory.create_batch(8)

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.test import override_settings
 
-from credit import services
-from credit.models import RecordKind
+from credit.records.models import RecordKind
+from credit.records.services import add_record
 from datahub.adapters import close_adapters
 from datahub.fetch import fetch_facts
 from datahub.models import CallOutcome, DataCall
@@ -32,7 +32,7 @@ def fetch(enterprise, **options):
 
 def black_list(enterprise):
     official = OfficialFactory(department=department("market"))
-    services.add_record(
+    add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity="serious",

@@ -5,8 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from credit import inspections, services
-from credit.models import CampaignStatus, RecordKind, RecordStatus, RepairApplication
+from credit.inspections.models import CampaignStatus
+from credit.inspections.selectors import campaigns_visible_to
+from credit.inspections.services import create_campaign, publish_campaign, run_draw
+from credit.records.models import RecordKind, RecordStatus
+from credit.records.services import add_record
+from credit.repair.models import RepairApplication
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +30,7 @@ def world(market_official, tax_official):
         OfficialFactory(department=department("ecology"), district=district("binjiang"))
         for _ in range(3)
     ]
-    campaign = inspections.create_campaign(
+    campaign = create_campaign(
         actor=market_official,
         title="Food safety 2026",
         items=["licence"],
@@ -34,8 +38,8 @@ def world(market_official, tax_official):
         inspectors=pool,
         district_codes=["xihu"],
     )
-    inspections.publish_campaign(campaign.pk, actor=market_official)
-    inspections.run_draw(campaign.pk, actor=market_official, public_value="2026-11-27 SSE close")
+    publish_campaign(campaign.pk, actor=market_official)
+    run_draw(campaign.pk, actor=market_official, public_value="2026-11-27 SSE close")
     return {
         "campaign": campaign,
         "xihu": xihu,
@@ -67,7 +71,7 @@ def test_anyone_can_verify_a_draw(client, world):
     assert page.status_code == 200
     assert b"Verified" in page.content
     assert world["campaign"].snapshot_sha256 == ""  # the fixture's object is stale
-    draft = inspections.create_campaign(
+    draft = create_campaign(
         actor=OfficialFactory(), title="draft", items=["x"], inspectors=world["pool"]
     )
     assert client.get(f"/credit/draws/{draft.pk}/verify/").status_code == 404
@@ -150,7 +154,7 @@ def test_inspections_are_scoped_and_results_published(client, world, market_offi
 
 def test_repair_pages_and_api(client, world, market_official, tax_official):
     enterprise, member = world["xihu"][0], world["member"]
-    record = services.add_record(
+    record = add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity="general",
@@ -158,7 +162,7 @@ def test_repair_pages_and_api(client, world, market_official, tax_official):
         actor=market_official,
         occurred_on=TODAY - timedelta(days=100),
     )
-    fresh = services.add_record(
+    fresh = add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity="general",
@@ -205,7 +209,7 @@ def test_repair_pages_and_api(client, world, market_official, tax_official):
     assert record.status == RecordStatus.REPAIRED
     again = client.post(f"/api/v1/credit/repairs/{application.pk}/approve/")
     assert again.status_code == 409
-    assert inspections.campaigns_visible_to(market_official).get().status == CampaignStatus.DRAWN
+    assert campaigns_visible_to(market_official).get().status == CampaignStatus.DRAWN
 
 
 def test_campaign_form_publish_and_draw_on_pages(client, world, market_official):
@@ -244,7 +248,7 @@ def test_campaign_form_publish_and_draw_on_pages(client, world, market_official)
 
 
 def test_an_inspector_is_recused_from_the_campaign_page(client, world, market_official):
-    from credit.models import InspectionSelection
+    from credit.inspections.models import InspectionSelection
 
     campaign = world["campaign"]
     selection = InspectionSelection.objects.filter(draw__campaign=campaign).first()

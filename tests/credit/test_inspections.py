@@ -11,19 +11,32 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
-from credit import draw as algorithm
-from credit import inspections
-from credit.grading import scoring_model_in_force
-from credit.models import (
+from credit.errors import CreditRefused, IllegalTransition
+from credit.grades.models import CreditGrade
+from credit.grades.selectors import scoring_model_in_force
+from credit.inspections import draw as algorithm
+from credit.inspections.models import (
     CampaignStatus,
-    CreditGrade,
-    CreditRecord,
     InspectionDraw,
     InspectionSelection,
     InspectorRelation,
-    RecordKind,
 )
-from credit.services import CreditRefused, IllegalTransition
+from credit.inspections.selectors import (
+    attach_inspectors,
+    current_inspector_ids,
+    progress,
+    selections_visible_to,
+)
+from credit.inspections.services import (
+    create_campaign,
+    publish_campaign,
+    record_result,
+    recuse,
+    run_draw,
+)
+from credit.inspections.snapshots import pack_ids, stored_snapshot
+from credit.inspections.verification import verify
+from credit.records.models import CreditRecord, RecordKind
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +83,7 @@ def pool():
 
 
 def campaign_for(manager, pool, ratios=None, **extra):
-    return inspections.create_campaign(
+    return create_campaign(
         actor=manager,
         title="2026 食品安全双随机抽查",
         items=["食品经营许可", "进货查验"],
@@ -82,21 +95,21 @@ def campaign_for(manager, pool, ratios=None, **extra):
 
 def published(manager, pool, **extra):
     campaign = campaign_for(manager, pool, **extra)
-    return inspections.publish_campaign(campaign.pk, actor=manager)
+    return publish_campaign(campaign.pk, actor=manager)
 
 
 def test_publishing_fixes_the_snapshot_and_its_hash(population, manager, pool):
     campaign = published(manager, pool)
     assert campaign.status == CampaignStatus.PUBLISHED
     assert campaign.algorithm == algorithm.ALGORITHM and campaign.population == 40
-    data, snapshot = inspections.stored_snapshot(campaign)
+    data, snapshot = stored_snapshot(campaign)
     assert algorithm.snapshot_hash(data) == campaign.snapshot_sha256
     assert len(snapshot.enterprises) == 40 and len(snapshot.inspectors) == 6
 
 
 def test_stratified_ratios_are_respected(population, manager, pool):
     campaign = published(manager, pool)
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="3012.45")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="3012.45")
     by_grade = {}
     for selection in drawn.selections.all():
         by_grade[selection.grade] = by_grade.get(selection.grade, 0) + 1
@@ -147,7 +160,7 @@ def test_conflicts_of_interest_are_excluded(population, manager, pool):
     related_to = population[0]  # a Binjiang enterprise of grade A
     InspectorRelation.objects.create(inspector=pool[4], enterprise=related_to, relation="亲属")
     campaign = published(manager, pool, ratios={"A": "100", "B": "100", "C": "100", "D": "100"})
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="42")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="42")
     assert drawn.selections.count() == 40
     for selection in drawn.selections.select_related("enterprise"):
         inspectors = list(User.objects.filter(pk__in=selection.inspectors))
@@ -159,9 +172,9 @@ def test_conflicts_of_interest_are_excluded(population, manager, pool):
 
 def test_recusal_takes_the_next_in_the_ranking(population, manager, pool):
     campaign = published(manager, pool)
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="7")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="7")
     selection = drawn.selections.select_related("enterprise").first()
-    _data, snapshot = inspections.stored_snapshot(campaign)
+    _data, snapshot = stored_snapshot(campaign)
     ranking = algorithm.eligible_ranking(
         bytes.fromhex(drawn.seed),
         selection.enterprise.uscc,
@@ -171,31 +184,29 @@ def test_recusal_takes_the_next_in_the_ranking(population, manager, pool):
     usernames = dict(User.objects.values_list("pk", "username"))
     assert [usernames[pk] for pk in selection.inspectors] == ranking[:2]
     first = User.objects.get(pk=selection.inspectors[0])
-    replacement = inspections.recuse(selection.pk, first.pk, actor=first, reason="曾在该企业任职")
+    replacement = recuse(selection.pk, first.pk, actor=first, reason="曾在该企业任职")
     assert replacement.inspector.username == ranking[2]
     assert replacement.position == 3
     selection.refresh_from_db()
-    [row] = inspections.attach_inspectors([selection])
+    [row] = attach_inspectors([selection])
     assert [(r.username, r.status, r.recusal_reason) for r in row.inspector_rows] == [
         (ranking[0], "recused", "曾在该企业任职"),
         (ranking[1], "assigned", ""),
         (ranking[2], "assigned", ""),
     ]
-    assert inspections.current_inspector_ids(selection) == selection.inspectors[1:]
-    assert inspections.verify(campaign).ok
+    assert current_inspector_ids(selection) == selection.inspectors[1:]
+    assert verify(campaign).ok
     with pytest.raises(IllegalTransition):
-        inspections.recuse(selection.pk, first.pk, actor=manager, reason="again")
+        recuse(selection.pk, first.pk, actor=manager, reason="again")
     # The replacement is an assigned inspector: they may record the result.
-    inspections.record_result(
-        selection.pk, actor=replacement.inspector, violation=False, findings="未发现问题"
-    )
+    record_result(selection.pk, actor=replacement.inspector, violation=False, findings="未发现问题")
 
 
 def test_verify_draw_replays_recusals_and_catches_a_wrong_replacement(population, manager, pool):
     campaign = published(manager, pool)
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="3012.45")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="3012.45")
     selection = drawn.selections.select_related("enterprise").order_by("grade", "rank").last()
-    _data, snapshot = inspections.stored_snapshot(campaign)
+    _data, snapshot = stored_snapshot(campaign)
     ranking = algorithm.eligible_ranking(
         bytes.fromhex(drawn.seed),
         selection.enterprise.uscc,
@@ -203,10 +214,8 @@ def test_verify_draw_replays_recusals_and_catches_a_wrong_replacement(population
         snapshot,
     )
     # Two recusals in a row: the second inspector, then the first replacement.
-    second = inspections.recuse(
-        selection.pk, selection.inspectors[1], actor=manager, reason="亲属关系"
-    )
-    third = inspections.recuse(selection.pk, second.inspector_id, actor=manager, reason="回避")
+    second = recuse(selection.pk, selection.inspectors[1], actor=manager, reason="亲属关系")
+    third = recuse(selection.pk, second.inspector_id, actor=manager, reason="回避")
     assert [second.inspector.username, third.inspector.username] == ranking[2:4]
     selection.refresh_from_db()
     assert len(selection.inspectors) == 4 and selection.assignments.count() == 2
@@ -217,7 +226,7 @@ def test_verify_draw_replays_recusals_and_catches_a_wrong_replacement(population
     outsider = next(user for user in pool if user.username not in ranking[:4])
     selection.inspectors = [*selection.inspectors[:3], outsider.pk]
     selection.save(update_fields=["inspectors"])
-    found = inspections.verify(campaign)
+    found = verify(campaign)
     assert not found.ok and selection.enterprise.uscc in " ".join(map(str, found.problems))
     with pytest.raises(CommandError):
         call_command("verify_draw", str(campaign.pk), stdout=StringIO())
@@ -226,15 +235,15 @@ def test_verify_draw_replays_recusals_and_catches_a_wrong_replacement(population
 def test_an_inspector_sees_the_enterprises_they_inspect(population, manager, pool):
     inspector = OfficialFactory(department=department("taxation"), district=None)
     campaign = published(manager, [*pool[:4], inspector])
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="5")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="5")
     theirs = {s.pk for s in drawn.selections.all() if inspector.pk in s.inspectors}
     assert theirs
-    visible = inspections.selections_visible_to(inspector)
+    visible = selections_visible_to(inspector)
     assert {s.pk for s in visible} == theirs
     selection = visible.first()
-    inspections.recuse(selection.pk, inspector.pk, actor=inspector, reason="回避")
+    recuse(selection.pk, inspector.pk, actor=inspector, reason="回避")
     # Having recused, they still see it (and its result later), as before.
-    assert set(inspections.selections_visible_to(inspector).values_list("pk", flat=True)) == theirs
+    assert set(selections_visible_to(inspector).values_list("pk", flat=True)) == theirs
 
 
 def test_the_k_lowest_keys_are_found_exactly_with_ties_on_the_prefix():
@@ -256,9 +265,9 @@ def test_the_k_lowest_keys_are_found_exactly_with_ties_on_the_prefix():
 
 def test_a_drawn_campaign_is_never_drawn_again(population, manager, pool):
     campaign = published(manager, pool)
-    inspections.run_draw(campaign.pk, actor=manager, public_value="1")
+    run_draw(campaign.pk, actor=manager, public_value="1")
     with pytest.raises(IllegalTransition, match="never repeated"):
-        inspections.run_draw(campaign.pk, actor=manager, public_value="2")
+        run_draw(campaign.pk, actor=manager, public_value="2")
     assert InspectionDraw.objects.filter(campaign=campaign).count() == 1
     # Even bypassing the state check, the database holds one draw per campaign.
     from django.db import IntegrityError, transaction
@@ -277,12 +286,12 @@ def test_a_drawn_campaign_is_never_drawn_again(population, manager, pool):
 def test_the_draw_needs_a_published_campaign_and_a_public_value(population, manager, pool):
     campaign = campaign_for(manager, pool)
     with pytest.raises(IllegalTransition):
-        inspections.run_draw(campaign.pk, actor=manager, public_value="1")
-    inspections.publish_campaign(campaign.pk, actor=manager)
+        run_draw(campaign.pk, actor=manager, public_value="1")
+    publish_campaign(campaign.pk, actor=manager)
     with pytest.raises(CreditRefused):
-        inspections.run_draw(campaign.pk, actor=manager, public_value="  ")
+        run_draw(campaign.pk, actor=manager, public_value="  ")
     with pytest.raises(PermissionDenied):
-        inspections.run_draw(
+        run_draw(
             campaign.pk, actor=OfficialFactory(department=department("taxation")), public_value="1"
         )
 
@@ -292,9 +301,7 @@ def test_the_draw_needs_a_published_campaign_and_a_public_value(population, mana
 )
 def test_ratios_outside_0_to_100_are_refused(manager, pool, ratios):
     with pytest.raises(CreditRefused) as refused:
-        inspections.create_campaign(
-            actor=manager, title="t", items=["x"], ratios=ratios, inspectors=pool
-        )
+        create_campaign(actor=manager, title="t", items=["x"], ratios=ratios, inspectors=pool)
     assert "ratios" in refused.value.message_dict
 
 
@@ -307,14 +314,14 @@ def test_fewer_eligible_inspectors_than_needed_are_refused(population, manager, 
     xihu_only = [*pool[:2], OfficialFactory(district=district("xihu"))]
     campaign = campaign_for(manager, xihu_only)
     with pytest.raises(CreditRefused, match="Fewer eligible inspectors"):
-        inspections.publish_campaign(campaign.pk, actor=manager)
+        publish_campaign(campaign.pk, actor=manager)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
 
 
 def test_verify_command_agrees_and_detects_tampering(population, manager, pool):
     campaign = published(manager, pool)
-    inspections.run_draw(campaign.pk, actor=manager, public_value="3012.45")
+    run_draw(campaign.pk, actor=manager, public_value="3012.45")
     out = StringIO()
     call_command("verify_draw", str(campaign.pk), stdout=out)
     assert "verified" in out.getvalue()
@@ -324,23 +331,23 @@ def test_verify_command_agrees_and_detects_tampering(population, manager, pool):
     )
     selection.enterprise = outsider
     selection.save()
-    assert not inspections.verify(campaign).ok
+    assert not verify(campaign).ok
     with pytest.raises(CommandError):
         call_command("verify_draw", str(campaign.pk), stdout=StringIO())
 
 
 def test_results_become_records_and_count_against_the_limit(population, manager, pool):
     campaign = published(manager, pool)
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="9")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="9")
     first, second = list(drawn.selections.all()[:2])
-    progress = inspections.progress(campaign)
-    assert progress.selected == 18 and progress.outstanding == 18  # 1 + 2 + 5 + 10, as above
-    assert progress.due > timezone.now() and not progress.overdue
+    state = progress(campaign)
+    assert state.selected == 18 and state.outstanding == 18  # 1 + 2 + 5 + 10, as above
+    assert state.due > timezone.now() and not state.overdue
     inspector = User.objects.get(pk=first.inspectors[0])
-    inspections.record_result(
+    record_result(
         first.pk, actor=inspector, violation=True, findings="未索证索票", severity="general"
     )
-    inspections.record_result(second.pk, actor=manager, violation=False, findings="未发现问题")
+    record_result(second.pk, actor=manager, violation=False, findings="未发现问题")
     first.refresh_from_db()
     assert first.published_at is not None and first.record.kind == RecordKind.INSPECTION_VIOLATION
     assert (
@@ -349,13 +356,13 @@ def test_results_become_records_and_count_against_the_limit(population, manager,
         ).count()
         == 0
     )
-    assert inspections.progress(campaign).outstanding == progress.selected - 2
+    assert progress(campaign).outstanding == state.selected - 2
     with pytest.raises(IllegalTransition):
-        inspections.record_result(first.pk, actor=manager, violation=False, findings="again")
+        record_result(first.pk, actor=manager, violation=False, findings="again")
     stranger = OfficialFactory(department=department("taxation"))
     third = drawn.selections.filter(result="pending").first()
     with pytest.raises(PermissionDenied):
-        inspections.record_result(third.pk, actor=stranger, violation=False, findings="x")
+        record_result(third.pk, actor=stranger, violation=False, findings="x")
 
 
 def test_migration_0004_folds_assignment_rows_into_the_selection(population, manager, pool):
@@ -365,14 +372,14 @@ def test_migration_0004_folds_assignment_rows_into_the_selection(population, man
 
     from django.apps import apps
 
-    from credit.models import AssignmentStatus, InspectorAssignment
+    from credit.inspections.models import AssignmentStatus, InspectorAssignment
 
     migration = importlib.import_module("credit.migrations.0004_selection_inspectors")
     campaign = published(manager, pool)
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="old")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="old")
     lists = dict(drawn.selections.values_list("pk", "inspectors"))
     selection = drawn.selections.select_related("enterprise__district").order_by("pk").first()
-    _data, snapshot = inspections.stored_snapshot(campaign)
+    _data, snapshot = stored_snapshot(campaign)
     ranking = algorithm.eligible_ranking(
         bytes.fromhex(drawn.seed),
         selection.enterprise.uscc,
@@ -403,7 +410,7 @@ def test_migration_0004_folds_assignment_rows_into_the_selection(population, man
     assert list(InspectorAssignment.objects.values_list("selection_id", "position")) == [
         (selection.pk, 1)
     ]
-    assert inspections.verify(campaign).ok
+    assert verify(campaign).ok
     migration.unfold_assignments(apps, None)
     assert InspectorAssignment.objects.count() == sum(len(ids) for ids in lists.values())
     assert list(
@@ -416,13 +423,13 @@ def test_a_campaign_published_before_ids_were_kept_still_draws(population, manag
     """Snapshots stored before 0004 have no enterprise ids beside them: the draw finds the
     enterprises by USCC, and the selections are still the drawn ones (verify compares the
     recorded enterprises' USCCs with the recomputed draw)."""
-    from credit.models import PopulationSnapshot
+    from credit.inspections.models import PopulationSnapshot
 
     campaign = published(manager, pool)
     PopulationSnapshot.objects.filter(campaign=campaign).update(enterprise_ids=b"")
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value="older")
+    drawn = run_draw(campaign.pk, actor=manager, public_value="older")
     assert drawn.selections.count() == 18
-    assert inspections.verify(campaign).ok
+    assert verify(campaign).ok
 
 
 def test_a_failed_write_leaves_no_draw(population, manager, pool):
@@ -431,16 +438,16 @@ def test_a_failed_write_leaves_no_draw(population, manager, pool):
     with nothing stored."""
     from django.db import DatabaseError, connection, transaction
 
-    from credit.models import PopulationSnapshot
+    from credit.inspections.models import PopulationSnapshot
 
     if connection.vendor != "postgresql":
         pytest.skip("the writing thread is PostgreSQL's")
     campaign = published(manager, pool)
     snapshot = PopulationSnapshot.objects.get(campaign=campaign)
-    snapshot.enterprise_ids = inspections._pack_ids([10**12 + n for n in range(40)])
+    snapshot.enterprise_ids = pack_ids([10**12 + n for n in range(40)])
     snapshot.save()
     with pytest.raises(DatabaseError), transaction.atomic():
-        inspections.run_draw(campaign.pk, actor=manager, public_value="x")
+        run_draw(campaign.pk, actor=manager, public_value="x")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.PUBLISHED
     assert not InspectionDraw.objects.filter(campaign=campaign).exists()

@@ -8,10 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from credit import services
-from credit.grading import recompute_all
-from credit.listrules import RuleError, parse_condition
-from credit.models import CreditGrade, CreditRecord, ListEntry, ListRule, RecordKind, add_months
+from credit.grades.models import CreditGrade
+from credit.grades.services import recompute_all
+from credit.lists.models import ListEntry, ListRule
+from credit.lists.rules import RuleError, parse_condition
+from credit.records.models import CreditRecord, RecordKind, add_months
+from credit.records.services import add_record
+from credit.sweep import daily_sweep
 from qinqing.audit.models import AuditEvent
 from tests.factories import CreditRecordFactory, EnterpriseFactory
 
@@ -21,7 +24,7 @@ TODAY = date.today()
 
 def serious_penalty(enterprise, official, **fields):
     fields.setdefault("occurred_on", TODAY)
-    return services.add_record(
+    return add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity="serious",
@@ -61,7 +64,7 @@ def test_a_serious_record_outside_the_window_does_not(enterprise, market_officia
 
 
 def test_a_general_record_does_not_black_list(enterprise, market_official):
-    services.add_record(
+    add_record(
         enterprise=enterprise,
         kind="inspection_violation",
         severity="general",
@@ -74,26 +77,26 @@ def test_a_general_record_does_not_black_list(enterprise, market_official):
 
 def test_the_daily_sweep_red_lists_a_year_of_grade_a_and_is_idempotent(enterprise):
     a_grade_held_for_a_year(enterprise)
-    first = services.daily_sweep()
+    first = daily_sweep()
     assert first["entries_added"] == 1
     entry = ListEntry.objects.get(enterprise=enterprise)
     assert entry.list_kind == "red" and entry.rule.code == "red-grade-a-clean-year"
-    assert services.daily_sweep()["entries_added"] == 0
+    assert daily_sweep()["entries_added"] == 0
     assert ListEntry.objects.count() == 1
 
 
 def test_grade_a_for_less_than_a_year_is_not_red_listed(enterprise):
     a_grade_held_for_a_year(enterprise)
     CreditGrade.objects.filter(enterprise=enterprise).update(grade_since=add_months(TODAY, -11))
-    services.daily_sweep()
+    daily_sweep()
     assert not ListEntry.objects.exists()
 
 
 def test_a_general_record_takes_a_red_listed_enterprise_off(enterprise, market_official):
     a_grade_held_for_a_year(enterprise)
-    services.daily_sweep()
+    daily_sweep()
     with translation.override("en"):
-        services.add_record(
+        add_record(
             enterprise=enterprise,
             kind="inspection_violation",
             severity="general",
@@ -107,14 +110,14 @@ def test_a_general_record_takes_a_red_listed_enterprise_off(enterprise, market_o
 
 def test_black_beats_red(enterprise, market_official):
     a_grade_held_for_a_year(enterprise)
-    services.daily_sweep()
+    daily_sweep()
     serious_penalty(enterprise, market_official)
     red, black = (
         ListEntry.objects.get(enterprise=enterprise, list_kind=kind) for kind in ("red", "black")
     )
     assert red.status == "removed" and black.status == "current"
     # While black-listed, never red again, even if the grade recovers.
-    assert services.daily_sweep()["entries_added"] == 0
+    assert daily_sweep()["entries_added"] == 0
 
 
 def test_terms_end_and_records_expire_in_the_sweep(enterprise, market_official):
@@ -124,7 +127,7 @@ def test_terms_end_and_records_expire_in_the_sweep(enterprise, market_official):
     old = CreditRecordFactory(
         enterprise=enterprise, severity="minor", occurred_on=TODAY - timedelta(days=200)
     )
-    result = services.daily_sweep(today=later)
+    result = daily_sweep(today=later)
     entry.refresh_from_db()
     assert entry.status == "expired"
     assert result["entries_expired"] == 1
@@ -143,7 +146,7 @@ def test_a_rule_added_as_data_applies(enterprise, market_official):
         duration_months=6,
         condition={"records": {"kinds": ["arrears"], "within_months": 6}, "at_least": 1},
     )
-    services.add_record(
+    add_record(
         enterprise=enterprise,
         kind="arrears",
         severity="minor",
@@ -166,7 +169,7 @@ def test_the_sweep_and_a_records_arrival_agree(market_official):
     listed_by_sweep = EnterpriseFactory()
     CreditRecordFactory(enterprise=listed_by_sweep, severity="serious")
     CreditRecordFactory(enterprise=EnterpriseFactory(), severity="general")
-    services.daily_sweep()
+    daily_sweep()
     assert list(ListEntry.objects.values_list("enterprise_id", flat=True)) == [listed_by_sweep.pk]
 
 

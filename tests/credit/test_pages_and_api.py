@@ -6,8 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from credit import services
-from credit.models import Commitment, CommitmentStatus, CreditRecord, ListEntry
+from credit.commitments.models import Commitment, CommitmentStatus
+from credit.grades.services import recompute_grade
+from credit.lists.models import ListEntry
+from credit.records.models import CreditRecord
+from credit.sweep import daily_sweep
 from tests.factories import (
     CommitmentFactory,
     CreditRecordFactory,
@@ -161,7 +164,7 @@ def test_outside_their_district_or_not_an_official(client, world, market_binjian
 
 def test_the_lists_page_is_for_officials_and_auditors(client, world, market_official, auditor):
     CreditRecordFactory(enterprise=world["xihu"], severity="serious")
-    services.daily_sweep()
+    daily_sweep()
     assert as_(client, world["xihu_member"]).get("/credit/lists/").status_code == 403
     text = as_(client, market_official).get("/credit/lists/").content.decode()
     assert world["xihu"].name in text
@@ -260,7 +263,7 @@ def test_grades_api(api_client, world, market_binjiang):
     # and an explanation derived from the records in effect.
     assert (detail["grade"], detail["score"], detail["grade_since"]) == ("B", 80, None)
     assert detail["explanation"]["score"] == 65
-    services.recompute_grade(world["binjiang"], cause="test")
+    recompute_grade(world["binjiang"], cause="test")
     detail = api_client.get(f"/api/v1/credit/grades/{world['binjiang'].uscc}/").json()
     assert (detail["grade"], detail["score"]) == ("C", 65)
     assert detail["explanation"]["records"][0]["points"] == -15
@@ -319,7 +322,7 @@ def test_the_back_office_edits_the_data_tables_and_keeps_used_versions(client, w
     notice = world["market_commitment"].notice
     page = client.get(f"/admin/credit/commitmentnotice/{notice.pk}/change/").content.decode()
     assert 'name="text"' not in page  # the accepted text is read-only
-    services.recompute_grade(world["xihu"], cause="test")
+    recompute_grade(world["xihu"], cause="test")
     page = client.get("/admin/credit/scoringmodel/1/change/").content.decode()
     assert 'name="weights"' not in page  # a model that graded someone is read-only
     added = client.post(

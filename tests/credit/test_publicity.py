@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from credit.models import add_months, publicity_window
-from credit.selectors import public_records
+from credit.records.models import add_months, publicity_window
+from credit.records.selectors import public_records
 from tests.factories import CreditRecordFactory
 
 DAY = date(2026, 1, 31)

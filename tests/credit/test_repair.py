@@ -6,16 +6,16 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from credit import repair, services
-from credit.models import (
-    CommitmentStatus,
-    CreditGrade,
-    RecordKind,
-    RecordStatus,
-    RepairStatus,
-)
-from credit.selectors import public_records
-from credit.services import CreditRefused, IllegalTransition
+from credit.commitments.models import CommitmentStatus
+from credit.commitments.services import is_black_listed
+from credit.errors import CreditRefused, IllegalTransition
+from credit.grades.models import CreditGrade
+from credit.records.models import RecordKind, RecordStatus
+from credit.records.selectors import public_records
+from credit.records.services import add_record
+from credit.repair.models import RepairStatus
+from credit.repair.selectors import repairs_visible_to
+from credit.repair.services import apply_for_repair, decide_repair
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def member(enterprise):
 
 
 def penalty(enterprise, official, severity="general", days_ago=120, today=None):
-    return services.add_record(
+    return add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity=severity,
@@ -49,27 +49,27 @@ def test_repair_before_the_minimum_period_is_refused(enterprise, member, market_
     serious = penalty(enterprise, market_official, "serious", days_ago=200)
     for record in (general, serious):
         with pytest.raises(CreditRefused, match="may be repaired from"):
-            repair.apply_for_repair(record.pk, actor=member, evidence="已整改")
+            apply_for_repair(record.pk, actor=member, evidence="已整改")
     minor = penalty(enterprise, market_official, "minor", days_ago=0)
-    assert repair.apply_for_repair(minor.pk, actor=member, evidence="已整改").status == "pending"
+    assert apply_for_repair(minor.pk, actor=member, evidence="已整改").status == "pending"
 
 
 def test_approval_repairs_the_record_and_recomputes_the_grade(enterprise, member, market_official):
     record = penalty(enterprise, market_official, "serious", days_ago=400)
     lowered = CreditGrade.objects.get(enterprise=enterprise).score
-    application = repair.apply_for_repair(record.pk, actor=member, evidence="已缴纳罚款并整改完毕")
+    application = apply_for_repair(record.pk, actor=member, evidence="已缴纳罚款并整改完毕")
     assert application.commitment.status == CommitmentStatus.MADE
     assert application.commitment.subject_ref == f"repair:record:{record.pk}"
     with pytest.raises(IllegalTransition):
-        repair.apply_for_repair(record.pk, actor=member, evidence="again")
-    repair.decide_repair(application.pk, actor=market_official, approve=True)
+        apply_for_repair(record.pk, actor=member, evidence="again")
+    decide_repair(application.pk, actor=market_official, approve=True)
     record.refresh_from_db()
     application.refresh_from_db()
     assert record.status == RecordStatus.REPAIRED and application.status == RepairStatus.APPROVED
     assert CreditGrade.objects.get(enterprise=enterprise).score > lowered
     assert not public_records(enterprise).filter(pk=record.pk).exists()
     with pytest.raises(IllegalTransition):
-        repair.decide_repair(application.pk, actor=market_official, approve=False, reason="x")
+        decide_repair(application.pk, actor=market_official, approve=False, reason="x")
 
 
 def test_repair_takes_a_black_listed_enterprise_off_the_list(enterprise, member, market_official):
@@ -77,34 +77,32 @@ def test_repair_takes_a_black_listed_enterprise_off_the_list(enterprise, member,
     record = penalty(
         enterprise, market_official, "serious", days_ago=400, today=TODAY - timedelta(days=60)
     )
-    assert services.is_black_listed(enterprise)
-    application = repair.apply_for_repair(record.pk, actor=member, evidence="整改完毕")
-    repair.decide_repair(application.pk, actor=market_official, approve=True)
-    assert not services.is_black_listed(enterprise)
+    assert is_black_listed(enterprise)
+    application = apply_for_repair(record.pk, actor=member, evidence="整改完毕")
+    decide_repair(application.pk, actor=market_official, approve=True)
+    assert not is_black_listed(enterprise)
 
 
 def test_rejection_needs_a_reason_and_leaves_the_record(enterprise, member, market_official):
     record = penalty(enterprise, market_official, "general", days_ago=120)
-    application = repair.apply_for_repair(record.pk, actor=member, evidence="已整改")
+    application = apply_for_repair(record.pk, actor=member, evidence="已整改")
     with pytest.raises(CreditRefused):
-        repair.decide_repair(application.pk, actor=market_official, approve=False, reason="")
-    repair.decide_repair(
-        application.pk, actor=market_official, approve=False, reason="整改材料不足"
-    )
+        decide_repair(application.pk, actor=market_official, approve=False, reason="")
+    decide_repair(application.pk, actor=market_official, approve=False, reason="整改材料不足")
     record.refresh_from_db()
     assert record.status == RecordStatus.ACTIVE
     # A new application may follow a rejected one.
-    assert repair.apply_for_repair(record.pk, actor=member, evidence="补充材料").pk
+    assert apply_for_repair(record.pk, actor=member, evidence="补充材料").pk
 
 
 def test_who_may_apply_and_decide(enterprise, member, market_official, tax_official):
     record = penalty(enterprise, market_official, "general", days_ago=120)
     stranger = member_of(EnterpriseFactory())
     with pytest.raises(PermissionDenied):
-        repair.apply_for_repair(record.pk, actor=stranger, evidence="x")
+        apply_for_repair(record.pk, actor=stranger, evidence="x")
     with pytest.raises(CreditRefused):
-        repair.apply_for_repair(record.pk, actor=member, evidence="  ")
-    application = repair.apply_for_repair(record.pk, actor=member, evidence="已整改")
+        apply_for_repair(record.pk, actor=member, evidence="  ")
+    application = apply_for_repair(record.pk, actor=member, evidence="已整改")
     for outsider in (
         tax_official,
         member,
@@ -116,15 +114,15 @@ def test_who_may_apply_and_decide(enterprise, member, market_official, tax_offic
         ),
     ):
         with pytest.raises(PermissionDenied):
-            repair.decide_repair(application.pk, actor=outsider, approve=True)
-    assert repair.repairs_visible_to(tax_official).count() == 0
-    assert repair.repairs_visible_to(market_official).count() == 1
-    assert repair.repairs_visible_to(member).count() == 1
-    assert repair.repairs_visible_to(stranger).count() == 0
+            decide_repair(application.pk, actor=outsider, approve=True)
+    assert repairs_visible_to(tax_official).count() == 0
+    assert repairs_visible_to(market_official).count() == 1
+    assert repairs_visible_to(member).count() == 1
+    assert repairs_visible_to(stranger).count() == 0
 
 
 def test_only_negative_records_in_effect_are_repaired(enterprise, member, market_official):
-    reward = services.add_record(
+    reward = add_record(
         enterprise=enterprise,
         kind=RecordKind.REWARD,
         severity="minor",
@@ -133,4 +131,4 @@ def test_only_negative_records_in_effect_are_repaired(enterprise, member, market
         occurred_on=TODAY,
     )
     with pytest.raises(CreditRefused, match="untrustworthy"):
-        repair.apply_for_repair(reward.pk, actor=member, evidence="x")
+        apply_for_repair(reward.pk, actor=member, evidence="x")

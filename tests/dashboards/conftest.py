@@ -30,14 +30,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from approvals.models import Application, Item, ItemType, ServicePackage
-from credit.models import (
-    CommitmentStatus,
-    CreditGrade,
-    InspectionCampaign,
-    InspectionDraw,
-    InspectionSelection,
-    ScoringModel,
-)
+from credit.commitments.models import CommitmentStatus
+from credit.grades.models import CreditGrade, ScoringModel
+from credit.inspections.models import InspectionCampaign, InspectionDraw, InspectionSelection
 from datahub.models import DataCall
 from directline.models import Category, Request
 from policies.models import Policy, PolicyVersion

@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q, Sum
 
 from approvals.models import Application, Item, ItemPause
-from credit.models import Commitment, CreditGrade, InspectionDraw, InspectionSelection
+from credit.commitments.models import Commitment
+from credit.grades.models import CreditGrade
+from credit.inspections.models import InspectionDraw, InspectionSelection
 from datahub.models import DataCall
 from directline.models import Request
 from enterprises.models import Enterprise

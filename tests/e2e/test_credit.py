@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from credit import services
-from credit.models import RecordKind, RecordStatus, RepairApplication
+from credit.records.models import RecordKind, RecordStatus
+from credit.records.services import add_record
+from credit.repair.models import RepairApplication
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 from tests.factories import district as district_named
 
@@ -42,7 +43,7 @@ def test_an_enterprise_sees_its_grade_and_applies_for_repair(english, browser, l
     enterprise = EnterpriseFactory(name="Hangzhou Tea Traders", district=district_named("xihu"))
     member = member_of(enterprise)
     official = OfficialFactory(department=department("market"), district=None)
-    record = services.add_record(
+    record = add_record(
         enterprise=enterprise,
         kind=RecordKind.ADMINISTRATIVE_PENALTY,
         severity="general",

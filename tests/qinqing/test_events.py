@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from approvals import services as approvals
-from credit import services as credit
+from credit.records.services import add_record
 from qinqing.events.models import OutboxEvent
 from qinqing.events.services import Event, emit, emit_many
 from qinqing.events.signals import events_emitted
@@ -153,7 +153,7 @@ class TestApprovalsAndCredit:
 
     def test_a_credit_record_emits_its_public_fields_only(self, enterprise):
         official = officials_for("market")
-        record = credit.add_record(
+        record = add_record(
             enterprise=enterprise, kind="administrative_penalty", severity="general",
             title="未按规定公示年度报告", detail="内部说明：联系人 13800138000", actor=official,
             occurred_on=date.today(),

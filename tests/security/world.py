@@ -17,7 +17,8 @@ from typing import Any
 from django.utils import timezone
 
 from approvals.models import ItemType, Permit
-from credit.models import CreditGrade, RepairApplication, ScoringModel
+from credit.grades.models import CreditGrade, ScoringModel
+from credit.repair.models import RepairApplication
 from datahub.models import DataCall
 from directline.models import Category, Request
 from enterprises.models import Enterprise

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credit.imports import import_tax_grades
+from credit.records.imports import import_tax_grades
 from datahub.snapshots import SnapshotMissing
 
 

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from credit.grading import recompute_all
-from credit.services import daily_sweep
+from credit.grades.services import recompute_all
+from credit.sweep import daily_sweep
 
 
 class Command(BaseCommand):

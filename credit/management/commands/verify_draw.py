@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from credit.inspections import verify
-from credit.models import InspectionCampaign
+from credit.inspections.models import InspectionCampaign
+from credit.inspections.verification import verify
 
 
 class Command(BaseCommand):

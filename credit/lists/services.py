@@ -1,5 +1,5 @@
 """Putting enterprises on the red and black lists and taking them off, by the list rules
-(data, credit/listrules.py): for one enterprise when a record arrives, and for every
+(data, credit/lists/rules.py): for one enterprise when a record arrives, and for every
 candidate in the daily sweep. Both paths evaluate with the same function on facts loaded
 the same way (one grouped query per distinct record selection), so they always agree.
 
@@ -16,17 +16,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enterprises.models import Enterprise
 from qinqing.audit.services import record_events, record_rows
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked
 
-from .defaults import LIST_RULES_V1
-from .listrules import (
+from ..defaults import LIST_RULES_V1
+from ..grades.models import CreditGrade
+from ..grades.scoring import grade_for
+from ..grades.selectors import scoring_model_in_force
+from ..hub import forget_cached_facts
+from ..records.models import CreditRecord, RecordStatus, add_months
+from .models import EntryStatus, ListEntry, ListKind, ListRule
+from .rules import (
     GradeLeaf,
     Group,
     Node,
@@ -36,16 +43,6 @@ from .listrules import (
     grade_leaves,
     parse_condition,
     records_leaves,
-)
-from .models import (
-    CreditGrade,
-    CreditRecord,
-    EntryStatus,
-    ListEntry,
-    ListKind,
-    ListRule,
-    RecordStatus,
-    add_months,
 )
 
 # Conduct within a rule's window counts until it is repaired; a superseded tax grade does
@@ -179,9 +176,6 @@ def apply_rules(enterprise_ids: Iterable[int] | None = None, *, today: date | No
     """Put on and take off the lists as the rules say, for the enterprises given, or (None)
     for every candidate: those that may meet a rule and those with an entry to re-check.
     The caller holds the enterprises' row locks when it gives them (services do)."""
-    from .grading import scoring_model_in_force
-    from .scoring import grade_for
-
     today = today or timezone.localdate()
     rules = active_rules()
     current = ListEntry.objects.filter(status=EntryStatus.CURRENT, valid_from__lte=today,
@@ -292,3 +286,27 @@ def expire_entries(today: date, enterprise_ids: list[int] | None = None) -> list
         for pk, enterprise_id, kind in due
     ])  # fmt: skip
     return sorted({row[1] for row in due})
+
+
+def apply_rules_in_chunks(enterprise_ids: list[int], *, today: date | None = None,
+                          cause: str, chunk_size: int = 2000) -> dict[str, int]:  # fmt: skip
+    """The list rules for many enterprises, a chunk per transaction, each chunk's
+    enterprises locked as a record's arrival locks one (the two never interleave)."""
+    today = today or timezone.localdate()
+    added = ended = 0
+    for chunk in chunked(sorted(enterprise_ids), chunk_size):
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    list(Enterprise.objects.select_for_update().filter(pk__in=chunk)
+                         .order_by("pk").values_list("pk", flat=True))  # fmt: skip
+                    changes = apply_rules(chunk, today=today, cause=cause)
+                    forget_cached_facts(sorted(changes.enterprise_ids))
+                break
+            except IntegrityError:  # an entry made meanwhile by a record's arrival: again
+                if attempt:
+                    raise
+        added += len(changes.added)
+        ended += len(changes.ended)
+    return {"list_candidates": len(enterprise_ids), "entries_added": added,
+            "entries_ended": ended}  # fmt: skip

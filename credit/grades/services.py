@@ -28,38 +28,9 @@ from qinqing.audit.services import record_event
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked
 
-from .defaults import SCORING_MODEL_V1
-from .models import CreditGrade, CreditRecord, GradeChange, RecordStatus, ScoringModel
-from .scoring import GRADES, GradeResult, compute, grade_for, points_table
-
-
-def scoring_model_in_force(day: date | None = None) -> ScoringModel:
-    """The highest version in force on `day`; the first version is put back if the table
-    is empty (a fresh or flushed database), so grading never stops for want of a model."""
-    day = day or timezone.localdate()
-    model = ScoringModel.objects.filter(in_force_from__lte=day).order_by("-version").first()
-    if model is not None:
-        return model
-    if ScoringModel.objects.exists():  # only versions from a later day: use the earliest
-        return ScoringModel.objects.order_by("version").first()
-    model, _created = ScoringModel.objects.get_or_create(
-        version=SCORING_MODEL_V1["version"],
-        defaults={k: v for k, v in SCORING_MODEL_V1.items() if k != "version"},
-    )
-    return model
-
-
-def records_in_effect(day: date) -> QuerySet[CreditRecord]:
-    """Records that count on `day`: in effect, dated no later, not yet expired. The date
-    test makes the grade right even before the daily sweep marks expired records."""
-    return CreditRecord.objects.filter(
-        status=RecordStatus.ACTIVE, occurred_on__lte=day, expires_on__gt=day
-    )
-
-
-def explain(enterprise: Enterprise, model: ScoringModel, day: date) -> GradeResult:
-    records = records_in_effect(day).filter(enterprise=enterprise).order_by("occurred_on", "id")
-    return compute(model, records)
+from .models import CreditGrade, GradeChange, ScoringModel
+from .scoring import GRADES, grade_for, points_table
+from .selectors import explain, records_in_effect, scoring_model_in_force
 
 
 def recompute_grade(enterprise: Enterprise, *, cause: str, actor: Any = None,

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import NEGATIVE_KINDS, RecordKind, Severity, add_months
+from ..records.models import NEGATIVE_KINDS, RecordKind, Severity, add_months
 
 GRADE_LETTERS = ("A", "B", "C", "D")
 MAX_MONTHS = 120

@@ -12,38 +12,26 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.selectors import can_edit_enterprise
 from qinqing.audit.services import record_event
 
-from .grading import recompute_grade, scoring_model_in_force
-from .listrules import evaluate
-from .lists import active_rules, apply_rules, load_facts
-from .models import (
-    MIN_REPAIR_MONTHS,
-    NEGATIVE_KINDS,
-    CreditRecord,
-    EntryStatus,
-    ListEntry,
-    RecordStatus,
-    RepairApplication,
-    RepairStatus,
-    SubjectKind,
-    add_months,
-)
-from .scoring import grade_for
-from .services import (
-    TEXT_MAX,
-    CreditRefused,
-    IllegalTransition,
-    _changed,
-    _lock_enterprise,
-    current_notice,
-    make_commitment,
-)
+from ..commitments.models import SubjectKind
+from ..commitments.services import current_notice, make_commitment
+from ..errors import CreditRefused, IllegalTransition
+from ..grades.scoring import grade_for
+from ..grades.selectors import scoring_model_in_force
+from ..grades.services import recompute_grade
+from ..hub import forget_cached_facts
+from ..limits import TEXT_MAX
+from ..lists.models import EntryStatus, ListEntry
+from ..lists.rules import evaluate
+from ..lists.services import active_rules, apply_rules, load_facts
+from ..records.models import NEGATIVE_KINDS, CreditRecord, RecordStatus, add_months
+from ..records.services import lock_enterprise
+from .models import MIN_REPAIR_MONTHS, RepairApplication, RepairStatus
 
 # The repair commitment is verified by the record's department within a year.
 REPAIR_COMMITMENT_DAYS = 365
@@ -51,26 +39,6 @@ REPAIR_COMMITMENT_DAYS = 365
 
 def repairable_from(record: CreditRecord) -> date:
     return add_months(record.occurred_on, MIN_REPAIR_MONTHS[record.severity])
-
-
-def repairs_visible_to(user: Any) -> QuerySet[RepairApplication]:
-    """Members: their enterprises' applications; officials: those about their department's
-    records (in their district, when district-scoped); auditors: all."""
-    applications = RepairApplication.objects.select_related(
-        "record__department", "enterprise", "applicant", "commitment"
-    )
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return applications.none()
-    if user.sees_everything:
-        return applications.all()
-    if user.is_official:
-        applications = applications.filter(record__department_id=user.department_id)
-        if user.district_id is not None:
-            applications = applications.filter(enterprise__district_id=user.district_id)
-        return applications
-    if user.is_enterprise_member:
-        return applications.filter(enterprise__memberships__user=user)
-    return applications.none()
 
 
 def may_decide(user: Any, application: RepairApplication) -> bool:
@@ -118,7 +86,7 @@ def apply_for_repair(
             }
         )
     with transaction.atomic():
-        _lock_enterprise(record.enterprise_id)
+        lock_enterprise(record.enterprise_id)
         if RepairApplication.objects.filter(record=record, status=RepairStatus.PENDING).exists():
             raise IllegalTransition(
                 _("A repair application for this record is already awaiting a decision.")
@@ -179,7 +147,7 @@ def decide_repair(
             )
         if application.status != RepairStatus.PENDING:
             raise IllegalTransition(_("This application has already been decided."))
-        enterprise = _lock_enterprise(application.enterprise_id)
+        enterprise = lock_enterprise(application.enterprise_id)
         record = CreditRecord.objects.select_for_update().get(pk=application.record_id)
         application.status = RepairStatus.APPROVED if approve else RepairStatus.REJECTED
         application.decided_by, application.decided_at = actor, timezone.now()
@@ -207,7 +175,7 @@ def decide_repair(
             recompute_grade(enterprise, cause=cause, actor=actor, today=today)
             _end_entries_no_longer_held(enterprise.pk, today, actor)
             apply_rules([enterprise.pk], today=today, actor=actor, cause=cause)
-            _changed([enterprise.pk])
+            forget_cached_facts([enterprise.pk])
     return application
 
 

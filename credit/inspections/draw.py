@@ -25,12 +25,15 @@ HMAC, which any language reproduces.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+import numpy as np
 
 ALGORITHM = "qinqing-draw-1"
 GRADES = ("A", "B", "C", "D")
@@ -195,23 +198,14 @@ def lowest(keys: list[bytes], usccs: list[str], k: int) -> list[int]:
     if k >= len(keys):
         candidates = range(len(keys))
     else:
-        import numpy as np
-
         prefixes = np.frombuffer(b"".join(keys), dtype=">u8")[::4]
         kth = np.partition(prefixes, k - 1)[k - 1]
         candidates = np.flatnonzero(prefixes <= kth).tolist()
     return sorted(candidates, key=lambda index: (keys[index], usccs[index]))[:k]
 
 
-def _stream(key: bytes, blocks: int) -> bytes:
-    sha = hashlib.sha256
-    return b"".join(sha(key + block.to_bytes(4, "big")).digest() for block in range(blocks))
-
-
 def _key_matrix(keys: list[bytes], pool_size: int):  # -> np.ndarray
     """Row i: the 32-bit keys of the pool's inspectors for enterprise key i (step 4)."""
-    import numpy as np
-
     blocks = -(-pool_size // 8)
     sha = hashlib.sha256
     suffixes = [block.to_bytes(4, "big") for block in range(blocks)]
@@ -223,8 +217,6 @@ def inspector_order(keys: list[bytes], pool_size: int) -> list[list[int]]:
     """For each enterprise key, the pool's indices ranked (see the module's step 4)."""
     if not keys:
         return []
-    import numpy as np
-
     return np.argsort(_key_matrix(keys, pool_size), axis=1, kind="stable").tolist()
 
 
@@ -312,8 +304,6 @@ def draw_strata(
     caller may write one stratum while the next is computed. Python's cyclic garbage
     collector is held off meanwhile: the million keys and tuples made here hold no cycles,
     and its full passes over them cost more than the draw itself."""
-    import gc
-
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -334,8 +324,6 @@ def _encoded(usccs: list[str]) -> list[bytes]:
 def _strata(
     snapshot: Snapshot, seed: bytes, spare: int
 ) -> Iterator[tuple[str, dict, list[tuple[str, str, int, list[str]]], list[int]]]:
-    import numpy as np
-
     usccs_all, grades_all, districts_all = (
         zip(*snapshot.enterprises, strict=True) if snapshot.enterprises else ((), (), ())
     )

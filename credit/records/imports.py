@@ -24,9 +24,10 @@ from qinqing.audit.services import record_event, record_rows
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked
 
+from ..grades.services import recompute_all
+from ..hub import forget_cached_facts
+from ..lists.services import apply_rules_in_chunks, candidate_ids
 from .events import records_added
-from .grading import recompute_all
-from .hub import forget_cached_facts
 from .models import CreditRecord, RecordKind, RecordStatus, Severity, publicity_window
 
 TAX_FACT = "tax.credit_grade"
@@ -93,9 +94,6 @@ def import_tax_grades(*, actor: Any = None, chunk_size: int = 50_000) -> dict[st
     grades_result = recompute_all(enterprise_ids=concerned_ids, cause="tax grades imported",
                                   actor=actor)  # fmt: skip
     forget_cached_facts(grades_result.letter_changed_ids, facts=["credit.grade"])
-    from .lists import candidate_ids
-    from .services import apply_rules_in_chunks
-
     # The rules for those the new grades may concern (candidates among them), not everyone.
     concerned = candidate_ids(timezone.localdate()) & set(ids.tolist())
     lists = apply_rules_in_chunks(sorted(concerned), cause="tax grades imported")

@@ -1,14 +1,12 @@
-"""Dual-random inspections and credit repair over REST: /api/v1/credit/campaigns/,
-/inspections/ and /repairs/, scoped like the pages (campaigns: officials of the department
-and auditors; inspections: also the assigned inspectors and the enterprise's members;
-repairs: the enterprise's members and the record's department)."""
+"""Dual-random inspections over REST: /api/v1/credit/campaigns/ and /inspections/, scoped
+like the pages (campaigns: officials of the department and auditors; inspections: also
+the assigned inspectors and the enterprise's members)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -19,34 +17,11 @@ from rest_framework.response import Response
 from accounts.models import User
 from qinqing.api.idempotency import idempotent
 
-from . import inspections, repair
-from .api import ConflictError
-from .models import (
-    InspectionCampaign,
-    InspectionSelection,
-    RepairApplication,
-    ResultStatus,
-    Severity,
-)
-from .services import TEXT_MAX, CreditRefused, IllegalTransition
-
-
-def _call(step):
-    """Run a service step; its refusals as 400 (409 for a state that forbids it), its
-    permission refusals as 403."""
-    try:
-        return step()
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error)) from error
-    except IllegalTransition as error:
-        raise ConflictError(" ".join(error.messages)) from error
-    except CreditRefused as error:
-        detail = (
-            error.message_dict
-            if hasattr(error, "error_dict")
-            else {"detail": " ".join(error.messages)}
-        )
-        raise exceptions.ValidationError(detail) from error
+from ..api_errors import refusals_as_api_errors
+from ..limits import TEXT_MAX
+from ..records.models import Severity
+from . import selectors, services, verification
+from .models import InspectionCampaign, InspectionSelection, ResultStatus
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -81,7 +56,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         drawn = getattr(campaign, "draw", None) if campaign.status == "drawn" else None
         if drawn is None:
             return None
-        progress = inspections.progress(campaign)
+        progress = selectors.progress(campaign)
         return {
             "public_value": drawn.public_value,
             "seed": drawn.seed,
@@ -121,7 +96,7 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class DrawRequestSerializer(serializers.Serializer):
-    public_value = serializers.CharField(max_length=inspections.PUBLIC_VALUE_MAX)
+    public_value = serializers.CharField(max_length=services.PUBLIC_VALUE_MAX)
 
 
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -139,7 +114,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            inspections.campaigns_visible_to(self.request.user)
+            selectors.campaigns_visible_to(self.request.user)
             .prefetch_related("districts", "inspectors")
             .select_related("draw")
         )
@@ -157,8 +132,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         pool = list(User.objects.filter(username__in=data["inspectors"]))
         if len(pool) != len(set(data["inspectors"])):
             raise exceptions.ValidationError({"inspectors": [_("Unknown username in the pool.")]})
-        campaign = _call(
-            lambda: inspections.create_campaign(
+        campaign = refusals_as_api_errors(
+            lambda: services.create_campaign(
                 actor=request.user,
                 title=data["title"],
                 items=data["items"],
@@ -178,7 +153,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
-        _call(lambda: inspections.publish_campaign(campaign.pk, actor=request.user))
+        refusals_as_api_errors(lambda: services.publish_campaign(campaign.pk, actor=request.user))
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
 
     @extend_schema(request=DrawRequestSerializer, responses={200: CampaignSerializer})
@@ -187,8 +162,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         campaign = self.get_object()
         serializer = DrawRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _call(
-            lambda: inspections.run_draw(
+        refusals_as_api_errors(
+            lambda: services.run_draw(
                 campaign.pk,
                 actor=request.user,
                 public_value=serializer.validated_data["public_value"],
@@ -199,7 +174,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: VerificationSerializer})
     @action(detail=True, methods=["get"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
-        found = inspections.verify_published(self.get_object())
+        found = verification.verify_published(self.get_object())
         return Response(
             {
                 "ok": found.ok,
@@ -216,7 +191,7 @@ class SelectionListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list:
         """The page's inspectors looked up at once, not per selection."""
         items = data.all() if hasattr(data, "all") else data
-        return super().to_representation(inspections.attach_inspectors(items))
+        return super().to_representation(selectors.attach_inspectors(items))
 
 
 class SelectionSerializer(serializers.ModelSerializer):
@@ -245,7 +220,7 @@ class SelectionSerializer(serializers.ModelSerializer):
 
     def get_inspectors(self, selection: InspectionSelection) -> list[dict]:
         if not hasattr(selection, "inspector_rows"):
-            inspections.attach_inspectors([selection])
+            selectors.attach_inspectors([selection])
         return [
             {
                 "username": row.username,
@@ -294,7 +269,7 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["id"]
 
     def get_queryset(self):
-        return inspections.selections_visible_to(self.request.user).order_by("id")
+        return selectors.selections_visible_to(self.request.user).order_by("id")
 
     @extend_schema(request=ResultSerializer, responses={200: SelectionSerializer})
     @action(detail=True, methods=["post"])
@@ -302,8 +277,8 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
         selection = self.get_object()
         serializer = ResultSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _call(
-            lambda: inspections.record_result(
+        refusals_as_api_errors(
+            lambda: services.record_result(
                 selection.pk, actor=request.user, **serializer.validated_data
             )
         )
@@ -322,8 +297,8 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError(
                 {"inspector": [_("Not an inspector of this enterprise.")]}
             )
-        _call(
-            lambda: inspections.recuse(
+        refusals_as_api_errors(
+            lambda: services.recuse(
                 selection.pk,
                 inspector.pk,
                 actor=request.user,
@@ -331,97 +306,3 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
             )
         )
         return Response(SelectionSerializer(self.get_queryset().get(pk=selection.pk)).data)
-
-
-class RepairSerializer(serializers.ModelSerializer):
-    uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
-    department = serializers.CharField(source="record.department.code", read_only=True)
-    applicant = serializers.CharField(source="applicant.__str__", read_only=True)
-
-    class Meta:
-        model = RepairApplication
-        fields = [
-            "id",
-            "record",
-            "uscc",
-            "department",
-            "applicant",
-            "evidence",
-            "commitment",
-            "status",
-            "decided_at",
-            "reason",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class RepairCreateSerializer(serializers.Serializer):
-    record = serializers.IntegerField(min_value=1)
-    evidence = serializers.CharField(max_length=TEXT_MAX)
-
-
-class RepairDecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=TEXT_MAX, required=False, default="", allow_blank=True
-    )
-
-
-class RepairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Repair applications. A member applies on one of its enterprise's records (refused
-    before the record's minimum period); officials of the record's department `approve` or
-    `reject` (a reason needed)."""
-
-    scope_resource = "credit"
-
-    serializer_class = RepairSerializer
-    filterset_fields = ["status"]
-    ordering_fields = ["created_at", "decided_at", "status"]
-    ordering = ["-created_at", "-id"]
-
-    def get_queryset(self):
-        return repair.repairs_visible_to(self.request.user)
-
-    @extend_schema(request=RepairCreateSerializer, responses={201: RepairSerializer})
-    @idempotent()
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = RepairCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        from .selectors import records_visible_to
-
-        if not records_visible_to(request.user).filter(pk=data["record"]).exists():
-            raise exceptions.NotFound(_("No such record within your access."))
-        application = _call(
-            lambda: repair.apply_for_repair(
-                data["record"], actor=request.user, evidence=data["evidence"]
-            )
-        )
-        return Response(
-            RepairSerializer(self.get_queryset().get(pk=application.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-    def _decide(self, request: Request, approve: bool) -> Response:
-        application = self.get_object()
-        serializer = RepairDecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        _call(
-            lambda: repair.decide_repair(
-                application.pk,
-                actor=request.user,
-                approve=approve,
-                reason=serializer.validated_data["reason"],
-            )
-        )
-        return Response(RepairSerializer(self.get_queryset().get(pk=application.pk)).data)
-
-    @extend_schema(request=RepairDecisionSerializer, responses={200: RepairSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
-        return self._decide(request, True)
-
-    @extend_schema(request=RepairDecisionSerializer, responses={200: RepairSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
-        return self._decide(request, False)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .models import RecordKind, Severity, TaxGrade
+from ..records.models import RecordKind, Severity, TaxGrade
 
 GRADES = ("A", "B", "C", "D")
 LOWEST, HIGHEST = 0, 100
@@ -27,14 +27,6 @@ class ModelLike(Protocol):
     base_score: int
     weights: dict[str, dict[str, int]]
     thresholds: dict[str, int]
-
-
-class RecordLike(Protocol):
-    pk: int
-    kind: str
-    severity: str
-    tax_grade: str
-    score_key: str
 
 
 def check_model(base_score: Any, weights: Any, thresholds: Any) -> None:

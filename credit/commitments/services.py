@@ -1,0 +1,260 @@
+"""Every change to a commitment: made (its record, refused to a black-listed enterprise),
+verification started, fulfilled, breached (the record, the grade, the lists and whatever
+the receivers of `commitment_breached` do — approvals revokes the approval — commit or roll
+back together), penalised, withdrawn.
+
+approvals (and others) call the functions here; credit never imports them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enterprises.models import Enterprise
+from enterprises.selectors import can_edit_enterprise
+from qinqing.audit.services import record_event, snapshot
+
+from ..defaults import NOTICES_V1
+from ..errors import CommitmentRouteClosed, CreditRefused, IllegalTransition
+from ..limits import TEXT_MAX
+from ..lists.models import ListKind
+from ..lists.selectors import entries_in_effect
+from ..records.models import RecordKind, Severity
+from ..records.services import add_record_locked, lock_enterprise
+from ..signals import commitment_breached
+from .models import TRANSITIONS, Commitment, CommitmentNotice, CommitmentStatus, SubjectKind
+
+
+def ensure_default_notices() -> None:
+    """A fresh or flushed database gets the first notices back."""
+    for notice in NOTICES_V1:
+        if not CommitmentNotice.objects.filter(code=notice["code"]).exists():
+            CommitmentNotice.objects.get_or_create(
+                code=notice["code"], version=notice["version"],
+                defaults={k: v for k, v in notice.items() if k not in ("code", "version")},
+            )  # fmt: skip
+
+
+def current_notice(code: str) -> CommitmentNotice:
+    """The version of notice `code` in force now (the highest in force)."""
+
+    def newest() -> CommitmentNotice | None:
+        return (CommitmentNotice.objects.filter(code=code, in_force_from__lte=timezone.now())
+                .order_by("-version").first())  # fmt: skip
+
+    notice = newest()
+    if notice is None and code in {item["code"] for item in NOTICES_V1}:
+        ensure_default_notices()
+        notice = newest()
+    if notice is None:
+        raise CommitmentNotice.DoesNotExist(f"no commitment notice {code!r} is in force")
+    return notice
+
+
+def is_black_listed(enterprise: Enterprise, day: date | None = None) -> bool:
+    return entries_in_effect(day).filter(enterprise=enterprise,
+                                         list_kind=ListKind.BLACK).exists()  # fmt: skip
+
+
+def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: CommitmentNotice,
+                    subject_kind: str, subject_ref: str, verify_what: str,
+                    verify_by: datetime, department: Any,
+                    for_repair: bool = False) -> Commitment:  # fmt: skip
+    """The enterprise's member accepts `notice` (its exact text, by hash) for a subject;
+    `department` verifies `verify_what` by `verify_by`. Refused for a black-listed
+    enterprise: the commitment route is closed to it (CommitmentRouteClosed) — except the
+    commitment that comes with a repair application (`for_repair`, credit/repair/services.py)."""
+    if not can_edit_enterprise(accepted_by, enterprise):
+        raise PermissionDenied(_("Only the enterprise's own members may commit for it."))
+    errors: dict[str, str] = {}
+    if subject_kind not in SubjectKind.values:
+        errors["subject_kind"] = _("Unknown subject of a commitment.")
+    if subject_kind != SubjectKind.STANDALONE and not (subject_ref or "").strip():
+        errors["subject_ref"] = _("Name what the commitment is made for.")
+    if not (verify_what or "").strip():
+        errors["verify_what"] = _("Say what will be verified.")
+    elif len(verify_what) > TEXT_MAX:
+        errors["verify_what"] = _("At most %(n)d characters.") % {"n": TEXT_MAX}
+    if not isinstance(verify_by, datetime) or verify_by <= timezone.now():
+        errors["verify_by"] = _("The verification deadline must be in the future.")
+    if notice.pk is None or notice.in_force_from > timezone.now():
+        errors["notice"] = _("This notice is not in force.")
+    elif notice.sha256 != notice.compute_sha256():
+        errors["notice"] = _("The notice's text does not match its hash.")
+    if department is None:
+        errors["department"] = _("Name the department that verifies the commitment.")
+    if errors:
+        raise CreditRefused(errors)
+    with transaction.atomic():
+        locked = lock_enterprise(enterprise.pk)
+        if not locked.is_in_business:
+            raise CreditRefused(
+                _("%(name)s is %(status)s in the register and cannot make commitments.")
+                % {"name": locked.name, "status": locked.get_status_display()}
+            )
+        if not for_repair and is_black_listed(locked):
+            raise CommitmentRouteClosed(_("%(name)s is on the black list: the commitment route "
+                                          "is closed to it until the listing ends.")
+                                        % {"name": locked.name})  # fmt: skip
+        commitment = Commitment.objects.create(
+            enterprise=locked, notice=notice, text_sha256=notice.sha256, accepted_by=accepted_by,
+            accepted_at=timezone.now(), subject_kind=subject_kind,
+            subject_ref=(subject_ref or "").strip()[:100], verify_what=verify_what.strip(),
+            verify_by=verify_by, department=department, status=CommitmentStatus.MADE,
+        )  # fmt: skip
+        record_event(actor=accepted_by, action="credit.commitment_made", obj=commitment,
+                     after=snapshot(commitment))  # fmt: skip
+        add_record_locked(enterprise=locked, kind=RecordKind.COMMITMENT_MADE,
+                          severity=Severity.MINOR, department=department,
+                          title=_commitment_title(commitment), detail=commitment.verify_what,
+                          occurred_on=timezone.localdate(), actor=accepted_by,
+                          commitment=commitment)  # fmt: skip
+    return commitment
+
+
+def _commitment_title(commitment: Commitment) -> str:
+    subject = commitment.subject_ref or commitment.get_subject_kind_display()
+    return f"{commitment.notice.title}（{subject}）"
+
+
+def _locked_commitment(commitment_id: int) -> Commitment:
+    try:
+        locked = Commitment.objects.select_for_update(of=("self",))
+        return locked.select_related("enterprise", "notice", "department").get(pk=commitment_id)
+    except (Commitment.DoesNotExist, ValueError, TypeError):
+        raise CreditRefused(_("No such commitment.")) from None
+
+
+def may_verify(actor: Any, commitment: Commitment) -> bool:
+    """Officials of the verifying department (in their district, when district-scoped) —
+    never a member of the enterprise; actor None is the system (a task or another app's
+    automatic step)."""
+    if actor is None:
+        return True
+    return bool(
+        getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_official
+        and actor.department_id == commitment.department_id
+        and (actor.district_id is None or actor.district_id == commitment.enterprise.district_id)
+        and not commitment.enterprise.memberships.filter(user=actor).exists()
+    )  # fmt: skip
+
+
+def may_withdraw(actor: Any, commitment: Commitment) -> bool:
+    return (
+        actor is None
+        or can_edit_enterprise(actor, commitment.enterprise)
+        or may_verify(actor, commitment)
+    )
+
+
+def _move(commitment: Commitment, to: str, actor: Any, **changes: Any) -> Commitment:
+    """The one place a commitment's status changes."""
+    here = commitment.status
+    if to not in TRANSITIONS[here]:
+        raise IllegalTransition(
+            _("A commitment that is “%(status)s” cannot become “%(to)s”.")
+            % {"status": CommitmentStatus(here).label, "to": CommitmentStatus(to).label}
+        )
+    commitment.status = to
+    for name, value in changes.items():
+        setattr(commitment, name, value)
+    commitment.save(update_fields=["status", "updated_at", *changes])
+    record_event(actor=actor, action=f"credit.commitment_{to}", obj=commitment,
+                 before={"status": here},
+                 after={"status": to, **{k: str(v) for k, v in changes.items()
+                                         if k in ("reason",)}})  # fmt: skip
+    return commitment
+
+
+def _decided(actor: Any, reason: str) -> dict[str, Any]:
+    return {"decided_at": timezone.now(),
+            "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "reason": reason.strip()[:TEXT_MAX]}  # fmt: skip
+
+
+def start_verification(commitment_id: int, *, actor: Any) -> Commitment:
+    """The verifying department begins checking the commitment."""
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id)
+        if not may_verify(actor, commitment):
+            raise PermissionDenied(_("Only officials of the verifying department may do this."))
+        return _move(commitment, CommitmentStatus.VERIFYING, actor)
+
+
+def fulfil_commitment(commitment_id: int, *, actor: Any, note: str = "") -> Commitment:
+    """Verified true: a "commitment fulfilled" record (points as the model says)."""
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id)
+        if not may_verify(actor, commitment):
+            raise PermissionDenied(_("Only officials of the verifying department may do this."))
+        _move(commitment, CommitmentStatus.FULFILLED, actor, **_decided(actor, note or ""))
+        enterprise = lock_enterprise(commitment.enterprise_id)
+        add_record_locked(enterprise=enterprise, kind=RecordKind.COMMITMENT_FULFILLED,
+                          severity=Severity.MINOR, department=commitment.department,
+                          title=_commitment_title(commitment), detail=note or "",
+                          occurred_on=timezone.localdate(), actor=actor,
+                          commitment=commitment)  # fmt: skip
+        return commitment
+
+
+def breach_commitment(commitment_id: int, *, actor: Any, reason: str,
+                      severity: str = Severity.GENERAL) -> Commitment:  # fmt: skip
+    """Verified untrue or not kept: a "commitment breached" record, the grade recomputed,
+    the list rules applied, and `commitment_breached` sent — all in this transaction, so
+    a receiver that fails undoes the breach and everything it caused."""
+    if not (reason or "").strip():
+        raise CreditRefused({"reason": _("Say why the commitment is breached.")})
+    if severity not in Severity.values:
+        raise CreditRefused({"severity": _("Choose minor, general or serious.")})
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id)
+        if not may_verify(actor, commitment):
+            raise PermissionDenied(_("Only officials of the verifying department may do this."))
+        _move(commitment, CommitmentStatus.BREACHED, actor, **_decided(actor, reason))
+        enterprise = lock_enterprise(commitment.enterprise_id)
+        add_record_locked(enterprise=enterprise, kind=RecordKind.COMMITMENT_BREACHED,
+                          severity=severity, department=commitment.department,
+                          title=_commitment_title(commitment), detail=reason.strip(),
+                          occurred_on=timezone.localdate(), actor=actor,
+                          commitment=commitment)  # fmt: skip
+        commitment_breached.send(sender=Commitment, commitment=commitment, actor=actor)
+        return commitment
+
+
+def penalise_commitment(
+    commitment_id: int, *, actor: Any, reason: str, severity: str = Severity.GENERAL,
+    reference: str = "",
+) -> Commitment:  # fmt: skip
+    """The department's penalty decision on a breached commitment: an administrative
+    penalty record, linked to the commitment."""
+    if not (reason or "").strip():
+        raise CreditRefused({"reason": _("Say what the penalty is.")})
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id)
+        if not may_verify(actor, commitment):
+            raise PermissionDenied(_("Only officials of the verifying department may do this."))
+        _move(commitment, CommitmentStatus.PENALISED, actor, **_decided(actor, reason))
+        enterprise = lock_enterprise(commitment.enterprise_id)
+        add_record_locked(enterprise=enterprise, kind=RecordKind.ADMINISTRATIVE_PENALTY,
+                          severity=severity, department=commitment.department,
+                          title=_commitment_title(commitment), detail=reason.strip(),
+                          reference=reference, occurred_on=timezone.localdate(), actor=actor,
+                          commitment=commitment)  # fmt: skip
+        return commitment
+
+
+def withdraw_commitment(commitment_id: int, *, actor: Any, reason: str = "") -> Commitment:
+    """Before the outcome: the enterprise (or the verifying department, or the system when
+    the application it belonged to is withdrawn) withdraws it. No points either way."""
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id)
+        if not may_withdraw(actor, commitment):
+            raise PermissionDenied(_("Only the enterprise or the verifying department may "
+                                     "withdraw this commitment."))  # fmt: skip
+        return _move(commitment, CommitmentStatus.WITHDRAWN, actor, **_decided(actor, reason))

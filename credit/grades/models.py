@@ -1,0 +1,103 @@
+"""Grades: the scoring model that grades enterprises (versioned, as data), each
+enterprise's grade now, and the history of its changes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .scoring import check_model
+
+
+class ScoringModel(models.Model):
+    """A version of the grading rules, as data: a base score, points per record kind and
+    severity (per letter for tax grades) and the lowest score of each grade. The version in
+    force on a day is the highest one in force from that day or earlier. A version that has
+    graded anyone is evidence and is never edited: a change is a new version."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    notes = models.TextField(_("what changed and why"), blank=True)
+    base_score = models.SmallIntegerField(_("base score"))
+    weights = models.JSONField(
+        _("points per record"),
+        help_text=_('{"administrative_penalty": {"minor": -5, "general": -15, "serious": -35}, '
+                    '…, "tax_grade": {"A": 10, "B": 3, "M": 0, "C": -10, "D": -30}}'),
+    )  # fmt: skip
+    thresholds = models.JSONField(
+        _("lowest score of each grade"), help_text=_('{"A": 90, "B": 70, "C": 50}; below C is D.')
+    )
+    in_force_from = models.DateField(_("in force from"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit scoring model")
+        verbose_name_plural = _("credit scoring models")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.title}"
+
+    def clean(self) -> None:
+        check_model(self.base_score, self.weights, self.thresholds)
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A — trustworthy")
+    B = "B", _("B — good")
+    C = "C", _("C — watch")
+    D = "D", _("D — untrustworthy")
+
+
+class CreditGrade(models.Model):
+    """An enterprise's grade now. An enterprise without a row has never had a record and
+    holds the model's base grade. `explanation` is kept when one enterprise is graded; a
+    recomputation of everyone leaves it empty and it is derived again from the same model
+    and the records in effect on the day (the same inputs give the same points)."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="credit_grade",
+        verbose_name=_("enterprise"),
+    )  # fmt: skip
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    score = models.SmallIntegerField(_("score"))
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("scoring model"))  # fmt: skip
+    explanation = models.JSONField(_("explanation"), null=True, blank=True)
+    grade_since = models.DateField(_("grade held since"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("credit grade")
+        verbose_name_plural = _("credit grades")
+        indexes = [models.Index(fields=["grade", "grade_since"], name="credit_grade_since")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}: {self.grade} ({self.score})"
+
+
+class GradeChange(models.Model):
+    """The grade history: one row each time an enterprise's grade or score changed."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="credit_grade_changes",
+        verbose_name=_("enterprise"),
+    )  # fmt: skip
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    score = models.SmallIntegerField(_("score"))
+    previous_grade = models.CharField(_("previous grade"), max_length=1, blank=True)
+    previous_score = models.SmallIntegerField(_("previous score"), null=True, blank=True)
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("scoring model"))  # fmt: skip
+    explanation = models.JSONField(_("explanation"), null=True, blank=True)
+    cause = models.CharField(_("cause"), max_length=100)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+        ordering = ["-computed_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "-computed_at"], name="credit_grade_hist")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}: {self.previous_grade or '–'} → {self.grade}"

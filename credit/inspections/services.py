@@ -1,0 +1,403 @@
+"""Dual-random inspection campaigns: define, publish (population snapshot and its hash),
+draw (once), recusals, results (published, and a credit record for a violation), and
+re-verification of a draw. The arithmetic of the draw is in credit/inspections/draw.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from departments.models import District
+from qinqing.audit.services import record_event
+from qinqing.workhours.clock import TimeLimit, add_working_time
+
+from ..errors import CreditRefused, IllegalTransition
+from ..records.models import RecordKind, Severity
+from ..records.services import add_record_locked, lock_enterprise
+from . import draw as algorithm
+from .models import (
+    DEFAULT_RATIOS,
+    MIN_INSPECTORS_PER_ENTERPRISE,
+    RESULT_PUBLICATION_DAYS,
+    AssignmentStatus,
+    CampaignStatus,
+    InspectionCampaign,
+    InspectionDraw,
+    InspectionSelection,
+    InspectorAssignment,
+    PopulationSnapshot,
+    ResultStatus,
+)
+from .permissions import may_manage, require_manager
+from .selection_writer import selection_writer
+from .selectors import InspectorRow, current_inspector_ids
+from .snapshots import collector_paused, pack_ids, read_population, stored_snapshot
+
+PUBLICATION_LIMIT = TimeLimit(RESULT_PUBLICATION_DAYS, "days")
+
+
+PUBLIC_VALUE_MAX = 200
+
+
+def clean_ratios(raw: Any) -> dict[str, str]:
+    """{"A": "5", ...} per cent, each between 0 and 100, at most two decimals; missing
+    grades take the defaults."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise CreditRefused({"ratios": _("Give a sampling ratio for each grade A, B, C, D.")})
+    unknown = set(raw) - set(algorithm.GRADES)
+    if unknown:
+        raise CreditRefused({"ratios": _("Ratios are per grade A, B, C and D.")})
+    ratios = {}
+    for grade in algorithm.GRADES:
+        value = raw.get(grade, DEFAULT_RATIOS[grade])
+        try:
+            number = Decimal(str(value).strip().rstrip("%"))
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
+            raise CreditRefused(
+                {
+                    "ratios": _(
+                        "The sampling ratio for grade %(grade)s must be between 0 and 100 %%."
+                    )
+                    % {"grade": grade}
+                }
+            )
+        ratios[grade] = str(number.quantize(Decimal("0.01")))
+    return ratios
+
+
+def create_campaign(
+    *,
+    actor: Any,
+    title: str,
+    items: list[str],
+    ratios: Any = None,
+    district_codes: list[str] | None = None,
+    industries: list[str] | None = None,
+    inspectors: list[User] | None = None,
+    inspectors_per_enterprise: int = MIN_INSPECTORS_PER_ENTERPRISE,
+) -> InspectionCampaign:
+    if not (getattr(actor, "is_authenticated", False) and actor.is_official):
+        raise PermissionDenied(_("Only department officials define inspection campaigns."))
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = _("Give the campaign a title.")
+    items = [item.strip()[:200] for item in (items or []) if item and item.strip()]
+    if not items:
+        errors["items"] = _("Name at least one inspection item.")
+    if (
+        not isinstance(inspectors_per_enterprise, int)
+        or inspectors_per_enterprise < MIN_INSPECTORS_PER_ENTERPRISE
+    ):
+        errors["inspectors_per_enterprise"] = _("At least two inspectors inspect each enterprise.")
+    districts = list(District.objects.filter(code__in=district_codes or []))
+    if len(districts) != len(set(district_codes or [])):
+        errors["districts"] = _("Unknown district.")
+    industries = sorted({code.strip().upper() for code in industries or [] if code.strip()})
+    if any(len(code) != 1 or not code.isalpha() for code in industries):
+        errors["industries"] = _("Industries are GB/T 4754 section letters (A to T).")
+    pool = list(inspectors or [])
+    if any(not user.is_official or not user.is_active for user in pool):
+        errors["inspectors"] = _("The inspector pool is made of active officials.")
+    try:
+        cleaned = clean_ratios(ratios)
+    except CreditRefused as error:
+        errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
+    if not errors and len(pool) < inspectors_per_enterprise:
+        errors["inspectors"] = _(
+            "The pool has %(pool)d inspectors; each enterprise needs %(need)d."
+        ) % {"pool": len(pool), "need": inspectors_per_enterprise}
+    if errors:
+        raise CreditRefused(errors)
+    with transaction.atomic():
+        campaign = InspectionCampaign.objects.create(
+            title=title.strip()[:200],
+            department_id=actor.department_id,
+            items=items,
+            industries=industries,
+            ratios=cleaned,
+            inspectors_per_enterprise=inspectors_per_enterprise,
+            created_by=actor,
+        )
+        campaign.districts.set(districts)
+        campaign.inspectors.set(pool)
+        record_event(
+            actor=actor,
+            action="credit.campaign_created",
+            obj=campaign,
+            after={"title": campaign.title, "ratios": cleaned, "items": items},
+        )
+    return campaign
+
+
+def _locked_campaign(campaign_id: int) -> InspectionCampaign:
+    try:
+        return InspectionCampaign.objects.select_for_update().get(pk=campaign_id)
+    except (InspectionCampaign.DoesNotExist, ValueError, TypeError):
+        raise CreditRefused(_("No such campaign.")) from None
+
+
+def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
+    """Fix the population and publish its hash and the algorithm version, before the draw."""
+    with transaction.atomic():
+        campaign = _locked_campaign(campaign_id)
+        require_manager(actor, campaign)
+        if campaign.status != CampaignStatus.DRAFT:
+            raise IllegalTransition(_("This campaign is already published."))
+        with collector_paused():
+            snapshot, ids = read_population(campaign)
+        if not snapshot.enterprises:
+            raise CreditRefused(_("No enterprise is within the campaign's scope."))
+        enough, short = algorithm.eligible_counts_ok(snapshot)
+        if not enough:
+            raise CreditRefused(
+                _(
+                    "Fewer eligible inspectors than needed: enterprise %(uscc)s would have fewer "
+                    "than %(need)d inspectors without a conflict of interest. Widen the pool."
+                )
+                % {"uscc": short, "need": snapshot.per_enterprise}
+            )
+        data = snapshot.encode()
+        digest = algorithm.snapshot_hash(data)
+        PopulationSnapshot.objects.create(
+            campaign=campaign, data=algorithm.compress(data), enterprise_ids=pack_ids(ids)
+        )
+        campaign.status, campaign.algorithm = CampaignStatus.PUBLISHED, algorithm.ALGORITHM
+        campaign.snapshot_sha256, campaign.population = digest, len(snapshot.enterprises)
+        campaign.published_at = timezone.now()
+        campaign.save()
+        record_event(
+            actor=actor,
+            action="credit.campaign_published",
+            obj=campaign,
+            before={"status": CampaignStatus.DRAFT},
+            after={
+                "status": campaign.status,
+                "snapshot_sha256": digest,
+                "algorithm": algorithm.ALGORITHM,
+                "population": campaign.population,
+            },
+        )
+    return campaign
+
+
+def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDraw:
+    """The one draw of a published campaign: seed from the published hash and the public
+    value, strata ranked, inspectors assigned; recorded and audited. A second draw is
+    refused (state check, and the one-to-one constraint behind it)."""
+    public_value = (public_value or "").strip()
+    if not public_value:
+        raise CreditRefused({"public_value": _("Enter the public value fixed for the draw.")})
+    if len(public_value) > PUBLIC_VALUE_MAX:
+        raise CreditRefused(
+            {"public_value": _("At most %(n)d characters.") % {"n": PUBLIC_VALUE_MAX}}
+        )
+    with transaction.atomic():
+        campaign = _locked_campaign(campaign_id)
+        require_manager(actor, campaign)
+        if (
+            campaign.status == CampaignStatus.DRAWN
+            or InspectionDraw.objects.filter(campaign=campaign).exists()
+        ):
+            raise IllegalTransition(_("This campaign has been drawn; a draw is never repeated."))
+        if campaign.status != CampaignStatus.PUBLISHED:
+            raise IllegalTransition(
+                _("Publish the campaign (and its population hash) before the draw.")
+            )
+        data, snapshot = stored_snapshot(campaign)
+        if algorithm.snapshot_hash(data) != campaign.snapshot_sha256:
+            raise CreditRefused(_("The stored snapshot does not match the published hash."))
+        seed = algorithm.make_seed(campaign.pk, campaign.snapshot_sha256, public_value)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                drawn = InspectionDraw.objects.create(
+                    campaign=campaign,
+                    public_value=public_value,
+                    seed=seed.hex(),
+                    algorithm=algorithm.ALGORITHM,
+                    strata={},  # below, once drawn
+                    drawn_at=now,
+                    drawn_by=actor,
+                    results_due=add_working_time(now, PUBLICATION_LIMIT.seconds),
+                )
+        except IntegrityError:
+            raise IllegalTransition(
+                _("This campaign has been drawn; a draw is never repeated.")
+            ) from None
+        selected = 0
+        with collector_paused(), selection_writer(drawn, snapshot) as write:
+            for grade, stratum, selections, positions in algorithm.draw_strata(snapshot, seed):
+                drawn.strata[grade] = stratum
+                for uscc, _grade, _rank, names in selections:
+                    if len(names) < snapshot.per_enterprise:
+                        raise CreditRefused(
+                            _("Fewer eligible inspectors than needed for %(uscc)s.")
+                            % {"uscc": uscc}
+                        )
+                write(selections, positions)
+                selected += len(selections)
+        drawn.save(update_fields=["strata"])
+        campaign.status = CampaignStatus.DRAWN
+        campaign.save(update_fields=["status"])
+        record_event(
+            actor=actor,
+            action="credit.campaign_drawn",
+            obj=campaign,
+            before={"status": CampaignStatus.PUBLISHED},
+            after={
+                "status": campaign.status,
+                "public_value": public_value,
+                "seed": drawn.seed,
+                "strata": drawn.strata,
+                "selected": selected,
+            },
+        )
+    return drawn
+
+
+def recuse(selection_id: int, inspector_id: int, *, actor: Any, reason: str) -> InspectorRow:
+    """An inspector steps aside (or their department sets them aside): the next eligible
+    inspector in the enterprise's ranking takes the place. The recusal is recorded as an
+    InspectorAssignment row; the replacement joins the selection's `inspectors`."""
+    if not (reason or "").strip():
+        raise CreditRefused({"reason": _("Say why the inspector recuses.")})
+    with transaction.atomic():
+        # Two recusals on one enterprise at once: one after the other (positions, the next
+        # inspector in the ranking).
+        try:
+            selection = (
+                InspectionSelection.objects.select_for_update(of=("self",))
+                .select_related("draw__campaign", "enterprise")
+                .get(pk=selection_id)
+            )
+        except (InspectionSelection.DoesNotExist, ValueError, TypeError):
+            raise CreditRefused(_("No such inspected enterprise.")) from None
+        campaign = selection.draw.campaign
+        if inspector_id not in selection.inspectors:
+            raise CreditRefused(_("Not an inspector of this enterprise."))
+        if not (may_manage(actor, campaign) or inspector_id == getattr(actor, "pk", None)):
+            raise PermissionDenied(
+                _("Only the inspector or the campaign's department may do this.")
+            )
+        if inspector_id not in current_inspector_ids(selection):
+            raise IllegalTransition(_("This inspector has already recused."))
+        if selection.result != ResultStatus.PENDING:
+            raise IllegalTransition(_("The result is already recorded."))
+        _data, snapshot = stored_snapshot(campaign)
+        seed = bytes.fromhex(selection.draw.seed)
+        ranking = algorithm.eligible_ranking(
+            seed,
+            selection.enterprise.uscc,
+            _district_of(snapshot, selection.enterprise.uscc),
+            snapshot,
+        )
+        names = dict(User.objects.filter(pk__in=selection.inspectors).values_list("pk", "username"))
+        taken = {names.get(pk) for pk in selection.inspectors}
+        following = [name for name in ranking if name not in taken]
+        if not following:
+            raise CreditRefused(
+                _(
+                    "No further eligible inspector in the ranking: the pool is "
+                    "exhausted for this enterprise."
+                )
+            )
+        reason = reason.strip()[:300]
+        InspectorAssignment.objects.create(
+            selection=selection,
+            inspector_id=inspector_id,
+            position=selection.inspectors.index(inspector_id) + 1,
+            status=AssignmentStatus.RECUSED,
+            recusal_reason=reason,
+        )
+        replacement = User.objects.get(username=following[0])
+        selection.inspectors = [*selection.inspectors, replacement.pk]
+        selection.save(update_fields=["inspectors"])
+        record_event(
+            actor=actor,
+            action="credit.inspector_recused",
+            obj=selection,
+            before={"inspector": names.get(inspector_id)},
+            after={"inspector": following[0], "reason": reason},
+        )
+    return InspectorRow(len(selection.inspectors), replacement.pk, replacement, False, "")
+
+
+def _district_of(snapshot: algorithm.Snapshot, uscc: str) -> str:
+    for row_uscc, _grade, district in snapshot.enterprises:
+        if row_uscc == uscc:
+            return district
+    return "-"
+
+
+def record_result(
+    selection_id: int,
+    *,
+    actor: Any,
+    violation: bool,
+    findings: str,
+    severity: str = Severity.GENERAL,
+    today: date | None = None,
+) -> InspectionSelection:
+    """The inspection's result, published at once; a violation becomes a credit record of
+    the campaign's department (the grade and lists follow)."""
+    findings = (findings or "").strip()
+    if not findings:
+        raise CreditRefused({"findings": _("Describe what the inspection found.")})
+    if violation and severity not in Severity.values:
+        raise CreditRefused({"severity": _("Choose minor, general or serious.")})
+    with transaction.atomic():
+        try:
+            selection = (
+                InspectionSelection.objects.select_for_update(of=("self",))
+                .select_related("draw__campaign__department", "enterprise")
+                .get(pk=selection_id)
+            )
+        except (InspectionSelection.DoesNotExist, ValueError, TypeError):
+            raise CreditRefused(_("No such inspected enterprise.")) from None
+        campaign = selection.draw.campaign
+        assigned = getattr(actor, "pk", None) in current_inspector_ids(selection)
+        if not (assigned or may_manage(actor, campaign)):
+            raise PermissionDenied(
+                _("Only an assigned inspector or the campaign's department may record the result.")
+            )
+        if selection.result != ResultStatus.PENDING:
+            raise IllegalTransition(_("The result is already recorded and published."))
+        selection.result = ResultStatus.VIOLATION if violation else ResultStatus.CLEAN
+        selection.findings = findings[:2000]
+        selection.severity = severity if violation else ""
+        selection.published_at = timezone.now()
+        selection.recorded_by = actor
+        if violation:
+            enterprise = lock_enterprise(selection.enterprise_id)
+            selection.record = add_record_locked(
+                enterprise=enterprise,
+                kind=RecordKind.INSPECTION_VIOLATION,
+                severity=severity,
+                department=campaign.department,
+                title=_("Dual-random inspection: %(campaign)s") % {"campaign": campaign.title},
+                detail=findings,
+                occurred_on=today or timezone.localdate(),
+                actor=actor,
+                reference=f"campaign:{campaign.pk}",
+                today=today,
+            )
+        selection.save()
+        record_event(
+            actor=actor,
+            action="credit.inspection_result",
+            obj=selection,
+            before={"result": ResultStatus.PENDING},
+            after={"result": selection.result, "severity": selection.severity},
+        )
+    return selection
