@@ -23,8 +23,24 @@ from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
 
-from . import selectors, services
+from . import selectors
 from .models import Application, ApplicationStatus, Item, ItemMessage, ServicePackage
+from .services import decisions
+from .services.applications import (
+    save_answers,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from .services.clock import item_clock
+from .services.commitments import approve_on_commitment, verify_commitment
+from .services.refusals import (
+    MESSAGE_MAX,
+    ApprovalConflict,
+    ApprovalRefused,
+    NotAllowed,
+    SheetInvalid,
+)
 from .sheet import answers_for
 
 
@@ -38,13 +54,13 @@ def run_service(call: Callable[[], Any]) -> Any:
     """A service's refusal as the right HTTP answer, with its message."""
     try:
         return call()
-    except services.SheetInvalid as error:
+    except SheetInvalid as error:
         raise exceptions.ValidationError(error.errors) from error
-    except services.NotAllowed as error:
+    except NotAllowed as error:
         raise exceptions.PermissionDenied(str(error)) from error
-    except services.ApprovalConflict as error:
+    except ApprovalConflict as error:
         raise ApprovalConflictError(str(error)) from error
-    except services.ApprovalRefused as error:
+    except ApprovalRefused as error:
         raise exceptions.ValidationError({"detail": [str(error)]}) from error
 
 
@@ -117,7 +133,7 @@ class ItemSerializer(MasksPersonalData, serializers.ModelSerializer):
 
     @extend_schema(responses=ClockSerializer)
     def get_clock(self, item: Item) -> dict[str, Any]:
-        clock = services.item_clock(item)
+        clock = item_clock(item)
         return ClockSerializer(clock).data
 
     @extend_schema(responses=PermitSummarySerializer(allow_null=True))
@@ -224,13 +240,13 @@ class CommitSerializer(serializers.Serializer):
 
 class TextSerializer(serializers.Serializer):
     text = serializers.CharField(
-        max_length=services.MESSAGE_MAX, allow_blank=True, required=False, default=""
+        max_length=MESSAGE_MAX, allow_blank=True, required=False, default=""
     )
 
 
 class PauseSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["hearing", "expert_review"])
-    text = serializers.CharField(max_length=services.MESSAGE_MAX)
+    text = serializers.CharField(max_length=MESSAGE_MAX)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -240,7 +256,7 @@ class AssignSerializer(serializers.Serializer):
 class VerifySerializer(serializers.Serializer):
     passed = serializers.BooleanField()
     note = serializers.CharField(
-        max_length=services.MESSAGE_MAX, allow_blank=True, required=False, default=""
+        max_length=MESSAGE_MAX, allow_blank=True, required=False, default=""
     )
 
 
@@ -300,9 +316,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if enterprise is None:
                 raise exceptions.NotFound(_("No enterprise with this code is within your access."))
         application = run_service(
-            lambda: services.start_application(
-                package=package, actor=request.user, enterprise=enterprise
-            )
+            lambda: start_application(package=package, actor=request.user, enterprise=enterprise)
         )
         return self._answer(application, status.HTTP_201_CREATED)
 
@@ -313,7 +327,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = AnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run_service(
-            lambda: services.save_answers(
+            lambda: save_answers(
                 application.pk,
                 actor=request.user,
                 answers=data.validated_data["answers"],
@@ -329,7 +343,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run_service(
-            lambda: services.submit_application(
+            lambda: submit_application(
                 application.pk,
                 actor=request.user,
                 on_commitment=data.validated_data["on_commitment"],
@@ -346,7 +360,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = CommitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run_service(
-            lambda: services.approve_on_commitment(
+            lambda: approve_on_commitment(
                 application.pk, actor=request.user, item_ids=data.validated_data.get("item_ids")
             )
         )
@@ -356,7 +370,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         application = self.get_object()
-        run_service(lambda: services.withdraw_application(application.pk, actor=request.user))
+        run_service(lambda: withdraw_application(application.pk, actor=request.user))
         return self._answer(application)
 
 
@@ -395,7 +409,9 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         note = self._text(request)
-        return self._act(lambda item: services.approve_item(item.pk, actor=request.user, note=note))
+        return self._act(
+            lambda item: decisions.approve_item(item.pk, actor=request.user, note=note)
+        )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"])
@@ -403,7 +419,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         """`text`: the reasons, shown to the applicant."""
         reasons = self._text(request)
         return self._act(
-            lambda item: services.reject_item(item.pk, actor=request.user, reasons=reasons)
+            lambda item: decisions.reject_item(item.pk, actor=request.user, reasons=reasons)
         )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
@@ -412,7 +428,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         """Ask the applicant for more; the item's clock pauses until they answer."""
         message = self._text(request)
         return self._act(
-            lambda item: services.request_supplement(item.pk, actor=request.user, message=message)
+            lambda item: decisions.request_supplement(item.pk, actor=request.user, message=message)
         )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
@@ -420,7 +436,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     def answer_supplement(self, request: Request, pk: str | None = None) -> Response:
         message = self._text(request)
         return self._act(
-            lambda item: services.answer_supplement(item.pk, actor=request.user, message=message)
+            lambda item: decisions.answer_supplement(item.pk, actor=request.user, message=message)
         )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
@@ -428,7 +444,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     def resubmit(self, request: Request, pk: str | None = None) -> Response:
         message = self._text(request)
         return self._act(
-            lambda item: services.resubmit_item(item.pk, actor=request.user, message=message)
+            lambda item: decisions.resubmit_item(item.pk, actor=request.user, message=message)
         )
 
     @extend_schema(request=PauseSerializer, responses={200: ItemSerializer})
@@ -438,7 +454,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         data = PauseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
-            lambda item: services.pause_clock(
+            lambda item: decisions.pause_clock(
                 item.pk,
                 actor=request.user,
                 reason=data.validated_data["reason"],
@@ -449,7 +465,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"], url_path="resume-clock")
     def resume_clock(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(lambda item: services.resume_clock(item.pk, actor=request.user))
+        return self._act(lambda item: decisions.resume_clock(item.pk, actor=request.user))
 
     @extend_schema(request=AssignSerializer, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"])
@@ -463,7 +479,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
             if assignee is None:
                 raise exceptions.ValidationError({"username": [_("No such user.")]})
         return self._act(
-            lambda item: services.assign_item(item.pk, actor=request.user, assignee=assignee)
+            lambda item: decisions.assign_item(item.pk, actor=request.user, assignee=assignee)
         )
 
     @extend_schema(request=VerifySerializer, responses={200: ItemSerializer})
@@ -474,7 +490,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
-            lambda item: services.verify_commitment(
+            lambda item: verify_commitment(
                 item.pk,
                 actor=request.user,
                 passed=data.validated_data["passed"],

@@ -16,7 +16,7 @@ from enterprises.industries import division_choices
 
 from .display import form_value
 from .models import FieldType, ItemStatus, SheetField
-from .services import MESSAGE_MAX
+from .services.refusals import MESSAGE_MAX
 
 NOTE_MAX = 500
 DISPUTE_PREFIX = "wrong__"

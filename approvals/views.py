@@ -29,7 +29,7 @@ from enterprises.selectors import enterprises_visible_to
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import paginate
 
-from . import display, services, sheet
+from . import display, sheet
 from .forms import QueueFilterForm, SheetForm, StatusFilterForm
 from .models import (
     APPROVED_STATES,
@@ -51,14 +51,22 @@ from .selectors import (
     review_queue,
     verifications_due,
 )
-from .services import (
+from .services import decisions
+from .services.access import is_applicant_side, is_item_official
+from .services.applications import (
+    review_sheet,
+    save_answers,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from .services.commitments import approve_on_commitment, verify_commitment
+from .services.refusals import (
     MESSAGE_MAX,
     ApprovalConflict,
     ApprovalRefused,
     NotAllowed,
     SheetInvalid,
-    is_applicant_side,
-    is_item_official,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,9 +165,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, _("Choose which of your enterprises applies."))
             return redirect("approvals:list")
     try:
-        application = services.start_application(
-            package=package, actor=request.user, enterprise=enterprise
-        )
+        application = start_application(package=package, actor=request.user, enterprise=enterprise)
     except ApprovalRefused as error:
         _refusal(request, error)
         return redirect("approvals:list")
@@ -238,7 +244,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         form.is_valid()  # binds cleaned_data; the answers are checked by the service
         try:
-            application = services.save_answers(
+            application = save_answers(
                 application.pk,
                 actor=request.user,
                 answers=form.answers(),
@@ -269,7 +275,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if application.status != ApplicationStatus.DRAFT:
         messages.info(request, _("This application has already been submitted."))
         return _tracker(application)
-    summary = services.review_sheet(application)
+    summary = review_sheet(application)
     fields = sheet.fields_of(application.package)
     item_types = summary["item_types"]
     context = {
@@ -297,7 +303,7 @@ def _commitment_route_open(application: Application) -> bool:
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     try:
-        services.submit_application(application.pk, actor=request.user)
+        submit_application(application.pk, actor=request.user)
     except SheetInvalid as error:
         messages.error(
             request,
@@ -327,7 +333,7 @@ def commitment(request: HttpRequest, pk: int) -> HttpResponse:
     notice = commitment_notice()
     draft = application.status == ApplicationStatus.DRAFT
     if draft:
-        types = [t for t in services.review_sheet(application)["item_types"] if t.allows_commitment]
+        types = [t for t in review_sheet(application)["item_types"] if t.allows_commitment]
         targets = [
             {
                 "name": t.name,
@@ -401,11 +407,9 @@ def _sign(
 ) -> HttpResponse:
     try:
         if draft:
-            services.submit_application(application.pk, actor=request.user, on_commitment=True)
+            submit_application(application.pk, actor=request.user, on_commitment=True)
         else:
-            services.approve_on_commitment(
-                application.pk, actor=request.user, item_ids=item_ids or None
-            )
+            approve_on_commitment(application.pk, actor=request.user, item_ids=item_ids or None)
     except SheetInvalid as error:
         messages.error(
             request,
@@ -437,7 +441,7 @@ def _sign(
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     try:
-        services.withdraw_application(application.pk, actor=request.user)
+        withdraw_application(application.pk, actor=request.user)
     except ApprovalRefused as error:
         _refusal(request, error)
     else:
@@ -563,7 +567,7 @@ def answer_supplement(request: HttpRequest, item_id: int) -> HttpResponse:
     return _applicant_message(
         request,
         item_id,
-        services.answer_supplement,
+        decisions.answer_supplement,
         _("Your supplement was sent; the department's clock runs again."),
     )
 
@@ -575,7 +579,7 @@ def resubmit(request: HttpRequest, item_id: int) -> HttpResponse:
     return _applicant_message(
         request,
         item_id,
-        services.resubmit_item,
+        decisions.resubmit_item,
         _("Resubmitted: the department reviews the item again."),
     )
 
@@ -731,7 +735,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "message_max": MESSAGE_MAX,
         "credit_ready": apps.is_installed("credit"),
         "official_pause": item.pauses.filter(
-            ended_at__isnull=True, reason__in=services.OFFICIAL_PAUSES
+            ended_at__isnull=True, reason__in=decisions.OFFICIAL_PAUSES
         ).first(),
     }
     return render(request, "approvals/item.html", context)
@@ -753,24 +757,24 @@ def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse
     text = request.POST.get("text", "")
     try:
         if action == "approve":
-            services.approve_item(item.pk, actor=request.user, note=text)
+            decisions.approve_item(item.pk, actor=request.user, note=text)
             done = _("Approved: the permit has been issued.")
         elif action == "reject":
-            services.reject_item(item.pk, actor=request.user, reasons=text)
+            decisions.reject_item(item.pk, actor=request.user, reasons=text)
             done = _("Rejected: the enterprise sees your reasons.")
         elif action == "supplement":
-            services.request_supplement(item.pk, actor=request.user, message=text)
+            decisions.request_supplement(item.pk, actor=request.user, message=text)
             done = _("Supplement requested: the clock is paused until the enterprise answers.")
         elif action == "assign":
             done = _assign(request, item)
         elif action == "verify":
             done = _verify(request, item, text)
         elif action == "pause":
-            services.pause_clock(item.pk, actor=request.user,
+            decisions.pause_clock(item.pk, actor=request.user,
                                  reason=request.POST.get("reason", ""), note=text)  # fmt: skip
             done = _("The clock is paused; resume it when the hearing or review is over.")
         elif action == "resume":
-            services.resume_clock(item.pk, actor=request.user)
+            decisions.resume_clock(item.pk, actor=request.user)
             done = _("The clock runs again; the deadline has moved by the time paused.")
         else:
             raise ApprovalRefused(_("There is no such action."))
@@ -802,7 +806,7 @@ def _assign(request: HttpRequest, item: Item) -> str:
             raise ApprovalRefused(
                 _("Assign the item to an official of its department and district.")
             )
-    services.assign_item(item.pk, actor=request.user, assignee=assignee)
+    decisions.assign_item(item.pk, actor=request.user, assignee=assignee)
     if assignee is None:
         return _("The item is no longer assigned to anyone.")
     return _("Assigned to %(name)s.") % {"name": assignee}
@@ -816,7 +820,7 @@ def _verify(request: HttpRequest, item: Item, note: str) -> str:
         raise ApprovalRefused(
             _("Commitments cannot be verified until the credit records are available.")
         )
-    services.verify_commitment(item.pk, actor=request.user, passed=outcome == "passed", note=note)
+    verify_commitment(item.pk, actor=request.user, passed=outcome == "passed", note=note)
     if outcome == "passed":
         return _("Verified: the commitment was kept.")
     return _("Verification failed: the approval is revoked and a credit record made.")

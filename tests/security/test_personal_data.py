@@ -24,7 +24,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from approvals.models import Application, Item
-from approvals.services import save_answers, start_application
+from approvals.services.applications import save_answers, start_application
 from directline.models import Request
 from directline.services import anonymise
 from enterprises.models import Enterprise
