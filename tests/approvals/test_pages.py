@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from approvals import views
 from approvals.models import Application, ApplicationStatus, ItemStatus, Permit
 from approvals.services.applications import save_answers, start_application, submit_application
 from approvals.services.decisions import approve_item, assign_item, reject_item, request_supplement
+from approvals.views import enterprise as enterprise_views
 from enterprises.models import EnterpriseMembership
 from tests.factories import AuditorFactory, EnterpriseFactory, UserFactory, district, member_of
 
@@ -321,7 +321,7 @@ class TestCommitmentPage:
         self, client, applicant, project_package, monkeypatch
     ):
         notice = FakeNotice()
-        monkeypatch.setattr(views, "commitment_notice", lambda: notice)
+        monkeypatch.setattr(enterprise_views, "commitment_notice", lambda: notice)
         application = draft_project(applicant, project_package)
         client.force_login(applicant[0])
         url = reverse("approvals:commitment", args=[application.pk])
@@ -343,7 +343,7 @@ class TestCommitmentPage:
     def test_without_a_notice_in_force_the_route_is_closed_but_the_page_works(
         self, client, applicant, project_package, monkeypatch
     ):
-        monkeypatch.setattr(views, "commitment_notice", lambda: None)
+        monkeypatch.setattr(enterprise_views, "commitment_notice", lambda: None)
         application = draft_project(applicant, project_package)
         client.force_login(applicant[0])
         url = reverse("approvals:commitment", args=[application.pk])
@@ -356,7 +356,7 @@ class TestCommitmentPage:
     def test_accepting_submits_and_approves_at_once_and_officials_verify(
         self, client, applicant, project_package
     ):
-        notice = views.commitment_notice()
+        notice = enterprise_views.commitment_notice()
         assert notice is not None  # credit's notice "approval-item" is in force
         application = draft_project(applicant, project_package)
         client.force_login(applicant[0])
@@ -400,7 +400,7 @@ class TestCommitmentPage:
     def test_open_items_of_a_submitted_application_are_approved_on_commitment(
         self, client, applicant, project
     ):
-        notice = views.commitment_notice()
+        notice = enterprise_views.commitment_notice()
         client.force_login(applicant[0])
         tracker = client.get(reverse("approvals:tracker", args=[project.pk]))
         assert tracker.context["can_commit"]
