@@ -107,8 +107,6 @@ class ItemStatus(models.TextChoices):
 
 
 S = ItemStatus
-
-
 # The one table of allowed moves; services.status.move_item is the only writer of Item.status.
 ITEM_TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.APPROVED, S.REJECTED, S.SUPPLEMENT, S.COMMITTED, S.WITHDRAWN},
@@ -120,12 +118,8 @@ ITEM_TRANSITIONS: dict[str, set[str]] = {
     S.REVOKED: set(),
     S.WITHDRAWN: set(),
 }
-
-
 # An item in these states counts as approved for its application.
 APPROVED_STATES = frozenset({S.APPROVED, S.COMMITTED, S.VERIFIED})
-
-
 # An official's clock runs in these states.
 OPEN_STATES = frozenset({S.PENDING, S.SUPPLEMENT})
 

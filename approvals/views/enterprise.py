@@ -49,11 +49,7 @@ from ..services.refusals import (
 from .refusal_messages import credit_refusal_text, show_refusal
 
 logger = logging.getLogger(__name__)
-
-
 PAGE_SIZE = 20
-
-
 NOTICE_CODE = "approval-item"
 
 

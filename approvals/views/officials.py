@@ -43,8 +43,6 @@ from .refusal_messages import credit_refusal_text, show_refusal
 from .tracking import has_permit
 
 QUEUE_PAGE_SIZE = 25
-
-
 EXPORT_LIMIT = 20_000
 
 

@@ -13,8 +13,6 @@ from ..models import (
 )
 
 REQUEST_KIND = "directline.request"
-
-
 DEADLINE_KIND = "directline.deadline"
 
 

@@ -21,8 +21,6 @@ from ..models import (
 )
 
 logger = logging.getLogger(__name__)
-
-
 PUSH_KIND = "policy.push"
 
 

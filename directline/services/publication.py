@@ -22,14 +22,8 @@ from .refusals import NotAllowed, RequestConflict
 from .status import locked_request
 
 _PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-
-
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
 _USCC = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])")
-
-
 REDACTED = "***"
 
 
@@ -82,11 +76,7 @@ def publish(request_id: int, *, actor: Any) -> PublishedAnswer:
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-
-
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
-
-
 SEARCH_TERMS = 20
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 SUBJECT_MAX = 200
-
-
 TEXT_MAX = 5000
 
 
