@@ -10,7 +10,7 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,11 +21,36 @@ from accounts.models import Role, User
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
-from qinqing.api.privacy import MasksPersonalData
 
-from . import selectors, services
-from .models import Application, ApplicationStatus, Item, ItemMessage, ServicePackage
-from .sheet import answers_for
+from . import selectors
+from .models import Application, ApplicationStatus, Item, ServicePackage
+from .serializers import (
+    AnswersSerializer,
+    ApplicationSerializer,
+    AssignSerializer,
+    CommitSerializer,
+    ItemSerializer,
+    PauseSerializer,
+    PermitCheckSerializer,
+    StartSerializer,
+    SubmitSerializer,
+    TextSerializer,
+    VerifySerializer,
+)
+from .services import decisions
+from .services.applications import (
+    save_answers,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from .services.commitments import approve_on_commitment, verify_commitment
+from .services.refusals import (
+    ApprovalConflict,
+    ApprovalRefused,
+    NotAllowed,
+    SheetInvalid,
+)
 
 
 class ApprovalConflictError(exceptions.APIException):
@@ -38,210 +63,14 @@ def run_service(call: Callable[[], Any]) -> Any:
     """A service's refusal as the right HTTP answer, with its message."""
     try:
         return call()
-    except services.SheetInvalid as error:
+    except SheetInvalid as error:
         raise exceptions.ValidationError(error.errors) from error
-    except services.NotAllowed as error:
+    except NotAllowed as error:
         raise exceptions.PermissionDenied(str(error)) from error
-    except services.ApprovalConflict as error:
+    except ApprovalConflict as error:
         raise ApprovalConflictError(str(error)) from error
-    except services.ApprovalRefused as error:
+    except ApprovalRefused as error:
         raise exceptions.ValidationError({"detail": [str(error)]}) from error
-
-
-class ClockSerializer(serializers.Serializer):
-    deadline = serializers.DateTimeField(allow_null=True)
-    remaining_seconds = serializers.IntegerField()
-    fraction_used = serializers.FloatField()
-    overdue = serializers.BooleanField()
-    paused = serializers.BooleanField()
-    calendar_gaps = serializers.ListField(child=serializers.IntegerField())
-
-
-class PermitSummarySerializer(serializers.Serializer):
-    number = serializers.CharField()
-    verification_code = serializers.CharField()
-    issued_at = serializers.DateTimeField()
-    valid = serializers.BooleanField()
-
-
-class MessageSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.__str__", read_only=True)
-
-    class Meta:
-        model = ItemMessage
-        fields = ["kind", "author", "body", "created_at"]
-        read_only_fields = fields
-
-
-class ItemSerializer(MasksPersonalData, serializers.ModelSerializer):
-    personal_data_fields = ("answers", "messages")
-    application = serializers.CharField(source="application.reference", read_only=True)
-    item_type = serializers.CharField(source="item_type.code", read_only=True)
-    name = serializers.CharField(source="item_type.name", read_only=True)
-    department = serializers.CharField(source="department.code", read_only=True)
-    district = serializers.CharField(source="district.code", read_only=True, default=None)
-    assigned_to = serializers.CharField(
-        source="assigned_to.username", read_only=True, default=None, allow_null=True
-    )
-    clock = serializers.SerializerMethodField()
-    permit = serializers.SerializerMethodField()
-    answers = serializers.SerializerMethodField()
-    messages = MessageSerializer(many=True, read_only=True)
-    allows_commitment = serializers.BooleanField(
-        source="item_type.allows_commitment", read_only=True
-    )
-
-    class Meta:
-        model = Item
-        fields = [
-            "id",
-            "application",
-            "item_type",
-            "name",
-            "department",
-            "district",
-            "status",
-            "assigned_to",
-            "started_at",
-            "deadline",
-            "clock",
-            "decided_at",
-            "decision_note",
-            "verify_by",
-            "allows_commitment",
-            "permit",
-            "answers",
-            "messages",
-        ]
-        read_only_fields = fields
-
-    @extend_schema(responses=ClockSerializer)
-    def get_clock(self, item: Item) -> dict[str, Any]:
-        clock = services.item_clock(item)
-        return ClockSerializer(clock).data
-
-    @extend_schema(responses=PermitSummarySerializer(allow_null=True))
-    def get_permit(self, item: Item) -> dict[str, Any] | None:
-        permit = getattr(item, "permit", None)
-        return PermitSummarySerializer(permit).data if permit else None
-
-    def get_answers(self, item: Item) -> dict[str, Any]:
-        """Only what this item's department receives."""
-        return answers_for(item.item_type, item.application.answers)
-
-
-class ApplicationSerializer(MasksPersonalData, serializers.ModelSerializer):
-    personal_data_fields = ("answers",)
-    package = serializers.CharField(source="package.code", read_only=True)
-    # None before an establishment application has an enterprise (allow_null: the schema).
-    uscc = serializers.CharField(
-        source="enterprise.uscc", read_only=True, default=None, allow_null=True
-    )
-    district = serializers.CharField(
-        source="district.code", read_only=True, default=None, allow_null=True
-    )
-    items = serializers.SerializerMethodField()
-    registered_uscc = serializers.CharField(
-        source="created_enterprise.uscc", read_only=True, default=None, allow_null=True
-    )
-
-    class Meta:
-        model = Application
-        fields = [
-            "id",
-            "reference",
-            "package",
-            "uscc",
-            "title",
-            "district",
-            "status",
-            "answers",
-            "prefill",
-            "created_at",
-            "submitted_at",
-            "decided_at",
-            "items",
-            "registered_uscc",
-        ]
-        read_only_fields = fields
-
-    def get_items(self, application: Application) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": item.pk,
-                "item_type": item.item_type.code,
-                "status": item.status,
-                "department": item.department.code,
-                "deadline": item.deadline.isoformat() if item.deadline else None,
-            }
-            for item in application.items.all()
-        ]
-
-
-class StartSerializer(serializers.Serializer):
-    package = serializers.SlugField(max_length=50)
-    uscc = serializers.CharField(max_length=40, required=False, allow_blank=True)
-
-
-class AnswersSerializer(serializers.Serializer):
-    answers = serializers.DictField(required=False, default=dict)
-    disputes = serializers.DictField(
-        child=serializers.CharField(max_length=500, allow_blank=True), required=False, default=dict
-    )
-
-
-def _accepted(value: bool) -> bool:
-    if value is not True:
-        raise serializers.ValidationError(
-            _("Accept the commitment notice to approve on commitment.")
-        )
-    return value
-
-
-class SubmitSerializer(serializers.Serializer):
-    on_commitment = serializers.BooleanField(default=False)
-    accept_notice = serializers.BooleanField(
-        default=False,
-        help_text="Required (true) with on_commitment: the applicant accepts "
-        "the current commitment notice.",
-    )
-
-    def validate(self, data: dict) -> dict:
-        if data["on_commitment"]:
-            try:
-                _accepted(data["accept_notice"])
-            except serializers.ValidationError as error:
-                raise serializers.ValidationError({"accept_notice": error.detail}) from error
-        return data
-
-
-class CommitSerializer(serializers.Serializer):
-    accept_notice = serializers.BooleanField(validators=[_accepted])
-    item_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=50
-    )
-
-
-class TextSerializer(serializers.Serializer):
-    text = serializers.CharField(
-        max_length=services.MESSAGE_MAX, allow_blank=True, required=False, default=""
-    )
-
-
-class PauseSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=["hearing", "expert_review"])
-    text = serializers.CharField(max_length=services.MESSAGE_MAX)
-
-
-class AssignSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, allow_blank=True, allow_null=True)
-
-
-class VerifySerializer(serializers.Serializer):
-    passed = serializers.BooleanField()
-    note = serializers.CharField(
-        max_length=services.MESSAGE_MAX, allow_blank=True, required=False, default=""
-    )
 
 
 _ITEMS = Prefetch("items", queryset=Item.objects.select_related("item_type", "department"))
@@ -300,9 +129,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if enterprise is None:
                 raise exceptions.NotFound(_("No enterprise with this code is within your access."))
         application = run_service(
-            lambda: services.start_application(
-                package=package, actor=request.user, enterprise=enterprise
-            )
+            lambda: start_application(package=package, actor=request.user, enterprise=enterprise)
         )
         return self._answer(application, status.HTTP_201_CREATED)
 
@@ -313,7 +140,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = AnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run_service(
-            lambda: services.save_answers(
+            lambda: save_answers(
                 application.pk,
                 actor=request.user,
                 answers=data.validated_data["answers"],
@@ -329,7 +156,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run_service(
-            lambda: services.submit_application(
+            lambda: submit_application(
                 application.pk,
                 actor=request.user,
                 on_commitment=data.validated_data["on_commitment"],
@@ -346,7 +173,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = CommitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run_service(
-            lambda: services.approve_on_commitment(
+            lambda: approve_on_commitment(
                 application.pk, actor=request.user, item_ids=data.validated_data.get("item_ids")
             )
         )
@@ -356,7 +183,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         application = self.get_object()
-        run_service(lambda: services.withdraw_application(application.pk, actor=request.user))
+        run_service(lambda: withdraw_application(application.pk, actor=request.user))
         return self._answer(application)
 
 
@@ -395,7 +222,9 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         note = self._text(request)
-        return self._act(lambda item: services.approve_item(item.pk, actor=request.user, note=note))
+        return self._act(
+            lambda item: decisions.approve_item(item.pk, actor=request.user, note=note)
+        )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"])
@@ -403,7 +232,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         """`text`: the reasons, shown to the applicant."""
         reasons = self._text(request)
         return self._act(
-            lambda item: services.reject_item(item.pk, actor=request.user, reasons=reasons)
+            lambda item: decisions.reject_item(item.pk, actor=request.user, reasons=reasons)
         )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
@@ -412,7 +241,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         """Ask the applicant for more; the item's clock pauses until they answer."""
         message = self._text(request)
         return self._act(
-            lambda item: services.request_supplement(item.pk, actor=request.user, message=message)
+            lambda item: decisions.request_supplement(item.pk, actor=request.user, message=message)
         )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
@@ -420,7 +249,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     def answer_supplement(self, request: Request, pk: str | None = None) -> Response:
         message = self._text(request)
         return self._act(
-            lambda item: services.answer_supplement(item.pk, actor=request.user, message=message)
+            lambda item: decisions.answer_supplement(item.pk, actor=request.user, message=message)
         )
 
     @extend_schema(request=TextSerializer, responses={200: ItemSerializer})
@@ -428,7 +257,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     def resubmit(self, request: Request, pk: str | None = None) -> Response:
         message = self._text(request)
         return self._act(
-            lambda item: services.resubmit_item(item.pk, actor=request.user, message=message)
+            lambda item: decisions.resubmit_item(item.pk, actor=request.user, message=message)
         )
 
     @extend_schema(request=PauseSerializer, responses={200: ItemSerializer})
@@ -438,7 +267,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         data = PauseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
-            lambda item: services.pause_clock(
+            lambda item: decisions.pause_clock(
                 item.pk,
                 actor=request.user,
                 reason=data.validated_data["reason"],
@@ -449,7 +278,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"], url_path="resume-clock")
     def resume_clock(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(lambda item: services.resume_clock(item.pk, actor=request.user))
+        return self._act(lambda item: decisions.resume_clock(item.pk, actor=request.user))
 
     @extend_schema(request=AssignSerializer, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"])
@@ -463,7 +292,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
             if assignee is None:
                 raise exceptions.ValidationError({"username": [_("No such user.")]})
         return self._act(
-            lambda item: services.assign_item(item.pk, actor=request.user, assignee=assignee)
+            lambda item: decisions.assign_item(item.pk, actor=request.user, assignee=assignee)
         )
 
     @extend_schema(request=VerifySerializer, responses={200: ItemSerializer})
@@ -474,23 +303,13 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
-            lambda item: services.verify_commitment(
+            lambda item: verify_commitment(
                 item.pk,
                 actor=request.user,
                 passed=data.validated_data["passed"],
                 note=data.validated_data["note"],
             )
         )
-
-
-class PermitCheckSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    item = serializers.CharField()
-    department = serializers.CharField()
-    holder = serializers.CharField()
-    issued_at = serializers.DateTimeField()
-    valid = serializers.BooleanField()
-    revoked_at = serializers.DateTimeField(allow_null=True)
 
 
 class PermitVerifyView(APIView):

@@ -9,7 +9,9 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         from qinqing.notifications.models import register_kind
 
-        from . import receivers  # noqa: F401  (credit's breach signal revokes approvals)
+        # Imported once the apps are loaded: receivers connect credit's breach signal (it
+        # revokes approvals); tasks registers the tasks the services queue by name.
+        from . import receivers, tasks  # noqa: F401
 
         register_kind("approval.decided", _("Approval decisions"))
         register_kind("approval.supplement", _("Supplement requests"))

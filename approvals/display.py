@@ -19,7 +19,7 @@ from qinqing.audit.models import AuditEvent
 from qinqing.money import yuan
 
 from .models import OPEN_STATES, Application, FieldType, Item, SheetField
-from .services import item_clock
+from .services.clock import item_clock
 
 # Sections of the starting packages; a package an administrator adds may use others, shown
 # by their key.

@@ -16,7 +16,6 @@ from enterprises.industries import division_choices
 
 from .display import form_value
 from .models import FieldType, ItemStatus, SheetField
-from .services import MESSAGE_MAX
 
 NOTE_MAX = 500
 DISPUTE_PREFIX = "wrong__"
@@ -133,11 +132,3 @@ class QueueFilterForm(forms.Form):
         ],
     )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
-
-
-class MessageForm(forms.Form):
-    """A note, reasons or a supplement: the service checks length and presence."""
-
-    text = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 4, "maxlength": MESSAGE_MAX})
-    )

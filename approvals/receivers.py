@@ -5,11 +5,11 @@ from django.dispatch import receiver
 
 from credit.signals import commitment_breached
 
-from . import services
+from .services.commitments import revoke_for_breach
 
 
 @receiver(commitment_breached, dispatch_uid="approvals.revoke_on_breach")
 def revoke_approval_on_breach(sender, commitment, actor=None, **kwargs) -> None:
     if commitment.subject_kind == "approval_item":
-        services.revoke_for_breach(commitment.pk, actor=actor,
+        revoke_for_breach(commitment.pk, actor=actor,
                                    reason=commitment.reason or "")  # fmt: skip

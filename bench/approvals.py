@@ -52,8 +52,8 @@ def main() -> None:
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         sys.exit("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
     from accounts.models import Role, User
-    from approvals import services
     from approvals.models import Application, ApplicationStatus, ServicePackage
+    from approvals.services.applications import save_answers, start_application, submit_application
     from enterprises.models import Enterprise, EnterpriseMembership
     from qinqing.worker_process import database_url_for_current_connection, running_worker
 
@@ -79,11 +79,11 @@ def main() -> None:
                             concurrency=8):  # fmt: skip
             on_commitment = []
             for enterprise in enterprises:
-                draft = services.start_application(package=project, actor=applicant,
+                draft = start_application(package=project, actor=applicant,
                                                    enterprise=enterprise)  # fmt: skip
-                services.save_answers(draft.pk, actor=applicant, answers=PROJECT)
+                save_answers(draft.pk, actor=applicant, answers=PROJECT)
                 started = time.perf_counter()
-                services.submit_application(draft.pk, actor=applicant, on_commitment=True)
+                submit_application(draft.pk, actor=applicant, on_commitment=True)
                 status = Application.objects.values_list("status", flat=True).get(pk=draft.pk)
                 on_commitment.append((time.perf_counter() - started) * 1000)
                 assert status == ApplicationStatus.APPROVED, status
@@ -93,14 +93,14 @@ def main() -> None:
             registered = []
             for number in range(max(RUNS // 4, 5)):
                 founder = User.objects.create_user(f"founder{number}", role=Role.ENTERPRISE)
-                draft = services.start_application(package=establishment, actor=founder)
-                services.save_answers(draft.pk, actor=founder, answers={
+                draft = start_application(package=establishment, actor=founder)
+                save_answers(draft.pk, actor=founder, answers={
                     "enterprise_name": f"杭州基准新创{number}科技有限公司", "district": "binjiang",
                     "address": "滨江区网商路599号", "industry_division": "65",
                     "business_scope": "软件开发", "registered_capital": "1000000",
                     "legal_representative": "李明", "shareholders": "李明"})  # fmt: skip
                 started = time.perf_counter()
-                services.submit_application(draft.pk, actor=founder)
+                submit_application(draft.pk, actor=founder)
                 while not Application.objects.filter(
                     pk=draft.pk, created_enterprise__isnull=False
                 ).exists():

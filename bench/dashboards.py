@@ -149,7 +149,7 @@ def urls(district_code: str) -> list[tuple[str, str]]:
     from django.urls import NoReverseMatch, reverse
     from django.utils import timezone
 
-    from dashboards.selectors import SECTIONS
+    from dashboards.selectors.pages import SECTIONS
 
     year = timezone.localdate().year
     query = f"?period={year}&district={district_code}"

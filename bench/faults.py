@@ -676,22 +676,23 @@ class Run:
 
     def approval(self, rng: random.Random, client) -> None:
         """An enterprise starts, fills and submits a project application."""
-        from approvals import services
         from approvals.models import ServicePackage
+        from approvals.services.applications import save_answers, start_application
+        from approvals.services.refusals import ApprovalRefused
         from enterprises.models import Enterprise
 
         package = ServicePackage.objects.get(code="industrial-project")
         enterprise_id, _uscc = rng.choice(self.enterprises)
         try:
-            draft = services.start_application(
+            draft = start_application(
                 package=package,
                 actor=self.claimant,
                 enterprise=Enterprise.objects.get(pk=enterprise_id),
             )
-        except services.ApprovalRefused:  # e.g. an enterprise no longer in business
+        except ApprovalRefused:  # e.g. an enterprise no longer in business
             self.figures.op("approval_refused")
             return
-        services.save_answers(draft.pk, actor=self.claimant, answers=PROJECT)
+        save_answers(draft.pk, actor=self.claimant, answers=PROJECT)
         self.figures.op("approval_started")
         self.request(client(self.claimant), "post",
                      f"/api/v1/approvals/applications/{draft.pk}/submit/", "approval_submit",
@@ -702,7 +703,7 @@ class Run:
     def decide_item(self, rng: random.Random, client) -> None:
         """An official of the item's department approves or rejects it."""
         from approvals.models import Item
-        from approvals.services import is_item_official
+        from approvals.services.access import is_item_official
 
         pending = list(Item.objects.filter(status="pending").select_related("application")
                        .order_by("?")[:5])  # fmt: skip

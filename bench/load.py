@@ -211,7 +211,7 @@ def prepare(spec: dict) -> tuple[dict, dict]:
     from accounts.models import Role, User
     from accounts.services import create_user
     from approvals.models import Item as ApprovalItem
-    from dashboards.selectors import SECTIONS
+    from dashboards.selectors.pages import SECTIONS
     from departments.models import Department
     from directline.models import Request as DirectRequest
     from enterprises.models import Enterprise, EnterpriseMembership, MemberRole

@@ -13,11 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
 from .figures import Section
 from .forms import FilterForm
 from .refresh import fresh_refresh, latest_refresh
 from .scope import scope_of
+from .selectors import pages
+from .selectors.board import Board
 
 FILTER_PARAMETERS = [
     OpenApiParameter("period", str, description="Empty: all time; YYYY: a year; YYYY-MM: a month"),
@@ -32,7 +33,7 @@ class _StatsView(APIView):
     scope_resource = "stats"
     permission_classes = [IsAuthenticated]
 
-    def board(self, request: Request) -> tuple[selectors.Board, FilterForm]:
+    def board(self, request: Request) -> tuple[Board, FilterForm]:
         scope = scope_of(request.user)
         if scope is None:
             raise exceptions.PermissionDenied(_("Dashboards are for officials and auditors."))
@@ -41,7 +42,7 @@ class _StatsView(APIView):
         form = FilterForm(request.query_params, scope=scope, today=today)
         if not form.is_valid():
             raise exceptions.ValidationError(form.errors.get_json_data())
-        return selectors.Board(form.filters(), scope, today), form
+        return Board(form.filters(), scope, today), form
 
     @staticmethod
     def envelope(form: FilterForm, **payload: Any) -> dict[str, Any]:
@@ -72,9 +73,7 @@ class StatsOverviewView(_StatsView):
     def get(self, request: Request) -> Response:
         """The overview's figures: each section's headline numbers and main charts."""
         board, form = self.board(request)
-        sections = selectors.remembered(
-            board, self.refresh, "overview", lambda: selectors.overview(board)
-        )
+        sections = pages.remembered(board, self.refresh, "overview", lambda: pages.overview(board))
         return Response(self.envelope(form, sections=self.sections_json(sections)))
 
 
@@ -82,11 +81,11 @@ class StatsSectionView(_StatsView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, section: str) -> Response:
         """Every figure of one section: funds, approvals, credit, requests or data."""
-        if section not in selectors.SECTIONS:
+        if section not in pages.SECTIONS:
             raise exceptions.NotFound(_("No such section."))
         board, form = self.board(request)
-        sections = selectors.remembered(
-            board, self.refresh, section, lambda: [selectors.section(board, section)]
+        sections = pages.remembered(
+            board, self.refresh, section, lambda: [pages.section(board, section)]
         )
         return Response(self.envelope(form, sections=self.sections_json(sections)))
 
@@ -95,7 +94,7 @@ class StatsFigureView(_StatsView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, key: str) -> Response:
         """One figure by its key (the keys are listed by each section)."""
-        if key not in selectors.FIGURES:
+        if key not in pages.FIGURES:
             raise exceptions.NotFound(_("No such figure."))
         board, form = self.board(request)
-        return Response(self.envelope(form, figure=selectors.figure(board, key).as_json()))
+        return Response(self.envelope(form, figure=pages.figure(board, key).as_json()))

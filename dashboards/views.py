@@ -11,13 +11,14 @@ from django.views.decorators.http import require_safe
 
 from qinqing.exports import FORMATS, export_response
 
-from . import selectors
 from .forms import FilterForm
 from .refresh import fresh_refresh
 from .scope import Scope, scope_of
+from .selectors import pages
+from .selectors.board import Board
 
 
-def _board(request: HttpRequest) -> tuple[FilterForm, selectors.Board | None, Scope]:
+def _board(request: HttpRequest) -> tuple[FilterForm, Board | None, Scope]:
     """The filter form and, when it is valid, the board its filters describe."""
     scope = scope_of(request.user)
     if scope is None:
@@ -26,7 +27,7 @@ def _board(request: HttpRequest) -> tuple[FilterForm, selectors.Board | None, Sc
     form = FilterForm(request.GET, scope=scope, today=today)
     if not form.is_valid():
         return form, None, scope
-    return form, selectors.Board(form.filters(), scope, today), scope
+    return form, Board(form.filters(), scope, today), scope
 
 
 def _page(request: HttpRequest, sections: Callable, current: str) -> HttpResponse:
@@ -34,11 +35,11 @@ def _page(request: HttpRequest, sections: Callable, current: str) -> HttpRespons
     refresh = fresh_refresh()
     shown = []
     if board is not None:
-        shown = selectors.remembered(board, refresh, current, lambda: sections(board))
+        shown = pages.remembered(board, refresh, current, lambda: sections(board))
     context = {
         "form": form,
         "current": current,
-        "section_links": [(key, title) for key, (title, _keys) in selectors.SECTIONS.items()],
+        "section_links": [(key, title) for key, (title, _keys) in pages.SECTIONS.items()],
         "sections": shown,
         "refresh": refresh,
         "scope": scope,
@@ -51,22 +52,22 @@ def _page(request: HttpRequest, sections: Callable, current: str) -> HttpRespons
 @require_safe
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return _page(request, selectors.overview, "overview")
+    return _page(request, pages.overview, "overview")
 
 
 @require_safe
 @login_required
 def section(request: HttpRequest, key: str) -> HttpResponse:
-    if key not in selectors.SECTIONS:
+    if key not in pages.SECTIONS:
         raise Http404
-    return _page(request, lambda board: [selectors.section(board, key)], key)
+    return _page(request, lambda board: [pages.section(board, key)], key)
 
 
 @require_safe
 @login_required
 def export(request: HttpRequest, key: str, export_format: str) -> HttpResponse:
     """Exactly the rows the figure shows, with the same filters."""
-    if key not in selectors.FIGURES or export_format not in FORMATS:
+    if key not in pages.FIGURES or export_format not in FORMATS:
         raise Http404
     form, board, _scope = _board(request)
     if board is None:
@@ -76,7 +77,7 @@ def export(request: HttpRequest, key: str, export_format: str) -> HttpResponse:
             {"form": form, "sections": [], "current": "", "section_links": []},
             status=400,
         )
-    figure = selectors.figure(board, key)
+    figure = pages.figure(board, key)
     header, rows = figure.table()
     stamp = timezone.localdate().isoformat()
     return export_response(export_format, f"{key}-{stamp}", header, rows)

@@ -23,7 +23,7 @@ from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
 
-from . import selectors, services
+from . import selectors
 from .models import (
     Category,
     Rating,
@@ -33,6 +33,9 @@ from .models import (
     RequestMessage,
     RequestStatus,
 )
+from .services import department_side, enterprise_side, publication, raising
+from .services.clock import request_clock
+from .services.refusals import SUBJECT_MAX, TEXT_MAX, NotAllowed, RequestConflict, RequestRefused
 
 
 class RequestConflictError(exceptions.APIException):
@@ -44,11 +47,11 @@ class RequestConflictError(exceptions.APIException):
 def run_service(call: Callable[[], Any]) -> Any:
     try:
         return call()
-    except services.NotAllowed as error:
+    except NotAllowed as error:
         raise exceptions.PermissionDenied(str(error)) from error
-    except services.RequestConflict as error:
+    except RequestConflict as error:
         raise RequestConflictError(str(error)) from error
-    except services.RequestRefused as error:
+    except RequestRefused as error:
         raise exceptions.ValidationError({"detail": [str(error)]}) from error
 
 
@@ -130,7 +133,7 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
     def get_remaining_seconds(self, request: Request) -> int | None:
         if request.status not in ("open", "info_requested", "reopened"):
             return None
-        return services.request_clock(request).remaining_seconds
+        return request_clock(request).remaining_seconds
 
     def get_published(self, request: Request) -> bool:
         return hasattr(request, "publication")
@@ -139,23 +142,23 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
 class RequestRaiseSerializer(serializers.Serializer):
     enterprise = serializers.CharField(help_text="The enterprise's USCC.")
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
-    subject = serializers.CharField(allow_blank=True, max_length=services.SUBJECT_MAX * 10)
-    description = serializers.CharField(allow_blank=True, max_length=services.TEXT_MAX * 10)
+    subject = serializers.CharField(allow_blank=True, max_length=SUBJECT_MAX * 10)
+    description = serializers.CharField(allow_blank=True, max_length=TEXT_MAX * 10)
 
 
 class RequestTextSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, max_length=services.TEXT_MAX * 10)
+    text = serializers.CharField(allow_blank=True, max_length=TEXT_MAX * 10)
 
 
 class RequestTransferSerializer(serializers.Serializer):
     department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
-    reason = serializers.CharField(allow_blank=True, max_length=services.TEXT_MAX * 10)
+    reason = serializers.CharField(allow_blank=True, max_length=TEXT_MAX * 10)
 
 
 class RequestRateSerializer(serializers.Serializer):
     rating = serializers.ChoiceField(choices=Rating.choices)
     comment = serializers.CharField(
-        allow_blank=True, required=False, default="", max_length=services.TEXT_MAX * 10
+        allow_blank=True, required=False, default="", max_length=TEXT_MAX * 10
     )
 
 
@@ -225,7 +228,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if enterprise is None or not request.user.is_enterprise_member:
             raise exceptions.PermissionDenied(_("Raise requests for your own enterprises only."))
         created = run_service(
-            lambda: services.raise_request(
+            lambda: raising.raise_request(
                 actor=request.user,
                 enterprise=enterprise,
                 category=data.validated_data["category"],
@@ -241,7 +244,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Official: ask the enterprise for more information (the clock pauses)."""
         text = self._text(request)
         return self._act(
-            lambda r: services.ask_for_information(r.pk, actor=request.user, message=text)
+            lambda r: department_side.ask_for_information(r.pk, actor=request.user, message=text)
         )
 
     @extend_schema(request=RequestTextSerializer, responses={200: RequestSerializer})
@@ -250,7 +253,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Enterprise: supply the information asked for (the clock resumes)."""
         text = self._text(request)
         return self._act(
-            lambda r: services.supply_information(r.pk, actor=request.user, message=text)
+            lambda r: department_side.supply_information(r.pk, actor=request.user, message=text)
         )
 
     @extend_schema(request=RequestTransferSerializer, responses={200: RequestSerializer})
@@ -260,7 +263,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = RequestTransferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
-            lambda r: services.transfer(
+            lambda r: department_side.transfer(
                 r.pk,
                 actor=request.user,
                 department=data.validated_data["department"],
@@ -273,7 +276,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def answer(self, request: HttpRequest, pk: str | None = None) -> Response:
         """Official: answer the request."""
         text = self._text(request)
-        return self._act(lambda r: services.answer(r.pk, actor=request.user, text=text))
+        return self._act(lambda r: department_side.answer(r.pk, actor=request.user, text=text))
 
     @extend_schema(request=RequestRateSerializer, responses={200: RequestSerializer})
     @action(detail=True, methods=["post"])
@@ -282,7 +285,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = RequestRateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
-            lambda r: services.rate(
+            lambda r: enterprise_side.rate(
                 r.pk,
                 actor=request.user,
                 rating=data.validated_data["rating"],
@@ -294,13 +297,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def publish(self, request: HttpRequest, pk: str | None = None) -> Response:
         """Official: publish the answer, anonymised, as a public question and answer."""
-        return self._act(lambda r: services.publish(r.pk, actor=request.user))
+        return self._act(lambda r: publication.publish(r.pk, actor=request.user))
 
     @extend_schema(request=None, responses={200: RequestSerializer})
     @action(detail=True, methods=["post"], url_path="refuse-publication")
     def refuse_publication(self, request: HttpRequest, pk: str | None = None) -> Response:
         """Enterprise: refuse publication of this request."""
-        return self._act(lambda r: services.refuse_publication(r.pk, actor=request.user))
+        return self._act(lambda r: enterprise_side.refuse_publication(r.pk, actor=request.user))
 
     @extend_schema(
         request={"multipart/form-data": AttachmentUploadSerializer},
@@ -312,4 +315,4 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Enterprise: attach files (PDF, PNG, JPEG, .docx, .xlsx; at most 10 MB each and 5
         per request), field `files`, repeated."""
         files = request.FILES.getlist("files")
-        return self._act(lambda r: services.add_attachments(r.pk, actor=request.user, files=files))
+        return self._act(lambda r: raising.add_attachments(r.pk, actor=request.user, files=files))

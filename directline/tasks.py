@@ -2,16 +2,17 @@
 
 from celery import shared_task
 
-from . import services
+from .services.deadlines import watch_deadlines
+from .services.policy_push import push_policy
 
 
 @shared_task(name="directline.tasks.push_policy_version", acks_late=True)
 def push_policy_version(version_id: int) -> int:
     """Tell the members of every enterprise a newly published version fits (once)."""
-    return services.push_policy(version_id)
+    return push_policy(version_id)
 
 
 @shared_task(name="directline.tasks.watch_request_deadlines")
 def watch_request_deadlines() -> dict[str, int]:
     """Beat: 80 % warnings and escalations, each sent once per request."""
-    return services.watch_deadlines()
+    return watch_deadlines()

@@ -20,9 +20,15 @@ from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
 from qinqing.listing import paginate
 
-from . import services
 from .models import OPEN_STATES, Category, PublishedAnswer, Rating, RequestStatus
 from .selectors import requests_for
+from .services.access import is_enterprise_side, is_request_official
+from .services.clock import request_clock
+from .services.department_side import answer, ask_for_information, supply_information, transfer
+from .services.enterprise_side import rate, refuse_publication
+from .services.publication import publish, search_answers
+from .services.raising import add_attachments, raise_request
+from .services.refusals import SUBJECT_MAX, TEXT_MAX, NotAllowed, RequestRefused
 
 
 class RaiseForm(forms.Form):
@@ -32,13 +38,13 @@ class RaiseForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(), label=gettext_lazy("Category")
     )
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=services.SUBJECT_MAX)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=SUBJECT_MAX)
     attachment = forms.FileField(
         label=gettext_lazy("Attachment (optional: PDF, PNG, JPEG, .docx or .xlsx, at most 10 MB)"),
         required=False,
     )
     description = forms.CharField(
-        label=gettext_lazy("Description"), widget=forms.Textarea, max_length=services.TEXT_MAX
+        label=gettext_lazy("Description"), widget=forms.Textarea, max_length=TEXT_MAX
     )
 
     field_order = ["enterprise", "category", "subject", "description", "attachment"]
@@ -67,7 +73,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if "send" in request.POST:
             try:
-                created = services.raise_request(
+                created = raise_request(
                     actor=request.user,
                     enterprise=data["enterprise"],
                     category=data["category"],
@@ -75,7 +81,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     files=[data["attachment"]] if data.get("attachment") else [],
                 )
-            except services.RequestRefused as error:
+            except RequestRefused as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(
@@ -84,7 +90,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     % {"department": created.department.name},
                 )
                 return redirect("directline:detail", pk=created.pk)
-        suggestions = list(services.search_answers(f"{data['subject']} {data['description']}"))
+        suggestions = list(search_answers(f"{data['subject']} {data['description']}"))
     return render(
         request,
         "directline/new.html",
@@ -108,7 +114,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, ordered, 30)
     rows = []
     for obj in page.object_list:
-        clock = services.request_clock(obj) if obj.status in OPEN_STATES else None
+        clock = request_clock(obj) if obj.status in OPEN_STATES else None
         hours = clock.remaining_seconds / 3600 if clock else None
         rows.append({"request": obj, "clock": clock, "hours": hours})
     return render(request, "directline/queue.html", {"page": page, "query": query, "rows": rows})
@@ -117,7 +123,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def public_answers(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     entries = (
-        services.search_answers(q, limit=50)
+        search_answers(q, limit=50)
         if q.strip()
         else PublishedAnswer.objects.select_related("category", "department")
     )
@@ -144,9 +150,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "directline/detail.html",
         {
             "obj": obj,
-            "clock": services.request_clock(obj) if obj.status in OPEN_STATES else None,
-            "enterprise_side": services.is_enterprise_side(user, obj),
-            "official": services.is_request_official(user, obj),
+            "clock": request_clock(obj) if obj.status in OPEN_STATES else None,
+            "enterprise_side": is_enterprise_side(user, obj),
+            "official": is_request_official(user, obj),
             "can_publish": user.is_official
             and user.department_id == obj.department_id
             and obj.status in (RequestStatus.ANSWERED, RequestStatus.CLOSED)
@@ -159,16 +165,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTIONS = {
-    "supply": lambda r, u, p: services.supply_information(r, actor=u, message=p.get("text", "")),
-    "rate": lambda r, u, p: services.rate(
+    "supply": lambda r, u, p: supply_information(r, actor=u, message=p.get("text", "")),
+    "rate": lambda r, u, p: rate(
         r, actor=u, rating=p.get("rating", ""), comment=p.get("comment", "")
     ),
-    "refuse-publication": lambda r, u, p: services.refuse_publication(r, actor=u),
-    "ask": lambda r, u, p: services.ask_for_information(r, actor=u, message=p.get("text", "")),
-    "answer": lambda r, u, p: services.answer(r, actor=u, text=p.get("text", "")),
-    "publish": lambda r, u, p: services.publish(r, actor=u),
-    "attach": lambda r, u, p, files: services.add_attachments(r, actor=u, files=files),
-    "transfer": lambda r, u, p: services.transfer(
+    "refuse-publication": lambda r, u, p: refuse_publication(r, actor=u),
+    "ask": lambda r, u, p: ask_for_information(r, actor=u, message=p.get("text", "")),
+    "answer": lambda r, u, p: answer(r, actor=u, text=p.get("text", "")),
+    "publish": lambda r, u, p: publish(r, actor=u),
+    "attach": lambda r, u, p, files: add_attachments(r, actor=u, files=files),
+    "transfer": lambda r, u, p: transfer(
         r, actor=u, department=_department(p.get("department", "")), reason=p.get("reason", "")
     ),
 }
@@ -177,7 +183,7 @@ ACTIONS = {
 def _department(code: str) -> Department:
     department = Department.objects.filter(code=code).first()
     if department is None:
-        raise services.RequestRefused(_("Choose a department."))
+        raise RequestRefused(_("Choose a department."))
     return department
 
 
@@ -192,9 +198,9 @@ def act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
             ACTIONS[act](obj.pk, request.user, request.POST, request.FILES.getlist("files"))
         else:
             ACTIONS[act](obj.pk, request.user, request.POST)
-    except services.NotAllowed as error:
+    except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except services.RequestRefused as error:
+    except RequestRefused as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Done."))

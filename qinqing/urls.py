@@ -6,8 +6,8 @@ from oauth2_provider.views import TokenView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import CurrentUserView, ObtainTokenView
-from approvals import views as approval_views
 from approvals.api import ApplicationViewSet, ItemViewSet, PermitVerifyView
+from approvals.views.permits import verify_permit
 from credit.commitments.api import CommitmentViewSet
 from credit.grades.api import CreditGradeViewSet
 from credit.inspections.api import CampaignViewSet, InspectionViewSet
@@ -86,7 +86,7 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("requests/", include("directline.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("permits/verify/", approval_views.verify_permit, name="permit_verify"),
+    path("permits/verify/", verify_permit, name="permit_verify"),
     path("notifications/", include("qinqing.notifications.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),

@@ -239,12 +239,12 @@ def case_requests(ctx) -> Case:
 
 
 def case_attachments(ctx) -> Case:
-    from directline import services
+    from directline.services import raising
 
     ctx["settings"].DIRECTLINE_ATTACHMENT_ROOT = ctx["tmp_path"] / "private"
     categories_installed()
     enterprise, member = _member_a()
-    raised = services.raise_request(
+    raised = raising.raise_request(
         actor=member, enterprise=enterprise, category=Category.objects.get(code="policy_question"),
         subject="发票问题", description="发票无法开具。",
     )  # fmt: skip
@@ -436,14 +436,14 @@ def test_a_refused_request_releases_its_key_for_the_corrected_one(ctx):
 
 
 def test_an_exception_in_the_view_releases_the_key(ctx, monkeypatch):
-    from directline import services
+    from directline.services import raising
 
     case = case_requests(ctx)
 
     def broken(**kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(services, "raise_request", broken)
+    monkeypatch.setattr(raising, "raise_request", broken)
     client = APIClient(raise_request_exception=True)
     client.force_authenticate(case.user)
     with pytest.raises(RuntimeError):
@@ -458,9 +458,9 @@ def _held(monkeypatch) -> tuple[threading.Event, threading.Event]:
     """Raising a request waits, inside the view, until `go` is set; `inside` says a
     request got there. So the others arrive while the first is in flight, however slow
     the machine."""
-    from directline import services
+    from directline.services import raising
 
-    original = services.raise_request
+    original = raising.raise_request
     inside, go = threading.Event(), threading.Event()
 
     def held(**kwargs):
@@ -468,7 +468,7 @@ def _held(monkeypatch) -> tuple[threading.Event, threading.Event]:
         go.wait(timeout=60)
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "raise_request", held)
+    monkeypatch.setattr(raising, "raise_request", held)
     return inside, go
 
 

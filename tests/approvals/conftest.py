@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from approvals import services
 from approvals.models import ServicePackage
+from approvals.services.applications import save_answers, start_application, submit_application
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -76,11 +76,11 @@ def officials_for(code: str, district_code: str | None = None):
 
 def draft_project(applicant, package, answers=None):
     user, enterprise = applicant
-    application = services.start_application(package=package, actor=user, enterprise=enterprise)
-    return services.save_answers(application.pk, actor=user,
+    application = start_application(package=package, actor=user, enterprise=enterprise)
+    return save_answers(application.pk, actor=user,
                                  answers=answers or FIVE_ITEM_PROJECT)  # fmt: skip
 
 
 def submitted_project(applicant, package, answers=None, **kwargs):
     application = draft_project(applicant, package, answers)
-    return services.submit_application(application.pk, actor=applicant[0], **kwargs)
+    return submit_application(application.pk, actor=applicant[0], **kwargs)

@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 
-from approvals import services
 from approvals.models import ApplicationStatus, ItemStatus, Permit
+from approvals.services.applications import submit_application
+from approvals.services.commitments import approve_on_commitment, verify_commitment
+from approvals.services.refusals import ApprovalConflict, ApprovalRefused, NotAllowed
 from credit.commitments.models import Commitment, CommitmentStatus
 from credit.commitments.services import breach_commitment, current_notice, start_verification
 from credit.records.models import CreditRecord
@@ -57,15 +59,15 @@ def test_a_black_listed_enterprise_is_refused_the_route_and_nothing_changes(
     penalise(enterprise, "serious")
     assert credit_facts(enterprise)["credit.black_list"] is True
     application = draft_project(applicant, project_package)
-    with pytest.raises(services.ApprovalRefused, match="black list"):
-        services.submit_application(application.pk, actor=user, on_commitment=True)
+    with pytest.raises(ApprovalRefused, match="black list"):
+        submit_application(application.pk, actor=user, on_commitment=True)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT and not application.items.exists()
     assert not Commitment.objects.exists()
     # The ordinary route stays open.
-    services.submit_application(application.pk, actor=user)
-    with pytest.raises(services.ApprovalRefused):
-        services.approve_on_commitment(application.pk, actor=user)
+    submit_application(application.pk, actor=user)
+    with pytest.raises(ApprovalRefused):
+        approve_on_commitment(application.pk, actor=user)
     assert set(application.items.values_list("status", flat=True)) == {ItemStatus.PENDING}
 
 
@@ -75,21 +77,21 @@ def test_grade_d_is_refused_the_route(applicant, project_package):
     facts = credit_facts(enterprise)
     assert facts == {"credit.black_list": False, "credit.grade": "D"}
     application = submitted_project(applicant, project_package)
-    with pytest.raises(services.ApprovalRefused, match="grade D"):
-        services.approve_on_commitment(application.pk, actor=user)
+    with pytest.raises(ApprovalRefused, match="grade D"):
+        approve_on_commitment(application.pk, actor=user)
 
 
 def test_some_items_on_commitment_while_the_others_wait_for_review(applicant, project_package):
     user, _enterprise = applicant
     application = submitted_project(applicant, project_package)
     filing = application.items.get(item_type__code="project-filing")
-    services.approve_on_commitment(application.pk, actor=user, item_ids=[filing.pk])
+    approve_on_commitment(application.pk, actor=user, item_ids=[filing.pk])
     filing.refresh_from_db()
     application.refresh_from_db()
     assert filing.status == ItemStatus.COMMITTED
     assert application.status == ApplicationStatus.IN_REVIEW
-    with pytest.raises(services.ApprovalConflict):  # nothing left of what was named
-        services.approve_on_commitment(application.pk, actor=user, item_ids=[filing.pk])
+    with pytest.raises(ApprovalConflict):  # nothing left of what was named
+        approve_on_commitment(application.pk, actor=user, item_ids=[filing.pk])
 
 
 def test_a_failed_verification_revokes_the_approval_and_makes_a_credit_record(
@@ -99,12 +101,12 @@ def test_a_failed_verification_revokes_the_approval_and_makes_a_credit_record(
     application = submitted_project(applicant, project_package, on_commitment=True)
     fire = application.items.get(item_type__code="fire-design-review")
     emergency = officials_for("emergency")
-    with pytest.raises(services.NotAllowed):
-        services.verify_commitment(fire.pk, actor=officials_for("planning"), passed=False,
+    with pytest.raises(NotAllowed):
+        verify_commitment(fire.pk, actor=officials_for("planning"), passed=False,
                                    note="x")  # fmt: skip
-    with pytest.raises(services.ApprovalRefused):  # a failure needs its reason
-        services.verify_commitment(fire.pk, actor=emergency, passed=False, note="")
-    services.verify_commitment(fire.pk, actor=emergency, passed=False,
+    with pytest.raises(ApprovalRefused):  # a failure needs its reason
+        verify_commitment(fire.pk, actor=emergency, passed=False, note="")
+    verify_commitment(fire.pk, actor=emergency, passed=False,
                                note="现场核查：消防通道宽度不符合设计承诺")  # fmt: skip
     fire.refresh_from_db()
     application.refresh_from_db()
@@ -117,7 +119,7 @@ def test_a_failed_verification_revokes_the_approval_and_makes_a_credit_record(
                                        kind="approval.decided").exists()  # fmt: skip
     # The other items stand; verifying one of them fulfils its commitment.
     filing = application.items.get(item_type__code="project-filing")
-    services.verify_commitment(filing.pk, actor=officials_for("ndrc"), passed=True, note="")
+    verify_commitment(filing.pk, actor=officials_for("ndrc"), passed=True, note="")
     filing.refresh_from_db()
     assert filing.status == ItemStatus.VERIFIED
     assert Commitment.objects.get(pk=filing.commitment_id).status == CommitmentStatus.FULFILLED

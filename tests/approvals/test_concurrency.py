@@ -2,8 +2,10 @@
 
 import pytest
 
-from approvals import services
 from approvals.models import ApplicationStatus, ItemStatus, Permit
+from approvals.services.applications import submit_application
+from approvals.services.decisions import approve_item, reject_item
+from approvals.services.refusals import ApprovalConflict
 from qinqing.audit.models import AuditEvent
 from tests.subsidies.test_concurrency import race
 
@@ -18,7 +20,7 @@ def test_five_departments_approving_at_the_same_instant_approve_the_application_
     application = submitted_project(applicant, project_package)
     items = list(application.items.select_related("department"))
     officials = [officials_for(item.department.code) for item in items]
-    race(len(items), lambda i: services.approve_item(items[i].pk, actor=officials[i]))
+    race(len(items), lambda i: approve_item(items[i].pk, actor=officials[i]))
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED
     assert set(application.items.values_list("status", flat=True)) == {ItemStatus.APPROVED}
@@ -39,9 +41,9 @@ def test_one_item_decided_twice_at_once_is_decided_once(applicant, project_packa
     def decide(i):
         try:
             if i % 2:
-                return services.approve_item(filing.pk, actor=official).status
-            return services.reject_item(filing.pk, actor=official, reasons="不符合").status
-        except services.ApprovalConflict:
+                return approve_item(filing.pk, actor=official).status
+            return reject_item(filing.pk, actor=official, reasons="不符合").status
+        except ApprovalConflict:
             return "refused"
 
     results = race(8, decide)
@@ -64,9 +66,9 @@ def test_submitting_from_two_tabs_at_once_makes_one_set_of_items(applicant, proj
 
     def submit(_i):
         try:
-            services.submit_application(application.pk, actor=applicant[0])
+            submit_application(application.pk, actor=applicant[0])
             return "ok"
-        except services.ApprovalConflict:
+        except ApprovalConflict:
             return "refused"
 
     assert sorted(race(4, submit)) == ["ok", "refused", "refused", "refused"]

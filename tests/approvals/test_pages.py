@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from approvals import services, views
 from approvals.models import Application, ApplicationStatus, ItemStatus, Permit
+from approvals.services.applications import save_answers, start_application, submit_application
+from approvals.services.decisions import approve_item, assign_item, reject_item, request_supplement
+from approvals.views import enterprise as enterprise_views
 from enterprises.models import EnterpriseMembership
 from tests.factories import AuditorFactory, EnterpriseFactory, UserFactory, district, member_of
 
@@ -117,9 +119,7 @@ class TestEnterpriseSide:
         self, client, applicant, project_package, language
     ):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
         client.force_login(user)
         page = get(client, reverse("approvals:edit", args=[application.pk]), language)
         assert page.status_code == 200
@@ -140,9 +140,7 @@ class TestEnterpriseSide:
         self, client, applicant, project_package
     ):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
         client.force_login(user)
         url = reverse("approvals:edit", args=[application.pk])
         response = client.post(
@@ -162,9 +160,7 @@ class TestEnterpriseSide:
         self, client, applicant, project_package
     ):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
         client.force_login(user)
         url = reverse("approvals:edit", args=[application.pk])
         saved = client.post(
@@ -191,9 +187,7 @@ class TestEnterpriseSide:
         self, client, applicant, project_package
     ):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
         client.force_login(user)
         url = reverse("approvals:review", args=[application.pk])
         page = client.get(url)
@@ -202,7 +196,7 @@ class TestEnterpriseSide:
             page.content.decode()
         )
         assert reverse("approvals:submit", args=[application.pk]) not in page.content.decode()
-        services.save_answers(application.pk, actor=user, answers=FIVE_ITEM_PROJECT)
+        save_answers(application.pk, actor=user, answers=FIVE_ITEM_PROJECT)
         for language in LANGUAGES:
             page = get(client, url, language)
             assert page.context["missing_count"] == 0
@@ -256,7 +250,7 @@ class TestEnterpriseSide:
         assert live.content.decode().lstrip().startswith('<section id="tracker-live"')
         assert not live.context["changed"]
         official = officials_for("ndrc")
-        services.approve_item(item_of(project, "project-filing").pk, actor=official)
+        approve_item(item_of(project, "project-filing").pk, actor=official)
         changed = client.get(url, {"since": since}, HTTP_HX_REQUEST="true")
         assert changed.context["changed"] and "changed-note" in changed.content.decode()
 
@@ -265,7 +259,7 @@ class TestEnterpriseSide:
     ):
         planning = item_of(project, "planning-permit")
         official = officials_for("planning")
-        services.request_supplement(planning.pk, actor=official, message="请补充总平面图说明")
+        request_supplement(planning.pk, actor=official, message="请补充总平面图说明")
         client.force_login(applicant[0])
         url = reverse("approvals:tracker", args=[project.pk])
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
@@ -283,7 +277,7 @@ class TestEnterpriseSide:
 
     def test_a_rejected_item_shows_the_reasons_and_is_resubmitted(self, client, applicant, project):
         fire = item_of(project, "fire-design-review")
-        services.reject_item(fire.pk, actor=officials_for("emergency"), reasons="疏散宽度不足")
+        reject_item(fire.pk, actor=officials_for("emergency"), reasons="疏散宽度不足")
         client.force_login(applicant[0])
         page = client.get(reverse("approvals:tracker", args=[project.pk]))
         assert "疏散宽度不足" in page.content.decode()
@@ -306,8 +300,8 @@ class TestEnterpriseSide:
         self, client, establishment_package, django_capture_on_commit_callbacks
     ):
         founder = UserFactory()
-        application = services.start_application(package=establishment_package, actor=founder)
-        services.save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
+        application = start_application(package=establishment_package, actor=founder)
+        save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
         client.force_login(founder)
         with django_capture_on_commit_callbacks(execute=True):
             client.post(reverse("approvals:submit", args=[application.pk]))
@@ -327,7 +321,7 @@ class TestCommitmentPage:
         self, client, applicant, project_package, monkeypatch
     ):
         notice = FakeNotice()
-        monkeypatch.setattr(views, "commitment_notice", lambda: notice)
+        monkeypatch.setattr(enterprise_views, "commitment_notice", lambda: notice)
         application = draft_project(applicant, project_package)
         client.force_login(applicant[0])
         url = reverse("approvals:commitment", args=[application.pk])
@@ -349,7 +343,7 @@ class TestCommitmentPage:
     def test_without_a_notice_in_force_the_route_is_closed_but_the_page_works(
         self, client, applicant, project_package, monkeypatch
     ):
-        monkeypatch.setattr(views, "commitment_notice", lambda: None)
+        monkeypatch.setattr(enterprise_views, "commitment_notice", lambda: None)
         application = draft_project(applicant, project_package)
         client.force_login(applicant[0])
         url = reverse("approvals:commitment", args=[application.pk])
@@ -362,7 +356,7 @@ class TestCommitmentPage:
     def test_accepting_submits_and_approves_at_once_and_officials_verify(
         self, client, applicant, project_package
     ):
-        notice = views.commitment_notice()
+        notice = enterprise_views.commitment_notice()
         assert notice is not None  # credit's notice "approval-item" is in force
         application = draft_project(applicant, project_package)
         client.force_login(applicant[0])
@@ -406,7 +400,7 @@ class TestCommitmentPage:
     def test_open_items_of_a_submitted_application_are_approved_on_commitment(
         self, client, applicant, project
     ):
-        notice = views.commitment_notice()
+        notice = enterprise_views.commitment_notice()
         client.force_login(applicant[0])
         tracker = client.get(reverse("approvals:tracker", args=[project.pk]))
         assert tracker.context["can_commit"]
@@ -514,7 +508,7 @@ class TestOfficials:
         client.force_login(official)
         planning = item_of(project, "planning-permit")
         assert client.get(reverse("approvals:queue"), {"mine": "on"}).context["rows"] == []
-        services.assign_item(planning.pk, actor=official, assignee=official)
+        assign_item(planning.pk, actor=official, assignee=official)
         mine = client.get(reverse("approvals:queue"), {"mine": "on"}).context["rows"]
         assert [r["item"].pk for r in mine] == [planning.pk]
         assert (
@@ -540,13 +534,11 @@ class TestOfficials:
         self, client, applicant, project_package
     ):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
-        services.save_answers(
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
+        save_answers(
             application.pk, actor=user, answers=FIVE_ITEM_PROJECT, disputes={"district": "地址有误"}
         )
-        services.submit_application(application.pk, actor=user)
+        submit_application(application.pk, actor=user)
         filing = item_of(application, "project-filing")
         client.force_login(officials_for("ndrc"))
         html = client.get(reverse("approvals:item", args=[filing.pk])).content.decode()
@@ -657,7 +649,7 @@ class TestPermits:
     @pytest.fixture
     def permit(self, project):
         filing = item_of(project, "project-filing")
-        services.approve_item(filing.pk, actor=officials_for("ndrc"))
+        approve_item(filing.pk, actor=officials_for("ndrc"))
         return Permit.objects.get(item=filing)
 
     @pytest.mark.parametrize("language", LANGUAGES)

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from approvals import services
 from approvals.models import (
     Application,
     ApplicationStatus,
@@ -13,6 +12,26 @@ from approvals.models import (
     ItemStatus,
     Permit,
 )
+from approvals.services.applications import (
+    save_answers,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from approvals.services.clock import item_clock
+from approvals.services.deadlines import watch_deadlines
+from approvals.services.decisions import (
+    answer_supplement,
+    approve_item,
+    assign_item,
+    pause_clock,
+    reject_item,
+    request_supplement,
+    resubmit_item,
+    resume_clock,
+)
+from approvals.services.refusals import ApprovalConflict, ApprovalRefused, NotAllowed, SheetInvalid
+from approvals.services.registration import issue_uscc
 from approvals.sheet import needed_item_types
 from enterprises.models import Enterprise, EnterpriseMembership, MemberRole
 from qinqing.audit.models import AuditEvent
@@ -73,9 +92,7 @@ class TestRulesTable:
 class TestSheet:
     def test_prefill_from_the_register_is_marked_with_its_source(self, applicant, project_package):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
         assert application.answers["district"] == "xihu"
         assert application.prefill["district"]["source"] == "register"
         # The land use comes from the planning department through the hub.
@@ -84,7 +101,7 @@ class TestSheet:
 
     def test_a_disputed_prefill_is_kept_with_the_applicant_note(self, applicant, project_package):
         application = draft_project(applicant, project_package)
-        application = services.save_answers(
+        application = save_answers(
             application.pk,
             actor=applicant[0],
             answers={"land_use_type": "mixed"},
@@ -98,8 +115,8 @@ class TestSheet:
         self, applicant, project_package
     ):
         application = draft_project(applicant, project_package)
-        with pytest.raises(services.SheetInvalid) as refused:
-            services.save_answers(
+        with pytest.raises(SheetInvalid) as refused:
+            save_answers(
                 application.pk,
                 actor=applicant[0],
                 answers={
@@ -123,21 +140,19 @@ class TestSheet:
 
     def test_missing_answers_stop_the_submission(self, applicant, project_package):
         user, enterprise = applicant
-        application = services.start_application(
-            package=project_package, actor=user, enterprise=enterprise
-        )
-        with pytest.raises(services.SheetInvalid) as refused:
-            services.submit_application(application.pk, actor=user)
+        application = start_application(package=project_package, actor=user, enterprise=enterprise)
+        with pytest.raises(SheetInvalid) as refused:
+            submit_application(application.pk, actor=user)
         assert "project_name" in refused.value.errors
         assert not Item.objects.exists()
 
     def test_another_enterprise_cannot_touch_the_draft(self, applicant, project_package):
         application = draft_project(applicant, project_package)
         stranger = UserFactory()
-        with pytest.raises(services.NotAllowed):
-            services.save_answers(application.pk, actor=stranger, answers={"project_name": "x"})
-        with pytest.raises(services.NotAllowed):
-            services.submit_application(application.pk, actor=stranger)
+        with pytest.raises(NotAllowed):
+            save_answers(application.pk, actor=stranger, answers={"project_name": "x"})
+        with pytest.raises(NotAllowed):
+            submit_application(application.pk, actor=stranger)
 
 
 class TestParallelReview:
@@ -159,8 +174,8 @@ class TestParallelReview:
 
     def test_submitting_twice_is_refused_and_changes_nothing(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
-        with pytest.raises(services.ApprovalConflict):
-            services.submit_application(application.pk, actor=applicant[0])
+        with pytest.raises(ApprovalConflict):
+            submit_application(application.pk, actor=applicant[0])
         assert application.items.count() == 5
 
     def test_each_department_receives_only_its_answers(self, applicant, project_package):
@@ -180,7 +195,7 @@ class TestParallelReview:
         application = submitted_project(applicant, project_package)
         for item in application.items.select_related("department"):
             official = officials_for(item.department.code)
-            services.approve_item(item.pk, actor=official)
+            approve_item(item.pk, actor=official)
             application.refresh_from_db()
         assert application.status == ApplicationStatus.APPROVED
         assert Permit.objects.filter(item__application=application).count() == 5
@@ -196,22 +211,22 @@ class TestParallelReview:
             officials_for("ndrc", "binjiang"),
             applicant[0],
         ):
-            with pytest.raises(services.NotAllowed):
-                services.approve_item(filing.pk, actor=outsider)
+            with pytest.raises(NotAllowed):
+                approve_item(filing.pk, actor=outsider)
         filing.refresh_from_db()
         assert filing.status == ItemStatus.PENDING
         # A district official of the project's district may.
-        services.approve_item(filing.pk, actor=officials_for("ndrc", "xihu"))
+        approve_item(filing.pk, actor=officials_for("ndrc", "xihu"))
 
     def test_approving_an_item_that_is_not_pending_is_refused(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")
         official = officials_for("ndrc")
-        services.approve_item(filing.pk, actor=official)
-        with pytest.raises(services.ApprovalConflict):
-            services.approve_item(filing.pk, actor=official)
-        with pytest.raises(services.ApprovalConflict):
-            services.reject_item(filing.pk, actor=official, reasons="too late")
+        approve_item(filing.pk, actor=official)
+        with pytest.raises(ApprovalConflict):
+            approve_item(filing.pk, actor=official)
+        with pytest.raises(ApprovalConflict):
+            reject_item(filing.pk, actor=official, reasons="too late")
         assert Permit.objects.filter(item=filing).count() == 1
 
     def test_a_rejection_shows_what_to_fix_and_a_resubmission_reopens_it(
@@ -220,18 +235,18 @@ class TestParallelReview:
         application = submitted_project(applicant, project_package)
         planning = application.items.get(item_type__code="planning-permit")
         official = officials_for("planning")
-        with pytest.raises(services.ApprovalRefused):
-            services.reject_item(planning.pk, actor=official, reasons="  ")
-        services.reject_item(planning.pk, actor=official, reasons="容积率超过规划条件")
+        with pytest.raises(ApprovalRefused):
+            reject_item(planning.pk, actor=official, reasons="  ")
+        reject_item(planning.pk, actor=official, reasons="容积率超过规划条件")
         for item in application.items.exclude(pk=planning.pk).select_related("department"):
-            services.approve_item(item.pk, actor=officials_for(item.department.code))
+            approve_item(item.pk, actor=officials_for(item.department.code))
         application.refresh_from_db()
         assert application.status == ApplicationStatus.REJECTED
         assert planning.messages.get().body == "容积率超过规划条件"
-        services.resubmit_item(planning.pk, actor=applicant[0], message="已调整容积率")
+        resubmit_item(planning.pk, actor=applicant[0], message="已调整容积率")
         application.refresh_from_db()
         assert application.status == ApplicationStatus.IN_REVIEW
-        services.approve_item(planning.pk, actor=official)
+        approve_item(planning.pk, actor=official)
         application.refresh_from_db()
         assert application.status == ApplicationStatus.APPROVED
 
@@ -241,9 +256,9 @@ class TestParallelReview:
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")
         lead, colleague = officials_for("ndrc"), officials_for("ndrc", "xihu")
-        services.assign_item(filing.pk, actor=lead, assignee=colleague)
-        with pytest.raises(services.ApprovalRefused):
-            services.assign_item(filing.pk, actor=lead, assignee=officials_for("planning"))
+        assign_item(filing.pk, actor=lead, assignee=colleague)
+        with pytest.raises(ApprovalRefused):
+            assign_item(filing.pk, actor=lead, assignee=officials_for("planning"))
         filing.refresh_from_db()
         assert filing.assigned_to == colleague
         assert (
@@ -261,17 +276,17 @@ class TestSupplementAndClock:
         # Rewrite the history: started Tuesday 9:00, paused Tuesday 10:00 to Thursday 10:00.
         Item.objects.filter(pk=eia.pk).update(started_at=TUESDAY_9AM)
         official = officials_for("ecology")
-        services.request_supplement(eia.pk, actor=official, message="请补充危废处置协议")
+        request_supplement(eia.pk, actor=official, message="请补充危废处置协议")
         eia.refresh_from_db()
         assert eia.status == ItemStatus.SUPPLEMENT and eia.deadline is None
-        with pytest.raises(services.ApprovalConflict):  # only a rejected item is resubmitted
-            services.resubmit_item(eia.pk, actor=applicant[0], message="x")
+        with pytest.raises(ApprovalConflict):  # only a rejected item is resubmitted
+            resubmit_item(eia.pk, actor=applicant[0], message="x")
         eia.pauses.update(started_at=TUESDAY_9AM + timedelta(hours=1), ended_at=None)
-        services.answer_supplement(eia.pk, actor=applicant[0], message="已上传协议")
+        answer_supplement(eia.pk, actor=applicant[0], message="已上传协议")
         eia.refresh_from_db()
         pause = eia.pauses.get()
         eia.pauses.update(ended_at=pause.started_at + timedelta(days=2))
-        clock = services.item_clock(eia, now=datetime(2026, 11, 26, 11, 0, tzinfo=SHANGHAI))
+        clock = item_clock(eia, now=datetime(2026, 11, 26, 11, 0, tzinfo=SHANGHAI))
         # Worked: Tue 9-10 (1 h) + Thu 10-11 (1 h) = 2 h of the 14 h limit.
         assert clock.elapsed_seconds == 2 * 3600
         assert clock.remaining_seconds == 12 * 3600
@@ -283,34 +298,34 @@ class TestSupplementAndClock:
         application = submitted_project(applicant, project_package)
         eia = application.items.get(item_type__code="eia-approval")
         ecology = officials_for("ecology")
-        with pytest.raises(services.ApprovalRefused):
-            services.pause_clock(eia.pk, actor=ecology, reason="supplement", note="x")
-        with pytest.raises(services.NotAllowed):
-            services.pause_clock(eia.pk, actor=officials_for("ndrc"), reason="hearing", note="x")
-        services.pause_clock(eia.pk, actor=ecology, reason="hearing", note="申请人要求听证")
+        with pytest.raises(ApprovalRefused):
+            pause_clock(eia.pk, actor=ecology, reason="supplement", note="x")
+        with pytest.raises(NotAllowed):
+            pause_clock(eia.pk, actor=officials_for("ndrc"), reason="hearing", note="x")
+        pause_clock(eia.pk, actor=ecology, reason="hearing", note="申请人要求听证")
         eia.refresh_from_db()
         assert eia.deadline is None and eia.status == ItemStatus.PENDING
-        with pytest.raises(services.ApprovalConflict):
-            services.pause_clock(eia.pk, actor=ecology, reason="expert_review", note="x")
+        with pytest.raises(ApprovalConflict):
+            pause_clock(eia.pk, actor=ecology, reason="expert_review", note="x")
         # The hearing took Tuesday 10:00 to Wednesday 10:00 of a clock started Tuesday 9:00.
         Item.objects.filter(pk=eia.pk).update(started_at=TUESDAY_9AM)
         eia.pauses.update(started_at=TUESDAY_9AM + timedelta(hours=1))
-        services.resume_clock(eia.pk, actor=ecology)
+        resume_clock(eia.pk, actor=ecology)
         eia.pauses.update(ended_at=TUESDAY_9AM + timedelta(days=1, hours=1))
         eia.refresh_from_db()
-        clock = services.item_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
+        clock = item_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
         assert clock.elapsed_seconds == 2 * 3600  # Tue 9-10 and Wed 10-11
-        with pytest.raises(services.ApprovalConflict):
-            services.resume_clock(eia.pk, actor=ecology)
+        with pytest.raises(ApprovalConflict):
+            resume_clock(eia.pk, actor=ecology)
 
     def test_a_supplement_answer_is_only_possible_when_asked(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")
-        with pytest.raises(services.ApprovalConflict):
-            services.answer_supplement(filing.pk, actor=applicant[0], message="unasked")
-        services.reject_item(filing.pk, actor=officials_for("ndrc"), reasons="不符合产业政策")
-        with pytest.raises(services.ApprovalConflict):  # a supplement after rejection
-            services.request_supplement(filing.pk, actor=officials_for("ndrc"), message="x")
+        with pytest.raises(ApprovalConflict):
+            answer_supplement(filing.pk, actor=applicant[0], message="unasked")
+        reject_item(filing.pk, actor=officials_for("ndrc"), reasons="不符合产业政策")
+        with pytest.raises(ApprovalConflict):  # a supplement after rejection
+            request_supplement(filing.pk, actor=officials_for("ndrc"), message="x")
         assert not filing.pauses.exists()
 
     def test_warnings_and_escalation_are_sent_once(self, applicant, project_package):
@@ -321,14 +336,14 @@ class TestSupplementAndClock:
         filing = application.items.get(item_type__code="project-filing")  # 4 working hours
         Item.objects.filter(application=application).update(started_at=TUESDAY_9AM)
         at_80 = datetime(2026, 11, 24, 13, 45, tzinfo=SHANGHAI)  # 3 h 15 min worked
-        first = services.watch_deadlines(now=at_80)
-        again = services.watch_deadlines(now=at_80 + timedelta(minutes=5))
+        first = watch_deadlines(now=at_80)
+        again = watch_deadlines(now=at_80 + timedelta(minutes=5))
         assert first["warned"] >= 1 and again == {"warned": 0, "escalated": 0}
         filing.refresh_from_db()
         assert filing.warned_at is not None and filing.escalated_at is None
         late = datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)  # 4.5 h worked
-        assert services.watch_deadlines(now=late)["escalated"] >= 1
-        assert services.watch_deadlines(now=late)["escalated"] == 0
+        assert watch_deadlines(now=late)["escalated"] >= 1
+        assert watch_deadlines(now=late)["escalated"] == 0
         # Told once each of the 80 % warning and the escalation (they joined after submission).
         told = Notification.objects.filter(
             recipient=supervisor, kind="approval.deadline", link=f"/approvals/review/{filing.pk}/"
@@ -347,10 +362,10 @@ class TestEstablishment:
         self, establishment_package, django_capture_on_commit_callbacks
     ):
         founder = UserFactory()
-        application = services.start_application(package=establishment_package, actor=founder)
-        services.save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
+        application = start_application(package=establishment_package, actor=founder)
+        save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
         with django_capture_on_commit_callbacks(execute=True):  # the automatic decisions
-            services.submit_application(application.pk, actor=founder)
+            submit_application(application.pk, actor=founder)
         application.refresh_from_db()
         assert application.status == ApplicationStatus.APPROVED
         assert application.items.filter(status=ItemStatus.APPROVED).count() == 6
@@ -366,27 +381,27 @@ class TestEstablishment:
     ):
         taken = applicant[1].name
         founder = UserFactory()
-        application = services.start_application(package=establishment_package, actor=founder)
-        services.save_answers(
+        application = start_application(package=establishment_package, actor=founder)
+        save_answers(
             application.pk, actor=founder, answers={**ESTABLISHMENT, "enterprise_name": taken}
         )
-        with pytest.raises(services.SheetInvalid) as refused:
-            services.submit_application(application.pk, actor=founder)
+        with pytest.raises(SheetInvalid) as refused:
+            submit_application(application.pk, actor=founder)
         assert "enterprise_name" in refused.value.errors
         assert not Item.objects.exists()
         assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
 
     def test_officials_cannot_apply(self, establishment_package):
-        with pytest.raises(services.NotAllowed):
-            services.start_application(package=establishment_package, actor=officials_for("market"))
+        with pytest.raises(NotAllowed):
+            start_application(package=establishment_package, actor=officials_for("market"))
 
 
 def test_withdrawing_closes_the_open_items(applicant, project_package):
     application = submitted_project(applicant, project_package)
-    services.withdraw_application(application.pk, actor=applicant[0])
+    withdraw_application(application.pk, actor=applicant[0])
     assert set(application.items.values_list("status", flat=True)) == {ItemStatus.WITHDRAWN}
-    with pytest.raises(services.ApprovalConflict):
-        services.withdraw_application(application.pk, actor=applicant[0])
+    with pytest.raises(ApprovalConflict):
+        withdraw_application(application.pk, actor=applicant[0])
 
 
 def test_a_notification_is_written_in_the_recipients_language_not_the_officials(
@@ -399,7 +414,7 @@ def test_a_notification_is_written_in_the_recipients_language_not_the_officials(
     application = submitted_project(applicant, project_package)
     planning = application.items.get(item_type__code="planning-permit")
     with translation.override("en"):
-        services.reject_item(planning.pk, actor=officials_for("planning"), reasons="容积率超标")
+        reject_item(planning.pk, actor=officials_for("planning"), reasons="容积率超标")
     title = Notification.objects.get(recipient=applicant[0], kind="approval.decided").title
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert title == "建设工程规划许可证不予批准：容积率超标"
@@ -411,10 +426,10 @@ def test_an_issued_code_already_in_the_register_is_stepped_over(establishment_pa
     from tests.factories import EnterpriseFactory
 
     founder = UserFactory()
-    application = services.start_application(package=establishment_package, actor=founder)
-    services.save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
+    application = start_application(package=establishment_package, actor=founder)
+    save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
     application.refresh_from_db()
     taken = make_uscc(f"330108MA{application.pk:07d}")
     EnterpriseFactory(uscc=taken)
-    issued = services._issue_uscc(application)
+    issued = issue_uscc(application)
     assert issued != taken and is_valid_uscc(issued) and issued[2:10] == "330108MA"

@@ -2,11 +2,13 @@
 enterprise's calculator parse the version's rules, and a formula the engine refuses made
 them all answer 500 (found by the load test, bench/load.py)."""
 
-from dashboards.citydata import _CRITERIA, POLICIES, _benefit
+from dashboards.citydata.policy_specs import ELIGIBILITY_CRITERIA, POLICIES, benefit_formula
 from policies.rules import parse_rules
 
 
 def test_every_generated_policy_has_rules_the_engine_reads() -> None:
     for spec in POLICIES:
-        rules = parse_rules(criteria=_CRITERIA, benefit=_benefit(spec), parameters={})
+        rules = parse_rules(
+            criteria=ELIGIBILITY_CRITERIA, benefit=benefit_formula(spec), parameters={}
+        )
         assert "hrss.insured_employees" in rules.fact_names, spec.slug

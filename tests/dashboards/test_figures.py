@@ -8,9 +8,32 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from dashboards import selectors
 from dashboards.refresh import refresh_all
 from dashboards.scope import Filters, Period, Scope
+from dashboards.selectors.approvals import (
+    approval_hours_by_item_type,
+    approvals_kpis,
+    items_by_department,
+    items_by_month,
+    items_by_state,
+)
+from dashboards.selectors.board import Board
+from dashboards.selectors.credit import (
+    commitments_by_state,
+    credit_kpis,
+    grade_distribution,
+    inspections_by_department,
+)
+from dashboards.selectors.department_data import calls_by_department, calls_by_month, data_kpis
+from dashboards.selectors.funds import (
+    budget_by_policy,
+    claims_by_state,
+    funds_by,
+    funds_by_month,
+    funds_kpis,
+)
+from dashboards.selectors.pages import SECTIONS
+from dashboards.selectors.requests import requests_by, requests_by_month, requests_kpis
 from tests.factories import AuditorFactory, OfficialFactory, department, district, member_of
 
 TODAY = date(2026, 11, 20)
@@ -25,8 +48,8 @@ def close_to(value: float | None, expected: float) -> bool:
 def board(small_city):
     refresh_all()
 
-    def make(scope: Scope | None = None, **filters) -> selectors.Board:
-        return selectors.Board(Filters(**filters), scope or Scope(), TODAY)
+    def make(scope: Scope | None = None, **filters) -> Board:
+        return Board(Filters(**filters), scope or Scope(), TODAY)
 
     return make
 
@@ -40,7 +63,7 @@ def table(figure) -> dict:
 
 
 def test_funds_headlines(board):
-    funds = kpis(selectors.funds_kpis(board()))
+    funds = kpis(funds_kpis(board()))
     assert funds["disbursed"] == Decimal("3950.50")
     assert funds["disbursed_this_month"] == Decimal("2950.50")
     assert funds["payments"] == 5
@@ -52,31 +75,31 @@ def test_funds_headlines(board):
 
 def test_funds_by_month_policy_department_and_district(board, small_city):
     b = board()
-    by_month = selectors.funds_by_month(b)
+    by_month = funds_by_month(b)
     assert [row[:3] for row in by_month.rows] == [
         [date(2026, 10, 1), Decimal("1000.00"), 1],
         [date(2026, 11, 1), Decimal("2950.50"), 4],
     ]
-    assert table(selectors.funds_by(b, "policy")) == {
+    assert table(funds_by(b, "policy")) == {
         "p1-jobs": [Decimal("3000.00"), 2],
         "p2-tax": [Decimal("950.50"), 3],
     }
-    by_department = table(selectors.funds_by(b, "department"))
+    by_department = table(funds_by(b, "department"))
     assert by_department[department("hrss").name] == [Decimal("3000.00"), 2]
     assert by_department[department("taxation").name] == [Decimal("950.50"), 3]
-    by_district = table(selectors.funds_by(b, "district"))
+    by_district = table(funds_by(b, "district"))
     assert by_district[district("xihu").name] == [Decimal("3450.00"), 4]
     assert by_district[district("binjiang").name] == [Decimal("500.50"), 1]
 
 
 def test_claims_by_state_and_budgets(board):
     b = board()
-    assert table(selectors.claims_by_state(b)) == {
+    assert table(claims_by_state(b)) == {
         "Paid": [5],
         "Not eligible": [1],
         "Waiting for department data": [1],
     }
-    budgets = table(selectors.budget_by_policy(b))
+    budgets = table(budget_by_policy(b))
     assert budgets["p1-jobs"][:3] == [Decimal("10000.00"), Decimal("4000.00"), Decimal("3000.00")]
     assert budgets["p1-jobs"][3] == pytest.approx(0.3)
     assert budgets["p2-tax"][2] == Decimal("950.50")
@@ -108,78 +131,78 @@ def test_every_filter_narrows_funds(board, small_city, filters, disbursed, serve
         chosen["period"] = Period.parse(filters["period"])
     if "industry" in filters:
         chosen["industry"] = filters["industry"]
-    funds = kpis(selectors.funds_kpis(board(**chosen)))
+    funds = kpis(funds_kpis(board(**chosen)))
     assert funds["disbursed"] == Decimal(disbursed)
     assert funds["served"] == served
 
 
 def test_approvals(board, small_city):
     b = board()
-    approvals = kpis(selectors.approvals_kpis(b))
+    approvals = kpis(approvals_kpis(b))
     assert approvals["in_progress"] == 1
     assert approvals["approved"] == 4  # three approved, one on commitment
     assert approvals["overdue"] == 1
     assert approvals["on_commitment"] == pytest.approx(0.25)
     assert close_to(approvals["median_hours"], 2.0)  # 1, 2, 2 and 3 working hours
-    by_type = table(selectors.approval_hours_by_item_type(b))
+    by_type = table(approval_hours_by_item_type(b))
     planning = by_type[small_city["filing"].name]
     assert planning[0] == 4
     assert close_to(planning[1], 2.0)
     assert planning[3] == 4.0  # the item type's limit: 4 working hours
-    states = table(selectors.items_by_state(b))
+    states = table(items_by_state(b))
     assert states["Rejected"] == [1] and states["Approved"] == [3]
-    binjiang = kpis(selectors.approvals_kpis(board(district_id=district("binjiang").pk)))
+    binjiang = kpis(approvals_kpis(board(district_id=district("binjiang").pk)))
     assert (binjiang["approved"], binjiang["in_progress"], binjiang["overdue"]) == (0, 1, 1)
 
 
 def test_requests(board):
     b = board()
-    requests = kpis(selectors.requests_kpis(b))
+    requests = kpis(requests_kpis(b))
     assert requests["raised"] == 3
     assert requests["answered_on_time"] == pytest.approx(0.5)  # 2 h on time, 10 h late
     assert requests["overdue"] == 1
     assert close_to(requests["median_hours"], 2.0)
     assert requests["satisfaction"] == pytest.approx(0.5)
-    by_district = table(selectors.requests_by(b, "district"))
+    by_district = table(requests_by(b, "district"))
     assert by_district[district("xihu").name][:4] == [2, 1, 1, 0]
     assert by_district[district("binjiang").name][:4] == [1, 0, 0, 1]
 
 
 def test_data_calls(board):
     b = board()
-    data = kpis(selectors.data_kpis(b))
+    data = kpis(data_kpis(b))
     assert data["calls"] == 5
     assert data["error_rate"] == pytest.approx(0.2)
     assert close_to(data["p95_ms"], 3000)
-    taxation = table(selectors.calls_by_department(b))[department("taxation").name]
+    taxation = table(calls_by_department(b))[department("taxation").name]
     assert taxation[:3] == [4, 1, pytest.approx(0.25)]
     assert close_to(taxation[3], 20)
 
 
 def test_credit(board):
     b = board()
-    credit = kpis(selectors.credit_kpis(b))
+    credit = kpis(credit_kpis(b))
     assert (credit["commitments_made"], credit["commitments_fulfilled"]) == (3, 1)
     assert credit["commitments_breached"] == 1
     # three drawn; two results in, one of them within the 20-day limit
     assert (credit["inspections_drawn"], credit["inspections_done"]) == (3, 2)
     assert credit["published_on_time"] == pytest.approx(0.5)
-    by_department = table(selectors.inspections_by_department(b))
+    by_department = table(inspections_by_department(b))
     # drawn, on time, late, outstanding, overdue
     assert by_department[department("market").name] == [3, 1, 1, 0, 1]
-    xihu = kpis(selectors.credit_kpis(board(district_id=district("xihu").pk)))
+    xihu = kpis(credit_kpis(board(district_id=district("xihu").pk)))
     assert (xihu["inspections_drawn"], xihu["inspections_done"]) == (2, 2)
-    grades = table(selectors.grade_distribution(b))
+    grades = table(grade_distribution(b))
     assert grades["A"][0] == 1 and grades["B"][0] == 2 and grades["C"][0] == 0
-    manufacturing = table(selectors.grade_distribution(board(industry="C")))
+    manufacturing = table(grade_distribution(board(industry="C")))
     assert manufacturing["A"][0] == 0 and manufacturing["B"] == [2, 1.0]
 
 
 def test_a_figure_says_which_filters_it_cannot_apply(board, small_city):
     b = board(policy_id=small_city["p1"].pk, period=Period.parse("2026"))
-    assert selectors.approvals_kpis(b).ignores == ("policy",)
-    assert selectors.grade_distribution(b).ignores == ("period", "policy")
-    assert selectors.funds_kpis(b).ignores == ()
+    assert approvals_kpis(b).ignores == ("policy",)
+    assert grade_distribution(b).ignores == ("period", "policy")
+    assert funds_kpis(b).ignores == ()
 
 
 # --- Scope ----------------------------------------------------------------------------------
@@ -320,13 +343,13 @@ def test_every_page_and_section_answers_with_its_figures(board):
     overview = client.get("/dashboards/")
     assert overview.status_code == 200
     assert "3,950.50" in overview.content.decode()
-    for key in selectors.SECTIONS:
+    for key in SECTIONS:
         page = client.get(f"/dashboards/{key}/?period=2026&industry=C")
         assert page.status_code == 200, key
         api = client.get(f"/api/v1/stats/{key}/?period=2026&industry=C")
         assert api.status_code == 200
         shown = [figure["key"] for figure in api.json()["sections"][0]["figures"]]
-        assert shown == selectors.SECTIONS[key][1]
+        assert shown == SECTIONS[key][1]
     assert client.get("/dashboards/nothing/").status_code == 404
     assert client.get("/api/v1/stats/nothing/").status_code == 404
 
@@ -343,28 +366,28 @@ def test_the_api_gives_money_exactly_and_says_how_fresh(board):
 def test_a_refresh_replaces_the_figures(board, small_city):
     from subsidies.models import Disbursement
 
-    before = kpis(selectors.funds_kpis(board()))["disbursed"]
+    before = kpis(funds_kpis(board()))["disbursed"]
     Disbursement.objects.filter(amount=Decimal("150.00")).update(status="failed")
-    assert kpis(selectors.funds_kpis(board()))["disbursed"] == before  # not yet refreshed
+    assert kpis(funds_kpis(board()))["disbursed"] == before  # not yet refreshed
     refresh_all()
-    assert kpis(selectors.funds_kpis(board()))["disbursed"] == before - Decimal("150.00")
+    assert kpis(funds_kpis(board()))["disbursed"] == before - Decimal("150.00")
 
 
 def test_the_monthly_series_and_breakdowns(board, small_city):
     b = board()
-    assert selectors.items_by_month(b).rows == [[date(2026, 11, 1), 6, 4]]
-    assert selectors.requests_by_month(b).rows == [[date(2026, 11, 1), 3, 1]]
-    assert selectors.calls_by_month(b).rows == [[date(2026, 11, 1), 5, 1]]
-    assert table(selectors.commitments_by_state(b)) == {
+    assert items_by_month(b).rows == [[date(2026, 11, 1), 6, 4]]
+    assert requests_by_month(b).rows == [[date(2026, 11, 1), 3, 1]]
+    assert calls_by_month(b).rows == [[date(2026, 11, 1), 5, 1]]
+    assert table(commitments_by_state(b)) == {
         "Made": [1],
         "Fulfilled": [1],
         "Breached": [1],
     }
-    by_department = table(selectors.items_by_department(b))
+    by_department = table(items_by_department(b))
     # department: in progress, approved, rejected, overdue
     assert by_department[department("ndrc").name] == [0, 4, 1, 0]
     assert by_department[department("planning").name] == [1, 0, 0, 1]
-    taxation = table(selectors.requests_by(b, "department"))[department("taxation").name]
+    taxation = table(requests_by(b, "department"))[department("taxation").name]
     assert taxation[:4] == [3, 1, 1, 1]
     assert close_to(taxation[4], 2.0) and taxation[5] == pytest.approx(0.5)
 

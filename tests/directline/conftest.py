@@ -55,7 +55,7 @@ def tax_official(categories):
 
 @pytest.fixture
 def raise_one(member, enterprise):
-    from directline import services
+    from directline.services.raising import raise_request
 
     def make(
         subject="发票开具问题",
@@ -63,7 +63,7 @@ def raise_one(member, enterprise):
         category="policy_question",
         actor=None,
     ) -> Request:
-        return services.raise_request(
+        return raise_request(
             actor=actor or member,
             enterprise=enterprise,
             category=Category.objects.get(code=category),

@@ -6,8 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from directline import attachments, services
+from directline import attachments
 from directline.models import Request, RequestAttachment
+from directline.services.raising import add_attachments, raise_request
+from directline.services.refusals import RequestRefused
 from tests.factories import OfficialFactory, department
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +28,7 @@ def pdf(name="证明.pdf", data=PDF):
 
 def test_a_pdf_is_stored_privately_under_a_random_name(raise_one, private_root):
     request = raise_one()
-    services.add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
+    add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
     attachment = RequestAttachment.objects.get()
     assert attachment.name == "证明.pdf" and attachment.size == len(PDF)
     assert attachment.content_type == "application/pdf"
@@ -49,8 +51,8 @@ def test_a_pdf_is_stored_privately_under_a_random_name(raise_one, private_root):
 )
 def test_forbidden_or_fake_types_are_refused_and_nothing_is_stored(raise_one, upload, private_root):
     request = raise_one()
-    with pytest.raises(services.RequestRefused):
-        services.add_attachments(request.pk, actor=request.raised_by, files=[upload])
+    with pytest.raises(RequestRefused):
+        add_attachments(request.pk, actor=request.raised_by, files=[upload])
     assert not RequestAttachment.objects.exists()
     assert not private_root.exists() or not any(private_root.rglob("*.*"))
 
@@ -58,16 +60,16 @@ def test_forbidden_or_fake_types_are_refused_and_nothing_is_stored(raise_one, up
 def test_an_oversized_file_is_refused(raise_one, monkeypatch):
     monkeypatch.setattr(attachments, "MAX_BYTES", 100)
     request = raise_one()
-    with pytest.raises(services.RequestRefused, match="too large"):
-        services.add_attachments(request.pk, actor=request.raised_by, files=[pdf(data=PDF * 10)])
+    with pytest.raises(RequestRefused, match="too large"):
+        add_attachments(request.pk, actor=request.raised_by, files=[pdf(data=PDF * 10)])
     assert not RequestAttachment.objects.exists()
 
 
 def test_a_bad_attachment_at_raise_time_raises_nothing(member, enterprise):
     from directline.models import Category
 
-    with pytest.raises(services.RequestRefused):
-        services.raise_request(
+    with pytest.raises(RequestRefused):
+        raise_request(
             actor=member,
             enterprise=enterprise,
             category=Category.objects.get(code="policy_question"),
@@ -80,15 +82,15 @@ def test_a_bad_attachment_at_raise_time_raises_nothing(member, enterprise):
 
 def test_at_most_five_per_request(raise_one):
     request = raise_one()
-    services.add_attachments(request.pk, actor=request.raised_by, files=[pdf() for _ in range(5)])
-    with pytest.raises(services.RequestRefused):
-        services.add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
+    add_attachments(request.pk, actor=request.raised_by, files=[pdf() for _ in range(5)])
+    with pytest.raises(RequestRefused):
+        add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
     assert RequestAttachment.objects.count() == 5
 
 
 def test_only_those_who_see_the_request_may_download(raise_one, other_member, tax_official):
     request = raise_one()
-    services.add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
+    add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
     attachment = RequestAttachment.objects.get()
     url = f"/requests/{request.pk}/attachments/{attachment.pk}/"
 

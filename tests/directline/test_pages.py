@@ -4,8 +4,9 @@ time left; the public answers; each scoped."""
 import pytest
 from django.test import Client
 
-from directline import services
 from directline.models import Request, RequestStatus
+from directline.services.department_side import answer
+from directline.services.publication import publish
 from tests.factories import AuditorFactory, OfficialFactory, department, district
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,8 @@ def test_checking_shows_published_answers_before_sending(
     raise_one, member, enterprise, tax_official
 ):
     earlier = raise_one(subject="发票开具", description="发票怎么开？")
-    services.answer(earlier.pk, actor=tax_official, text="登录电子税务局开具。")
-    services.publish(earlier.pk, actor=tax_official)
+    answer(earlier.pk, actor=tax_official, text="登录电子税务局开具。")
+    publish(earlier.pk, actor=tax_official)
     response = client_for(member).post("/requests/new/", _form(enterprise, check="1"))
     assert response.status_code == 200
     assert "登录电子税务局开具。" in response.content.decode()
@@ -113,8 +114,8 @@ def test_a_refused_action_shows_its_message_and_changes_nothing(raise_one, tax_o
 def test_the_public_answers_page_needs_no_login(raise_one, tax_official, enterprise):
     """The question names the enterprise; the public page must not."""
     request = raise_one(description=f"{enterprise.name}的增值税发票无法开具，请问如何处理？")
-    services.answer(request.pk, actor=tax_official, text="答复内容")
-    services.publish(request.pk, actor=tax_official)
+    answer(request.pk, actor=tax_official, text="答复内容")
+    publish(request.pk, actor=tax_official)
     page = Client().get("/requests/answers/?q=发票").content.decode()
     assert "答复内容" in page and "增值税发票无法开具" in page
     assert enterprise.name not in page

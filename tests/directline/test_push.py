@@ -3,8 +3,8 @@
 
 import pytest
 
-from directline import services
 from directline.models import PolicyPush
+from directline.services.policy_push import push_policy
 from enterprises.models import EnterpriseStatus
 from policies.models import DeliveryMode
 from qinqing.notifications.models import Notification
@@ -36,7 +36,7 @@ def test_push_reaches_the_members_of_exactly_the_qualifying_enterprises(official
         for enterprise_id in everyone - {closed.pk}
     }
     push.delete()
-    assert services.push_policy(version.pk) == len(qualifying)
+    assert push_policy(version.pk) == len(qualifying)
     told = set(
         Notification.objects.filter(kind="policy.push").values_list("recipient_id", flat=True)
     )
@@ -46,5 +46,5 @@ def test_push_reaches_the_members_of_exactly_the_qualifying_enterprises(official
     assert notification.link == f"/policies/{version.policy.code}/"
     assert "¥" in notification.body
     # Delivered twice, the task tells nobody twice.
-    assert services.push_policy(version.pk) == 0
+    assert push_policy(version.pk) == 0
     assert Notification.objects.filter(kind="policy.push").count() == len(qualifying)

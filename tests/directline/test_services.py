@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from directline import services
 from directline.models import (
     Category,
     PublishedAnswer,
@@ -14,6 +13,17 @@ from directline.models import (
     RequestStatus,
     RoutingRule,
 )
+from directline.services.clock import request_clock
+from directline.services.deadlines import watch_deadlines
+from directline.services.department_side import (
+    answer,
+    ask_for_information,
+    supply_information,
+    transfer,
+)
+from directline.services.enterprise_side import rate, refuse_publication
+from directline.services.publication import publish, search_answers
+from directline.services.refusals import NotAllowed, RequestConflict, RequestRefused
 from qinqing.audit.models import AuditEvent
 from qinqing.notifications.models import Notification
 from qinqing.workhours.clock import add_working_time
@@ -76,13 +86,13 @@ def test_rules_match_on_category_district_and_industry_by_priority(raise_one, en
     [("", "正文"), ("   ", "正文"), ("标题", ""), ("长" * 201, "正文"), ("标题", "长" * 5001)],
 )
 def test_empty_or_oversized_text_is_refused_and_nothing_is_made(raise_one, subject, description):
-    with pytest.raises(services.RequestRefused):
+    with pytest.raises(RequestRefused):
         raise_one(subject=subject, description=description)
     assert not Request.objects.exists()
 
 
 def test_only_a_member_of_the_enterprise_may_raise_for_it(raise_one, other_member):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         raise_one(actor=other_member)
     assert not Request.objects.exists()
 
@@ -93,7 +103,7 @@ def test_only_a_member_of_the_enterprise_may_raise_for_it(raise_one, other_membe
 def test_the_deadline_is_the_category_limit_in_working_hours(raise_one):
     request = _start_at(raise_one(), TUESDAY_9AM)
     limit = Category.objects.get(code="policy_question").limit_hours
-    clock = services.request_clock(request, TUESDAY_9AM)
+    clock = request_clock(request, TUESDAY_9AM)
     assert clock.deadline == add_working_time(TUESDAY_9AM, limit * 3600)
     assert clock.remaining_seconds == limit * 3600
 
@@ -102,17 +112,17 @@ def test_asking_for_information_pauses_the_clock_until_it_is_supplied(
     raise_one, member, tax_official
 ):
     request = _start_at(raise_one(), TUESDAY_9AM)
-    services.ask_for_information(request.pk, actor=tax_official, message="请提供发票号码。")
+    ask_for_information(request.pk, actor=tax_official, message="请提供发票号码。")
     request.refresh_from_db()
     assert request.status == RequestStatus.INFO_REQUESTED and request.deadline is None
     one_hour_in = TUESDAY_9AM + timedelta(hours=1)
     next_day = TUESDAY_9AM + timedelta(days=1)
     request.pauses.update(started_at=one_hour_in)
-    services.supply_information(request.pk, actor=member, message="号码是 12345。")
+    supply_information(request.pk, actor=member, message="号码是 12345。")
     request.pauses.update(ended_at=next_day)
     request.refresh_from_db()
     assert request.status == RequestStatus.OPEN
-    clock = services.request_clock(request, next_day)
+    clock = request_clock(request, next_day)
     # One hour was used before the pause; the rest counts from the end of the pause.
     assert clock.deadline == add_working_time(next_day, (request.limit_hours - 1) * 3600)
     assert clock.elapsed_seconds == 3600
@@ -120,8 +130,8 @@ def test_asking_for_information_pauses_the_clock_until_it_is_supplied(
 
 def test_supplying_information_nobody_asked_for_is_refused(raise_one, member):
     request = raise_one()
-    with pytest.raises(services.RequestConflict):
-        services.supply_information(request.pk, actor=member, message="补充")
+    with pytest.raises(RequestConflict):
+        supply_information(request.pk, actor=member, message="补充")
 
 
 # --- warnings and escalation ------------------------------------------------------------------
@@ -137,14 +147,14 @@ def test_warning_at_80_percent_and_escalation_each_happen_once(raise_one, tax_of
     after = add_working_time(TUESDAY_9AM, limit + 60)
     Notification.objects.all().delete()
 
-    assert services.watch_deadlines(TUESDAY_9AM + timedelta(minutes=5)) == {
+    assert watch_deadlines(TUESDAY_9AM + timedelta(minutes=5)) == {
         "warned": 0,
         "escalated": 0,
     }
-    assert services.watch_deadlines(at_85) == {"warned": 1, "escalated": 0}
-    assert services.watch_deadlines(at_85) == {"warned": 0, "escalated": 0}
-    assert services.watch_deadlines(after) == {"warned": 0, "escalated": 1}
-    assert services.watch_deadlines(after + timedelta(days=3)) == {"warned": 0, "escalated": 0}
+    assert watch_deadlines(at_85) == {"warned": 1, "escalated": 0}
+    assert watch_deadlines(at_85) == {"warned": 0, "escalated": 0}
+    assert watch_deadlines(after) == {"warned": 0, "escalated": 1}
+    assert watch_deadlines(after + timedelta(days=3)) == {"warned": 0, "escalated": 0}
     assert (
         Notification.objects.filter(kind="directline.deadline", recipient=supervisor).count() == 2
     )
@@ -153,8 +163,8 @@ def test_warning_at_80_percent_and_escalation_each_happen_once(raise_one, tax_of
 
 def test_a_paused_request_is_not_escalated(raise_one, tax_official):
     request = _start_at(raise_one(), TUESDAY_9AM)
-    services.ask_for_information(request.pk, actor=tax_official, message="请补充。")
-    assert services.watch_deadlines(TUESDAY_9AM + timedelta(days=30)) == {
+    ask_for_information(request.pk, actor=tax_official, message="请补充。")
+    assert watch_deadlines(TUESDAY_9AM + timedelta(days=30)) == {
         "warned": 0,
         "escalated": 0,
     }
@@ -168,7 +178,7 @@ def test_transfer_records_the_hop_and_the_old_department_can_no_longer_answer(
 ):
     request = raise_one()
     market = OfficialFactory(department=department("market"), district=None)
-    services.transfer(
+    transfer(
         request.pk, actor=tax_official, department=department("market"), reason="属于市场监管职责。"
     )
     request.refresh_from_db()
@@ -176,29 +186,27 @@ def test_transfer_records_the_hop_and_the_old_department_can_no_longer_answer(
     hop = request.hops.last()
     assert (hop.from_department.code, hop.to_department.code) == ("taxation", "market")
     assert hop.reason == "属于市场监管职责。" and hop.actor == tax_official
-    with pytest.raises(services.NotAllowed):
-        services.answer(request.pk, actor=tax_official, text="答复")
+    with pytest.raises(NotAllowed):
+        answer(request.pk, actor=tax_official, text="答复")
     request.refresh_from_db()
     assert request.status == RequestStatus.OPEN and request.answer == ""
-    services.answer(request.pk, actor=market, text="请到窗口办理。")
+    answer(request.pk, actor=market, text="请到窗口办理。")
     request.refresh_from_db()
     assert request.status == RequestStatus.ANSWERED and request.answered_by == market
 
 
 def test_a_transfer_needs_a_reason(raise_one, tax_official):
     request = raise_one()
-    with pytest.raises(services.RequestRefused):
-        services.transfer(
-            request.pk, actor=tax_official, department=department("market"), reason=" "
-        )
+    with pytest.raises(RequestRefused):
+        transfer(request.pk, actor=tax_official, department=department("market"), reason=" ")
     assert request.hops.count() == 1
 
 
 def test_an_official_of_another_district_may_not_answer(raise_one):
     request = raise_one()
     binjiang = OfficialFactory(department=department("taxation"), district=district("binjiang"))
-    with pytest.raises(services.NotAllowed):
-        services.answer(request.pk, actor=binjiang, text="答复")
+    with pytest.raises(NotAllowed):
+        answer(request.pk, actor=binjiang, text="答复")
 
 
 # --- rating and reopening -------------------------------------------------------------------------
@@ -206,21 +214,21 @@ def test_an_official_of_another_district_may_not_answer(raise_one):
 
 def _answered(raise_one, official):
     request = raise_one()
-    services.answer(request.pk, actor=official, text="请登录电子税务局开具。")
+    answer(request.pk, actor=official, text="请登录电子税务局开具。")
     return request
 
 
 def test_satisfied_closes(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
-    services.rate(request.pk, actor=member, rating="satisfied")
+    rate(request.pk, actor=member, rating="satisfied")
     request.refresh_from_db()
     assert request.status == RequestStatus.CLOSED and request.rating == "satisfied"
 
 
 def test_rating_someone_elses_request_is_refused(raise_one, other_member, tax_official):
     request = _answered(raise_one, tax_official)
-    with pytest.raises(services.NotAllowed):
-        services.rate(request.pk, actor=other_member, rating="satisfied")
+    with pytest.raises(NotAllowed):
+        rate(request.pk, actor=other_member, rating="satisfied")
     request.refresh_from_db()
     assert request.status == RequestStatus.ANSWERED and request.rating == ""
 
@@ -230,17 +238,17 @@ def test_unsatisfied_reopens_once_to_the_supervisor(raise_one, member, tax_offic
         department=department("taxation"), district=None, is_supervisor=True
     )
     request = _answered(raise_one, tax_official)
-    with pytest.raises(services.RequestRefused):  # unsatisfied needs a comment
-        services.rate(request.pk, actor=member, rating="unsatisfied")
-    services.rate(request.pk, actor=member, rating="unsatisfied", comment="没有解决问题")
+    with pytest.raises(RequestRefused):  # unsatisfied needs a comment
+        rate(request.pk, actor=member, rating="unsatisfied")
+    rate(request.pk, actor=member, rating="unsatisfied", comment="没有解决问题")
     request.refresh_from_db()
     assert request.status == RequestStatus.REOPENED and request.supervisor == supervisor
     assert request.deadline is not None and request.reopened_at is not None
     assert Notification.objects.filter(recipient=supervisor, kind="directline.request").exists()
-    with pytest.raises(services.NotAllowed):  # only a supervisor answers a reopened request
-        services.answer(request.pk, actor=tax_official, text="再答复")
-    services.answer(request.pk, actor=supervisor, text="已安排专人上门指导。")
-    services.rate(request.pk, actor=member, rating="unsatisfied", comment="仍不满意")
+    with pytest.raises(NotAllowed):  # only a supervisor answers a reopened request
+        answer(request.pk, actor=tax_official, text="再答复")
+    answer(request.pk, actor=supervisor, text="已安排专人上门指导。")
+    rate(request.pk, actor=member, rating="unsatisfied", comment="仍不满意")
     request.refresh_from_db()
     assert request.status == RequestStatus.CLOSED and request.rating == "unsatisfied"
 
@@ -252,19 +260,19 @@ def test_without_a_supervisor_a_reopened_request_goes_to_a_city_wide_official(
     request = _answered(raise_one, tax_official)
     request.refresh_from_db()
     assert request.deadline is None  # answered: its clock no longer runs
-    services.rate(request.pk, actor=member, rating="unsatisfied", comment="没有解决问题")
+    rate(request.pk, actor=member, rating="unsatisfied", comment="没有解决问题")
     request.refresh_from_db()
     assert request.status == RequestStatus.REOPENED and request.supervisor == tax_official
     assert request.deadline is not None
-    services.answer(request.pk, actor=tax_official, text="已安排专人上门指导。")
+    answer(request.pk, actor=tax_official, text="已安排专人上门指导。")
     request.refresh_from_db()
     assert request.status == RequestStatus.ANSWERED
 
 
 def test_a_bad_rating_value_is_refused(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
-    with pytest.raises(services.RequestRefused):
-        services.rate(request.pk, actor=member, rating="great")
+    with pytest.raises(RequestRefused):
+        rate(request.pk, actor=member, rating="great")
 
 
 # --- publication ---------------------------------------------------------------------------------
@@ -275,34 +283,34 @@ def test_publication_is_anonymised(raise_one, member, tax_official, enterprise):
         description=f"我是{enterprise.name}的李小红，电话13912345678，"
         f"信用代码{enterprise.uscc}，发票开不出来。"
     )
-    services.answer(request.pk, actor=tax_official, text="李小红您好，请致电0571-87654321。")
-    entry = services.publish(request.pk, actor=tax_official)
+    answer(request.pk, actor=tax_official, text="李小红您好，请致电0571-87654321。")
+    entry = publish(request.pk, actor=tax_official)
     text = entry.question + entry.answer
     for secret in (enterprise.name, "李小红", "13912345678", enterprise.uscc, "87654321"):
         assert secret not in text
     assert "发票开不出来" in entry.question
-    assert list(services.search_answers("发票")) == [entry]
+    assert list(search_answers("发票")) == [entry]
 
 
 def test_the_enterprise_can_refuse_publication(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
-    services.refuse_publication(request.pk, actor=member)
-    with pytest.raises(services.RequestConflict):
-        services.publish(request.pk, actor=tax_official)
+    refuse_publication(request.pk, actor=member)
+    with pytest.raises(RequestConflict):
+        publish(request.pk, actor=tax_official)
     assert not PublishedAnswer.objects.exists()
 
 
 def test_refusing_after_publication_withdraws_the_entry(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
-    services.publish(request.pk, actor=tax_official)
-    services.refuse_publication(request.pk, actor=member)
+    publish(request.pk, actor=tax_official)
+    refuse_publication(request.pk, actor=member)
     assert not PublishedAnswer.objects.exists()
 
 
 def test_an_unanswered_request_cannot_be_published(raise_one, tax_official):
     request = raise_one()
-    with pytest.raises(services.RequestConflict):
-        services.publish(request.pk, actor=tax_official)
+    with pytest.raises(RequestConflict):
+        publish(request.pk, actor=tax_official)
     assert not PublishedAnswer.objects.exists()
 
 
@@ -310,9 +318,9 @@ def test_department_stats_count_ratings_and_answer_times(raise_one, member, tax_
     from directline.selectors import department_stats
 
     first = _answered(raise_one, tax_official)
-    services.rate(first.pk, actor=member, rating="satisfied")
+    rate(first.pk, actor=member, rating="satisfied")
     second = _answered(raise_one, tax_official)
-    services.rate(second.pk, actor=member, rating="basically")
+    rate(second.pk, actor=member, rating="basically")
     raise_one()
     [row] = department_stats()
     assert (row["department"], row["district"]) == ("taxation", "xihu")

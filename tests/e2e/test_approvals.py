@@ -90,15 +90,15 @@ def test_an_enterprise_submits_a_five_item_project_on_commitments_and_sees_it_ap
 
 
 def test_an_official_reviews_an_item_from_the_queue(english):
-    from approvals import services
     from approvals.models import ServicePackage
+    from approvals.services.applications import save_answers, start_application, submit_application
 
     enterprise = EnterpriseFactory(name="Hangzhou Queue Test", district=district_named("xihu"))
     user = member_of(enterprise)
     package = ServicePackage.objects.get(code="industrial-project")
-    draft = services.start_application(package=package, actor=user, enterprise=enterprise)
-    services.save_answers(draft.pk, actor=user, answers=FIVE_ITEM_PROJECT)
-    services.submit_application(draft.pk, actor=user)
+    draft = start_application(package=package, actor=user, enterprise=enterprise)
+    save_answers(draft.pk, actor=user, answers=FIVE_ITEM_PROJECT)
+    submit_application(draft.pk, actor=user)
     official = OfficialFactory(department=department("ecology"))
     page = english
     log_in(page, official.username)

@@ -10,8 +10,8 @@ from django.conf import settings
 
 from approvals.models import ServicePackage
 from dashboards.refresh import refresh_all
-from directline import services as directline
 from directline.models import Category
+from directline.services.raising import raise_request
 from subsidies.models import ClaimStatus
 from subsidies.services import submit_claim
 from tests.approvals.conftest import FIVE_ITEM_PROJECT, _packages_installed, submitted_project
@@ -54,7 +54,7 @@ def city(policy):  # noqa: F811 - the fixture imported above
     categories_installed()
     asker = EnterpriseFactory(district=district_named("binjiang"))
     for subject in ("发票开具问题", "社保缴费基数咨询"):
-        directline.raise_request(
+        raise_request(
             actor=member_of(asker),
             enterprise=asker,
             category=Category.objects.get(code="policy_question"),

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.db import transaction
 
-from approvals import services as approvals
+from approvals.services.decisions import approve_item, reject_item
 from credit.records.services import add_record
 from qinqing.events.models import OutboxEvent
 from qinqing.events.services import Event, emit, emit_many
@@ -131,8 +131,8 @@ class TestApprovalsAndCredit:
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")
         planning = application.items.get(item_type__code="planning-permit")
-        approvals.approve_item(filing.pk, actor=officials_for("ndrc"))
-        approvals.reject_item(planning.pk, actor=officials_for("planning"), reasons="容积率超标")
+        approve_item(filing.pk, actor=officials_for("ndrc"))
+        reject_item(planning.pk, actor=officials_for("planning"), reasons="容积率超标")
         decided = {e.payload["item"]: e for e in events("approval.decided")}
         assert decided[filing.pk].payload["outcome"] == "approved"
         assert decided[planning.pk].payload["outcome"] == "rejected"

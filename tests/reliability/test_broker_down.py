@@ -71,14 +71,14 @@ def test_an_application_submitted_while_the_broker_is_down_is_submitted(
     monkeypatch,
 ):
     """Its automatic checks could not be queued: the items wait for their officials."""
-    from approvals import services
+    from approvals.services.applications import save_answers, start_application, submit_application
     from tests.factories import UserFactory
 
-    monkeypatch.setattr("approvals.services._enqueue_auto_decisions", broker_down)
+    monkeypatch.setattr("approvals.services.applications._enqueue_auto_decisions", broker_down)
     founder = UserFactory()
-    draft = services.start_application(package=establishment_package, actor=founder)
-    services.save_answers(draft.pk, actor=founder, answers=ESTABLISHMENT)
-    services.submit_application(draft.pk, actor=founder)
+    draft = start_application(package=establishment_package, actor=founder)
+    save_answers(draft.pk, actor=founder, answers=ESTABLISHMENT)
+    submit_application(draft.pk, actor=founder)
     assert Application.objects.get(pk=draft.pk).status == ApplicationStatus.IN_REVIEW
     assert set(Item.objects.values_list("status", flat=True)) == {ItemStatus.PENDING}
 

@@ -24,9 +24,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from approvals.models import Application, Item
-from approvals.services import save_answers, start_application
+from approvals.services.applications import save_answers, start_application
 from directline.models import Request
-from directline.services import anonymise
+from directline.services.publication import anonymise
 from enterprises.models import Enterprise
 from qinqing.masking import MaskPersonalDataFilter, mask_personal_data
 from qinqing.notifications.models import Notification

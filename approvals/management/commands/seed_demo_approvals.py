@@ -17,8 +17,11 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import create_user
-from approvals import services
 from approvals.models import Application, Item, ItemStatus, ServicePackage
+from approvals.services.applications import save_answers, start_application, submit_application
+from approvals.services.clock import item_clock
+from approvals.services.decisions import approve_item, assign_item, reject_item, request_supplement
+from approvals.services.refusals import ApprovalRefused
 from departments.models import Department, District
 from enterprises.management.commands.seed_demo import DEMO_PASSWORD
 from enterprises.models import EnterpriseMembership
@@ -140,13 +143,11 @@ class Command(BaseCommand):
     def _scenario(self, applicant, enterprise, package, title, then) -> list[str]:
         if Application.objects.filter(applicant=applicant, title=title).exists():
             return []
-        application = services.start_application(
-            package=package, actor=applicant, enterprise=enterprise
-        )
+        application = start_application(package=package, actor=applicant, enterprise=enterprise)
         answers = {**PROJECT, "project_name": title}
         if then == self._draft:
             answers = {"project_name": title, "land_parcel": "BJ2026-031", "floor_area": "12000"}
-        services.save_answers(application.pk, actor=applicant, answers=answers)
+        save_answers(application.pk, actor=applicant, answers=answers)
         then(application)
         return [title]
 
@@ -154,51 +155,51 @@ class Command(BaseCommand):
         """Left half-filled: the sheet's task list shows what is missing."""
 
     def _mixed(self, application: Application, applicant: User, officials) -> None:
-        services.save_answers(
+        save_answers(
             application.pk,
             actor=applicant,
             answers={},
             disputes={"district": "项目地块位于西湖区三墩镇，与注册地不同"},
         )
-        services.submit_application(application.pk, actor=applicant)
+        submit_application(application.pk, actor=applicant)
         items = {i.item_type.code: i for i in application.items.select_related("item_type")}
-        services.approve_item(
+        approve_item(
             items["project-filing"].pk, actor=officials["ndrc"], note="符合产业政策，予以备案"
         )
-        services.request_supplement(
+        request_supplement(
             items["planning-permit"].pk,
             actor=officials["planning"],
             message="请补充建设用地规划许可证及总平面图说明。",
         )
-        services.reject_item(
+        reject_item(
             items["fire-design-review"].pk,
             actor=officials["emergency"],
             reasons="疏散楼梯宽度不满足 GB 50016 要求，请修改设计后重新提交。",
         )
-        services.assign_item(
+        assign_item(
             items["eia-approval"].pk, actor=officials["ecology"], assignee=officials["ecology"]
         )
 
     def _committed(self, application: Application, applicant: User) -> None:
         try:
-            services.submit_application(application.pk, actor=applicant, on_commitment=True)
-        except services.ApprovalRefused as refusal:
+            submit_application(application.pk, actor=applicant, on_commitment=True)
+        except ApprovalRefused as refusal:
             self.stderr.write(f"commitment route refused ({refusal}); submitted for review")
-            services.submit_application(application.pk, actor=applicant)
+            submit_application(application.pk, actor=applicant)
 
     def _late(self, application: Application, applicant: User) -> None:
         """Demo only: the clock of two items is set back after submission, so that the queue
         shows an item past 80 % of its limit and an overdue one."""
-        services.submit_application(application.pk, actor=applicant)
+        submit_application(application.pk, actor=applicant)
         now = timezone.now()
         items = {i.item_type.code: i for i in application.items.select_related("item_type")}
         for code, share in (("project-filing", 1.3), ("construction-permit", 0.85)):
             item = items[code]
             item.started_at = now
-            while services.item_clock(item, now).fraction_used < share:
+            while item_clock(item, now).fraction_used < share:
                 item.started_at -= timedelta(minutes=15)
             Item.objects.filter(pk=item.pk, status=ItemStatus.PENDING).update(
-                started_at=item.started_at, deadline=services.item_clock(item, now).deadline
+                started_at=item.started_at, deadline=item_clock(item, now).deadline
             )
 
     def _establishment(self, founder: User) -> list[str]:
@@ -206,7 +207,7 @@ class Command(BaseCommand):
         title = ESTABLISHMENT["enterprise_name"]
         if Application.objects.filter(applicant=founder, title=title).exists():
             return []
-        application = services.start_application(package=package, actor=founder)
-        services.save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
-        services.submit_application(application.pk, actor=founder)
+        application = start_application(package=package, actor=founder)
+        save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
+        submit_application(application.pk, actor=founder)
         return [title]

@@ -6,7 +6,7 @@
 
 Refuses to run on a database that already holds generated data unless --force, which adds
 another generation (new policies, claims, approvals, requests, calls and campaign; new
-enterprises unless --enterprises 0). See dashboards/citydata.py for what is written.
+enterprises unless --enterprises 0). See dashboards/citydata/ for what is written.
 """
 
 from datetime import date

@@ -1,0 +1,163 @@
+"""An enterprise raises a request: routed to a department (and district), with its
+attachments."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from departments.models import Department, District
+from enterprises.models import Enterprise, EnterpriseMembership
+from qinqing.audit.services import record_event
+
+from .. import attachments
+from ..models import (
+    COORDINATING_OFFICE,
+    Category,
+    Request,
+    RequestAttachment,
+    RequestHop,
+    RequestStatus,
+    RoutingRule,
+)
+from .access import require_enterprise
+from .clock import request_clock
+from .notifications import tell_department
+from .refusals import SUBJECT_MAX, NotAllowed, RequestConflict, RequestRefused, clean_text
+from .status import locked_request
+
+
+def route(
+    *,
+    category: Category,
+    subject: str,
+    description: str,
+    district: District,
+    enterprise: Enterprise,
+) -> tuple[Department, RoutingRule | None]:
+    """The department of the first active rule (by priority) whose every condition holds,
+    else the coordinating office."""
+    text = f"{subject}\n{description}".lower()
+    for rule in RoutingRule.objects.filter(active=True).select_related("department"):
+        if rule.category_id and rule.category_id != category.pk:
+            continue
+        if rule.district_id and rule.district_id != district.pk:
+            continue
+        if rule.industry_section and rule.industry_section != enterprise.industry_section:
+            continue
+        words = rule.keyword_list()
+        if words and not any(word.lower() in text for word in words):
+            continue
+        return rule.department, rule
+    return Department.objects.get(code=COORDINATING_OFFICE), None
+
+
+def _reference() -> str:
+    return f"ZTC{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def raise_request(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    category: Category,
+    subject: str,
+    description: str,
+    district: District | None = None,
+    files: Iterable[Any] = (),
+) -> Request:
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and actor.role == Role.ENTERPRISE
+        and EnterpriseMembership.objects.filter(enterprise=enterprise, user=actor).exists()
+    ):
+        raise NotAllowed(_("Only the enterprise's members may raise a request for it."))
+    subject = clean_text(subject, what=_("subject"), limit=SUBJECT_MAX)
+    description = clean_text(description, what=_("description"))
+    checked = _checked_files(list(files), already=0)
+    district = district or enterprise.district
+    department, rule = route(
+        category=category,
+        subject=subject,
+        description=description,
+        district=district,
+        enterprise=enterprise,
+    )
+    with transaction.atomic():
+        request = Request(
+            reference=_reference(),
+            enterprise=enterprise,
+            raised_by=actor,
+            category=category,
+            subject=subject,
+            description=description,
+            district=district,
+            department=department,
+            limit_hours=category.limit_hours,
+        )
+        request.deadline = request_clock(request).deadline
+        request.save(force_insert=True)
+        RequestHop.objects.create(
+            request=request, to_department=department, rule=rule, created_at=request.started_at
+        )
+        record_event(
+            actor=actor,
+            action="directline.request.raised",
+            obj=request,
+            after={"department": department.code, "rule": rule.pk if rule else None},
+        )
+        _store_files(request, checked, actor)
+        tell_department(request, gettext_lazy("New request: {subject}"))
+    return request
+
+
+def _checked_files(files: list[Any], *, already: int) -> list[attachments.CheckedFile]:
+    if already + len(files) > attachments.MAX_PER_REQUEST:
+        raise RequestRefused(
+            _("At most %(max)d attachments per request.") % {"max": attachments.MAX_PER_REQUEST}
+        )
+    try:
+        return [attachments.check(upload) for upload in files]
+    except attachments.AttachmentRefused as error:
+        raise RequestRefused(str(error)) from error
+
+
+def _store_files(request: Request, checked: list[attachments.CheckedFile], actor: Any) -> None:
+    for item in checked:
+        attachment = RequestAttachment(
+            request=request,
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            uploaded_by=actor,
+        )
+        attachment.file.save(item.content.name, item.content, save=False)
+        attachment.save()
+        record_event(
+            actor=actor,
+            action="directline.request.attachment",
+            obj=request,
+            after={"name": item.name, "size": item.size},
+        )
+
+
+def add_attachments(request_id: int, *, actor: Any, files: Iterable[Any]) -> Request:
+    """The enterprise adds files to an unclosed request."""
+    files = list(files)
+    if not files:
+        raise RequestRefused(_("Choose a file to attach."))
+    with transaction.atomic():
+        request = locked_request(request_id)
+        require_enterprise(actor, request)
+        if request.status == RequestStatus.CLOSED:
+            raise RequestConflict(_("A closed request takes no more attachments."))
+        checked = _checked_files(files, already=request.attachments.count())
+        _store_files(request, checked, actor)
+    return request
