@@ -87,8 +87,8 @@ def main() -> None:
         queues_of,
         running_worker,
     )
+    from subsidies.claims import submit_claim
     from subsidies.models import Claim, ClaimStatus
-    from subsidies.services import submit_claim
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]

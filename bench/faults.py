@@ -159,7 +159,7 @@ class Treasury(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         from django.db import connections
 
-        from subsidies.gateway import PaymentRefused, SimulatedTreasury
+        from subsidies.gateway import PaymentRefused, PaymentResult, SimulatedTreasury
 
         mode = Treasury.mode
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -170,24 +170,32 @@ class Treasury(BaseHTTPRequestHandler):
                 self._hang()  # never reached the treasury's books
                 return self._send(504, {"error": "timeout"})
             treasury = SimulatedTreasury()
-            try:
-                result = treasury.pay(key=body["key"], amount=Decimal(body["amount"]),
-                                      account=body["account"])  # fmt: skip
-                Treasury.stats["paid"] += 1
-                if mode == "duplicate":  # the order carried out twice, the answer sent twice
-                    treasury.pay(key=body["key"], amount=Decimal(body["amount"]),
-                                 account=body["account"])  # fmt: skip
-                    if Treasury.duplicate_hook:
-                        Treasury.duplicate_hook(body["key"])
-            except PaymentRefused as refusal:
-                return self._send(409, {"error": str(refusal)})
+            # One payment (/payments/) or a payment file (/batches/: what the claim
+            # pipeline sends, for one claim as for many): each order paid at most once.
+            orders = body.get("orders", [body])
+            results = []
+            for order in orders:
+                try:
+                    result = treasury.pay(key=order["key"], amount=Decimal(order["amount"]),
+                                          account=order["account"])  # fmt: skip
+                    Treasury.stats["paid"] += 1
+                    if mode == "duplicate":  # carried out twice, the answer sent twice
+                        treasury.pay(key=order["key"], amount=Decimal(order["amount"]),
+                                     account=order["account"])  # fmt: skip
+                        if Treasury.duplicate_hook:
+                            Treasury.duplicate_hook(order["key"])
+                except PaymentRefused as refusal:
+                    if "orders" not in body:
+                        return self._send(409, {"error": str(refusal)})
+                    result = PaymentResult(order["key"], "refused")
+                results.append({"key": result.key, "status": result.status,
+                                "reference": result.reference})  # fmt: skip
             if mode == "timeout":
                 self._hang()  # paid, then the answer never came back in time
                 return self._send(504, {"error": "timeout"})
             if mode == "lost":
                 return self._send(504, {"error": "timeout"})  # paid; the answer is lost
-            self._send(200, {"key": result.key, "status": result.status,
-                             "reference": result.reference})  # fmt: skip
+            self._send(200, {"results": results} if "orders" in body else results[0])
         except Exception:  # the database dropped under us: the outcome is unknown
             Treasury.stats["errors"] += 1
             self._send(504, {"error": "internal"})
@@ -759,8 +767,10 @@ class Run:
         from integrations.services import dispatch_pending
         from integrations.tasks import deliver_webhook
         from qinqing.events.models import OutboxEvent
-        from subsidies import services
         from subsidies.models import Claim
+        from subsidies.payments import resume_stalled_payments
+        from subsidies.pipeline import due_rechecks
+        from subsidies.reconciliation import reconcile
         from subsidies.tasks import check_claim
 
         broker = redis.Redis.from_url(settings.REDIS_URL)
@@ -772,11 +782,11 @@ class Run:
             time.sleep(1)
             connections.close_all()
             later = timezone.now() + timedelta(hours=6)
-            for claim_id in services.due_rechecks(now=later):
+            for claim_id in due_rechecks(now=later):
                 check_claim.delay(claim_id)
             with transaction.atomic():
-                services.resume_stalled_payments(now=later)
-            services.reconcile()
+                resume_stalled_payments(now=later)
+            reconcile()
             while dispatch_pending():
                 pass
             # Retries and leases as if their time had come; queued again only once the
@@ -868,7 +878,7 @@ class Run:
             LedgerEntry,
             TreasuryRecord,
         )
-        from subsidies.services import reconcile
+        from subsidies.reconciliation import reconcile
 
         anomaly = self.figures.anomaly
         statuses = Counter(Claim.objects.values_list("status", flat=True))

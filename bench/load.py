@@ -219,8 +219,8 @@ def prepare(spec: dict) -> tuple[dict, dict]:
     from partners.services import create_partner_client
     from policies.evaluation import is_targeted
     from policies.models import Policy
+    from subsidies.claims import open_version
     from subsidies.models import Claim
-    from subsidies.services import open_version
 
     def session(user: User) -> str:
         store = SessionStore()

@@ -36,7 +36,7 @@ _GRACE_SECONDS = 0.5
 # One pool per process for the calls to departments, rather than one per fetch: a claim
 # asks several departments at once, and starting threads for every claim cost more than
 # the calls' own work. Sized for a worker's threads each asking five departments, or a
-# batch of claims (subsidies.services.check_many) asking three each.
+# batch of claims (subsidies.pipeline.check_many) asking three each.
 _POOL_SIZE = 128
 _shared_pool: ThreadPoolExecutor | None = None
 

@@ -251,7 +251,7 @@ TREASURY_MOCK_KEY = (
 )
 
 # Fault injection for the reliability tests only: a worker started with QINQING_FAULT=<point>
-# dies at that point (subsidies.services.fault_point). Never set in production.
+# dies at that point (subsidies.payments.fault_point). Never set in production.
 QINQING_FAULT = env.str("QINQING_FAULT", default="")
 
 # --- Webhooks (integrations) -------------------------------------------------------------

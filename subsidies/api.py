@@ -15,18 +15,10 @@ from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
 
+from .claims import REVIEW_NOTE_MAX, approve_claim, reject_claim, submit_claim
 from .filters import ClaimFilter
 from .models import Claim, Disbursement, DisbursementStatus
 from .selectors import claims_visible_to, disbursements_visible_to
-from .services import (
-    REVIEW_NOTE_MAX,
-    ClaimConflict,
-    ClaimRefused,
-    ReviewNotAllowed,
-    approve_claim,
-    reject_claim,
-    submit_claim,
-)
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -54,11 +46,6 @@ class ClaimRequestSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REVIEW_NOTE_MAX)
-
-
-class ClaimConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
@@ -104,10 +91,8 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         policy = Policy.objects.filter(code=serializer.validated_data["policy"]).first()
         if policy is None:
             raise exceptions.NotFound(_("No such policy."))
-        try:
-            claim, created = submit_claim(enterprise=enterprise, policy=policy, actor=request.user)
-        except ClaimRefused as error:
-            raise exceptions.ValidationError({"detail": [str(error)]}) from error
+        # A refusal (qinqing.errors) answers with its status, code and message.
+        claim, created = submit_claim(enterprise=enterprise, policy=policy, actor=request.user)
         claim.refresh_from_db()
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ClaimSerializer(claim).data, status=code)
@@ -132,18 +117,10 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def _review(self, request: Request, decide) -> Response:
         """Enterprise users: 403; claims outside the official's scope: 404; a claim not in
-        review (or a revoked enterprise): 409."""
+        review (or a revoked enterprise): 409 (the services' refusals, qinqing.errors)."""
         if not request.user.is_official:
             raise exceptions.PermissionDenied(_("Only officials review claims."))
-        claim = self.get_object()
-        try:
-            claim = decide(claim)
-        except ReviewNotAllowed as error:
-            raise exceptions.PermissionDenied(str(error)) from error
-        except ClaimConflict as error:
-            raise ClaimConflictError(str(error)) from error
-        except ClaimRefused as error:
-            raise exceptions.ValidationError({"detail": [str(error)]}) from error
+        claim = decide(self.get_object())
         claim.refresh_from_db()
         return Response(ClaimSerializer(claim).data)
 

@@ -7,17 +7,12 @@ class SubsidiesConfig(AppConfig):
     verbose_name = _("Subsidies")
 
     def ready(self) -> None:
+        # Imported here: the modules read the models, which are ready only now. The tasks
+        # module registers the tasks the services queue by name (subsidies/queueing.py) in
+        # every process, not only in workers, where Celery's autodiscovery would.
         from policies.signals import version_published
 
-        version_published.connect(_start_batch, dispatch_uid="subsidies.batch_on_publish")
+        from . import tasks  # noqa: F401
+        from .batch import start_on_publish
 
-
-def _start_batch(sender, version, **kwargs) -> None:
-    """Publishing an automatic or confirm version finds everyone it fits (the mode as it
-    was when published decides)."""
-    from policies.models import DeliveryMode
-
-    from .tasks import start_batch_run
-
-    if version.policy.delivery_mode in (DeliveryMode.AUTOMATIC, DeliveryMode.CONFIRM):
-        start_batch_run.delay(version.pk)
+        version_published.connect(start_on_publish, dispatch_uid="subsidies.batch_on_publish")

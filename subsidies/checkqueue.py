@@ -4,7 +4,7 @@ A submitted claim's id goes onto a list in Redis. At most IN_FLIGHT check tasks 
 list at a time, each holding a slot: a claim that finds a slot free queues a task at once
 (so a claim alone is taken at once: nothing ever waits on purpose); a claim that finds
 them all busy is taken by the next look of a task already working, with every other claim
-that arrived meanwhile (services.check_many decides them together). Under load the
+that arrived meanwhile (pipeline.check_many decides them together). Under load the
 batches grow by themselves, and so does what each claim's share of the work saves.
 
 Both steps are Lua scripts, atomic in Redis: a task gives its slot back only when the list
@@ -27,6 +27,8 @@ import time
 import redis
 from django.conf import settings
 
+from .queueing import eager, queue
+
 logger = logging.getLogger(__name__)
 
 # Check tasks working the list at once. Few: each takes everything waiting, so fewer
@@ -37,6 +39,8 @@ IN_FLIGHT = 4
 SLOT_SECONDS = 30
 # A task hands its slot on to a fresh task after this long (Celery's time limits).
 TASK_SECONDS = 20
+CHECK_TASK = "subsidies.tasks.check_claim"
+WORK_TASK = "subsidies.tasks.check_waiting_claims"
 
 # KEYS: the list, then the slots. ARGV: the claim id, the slot expiry. Returns the slot
 # taken, or -1 when every slot is busy (a working task will take the claim).
@@ -92,28 +96,24 @@ def _keys() -> tuple[str, list[str]]:
 
 def batching() -> bool:
     """Batched checks need a real broker and Redis; eager (embedded) mode checks at once."""
-    from .tasks import check_claim
-
-    return bool(settings.REDIS_URL) and not check_claim.app.conf.task_always_eager
+    return bool(settings.REDIS_URL) and not eager()
 
 
 def enqueue(claim_id: int) -> None:
     """After the claim's commit: put it on the list, and queue a task if a slot is free
     (one round trip to Redis). Should Redis fail here, the claim gets its own task."""
-    from .tasks import check_claim, check_waiting_claims
-
     if not batching():
-        check_claim.delay(claim_id)
+        queue(CHECK_TASK, claim_id)
         return
     waiting, slots = _keys()
     try:
         slot = _script("enqueue", _ENQUEUE)(keys=[waiting, *slots], args=[claim_id, SLOT_SECONDS])
     except redis.RedisError:
         logger.warning("claim %s: the check list is unavailable; checking it alone", claim_id)
-        check_claim.delay(claim_id)
+        queue(CHECK_TASK, claim_id)
         return
     if slot >= 0:
-        check_waiting_claims.delay(slot)
+        queue(WORK_TASK, slot)
 
 
 def take(slot: int, limit: int) -> list[int]:
@@ -128,8 +128,6 @@ def work(slot: int, limit: int, decide) -> int:
     """A check task's loop: take what waits, decide it, look again, until nothing waits
     (the slot is then free). After TASK_SECONDS the slot passes to a fresh task, so that
     no task runs into Celery's time limits under sustained load. Returns claims decided."""
-    from .tasks import check_waiting_claims
-
     done = 0
     until = time.monotonic() + TASK_SECONDS
     while claim_ids := take(slot, limit):
@@ -144,15 +142,13 @@ def work(slot: int, limit: int, decide) -> int:
             raise
         done += len(claim_ids)
         if time.monotonic() > until:
-            check_waiting_claims.delay(slot)  # still held: the next task carries on
+            queue(WORK_TASK, slot)  # still held: the next task carries on
             break
     return done
 
 
 def kick() -> int | None:
     """The beat sweep: if claims wait and a slot is free (its task lost), queue a task."""
-    from .tasks import check_waiting_claims
-
     if not batching():
         return None
     waiting, slots = _keys()
@@ -162,6 +158,6 @@ def kick() -> int | None:
         logger.warning("the claim check list is unavailable; not kicked")
         return None
     if slot >= 0:
-        check_waiting_claims.delay(slot)
+        queue(WORK_TASK, slot)
         return slot
     return None

@@ -11,6 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.money import MoneyField
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
+from .events import claim_event, claim_events
 
 
 class ClaimStatus(models.TextChoices):
@@ -31,7 +35,7 @@ class ClaimStatus(models.TextChoices):
 
 
 S = ClaimStatus
-# The only ways a claim's status may change; services check this table.
+# The only ways a claim's status may change (Claim.transitions checks every change).
 TRANSITIONS: dict[str, set[str]] = {
     # A batch run found the enterprise eligible; "confirm" policies wait for its click.
     S.OFFERED: {S.ELIGIBLE, S.WITHDRAWN},
@@ -51,6 +55,12 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 class Claim(models.Model):
+    # Partners hear of paid and ineligible claims (subsidies/events.py).
+    transitions = Transitions(TRANSITIONS, action="claim", outbox=claim_event,
+                              outbox_many=claim_events)  # fmt: skip
+    reach = Reach(enterprise="enterprise", department="policy__department",
+                  district="enterprise__district")  # fmt: skip
+
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", on_delete=models.PROTECT, related_name="claims",
         verbose_name=_("enterprise"),
@@ -172,7 +182,26 @@ class DisbursementStatus(models.TextChoices):
     FAILED = "failed", _("Refused by the treasury")
 
 
+D = DisbursementStatus
+DISBURSEMENT_TRANSITIONS: dict[str, set[str]] = {
+    # Created pending, or already sent by the worker that pays at once.
+    D.PENDING: {D.SENT, D.FAILED},
+    # Sent again (a retry, the same key), back to pending when the treasury could not be
+    # reached (nothing left), failed when it refused, confirmed when it paid.
+    D.SENT: {D.SENT, D.PENDING, D.CONFIRMED, D.FAILED},
+    D.CONFIRMED: set(),
+    D.FAILED: set(),
+}
+
+
 class Disbursement(models.Model):
+    transitions = Transitions(DISBURSEMENT_TRANSITIONS, action="disbursement",
+                              audit_fields=("reference", "last_error"))  # fmt: skip
+    # Money of the city's budgets: officials of the policy's department, auditors. Never
+    # the enterprise's members (they see their claim and its payment reference).
+    reach = Reach(department="claim__policy__department",
+                  district="claim__enterprise__district")  # fmt: skip
+
     claim = models.OneToOneField(
         Claim, on_delete=models.PROTECT, related_name="disbursement", verbose_name=_("claim")
     )
@@ -245,6 +274,15 @@ class BatchRun(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+
+    # Started again after a crash (running → running) or after its extracts arrived
+    # (failed → running); done is final.
+    transitions = Transitions(
+        {Status.RUNNING: {Status.RUNNING, Status.DONE, Status.FAILED},
+         Status.FAILED: {Status.RUNNING}, Status.DONE: set()},
+        action="batch_run", audit_fields=("detail",),
+    )  # fmt: skip
+    reach = Reach(department="version__policy__department")
 
     version = models.OneToOneField(
         "policies.PolicyVersion", on_delete=models.PROTECT, related_name="batch_run",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EnterpriseMembership
 from qinqing.notifications.models import Notification, NotificationKind
-from qinqing.notifications.services import Delivery, notify, notify_many
+from qinqing.notifications.services import Delivery, notify_many
 from qinqing.notifications.text import Message
 
 from .models import Claim, ClaimStatus
@@ -79,31 +79,15 @@ def _link(claim: Claim) -> str:
     return f"/claims/{claim.pk}/"
 
 
-def notify_claim(claim: Claim | int, kind: str) -> list[Notification]:
-    """Tell the members of the claim's enterprise. Called on commit of a status change, so
-    it reads the claim as committed."""
-    claim_id = claim if isinstance(claim, int) else claim.pk
-    claim = Claim.objects.select_related("policy", "enterprise").get(pk=claim_id)
-    if kind == K.CLAIM_AWAITING_DATA and claim.checks > 1:
-        return []  # said once; the back-off rechecks would otherwise repeat it
-    members = [
-        membership.user
-        for membership in EnterpriseMembership.objects.filter(
-            enterprise_id=claim.enterprise_id, user__is_active=True
-        ).select_related("user")
-    ]
-    title, body = _messages(claim, kind)
-    return notify(members, kind, title, body, _link(claim))
-
-
 def notify_claims(claim_ids: Iterable[int], status: str) -> list[Notification]:
     """Many claims that reached one status at once (a batch chunk's offers or payments):
     one query for the claims, one for the members of all their enterprises, one bulk
     notify. Pass one batch chunk at a time."""
     kind = CLAIM_NOTICES[status]
-    claims = list(
-        Claim.objects.filter(pk__in=list(claim_ids)).select_related("policy", "enterprise")
-    )
+    claims = Claim.objects.filter(pk__in=list(claim_ids)).select_related("policy", "enterprise")
+    if kind == K.CLAIM_AWAITING_DATA:
+        claims = claims.filter(checks__lte=1)  # said once; the back-off rechecks repeat it
+    claims = list(claims)
     members: dict[int, list[int]] = defaultdict(list)
     for enterprise_id, user_id in EnterpriseMembership.objects.filter(
         enterprise_id__in={claim.enterprise_id for claim in claims}, user__is_active=True

@@ -1,24 +1,29 @@
-"""Thin, idempotent tasks: each calls a service that checks the claim's state first."""
+"""Thin, idempotent tasks: each calls a service that checks the claims' state first. The
+services queue them by name (subsidies/queueing.py), never by importing this module."""
 
 from celery import shared_task
 
-from . import services
+from accounts.models import User
+
+from . import checkqueue
+from .batch import decide_chunk, pay_chunk, start
 from .gateway import GatewayError, PaymentRefused
 from .models import Claim
+from .payments import fail_payments, pay_claims, resume_stalled_payments
+from .pipeline import CHECK_BATCH, check, check_many, due_rechecks
+from .reconciliation import reconcile
 
 
 @shared_task(name="subsidies.tasks.check_claim", acks_late=True)
 def check_claim(claim_id: int) -> str:
-    return services.check(claim_id).status
+    return check(claim_id).status
 
 
 @shared_task(name="subsidies.tasks.check_waiting_claims", acks_late=True)
 def check_waiting_claims(slot: int = 0) -> int:
     """Decide (and pay) the claims waiting to be checked, those waiting at each look
     together, until none waits (subsidies/checkqueue.py)."""
-    from . import checkqueue
-
-    return checkqueue.work(slot, services.CHECK_BATCH, services.check_many)
+    return checkqueue.work(slot, CHECK_BATCH, check_many)
 
 
 @shared_task(name="subsidies.tasks.pay_claim", acks_late=True, bind=True, max_retries=5)
@@ -29,9 +34,11 @@ def pay_claim(self, claim_id: int) -> str:
     written off."""
     for _attempt in range(self.max_retries if self.request.is_eager else 1):
         try:
-            return services.pay(claim_id).status
+            pay_claims([claim_id])
+            break
         except PaymentRefused as refusal:
-            return services.payment_failed(claim_id, str(refusal)).status
+            fail_payments({claim_id: str(refusal)})
+            break
         except GatewayError as error:
             if self.request.is_eager:
                 continue  # embedded mode: retry in place; Celery's retry would raise
@@ -43,28 +50,22 @@ def pay_claim(self, claim_id: int) -> str:
 @shared_task(name="subsidies.tasks.recheck_waiting_claims")
 def recheck_waiting_claims() -> int:
     """Beat: claims waiting for department data, and payments a worker left unfinished."""
-    from . import checkqueue
-
-    due = services.due_rechecks()
+    due = due_rechecks()
     for claim_id in due:
         check_claim.delay(claim_id)
     checkqueue.kick()  # claims on the check list whose task was lost
-    return len(due) + len(services.resume_stalled_payments())
+    return len(due) + len(resume_stalled_payments())
 
 
 @shared_task(name="subsidies.tasks.reconcile_payments")
 def reconcile_payments(triggered_by_id: int | None = None) -> list[str]:
     """Daily by beat, or queued by an administrator from the report page."""
-    from accounts.models import User
-
     user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
-    return services.reconcile(triggered_by=user).problems
+    return reconcile(triggered_by=user).problems
 
 
 @shared_task(name="subsidies.tasks.start_batch_run", acks_late=True)
 def start_batch_run(version_id: int) -> str | None:
-    from .batch import start
-
     run = start(version_id)
     return run.status if run else None
 
@@ -73,8 +74,6 @@ def start_batch_run(version_id: int) -> str | None:
 def decide_batch_chunk(run_id: int, number: int, enterprise_ids: list[int],
                        amounts_fen: list[int], facts: list[dict] | None = None,
                        rules_on: str | None = None) -> int:  # fmt: skip
-    from .batch import decide_chunk
-
     return decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on)
 
 
@@ -82,8 +81,6 @@ def decide_batch_chunk(run_id: int, number: int, enterprise_ids: list[int],
 def pay_batch_chunk(self, run_id: int, number: int, claim_ids: list[int]) -> int:
     """One payment file per chunk; an unavailable treasury is tried again with back-off,
     and what is still unpaid after that is left to the stalled-payment sweep."""
-    from .batch import pay_chunk
-
     try:
         return pay_chunk(run_id, number, claim_ids)
     except GatewayError as error:

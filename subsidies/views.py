@@ -4,7 +4,6 @@ list (filters, export, batch runs)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -13,13 +12,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
 from policies.models import DeliveryMode, Policy
+from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
 
-from .batch import confirm_offer
 from .batch import progress as batch_progress
+from .claims import REVIEW_NOTE_MAX, approve_claim, confirm_offer, reject_claim, submit_claim
 from .filters import ClaimFilter
 from .models import BatchRun, ClaimStatus
+from .queueing import queue_on_commit
 from .selectors import (
     batch_runs_visible_to,
     can_review_claim,
@@ -27,14 +28,6 @@ from .selectors import (
     claims_visible_to,
     reconciliation_runs,
 )
-from .services import (
-    REVIEW_NOTE_MAX,
-    ClaimRefused,
-    approve_claim,
-    reject_claim,
-    submit_claim,
-)
-from .tasks import reconcile_payments
 
 # Settled, or waiting for the enterprise itself: nothing to poll for.
 FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
@@ -58,8 +51,8 @@ def make_claim(request: HttpRequest, code: str) -> HttpResponse:
     policy = get_object_or_404(Policy, code=code)
     try:
         claim, _created = submit_claim(enterprise=enterprise, policy=policy, actor=request.user)
-    except ClaimRefused as error:
-        messages.error(request, str(error))
+    except ServiceError as error:
+        show_on_page(request, error)
         return redirect("policies:calculator")
     return redirect("subsidies:claim", pk=claim.pk)
 
@@ -127,8 +120,8 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claims_visible_to(request.user), pk=pk)
     try:
         confirm_offer(claim.pk, actor=request.user)
-    except ClaimRefused as error:
-        messages.error(request, str(error))
+    except ServiceError as error:
+        show_on_page(request, error)
     return redirect("subsidies:claim", pk=claim.pk)
 
 
@@ -162,8 +155,8 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
                 reject_claim(claim.pk, actor=request.user, reason=reason)
                 messages.success(request, _("Claim #%(id)s rejected; the enterprise sees your "
                                             "reason.") % {"id": claim.pk})  # fmt: skip
-        except ClaimRefused as refusal:
-            error = str(refusal)
+        except ServiceError as refusal:
+            error = str(refusal.message)
         else:
             return redirect("subsidies:review_queue")
     elif not can_review_claim(request.user, claim) or claim.status != ClaimStatus.IN_REVIEW:
@@ -184,11 +177,8 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.is_auditor:  # auditors read, they never write
             raise PermissionDenied(_("Only an administrator may start a reconciliation."))
-        user_id = request.user.pk
         # Robust: with the broker down the page still answers; the daily run catches up.
-        transaction.on_commit(
-            lambda: reconcile_payments.delay(triggered_by_id=user_id), robust=True
-        )
+        queue_on_commit("subsidies.tasks.reconcile_payments", request.user.pk)
         messages.success(request, _("Reconciliation started; its run appears below when done."))
         return redirect("subsidies:reconciliation")
     page, _query = paginate(request, reconciliation_runs(), 20)

@@ -310,7 +310,7 @@ def write_policies_and_claims(city: CityData) -> int:
 
 
 def _period_texts(index: np.ndarray) -> list[str]:
-    """The claim periods as subsidies.services.period_key writes them."""
+    """The claim periods as subsidies.claims.period_key writes them."""
     out = []
     for value in index.tolist():
         if value == 0:

@@ -16,8 +16,8 @@ from datahub.models import CallOutcome, DataCall
 from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from subsidies.claims import submit_claim
 from subsidies.models import ClaimStatus
-from subsidies.services import submit_claim
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
 from ..policies.test_lifecycle import SIMPLE_CRITERIA, version_fields

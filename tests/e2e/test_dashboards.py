@@ -12,8 +12,8 @@ from approvals.models import ServicePackage
 from dashboards.refresh import refresh_all
 from directline.models import Category
 from directline.services.raising import raise_request
+from subsidies.claims import submit_claim
 from subsidies.models import ClaimStatus
-from subsidies.services import submit_claim
 from tests.approvals.conftest import FIVE_ITEM_PROJECT, _packages_installed, submitted_project
 from tests.directline.conftest import categories_installed
 from tests.factories import PASSWORD, EnterpriseFactory, OfficialFactory, department, member_of

@@ -11,8 +11,8 @@ from policies.models import DeliveryMode, Policy
 from policies.services import create_draft
 from qinqing.notifications.models import Notification
 from subsidies.models import Claim, ClaimStatus
+from subsidies.moves import move_claim
 from subsidies.notifications import notify_claims
-from subsidies.services import _move
 from tests.factories import (
     EnterpriseFactory,
     MembershipFactory,
@@ -46,7 +46,7 @@ def make_claim(version, enterprise, status, amount="5000.00"):
 
 def move(claim_id, to, capture):
     with capture(execute=True), transaction.atomic():
-        return _move(Claim.objects.select_for_update().get(pk=claim_id), to)
+        return move_claim(Claim.objects.select_for_update().get(pk=claim_id), to)
 
 
 def test_a_paid_claim_tells_each_member_once_in_the_portal_and_by_email(
@@ -93,7 +93,7 @@ def test_a_rolled_back_change_tells_nobody(version, django_capture_on_commit_cal
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        _move(Claim.objects.get(pk=claim.pk), ClaimStatus.PAID)
+        move_claim(Claim.objects.get(pk=claim.pk), ClaimStatus.PAID)
         raise RuntimeError
     assert not Notification.objects.exists()
 

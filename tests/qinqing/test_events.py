@@ -15,7 +15,8 @@ from qinqing.events.models import OutboxEvent
 from qinqing.events.services import Event, emit, emit_many
 from qinqing.events.signals import events_emitted
 from subsidies.models import ClaimStatus, Disbursement
-from subsidies.services import check, confirm
+from subsidies.payments import confirm_many
+from subsidies.pipeline import check
 from tests.approvals.conftest import (  # noqa: F401 - fixtures
     applicant,
     officials_for,
@@ -82,11 +83,11 @@ class TestClaims:
         claim = paying_claim(policy, treasury_paid=False)
         disbursement = Disbursement.objects.get(claim=claim)
         with pytest.raises(RuntimeError), transaction.atomic():
-            confirm(disbursement.pk, "HZT0001")
+            confirm_many({disbursement.pk: "HZT0001"})
             raise RuntimeError("something after the payment was booked failed")
         claim.refresh_from_db()
         assert claim.status == ClaimStatus.PAYING and events() == []
-        confirm(disbursement.pk, "HZT0001")
+        confirm_many({disbursement.pk: "HZT0001"})
         (event,) = events("claim.paid")
         enterprise = claim.enterprise
         assert event.subject == f"claim:{claim.pk}"
@@ -104,7 +105,7 @@ class TestClaims:
         type(claim).objects.filter(pk=claim.pk).update(status=ClaimStatus.CHECKING)
         decision = SimpleNamespace(status="ineligible", facts=None, amount=None,
                                    explanation=lambda: [])  # fmt: skip
-        with mock.patch("subsidies.services.evaluate_for_enterprise", return_value=decision):
+        with mock.patch("subsidies.pipeline.evaluate_many", return_value=[decision]):
             assert check(claim.pk).status == ClaimStatus.INELIGIBLE
         (event,) = events("claim.ineligible")
         assert event.payload["claim"] == claim.pk and event.payload["amount"] == "5000.00"

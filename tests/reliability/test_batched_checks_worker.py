@@ -9,8 +9,8 @@ import pytest
 from django.db import connections
 
 from subsidies import checkqueue
+from subsidies.claims import submit_claim
 from subsidies.models import Claim, ClaimStatus, LedgerEntry, TreasuryRecord
-from subsidies.services import submit_claim
 from tests.factories import EnterpriseFactory, member_of
 
 from ..subsidies.test_claims import officials_pair, policy  # noqa: F401 - fixtures

@@ -12,7 +12,8 @@ from kombu.exceptions import OperationalError
 from approvals.models import Application, ApplicationStatus, Item, ItemStatus
 from qinqing.cache import TolerantRedisCache
 from subsidies.models import Claim, ClaimStatus, Disbursement, DisbursementStatus
-from subsidies.services import due_rechecks, resume_stalled_payments
+from subsidies.payments import resume_stalled_payments
+from subsidies.pipeline import due_rechecks
 from tests.factories import EnterpriseFactory, member_of
 
 from ..approvals.conftest import ESTABLISHMENT, establishment_package  # noqa: F401
@@ -32,7 +33,7 @@ def test_a_claim_made_while_the_broker_is_down_is_recorded_and_checked_later(
     policy,  # noqa: F811
     monkeypatch,
 ):
-    monkeypatch.setattr("subsidies.services._enqueue_check", broker_down)
+    monkeypatch.setattr("subsidies.checkqueue.enqueue", broker_down)
     enterprise = EnterpriseFactory()
     answer = claim_via_api(api_client, member_of(enterprise), enterprise, key="k-1")
     assert answer.status_code == 201, answer.content
@@ -51,7 +52,7 @@ def test_an_approval_while_the_broker_is_down_leaves_the_payment_to_the_sweep(
     monkeypatch,
 ):
     claim, _member = claim_in_review()
-    monkeypatch.setattr("subsidies.services._enqueue_payment", broker_down)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", broker_down)
     api_client.force_authenticate(hrss_official)
     answer = api_client.post(f"/api/v1/claims/{claim.pk}/approve/")
     assert answer.status_code == 200, answer.content
@@ -60,7 +61,7 @@ def test_an_approval_while_the_broker_is_down_leaves_the_payment_to_the_sweep(
     assert Disbursement.objects.get(claim=claim).status == DisbursementStatus.PENDING
     # The broker is back: the stalled-payment sweep queues it again, with the same key.
     queued = []
-    monkeypatch.setattr("subsidies.services._enqueue_payment", queued.append)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", queued.append)
     with transaction.atomic():
         assert resume_stalled_payments(now=timezone.now() + timedelta(minutes=6)) == [claim.pk]
     assert queued == [claim.pk]

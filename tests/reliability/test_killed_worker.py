@@ -17,7 +17,7 @@ from subsidies.models import (
     LedgerEntry,
     TreasuryRecord,
 )
-from subsidies.services import reconcile
+from subsidies.reconciliation import reconcile
 from subsidies.tasks import pay_claim
 from tests.factories import EnterpriseFactory
 

@@ -7,6 +7,7 @@ import pytest
 
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from subsidies.claims import submit_claim
 from subsidies.models import (
     Budget,
     Claim,
@@ -15,7 +16,6 @@ from subsidies.models import (
     DisbursementStatus,
     TreasuryRecord,
 )
-from subsidies.services import submit_claim
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
 from ..policies.conftest import TODAY

@@ -9,9 +9,10 @@ import pytest
 from datahub.snapshots import refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
-from subsidies.batch import confirm_offer, start
+from subsidies.batch import start
+from subsidies.claims import confirm_offer
+from subsidies.errors import ClaimRefused
 from subsidies.models import BatchRun, Claim, ClaimStatus, LedgerEntry, TreasuryRecord
-from subsidies.services import ClaimRefused
 from tests.factories import EnterpriseFactory, department, member_of
 
 from ..policies.conftest import TODAY
@@ -113,7 +114,7 @@ def test_a_chunk_delivered_twice_makes_its_claims_once(officials_pair):  # noqa:
 
 def test_a_person_who_claimed_first_keeps_their_claim(officials_pair):  # noqa: F811
     from subsidies.batch import decide_chunk
-    from subsidies.services import submit_claim
+    from subsidies.claims import submit_claim
 
     version = publish(DeliveryMode.CONFIRM, officials_pair)
     run = BatchRun.objects.get(version=version)

@@ -28,7 +28,7 @@ from subsidies.models import (
     LedgerEntry,
     TreasuryRecord,
 )
-from subsidies.services import check_many
+from subsidies.pipeline import check_many
 from tests.factories import EnterpriseFactory, member_of
 
 from .conftest import apply_policy  # noqa: F401 - fixtures
@@ -190,7 +190,7 @@ def test_an_unreachable_treasury_leaves_each_payment_to_its_task(policy, monkeyp
 
     queued = []
     monkeypatch.setattr(SimulatedTreasury, "pay_many", down)
-    monkeypatch.setattr("subsidies.services._enqueue_payment", queued.append)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", queued.append)
     claims = waiting_claims(policy, 3)
     check_many([claim.pk for claim in claims])
     assert sorted(queued) == [claim.pk for claim in claims]

@@ -8,9 +8,13 @@ import pytest
 
 from datahub.models import DataCall
 from policies.models import Policy
-from subsidies.gateway import OutcomeUnknown, SimulatedTreasury
+from subsidies.claims import submit_claim
+from subsidies.errors import ClaimRefused
+from subsidies.gateway import OutcomeUnknown, PaymentResult, SimulatedTreasury
 from subsidies.models import Budget, Claim, ClaimStatus, Disbursement, LedgerEntry, TreasuryRecord
-from subsidies.services import ClaimRefused, check, pay, reconcile, submit_claim
+from subsidies.payments import pay_claims
+from subsidies.pipeline import check
+from subsidies.reconciliation import reconcile
 from tests.factories import EnterpriseFactory, department, member_of
 
 from .conftest import policy_for_everyone
@@ -79,8 +83,8 @@ def test_checking_or_paying_twice_pays_once(policy):
     claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
     check(claim.pk)  # a redelivered check of a claim already paid
     unpaid = paying_claim(policy, treasury_paid=False, status=DisbursementStatus.PENDING)
-    pay(unpaid.pk)
-    pay(unpaid.pk)  # a redelivered payment task
+    pay_claims([unpaid.pk])
+    pay_claims([unpaid.pk])  # a redelivered payment task
     unpaid.refresh_from_db()
     assert unpaid.status == ClaimStatus.PAID
     assert TreasuryRecord.objects.count() == 2  # one for each claim
@@ -90,18 +94,18 @@ def test_checking_or_paying_twice_pays_once(policy):
 def test_a_lost_answer_is_settled_by_asking_not_by_paying_again(policy, monkeypatch):
     calls = []
 
-    def pay_but_lose_the_answer(self, *, key, amount, account):
-        calls.append(key)
-        TreasuryRecord.objects.get_or_create(
-            key=key, defaults={"amount": amount, "account": account, "reference": "HZTLOST"}
-        )
+    def pay_but_lose_the_answer(self, orders, **kwargs):
+        for order in orders:
+            calls.append(order.key)
+            defaults = {"amount": order.amount, "account": order.account, "reference": "HZTLOST"}
+            TreasuryRecord.objects.get_or_create(key=order.key, defaults=defaults)
         raise OutcomeUnknown("the line dropped")
 
-    monkeypatch.setattr(SimulatedTreasury, "pay", pay_but_lose_the_answer)
+    monkeypatch.setattr(SimulatedTreasury, "pay_many", pay_but_lose_the_answer)
     monkeypatch.setattr(
         SimulatedTreasury,
-        "status",
-        lambda self, *, key: type("R", (), {"status": "not_found", "reference": ""})(),
+        "status_many",
+        lambda self, keys: {key: PaymentResult(key, "not_found") for key in keys},
     )
     enterprise = EnterpriseFactory()
     claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
@@ -142,13 +146,13 @@ def test_a_department_outage_means_waiting_never_refusal(policy, simulate):
     from django.core.cache import cache
     from django.utils import timezone
 
-    from subsidies.services import due_rechecks
+    from subsidies.pipeline import due_rechecks
     from subsidies.tasks import recheck_waiting_claims
 
     cache.clear()  # the circuit breaker remembers the outage
     assert due_rechecks() == []  # not before its back-off has passed
     later = claim.next_check_at + timedelta(seconds=1)
-    with mock.patch("subsidies.services.timezone.now", return_value=later):
+    with mock.patch("subsidies.pipeline.timezone.now", return_value=later):
         assert due_rechecks() == [claim.pk]
         recheck_waiting_claims()  # the beat task: queues the check (in-process here)
     claim.refresh_from_db()
@@ -161,7 +165,7 @@ def test_a_check_abandoned_by_a_dead_worker_is_taken_up_again(policy):
 
     from django.utils import timezone
 
-    from subsidies.services import due_rechecks
+    from subsidies.pipeline import due_rechecks
 
     enterprise = EnterpriseFactory()
     version = policy.versions.get()
@@ -190,7 +194,7 @@ def test_an_outage_never_fails_a_claim_and_the_sweep_pays_it_later(policy, setti
 
     from django.utils import timezone
 
-    from subsidies.services import resume_stalled_payments
+    from subsidies.payments import resume_stalled_payments
 
     settings.TREASURY_SIMULATION = {"error_rate": 1.0, "latency_ms": 0}
     enterprise = EnterpriseFactory()

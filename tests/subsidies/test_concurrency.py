@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from subsidies.claims import submit_claim
 from subsidies.models import (
     Budget,
     Claim,
@@ -15,7 +16,8 @@ from subsidies.models import (
     LedgerEntry,
     TreasuryRecord,
 )
-from subsidies.services import check, pay, submit_claim
+from subsidies.payments import pay_claims
+from subsidies.pipeline import check
 from tests.factories import EnterpriseFactory, member_of
 from tests.subsidies.conftest import paying_claim
 
@@ -64,7 +66,7 @@ def test_the_same_check_run_concurrently_pays_once(policy):  # noqa: F811
 def test_the_same_payment_run_concurrently_pays_once(policy):  # noqa: F811
     """Ten deliveries of one payment task at once, on a claim not yet paid."""
     claim = paying_claim(policy, treasury_paid=False, status=DisbursementStatus.PENDING)
-    race(10, lambda _i: pay(claim.pk))
+    race(10, lambda _i: pay_claims([claim.pk]))
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
     assert TreasuryRecord.objects.count() == 1 and LedgerEntry.objects.count() == 2

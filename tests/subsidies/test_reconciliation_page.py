@@ -13,7 +13,7 @@ from subsidies.models import (
     DisbursementStatus,
     ReconciliationRun,
 )
-from subsidies.services import reconcile
+from subsidies.reconciliation import reconcile
 from subsidies.tasks import reconcile_payments
 from tests.factories import (
     AdminFactory,

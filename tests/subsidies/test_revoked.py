@@ -13,9 +13,9 @@ from django.utils import translation
 from enterprises.admin import EnterpriseAdminForm
 from enterprises.models import Enterprise, EnterpriseStatus
 from qinqing.audit.models import AuditEvent
-from subsidies.batch import confirm_offer
+from subsidies.claims import confirm_offer, submit_claim
+from subsidies.errors import ClaimConflict, ClaimRefused
 from subsidies.models import Claim, ClaimStatus, Disbursement
-from subsidies.services import ClaimRefused, submit_claim
 from tests.factories import AdminFactory, EnterpriseFactory, member_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +66,7 @@ def test_an_offer_cannot_be_confirmed_once_the_enterprise_is_revoked(apply_polic
                                  version=apply_policy.versions.get(), origin="batch",
                                  status=ClaimStatus.OFFERED, amount=Decimal("5000.00"))  # fmt: skip
     revoke(enterprise)
-    with pytest.raises(ClaimRefused):
+    with pytest.raises(ClaimConflict):
         confirm_offer(claim.pk, actor=claimant)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.OFFERED

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client, override_settings
 
+from subsidies.claims import submit_claim
 from subsidies.gateway import (
     GatewayError,
     OutcomeUnknown,
@@ -15,7 +16,7 @@ from subsidies.gateway import (
     gateway,
 )
 from subsidies.models import ClaimStatus, Disbursement, TreasuryRecord
-from subsidies.services import reconcile, submit_claim
+from subsidies.reconciliation import reconcile
 from tests.factories import EnterpriseFactory
 
 from .test_claims import member_of, officials_pair, policy  # noqa: F401 - fixtures

@@ -3,7 +3,7 @@ the scheduled one). Exits with status 1 when it finds a mismatch, for scripts an
 
 from django.core.management.base import BaseCommand, CommandError
 
-from subsidies.services import reconcile
+from subsidies.reconciliation import reconcile
 
 
 class Command(BaseCommand):

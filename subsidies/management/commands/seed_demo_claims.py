@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand
 from enterprises.models import Enterprise, EnterpriseMembership
 from policies.evaluation import evaluate_all
 from policies.models import Policy, VersionStatus
+from qinqing.errors import ServiceError
+from subsidies.claims import submit_claim
 from subsidies.models import Claim, ClaimStatus
-from subsidies.services import ClaimRefused, submit_claim
 
 POLICY = "rd-award-2026"
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                     actor=membership.user if membership else None,
                     origin="enterprise" if membership else "demo",
                 )  # fmt: skip
-            except ClaimRefused as error:
+            except ServiceError as error:  # a refused or conflicting claim: skipped
                 self.stderr.write(f"{enterprises[pk].uscc}: {error}")
                 continue
             made += created

@@ -1,0 +1,143 @@
+"""Claims as people make them: submitted by an enterprise's member, reviewed by an
+official (apply-mode policies), an offer confirmed with one click. Deciding and paying
+is the pipeline's (subsidies/pipeline.py), the same for every claim."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enterprises.models import Enterprise
+from enterprises.selectors import can_edit_enterprise
+from policies.evaluation import is_targeted
+from policies.models import Policy, PolicyVersion, VersionStatus
+from qinqing.audit.services import record_event
+from qinqing.errors import ServiceError
+
+from . import checkqueue
+from .errors import ClaimConflict, ClaimRefused, ReviewNotAllowed
+from .models import Claim, ClaimStatus
+from .moves import locked_claim, move_claim
+from .pipeline import book_paying
+from .selectors import can_review_claim
+
+REVIEW_NOTE_MAX = 500
+
+
+def ensure_in_business(enterprise: Enterprise, error: type[ServiceError] = ClaimConflict) -> None:
+    """Revoked or deregistered enterprises receive nothing: refused before anything is
+    written. A claim on an enterprise revoked since is a conflict (409); a new claim for
+    one is refused as asked (400)."""
+    if not enterprise.is_in_business:
+        raise error(
+            _("%(name)s is %(status)s in the register and cannot receive subsidies.")
+            % {"name": enterprise.name, "status": enterprise.get_status_display()}
+        )
+
+
+def period_key(version: PolicyVersion, day: date) -> str:
+    return {
+        "once": "once",
+        "yearly": f"{day.year}",
+        "quarterly": f"{day.year}Q{(day.month - 1) // 3 + 1}",
+        "monthly": f"{day.year}-{day.month:02d}",
+    }[version.claim_period]
+
+
+def open_version(policy: Policy, day: date) -> PolicyVersion | None:
+    return policy.versions.filter(
+        status=VersionStatus.PUBLISHED, valid_from__lte=day, valid_until__gte=day
+    ).first()
+
+
+def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: str = "enterprise",
+                 day: date | None = None) -> tuple[Claim, bool]:  # fmt: skip
+    """One claim per enterprise, policy and period: a second submission returns the first."""
+    day = day or timezone.localdate()
+    if origin == "enterprise" and not can_edit_enterprise(actor, enterprise):
+        raise ClaimRefused(_("Only the enterprise's own members may claim for it."))
+    ensure_in_business(enterprise, ClaimRefused)
+    version = open_version(policy, day)
+    if version is None:
+        raise ClaimRefused(_("This policy is not open for claims today."))
+    if not is_targeted(policy, enterprise):
+        raise ClaimRefused(_("This policy is not for your district or industry."))
+    period = period_key(version, day)
+    try:
+        with transaction.atomic():
+            # Recorded as already checking: the check is queued by this very commit, and a
+            # claim whose check is lost is put back by due_rechecks() after ten minutes.
+            claim = Claim.objects.create(
+                enterprise=enterprise, policy=policy, version=version, period=period,
+                submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+                origin=origin, status=ClaimStatus.CHECKING, checks=1,
+            )  # fmt: skip
+            record_event(actor=actor, action="claim.submitted", obj=claim,
+                         after={"policy": policy.code, "period": period,
+                                "status": ClaimStatus.CHECKING})  # fmt: skip
+            # Robust: with the broker down the claim is recorded all the same (the user sees
+            # it checking, not a 500); due_rechecks() picks up a check that was never queued.
+            # With the claims waiting at the same moment (subsidies/checkqueue.py).
+            transaction.on_commit(lambda: checkqueue.enqueue(claim.pk), robust=True)
+    except IntegrityError:
+        return Claim.objects.get(enterprise=enterprise, policy=policy, period=period), False
+    return claim, True
+
+
+def _claim_for_review(claim_id: int, actor: Any) -> Claim:
+    """The claim, locked, after checking that `actor` may review it and that it waits for
+    a review. Runs inside the caller's transaction."""
+    claim = locked_claim(claim_id)
+    if not can_review_claim(actor, claim):
+        raise ReviewNotAllowed(_("Only an official of the policy's department, for the "
+                                 "enterprise's district, may review this claim."))  # fmt: skip
+    if claim.status != ClaimStatus.IN_REVIEW:
+        raise ClaimConflict(_("This claim is not awaiting review (it is now: %(status)s).")
+                            % {"status": claim.get_status_display()})  # fmt: skip
+    return claim
+
+
+def approve_claim(claim_id: int, *, actor: Any) -> Claim:
+    """An official approves an apply-mode claim: the budget is reserved and the payment
+    queued exactly as for a claim paid without review."""
+    with transaction.atomic():
+        claim = _claim_for_review(claim_id, actor)
+        ensure_in_business(claim.enterprise)
+        move_claim(claim, ClaimStatus.ELIGIBLE, actor, reviewed_by=actor,
+                   reviewed_at=timezone.now())  # fmt: skip
+        book_paying([claim])
+    return Claim.objects.get(pk=claim_id)
+
+
+def reject_claim(claim_id: int, *, actor: Any, reason: str) -> Claim:
+    """An official refuses an apply-mode claim; the reason is stored and shown to the
+    enterprise, so it must be given."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClaimRefused(_("Give the reason for the rejection: the enterprise will see it."))
+    if len(reason) > REVIEW_NOTE_MAX:
+        raise ClaimRefused(_("The reason may be at most %(max)d characters long.")
+                           % {"max": REVIEW_NOTE_MAX})  # fmt: skip
+    with transaction.atomic():
+        claim = _claim_for_review(claim_id, actor)
+        return move_claim(claim, ClaimStatus.REJECTED, actor, review_note=reason,
+                          reviewed_by=actor, reviewed_at=timezone.now())  # fmt: skip
+
+
+def confirm_offer(claim_id: int, *, actor: Any) -> Claim:
+    """One click: the enterprise accepts an offer found by a batch run; the payment
+    follows, as for any claim found eligible."""
+    with transaction.atomic():
+        claim = locked_claim(claim_id)
+        if not can_edit_enterprise(actor, claim.enterprise):
+            raise ClaimRefused(_("Only the enterprise's own members may confirm its offers."))
+        if claim.status != ClaimStatus.OFFERED:
+            return claim
+        ensure_in_business(claim.enterprise)  # revoked since the offer: nothing is paid
+        move_claim(claim, ClaimStatus.ELIGIBLE, actor)
+        book_paying([claim])
+    return Claim.objects.get(pk=claim_id)

@@ -1,0 +1,239 @@
+"""Paying claims, for one claim or thousands alike: the budget reserved, each claim's
+disbursement with its deterministic key, the treasury asked once for a set of payments
+(one payment file), and what it confirms booked with its ledger legs, in one transaction.
+
+Never pays twice: the key is the claim's, a payment sent again uses the same key, and an
+outcome nobody knows is settled by asking about that key. Nothing zero or negative is
+ever sent. Slow work (the treasury) happens between transactions, never under a lock.
+Claims are locked before their disbursements, in id order, by every path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from policies.models import PolicyVersion
+from qinqing.bulk import bulk_insert
+from qinqing.transitions import move_many
+
+from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
+from .models import (
+    Budget,
+    Claim,
+    ClaimStatus,
+    Disbursement,
+    DisbursementStatus,
+    LedgerEntry,
+    budget_account,
+    enterprise_account,
+)
+from .moves import move_claims
+from .queueing import queue_on_commit
+
+STALLED_PAYMENT_AFTER = timedelta(minutes=5)
+PAY_TASK = "subsidies.tasks.pay_claim"
+# Told, inside the transaction that books them, how many claims were paid or failed
+# ("paid"/"failed", count): a batch chunk keeps its live figures this way.
+Tally = Callable[[str, int], None]
+
+
+def fault_point(name: str) -> None:
+    """Reliability tests kill a worker process exactly here (QINQING_FAULT=<name>)."""
+    if name == settings.QINQING_FAULT:
+        os._exit(137)  # as abrupt as SIGKILL: no cleanup, no commit
+
+
+def disbursement_key(claim_id: int) -> str:
+    return f"qinqing-claim-{claim_id}"
+
+
+def reserve_budget(version: PolicyVersion, amount: Decimal) -> bool:
+    """Take `amount` from the version's budget if it is all there. One conditional UPDATE:
+    the row lock it takes serialises racing claims, so the last yuan goes to exactly one."""
+
+    def take() -> bool:
+        return bool(Budget.objects.filter(version=version, reserved__lte=F("total") - amount)
+                    .update(reserved=F("reserved") + amount))  # fmt: skip
+
+    if take():
+        return True
+    # The version's first claim opens its budget account (racing first claims: one row).
+    Budget.objects.get_or_create(version=version, defaults={"total": version.budget})
+    return take()
+
+
+def budget_left(version: PolicyVersion) -> Decimal:
+    budget, _created = Budget.objects.get_or_create(version=version,
+                                                    defaults={"total": version.budget})  # fmt: skip
+    return budget.total - budget.reserved
+
+
+def disburse(claims: list[Claim], *, sending: bool = False) -> list[Disbursement]:
+    """Each claim's disbursement, with its key and the enterprise's account, in one
+    statement (COPY for many). `sending`: recorded as sent already (the caller sends them
+    right after its commit), where there is an account to send to."""
+    return bulk_insert([
+        Disbursement(claim=claim, idempotency_key=disbursement_key(claim.pk), amount=claim.amount,
+                     bank_name=claim.enterprise.bank_name,
+                     bank_account=claim.enterprise.bank_account,
+                     **({"status": DisbursementStatus.SENT, "attempts": 1}
+                        if sending and claim.enterprise.bank_account else {}))
+        for claim in claims
+    ])  # fmt: skip
+
+
+def ledger_legs(*, key: str, amount: Decimal, claim_id: int, policy_code: str,
+                version_number: int, uscc: str) -> list[LedgerEntry]:  # fmt: skip
+    """A payment's double entry: the budget account pays, the enterprise's receives."""
+    return [
+        LedgerEntry(transaction=key, claim_id=claim_id, debit=amount,
+                    account=budget_account(policy_code, version_number)),
+        LedgerEntry(transaction=key, claim_id=claim_id, credit=amount,
+                    account=enterprise_account(uscc)),
+    ]  # fmt: skip
+
+
+def pay_claims(claim_ids: Iterable[int], *, tally: Tally | None = None) -> list[int]:
+    """Send the payments of these claims that are still paying (again, with the same keys,
+    for those sent before), and book what the treasury answers. A claim with no account
+    on record, or nothing to pay, ends "payment failed" without asking the treasury.
+    Returns the claims paid now; raises GatewayError when the treasury could not be
+    reached (nothing left: the caller tries again later)."""
+    with transaction.atomic():
+        due = list(
+            Disbursement.objects.select_for_update()  # the claims' rows too, joined
+            .filter(claim_id__in=list(claim_ids), claim__status=ClaimStatus.PAYING,
+                    status__in=[DisbursementStatus.PENDING, DisbursementStatus.SENT])
+            .order_by("claim_id")
+        )  # fmt: skip
+        refused = {d.claim_id: _unpayable(d) for d in due if _unpayable(d)}
+        due = [d for d in due if d.claim_id not in refused]
+        move_many(Disbursement, [d.pk for d in due], DisbursementStatus.SENT,
+                  attempts=F("attempts") + 1)  # fmt: skip
+        fail_payments(refused, tally=tally)
+    return send(due, tally=tally) if due else []
+
+
+def _unpayable(disbursement: Disbursement) -> str:
+    if not disbursement.bank_account:
+        return "no bank account on record"
+    if disbursement.amount is None or disbursement.amount <= 0:
+        return "nothing to pay"  # never sent: the treasury receives no zero or negative
+    return ""
+
+
+def send(disbursements: list[Disbursement], *, tally: Tally | None = None) -> list[int]:
+    """Ask the treasury to pay disbursements marked as sent, as one payment file, and book
+    its answers. A lost answer is settled by asking about the same keys (or left "sent"
+    for resume_stalled_payments()); an unreachable treasury puts them back to pending and
+    raises GatewayError. Returns the claims paid."""
+    treasury = gateway()
+    orders = [PaymentOrder(d.idempotency_key, d.amount, d.bank_account) for d in disbursements]
+    try:
+        answers = {result.key: result for result in treasury.pay_many(orders)}
+        fault_point("after_treasury_call")
+    except OutcomeUnknown:
+        try:
+            answers = treasury.status_many([order.key for order in orders])
+        except GatewayError:
+            return []  # left "sent": resume_stalled_payments() asks again by the same keys
+    except GatewayError as error:
+        with transaction.atomic():
+            move_many(Disbursement, [d.pk for d in disbursements], DisbursementStatus.PENDING,
+                      last_error=str(error)[:300])  # fmt: skip
+        raise
+    confirmed = {d.pk: answers[d.idempotency_key].reference for d in disbursements
+                 if d.idempotency_key in answers
+                 and answers[d.idempotency_key].status == "confirmed"}  # fmt: skip
+    refused = {d.claim_id: "refused by the treasury" for d in disbursements
+               if d.idempotency_key in answers
+               and answers[d.idempotency_key].status == "refused"}  # fmt: skip
+    paid = confirm_many(confirmed, tally=tally)
+    fail_payments(refused, tally=tally)
+    # Neither (an unknown outcome the treasury has no record of): left "sent" for
+    # resume_stalled_payments(), which asks again, never pays anew.
+    return paid
+
+
+def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> list[int]:
+    """The treasury confirmed these disbursements (id → reference): each claim paid once,
+    with its two ledger legs, its audit and outbox events, in one transaction and a
+    handful of set-based statements. Returns the claims paid now."""
+    if not references:
+        return []
+    with transaction.atomic():
+        rows = list(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(disbursement__pk__in=list(references), status=ClaimStatus.PAYING)
+            .order_by("pk")
+            .values_list("pk", "disbursement__pk", "disbursement__idempotency_key",
+                         "disbursement__amount", "period", "enterprise__uscc", "policy__code",
+                         "version__number")
+        )  # fmt: skip
+        confirmed = set(move_many(
+            Disbursement, [row[1] for row in rows], DisbursementStatus.CONFIRMED,
+            rows={row[1]: {"reference": references[row[1]]} for row in rows},
+            confirmed_at=timezone.now(),
+        ))  # fmt: skip
+        rows = [row for row in rows if row[1] in confirmed]
+        if not rows:
+            return []
+        legs = []
+        for claim_id, _pk, key, amount, _period, uscc, code, number in rows:
+            legs += ledger_legs(key=key, amount=amount, claim_id=claim_id, policy_code=code,
+                                version_number=number, uscc=uscc)  # fmt: skip
+        bulk_insert(legs)
+        labels = {row[0]: f"{row[6]} {row[4]} {row[5]}" for row in rows}  # code period USCC
+        paid = move_claims([row[0] for row in rows], ClaimStatus.PAID, labels=labels)
+        if tally is not None:
+            tally("paid", len(paid))
+    return paid
+
+
+def fail_payments(errors: dict[int, str], *, tally: Tally | None = None) -> list[int]:
+    """Payments that will not be made (claim id → why): the claims end "payment failed",
+    their disbursements "failed" with the reason. Returns the claims failed."""
+    if not errors:
+        return []
+    with transaction.atomic():
+        rows = list(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(pk__in=list(errors), status=ClaimStatus.PAYING)
+            .order_by("pk")
+            .values_list("pk", "disbursement__pk", "period", "enterprise__uscc", "policy__code")
+        )  # fmt: skip
+        reasons = {row[1]: {"last_error": errors[row[0]][:300]} for row in rows if row[1]}
+        move_many(Disbursement, list(reasons), DisbursementStatus.FAILED, rows=reasons)
+        labels = {row[0]: f"{row[4]} {row[2]} {row[3]}" for row in rows}  # code period USCC
+        failed = move_claims([row[0] for row in rows], ClaimStatus.PAYMENT_FAILED, labels=labels)
+        if tally is not None and failed:
+            tally("failed", len(failed))
+    return failed
+
+
+def resume_stalled_payments(now=None) -> list[int]:
+    """Payments a worker left unfinished (killed, or its task lost with Redis): a "sent"
+    disbursement is settled by asking the treasury about its key; one never sent, or
+    unknown to the treasury, is queued again, with the same key. Returns claims queued."""
+    now = now or timezone.now()
+    stalled = list(Disbursement.objects.filter(
+        claim__status=ClaimStatus.PAYING,
+        status__in=[DisbursementStatus.PENDING, DisbursementStatus.SENT],
+        created_at__lt=now - STALLED_PAYMENT_AFTER,
+    ).values_list("pk", "claim_id", "status", "idempotency_key"))  # fmt: skip
+    sent = [key for _pk, _claim, status, key in stalled if status == DisbursementStatus.SENT]
+    answers = gateway().status_many(sent) if sent else {}
+    confirm_many({pk: answers[key].reference for pk, _claim, _status, key in stalled
+                  if key in answers and answers[key].status == "confirmed"})  # fmt: skip
+    queued = [claim_id for _pk, claim_id, _status, key in stalled
+              if not (key in answers and answers[key].status == "confirmed")]  # fmt: skip
+    for claim_id in queued:
+        queue_on_commit(PAY_TASK, claim_id)
+    return queued

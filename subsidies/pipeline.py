@@ -1,0 +1,208 @@
+"""The claim pipeline: facts fetched → decided → reserved → paid, set-based, for one claim
+or many alike. A lone claim is the batch of one: the instant claim, the check batch
+(the claims waiting at one moment, subsidies/checkqueue.py) and the review and offer
+paths all go through the same statements.
+
+A worker takes every claim waiting to be checked when it looks (up to CHECK_BATCH; no
+waiting for more: one claim alone is decided at once) and pays the department calls, the
+statements and the treasury round trip once for all of them. Each claim's outcome, audit
+events, ledger legs, outbox event and notification are the ones it would get alone: its
+row is locked while it changes, the budget reservation is one conditional UPDATE per
+policy version, the disbursement key is the claim's, and an unknown payment outcome is
+settled by asking about that key. Idempotent: a claim no longer being checked is left
+as it is, so a duplicate delivery, or two workers racing, decide and pay it once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from policies.evaluation import Decision, evaluate_many
+from policies.models import DeliveryMode
+
+from .gateway import GatewayError
+from .models import Claim, ClaimStatus, Disbursement, DisbursementStatus
+from .moves import locked_claims, move_claims
+from .payments import PAY_TASK, disburse, pay_claims, reserve_budget, send
+from .queueing import queue, queue_on_commit
+
+CHECK_BATCH = 32
+RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                   timedelta(hours=1), timedelta(hours=4)]  # fmt: skip
+WAITING = (ClaimStatus.SUBMITTED, ClaimStatus.AWAITING_DATA)
+
+
+def check(claim_id: int) -> Claim:
+    """Decide one claim (and pay it if eligible): the batch of one."""
+    check_many([claim_id])
+    return Claim.objects.get(pk=claim_id)
+
+
+def check_many(claim_ids: list[int]) -> None:
+    """Decide these claims (and pay those found eligible)."""
+    deciding = _start_checking(claim_ids)
+    if not deciding:
+        return
+    decisions = _decide(deciding)
+    with transaction.atomic():
+        disbursements = _record(decisions)
+    sent = [d for d in disbursements if d.status == DisbursementStatus.SENT]
+    unsent = [d.claim_id for d in disbursements if d.status != DisbursementStatus.SENT]
+    if unsent:
+        pay_claims(unsent)  # no bank account: recorded as failed under the claims' locks
+    if sent:
+        # The worker that decided also pays: one task less per claim. Should it die here,
+        # the disbursements stay "sent" and resume_stalled_payments() settles them.
+        try:
+            send(sent)
+        except GatewayError:
+            for disbursement in sent:  # the payment task retries with back-off
+                queue(PAY_TASK, disbursement.claim_id)
+
+
+def _start_checking(claim_ids: list[int]) -> list[Claim]:
+    """The claims to decide: those being checked, and those waiting (submitted, or for
+    department data), moved to checking together."""
+    claims = list(Claim.objects.select_related("policy", "enterprise", "version")
+                  .defer("decision", "facts").filter(pk__in=claim_ids).order_by("pk"))  # fmt: skip
+    waiting = [claim for claim in claims if claim.status in WAITING]
+    moved: set[int] = set()
+    if waiting:
+        with transaction.atomic():
+            moved = set(move_claims([c.pk for c in waiting], ClaimStatus.CHECKING,
+                                    labels={c.pk: str(c) for c in waiting},
+                                    checks=F("checks") + 1))  # fmt: skip
+    return [claim for claim in claims
+            if claim.status == ClaimStatus.CHECKING or claim.pk in moved]  # fmt: skip
+
+
+def _decide(claims: list[Claim]) -> dict[int, Decision]:
+    """Facts fetched and rules evaluated, one evaluation per policy version: every
+    enterprise's department calls in flight together, each logged under its claim."""
+    by_version: dict[int, list[Claim]] = {}
+    for claim in claims:
+        claim.version.policy = claim.policy  # the same row: spare the evaluation a query
+        by_version.setdefault(claim.version_id, []).append(claim)
+    decisions: dict[int, Decision] = {}
+    for group in by_version.values():
+        made = evaluate_many(group[0].version, [
+            (claim.enterprise,
+             f"subsidies.claim:{claim.pk} eligibility check for {claim.policy.code}")
+            for claim in group
+        ])  # fmt: skip
+        decisions.update({claim.pk: decision for claim, decision in zip(group, made, strict=True)})
+    return decisions
+
+
+def _record(decisions: dict[int, Decision]) -> list[Disbursement]:
+    """In the caller's transaction: each claim still being checked moves by its decision
+    (a few statements for all of them); the eligible ones of policies paid without review
+    are reserved and booked paying. Returns their disbursements."""
+    now = timezone.now()
+    outcomes: dict[str, dict[int, dict[str, Any]]] = {}
+    eligible: list[Claim] = []
+    labels: dict[int, str] = {}
+    for claim in locked_claims(decisions):
+        if claim.status != ClaimStatus.CHECKING:
+            continue  # decided meanwhile by a duplicate delivery: its decision stands
+        decision = decisions[claim.pk]
+        labels[claim.pk] = str(claim)
+        facts = ({name: fact.as_json() for name, fact in decision.facts.facts.items()}
+                 if decision.facts else {})  # fmt: skip
+        amount = str(decision.amount) if decision.amount is not None else None
+        record = {"status": decision.status, "criteria": decision.explanation(),
+                  "amount": amount}  # fmt: skip
+        row: dict[str, Any] = {"decision": record, "facts": facts}
+        if decision.status == "unknown":
+            delay = RECHECK_BACKOFF[min(claim.checks - 1, len(RECHECK_BACKOFF) - 1)]
+            outcomes.setdefault(ClaimStatus.AWAITING_DATA, {})[claim.pk] = {
+                **row, "next_check_at": now + delay}  # fmt: skip
+        elif decision.status != "eligible":
+            outcomes.setdefault(ClaimStatus.INELIGIBLE, {})[claim.pk] = row
+        elif claim.policy.delivery_mode == DeliveryMode.APPLY:
+            # Apply-mode policies: an official decides before any money moves.
+            outcomes.setdefault(ClaimStatus.IN_REVIEW, {})[claim.pk] = {
+                **row, "amount": decision.amount}  # fmt: skip
+        else:
+            claim.decision, claim.facts, claim.amount = record, facts, decision.amount
+            eligible.append(claim)
+    for to, rows in outcomes.items():
+        move_claims(list(rows), to, rows=rows, labels=labels)
+    return book_paying(eligible, decided=True, sending=True)
+
+
+def book_paying(claims: list[Claim], *, decided: bool = False,
+                sending: bool = False) -> list[Disbursement]:  # fmt: skip
+    """Reserve the budget for these eligible claims, locked by the caller, and book them
+    paying with their disbursements, in the caller's transaction. `decided`: still being
+    checked, they pass through "eligible" in the same write, with the decision just made
+    (their `decision`, `facts` and `amount`). The budget rows are every claim's meeting
+    point: taken last, one conditional UPDATE per version, so each is held for the rest
+    of the transaction only. Should a version's budget not cover them all, the claims
+    take it one by one in id order, exactly as lone claims would: the last yuan goes to
+    exactly one claim, and the others end "budget exhausted". `sending`: the caller
+    sends the payments itself after its commit; otherwise the payment task is queued."""
+    if not claims:
+        return []
+    attempt = transaction.savepoint()
+    disbursements = _book(claims, decided=decided, sending=sending)
+    by_version: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_version.setdefault(claim.version_id, []).append(claim)
+    short = [version_id for version_id, group in by_version.items()
+             if not reserve_budget(group[0].version, sum(c.amount for c in group))]  # fmt: skip
+    if short:
+        # Not enough for everyone in some version: undo everything (the other versions'
+        # reservations too), and let the claims take the budget one by one, in id order.
+        transaction.savepoint_rollback(attempt)
+        funded = [claim for claim in claims if reserve_budget(claim.version, claim.amount)]
+        exhausted = [claim for claim in claims if claim not in funded]
+        move_claims([c.pk for c in exhausted], ClaimStatus.BUDGET_EXHAUSTED,
+                    via=(ClaimStatus.ELIGIBLE,) if decided else (),
+                    rows=_decisions(exhausted) if decided else None,
+                    labels={c.pk: str(c) for c in exhausted})  # fmt: skip
+        # Their reservations are taken: book the funded claims without reserving again.
+        disbursements = _book(funded, decided=decided, sending=sending)
+    else:
+        transaction.savepoint_commit(attempt)
+    if not sending:
+        for disbursement in disbursements:
+            queue_on_commit(PAY_TASK, disbursement.claim_id)
+    return disbursements
+
+
+def _book(claims: list[Claim], *, decided: bool, sending: bool) -> list[Disbursement]:
+    if not claims:
+        return []
+    disbursements = disburse(claims, sending=sending)
+    move_claims([c.pk for c in claims], ClaimStatus.PAYING,
+                via=(ClaimStatus.ELIGIBLE,) if decided else (),
+                rows=_decisions(claims) if decided else None,
+                labels={c.pk: str(c) for c in claims})  # fmt: skip
+    return disbursements
+
+
+def _decisions(claims: list[Claim]) -> dict[int, dict[str, Any]]:
+    return {c.pk: {"decision": c.decision, "facts": c.facts, "amount": c.amount} for c in claims}
+
+
+def due_rechecks(now=None) -> list[int]:
+    """Claims waiting for department data whose back-off has passed, and checks abandoned
+    by a worker that died (checking for more than ten minutes): put back as submitted."""
+    now = now or timezone.now()
+    stuck = list(Claim.objects.filter(status=ClaimStatus.CHECKING,
+                                      updated_at__lt=now - timedelta(minutes=10))
+                 .values_list("pk", flat=True))  # fmt: skip
+    if stuck:
+        with transaction.atomic():
+            move_claims(stuck, ClaimStatus.SUBMITTED)
+    due = Claim.objects.filter(status__in=WAITING, next_check_at__lte=now)
+    resubmitted = Claim.objects.filter(status=ClaimStatus.SUBMITTED, next_check_at__isnull=True,
+                                       updated_at__lt=now - timedelta(minutes=1))  # fmt: skip
+    return sorted(
+        set(due.values_list("pk", flat=True)) | set(resubmitted.values_list("pk", flat=True))
+    )

@@ -1,0 +1,118 @@
+"""The one transition mechanism (qinqing.transitions), on a real model (claims): the table
+checked before anything is written, audit rows and outbox events in the caller's
+transaction, and set-based moves whose from-states are in the WHERE clause, with values of
+each row's own written together with the status."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+
+from qinqing.audit.models import AuditEvent
+from qinqing.errors import IllegalTransition
+from qinqing.events.models import OutboxEvent
+from qinqing.transitions import Transitions, move, move_many
+from subsidies.models import Claim, ClaimStatus
+from tests.factories import EnterpriseFactory
+from tests.subsidies.test_claims import officials_pair, policy  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+S = ClaimStatus
+
+
+def claims(of_policy, *statuses: str) -> list[Claim]:
+    return [
+        Claim.objects.create(
+            enterprise=EnterpriseFactory(),
+            policy=of_policy,
+            period="2026",
+            version=of_policy.versions.get(),
+            status=status,
+            amount=Decimal("5000.00"),
+        )
+        for status in statuses
+    ]
+
+
+def actions(claim: Claim) -> list[str]:
+    return list(AuditEvent.objects.filter(object_type="subsidies.claim", object_id=str(claim.pk))
+                .order_by("pk").values_list("action", flat=True))  # fmt: skip
+
+
+def test_a_table_names_only_its_own_states():
+    with pytest.raises(ValueError, match="undeclared"):
+        Transitions({"a": {"b"}}, action="x")
+    table = Transitions({"a": {"b"}, "b": {"c"}, "c": set()}, action="x")
+    assert table.sources("c") == {"b"} and table.sources("c", via=("b",)) == {"a"}
+    assert table.sources("a") == frozenset()
+
+
+def test_move_checks_the_table_before_writing_anything(policy):  # noqa: F811
+    (claim,) = claims(policy, S.PAID)
+    with transaction.atomic(), pytest.raises(IllegalTransition):
+        move(Claim.objects.select_for_update().get(pk=claim.pk), S.PAYING)
+    assert Claim.objects.get(pk=claim.pk).status == S.PAID and actions(claim) == []
+
+
+def test_move_writes_the_row_its_audit_trail_and_its_outbox_event(policy):  # noqa: F811
+    (claim,) = claims(policy, S.CHECKING)
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        move(locked, S.PAYING, via=(S.ELIGIBLE,), checks=F("checks") + 1)
+    claim.refresh_from_db()
+    assert claim.status == S.PAYING and claim.checks == 1
+    assert actions(claim) == ["claim.eligible", "claim.paying"]
+    with transaction.atomic():
+        move(Claim.objects.select_for_update().get(pk=claim.pk), S.PAID)
+    (event,) = OutboxEvent.objects.filter(subject=f"claim:{claim.pk}")
+    assert event.event_type == "claim.paid" and event.payload["amount"] == "5000.00"
+
+
+def test_a_rolled_back_move_leaves_no_trail_and_no_event(policy):  # noqa: F811
+    (claim,) = claims(policy, S.PAYING)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        move_many(Claim, [claim.pk], S.PAID)
+        raise RuntimeError
+    assert Claim.objects.get(pk=claim.pk).status == S.PAYING
+    assert actions(claim) == [] and not OutboxEvent.objects.exists()
+
+
+def test_move_many_skips_rows_moved_meanwhile(policy):  # noqa: F811
+    paying, also_paying, paid_meanwhile = claims(policy, S.PAYING, S.PAYING, S.PAID)
+    ids = [paying.pk, also_paying.pk, paid_meanwhile.pk]
+    with transaction.atomic():
+        moved = move_many(Claim, ids, S.PAID, labels={paying.pk: "first"})
+    assert sorted(moved) == sorted([paying.pk, also_paying.pk])
+    assert actions(paid_meanwhile) == []
+    assert OutboxEvent.objects.filter(event_type="claim.paid").count() == 2
+    first = AuditEvent.objects.get(object_type="subsidies.claim", object_id=str(paying.pk))
+    assert (first.object_label, first.before, first.after) == (
+        "first", {"status": "paying"}, {"status": "paid"})  # fmt: skip
+    with transaction.atomic(), pytest.raises(IllegalTransition):
+        move_many(Claim, ids, S.OFFERED)  # nothing ever becomes "offered"
+
+
+def test_move_many_writes_each_rows_own_values_with_the_status(policy):  # noqa: F811
+    one, two = claims(policy, S.CHECKING, S.CHECKING)
+    rows = {
+        one.pk: {"decision": {"status": "eligible", "n": 1}, "amount": Decimal("1.50")},
+        two.pk: {"decision": {"status": "eligible", "n": 2}, "amount": Decimal("2.25")},
+    }
+    with transaction.atomic():
+        moved = move_many(Claim, [one.pk, two.pk], S.IN_REVIEW, rows=rows, checks=3)
+    assert sorted(moved) == sorted([one.pk, two.pk])
+    for claim in (one, two):
+        claim.refresh_from_db()
+        assert (claim.status, claim.checks) == (S.IN_REVIEW, 3)
+        assert claim.decision == rows[claim.pk]["decision"]
+        assert claim.amount == rows[claim.pk]["amount"]
+
+
+def test_move_many_asks_for_a_transaction_and_constant_common_values(policy):  # noqa: F811
+    (claim,) = claims(policy, S.PAYING)
+    with pytest.raises(RuntimeError, match="transaction"):
+        move_many(Claim, [claim.pk], S.PAID)
+    with transaction.atomic(), pytest.raises(ValueError):
+        move_many(Claim, [claim.pk], S.PAID, rows={claim.pk: {"amount": 1}},
+                  checks=F("checks") + 1)  # fmt: skip
