@@ -8,7 +8,7 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the modules read the models, which are ready only now. The tasks
-        # module registers the tasks the services queue by name (subsidies/queueing.py) in
+        # module registers the tasks the services queue by name (qinqing/queueing.py) in
         # every process, not only in workers, where Celery's autodiscovery would.
         from policies.signals import version_published
 

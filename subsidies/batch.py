@@ -36,13 +36,13 @@ from policies.evaluation import evaluate_all
 from policies.models import DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import bulk_insert
+from qinqing.queueing import queue
 from qinqing.transitions import move_many
 
 from .claims import period_key
 from .models import BatchChunk, BatchRun, Claim, ClaimStatus
 from .notifications import notify_claims
 from .payments import budget_left, disburse, pay_claims, reserve_budget
-from .queueing import queue
 
 CHUNK = 2000
 DECIDE_TASK = "subsidies.tasks.decide_batch_chunk"

@@ -27,7 +27,7 @@ import time
 import redis
 from django.conf import settings
 
-from .queueing import eager, queue
+from qinqing.queueing import eager, queue
 
 logger = logging.getLogger(__name__)
 

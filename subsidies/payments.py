@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from policies.models import PolicyVersion
 from qinqing.bulk import bulk_insert
+from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
@@ -35,7 +36,6 @@ from .models import (
     enterprise_account,
 )
 from .moves import move_claims
-from .queueing import queue_on_commit
 
 STALLED_PAYMENT_AFTER = timedelta(minutes=5)
 PAY_TASK = "subsidies.tasks.pay_claim"

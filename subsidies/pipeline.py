@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from policies.evaluation import Decision, evaluate_many
 from policies.models import DeliveryMode
+from qinqing.queueing import queue, queue_on_commit
 
 from .gateway import GatewayError
 from .models import Claim, ClaimStatus, Disbursement, DisbursementStatus
 from .moves import locked_claims, move_claims
 from .payments import PAY_TASK, disburse, pay_claims, reserve_budget, send
-from .queueing import queue, queue_on_commit
 
 CHECK_BATCH = 32
 RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),

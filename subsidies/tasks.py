@@ -1,5 +1,5 @@
 """Thin, idempotent tasks: each calls a service that checks the claims' state first. The
-services queue them by name (subsidies/queueing.py), never by importing this module."""
+services queue them by name (qinqing/queueing.py), never by importing this module."""
 
 from celery import shared_task
 

@@ -15,12 +15,12 @@ from policies.models import DeliveryMode, Policy
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
+from qinqing.queueing import queue_on_commit
 
 from .batch import progress as batch_progress
 from .claims import REVIEW_NOTE_MAX, approve_claim, confirm_offer, reject_claim, submit_claim
 from .filters import ClaimFilter
 from .models import BatchRun, ClaimStatus
-from .queueing import queue_on_commit
 from .selectors import (
     batch_runs_visible_to,
     can_review_claim,

@@ -1,5 +1,6 @@
-"""Queueing subsidies' tasks by their names, so that no service imports the tasks module
-(which imports the services): the task registry finds them (Celery's autodiscovery)."""
+"""Queueing a task by its name, so that no service imports its app's tasks module (which
+imports the services): the one way every app queues work. The task registry finds the
+task (each app's `ready()` imports its tasks, so the names resolve in web processes too)."""
 
 from __future__ import annotations
 
