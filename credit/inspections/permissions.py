@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from ..errors import CreditNotAllowed
 from .models import (
     InspectionCampaign,
 )
@@ -23,4 +23,4 @@ def may_manage(user: Any, campaign: InspectionCampaign) -> bool:
 
 def require_manager(user: Any, campaign: InspectionCampaign) -> None:
     if not may_manage(user, campaign):
-        raise PermissionDenied(_("Only officials of the campaign's department may do this."))
+        raise CreditNotAllowed(_("Only officials of the campaign's department may do this."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from qinqing.audit.services import record_event, record_rows, snapshot
 from qinqing.iterables import chunked
 
 from ..commitments.models import Commitment
-from ..errors import CreditRefused
+from ..errors import CreditNotAllowed, refused
 from ..grades.services import recompute_grade
 from ..hub import forget_cached_facts
 from ..limits import TITLE_MAX
@@ -50,14 +50,14 @@ def add_record_locked(*, enterprise: Enterprise, kind: str, severity: str, depar
     grade it moves, and the lists."""
     today = today or timezone.localdate()
     if occurred_on > today:
-        raise CreditRefused({"occurred_on": _("A record cannot be dated in the future.")})
+        raise refused({"occurred_on": _("A record cannot be dated in the future.")})
     if severity not in Severity.values:
-        raise CreditRefused({"severity": _("Choose minor, general or serious.")})
+        raise refused({"severity": _("Choose minor, general or serious.")})
     try:
         months, public_until, expires_on = publicity_window(severity, occurred_on,
                                                             publicity_months)  # fmt: skip
     except ValidationError as error:
-        raise CreditRefused(error.message_dict) from error
+        raise refused(error.message_dict) from error
     record = CreditRecord(
         enterprise=enterprise, kind=kind, severity=severity, tax_grade=tax_grade,
         department=department, title=title.strip()[:TITLE_MAX], detail=detail.strip(),
@@ -70,7 +70,7 @@ def add_record_locked(*, enterprise: Enterprise, kind: str, severity: str, depar
     try:
         record.full_clean()
     except ValidationError as error:
-        raise CreditRefused(error.message_dict) from error
+        raise refused(error.message_dict) from error
     if kind == RecordKind.TAX_GRADE:
         # The newest assessment replaces the older: one tax grade counts at a time (an
         # older one arriving late is kept, already superseded).
@@ -106,22 +106,22 @@ def add_record(*, enterprise: Enterprise, kind: str, severity: str, title: str,
     area; the system (actor None: imports) names the department."""
     if actor is not None:
         if not (getattr(actor, "is_authenticated", False) and actor.is_official):
-            raise PermissionDenied(_("Only department officials add credit records."))
+            raise CreditNotAllowed(_("Only department officials add credit records."))
         if department is not None and department.pk != actor.department_id:
-            raise PermissionDenied(_("Officials add records for their own department only."))
+            raise CreditNotAllowed(_("Officials add records for their own department only."))
         department = actor.department
         if kind not in OFFICIAL_KINDS:
-            raise CreditRefused({"kind": _("Officials record penalties, inspection findings, "
+            raise refused({"kind": _("Officials record penalties, inspection findings, "
                                            "rewards, court judgments and arrears; the other "
                                            "kinds come from the portal itself.")})  # fmt: skip
         if actor.district_id is not None and enterprise.district_id != actor.district_id:
-            raise PermissionDenied(_("This enterprise is outside your district."))
+            raise CreditNotAllowed(_("This enterprise is outside your district."))
     if department is None:
-        raise CreditRefused({"department": _("Name the department the record comes from.")})
+        raise refused({"department": _("Name the department the record comes from.")})
     if kind not in RecordKind.values:
-        raise CreditRefused({"kind": _("Unknown record kind.")})
+        raise refused({"kind": _("Unknown record kind.")})
     if not title or not title.strip():
-        raise CreditRefused({"title": _("Give the record a title.")})
+        raise refused({"title": _("Give the record a title.")})
     with transaction.atomic():
         locked = lock_enterprise(enterprise.pk)
         return add_record_locked(enterprise=locked, kind=kind, severity=severity,
@@ -136,7 +136,7 @@ def import_tax_grade(*, enterprise: Enterprise, grade: str, assessed_on: date, d
     """The tax authority's annual grade, on its own A/B/M/C/D scale: public for a year,
     replacing the previous one."""
     if grade not in TaxGrade.values:
-        raise CreditRefused({"tax_grade": _("A tax credit grade is A, B, M, C or D.")})
+        raise refused({"tax_grade": _("A tax credit grade is A, B, M, C or D.")})
     with transaction.atomic():
         locked = lock_enterprise(enterprise.pk)
         return add_record_locked(

@@ -10,17 +10,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.selectors import can_edit_enterprise
 from qinqing.audit.services import record_event
+from qinqing.errors import IllegalTransition
 
 from ..commitments.models import SubjectKind
 from ..commitments.services import current_notice, make_commitment
-from ..errors import CreditRefused, IllegalTransition
+from ..errors import CreditNotAllowed, CreditRefused, refused
 from ..grades.scoring import grade_for
 from ..grades.selectors import scoring_model_in_force
 from ..grades.services import recompute_grade
@@ -61,13 +61,13 @@ def apply_for_repair(
     except (CreditRecord.DoesNotExist, ValueError, TypeError):
         raise CreditRefused(_("No such record.")) from None
     if not can_edit_enterprise(actor, record.enterprise):
-        raise PermissionDenied(
+        raise CreditNotAllowed(
             _("Only the enterprise's own members may apply to repair its records.")
         )
     if not evidence:
-        raise CreditRefused({"evidence": _("Describe how the conduct was corrected.")})
+        raise refused({"evidence": _("Describe how the conduct was corrected.")})
     if len(evidence) > TEXT_MAX:
-        raise CreditRefused({"evidence": _("At most %(n)d characters.") % {"n": TEXT_MAX}})
+        raise refused({"evidence": _("At most %(n)d characters.") % {"n": TEXT_MAX}})
     if record.kind not in NEGATIVE_KINDS:
         raise CreditRefused(_("Only records of untrustworthy conduct are repaired."))
     if record.status != RecordStatus.ACTIVE:
@@ -131,7 +131,7 @@ def decide_repair(
     today = today or timezone.localdate()
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise CreditRefused({"reason": _("Say why the repair is rejected.")})
+        raise refused({"reason": _("Say why the repair is rejected.")})
     with transaction.atomic():
         try:
             application = (
@@ -142,7 +142,7 @@ def decide_repair(
         except (RepairApplication.DoesNotExist, ValueError, TypeError):
             raise CreditRefused(_("No such repair application.")) from None
         if not may_decide(actor, application):
-            raise PermissionDenied(
+            raise CreditNotAllowed(
                 _("Only officials of the record's department decide on its repair.")
             )
         if application.status != RepairStatus.PENDING:
