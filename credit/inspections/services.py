@@ -16,6 +16,7 @@ from accounts.models import User
 from departments.models import District
 from qinqing.audit.services import record_event
 from qinqing.errors import IllegalTransition
+from qinqing.transitions import move
 from qinqing.workhours.clock import TimeLimit, add_working_time
 
 from ..errors import CreditNotAllowed, CreditRefused, refused
@@ -172,21 +173,14 @@ def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
         PopulationSnapshot.objects.create(
             campaign=campaign, data=algorithm.compress(data), enterprise_ids=pack_ids(ids)
         )
-        campaign.status, campaign.algorithm = CampaignStatus.PUBLISHED, algorithm.ALGORITHM
-        campaign.snapshot_sha256, campaign.population = digest, len(snapshot.enterprises)
-        campaign.published_at = timezone.now()
-        campaign.save()
-        record_event(
+        move(
+            campaign,
+            CampaignStatus.PUBLISHED,
             actor=actor,
-            action="credit.campaign_published",
-            obj=campaign,
-            before={"status": CampaignStatus.DRAFT},
-            after={
-                "status": campaign.status,
-                "snapshot_sha256": digest,
-                "algorithm": algorithm.ALGORITHM,
-                "population": campaign.population,
-            },
+            algorithm=algorithm.ALGORITHM,
+            snapshot_sha256=digest,
+            population=len(snapshot.enterprises),
+            published_at=timezone.now(),
         )
     return campaign
 
@@ -248,15 +242,12 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
                 write(selections, positions)
                 selected += len(selections)
         drawn.save(update_fields=["strata"])
-        campaign.status = CampaignStatus.DRAWN
-        campaign.save(update_fields=["status"])
+        move(campaign, CampaignStatus.DRAWN, actor=actor)
         record_event(
             actor=actor,
-            action="credit.campaign_drawn",
-            obj=campaign,
-            before={"status": CampaignStatus.PUBLISHED},
+            action="credit.draw_made",
+            obj=drawn,
             after={
-                "status": campaign.status,
                 "public_value": public_value,
                 "seed": drawn.seed,
                 "strata": drawn.strata,
@@ -373,14 +364,10 @@ def record_result(
             )
         if selection.result != ResultStatus.PENDING:
             raise IllegalTransition(_("The result is already recorded and published."))
-        selection.result = ResultStatus.VIOLATION if violation else ResultStatus.CLEAN
-        selection.findings = findings[:2000]
-        selection.severity = severity if violation else ""
-        selection.published_at = timezone.now()
-        selection.recorded_by = actor
+        record = None
         if violation:
             enterprise = lock_enterprise(selection.enterprise_id)
-            selection.record = add_record_locked(
+            record = add_record_locked(
                 enterprise=enterprise,
                 kind=RecordKind.INSPECTION_VIOLATION,
                 severity=severity,
@@ -392,12 +379,14 @@ def record_result(
                 reference=f"campaign:{campaign.pk}",
                 today=today,
             )
-        selection.save()
-        record_event(
+        move(
+            selection,
+            ResultStatus.VIOLATION if violation else ResultStatus.CLEAN,
             actor=actor,
-            action="credit.inspection_result",
-            obj=selection,
-            before={"result": ResultStatus.PENDING},
-            after={"result": selection.result, "severity": selection.severity},
+            findings=findings[:2000],
+            severity=severity if violation else "",
+            published_at=timezone.now(),
+            recorded_by=actor,
+            record=record,
         )
     return selection
