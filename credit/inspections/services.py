@@ -193,9 +193,7 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
     if not public_value:
         raise refused({"public_value": _("Enter the public value fixed for the draw.")})
     if len(public_value) > PUBLIC_VALUE_MAX:
-        raise refused(
-            {"public_value": _("At most %(n)d characters.") % {"n": PUBLIC_VALUE_MAX}}
-        )
+        raise refused({"public_value": _("At most %(n)d characters.") % {"n": PUBLIC_VALUE_MAX}})
     with transaction.atomic():
         campaign = _locked_campaign(campaign_id)
         require_manager(actor, campaign)

@@ -55,4 +55,3 @@ def record_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Recorded: %(record)s.") % {"record": record.title})
                 return redirect("credit:enterprise", uscc=enterprise.uscc)
     return render(request, "credit/record_form.html", {"form": form})
-
