@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.db.transaction import on_commit
 
 from datahub.catalogue import CATALOGUE
+from datahub.fetch import forget_facts
 from datahub.providers import NoLocalRecord
 from enterprises.models import Enterprise
 from qinqing.iterables import chunked
@@ -96,8 +97,6 @@ def forget_cached_facts(enterprise_ids: list[int], facts: list[str] | None = Non
     names = facts or FACTS
 
     def forget() -> None:
-        from datahub.fetch import forget_facts
-
         for chunk in chunked(ids, 20_000):
             usccs = list(Enterprise.objects.filter(pk__in=chunk).values_list("uscc", flat=True))
             forget_facts(usccs, names)

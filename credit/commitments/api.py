@@ -4,7 +4,6 @@ department's steps."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, viewsets
@@ -12,8 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..api_errors import ConflictError
-from ..errors import IllegalTransition
 from ..filters import CommitmentFilter
 from ..limits import TEXT_MAX
 from ..records.models import Severity
@@ -71,12 +68,7 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
         commitment = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            moved = step(commitment.pk, **serializer.validated_data)
-        except DjangoPermissionDenied as error:
-            raise exceptions.PermissionDenied(str(error)) from error
-        except IllegalTransition as error:
-            raise ConflictError(" ".join(error.messages)) from error
+        moved = step(commitment.pk, **serializer.validated_data)
         moved = self.get_queryset().get(pk=moved.pk)
         return Response(CommitmentSerializer(moved).data)
 

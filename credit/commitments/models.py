@@ -12,11 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qinqing.errors import Conflict
 from qinqing.i18n import prefers_chinese
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
 
 
-class ImmutableNotice(Exception):
+class ImmutableNotice(Conflict):
     """A notice that may have been accepted is evidence: a change is a new version."""
+
+    code = "immutable_notice"
 
 
 class CommitmentNotice(models.Model):
@@ -52,7 +57,10 @@ class CommitmentNotice(models.Model):
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values_list("sha256", flat=True).first()
             if stored is not None and stored != digest:
-                raise ImmutableNotice(f"notice {self}: the text cannot change; add a version")
+                raise ImmutableNotice(
+                    _("Notice %(notice)s may have been accepted: its text cannot change; add "
+                      "a version.") % {"notice": self}
+                )  # fmt: skip
         self.sha256 = digest
         super().save(*args, **kwargs)
 
@@ -89,16 +97,6 @@ class CommitmentStatus(models.TextChoices):
 
 
 C = CommitmentStatus
-# The only ways a commitment's status may change; the services check this table.
-TRANSITIONS: dict[str, set[str]] = {
-    C.MADE: {C.VERIFYING, C.WITHDRAWN},
-    C.VERIFYING: {C.FULFILLED, C.BREACHED, C.WITHDRAWN},
-    C.FULFILLED: set(),
-    C.BREACHED: {C.PENALISED},
-    C.PENALISED: {C.REPAIRED},
-    C.REPAIRED: set(),
-    C.WITHDRAWN: set(),
-}
 
 
 class SubjectKind(models.TextChoices):
@@ -141,6 +139,24 @@ class Commitment(models.Model):
     reason = models.TextField(_("reason or note"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # The verifying department's: its officials (in their district) see them.
+    reach = Reach(enterprise="enterprise", department="department",
+                  district="enterprise__district")  # fmt: skip
+    # The only ways a commitment's status may change.
+    transitions = Transitions(
+        {
+            C.MADE: {C.VERIFYING, C.WITHDRAWN},
+            C.VERIFYING: {C.FULFILLED, C.BREACHED, C.WITHDRAWN},
+            C.FULFILLED: set(),
+            C.BREACHED: {C.PENALISED},
+            C.PENALISED: {C.REPAIRED},
+            C.REPAIRED: set(),
+            C.WITHDRAWN: set(),
+        },
+        action="credit.commitment",
+        audit_fields=("reason",),
+    )
 
     class Meta:
         verbose_name = _("commitment")

@@ -1,26 +1,19 @@
-"""Reading commitments through a scope (see credit/records/selectors.py)."""
+"""Reading commitments through the one scope (Commitment.reach): members their
+enterprises', officials those their department verifies (in their district), auditors
+all."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
 
-from accounts.models import User
+from django.db.models import QuerySet
 
-from ..records.selectors import official_area
+from qinqing.scoping import visible_to
+
 from .models import Commitment
 
 
-def commitments_visible_to(user: User) -> QuerySet[Commitment]:
-    """Members: their enterprises' commitments. Officials: those their department verifies
-    (in their district, when district-scoped). Auditors and administrators: all."""
+def commitments_visible_to(user: Any) -> QuerySet[Commitment]:
     commitments = Commitment.objects.select_related("enterprise", "notice", "department",
                                                     "accepted_by")  # fmt: skip
-    if not user.is_authenticated or not user.is_active:
-        return commitments.none()
-    if user.sees_everything:
-        return commitments.all()
-    if user.is_official:
-        return commitments.filter(Q(department_id=user.department_id) & official_area(user))
-    if user.is_enterprise_member:
-        return commitments.filter(enterprise__memberships__user=user)
-    return commitments.none()
+    return visible_to(user, commitments)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,16 +18,18 @@ from django.utils.translation import gettext as _
 from enterprises.models import Enterprise
 from enterprises.selectors import can_edit_enterprise
 from qinqing.audit.services import record_event, snapshot
+from qinqing.scoping import is_member, official_covers
+from qinqing.transitions import move
 
 from ..defaults import NOTICES_V1
-from ..errors import CommitmentRouteClosed, CreditRefused, IllegalTransition
+from ..errors import CommitmentRouteClosed, CreditNotAllowed, CreditRefused, refused
 from ..limits import TEXT_MAX
 from ..lists.models import ListKind
 from ..lists.selectors import entries_in_effect
 from ..records.models import RecordKind, Severity
 from ..records.services import add_record_locked, lock_enterprise
 from ..signals import commitment_breached
-from .models import TRANSITIONS, Commitment, CommitmentNotice, CommitmentStatus, SubjectKind
+from .models import Commitment, CommitmentNotice, CommitmentStatus, SubjectKind
 
 
 def ensure_default_notices() -> None:
@@ -71,7 +72,7 @@ def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: Commitm
     enterprise: the commitment route is closed to it (CommitmentRouteClosed) — except the
     commitment that comes with a repair application (`for_repair`, credit/repair/services.py)."""
     if not can_edit_enterprise(accepted_by, enterprise):
-        raise PermissionDenied(_("Only the enterprise's own members may commit for it."))
+        raise CreditNotAllowed(_("Only the enterprise's own members may commit for it."))
     errors: dict[str, str] = {}
     if subject_kind not in SubjectKind.values:
         errors["subject_kind"] = _("Unknown subject of a commitment.")
@@ -90,7 +91,7 @@ def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: Commitm
     if department is None:
         errors["department"] = _("Name the department that verifies the commitment.")
     if errors:
-        raise CreditRefused(errors)
+        raise refused(errors)
     with transaction.atomic():
         locked = lock_enterprise(enterprise.pk)
         if not locked.is_in_business:
@@ -108,7 +109,7 @@ def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: Commitm
             subject_ref=(subject_ref or "").strip()[:100], verify_what=verify_what.strip(),
             verify_by=verify_by, department=department, status=CommitmentStatus.MADE,
         )  # fmt: skip
-        record_event(actor=accepted_by, action="credit.commitment_made", obj=commitment,
+        record_event(actor=accepted_by, action="credit.commitment.made", obj=commitment,
                      after=snapshot(commitment))  # fmt: skip
         add_record_locked(enterprise=locked, kind=RecordKind.COMMITMENT_MADE,
                           severity=Severity.MINOR, department=department,
@@ -137,12 +138,10 @@ def may_verify(actor: Any, commitment: Commitment) -> bool:
     automatic step)."""
     if actor is None:
         return True
-    return bool(
-        getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_official
-        and actor.department_id == commitment.department_id
-        and (actor.district_id is None or actor.district_id == commitment.enterprise.district_id)
-        and not commitment.enterprise.memberships.filter(user=actor).exists()
-    )  # fmt: skip
+    return official_covers(
+        actor, department_id=commitment.department_id,
+        district_id=commitment.enterprise.district_id,
+    ) and not is_member(actor, commitment.enterprise_id)  # fmt: skip
 
 
 def may_withdraw(actor: Any, commitment: Commitment) -> bool:
@@ -151,25 +150,6 @@ def may_withdraw(actor: Any, commitment: Commitment) -> bool:
         or can_edit_enterprise(actor, commitment.enterprise)
         or may_verify(actor, commitment)
     )
-
-
-def _move(commitment: Commitment, to: str, actor: Any, **changes: Any) -> Commitment:
-    """The one place a commitment's status changes."""
-    here = commitment.status
-    if to not in TRANSITIONS[here]:
-        raise IllegalTransition(
-            _("A commitment that is “%(status)s” cannot become “%(to)s”.")
-            % {"status": CommitmentStatus(here).label, "to": CommitmentStatus(to).label}
-        )
-    commitment.status = to
-    for name, value in changes.items():
-        setattr(commitment, name, value)
-    commitment.save(update_fields=["status", "updated_at", *changes])
-    record_event(actor=actor, action=f"credit.commitment_{to}", obj=commitment,
-                 before={"status": here},
-                 after={"status": to, **{k: str(v) for k, v in changes.items()
-                                         if k in ("reason",)}})  # fmt: skip
-    return commitment
 
 
 def _decided(actor: Any, reason: str) -> dict[str, Any]:
@@ -183,8 +163,8 @@ def start_verification(commitment_id: int, *, actor: Any) -> Commitment:
     with transaction.atomic():
         commitment = _locked_commitment(commitment_id)
         if not may_verify(actor, commitment):
-            raise PermissionDenied(_("Only officials of the verifying department may do this."))
-        return _move(commitment, CommitmentStatus.VERIFYING, actor)
+            raise CreditNotAllowed(_("Only officials of the verifying department may do this."))
+        return move(commitment, CommitmentStatus.VERIFYING, actor=actor)
 
 
 def fulfil_commitment(commitment_id: int, *, actor: Any, note: str = "") -> Commitment:
@@ -192,8 +172,8 @@ def fulfil_commitment(commitment_id: int, *, actor: Any, note: str = "") -> Comm
     with transaction.atomic():
         commitment = _locked_commitment(commitment_id)
         if not may_verify(actor, commitment):
-            raise PermissionDenied(_("Only officials of the verifying department may do this."))
-        _move(commitment, CommitmentStatus.FULFILLED, actor, **_decided(actor, note or ""))
+            raise CreditNotAllowed(_("Only officials of the verifying department may do this."))
+        move(commitment, CommitmentStatus.FULFILLED, actor=actor, **_decided(actor, note or ""))
         enterprise = lock_enterprise(commitment.enterprise_id)
         add_record_locked(enterprise=enterprise, kind=RecordKind.COMMITMENT_FULFILLED,
                           severity=Severity.MINOR, department=commitment.department,
@@ -209,14 +189,14 @@ def breach_commitment(commitment_id: int, *, actor: Any, reason: str,
     the list rules applied, and `commitment_breached` sent — all in this transaction, so
     a receiver that fails undoes the breach and everything it caused."""
     if not (reason or "").strip():
-        raise CreditRefused({"reason": _("Say why the commitment is breached.")})
+        raise refused({"reason": _("Say why the commitment is breached.")})
     if severity not in Severity.values:
-        raise CreditRefused({"severity": _("Choose minor, general or serious.")})
+        raise refused({"severity": _("Choose minor, general or serious.")})
     with transaction.atomic():
         commitment = _locked_commitment(commitment_id)
         if not may_verify(actor, commitment):
-            raise PermissionDenied(_("Only officials of the verifying department may do this."))
-        _move(commitment, CommitmentStatus.BREACHED, actor, **_decided(actor, reason))
+            raise CreditNotAllowed(_("Only officials of the verifying department may do this."))
+        move(commitment, CommitmentStatus.BREACHED, actor=actor, **_decided(actor, reason))
         enterprise = lock_enterprise(commitment.enterprise_id)
         add_record_locked(enterprise=enterprise, kind=RecordKind.COMMITMENT_BREACHED,
                           severity=severity, department=commitment.department,
@@ -234,12 +214,12 @@ def penalise_commitment(
     """The department's penalty decision on a breached commitment: an administrative
     penalty record, linked to the commitment."""
     if not (reason or "").strip():
-        raise CreditRefused({"reason": _("Say what the penalty is.")})
+        raise refused({"reason": _("Say what the penalty is.")})
     with transaction.atomic():
         commitment = _locked_commitment(commitment_id)
         if not may_verify(actor, commitment):
-            raise PermissionDenied(_("Only officials of the verifying department may do this."))
-        _move(commitment, CommitmentStatus.PENALISED, actor, **_decided(actor, reason))
+            raise CreditNotAllowed(_("Only officials of the verifying department may do this."))
+        move(commitment, CommitmentStatus.PENALISED, actor=actor, **_decided(actor, reason))
         enterprise = lock_enterprise(commitment.enterprise_id)
         add_record_locked(enterprise=enterprise, kind=RecordKind.ADMINISTRATIVE_PENALTY,
                           severity=severity, department=commitment.department,
@@ -255,6 +235,6 @@ def withdraw_commitment(commitment_id: int, *, actor: Any, reason: str = "") -> 
     with transaction.atomic():
         commitment = _locked_commitment(commitment_id)
         if not may_withdraw(actor, commitment):
-            raise PermissionDenied(_("Only the enterprise or the verifying department may "
+            raise CreditNotAllowed(_("Only the enterprise or the verifying department may "
                                      "withdraw this commitment."))  # fmt: skip
-        return _move(commitment, CommitmentStatus.WITHDRAWN, actor, **_decided(actor, reason))
+        return move(commitment, CommitmentStatus.WITHDRAWN, actor=actor, **_decided(actor, reason))

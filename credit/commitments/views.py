@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import filtered, paginate
 
-from ..errors import CreditRefused
 from ..filters import CommitmentFilter
 from ..forms import DecisionForm
 from ..limits import PAGE_SIZE
 from . import services
-from .models import TRANSITIONS, CommitmentStatus
+from .models import Commitment, CommitmentStatus
 from .selectors import commitments_visible_to
 
 
@@ -46,7 +46,7 @@ ACTIONS = {
 
 def _allowed_actions(user: Any, commitment) -> list[str]:
     possible = [name for name, target in ACTIONS.items()
-                if target in TRANSITIONS[commitment.status]]  # fmt: skip
+                if Commitment.transitions.allows(commitment.status, target)]  # fmt: skip
     allowed = []
     for name in possible:
         may = (services.may_withdraw(user, commitment) if name == "withdraw"
@@ -95,8 +95,8 @@ def commitment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
         moved = run()
     except PermissionDenied as error:
         raise PermissionDenied(str(error)) from error
-    except CreditRefused as error:
-        messages.error(request, " ".join(error.messages))
+    except (Refused, Conflict) as error:
+        show_on_page(request, error)
     else:
         messages.success(request, _("The commitment is now “%(status)s”.")
                          % {"status": moved.get_status_display()})  # fmt: skip

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+
 from .scoring import check_model
 
 
@@ -67,6 +69,10 @@ class CreditGrade(models.Model):
     grade_since = models.DateField(_("grade held since"))
     computed_at = models.DateTimeField(_("computed"))
 
+    # The grade itself is public (the public credit page); its row and explanation are
+    # scoped like the records.
+    reach = Reach(enterprise="enterprise", district="enterprise__district")
+
     class Meta:
         verbose_name = _("credit grade")
         verbose_name_plural = _("credit grades")
@@ -92,6 +98,9 @@ class GradeChange(models.Model):
     explanation = models.JSONField(_("explanation"), null=True, blank=True)
     cause = models.CharField(_("cause"), max_length=100)
     computed_at = models.DateTimeField(_("computed"))
+
+    # Shared across departments, like the records (credit/records/models.py).
+    reach = Reach(enterprise="enterprise", district="enterprise__district")
 
     class Meta:
         verbose_name = _("grade change")

@@ -5,16 +5,16 @@ credit/records/selectors.py for who sees what)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
 from enterprises.models import Enterprise
+from qinqing.scoping import visible_to
 
 from ..defaults import SCORING_MODEL_V1
 from ..records.models import CreditRecord, RecordStatus
-from ..records.selectors import official_area
 from .models import GradeChange, ScoringModel
 from .scoring import GradeResult, compute
 
@@ -48,14 +48,6 @@ def explain(enterprise: Enterprise, model: ScoringModel, day: date) -> GradeResu
     return compute(model, records)
 
 
-def grade_changes_visible_to(user: User) -> QuerySet[GradeChange]:
-    changes = GradeChange.objects.select_related("enterprise", "model")
-    if not user.is_authenticated or not user.is_active:
-        return changes.none()
-    if user.sees_everything:
-        return changes.all()
-    if user.is_official:
-        return changes.filter(official_area(user))
-    if user.is_enterprise_member:
-        return changes.filter(enterprise__memberships__user=user)
-    return changes.none()
+def grade_changes_visible_to(user: Any) -> QuerySet[GradeChange]:
+    """By GradeChange.reach: shared across departments, like the records."""
+    return visible_to(user, GradeChange.objects.select_related("enterprise", "model"))

@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from accounts.models import User
 from qinqing.api.idempotency import idempotent
 
-from ..api_errors import refusals_as_api_errors
 from ..limits import TEXT_MAX
 from ..records.models import Severity
 from . import selectors, services, verification
@@ -132,17 +131,15 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         pool = list(User.objects.filter(username__in=data["inspectors"]))
         if len(pool) != len(set(data["inspectors"])):
             raise exceptions.ValidationError({"inspectors": [_("Unknown username in the pool.")]})
-        campaign = refusals_as_api_errors(
-            lambda: services.create_campaign(
-                actor=request.user,
-                title=data["title"],
-                items=data["items"],
-                district_codes=data["districts"],
-                industries=data["industries"],
-                ratios=data["ratios"],
-                inspectors=pool,
-                inspectors_per_enterprise=data["inspectors_per_enterprise"],
-            )
+        campaign = services.create_campaign(
+            actor=request.user,
+            title=data["title"],
+            items=data["items"],
+            district_codes=data["districts"],
+            industries=data["industries"],
+            ratios=data["ratios"],
+            inspectors=pool,
+            inspectors_per_enterprise=data["inspectors_per_enterprise"],
         )
         return Response(
             CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data,
@@ -153,7 +150,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
-        refusals_as_api_errors(lambda: services.publish_campaign(campaign.pk, actor=request.user))
+        services.publish_campaign(campaign.pk, actor=request.user)
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
 
     @extend_schema(request=DrawRequestSerializer, responses={200: CampaignSerializer})
@@ -162,12 +159,10 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         campaign = self.get_object()
         serializer = DrawRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refusals_as_api_errors(
-            lambda: services.run_draw(
-                campaign.pk,
-                actor=request.user,
-                public_value=serializer.validated_data["public_value"],
-            )
+        services.run_draw(
+            campaign.pk,
+            actor=request.user,
+            public_value=serializer.validated_data["public_value"],
         )
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
 
@@ -277,11 +272,7 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
         selection = self.get_object()
         serializer = ResultSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refusals_as_api_errors(
-            lambda: services.record_result(
-                selection.pk, actor=request.user, **serializer.validated_data
-            )
-        )
+        services.record_result(selection.pk, actor=request.user, **serializer.validated_data)
         return Response(SelectionSerializer(self.get_queryset().get(pk=selection.pk)).data)
 
     @extend_schema(request=RecusalSerializer, responses={200: SelectionSerializer})
@@ -297,12 +288,10 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError(
                 {"inspector": [_("Not an inspector of this enterprise.")]}
             )
-        refusals_as_api_errors(
-            lambda: services.recuse(
-                selection.pk,
-                inspector.pk,
-                actor=request.user,
-                reason=serializer.validated_data["reason"],
-            )
+        services.recuse(
+            selection.pk,
+            inspector.pk,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
         )
         return Response(SelectionSerializer(self.get_queryset().get(pk=selection.pk)).data)

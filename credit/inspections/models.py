@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
 from ..records.models import CreditRecord
 
 # The share of each grade's enterprises a campaign inspects, in per cent, unless the
@@ -57,6 +60,16 @@ class InspectionCampaign(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    # The department's campaigns; members of enterprises never see a campaign.
+    reach = Reach(department="department")
+    # Published once (the population's hash fixed), drawn once.
+    transitions = Transitions(
+        {CampaignStatus.DRAFT: {CampaignStatus.PUBLISHED},
+         CampaignStatus.PUBLISHED: {CampaignStatus.DRAWN}, CampaignStatus.DRAWN: set()},
+        action="credit.campaign",
+        audit_fields=("snapshot_sha256", "algorithm", "population"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("inspection campaign")
@@ -149,7 +162,7 @@ class IdListIncludes(models.Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        value = int(self.rhs)
+        value = int(getattr(self.rhs, "pk", self.rhs))  # an id, or the user it names
         if connection.vendor == "postgresql":
             return f"{lhs} @> %s::jsonb", [*lhs_params, f"[{value}]"]
         return (
@@ -193,6 +206,18 @@ class InspectionSelection(models.Model):
     record = models.ForeignKey(CreditRecord, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+", db_index=False)  # fmt: skip
 
+    # The campaign's department, the enterprise's members, and the inspectors assigned.
+    reach = Reach(enterprise="enterprise", department="draw__campaign__department",
+                  own=("inspectors__includes",))  # fmt: skip
+    # The result is recorded once and published at once.
+    transitions = Transitions(
+        {ResultStatus.PENDING: {ResultStatus.CLEAN, ResultStatus.VIOLATION},
+         ResultStatus.CLEAN: set(), ResultStatus.VIOLATION: set()},
+        action="credit.inspection",
+        field="result",
+        audit_fields=("severity",),
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("inspected enterprise")
         verbose_name_plural = _("inspected enterprises")
@@ -230,6 +255,12 @@ class InspectorAssignment(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices,
                               default=AssignmentStatus.ASSIGNED)  # fmt: skip
     recusal_reason = models.CharField(_("reason for recusal"), max_length=300, blank=True)
+
+    # Rows are written as recusals; an "assigned" row of before migration 0004 may recuse.
+    transitions = Transitions(
+        {AssignmentStatus.ASSIGNED: {AssignmentStatus.RECUSED}, AssignmentStatus.RECUSED: set()},
+        action="credit.assignment",
+    )
 
     class Meta:
         ordering = ["position"]

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from qinqing.scoping import visible_to
 
 from .models import (
     AssignmentStatus,
@@ -23,31 +24,16 @@ from .models import (
 
 
 def campaigns_visible_to(user: Any) -> QuerySet[InspectionCampaign]:
-    campaigns = InspectionCampaign.objects.select_related("department")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return campaigns.none()
-    if user.sees_everything:
-        return campaigns.all()
-    if user.is_official:
-        return campaigns.filter(department_id=user.department_id)
-    return campaigns.none()
+    """By InspectionCampaign.reach: the department's campaigns; auditors all."""
+    return visible_to(user, InspectionCampaign.objects.select_related("department"))
 
 
 def selections_visible_to(user: Any) -> QuerySet[InspectionSelection]:
-    """Officials: their department's campaigns' selections, and those they are assigned
-    to; members: their enterprises'; auditors: all."""
-    selections = InspectionSelection.objects.select_related("draw__campaign", "enterprise")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return selections.none()
-    if user.sees_everything:
-        return selections.all()
-    if user.is_official:
-        return selections.filter(
-            Q(draw__campaign__department_id=user.department_id) | Q(inspectors__includes=user.pk)
-        )
-    if user.is_enterprise_member:
-        return selections.filter(enterprise__memberships__user=user)
-    return selections.none()
+    """By InspectionSelection.reach: officials their department's campaigns' selections
+    and those they are assigned to; members their enterprises'; auditors all."""
+    return visible_to(
+        user, InspectionSelection.objects.select_related("draw__campaign", "enterprise")
+    )
 
 
 @dataclass

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +15,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from departments.models import District
 from qinqing.audit.services import record_event
+from qinqing.errors import IllegalTransition
+from qinqing.transitions import move
 from qinqing.workhours.clock import TimeLimit, add_working_time
 
-from ..errors import CreditRefused, IllegalTransition
+from ..errors import CreditNotAllowed, CreditRefused, refused
 from ..records.models import RecordKind, Severity
 from ..records.services import add_record_locked, lock_enterprise
 from . import draw as algorithm
@@ -52,10 +53,10 @@ def clean_ratios(raw: Any) -> dict[str, str]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise CreditRefused({"ratios": _("Give a sampling ratio for each grade A, B, C, D.")})
+        raise refused({"ratios": _("Give a sampling ratio for each grade A, B, C, D.")})
     unknown = set(raw) - set(algorithm.GRADES)
     if unknown:
-        raise CreditRefused({"ratios": _("Ratios are per grade A, B, C and D.")})
+        raise refused({"ratios": _("Ratios are per grade A, B, C and D.")})
     ratios = {}
     for grade in algorithm.GRADES:
         value = raw.get(grade, DEFAULT_RATIOS[grade])
@@ -64,7 +65,7 @@ def clean_ratios(raw: Any) -> dict[str, str]:
         except (InvalidOperation, ValueError):
             number = None
         if number is None or not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
-            raise CreditRefused(
+            raise refused(
                 {
                     "ratios": _(
                         "The sampling ratio for grade %(grade)s must be between 0 and 100 %%."
@@ -88,7 +89,7 @@ def create_campaign(
     inspectors_per_enterprise: int = MIN_INSPECTORS_PER_ENTERPRISE,
 ) -> InspectionCampaign:
     if not (getattr(actor, "is_authenticated", False) and actor.is_official):
-        raise PermissionDenied(_("Only department officials define inspection campaigns."))
+        raise CreditNotAllowed(_("Only department officials define inspection campaigns."))
     errors: dict[str, str] = {}
     if not (title or "").strip():
         errors["title"] = _("Give the campaign a title.")
@@ -112,13 +113,13 @@ def create_campaign(
     try:
         cleaned = clean_ratios(ratios)
     except CreditRefused as error:
-        errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
+        errors.update({k: " ".join(v) for k, v in error.fields.items()})
     if not errors and len(pool) < inspectors_per_enterprise:
         errors["inspectors"] = _(
             "The pool has %(pool)d inspectors; each enterprise needs %(need)d."
         ) % {"pool": len(pool), "need": inspectors_per_enterprise}
     if errors:
-        raise CreditRefused(errors)
+        raise refused(errors)
     with transaction.atomic():
         campaign = InspectionCampaign.objects.create(
             title=title.strip()[:200],
@@ -172,21 +173,14 @@ def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
         PopulationSnapshot.objects.create(
             campaign=campaign, data=algorithm.compress(data), enterprise_ids=pack_ids(ids)
         )
-        campaign.status, campaign.algorithm = CampaignStatus.PUBLISHED, algorithm.ALGORITHM
-        campaign.snapshot_sha256, campaign.population = digest, len(snapshot.enterprises)
-        campaign.published_at = timezone.now()
-        campaign.save()
-        record_event(
+        move(
+            campaign,
+            CampaignStatus.PUBLISHED,
             actor=actor,
-            action="credit.campaign_published",
-            obj=campaign,
-            before={"status": CampaignStatus.DRAFT},
-            after={
-                "status": campaign.status,
-                "snapshot_sha256": digest,
-                "algorithm": algorithm.ALGORITHM,
-                "population": campaign.population,
-            },
+            algorithm=algorithm.ALGORITHM,
+            snapshot_sha256=digest,
+            population=len(snapshot.enterprises),
+            published_at=timezone.now(),
         )
     return campaign
 
@@ -197,11 +191,9 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
     refused (state check, and the one-to-one constraint behind it)."""
     public_value = (public_value or "").strip()
     if not public_value:
-        raise CreditRefused({"public_value": _("Enter the public value fixed for the draw.")})
+        raise refused({"public_value": _("Enter the public value fixed for the draw.")})
     if len(public_value) > PUBLIC_VALUE_MAX:
-        raise CreditRefused(
-            {"public_value": _("At most %(n)d characters.") % {"n": PUBLIC_VALUE_MAX}}
-        )
+        raise refused({"public_value": _("At most %(n)d characters.") % {"n": PUBLIC_VALUE_MAX}})
     with transaction.atomic():
         campaign = _locked_campaign(campaign_id)
         require_manager(actor, campaign)
@@ -248,15 +240,12 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
                 write(selections, positions)
                 selected += len(selections)
         drawn.save(update_fields=["strata"])
-        campaign.status = CampaignStatus.DRAWN
-        campaign.save(update_fields=["status"])
+        move(campaign, CampaignStatus.DRAWN, actor=actor)
         record_event(
             actor=actor,
-            action="credit.campaign_drawn",
-            obj=campaign,
-            before={"status": CampaignStatus.PUBLISHED},
+            action="credit.draw_made",
+            obj=drawn,
             after={
-                "status": campaign.status,
                 "public_value": public_value,
                 "seed": drawn.seed,
                 "strata": drawn.strata,
@@ -271,7 +260,7 @@ def recuse(selection_id: int, inspector_id: int, *, actor: Any, reason: str) -> 
     inspector in the enterprise's ranking takes the place. The recusal is recorded as an
     InspectorAssignment row; the replacement joins the selection's `inspectors`."""
     if not (reason or "").strip():
-        raise CreditRefused({"reason": _("Say why the inspector recuses.")})
+        raise refused({"reason": _("Say why the inspector recuses.")})
     with transaction.atomic():
         # Two recusals on one enterprise at once: one after the other (positions, the next
         # inspector in the ranking).
@@ -287,7 +276,7 @@ def recuse(selection_id: int, inspector_id: int, *, actor: Any, reason: str) -> 
         if inspector_id not in selection.inspectors:
             raise CreditRefused(_("Not an inspector of this enterprise."))
         if not (may_manage(actor, campaign) or inspector_id == getattr(actor, "pk", None)):
-            raise PermissionDenied(
+            raise CreditNotAllowed(
                 _("Only the inspector or the campaign's department may do this.")
             )
         if inspector_id not in current_inspector_ids(selection):
@@ -353,9 +342,9 @@ def record_result(
     the campaign's department (the grade and lists follow)."""
     findings = (findings or "").strip()
     if not findings:
-        raise CreditRefused({"findings": _("Describe what the inspection found.")})
+        raise refused({"findings": _("Describe what the inspection found.")})
     if violation and severity not in Severity.values:
-        raise CreditRefused({"severity": _("Choose minor, general or serious.")})
+        raise refused({"severity": _("Choose minor, general or serious.")})
     with transaction.atomic():
         try:
             selection = (
@@ -368,19 +357,15 @@ def record_result(
         campaign = selection.draw.campaign
         assigned = getattr(actor, "pk", None) in current_inspector_ids(selection)
         if not (assigned or may_manage(actor, campaign)):
-            raise PermissionDenied(
+            raise CreditNotAllowed(
                 _("Only an assigned inspector or the campaign's department may record the result.")
             )
         if selection.result != ResultStatus.PENDING:
             raise IllegalTransition(_("The result is already recorded and published."))
-        selection.result = ResultStatus.VIOLATION if violation else ResultStatus.CLEAN
-        selection.findings = findings[:2000]
-        selection.severity = severity if violation else ""
-        selection.published_at = timezone.now()
-        selection.recorded_by = actor
+        record = None
         if violation:
             enterprise = lock_enterprise(selection.enterprise_id)
-            selection.record = add_record_locked(
+            record = add_record_locked(
                 enterprise=enterprise,
                 kind=RecordKind.INSPECTION_VIOLATION,
                 severity=severity,
@@ -392,12 +377,14 @@ def record_result(
                 reference=f"campaign:{campaign.pk}",
                 today=today,
             )
-        selection.save()
-        record_event(
+        move(
+            selection,
+            ResultStatus.VIOLATION if violation else ResultStatus.CLEAN,
             actor=actor,
-            action="credit.inspection_result",
-            obj=selection,
-            before={"result": ResultStatus.PENDING},
-            after={"result": selection.result, "severity": selection.severity},
+            findings=findings[:2000],
+            severity=severity if violation else "",
+            published_at=timezone.now(),
+            recorded_by=actor,
+            record=record,
         )
     return selection

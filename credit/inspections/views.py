@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import paginate
 
-from ..errors import CreditRefused, refusal_text
 from ..forms import CampaignForm, DrawForm, RecusalForm, ResultForm
 from ..limits import PAGE_SIZE
 from . import permissions, selectors, services, verification
@@ -61,8 +61,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                     inspectors=pool,
                     inspectors_per_enterprise=data["inspectors_per_enterprise"],
                 )
-            except CreditRefused as error:
-                form.add_error(None, refusal_text(error))
+            except (Refused, Conflict) as error:
+                show_on_page(request, error, form)
             else:
                 return redirect("credit:campaign", pk=campaign.pk)
     return render(request, "credit/campaign_form.html", {"form": form})
@@ -111,8 +111,8 @@ def campaign_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 campaign.pk, actor=request.user, public_value=form.cleaned_data["public_value"]
             )
             messages.success(request, _("Drawn. Anyone can re-verify the draw."))
-    except CreditRefused as error:
-        messages.error(request, refusal_text(error))
+    except (Refused, Conflict) as error:
+        show_on_page(request, error)
     return redirect("credit:campaign", pk=campaign.pk)
 
 
@@ -134,8 +134,8 @@ def selection_result(request: HttpRequest, pk: int) -> HttpResponse:
                 severity=data["severity"] or "general",
             )
             messages.success(request, _("The result is recorded and published."))
-        except CreditRefused as error:
-            messages.error(request, refusal_text(error))
+        except (Refused, Conflict) as error:
+            show_on_page(request, error)
     return redirect("credit:campaign", pk=selection.draw.campaign_id)
 
 
@@ -160,8 +160,8 @@ def selection_recuse(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Recused; %(inspector)s takes the place.") % {"inspector": replacement.inspector},
             )
-        except CreditRefused as error:
-            messages.error(request, refusal_text(error))
+        except (Refused, Conflict) as error:
+            show_on_page(request, error)
     return redirect("credit:campaign", pk=selection.draw.campaign_id)
 
 

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.i18n import prefers_chinese
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
 
 from .rules import RuleError, parse_condition
 
@@ -91,6 +93,17 @@ class ListEntry(models.Model):
         related_name="+", verbose_name=_("created by"),
     )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    # Shared across departments like the records (credit/records/models.py).
+    reach = Reach(enterprise="enterprise", district="enterprise__district")
+    # A current entry ends once: its term over (expired) or taken off (removed: a rule that
+    # no longer holds, a black listing, a repair).
+    transitions = Transitions(
+        {EntryStatus.CURRENT: {EntryStatus.EXPIRED, EntryStatus.REMOVED},
+         EntryStatus.EXPIRED: set(), EntryStatus.REMOVED: set()},
+        action="credit.list_entry",
+        audit_fields=("ended_reason",),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("list entry")

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from qinqing.audit.services import record_events, record_rows
+from qinqing.audit.services import record_events
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked
+from qinqing.transitions import move_many
 
 from ..defaults import LIST_RULES_V1
 from ..grades.models import CreditGrade
@@ -158,7 +159,12 @@ def candidate_ids(today: date, rules: list[tuple[ListRule, Node]] | None = None)
 @dataclass
 class ListChanges:
     added: list[ListEntry] = field(default_factory=list)
+    # Entries to take off (each with why) until written; then those taken off.
+    ending: list[tuple[ListEntry, str]] = field(default_factory=list)
     ended: list[ListEntry] = field(default_factory=list)
+
+    def end(self, entry: ListEntry, reason: str) -> None:
+        self.ending.append((entry, reason))
 
     @property
     def enterprise_ids(self) -> set[int]:
@@ -193,7 +199,6 @@ def apply_rules(enterprise_ids: Iterable[int] | None = None, *, today: date | No
     for chunk in chunked(ordered, 20_000):
         for entry in current.filter(enterprise_id__in=chunk).select_related("rule"):
             entries[(entry.enterprise_id, entry.list_kind)] = entry
-    now = timezone.now()
     changes = ListChanges()
     for enterprise_id in ordered:
         view = facts.of(enterprise_id)
@@ -205,8 +210,8 @@ def apply_rules(enterprise_ids: Iterable[int] | None = None, *, today: date | No
             if held is not None:
                 if (held.rule_id == rule.pk and rule.ends_when_condition_fails
                         and not finding.holds):  # fmt: skip
-                    _end(held, now, _("The rule no longer holds: %(rule)s") % {"rule": rule.name})
-                    changes.ended.append(held)
+                    changes.end(held, _("The rule no longer holds: %(rule)s")
+                                % {"rule": rule.name})  # fmt: skip
                     entries.pop((enterprise_id, rule.list_kind))
                 continue
             if not finding.holds:
@@ -225,33 +230,41 @@ def apply_rules(enterprise_ids: Iterable[int] | None = None, *, today: date | No
             if rule.list_kind == ListKind.BLACK:
                 black = entry
                 if red is not None and red.pk is not None:
-                    _end(red, now, _("Put on the black list."))
-                    changes.ended.append(red)
+                    changes.end(red, _("Put on the black list."))
                     entries.pop((enterprise_id, ListKind.RED), None)
                     red = None
     _write(changes, actor=actor, cause=cause)
     return changes
 
 
-def _end(entry: ListEntry, now, reason: str, status: str = EntryStatus.REMOVED) -> None:
-    entry.status, entry.ended_at, entry.ended_reason = status, now, reason[:300]
+def end_entries(entries: Iterable[tuple[ListEntry, str]], *, actor: Any) -> list[int]:
+    """Take these entries off their lists (each with why), set-based per reason. Only an
+    entry still current is ended: a repair or the expiry sweep may have ended it since it
+    was read, and that end stands (and is not audited twice). Returns the ids ended."""
+    by_reason: dict[str, list[ListEntry]] = {}
+    for entry, reason in entries:
+        by_reason.setdefault(reason[:300], []).append(entry)
+    now = timezone.now()
+    ended: list[int] = []
+    for reason, group in by_reason.items():
+        ended += move_many(
+            ListEntry, [entry.pk for entry in group], EntryStatus.REMOVED, actor=actor,
+            labels={entry.pk: f"{entry.list_kind} {entry.enterprise_id}" for entry in group},
+            ended_at=now, ended_reason=reason,
+        )  # fmt: skip
+    return ended
 
 
 def _write(changes: ListChanges, *, actor: Any, cause: str) -> None:
-    # Only an entry still current is ended: a repair or the expiry sweep may have ended it
-    # since it was read, and that end stands (and is not audited twice).
-    changes.ended = [
-        entry for entry in changes.ended
-        if ListEntry.objects.filter(pk=entry.pk, status=EntryStatus.CURRENT).update(
-            status=entry.status, ended_at=entry.ended_at, ended_reason=entry.ended_reason)
-    ]  # fmt: skip
+    ended = set(end_entries(changes.ending, actor=actor))
+    changes.ended = [entry for entry, _reason in changes.ending if entry.pk in ended]
+    for entry in changes.ended:
+        entry.refresh_from_db(fields=["status", "ended_at", "ended_reason"])
     bulk_insert(changes.added)
     record_events(actor=actor, events=[
-        *((f"credit.list_{entry.list_kind}_added", entry, None,
-           {"rule": entry.rule.code if entry.rule else "", "valid_until":
-            entry.valid_until.isoformat(), "cause": cause}) for entry in changes.added),
-        *((f"credit.list_{entry.list_kind}_ended", entry, {"status": EntryStatus.CURRENT},
-           {"status": entry.status, "reason": entry.ended_reason}) for entry in changes.ended),
+        (f"credit.list_{entry.list_kind}_added", entry, None,
+         {"rule": entry.rule.code if entry.rule else "", "valid_until":
+          entry.valid_until.isoformat(), "cause": cause}) for entry in changes.added
     ])  # fmt: skip
 
 
@@ -268,24 +281,17 @@ def expire_entries(today: date, enterprise_ids: list[int] | None = None) -> list
     if not due:
         return []
     now = timezone.now()
-    expired = []
+    enterprises = {pk: enterprise_id for pk, enterprise_id, _kind in due}
+    expired: list[int] = []
     for chunk in chunked(due, 5000):
-        # Lock what is still current: an entry a repair ended meanwhile keeps that end.
+        # From "current" only: an entry a repair ended meanwhile keeps that end.
         with transaction.atomic():
-            still = list(ListEntry.objects.select_for_update()
-                         .filter(pk__in=[row[0] for row in chunk], status=EntryStatus.CURRENT)
-                         .values_list("pk", "enterprise_id", "list_kind"))  # fmt: skip
-            ListEntry.objects.filter(pk__in=[row[0] for row in still]).update(
-                status=EntryStatus.EXPIRED, ended_at=now, ended_reason="term ended"
-            )
-        expired += still
-    due = expired
-    record_rows(actor=None, model=ListEntry, events=[
-        (f"credit.list_{kind}_expired", pk, f"{kind} {enterprise_id}",
-         {"status": EntryStatus.CURRENT}, {"status": EntryStatus.EXPIRED})
-        for pk, enterprise_id, kind in due
-    ])  # fmt: skip
-    return sorted({row[1] for row in due})
+            expired += move_many(
+                ListEntry, [pk for pk, _enterprise, _kind in chunk], EntryStatus.EXPIRED,
+                labels={pk: f"{kind} {enterprise_id}" for pk, enterprise_id, kind in chunk},
+                ended_at=now, ended_reason="term ended",
+            )  # fmt: skip
+    return sorted({enterprises[pk] for pk in expired})
 
 
 def apply_rules_in_chunks(enterprise_ids: list[int], *, today: date | None = None,

@@ -23,6 +23,7 @@ from departments.models import Department
 from qinqing.audit.services import record_event, record_rows
 from qinqing.bulk import bulk_insert
 from qinqing.iterables import chunked
+from qinqing.transitions import move_many
 
 from ..grades.services import recompute_all
 from ..hub import forget_cached_facts
@@ -61,10 +62,12 @@ def import_tax_grades(*, actor: Any = None, chunk_size: int = 50_000) -> dict[st
         chunk_ids = ids[list(chunk)].tolist()
         chunk_grades = grades[list(chunk)].tolist()
         with transaction.atomic():
-            old = [current[i][0] for i in chunk_ids if i in current]
-            if old:
-                CreditRecord.objects.filter(pk__in=old, status=RecordStatus.ACTIVE).update(
-                    status=RecordStatus.SUPERSEDED)  # fmt: skip
+            old = move_many(
+                CreditRecord, [current[i][0] for i in chunk_ids if i in current],
+                RecordStatus.SUPERSEDED, actor=actor,
+                labels={current[i][0]: f"tax grade {current[i][0]}" for i in chunk_ids
+                        if i in current},
+            )  # fmt: skip
             records = [
                 CreditRecord(
                     enterprise_id=enterprise_id, kind=RecordKind.TAX_GRADE,
@@ -78,9 +81,6 @@ def import_tax_grades(*, actor: Any = None, chunk_size: int = 50_000) -> dict[st
             bulk_insert(records)
             records_added(records, taxation.code)  # partners' outbox rows, one insert
             record_rows(actor=actor, model=CreditRecord, events=[
-                *(("credit.record_superseded", pk, f"tax grade {pk}",
-                   {"status": RecordStatus.ACTIVE}, {"status": RecordStatus.SUPERSEDED})
-                  for pk in old),
                 *(("credit.record_added", record.pk, f"tax grade {record.tax_grade}", None,
                    {"kind": RecordKind.TAX_GRADE, "tax_grade": record.tax_grade,
                     "enterprise": record.enterprise_id, "occurred_on": day.isoformat()})

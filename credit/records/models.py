@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
 
 def add_months(day: date, months: int) -> date:
     """The same day `months` later (the month's last day when it has no such day)."""
@@ -83,6 +86,9 @@ class RecordStatus(models.TextChoices):
     REPAIRED = "repaired", _("Repaired")
 
 
+R = RecordStatus
+
+
 def publicity_window(severity: str, occurred_on: date,
                      months: int | None = None) -> tuple[int, date | None, date]:  # fmt: skip
     """(publicity months, last public day + 1 or None when not public, expiry) for a
@@ -142,6 +148,16 @@ class CreditRecord(models.Model):
         related_name="+", verbose_name=_("recorded by"),
     )  # fmt: skip
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    # Credit information is shared across departments: officials see every department's
+    # records of the enterprises in their area (their district, or the city).
+    reach = Reach(enterprise="enterprise", district="enterprise__district")
+    # A record in effect ends once: its term over, replaced by a newer tax grade, repaired.
+    transitions = Transitions(
+        {R.ACTIVE: {R.EXPIRED, R.SUPERSEDED, R.REPAIRED}, R.EXPIRED: set(),
+         R.SUPERSEDED: set(), R.REPAIRED: set()},
+        action="credit.record",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("credit record")

@@ -8,17 +8,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from qinqing.audit.services import record_event, record_rows, snapshot
+from qinqing.audit.services import record_event, snapshot
 from qinqing.iterables import chunked
+from qinqing.scoping import is_active_user, official_covers
+from qinqing.transitions import move_many
 
 from ..commitments.models import Commitment
-from ..errors import CreditRefused
+from ..errors import CreditNotAllowed, refused
 from ..grades.services import recompute_grade
 from ..hub import forget_cached_facts
 from ..limits import TITLE_MAX
@@ -50,15 +52,21 @@ def add_record_locked(*, enterprise: Enterprise, kind: str, severity: str, depar
     grade it moves, and the lists."""
     today = today or timezone.localdate()
     if occurred_on > today:
-        raise CreditRefused({"occurred_on": _("A record cannot be dated in the future.")})
+        raise refused({"occurred_on": _("A record cannot be dated in the future.")})
     if severity not in Severity.values:
-        raise CreditRefused({"severity": _("Choose minor, general or serious.")})
+        raise refused({"severity": _("Choose minor, general or serious.")})
     try:
         months, public_until, expires_on = publicity_window(severity, occurred_on,
                                                             publicity_months)  # fmt: skip
     except ValidationError as error:
-        raise CreditRefused(error.message_dict) from error
+        raise refused(error.message_dict) from error
+    # The newest tax assessment replaces the older: one tax grade counts at a time (an
+    # older one arriving late is kept, already superseded).
+    tax_grades = CreditRecord.objects.filter(enterprise=enterprise, kind=RecordKind.TAX_GRADE,
+                                             status=RecordStatus.ACTIVE)  # fmt: skip
+    newer = kind == RecordKind.TAX_GRADE and tax_grades.filter(occurred_on__gt=occurred_on).exists()
     record = CreditRecord(
+        status=RecordStatus.SUPERSEDED if newer else RecordStatus.ACTIVE,
         enterprise=enterprise, kind=kind, severity=severity, tax_grade=tax_grade,
         department=department, title=title.strip()[:TITLE_MAX], detail=detail.strip(),
         legal_basis=legal_basis.strip(), reference=reference.strip(), occurred_on=occurred_on,
@@ -70,23 +78,11 @@ def add_record_locked(*, enterprise: Enterprise, kind: str, severity: str, depar
     try:
         record.full_clean()
     except ValidationError as error:
-        raise CreditRefused(error.message_dict) from error
+        raise refused(error.message_dict) from error
     if kind == RecordKind.TAX_GRADE:
-        # The newest assessment replaces the older: one tax grade counts at a time (an
-        # older one arriving late is kept, already superseded).
-        active = CreditRecord.objects.filter(enterprise=enterprise, kind=RecordKind.TAX_GRADE,
-                                             status=RecordStatus.ACTIVE)  # fmt: skip
-        if active.filter(occurred_on__gt=occurred_on).exists():
-            record.status = RecordStatus.SUPERSEDED
-        superseded = list(active.filter(occurred_on__lte=occurred_on)
-                          .values_list("pk", flat=True))  # fmt: skip
-        if superseded:
-            CreditRecord.objects.filter(pk__in=superseded).update(status=RecordStatus.SUPERSEDED)
-            record_rows(actor=actor, model=CreditRecord, events=[
-                ("credit.record_superseded", pk, f"tax grade {pk}",
-                 {"status": RecordStatus.ACTIVE}, {"status": RecordStatus.SUPERSEDED})
-                for pk in superseded
-            ])  # fmt: skip
+        older = list(tax_grades.filter(occurred_on__lte=occurred_on).values_list("pk", flat=True))
+        move_many(CreditRecord, older, RecordStatus.SUPERSEDED, actor=actor,
+                  labels={pk: f"tax grade {pk}" for pk in older})  # fmt: skip
     record.save()
     record_event(actor=actor, action="credit.record_added", obj=record, after=snapshot(record))
     record_added(record)  # the partners' outbox row, in this transaction
@@ -105,23 +101,23 @@ def add_record(*, enterprise: Enterprise, kind: str, severity: str, title: str,
     inspection findings, rewards, court and arrears records), for enterprises in their
     area; the system (actor None: imports) names the department."""
     if actor is not None:
-        if not (getattr(actor, "is_authenticated", False) and actor.is_official):
-            raise PermissionDenied(_("Only department officials add credit records."))
+        if not official_covers(actor, any_department=True, district_id=enterprise.district_id):
+            if is_active_user(actor) and actor.is_official:
+                raise CreditNotAllowed(_("This enterprise is outside your district."))
+            raise CreditNotAllowed(_("Only department officials add credit records."))
         if department is not None and department.pk != actor.department_id:
-            raise PermissionDenied(_("Officials add records for their own department only."))
+            raise CreditNotAllowed(_("Officials add records for their own department only."))
         department = actor.department
         if kind not in OFFICIAL_KINDS:
-            raise CreditRefused({"kind": _("Officials record penalties, inspection findings, "
-                                           "rewards, court judgments and arrears; the other "
-                                           "kinds come from the portal itself.")})  # fmt: skip
-        if actor.district_id is not None and enterprise.district_id != actor.district_id:
-            raise PermissionDenied(_("This enterprise is outside your district."))
+            raise refused({"kind": _("Officials record penalties, inspection findings, "
+                                     "rewards, court judgments and arrears; the other "
+                                     "kinds come from the portal itself.")})  # fmt: skip
     if department is None:
-        raise CreditRefused({"department": _("Name the department the record comes from.")})
+        raise refused({"department": _("Name the department the record comes from.")})
     if kind not in RecordKind.values:
-        raise CreditRefused({"kind": _("Unknown record kind.")})
+        raise refused({"kind": _("Unknown record kind.")})
     if not title or not title.strip():
-        raise CreditRefused({"title": _("Give the record a title.")})
+        raise refused({"title": _("Give the record a title.")})
     with transaction.atomic():
         locked = lock_enterprise(enterprise.pk)
         return add_record_locked(enterprise=locked, kind=kind, severity=severity,
@@ -136,7 +132,7 @@ def import_tax_grade(*, enterprise: Enterprise, grade: str, assessed_on: date, d
     """The tax authority's annual grade, on its own A/B/M/C/D scale: public for a year,
     replacing the previous one."""
     if grade not in TaxGrade.values:
-        raise CreditRefused({"tax_grade": _("A tax credit grade is A, B, M, C or D.")})
+        raise refused({"tax_grade": _("A tax credit grade is A, B, M, C or D.")})
     with transaction.atomic():
         locked = lock_enterprise(enterprise.pk)
         return add_record_locked(
@@ -149,15 +145,11 @@ def import_tax_grade(*, enterprise: Enterprise, grade: str, assessed_on: date, d
 
 def expire_records(today: date) -> list[int]:
     """Records at the end of their effect stop counting; returns their enterprises."""
-    due = list(CreditRecord.objects.filter(status=RecordStatus.ACTIVE, expires_on__lte=today)
+    due = dict(CreditRecord.objects.filter(status=RecordStatus.ACTIVE, expires_on__lte=today)
                .values_list("pk", "enterprise_id"))  # fmt: skip
-    for chunk in chunked(due, 5000):
-        with transaction.atomic():
-            CreditRecord.objects.filter(pk__in=[row[0] for row in chunk],
-                                        status=RecordStatus.ACTIVE).update(
-                status=RecordStatus.EXPIRED)  # fmt: skip
-            record_rows(actor=None, model=CreditRecord, events=[
-                ("credit.record_expired", pk, f"record {pk}", {"status": RecordStatus.ACTIVE},
-                 {"status": RecordStatus.EXPIRED}) for pk, _enterprise in chunk
-            ])  # fmt: skip
-    return sorted({row[1] for row in due})
+    expired: list[int] = []
+    for chunk in chunked(sorted(due), 5000):
+        with transaction.atomic():  # a repair meanwhile keeps its end: from "active" only
+            expired += move_many(CreditRecord, chunk, RecordStatus.EXPIRED,
+                                 labels={pk: f"record {pk}" for pk in chunk})  # fmt: skip
+    return sorted({due[pk] for pk in expired})

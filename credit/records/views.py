@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from enterprises.selectors import enterprises_visible_to
+from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import filtered, paginate
 
-from ..errors import CreditRefused
 from ..filters import RecordFilter
 from ..forms import RecordForm
 from ..limits import PAGE_SIZE
@@ -47,19 +47,11 @@ def record_new(request: HttpRequest) -> HttpResponse:
                     reference=data["reference"], occurred_on=data["occurred_on"],
                     publicity_months=data["publicity_months"], actor=request.user,
                 )  # fmt: skip
-            except CreditRefused as error:
-                _add_errors(form, error)
+            except (Refused, Conflict) as error:
+                show_on_page(request, error, form)
             except PermissionDenied as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Recorded: %(record)s.") % {"record": record.title})
                 return redirect("credit:enterprise", uscc=enterprise.uscc)
     return render(request, "credit/record_form.html", {"form": form})
-
-
-def _add_errors(form: RecordForm, error: CreditRefused) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)

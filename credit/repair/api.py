@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from qinqing.api.idempotency import idempotent
 
-from ..api_errors import refusals_as_api_errors
 from ..limits import TEXT_MAX
 from ..records.selectors import records_visible_to
 from . import selectors, services
@@ -78,10 +77,8 @@ class RepairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = serializer.validated_data
         if not records_visible_to(request.user).filter(pk=data["record"]).exists():
             raise exceptions.NotFound(_("No such record within your access."))
-        application = refusals_as_api_errors(
-            lambda: services.apply_for_repair(
-                data["record"], actor=request.user, evidence=data["evidence"]
-            )
+        application = services.apply_for_repair(
+            data["record"], actor=request.user, evidence=data["evidence"]
         )
         return Response(
             RepairSerializer(self.get_queryset().get(pk=application.pk)).data,
@@ -92,13 +89,11 @@ class RepairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         application = self.get_object()
         serializer = RepairDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refusals_as_api_errors(
-            lambda: services.decide_repair(
-                application.pk,
-                actor=request.user,
-                approve=approve,
-                reason=serializer.validated_data["reason"],
-            )
+        services.decide_repair(
+            application.pk,
+            actor=request.user,
+            approve=approve,
+            reason=serializer.validated_data["reason"],
         )
         return Response(RepairSerializer(self.get_queryset().get(pk=application.pk)).data)
 

@@ -8,6 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
 from ..commitments.models import Commitment
 from ..records.models import CreditRecord, Severity
 
@@ -41,6 +44,16 @@ class RepairApplication(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("applied"), auto_now_add=True)
+
+    # Officials of the record's department (in their district) decide, so they see them.
+    reach = Reach(enterprise="enterprise", department="record__department",
+                  district="enterprise__district")  # fmt: skip
+    transitions = Transitions(
+        {RepairStatus.PENDING: {RepairStatus.APPROVED, RepairStatus.REJECTED},
+         RepairStatus.APPROVED: set(), RepairStatus.REJECTED: set()},
+        action="credit.repair",
+        audit_fields=("reason",),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("repair application")

@@ -1,4 +1,6 @@
-"""Reading repair applications through a scope."""
+"""Reading repair applications through the one scope (RepairApplication.reach): members
+their enterprises', officials those about their department's records (in their
+district), auditors all."""
 
 from __future__ import annotations
 
@@ -6,24 +8,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from qinqing.scoping import visible_to
+
 from .models import RepairApplication
 
 
 def repairs_visible_to(user: Any) -> QuerySet[RepairApplication]:
-    """Members: their enterprises' applications; officials: those about their department's
-    records (in their district, when district-scoped); auditors: all."""
     applications = RepairApplication.objects.select_related(
         "record__department", "enterprise", "applicant", "commitment"
     )
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return applications.none()
-    if user.sees_everything:
-        return applications.all()
-    if user.is_official:
-        applications = applications.filter(record__department_id=user.department_id)
-        if user.district_id is not None:
-            applications = applications.filter(enterprise__district_id=user.district_id)
-        return applications
-    if user.is_enterprise_member:
-        return applications.filter(enterprise__memberships__user=user)
-    return applications.none()
+    return visible_to(user, applications)

@@ -10,17 +10,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.selectors import can_edit_enterprise
 from qinqing.audit.services import record_event
+from qinqing.errors import IllegalTransition
+from qinqing.scoping import official_covers
+from qinqing.transitions import move
 
 from ..commitments.models import SubjectKind
 from ..commitments.services import current_notice, make_commitment
-from ..errors import CreditRefused, IllegalTransition
+from ..errors import CreditNotAllowed, CreditRefused, refused
 from ..grades.scoring import grade_for
 from ..grades.selectors import scoring_model_in_force
 from ..grades.services import recompute_grade
@@ -28,7 +30,7 @@ from ..hub import forget_cached_facts
 from ..limits import TEXT_MAX
 from ..lists.models import EntryStatus, ListEntry
 from ..lists.rules import evaluate
-from ..lists.services import active_rules, apply_rules, load_facts
+from ..lists.services import active_rules, apply_rules, end_entries, load_facts
 from ..records.models import NEGATIVE_KINDS, CreditRecord, RecordStatus, add_months
 from ..records.services import lock_enterprise
 from .models import MIN_REPAIR_MONTHS, RepairApplication, RepairStatus
@@ -42,12 +44,12 @@ def repairable_from(record: CreditRecord) -> date:
 
 
 def may_decide(user: Any, application: RepairApplication) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_official
-        and user.department_id == application.record.department_id
-        and (user.district_id is None or user.district_id == application.enterprise.district_id)
+    """Active officials of the record's department, in the enterprise's district when
+    district-scoped."""
+    return official_covers(
+        user,
+        department_id=application.record.department_id,
+        district_id=application.enterprise.district_id,
     )
 
 
@@ -61,13 +63,13 @@ def apply_for_repair(
     except (CreditRecord.DoesNotExist, ValueError, TypeError):
         raise CreditRefused(_("No such record.")) from None
     if not can_edit_enterprise(actor, record.enterprise):
-        raise PermissionDenied(
+        raise CreditNotAllowed(
             _("Only the enterprise's own members may apply to repair its records.")
         )
     if not evidence:
-        raise CreditRefused({"evidence": _("Describe how the conduct was corrected.")})
+        raise refused({"evidence": _("Describe how the conduct was corrected.")})
     if len(evidence) > TEXT_MAX:
-        raise CreditRefused({"evidence": _("At most %(n)d characters.") % {"n": TEXT_MAX}})
+        raise refused({"evidence": _("At most %(n)d characters.") % {"n": TEXT_MAX}})
     if record.kind not in NEGATIVE_KINDS:
         raise CreditRefused(_("Only records of untrustworthy conduct are repaired."))
     if record.status != RecordStatus.ACTIVE:
@@ -131,7 +133,7 @@ def decide_repair(
     today = today or timezone.localdate()
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise CreditRefused({"reason": _("Say why the repair is rejected.")})
+        raise refused({"reason": _("Say why the repair is rejected.")})
     with transaction.atomic():
         try:
             application = (
@@ -142,35 +144,24 @@ def decide_repair(
         except (RepairApplication.DoesNotExist, ValueError, TypeError):
             raise CreditRefused(_("No such repair application.")) from None
         if not may_decide(actor, application):
-            raise PermissionDenied(
+            raise CreditNotAllowed(
                 _("Only officials of the record's department decide on its repair.")
             )
         if application.status != RepairStatus.PENDING:
             raise IllegalTransition(_("This application has already been decided."))
         enterprise = lock_enterprise(application.enterprise_id)
         record = CreditRecord.objects.select_for_update().get(pk=application.record_id)
-        application.status = RepairStatus.APPROVED if approve else RepairStatus.REJECTED
-        application.decided_by, application.decided_at = actor, timezone.now()
-        application.reason = reason[:TEXT_MAX]
-        application.save()
-        record_event(
+        move(
+            application,
+            RepairStatus.APPROVED if approve else RepairStatus.REJECTED,
             actor=actor,
-            action=f"credit.repair_{application.status}",
-            obj=application,
-            before={"status": RepairStatus.PENDING},
-            after={"status": application.status, "reason": application.reason},
+            decided_by=actor,
+            decided_at=timezone.now(),
+            reason=reason[:TEXT_MAX],
         )
         if approve:
-            if record.status == RecordStatus.ACTIVE:
-                record.status = RecordStatus.REPAIRED
-                record.save(update_fields=["status"])
-                record_event(
-                    actor=actor,
-                    action="credit.record_repaired",
-                    obj=record,
-                    before={"status": RecordStatus.ACTIVE},
-                    after={"status": RecordStatus.REPAIRED},
-                )
+            if record.status == RecordStatus.ACTIVE:  # expired meanwhile: it ended already
+                move(record, RecordStatus.REPAIRED, actor=actor)
             cause = f"repair:{application.pk}"
             recompute_grade(enterprise, cause=cause, actor=actor, today=today)
             _end_entries_no_longer_held(enterprise.pk, today, actor)
@@ -197,19 +188,13 @@ def _end_entries_no_longer_held(enterprise_id: int, today: date, actor: Any) -> 
         today,
         grade_for(model.base_score, model.thresholds),
     )
-    for entry in current:
-        if entry.rule_id not in rules:
-            continue
-        _rule, node = rules[entry.rule_id]
-        if evaluate(node, facts.of(enterprise_id), today).holds:
-            continue
-        entry.status, entry.ended_at = EntryStatus.REMOVED, timezone.now()
-        entry.ended_reason = _("Credit repaired: the rule no longer holds.")[:300]
-        entry.save(update_fields=["status", "ended_at", "ended_reason"])
-        record_event(
-            actor=actor,
-            action="credit.list_entry_ended",
-            obj=entry,
-            before={"status": EntryStatus.CURRENT},
-            after={"status": EntryStatus.REMOVED, "reason": entry.ended_reason},
-        )
+    reason = _("Credit repaired: the rule no longer holds.")
+    end_entries(
+        [
+            (entry, reason)
+            for entry in current
+            if entry.rule_id in rules
+            and not evaluate(rules[entry.rule_id][1], facts.of(enterprise_id), today).holds
+        ],
+        actor=actor,
+    )

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enterprises.selectors import can_edit_enterprise
+from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import paginate
 
 from ..commitments.services import current_notice
-from ..errors import CreditRefused, refusal_text
 from ..forms import RepairDecisionForm, RepairForm
 from ..limits import PAGE_SIZE
 from ..records.selectors import records_visible_to
@@ -35,8 +35,8 @@ def repair_new(request: HttpRequest, record: int) -> HttpResponse:
             services.apply_for_repair(
                 found.pk, actor=request.user, evidence=form.cleaned_data["evidence"]
             )
-        except CreditRefused as error:
-            form.add_error(None, refusal_text(error))
+        except (Refused, Conflict) as error:
+            show_on_page(request, error, form)
         else:
             messages.success(
                 request, _("Your repair application is awaiting the department's decision.")
@@ -100,6 +100,6 @@ def repair_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("Repair application: %(status)s.") % {"status": decided.get_status_display()}
         )
-    except CreditRefused as error:
-        messages.error(request, refusal_text(error))
+    except (Refused, Conflict) as error:
+        show_on_page(request, error)
     return redirect("credit:repairs")

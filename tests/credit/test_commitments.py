@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from credit.commitments.models import (
-    TRANSITIONS,
     Commitment,
     CommitmentNotice,
     CommitmentStatus,
@@ -24,12 +23,13 @@ from credit.commitments.services import (
     start_verification,
     withdraw_commitment,
 )
-from credit.errors import CommitmentRouteClosed, CreditRefused, IllegalTransition
+from credit.errors import CommitmentRouteClosed, CreditRefused
 from credit.grades.models import CreditGrade
 from credit.lists.models import ListEntry
 from credit.records.models import CreditRecord, RecordKind
 from credit.signals import commitment_breached
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import IllegalTransition
 from tests.factories import (
     CommitmentFactory,
     EnterpriseFactory,
@@ -87,7 +87,7 @@ def test_making_a_commitment_records_the_hash_and_a_record_of_no_weight(enterpri
     record = CreditRecord.objects.get(commitment=commitment)
     assert record.kind == RecordKind.COMMITMENT_MADE
     assert CreditGrade.objects.get(enterprise=enterprise).score == 80
-    assert AuditEvent.objects.filter(action="credit.commitment_made").count() == 1
+    assert AuditEvent.objects.filter(action="credit.commitment.made").count() == 1
 
 
 @pytest.mark.parametrize(("overrides", "field"), [
@@ -99,7 +99,7 @@ def test_making_a_commitment_records_the_hash_and_a_record_of_no_weight(enterpri
 def test_bad_commitments_are_refused_and_nothing_is_written(enterprise, member, overrides, field):
     with pytest.raises(CreditRefused) as caught:
         commit(enterprise, member, **overrides)
-    assert field in caught.value.message_dict
+    assert field in caught.value.fields
     assert not Commitment.objects.exists()
     assert not CreditRecord.objects.exists()
 
@@ -137,12 +137,12 @@ CASES = [(here, there) for here in S.values for there in ACTIONS]
 def test_every_transition_legal_or_not(here, there, market_official):
     commitment = CommitmentFactory(status=here)
     records_before = CreditRecord.objects.count()
-    if there in TRANSITIONS[here]:
+    if Commitment.transitions.allows(here, there):
         moved = ACTIONS[there](commitment.pk, market_official)
         assert moved.status == there
         assert Commitment.objects.get(pk=commitment.pk).status == there
         assert AuditEvent.objects.filter(
-            action=f"credit.commitment_{there}", object_id=str(commitment.pk)
+            action=f"credit.commitment.{there}", object_id=str(commitment.pk)
         ).exists()
         if there in (S.FULFILLED, S.BREACHED, S.PENALISED):
             assert moved.decided_by == market_official and moved.decided_at is not None
@@ -162,7 +162,7 @@ def test_the_table_is_the_issue_s_life_cycle():
         S.FULFILLED: set(), S.BREACHED: {S.PENALISED}, S.PENALISED: {S.REPAIRED},
         S.REPAIRED: set(), S.WITHDRAWN: set(),
     }  # fmt: skip
-    assert expected == TRANSITIONS
+    assert expected == Commitment.transitions.table
 
 
 def test_a_missing_commitment_is_a_clear_refusal(market_official):

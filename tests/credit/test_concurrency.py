@@ -11,11 +11,11 @@ from django.db import connections
 
 from credit.commitments.models import Commitment, CommitmentStatus
 from credit.commitments.services import breach_commitment, fulfil_commitment
-from credit.errors import IllegalTransition
 from credit.grades.models import CreditGrade, GradeChange
 from credit.grades.services import recompute_all
 from credit.lists.models import ListEntry
 from credit.records.services import add_record
+from qinqing.errors import IllegalTransition
 from tests.factories import CommitmentFactory, EnterpriseFactory, OfficialFactory, department
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
-from credit.errors import CreditRefused, IllegalTransition
+from credit.errors import CreditRefused
 from credit.grades.models import CreditGrade
 from credit.grades.selectors import scoring_model_in_force
 from credit.inspections import draw as algorithm
@@ -37,6 +37,7 @@ from credit.inspections.services import (
 from credit.inspections.snapshots import pack_ids, stored_snapshot
 from credit.inspections.verification import verify
 from credit.records.models import CreditRecord, RecordKind
+from qinqing.errors import IllegalTransition
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district
 
 pytestmark = pytest.mark.django_db
@@ -302,7 +303,7 @@ def test_the_draw_needs_a_published_campaign_and_a_public_value(population, mana
 def test_ratios_outside_0_to_100_are_refused(manager, pool, ratios):
     with pytest.raises(CreditRefused) as refused:
         create_campaign(actor=manager, title="t", items=["x"], ratios=ratios, inspectors=pool)
-    assert "ratios" in refused.value.message_dict
+    assert "ratios" in refused.value.fields
 
 
 def test_fewer_eligible_inspectors_than_needed_are_refused(population, manager, pool):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from credit.commitments.models import CommitmentStatus
 from credit.commitments.services import is_black_listed
-from credit.errors import CreditRefused, IllegalTransition
+from credit.errors import CreditRefused
 from credit.grades.models import CreditGrade
 from credit.records.models import RecordKind, RecordStatus
 from credit.records.selectors import public_records
@@ -16,6 +16,7 @@ from credit.records.services import add_record
 from credit.repair.models import RepairStatus
 from credit.repair.selectors import repairs_visible_to
 from credit.repair.services import apply_for_repair, decide_repair
+from qinqing.errors import IllegalTransition
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
 pytestmark = pytest.mark.django_db
