@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from credit.commitments import services as credit
+from credit.errors import CreditRefused
 from datahub.fetch import fetch_facts
 from enterprises.models import Enterprise
+from qinqing.errors import IllegalTransition
 from qinqing.notifications.text import Message
 from qinqing.workhours.clock import TimeLimit, add_working_time
 
@@ -78,8 +80,8 @@ def commit_items(application: Application, items: Iterable[Item], actor: Any) ->
                 verify_by=verify_by,
                 department=item.department,
             )
-        except credit.CreditRefused as error:  # e.g. black-listed since the hub was read
-            raise ApprovalRefused(" ".join(error.messages)) from error
+        except CreditRefused as error:  # e.g. black-listed since the hub was read
+            raise ApprovalRefused(str(error)) from error
         close_pause(item)
         move_item(
             item,
@@ -138,7 +140,7 @@ def verify_commitment(item_id: int, *, actor: Any, passed: bool, note: str) -> I
             raise ApprovalConflict(_("This item has no commitment awaiting verification."))
         note = short_text(note, what=_("verification result"), required=not passed)
         try:
-            with contextlib.suppress(credit.IllegalTransition):  # already being verified
+            with contextlib.suppress(IllegalTransition):  # already being verified
                 credit.start_verification(item.commitment_id, actor=actor)
             if passed:
                 credit.fulfil_commitment(item.commitment_id, actor=actor, note=note)
@@ -148,8 +150,8 @@ def verify_commitment(item_id: int, *, actor: Any, passed: bool, note: str) -> I
                 credit.breach_commitment(item.commitment_id, actor=actor, reason=note)
         except PermissionDenied as error:
             raise NotAllowed(str(error)) from error
-        except credit.CreditRefused as error:
-            raise ApprovalRefused(" ".join(error.messages)) from error
+        except CreditRefused as error:
+            raise ApprovalRefused(str(error)) from error
     return Item.objects.get(pk=item_id)
 
 
