@@ -33,6 +33,7 @@ from django.db.models import Q, QuerySet
 class Reach:
     """How a model's rows relate to the people who may see them (paths as in `filter()`)."""
 
+    # Path to the enterprise; "self" on the enterprise model itself.
     enterprise: str | None = None
     department: str | None = None
     district: str | None = None
@@ -96,10 +97,20 @@ def rule_for(user: Any, reach: Reach) -> Q | None:
             official &= Q(**{f"{reach.department}__id": user.department_id})
         if reach.district and user.district_id is not None:
             official &= Q(**{f"{reach.district}__id": user.district_id})
+        if not official:
+            # Nothing narrows this official's rows (a model naming neither a department nor
+            # a district, or a city-wide official on a model naming only a district): every
+            # row. An empty Q() would vanish from the OR below and give none instead.
+            return None
         allowed |= official
     if user.is_enterprise_member and reach.enterprise:
-        allowed |= Q(**{f"{reach.enterprise}__memberships__user": user})
+        allowed |= Q(**{_join(reach.enterprise, "memberships__user"): user})
     return allowed
+
+
+def _join(path: str, rest: str) -> str:
+    """`enterprise` + `memberships__user`; "self" is the model itself (the register)."""
+    return rest if path == "self" else f"{path}__{rest}"
 
 
 def visible_to(user: Any, rows: QuerySet | type[models.Model]) -> QuerySet:
