@@ -12,12 +12,18 @@ from typing import Protocol
 import httpx
 from django.conf import settings
 
+from qinqing.errors import Unavailable
+
 from . import departments_sim
 from .simulation import RegisterColumns
 
 
-class DepartmentError(Exception):
+class DepartmentError(Unavailable):
+    """A department did not answer usefully. The hub records it as the call's outcome; a
+    user who meets it is told to try again later (503)."""
+
     outcome = "unavailable"
+    code = "department_unavailable"
 
 
 class DepartmentTimeout(DepartmentError):

@@ -21,6 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
+from qinqing.errors import Conflict
+from qinqing.transitions import move
 
 from .catalogue import CATALOGUE, FactSpec, FactType
 from .models import CallOutcome, DataCall, SnapshotRefresh
@@ -112,16 +114,14 @@ def refresh_extract(
         with transaction.atomic():
             _replace_table(department, specs, ids, columns)
     except Exception as error:
-        SnapshotRefresh.objects.filter(pk=refresh.pk).update(
-            status=SnapshotRefresh.Status.FAILED, finished_at=timezone.now(),
-            detail=f"{type(error).__name__}: {error}"[:300],
-        )  # fmt: skip
+        with transaction.atomic():
+            move(refresh, SnapshotRefresh.Status.FAILED, finished_at=timezone.now(),
+                 detail=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
         raise
     seconds = time.perf_counter() - started
-    SnapshotRefresh.objects.filter(pk=refresh.pk).update(
-        status=SnapshotRefresh.Status.DONE, rows=len(ids), finished_at=timezone.now(),
-        seconds=round(seconds, 3),
-    )  # fmt: skip
+    with transaction.atomic():
+        move(refresh, SnapshotRefresh.Status.DONE, rows=len(ids), finished_at=timezone.now(),
+             seconds=round(seconds, 3))  # fmt: skip
     is_user = requested_by is not None and getattr(requested_by, "is_authenticated", False)
     DataCall.objects.create(
         department=department_row, interface=f"{specs[0].interface} (bulk extract)",
@@ -231,8 +231,11 @@ class Snapshot:
         return python_value(CATALOGUE[fact], self.columns[fact], int(rows[0]))
 
 
-class SnapshotMissing(LookupError):
-    """A fact's extract has not been made yet: refresh it first."""
+class SnapshotMissing(Conflict, LookupError):
+    """A fact's extract has not been made yet: refresh it first (409 where it reaches a
+    user: not their input, the department data is not there yet)."""
+
+    code = "snapshot_missing"
 
 
 def read_snapshot(fact_names: Iterable[str]) -> Snapshot:
