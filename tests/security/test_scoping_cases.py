@@ -32,10 +32,16 @@ def city():
     a, b = EnterpriseFactory(district=xihu), EnterpriseFactory(district=binjiang)
     calls = {
         enterprise.pk: DataCall.objects.create(
-            department=market, interface="market.licence", enterprise=enterprise,
-            fact_names=["market.licence_status"], purpose="test", transport="local",
-            started_at=timezone.now(), latency_ms=1.0, outcome=CallOutcome.OK,
-        )  # fmt: skip
+            department=market,
+            interface="market.licence",
+            enterprise=enterprise,
+            fact_names=["market.licence_status"],
+            purpose="test",
+            transport="local",
+            started_at=timezone.now(),
+            latency_ms=1.0,
+            outcome=CallOutcome.OK,
+        )
         for enterprise in (a, b)
     }
     return {"a": a, "b": b, "xihu": xihu, "binjiang": binjiang, "market": market,
@@ -172,8 +178,9 @@ def test_an_official_moved_to_another_district_receives_its_events_only(city):
 
 
 def subscribe(owner):
-    return webhooks.create_subscription(owner=owner, name="hook", url=URL,
-                                        event_types=["credit.record_added"], actor=owner)  # fmt: skip
+    return webhooks.create_subscription(
+        owner=owner, name="hook", url=URL, event_types=["credit.record_added"], actor=owner
+    )
 
 
 def credit_event(enterprise):
