@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from qinqing.audit.services import record_event
+from qinqing.errors import Unavailable
 
 from .models import KINDS, Notification, NotificationPreference
 from .text import Text, language_of, render
@@ -146,8 +147,10 @@ def _enqueue_emails(notification_ids: list[int]) -> None:
         send_notification_emails.delay(notification_ids[start : start + EMAIL_BATCH])
 
 
-class MailServerUnavailable(Exception):
+class MailServerUnavailable(Unavailable):
     """The mail server went away mid-batch: what was sent is stamped, the rest is retried."""
+
+    code = "mail_server_unavailable"
 
 
 # Refusals of one message: retrying will not help, and the others must still go out.
