@@ -21,7 +21,7 @@ from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 class SubscriptionSerializer(serializers.ModelSerializer):
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(EVENT_TYPES)), allow_empty=False
+        child=serializers.ChoiceField(choices=EVENT_TYPES.keys()), allow_empty=False
     )
     url = serializers.CharField(max_length=500)
     secret_hint = serializers.SerializerMethodField()
@@ -120,8 +120,8 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
             filter_backends=[])  # fmt: skip
     def event_types(self, request: Request) -> Response:
         """The event types you may subscribe to."""
-        return Response([{"code": code, "description": str(text)}
-                         for code, text in EVENT_TYPES.items()])  # fmt: skip
+        return Response([{"code": code, "description": str(event_type.description)}
+                         for code, event_type in EVENT_TYPES.items()])  # fmt: skip
 
 
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

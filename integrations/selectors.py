@@ -9,19 +9,17 @@ from django.db.models import QuerySet
 from accounts.models import User
 from enterprises.models import EnterpriseMembership
 from qinqing.events.models import OutboxEvent
+from qinqing.events.registry import EVENT_TYPES
 from qinqing.scoping import is_active_user, is_member, official_covers, sees_everything, visible_to
 
 from .models import WebhookDelivery, WebhookSubscription
 
-# The scope a partner client needs to receive each event: the one that reads the same
-# records over the API.
-EVENT_SCOPES = {
-    "claim.paid": "claims:read",
-    "claim.ineligible": "claims:read",
-    "approval.decided": "approvals:read",
-    "permit.issued": "approvals:read",
-    "credit.record_added": "credit:read",
-}
+
+def read_scope(event_type: str) -> str | None:
+    """The scope a partner client needs to receive an event: the one that reads the same
+    records over the API (declared with the event type)."""
+    registered = EVENT_TYPES.get(event_type)
+    return registered.read_scope if registered is not None else None
 
 
 def member_enterprises(user_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -45,7 +43,7 @@ def may_receive(user: User, event: OutboxEvent, *, enterprise_ids: set[int] | No
         return False
     partner = getattr(user, "partner_client", None)
     if partner is not None and not (
-        partner.is_active and EVENT_SCOPES.get(event.event_type) in partner.scopes
+        partner.is_active and read_scope(event.event_type) in partner.scopes
     ):
         return False  # a partner client gets only what its scopes let it read
     if sees_everything(user):

@@ -237,8 +237,11 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
         )
         if not events:
             return 0
-        subscriptions = list(WebhookSubscription.objects.filter(active=True)
-                             .select_related("owner__partner_client", "owner__department"))  # fmt: skip
+        subscriptions = list(
+            WebhookSubscription.objects.filter(active=True).select_related(
+                "owner__partner_client", "owner__department"
+            )
+        )
         members = member_enterprises(
             {s.owner_id for s in subscriptions if s.owner.is_enterprise_member}
         )

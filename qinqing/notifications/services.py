@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from qinqing.audit.services import record_event
 from qinqing.errors import Unavailable
 
-from .models import KINDS, Notification, NotificationPreference
+from .models import Notification, NotificationPreference
+from .registry import NOTIFICATION_KINDS as KINDS
 from .text import Text, language_of, render
 
 logger = logging.getLogger(__name__)
