@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import transaction
@@ -142,8 +143,11 @@ def _preferences(kind: str, user_ids: Sequence[int]) -> dict[int, tuple[bool, bo
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
-    from .tasks import send_notification_emails
-
+    """Queued by name: tasks.py imports these services, never the other way round. (The
+    registered task's apply_async, unlike send_task, honours eager mode.)"""
+    send_notification_emails = current_app.tasks[
+        "qinqing.notifications.tasks.send_notification_emails"
+    ]
     for start in range(0, len(notification_ids), EMAIL_BATCH):
         send_notification_emails.delay(notification_ids[start : start + EMAIL_BATCH])
 
