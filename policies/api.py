@@ -18,6 +18,7 @@ from qinqing.scoping import sees_everything
 
 from . import services
 from .evaluation import evaluate_for_enterprise
+from .filters import PolicyFilter
 from .models import Policy, PolicyTestCase, PolicyVersion
 from .selectors import catalog, versions_visible_to
 from .serializers import DecisionSerializer, PolicySerializer, VersionSerializer, WhatIfSerializer
@@ -40,7 +41,7 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PolicySerializer
     lookup_field = "code"
     permission_classes = [PublicReadPermission]
-    filterset_fields = ["benefit_type", "delivery_mode", "department__code"]
+    filterset_class = PolicyFilter
     ordering_fields = ["code", "created_at"]
     ordering = ["code"]
 
