@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import RetrieveAPIView
@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qinqing.audit.services import record_event
+from qinqing.errors import NotAllowed
 
 from .models import User
 from .serializers import CurrentUserSerializer
@@ -30,9 +31,12 @@ class CurrentUserView(RetrieveAPIView):
         )
 
 
-class LockedOut(exceptions.APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "locked_out"
+class LockedOut(NotAllowed):
+    """Too many failed log-ins: refused for a while (429, so that clients back off; the
+    one refusal in the vocabulary with its own status — see qinqing.errors)."""
+
+    status = 429
+    code = "locked_out"
 
 
 @extend_schema(summary="Exchange username and password for an API token")

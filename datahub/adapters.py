@@ -4,6 +4,7 @@ simulated one by registering another adapter; no caller changes."""
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,12 +13,19 @@ from typing import Protocol
 import httpx
 from django.conf import settings
 
+from qinqing.errors import Unavailable
+from qinqing.registry import Registry
+
 from . import departments_sim
 from .simulation import RegisterColumns
 
 
-class DepartmentError(Exception):
+class DepartmentError(Unavailable):
+    """A department did not answer usefully. The hub records it as the call's outcome; a
+    user who meets it is told to try again later (503)."""
+
     outcome = "unavailable"
+    code = "department_unavailable"
 
 
 class DepartmentTimeout(DepartmentError):
@@ -156,6 +164,13 @@ class HttpAdapter:
         return InterfaceResponse(payload=payload["data"], raw=response.content)
 
 
+# Transport name (settings.HUB_TRANSPORT) -> a factory of its adapter. A city plugs in a
+# real department's transport by registering it here (from its app's ready()).
+ADAPTERS: Registry[Callable[[], DepartmentAdapter]] = Registry("department adapter")
+ADAPTERS.register(InProcessAdapter.transport, InProcessAdapter)
+ADAPTERS.register(HttpAdapter.transport, HttpAdapter)
+
+# Adapters made, one per transport and base URL: an HTTP adapter keeps its connection pool.
 _adapters: dict[str, DepartmentAdapter] = {}
 
 
@@ -166,7 +181,7 @@ def adapter_for(department: str, transport: str | None = None) -> DepartmentAdap
     transport = transport or settings.HUB_TRANSPORT
     key = f"{transport}:{settings.HUB_HTTP_BASE_URL}"
     if key not in _adapters:
-        _adapters[key] = HttpAdapter() if transport == "http" else InProcessAdapter()
+        _adapters[key] = ADAPTERS[transport]()
     return _adapters[key]
 
 

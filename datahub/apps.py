@@ -17,6 +17,7 @@ class HubConfig(AppConfig):
 
 def _simulation_rows(**kwargs) -> None:
     """One switchable SimulationSetting per simulated department, from the settings."""
+    # Here, not at the top: departments_sim imports models, not loaded when apps.py is.
     from .departments_sim import ensure_simulation_rows
 
     ensure_simulation_rows()

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
 
 
 class CallOutcome(models.TextChoices):
@@ -24,6 +26,15 @@ class DataCall(models.Model):
     The values themselves are kept by the record that used them (a decision stores its
     snapshot); the log keeps a hash of what came back, so the two can be matched.
     """
+
+    # Members: reads of their enterprises' data; officials: calls to their department (of
+    # their district's enterprises when district-scoped) and the calls they made.
+    reach = Reach(
+        enterprise="enterprise",
+        department="department",
+        district="enterprise__district",
+        own=("requested_by",),
+    )
 
     department = models.ForeignKey(
         Department,
@@ -130,6 +141,12 @@ class SnapshotRefresh(models.Model):
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    transitions = Transitions(
+        {Status.RUNNING: {Status.DONE, Status.FAILED}, Status.DONE: set(), Status.FAILED: set()},
+        action="snapshot_refresh",
+        audit_fields=("rows",),
+    )
 
     class Meta:
         verbose_name = _("snapshot refresh")

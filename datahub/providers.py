@@ -2,7 +2,8 @@
 platform's grades and lists, kept by the credit app) rather than from a simulated
 department's generated data.
 
-An app registers one in its AppConfig.ready(), so the hub never imports it (the hub is a
+An app registers one in its AppConfig.ready() (`register_local_provider`, an entry of the
+`LOCAL_PROVIDERS` registry keyed by interface), so the hub never imports it (the hub is a
 lower layer). Everything else stays as for any department: the call goes through the
 department's adapter (in process or over HTTP to /mock/departments/…), with its simulated
 latency and failures, its circuit breaker, the cache and a DataCall in the log.
@@ -26,6 +27,8 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+
+from qinqing.registry import Registry
 
 from .catalogue import CATALOGUE
 
@@ -53,7 +56,7 @@ class LocalProvider:
         return [spec for spec in CATALOGUE.values() if spec.interface == self.interface]
 
 
-_registry: dict[str, LocalProvider] = {}
+LOCAL_PROVIDERS: Registry[LocalProvider] = Registry("local provider")
 
 
 def register_local_provider(interface: str, answer: Answer, extract: Extract | None = None) -> None:
@@ -61,25 +64,21 @@ def register_local_provider(interface: str, answer: Answer, extract: Extract | N
     replaces the earlier provider (tests, reloads)."""
     if not any(spec.interface == interface for spec in CATALOGUE.values()):
         raise ValueError(f"the catalogue declares no interface {interface!r}")
-    _registry[interface] = LocalProvider(interface, answer, extract)
-
-
-def unregister_local_provider(interface: str) -> None:
-    _registry.pop(interface, None)
+    LOCAL_PROVIDERS.register(interface, LocalProvider(interface, answer, extract), replace=True)
 
 
 def local_provider(interface: str) -> LocalProvider | None:
-    return _registry.get(interface)
+    return LOCAL_PROVIDERS.get(interface)
 
 
 def local_departments() -> set[str]:
-    return {provider.department for provider in _registry.values()}
+    return {provider.department for _interface, provider in LOCAL_PROVIDERS.items()}
 
 
 def local_facts(*, with_extract: bool = False) -> set[str]:
     return {
         spec.name
-        for provider in _registry.values()
+        for _interface, provider in LOCAL_PROVIDERS.items()
         if provider.extract is not None or not with_extract
         for spec in provider.facts
     }
@@ -88,7 +87,7 @@ def local_facts(*, with_extract: bool = False) -> set[str]:
 def prepare(interface: str, uscc: str, wire_fields: list[str], as_of: date) -> dict | None:
     """The local answer for one call, computed in the caller's thread; None when the
     interface has no local provider (a simulated department computes its own)."""
-    provider = _registry.get(interface)
+    provider = LOCAL_PROVIDERS.get(interface)
     if provider is None:
         return None
     return provider.answer(uscc, list(wire_fields), as_of)

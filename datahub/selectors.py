@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from departments.models import Department
+from qinqing.scoping import visible_to
 
 from .models import CallOutcome, DataCall, SnapshotRefresh
 
@@ -18,20 +19,11 @@ FAILED_OUTCOMES = [CallOutcome.TIMEOUT, CallOutcome.UNAVAILABLE, CallOutcome.MAL
 
 def data_calls_visible_to(user: User) -> QuerySet[DataCall]:
     """Members: reads of their enterprises' data. Officials: calls to their department (in
-    their district, when district-scoped) and calls they made. Auditors: everything."""
-    calls = DataCall.objects.select_related("department", "enterprise", "requested_by")
-    if not user.is_authenticated or not user.is_active:
-        return calls.none()
-    if user.sees_everything:
-        return calls.all()
-    if user.is_official:
-        own_department = Q(department_id=user.department_id)
-        if user.district_id is not None:
-            own_department &= Q(enterprise__district_id=user.district_id)
-        return calls.filter(own_department | Q(requested_by=user))
-    if user.is_enterprise_member:
-        return calls.filter(enterprise__memberships__user=user)
-    return calls.none()
+    their district, when district-scoped) and calls they made. Auditors: everything
+    (`DataCall.reach`, applied by qinqing.scoping)."""
+    return visible_to(
+        user, DataCall.objects.select_related("department", "enterprise", "requested_by")
+    )
 
 
 @dataclass(frozen=True)

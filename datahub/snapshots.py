@@ -21,6 +21,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
+from qinqing.bulk import copy_text
+from qinqing.errors import Conflict
+from qinqing.transitions import move
 
 from .catalogue import CATALOGUE, FactSpec, FactType
 from .models import CallOutcome, DataCall, SnapshotRefresh
@@ -112,16 +115,14 @@ def refresh_extract(
         with transaction.atomic():
             _replace_table(department, specs, ids, columns)
     except Exception as error:
-        SnapshotRefresh.objects.filter(pk=refresh.pk).update(
-            status=SnapshotRefresh.Status.FAILED, finished_at=timezone.now(),
-            detail=f"{type(error).__name__}: {error}"[:300],
-        )  # fmt: skip
+        with transaction.atomic():
+            move(refresh, SnapshotRefresh.Status.FAILED, finished_at=timezone.now(),
+                 detail=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
         raise
     seconds = time.perf_counter() - started
-    SnapshotRefresh.objects.filter(pk=refresh.pk).update(
-        status=SnapshotRefresh.Status.DONE, rows=len(ids), finished_at=timezone.now(),
-        seconds=round(seconds, 3),
-    )  # fmt: skip
+    with transaction.atomic():
+        move(refresh, SnapshotRefresh.Status.DONE, rows=len(ids), finished_at=timezone.now(),
+             seconds=round(seconds, 3))  # fmt: skip
     is_user = requested_by is not None and getattr(requested_by, "is_authenticated", False)
     DataCall.objects.create(
         department=department_row, interface=f"{specs[0].interface} (bulk extract)",
@@ -153,7 +154,7 @@ def _replace_table(department: str, specs: list[FactSpec], ids: np.ndarray,
         )
         text_columns = [ids.astype(str)] + [_as_text(spec, columns[spec.name]) for spec in specs]
         if connection.vendor == "postgresql":
-            _copy_in(cursor, fresh, specs, text_columns)
+            _copy_in(fresh, specs, text_columns)
         else:
             _insert_rows(cursor, fresh, specs, text_columns)
         cursor.execute(f"DROP TABLE IF EXISTS {quote(live)}")
@@ -174,16 +175,13 @@ def _as_text(spec: FactSpec, column: np.ndarray) -> np.ndarray:
     return column.astype(str)
 
 
-def _copy_in(cursor, table: str, specs: list[FactSpec], text_columns: list[np.ndarray]) -> None:
+def _copy_in(table: str, specs: list[FactSpec], text_columns: list[np.ndarray]) -> None:
+    """Join the text columns into COPY lines with numpy, then one COPY (qinqing.bulk)."""
     lines = text_columns[0]
     for column in text_columns[1:]:
         lines = np.char.add(np.char.add(lines, "\t"), column)
-    names = ", ".join(["enterprise_id", *(column_name(spec.name) for spec in specs)])
-    buffer = "\n".join(lines.tolist()) + "\n"
-    raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-    with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for start in range(0, len(buffer), 8 << 20):
-            copy.write(buffer[start : start + (8 << 20)])
+    names = ["enterprise_id", *(column_name(spec.name) for spec in specs)]
+    copy_text(table, names, "\n".join(lines.tolist()) + "\n")
 
 
 def _insert_rows(cursor, table: str, specs: list[FactSpec],
@@ -231,8 +229,11 @@ class Snapshot:
         return python_value(CATALOGUE[fact], self.columns[fact], int(rows[0]))
 
 
-class SnapshotMissing(LookupError):
-    """A fact's extract has not been made yet: refresh it first."""
+class SnapshotMissing(Conflict, LookupError):
+    """A fact's extract has not been made yet: refresh it first (409 where it reaches a
+    user: not their input, the department data is not there yet)."""
+
+    code = "snapshot_missing"
 
 
 def read_snapshot(fact_names: Iterable[str]) -> Snapshot:

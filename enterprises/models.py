@@ -14,6 +14,8 @@ from qinqing.i18n import prefers_chinese
 from qinqing.identifiers import validate_uscc
 from qinqing.masking import mask_digits
 from qinqing.money import MoneyField
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
 
 from .industries import DIVISION_BY_CODE, SECTION_BY_CODE
 
@@ -46,6 +48,20 @@ class EnterpriseStatus(models.TextChoices):
 class Enterprise(models.Model):
     # Personal and payment data: masked in pages, the API and the audit trail.
     audit_masked_fields: ClassVar[dict[str, int]] = {"bank_account": 0, "contact_phone": 3}
+    # Members see their enterprises, officials those of their district (every one when
+    # city-wide): no department owns an enterprise.
+    reach = Reach(enterprise="self", district="district")
+    # The market register's standing: a licence revoked by mistake can be restored; a
+    # deregistered enterprise is gone for good.
+    transitions = Transitions(
+        {
+            EnterpriseStatus.ACTIVE: {EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED},
+            EnterpriseStatus.REVOKED: {EnterpriseStatus.ACTIVE, EnterpriseStatus.DEREGISTERED},
+            EnterpriseStatus.DEREGISTERED: set(),
+        },
+        action="enterprise",
+        audit_fields=("status_changed_at",),
+    )
 
     uscc = models.CharField(
         _("Unified Social Credit Code"), max_length=18, unique=True, validators=[validate_uscc]

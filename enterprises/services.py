@@ -4,15 +4,19 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from qinqing.audit.services import record_change, record_event, snapshot
 
+from .industries import section_of_division
 from .models import (
     Enterprise,
     EnterpriseMembership,
+    EnterpriseStatus,
     MemberRole,
+    SizeClass,
     bank_account_validator,
     phone_validator,
 )
@@ -121,11 +125,6 @@ def register_enterprise(*, uscc: str, name: str, district, industry_division: st
                         actor: User | None) -> Enterprise:  # fmt: skip
     """A newly established enterprise enters the register, and the person who set it up
     becomes its legal representative member (the establishment package's last step)."""
-    from django.utils import timezone
-
-    from .industries import section_of_division
-    from .models import EnterpriseStatus, SizeClass
-
     enterprise = Enterprise(
         uscc=uscc, name=name, district=district, industry_division=industry_division,
         industry_section=section_of_division(industry_division),

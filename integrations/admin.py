@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from qinqing.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
+from qinqing.errors import ServiceError
 from qinqing.events.registry import event_type_choices
 
 from . import services
@@ -31,7 +32,7 @@ class SubscriptionForm(forms.ModelForm):
         try:
             return services.check_url(self.cleaned_data.get("url"))
         except services.WebhookRefused as error:
-            raise forms.ValidationError(error.message_dict["url"]) from error
+            raise forms.ValidationError(error.fields.get("url") or [str(error)]) from error
 
 
 @admin.register(WebhookSubscription)
@@ -94,8 +95,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
             try:
                 services.redeliver(delivery_id, actor=request.user)
                 done += 1
-            except services.WebhookRefused as error:
-                messages.error(request, " ".join(error.messages))
+            except ServiceError as error:
+                messages.error(request, str(error))
         self.message_user(
             request,
             ngettext("%(n)d delivery queued again.", "%(n)d deliveries queued again.", done)

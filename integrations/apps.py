@@ -8,6 +8,7 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Here, not at the top: the receivers import models, loaded only once apps are ready.
         from qinqing.events.signals import events_emitted
 
         from .receivers import dispatch_soon

@@ -5,6 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
 
 class WebhookSubscription(models.Model):
     """A partner's endpoint and the events it wants. The owner is the partner's API account:
@@ -25,6 +28,8 @@ class WebhookSubscription(models.Model):
 
     # The trail shows that the secret changed, never the secret (qinqing.audit).
     audit_masked_fields = {"secret": 0}
+    # Everyone manages their own subscriptions only, auditors included (another's is a 404).
+    reach = Reach(own=("owner",), officials=False, auditors=False)
 
     class Meta:
         verbose_name = _("webhook subscription")
@@ -45,6 +50,30 @@ class DeliveryStatus(models.TextChoices):
 class WebhookDelivery(models.Model):
     """One event for one subscription: tried until the partner answers 2xx or the attempts
     run out. One row per pair (a constraint), so a dispatcher run twice sends nothing twice."""
+
+    reach = Reach(own=("subscription__owner",), officials=False, auditors=False)
+    # An attempt's outcome books succeeded, failed (retried) or given up; a redelivery by
+    # hand starts a fresh series from any state.
+    transitions = Transitions(
+        {
+            DeliveryStatus.PENDING: {
+                DeliveryStatus.PENDING,
+                DeliveryStatus.SUCCEEDED,
+                DeliveryStatus.FAILED,
+                DeliveryStatus.GIVEN_UP,
+            },
+            DeliveryStatus.FAILED: {
+                DeliveryStatus.PENDING,
+                DeliveryStatus.SUCCEEDED,
+                DeliveryStatus.FAILED,
+                DeliveryStatus.GIVEN_UP,
+            },
+            DeliveryStatus.SUCCEEDED: {DeliveryStatus.PENDING},
+            DeliveryStatus.GIVEN_UP: {DeliveryStatus.PENDING},
+        },
+        action="webhooks.delivery",
+        audit_fields=("attempts", "last_status_code"),
+    )
 
     subscription = models.ForeignKey(
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries",

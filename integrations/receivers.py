@@ -1,5 +1,6 @@
 from typing import Any
 
+from celery import current_app
 from django.core.cache import cache
 
 # Commits that write events within this many seconds share one dispatch task: a busy
@@ -12,8 +13,8 @@ def dispatch_soon(**_kwargs: Any) -> None:
     """Events were committed: hand them out within a second rather than at the next sweep.
     The first commit in a window queues the dispatch to run when the window closes, so it
     reads every event committed meanwhile. In-process (embedded) it runs at once."""
-    from .tasks import dispatch_events
-
+    # By name: the tasks module imports the services, which this app loads at start.
+    dispatch_events = current_app.tasks["integrations.tasks.dispatch_events"]
     if dispatch_events.app.conf.task_always_eager:
         dispatch_events.delay()
         return

@@ -9,18 +9,17 @@ from django.db.models import QuerySet
 from accounts.models import User
 from enterprises.models import EnterpriseMembership
 from qinqing.events.models import OutboxEvent
+from qinqing.events.registry import EVENT_TYPES
+from qinqing.scoping import is_active_user, is_member, official_covers, sees_everything, visible_to
 
 from .models import WebhookDelivery, WebhookSubscription
 
-# The scope a partner client needs to receive each event: the one that reads the same
-# records over the API.
-EVENT_SCOPES = {
-    "claim.paid": "claims:read",
-    "claim.ineligible": "claims:read",
-    "approval.decided": "approvals:read",
-    "permit.issued": "approvals:read",
-    "credit.record_added": "credit:read",
-}
+
+def read_scope(event_type: str) -> str | None:
+    """The scope a partner client needs to receive an event: the one that reads the same
+    records over the API (declared with the event type)."""
+    registered = EVENT_TYPES.get(event_type)
+    return registered.read_scope if registered is not None else None
 
 
 def member_enterprises(user_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -35,42 +34,33 @@ def member_enterprises(user_ids: Iterable[int]) -> dict[int, set[int]]:
 
 
 def may_receive(user: User, event: OutboxEvent, *, enterprise_ids: set[int] | None = None) -> bool:
-    """The pages' scoping, applied to an event: members get their enterprises' events;
-    officials their department's (in their district when district-scoped); auditors and
-    administrators everything; nobody else anything. `enterprise_ids` (the user's
-    enterprises) spares a query when many events are checked."""
-    if not user.is_active:
+    """The pages' scoping (qinqing.scoping), applied to an event: members get their
+    enterprises' events; officials their department's (in their district when
+    district-scoped); auditors and administrators everything; an inactive account or an
+    official of a deactivated department nothing. `enterprise_ids` (the user's enterprises)
+    spares a query when many events are checked."""
+    if not is_active_user(user):
         return False
     partner = getattr(user, "partner_client", None)
     if partner is not None and not (
-        partner.is_active and EVENT_SCOPES.get(event.event_type) in partner.scopes
+        partner.is_active and read_scope(event.event_type) in partner.scopes
     ):
         return False  # a partner client gets only what its scopes let it read
-    if user.sees_everything:
+    if sees_everything(user):
         return True
-    if user.is_official:
-        if event.department_id is None or event.department_id != user.department_id:
-            return False
-        return user.district_id is None or user.district_id == event.district_id
-    if user.is_enterprise_member:
-        if event.enterprise_id is None:
-            return False
-        if enterprise_ids is None:
-            enterprise_ids = member_enterprises([user.pk]).get(user.pk, set())
+    if official_covers(user, department_id=event.department_id, district_id=event.district_id):
+        return event.department_id is not None
+    if event.enterprise_id is None:
+        return False
+    if enterprise_ids is not None:
         return event.enterprise_id in enterprise_ids
-    return False
+    return is_member(user, event.enterprise_id)
 
 
 def subscriptions_of(user: User) -> QuerySet[WebhookSubscription]:
     """Everyone manages their own subscriptions only (another's is a 404)."""
-    if not user.is_authenticated:
-        return WebhookSubscription.objects.none()
-    return WebhookSubscription.objects.filter(owner=user)
+    return visible_to(user, WebhookSubscription)
 
 
 def deliveries_of(user: User) -> QuerySet[WebhookDelivery]:
-    if not user.is_authenticated:
-        return WebhookDelivery.objects.none()
-    return WebhookDelivery.objects.filter(subscription__owner=user).select_related(
-        "event", "subscription"
-    )
+    return visible_to(user, WebhookDelivery).select_related("event", "subscription")

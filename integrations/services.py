@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -34,8 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing.audit.services import record_event, snapshot
+from qinqing.errors import NotAllowed, Refused
 from qinqing.events.models import OutboxEvent
 from qinqing.events.registry import EVENT_TYPES
+from qinqing.transitions import move
 
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from .selectors import may_receive, member_enterprises
@@ -54,8 +57,15 @@ AUDITED_FIELDS = ["owner_id", "name", "url", "event_types", "active"]
 USER_AGENT = "Qinqing-Webhooks/1"
 
 
-class WebhookRefused(ValidationError):
+class WebhookRefused(Refused):
     """A subscription that cannot be saved as asked; the message says why."""
+
+    code = "webhook_refused"
+
+
+def _refused(field: str, message: str) -> WebhookRefused:
+    """A refusal of one field's value, shown beside that field."""
+    return WebhookRefused(message, fields={field: [message]})
 
 
 # --- signatures ---------------------------------------------------------------------------
@@ -104,16 +114,16 @@ def check_url(url: Any) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise WebhookRefused({"url": [_("Enter a valid http or https URL.")]}) from None
+        raise _refused("url", _("Enter a valid http or https URL.")) from None
     parts = urlsplit(url)
     if parts.username or parts.password:
-        raise WebhookRefused({"url": [_("The URL may not carry a user name or password.")]})
+        raise _refused("url", _("The URL may not carry a user name or password."))
     private_allowed = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
     local = private_allowed and parts.hostname in LOCAL_HOSTS
     if parts.scheme != "https" and not (settings.DEBUG or local):
-        raise WebhookRefused({"url": [_("The URL must use https.")]})
+        raise _refused("url", _("The URL must use https."))
     if not private_allowed and not is_public_host(parts.hostname or ""):
-        raise WebhookRefused({"url": [_("The URL must point to a public internet address.")]})
+        raise _refused("url", _("The URL must point to a public internet address."))
     return url
 
 
@@ -135,21 +145,19 @@ def is_public_host(host: str) -> bool:
 
 def check_event_types(value: Any) -> list[str]:
     if not isinstance(value, list | tuple) or not value:
-        raise WebhookRefused({"event_types": [_("Choose at least one event type.")]})
+        raise _refused("event_types", _("Choose at least one event type."))
     unknown = [str(code) for code in value if code not in EVENT_TYPES]
     if unknown:
-        raise WebhookRefused({"event_types": [
-            _("Unknown event types: %(codes)s.") % {"codes": ", ".join(unknown[:5])}
-        ]})  # fmt: skip
+        raise _refused(
+            "event_types", _("Unknown event types: %(codes)s.") % {"codes": ", ".join(unknown[:5])}
+        )
     return sorted(set(value))
 
 
 def check_name(value: Any) -> str:
     name = str(value or "").strip()
     if not name or len(name) > NAME_MAX:
-        raise WebhookRefused({"name": [
-            _("Give a name of at most %(max)d characters.") % {"max": NAME_MAX}
-        ]})  # fmt: skip
+        raise _refused("name", _("Give a name of at most %(max)d characters.") % {"max": NAME_MAX})
     return name
 
 
@@ -209,7 +217,7 @@ def delete_subscription(subscription_id: int, *, actor: Any) -> None:
 def _require_owner(actor: Any, subscription: WebhookSubscription) -> None:
     if actor is None or getattr(actor, "is_staff", False) or actor.pk == subscription.owner_id:
         return
-    raise WebhookRefused(_("Only the subscription's owner may change it."))
+    raise NotAllowed(_("Only the subscription's owner may change it."))
 
 
 # --- dispatch: the outbox to deliveries ---------------------------------------------------
@@ -229,8 +237,11 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
         )
         if not events:
             return 0
-        subscriptions = list(WebhookSubscription.objects.filter(active=True)
-                             .select_related("owner__partner_client"))  # fmt: skip
+        subscriptions = list(
+            WebhookSubscription.objects.filter(active=True).select_related(
+                "owner__partner_client", "owner__department"
+            )
+        )
         members = member_enterprises(
             {s.owner_id for s in subscriptions if s.owner.is_enterprise_member}
         )
@@ -248,14 +259,15 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
             due = list(WebhookDelivery.objects.filter(
                 event_id__in=event_ids, status=DeliveryStatus.PENDING, attempts=0
             ).values_list("pk", flat=True))  # fmt: skip
-            transaction.on_commit(lambda: _enqueue(due), robust=True)
+            transaction.on_commit(lambda: enqueue_deliveries(due), robust=True)
         OutboxEvent.objects.filter(pk__in=event_ids).update(dispatched_at=now)
     return len(events)
 
 
-def _enqueue(delivery_ids: list[int]) -> None:
-    from .tasks import deliver_webhook
-
+def enqueue_deliveries(delivery_ids: list[int]) -> None:
+    """Queued by name: tasks.py imports these services, never the other way round. (The
+    registered task's apply_async, unlike send_task, honours eager mode.)"""
+    deliver_webhook = current_app.tasks["integrations.tasks.deliver_webhook"]
     for delivery_id in delivery_ids:
         deliver_webhook.delay(delivery_id)
 
@@ -301,9 +313,8 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
             return None
         if not may_receive(delivery.subscription.owner, delivery.event):
             # The owner was deactivated, moved or lost the scope since the dispatch.
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.GIVEN_UP, None
-            delivery.last_error = "the subscriber may no longer receive this event"
-            delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+            move(delivery, DeliveryStatus.GIVEN_UP, next_attempt_at=None,
+                 last_error="the subscriber may no longer receive this event")  # fmt: skip
             return None
         manual = delivery.redelivery_requested
         delivery.attempts += 1
@@ -393,20 +404,25 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
             succeeded=succeeded,
         )  # fmt: skip
         if succeeded:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
+            outcome, next_attempt_at = DeliveryStatus.SUCCEEDED, None
         elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.GIVEN_UP, None
+            outcome, next_attempt_at = DeliveryStatus.GIVEN_UP, None
         else:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
-        delivery.last_status_code, delivery.last_error = status_code, error[:300]
-        delivery.response_ms = elapsed_ms
+            outcome = DeliveryStatus.FAILED
+            next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
         # Only while the lease is ours: a redelivery by hand meanwhile, or a later attempt
-        # after this one's lease ran out, wins.
-        WebhookDelivery.objects.filter(pk=delivery.pk, lease=delivery.lease).update(
-            status=delivery.status, next_attempt_at=delivery.next_attempt_at,
-            last_status_code=status_code, last_error=error[:300], response_ms=elapsed_ms,
-        )  # fmt: skip
+        # after this one's lease ran out, wins. The row is locked with its lease checked,
+        # so the lease cannot change between the check and the booking.
+        leased = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .filter(pk=delivery.pk, lease=delivery.lease)
+            .first()
+        )
+        if leased is None:
+            return delivery
+        delivery = move(leased, outcome, next_attempt_at=next_attempt_at,
+                        last_status_code=status_code, last_error=error[:300],
+                        response_ms=elapsed_ms)  # fmt: skip
     return delivery
 
 
@@ -420,14 +436,11 @@ def redeliver(delivery_id: int, *, actor: Any) -> WebhookDelivery:
         if not delivery.subscription.active:
             raise WebhookRefused(_("The subscription is paused: activate it first."))
         before = {"status": delivery.status, "attempts": delivery.attempts}
-        delivery.status = DeliveryStatus.PENDING
-        delivery.attempts = 0
-        delivery.next_attempt_at = timezone.now()
-        delivery.redelivery_requested = True
-        delivery.lease += 1  # an attempt still in flight no longer books its outcome
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at",
-                                     "redelivery_requested", "lease"])  # fmt: skip
+        # A raised lease: an attempt still in flight no longer books its outcome.
+        move(delivery, DeliveryStatus.PENDING, actor=actor, attempts=0,
+             next_attempt_at=timezone.now(), redelivery_requested=True,
+             lease=delivery.lease + 1)  # fmt: skip
         record_event(actor=actor, action="webhooks.delivery.redelivered", obj=delivery,
                      before=before, after={"status": delivery.status})  # fmt: skip
-        transaction.on_commit(lambda: _enqueue([delivery.pk]), robust=True)
+        transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]), robust=True)
     return delivery

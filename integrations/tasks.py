@@ -32,5 +32,5 @@ def deliver_webhook(delivery_id: int) -> None:
 def deliver_due_webhooks() -> int:
     """Every minute: retries whose time has come, and leases left by a dead worker."""
     due = services.due_deliveries()
-    services._enqueue(due)
+    services.enqueue_deliveries(due)
     return len(due)

@@ -12,13 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from datahub.snapshots import SnapshotMissing
 from enterprises.selectors import enterprises_visible_to
-from qinqing.api.exceptions import Conflict
 from qinqing.api.idempotency import idempotent
+from qinqing.scoping import sees_everything
 
 from . import services
 from .evaluation import evaluate_for_enterprise
+from .filters import PolicyFilter
 from .models import Policy, PolicyTestCase, PolicyVersion
 from .selectors import catalog, versions_visible_to
 from .serializers import DecisionSerializer, PolicySerializer, VersionSerializer, WhatIfSerializer
@@ -41,7 +41,7 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PolicySerializer
     lookup_field = "code"
     permission_classes = [PublicReadPermission]
-    filterset_fields = ["benefit_type", "delivery_mode", "department__code"]
+    filterset_class = PolicyFilter
     ordering_fields = ["code", "created_at"]
     ordering = ["code"]
 
@@ -136,14 +136,8 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         return version
 
     def _run(self, operation, *args, **kwargs) -> Response:
-        try:
-            result = operation(*args, **kwargs)
-        except services.PublicationBlocked as error:
-            raise exceptions.ValidationError({"publication": error.reasons}) from error
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError(
-                error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-            ) from error
+        """A refusal (qinqing.errors) is answered by the API's exception handler."""
+        result = operation(*args, **kwargs)
         if not isinstance(result, PolicyVersion):
             return Response({"ok": True})
         return Response(VersionSerializer(result).data)
@@ -175,10 +169,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
     def generate_boundary_cases(self, request: Request, pk: str) -> Response:
         version = self.get_object()
         services.require_department_official(request.user, version.policy)
-        try:
-            cases = services.generate_boundary_cases(version)
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError({"detail": error.messages}) from error
+        cases = services.generate_boundary_cases(version)
         return Response({"generated": len(cases)})
 
     @extend_schema(request=TestCaseSerializer, responses=TestCaseSerializer(many=True))
@@ -207,13 +198,10 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
     def what_if(self, request: Request, pk: str) -> Response:
         """The issuing department's officials (and auditors): it reads the whole register."""
         version = self.get_object()
-        if not request.user.sees_everything:
+        if not sees_everything(request.user):
             services.require_department_official(request.user, version.policy)
-        try:
-            forecast = services.what_if(version)
-        except SnapshotMissing as error:
-            # Not the caller's input: the department data is not there yet (409, not 400).
-            raise Conflict(str(error)) from error
+        # No extract yet: SnapshotMissing is a Conflict (409), answered by the handler.
+        forecast = services.what_if(version)
         return Response(
             WhatIfSerializer({**forecast.__dict__, "within_budget": forecast.within_budget}).data
         )

@@ -11,8 +11,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.errors import Conflict
 from qinqing.i18n import prefers_chinese
 from qinqing.money import MoneyField
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
 
 from .rules import RuleError, RuleSet, parse_rules
 
@@ -66,6 +69,10 @@ class Policy(models.Model):
     )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Whose policies an official manages: the issuing department's. The catalog itself is
+    # public (selectors.catalog), not scoped.
+    reach = Reach(department="department")
+
     class Meta:
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
@@ -117,9 +124,12 @@ LIFECYCLE_FIELDS = {"status", "submitted_by", "submitted_at", "approved_by", "pu
                     "publish_at"}  # fmt: skip
 
 
-class ImmutableVersion(Exception):
+class ImmutableVersion(Conflict):
     """A version that left the draft is evidence of what was decided: a change is a new
     version."""
+
+    code = "immutable_version"
+    default_message = _("A version that left the draft cannot be changed: start a new version.")
 
 
 class PolicyVersionQuerySet(models.QuerySet):
@@ -174,6 +184,11 @@ class PolicyVersion(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PolicyVersionQuerySet.as_manager()
+
+    # Drafts are the issuing department's (and auditors'); what was published is public
+    # (selectors.versions_visible_to adds it).
+    reach = Reach(department="policy__department")
+    transitions = Transitions(TRANSITIONS, action="policy_version")
 
     class Meta:
         verbose_name = _("policy version")

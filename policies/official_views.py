@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from datahub.snapshots import SnapshotMissing
+from qinqing.errors import ServiceError, show_on_page
+from qinqing.scoping import visible_to
 
 from . import services
 from .forms import CriteriaFormSet, CriterionForm, VersionForm, kept_rows, place_rule_error
@@ -28,18 +30,15 @@ def _department_official(request: HttpRequest) -> None:
 
 
 def _own_version(request: HttpRequest, pk: int) -> PolicyVersion:
-    version = get_object_or_404(PolicyVersion.objects.select_related("policy__department"),
-                                pk=pk)  # fmt: skip
-    if not (request.user.is_superuser
-            or request.user.department_id == version.policy.department_id):  # fmt: skip
-        raise PermissionDenied(_("Only officials of the issuing department may do this."))
-    return version
+    """A version of the official's department (another's is a 404, as on every page)."""
+    versions = visible_to(request.user, PolicyVersion).select_related("policy__department")
+    return get_object_or_404(versions, pk=pk)
 
 
 @login_required
 def department_policies(request: HttpRequest) -> HttpResponse:
     _department_official(request)
-    policies = Policy.objects.filter(department_id=request.user.department_id).prefetch_related(
+    policies = visible_to(request.user, Policy).prefetch_related(
         Prefetch(
             "versions",
             queryset=PolicyVersion.objects.select_related("drafted_by").order_by("-number"),
@@ -87,8 +86,8 @@ def _act(request: HttpRequest, version: PolicyVersion) -> HttpResponse:
     except services.PublicationBlocked as error:
         for reason in error.reasons:
             messages.error(request, reason)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except ServiceError as error:
+        show_on_page(request, error)
     else:
         messages.success(request, _("Done."))
     return redirect("policies:official_version", pk=version.pk)
@@ -102,8 +101,8 @@ def new_version(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("policies:official_list")
     try:
         draft = services.start_new_version(policy, actor=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except ServiceError as error:
+        show_on_page(request, error)
         return redirect("policies:official_list")
     return redirect("policies:official_edit", pk=draft.pk)
 
@@ -136,9 +135,11 @@ def edit_version(request: HttpRequest, pk: int) -> HttpResponse:
                     services.update_draft(version, actor=request.user, criteria=criteria,
                                           **{name: form.cleaned_data[name]
                                              for name in EDITABLE_VERSION_FIELDS})  # fmt: skip
-                except ValidationError as error:
+                except ValidationError as error:  # the model's full_clean
                     for field, problems in error.message_dict.items():
                         form.add_error(field if field in form.fields else None, problems)
+                except ServiceError as error:
+                    show_on_page(request, error, form)
                 else:
                     messages.success(request, _("The draft has been saved."))
                     return redirect("policies:official_version", pk=version.pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from datahub.fetch import fetch_facts
 from enterprises.models import Enterprise
+from qinqing.scoping import visible_to
 
 from .evaluation import Decision, evaluate_for_enterprise, is_targeted
 from .models import Policy, PolicyVersion, VersionStatus
@@ -39,11 +40,8 @@ def versions_visible_to(user: User, policy: Policy) -> QuerySet[PolicyVersion]:
     """Everyone sees what was published; the issuing department's officials, auditors and
     administrators see drafts too."""
     versions = policy.versions.all()
-    if user.is_authenticated and (
-        user.sees_everything or (user.is_official and user.department_id == policy.department_id)
-    ):
-        return versions
-    return versions.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED])
+    public = Q(status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED])
+    return versions.filter(public | Q(pk__in=visible_to(user, versions).values("pk")))
 
 
 @dataclass

@@ -4,13 +4,6 @@ from .models import Policy, PolicyVersion
 from .rules import leaves
 
 
-class CriterionSummarySerializer(serializers.Serializer):
-    id = serializers.CharField()
-    label = serializers.DictField(child=serializers.CharField())
-    clause = serializers.CharField()
-    fact = serializers.CharField()
-
-
 class VersionSerializer(serializers.ModelSerializer):
     criteria_summary = serializers.SerializerMethodField()
 

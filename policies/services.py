@@ -1,7 +1,8 @@
 """Writing policies: drafts, test cases, what-if, four-eyes publication, scheduling.
 
-Every status change goes through `_move()`: allowed transition checked, row locked, audit
-event written, one transaction.
+Every status change goes through `qinqing.transitions.move` (the table is
+`PolicyVersion.transitions`): row locked, allowed transition checked, audit event written,
+one transaction. Refusals are `qinqing.errors`: a page shows them, the API answers them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -23,10 +23,13 @@ from datahub.catalogue import CATALOGUE, FactType
 from datahub.normalise import normalise
 from datahub.snapshots import SnapshotMissing
 from qinqing.audit.services import record_change, record_event, snapshot
+from qinqing.errors import Invalid, NotAllowed, Refused
+from qinqing.scoping import is_active_user, official_covers
+from qinqing.transitions import move
 
 from .engine import evaluate
 from .evaluation import evaluate_all
-from .models import TRANSITIONS, Policy, PolicyTestCase, PolicyVersion, VersionStatus
+from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from .rules import RuleError, leaves
 from .signals import version_published
 
@@ -34,36 +37,34 @@ DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters"
                 "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
 
 
-class PublicationBlocked(Exception):
-    """Publication refused: the reasons are for the officials to fix."""
+class PublicationBlocked(Refused):
+    """Publication refused: the reasons are for the officials to fix (each one shown)."""
+
+    code = "publication_blocked"
 
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
-        super().__init__("; ".join(reasons))
+        super().__init__("; ".join(reasons), fields={"publication": reasons})
 
 
 def require_department_official(actor: User, policy: Policy) -> None:
-    if actor.is_superuser:
+    """Any official of the issuing department (a policy covers the whole city, so their
+    district does not matter), or an administrator; nobody inactive."""
+    if is_active_user(actor) and actor.is_superuser:
         return
-    if not (actor.is_official and actor.department_id == policy.department_id):
-        raise PermissionDenied(_("Only officials of the issuing department may do this."))
+    if not official_covers(actor, department_id=policy.department_id,
+                           district_id=getattr(actor, "district_id", None)):  # fmt: skip
+        raise NotAllowed(_("Only officials of the issuing department may do this."))
+
+
+def _reason_missing(message: str) -> Refused:
+    return Refused(message, fields={"reason": [message]})
 
 
 def _move(version: PolicyVersion, to: str, actor: User | None, **changes: Any) -> PolicyVersion:
+    """Lock the version, then the one transition mechanism (audit `policy_version.<to>`)."""
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-    if to not in TRANSITIONS[locked.status]:
-        raise ValidationError(
-            _("A version that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": VersionStatus(locked.status).label, "to": VersionStatus(to).label}
-        )
-    before = locked.status
-    locked.status = to
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    locked.save()
-    record_event(actor=actor, action=f"policy_version.{to}", obj=locked,
-                 before={"status": before}, after={"status": to})  # fmt: skip
-    return locked
+    return move(locked, to, actor=actor, **changes)
 
 
 @transaction.atomic
@@ -86,7 +87,7 @@ def update_draft(version: PolicyVersion, *, actor: User, **fields: Any) -> Polic
     require_department_official(actor, version.policy)
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status != VersionStatus.DRAFT:
-        raise ValidationError(_("Only a draft can be changed; make a new version instead."))
+        raise Refused(_("Only a draft can be changed; make a new version instead."))
     raw_before = snapshot(locked, DRAFT_FIELDS, masked=False)
     for name, value in fields.items():
         if name in DRAFT_FIELDS:
@@ -128,7 +129,7 @@ def validate_test_case(*, facts: Any, expected_status: str, expected_criteria: A
     ):
         errors["expected_criteria"] = ["an object of criterion ids and true, false or null"]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(fields=errors)
 
 
 @transaction.atomic
@@ -138,7 +139,7 @@ def add_test_case(version: PolicyVersion, *, actor: User, name: str, facts: Any,
     require_department_official(actor, version.policy)
     locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status != VersionStatus.DRAFT:
-        raise ValidationError(_("Test cases are added to drafts."))
+        raise Refused(_("Test cases are added to drafts."))
     expected_criteria = {} if expected_criteria is None else expected_criteria
     validate_test_case(facts=facts, expected_status=expected_status,
                        expected_criteria=expected_criteria)  # fmt: skip
@@ -198,7 +199,7 @@ def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
     result of that criterion (worked out here from the operator, not by the engine)."""
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
-        raise ValidationError(_("Test cases belong to drafts; a published version keeps its own."))
+        raise Refused(_("Test cases belong to drafts; a published version keeps its own."))
     PolicyTestCase.objects.filter(version=version, generated=True).delete()
     made = []
     on = version.valid_from
@@ -328,7 +329,7 @@ def submit_for_approval(version: PolicyVersion, *, actor: User) -> PolicyVersion
 def send_back(version: PolicyVersion, *, actor: User, reason: str) -> PolicyVersion:
     require_department_official(actor, version.policy)
     if not reason.strip():
-        raise ValidationError(_("Say why the version goes back to its author."))
+        raise _reason_missing(_("Say why the version goes back to its author."))
     moved = _move(version, VersionStatus.DRAFT, actor, submitted_by=None, submitted_at=None)
     record_event(actor=actor, action="policy_version.sent_back", obj=moved,
                  after={"reason": reason.strip()[:500]})  # fmt: skip
@@ -365,7 +366,7 @@ def approve(version: PolicyVersion, *, actor: User, publish_at: datetime | None 
         actor.pk in (locked.submitted_by_id, locked.drafted_by_id)
         or locked.contributors.filter(pk=actor.pk).exists()
     ):
-        raise PermissionDenied(
+        raise NotAllowed(
             _("Four eyes: nobody who drafted, edited or submitted a version may approve it.")
         )
     problems = publication_problems(locked)
@@ -400,7 +401,7 @@ def _publish(version: PolicyVersion, actor: User | None, **changes: Any) -> Poli
 def withdraw(version: PolicyVersion, *, actor: User, reason: str) -> PolicyVersion:
     require_department_official(actor, version.policy)
     if not reason.strip():
-        raise ValidationError(_("Say why the policy is withdrawn."))
+        raise _reason_missing(_("Say why the policy is withdrawn."))
     moved = _move(version, VersionStatus.WITHDRAWN, actor)
     record_event(actor=actor, action="policy_version.withdraw_reason", obj=moved,
                  after={"reason": reason.strip()[:500]})  # fmt: skip
@@ -429,6 +430,6 @@ def start_new_version(policy: Policy, *, actor: User) -> PolicyVersion:
     if latest is not None and latest.status == VersionStatus.DRAFT:
         return latest
     if latest is None:
-        raise ValidationError(_("This policy has no version to start from yet."))
+        raise Refused(_("This policy has no version to start from yet."))
     return create_draft(policy=policy, actor=actor,
                         **{name: getattr(latest, name) for name in DRAFT_FIELDS})  # fmt: skip

@@ -97,7 +97,10 @@ def rule_for(user: Any, reach: Reach) -> Q | None:
             official &= Q(**{f"{reach.department}__id": user.department_id})
         if reach.district and user.district_id is not None:
             official &= Q(**{f"{reach.district}__id": user.district_id})
-        if not official:  # nothing narrows this official's view of this model: every row
+        if not official:
+            # Nothing narrows this official's rows (a model naming neither a department nor
+            # a district, or a city-wide official on a model naming only a district): every
+            # row. An empty Q() would vanish from the OR below and give none instead.
             return None
         allowed |= official
     if user.is_enterprise_member and reach.enterprise:

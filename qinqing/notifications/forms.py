@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from .models import KINDS
+from .registry import NOTIFICATION_KINDS as KINDS
 
 
 class PreferencesForm(forms.Form):

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import transaction
@@ -19,8 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from qinqing.audit.services import record_event
+from qinqing.errors import Unavailable
 
-from .models import KINDS, Notification, NotificationPreference
+from .models import Notification, NotificationPreference
+from .registry import NOTIFICATION_KINDS as KINDS
 from .text import Text, language_of, render
 
 logger = logging.getLogger(__name__)
@@ -140,14 +143,19 @@ def _preferences(kind: str, user_ids: Sequence[int]) -> dict[int, tuple[bool, bo
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
-    from .tasks import send_notification_emails
-
+    """Queued by name: tasks.py imports these services, never the other way round. (The
+    registered task's apply_async, unlike send_task, honours eager mode.)"""
+    send_notification_emails = current_app.tasks[
+        "qinqing.notifications.tasks.send_notification_emails"
+    ]
     for start in range(0, len(notification_ids), EMAIL_BATCH):
         send_notification_emails.delay(notification_ids[start : start + EMAIL_BATCH])
 
 
-class MailServerUnavailable(Exception):
+class MailServerUnavailable(Unavailable):
     """The mail server went away mid-batch: what was sent is stamped, the rest is retried."""
+
+    code = "mail_server_unavailable"
 
 
 # Refusals of one message: retrying will not help, and the others must still go out.

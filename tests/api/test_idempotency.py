@@ -269,7 +269,7 @@ def case_redeliver(ctx) -> Case:
     from tests.integrations.conftest import record_event_for, subscribe
 
     ctx["settings"].WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    ctx["monkeypatch"].setattr(services, "_enqueue", lambda delivery_ids: None)
+    ctx["monkeypatch"].setattr(services, "enqueue_deliveries", lambda delivery_ids: None)
     enterprise, member = _member_a()
     subscribe(member, url="http://127.0.0.1:9/hooks")
     record_event_for(enterprise)

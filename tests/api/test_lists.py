@@ -90,7 +90,7 @@ def _model(view):
 @pytest.fixture
 def world(settings, monkeypatch):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    monkeypatch.setattr(webhooks, "_enqueue", lambda delivery_ids: None)
+    monkeypatch.setattr(webhooks, "enqueue_deliveries", lambda delivery_ids: None)
     world = build_world()
     member = world.users["member_a"]
     subscribe(member, url="http://127.0.0.1:9/a")

@@ -13,6 +13,7 @@ from datahub.catalogue import UnknownFactError
 from datahub.fetch import PurposeRequired, fetch_facts
 from datahub.models import CallOutcome, DataCall
 from datahub.simulation import RegisterColumns, simulate
+from qinqing.registry import Registry
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_a_failing_department_gives_unknown_facts_with_the_reason(
 def test_credit_facts_are_unknown_until_a_provider_exists(enterprise, monkeypatch):
     # The credit app registers the provider of credit.* (tests/credit/test_hub_facts.py);
     # the hub alone has none.
-    monkeypatch.setattr(providers, "_registry", {})
+    monkeypatch.setattr(providers, "LOCAL_PROVIDERS", Registry("local provider"))
     result = fetch(enterprise, ["credit.black_list"])
     assert result["credit.black_list"].known is False
     assert result["credit.black_list"].reason == CallOutcome.NO_PROVIDER

@@ -82,7 +82,7 @@ def quiet_outbox(monkeypatch):
     from integrations.receivers import dispatch_soon
     from qinqing.events.signals import events_emitted
 
-    monkeypatch.setattr(services, "_enqueue", lambda delivery_ids: None)
+    monkeypatch.setattr(services, "enqueue_deliveries", lambda delivery_ids: None)
     uid = "integrations.dispatch_soon"
     events_emitted.disconnect(dispatch_uid=uid)
     yield

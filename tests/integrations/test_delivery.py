@@ -14,6 +14,7 @@ from django.utils import timezone
 from integrations import mock_views, services
 from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import NotAllowed
 
 from .conftest import record_event_for, subscribe
 
@@ -127,7 +128,7 @@ def test_redelivery_by_hand_after_giving_up(world, endpoint, settings):
     services.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.GIVEN_UP
-    with pytest.raises(services.WebhookRefused):
+    with pytest.raises(NotAllowed):
         services.redeliver(delivery.pk, actor=world["member_b"])  # not the owner
     services.redeliver(delivery.pk, actor=world["auditor"])
     services.deliver(delivery.pk)  # what the task queued on commit does

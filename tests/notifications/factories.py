@@ -2,7 +2,8 @@
 
 import factory
 
-from qinqing.notifications.models import Notification, NotificationKind, NotificationPreference
+from qinqing.notifications.models import Notification, NotificationPreference
+from subsidies.notification_kinds import NotificationKind
 from tests.factories import UserFactory
 
 

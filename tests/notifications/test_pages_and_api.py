@@ -8,7 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qinqing.notifications import services
-from qinqing.notifications.models import KINDS, Notification, NotificationKind
+from qinqing.notifications.models import Notification
+from qinqing.notifications.registry import NOTIFICATION_KINDS as KINDS
+from subsidies.notification_kinds import NotificationKind
 from tests.factories import UserFactory
 
 from .factories import NotificationFactory

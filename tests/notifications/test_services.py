@@ -11,9 +11,11 @@ from django.test import override_settings
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.notifications import services
-from qinqing.notifications.models import KINDS, Notification, NotificationKind
+from qinqing.notifications.models import Notification
+from qinqing.notifications.registry import NOTIFICATION_KINDS as KINDS
 from qinqing.notifications.tasks import send_notification_emails
 from qinqing.notifications.text import Message, render
+from subsidies.notification_kinds import NotificationKind
 from tests.factories import UserFactory
 
 from .factories import NotificationFactory, PreferenceFactory

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from datahub.models import DataCall
@@ -31,6 +31,7 @@ from policies.services import (
     what_if,
 )
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import NotAllowed, Refused
 from tests.factories import EnterpriseFactory, OfficialFactory, department
 
 from .rulesets import LABEL
@@ -111,7 +112,7 @@ def test_an_empty_window_or_a_negative_budget_is_refused(policy, author, overrid
 
 def test_only_the_issuing_departments_officials_draft(policy):
     tax = OfficialFactory(department=department("taxation"))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         create_draft(policy=policy, actor=tax, **version_fields())
 
 
@@ -125,7 +126,7 @@ def test_generated_boundary_cases_pass_and_cover_every_threshold(policy, author)
 
 def test_four_eyes_the_submitter_cannot_approve(policy, author, extracts):
     version = ready_for_approval(policy, author)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         approve(version, actor=author)
     assert PolicyVersion.objects.get(pk=version.pk).status == VersionStatus.AWAITING_APPROVAL
 
@@ -180,7 +181,7 @@ def test_a_published_version_is_immutable(policy, author, approver, extracts):
     version.benefit = {"amount": "9999.00"}
     with pytest.raises(ImmutableVersion):
         version.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         update_draft(PolicyVersion.objects.get(pk=version.pk), actor=author,
                      benefit={"amount": "1.00"})  # fmt: skip
     assert PolicyVersion.objects.get(pk=version.pk).benefit == {"amount": "5000.00"}

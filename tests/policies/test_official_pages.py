@@ -48,8 +48,9 @@ def test_the_list_shows_only_the_officials_department(client, published, officia
 
     client.force_login(OfficialFactory(department=department("taxation")))
     assert list(client.get(reverse("policies:official_list")).context["policies"]) == []
+    # Another department's version: not found, as everywhere.
     version = published.versions.get()
-    assert client.get(reverse("policies:official_version", args=[version.pk])).status_code == 403
+    assert client.get(reverse("policies:official_version", args=[version.pk])).status_code == 404
 
 
 def test_a_new_version_copies_the_published_one_and_the_builder_saves_it(

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from datahub.snapshots import read_snapshot, refresh_extract
@@ -16,6 +16,7 @@ from policies.services import (
     submit_for_approval,
     update_draft,
 )
+from qinqing.errors import NotAllowed, Refused
 from tests.factories import EnterpriseFactory, department
 
 from .conftest import TODAY
@@ -31,14 +32,14 @@ def test_an_official_who_edited_a_draft_cannot_approve_it(published, officials):
     update_draft(draft, actor=colleague, benefit={"amount": "9999.00"})
     generate_boundary_cases(draft)
     submitted = submit_for_approval(draft, actor=author)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         approve(submitted, actor=colleague)
 
 
 def test_a_published_versions_test_cases_cannot_be_regenerated(published):
     version = published.versions.get()
     before = list(PolicyTestCase.objects.filter(version=version).values_list("pk", flat=True))
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         generate_boundary_cases(version)
     assert list(PolicyTestCase.objects.filter(version=version).values_list("pk", flat=True)) == (
         before

@@ -85,7 +85,7 @@ def test_the_status_is_changed_in_the_back_office_audited_and_stamped(reference_
     enterprise.refresh_from_db()
     assert enterprise.status == EnterpriseStatus.REVOKED
     assert enterprise.status_changed_at is not None
-    event = AuditEvent.objects.filter(action="admin.change").latest("id")
+    event = AuditEvent.objects.filter(action="enterprise.revoked").latest("id")
     assert event.before["status"] == "active" and event.after["status"] == "revoked"
 
 
