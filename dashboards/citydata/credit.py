@@ -11,9 +11,9 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Role, User
-from credit import inspections
 from credit.grades.models import CreditGrade
 from credit.grades.selectors import scoring_model_in_force
+from credit.inspections import services as inspections
 from credit.inspections.models import InspectionSelection, ResultStatus
 from departments.models import District
 from enterprises.models import Enterprise
