@@ -23,7 +23,7 @@ from qinqing.i18n import prefers_chinese
 from qinqing.money import yuan
 
 from ..figures import Column, Figure, Kpi
-from ..models import Tally
+from ..models import UNKNOWN_INDUSTRY, UNKNOWN_INDUSTRY_LABEL, Tally
 from ..scope import Filters, Scope
 
 ALL_FILTERS = ("period", "district", "department", "policy", "industry")
@@ -154,6 +154,8 @@ class Board:
 
     @staticmethod
     def industry_name(code: str) -> str:
+        if code == UNKNOWN_INDUSTRY:
+            return str(UNKNOWN_INDUSTRY_LABEL)
         section = SECTION_BY_CODE.get(code)
         if section is None:
             return code or str(_("Not recorded"))
