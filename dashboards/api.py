@@ -25,7 +25,11 @@ FILTER_PARAMETERS = [
     OpenApiParameter("district", str, description="District code"),
     OpenApiParameter("department", str, description="Department code"),
     OpenApiParameter("policy", str, description="Policy code"),
-    OpenApiParameter("industry", str, description="Industry section letter (GB/T 4754)"),
+    OpenApiParameter(
+        "industry",
+        str,
+        description='Industry section letter (GB/T 4754); "-": enterprises not yet registered',
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ from departments.models import Department, District
 from enterprises.industries import section_choices
 from policies.models import Policy
 
+from .models import UNKNOWN_INDUSTRY, UNKNOWN_INDUSTRY_LABEL
 from .scope import Filters, Period, Scope
 
 MONTHS_OFFERED = 24
@@ -58,7 +59,11 @@ class FilterForm(forms.Form):
         self.scope = scope
         self.fields["period"].choices = period_choices(today)
         sections = section_choices(get_language() or "zh-hans")
-        self.fields["industry"].choices = [("", _("All industries")), *sections]
+        self.fields["industry"].choices = [
+            ("", _("All industries")),
+            *sections,
+            (UNKNOWN_INDUSTRY, UNKNOWN_INDUSTRY_LABEL),
+        ]
         # Outside their scope there is nothing to choose: the field offers only their own.
         if scope.district_id:
             self.fields["district"].queryset = District.objects.filter(pk=scope.district_id)

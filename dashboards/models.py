@@ -14,6 +14,13 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The industry of a row whose enterprise has no industry section: an enterprise still being
+# established (its application has no enterprise until the licence is issued), or a data
+# call about no enterprise. Not a GB/T 4754 section letter (those are A to T); "" is kept
+# for the rollup rows, summed over every industry.
+UNKNOWN_INDUSTRY = "-"
+UNKNOWN_INDUSTRY_LABEL = _("No industry yet (enterprise not yet registered)")
+
 
 class Tally(models.Model):
     subject = models.CharField(_("subject"), max_length=40)
@@ -25,6 +32,7 @@ class Tally(models.Model):
     policy_id = models.IntegerField(_("policy"), null=True, blank=True)
     department_id = models.IntegerField(_("department"), null=True, blank=True)
     district_id = models.IntegerField(_("district"), null=True, blank=True)
+    # A GB/T 4754 section letter, UNKNOWN_INDUSTRY, or "" on the rollup rows.
     industry = models.CharField(_("industry section"), max_length=1, blank=True, db_default="")
     # A second breakdown where a subject has one (approval items: the item type).
     category_id = models.IntegerField(_("category"), null=True, blank=True)

@@ -1,11 +1,15 @@
 """Who sees which figures, and the filters a page was asked for.
 
-Every official belongs to a department. Officials of the departments that oversee the
-platform for the city (settings.DASHBOARD_CITY_DEPARTMENTS: the General Office and the
-Data Resources Bureau) see every department: the whole city, or their district when they
-have one. Any other official sees their own department's policies, items, requests and
-data calls, in their district when they have one. Auditors and administrators see the
-whole city; enterprise members have no dashboards.
+Who is who comes from `qinqing.scoping`, the one place that knows the roles: nobody
+signed in, an inactive account or an official of a deactivated department has no
+dashboards; auditors and administrators see the whole city; an active official sees
+their department, within their district when they have one. Enterprise members have no
+dashboards.
+
+The dashboards add one rule of their own on top: officials of the departments that oversee
+the platform for the city (settings.DASHBOARD_CITY_DEPARTMENTS: the General Office and the
+Data Resources Bureau) see every department — the whole city, or their district when
+they have one.
 """
 
 from dataclasses import dataclass
@@ -14,6 +18,7 @@ from datetime import date
 from django.conf import settings
 
 from accounts.models import User
+from qinqing.scoping import official_covers, sees_everything
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,23 @@ class Scope:
 
 def scope_of(user: User) -> Scope | None:
     """The reach of `user`'s dashboards; None when they have none."""
-    if not (user.is_authenticated and user.is_active):
-        return None
-    if user.sees_everything:
+    if sees_everything(user):
         return Scope()
-    if user.is_official:
-        if user.department is not None and user.department.code in city_departments():
-            return Scope(district_id=user.district_id)
-        return Scope(district_id=user.district_id, department_id=user.department_id)
-    return None
+    if not _is_active_official(user):
+        return None
+    if user.department.code in city_departments():
+        return Scope(district_id=user.district_id)
+    return Scope(district_id=user.district_id, department_id=user.department_id)
+
+
+def _is_active_official(user: User) -> bool:
+    """An active official of an active department, asked of the scoping module: its remit
+    covers its own department and district exactly when it is one."""
+    return official_covers(
+        user,
+        department_id=getattr(user, "department_id", None),
+        district_id=getattr(user, "district_id", None),
+    )
 
 
 def city_departments() -> set[str]:

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from django.db import connection, models
 
+from qinqing.iterables import chunked
+
 CHUNK = 50_000
 
 
@@ -24,6 +26,7 @@ def next_id(model: type[models.Model]) -> int:
     return (top or 0) + 1
 
 
+# copy_rows' adapter for SQLite: moves with it.
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
@@ -48,7 +51,6 @@ def write_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[S
     into `model`'s table. JSON values are passed already dumped to text; datetimes aware.
     Columns not named get their field's default (the database has none of its own).
     Returns the number of rows written."""
-    table = connection.ops.quote_name(model._meta.db_table)
     given = set(_columns(model, names))
     # An omitted primary key comes from the table's sequence.
     missing = [
@@ -58,36 +60,42 @@ def write_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[S
     if defaults:
         rows = (tuple(row) + defaults for row in rows)
     names = [*names, *(f.name for f in missing)]
-    columns = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
+    table = model._meta.db_table
+    written = copy_rows(table, _columns(model, names), rows)
+    if "id" in names and connection.vendor == "postgresql" and written:
+        # Ids chosen here: the table's sequence moves past them for the next insert.
+        maximum = f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({maximum}))", [table])
+    return written
+
+
+# moves to qinqing.bulk.copy_rows on merge
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Write raw tuples (in the order of `columns`, database column names) into `table`:
+    COPY on PostgreSQL, executemany in batches elsewhere (values adapted as Django would).
+    Returns the number of rows written."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
     written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Django's wrapper turns the driver's errors into django.db ones.
             with (
                 connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+                cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
             ):
                 for row in rows:
                     copy.write_row(row)
                     written += 1
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            # Table and column names come from the model's meta, never from input.
-            statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-            batch: list[list] = []
-            for row in rows:
-                batch.append([_sqlite_value(value) for value in row])
-                if len(batch) >= 5000:
-                    cursor.executemany(statement, batch)
-                    written += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(statement, batch)
-                written += len(batch)
-        if "id" in names and connection.vendor == "postgresql" and written:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",  # noqa: S608
-                [model._meta.db_table],
-            )
+            return written
+        marks = ", ".join(["%s"] * len(columns))
+        # Table and column names come from the caller's model meta, never from input.
+        statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
+        for batch in chunked(rows, 5000):
+            values = [[_sqlite_value(value) for value in row] for row in batch]
+            cursor.executemany(statement, values)
+            written += len(batch)
     return written
 
 

@@ -17,9 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from approvals.models import ItemType
 from departments.models import Department, District
-from enterprises.industries import SECTION_BY_CODE
 from policies.models import Policy
-from qinqing.i18n import prefers_chinese
 from qinqing.money import yuan
 
 from ..figures import Column, Figure, Kpi
@@ -151,13 +149,6 @@ class Board:
         if thing is None:
             return f"#{pk}"
         return thing.title if table == "policies" else thing.name
-
-    @staticmethod
-    def industry_name(code: str) -> str:
-        section = SECTION_BY_CODE.get(code)
-        if section is None:
-            return code or str(_("Not recorded"))
-        return section.name_zh if prefers_chinese() else section.name_en
 
     # -- links to the lists behind the figures ----------------------------------------------
 

@@ -27,7 +27,7 @@ from .board import (
 
 def served_enterprises(board: Board) -> int:
     """Distinct enterprises paid, read from the rows counted for exactly this period kind
-    and reach (see refresh.refresh_served): never a sum of overlapping counts."""
+    and reach (see tallies.funds.refresh_served): never a sum of overlapping counts."""
     f = board.filters
     grain = board.grain(("district", "industry"))
     rows = Tally.objects.filter(subject="served", grain=grain, key=f.period.kind)
