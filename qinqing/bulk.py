@@ -5,7 +5,8 @@
   sequence first, so the caller gets its objects back with their primary keys, as
   bulk_create gives them. Elsewhere (SQLite, the embedded default) it is bulk_create.
 - `copy_rows(table, columns, rows)`: raw rows into any table (one not managed by a model,
-  or a model's when the caller prepares the values itself), PostgreSQL only.
+  or a model's when the caller prepares the values itself): COPY on PostgreSQL, batched
+  INSERTs elsewhere.
 - `copy_text(table, columns, text)`: the same, from text already in COPY's format
   (tab-separated fields, one line per row, `\\N` for NULL): the fast path for columns
   prepared with numpy, a million rows without a Python object per value.
@@ -17,10 +18,14 @@ Table and column names are quoted here; the driver's errors come back as django.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, connections, models
 from django.utils import timezone
+
+from qinqing.iterables import chunked
 
 # COPY text is sent in pieces of this many characters: a million-row extract is not one
 # string handed to the driver at once.
@@ -32,10 +37,23 @@ def _copy_statement(table: str, columns: Sequence[str]) -> str:
     return f"COPY {quote(table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
 
 
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY `rows` (sequences of values in the order of `columns`; the driver adapts
-    numbers, text, dates, Decimals and None) into `table`. PostgreSQL only; the caller's
-    transaction, if any, holds the rows."""
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write `rows` (sequences of values in the order of `columns`, database column names)
+    into `table`: COPY on PostgreSQL (the driver adapts numbers, text, dates, Decimals and
+    None), INSERTs in batches elsewhere with the values adapted as Django would. The
+    caller's transaction, if any, holds the rows. Returns how many were written."""
+    written = 0
+    if connection.vendor != "postgresql":
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(column) for column in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        # Table and column names come from the caller's model meta, never from input.
+        statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
+        with connection.cursor() as cursor:
+            for batch in chunked(rows, 5000):
+                cursor.executemany(statement, [[_portable(v) for v in row] for row in batch])
+                written += len(batch)
+        return written
     statement = _copy_statement(table, columns)
     with (
         connection.cursor() as cursor,
@@ -44,6 +62,19 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
     ):
         for row in rows:
             copy.write_row(row)
+            written += 1
+    return written
+
+
+def _portable(value: Any) -> Any:
+    """A value as SQLite's driver takes it (what Django's field preparation would give)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def copy_text(table: str, columns: Sequence[str], text: str) -> None:

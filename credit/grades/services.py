@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
-from qinqing.bulk import bulk_insert
+from qinqing.bulk import bulk_insert, copy_rows
 from qinqing.iterables import chunked
 
 from .models import CreditGrade, GradeChange, ScoringModel
@@ -291,12 +291,12 @@ def _write_postgresql(batch: _Batch) -> np.ndarray:
             "score smallint, grade varchar(1), seen_at text, old_grade varchar(1), "
             "old_score smallint) ON COMMIT DROP"
         )
-        raw = cursor.cursor
-        with raw.copy("COPY credit_grade_staging (enterprise_id, score, grade, seen_at, "
-                      "old_grade, old_score) FROM STDIN") as copy:  # fmt: skip
-            for row in zip(batch.ids.tolist(), batch.scores.tolist(), letters,
-                           batch.seen.tolist(), old_letters, old_scores, strict=True):  # fmt: skip
-                copy.write_row(row)
+        copy_rows(
+            "credit_grade_staging",
+            ["enterprise_id", "score", "grade", "seen_at", "old_grade", "old_score"],
+            zip(batch.ids.tolist(), batch.scores.tolist(), letters, batch.seen.tolist(),
+                old_letters, old_scores, strict=True),
+        )  # fmt: skip
         cursor.execute(
             """
             WITH written AS (

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from django.db import connection, models
 
-from qinqing.iterables import chunked
+from qinqing.bulk import copy_rows
 
 CHUNK = 50_000
 
@@ -24,17 +23,6 @@ def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
 def next_id(model: type[models.Model]) -> int:
     top = model.objects.aggregate(top=models.Max("pk"))["top"]
     return (top or 0) + 1
-
-
-# copy_rows' adapter for SQLite: moves with it.
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def _default(field: models.Field) -> Any:
@@ -67,35 +55,6 @@ def write_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[S
         maximum = f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({maximum}))", [table])
-    return written
-
-
-# moves to qinqing.bulk.copy_rows on merge
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Write raw tuples (in the order of `columns`, database column names) into `table`:
-    COPY on PostgreSQL, executemany in batches elsewhere (values adapted as Django would).
-    Returns the number of rows written."""
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in columns)
-    written = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Django's wrapper turns the driver's errors into django.db ones.
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-                    written += 1
-            return written
-        marks = ", ".join(["%s"] * len(columns))
-        # Table and column names come from the caller's model meta, never from input.
-        statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
-        for batch in chunked(rows, 5000):
-            values = [[_sqlite_value(value) for value in row] for row in batch]
-            cursor.executemany(statement, values)
-            written += len(batch)
     return written
 
 
