@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EnterpriseMembership
-from qinqing.notifications.models import Notification, NotificationKind
+from qinqing.notifications.models import Notification
 from qinqing.notifications.services import Delivery, notify_many
 from qinqing.notifications.text import Message
+from subsidies.notification_kinds import NotificationKind
 
 from .models import Claim, ClaimStatus
 

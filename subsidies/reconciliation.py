@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role, User
 from qinqing.audit.services import record_event
 from qinqing.iterables import chunked
-from qinqing.notifications.models import NotificationKind
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
+from subsidies.notification_kinds import NotificationKind
 
 from .gateway import gateway
 from .models import Disbursement, DisbursementStatus, LedgerEntry, ReconciliationRun

@@ -17,22 +17,6 @@ def register_kind(code: str, label: str | Promise) -> None:
         NOTIFICATION_KINDS.register(code, label)
 
 
-class NotificationKind(models.TextChoices):
-    """TEMPORARY copy, registered by nobody: subsidies/services.py and
-    subsidies/notifications.py still import it from here. The kinds are declared and
-    registered by subsidies/notification_kinds.py; delete this class once those two imports
-    point there (#17: the core names no app's vocabulary)."""
-
-    CLAIM_PAID = "claim.paid", _("Subsidy paid")
-    CLAIM_INELIGIBLE = "claim.ineligible", _("Claim not eligible")
-    CLAIM_AWAITING_DATA = "claim.awaiting_data", _("Claim waiting for department data")
-    CLAIM_OFFERED = "claim.offered", _("Subsidy offered to you")
-    CLAIM_PAYMENT_FAILED = "claim.payment_failed", _("Subsidy payment failed")
-    CLAIM_IN_REVIEW = "claim.in_review", _("Claim under review")
-    RECONCILIATION_MISMATCH = "reconciliation.mismatch", _("Payment reconciliation mismatch")
-    POLICY_FITS = "policy.fits", _("A new policy fits your enterprise")
-
-
 class Notification(models.Model):
     """One thing told to one person. `kind` is a code of NOTIFICATION_KINDS (no choices on
     the field: an app adding a kind needs no migration here)."""
