@@ -35,24 +35,7 @@ from .models import (
 )
 from .services import department_side, enterprise_side, publication, raising
 from .services.clock import request_clock
-from .services.refusals import SUBJECT_MAX, TEXT_MAX, NotAllowed, RequestConflict, RequestRefused
-
-
-class RequestConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "conflict"
-    default_code = "conflict"
-
-
-def run_service(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except NotAllowed as error:
-        raise exceptions.PermissionDenied(str(error)) from error
-    except RequestConflict as error:
-        raise RequestConflictError(str(error)) from error
-    except RequestRefused as error:
-        raise exceptions.ValidationError({"detail": [str(error)]}) from error
+from .services.refusals import SUBJECT_MAX, TEXT_MAX
 
 
 class RequestMessageSerializer(serializers.ModelSerializer):
@@ -206,7 +189,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _act(self, call: Callable[[Request], Any]) -> Response:
         obj = self.get_object()
-        run_service(lambda: call(obj))
+        call(obj)
         return self._answer(obj.pk)
 
     def _text(self, request: HttpRequest) -> str:
@@ -227,14 +210,12 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         if enterprise is None or not request.user.is_enterprise_member:
             raise exceptions.PermissionDenied(_("Raise requests for your own enterprises only."))
-        created = run_service(
-            lambda: raising.raise_request(
-                actor=request.user,
-                enterprise=enterprise,
-                category=data.validated_data["category"],
-                subject=data.validated_data["subject"],
-                description=data.validated_data["description"],
-            )
+        created = raising.raise_request(
+            actor=request.user,
+            enterprise=enterprise,
+            category=data.validated_data["category"],
+            subject=data.validated_data["subject"],
+            description=data.validated_data["description"],
         )
         return self._answer(created.pk, status.HTTP_201_CREATED)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.errors import NotAllowed, ServiceError, show_on_page
 from qinqing.listing import paginate
 
 from .models import OPEN_STATES, Category, PublishedAnswer, Rating, RequestStatus
@@ -28,7 +29,7 @@ from .services.department_side import answer, ask_for_information, supply_inform
 from .services.enterprise_side import rate, refuse_publication
 from .services.publication import publish, search_answers
 from .services.raising import add_attachments, raise_request
-from .services.refusals import SUBJECT_MAX, TEXT_MAX, NotAllowed, RequestRefused
+from .services.refusals import SUBJECT_MAX, TEXT_MAX, RequestRefused
 
 
 class RaiseForm(forms.Form):
@@ -81,8 +82,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     files=[data["attachment"]] if data.get("attachment") else [],
                 )
-            except RequestRefused as error:
-                form.add_error(None, str(error))
+            except ServiceError as error:
+                show_on_page(request, error, form)
             else:
                 messages.success(
                     request,
@@ -200,8 +201,8 @@ def act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
             ACTIONS[act](obj.pk, request.user, request.POST)
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except RequestRefused as error:
-        messages.error(request, str(error))
+    except ServiceError as error:
+        show_on_page(request, error)
     else:
         messages.success(request, _("Done."))
         if act == "transfer":  # the request has left this official's scope

@@ -123,10 +123,7 @@ def _checked_files(files: list[Any], *, already: int) -> list[attachments.Checke
         raise RequestRefused(
             _("At most %(max)d attachments per request.") % {"max": attachments.MAX_PER_REQUEST}
         )
-    try:
-        return [attachments.check(upload) for upload in files]
-    except attachments.AttachmentRefused as error:
-        raise RequestRefused(str(error)) from error
+    return [attachments.check(upload) for upload in files]
 
 
 def _store_files(request: Request, checked: list[attachments.CheckedFile], actor: Any) -> None:

@@ -128,7 +128,7 @@ class TestSheet:
                     "project_name": "ok",
                 },
             )
-        assert set(refused.value.errors) == {
+        assert set(refused.value.fields) == {
             "total_investment",
             "floor_area",
             "district",
@@ -143,7 +143,7 @@ class TestSheet:
         application = start_application(package=project_package, actor=user, enterprise=enterprise)
         with pytest.raises(SheetInvalid) as refused:
             submit_application(application.pk, actor=user)
-        assert "project_name" in refused.value.errors
+        assert "project_name" in refused.value.fields
         assert not Item.objects.exists()
 
     def test_another_enterprise_cannot_touch_the_draft(self, applicant, project_package):
@@ -387,7 +387,7 @@ class TestEstablishment:
         )
         with pytest.raises(SheetInvalid) as refused:
             submit_application(application.pk, actor=founder)
-        assert "enterprise_name" in refused.value.errors
+        assert "enterprise_name" in refused.value.fields
         assert not Item.objects.exists()
         assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
 
