@@ -18,7 +18,7 @@ from enterprises.industries import DIVISIONS
 from qinqing.audit.models import AuditEvent
 from qinqing.money import yuan
 
-from .models import OPEN_STATES, Application, FieldType, Item, SheetField
+from .models import OPEN_STATES, Application, ApplicationStatus, FieldType, Item, SheetField
 from .services.clock import item_clock
 
 # Sections of the starting packages; a package an administrator adds may use others, shown
@@ -272,6 +272,13 @@ INTERNAL_ITEM_EVENTS = {
 }
 
 
+def _is_submission_move(event: AuditEvent) -> bool:
+    return (
+        event.action == "approvals.application.in_review"
+        and (event.before or {}).get("status") == ApplicationStatus.DRAFT
+    )
+
+
 @dataclass
 class TimelineEntry:
     at: datetime
@@ -299,6 +306,8 @@ def timeline(
     ).order_by("occurred_at", "pk")
     entries = []
     for event in events[:limit]:
+        if _is_submission_move(event):  # "submitted" says it, with the items it created
+            continue
         if event.object_type == "approvals.application":
             text = str(APPLICATION_EVENTS[event.action])
         else:

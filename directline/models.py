@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
 # The department that receives what no rule fits and forwards it: the city's data
 # resources bureau, which runs Qinqing Online.
 COORDINATING_OFFICE = "data"
@@ -100,7 +103,7 @@ class RequestStatus(models.TextChoices):
 
 
 S = RequestStatus
-# The one table of allowed moves; services.move is the only writer of Request.status.
+# The one table of allowed moves (qinqing.transitions, through services.status.move).
 TRANSITIONS: dict[str, set[str]] = {
     S.OPEN: {S.INFO_REQUESTED, S.ANSWERED},
     S.INFO_REQUESTED: {S.OPEN},
@@ -187,6 +190,15 @@ class Request(models.Model):
     reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
     publication_refused = models.BooleanField(_("publication refused"), default=False)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+
+    transitions = Transitions(
+        TRANSITIONS,
+        action="directline.request",
+        # What the trail keeps beside the status (the texts stay on the request).
+        audit_fields=("answered_at", "answered_by", "rating", "rated_at", "supervisor"),
+    )
+    # The enterprise's members; officials of the department it is with, within their district.
+    reach = Reach(enterprise="enterprise", department="department", district="district")
 
     class Meta:
         verbose_name = _("request")

@@ -9,6 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+
+from ..events import item_decided
 from .service_packages import ItemType, LimitUnit, ServicePackage
 
 
@@ -19,6 +23,20 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected: fix and resubmit")
     REVOKED = "revoked", _("Approval revoked")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+A = ApplicationStatus
+# An application's status follows its items (services.status.settle_application): it is
+# submitted, withdrawn, or settled approved, rejected (fixed and resubmitted: in review
+# again) or revoked (a commitment broken after approval or beside a rejection).
+APPLICATION_TRANSITIONS: dict[str, set[str]] = {
+    A.DRAFT: {A.IN_REVIEW, A.WITHDRAWN},
+    A.IN_REVIEW: {A.APPROVED, A.REJECTED, A.REVOKED, A.WITHDRAWN},
+    A.REJECTED: {A.IN_REVIEW, A.REVOKED},
+    A.APPROVED: {A.REVOKED},
+    A.REVOKED: set(),
+    A.WITHDRAWN: set(),
+}
 
 
 class Application(models.Model):
@@ -85,6 +103,21 @@ class Application(models.Model):
         verbose_name=_("registered enterprise"),
     )
 
+    transitions = Transitions(
+        APPLICATION_TRANSITIONS,
+        action="approvals.application",
+        audit_fields=("submitted_at", "decided_at"),
+    )
+    # The applicant and the enterprise's members; officials of a department that holds one
+    # of its items (a draft has none), within their district.
+    reach = Reach(
+        enterprise="enterprise",
+        department="items__department",
+        district="items__district",
+        own=("applicant",),
+        many=True,
+    )
+
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
@@ -107,7 +140,7 @@ class ItemStatus(models.TextChoices):
 
 
 S = ItemStatus
-# The one table of allowed moves; services.status.move_item is the only writer of Item.status.
+# The one table of allowed moves (qinqing.transitions, through services.status.move_item).
 ITEM_TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.APPROVED, S.REJECTED, S.SUPPLEMENT, S.COMMITTED, S.WITHDRAWN},
     S.SUPPLEMENT: {S.PENDING, S.WITHDRAWN},
@@ -184,6 +217,19 @@ class Item(models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
     commitment_id = models.BigIntegerField(_("commitment"), null=True, blank=True)
     verify_by = models.DateTimeField(_("verify commitment by"), null=True, blank=True)
+
+    transitions = Transitions(
+        ITEM_TRANSITIONS,
+        action="approvals.item",
+        audit_fields=("decided_at", "decided_by", "commitment_id", "verify_by", "started_at"),
+        outbox=item_decided,  # approval.decided for partners, in the same transaction
+    )
+    reach = Reach(
+        enterprise="application__enterprise",
+        department="department",
+        district="district",
+        own=("application__applicant",),
+    )
 
     class Meta:
         verbose_name = _("approval item")

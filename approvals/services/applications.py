@@ -19,6 +19,7 @@ from datahub.fetch import fetch_facts
 from departments.models import District
 from enterprises.models import Enterprise, EnterpriseMembership
 from qinqing.audit.services import record_event
+from qinqing.transitions import move
 
 from .. import sheet
 from ..models import (
@@ -255,9 +256,7 @@ def submit_application(
             item.deadline = item_clock(item, now).deadline
         Item.objects.bulk_create(items)
         items = list(application.items.select_related("item_type", "department"))
-        application.status = ApplicationStatus.IN_REVIEW
-        application.submitted_at = now
-        application.save(update_fields=["status", "submitted_at", "updated_at"])
+        move(application, ApplicationStatus.IN_REVIEW, actor=actor, submitted_at=now)
         record_event(
             actor=actor,
             action="approvals.application.submitted",
@@ -296,14 +295,5 @@ def withdraw_application(application_id: int, *, actor: Any) -> Application:
         for item in application.items.select_for_update().filter(status__in=OPEN_STATES):
             close_pause(item)
             move_item(item, ItemStatus.WITHDRAWN, actor, deadline=None)
-        before = {"status": application.status}
-        application.status = ApplicationStatus.WITHDRAWN
-        application.save(update_fields=["status", "updated_at"])
-        record_event(
-            actor=actor,
-            action="approvals.application.withdrawn",
-            obj=application,
-            before=before,
-            after={"status": application.status},
-        )
+        move(application, ApplicationStatus.WITHDRAWN, actor=actor)
     return application

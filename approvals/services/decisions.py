@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from qinqing.audit.services import record_event
-from qinqing.audit.transitions import jsonable
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
 
@@ -144,7 +143,10 @@ def resume_clock(item_id: int, *, actor: Any) -> Item:
             actor=actor,
             action="approvals.item.clock_resumed",
             obj=item,
-            after={"reason": pause.reason, "deadline": jsonable(item.deadline)},
+            after={
+                "reason": pause.reason,
+                "deadline": item.deadline.isoformat() if item.deadline else None,
+            },
         )
     return item
 

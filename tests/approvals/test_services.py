@@ -30,11 +30,12 @@ from approvals.services.decisions import (
     resubmit_item,
     resume_clock,
 )
-from approvals.services.refusals import ApprovalConflict, ApprovalRefused, NotAllowed, SheetInvalid
+from approvals.services.refusals import ApprovalRefused, NotAllowed, SheetInvalid
 from approvals.services.registration import issue_uscc
 from approvals.sheet import needed_item_types
 from enterprises.models import Enterprise, EnterpriseMembership, MemberRole
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import Conflict
 from qinqing.identifiers import is_valid_uscc
 from qinqing.notifications.models import Notification
 from tests.factories import UserFactory
@@ -174,7 +175,7 @@ class TestParallelReview:
 
     def test_submitting_twice_is_refused_and_changes_nothing(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             submit_application(application.pk, actor=applicant[0])
         assert application.items.count() == 5
 
@@ -223,9 +224,9 @@ class TestParallelReview:
         filing = application.items.get(item_type__code="project-filing")
         official = officials_for("ndrc")
         approve_item(filing.pk, actor=official)
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             approve_item(filing.pk, actor=official)
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             reject_item(filing.pk, actor=official, reasons="too late")
         assert Permit.objects.filter(item=filing).count() == 1
 
@@ -279,7 +280,7 @@ class TestSupplementAndClock:
         request_supplement(eia.pk, actor=official, message="请补充危废处置协议")
         eia.refresh_from_db()
         assert eia.status == ItemStatus.SUPPLEMENT and eia.deadline is None
-        with pytest.raises(ApprovalConflict):  # only a rejected item is resubmitted
+        with pytest.raises(Conflict):  # only a rejected item is resubmitted
             resubmit_item(eia.pk, actor=applicant[0], message="x")
         eia.pauses.update(started_at=TUESDAY_9AM + timedelta(hours=1), ended_at=None)
         answer_supplement(eia.pk, actor=applicant[0], message="已上传协议")
@@ -305,7 +306,7 @@ class TestSupplementAndClock:
         pause_clock(eia.pk, actor=ecology, reason="hearing", note="申请人要求听证")
         eia.refresh_from_db()
         assert eia.deadline is None and eia.status == ItemStatus.PENDING
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             pause_clock(eia.pk, actor=ecology, reason="expert_review", note="x")
         # The hearing took Tuesday 10:00 to Wednesday 10:00 of a clock started Tuesday 9:00.
         Item.objects.filter(pk=eia.pk).update(started_at=TUESDAY_9AM)
@@ -315,16 +316,16 @@ class TestSupplementAndClock:
         eia.refresh_from_db()
         clock = item_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
         assert clock.elapsed_seconds == 2 * 3600  # Tue 9-10 and Wed 10-11
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             resume_clock(eia.pk, actor=ecology)
 
     def test_a_supplement_answer_is_only_possible_when_asked(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             answer_supplement(filing.pk, actor=applicant[0], message="unasked")
         reject_item(filing.pk, actor=officials_for("ndrc"), reasons="不符合产业政策")
-        with pytest.raises(ApprovalConflict):  # a supplement after rejection
+        with pytest.raises(Conflict):  # a supplement after rejection
             request_supplement(filing.pk, actor=officials_for("ndrc"), message="x")
         assert not filing.pauses.exists()
 
@@ -400,7 +401,7 @@ def test_withdrawing_closes_the_open_items(applicant, project_package):
     application = submitted_project(applicant, project_package)
     withdraw_application(application.pk, actor=applicant[0])
     assert set(application.items.values_list("status", flat=True)) == {ItemStatus.WITHDRAWN}
-    with pytest.raises(ApprovalConflict):
+    with pytest.raises(Conflict):
         withdraw_application(application.pk, actor=applicant[0])
 
 

@@ -23,8 +23,9 @@ from directline.services.department_side import (
 )
 from directline.services.enterprise_side import rate, refuse_publication
 from directline.services.publication import publish, search_answers
-from directline.services.refusals import NotAllowed, RequestConflict, RequestRefused
+from directline.services.refusals import NotAllowed, RequestRefused
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import Conflict
 from qinqing.notifications.models import Notification
 from qinqing.workhours.clock import add_working_time
 from tests.factories import OfficialFactory, department, district
@@ -130,7 +131,7 @@ def test_asking_for_information_pauses_the_clock_until_it_is_supplied(
 
 def test_supplying_information_nobody_asked_for_is_refused(raise_one, member):
     request = raise_one()
-    with pytest.raises(RequestConflict):
+    with pytest.raises(Conflict):
         supply_information(request.pk, actor=member, message="补充")
 
 
@@ -295,7 +296,7 @@ def test_publication_is_anonymised(raise_one, member, tax_official, enterprise):
 def test_the_enterprise_can_refuse_publication(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
     refuse_publication(request.pk, actor=member)
-    with pytest.raises(RequestConflict):
+    with pytest.raises(Conflict):
         publish(request.pk, actor=tax_official)
     assert not PublishedAnswer.objects.exists()
 
@@ -309,7 +310,7 @@ def test_refusing_after_publication_withdraws_the_entry(raise_one, member, tax_o
 
 def test_an_unanswered_request_cannot_be_published(raise_one, tax_official):
     request = raise_one()
-    with pytest.raises(RequestConflict):
+    with pytest.raises(Conflict):
         publish(request.pk, actor=tax_official)
     assert not PublishedAnswer.objects.exists()
 
