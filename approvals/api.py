@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
+from accounts.models import User
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
@@ -75,7 +75,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return selectors.applications_for(self.request.user).prefetch_related(_ITEMS)
 
     def _applicant_only(self, request: Request) -> None:
-        if request.user.role != Role.ENTERPRISE:
+        if not request.user.is_enterprise_member:
             raise exceptions.PermissionDenied(_("Applications are made by enterprise users."))
 
     def _answer(self, application: Application, code: int = 200) -> Response:

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from datahub.fetch import fetch_facts
 from departments.models import District
-from enterprises.models import Enterprise, EnterpriseMembership
+from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
+from qinqing.scoping import is_active_user, is_member
 from qinqing.transitions import move
 
 from .. import sheet
@@ -106,14 +106,11 @@ def start_application(
     enterprise the person acts for."""
     if not package.active:
         raise ApprovalRefused(_("This service package is not open for applications."))
-    if not getattr(actor, "is_authenticated", False) or actor.role != Role.ENTERPRISE:
+    if not (is_active_user(actor) and actor.is_enterprise_member):
         raise NotAllowed(_("Applications are made by enterprise users."))
     if package.kind == PackageKind.ESTABLISHMENT:
         enterprise = None
-    elif (
-        enterprise is None
-        or not EnterpriseMembership.objects.filter(enterprise=enterprise, user=actor).exists()
-    ):
+    elif enterprise is None or not is_member(actor, enterprise.pk):
         raise NotAllowed(_("Only the enterprise's own members may apply for it."))
     elif not enterprise.is_in_business:
         raise ApprovalRefused(_("The enterprise is not in business according to the register."))

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role
 from departments.models import Department, District
-from enterprises.models import Enterprise, EnterpriseMembership
+from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
+from qinqing.scoping import is_active_user, is_member
 
 from .. import attachments
 from ..models import (
@@ -74,9 +74,7 @@ def raise_request(
     files: Iterable[Any] = (),
 ) -> Request:
     if not (
-        getattr(actor, "is_authenticated", False)
-        and actor.role == Role.ENTERPRISE
-        and EnterpriseMembership.objects.filter(enterprise=enterprise, user=actor).exists()
+        is_active_user(actor) and actor.is_enterprise_member and is_member(actor, enterprise.pk)
     ):
         raise NotAllowed(_("Only the enterprise's members may raise a request for it."))
     subject = clean_text(subject, what=_("subject"), limit=SUBJECT_MAX)
