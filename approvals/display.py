@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from datahub.catalogue import CATALOGUE
 from departments.models import Department, District
@@ -46,8 +46,6 @@ def limit_text(amount: int, unit: str) -> str:
 
 
 def _division_names() -> dict[str, str]:
-    from django.utils.translation import get_language
-
     english = (get_language() or "").startswith("en")
     return {d.code: f"{d.code} {d.name_en if english else d.name_zh}" for d in DIVISIONS}
 

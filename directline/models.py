@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
 
+from .storage import private_storage
+
 # The department that receives what no rule fits and forwards it: the city's data
 # resources bureau, which runs Qinqing Online.
 COORDINATING_OFFICE = "data"
@@ -376,8 +378,7 @@ class PolicyPush(models.Model):
 
 
 def _attachment_storage():
-    from .storage import private_storage
-
+    """A callable, so that migrations name it rather than the storage's settings."""
     return private_storage
 
 
