@@ -17,9 +17,9 @@ from departments.models import Department, District
 from enterprises.industries import DIVISIONS
 from qinqing.audit.models import AuditEvent
 from qinqing.money import yuan
+from qinqing.workhours.case_services import read_clock
 
 from .models import OPEN_STATES, Application, ApplicationStatus, FieldType, Item, SheetField
-from .services.clock import item_clock
 
 # Sections of the starting packages; a package an administrator adds may use others, shown
 # by their key.
@@ -220,7 +220,7 @@ class Countdown:
 def countdown(item: Item, now: datetime | None = None) -> Countdown:
     if item.status not in OPEN_STATES:
         return Countdown("closed", 0, 0, 0.0, None, ())
-    clock = item_clock(item, now)
+    clock = read_clock(item, now)
     if clock.paused or item.status != "pending":
         state = "paused"
     elif clock.overdue:

@@ -22,6 +22,8 @@ from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
+from qinqing.workhours.case_services import read_clock
+from qinqing.workhours.serializers import CaseMessageSerializer
 
 from . import selectors
 from .models import (
@@ -34,14 +36,12 @@ from .models import (
     RequestStatus,
 )
 from .services import department_side, enterprise_side, publication, raising
-from .services.clock import request_clock
 from .services.refusals import SUBJECT_MAX, TEXT_MAX
 
 
-class RequestMessageSerializer(serializers.ModelSerializer):
-    class Meta:
+class RequestMessageSerializer(CaseMessageSerializer):
+    class Meta(CaseMessageSerializer.Meta):
         model = RequestMessage
-        fields = ["kind", "body", "created_at"]
 
 
 class RequestHopSerializer(serializers.ModelSerializer):
@@ -116,7 +116,7 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
     def get_remaining_seconds(self, request: Request) -> int | None:
         if request.status not in ("open", "info_requested", "reopened"):
             return None
-        return request_clock(request).remaining_seconds
+        return read_clock(request).remaining_seconds
 
     def get_published(self, request: Request) -> bool:
         return hasattr(request, "publication")

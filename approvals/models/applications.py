@@ -1,5 +1,6 @@
 """An application (one filled sheet) and its items, each reviewed by one department against
-the working-hours clock: the items' pauses, messages and permits."""
+the working-hours clock: the items' pauses, messages and permits. An item is a clocked case
+(qinqing.workhours.cases): its clock fields, pauses and thread are the shared ones."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
+from qinqing.workhours.cases import CaseMessage, CasePause, ClockedCase
+from qinqing.workhours.clock import TimeLimit
 
 from ..events import item_decided
 from .service_packages import ItemType, LimitUnit, ServicePackage
@@ -157,7 +160,7 @@ APPROVED_STATES = frozenset({S.APPROVED, S.COMMITTED, S.VERIFIED})
 OPEN_STATES = frozenset({S.PENDING, S.SUPPLEMENT})
 
 
-class Item(models.Model):
+class Item(ClockedCase):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="items", verbose_name=_("application")
     )
@@ -193,18 +196,8 @@ class Item(models.Model):
         related_name="assigned_items",
         verbose_name=_("assigned to"),
     )
-    started_at = models.DateTimeField(_("clock started"), default=timezone.now)
     limit_amount = models.PositiveIntegerField(_("time limit"))
     limit_unit = models.CharField(_("time limit unit"), max_length=10, choices=LimitUnit.choices)
-    deadline = models.DateTimeField(
-        _("deadline"),
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text=_("Empty while the clock is paused."),
-    )
-    warned_at = models.DateTimeField(_("80% warning sent"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -249,6 +242,9 @@ class Item(models.Model):
     def __str__(self) -> str:
         return f"{self.application.reference} · {self.item_type}"
 
+    def time_limit(self) -> TimeLimit:
+        return TimeLimit(self.limit_amount, self.limit_unit)
+
 
 class PauseReason(models.TextChoices):
     SUPPLEMENT = "supplement", _("Waiting for the enterprise's supplement")
@@ -256,20 +252,15 @@ class PauseReason(models.TextChoices):
     EXPERT_REVIEW = "expert_review", _("Expert review")
 
 
-class ItemPause(models.Model):
-    """Time that does not count against the item's limit."""
+class ItemPause(CasePause):
+    """Time that does not count against the item's limit, and why."""
 
     item = models.ForeignKey(
         Item, on_delete=models.CASCADE, related_name="pauses", verbose_name=_("approval item")
     )
     reason = models.CharField(_("reason"), max_length=20, choices=PauseReason.choices)
-    started_at = models.DateTimeField(_("paused"), default=timezone.now)
-    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
 
-    class Meta:
-        verbose_name = _("clock pause")
-        verbose_name_plural = _("clock pauses")
-        ordering = ["started_at"]
+    class Meta(CasePause.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["item"], condition=Q(ended_at__isnull=True), name="one_open_pause_per_item"
@@ -287,26 +278,17 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
-class ItemMessage(models.Model):
+class ItemMessage(CaseMessage):
     """The thread on an item between its department and the applicant."""
 
     item = models.ForeignKey(
         Item, on_delete=models.CASCADE, related_name="messages", verbose_name=_("approval item")
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("author"),
-    )
     kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
-    body = models.TextField(_("message"))
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
-    class Meta:
+    class Meta(CaseMessage.Meta):
         verbose_name = _("item message")
         verbose_name_plural = _("item messages")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.item} · {self.get_kind_display()}"

@@ -20,6 +20,7 @@ from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
 from qinqing.scoping import is_active_user, is_member
 from qinqing.transitions import move
+from qinqing.workhours.case_services import close_pause, read_clock
 
 from .. import sheet
 from ..models import (
@@ -32,7 +33,6 @@ from ..models import (
     ServicePackage,
 )
 from .access import require_applicant
-from .clock import close_pause, item_clock
 from .commitments import commit_items, credit_route_refusal
 from .notifications import tell_departments
 from .refusals import ApprovalConflict, ApprovalRefused, NotAllowed, SheetInvalid
@@ -250,7 +250,7 @@ def submit_application(
             for item_type in types
         ]
         for item in items:
-            item.deadline = item_clock(item, now).deadline
+            item.deadline = read_clock(item, now).deadline
         Item.objects.bulk_create(items)
         items = list(application.items.select_related("item_type", "department"))
         move(application, ApplicationStatus.IN_REVIEW, actor=actor, submitted_at=now)

@@ -16,6 +16,7 @@ from departments.models import Department, District
 from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
 from qinqing.scoping import is_active_user, is_member
+from qinqing.workhours.case_services import read_clock
 
 from .. import attachments
 from ..models import (
@@ -28,7 +29,6 @@ from ..models import (
     RoutingRule,
 )
 from .access import require_enterprise
-from .clock import request_clock
 from .notifications import tell_department
 from .refusals import SUBJECT_MAX, NotAllowed, RequestConflict, RequestRefused, clean_text
 from .status import locked_request
@@ -100,7 +100,7 @@ def raise_request(
             department=department,
             limit_hours=category.limit_hours,
         )
-        request.deadline = request_clock(request).deadline
+        request.deadline = read_clock(request).deadline
         request.save(force_insert=True)
         RequestHop.objects.create(
             request=request, to_department=department, rule=rule, created_at=request.started_at

@@ -138,11 +138,6 @@ def _read_office_settings() -> _Office:
     )
 
 
-def office_day_seconds() -> int:
-    """Office seconds in one full working day (25,200 with the default periods)."""
-    return _office().day_us // _US
-
-
 def _office_before(office: _Office, tod: int) -> int:
     """Office µs of a working day before the time of day `tod` (µs after midnight)."""
     total = 0

@@ -18,7 +18,6 @@ from approvals.services.applications import (
     submit_application,
     withdraw_application,
 )
-from approvals.services.clock import item_clock
 from approvals.services.deadlines import watch_deadlines
 from approvals.services.decisions import (
     answer_supplement,
@@ -38,6 +37,7 @@ from qinqing.audit.models import AuditEvent
 from qinqing.errors import Conflict
 from qinqing.identifiers import is_valid_uscc
 from qinqing.notifications.models import Notification
+from qinqing.workhours.case_services import read_clock
 from tests.factories import UserFactory
 
 from .conftest import (
@@ -287,7 +287,7 @@ class TestSupplementAndClock:
         eia.refresh_from_db()
         pause = eia.pauses.get()
         eia.pauses.update(ended_at=pause.started_at + timedelta(days=2))
-        clock = item_clock(eia, now=datetime(2026, 11, 26, 11, 0, tzinfo=SHANGHAI))
+        clock = read_clock(eia, now=datetime(2026, 11, 26, 11, 0, tzinfo=SHANGHAI))
         # Worked: Tue 9-10 (1 h) + Thu 10-11 (1 h) = 2 h of the 14 h limit.
         assert clock.elapsed_seconds == 2 * 3600
         assert clock.remaining_seconds == 12 * 3600
@@ -314,7 +314,7 @@ class TestSupplementAndClock:
         resume_clock(eia.pk, actor=ecology)
         eia.pauses.update(ended_at=TUESDAY_9AM + timedelta(days=1, hours=1))
         eia.refresh_from_db()
-        clock = item_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
+        clock = read_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
         assert clock.elapsed_seconds == 2 * 3600  # Tue 9-10 and Wed 10-11
         with pytest.raises(Conflict):
             resume_clock(eia.pk, actor=ecology)

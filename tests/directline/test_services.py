@@ -13,7 +13,6 @@ from directline.models import (
     RequestStatus,
     RoutingRule,
 )
-from directline.services.clock import request_clock
 from directline.services.deadlines import watch_deadlines
 from directline.services.department_side import (
     answer,
@@ -27,6 +26,7 @@ from directline.services.refusals import NotAllowed, RequestRefused
 from qinqing.audit.models import AuditEvent
 from qinqing.errors import Conflict
 from qinqing.notifications.models import Notification
+from qinqing.workhours.case_services import read_clock
 from qinqing.workhours.clock import add_working_time
 from tests.factories import OfficialFactory, department, district
 
@@ -104,7 +104,7 @@ def test_only_a_member_of_the_enterprise_may_raise_for_it(raise_one, other_membe
 def test_the_deadline_is_the_category_limit_in_working_hours(raise_one):
     request = _start_at(raise_one(), TUESDAY_9AM)
     limit = Category.objects.get(code="policy_question").limit_hours
-    clock = request_clock(request, TUESDAY_9AM)
+    clock = read_clock(request, TUESDAY_9AM)
     assert clock.deadline == add_working_time(TUESDAY_9AM, limit * 3600)
     assert clock.remaining_seconds == limit * 3600
 
@@ -123,7 +123,7 @@ def test_asking_for_information_pauses_the_clock_until_it_is_supplied(
     request.pauses.update(ended_at=next_day)
     request.refresh_from_db()
     assert request.status == RequestStatus.OPEN
-    clock = request_clock(request, next_day)
+    clock = read_clock(request, next_day)
     # One hour was used before the pause; the rest counts from the end of the pause.
     assert clock.deadline == add_working_time(next_day, (request.limit_hours - 1) * 3600)
     assert clock.elapsed_seconds == 3600
