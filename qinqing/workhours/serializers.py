@@ -12,7 +12,6 @@ from rest_framework import serializers
 # A ClockReading: the deadline (null while paused), office seconds left (negative when
 # overdue), the share of the limit used, and years whose holidays are not loaded.
 class ClockSerializer(serializers.Serializer):
-
     deadline = serializers.DateTimeField(allow_null=True)
     remaining_seconds = serializers.IntegerField()
     fraction_used = serializers.FloatField()
