@@ -1,5 +1,6 @@
 """Approvals over REST: applications (the applicant's side) and items (the departments'
-side), every action a service call. Scoped like the pages: what you may not see is a 404."""
+side), every action a service call. Scoped like the pages: what you may not see is a 404;
+a service's refusal answers in the one error shape (qinqing.api.exceptions)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
+from accounts.models import User
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
@@ -45,33 +46,6 @@ from .services.applications import (
     withdraw_application,
 )
 from .services.commitments import approve_on_commitment, verify_commitment
-from .services.refusals import (
-    ApprovalConflict,
-    ApprovalRefused,
-    NotAllowed,
-    SheetInvalid,
-)
-
-
-class ApprovalConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "conflict"
-    default_code = "conflict"
-
-
-def run_service(call: Callable[[], Any]) -> Any:
-    """A service's refusal as the right HTTP answer, with its message."""
-    try:
-        return call()
-    except SheetInvalid as error:
-        raise exceptions.ValidationError(error.errors) from error
-    except NotAllowed as error:
-        raise exceptions.PermissionDenied(str(error)) from error
-    except ApprovalConflict as error:
-        raise ApprovalConflictError(str(error)) from error
-    except ApprovalRefused as error:
-        raise exceptions.ValidationError({"detail": [str(error)]}) from error
-
 
 _ITEMS = Prefetch("items", queryset=Item.objects.select_related("item_type", "department"))
 
@@ -101,7 +75,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return selectors.applications_for(self.request.user).prefetch_related(_ITEMS)
 
     def _applicant_only(self, request: Request) -> None:
-        if request.user.role != Role.ENTERPRISE:
+        if not request.user.is_enterprise_member:
             raise exceptions.PermissionDenied(_("Applications are made by enterprise users."))
 
     def _answer(self, application: Application, code: int = 200) -> Response:
@@ -128,9 +102,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
             if enterprise is None:
                 raise exceptions.NotFound(_("No enterprise with this code is within your access."))
-        application = run_service(
-            lambda: start_application(package=package, actor=request.user, enterprise=enterprise)
-        )
+        application = start_application(package=package, actor=request.user, enterprise=enterprise)
         return self._answer(application, status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswersSerializer, responses={200: ApplicationSerializer})
@@ -139,13 +111,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         application = self.get_object()
         data = AnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run_service(
-            lambda: save_answers(
-                application.pk,
-                actor=request.user,
-                answers=data.validated_data["answers"],
-                disputes=data.validated_data["disputes"],
-            )
+        save_answers(
+            application.pk,
+            actor=request.user,
+            answers=data.validated_data["answers"],
+            disputes=data.validated_data["disputes"],
         )
         return self._answer(application)
 
@@ -155,12 +125,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         application = self.get_object()
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run_service(
-            lambda: submit_application(
-                application.pk,
-                actor=request.user,
-                on_commitment=data.validated_data["on_commitment"],
-            )
+        submit_application(
+            application.pk,
+            actor=request.user,
+            on_commitment=data.validated_data["on_commitment"],
         )
         return self._answer(application)
 
@@ -172,10 +140,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         application = self.get_object()
         data = CommitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run_service(
-            lambda: approve_on_commitment(
-                application.pk, actor=request.user, item_ids=data.validated_data.get("item_ids")
-            )
+        approve_on_commitment(
+            application.pk, actor=request.user, item_ids=data.validated_data.get("item_ids")
         )
         return self._answer(application)
 
@@ -183,7 +149,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         application = self.get_object()
-        run_service(lambda: withdraw_application(application.pk, actor=request.user))
+        withdraw_application(application.pk, actor=request.user)
         return self._answer(application)
 
 
@@ -210,7 +176,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _act(self, call: Callable[[Item], Any]) -> Response:
         item = self.get_object()
-        run_service(lambda: call(item))
+        call(item)
         return Response(ItemSerializer(self.get_queryset().get(pk=item.pk)).data)
 
     def _text(self, request: Request) -> str:

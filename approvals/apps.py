@@ -7,10 +7,11 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self) -> None:
+        # Imported once the apps are loaded (models may not be imported before): the
+        # notification kinds' registry; receivers connect credit's breach signal (it
+        # revokes approvals); tasks registers the tasks the services queue by name.
         from qinqing.notifications.models import register_kind
 
-        # Imported once the apps are loaded: receivers connect credit's breach signal (it
-        # revokes approvals); tasks registers the tasks the services queue by name.
         from . import receivers, tasks  # noqa: F401
 
         register_kind("approval.decided", _("Approval decisions"))

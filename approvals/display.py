@@ -9,17 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from datahub.catalogue import CATALOGUE
 from departments.models import Department, District
 from enterprises.industries import DIVISIONS
 from qinqing.audit.models import AuditEvent
 from qinqing.money import yuan
+from qinqing.workhours.case_services import read_clock
 
-from .models import OPEN_STATES, Application, FieldType, Item, SheetField
-from .services.clock import item_clock
+from .models import OPEN_STATES, Application, ApplicationStatus, FieldType, Item, SheetField
 
 # Sections of the starting packages; a package an administrator adds may use others, shown
 # by their key.
@@ -46,8 +46,6 @@ def limit_text(amount: int, unit: str) -> str:
 
 
 def _division_names() -> dict[str, str]:
-    from django.utils.translation import get_language
-
     english = (get_language() or "").startswith("en")
     return {d.code: f"{d.code} {d.name_en if english else d.name_zh}" for d in DIVISIONS}
 
@@ -222,7 +220,7 @@ class Countdown:
 def countdown(item: Item, now: datetime | None = None) -> Countdown:
     if item.status not in OPEN_STATES:
         return Countdown("closed", 0, 0, 0.0, None, ())
-    clock = item_clock(item, now)
+    clock = read_clock(item, now)
     if clock.paused or item.status != "pending":
         state = "paused"
     elif clock.overdue:
@@ -272,6 +270,13 @@ INTERNAL_ITEM_EVENTS = {
 }
 
 
+def _is_submission_move(event: AuditEvent) -> bool:
+    return (
+        event.action == "approvals.application.in_review"
+        and (event.before or {}).get("status") == ApplicationStatus.DRAFT
+    )
+
+
 @dataclass
 class TimelineEntry:
     at: datetime
@@ -299,6 +304,8 @@ def timeline(
     ).order_by("occurred_at", "pk")
     entries = []
     for event in events[:limit]:
+        if _is_submission_move(event):  # "submitted" says it, with the items it created
+            continue
         if event.object_type == "approvals.application":
             text = str(APPLICATION_EVENTS[event.action])
         else:

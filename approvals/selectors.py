@@ -1,15 +1,17 @@
-"""Reads, scoped: an applicant sees its own applications; an official sees the items of
-their department (and district); auditors and administrators see everything."""
+"""Reads, scoped by the one rule (qinqing.scoping, by the `reach` the models declare): an
+applicant sees its own applications and its enterprises'; an official the items of their
+department (and district) and the applications holding them; auditors and administrators
+everything; an inactive account, or an official of a deactivated department, nothing."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from accounts.models import Role
+from qinqing.scoping import visible_to
 
 from .models import OPEN_STATES, Application, Item, ItemStatus, Permit, ServicePackage
 
@@ -19,43 +21,23 @@ def open_packages() -> QuerySet[ServicePackage]:
 
 
 def applications_for(user: Any) -> QuerySet[Application]:
-    applications = Application.objects.select_related("package", "enterprise", "district")
-    if not getattr(user, "is_authenticated", False):
-        return applications.none()
-    if user.sees_everything:
-        return applications
-    if user.role == Role.ENTERPRISE:
-        return applications.filter(
-            Q(applicant=user) | Q(enterprise__memberships__user=user)
-        ).distinct()
-    if user.role == Role.OFFICIAL:
-        items = items_for_official(user)
-        return applications.filter(pk__in=items.values("application_id")).exclude(
-            status="draft")  # fmt: skip
-    return applications.none()
-
-
-def items_for_official(user: Any) -> QuerySet[Item]:
-    items = Item.objects.select_related("application", "item_type", "department", "district",
-                                        "assigned_to")  # fmt: skip
-    if not getattr(user, "is_authenticated", False):
-        return items.none()
-    if user.sees_everything:
-        return items
-    if user.role != Role.OFFICIAL:
-        return items.none()
-    items = items.filter(department_id=user.department_id)
-    if user.district_id is not None:
-        items = items.filter(district_id=user.district_id)
-    return items
+    return visible_to(user, Application.objects.select_related("package", "enterprise", "district"))
 
 
 def items_for(user: Any) -> QuerySet[Item]:
     """Items the user may read: an official's department's, or the applicant's own."""
-    if getattr(user, "is_authenticated", False) and user.role == Role.ENTERPRISE:
-        return Item.objects.select_related("application", "item_type", "department").filter(
-            application__in=applications_for(user))  # fmt: skip
-    return items_for_official(user)
+    return visible_to(
+        user,
+        Item.objects.select_related(
+            "application", "item_type", "department", "district", "assigned_to"
+        ),
+    )
+
+
+def items_for_official(user: Any) -> QuerySet[Item]:
+    """The items of the officials' pages (queue, detail): the same rule as `items_for`;
+    the pages themselves are for reviewers (views.officials checks who may open them)."""
+    return items_for(user)
 
 
 def review_queue(user: Any, *, status: str = "", mine: bool = False) -> QuerySet[Item]:

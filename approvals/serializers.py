@@ -10,22 +10,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from qinqing.api.privacy import MasksPersonalData
+from qinqing.workhours.case_services import read_clock
+from qinqing.workhours.serializers import CaseMessageSerializer, ClockSerializer
 
 from .models import Application, Item, ItemMessage
-from .services.clock import item_clock
 from .services.refusals import (
     MESSAGE_MAX,
 )
 from .sheet import answers_for
-
-
-class ClockSerializer(serializers.Serializer):
-    deadline = serializers.DateTimeField(allow_null=True)
-    remaining_seconds = serializers.IntegerField()
-    fraction_used = serializers.FloatField()
-    overdue = serializers.BooleanField()
-    paused = serializers.BooleanField()
-    calendar_gaps = serializers.ListField(child=serializers.IntegerField())
 
 
 class PermitSummarySerializer(serializers.Serializer):
@@ -35,10 +27,11 @@ class PermitSummarySerializer(serializers.Serializer):
     valid = serializers.BooleanField()
 
 
-class MessageSerializer(serializers.ModelSerializer):
+# An item's thread names who wrote (the applicant and the department's officials).
+class MessageSerializer(CaseMessageSerializer):
     author = serializers.CharField(source="author.__str__", read_only=True)
 
-    class Meta:
+    class Meta(CaseMessageSerializer.Meta):
         model = ItemMessage
         fields = ["kind", "author", "body", "created_at"]
         read_only_fields = fields
@@ -88,7 +81,7 @@ class ItemSerializer(MasksPersonalData, serializers.ModelSerializer):
 
     @extend_schema(responses=ClockSerializer)
     def get_clock(self, item: Item) -> dict[str, Any]:
-        clock = item_clock(item)
+        clock = read_clock(item)
         return ClockSerializer(clock).data
 
     @extend_schema(responses=PermitSummarySerializer(allow_null=True))

@@ -22,6 +22,8 @@ from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
+from qinqing.workhours.case_services import read_clock
+from qinqing.workhours.serializers import CaseMessageSerializer
 
 from . import selectors
 from .models import (
@@ -34,31 +36,12 @@ from .models import (
     RequestStatus,
 )
 from .services import department_side, enterprise_side, publication, raising
-from .services.clock import request_clock
-from .services.refusals import SUBJECT_MAX, TEXT_MAX, NotAllowed, RequestConflict, RequestRefused
+from .services.refusals import SUBJECT_MAX, TEXT_MAX
 
 
-class RequestConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "conflict"
-    default_code = "conflict"
-
-
-def run_service(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except NotAllowed as error:
-        raise exceptions.PermissionDenied(str(error)) from error
-    except RequestConflict as error:
-        raise RequestConflictError(str(error)) from error
-    except RequestRefused as error:
-        raise exceptions.ValidationError({"detail": [str(error)]}) from error
-
-
-class RequestMessageSerializer(serializers.ModelSerializer):
-    class Meta:
+class RequestMessageSerializer(CaseMessageSerializer):
+    class Meta(CaseMessageSerializer.Meta):
         model = RequestMessage
-        fields = ["kind", "body", "created_at"]
 
 
 class RequestHopSerializer(serializers.ModelSerializer):
@@ -133,7 +116,7 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
     def get_remaining_seconds(self, request: Request) -> int | None:
         if request.status not in ("open", "info_requested", "reopened"):
             return None
-        return request_clock(request).remaining_seconds
+        return read_clock(request).remaining_seconds
 
     def get_published(self, request: Request) -> bool:
         return hasattr(request, "publication")
@@ -206,7 +189,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _act(self, call: Callable[[Request], Any]) -> Response:
         obj = self.get_object()
-        run_service(lambda: call(obj))
+        call(obj)
         return self._answer(obj.pk)
 
     def _text(self, request: HttpRequest) -> str:
@@ -227,14 +210,12 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         if enterprise is None or not request.user.is_enterprise_member:
             raise exceptions.PermissionDenied(_("Raise requests for your own enterprises only."))
-        created = run_service(
-            lambda: raising.raise_request(
-                actor=request.user,
-                enterprise=enterprise,
-                category=data.validated_data["category"],
-                subject=data.validated_data["subject"],
-                description=data.validated_data["description"],
-            )
+        created = raising.raise_request(
+            actor=request.user,
+            enterprise=enterprise,
+            category=data.validated_data["category"],
+            subject=data.validated_data["subject"],
+            description=data.validated_data["description"],
         )
         return self._answer(created.pk, status.HTTP_201_CREATED)
 

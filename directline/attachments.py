@@ -11,6 +11,8 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from .services.refusals import RequestRefused
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_REQUEST = 5
 NAME_MAX = 200
@@ -26,8 +28,8 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 
 
-class AttachmentRefused(ValueError):
-    pass
+class AttachmentRefused(RequestRefused):
+    """A file refused before anything is stored (400): its name and why."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+from qinqing.workhours.cases import CaseMessage, CasePause, ClockedCase
+from qinqing.workhours.clock import TimeLimit
+
+from .storage import private_storage
+
 # The department that receives what no rule fits and forwards it: the city's data
 # resources bureau, which runs Qinqing Online.
 COORDINATING_OFFICE = "data"
@@ -100,7 +107,7 @@ class RequestStatus(models.TextChoices):
 
 
 S = RequestStatus
-# The one table of allowed moves; services.move is the only writer of Request.status.
+# The one table of allowed moves (qinqing.transitions, through services.status.move).
 TRANSITIONS: dict[str, set[str]] = {
     S.OPEN: {S.INFO_REQUESTED, S.ANSWERED},
     S.INFO_REQUESTED: {S.OPEN},
@@ -118,7 +125,7 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
 
-class Request(models.Model):
+class Request(ClockedCase):
     reference = models.CharField(_("reference"), max_length=30, unique=True)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
@@ -160,17 +167,7 @@ class Request(models.Model):
         related_name="reopened_requests",
         verbose_name=_("supervisor"),
     )
-    started_at = models.DateTimeField(_("clock started"), default=timezone.now)
     limit_hours = models.PositiveIntegerField(_("time limit (working hours)"))
-    deadline = models.DateTimeField(
-        _("deadline"),
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text=_("Empty while the clock is paused."),
-    )
-    warned_at = models.DateTimeField(_("80% warning sent"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
@@ -188,6 +185,15 @@ class Request(models.Model):
     publication_refused = models.BooleanField(_("publication refused"), default=False)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
+    transitions = Transitions(
+        TRANSITIONS,
+        action="directline.request",
+        # What the trail keeps beside the status (the texts stay on the request).
+        audit_fields=("answered_at", "answered_by", "rating", "rated_at", "supervisor"),
+    )
+    # The enterprise's members; officials of the department it is with, within their district.
+    reach = Reach(enterprise="enterprise", department="department", district="district")
+
     class Meta:
         verbose_name = _("request")
         verbose_name_plural = _("requests")
@@ -202,6 +208,9 @@ class Request(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
+
+    def time_limit(self) -> TimeLimit:
+        return TimeLimit(self.limit_hours, "hours")
 
 
 class RequestHop(models.Model):
@@ -252,19 +261,14 @@ class RequestHop(models.Model):
         return f"{self.request_id}: {self.from_department_id} → {self.to_department_id}"
 
 
-class RequestPause(models.Model):
+class RequestPause(CasePause):
     """Time that does not count against the request's limit (waiting for information)."""
 
     request = models.ForeignKey(
         Request, on_delete=models.CASCADE, related_name="pauses", verbose_name=_("request")
     )
-    started_at = models.DateTimeField(_("paused"), default=timezone.now)
-    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
 
-    class Meta:
-        verbose_name = _("clock pause")
-        verbose_name_plural = _("clock pauses")
-        ordering = ["started_at"]
+    class Meta(CasePause.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["request"],
@@ -285,24 +289,17 @@ class MessageKind(models.TextChoices):
     RATING = "rating", _("Rating")
 
 
-class RequestMessage(models.Model):
+class RequestMessage(CaseMessage):
+    """The thread on a request between its department and the enterprise."""
+
     request = models.ForeignKey(
         Request, on_delete=models.CASCADE, related_name="messages", verbose_name=_("request")
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("author"),
-    )
     kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
-    body = models.TextField(_("message"))
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
-    class Meta:
+    class Meta(CaseMessage.Meta):
         verbose_name = _("request message")
         verbose_name_plural = _("request messages")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.request_id} · {self.kind}"
@@ -364,8 +361,7 @@ class PolicyPush(models.Model):
 
 
 def _attachment_storage():
-    from .storage import private_storage
-
+    """A callable, so that migrations name it rather than the storage's settings."""
     return private_storage
 
 

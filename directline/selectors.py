@@ -1,41 +1,32 @@
-"""Reads, scoped: an enterprise member sees their enterprises' requests; an official the
-requests of their department (and district); auditors and administrators everything."""
+"""Reads, scoped by the one rule (qinqing.scoping, by Request.reach): an enterprise member
+sees their enterprises' requests; an official the requests of their department (and
+district); auditors and administrators everything; an inactive account, or an official of a
+deactivated department, nothing."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
-from accounts.models import Role
+from qinqing.scoping import visible_to
 
 from .models import Request
 
 
 def requests_for(user: Any) -> QuerySet[Request]:
-    requests = Request.objects.select_related(
-        "enterprise", "category", "department", "district", "raised_by", "publication"
+    return visible_to(
+        user,
+        Request.objects.select_related(
+            "enterprise", "category", "department", "district", "raised_by", "publication"
+        ),
     )
-    if not getattr(user, "is_authenticated", False):
-        return requests.none()
-    if user.sees_everything:
-        return requests
-    if user.role == Role.ENTERPRISE:
-        return requests.filter(enterprise__memberships__user=user).distinct()
-    if user.role == Role.OFFICIAL:
-        requests = requests.filter(department_id=user.department_id)
-        if user.district_id is not None:
-            requests = requests.filter(district_id=user.district_id)
-        return requests
-    return requests.none()
 
 
 def department_stats(requests: QuerySet[Request] | None = None) -> list[dict[str, Any]]:
     """Per department and district: requests, answered, rated, the satisfaction rate
     (satisfied or basically satisfied among the rated) and the mean time to answer (wall
     clock hours), for the dashboards."""
-    from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-
     requests = Request.objects.all() if requests is None else requests
     rows = (
         requests.values("department__code", "district__code")

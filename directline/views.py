@@ -18,17 +18,18 @@ from django.views.decorators.http import require_POST
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.errors import NotAllowed, ServiceError, show_on_page
 from qinqing.listing import paginate
+from qinqing.workhours.case_services import read_clock
 
 from .models import OPEN_STATES, Category, PublishedAnswer, Rating, RequestStatus
 from .selectors import requests_for
 from .services.access import is_enterprise_side, is_request_official
-from .services.clock import request_clock
 from .services.department_side import answer, ask_for_information, supply_information, transfer
 from .services.enterprise_side import rate, refuse_publication
 from .services.publication import publish, search_answers
 from .services.raising import add_attachments, raise_request
-from .services.refusals import SUBJECT_MAX, TEXT_MAX, NotAllowed, RequestRefused
+from .services.refusals import SUBJECT_MAX, TEXT_MAX, RequestRefused
 
 
 class RaiseForm(forms.Form):
@@ -81,8 +82,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     files=[data["attachment"]] if data.get("attachment") else [],
                 )
-            except RequestRefused as error:
-                form.add_error(None, str(error))
+            except ServiceError as error:
+                show_on_page(request, error, form)
             else:
                 messages.success(
                     request,
@@ -114,7 +115,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, ordered, 30)
     rows = []
     for obj in page.object_list:
-        clock = request_clock(obj) if obj.status in OPEN_STATES else None
+        clock = read_clock(obj) if obj.status in OPEN_STATES else None
         hours = clock.remaining_seconds / 3600 if clock else None
         rows.append({"request": obj, "clock": clock, "hours": hours})
     return render(request, "directline/queue.html", {"page": page, "query": query, "rows": rows})
@@ -150,7 +151,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "directline/detail.html",
         {
             "obj": obj,
-            "clock": request_clock(obj) if obj.status in OPEN_STATES else None,
+            "clock": read_clock(obj) if obj.status in OPEN_STATES else None,
             "enterprise_side": is_enterprise_side(user, obj),
             "official": is_request_official(user, obj),
             "can_publish": user.is_official
@@ -200,8 +201,8 @@ def act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
             ACTIONS[act](obj.pk, request.user, request.POST)
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except RequestRefused as error:
-        messages.error(request, str(error))
+    except ServiceError as error:
+        show_on_page(request, error)
     else:
         messages.success(request, _("Done."))
         if act == "transfer":  # the request has left this official's scope

@@ -1,5 +1,6 @@
 """An application (one filled sheet) and its items, each reviewed by one department against
-the working-hours clock: the items' pauses, messages and permits."""
+the working-hours clock: the items' pauses, messages and permits. An item is a clocked case
+(qinqing.workhours.cases): its clock fields, pauses and thread are the shared ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.scoping import Reach
+from qinqing.transitions import Transitions
+from qinqing.workhours.cases import CaseMessage, CasePause, ClockedCase
+from qinqing.workhours.clock import TimeLimit
+
+from ..events import item_decided
 from .service_packages import ItemType, LimitUnit, ServicePackage
 
 
@@ -19,6 +26,20 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected: fix and resubmit")
     REVOKED = "revoked", _("Approval revoked")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+A = ApplicationStatus
+# An application's status follows its items (services.status.settle_application): it is
+# submitted, withdrawn, or settled approved, rejected (fixed and resubmitted: in review
+# again) or revoked (a commitment broken after approval or beside a rejection).
+APPLICATION_TRANSITIONS: dict[str, set[str]] = {
+    A.DRAFT: {A.IN_REVIEW, A.WITHDRAWN},
+    A.IN_REVIEW: {A.APPROVED, A.REJECTED, A.REVOKED, A.WITHDRAWN},
+    A.REJECTED: {A.IN_REVIEW, A.REVOKED},
+    A.APPROVED: {A.REVOKED},
+    A.REVOKED: set(),
+    A.WITHDRAWN: set(),
+}
 
 
 class Application(models.Model):
@@ -85,6 +106,21 @@ class Application(models.Model):
         verbose_name=_("registered enterprise"),
     )
 
+    transitions = Transitions(
+        APPLICATION_TRANSITIONS,
+        action="approvals.application",
+        audit_fields=("submitted_at", "decided_at"),
+    )
+    # The applicant and the enterprise's members; officials of a department that holds one
+    # of its items (a draft has none), within their district.
+    reach = Reach(
+        enterprise="enterprise",
+        department="items__department",
+        district="items__district",
+        own=("applicant",),
+        many=True,
+    )
+
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
@@ -107,7 +143,7 @@ class ItemStatus(models.TextChoices):
 
 
 S = ItemStatus
-# The one table of allowed moves; services.status.move_item is the only writer of Item.status.
+# The one table of allowed moves (qinqing.transitions, through services.status.move_item).
 ITEM_TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.APPROVED, S.REJECTED, S.SUPPLEMENT, S.COMMITTED, S.WITHDRAWN},
     S.SUPPLEMENT: {S.PENDING, S.WITHDRAWN},
@@ -124,7 +160,7 @@ APPROVED_STATES = frozenset({S.APPROVED, S.COMMITTED, S.VERIFIED})
 OPEN_STATES = frozenset({S.PENDING, S.SUPPLEMENT})
 
 
-class Item(models.Model):
+class Item(ClockedCase):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="items", verbose_name=_("application")
     )
@@ -160,18 +196,8 @@ class Item(models.Model):
         related_name="assigned_items",
         verbose_name=_("assigned to"),
     )
-    started_at = models.DateTimeField(_("clock started"), default=timezone.now)
     limit_amount = models.PositiveIntegerField(_("time limit"))
     limit_unit = models.CharField(_("time limit unit"), max_length=10, choices=LimitUnit.choices)
-    deadline = models.DateTimeField(
-        _("deadline"),
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text=_("Empty while the clock is paused."),
-    )
-    warned_at = models.DateTimeField(_("80% warning sent"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -184,6 +210,19 @@ class Item(models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
     commitment_id = models.BigIntegerField(_("commitment"), null=True, blank=True)
     verify_by = models.DateTimeField(_("verify commitment by"), null=True, blank=True)
+
+    transitions = Transitions(
+        ITEM_TRANSITIONS,
+        action="approvals.item",
+        audit_fields=("decided_at", "decided_by", "commitment_id", "verify_by", "started_at"),
+        outbox=item_decided,  # approval.decided for partners, in the same transaction
+    )
+    reach = Reach(
+        enterprise="application__enterprise",
+        department="department",
+        district="district",
+        own=("application__applicant",),
+    )
 
     class Meta:
         verbose_name = _("approval item")
@@ -203,6 +242,9 @@ class Item(models.Model):
     def __str__(self) -> str:
         return f"{self.application.reference} · {self.item_type}"
 
+    def time_limit(self) -> TimeLimit:
+        return TimeLimit(self.limit_amount, self.limit_unit)
+
 
 class PauseReason(models.TextChoices):
     SUPPLEMENT = "supplement", _("Waiting for the enterprise's supplement")
@@ -210,20 +252,15 @@ class PauseReason(models.TextChoices):
     EXPERT_REVIEW = "expert_review", _("Expert review")
 
 
-class ItemPause(models.Model):
-    """Time that does not count against the item's limit."""
+class ItemPause(CasePause):
+    """Time that does not count against the item's limit, and why."""
 
     item = models.ForeignKey(
         Item, on_delete=models.CASCADE, related_name="pauses", verbose_name=_("approval item")
     )
     reason = models.CharField(_("reason"), max_length=20, choices=PauseReason.choices)
-    started_at = models.DateTimeField(_("paused"), default=timezone.now)
-    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
 
-    class Meta:
-        verbose_name = _("clock pause")
-        verbose_name_plural = _("clock pauses")
-        ordering = ["started_at"]
+    class Meta(CasePause.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["item"], condition=Q(ended_at__isnull=True), name="one_open_pause_per_item"
@@ -241,26 +278,17 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
-class ItemMessage(models.Model):
+class ItemMessage(CaseMessage):
     """The thread on an item between its department and the applicant."""
 
     item = models.ForeignKey(
         Item, on_delete=models.CASCADE, related_name="messages", verbose_name=_("approval item")
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("author"),
-    )
     kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
-    body = models.TextField(_("message"))
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
-    class Meta:
+    class Meta(CaseMessage.Meta):
         verbose_name = _("item message")
         verbose_name_plural = _("item messages")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.item} · {self.get_kind_display()}"

@@ -1,4 +1,6 @@
-"""Who may act: the applicant's side of an application, the officials of an item."""
+"""Who may act: the applicant's side of an application, the officials of an item. The rules
+are qinqing.scoping's (active accounts only; an official of an active department, within
+their district), applied to one object."""
 
 from __future__ import annotations
 
@@ -6,8 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from enterprises.models import EnterpriseMembership
+from qinqing.scoping import is_active_user, is_member, official_covers
 
 from ..models import (
     Application,
@@ -17,26 +18,15 @@ from .refusals import NotAllowed
 
 
 def is_applicant_side(user: Any, application: Application) -> bool:
-    if not getattr(user, "is_authenticated", False) or user.role != Role.ENTERPRISE:
+    """The applicant, or a member of the applying enterprise (enterprise users only)."""
+    if not (is_active_user(user) and user.is_enterprise_member):
         return False
-    if application.applicant_id == user.pk:
-        return True
-    return (
-        application.enterprise_id is not None
-        and EnterpriseMembership.objects.filter(
-            enterprise_id=application.enterprise_id, user=user
-        ).exists()
-    )
+    return application.applicant_id == user.pk or is_member(user, application.enterprise_id)
 
 
 def is_item_official(user: Any, item: Item) -> bool:
     """An official of the item's department, and of its district when they have one."""
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.role == Role.OFFICIAL
-        and user.department_id == item.department_id
-        and (user.district_id is None or user.district_id == item.district_id)
-    )
+    return official_covers(user, department_id=item.department_id, district_id=item.district_id)
 
 
 def require_applicant(user: Any, application: Application) -> None:

@@ -14,11 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from datahub.fetch import fetch_facts
 from departments.models import District
-from enterprises.models import Enterprise, EnterpriseMembership
+from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
+from qinqing.scoping import is_active_user, is_member
+from qinqing.transitions import move
+from qinqing.workhours.case_services import close_pause, read_clock
 
 from .. import sheet
 from ..models import (
@@ -31,7 +33,6 @@ from ..models import (
     ServicePackage,
 )
 from .access import require_applicant
-from .clock import close_pause, item_clock
 from .commitments import commit_items, credit_route_refusal
 from .notifications import tell_departments
 from .refusals import ApprovalConflict, ApprovalRefused, NotAllowed, SheetInvalid
@@ -105,14 +106,11 @@ def start_application(
     enterprise the person acts for."""
     if not package.active:
         raise ApprovalRefused(_("This service package is not open for applications."))
-    if not getattr(actor, "is_authenticated", False) or actor.role != Role.ENTERPRISE:
+    if not (is_active_user(actor) and actor.is_enterprise_member):
         raise NotAllowed(_("Applications are made by enterprise users."))
     if package.kind == PackageKind.ESTABLISHMENT:
         enterprise = None
-    elif (
-        enterprise is None
-        or not EnterpriseMembership.objects.filter(enterprise=enterprise, user=actor).exists()
-    ):
+    elif enterprise is None or not is_member(actor, enterprise.pk):
         raise NotAllowed(_("Only the enterprise's own members may apply for it."))
     elif not enterprise.is_in_business:
         raise ApprovalRefused(_("The enterprise is not in business according to the register."))
@@ -252,12 +250,10 @@ def submit_application(
             for item_type in types
         ]
         for item in items:
-            item.deadline = item_clock(item, now).deadline
+            item.deadline = read_clock(item, now).deadline
         Item.objects.bulk_create(items)
         items = list(application.items.select_related("item_type", "department"))
-        application.status = ApplicationStatus.IN_REVIEW
-        application.submitted_at = now
-        application.save(update_fields=["status", "submitted_at", "updated_at"])
+        move(application, ApplicationStatus.IN_REVIEW, actor=actor, submitted_at=now)
         record_event(
             actor=actor,
             action="approvals.application.submitted",
@@ -296,14 +292,5 @@ def withdraw_application(application_id: int, *, actor: Any) -> Application:
         for item in application.items.select_for_update().filter(status__in=OPEN_STATES):
             close_pause(item)
             move_item(item, ItemStatus.WITHDRAWN, actor, deadline=None)
-        before = {"status": application.status}
-        application.status = ApplicationStatus.WITHDRAWN
-        application.save(update_fields=["status", "updated_at"])
-        record_event(
-            actor=actor,
-            action="approvals.application.withdrawn",
-            obj=application,
-            before=before,
-            after={"status": application.status},
-        )
+        move(application, ApplicationStatus.WITHDRAWN, actor=actor)
     return application

@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enterprises.models import Enterprise
+from qinqing.workhours.case_services import post_message
 
 from ..models import (
     AutoCheck,
     Item,
-    ItemMessage,
     ItemStatus,
     MessageKind,
 )
@@ -37,8 +37,8 @@ def auto_decide(item_id: int) -> Item:
         ):
             problem = _("The name is already registered.")
         if problem:
-            ItemMessage.objects.create(
-                item=item,
+            post_message(
+                item,
                 author=application.applicant,
                 kind=MessageKind.NOTE,
                 body=_("Automatic check failed: %(problem)s An official will decide.")

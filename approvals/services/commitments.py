@@ -19,6 +19,7 @@ from datahub.fetch import fetch_facts
 from enterprises.models import Enterprise
 from qinqing.errors import IllegalTransition
 from qinqing.notifications.text import Message
+from qinqing.workhours.case_services import close_pause
 from qinqing.workhours.clock import TimeLimit, add_working_time
 
 from ..models import (
@@ -28,7 +29,6 @@ from ..models import (
     Permit,
 )
 from .access import require_applicant, require_official
-from .clock import close_pause
 from .notifications import tell_applicant
 from .permits import issue_permit
 from .refusals import ApprovalConflict, ApprovalRefused, NotAllowed, short_text

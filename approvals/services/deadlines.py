@@ -11,12 +11,12 @@ from qinqing.audit.services import record_event
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
 from qinqing.workhours import deadlines
+from qinqing.workhours.case_services import read_clock
 
 from ..models import (
     Item,
     ItemStatus,
 )
-from .clock import item_clock
 from .notifications import item_officials
 
 
@@ -28,7 +28,7 @@ def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
         .select_related("item_type", "application")
         .prefetch_related("pauses")
     )
-    return deadlines.sweep(open_items, clock_of=item_clock, warn=_warn, escalate=_escalate, now=now)
+    return deadlines.sweep(open_items, clock_of=read_clock, warn=_warn, escalate=_escalate, now=now)
 
 
 def _warn(item: Item) -> None:

@@ -12,21 +12,25 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from qinqing.audit.services import record_event
-from qinqing.audit.transitions import jsonable
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
+from qinqing.workhours.case_services import (
+    close_pause,
+    open_pause,
+    pause,
+    post_message,
+    refresh_deadline,
+    resume,
+)
 
 from ..models import (
     OPEN_STATES,
     Item,
-    ItemMessage,
-    ItemPause,
     ItemStatus,
     MessageKind,
     PauseReason,
 )
 from .access import is_item_official, require_applicant, require_official
-from .clock import close_pause, refresh_deadline
 from .notifications import tell_applicant
 from .permits import issue_permit
 from .refusals import ApprovalConflict, ApprovalRefused, short_text
@@ -66,9 +70,7 @@ def reject_item(item_id: int, *, actor: Any, reasons: str) -> Item:
             decided_by=actor,
             decision_note=reasons,
         )
-        ItemMessage.objects.create(
-            item=item, author=actor, kind=MessageKind.REJECTION, body=reasons
-        )
+        post_message(item, author=actor, kind=MessageKind.REJECTION, body=reasons)
         settle_application(item.application, actor)
         tell_applicant(
             item,
@@ -88,10 +90,8 @@ def request_supplement(item_id: int, *, actor: Any, message: str) -> Item:
         require_official(actor, item)
         message = short_text(message, what=_("request"))
         move_item(item, ItemStatus.SUPPLEMENT, actor, deadline=None)
-        ItemPause.objects.create(item=item, reason=PauseReason.SUPPLEMENT)
-        ItemMessage.objects.create(
-            item=item, author=actor, kind=MessageKind.SUPPLEMENT_REQUEST, body=message
-        )
+        pause(item, reason=PauseReason.SUPPLEMENT)
+        post_message(item, author=actor, kind=MessageKind.SUPPLEMENT_REQUEST, body=message)
         tell_applicant(
             item,
             Message(
@@ -116,13 +116,11 @@ def pause_clock(item_id: int, *, actor: Any, reason: str, note: str) -> Item:
         require_official(actor, item)
         if item.status != ItemStatus.PENDING:
             raise ApprovalConflict(_("Only an item in review can be paused."))
-        if item.pauses.filter(ended_at__isnull=True).exists():
+        if open_pause(item) is not None:
             raise ApprovalConflict(_("The clock of this item is already paused."))
         note = short_text(note, what=_("reason for the pause"))
-        ItemPause.objects.create(item=item, reason=reason)
-        ItemMessage.objects.create(item=item, author=actor, kind=MessageKind.NOTE, body=note)
-        item.deadline = None
-        item.save(update_fields=["deadline"])
+        pause(item, reason=reason)
+        post_message(item, author=actor, kind=MessageKind.NOTE, body=note)
         record_event(
             actor=actor, action="approvals.item.clock_paused", obj=item, after={"reason": reason}
         )
@@ -133,18 +131,24 @@ def resume_clock(item_id: int, *, actor: Any) -> Item:
     with transaction.atomic():
         item = locked_item(item_id)
         require_official(actor, item)
-        pause = item.pauses.filter(ended_at__isnull=True, reason__in=OFFICIAL_PAUSES).first()
-        if item.status != ItemStatus.PENDING or pause is None:
+        stopped = open_pause(item)
+        if (
+            item.status != ItemStatus.PENDING
+            or stopped is None
+            or stopped.reason not in OFFICIAL_PAUSES
+        ):
             raise ApprovalConflict(
                 _("The clock of this item is not paused for a hearing or an expert review.")
             )
-        close_pause(item)
-        refresh_deadline(item)
+        resume(item)
         record_event(
             actor=actor,
             action="approvals.item.clock_resumed",
             obj=item,
-            after={"reason": pause.reason, "deadline": jsonable(item.deadline)},
+            after={
+                "reason": stopped.reason,
+                "deadline": item.deadline.isoformat() if item.deadline else None,
+            },
         )
     return item
 
@@ -156,12 +160,9 @@ def answer_supplement(item_id: int, *, actor: Any, message: str) -> Item:
         if item.status != ItemStatus.SUPPLEMENT:
             raise ApprovalConflict(_("No supplement is awaited on this item."))
         message = short_text(message, what=_("supplement"))
-        ItemMessage.objects.create(
-            item=item, author=actor, kind=MessageKind.SUPPLEMENT_ANSWER, body=message
-        )
-        close_pause(item)
+        post_message(item, author=actor, kind=MessageKind.SUPPLEMENT_ANSWER, body=message)
         move_item(item, ItemStatus.PENDING, actor)
-        refresh_deadline(item)
+        resume(item)
     return item
 
 
@@ -174,7 +175,7 @@ def resubmit_item(item_id: int, *, actor: Any, message: str) -> Item:
         if item.status != ItemStatus.REJECTED:
             raise ApprovalConflict(_("Only a rejected item can be resubmitted."))
         message = short_text(message, what=_("what you fixed"))
-        ItemMessage.objects.create(item=item, author=actor, kind=MessageKind.NOTE, body=message)
+        post_message(item, author=actor, kind=MessageKind.NOTE, body=message)
         now = timezone.now()
         # Earlier pauses stay on record; the clock ignores those before the restart.
         move_item(

@@ -1,31 +1,35 @@
-"""Why an approval action is refused: the exceptions every service raises, and the
-check on free text that raises them."""
+"""Why an approval action is refused: approvals' names for the cases of the one error
+vocabulary (qinqing.errors), and the check on free text that raises them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.utils.translation import gettext as _
+
+from qinqing import errors
 
 MESSAGE_MAX = 2000
 
 
-class ApprovalRefused(Exception):
-    """The action cannot be done: the message says why, for the person asking (400)."""
+class ApprovalRefused(errors.Refused):
+    """The action cannot be done as asked: the message says why (400)."""
 
 
-class NotAllowed(ApprovalRefused):
+class NotAllowed(errors.NotAllowed):
     """This person may not act on this application or item (403)."""
 
 
-class ApprovalConflict(ApprovalRefused):
+class ApprovalConflict(errors.Conflict):
     """The application or item is not in a state that allows this (409)."""
 
 
-class SheetInvalid(ApprovalRefused):
-    """Answers that do not fit the sheet, field by field (400)."""
+class SheetInvalid(errors.Invalid):
+    """Answers that do not fit the sheet, field by field (400, the fields in `fields`)."""
 
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(_("Some answers need correcting."))
-        self.errors = errors
+    def __init__(self, fields: Mapping[str, Sequence[Any]]):
+        super().__init__(_("Some answers need correcting."), fields=fields)
 
 
 def short_text(text: str, *, what: str, required: bool = True) -> str:

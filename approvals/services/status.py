@@ -1,5 +1,5 @@
-"""Locking and the one status writer: an item's moves, and the application's status settled
-from its items.
+"""Locking and the status writers: an item's moves, and the application's status settled
+from its items, both through qinqing.transitions (the tables are on the models).
 
 Lock order is always application row first, then its items, so two departments deciding
 two items of one application at the same instant queue on the application row: the last
@@ -12,13 +12,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qinqing.audit.services import record_event
-from qinqing.audit.transitions import change_status
+from qinqing.transitions import move
 
-from .. import events
 from ..models import (
     APPROVED_STATES,
-    ITEM_TRANSITIONS,
     OPEN_STATES,
     Application,
     ApplicationStatus,
@@ -27,7 +24,7 @@ from ..models import (
     PackageKind,
 )
 from .notifications import tell_applicant_side
-from .refusals import ApprovalConflict, ApprovalRefused
+from .refusals import ApprovalRefused
 from .registration import register_new_enterprise
 
 
@@ -59,49 +56,34 @@ def locked_item(item_id: int) -> Item:
 
 
 def move_item(item: Item, to: str, actor: Any, **changes: Any) -> Item:
-    """The one place an item's status changes."""
-    moved = change_status(
-        item,
-        to,
-        table=ITEM_TRANSITIONS,
-        actor=actor,
-        action_prefix="approvals.item",
-        refusal=lambda here: ApprovalConflict(
-            _("This item is %(status)s; that cannot be done now.")
-            % {"status": ItemStatus(here).label}
-        ),
-        **changes,
-    )
-    events.item_moved(moved, to)  # approval.decided for partners, in this transaction
-    return moved
+    """The one place an item's status changes: checked against Item.transitions, audited as
+    `approvals.item.<status>`, `approval.decided` written to the outbox for a decision."""
+    return move(item, to, actor=actor, **changes)
+
+
+def settled_status(application: Application) -> str:
+    """The status an application's items call for."""
+    statuses = set(application.items.values_list("status", flat=True))
+    if ItemStatus.REVOKED in statuses:
+        return ApplicationStatus.REVOKED
+    if statuses <= APPROVED_STATES:
+        return ApplicationStatus.APPROVED
+    if ItemStatus.REJECTED in statuses and not statuses & OPEN_STATES:
+        return ApplicationStatus.REJECTED
+    return ApplicationStatus.IN_REVIEW
 
 
 def settle_application(application: Application, actor: Any) -> Application:
     """Recompute the application's status from its items (under its lock)."""
-    statuses = set(application.items.values_list("status", flat=True))
-    if not statuses or application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
+    if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
         return application
-    if ItemStatus.REVOKED in statuses:
-        target = ApplicationStatus.REVOKED
-    elif statuses <= APPROVED_STATES:
-        target = ApplicationStatus.APPROVED
-    elif ItemStatus.REJECTED in statuses and not statuses & OPEN_STATES:
-        target = ApplicationStatus.REJECTED
-    else:
-        target = ApplicationStatus.IN_REVIEW
+    if not application.items.exists():
+        return application
+    target = settled_status(application)
     if target == application.status:
         return application
-    before = {"status": application.status}
-    application.status = target
-    application.decided_at = timezone.now() if target != ApplicationStatus.IN_REVIEW else None
-    application.save(update_fields=["status", "decided_at", "updated_at"])
-    record_event(
-        actor=actor,
-        action=f"approvals.application.{target}",
-        obj=application,
-        before=before,
-        after={"status": target},
-    )
+    decided_at = timezone.now() if target != ApplicationStatus.IN_REVIEW else None
+    move(application, target, actor=actor, decided_at=decided_at)
     if (
         target == ApplicationStatus.APPROVED
         and application.package.kind == PackageKind.ESTABLISHMENT

@@ -6,5 +6,5 @@ enterprise        my applications, the single sheet, checking the answers, the c
 tracking          the application's tracker and the applicant's answers on an item
 officials         the queue (overdue, verifications due) and an item's detail with its actions
 permits           verifying a permit (public); the printable permit
-refusal_messages  a refused action shown as a message
+refusal_messages  a refusal of the credit records shown as a message
 """

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from credit.commitments import services as credit
 from enterprises.selectors import enterprises_visible_to
+from qinqing.errors import Conflict, ServiceError, show_on_page
 from qinqing.listing import paginate
 
 from .. import display, sheet
@@ -41,12 +41,8 @@ from ..services.applications import (
     withdraw_application,
 )
 from ..services.commitments import approve_on_commitment
-from ..services.refusals import (
-    ApprovalConflict,
-    ApprovalRefused,
-    SheetInvalid,
-)
-from .refusal_messages import credit_refusal_text, show_refusal
+from ..services.refusals import SheetInvalid
+from .refusal_messages import credit_refusal_text
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
@@ -54,10 +50,8 @@ NOTICE_CODE = "approval-item"
 
 
 def commitment_notice() -> Any | None:
-    """The commitment text in force (credit.services.current_notice), or None while the
-    credit app is not installed or has no notice: the commitment route is then closed."""
-    if not apps.is_installed("credit"):
-        return None
+    """The commitment text in force (credit's current_notice), or None while credit has
+    none: the commitment route is then closed."""
     try:
         return credit.current_notice(NOTICE_CODE)
     except Exception:
@@ -123,8 +117,8 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("approvals:list")
     try:
         application = start_application(package=package, actor=request.user, enterprise=enterprise)
-    except ApprovalRefused as error:
-        show_refusal(request, error)
+    except ServiceError as error:
+        show_on_page(request, error)
         return redirect("approvals:list")
     messages.success(
         request,
@@ -208,10 +202,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 disputes=form.disputes() or None,
             )
         except SheetInvalid as error:
-            form.add_sheet_errors(error.errors)
+            form.add_sheet_errors(error.fields)
             status = 400
-        except ApprovalRefused as error:
-            show_refusal(request, error)
+        except ServiceError as error:
+            show_on_page(request, error)
             return _tracker(application)
         else:
             if "check" in request.POST:
@@ -265,12 +259,12 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             _("Some answers are missing or need correcting: %(count)d.")
-            % {"count": len(error.errors)},
+            % {"count": len(error.fields)},
         )
         return redirect("approvals:review", pk=application.pk)
-    except ApprovalRefused as error:
-        show_refusal(request, error)
-        if isinstance(error, ApprovalConflict):
+    except ServiceError as error:
+        show_on_page(request, error)
+        if isinstance(error, Conflict):
             return _tracker(application)
         return redirect("approvals:review", pk=application.pk)
     messages.success(
@@ -371,14 +365,14 @@ def _sign(
         messages.error(
             request,
             _("Some answers are missing or need correcting: %(count)d.")
-            % {"count": len(error.errors)},
+            % {"count": len(error.fields)},
         )
         return redirect("approvals:review", pk=application.pk)
-    except ApprovalConflict as error:
-        show_refusal(request, error)
+    except Conflict as error:
+        show_on_page(request, error)
         return _tracker(application)
-    except ApprovalRefused as error:
-        show_refusal(request, error)
+    except ServiceError as error:
+        show_on_page(request, error)
         return redirect("approvals:review" if draft else "approvals:tracker", pk=application.pk)
     except (ValidationError, PermissionDenied) as error:  # refused by the credit records
         messages.error(request, credit_refusal_text(error))
@@ -399,8 +393,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_or_404(request, pk)
     try:
         withdraw_application(application.pk, actor=request.user)
-    except ApprovalRefused as error:
-        show_refusal(request, error)
+    except ServiceError as error:
+        show_on_page(request, error)
     else:
         messages.success(request, _("The application has been withdrawn."))
     return _tracker(application)

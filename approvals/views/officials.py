@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import officials_of
+from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import paginate
 
@@ -34,12 +34,8 @@ from ..selectors import (
 from ..services import decisions
 from ..services.access import is_item_official
 from ..services.commitments import verify_commitment
-from ..services.refusals import (
-    MESSAGE_MAX,
-    ApprovalRefused,
-    NotAllowed,
-)
-from .refusal_messages import credit_refusal_text, show_refusal
+from ..services.refusals import MESSAGE_MAX, ApprovalRefused
+from .refusal_messages import credit_refusal_text
 from .tracking import has_permit
 
 QUEUE_PAGE_SIZE = 25
@@ -170,7 +166,6 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "acting": acting,
         "colleagues": colleagues,
         "message_max": MESSAGE_MAX,
-        "credit_ready": apps.is_installed("credit"),
         "official_pause": item.pauses.filter(
             ended_at__isnull=True, reason__in=decisions.OFFICIAL_PAUSES
         ).first(),
@@ -215,10 +210,8 @@ def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse
             done = _("The clock runs again; the deadline has moved by the time paused.")
         else:
             raise ApprovalRefused(_("There is no such action."))
-    except NotAllowed as error:
-        messages.error(request, str(error))
-    except ApprovalRefused as error:
-        show_refusal(request, error)
+    except ServiceError as error:
+        show_on_page(request, error)
     except (ValidationError, PermissionDenied) as error:  # refused by the credit records
         messages.error(request, credit_refusal_text(error))
     else:
@@ -247,10 +240,6 @@ def _verify(request: HttpRequest, item: Item, note: str) -> str:
     outcome = request.POST.get("outcome", "")
     if outcome not in ("passed", "failed"):
         raise ApprovalRefused(_("Say whether the verification passed or failed."))
-    if not apps.is_installed("credit"):
-        raise ApprovalRefused(
-            _("Commitments cannot be verified until the credit records are available.")
-        )
     verify_commitment(item.pk, actor=request.user, passed=outcome == "passed", note=note)
     if outcome == "passed":
         return _("Verified: the commitment was kept.")

@@ -1,25 +1,10 @@
-"""A refused action shown to the person who tried it, as a message in their language (the
-services and credit records translate)."""
+"""A refusal of the credit records shown to the person who tried it, in their language
+(the services' own refusals are shown by qinqing.errors.show_on_page)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
-
-from ..services.refusals import (
-    ApprovalConflict,
-    ApprovalRefused,
-)
-
-
-def show_refusal(request: HttpRequest, error: ApprovalRefused) -> None:
-    """A refused action as a message in the reader's language (the services translate)."""
-    if isinstance(error, ApprovalConflict):
-        messages.warning(request, str(error))
-    else:
-        messages.error(request, str(error))
 
 
 def credit_refusal_text(error: Exception) -> str:

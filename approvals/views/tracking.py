@@ -15,6 +15,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinqing.errors import Conflict, ServiceError, show_on_page
+
 from .. import display
 from ..models import (
     OPEN_STATES,
@@ -29,13 +31,8 @@ from ..selectors import (
 )
 from ..services import decisions
 from ..services.access import is_applicant_side, is_item_official
-from ..services.refusals import (
-    MESSAGE_MAX,
-    ApprovalConflict,
-    ApprovalRefused,
-)
+from ..services.refusals import MESSAGE_MAX
 from .enterprise import application_or_404, commitment_route_open
-from .refusal_messages import show_refusal
 
 # The tracker asks for its item table again this often while an item is open.
 POLL_SECONDS = 5
@@ -181,9 +178,9 @@ def _applicant_message(request: HttpRequest, item_id: int, action, done: str) ->
     text = request.POST.get("message", "")
     try:
         action(item.pk, actor=request.user, message=text)
-    except ApprovalConflict as error:
-        show_refusal(request, error)
-    except ApprovalRefused as error:
+    except Conflict as error:
+        show_on_page(request, error)
+    except ServiceError as error:
         # Keep what was typed: the tracker again, the text in its box, the reason beside it.
         application = application_or_404(request, item.application_id)
         return _render_tracker(

@@ -12,8 +12,8 @@ enterprise_side  rating the answer, refusing publication
 publication      anonymised published answers and their search
 policy_push      a published policy version told to the enterprises it fits
 deadlines        the beat sweep: warnings and escalations
-status           locks and the one status writer
-clock            a request's working-hours clock
+status           locks and the one status writer (qinqing.transitions; the clock, pauses
+                 and thread: qinqing.workhours.case_services)
 access           who may act
 notifications    who is told what
 refusals         the exceptions the services raise

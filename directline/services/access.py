@@ -1,4 +1,6 @@
-"""Who may act: the enterprise's side of a request, the officials of its department."""
+"""Who may act: the enterprise's side of a request, the officials of its department. The
+rules are qinqing.scoping's (active accounts only; an official of an active department,
+within their district), applied to one object."""
 
 from __future__ import annotations
 
@@ -6,8 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from enterprises.models import EnterpriseMembership
+from qinqing.scoping import is_active_user, is_member, official_covers
 
 from ..models import (
     Request,
@@ -18,22 +19,17 @@ from .refusals import NotAllowed
 
 def is_enterprise_side(user: Any, request: Request) -> bool:
     return (
-        getattr(user, "is_authenticated", False)
-        and user.role == Role.ENTERPRISE
-        and EnterpriseMembership.objects.filter(
-            enterprise_id=request.enterprise_id, user=user
-        ).exists()
+        is_active_user(user)
+        and user.is_enterprise_member
+        and is_member(user, request.enterprise_id)
     )
 
 
 def is_request_official(user: Any, request: Request) -> bool:
     """An official of the request's department, and of its district when they have one;
     once reopened, only the department's supervisors."""
-    if not (
-        getattr(user, "is_authenticated", False)
-        and user.role == Role.OFFICIAL
-        and user.department_id == request.department_id
-        and (user.district_id is None or user.district_id == request.district_id)
+    if not official_covers(
+        user, department_id=request.department_id, district_id=request.district_id
     ):
         return False
     return (

@@ -11,12 +11,12 @@ from qinqing.audit.services import record_event
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
 from qinqing.workhours import deadlines
+from qinqing.workhours.case_services import read_clock
 
 from ..models import (
     Request,
     RequestStatus,
 )
-from .clock import request_clock
 from .notifications import DEADLINE_KIND, department_officials
 
 
@@ -26,9 +26,7 @@ def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
     candidates = Request.objects.filter(
         status__in=[RequestStatus.OPEN, RequestStatus.REOPENED]
     ).prefetch_related("pauses")
-    return deadlines.sweep(
-        candidates, clock_of=request_clock, warn=_warn, escalate=_escalate, now=now
-    )
+    return deadlines.sweep(candidates, clock_of=read_clock, warn=_warn, escalate=_escalate, now=now)
 
 
 def _warn(request: Request) -> None:

@@ -12,17 +12,15 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department
 from qinqing.audit.services import record_event
+from qinqing.workhours.case_services import pause, post_message, resume
 
 from ..models import (
     MessageKind,
     Request,
     RequestHop,
-    RequestMessage,
-    RequestPause,
     RequestStatus,
 )
 from .access import require_enterprise, require_official
-from .clock import refresh_deadline
 from .notifications import tell_department, tell_enterprise
 from .refusals import RequestConflict, RequestRefused, clean_text
 from .status import locked_request, move
@@ -35,10 +33,8 @@ def ask_for_information(request_id: int, *, actor: Any, message: str) -> Request
         require_official(actor, request)
         message = clean_text(message, what=_("question"))
         move(request, RequestStatus.INFO_REQUESTED, actor, deadline=None)
-        RequestPause.objects.create(request=request)
-        RequestMessage.objects.create(
-            request=request, author=actor, kind=MessageKind.INFO_REQUEST, body=message
-        )
+        pause(request)
+        post_message(request, author=actor, kind=MessageKind.INFO_REQUEST, body=message)
         tell_enterprise(request, gettext_lazy("The department asks for more information"))
     return request
 
@@ -50,12 +46,9 @@ def supply_information(request_id: int, *, actor: Any, message: str) -> Request:
         if request.status != RequestStatus.INFO_REQUESTED:
             raise RequestConflict(_("No information is awaited on this request."))
         message = clean_text(message, what=_("information"))
-        RequestMessage.objects.create(
-            request=request, author=actor, kind=MessageKind.INFO_ANSWER, body=message
-        )
-        request.pauses.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+        post_message(request, author=actor, kind=MessageKind.INFO_ANSWER, body=message)
         move(request, RequestStatus.OPEN, actor)
-        refresh_deadline(request)
+        resume(request)
     return request
 
 
@@ -76,9 +69,7 @@ def transfer(request_id: int, *, actor: Any, department: Department, reason: str
             reason=reason,
             actor=actor,
         )
-        RequestMessage.objects.create(
-            request=request, author=actor, kind=MessageKind.TRANSFER, body=reason
-        )
+        post_message(request, author=actor, kind=MessageKind.TRANSFER, body=reason)
         request.department = department
         request.save(update_fields=["department"])
         record_event(
@@ -106,8 +97,6 @@ def answer(request_id: int, *, actor: Any, text: str) -> Request:
             answered_by=actor,
             deadline=None,  # answered: no longer running against its limit
         )
-        RequestMessage.objects.create(
-            request=request, author=actor, kind=MessageKind.ANSWER, body=text
-        )
+        post_message(request, author=actor, kind=MessageKind.ANSWER, body=text)
         tell_enterprise(request, gettext_lazy("Your request has been answered: please rate it"))
     return request

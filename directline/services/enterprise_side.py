@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from qinqing.audit.services import record_event
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
+from qinqing.workhours.case_services import post_message, refresh_deadline
 
 from ..models import (
     MessageKind,
@@ -21,11 +22,9 @@ from ..models import (
     Rating,
     Request,
     RequestHop,
-    RequestMessage,
     RequestStatus,
 )
 from .access import require_enterprise
-from .clock import refresh_deadline
 from .notifications import REQUEST_KIND
 from .refusals import TEXT_MAX, RequestConflict, RequestRefused
 from .status import locked_request, move
@@ -49,8 +48,8 @@ def rate(request_id: int, *, actor: Any, rating: str, comment: str = "") -> Requ
         if request.status != RequestStatus.ANSWERED:
             raise RequestConflict(_("Only an answered request can be rated."))
         now = timezone.now()
-        RequestMessage.objects.create(
-            request=request,
+        post_message(
+            request,
             author=actor,
             kind=MessageKind.RATING,
             body=f"{Rating(rating).label}: {comment}" if comment else str(Rating(rating).label),

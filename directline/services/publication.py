@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from qinqing.audit.services import record_event
 from qinqing.masking import BANK_ACCOUNT, ID_NUMBER
+from qinqing.scoping import official_covers
 
 from ..models import (
     PublishedAnswer,
@@ -51,10 +51,8 @@ def anonymise(text: str, request: Request) -> str:
 def publish(request_id: int, *, actor: Any) -> PublishedAnswer:
     with transaction.atomic():
         request = locked_request(request_id)
-        if not (
-            getattr(actor, "is_authenticated", False)
-            and actor.role == Role.OFFICIAL
-            and actor.department_id == request.department_id
+        if not official_covers(
+            actor, department_id=request.department_id, district_id=request.district_id
         ):
             raise NotAllowed(_("Only an official of the request's department may publish it."))
         if request.status not in (RequestStatus.ANSWERED, RequestStatus.CLOSED):

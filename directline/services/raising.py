@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role
 from departments.models import Department, District
-from enterprises.models import Enterprise, EnterpriseMembership
+from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
+from qinqing.scoping import is_active_user, is_member
+from qinqing.workhours.case_services import read_clock
 
 from .. import attachments
 from ..models import (
@@ -28,7 +29,6 @@ from ..models import (
     RoutingRule,
 )
 from .access import require_enterprise
-from .clock import request_clock
 from .notifications import tell_department
 from .refusals import SUBJECT_MAX, NotAllowed, RequestConflict, RequestRefused, clean_text
 from .status import locked_request
@@ -74,9 +74,7 @@ def raise_request(
     files: Iterable[Any] = (),
 ) -> Request:
     if not (
-        getattr(actor, "is_authenticated", False)
-        and actor.role == Role.ENTERPRISE
-        and EnterpriseMembership.objects.filter(enterprise=enterprise, user=actor).exists()
+        is_active_user(actor) and actor.is_enterprise_member and is_member(actor, enterprise.pk)
     ):
         raise NotAllowed(_("Only the enterprise's members may raise a request for it."))
     subject = clean_text(subject, what=_("subject"), limit=SUBJECT_MAX)
@@ -102,7 +100,7 @@ def raise_request(
             department=department,
             limit_hours=category.limit_hours,
         )
-        request.deadline = request_clock(request).deadline
+        request.deadline = read_clock(request).deadline
         request.save(force_insert=True)
         RequestHop.objects.create(
             request=request, to_department=department, rule=rule, created_at=request.started_at
@@ -123,10 +121,7 @@ def _checked_files(files: list[Any], *, already: int) -> list[attachments.Checke
         raise RequestRefused(
             _("At most %(max)d attachments per request.") % {"max": attachments.MAX_PER_REQUEST}
         )
-    try:
-        return [attachments.check(upload) for upload in files]
-    except attachments.AttachmentRefused as error:
-        raise RequestRefused(str(error)) from error
+    return [attachments.check(upload) for upload in files]
 
 
 def _store_files(request: Request, checked: list[attachments.CheckedFile], actor: Any) -> None:

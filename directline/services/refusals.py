@@ -1,23 +1,25 @@
-"""Why a request action is refused: the exceptions every service raises, and the check on
-free text that raises them."""
+"""Why a request action is refused: the direct line's names for the cases of the one error
+vocabulary (qinqing.errors), and the check on free text that raises them."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from qinqing import errors
+
 SUBJECT_MAX = 200
 TEXT_MAX = 5000
 
 
-class RequestRefused(Exception):
-    """The action cannot be done: the message says why (400)."""
+class RequestRefused(errors.Refused):
+    """The action cannot be done as asked: the message says why (400)."""
 
 
-class NotAllowed(RequestRefused):
+class NotAllowed(errors.NotAllowed):
     """This person may not act on this request (403)."""
 
 
-class RequestConflict(RequestRefused):
+class RequestConflict(errors.Conflict):
     """The request is not in a state that allows this (409)."""
 
 

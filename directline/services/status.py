@@ -1,4 +1,5 @@
-"""Locking and the one status writer of a request."""
+"""Locking and the one status writer of a request (qinqing.transitions, by the table on
+Request)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from qinqing.audit.transitions import change_status
+from qinqing.transitions import move as move_status
 
-from ..models import (
-    TRANSITIONS,
-    Request,
-    RequestStatus,
-)
-from .refusals import RequestConflict, RequestRefused
+from ..models import Request
+from .refusals import RequestRefused
 
 
 def locked_request(request_id: int) -> Request:
@@ -28,16 +25,6 @@ def locked_request(request_id: int) -> Request:
 
 
 def move(request: Request, to: str, actor: Any, **changes: Any) -> Request:
-    """The one place a request's status changes."""
-    return change_status(
-        request,
-        to,
-        table=TRANSITIONS,
-        actor=actor,
-        action_prefix="directline.request",
-        refusal=lambda here: RequestConflict(
-            _("This request is %(status)s; that cannot be done now.")
-            % {"status": RequestStatus(here).label}
-        ),
-        **changes,
-    )
+    """The one place a request's status changes: checked against Request.transitions,
+    audited as `directline.request.<status>`; a move the table forbids is a 409."""
+    return move_status(request, to, actor=actor, **changes)

@@ -8,12 +8,13 @@ import pytest
 from approvals.models import ApplicationStatus, ItemStatus, Permit
 from approvals.services.applications import submit_application
 from approvals.services.commitments import approve_on_commitment, verify_commitment
-from approvals.services.refusals import ApprovalConflict, ApprovalRefused, NotAllowed
+from approvals.services.refusals import ApprovalRefused, NotAllowed
 from credit.commitments.models import Commitment, CommitmentStatus
 from credit.commitments.services import breach_commitment, current_notice, start_verification
 from credit.records.models import CreditRecord
 from credit.records.services import add_record
 from datahub.fetch import fetch_facts
+from qinqing.errors import Conflict
 from qinqing.notifications.models import Notification
 from tests.factories import department
 
@@ -90,7 +91,7 @@ def test_some_items_on_commitment_while_the_others_wait_for_review(applicant, pr
     application.refresh_from_db()
     assert filing.status == ItemStatus.COMMITTED
     assert application.status == ApplicationStatus.IN_REVIEW
-    with pytest.raises(ApprovalConflict):  # nothing left of what was named
+    with pytest.raises(Conflict):  # nothing left of what was named
         approve_on_commitment(application.pk, actor=user, item_ids=[filing.pk])
 
 

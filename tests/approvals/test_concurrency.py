@@ -5,8 +5,8 @@ import pytest
 from approvals.models import ApplicationStatus, ItemStatus, Permit
 from approvals.services.applications import submit_application
 from approvals.services.decisions import approve_item, reject_item
-from approvals.services.refusals import ApprovalConflict
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import Conflict
 from tests.subsidies.test_concurrency import race
 
 from .conftest import officials_for, submitted_project
@@ -43,7 +43,7 @@ def test_one_item_decided_twice_at_once_is_decided_once(applicant, project_packa
             if i % 2:
                 return approve_item(filing.pk, actor=official).status
             return reject_item(filing.pk, actor=official, reasons="不符合").status
-        except ApprovalConflict:
+        except Conflict:
             return "refused"
 
     results = race(8, decide)
@@ -68,7 +68,7 @@ def test_submitting_from_two_tabs_at_once_makes_one_set_of_items(applicant, proj
         try:
             submit_application(application.pk, actor=applicant[0])
             return "ok"
-        except ApprovalConflict:
+        except Conflict:
             return "refused"
 
     assert sorted(race(4, submit)) == ["ok", "refused", "refused", "refused"]

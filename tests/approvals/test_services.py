@@ -18,7 +18,6 @@ from approvals.services.applications import (
     submit_application,
     withdraw_application,
 )
-from approvals.services.clock import item_clock
 from approvals.services.deadlines import watch_deadlines
 from approvals.services.decisions import (
     answer_supplement,
@@ -30,13 +29,15 @@ from approvals.services.decisions import (
     resubmit_item,
     resume_clock,
 )
-from approvals.services.refusals import ApprovalConflict, ApprovalRefused, NotAllowed, SheetInvalid
+from approvals.services.refusals import ApprovalRefused, NotAllowed, SheetInvalid
 from approvals.services.registration import issue_uscc
 from approvals.sheet import needed_item_types
 from enterprises.models import Enterprise, EnterpriseMembership, MemberRole
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import Conflict
 from qinqing.identifiers import is_valid_uscc
 from qinqing.notifications.models import Notification
+from qinqing.workhours.case_services import read_clock
 from tests.factories import UserFactory
 
 from .conftest import (
@@ -128,7 +129,7 @@ class TestSheet:
                     "project_name": "ok",
                 },
             )
-        assert set(refused.value.errors) == {
+        assert set(refused.value.fields) == {
             "total_investment",
             "floor_area",
             "district",
@@ -143,7 +144,7 @@ class TestSheet:
         application = start_application(package=project_package, actor=user, enterprise=enterprise)
         with pytest.raises(SheetInvalid) as refused:
             submit_application(application.pk, actor=user)
-        assert "project_name" in refused.value.errors
+        assert "project_name" in refused.value.fields
         assert not Item.objects.exists()
 
     def test_another_enterprise_cannot_touch_the_draft(self, applicant, project_package):
@@ -174,7 +175,7 @@ class TestParallelReview:
 
     def test_submitting_twice_is_refused_and_changes_nothing(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             submit_application(application.pk, actor=applicant[0])
         assert application.items.count() == 5
 
@@ -223,9 +224,9 @@ class TestParallelReview:
         filing = application.items.get(item_type__code="project-filing")
         official = officials_for("ndrc")
         approve_item(filing.pk, actor=official)
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             approve_item(filing.pk, actor=official)
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             reject_item(filing.pk, actor=official, reasons="too late")
         assert Permit.objects.filter(item=filing).count() == 1
 
@@ -279,14 +280,14 @@ class TestSupplementAndClock:
         request_supplement(eia.pk, actor=official, message="请补充危废处置协议")
         eia.refresh_from_db()
         assert eia.status == ItemStatus.SUPPLEMENT and eia.deadline is None
-        with pytest.raises(ApprovalConflict):  # only a rejected item is resubmitted
+        with pytest.raises(Conflict):  # only a rejected item is resubmitted
             resubmit_item(eia.pk, actor=applicant[0], message="x")
         eia.pauses.update(started_at=TUESDAY_9AM + timedelta(hours=1), ended_at=None)
         answer_supplement(eia.pk, actor=applicant[0], message="已上传协议")
         eia.refresh_from_db()
         pause = eia.pauses.get()
         eia.pauses.update(ended_at=pause.started_at + timedelta(days=2))
-        clock = item_clock(eia, now=datetime(2026, 11, 26, 11, 0, tzinfo=SHANGHAI))
+        clock = read_clock(eia, now=datetime(2026, 11, 26, 11, 0, tzinfo=SHANGHAI))
         # Worked: Tue 9-10 (1 h) + Thu 10-11 (1 h) = 2 h of the 14 h limit.
         assert clock.elapsed_seconds == 2 * 3600
         assert clock.remaining_seconds == 12 * 3600
@@ -305,7 +306,7 @@ class TestSupplementAndClock:
         pause_clock(eia.pk, actor=ecology, reason="hearing", note="申请人要求听证")
         eia.refresh_from_db()
         assert eia.deadline is None and eia.status == ItemStatus.PENDING
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             pause_clock(eia.pk, actor=ecology, reason="expert_review", note="x")
         # The hearing took Tuesday 10:00 to Wednesday 10:00 of a clock started Tuesday 9:00.
         Item.objects.filter(pk=eia.pk).update(started_at=TUESDAY_9AM)
@@ -313,18 +314,18 @@ class TestSupplementAndClock:
         resume_clock(eia.pk, actor=ecology)
         eia.pauses.update(ended_at=TUESDAY_9AM + timedelta(days=1, hours=1))
         eia.refresh_from_db()
-        clock = item_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
+        clock = read_clock(eia, now=datetime(2026, 11, 25, 11, 0, tzinfo=SHANGHAI))
         assert clock.elapsed_seconds == 2 * 3600  # Tue 9-10 and Wed 10-11
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             resume_clock(eia.pk, actor=ecology)
 
     def test_a_supplement_answer_is_only_possible_when_asked(self, applicant, project_package):
         application = submitted_project(applicant, project_package)
         filing = application.items.get(item_type__code="project-filing")
-        with pytest.raises(ApprovalConflict):
+        with pytest.raises(Conflict):
             answer_supplement(filing.pk, actor=applicant[0], message="unasked")
         reject_item(filing.pk, actor=officials_for("ndrc"), reasons="不符合产业政策")
-        with pytest.raises(ApprovalConflict):  # a supplement after rejection
+        with pytest.raises(Conflict):  # a supplement after rejection
             request_supplement(filing.pk, actor=officials_for("ndrc"), message="x")
         assert not filing.pauses.exists()
 
@@ -387,7 +388,7 @@ class TestEstablishment:
         )
         with pytest.raises(SheetInvalid) as refused:
             submit_application(application.pk, actor=founder)
-        assert "enterprise_name" in refused.value.errors
+        assert "enterprise_name" in refused.value.fields
         assert not Item.objects.exists()
         assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
 
@@ -400,7 +401,7 @@ def test_withdrawing_closes_the_open_items(applicant, project_package):
     application = submitted_project(applicant, project_package)
     withdraw_application(application.pk, actor=applicant[0])
     assert set(application.items.values_list("status", flat=True)) == {ItemStatus.WITHDRAWN}
-    with pytest.raises(ApprovalConflict):
+    with pytest.raises(Conflict):
         withdraw_application(application.pk, actor=applicant[0])
 
 

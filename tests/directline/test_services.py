@@ -13,7 +13,6 @@ from directline.models import (
     RequestStatus,
     RoutingRule,
 )
-from directline.services.clock import request_clock
 from directline.services.deadlines import watch_deadlines
 from directline.services.department_side import (
     answer,
@@ -23,9 +22,11 @@ from directline.services.department_side import (
 )
 from directline.services.enterprise_side import rate, refuse_publication
 from directline.services.publication import publish, search_answers
-from directline.services.refusals import NotAllowed, RequestConflict, RequestRefused
+from directline.services.refusals import NotAllowed, RequestRefused
 from qinqing.audit.models import AuditEvent
+from qinqing.errors import Conflict
 from qinqing.notifications.models import Notification
+from qinqing.workhours.case_services import read_clock
 from qinqing.workhours.clock import add_working_time
 from tests.factories import OfficialFactory, department, district
 
@@ -103,7 +104,7 @@ def test_only_a_member_of_the_enterprise_may_raise_for_it(raise_one, other_membe
 def test_the_deadline_is_the_category_limit_in_working_hours(raise_one):
     request = _start_at(raise_one(), TUESDAY_9AM)
     limit = Category.objects.get(code="policy_question").limit_hours
-    clock = request_clock(request, TUESDAY_9AM)
+    clock = read_clock(request, TUESDAY_9AM)
     assert clock.deadline == add_working_time(TUESDAY_9AM, limit * 3600)
     assert clock.remaining_seconds == limit * 3600
 
@@ -122,7 +123,7 @@ def test_asking_for_information_pauses_the_clock_until_it_is_supplied(
     request.pauses.update(ended_at=next_day)
     request.refresh_from_db()
     assert request.status == RequestStatus.OPEN
-    clock = request_clock(request, next_day)
+    clock = read_clock(request, next_day)
     # One hour was used before the pause; the rest counts from the end of the pause.
     assert clock.deadline == add_working_time(next_day, (request.limit_hours - 1) * 3600)
     assert clock.elapsed_seconds == 3600
@@ -130,7 +131,7 @@ def test_asking_for_information_pauses_the_clock_until_it_is_supplied(
 
 def test_supplying_information_nobody_asked_for_is_refused(raise_one, member):
     request = raise_one()
-    with pytest.raises(RequestConflict):
+    with pytest.raises(Conflict):
         supply_information(request.pk, actor=member, message="补充")
 
 
@@ -295,7 +296,7 @@ def test_publication_is_anonymised(raise_one, member, tax_official, enterprise):
 def test_the_enterprise_can_refuse_publication(raise_one, member, tax_official):
     request = _answered(raise_one, tax_official)
     refuse_publication(request.pk, actor=member)
-    with pytest.raises(RequestConflict):
+    with pytest.raises(Conflict):
         publish(request.pk, actor=tax_official)
     assert not PublishedAnswer.objects.exists()
 
@@ -309,7 +310,7 @@ def test_refusing_after_publication_withdraws_the_entry(raise_one, member, tax_o
 
 def test_an_unanswered_request_cannot_be_published(raise_one, tax_official):
     request = raise_one()
-    with pytest.raises(RequestConflict):
+    with pytest.raises(Conflict):
         publish(request.pk, actor=tax_official)
     assert not PublishedAnswer.objects.exists()
 

@@ -14,11 +14,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from directline.models import Category, Request
 from qinqing.audit.models import AuditEvent
 from qinqing.templatetags.qinqing_format import calendar_gap_warning, working_time_left
 from qinqing.workhours import clock
+from qinqing.workhours.case_services import open_pause, pause, post_message, read_clock, resume
 from qinqing.workhours.clock import (
     JOINT_HANDLING_EXTENSION,
     JOINT_HANDLING_LIMIT,
@@ -32,7 +34,7 @@ from qinqing.workhours.clock import (
     working_seconds,
 )
 from qinqing.workhours.models import CalendarDay
-from tests.factories import AdminFactory
+from tests.factories import AdminFactory, EnterpriseFactory, department, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -492,3 +494,49 @@ def test_template_filters_take_a_reading():
             "2027 和 2028 年的节假日安排尚未载入，仅按周末计算休息日。"
         )
     assert calendar_gap_warning(()) == ""
+
+
+# --- the clocked case (qinqing.workhours.cases and case_services) ------------------------
+
+
+def _clocked_request(started_at: datetime, hours: int = 7):
+    """A direct line request as a clocked case: the services are the same for an item."""
+    enterprise = EnterpriseFactory()
+    category = Category.objects.create(code="clock-test", name_zh="测试", limit_hours=hours)
+    return Request.objects.create(
+        reference="ZTC-CLOCK-1",
+        enterprise=enterprise,
+        raised_by=member_of(enterprise),
+        category=category,
+        subject="s",
+        description="d",
+        district=enterprise.district,
+        department=department("taxation"),
+        started_at=started_at,
+        limit_hours=hours,
+    )
+
+
+def test_a_closed_pause_moves_a_cases_deadline_by_the_office_time_paused():
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)  # a Tuesday in office hours
+    case = _clocked_request(start)
+    unpaused = read_clock(case, now=start + timedelta(hours=2, minutes=30))
+    assert unpaused.deadline == add_working_time(start, 7 * H)
+    case.pauses.create(started_at=start + timedelta(hours=1), ended_at=start + timedelta(hours=2))
+    paused = read_clock(case, now=start + timedelta(hours=2, minutes=30))
+    assert paused.deadline == add_working_time(start, 8 * H)
+    assert paused.elapsed_seconds == unpaused.elapsed_seconds - H
+
+
+def test_pausing_a_case_leaves_its_deadline_unknown_until_it_resumes():
+    case = _clocked_request(timezone.now() - timedelta(minutes=5))
+    case.deadline = read_clock(case).deadline
+    case.save(update_fields=["deadline"])
+    pause(case)
+    case.refresh_from_db()
+    assert case.deadline is None and read_clock(case).paused and open_pause(case) is not None
+    post_message(case, author=case.raised_by, kind="info_answer", body="12345")
+    resume(case)
+    case.refresh_from_db()
+    assert open_pause(case) is None and case.deadline is not None
+    assert [(m.kind, m.body) for m in case.messages.all()] == [("info_answer", "12345")]

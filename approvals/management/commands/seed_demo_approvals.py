@@ -19,12 +19,12 @@ from accounts.models import Role, User
 from accounts.services import create_user
 from approvals.models import Application, Item, ItemStatus, ServicePackage
 from approvals.services.applications import save_answers, start_application, submit_application
-from approvals.services.clock import item_clock
 from approvals.services.decisions import approve_item, assign_item, reject_item, request_supplement
 from approvals.services.refusals import ApprovalRefused
 from departments.models import Department, District
 from enterprises.management.commands.seed_demo import DEMO_PASSWORD
 from enterprises.models import EnterpriseMembership
+from qinqing.workhours.case_services import read_clock
 
 # username, display name, department, district (None: city-wide), what it shows
 DEMO_OFFICIALS = (
@@ -196,10 +196,10 @@ class Command(BaseCommand):
         for code, share in (("project-filing", 1.3), ("construction-permit", 0.85)):
             item = items[code]
             item.started_at = now
-            while item_clock(item, now).fraction_used < share:
+            while read_clock(item, now).fraction_used < share:
                 item.started_at -= timedelta(minutes=15)
             Item.objects.filter(pk=item.pk, status=ItemStatus.PENDING).update(
-                started_at=item.started_at, deadline=item_clock(item, now).deadline
+                started_at=item.started_at, deadline=read_clock(item, now).deadline
             )
 
     def _establishment(self, founder: User) -> list[str]:
