@@ -375,7 +375,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qinqing API",
     "DESCRIPTION": "Qinqing government–enterprise service portal: the enterprise register, "
-    "districts and departments. Errors are JSON in the language of Accept-Language.",
+    "districts and departments. Every error is JSON in one shape (the Error schema: code, "
+    "detail and, for invalid input, fields), in the language of Accept-Language.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

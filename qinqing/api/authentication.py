@@ -4,6 +4,7 @@ language (DRF's says "CSRF Failed: …" in English, under the code of any other 
 Nothing here imports rest_framework.views: DRF imports this module while loading it."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular import authentication as spectacular_auth
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -21,3 +22,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
             super().enforce_csrf(request)
         except exceptions.PermissionDenied as error:
             raise CsrfFailed() from error
+
+
+class SessionScheme(spectacular_auth.SessionScheme):
+    """OpenAPI: documented as the session cookie, like DRF's own class."""
+
+    target_class = "qinqing.api.authentication.SessionAuthentication"

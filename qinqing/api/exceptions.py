@@ -57,34 +57,33 @@ class ServerError(exceptions.APIException):
     default_code = "server_error"
 
 
-def _messages(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value if not isinstance(item, (dict, list, tuple))]
-    return [str(value)]
+def _is_message(value: Any) -> bool:
+    """A message: text, or a Django form error as get_json_data() gives it."""
+    return not isinstance(value, (Mapping, list, tuple)) or (
+        isinstance(value, Mapping) and set(value) == {"message", "code"}
+    )
+
+
+def _text(value: Any) -> str:
+    return str(value["message"]) if isinstance(value, Mapping) else str(value)
 
 
 def flatten_fields(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     """Nested serializer errors as one level of input paths: `answers.area`, `items[1].name`,
     `tags[0]`, so a client finds every message beside the input it names."""
+    if _is_message(errors):
+        return {prefix: [_text(errors)]} if errors not in (None, "") else {}
+    if isinstance(errors, (list, tuple)) and all(_is_message(item) for item in errors):
+        return {prefix: [_text(item) for item in errors]} if errors else {}
     flat: dict[str, list[str]] = {}
-    if isinstance(errors, Mapping):
-        for key, value in errors.items():
-            name = (
-                f"{prefix}[{key}]"
-                if isinstance(key, int)
-                else f"{prefix}.{key}"
-                if prefix
-                else str(key)
-            )
-            flat.update(flatten_fields(value, name))
-    elif isinstance(errors, (list, tuple)) and any(
-        isinstance(e, (dict, list, tuple)) for e in errors
-    ):
-        for index, value in enumerate(errors):
-            if value:  # a list serializer's valid items answer {}
-                flat.update(flatten_fields(value, f"{prefix}[{index}]"))
-    elif errors not in (None, "", [], {}):
-        flat.setdefault(prefix, []).extend(_messages(errors))
+    items = errors.items() if isinstance(errors, Mapping) else enumerate(errors)
+    for key, value in items:
+        if isinstance(key, int):
+            name = f"{prefix}[{key}]"
+        else:
+            name = f"{prefix}.{key}" if prefix else str(key)
+        for path, messages in flatten_fields(value, name).items():
+            flat.setdefault(path, []).extend(messages)
     return flat
 
 
@@ -95,14 +94,14 @@ def validation_body(detail: Any, default: Any = None) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     if isinstance(detail, Mapping):
         for key, value in detail.items():
-            if key in NON_FIELD_KEYS:
-                general.extend(_messages(value) if not isinstance(value, Mapping) else [])
-            else:
-                fields.update(flatten_fields(value, str(key)))
-    elif isinstance(detail, (list, tuple)):
-        general.extend(_messages(detail))
+            target = "" if key in NON_FIELD_KEYS else str(key)
+            for path, messages in flatten_fields(value, target).items():
+                if path:
+                    fields.setdefault(path, []).extend(messages)
+                else:
+                    general.extend(messages)
     else:
-        general.append(str(detail))
+        general.extend(flatten_fields(detail).get("", []))
     text = " ".join(general) if general else (default or Invalid.default_message)
     return error_body("invalid", text, fields)
 

@@ -4,14 +4,12 @@ shape is answered again in it."""
 import json
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from rest_framework import exceptions
 
 from .exceptions import status_error
 from .shape import error_body
-
-# Headers of the original answer that still hold for the reshaped one.
-_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary", "Cache-Control")
 
 
 class ApiErrorShapeMiddleware:
@@ -49,18 +47,21 @@ class ApiErrorShapeMiddleware:
             code, detail = status_error(response.status_code, request)
             if body is not None and isinstance(body.get("error"), str):  # OAuth 2 (RFC 6749)
                 reshaped = {**body, "code": body["error"]}
+                if body["error"] == "invalid_client":  # a wrong secret, not a missing one
+                    detail = str(exceptions.AuthenticationFailed.default_detail)
                 reshaped["detail"] = str(body.get("error_description") or detail)
             elif body is not None and isinstance(body.get("detail"), str):
                 reshaped = error_body(code, body["detail"])
             else:
                 reshaped = error_body(code, detail)
-        answer = JsonResponse(reshaped, status=response.status_code)
-        for header in _KEPT_HEADERS:
-            if header in response:
-                answer[header] = response[header]
-        answer.headers.setdefault("Content-Language", language)
-        answer.cookies = response.cookies
-        return answer
+        # The same response, so every header the other middleware set (security, CSP,
+        # Allow, Retry-After, WWW-Authenticate, cookies) stays; only the body changes.
+        response.content = json.dumps(reshaped, ensure_ascii=False).encode()
+        response["Content-Type"] = "application/json"
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 def _browsable(response: HttpResponse) -> bool:
