@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from qinqing.api.shape import error_response
@@ -49,9 +50,14 @@ class RejectNulBytesMiddleware:
             for key, values in request.GET.lists()
         ):
             if request.path_info.startswith("/api/"):
-                return error_response(
-                    400, "bad_request", _("The address contains a NUL character.")
-                )
+                # Before LocaleMiddleware: the language is negotiated here.
+                language = translation.get_language_from_request(request)
+                with translation.override(language):
+                    answer = error_response(
+                        400, "bad_request", _("The address contains a NUL character.")
+                    )
+                answer["Content-Language"] = language
+                return answer
             return HttpResponseBadRequest(
                 _("The address contains a NUL character."), content_type="text/plain"
             )
