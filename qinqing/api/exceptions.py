@@ -27,7 +27,6 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -148,7 +147,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         body = validation_body(exc.detail)
     elif isinstance(exc.detail, (list, dict)):
-        body = validation_body(exc.detail, default=gettext(str(exc.default_detail)))
+        body = validation_body(exc.detail, default=str(exc.default_detail))
         body["code"] = exc.default_code
     else:
         body = error_body(_code(exc), exc.detail)
@@ -188,7 +187,7 @@ def status_error(status: int, request: Any = None) -> tuple[str, str]:
         return error.default_code, str(error.detail)
     kind = _BY_STATUS.get(status)
     if kind is not None:
-        return kind.default_code, gettext(str(kind.default_detail))
+        return kind.default_code, str(kind.default_detail)
     if status >= 500:
-        return ServerError.default_code, gettext(str(ServerError.default_detail))
-    return "error", gettext(str(exceptions.APIException.default_detail))
+        return ServerError.default_code, str(ServerError.default_detail)
+    return "error", str(exceptions.APIException.default_detail)
