@@ -14,7 +14,7 @@ DEV := DEBUG=$${DEBUG:-true}
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
 	@echo "make test     set up and run the whole test suite"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, import contracts, missing migrations"
 	@echo "make messages refresh and compile translations (needs GNU gettext)"
 	@echo "make screenshots  screenshot the main pages (needs Chromium)"
 	@echo "make bench    run the benchmarks in bench/ and write bench/results/"
@@ -57,9 +57,13 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e and not worker" -x -q $(PYTEST_ARGS)
 
+# Ruff; the import contracts of pyproject.toml (layers, independent siblings, no simulator
+# in the domain); and no model change without its migration.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff format .

@@ -1,4 +1,5 @@
-"""Request ids: one id per request, in the response, the logs and every audit event."""
+"""Request ids: one id per request, in the response, the logs and every audit event; and the
+NUL guard on addresses."""
 
 import contextvars
 import logging
@@ -7,7 +8,10 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from qinqing.api.shape import error_response
 
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_request_id", default=""
@@ -45,6 +49,15 @@ class RejectNulBytesMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
+            if request.path_info.startswith("/api/"):
+                # Before LocaleMiddleware: the language is negotiated here.
+                language = translation.get_language_from_request(request)
+                with translation.override(language):
+                    answer = error_response(
+                        400, "bad_request", _("The address contains a NUL character.")
+                    )
+                answer["Content-Language"] = language
+                return answer
             return HttpResponseBadRequest(
                 _("The address contains a NUL character."), content_type="text/plain"
             )

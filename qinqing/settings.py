@@ -28,6 +28,8 @@ if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Under /api/ a CSRF refusal is JSON in the one error shape; pages keep Django's page.
+CSRF_FAILURE_VIEW = "qinqing.api.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "qinqing.middleware.RequestIdMiddleware",
+    # Every error under /api/ is JSON in the one shape (qinqing/api/shape.py).
+    "qinqing.api.middleware.ApiErrorShapeMiddleware",
     "qinqing.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
@@ -342,7 +346,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         # Partner systems' OAuth2 bearer tokens; also enforces their scope and rate.
         "partners.drf.PartnerOAuth2Authentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's, with its CSRF refusal in the one error shape.
+        "qinqing.api.authentication.SessionAuthentication",
+    ],
+    # JSON bodies: DRF's parser with a nesting limit (deep JSON is a 400, never a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "qinqing.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -364,7 +375,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qinqing API",
     "DESCRIPTION": "Qinqing government–enterprise service portal: the enterprise register, "
-    "districts and departments. Errors are JSON in the language of Accept-Language.",
+    "districts and departments. Every error is JSON in one shape (the Error schema: code, "
+    "detail and, for invalid input, fields), in the language of Accept-Language.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -31,6 +31,12 @@ from . import health, views
 from .api.views import api_not_found
 from .notifications.api import NotificationViewSet
 
+# Django's own error answers: JSON in the one error shape under /api/, pages elsewhere.
+handler400 = "qinqing.api.views.bad_request"
+handler403 = "qinqing.api.views.permission_denied"
+handler404 = "qinqing.api.views.page_not_found"
+handler500 = "qinqing.api.views.server_error"
+
 admin.site.site_header = _("Qinqing back office")
 admin.site.site_title = _("Qinqing")
 

@@ -16,26 +16,41 @@ from django.utils.translation import gettext as _
 SAFE = {"get", "head", "options"}
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 ERROR = {"$ref": "#/components/schemas/Error"}
-VALIDATION_ERROR = {"$ref": "#/components/schemas/ValidationError"}
 
 
 def _schemas() -> dict[str, Any]:
+    """The one error shape (qinqing/api/shape.py), for every error under /api/."""
     return {
         "Error": {
             "type": "object",
-            "description": _("An error: what is wrong, in the language of Accept-Language."),
-            "properties": {"detail": {"type": "string"}},
-            "required": ["detail"],
-        },
-        "ValidationError": {
             "description": _(
-                "Invalid input: for each field (or non_field_errors, or detail) the list of "
-                "what is wrong with it; a single error may come as a list of messages."
+                "Every error under /api/ (invalid input, authentication, permission, unknown "
+                "address, conflict, rate limit, CSRF failure, body too large, server error)."
             ),
-            "anyOf": [
-                {"type": "object", "additionalProperties": {}},
-                {"type": "array", "items": {"type": "string"}},
-            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": _(
+                        "A stable machine code: invalid, parse_error, not_authenticated, "
+                        "authentication_failed, permission_denied, csrf_failed, not_found, "
+                        "method_not_allowed, unsupported_media_type, too_large, conflict, "
+                        "throttled, server_error, or a service's own code."
+                    ),
+                },
+                "detail": {
+                    "type": "string",
+                    "description": _("What is wrong, in the language of Accept-Language."),
+                },
+                "fields": {
+                    "type": "object",
+                    "description": _(
+                        "Only when the error names inputs: for each input (nested ones as "
+                        "a path, e.g. criteria.all[0].op) what is wrong with it."
+                    ),
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["code", "detail"],
         },
     }
 
@@ -57,7 +72,7 @@ def error_answers(method: str, path: str, operation: dict[str, Any]) -> dict[str
     schemes = {name for requirement in operation.get("security", []) for name in requirement}
     answers: dict[str, Any] = {}
     if takes_input:
-        answers["400"] = _json(VALIDATION_ERROR, _("Invalid input."))
+        answers["400"] = _json(ERROR, _("Invalid input."))
     answers["401"] = _json(ERROR, _("Not authenticated, or the credentials are invalid."))
     answers["403"] = _json(
         ERROR, _("Not allowed: the caller's role, or a partner client's scopes, do not cover it.")
@@ -97,6 +112,5 @@ def document_error_answers(result: dict[str, Any], generator: Any = None, **kwar
             # shared body is added when it gave none.
             for status, answer in responses.items():
                 if str(status).startswith("4") and "content" not in answer:
-                    body = VALIDATION_ERROR if str(status) == "400" else ERROR
-                    answer["content"] = {"application/json": {"schema": body}}
+                    answer["content"] = {"application/json": {"schema": ERROR}}
     return result

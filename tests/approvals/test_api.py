@@ -30,7 +30,7 @@ def test_an_applicant_drafts_answers_and_submits(applicant):
     assert started.json()["prefill"]["district"]["source"] == "register"
     url = f"/api/v1/approvals/applications/{started.json()['id']}/"
     bad = api.patch(url, {"answers": {"floor_area": "a lot"}}, format="json")
-    assert bad.status_code == 400 and "floor_area" in bad.json()
+    assert bad.status_code == 400 and "floor_area" in bad.json()["fields"]
     saved = api.patch(url, {"answers": FIVE_ITEM_PROJECT}, format="json")
     assert saved.status_code == 200
     submitted = api.post(url + "submit/", {}, format="json")

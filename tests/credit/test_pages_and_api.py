@@ -244,7 +244,7 @@ def test_records_api_creates_for_officials_only(api_client, world, market_offici
     assert created.json()["department"] == "market" and created.json()["public_until"]
     bad = api_client.post("/api/v1/credit/records/", {**body, "publicity_months": 20},
                           format="json")  # fmt: skip
-    assert bad.status_code == 400 and "publicity_months" in bad.json()
+    assert bad.status_code == 400 and "publicity_months" in bad.json()["fields"]
     missing = api_client.post(
         "/api/v1/credit/records/", {**body, "uscc": "91330100MA0000000X"}, format="json"
     )
@@ -285,7 +285,7 @@ def test_commitments_api_scope_and_steps(api_client, world, market_official, tax
     again = api_client.post(f"{base}/{mine.pk}/start-verification/")
     assert again.status_code == 409 and again.json()["detail"]
     no_reason = api_client.post(f"{base}/{mine.pk}/breach/", {"reason": ""}, format="json")
-    assert no_reason.status_code == 400 and no_reason.json()["reason"]
+    assert no_reason.status_code == 400 and no_reason.json()["fields"]["reason"]
     fulfilled = api_client.post(f"{base}/{mine.pk}/fulfil/", {"reason": "核查属实"},
                                 format="json")  # fmt: skip
     assert fulfilled.json()["status"] == "fulfilled" and fulfilled.json()["decided_by"]

@@ -301,7 +301,7 @@ def test_a_district_official_cannot_ask_for_another_district(board):
     client.force_login(official)
     response = client.get("/api/v1/stats/overview/?district=xihu")
     assert response.status_code == 400
-    assert "district" in response.json()
+    assert "district" in response.json()["fields"]
     page = client.get("/dashboards/?district=xihu")
     assert page.status_code == 400
     assert "Select a valid choice" in page.content.decode()

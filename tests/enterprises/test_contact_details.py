@@ -101,7 +101,7 @@ def test_api_reports_errors_by_field(api_client, member, enterprise):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["fields"]
     assert set(body) == {"bank_account", "contact_phone"}
     assert "8 to 30 digits" in body["bank_account"][0]
 
@@ -115,7 +115,7 @@ def test_errors_are_in_the_users_language(api_client, member, enterprise):
         HTTP_ACCEPT_LANGUAGE="zh-Hans",
     )
     assert response.status_code == 400
-    assert "银行账号" in response.json()["bank_account"][0]
+    assert "银行账号" in response.json()["fields"]["bank_account"][0]
 
 
 def test_empty_account_keeps_the_one_on_record(client, member, enterprise):
@@ -174,4 +174,4 @@ def test_api_put_with_missing_fields_is_a_400_naming_them(api_client, member, en
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"contact_phone", "bank_account"}
+    assert set(response.json()["fields"]) == {"contact_phone", "bank_account"}

@@ -114,11 +114,11 @@ def test_facts_api_refuses_members_out_of_scope_officials_and_bad_requests(
     assert api_client.get(url, {"names": "tax.arrears", "purpose": "x"}).status_code == 404
     api_client.force_authenticate(official_xihu)
     missing = api_client.get(url, {"names": "tax.arrears"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert missing.status_code == 400 and "purpose" in missing.json()
+    assert missing.status_code == 400 and "purpose" in missing.json()["fields"]
     unknown = api_client.get(url, {"names": "tax.arrears,tax.shoe_size", "purpose": "x"},
                              HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert unknown.status_code == 400
-    assert "tax.shoe_size" in unknown.json()["names"][0]
+    assert "tax.shoe_size" in unknown.json()["fields"]["names"][0]
     assert not DataCall.objects.exists()  # nothing was read for the refused requests
 
 

@@ -1,6 +1,7 @@
 """Signed deliveries: what the partner receives and how it checks it; retries with back-off
 until given up, every attempt on record; redelivery by hand; a real HTTP round trip."""
 
+import asyncio
 import json
 import time
 from datetime import timedelta
@@ -210,12 +211,44 @@ def test_a_subscriber_deactivated_after_dispatch_gets_nothing_more(world, endpoi
     assert delivery.status == DeliveryStatus.GIVEN_UP
 
 
+class FrozenClock:
+    """The delivery service's clock (its `time` and `timezone`), moved only by the test:
+    a retry becomes due when the clock reaches its time, not when the wall clock does."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now().replace(microsecond=0)
+
+    def advance_to(self, moment) -> None:
+        self.now = moment
+
+    def module(self, real, **own):
+        """`real` (a module) with some of its functions reading this clock."""
+        return type(
+            "Clocked",
+            (),
+            {
+                "__getattr__": lambda _self, name: getattr(real, name),
+                **{name: staticmethod(f) for name, f in own.items()},
+            },
+        )()
+
+
+@pytest.fixture
+def service_clock(monkeypatch) -> FrozenClock:
+    clock = FrozenClock()
+    monkeypatch.setattr(services, "timezone", clock.module(timezone, now=lambda: clock.now))
+    monkeypatch.setattr(services, "time", clock.module(time, time=lambda: clock.now.timestamp()))
+    return clock
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
-    live_server, reference_data, quiet_outbox
+    live_server, reference_data, quiet_outbox, service_clock
 ):
     """Over a socket to the demo receiver (/mock/partner/webhooks/), which checks the
-    signature with the demo secret and answers 500 to each delivery's first attempt."""
+    signature with the demo secret and answers 500 to each delivery's first attempt. The
+    retry is due at the back-off's time on the service's clock (which the receiver's
+    signature check reads too), not a moment before."""
     from django.conf import settings
 
     from tests.factories import AuditorFactory, EnterpriseFactory
@@ -228,10 +261,18 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     record_event_for(EnterpriseFactory(), title="真实请求")
     services.dispatch_pending()
     delivery = WebhookDelivery.objects.get(subscription=good)
+    first_try = service_clock.now
     services.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 500)
-    make_due(delivery)
+    # Retry 1 after RETRY_BASE_SECONDS, ±RETRY_JITTER.
+    wait = (delivery.next_attempt_at - first_try).total_seconds()
+    base, jitter = services.RETRY_BASE_SECONDS, services.RETRY_JITTER
+    assert base * (1 - jitter) <= wait <= base * (1 + jitter)
+    retry_at = delivery.next_attempt_at
+    service_clock.advance_to(retry_at - timedelta(seconds=1))
+    assert services.deliver(delivery.pk) is None  # not due yet
+    service_clock.advance_to(retry_at)
     services.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
@@ -243,7 +284,8 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     assert log == {(str(delivery.pk), 500): True, (str(delivery.pk), 200): True,
                    (str(refused.pk), 400): False}  # fmt: skip
     assert all(row["event"] == delivery.event_id for row in mock_views.received())
-    assert time.time() - delivery.created_at.timestamp() < 60
+    started = list(delivery.attempt_rows.order_by("number").values_list("started_at", flat=True))
+    assert started == [first_try, retry_at]
 
 
 def test_a_redelivery_by_hand_outranks_an_attempt_still_in_flight(world, endpoint, monkeypatch):
@@ -270,51 +312,79 @@ def test_a_redelivery_by_hand_outranks_an_attempt_still_in_flight(world, endpoin
     assert sorted(rows) == [(False, False), (True, True)]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
-    reference_data, quiet_outbox, settings
-):
-    """httpx's timeout bounds each read; a receiver sending a byte every 0.2 s would never
-    trip it. The whole exchange has one deadline instead."""
-    import socket
-    import threading
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock moves only when the loop would otherwise wait: a timer
+    due in 0.3 s fires at once, and loop.time() then says 0.3 s have passed. Deadlines
+    (asyncio.wait_for) and sleeps run on it, so a test reads them exactly, in no time."""
 
-    from tests.factories import AuditorFactory, EnterpriseFactory
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        real, loop = self._selector, self
 
+        class Selector:
+            def select(self, timeout=None):
+                if timeout is None:  # nothing scheduled: wait for the outside world
+                    return real.select(None)
+                ready = real.select(0)
+                if not ready:
+                    loop.now += timeout
+                return ready
+
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+        self._selector = Selector()
+
+    def time(self) -> float:
+        return self.now
+
+
+class VirtualTimePolicy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        return VirtualTimeLoop()
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(world, monkeypatch, settings):
+    """httpx's timeout bounds each read; a receiver sending a byte every 0.3 s would never
+    trip it. The whole exchange has one deadline instead: on the event loop's (virtual)
+    clock the answer is cut off at WEBHOOK_TIMEOUT_SECONDS, long before the drip ends."""
     settings.WEBHOOK_TIMEOUT_SECONDS = 1.0
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    stop = threading.Event()
+    dripped: list[float] = []
+    cut_off_at: list[float] = []
 
-    def drip() -> None:
-        connection, _address = listener.accept()
-        connection.recv(65536)
-        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
-            if stop.is_set():
-                break
-            try:
-                connection.sendall(bytes([byte]))
-            except OSError:
-                break
-            time.sleep(0.2)
-        connection.close()
+    async def drip():
+        loop = asyncio.get_running_loop()
+        try:
+            for _ in range(100):  # 30 s of answer at this pace
+                await asyncio.sleep(0.3)
+                dripped.append(loop.time())
+                yield b"a"
+        except asyncio.CancelledError:
+            cut_off_at.append(loop.time())
+            raise
 
-    thread = threading.Thread(target=drip, daemon=True)
-    thread.start()
-    subscribe(AuditorFactory(), url=f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
-    record_event_for(EnterpriseFactory())
-    services.dispatch_pending()
-    delivery = WebhookDelivery.objects.get()
-    started = time.monotonic()
-    services.deliver(delivery.pk)
-    elapsed = time.monotonic() - started
-    stop.set()
-    listener.close()
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=drip())
+
+    real_client = httpx.AsyncClient
+
+    def client_with_receiver(**kwargs):
+        return real_client(transport=httpx.MockTransport(receiver), **kwargs)
+
+    monkeypatch.setattr(services.httpx, "AsyncClient", client_with_receiver)
+    policy = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(VirtualTimePolicy())
+    try:
+        delivery = one_delivery(world)
+        services.deliver(delivery.pk)
+    finally:
+        asyncio.set_event_loop_policy(policy)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert "TimeoutException" in delivery.last_error
-    assert elapsed < 3  # the drip alone would take 20 s
+    assert cut_off_at == [pytest.approx(1.0)]  # at the deadline, on the loop's clock
+    assert len(dripped) == 3  # 0.3, 0.6 and 0.9 s: the drip was cut, not outwaited
 
 
 def test_the_deadline_post_works_where_an_event_loop_is_running(monkeypatch):

@@ -98,7 +98,7 @@ def test_drafting_through_the_api_reports_rule_errors_with_their_path(
     body["criteria"] = {"all": [{**SIMPLE_CRITERIA["all"][0], "op": "contains"}]}
     response = api_client.post("/api/v1/policies/jobs/versions/", body, format="json")
     assert response.status_code == 400
-    assert "criteria.all[0].op" in str(response.json()["criteria"])
+    assert "criteria.all[0].op" in str(response.json()["fields"]["criteria"])
     body["criteria"] = SIMPLE_CRITERIA
     created = api_client.post("/api/v1/policies/jobs/versions/", body, format="json")
     assert created.status_code == 201 and created.json()["number"] == 2
@@ -139,7 +139,7 @@ def test_test_cases_are_added_through_the_api_and_checked_before_publication(
     url = f"/api/v1/policy-versions/{draft.pk}/test-cases/"
     bad = api_client.post(url, {"name": "x", "facts": {"tax.shoe_size": 1},
                                 "expected_status": "eligible"}, format="json")  # fmt: skip
-    assert bad.status_code == 400 and "tax.shoe_size" in str(bad.json()["facts"])
+    assert bad.status_code == 400 and "tax.shoe_size" in str(bad.json()["fields"]["facts"])
     wrong = api_client.post(url, {"name": "nine staff qualify (wrong on purpose)",
                                   "facts": {"hrss.insured_employees": 9,
                                             "market.registration_status": "active"},
@@ -149,4 +149,4 @@ def test_test_cases_are_added_through_the_api_and_checked_before_publication(
     api_client.force_authenticate(approver)
     refused = api_client.post(f"/api/v1/policy-versions/{draft.pk}/approve/", {}, format="json")
     assert refused.status_code == 400
-    assert "nine staff qualify" in str(refused.json()["publication"])
+    assert "nine staff qualify" in str(refused.json()["fields"]["publication"])

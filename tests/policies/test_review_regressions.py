@@ -130,7 +130,7 @@ def test_test_cases_that_could_never_run_are_refused(
     api_client.force_authenticate(officials[0])
     response = api_client.post(f"/api/v1/policy-versions/{draft.pk}/test-cases/", body,
                                format="json")  # fmt: skip
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["fields"]
     client.force_login(officials[0])
     assert client.get(reverse("policies:official_version", args=[draft.pk])).status_code == 200
 
@@ -160,4 +160,4 @@ def test_evaluating_a_policy_that_is_not_open_today_is_refused(api_client, membe
     )  # fmt: skip
     api_client.force_authenticate(member)
     response = api_client.get("/api/v1/policies/expired/evaluate/", {"uscc": enterprise.uscc})
-    assert response.status_code == 400 and "policy" in response.json()
+    assert response.status_code == 400 and "policy" in response.json()["fields"]

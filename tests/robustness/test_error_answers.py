@@ -40,8 +40,16 @@ def test_every_operation_documents_its_error_answers():
                 missing.append(f"{method.upper()} {path}: {status} has no body")
     assert not missing, "\n".join(missing)
     schemas = SCHEMA["components"]["schemas"]
-    assert schemas["Error"]["required"] == ["detail"]
-    assert "anyOf" in schemas["ValidationError"]
+    assert schemas["Error"]["required"] == ["code", "detail"]
+    assert set(schemas["Error"]["properties"]) == {"code", "detail", "fields"}
+    assert "ValidationError" not in schemas  # one shape for every error, invalid input too
+    bodies = {
+        answer["content"]["application/json"]["schema"]["$ref"]
+        for _method, _path, operation in operations()
+        for status, answer in operation["responses"].items()
+        if status.startswith("4")
+    }
+    assert bodies == {"#/components/schemas/Error"}
 
 
 @pytest.mark.django_db
