@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,14 +9,3 @@ class HubConfig(AppConfig):
     name = "datahub"
     label = "datahub"
     verbose_name = _("Department data hub")
-
-    def ready(self) -> None:
-        post_migrate.connect(_simulation_rows, sender=self)
-
-
-def _simulation_rows(**kwargs) -> None:
-    """One switchable SimulationSetting per simulated department, from the settings."""
-    # Here, not at the top: departments_sim imports models, not loaded when apps.py is.
-    from .departments_sim import ensure_simulation_rows
-
-    ensure_simulation_rows()

@@ -2,6 +2,9 @@ from typing import Any
 
 from celery import current_app
 from django.core.cache import cache
+from django.dispatch import receiver
+
+from qinqing.events.signals import events_emitted
 
 # Commits that write events within this many seconds share one dispatch task: a busy
 # minute of single claims paid costs a task a second, not one per claim.
@@ -9,6 +12,7 @@ DEBOUNCE_SECONDS = 1
 DEBOUNCE_KEY = "integrations:dispatch-queued"
 
 
+@receiver(events_emitted, dispatch_uid="integrations.dispatch_soon")
 def dispatch_soon(**_kwargs: Any) -> None:
     """Events were committed: hand them out within a second rather than at the next sweep.
     The first commit in a window queues the dispatch to run when the window closes, so it

@@ -16,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from qinqing.tasks import ping
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,8 +76,6 @@ def running_worker(
 
 
 def _wait_until_it_answers(process: subprocess.Popen, log_path: Path, timeout: float = 40) -> None:
-    from qinqing.tasks import ping
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

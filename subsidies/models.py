@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policies.evaluation import explain_recorded
 from qinqing.money import MoneyField
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
@@ -125,8 +126,6 @@ class Claim(models.Model):
         values = (self.facts or {}).get("values")
         if decision.get("source") != "batch" or values is None or not decision.get("rules_on"):
             return []
-        from policies.evaluation import explain_recorded
-
         outcome = explain_recorded(self.version, values, date.fromisoformat(decision["rules_on"]))
         return [criterion.as_json() for criterion in outcome.criteria]
 

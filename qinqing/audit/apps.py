@@ -8,8 +8,9 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        # Runs after every app's admin module was imported (admin autodiscovers first).
         if apps.is_installed("django.contrib.admin"):
+            # Here: it must run after every app's admin module was imported (the admin
+            # autodiscovers first), and admin.py imports models, not loaded before ready().
             from .admin import audit_every_model_admin
 
             audit_every_model_admin()

@@ -7,14 +7,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .registry import NOTIFICATION_KINDS, kind_label
-
-
-def register_kind(code: str, label: str | Promise) -> None:
-    """TEMPORARY, until approvals/apps.py and directline/apps.py drop their calls: their
-    kinds are registered by their `notification_kinds` modules now (registry.py)."""
-    if code not in NOTIFICATION_KINDS:
-        NOTIFICATION_KINDS.register(code, label)
+from .registry import kind_label
 
 
 class Notification(models.Model):

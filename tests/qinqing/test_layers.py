@@ -16,20 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 # The project's own packages: the ones the import contracts cover.
 PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
     "importlinter"
 ]["root_packages"]
 MAX_IMPORTS_IN_FUNCTIONS = 10
-
-PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="issue #17: the cycles and imports in functions go as the app helpers land "
-    "(the lead removes this mark after merging)",
-)
 
 
 @dataclass(frozen=True)
@@ -207,14 +199,12 @@ def test_the_reader_finds_imports_in_functions_and_relative_ones():
     ) == [["a", "b"]]
 
 
-@PENDING
 def test_no_import_cycle_between_files():
     imports = project_imports()
     cycles = file_cycles(imports)
     assert cycles == [], f"{len(cycles)} import cycles between files:\n" + describe(cycles, imports)
 
 
-@PENDING
 def test_imports_inside_functions_are_few_and_say_why():
     inside = [edge for edge in project_imports() if edge.in_function]
     silent = [edge for edge in inside if not edge.commented]

@@ -9,7 +9,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
@@ -20,12 +19,6 @@ PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
     "importlinter"
 ]["root_packages"]
 MECHANISM = "qinqing/transitions.py"
-
-PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="issue #17: the app helpers move every status to qinqing.transitions "
-    "(the lead removes this mark after merging)",
-)
 
 
 def project_models() -> list[type]:
@@ -71,7 +64,6 @@ def test_the_models_with_a_status_are_found():
     assert {"subsidies.Claim", "integrations.WebhookDelivery"} <= labels
 
 
-@PENDING
 def test_every_model_with_a_status_declares_its_transition_table():
     problems = [problem for model in status_models() for problem in table_problems(model)]
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
@@ -174,7 +166,6 @@ claim.save(update_fields=["note"])
     ]
 
 
-@PENDING
 def test_no_status_is_written_outside_the_mechanism():
     writes = status_writes()
     assert writes == [], f"{len(writes)} status writes outside {MECHANISM}:\n" + "\n".join(
