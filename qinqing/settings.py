@@ -67,6 +67,20 @@ INSTALLED_APPS = [
     "partners",
 ]
 
+# The stage set (sandbox/): simulated departments, treasury and partner receiver, fault
+# points, demo seeds and the city generator. On in development, `make run` and the tests;
+# off by default in production, where a department without a configured adapter answers
+# "unknown: no adapter configured" through the hub's normal path.
+SANDBOX = env.bool("QINQING_SANDBOX", default=DEBUG)
+SANDBOX_APPS = [
+    "sandbox.departments",
+    "sandbox.treasury",
+    "sandbox.partners",
+    "sandbox.city",
+]
+if SANDBOX:
+    INSTALLED_APPS += SANDBOX_APPS
+
 MIDDLEWARE = [
     "qinqing.middleware.RequestIdMiddleware",
     # Every error under /api/ is JSON in the one shape (qinqing/api/shape.py).

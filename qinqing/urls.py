@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
@@ -128,3 +129,6 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, never the HTML page.
     re_path(r"^api/", api_not_found),
 ]
+
+if settings.SANDBOX:  # the simulators' endpoints (sandbox/), never in production by default
+    urlpatterns.append(path("mock/", include("sandbox.urls")))

@@ -10,6 +10,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 # One queue and cache namespace per test run, so parallel runs on one Redis never mix.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"qinqing-test-{os.getpid()}")
 os.environ.setdefault("CACHE_KEY_PREFIX", os.environ["CELERY_TASK_DEFAULT_QUEUE"])
+# The simulated departments, treasury and partners answer the tests (sandbox/).
+os.environ.setdefault("QINQING_SANDBOX", "true")
 
 from qinqing.settings import *  # noqa: F403
 
