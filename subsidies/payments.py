@@ -169,9 +169,17 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
     if not references:
         return []
     with transaction.atomic():
-        rows = list(
-            Claim.objects.select_for_update(of=("self",))
+        # The claims and their disbursements locked together, in claim order: the order
+        # pay_claims() locks them in (a claim locked alone, its disbursement later, let a
+        # concurrent delivery of the same payment hold one and wait for the other).
+        paying = list(
+            Claim.objects.select_for_update()
             .filter(disbursement__pk__in=list(references), status=ClaimStatus.PAYING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        rows = list(
+            Claim.objects.filter(pk__in=paying)
             .order_by("pk")
             .values_list("pk", "disbursement__pk", "disbursement__idempotency_key",
                          "disbursement__amount", "period", "enterprise__uscc", "policy__code",
