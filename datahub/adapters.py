@@ -38,6 +38,7 @@ from enterprises.models import Enterprise
 from qinqing.errors import Unavailable
 from qinqing.registry import Registry
 
+from .links import DepartmentLink, configured_link
 from .providers import local_provider
 
 
@@ -143,19 +144,6 @@ class DepartmentAdapter(Protocol):
 
     def describe(self) -> str:
         """Operations detail for officials (e.g. a simulated latency); may be empty."""
-
-
-@dataclass(frozen=True)
-class DepartmentLink:
-    """How the hub reaches one department: the transport of its adapter and what that
-    adapter needs. Hashable: the hub keeps one adapter (and connection pool) per link."""
-
-    department: str
-    transport: str = "http"
-    url: str = ""  # for http: the root of the department's interfaces
-    headers: tuple[tuple[str, str], ...] = ()  # for http: e.g. the department's API key
-    retries: int | None = None  # for http: settings.HUB_HTTP_RETRIES when None
-    bulk: str = ""  # the transport of its bulk extracts; "" when it offers none
 
 
 class LocalAdapter:
@@ -280,11 +268,9 @@ _adapters: dict[tuple[str, DepartmentLink], DepartmentAdapter] = {}
 def link_for(department: str, transport: str | None = None) -> DepartmentLink | None:
     """The department's link: configured in settings, else registered by an app. A
     `transport` asked by the caller (tests, benchmarks) overrides a registered link's."""
-    configured = getattr(settings, "HUB_DEPARTMENTS", {}).get(department)
+    configured = configured_link(department)
     if configured is not None:
-        options = dict(configured)
-        options["headers"] = tuple(sorted(dict(options.get("headers") or {}).items()))
-        return DepartmentLink(department=department, **options)
+        return configured
     registered = LINKS.get(department)
     link = registered() if registered is not None else None
     if link is not None and transport:

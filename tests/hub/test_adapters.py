@@ -15,6 +15,7 @@ from django.utils import translation
 from datahub import adapters
 from datahub.adapters import close_adapters
 from datahub.fetch import fetch_facts
+from datahub.links import check_configured_departments
 from datahub.models import CallOutcome, DataCall
 from datahub.snapshots import extract_departments, refresh_extract
 from qinqing.registry import Registry
@@ -88,6 +89,15 @@ def test_a_department_configured_over_http_is_read_without_the_registry(live_ser
         assert outcomes == {"http": CallOutcome.OK, "none": CallOutcome.NO_PROVIDER}
     finally:
         close_adapters()
+
+
+def test_a_misspelt_department_configuration_fails_the_checks(settings):
+    settings.HUB_DEPARTMENTS = {"taxation": {"ur1": "https://tax.example"}, "hrss": {}}
+    errors = {error.id: error.msg for error in check_configured_departments()}
+    assert "ur1" in errors["datahub.E002"]
+    assert "hrss" in errors["datahub.E003"]
+    settings.HUB_DEPARTMENTS = {"taxation": {"url": "https://tax.example"}}
+    assert check_configured_departments() == []
 
 
 def test_the_project_starts_without_the_sandbox():
