@@ -432,8 +432,8 @@ class Run:
         return len(rows)
 
     def switch_departments(self, **behaviour) -> None:
-        from datahub import departments_sim
-        from datahub.models import SimulationSetting
+        from sandbox.departments import behaviour as departments_sim
+        from sandbox.departments.models import SimulationSetting
 
         for setting in SimulationSetting.objects.select_related("department"):
             for name, value in behaviour.items():
@@ -445,8 +445,8 @@ class Run:
     def reset_departments(self) -> None:
         from django.conf import settings
 
-        from datahub import departments_sim
-        from datahub.models import SimulationSetting
+        from sandbox.departments import behaviour as departments_sim
+        from sandbox.departments.models import SimulationSetting
 
         for setting in SimulationSetting.objects.select_related("department"):
             values = {**settings.HUB_SIMULATION["default"],
@@ -461,7 +461,7 @@ class Run:
         """One fault at a time, each for a few seconds, until the stream stops."""
         from django.db import connections
 
-        from datahub.departments_sim import ensure_simulation_rows
+        from sandbox.departments.behaviour import ensure_simulation_rows
 
         ensure_simulation_rows()
         kinds = FAULT_KINDS

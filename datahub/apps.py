@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from .links import check_configured_departments
 
 
 class HubConfig(AppConfig):
@@ -9,3 +12,6 @@ class HubConfig(AppConfig):
     name = "datahub"
     label = "datahub"
     verbose_name = _("Department data hub")
+
+    def ready(self) -> None:
+        checks.register(check_configured_departments)

@@ -23,12 +23,17 @@ from django.utils import timezone
 from departments.models import Department
 from enterprises.models import Enterprise
 
-from . import circuit, departments_sim, providers
-from .adapters import DepartmentError, InterfaceRequest, InterfaceResponse, adapter_for
+from . import circuit, providers
+from .adapters import (
+    DepartmentError,
+    InterfaceRequest,
+    InterfaceResponse,
+    RegisterEntry,
+    adapter_for,
+)
 from .catalogue import FactSpec, UnknownFactError, specs_for
 from .models import CallOutcome, DataCall
 from .normalise import FactValue, MalformedValue, normalise, to_json
-from .simulation import RegisterColumns
 
 logger = logging.getLogger(__name__)
 # Leave the executor a little beyond each department's own timeout before giving up on it.
@@ -46,6 +51,11 @@ def _pool() -> ThreadPoolExecutor:
     if _shared_pool is None:
         _shared_pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="hub")
     return _shared_pool
+
+
+# The call log's words for a department nobody connected (CallOutcome.NO_PROVIDER's label
+# says the same to a reader of the log, in their language).
+NO_ADAPTER_DETAIL = "unknown: no adapter configured for this department"
 
 
 class PurposeRequired(ValueError):
@@ -90,13 +100,6 @@ class FactSet:
 
 def _cache_key(uscc: str, spec: FactSpec, as_of: date) -> str:
     return f"hub:fact:{spec.name}:{spec.period_key(as_of)}:{uscc}"
-
-
-def register_row(enterprise: Enterprise) -> RegisterColumns:
-    return RegisterColumns.from_rows([(
-        enterprise.uscc, enterprise.size_class, enterprise.registered_capital,
-        enterprise.established_on, enterprise.industry_division, enterprise.industry_section,
-    )])  # fmt: skip
 
 
 def fetch_facts(
@@ -178,12 +181,12 @@ def fetch_facts_many(
     for index, missing in enumerate(missing_of):
         facts, calls, log = facts_of[index], calls_of[index], logs[index]
         for (department, interface), wanted in missing.items():
-            adapter = adapter_for(department, transport)
-            if adapter is None:
+            adapter = adapter_for(department, transport, interface=interface)
+            if adapter is None:  # settings.HUB_DEPARTMENTS names none, no app registered one
                 _unknown(facts, wanted, CallOutcome.NO_PROVIDER, as_of)
                 calls.append(log.entry(
                     departments[department], interface, wanted, "none", CallOutcome.NO_PROVIDER,
-                    0.0, detail="no provider for this department's data yet",
+                    0.0, detail=NO_ADAPTER_DETAIL,
                 ))  # fmt: skip
                 continue
             if not circuit.allows_call(department, breakers[department]):
@@ -196,9 +199,9 @@ def fetch_facts_many(
 
     if jobs:
         timeout = settings.HUB_TIMEOUT_SECONDS
-        for department in {job[1] for job in jobs}:
-            departments_sim.behaviour(department)  # read here, so worker threads hit the cache
-        rows = {index: register_row(requests[index][0]) for index in {job[0] for job in jobs}}
+        for adapter in {id(job[4]): job[4] for job in jobs}.values():
+            adapter.prepare()  # reads the database here: worker threads do not
+        rows = {index: RegisterEntry.of(requests[index][0]) for index in {job[0] for job in jobs}}
         to_cache: dict[str, tuple[dict, int]] = {}
         pool = _pool()
         futures: list = []
@@ -210,7 +213,7 @@ def fetch_facts_many(
                 futures.append((job, pool.submit(_call, job[4], InterfaceRequest(
                     department=department, interface=interface, uscc=enterprise.uscc,
                     wire_fields=[spec.wire_field for spec in wanted], as_of=as_of,
-                    timeout=timeout, register_row=rows[index], local_payload=local,
+                    timeout=timeout, register=rows[index], local_payload=local,
                 ))))  # fmt: skip
             for (index, department, interface, wanted, adapter), future in futures:
                 enterprise = requests[index][0]

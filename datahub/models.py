@@ -1,5 +1,4 @@
-"""The hub's records: every data call, each simulated department's behaviour, and the
-refreshes of the bulk extracts."""
+"""The hub's records: every data call and the refreshes of the bulk extracts."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +16,7 @@ class CallOutcome(models.TextChoices):
     MALFORMED = "malformed", _("Malformed answer")
     NOT_FOUND = "not_found", _("Not found")
     CIRCUIT_OPEN = "circuit_open", _("Not asked: department failing")
-    NO_PROVIDER = "no_provider", _("No provider")
+    NO_PROVIDER = "no_provider", _("Unknown: no adapter configured")
 
 
 class DataCall(models.Model):
@@ -86,38 +85,6 @@ class DataCall(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.outcome in (CallOutcome.OK, CallOutcome.CACHED)
-
-
-class SimulationSetting(models.Model):
-    """How a simulated department behaves: latency and failures, switchable at run time."""
-
-    department = models.OneToOneField(
-        Department,
-        on_delete=models.CASCADE,
-        related_name="simulation",
-        verbose_name=_("department"),
-    )
-    latency_ms = models.PositiveIntegerField(_("typical latency (ms)"), default=30)
-    jitter_ms = models.PositiveIntegerField(_("latency jitter (ms)"), default=20)
-    timeout_rate = models.FloatField(_("share of calls that hang"), default=0.0)
-    error_rate = models.FloatField(_("share of calls that fail"), default=0.0)
-    malformed_rate = models.FloatField(_("share of malformed answers"), default=0.0)
-    down = models.BooleanField(_("department down"), default=False)
-
-    class Meta:
-        verbose_name = _("department simulation")
-        verbose_name_plural = _("department simulations")
-        constraints = [
-            models.CheckConstraint(
-                name="simulation_rates_are_shares",
-                condition=models.Q(timeout_rate__gte=0, timeout_rate__lte=1)
-                & models.Q(error_rate__gte=0, error_rate__lte=1)
-                & models.Q(malformed_rate__gte=0, malformed_rate__lte=1),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return str(self.department)
 
 
 class SnapshotRefresh(models.Model):

@@ -2,8 +2,10 @@
 policy against the whole register, grading everyone, drawing inspections).
 
 In the real platform departments share bulk extracts that the city's data platform keeps
-in sync; here each simulated department's extract is computed with the same vectorised
-simulation as single answers, so both paths agree. An extract is one table per department
+in sync: each department's extract comes from the adapter its link names for bulk work
+(adapters.bulk_adapter_for; the sandbox's simulated departments compute theirs with the
+same vectorised simulation as their single answers, so both paths agree), and the facts
+the portal keeps itself from their local providers. An extract is one table per department
 (one column per fact), rebuilt from the catalogue at every refresh and swapped in whole:
 readers see the old extract or the new one, never half of each. On PostgreSQL rows go in
 with COPY.
@@ -25,10 +27,11 @@ from qinqing.bulk import copy_text
 from qinqing.errors import Conflict
 from qinqing.transitions import move
 
+from .adapters import ExtractRequest, bulk_adapter_for
 from .catalogue import CATALOGUE, FactSpec, FactType
+from .columns import EPOCH, python_value
 from .models import CallOutcome, DataCall, SnapshotRefresh
-from .providers import local_facts, local_provider
-from .simulation import EPOCH, RegisterColumns, python_value, simulate, simulated_facts
+from .providers import local_provider
 
 _SQL_TYPES = {
     FactType.MONEY: "numeric(16,2)",
@@ -50,20 +53,44 @@ def column_name(fact: str) -> str:
 
 
 def department_facts(department: str) -> list[FactSpec]:
-    """The facts in a department's extract: simulated ones, or those a local provider
-    extracts from the portal's own tables (providers.py)."""
-    extractable = simulated_facts() | local_facts(with_extract=True)
-    return [CATALOGUE[name] for name in sorted(extractable)
-            if CATALOGUE[name].department == department]  # fmt: skip
+    """The facts in a department's extract: those a local provider extracts from the
+    portal's own tables (providers.py), and the others when the department's adapter
+    offers bulk extracts."""
+    bulk = bulk_adapter_for(department) is not None
+    chosen = []
+    for name in sorted(CATALOGUE):
+        spec = CATALOGUE[name]
+        if spec.department != department:
+            continue
+        provider = local_provider(spec.interface)
+        if (provider.extract is not None) if provider is not None else bulk:
+            chosen.append(spec)
+    return chosen
 
 
-def _extract_columns(specs: list[FactSpec], ids: np.ndarray, register: RegisterColumns,
-                     as_of: date) -> dict[str, np.ndarray]:  # fmt: skip
-    """Simulated facts from the register; a local provider's from its own tables."""
+def extract_departments() -> list[str]:
+    """Departments with a bulk extract to refresh."""
+    codes = sorted({spec.department for spec in CATALOGUE.values()})
+    return [code for code in codes if department_facts(code)]
+
+
+def _extract_columns(department: str, specs: list[FactSpec], ids: np.ndarray,
+                     register: list[tuple], as_of: date) -> dict[str, np.ndarray]:  # fmt: skip
+    """A local provider's facts from its own tables; the others from the department's
+    bulk adapter."""
     columns: dict[str, np.ndarray] = {}
-    simulated = [spec.name for spec in specs if local_provider(spec.interface) is None]
-    if simulated:
-        columns.update(simulate(register, simulated, as_of))
+    remote = [spec.name for spec in specs if local_provider(spec.interface) is None]
+    if remote:
+        adapter = bulk_adapter_for(department)
+        if adapter is None:
+            raise ValueError(f"department {department!r} offers no bulk extract")
+        columns.update(adapter.extract(ExtractRequest(
+            department=department, fact_names=remote, as_of=as_of, enterprise_ids=ids,
+            register=register,
+        )))  # fmt: skip
+        missing = set(remote) - set(columns)
+        if missing:
+            raise ValueError(f"the {department} extract lacks {', '.join(sorted(missing))}")
     by_interface: dict[str, list[str]] = {}
     for spec in specs:
         if local_provider(spec.interface) is not None:
@@ -74,8 +101,9 @@ def _extract_columns(specs: list[FactSpec], ids: np.ndarray, register: RegisterC
     return columns
 
 
-def load_register() -> tuple[np.ndarray, RegisterColumns]:
-    """Every enterprise's id and register columns, read in one pass."""
+def load_register() -> tuple[np.ndarray, list[tuple]]:
+    """Every enterprise's id and register entry (adapters.RegisterEntry's order), read in
+    one pass."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, uscc, size_class, registered_capital, established_on, "
@@ -83,9 +111,7 @@ def load_register() -> tuple[np.ndarray, RegisterColumns]:
         )
         rows = cursor.fetchall()
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    register = RegisterColumns.from_rows(
-        [(row[1], row[2], row[3], _as_date(row[4]), row[5], row[6]) for row in rows]
-    )
+    register = [(row[1], row[2], row[3], _as_date(row[4]), row[5], row[6]) for row in rows]
     return ids, register
 
 
@@ -101,7 +127,7 @@ def refresh_extract(
         raise ValueError("a purpose is required to read department data")
     specs = department_facts(department)
     if not specs:
-        raise ValueError(f"no simulated extract for department {department!r}")
+        raise ValueError(f"no bulk extract for department {department!r}")
     as_of = as_of or timezone.localdate()
     department_row = Department.objects.get(code=department)
     started_at, started = timezone.now(), time.perf_counter()
@@ -111,7 +137,7 @@ def refresh_extract(
     )  # fmt: skip
     try:
         ids, register = load_register()
-        columns = _extract_columns(specs, ids, register, as_of)
+        columns = _extract_columns(department, specs, ids, register, as_of)
         with transaction.atomic():
             _replace_table(department, specs, ids, columns)
     except Exception as error:
@@ -210,8 +236,8 @@ def _sqlite_value(spec: FactSpec, text: str) -> Any:
 class Snapshot:
     """Chosen facts for many enterprises: numpy columns aligned on enterprise_ids.
 
-    Money is in fen (int64), quantities in tenths, dates in days since 1970, as in the
-    simulation, so batch rules compare exact integers.
+    Money is in fen (int64), quantities in tenths, dates in days since 1970 (the hub's
+    units, datahub.columns), so batch rules compare exact integers.
     """
 
     enterprise_ids: np.ndarray

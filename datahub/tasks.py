@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from .departments_sim import simulated_departments
-from .snapshots import refresh_extract
+from .snapshots import extract_departments, refresh_extract
 
 NIGHTLY_PURPOSE = "nightly bulk extract for batch matching, grading and inspections"
 
@@ -18,7 +17,7 @@ def refresh_extract_task(department: str, purpose: str = NIGHTLY_PURPOSE) -> int
 def refresh_all_extracts(purpose: str = NIGHTLY_PURPOSE) -> list[str]:
     """One task per department, so workers take them in parallel and a failure is retried
     for that department alone."""
-    departments = sorted(simulated_departments())
+    departments = extract_departments()
     for department in departments:
         refresh_extract_task.delay(department, purpose)
     return departments

@@ -13,8 +13,8 @@ from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
 
 from . import circuit
+from .adapters import adapter_for
 from .catalogue import interfaces
-from .departments_sim import behaviour, simulated_departments
 from .filters import DataCallFilter
 from .selectors import data_calls_visible_to, department_stats, latest_refreshes
 
@@ -69,22 +69,20 @@ def enterprise_data_access(request: HttpRequest, uscc: str) -> HttpResponse:
 @login_required
 def interface_registry(request: HttpRequest) -> HttpResponse:
     refreshes = latest_refreshes()
-    simulated = simulated_departments()
     # Failure rates and circuit states are operations detail, for officials and auditors.
     internals = request.user.is_official or request.user.sees_everything
     departments = Department.objects.in_bulk(field_name="code")
     registry = []
     for interface, specs in sorted(interfaces().items()):
         department = specs[0].department
+        adapter = adapter_for(department, interface=interface)
         registry.append({
             "interface": interface,
             "department": departments.get(department),
             "specs": specs,
-            "simulated": department in simulated,
-            "breaker": circuit.state(department) if internals and department in simulated
-            else None,
-            "behaviour": behaviour(department) if internals and department in simulated
-            else None,
+            "adapter": adapter,
+            "breaker": circuit.state(department) if internals and adapter else None,
+            "detail": adapter.describe() if internals and adapter else "",
             "refresh": refreshes.get(department),
         })  # fmt: skip
     return render(request, "hub/interfaces.html", {"registry": registry})

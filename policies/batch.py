@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 
-from datahub.simulation import EPOCH
+from datahub.columns import EPOCH
 
 from .engine import ELIGIBLE, INELIGIBLE, UNKNOWN
 from .rules import ROUNDING, Expr, FactType, Leaf, Node, RuleSet, result_type

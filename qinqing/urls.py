@@ -15,7 +15,6 @@ from credit.inspections.api import CampaignViewSet, InspectionViewSet
 from credit.records.api import CreditRecordViewSet
 from credit.repair.api import RepairViewSet
 from dashboards.api import StatsFigureView, StatsOverviewView, StatsSectionView
-from datahub import mock_views
 from datahub import views as hub_views
 from datahub.api import DataCallViewSet, EnterpriseFactsView
 from departments.api import DepartmentViewSet, DistrictViewSet
@@ -98,11 +97,6 @@ urlpatterns = [
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path(
-        "mock/departments/<slug:department>/<str:interface>/",
-        mock_views.department_interface,
-        name="mock-department",
-    ),
     path("mock/treasury/payments/", treasury_mock.payments, name="mock-treasury-payments"),
     path("mock/treasury/batches/", treasury_mock.batches, name="mock-treasury-batches"),
     path(

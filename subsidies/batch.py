@@ -28,8 +28,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from datahub.catalogue import CATALOGUE
+from datahub.columns import python_value
 from datahub.normalise import to_json
-from datahub.simulation import python_value
 from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
 from policies.evaluation import evaluate_all

@@ -14,11 +14,11 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from datahub import departments_sim
-from datahub.models import SimulationSetting
 from departments.models import Department
 from qinqing.browser import CHROMIUM_PATH, chromium_executable
 from qinqing.worker_process import database_url_for_current_connection, running_worker
+from sandbox.departments import behaviour as simulated_departments
+from sandbox.departments.models import SimulationSetting
 
 from .factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
@@ -163,7 +163,7 @@ def simulate(db):
             department=Department.objects.get(code=department),
             defaults={"latency_ms": 0, "jitter_ms": 0, **behaviour},
         )
-        departments_sim.forget_behaviour(department)
+        simulated_departments.forget_behaviour(department)
         return setting
 
     return change
@@ -174,10 +174,9 @@ def _tasks_in_process(request, monkeypatch):
     """Tests follow their tasks step by step in this process. With a broker configured a
     worker would take them instead, racing the test's own database work; tests marked
     `worker` (and the health check's broker tests) use the real broker on purpose."""
-    from datahub.departments_sim import forget_local_behaviour
     from qinqing.celery import app as celery_app
 
-    forget_local_behaviour()
+    simulated_departments.forget_local_behaviour()
     if (
         request.node.get_closest_marker("worker") is None
         and request.node.get_closest_marker("redis") is None

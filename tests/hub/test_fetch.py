@@ -12,8 +12,8 @@ from datahub import circuit, providers
 from datahub.catalogue import UnknownFactError
 from datahub.fetch import PurposeRequired, fetch_facts
 from datahub.models import CallOutcome, DataCall
-from datahub.simulation import RegisterColumns, simulate
 from qinqing.registry import Registry
+from sandbox.departments.simulation import RegisterColumns, simulate
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -224,13 +224,13 @@ def test_unknown_facts_are_never_cached(enterprise, simulate):
 def test_an_administrator_switches_a_department_down_in_the_back_office(client, enterprise):
     from django.urls import reverse
 
-    from datahub.models import SimulationSetting
+    from sandbox.departments.models import SimulationSetting
     from tests.factories import AdminFactory
 
     assert fetch(enterprise, ["tax.arrears"])["tax.arrears"].known  # behaviour now cached
     setting = SimulationSetting.objects.get(department__code="taxation")
     client.force_login(AdminFactory())
-    url = reverse("admin:datahub_simulationsetting_change", args=[setting.pk])
+    url = reverse("admin:sandbox_departments_simulationsetting_change", args=[setting.pk])
     response = client.post(url, {"department": setting.department_id, "latency_ms": 0,
                                  "jitter_ms": 0, "timeout_rate": 0, "error_rate": 0,
                                  "malformed_rate": 0, "down": "on"})  # fmt: skip

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from datahub.catalogue import CATALOGUE, FactType
-from datahub.simulation import EPOCH
+from datahub.columns import EPOCH
 from policies.batch import Column, evaluate_batch, to_units
 from policies.engine import evaluate
 from policies.rules import leaves, parse_rules

@@ -2,8 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from datahub.departments_sim import simulated_departments
-from datahub.snapshots import refresh_extract
+from datahub.snapshots import extract_departments, refresh_extract
 
 
 class Command(BaseCommand):
@@ -14,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--purpose", required=True, help="why the data is being read")
 
     def handle(self, *args: Any, department: list[str] | None, purpose: str, **options: Any):
-        available = simulated_departments()
+        available = set(extract_departments())
         chosen = department or sorted(available)
         unknown = sorted(set(chosen) - available)
         if unknown:

@@ -1,8 +1,8 @@
 """The simulated department systems: each answers its interfaces in its own wire format,
 with the latency and failures its SimulationSetting asks for.
 
-Served in-process (InProcessAdapter) and over HTTP under /mock/departments/ (mock_views);
-either way the portal only sees a department's payload, as it would from a real one.
+Served in process (adapter.SimulatedAdapter) and over HTTP under /mock/departments/
+(views.py); either way the hub only sees a department's payload, as from a real one.
 """
 
 import random
@@ -13,12 +13,13 @@ from datetime import date
 from django.conf import settings
 from django.core.cache import cache
 
+from datahub.catalogue import CATALOGUE, FactSpec, FactType, interfaces
+from datahub.columns import python_value
+from datahub.providers import local_departments, local_provider
 from departments.models import Department
 
-from .catalogue import CATALOGUE, FactSpec, FactType, interfaces
 from .models import SimulationSetting
-from .providers import local_departments, local_provider
-from .simulation import RegisterColumns, python_value, simulate, simulated_facts
+from .simulation import RegisterColumns, simulate, simulated_facts
 
 SIMULATION_CACHE_SECONDS = 60
 
@@ -127,7 +128,7 @@ def answer(
     *,
     department: str,
     interface: str,
-    register_row: RegisterColumns,
+    register: tuple | None,
     wire_fields: list[str],
     as_of: date,
     deadline_seconds: float,
@@ -136,7 +137,8 @@ def answer(
 ) -> dict:
     """The department's payload {wire field: value as the department writes it}.
 
-    For an interface with a local provider (providers.py) the values are `local_payload`,
+    `register` is the enterprise's register entry (datahub.adapters.RegisterEntry). For an
+    interface with a local provider (datahub/providers.py) the values are `local_payload`,
     prepared by the caller; the department's latency and failures apply all the same."""
     specs = {spec.wire_field: spec for spec in interfaces().get(interface, [])}
     if not specs or any(field not in specs for field in wire_fields):
@@ -158,7 +160,9 @@ def answer(
         payload = {field: local_payload[field] for field in wire_fields}
     else:
         names = [specs[field].name for field in wire_fields]
-        columns = simulate(register_row, names, as_of)
+        if register is None:
+            raise SimulatedNotFound(f"{department} has no record of this enterprise")
+        columns = simulate(RegisterColumns.from_rows([register]), names, as_of)
         payload = {
             field: _render(specs[field], python_value(specs[field], columns[specs[field].name], 0))
             for field in wire_fields

@@ -6,19 +6,19 @@ a realistic spread: some enterprises owe tax, have nobody insured, are deregiste
 the abnormal-operations list, so that every typical criterion has enterprises that fail it.
 
 One vectorised function serves both paths: a single-enterprise answer is row 0 of the
-same computation the bulk snapshot runs for a million rows, so the two always agree.
+same computation the bulk extract runs for a million rows, so the two always agree. The
+columns are in the hub's units (datahub.columns).
 """
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 import numpy as np
 
-from .catalogue import CATALOGUE, FactSpec, FactType
+from datahub.catalogue import CATALOGUE
+from datahub.columns import EPOCH
 
-EPOCH = date(1970, 1, 1)
 SIZE_CODES = {"micro": 0, "small": 1, "medium": 2, "large": 3}
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -39,7 +39,8 @@ class RegisterColumns:
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> "RegisterColumns":
-        """rows: (uscc, size_class, registered_capital, established_on, division, section)."""
+        """rows: register entries (datahub.adapters.RegisterEntry's order: uscc, size_class,
+        registered_capital, established_on, division, section)."""
         return cls(
             uscc=[row[0] for row in rows],
             size=np.array([SIZE_CODES[row[1]] for row in rows], dtype=np.int8),
@@ -193,19 +194,3 @@ def _pick(uniform: np.ndarray, values, weights) -> np.ndarray:
 def simulated_facts() -> set[str]:
     """Facts a simulated department can answer (credit comes from the credit capability)."""
     return {name for name, spec in CATALOGUE.items() if spec.department != "ndrc"}
-
-
-def python_value(spec: FactSpec, column: np.ndarray, row: int):
-    """One typed value out of a simulated column (Decimal, int, date, bool or str)."""
-    raw = column[row]
-    if spec.type is FactType.MONEY:
-        return (Decimal(int(raw)) / 100).quantize(Decimal("0.01"))
-    if spec.type is FactType.DECIMAL:
-        return (Decimal(int(raw)) / 10).quantize(Decimal("0.1"))
-    if spec.type is FactType.INTEGER:
-        return int(raw)
-    if spec.type is FactType.DATE:
-        return EPOCH + timedelta(days=int(raw))
-    if spec.type is FactType.BOOLEAN:
-        return bool(raw)
-    return str(raw)

@@ -1,8 +1,9 @@
 """The simulated departments' HTTP interfaces, served by the portal under /mock/departments/.
 
-They stand in for the departments' own servers so the HTTP adapter is exercised for real:
-real sockets, real timeouts, real status codes. Turn them off in production with
-HUB_MOCK_DEPARTMENTS_ENABLED=false.
+They stand in for the departments' own servers so the hub's HTTP adapter is exercised for
+real: real sockets, real timeouts, real status codes, the wire protocol a real department
+answers (datahub.adapters.HttpAdapter). Mounted only with the sandbox (sandbox/urls.py);
+HUB_MOCK_DEPARTMENTS_ENABLED=false turns them off even then.
 """
 
 import json
@@ -13,10 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
 
+from datahub import providers
+from datahub.adapters import RegisterEntry
 from enterprises.models import Enterprise
 
-from . import departments_sim, providers
-from .fetch import register_row
+from . import behaviour
 
 MAX_DEADLINE_SECONDS = 30.0
 # Interfaces are named after their department: tax.* belongs to taxation, and so on.
@@ -48,16 +50,16 @@ def department_interface(request: HttpRequest, department: str, interface: str) 
     except providers.NoLocalRecord:
         local_payload = {}
     try:
-        payload = departments_sim.answer(
-            department=department, interface=interface, register_row=register_row(enterprise),
+        payload = behaviour.answer(
+            department=department, interface=interface, register=RegisterEntry.of(enterprise),
             wire_fields=fields, as_of=as_of, deadline_seconds=deadline + 0.5,
             local_payload=local_payload,
         )  # fmt: skip
-    except departments_sim.SimulatedTimeout:
+    except behaviour.SimulatedTimeout:
         return JsonResponse({"error": "timeout"}, status=504)
-    except departments_sim.SimulatedUnavailable:
+    except behaviour.SimulatedUnavailable:
         return JsonResponse({"error": "unavailable"}, status=503)
-    except departments_sim.SimulatedNotFound:
+    except behaviour.SimulatedNotFound:
         return JsonResponse({"error": "no such interface or field"}, status=404)
     body = json.dumps({"data": payload}, ensure_ascii=False)
     return HttpResponse(body, content_type="application/json")
