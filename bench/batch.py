@@ -48,7 +48,8 @@ def one_size(enterprises: int) -> dict:
         queues_of,
         running_worker,
     )
-    from subsidies.models import BatchRun, Claim, LedgerEntry, TreasuryRecord
+    from sandbox.treasury.models import TreasuryRecord
+    from subsidies.models import BatchRun, Claim, LedgerEntry
     from subsidies.tasks import start_batch_run
 
     figures: dict = {"enterprises": enterprises}

@@ -159,7 +159,8 @@ class Treasury(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         from django.db import connections
 
-        from subsidies.gateway import PaymentRefused, PaymentResult, SimulatedTreasury
+        from sandbox.treasury.simulation import SimulatedTreasury
+        from subsidies.gateway import PaymentRefused, PaymentResult
 
         mode = Treasury.mode
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -205,7 +206,7 @@ class Treasury(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         from django.db import connections
 
-        from subsidies.gateway import SimulatedTreasury
+        from sandbox.treasury.simulation import SimulatedTreasury
 
         try:
             if Treasury.mode == "timeout":
@@ -853,7 +854,8 @@ class Run:
         """A payment nobody asked for, a claim left checking, a paid claim's event lost:
         the checks must report each (run with --plant; the run then fails)."""
         from qinqing.events.models import OutboxEvent
-        from subsidies.models import Claim, TreasuryRecord
+        from sandbox.treasury.models import TreasuryRecord
+        from subsidies.models import Claim
 
         TreasuryRecord.objects.create(key="qinqing-claim-0", amount=Decimal("1.00"),
                                       account="0", reference="PLANTED")  # fmt: skip
@@ -870,13 +872,13 @@ class Run:
         from approvals.models import Item
         from integrations.models import DeliveryStatus, WebhookDelivery
         from qinqing.events.models import OutboxEvent
+        from sandbox.treasury.models import TreasuryRecord
         from subsidies.models import (
             Budget,
             Claim,
             Disbursement,
             DisbursementStatus,
             LedgerEntry,
-            TreasuryRecord,
         )
         from subsidies.reconciliation import reconcile
 

@@ -69,6 +69,8 @@ def production_env(*, database_url: str, redis_url: str, name: str) -> dict[str,
         "REDIS_URL": redis_url,
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", "bench-only-" + "x" * 40),
         "DEBUG": "false",
+        # The departments, the treasury and the partners are simulated (sandbox/).
+        "QINQING_SANDBOX": os.environ.get("QINQING_SANDBOX", "true"),
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",

@@ -14,6 +14,9 @@ def setup(name: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "qinqing.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    # Production settings, but the departments, the treasury and the partners are simulated:
+    # the sandbox is installed (off by default when DEBUG is off).
+    os.environ.setdefault("QINQING_SANDBOX", "true")
     os.environ.update(
         DEBUG="false",
         SECURE_SSL_REDIRECT="false",

@@ -249,27 +249,33 @@ DASHBOARD_CITY_DEPARTMENTS = env.list(
 # Office periods of a working day, "HH:MM-HH:MM", in order; the default is 7 hours a day.
 WORK_OFFICE_PERIODS = env.list("WORK_OFFICE_PERIODS", default=["08:30-12:00", "13:30-17:00"])
 
-# --- The simulated treasury (subsidies/gateway.py) ---------------------------------------
-# With real services it answers in about 30 ms; in the embedded mode (tasks in-process)
-# at once, so that the first `make run`, which pays the demo policies, stays quick.
+# --- The payment gateway (subsidies/gateway.py) -----------------------------------------
+# The name of a gateway registered in subsidies.gateway.GATEWAYS: "http" (the treasury
+# over HTTP at TREASURY_HTTP_BASE_URL: with the sandbox, the portal's own /mock/treasury/)
+# or, with the sandbox installed, "inprocess" (the simulated treasury in this process, the
+# default then). Without the sandbox nothing is chosen by default: payments wait, "payment
+# gateway not configured", until a real treasury is set up.
+TREASURY_TRANSPORT = env.str("TREASURY_TRANSPORT", default="inprocess" if SANDBOX else "")
+TREASURY_HTTP_BASE_URL = env.str("TREASURY_HTTP_BASE_URL", default="http://127.0.0.1:8000")
+TREASURY_TIMEOUT_SECONDS = env.float("TREASURY_TIMEOUT_SECONDS", default=5.0)
+# The simulated treasury (sandbox/treasury/). With real services it answers in about 30 ms;
+# in the embedded mode (tasks in-process) at once, so that the first `make run`, which pays
+# the demo policies, stays quick.
 TREASURY_SIMULATION = {
     "latency_ms": env.int("TREASURY_LATENCY_MS", default=30 if REDIS_URL else 0),
     "error_rate": env.float("TREASURY_ERROR_RATE", default=0.0),
     "lost_answer_rate": env.float("TREASURY_LOST_ANSWER_RATE", default=0.0),
 }
-
-# inprocess: the simulation answers in this process; http: over /mock/treasury/.
-TREASURY_TRANSPORT = env.str("TREASURY_TRANSPORT", default="inprocess")
-TREASURY_HTTP_BASE_URL = env.str("TREASURY_HTTP_BASE_URL", default="http://127.0.0.1:8000")
-TREASURY_TIMEOUT_SECONDS = env.float("TREASURY_TIMEOUT_SECONDS", default=5.0)
+# Its HTTP interface at /mock/treasury/ answers only the portal (X-Treasury-Key).
 TREASURY_MOCK_ENABLED = env.bool("TREASURY_MOCK_ENABLED", default=True)
 TREASURY_MOCK_KEY = (
     env.str("TREASURY_MOCK_KEY", default="")
     or hashlib.sha256(f"treasury-mock:{SECRET_KEY}".encode()).hexdigest()
 )
 
-# Fault injection for the reliability tests only: a worker started with QINQING_FAULT=<point>
-# dies at that point (subsidies.payments.fault_point). Never set in production.
+# Fault injection for the reliability tests only: with the sandbox installed, a process
+# started with QINQING_FAULT=<checkpoint> dies at that checkpoint (qinqing.checkpoints; the
+# hook is sandbox/treasury/faults.py). Never set in production.
 QINQING_FAULT = env.str("QINQING_FAULT", default="")
 
 # --- Webhooks (integrations) -------------------------------------------------------------
@@ -277,7 +283,8 @@ QINQING_FAULT = env.str("QINQING_FAULT", default="")
 # times (1, 2, 4 … minutes apart, with jitter) before it is given up (then by hand only).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
-# The demo receiver (/mock/partner/webhooks/) verifies signatures made with this secret.
+# The demo receiver (sandbox/partners/, /mock/partner/webhooks/) verifies signatures made
+# with this secret.
 WEBHOOK_MOCK_ENABLED = env.bool("WEBHOOK_MOCK_ENABLED", default=DEBUG)
 # Whether a webhook may target a loopback or private address (the demo receiver on this
 # machine); never in production, where it would let a subscriber probe the city's network.

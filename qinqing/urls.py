@@ -21,10 +21,8 @@ from departments.api import DepartmentViewSet, DistrictViewSet
 from directline.api import RequestViewSet
 from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
-from integrations import mock_views as partner_mock
 from integrations.api import DeliveryViewSet, SubscriptionViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
-from subsidies import mock_views as treasury_mock
 from subsidies.api import ClaimViewSet, DisbursementViewSet
 
 from . import health, views
@@ -97,14 +95,6 @@ urlpatterns = [
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     path("official/", enterprise_views.official_workspace, name="official_workspace"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("mock/treasury/payments/", treasury_mock.payments, name="mock-treasury-payments"),
-    path("mock/treasury/batches/", treasury_mock.batches, name="mock-treasury-batches"),
-    path(
-        "mock/treasury/payments/<str:key>/",
-        treasury_mock.payment_status,
-        name="mock-treasury-status",
-    ),
-    path("mock/partner/webhooks/", partner_mock.webhooks, name="mock-partner-webhooks"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path(

@@ -1,21 +1,35 @@
-"""The payment gateway (the city treasury): a simulated adapter behind one interface.
+"""The payment gateway (the city treasury): one interface, `Treasury`, and the registry
+of its implementations, `GATEWAYS`, chosen by the setting TREASURY_TRANSPORT.
 
-Payments are idempotent by key: paying twice with one key pays once. The simulation can
-fail in the ways real gateways do, including the hard one: the payment went through but
-the answer was lost. Callers then ask about the same key, never pay with a new one.
+Payments are idempotent by key: paying twice with one key pays once. A gateway may fail
+in the ways real ones do, including the hard one: the payment went through but the
+answer was lost. Callers then ask about the same key, never pay with a new one. A batch
+run pays through `pay_many`, one payment file of many orders, as treasuries take bulk
+disbursements.
 
-Two transports, as for the departments: in-process (the simulation answers in this
-process) and HTTP (the same simulation served at /mock/treasury/, reached over real
-sockets with real timeouts). A batch run pays through `pay_many`, one payment file of many
-orders, as treasuries take bulk disbursements.
+Implementations:
+- "http" (`HttpTreasury`, here): the production adapter, a treasury over HTTP at
+  TREASURY_HTTP_BASE_URL (the sandbox serves the same interface at /mock/treasury/).
+- "inprocess": the simulated treasury, registered by the sandbox (sandbox/treasury/)
+  when it is installed; the domain never imports it.
+
+A city with another treasury registers its own factory under a name of its choosing, in
+its app's `receivers` module, and sets TREASURY_TRANSPORT to that name:
+
+    from subsidies.gateway import GATEWAYS
+    GATEWAYS.register("citybank", CityBankTreasury)   # a class or function → a Treasury
+
+With nothing registered under TREASURY_TRANSPORT, every payment attempt raises
+`GatewayNotConfigured` (a GatewayError: nothing was sent). The claim then stays "paying"
+with the reason on its disbursement, exactly like a treasury outage: it is never lost and
+never failed for a configuration mistake, and once a gateway is configured the stalled-
+payment sweep pays it with the same key (so never twice).
 """
 
 from __future__ import annotations
 
 import json
-import random
-import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -23,11 +37,16 @@ from typing import Protocol
 import httpx
 from django.conf import settings
 
-from .models import TreasuryRecord
+from qinqing.registry import Registry
 
 
 class GatewayError(Exception):
     """The gateway refused or could not be reached; nothing is known to be paid."""
+
+
+class GatewayNotConfigured(GatewayError):
+    """No gateway is registered under TREASURY_TRANSPORT: nothing was sent. Retried like an
+    outage, so that claims wait for the configuration instead of failing."""
 
 
 class PaymentRefused(GatewayError):
@@ -54,6 +73,19 @@ class PaymentResult:
 
 
 class Treasury(Protocol):
+    """What the payment pipeline asks of a treasury.
+
+    - `pay_many(orders)`: pay a payment file; one result per order, in order: "confirmed"
+      (with the treasury's reference) or "refused" (this order will never be paid). Each
+      key is paid at most once, however often it is sent.
+    - `pay(key=, amount=, account=)`: one order; a refusal raises PaymentRefused.
+    - `status_many(keys)` / `status(key=)`: what the treasury's books say of each key:
+      "confirmed" with its reference, or "not_found".
+
+    Raise GatewayError when nothing is known to be paid (unreachable, unavailable: the
+    pipeline retries with the same keys), OutcomeUnknown when the request may have been
+    carried out (the pipeline asks with status_many), PaymentRefused for a refusal."""
+
     transport: str
 
     def pay(self, *, key: str, amount: Decimal, account: str) -> PaymentResult: ...
@@ -65,57 +97,8 @@ class Treasury(Protocol):
     def status_many(self, keys: list[str]) -> dict[str, PaymentResult]: ...
 
 
-def _behaviour() -> dict:
-    return {"latency_ms": 30, "error_rate": 0.0, "lost_answer_rate": 0.0,
-            **getattr(settings, "TREASURY_SIMULATION", {})}  # fmt: skip
-
-
-class SimulatedTreasury:
-    """The treasury's behaviour and books (TreasuryRecord), in this process."""
-
-    transport = "inprocess"
-
-    def pay(self, *, key: str, amount: Decimal, account: str) -> PaymentResult:
-        return self.pay_many([PaymentOrder(key, amount, account)], single=True)[0]
-
-    def pay_many(self, orders: list[PaymentOrder], *, single: bool = False) -> list[PaymentResult]:
-        """One round trip for the whole file; each order is still paid at most once."""
-        conduct = _behaviour()
-        time.sleep(max(0.0, random.gauss(conduct["latency_ms"], 5)) / 1000)
-        if random.random() < conduct["error_rate"]:
-            raise GatewayError("the treasury is unavailable")
-        TreasuryRecord.objects.bulk_create(
-            [TreasuryRecord(key=order.key, amount=order.amount, account=order.account,
-                            reference=f"HZT{uuid.uuid4().hex[:16].upper()}")
-             for order in orders],
-            ignore_conflicts=True, batch_size=5000,
-        )  # fmt: skip
-        keys = [order.key for order in orders]
-        books = {record.key: record for record in TreasuryRecord.objects.filter(key__in=keys)}
-        results = []
-        for order in orders:
-            record = books[order.key]
-            if record.amount != order.amount:
-                if single:
-                    raise PaymentRefused("a payment with this key exists for another amount")
-                results.append(PaymentResult(order.key, "refused"))
-                continue
-            results.append(PaymentResult(order.key, "confirmed", record.reference))
-        if random.random() < conduct["lost_answer_rate"]:
-            raise OutcomeUnknown("paid, but the answer was lost")
-        return results
-
-    def status(self, *, key: str) -> PaymentResult:
-        return self.status_many([key])[key]
-
-    def status_many(self, keys: list[str]) -> dict[str, PaymentResult]:
-        books = {record.key: record for record in TreasuryRecord.objects.filter(key__in=keys)}
-        return {
-            key: PaymentResult(key, "confirmed", books[key].reference)
-            if key in books
-            else PaymentResult(key, "not_found")
-            for key in keys
-        }
+# Name (the value of TREASURY_TRANSPORT) → a callable that returns a Treasury.
+GATEWAYS: Registry[Callable[[], Treasury]] = Registry("payment gateways")
 
 
 class HttpTreasury:
@@ -176,7 +159,7 @@ class HttpTreasury:
         return PaymentResult(key, answer["status"], answer.get("reference", ""))
 
     def status_many(self, keys: list[str]) -> dict[str, PaymentResult]:
-        return {key: self.status(key=key) for key in keys}  # the mock has no bulk query
+        return {key: self.status(key=key) for key in keys}  # the interface has no bulk query
 
 
 _http_treasury: HttpTreasury | None = None
@@ -190,13 +173,24 @@ def close_treasury() -> None:
         _http_treasury = None
 
 
-def gateway() -> Treasury:
-    """The configured transport (TREASURY_TRANSPORT); the HTTP client is shared so that its
-    connections are reused."""
+@GATEWAYS.register("http")
+def http_treasury() -> HttpTreasury:
+    """The HTTP treasury, its client shared so that its connections are reused (made anew
+    when TREASURY_HTTP_BASE_URL changes)."""
     global _http_treasury
-    if settings.TREASURY_TRANSPORT == "http":
-        wanted = settings.TREASURY_HTTP_BASE_URL.rstrip("/")
-        if _http_treasury is None or _http_treasury.base_url != wanted:
-            _http_treasury = HttpTreasury()
-        return _http_treasury
-    return SimulatedTreasury()
+    wanted = settings.TREASURY_HTTP_BASE_URL.rstrip("/")
+    if _http_treasury is None or _http_treasury.base_url != wanted:
+        _http_treasury = HttpTreasury()
+    return _http_treasury
+
+
+def gateway() -> Treasury:
+    """The gateway registered under TREASURY_TRANSPORT. Raises GatewayNotConfigured when
+    there is none (the sandbox off and no real treasury set up)."""
+    factory = GATEWAYS.get(settings.TREASURY_TRANSPORT)
+    if factory is None:
+        raise GatewayNotConfigured(
+            f"payment gateway not configured (TREASURY_TRANSPORT={settings.TREASURY_TRANSPORT!r}"
+            f"; registered: {', '.join(GATEWAYS) or 'none'})"
+        )
+    return factory()

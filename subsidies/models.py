@@ -252,20 +252,6 @@ class LedgerEntry(models.Model):
         return f"{self.transaction} {self.account}"
 
 
-class TreasuryRecord(models.Model):
-    """The simulated treasury's own books: what it has paid, by idempotency key. In a
-    deployment with a real treasury this table is not used."""
-
-    key = models.CharField(max_length=80, unique=True)
-    amount = MoneyField()
-    account = models.CharField(max_length=30)
-    reference = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.key
-
-
 class BatchRun(models.Model):
     """ "Enjoy without applying": one run per published version, resumable, with progress."""
 

@@ -9,18 +9,17 @@ Claims are locked before their disbursements, in id order, by every path."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from policies.models import PolicyVersion
 from qinqing.bulk import bulk_insert
+from qinqing.checkpoints import checkpoint
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
@@ -42,12 +41,6 @@ PAY_TASK = "subsidies.tasks.pay_claim"
 # Told, inside the transaction that books them, how many claims were paid or failed
 # ("paid"/"failed", count): a batch chunk keeps its live figures this way.
 Tally = Callable[[str, int], None]
-
-
-def fault_point(name: str) -> None:
-    """Reliability tests kill a worker process exactly here (QINQING_FAULT=<name>)."""
-    if name == settings.QINQING_FAULT:
-        os._exit(137)  # as abrupt as SIGKILL: no cleanup, no commit
 
 
 def disbursement_key(claim_id: int) -> str:
@@ -133,12 +126,14 @@ def send(disbursements: list[Disbursement], *, tally: Tally | None = None) -> li
     """Ask the treasury to pay disbursements marked as sent, as one payment file, and book
     its answers. A lost answer is settled by asking about the same keys (or left "sent"
     for resume_stalled_payments()); an unreachable treasury puts them back to pending and
-    raises GatewayError. Returns the claims paid."""
-    treasury = gateway()
+    raises GatewayError (so does a gateway not configured: nothing was sent). Returns the
+    claims paid."""
     orders = [PaymentOrder(d.idempotency_key, d.amount, d.bank_account) for d in disbursements]
     try:
+        treasury = gateway()
         answers = {result.key: result for result in treasury.pay_many(orders)}
-        fault_point("after_treasury_call")
+        # Paid, and not yet booked: the reliability tests stop a worker here.
+        checkpoint("after_treasury_call")
     except OutcomeUnknown:
         try:
             answers = treasury.status_many([order.key for order in orders])

@@ -12,10 +12,11 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from integrations import mock_views, services
+from integrations import services
 from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from qinqing.audit.models import AuditEvent
 from qinqing.errors import NotAllowed
+from sandbox.partners import views as demo_receiver
 
 from .conftest import record_event_for, subscribe
 
@@ -253,7 +254,7 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
 
     from tests.factories import AuditorFactory, EnterpriseFactory
 
-    cache.delete(mock_views.RECEIVED_KEY)
+    cache.delete(demo_receiver.RECEIVED_KEY)
     auditor = AuditorFactory()
     url = f"{live_server.url}/mock/partner/webhooks/?fail=1"
     good = subscribe(auditor, url=url, secret=settings.WEBHOOK_MOCK_SECRET)
@@ -280,10 +281,10 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     services.deliver(refused.pk)
     refused.refresh_from_db()
     assert (refused.status, refused.last_status_code) == (DeliveryStatus.FAILED, 400)
-    log = {(row["delivery"], row["answered"]): row["valid"] for row in mock_views.received()}
+    log = {(row["delivery"], row["answered"]): row["valid"] for row in demo_receiver.received()}
     assert log == {(str(delivery.pk), 500): True, (str(delivery.pk), 200): True,
                    (str(refused.pk), 400): False}  # fmt: skip
-    assert all(row["event"] == delivery.event_id for row in mock_views.received())
+    assert all(row["event"] == delivery.event_id for row in demo_receiver.received())
     started = list(delivery.attempt_rows.order_by("number").values_list("started_at", flat=True))
     assert started == [first_try, retry_at]
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from qinqing.audit.models import AuditEvent
 from qinqing.bulk import bulk_insert
-from subsidies.models import TreasuryRecord
+from sandbox.treasury.models import TreasuryRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
+from sandbox.treasury.models import TreasuryRecord
 from subsidies import checkqueue
 from subsidies.claims import submit_claim
-from subsidies.models import Claim, ClaimStatus, LedgerEntry, TreasuryRecord
+from subsidies.models import Claim, ClaimStatus, LedgerEntry
 from tests.factories import EnterpriseFactory, member_of
 
 from ..subsidies.test_claims import officials_pair, policy  # noqa: F401 - fixtures

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from qinqing.worker_process import ROOT, database_url_for_current_connection, running_worker
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.models import (
     Budget,
     Claim,
@@ -15,7 +16,6 @@ from subsidies.models import (
     Disbursement,
     DisbursementStatus,
     LedgerEntry,
-    TreasuryRecord,
 )
 from subsidies.reconciliation import reconcile
 from subsidies.tasks import pay_claim

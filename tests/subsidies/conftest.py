@@ -7,6 +7,7 @@ import pytest
 
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import submit_claim
 from subsidies.models import (
     Budget,
@@ -14,7 +15,6 @@ from subsidies.models import (
     ClaimStatus,
     Disbursement,
     DisbursementStatus,
-    TreasuryRecord,
 )
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from subsidies.models import Claim, ClaimStatus, TreasuryRecord
+from sandbox.treasury.models import TreasuryRecord
+from subsidies.models import Claim, ClaimStatus
 from tests.factories import (
     AuditorFactory,
     EnterpriseFactory,

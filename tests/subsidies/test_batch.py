@@ -9,10 +9,11 @@ import pytest
 from datahub.snapshots import refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.batch import start
 from subsidies.claims import confirm_offer
 from subsidies.errors import ClaimRefused
-from subsidies.models import BatchRun, Claim, ClaimStatus, LedgerEntry, TreasuryRecord
+from subsidies.models import BatchRun, Claim, ClaimStatus, LedgerEntry
 from tests.factories import EnterpriseFactory, department, member_of
 
 from ..policies.conftest import TODAY

@@ -17,8 +17,10 @@ from datahub.models import DataCall
 from qinqing.audit.models import AuditEvent
 from qinqing.events.models import OutboxEvent
 from qinqing.notifications.models import Notification
+from sandbox.treasury.models import TreasuryRecord
+from sandbox.treasury.simulation import SimulatedTreasury
 from subsidies import checkqueue
-from subsidies.gateway import GatewayError, OutcomeUnknown, SimulatedTreasury
+from subsidies.gateway import GatewayError, OutcomeUnknown
 from subsidies.models import (
     Budget,
     Claim,
@@ -26,7 +28,6 @@ from subsidies.models import (
     Disbursement,
     DisbursementStatus,
     LedgerEntry,
-    TreasuryRecord,
 )
 from subsidies.pipeline import check_many
 from tests.factories import EnterpriseFactory, member_of

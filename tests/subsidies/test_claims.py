@@ -8,10 +8,12 @@ import pytest
 
 from datahub.models import DataCall
 from policies.models import Policy
+from sandbox.treasury.models import TreasuryRecord
+from sandbox.treasury.simulation import SimulatedTreasury
 from subsidies.claims import submit_claim
 from subsidies.errors import ClaimRefused
-from subsidies.gateway import OutcomeUnknown, PaymentResult, SimulatedTreasury
-from subsidies.models import Budget, Claim, ClaimStatus, Disbursement, LedgerEntry, TreasuryRecord
+from subsidies.gateway import OutcomeUnknown, PaymentResult
+from subsidies.models import Budget, Claim, ClaimStatus, Disbursement, LedgerEntry
 from subsidies.payments import pay_claims
 from subsidies.pipeline import check
 from subsidies.reconciliation import reconcile
@@ -210,7 +212,7 @@ def test_an_outage_never_fails_a_claim_and_the_sweep_pays_it_later(policy, setti
 
 
 def test_a_refusing_treasury_ends_in_payment_failed_with_the_reason(policy, monkeypatch):
-    from subsidies.gateway import PaymentRefused, SimulatedTreasury
+    from subsidies.gateway import PaymentRefused
 
     def refuse(self, orders, single=False):
         raise PaymentRefused("the account is closed")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import submit_claim
 from subsidies.models import (
     Budget,
@@ -14,7 +15,6 @@ from subsidies.models import (
     ClaimStatus,
     DisbursementStatus,
     LedgerEntry,
-    TreasuryRecord,
 )
 from subsidies.payments import pay_claims
 from subsidies.pipeline import check

@@ -9,6 +9,7 @@ import pytest
 
 from qinqing.audit.models import AuditEvent
 from qinqing.events.models import OutboxEvent
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.models import (
     Budget,
     Claim,
@@ -16,7 +17,6 @@ from subsidies.models import (
     Disbursement,
     DisbursementStatus,
     LedgerEntry,
-    TreasuryRecord,
 )
 from subsidies.pipeline import check_many
 from tests.factories import EnterpriseFactory

@@ -5,9 +5,10 @@ import pytest
 from django.urls import reverse
 
 from qinqing.audit.models import AuditEvent
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import approve_claim, reject_claim
 from subsidies.errors import ClaimConflict, ClaimRefused, ReviewNotAllowed
-from subsidies.models import TRANSITIONS, Claim, ClaimStatus, Disbursement, TreasuryRecord
+from subsidies.models import TRANSITIONS, Claim, ClaimStatus, Disbursement
 from tests.factories import AuditorFactory, OfficialFactory, department, district
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client, override_settings
 
+from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import submit_claim
 from subsidies.gateway import (
     GatewayError,
@@ -15,7 +16,7 @@ from subsidies.gateway import (
     close_treasury,
     gateway,
 )
-from subsidies.models import ClaimStatus, Disbursement, TreasuryRecord
+from subsidies.models import ClaimStatus, Disbursement
 from subsidies.reconciliation import reconcile
 from tests.factories import EnterpriseFactory
 

@@ -1,8 +1,11 @@
-"""The simulated treasury's HTTP interface, served by the portal under /mock/treasury/.
+"""The simulated treasury's HTTP interface, served by the portal under /mock/treasury/
+when the sandbox is installed (settings.SANDBOX; TREASURY_MOCK_ENABLED=false turns it off
+even then).
 
-It stands in for the treasury's own server so that the HTTP transport is exercised for
-real: sockets, timeouts, status codes, and a lost answer (504 after the payment was made).
-Turn it off in production with TREASURY_MOCK_ENABLED=false.
+It stands in for the treasury's own server so that the domain's HTTP gateway
+(subsidies.gateway.HttpTreasury) is exercised for real: sockets, timeouts, status codes,
+and a lost answer (504 after the payment was made). Only the portal may call it: the
+X-Treasury-Key header must match TREASURY_MOCK_KEY.
 """
 
 import json
@@ -14,7 +17,9 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, SimulatedTreasury
+from subsidies.gateway import GatewayError, OutcomeUnknown, PaymentOrder, PaymentRefused
+
+from .simulation import SimulatedTreasury
 
 MAX_ORDERS = 10_000
 
@@ -68,7 +73,7 @@ def _pay(request: HttpRequest, *, batch: bool) -> HttpResponse:
     except OutcomeUnknown:
         return JsonResponse({"error": "timeout"}, status=504)  # paid; the answer is lost
     except GatewayError as error:
-        status = 409 if "another amount" in str(error) else 503
+        status = 409 if isinstance(error, PaymentRefused) else 503
         return JsonResponse({"error": str(error)}, status=status)
     rows = [{"key": r.key, "status": r.status, "reference": r.reference} for r in results]
     return JsonResponse({"results": rows} if batch else rows[0])

@@ -1,9 +1,10 @@
-"""A partner's webhook receiver, simulated: it verifies the signature with the demo secret
-(settings.WEBHOOK_MOCK_SECRET) and remembers what it got, for the demo and the tests.
+"""A partner's webhook receiver, simulated, at /mock/partner/webhooks/ when the sandbox is
+installed: it verifies the signature with the demo secret (settings.WEBHOOK_MOCK_SECRET)
+and remembers what it got, for the demo and the tests.
 
 POST: 200 when the signature holds, 400 when not. `?fail=N` answers 500 to the first N
 attempts of each delivery (to watch the retries). GET: what it received, newest first.
-Off in production with WEBHOOK_MOCK_ENABLED=false.
+WEBHOOK_MOCK_ENABLED=false turns it off even with the sandbox installed.
 """
 
 import json
@@ -13,9 +14,9 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .services import verify_signature
+from integrations.services import verify_signature
 
-RECEIVED_KEY = "integrations:mock-partner:received"
+RECEIVED_KEY = "sandbox:partner:received"
 KEEP = 50
 
 
@@ -42,7 +43,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         fail = max(0, int(request.GET.get("fail", "0")))
     except ValueError:
         fail = 0
-    seen_key = f"integrations:mock-partner:seen:{delivery}"
+    seen_key = f"sandbox:partner:seen:{delivery}"
     cache.add(seen_key, 0, 3600)
     try:
         seen = cache.incr(seen_key)

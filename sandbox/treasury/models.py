@@ -1,0 +1,25 @@
+"""The simulated treasury's own books: what it has paid, by idempotency key.
+
+The table keeps the name it had when the books lived in subsidies (migrated by state only,
+data and table untouched); a deployment with a real treasury never installs this app."""
+
+from django.db import models
+
+from qinqing.money import MoneyField
+
+
+class TreasuryRecord(models.Model):
+    """One payment the simulated treasury has made; the key is unique, so paying twice
+    with one key pays once."""
+
+    key = models.CharField(max_length=80, unique=True)
+    amount = MoneyField()
+    account = models.CharField(max_length=30)
+    reference = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "subsidies_treasuryrecord"
+
+    def __str__(self) -> str:
+        return self.key

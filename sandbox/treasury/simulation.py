@@ -1,0 +1,76 @@
+"""The simulated treasury, in this process: its behaviour (latency, outages, lost answers:
+settings.TREASURY_SIMULATION) and its books (TreasuryRecord). It implements the domain's
+`subsidies.gateway.Treasury` interface and is registered as the "inprocess" gateway
+(receivers.py); the HTTP interface (views.py) serves the same books at /mock/treasury/."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+
+from subsidies.gateway import (
+    GatewayError,
+    OutcomeUnknown,
+    PaymentOrder,
+    PaymentRefused,
+    PaymentResult,
+)
+
+from .models import TreasuryRecord
+
+
+def behaviour() -> dict:
+    return {"latency_ms": 30, "error_rate": 0.0, "lost_answer_rate": 0.0,
+            **getattr(settings, "TREASURY_SIMULATION", {})}  # fmt: skip
+
+
+class SimulatedTreasury:
+    """The treasury's behaviour and books (TreasuryRecord), in this process."""
+
+    transport = "inprocess"
+
+    def pay(self, *, key: str, amount: Decimal, account: str) -> PaymentResult:
+        return self.pay_many([PaymentOrder(key, amount, account)], single=True)[0]
+
+    def pay_many(self, orders: list[PaymentOrder], *, single: bool = False) -> list[PaymentResult]:
+        """One round trip for the whole file; each order is still paid at most once."""
+        conduct = behaviour()
+        time.sleep(max(0.0, random.gauss(conduct["latency_ms"], 5)) / 1000)
+        if random.random() < conduct["error_rate"]:
+            raise GatewayError("the treasury is unavailable")
+        TreasuryRecord.objects.bulk_create(
+            [TreasuryRecord(key=order.key, amount=order.amount, account=order.account,
+                            reference=f"HZT{uuid.uuid4().hex[:16].upper()}")
+             for order in orders],
+            ignore_conflicts=True, batch_size=5000,
+        )  # fmt: skip
+        keys = [order.key for order in orders]
+        books = {record.key: record for record in TreasuryRecord.objects.filter(key__in=keys)}
+        results = []
+        for order in orders:
+            record = books[order.key]
+            if record.amount != order.amount:
+                if single:
+                    raise PaymentRefused("a payment with this key exists for another amount")
+                results.append(PaymentResult(order.key, "refused"))
+                continue
+            results.append(PaymentResult(order.key, "confirmed", record.reference))
+        if random.random() < conduct["lost_answer_rate"]:
+            raise OutcomeUnknown("paid, but the answer was lost")
+        return results
+
+    def status(self, *, key: str) -> PaymentResult:
+        return self.status_many([key])[key]
+
+    def status_many(self, keys: list[str]) -> dict[str, PaymentResult]:
+        books = {record.key: record for record in TreasuryRecord.objects.filter(key__in=keys)}
+        return {
+            key: PaymentResult(key, "confirmed", books[key].reference)
+            if key in books
+            else PaymentResult(key, "not_found")
+            for key in keys
+        }
