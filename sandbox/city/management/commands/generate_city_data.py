@@ -6,7 +6,7 @@
 
 Refuses to run on a database that already holds generated data unless --force, which adds
 another generation (new policies, claims, approvals, requests, calls and campaign; new
-enterprises unless --enterprises 0). See dashboards/citydata/ for what is written.
+enterprises unless --enterprises 0). See sandbox/city/generator/ for what is written.
 """
 
 from datetime import date
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboards.citydata import AlreadyGenerated, Volumes, generate
+from sandbox.city.generator import AlreadyGenerated, Volumes, generate
 
 
 class Command(BaseCommand):

@@ -7,39 +7,16 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.services import create_user
 from departments.models import Department, District
 from enterprises.demo import demo_enterprises
 from enterprises.models import Enterprise, MemberRole
 from enterprises.services import add_member
 from qinqing.iterables import chunked
+from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
 
-DEMO_PASSWORD = "qinqing-demo-2026"  # noqa: S105 - demo data only, printed for the user
 BATCH_SIZE = 2000
-
-# username, role, display name, department code, district code, what it shows
-DEMO_USERS: tuple[tuple[str, Role, str, str | None, str | None, str], ...] = (
-    ("enterprise", Role.ENTERPRISE, "王经理", None, None, "legal rep. of two enterprises"),
-    ("enterprise2", Role.ENTERPRISE, "李会计", None, None, "agent of another enterprise"),
-    ("tax_city", Role.OFFICIAL, "税务局 张科长", "taxation", None, "Taxation, city-wide"),
-    ("market_xihu", Role.OFFICIAL, "市场监管 陈科员", "market", "xihu", "Market Supervision, Xihu"),
-    (
-        "hrss_binjiang",
-        Role.OFFICIAL,
-        "人社 刘科员",
-        "hrss",
-        "binjiang",
-        "HR & Social Security, Binjiang",
-    ),
-    ("hrss_city", Role.OFFICIAL, "人社 孙处长", "hrss", None, "HR & Social Security, city-wide"),
-    ("housing_city", Role.OFFICIAL, "房管 吴科长", "housing", None, "Housing, city-wide"),
-    ("housing_city2", Role.OFFICIAL, "房管 郑科员", "housing", None, "Housing, city-wide (2nd)"),
-    ("science_city", Role.OFFICIAL, "科技 冯处长", "science", None, "Science & Technology"),
-    ("science_city2", Role.OFFICIAL, "科技 何科员", "science", None, "Science & Tech. (2nd)"),
-    ("auditor", Role.AUDITOR, "审计 周审计员", None, None, "read-only, everything"),
-    ("admin", Role.ADMIN, "系统管理员", None, None, "back office"),
-)
 
 
 class Command(BaseCommand):

@@ -72,6 +72,6 @@ def generate(
     force: bool = False,
     log: Callable[[str], None] = print,
 ) -> Summary:
-    """Write a city's data; see dashboards/citydata/__init__.py."""
+    """Write a city's data; see sandbox/city/generator/__init__.py."""
     city = CityData(volumes, as_of=as_of or timezone.localdate(), seed=seed, log=log)
     return run(city, force=force)
