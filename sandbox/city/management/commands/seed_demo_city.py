@@ -10,6 +10,11 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from accounts.models import User
+from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
+from sandbox.city.management.commands.seed_demo_approvals import DEMO_OFFICIALS, FOUNDER
+
+UNUSABLE = "!"  # how Django marks an unusable password
 EXTRACTS_PURPOSE = "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
 
 
@@ -18,8 +23,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--enterprises", type=int, default=3000, help="the register's size")
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="multiply the year of history's volumes"
+        )
 
-    def handle(self, *args: Any, enterprises: int, **options: Any) -> None:
+    def handle(self, *args: Any, enterprises: int, scale: float, **options: Any) -> None:
         began = time.perf_counter()
         steps: list[tuple[str, dict[str, Any]]] = [
             ("seed_demo", {"enterprises": enterprises}),
@@ -28,6 +36,7 @@ class Command(BaseCommand):
             ("demo_data_reads", {}),
             ("seed_demo_claims", {}),
             ("seed_demo_approvals", {}),
+            ("seed_demo_story", {"scale": scale}),
             ("refresh_dashboards", {}),
         ]
         for name, options_of_step in steps:
@@ -37,3 +46,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo city ready in {time.perf_counter() - began:.1f} s.")
         )
+        self._logins()
+
+    def _logins(self) -> None:
+        """Every demo login once more at the end, where the newcomer looks."""
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        described = {row[0]: row[-1] for row in (*DEMO_USERS, *DEMO_OFFICIALS, FOUNDER)}
+        # The generator's officials and members have no usable password: not logins.
+        logins = User.objects.exclude(password="").exclude(password__startswith=UNUSABLE)
+        for user in logins.order_by("pk"):
+            shows = described.get(user.username)
+            if shows is None:
+                shows = user.department.name_en if user.department_id else user.role
+                shows += f", {user.district.code}" if user.district_id else ", city-wide"
+            self.stdout.write(f"  {user.username:<18} {shows}")
