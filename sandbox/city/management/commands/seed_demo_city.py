@@ -7,6 +7,7 @@ Each step is idempotent, so a second `make run` adds nothing and is quick."""
 import time
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -14,7 +15,6 @@ from accounts.models import User
 from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
 from sandbox.city.management.commands.seed_demo_approvals import DEMO_OFFICIALS, FOUNDER
 
-UNUSABLE = "!"  # how Django marks an unusable password
 EXTRACTS_PURPOSE = "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
 
 
@@ -53,7 +53,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         described = {row[0]: row[-1] for row in (*DEMO_USERS, *DEMO_OFFICIALS, FOUNDER)}
         # The generator's officials and members have no usable password: not logins.
-        logins = User.objects.exclude(password="").exclude(password__startswith=UNUSABLE)
+        logins = User.objects.exclude(password="").exclude(
+            password__startswith=UNUSABLE_PASSWORD_PREFIX
+        )
         for user in logins.order_by("pk"):
             shows = described.get(user.username)
             if shows is None:

@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -124,7 +125,6 @@ class Command(BaseCommand):
         if demo is None:
             self.stderr.write("No demo user 'enterprise': run seed_demo first.")
             return
-        made = self._department_logins()
         self._history(HISTORY.scaled(scale))
         self._lists()
         for spec in STORY_POLICIES:
@@ -136,6 +136,8 @@ class Command(BaseCommand):
                         User.objects.get(username=spec["approver"]),
                     )
                 self.stdout.write(f"{spec['code']}: published")
+        # After the history and the policies: their departments receive work too.
+        made = self._department_logins()
         own = list(
             Enterprise.objects.filter(memberships__user=demo, status=EnterpriseStatus.ACTIVE)
             .order_by("pk")
@@ -159,10 +161,12 @@ class Command(BaseCommand):
         codes |= set(RoutingRule.objects.values_list("department__code", flat=True))
         codes |= set(ItemType.objects.values_list("department__code", flat=True))
         codes |= set(Policy.objects.values_list("department__code", flat=True))
+        # The generator's officials have no usable password: they answer nothing here.
         covered = set(
-            User.objects.filter(
-                role=Role.OFFICIAL, district__isnull=True, is_active=True
-            ).values_list("department__code", flat=True)
+            User.objects.filter(role=Role.OFFICIAL, district__isnull=True, is_active=True)
+            .exclude(password="")
+            .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .values_list("department__code", flat=True)
         )
         made = []
         for department in Department.objects.filter(code__in=codes - covered).order_by("code"):
