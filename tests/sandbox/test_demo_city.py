@@ -21,46 +21,39 @@ from directline.models import COORDINATING_OFFICE, Request, RequestStatus, Routi
 from enterprises.models import Enterprise, EnterpriseStatus
 from policies.evaluation import evaluate_all
 from policies.models import Policy, VersionStatus
+from sandbox.city.generator import POLICY_PREFIX
 from sandbox.city.logins import DEMO_PASSWORD
 from subsidies.models import Claim, ClaimStatus
 
-pytestmark = pytest.mark.django_db(transaction=False)
-
-
-@pytest.fixture(scope="module")
-def city(django_db_setup, django_db_blocker):
-    """The demo city, built once for the module (a smaller register than
-    `make run`'s, the same history and story)."""
-    with django_db_blocker.unblock():
-        out = StringIO()
-        call_command("seed_demo_city", enterprises=800, stdout=out, stderr=out)
-        yield out.getvalue()
-        call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture
-def demo(city) -> User:
-    return User.objects.get(username="enterprise")
+# Committed data, as `make run` has it: a claim's check runs when its row is committed (the
+# claim waiting for data is checked while the tax bureau is down). The migrations' reference
+# data (departments, packages, categories, rules) is restored first.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def own(user: User) -> list[Enterprise]:
     return list(Enterprise.objects.filter(memberships__user=user).order_by("pk"))
 
 
-def test_every_chart_has_a_year_behind_it(city):
+def _every_chart_has_a_year_behind_it(city: str) -> None:
     for subject in ("claims", "payments", "items", "requests", "data_calls"):
         months = Tally.objects.filter(subject=subject).exclude(month=None)
         assert months.values("month").distinct().count() >= 12, subject
-    # Seasons, not a flat line: the Spring Festival's February is the quietest month.
-    year_ago = timezone.now() - timezone.timedelta(days=365)
+    # Seasons, not a flat line: the Spring Festival's February is the quietest whole month
+    # of the history (the current month is partial and holds today's batch runs).
+    history = Claim.objects.filter(policy__code__startswith=POLICY_PREFIX)
+    this_month = timezone.localdate().month
     by_month = {
-        month: Claim.objects.filter(created_at__gte=year_ago, created_at__month=month).count()
+        month: history.filter(created_at__month=month).count()
         for month in range(1, 13)
+        if month != this_month
     }
-    assert by_month[2] == min(by_month.values())
+    assert all(by_month.values())
+    if this_month != 2:
+        assert by_month[2] == min(by_month.values())
 
 
-def test_the_demo_enterprise_can_claim_now_an_open_policy_it_qualifies_for(demo):
+def _the_demo_enterprise_can_claim_now_an_open_policy_it_qualifies_for(demo: User) -> None:
     mine = {e.pk for e in own(demo)}
     found = False
     for policy in Policy.objects.filter(delivery_mode="apply"):
@@ -74,7 +67,7 @@ def test_the_demo_enterprise_can_claim_now_an_open_policy_it_qualifies_for(demo)
     assert found
 
 
-def test_the_demo_enterprise_has_an_offer_a_claim_waiting_for_data_and_a_supplement(demo):
+def _the_demo_enterprise_has_an_offer_a_claim_waiting_for_data_and_a_supplement(demo: User) -> None:
     claims = Claim.objects.filter(enterprise__in=own(demo))
     assert claims.filter(status=ClaimStatus.OFFERED, policy__delivery_mode="confirm").exists()
     assert claims.filter(status=ClaimStatus.AWAITING_DATA, next_check_at__isnull=False).exists()
@@ -87,7 +80,7 @@ def test_the_demo_enterprise_has_an_offer_a_claim_waiting_for_data_and_a_supplem
     assert ItemPause.objects.filter(item__in=supplement, ended_at=None).exists()
 
 
-def test_an_answer_waits_for_a_rating_and_a_commitment_for_verification(demo):
+def _an_answer_waits_for_a_rating_and_a_commitment_for_verification(demo: User) -> None:
     answered = Request.objects.filter(
         enterprise__in=own(demo), status=RequestStatus.ANSWERED, rating=""
     )
@@ -97,7 +90,7 @@ def test_an_answer_waits_for_a_rating_and_a_commitment_for_verification(demo):
     ).exists()
 
 
-def test_credit_grades_lists_and_a_verified_draw(city):
+def _credit_grades_lists_and_a_verified_draw(city: str) -> None:
     assert set(CreditGrade.objects.values_list("grade", flat=True)) >= {"A", "B", "C", "D"}
     current = ListEntry.objects.filter(status="current")
     assert current.filter(list_kind="black").exists()
@@ -107,13 +100,13 @@ def test_credit_grades_lists_and_a_verified_draw(city):
     assert all(verify(campaign).ok for campaign in drawn)
 
 
-def test_a_district_policy_next_to_the_city_ones(city):
+def _a_district_policy_next_to_the_city_ones(city: str) -> None:
     published = Policy.objects.filter(versions__status=VersionStatus.PUBLISHED).distinct()
     assert published.filter(target_districts__isnull=False).exists()
     assert published.filter(target_districts__isnull=True).exists()
 
 
-def test_every_department_demo_work_goes_to_has_a_demo_login(city):
+def _every_department_demo_work_goes_to_has_a_demo_login(city: str) -> None:
     logins = User.objects.filter(role=Role.OFFICIAL, is_active=True, district__isnull=True)
     logins = [user for user in logins if user.check_password(DEMO_PASSWORD)]
     covered = {user.department_id for user in logins}
@@ -128,7 +121,7 @@ def test_every_department_demo_work_goes_to_has_a_demo_login(city):
     assert "data_city" in city and "enterprise" in city
 
 
-def test_the_register_agrees_with_the_market_department(city):
+def _the_register_agrees_with_the_market_department(city: str) -> None:
     register = list(
         Enterprise.objects.order_by("pk").values_list(
             "uscc",
@@ -153,3 +146,20 @@ def test_the_register_agrees_with_the_market_department(city):
         memberships__isnull=False,
         memberships__user__username__in=("enterprise", "enterprise2"),
     ).exists()
+
+
+def test_the_demo_city_tells_the_story():
+    """Built once (a smaller register than `make run`'s, the same history and story),
+    then every item of the list checked for the demo logins."""
+    out = StringIO()
+    call_command("seed_demo_city", enterprises=800, stdout=out, stderr=out)
+    city = out.getvalue()
+    demo = User.objects.get(username="enterprise")
+    _every_chart_has_a_year_behind_it(city)
+    _the_demo_enterprise_can_claim_now_an_open_policy_it_qualifies_for(demo)
+    _the_demo_enterprise_has_an_offer_a_claim_waiting_for_data_and_a_supplement(demo)
+    _an_answer_waits_for_a_rating_and_a_commitment_for_verification(demo)
+    _credit_grades_lists_and_a_verified_draw(city)
+    _a_district_policy_next_to_the_city_ones(city)
+    _every_department_demo_work_goes_to_has_a_demo_login(city)
+    _the_register_agrees_with_the_market_department(city)
