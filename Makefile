@@ -35,14 +35,9 @@ install: $(VENV)/.installed
 migrate: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 
+# The demo city (sandbox/city): every seed in order, then the dashboards; idempotent.
 seed: migrate
-	$(DEV) $(BIN)/python manage.py seed_demo
-	$(DEV) $(BIN)/python manage.py refresh_extracts --purpose "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
-	$(DEV) $(BIN)/python manage.py seed_demo_policies
-	$(DEV) $(BIN)/python manage.py demo_data_reads
-	$(DEV) $(BIN)/python manage.py seed_demo_claims
-	$(DEV) $(BIN)/python manage.py seed_demo_approvals
-	$(DEV) $(BIN)/python manage.py refresh_dashboards
+	$(DEV) $(BIN)/python manage.py seed_demo_city
 
 run: seed
 	@echo ""

@@ -65,9 +65,9 @@ def rebuild_dashboard_tables() -> None:
 def generate() -> dict:
     """The city's data, unless the kept database has it (then the figures of the run that
     generated it, when this machine's results file has them)."""
-    from dashboards.citydata import POLICY_PREFIX, Volumes
-    from dashboards.citydata import generate as generate_city
     from policies.models import Policy
+    from sandbox.city.generator import POLICY_PREFIX, Volumes
+    from sandbox.city.generator import generate as generate_city
 
     if Policy.objects.filter(code__startswith=POLICY_PREFIX).exists():
         print(f"{DATABASE}: generated data found, generation skipped", flush=True)

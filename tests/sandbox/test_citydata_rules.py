@@ -2,8 +2,8 @@
 enterprise's calculator parse the version's rules, and a formula the engine refuses made
 them all answer 500 (found by the load test, bench/load.py)."""
 
-from dashboards.citydata.policy_specs import ELIGIBILITY_CRITERIA, POLICIES, benefit_formula
 from policies.rules import parse_rules
+from sandbox.city.generator.policy_specs import ELIGIBILITY_CRITERIA, POLICIES, benefit_formula
 
 
 def test_every_generated_policy_has_rules_the_engine_reads() -> None:

@@ -40,7 +40,8 @@ def write_credit_grades(city: CityData) -> int:
     rng = city.rng("grades")
     grades = weighted_choice(rng, GRADE_SHARES, len(ids))
     u = rng.random(len(ids))
-    since = (city.as_of - timedelta(days=1)).isoformat()
+    # Held for up to two years: a grade A held for twelve months is what the red list asks.
+    held_days = rng.integers(1, 730, len(ids))
     now = from_epoch(city.end.timestamp() - 3600)
     rows = (
         (
@@ -48,10 +49,12 @@ def write_credit_grades(city: CityData) -> int:
             grade,
             int(GRADE_SCORES[grade][0] + f * (GRADE_SCORES[grade][1] - GRADE_SCORES[grade][0])),
             model.pk,
-            since,
+            (city.as_of - timedelta(days=held)).isoformat(),
             now,
         )
-        for pk, grade, f in zip(ids.tolist(), grades.tolist(), u.tolist(), strict=True)
+        for pk, grade, f, held in zip(
+            ids.tolist(), grades.tolist(), u.tolist(), held_days.tolist(), strict=True
+        )
     )
     return write_rows(
         CreditGrade,

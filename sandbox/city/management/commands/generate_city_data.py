@@ -6,7 +6,7 @@
 
 Refuses to run on a database that already holds generated data unless --force, which adds
 another generation (new policies, claims, approvals, requests, calls and campaign; new
-enterprises unless --enterprises 0). See dashboards/citydata/ for what is written.
+enterprises unless --enterprises 0). See sandbox/city/generator/ for what is written.
 """
 
 from datetime import date
@@ -14,7 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboards.citydata import AlreadyGenerated, Volumes, generate
+from sandbox.city.generator import AlreadyGenerated, Volumes, generate
+from sandbox.city.generator.city import WINDOW_MONTHS
 
 
 class Command(BaseCommand):
@@ -48,7 +49,15 @@ class Command(BaseCommand):
             "--as-of",
             type=date.fromisoformat,
             default=None,
-            help="last day of the 18 months generated (default: today)",
+            help="last day of the months generated (default: today)",
+        )
+        parser.add_argument(
+            "--months", type=int, default=WINDOW_MONTHS, help="how many months back (default 18)"
+        )
+        parser.add_argument(
+            "--seasonal",
+            action="store_true",
+            help="the seasons of a year (a quiet February, busy ends of quarters)",
         )
         parser.add_argument("--seed", type=int, default=2021)
         parser.add_argument(
@@ -70,6 +79,8 @@ class Command(BaseCommand):
                 as_of=options["as_of"],
                 seed=options["seed"],
                 force=options["force"],
+                months=options["months"],
+                seasonal=options["seasonal"],
                 log=lambda line: self.stdout.write(line),
             )
         except AlreadyGenerated as error:

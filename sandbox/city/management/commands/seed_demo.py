@@ -5,41 +5,21 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.services import create_user
 from departments.models import Department, District
-from enterprises.demo import demo_enterprises
-from enterprises.models import Enterprise, MemberRole
+from enterprises.demo import DemoEnterprise, demo_enterprises
+from enterprises.models import Enterprise, EnterpriseStatus, MemberRole
 from enterprises.services import add_member
 from qinqing.iterables import chunked
+from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
+from sandbox.departments.simulation import RegisterColumns, simulate
 
-DEMO_PASSWORD = "qinqing-demo-2026"  # noqa: S105 - demo data only, printed for the user
 BATCH_SIZE = 2000
-
-# username, role, display name, department code, district code, what it shows
-DEMO_USERS: tuple[tuple[str, Role, str, str | None, str | None, str], ...] = (
-    ("enterprise", Role.ENTERPRISE, "王经理", None, None, "legal rep. of two enterprises"),
-    ("enterprise2", Role.ENTERPRISE, "李会计", None, None, "agent of another enterprise"),
-    ("tax_city", Role.OFFICIAL, "税务局 张科长", "taxation", None, "Taxation, city-wide"),
-    ("market_xihu", Role.OFFICIAL, "市场监管 陈科员", "market", "xihu", "Market Supervision, Xihu"),
-    (
-        "hrss_binjiang",
-        Role.OFFICIAL,
-        "人社 刘科员",
-        "hrss",
-        "binjiang",
-        "HR & Social Security, Binjiang",
-    ),
-    ("hrss_city", Role.OFFICIAL, "人社 孙处长", "hrss", None, "HR & Social Security, city-wide"),
-    ("housing_city", Role.OFFICIAL, "房管 吴科长", "housing", None, "Housing, city-wide"),
-    ("housing_city2", Role.OFFICIAL, "房管 郑科员", "housing", None, "Housing, city-wide (2nd)"),
-    ("science_city", Role.OFFICIAL, "科技 冯处长", "science", None, "Science & Technology"),
-    ("science_city2", Role.OFFICIAL, "科技 何科员", "science", None, "Science & Tech. (2nd)"),
-    ("auditor", Role.AUDITOR, "审计 周审计员", None, None, "read-only, everything"),
-    ("admin", Role.ADMIN, "系统管理员", None, None, "back office"),
-)
+STANDING_FACT = "market.registration_status"
 
 
 class Command(BaseCommand):
@@ -73,6 +53,7 @@ class Command(BaseCommand):
             count, seed=seed, districts=[(d.code, d.admin_code) for d in districts.values()]
         )
         created = 0
+        now = timezone.now()
         progress = tqdm(total=count, desc="enterprises", unit="ent", disable=None)
         for batch in chunked(rows, BATCH_SIZE):
             existing = set(
@@ -80,13 +61,14 @@ class Command(BaseCommand):
                     "uscc", flat=True
                 )
             )
+            fresh = [row for row in batch if row.uscc not in existing]
+            standing = market_standing(fresh)
             new = []
-            for row in batch:
-                if row.uscc in existing:
-                    continue
+            for row, status in zip(fresh, standing, strict=True):
                 values = asdict(row)
                 values["district"] = districts[values.pop("district_code")]
-                new.append(Enterprise(**values))
+                changed = None if status == EnterpriseStatus.ACTIVE else now
+                new.append(Enterprise(**values, status=status, status_changed_at=changed))
             with transaction.atomic():
                 Enterprise.objects.bulk_create(new, batch_size=BATCH_SIZE)
             created += len(new)
@@ -96,7 +78,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _seed_users(self) -> None:
-        first_three = list(Enterprise.objects.order_by("id")[:3])
+        in_business = Enterprise.objects.filter(status=EnterpriseStatus.ACTIVE)
+        first_three = list(in_business.order_by("id")[:3])
         for username, role, name, department, district, _shows in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
@@ -117,3 +100,26 @@ class Command(BaseCommand):
     @staticmethod
     def _member(user: User, enterprise: Enterprise, role: MemberRole) -> None:
         add_member(enterprise=enterprise, user=user, role=role, actor=None)
+
+
+def market_standing(rows: list[DemoEnterprise]) -> list[str]:
+    """What the (simulated) market-supervision department reports of each enterprise's
+    registration, so the register agrees with it from the start: an enterprise the
+    department reports deregistered or revoked is created so in the register too."""
+    if not rows:
+        return []
+    columns = RegisterColumns.from_rows(
+        [
+            (
+                row.uscc,
+                row.size_class,
+                row.registered_capital,
+                row.established_on,
+                row.industry_division,
+                row.industry_section,
+            )
+            for row in rows
+        ]
+    )
+    reported = simulate(columns, [STANDING_FACT], timezone.localdate())[STANDING_FACT]
+    return [str(value) for value in reported.tolist()]

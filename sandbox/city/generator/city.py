@@ -67,9 +67,20 @@ def months_back(day: date, months: int) -> date:
 
 class CityData:
     def __init__(
-        self, volumes: Volumes, *, as_of: date, seed: int = 2021, log: Callable[[str], None] = print
+        self,
+        volumes: Volumes,
+        *,
+        as_of: date,
+        seed: int = 2021,
+        log: Callable[[str], None] = print,
+        months: int = WINDOW_MONTHS,
+        seasonal: bool = False,
     ) -> None:
         self.volumes = volumes
+        # The demo city asks for a year with the seasons (seasonal): the Spring Festival's
+        # quiet February, the busy ends of quarters; the benchmark keeps its 18 plain months.
+        self.months = months
+        self.seasonal = seasonal
         self.as_of = as_of
         self.seed = seed
         self.log = log
@@ -80,9 +91,7 @@ class CityData:
             datetime.combine(as_of, datetime.min.time(), zone) + timedelta(days=1),
             timezone.now(),
         )
-        self.start = datetime.combine(
-            months_back(as_of, WINDOW_MONTHS - 1), datetime.min.time(), zone
-        )
+        self.start = datetime.combine(months_back(as_of, months - 1), datetime.min.time(), zone)
         # Local time for office hours and weekdays (times are generated as epoch seconds).
         self.offset = zone.utcoffset(datetime(2026, 1, 1))  # Asia/Shanghai has no DST
 
@@ -112,14 +121,23 @@ class CityData:
         office: bool = True,
     ) -> np.ndarray:
         """Epoch seconds between start and end: more recent months busier (the portal
-        grows), and mostly in office hours on weekdays when `office`."""
+        grows), and mostly in office hours on weekdays when `office`; with the seasons of
+        the year when the city is `seasonal`."""
         low = (start or self.start).timestamp()
         high = (end or self.end).timestamp()
         days = max(1, int((high - low) // 86400))
-        # Growth: density rising linearly to twice the first month's.
-        u = rng.random(size)
-        day = np.floor(days * (np.sqrt(1 + 3 * u) - 1)).astype(np.int64)
-        day = np.minimum(day, days - 1)
+        day = self._days(rng, size, days)
+        if self.seasonal:
+            # Rejection sampling: a day is kept with its month's share of the busiest's.
+            weight = _SEASON / _SEASON.max()
+            kept = np.empty(0, dtype=np.int64)
+            while len(kept) < size:
+                more = self._days(rng, 2 * (size - len(kept)) + 16, days)
+                month = (
+                    (low + more * 86400 + self.offset.total_seconds()).astype("datetime64[s]")
+                ).astype("datetime64[M]").astype(np.int64) % 12
+                kept = np.concatenate([kept, more[rng.random(len(more)) < weight[month]]])
+            day = kept[:size]
         if office:
             # Weekends are quieter: move 80 % of weekend events to the Friday before.
             local_midnight = low + day * 86400
@@ -131,6 +149,18 @@ class CityData:
         else:
             second = rng.integers(0, 86400, size)
         return np.minimum(low + day * 86400 + second, high - 1).astype(np.float64)
+
+    @staticmethod
+    def _days(rng: np.random.Generator, size: int, days: int) -> np.ndarray:
+        """Day numbers in the window; growth: density rising linearly to twice the first's."""
+        u = rng.random(size)
+        day = np.floor(days * (np.sqrt(1 + 3 * u) - 1)).astype(np.int64)
+        return np.minimum(day, days - 1)
+
+
+# Activity per calendar month (January first): the Spring Festival empties February, the
+# ends of quarters and of the year fill up (declarations, budgets spent before December).
+_SEASON = np.array([0.9, 0.55, 1.1, 0.95, 0.9, 1.15, 0.85, 0.8, 1.1, 0.9, 1.0, 1.3])
 
 
 # Share of events per hour of the day (local time): office hours, lunch dip, a late tail.

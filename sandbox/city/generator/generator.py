@@ -13,7 +13,7 @@ from django.utils import timezone
 from policies.models import Policy
 
 from .approvals import write_approvals
-from .city import POLICY_PREFIX, CityData, Summary, Volumes
+from .city import POLICY_PREFIX, WINDOW_MONTHS, CityData, Summary, Volumes
 from .credit import draw_inspections, write_credit_grades
 from .directline import write_requests
 from .enterprises import load_register, write_enterprises
@@ -71,7 +71,16 @@ def generate(
     seed: int = 2021,
     force: bool = False,
     log: Callable[[str], None] = print,
+    months: int = WINDOW_MONTHS,
+    seasonal: bool = False,
 ) -> Summary:
-    """Write a city's data; see dashboards/citydata/__init__.py."""
-    city = CityData(volumes, as_of=as_of or timezone.localdate(), seed=seed, log=log)
+    """Write a city's data; see sandbox/city/generator/__init__.py."""
+    city = CityData(
+        volumes,
+        as_of=as_of or timezone.localdate(),
+        seed=seed,
+        log=log,
+        months=months,
+        seasonal=seasonal,
+    )
     return run(city, force=force)

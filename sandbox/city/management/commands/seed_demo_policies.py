@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from departments.models import Department
+from departments.models import Department, District
 from policies.models import Policy
 from policies.services import (
     PublicationBlocked,
@@ -148,25 +148,29 @@ class Command(BaseCommand):
                 raise CommandError("Run seed_demo first: the demo officials are missing.")
             try:
                 with transaction.atomic():  # a blocked publication leaves nothing behind
-                    self._create(spec, author, approver)
+                    create_policy(spec, author, approver)
             except PublicationBlocked as error:
                 self.stderr.write(f"{spec['code']}: not published: {error}")
                 continue
             self.stdout.write(f"{spec['code']}: published")
 
-    @staticmethod
-    def _create(spec: dict, author: User, approver: User) -> None:
-        policy = Policy.objects.create(
-            code=spec["code"], department=Department.objects.get(code=spec["department"]),
-            title_zh=spec["title_zh"], title_en=spec["title_en"],
-            summary_zh=spec["summary_zh"], summary_en=spec["summary_en"],
-            legal_basis_zh=spec["legal_basis_zh"], legal_basis_en=spec["legal_basis_en"],
-            benefit_type=spec["benefit_type"], delivery_mode=spec["delivery_mode"],
-            target_industry_sections=spec.get("industries", []),
-        )  # fmt: skip
-        version = create_draft(policy=policy, actor=author, valid_from=date(2026, 1, 1),
-                               valid_until=date(2026, 12, 31), rounding="half_up",
-                               **spec["version"])  # fmt: skip
-        generate_boundary_cases(version)
-        version = submit_for_approval(version, actor=author)
-        approve(version, actor=approver)
+
+def create_policy(spec: dict, author: User, approver: User) -> None:
+    """Draft, test, submit and approve (four eyes) one policy of `spec`; publication
+    starts its batch run (automatic and confirm modes)."""
+    policy = Policy.objects.create(
+        code=spec["code"], department=Department.objects.get(code=spec["department"]),
+        title_zh=spec["title_zh"], title_en=spec["title_en"],
+        summary_zh=spec["summary_zh"], summary_en=spec["summary_en"],
+        legal_basis_zh=spec["legal_basis_zh"], legal_basis_en=spec["legal_basis_en"],
+        benefit_type=spec["benefit_type"], delivery_mode=spec["delivery_mode"],
+        target_industry_sections=spec.get("industries", []),
+    )  # fmt: skip
+    if spec.get("districts"):
+        policy.target_districts.set(District.objects.filter(code__in=spec["districts"]))
+    version = create_draft(policy=policy, actor=author, valid_from=date(2026, 1, 1),
+                           valid_until=date(2026, 12, 31), rounding="half_up",
+                           **spec["version"])  # fmt: skip
+    generate_boundary_cases(version)
+    version = submit_for_approval(version, actor=author)
+    approve(version, actor=approver)

@@ -22,9 +22,9 @@ from approvals.services.applications import save_answers, start_application, sub
 from approvals.services.decisions import approve_item, assign_item, reject_item, request_supplement
 from approvals.services.refusals import ApprovalRefused
 from departments.models import Department, District
-from enterprises.management.commands.seed_demo import DEMO_PASSWORD
 from enterprises.models import EnterpriseMembership
 from qinqing.workhours.case_services import read_clock
+from sandbox.city.logins import DEMO_PASSWORD
 
 # username, display name, department, district (None: city-wide), what it shows
 DEMO_OFFICIALS = (
