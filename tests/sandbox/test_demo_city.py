@@ -27,8 +27,8 @@ from subsidies.models import Claim, ClaimStatus
 
 # Committed data, as `make run` has it: a claim's check runs when its row is committed (the
 # claim waiting for data is checked while the tax bureau is down). The migrations' reference
-# data (departments, packages, categories, rules) is restored first.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# data (departments, packages, categories, rules) is restored first (conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migrated_rows")]
 
 
 def own(user: User) -> list[Enterprise]:
