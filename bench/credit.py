@@ -49,9 +49,9 @@ def seed_register(count: int) -> float:
     """The demo generator's enterprises, written with COPY (seed_demo's row-by-row path
     would take six minutes for a million, and is not what is measured here)."""
     from departments.models import District
-    from enterprises.demo import demo_enterprises
     from enterprises.models import Enterprise
     from qinqing.bulk import bulk_insert
+    from sandbox.city.register import demo_enterprises
 
     began = time.perf_counter()
     districts = list(District.objects.values_list("code", "admin_code"))

@@ -45,9 +45,9 @@ CHUNK = 50_000
 
 def seed_register(count: int) -> None:
     from departments.models import District
-    from enterprises.demo import demo_enterprises
     from enterprises.models import Enterprise
     from qinqing.bulk import bulk_insert
+    from sandbox.city.register import demo_enterprises
 
     districts = list(District.objects.values_list("code", "admin_code"))
     district_ids = dict(District.objects.values_list("code", "pk"))

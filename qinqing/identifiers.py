@@ -104,3 +104,14 @@ def make_uscc(body: str, *, registration_authority: str = "9", organisation_type
     if len(first17) != 17 or any(char not in _VALUE for char in first17):
         raise ValueError(f"not a USCC body: {body!r}")
     return first17 + uscc_check_character(first17)
+
+
+# GB 11714 organisation code: 8 characters and a check character.
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def organisation_code(body8: str) -> str:
+    """Append the GB 11714 check character to an 8-character organisation code body."""
+    total = sum(int(char, 36) * weight for char, weight in zip(body8, _ORG_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return body8 + {10: "X", 11: "0"}.get(check, str(check))

@@ -8,9 +8,8 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.models import Role, User
 from departments.models import Department, District
-from enterprises.demo import organisation_code
 from enterprises.models import Enterprise, EnterpriseMembership, MemberRole, SizeClass
-from qinqing.identifiers import make_uscc
+from qinqing.identifiers import make_uscc, organisation_code
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from departments.models import Department, District
-from enterprises.demo import demo_enterprises
 from enterprises.models import Enterprise
+from sandbox.city.register import demo_enterprises
 
 from .city import CityData
 from .rows import CHUNK, next_id, timestamps, write_rows

@@ -11,11 +11,11 @@ from tqdm import tqdm
 from accounts.models import User
 from accounts.services import create_user
 from departments.models import Department, District
-from enterprises.demo import DemoEnterprise, demo_enterprises
 from enterprises.models import Enterprise, EnterpriseStatus, MemberRole
 from enterprises.services import add_member
 from qinqing.iterables import chunked
 from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
+from sandbox.city.register import DemoEnterprise, demo_enterprises
 from sandbox.departments.simulation import RegisterColumns, simulate
 
 BATCH_SIZE = 2000

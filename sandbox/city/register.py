@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from qinqing.identifiers import make_uscc
+from enterprises.industries import DIVISIONS
+from enterprises.models import SizeClass
+from qinqing.identifiers import make_uscc, organisation_code
 
-from .industries import DIVISIONS
-from .models import SizeClass
-
-# GB 11714 organisation code: 8 characters and a check character.
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# The alphabet of a GB 11714 organisation code's body.
 _ORG_BODY_ALPHABET = "0123456789" + "ABCDEFGHJKLMNPQRTUWXY"
 # Areas that are not administrative divisions register under the city's code.
 CITY_ADMIN_CODE = "330100"
@@ -88,13 +86,6 @@ _SIZE_WEIGHTS = (
     (SizeClass.MEDIUM, 12),
     (SizeClass.LARGE, 3),
 )
-
-
-def organisation_code(body8: str) -> str:
-    """Append the GB 11714 check character to an 8-character organisation code body."""
-    total = sum(int(char, 36) * weight for char, weight in zip(body8, _ORG_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return body8 + {10: "X", 11: "0"}.get(check, str(check))
 
 
 @dataclass(frozen=True)
