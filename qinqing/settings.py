@@ -215,7 +215,7 @@ HUB_TRANSPORT = env.str("HUB_TRANSPORT", default="inprocess")
 HUB_HTTP_BASE_URL = env.str("HUB_HTTP_BASE_URL", default="http://127.0.0.1:8000")
 # The departments a city connected for real, by department code: how the hub reaches each
 # one (datahub/links.py checks the shape at start), e.g.
-# HUB_DEPARTMENTS='{"tax": {"transport": "http", "url": "https://tax.example.gov/api"}}'.
+# HUB_DEPARTMENTS='{"taxation": {"transport": "http", "url": "https://tax.example.gov/api"}}'.
 # A department named nowhere (and not simulated by the sandbox) answers "unknown".
 HUB_DEPARTMENTS = env.json("HUB_DEPARTMENTS", default={})
 HUB_MOCK_DEPARTMENTS_ENABLED = env.bool("HUB_MOCK_DEPARTMENTS_ENABLED", default=True)

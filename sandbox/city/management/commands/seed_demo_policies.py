@@ -3,7 +3,7 @@
 Run after seed_demo and refresh_extracts (publication forecasts the cost from the extracts).
 Idempotent: a policy that exists is left alone."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -169,11 +169,11 @@ def create_policy(spec: dict, author: User, approver: User) -> None:
     )  # fmt: skip
     if spec.get("districts"):
         policy.target_districts.set(District.objects.filter(code__in=spec["districts"]))
-    # Open from the start of the demo's rules and for a year from today at least, so a
-    # demo seeded next year still has policies to claim.
-    valid_until = max(date(2026, 12, 31), timezone.localdate() + timedelta(days=365))
-    version = create_draft(policy=policy, actor=author, valid_from=date(2026, 1, 1),
-                           valid_until=valid_until, rounding="half_up",
+    # The year the demo is seeded in (one claim period of a yearly policy, so the forecast
+    # fits the budget), so a demo seeded next year still has policies to claim.
+    year = timezone.localdate().year
+    version = create_draft(policy=policy, actor=author, valid_from=date(year, 1, 1),
+                           valid_until=date(year, 12, 31), rounding="half_up",
                            **spec["version"])  # fmt: skip
     generate_boundary_cases(version)
     version = submit_for_approval(version, actor=author)
