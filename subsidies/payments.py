@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from policies.models import PolicyVersion
@@ -93,6 +93,22 @@ def ledger_legs(*, key: str, amount: Decimal, claim_id: int, policy_code: str,
     ]  # fmt: skip
 
 
+def lock_paying_claims(claims: QuerySet[Claim]) -> list[int]:
+    """Lock these claims that are still paying, then their disbursements, both in claim
+    order, and return the claims' ids. Every payment step locks in this one order, so two
+    deliveries of the same payment wait for each other instead of deadlocking (a join
+    locked with FOR UPDATE takes its tables' rows in whatever order the plan gives)."""
+    paying = list(
+        claims.select_for_update(of=("self",)).filter(status=ClaimStatus.PAYING)
+        .order_by("pk").values_list("pk", flat=True)
+    )  # fmt: skip
+    list(
+        Disbursement.objects.select_for_update(of=("self",)).filter(claim_id__in=paying)
+        .order_by("claim_id").values_list("pk", flat=True)
+    )  # fmt: skip
+    return paying
+
+
 def pay_claims(claim_ids: Iterable[int], *, tally: Tally | None = None) -> list[int]:
     """Send the payments of these claims that are still paying (again, with the same keys,
     for those sent before), and book what the treasury answers. A claim with no account
@@ -100,9 +116,10 @@ def pay_claims(claim_ids: Iterable[int], *, tally: Tally | None = None) -> list[
     Returns the claims paid now; raises GatewayError when the treasury could not be
     reached (nothing left: the caller tries again later)."""
     with transaction.atomic():
+        paying = lock_paying_claims(Claim.objects.filter(pk__in=list(claim_ids)))
         due = list(
-            Disbursement.objects.select_for_update()  # the claims' rows too, joined
-            .filter(claim_id__in=list(claim_ids), claim__status=ClaimStatus.PAYING,
+            Disbursement.objects.select_for_update(of=("self",))
+            .filter(claim_id__in=paying,
                     status__in=[DisbursementStatus.PENDING, DisbursementStatus.SENT])
             .order_by("claim_id")
         )  # fmt: skip
@@ -164,15 +181,7 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
     if not references:
         return []
     with transaction.atomic():
-        # The claims and their disbursements locked together, in claim order: the order
-        # pay_claims() locks them in (a claim locked alone, its disbursement later, let a
-        # concurrent delivery of the same payment hold one and wait for the other).
-        paying = list(
-            Claim.objects.select_for_update()
-            .filter(disbursement__pk__in=list(references), status=ClaimStatus.PAYING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        paying = lock_paying_claims(Claim.objects.filter(disbursement__pk__in=list(references)))
         rows = list(
             Claim.objects.filter(pk__in=paying)
             .order_by("pk")
