@@ -11,6 +11,7 @@ from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
+from qinqing.scoping import reads_as_official
 
 from . import circuit
 from .adapters import adapter_for
@@ -25,7 +26,7 @@ EXPORT_LIMIT = 10_000
 @login_required
 def call_log(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_official or user.sees_everything):
+    if not reads_as_official(user):
         raise PermissionDenied(_("The call log is for officials and auditors."))
     scoped = data_calls_visible_to(user)
     filterset, calls = filtered(DataCallFilter, request, scoped)
@@ -70,7 +71,7 @@ def enterprise_data_access(request: HttpRequest, uscc: str) -> HttpResponse:
 def interface_registry(request: HttpRequest) -> HttpResponse:
     refreshes = latest_refreshes()
     # Failure rates and circuit states are operations detail, for officials and auditors.
-    internals = request.user.is_official or request.user.sees_everything
+    internals = reads_as_official(request.user)
     departments = Department.objects.in_bulk(field_name="code")
     registry = []
     for interface, specs in sorted(interfaces().items()):

@@ -20,6 +20,7 @@ from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
 from qinqing.errors import NotAllowed, ServiceError, show_on_page
 from qinqing.listing import paginate
+from qinqing.scoping import reads_as_official
 from qinqing.workhours.case_services import read_clock
 
 from .models import OPEN_STATES, Category, PublishedAnswer, Rating, RequestStatus
@@ -105,7 +106,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_official or request.user.sees_everything):
+    if not reads_as_official(request.user):
         raise PermissionDenied
     requests = requests_for(request.user).prefetch_related("pauses")
     if request.GET.get("all") != "on":

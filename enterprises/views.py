@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from qinqing.listing import filtered, paginate
+from qinqing.scoping import is_acting_official
 
 from .filters import EnterpriseFilter
 from .forms import ContactDetailsForm
@@ -80,7 +81,7 @@ def enterprise_contact_edit(request: HttpRequest, uscc: str) -> HttpResponse:
 def official_workspace(request: HttpRequest) -> HttpResponse:
     """An official's landing page: their scope and what is in it."""
     user = request.user
-    if not user.is_official:
+    if not is_acting_official(user):
         raise PermissionDenied(_("This page is for department officials."))
     enterprises = enterprises_visible_to(user)
     by_district = (

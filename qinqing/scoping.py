@@ -58,6 +58,17 @@ def sees_everything(user: Any) -> bool:
     return is_active_user(user) and user.sees_everything
 
 
+def is_acting_official(user: Any) -> bool:
+    """An active official of an active department: who may open the officials' pages and
+    act for a department (what they then see is still `visible_to`'s)."""
+    return is_active_user(user) and user.is_official
+
+
+def reads_as_official(user: Any) -> bool:
+    """An acting official, an auditor or an administrator: the officials' read-only pages."""
+    return is_acting_official(user) or sees_everything(user)
+
+
 def official_covers(
     user: Any,
     *,

@@ -14,6 +14,7 @@ from policies.models import Policy
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
+from qinqing.scoping import is_acting_official
 
 from .claims import REVIEW_NOTE_MAX, approve_claim, reject_claim, submit_claim
 from .filters import ClaimFilter
@@ -118,7 +119,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def _review(self, request: Request, decide) -> Response:
         """Enterprise users: 403; claims outside the official's scope: 404; a claim not in
         review (or a revoked enterprise): 409 (the services' refusals, qinqing.errors)."""
-        if not request.user.is_official:
+        if not is_acting_official(request.user):
             raise exceptions.PermissionDenied(_("Only officials review claims."))
         claim = decide(self.get_object())
         claim.refresh_from_db()

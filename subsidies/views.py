@@ -16,6 +16,7 @@ from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
 from qinqing.queueing import queue_on_commit
+from qinqing.scoping import is_acting_official, reads_as_official
 
 from .batch import progress as batch_progress
 from .claims import REVIEW_NOTE_MAX, approve_claim, confirm_offer, reject_claim, submit_claim
@@ -79,8 +80,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     scoped = claims_visible_to(request.user)
     filterset, claims = filtered(ClaimFilter, request, scoped)
     export_format = request.GET.get("export")
-    if export_format in FORMATS and (request.user.is_official
-                                     or request.user.sees_everything):  # fmt: skip
+    if export_format in FORMATS and reads_as_official(request.user):  # fmt: skip
         return _export(claims[:EXPORT_LIMIT], export_format)
     page, query = paginate(request, claims, 25)
     return render(request, "subsidies/claims.html",
@@ -128,7 +128,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Apply-mode claims waiting for an official, oldest first."""
-    if not (request.user.is_official or request.user.sees_everything):
+    if not reads_as_official(request.user):
         raise PermissionDenied(_("The review queue is for officials and auditors."))
     filterset, claims = filtered(ClaimFilter, request, claims_awaiting_review(request.user))
     page, query = paginate(request, claims, 25)
@@ -140,7 +140,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     """Approve or reject: GET asks for confirmation (and the reason), POST decides."""
-    if not request.user.is_official:
+    if not is_acting_official(request.user):
         raise PermissionDenied(_("Only officials review claims."))
     claim = get_object_or_404(claims_visible_to(request.user), pk=pk)
     reason = request.POST.get("reason", "")

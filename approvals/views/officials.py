@@ -18,6 +18,7 @@ from accounts.selectors import officials_of
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import paginate
+from qinqing.scoping import reads_as_official
 
 from .. import display, sheet
 from ..forms import QueueFilterForm
@@ -43,7 +44,7 @@ EXPORT_LIMIT = 20_000
 
 
 def _require_reviewer(user: Any) -> None:
-    if not (user.is_official or user.sees_everything):
+    if not reads_as_official(user):
         raise PermissionDenied(_("The approval queue is for department officials."))
 
 

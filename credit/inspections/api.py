@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from qinqing.api.idempotency import idempotent
+from qinqing.scoping import is_acting_official
 
 from ..limits import TEXT_MAX
 from ..records.models import Severity
@@ -121,7 +122,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
     @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not request.user.is_official:
+        if not is_acting_official(request.user):
             raise exceptions.PermissionDenied(
                 _("Only department officials define inspection campaigns.")
             )

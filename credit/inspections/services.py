@@ -16,6 +16,7 @@ from accounts.models import User
 from departments.models import District
 from qinqing.audit.services import record_event
 from qinqing.errors import IllegalTransition
+from qinqing.scoping import is_acting_official
 from qinqing.transitions import move
 from qinqing.workhours.clock import TimeLimit, add_working_time
 
@@ -88,7 +89,7 @@ def create_campaign(
     inspectors: list[User] | None = None,
     inspectors_per_enterprise: int = MIN_INSPECTORS_PER_ENTERPRISE,
 ) -> InspectionCampaign:
-    if not (getattr(actor, "is_authenticated", False) and actor.is_official):
+    if not is_acting_official(actor):
         raise CreditNotAllowed(_("Only department officials define inspection campaigns."))
     errors: dict[str, str] = {}
     if not (title or "").strip():
@@ -108,7 +109,7 @@ def create_campaign(
     if any(len(code) != 1 or not code.isalpha() for code in industries):
         errors["industries"] = _("Industries are GB/T 4754 section letters (A to T).")
     pool = list(inspectors or [])
-    if any(not user.is_official or not user.is_active for user in pool):
+    if not all(map(is_acting_official, pool)):
         errors["inspectors"] = _("The inspector pool is made of active officials.")
     try:
         cleaned = clean_ratios(ratios)

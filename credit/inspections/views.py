@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import paginate
+from qinqing.scoping import is_acting_official, reads_as_official
 
 from ..forms import CampaignForm, DrawForm, RecusalForm, ResultForm
 from ..limits import PAGE_SIZE
@@ -27,7 +28,7 @@ def _split(text: str) -> list[str]:
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_official or request.user.sees_everything):
+    if not reads_as_official(request.user):
         raise PermissionDenied(_("Inspection campaigns are for officials and auditors."))
     page, query = paginate(request, selectors.campaigns_visible_to(request.user), PAGE_SIZE)
     return render(request, "credit/campaigns.html", {"page": page, "query": query})
@@ -35,7 +36,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_official:
+    if not is_acting_official(request.user):
         raise PermissionDenied(_("Only department officials define inspection campaigns."))
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from qinqing.listing import filtered, paginate
+from qinqing.scoping import reads_as_official
 
 from ..filters import EntryFilter
 from ..limits import PAGE_SIZE
@@ -19,7 +20,7 @@ from .selectors import entries_in_effect, list_entries_visible_to
 @login_required
 def list_entries(request: HttpRequest) -> HttpResponse:
     """The red and black lists in the official's area, with the rules that fill them."""
-    if not (request.user.is_official or request.user.sees_everything):
+    if not reads_as_official(request.user):
         raise PermissionDenied(_("The lists pages are for officials and auditors."))
     filterset, entries = filtered(EntryFilter, request, list_entries_visible_to(request.user))
     page, query = paginate(request, entries, PAGE_SIZE)

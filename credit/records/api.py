@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.idempotency import idempotent
+from qinqing.scoping import is_acting_official
 
 from ..filters import RecordFilter
 from ..limits import TEXT_MAX, TITLE_MAX
@@ -73,7 +74,7 @@ class CreditRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     @extend_schema(request=RecordCreateSerializer, responses={201: CreditRecordSerializer})
     @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not request.user.is_official:
+        if not is_acting_official(request.user):
             raise exceptions.PermissionDenied(_("Only department officials add credit records."))
         serializer = RecordCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

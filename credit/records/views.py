@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from enterprises.selectors import enterprises_visible_to
 from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import filtered, paginate
+from qinqing.scoping import is_acting_official
 
 from ..filters import RecordFilter
 from ..forms import RecordForm
@@ -31,7 +32,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def record_new(request: HttpRequest) -> HttpResponse:
     """An official records a penalty, finding or reward for their own department."""
-    if not request.user.is_official:
+    if not is_acting_official(request.user):
         raise PermissionDenied(_("Only department officials add credit records."))
     form = RecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.selectors import department_officials
 from qinqing.audit.services import record_event
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
@@ -101,9 +102,7 @@ def _supervisor(request: Request) -> User | None:
     """Who a reopened request goes to: a supervisor of the department (its district's
     first), or, when it has none, a city-wide official of the department, so that a
     reopened request always has someone who may answer it."""
-    officials = User.objects.filter(
-        role=Role.OFFICIAL, is_active=True, department_id=request.department_id
-    ).order_by("pk")
+    officials = department_officials(request.department_id).order_by("pk")
     supervisors = officials.filter(is_supervisor=True)
     return (
         supervisors.filter(district_id=request.district_id).first()
