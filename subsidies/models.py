@@ -29,6 +29,9 @@ class ClaimStatus(models.TextChoices):
     PAYING = "paying", _("Paying")
     PAID = "paid", _("Paid")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    # Eligible, but the policy's formula gives nothing (zero or less) for this enterprise:
+    # nothing is sent to the treasury, and the claim ends here, never "paid".
+    NOTHING_DUE = "nothing_due", _("Eligible, but the amount comes to nothing: no payment")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     # Apply-mode policies: the check found the claim eligible; an official decides.
     IN_REVIEW = "in_review", _("Awaiting an official's review")
@@ -41,15 +44,27 @@ TRANSITIONS: dict[str, set[str]] = {
     # A batch run found the enterprise eligible; "confirm" policies wait for its click.
     S.OFFERED: {S.ELIGIBLE, S.WITHDRAWN},
     S.SUBMITTED: {S.CHECKING, S.WITHDRAWN, S.ELIGIBLE},
-    S.CHECKING: {S.AWAITING_DATA, S.ELIGIBLE, S.INELIGIBLE, S.SUBMITTED, S.IN_REVIEW},
-    S.IN_REVIEW: {S.ELIGIBLE, S.REJECTED, S.WITHDRAWN},
+    S.CHECKING: {
+        S.AWAITING_DATA,
+        S.ELIGIBLE,
+        S.INELIGIBLE,
+        S.SUBMITTED,
+        S.IN_REVIEW,
+        S.NOTHING_DUE,
+    },
+    S.IN_REVIEW: {S.ELIGIBLE, S.REJECTED, S.WITHDRAWN, S.NOTHING_DUE},
     S.AWAITING_DATA: {S.CHECKING, S.WITHDRAWN},
-    S.ELIGIBLE: {S.PAYING, S.BUDGET_EXHAUSTED},
-    S.PAYING: {S.PAID, S.PAYMENT_FAILED},
+    S.ELIGIBLE: {S.PAYING, S.BUDGET_EXHAUSTED, S.NOTHING_DUE},
+    # Paying → nothing due: a claim booked paying for nothing (a batch claim) is stopped
+    # before the treasury hears of it.
+    S.PAYING: {S.PAID, S.PAYMENT_FAILED, S.NOTHING_DUE},
+    # Tried again with the same key (an official by hand, or the enterprise's new bank
+    # account): subsidies/payments.py retry_payments().
     S.PAYMENT_FAILED: {S.PAYING},
     S.INELIGIBLE: set(),
     S.BUDGET_EXHAUSTED: set(),
     S.PAID: set(),
+    S.NOTHING_DUE: set(),
     S.WITHDRAWN: set(),
     S.REJECTED: set(),
 }
@@ -189,7 +204,10 @@ DISBURSEMENT_TRANSITIONS: dict[str, set[str]] = {
     # reached (nothing left), failed when it refused, confirmed when it paid.
     D.SENT: {D.SENT, D.PENDING, D.CONFIRMED, D.FAILED},
     D.CONFIRMED: set(),
-    D.FAILED: set(),
+    # A failed payment tried again keeps its row and its key (the attempt chain's one key:
+    # the treasury pays a key once, so a late answer to an earlier attempt and the retry
+    # can never both pay).
+    D.FAILED: {D.PENDING},
 }
 
 

@@ -44,7 +44,22 @@ Tally = Callable[[str, int], None]
 
 
 def disbursement_key(claim_id: int) -> str:
+    """The claim's one key, for every attempt to pay it (a retry too): the treasury pays
+    a key once, so no late answer and no retry can ever make a second payment."""
     return f"qinqing-claim-{claim_id}"
+
+
+def is_payable(amount: Decimal | None) -> bool:
+    """Only a positive amount is ever sent to the treasury."""
+    return amount is not None and amount > 0
+
+
+NO_ACCOUNT = "no bank account on record"
+REFUSED = "refused by the treasury"
+NOTHING_TO_PAY = "nothing to pay"
+# Failures the enterprise can put right itself (its bank details): retried automatically
+# when it changes them (retry_for_enterprise()).
+FIXABLE = (NO_ACCOUNT, REFUSED)
 
 
 def reserve_budget(version: PolicyVersion, amount: Decimal) -> bool:
@@ -112,7 +127,8 @@ def lock_paying_claims(claims: QuerySet[Claim]) -> list[int]:
 def pay_claims(claim_ids: Iterable[int], *, tally: Tally | None = None) -> list[int]:
     """Send the payments of these claims that are still paying (again, with the same keys,
     for those sent before), and book what the treasury answers. A claim with no account
-    on record, or nothing to pay, ends "payment failed" without asking the treasury.
+    on record ends "payment failed", one with nothing to pay "nothing due", without
+    asking the treasury.
     Returns the claims paid now; raises GatewayError when the treasury could not be
     reached (nothing left: the caller tries again later)."""
     with transaction.atomic():
@@ -123,20 +139,26 @@ def pay_claims(claim_ids: Iterable[int], *, tally: Tally | None = None) -> list[
                     status__in=[DisbursementStatus.PENDING, DisbursementStatus.SENT])
             .order_by("claim_id")
         )  # fmt: skip
-        refused = {d.claim_id: _unpayable(d) for d in due if _unpayable(d)}
+        nothing = [d for d in due if not is_payable(d.amount)]
+        due = [d for d in due if is_payable(d.amount)]
+        refused = {d.claim_id: NO_ACCOUNT for d in due if not d.bank_account}
         due = [d for d in due if d.claim_id not in refused]
         move_many(Disbursement, [d.pk for d in due], DisbursementStatus.SENT,
                   attempts=F("attempts") + 1)  # fmt: skip
         fail_payments(refused, tally=tally)
+        nothing_due(nothing)
     return send(due, tally=tally) if due else []
 
 
-def _unpayable(disbursement: Disbursement) -> str:
-    if not disbursement.bank_account:
-        return "no bank account on record"
-    if disbursement.amount is None or disbursement.amount <= 0:
-        return "nothing to pay"  # never sent: the treasury receives no zero or negative
-    return ""
+def nothing_due(disbursements: list[Disbursement]) -> list[int]:
+    """Claims booked paying for nothing (zero or less: a batch claim, or one booked before
+    this check existed): never sent; the claim ends "nothing due", its disbursement failed
+    with the reason. In the caller's transaction, the claims locked. Returns the claims."""
+    if not disbursements:
+        return []
+    move_many(Disbursement, [d.pk for d in disbursements], DisbursementStatus.FAILED,
+              last_error=NOTHING_TO_PAY)  # fmt: skip
+    return move_claims([d.claim_id for d in disbursements], ClaimStatus.NOTHING_DUE)
 
 
 def send(disbursements: list[Disbursement], *, tally: Tally | None = None) -> list[int]:
@@ -145,6 +167,10 @@ def send(disbursements: list[Disbursement], *, tally: Tally | None = None) -> li
     for resume_stalled_payments()); an unreachable treasury puts them back to pending and
     raises GatewayError (so does a gateway not configured: nothing was sent). Returns the
     claims paid."""
+    # The last guard before money moves: nothing zero or negative ever leaves.
+    disbursements = [d for d in disbursements if is_payable(d.amount)]
+    if not disbursements:
+        return []
     orders = [PaymentOrder(d.idempotency_key, d.amount, d.bank_account) for d in disbursements]
     try:
         treasury = gateway()
@@ -164,7 +190,7 @@ def send(disbursements: list[Disbursement], *, tally: Tally | None = None) -> li
     confirmed = {d.pk: answers[d.idempotency_key].reference for d in disbursements
                  if d.idempotency_key in answers
                  and answers[d.idempotency_key].status == "confirmed"}  # fmt: skip
-    refused = {d.claim_id: "refused by the treasury" for d in disbursements
+    refused = {d.claim_id: REFUSED for d in disbursements
                if d.idempotency_key in answers
                and answers[d.idempotency_key].status == "refused"}  # fmt: skip
     paid = confirm_many(confirmed, tally=tally)

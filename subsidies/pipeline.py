@@ -28,7 +28,7 @@ from qinqing.queueing import queue, queue_on_commit
 from .gateway import GatewayError
 from .models import Claim, ClaimStatus, Disbursement, DisbursementStatus
 from .moves import locked_claims, move_claims
-from .payments import PAY_TASK, disburse, pay_claims, reserve_budget, send
+from .payments import PAY_TASK, disburse, is_payable, pay_claims, reserve_budget, send
 
 CHECK_BATCH = 32
 RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -123,6 +123,10 @@ def _record(decisions: dict[int, Decision]) -> list[Disbursement]:
                 **row, "next_check_at": now + delay}  # fmt: skip
         elif decision.status != "eligible":
             outcomes.setdefault(ClaimStatus.INELIGIBLE, {})[claim.pk] = row
+        elif not is_payable(decision.amount):
+            # Eligible, but the formula gives nothing: ends here, never sent, never "paid".
+            outcomes.setdefault(ClaimStatus.NOTHING_DUE, {})[claim.pk] = {
+                **row, "amount": decision.amount}  # fmt: skip
         elif claim.policy.delivery_mode == DeliveryMode.APPLY:
             # Apply-mode policies: an official decides before any money moves.
             outcomes.setdefault(ClaimStatus.IN_REVIEW, {})[claim.pk] = {
@@ -146,6 +150,13 @@ def book_paying(claims: list[Claim], *, decided: bool = False,
     take it one by one in id order, exactly as lone claims would: the last yuan goes to
     exactly one claim, and the others end "budget exhausted". `sending`: the caller
     sends the payments itself after its commit; otherwise the payment task is queued."""
+    nothing = [claim for claim in claims if not is_payable(claim.amount)]
+    if nothing:
+        # Eligible for nothing (zero or less): never reserved, never sent to the treasury.
+        move_claims([c.pk for c in nothing], ClaimStatus.NOTHING_DUE,
+                    rows=_decisions(nothing) if decided else None,
+                    labels={c.pk: str(c) for c in nothing})  # fmt: skip
+        claims = [claim for claim in claims if is_payable(claim.amount)]
     if not claims:
         return []
     attempt = transaction.savepoint()

@@ -1,0 +1,77 @@
+"""Money never rounds to nothing (issue 19, item 7): an eligible claim whose amount comes
+out zero (a formula that gives nothing, or less) is never sent to the treasury and never
+called paid; it ends "nothing due" with that reason, on every path of the one pipeline."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import QuerySet
+
+from policies.models import DeliveryMode, Policy, PolicyVersion
+from sandbox.treasury.models import TreasuryRecord
+from subsidies.claims import approve_claim, submit_claim
+from subsidies.models import Claim, ClaimStatus, Disbursement, DisbursementStatus, LedgerEntry
+from subsidies.payments import pay_claims, send
+from tests.factories import EnterpriseFactory, member_of
+
+from .conftest import paying_claim, policy_for_everyone
+from .test_claims import officials_pair, policy  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ALWAYS_NEGATIVE = {"sub": [{"amount": "1.00"}, {"amount": "1001.00"}]}
+
+
+def formula_gives_nothing(of_policy: Policy) -> None:
+    """The published version's formula changed under it (as one published before the
+    publication check existed): always negative, so the engine's amount is 0.00."""
+    QuerySet.update(PolicyVersion.objects.filter(policy=of_policy), benefit=ALWAYS_NEGATIVE)
+
+
+def test_an_eligible_claim_for_nothing_is_never_sent_nor_paid(policy):  # noqa: F811
+    formula_gives_nothing(policy)
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NOTHING_DUE
+    assert claim.amount == Decimal("0.00")
+    assert claim.decision["status"] == "eligible"  # what was decided stays on record
+    assert "nothing" in str(claim.get_status_display())
+    assert not TreasuryRecord.objects.exists()
+    assert not LedgerEntry.objects.exists()
+    assert not Disbursement.objects.exists()
+
+
+def test_an_approved_review_for_nothing_ends_nothing_due(reference_data, officials_pair):  # noqa: F811
+    author, approver = officials_pair
+    EnterpriseFactory.create_batch(2)
+    apply = policy_for_everyone(code="zero-award", title="零元奖励", benefit_type="award",
+                                author=author, approver=approver)  # fmt: skip
+    enterprise = EnterpriseFactory()
+    claim, _ = submit_claim(enterprise=enterprise, policy=apply, actor=member_of(enterprise))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.IN_REVIEW
+    Claim.objects.filter(pk=claim.pk).update(amount=Decimal("0.00"))
+    approve_claim(claim.pk, actor=approver)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NOTHING_DUE
+    assert not TreasuryRecord.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_a_claim_booked_paying_for_nothing_is_stopped_before_the_treasury(policy):  # noqa: F811
+    claim = paying_claim(policy, treasury_paid=False, status=DisbursementStatus.PENDING)
+    Claim.objects.filter(pk=claim.pk).update(amount=Decimal("0.00"))
+    Disbursement.objects.filter(claim=claim).update(amount=Decimal("0.00"))
+    assert pay_claims([claim.pk]) == []
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NOTHING_DUE
+    assert claim.disbursement.status == DisbursementStatus.FAILED
+    assert claim.disbursement.last_error == "nothing to pay"
+    assert not TreasuryRecord.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_the_last_guard_sends_nothing_zero(policy):  # noqa: F811
+    claim = paying_claim(policy, treasury_paid=False)
+    Disbursement.objects.filter(claim=claim).update(amount=Decimal("0.00"))
+    assert send(list(Disbursement.objects.filter(claim=claim))) == []
+    assert not TreasuryRecord.objects.exists()
+    assert Policy.objects.get(pk=policy.pk).delivery_mode == DeliveryMode.AUTOMATIC
