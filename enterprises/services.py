@@ -1,6 +1,7 @@
 """Changing enterprises. Every change locks the row and is audited in one transaction."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from .models import (
     phone_validator,
 )
 from .selectors import can_edit_enterprise
+from .signals import bank_details_changed
 
 CONTACT_FIELDS = ["contact_phone", "bank_name", "bank_account"]
 
@@ -88,6 +90,7 @@ def update_contact_details(
             }
         )
     raw_before = snapshot(locked, CONTACT_FIELDS, masked=False)
+    bank_before = (locked.bank_name, locked.bank_account)
     locked.contact_phone = details.contact_phone
     locked.bank_name = details.bank_name
     if details.bank_account is not None:
@@ -97,6 +100,14 @@ def update_contact_details(
     record_change(
         actor=actor, action="enterprise.contact_updated", obj=locked, raw_before=raw_before
     )
+    if (locked.bank_name, locked.bank_account) != bank_before:
+        # Robust: the details are saved whatever a receiver meets (an official can still
+        # retry a failed payment by hand).
+        transaction.on_commit(
+            partial(bank_details_changed.send, sender=Enterprise, enterprise_id=locked.pk,
+                    actor=actor),
+            robust=True,
+        )  # fmt: skip
     return locked
 
 

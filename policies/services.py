@@ -7,12 +7,14 @@ one transaction. Refusals are `qinqing.errors`: a page shows them, the API answe
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -27,10 +29,10 @@ from qinqing.errors import Invalid, NotAllowed, Refused
 from qinqing.scoping import is_active_user, official_covers
 from qinqing.transitions import move
 
-from .engine import evaluate
+from .engine import benefit_amount, evaluate
 from .evaluation import evaluate_all
 from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from .rules import RuleError, leaves
+from .rules import RuleError, formula_facts, leaves
 from .signals import version_published
 
 DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters", "rounding",
@@ -75,6 +77,7 @@ def create_draft(*, policy: Policy, actor: User, **fields: Any) -> PolicyVersion
     version = PolicyVersion(policy=policy, number=number, drafted_by=actor,
                             **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})  # fmt: skip
     version.full_clean()
+    refuse_negative_amounts(version.benefit)
     version.save()
     version.contributors.add(actor)
     record_event(actor=actor, action="policy_version.drafted", obj=version,
@@ -93,10 +96,49 @@ def update_draft(version: PolicyVersion, *, actor: User, **fields: Any) -> Polic
         if name in DRAFT_FIELDS:
             setattr(locked, name, value)
     locked.full_clean()
+    refuse_negative_amounts(locked.benefit)
     locked.save()
     locked.contributors.add(actor)
     record_change(actor=actor, action="policy_version.edited", obj=locked, raw_before=raw_before)
     return locked
+
+
+def negative_amounts(raw: Any, path: str = "benefit") -> list[str]:
+    """The paths of the fixed amounts below zero in a benefit formula (as drafted, JSON).
+    A subsidy pays money to an enterprise: a negative amount written into the formula is
+    a slip, never a rule (a deduction is written with `sub`)."""
+    found: list[str] = []
+    if isinstance(raw, dict):
+        for key, body in raw.items():
+            if key == "amount" and not isinstance(body, dict | list):
+                try:
+                    if Decimal(str(body)) < 0:
+                        found.append(f"{path}.amount")
+                except ArithmeticError:
+                    pass  # not a number: the rules' own parser says so
+            elif key == "bands" and isinstance(body, list):
+                for index, band in enumerate(body):
+                    if isinstance(band, dict):
+                        found += negative_amounts(band.get("amount"),
+                                                  f"{path}.bands[{index}].amount")  # fmt: skip
+            else:
+                found += negative_amounts(body, f"{path}.{key}")
+    elif isinstance(raw, list):
+        for index, item in enumerate(raw):
+            found += negative_amounts(item, f"{path}[{index}]")
+    return found
+
+
+def refuse_negative_amounts(benefit: Any) -> None:
+    """Refused like the model's own checks (a ValidationError on `benefit`): the page
+    places it on the field, the API answers 400 with the field."""
+    paths = negative_amounts(benefit)
+    if paths:
+        raise ValidationError({"benefit": [
+            _("%(path)s: a fixed amount may not be below zero (a subsidy never takes money "
+              "from an enterprise).") % {"path": path}
+            for path in paths
+        ]})  # fmt: skip
 
 
 # --- Test cases -------------------------------------------------------------------------------
@@ -252,6 +294,75 @@ def _choice_cases(version: PolicyVersion, leaf, on: date) -> list[PolicyTestCase
     return cases
 
 
+def _formula_probes(version: PolicyVersion, on: date, limit: int = 2000) -> list[dict[str, Any]]:
+    """Facts at which the benefit formula is worth trying: for every fact it reads, the
+    boundary values of the conditions on that fact (just below, at and just above each
+    threshold, as the boundary cases) and the edges of its tiers; with no such value, the
+    fact is left unknown. At most `limit` combinations."""
+    rules = version.rules
+    candidates: dict[str, list[Any]] = {}
+    for spec in formula_facts(rules.benefit):
+        step = _STEP.get(spec.type)
+        values: list[Any] = []
+        for leaf in leaves(rules.criteria):
+            if step is None or leaf.fact.name != spec.name or leaf.op not in (*_ORACLE, "between"):
+                continue
+            for operand in leaf.operands:
+                threshold = operand.value_at(on)
+                values += [threshold - step, threshold, threshold + step]
+        for low, high, _amount in _tiers_of(rules.benefit, spec.name):
+            values += [low, low - step] if step is not None else [low]
+            if high is not None:
+                values += [high, high - step] if step is not None else [high]
+        candidates[spec.name] = list(dict.fromkeys(values)) or [None]
+    probes = []
+    for combination in itertools.islice(itertools.product(*candidates.values()), limit):
+        probes.append(dict(zip(candidates, combination, strict=True)))
+    return probes
+
+
+def _tiers_of(expr, fact_name: str) -> list:
+    found = list(expr.tiers) if expr.kind == "tiers" and expr.fact.name == fact_name else []
+    for child in expr.children:
+        found += _tiers_of(child, fact_name)
+    for _low, _high, amount in expr.tiers:
+        found += _tiers_of(amount, fact_name)
+    return found
+
+
+def nothing_due_problems(version: PolicyVersion, on: date | None = None) -> list[str]:
+    """Where the formula gives an enterprise that may be eligible nothing (zero or less):
+    at the boundary values of its conditions (and its tiers' edges) and on every test
+    case. Money never rounds to nothing: such a version is not published."""
+    rules = version.rules
+    on = on or version.valid_from
+    tried = [(None, probe) for probe in _formula_probes(version, on)]
+    for case in version.test_cases.all():
+        try:
+            tried.append((case.name, case_facts(case.facts)))
+        except ValueError:
+            continue  # reported by the test cases' own run
+    problems = []
+    for case_name, facts in tried:
+        outcome = evaluate(rules, facts, on, cap=version.per_enterprise_cap)
+        if outcome.status == "ineligible":
+            continue
+        amount = benefit_amount(rules, facts, on, version.per_enterprise_cap)
+        if amount is None or amount > 0:
+            continue
+        shown = ", ".join(f"{name} = {value}" for name, value in facts.items()
+                          if value is not None) or _("any facts")  # fmt: skip
+        where = (_("test case “%(name)s”") % {"name": case_name}) if case_name else shown
+        problems.append(
+            _("The benefit formula gives ¥%(amount)s to an enterprise that may be eligible "
+              "(%(where)s): nothing would be paid. Change the formula, or add a condition "
+              "that excludes such enterprises.") % {"amount": amount, "where": where}
+        )  # fmt: skip
+        if len(problems) >= 3:
+            break
+    return problems
+
+
 # --- What-if ----------------------------------------------------------------------------------
 
 
@@ -265,6 +376,7 @@ class WhatIf:
     budget: Decimal
     gainers: int | None  # eligible now, not under the published version
     losers: int | None
+    nothing_due: int = 0  # eligible, and the formula gives them nothing (zero or less)
 
     @property
     def within_budget(self) -> bool:
@@ -312,6 +424,7 @@ def what_if(version: PolicyVersion) -> WhatIf:
         ),
         budget=version.budget,
         gainers=gainers, losers=losers,
+        nothing_due=int((eligible & (batch.outcome.amount_fen <= 0)).sum()),
     )  # fmt: skip
 
 
@@ -343,6 +456,7 @@ def publication_problems(version: PolicyVersion) -> list[str]:
     ]  # fmt: skip
     if not version.test_cases.exists():
         problems.append(_("No test cases: add some, or generate the boundary cases."))
+    problems += nothing_due_problems(version)
     try:
         forecast = what_if(version)
     except SnapshotMissing as error:
@@ -352,6 +466,11 @@ def publication_problems(version: PolicyVersion) -> list[str]:
         if not forecast.within_budget:
             problems.append(_("The forecast cost %(cost)s exceeds the budget %(budget)s.")
                             % {"cost": forecast.total_cost, "budget": forecast.budget})  # fmt: skip
+        if forecast.nothing_due:
+            problems.append(
+                _("The forecast finds %(count)d eligible enterprises to whom the formula gives "
+                  "nothing (¥0.00 or less).") % {"count": forecast.nothing_due}
+            )  # fmt: skip
     return problems
 
 

@@ -16,7 +16,7 @@ from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
 from qinqing.scoping import is_acting_official
 
-from .claims import REVIEW_NOTE_MAX, approve_claim, reject_claim, submit_claim
+from .claims import REVIEW_NOTE_MAX, approve_claim, reject_claim, retry_payment, submit_claim
 from .filters import ClaimFilter
 from .models import Claim, Disbursement, DisbursementStatus
 from .selectors import claims_visible_to, disbursements_visible_to
@@ -46,6 +46,10 @@ class ClaimRequestSerializer(serializers.Serializer):
 
 
 class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REVIEW_NOTE_MAX)
+
+
+class RetrySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REVIEW_NOTE_MAX)
 
 
@@ -114,6 +118,18 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         reason = serializer.validated_data["reason"]
         return self._review(
             request, lambda claim: reject_claim(claim.pk, actor=request.user, reason=reason)
+        )
+
+    @extend_schema(request=RetrySerializer, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"], url_path="retry-payment")
+    def retry_payment(self, request: Request, pk: str | None = None) -> Response:
+        """An official tries a failed payment again, with a reason (audited). The same
+        payment key as before: the treasury pays it at most once."""
+        serializer = RetrySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = serializer.validated_data["reason"]
+        return self._review(
+            request, lambda claim: retry_payment(claim.pk, actor=request.user, reason=reason)
         )
 
     def _review(self, request: Request, decide) -> Response:

@@ -17,11 +17,13 @@ from policies.evaluation import is_targeted
 from policies.models import Policy, PolicyVersion, VersionStatus
 from qinqing.audit.services import record_event
 from qinqing.errors import ServiceError
+from qinqing.scoping import is_member, official_covers
 
 from . import checkqueue
 from .errors import ClaimConflict, ClaimRefused, ReviewNotAllowed
 from .models import Claim, ClaimStatus
 from .moves import locked_claim, move_claim
+from .payments import retry_payments
 from .pipeline import book_paying
 from .selectors import can_review_claim
 
@@ -140,4 +142,40 @@ def confirm_offer(claim_id: int, *, actor: Any) -> Claim:
         ensure_in_business(claim.enterprise)  # revoked since the offer: nothing is paid
         move_claim(claim, ClaimStatus.ELIGIBLE, actor)
         book_paying([claim])
+    return Claim.objects.get(pk=claim_id)
+
+
+def can_retry_payment(user: Any, claim: Claim) -> bool:
+    """An official of the policy's department (for the enterprise's district when
+    district-scoped), never a member of the enterprise, may try a failed payment again."""
+    if not official_covers(user, department_id=claim.policy.department_id,
+                           district_id=claim.enterprise.district_id):  # fmt: skip
+        return False
+    return not is_member(user, claim.enterprise_id)
+
+
+def retry_payment(claim_id: int, *, actor: Any, reason: str) -> Claim:
+    """An official tries a failed payment again, by hand, saying why (audited): with the
+    claim's own key, so a payment the treasury did make after all is never made twice."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClaimRefused(_("Say why the payment is tried again: the reason is kept."))
+    if len(reason) > REVIEW_NOTE_MAX:
+        raise ClaimRefused(_("The reason may be at most %(max)d characters long.")
+                           % {"max": REVIEW_NOTE_MAX})  # fmt: skip
+    claim = Claim.objects.select_related("policy", "enterprise").get(pk=claim_id)
+    if not can_retry_payment(actor, claim):
+        raise ReviewNotAllowed(_("Only an official of the policy's department, for the "
+                                 "enterprise's district, may retry this payment."))  # fmt: skip
+    if claim.status != ClaimStatus.PAYMENT_FAILED:
+        raise ClaimConflict(_("Only a failed payment can be tried again (the claim is now: "
+                              "%(status)s).") % {"status": claim.get_status_display()})  # fmt: skip
+    ensure_in_business(claim.enterprise)
+    if not claim.enterprise.bank_account:
+        raise ClaimConflict(_("The enterprise has no bank account on record yet. The payment "
+                              "is tried again by itself as soon as it adds one."))  # fmt: skip
+    if not retry_payments([claim.pk], actor=actor, reason=reason):
+        claim.refresh_from_db()
+        raise ClaimConflict(_("This payment was tried again meanwhile (the claim is now: "
+                              "%(status)s).") % {"status": claim.get_status_display()})  # fmt: skip
     return Claim.objects.get(pk=claim_id)

@@ -52,7 +52,7 @@ TRANSITIONS: dict[str, set[str]] = {
         S.IN_REVIEW,
         S.NOTHING_DUE,
     },
-    S.IN_REVIEW: {S.ELIGIBLE, S.REJECTED, S.WITHDRAWN, S.NOTHING_DUE},
+    S.IN_REVIEW: {S.ELIGIBLE, S.REJECTED, S.WITHDRAWN},
     S.AWAITING_DATA: {S.CHECKING, S.WITHDRAWN},
     S.ELIGIBLE: {S.PAYING, S.BUDGET_EXHAUSTED, S.NOTHING_DUE},
     # Paying → nothing due: a claim booked paying for nothing (a batch claim) is stopped

@@ -16,8 +16,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from policies.models import PolicyVersion
+from qinqing.audit.services import record_events
 from qinqing.bulk import bulk_insert
 from qinqing.checkpoints import checkpoint
 from qinqing.queueing import queue_on_commit
@@ -34,7 +36,7 @@ from .models import (
     budget_account,
     enterprise_account,
 )
-from .moves import move_claims
+from .moves import locked_claims, move_claims
 
 STALLED_PAYMENT_AFTER = timedelta(minutes=5)
 PAY_TASK = "subsidies.tasks.pay_claim"
@@ -275,3 +277,58 @@ def resume_stalled_payments(now=None) -> list[int]:
     for claim_id in queued:
         queue_on_commit(PAY_TASK, claim_id)
     return queued
+
+
+BANK_DETAILS_CHANGED = _("the enterprise changed its bank details")
+
+
+def retry_payments(claim_ids: Iterable[int], *, actor=None, reason: str,
+                   fixable_only: bool = False) -> list[int]:  # fmt: skip
+    """Try again the payments of these claims that failed: each claim back to paying, its
+    disbursement (the same row, so the same key: the attempt chain's one key) back to
+    pending with the enterprise's bank details as they are now, the reason audited, and
+    the payment task queued once this commits. `fixable_only`: only the failures the
+    enterprise could put right (no or a refused account). Claims locked, then their
+    disbursements, in claim order, like every payment step. Returns the claims retried;
+    one no longer failed (retried meanwhile, by hand or automatically) is left alone."""
+    with transaction.atomic():
+        claims = {c.pk: c for c in locked_claims(claim_ids)
+                  if c.status == ClaimStatus.PAYMENT_FAILED}  # fmt: skip
+        disbursements = list(
+            Disbursement.objects.select_for_update(of=("self",))
+            .filter(claim_id__in=list(claims), status=DisbursementStatus.FAILED)
+            .order_by("claim_id")
+        )  # fmt: skip
+        if fixable_only:
+            disbursements = [d for d in disbursements if d.last_error in FIXABLE]
+        disbursements = [d for d in disbursements if claims[d.claim_id].enterprise.bank_account]
+        if not disbursements:
+            return []
+        rows = {d.pk: {"bank_name": claims[d.claim_id].enterprise.bank_name,
+                       "bank_account": claims[d.claim_id].enterprise.bank_account,
+                       "last_error": ""} for d in disbursements}  # fmt: skip
+        move_many(Disbursement, list(rows), DisbursementStatus.PENDING, actor=actor, rows=rows)
+        ids = [d.claim_id for d in disbursements]
+        moved = move_claims(ids, ClaimStatus.PAYING, actor,
+                            labels={pk: str(claims[pk]) for pk in ids})  # fmt: skip
+        record_events(actor=actor, events=(
+            ("claim.payment_retried", claims[d.claim_id], None,
+             {"reason": str(reason)[:500], "key": d.idempotency_key,
+              "previous_error": d.last_error, "attempts_so_far": d.attempts})
+            for d in disbursements if d.claim_id in set(moved)
+        ))  # fmt: skip
+        for claim_id in moved:
+            queue_on_commit(PAY_TASK, claim_id)
+    return moved
+
+
+def retry_for_enterprise(sender=None, *, enterprise_id: int, actor=None, **kwargs) -> list[int]:
+    """The enterprise changed its bank details (enterprises.signals): its payments that
+    failed for want of a valid account are tried again, at once, with their own keys."""
+    failed = list(Claim.objects.filter(enterprise_id=enterprise_id,
+                                       status=ClaimStatus.PAYMENT_FAILED)
+                  .values_list("pk", flat=True))  # fmt: skip
+    if not failed:
+        return []
+    return retry_payments(failed, actor=actor, reason=str(BANK_DETAILS_CHANGED),
+                          fixable_only=True)  # fmt: skip

@@ -11,6 +11,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("<int:pk>/approve/", views.review, {"decision": "approve"}, name="approve"),
     path("<int:pk>/reject/", views.review, {"decision": "reject"}, name="reject"),
+    path("<int:pk>/retry-payment/", views.retry, name="retry_payment"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("batches/<int:pk>/", views.batch_run, name="batch_run"),
 ]

@@ -19,7 +19,15 @@ from qinqing.queueing import queue_on_commit
 from qinqing.scoping import is_acting_official, reads_as_official
 
 from .batch import progress as batch_progress
-from .claims import REVIEW_NOTE_MAX, approve_claim, confirm_offer, reject_claim, submit_claim
+from .claims import (
+    REVIEW_NOTE_MAX,
+    approve_claim,
+    can_retry_payment,
+    confirm_offer,
+    reject_claim,
+    retry_payment,
+    submit_claim,
+)
 from .filters import ClaimFilter
 from .models import BatchRun, ClaimStatus
 from .selectors import (
@@ -33,7 +41,7 @@ from .selectors import (
 # Settled, or waiting for the enterprise itself: nothing to poll for.
 FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
          ClaimStatus.PAYMENT_FAILED, ClaimStatus.WITHDRAWN, ClaimStatus.OFFERED,
-         ClaimStatus.REJECTED}  # fmt: skip
+         ClaimStatus.REJECTED, ClaimStatus.NOTHING_DUE}  # fmt: skip
 # An official's review takes hours, not seconds: look again now and then.
 SLOW_POLL = {ClaimStatus.IN_REVIEW}
 EXPORT_LIMIT = 50_000
@@ -67,7 +75,10 @@ def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
                "reached": steps.index(claim.status) if claim.status in steps else -1,
                "poll_seconds": 30 if claim.status in SLOW_POLL else 1,
                "can_review": claim.status == ClaimStatus.IN_REVIEW
-               and can_review_claim(request.user, claim)}  # fmt: skip
+               and can_review_claim(request.user, claim),
+               "can_retry": claim.status == ClaimStatus.PAYMENT_FAILED
+               and is_acting_official(request.user)
+               and can_retry_payment(request.user, claim)}  # fmt: skip
     # htmx polls the status panel until the claim is settled.
     template = "subsidies/_claim_status.html" if request.htmx else "subsidies/claim.html"
     response = render(request, template, context)
@@ -165,6 +176,32 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     context = {"claim": claim, "decision": decision, "reason": reason, "error": error,
                "reason_max": REVIEW_NOTE_MAX}  # fmt: skip
     return render(request, "subsidies/review_confirm.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try a failed payment again: GET asks for confirmation and the reason, POST retries."""
+    if not is_acting_official(request.user):
+        raise PermissionDenied(_("Only officials retry payments."))
+    claim = get_object_or_404(claims_visible_to(request.user).select_related("disbursement"),
+                              pk=pk)  # fmt: skip
+    reason = request.POST.get("reason", "")
+    error = ""
+    if request.method == "POST":
+        try:
+            retry_payment(claim.pk, actor=request.user, reason=reason)
+        except ServiceError as refusal:
+            error = str(refusal.message)
+        else:
+            messages.success(request, _("The payment of claim #%(id)s is being tried again.")
+                             % {"id": claim.pk})  # fmt: skip
+            return redirect("subsidies:claim", pk=claim.pk)
+    elif claim.status != ClaimStatus.PAYMENT_FAILED or not can_retry_payment(request.user, claim):
+        messages.error(request, _("You cannot retry this payment now."))
+        return redirect("subsidies:claim", pk=claim.pk)
+    context = {"claim": claim, "reason": reason, "error": error, "reason_max": REVIEW_NOTE_MAX}
+    return render(request, "subsidies/review_retry.html", context, status=400 if error else 200)
 
 
 @login_required

@@ -12,7 +12,7 @@ from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import approve_claim, submit_claim
 from subsidies.models import Claim, ClaimStatus, Disbursement, DisbursementStatus, LedgerEntry
 from subsidies.payments import pay_claims, send
-from tests.factories import EnterpriseFactory, member_of
+from tests.factories import EnterpriseFactory, department, member_of
 
 from .conftest import paying_claim, policy_for_everyone
 from .test_claims import officials_pair, policy  # noqa: F401 - fixtures
@@ -75,3 +75,85 @@ def test_the_last_guard_sends_nothing_zero(policy):  # noqa: F811
     assert send(list(Disbursement.objects.filter(claim=claim))) == []
     assert not TreasuryRecord.objects.exists()
     assert Policy.objects.get(pk=policy.pk).delivery_mode == DeliveryMode.AUTOMATIC
+
+
+# --- Refused before publication ----------------------------------------------------------------
+
+
+@pytest.fixture
+def draft_policy(reference_data):
+    return Policy.objects.create(
+        code="zero-jobs", department=department("hrss"), title_zh="零元", title_en="Zero",
+        summary_zh="…", summary_en="…", legal_basis_zh="…", benefit_type="employment_subsidy",
+        delivery_mode=DeliveryMode.AUTOMATIC,
+    )  # fmt: skip
+
+
+def _ready(policy_, author, **overrides):
+    from policies.services import create_draft, generate_boundary_cases, submit_for_approval
+    from tests.policies.test_lifecycle import version_fields
+
+    version = create_draft(policy=policy_, actor=author, **version_fields(**overrides))
+    generate_boundary_cases(version)
+    return submit_for_approval(version, actor=author)
+
+
+@pytest.fixture
+def fresh_extracts(reference_data):
+    from datahub.snapshots import refresh_extract
+
+    EnterpriseFactory.create_batch(3)
+    for code in ("hrss", "market", "taxation"):
+        refresh_extract(code, purpose="test")
+
+
+def test_a_negative_fixed_amount_is_refused_in_a_draft(draft_policy, officials_pair):  # noqa: F811
+    from django.core.exceptions import ValidationError
+
+    from policies.services import create_draft
+    from tests.policies.test_lifecycle import version_fields
+
+    with pytest.raises(ValidationError) as caught:
+        create_draft(policy=draft_policy, actor=officials_pair[0],
+                     **version_fields(benefit={"amount": "-1000.00"}))  # fmt: skip
+    assert "benefit.amount" in str(caught.value.message_dict["benefit"])
+    assert not PolicyVersion.objects.exists()
+
+
+def test_a_formula_always_negative_is_not_published(draft_policy, officials_pair,  # noqa: F811
+                                                    fresh_extracts):  # fmt: skip
+    from policies.services import PublicationBlocked, approve
+
+    author, approver = officials_pair
+    version = _ready(draft_policy, author, benefit=ALWAYS_NEGATIVE)
+    with pytest.raises(PublicationBlocked) as caught:
+        approve(version, actor=approver)
+    assert any("benefit formula gives ¥0.00" in reason for reason in caught.value.reasons)
+    version.refresh_from_db()
+    assert version.status == "awaiting_approval"
+
+
+def test_a_formula_negative_at_a_boundary_is_not_published(draft_policy, officials_pair,  # noqa: F811
+                                                           fresh_extracts):  # fmt: skip
+    """Staff ≥ 10 and 100 yuan per insured less 1000: the enterprise with exactly 10
+    insured staff is eligible for nothing; the boundary cases show it."""
+    from policies.services import PublicationBlocked, approve
+
+    author, approver = officials_pair
+    formula = {"sub": [{"mul": [{"fact": "hrss.insured_employees"}, {"amount": "100.00"}]},
+                       {"amount": "1000.00"}]}  # fmt: skip
+    version = _ready(draft_policy, author, benefit=formula)
+    with pytest.raises(PublicationBlocked) as caught:
+        approve(version, actor=approver)
+    assert any("hrss.insured_employees = 10" in reason for reason in caught.value.reasons)
+
+
+def test_a_formula_positive_for_everyone_eligible_is_published(draft_policy, officials_pair,  # noqa: F811
+                                                               fresh_extracts):  # fmt: skip
+    from policies.services import approve
+
+    author, approver = officials_pair
+    formula = {"sub": [{"mul": [{"fact": "hrss.insured_employees"}, {"amount": "100.00"}]},
+                       {"amount": "999.00"}]}  # fmt: skip
+    version = approve(_ready(draft_policy, author, benefit=formula), actor=approver)
+    assert version.status == "published"

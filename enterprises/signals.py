@@ -1,0 +1,8 @@
+"""What the register tells the apps above it (enterprises imports none of them)."""
+
+from django.dispatch import Signal
+
+# An enterprise's bank details changed (sent once the change is committed), with
+# `enterprise_id` and `actor`: subsidies tries again the payments that failed for want of
+# a valid account.
+bank_details_changed = Signal()
