@@ -155,6 +155,14 @@ def verify_commitment(item_id: int, *, actor: Any, passed: bool, note: str) -> I
     return Item.objects.get(pk=item_id)
 
 
+def lock_for_commitment(commitment_id: int) -> Item | None:
+    """Before credit locks a commitment made for an item: the item's application, then
+    the item (locked_item), so that credit's own pages lock in the order approvals does —
+    application → item → commitment → enterprise. Already held by an approvals path."""
+    item_id = Item.objects.filter(commitment_id=commitment_id).values_list("pk", flat=True).first()
+    return locked_item(item_id) if item_id is not None else None
+
+
 def revoke_for_breach(commitment_id: int, *, actor: Any, reason: str) -> Item | None:
     """A breached commitment takes back the approval it bought (idempotent)."""
     item_id = Item.objects.filter(commitment_id=commitment_id).values_list("pk", flat=True).first()

@@ -28,7 +28,7 @@ from ..lists.models import ListKind
 from ..lists.selectors import entries_in_effect
 from ..records.models import RecordKind, Severity
 from ..records.services import add_record_locked, lock_enterprise
-from ..signals import commitment_breached
+from ..signals import commitment_breached, commitment_locking
 from .models import Commitment, CommitmentNotice, CommitmentStatus, SubjectKind
 
 
@@ -125,7 +125,10 @@ def _commitment_title(commitment: Commitment) -> str:
 
 
 def _locked_commitment(commitment_id: int) -> Commitment:
+    """The commitment, row-locked, after the rows of what it was made for (the one lock
+    order: application → item → commitment → enterprise; credit/signals.py)."""
     try:
+        commitment_locking.send(sender=Commitment, commitment_id=int(commitment_id))
         locked = Commitment.objects.select_for_update(of=("self",))
         return locked.select_related("enterprise", "notice", "department").get(pk=commitment_id)
     except (Commitment.DoesNotExist, ValueError, TypeError):
