@@ -16,6 +16,7 @@ from datahub.catalogue import CATALOGUE
 from departments.models import Department, District
 from enterprises.industries import DIVISIONS
 from qinqing.audit.models import AuditEvent
+from qinqing.masking import mask_digits
 from qinqing.money import yuan
 from qinqing.workhours.case_services import read_clock
 
@@ -31,6 +32,7 @@ SECTION_LABELS = {
     "identity": gettext_lazy("Name and address"),
     "business": gettext_lazy("Business and capital"),
     "people": gettext_lazy("People"),
+    "bank": gettext_lazy("Bank account"),
 }
 
 
@@ -68,6 +70,8 @@ def display_value(
         return districts.get(str(value), str(value))
     if kind == FieldType.INDUSTRY:
         return _division_names().get(str(value), str(value))
+    if kind == FieldType.BANK_ACCOUNT:
+        return mask_digits(str(value))  # the last four, as everywhere an account is shown
     if kind == FieldType.MONEY:
         try:
             return f"¥{yuan(value):,.2f}"

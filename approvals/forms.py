@@ -29,6 +29,9 @@ def _widget(field: SheetField) -> forms.Widget:
         return forms.Textarea(attrs={"rows": 4, "maxlength": 4000, **described})
     if kind == FieldType.PEOPLE:
         return forms.Textarea(attrs={"rows": 4, **described})
+    if kind == FieldType.BANK_ACCOUNT:
+        return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                      "maxlength": 40, **described})  # fmt: skip
     if kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
         mode = "numeric" if kind == FieldType.INTEGER else "decimal"
         return forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off", **described})

@@ -282,6 +282,28 @@ PACKAGES: list[dict[str, Any]] = [
                 required=False,
                 max_length=20,
             ),
+            # The account subsidies are paid into: a new enterprise's first claim must not
+            # fail for want of it (the register takes it when the enterprise is registered).
+            _field(
+                "bank_name",
+                "text",
+                "开户银行",
+                "Bank",
+                "bank",
+                max_length=100,
+                help_zh="补贴、退税等款项将支付到此账户。",
+                help_en="Subsidies and refunds are paid into this account.",
+            ),
+            _field(
+                "bank_account",
+                "bank_account",
+                "银行账号",
+                "Bank account number",
+                "bank",
+                max_length=30,
+                help_zh="8 至 30 位数字，可含空格；页面上只显示末四位。",
+                help_en="8 to 30 digits; spaces are ignored. Pages show only the last four.",
+            ),
         ],
         "item_types": [
             {
@@ -367,7 +389,13 @@ PACKAGES: list[dict[str, Any]] = [
                 "limit_unit": "hours",
                 "auto_check": "always",
                 "permit_prefix": "YH",
-                "field_keys": ["enterprise_name", "legal_representative", "contact_phone"],
+                "field_keys": [
+                    "enterprise_name",
+                    "legal_representative",
+                    "contact_phone",
+                    "bank_name",
+                    "bank_account",
+                ],
                 "rules": [],
             },
         ],

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from departments.models import District
 from enterprises.industries import DIVISIONS
+from enterprises.models import bank_account_validator
 
 from .models import FieldType, ItemRule, ItemType, Operator, ServicePackage, SheetField
 
@@ -86,6 +88,17 @@ def _people(field: SheetField, raw: Any) -> list[dict[str, str]]:
     return people
 
 
+def _bank_account(raw: Any) -> str:
+    """Digits only, as the register keeps them (enterprises.models.bank_account_validator):
+    the number is printed in groups, the spaces are not part of it."""
+    value = "".join(str(raw).split())
+    try:
+        bank_account_validator(value)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
+    return value
+
+
 def clean_value(field: SheetField, raw: Any) -> Any:
     """The stored form of one answer, or ValueError with a message for the applicant.
     Empty answers are None."""
@@ -124,6 +137,8 @@ def clean_value(field: SheetField, raw: Any) -> Any:
         return str(raw)
     if kind == FieldType.PEOPLE:
         return _people(field, raw)
+    if kind == FieldType.BANK_ACCOUNT:
+        return _bank_account(raw)
     raise ValueError(_("This question cannot be answered here."))
 
 

@@ -98,7 +98,8 @@ def main() -> None:
                     "enterprise_name": f"杭州基准新创{number}科技有限公司", "district": "binjiang",
                     "address": "滨江区网商路599号", "industry_division": "65",
                     "business_scope": "软件开发", "registered_capital": "1000000",
-                    "legal_representative": "李明", "shareholders": "李明"})  # fmt: skip
+                    "legal_representative": "李明", "shareholders": "李明",
+                    "bank_name": "杭州银行", "bank_account": "6222020200112233445"})  # fmt: skip
                 started = time.perf_counter()
                 submit_application(draft.pk, actor=founder)
                 while not Application.objects.filter(

@@ -133,15 +133,19 @@ def add_member(
 
 def register_enterprise(*, uscc: str, name: str, district, industry_division: str,
                         registered_capital, legal_representative: str, founder: User,
-                        actor: User | None) -> Enterprise:  # fmt: skip
-    """A newly established enterprise enters the register, and the person who set it up
-    becomes its legal representative member (the establishment package's last step)."""
+                        actor: User | None, bank_name: str = "",
+                        bank_account: str = "") -> Enterprise:  # fmt: skip
+    """A newly established enterprise enters the register, with the bank account given on
+    the establishment sheet (audited masked: Enterprise.audit_masked_fields), and the
+    person who set it up becomes its legal representative member (the establishment
+    package's last step)."""
     enterprise = Enterprise(
         uscc=uscc, name=name, district=district, industry_division=industry_division,
         industry_section=section_of_division(industry_division),
         established_on=timezone.localdate(),
         registered_capital=registered_capital, size_class=SizeClass.MICRO,
         legal_representative=legal_representative, status=EnterpriseStatus.ACTIVE,
+        bank_name=bank_name, bank_account="".join(bank_account.split()),
     )  # fmt: skip
     enterprise.full_clean()
     enterprise.save(force_insert=True)

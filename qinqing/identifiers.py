@@ -1,7 +1,9 @@
 """The Unified Social Credit Code (USCC, GB 32100-2015): every enterprise's public identity.
 
 18 characters from 0-9 and A-Y without I, O, S, V, Z (31 characters valued 0-30); the 18th
-is a check character computed from the first 17.
+is a check character computed from the first 17. Characters 9-17 are the organisation code
+(GB 11714-1997): 8 characters and its own check character (0-9 or X), which every real code
+satisfies too.
 """
 
 from dataclasses import dataclass
@@ -68,6 +70,17 @@ def find_uscc_problem(code: str) -> UsccProblem | None:
             )
             % {"actual": code[17], "expected": expected},
         )
+    expected = organisation_check_character(code[8:16])
+    if code[16] != expected:
+        return UsccProblem(
+            "organisation_check",
+            _(
+                "Characters 9 to 17 are the organisation code, whose check character (the "
+                "17th) is “%(actual)s” but should be “%(expected)s”: one of characters 9 to 16 "
+                "is probably mistyped."
+            )
+            % {"actual": code[16], "expected": expected},
+        )
     return None
 
 
@@ -110,8 +123,21 @@ def make_uscc(body: str, *, registration_authority: str = "9", organisation_type
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def organisation_code(body8: str) -> str:
-    """Append the GB 11714 check character to an 8-character organisation code body."""
+def organisation_check_character(body8: str) -> str:
+    """The GB 11714 check character of an 8-character organisation code body: digits are
+    worth 0-9 and letters A-Z 10-35, weighted 3, 7, 9, 10, 5, 8, 4, 2; the check is
+    11 − sum mod 11, written X for 10 and 0 for 11."""
     total = sum(int(char, 36) * weight for char, weight in zip(body8, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
-    return body8 + {10: "X", 11: "0"}.get(check, str(check))
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def organisation_code(body8: str) -> str:
+    """Append the GB 11714 check character to an 8-character organisation code body."""
+    return body8 + organisation_check_character(body8)
+
+
+def new_uscc(admin_code: str, body8: str, **kwargs: str) -> str:
+    """A valid code for a new enterprise: the 6-digit division code and the 8-character
+    organisation code body; both check characters computed (GB 11714, then GB 32100)."""
+    return make_uscc(admin_code + organisation_code(body8), **kwargs)

@@ -54,6 +54,8 @@ class FieldType(models.TextChoices):
     DISTRICT = "district", _("District")
     INDUSTRY = "industry", _("Industry division")
     PEOPLE = "people", _("List of people")
+    # Digits only (spaces ignored), checked as the register checks it; shown masked.
+    BANK_ACCOUNT = "bank_account", _("Bank account number")
 
 
 class SheetField(models.Model):

@@ -34,6 +34,8 @@ ESTABLISHMENT = {
     "registered_capital": "1000000",
     "legal_representative": "李明",
     "shareholders": "李明\n王芳",
+    "bank_name": "杭州银行滨江支行",
+    "bank_account": "6222 0202 0011 2233 445",
 }
 
 

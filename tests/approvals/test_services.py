@@ -423,14 +423,14 @@ def test_a_notification_is_written_in_the_recipients_language_not_the_officials(
 
 def test_an_issued_code_already_in_the_register_is_stepped_over(establishment_package):
     """Demo enterprises share the MA range: the code the application's id gives is taken."""
-    from qinqing.identifiers import make_uscc
+    from qinqing.identifiers import new_uscc
     from tests.factories import EnterpriseFactory
 
     founder = UserFactory()
     application = start_application(package=establishment_package, actor=founder)
     save_answers(application.pk, actor=founder, answers=ESTABLISHMENT)
     application.refresh_from_db()
-    taken = make_uscc(f"330108MA{application.pk:07d}")
+    taken = new_uscc("330108", f"MA{application.pk:06d}")
     EnterpriseFactory(uscc=taken)
     issued = issue_uscc(application)
     assert issued != taken and is_valid_uscc(issued) and issued[2:10] == "330108MA"

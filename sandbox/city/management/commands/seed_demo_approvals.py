@@ -57,6 +57,8 @@ ESTABLISHMENT = {
     "legal_representative": "陈晨",
     "shareholders": "陈晨\n王芳",
     "contact_phone": "13800138000",
+    "bank_name": "杭州银行滨江支行",
+    "bank_account": "6222020200998877665",
 }
 
 
