@@ -297,8 +297,8 @@ def _choice_cases(version: PolicyVersion, leaf, on: date) -> list[PolicyTestCase
 def _formula_probes(version: PolicyVersion, on: date, limit: int = 2000) -> list[dict[str, Any]]:
     """Facts at which the benefit formula is worth trying: for every fact it reads, the
     boundary values of the conditions on that fact (just below, at and just above each
-    threshold, as the boundary cases) and the edges of its tiers; with no such value, the
-    fact is left unknown. At most `limit` combinations."""
+    threshold, as the boundary cases) and the edges of its tiers, none below zero; with
+    no such value, the fact is left unknown. At most `limit` combinations."""
     rules = version.rules
     candidates: dict[str, list[Any]] = {}
     for spec in formula_facts(rules.benefit):
@@ -314,6 +314,9 @@ def _formula_probes(version: PolicyVersion, on: date, limit: int = 2000) -> list
             values += [low, low - step] if step is not None else [low]
             if high is not None:
                 values += [high, high - step] if step is not None else [high]
+        # Not below zero: the catalogue's numbers are amounts, counts and areas, and a
+        # band that starts at zero covers every enterprise.
+        values = [value for value in values if value >= 0]
         candidates[spec.name] = list(dict.fromkeys(values)) or [None]
     probes = []
     for combination in itertools.islice(itertools.product(*candidates.values()), limit):

@@ -157,3 +157,20 @@ def test_a_formula_positive_for_everyone_eligible_is_published(draft_policy, off
                        {"amount": "999.00"}]}  # fmt: skip
     version = approve(_ready(draft_policy, author, benefit=formula), actor=approver)
     assert version.status == "published"
+
+
+def test_tiers_that_leave_eligible_enterprises_with_nothing_are_not_published(
+    draft_policy,
+    officials_pair,
+    fresh_extracts,  # noqa: F811
+):
+    """Bands from ¥1,000,000 of revenue, and no condition on revenue: an eligible
+    enterprise below the first band gets nothing. A band from zero is fine."""
+    from policies.services import PublicationBlocked, approve
+
+    author, approver = officials_pair
+    tiers = {"tiers": {"fact": "tax.annual_revenue", "bands": [
+        {"from": "1000000.00", "amount": {"amount": "5000.00"}}]}}  # fmt: skip
+    with pytest.raises(PublicationBlocked) as caught:
+        approve(_ready(draft_policy, author, benefit=tiers), actor=approver)
+    assert any("tax.annual_revenue = 999999.99" in reason for reason in caught.value.reasons)
