@@ -88,9 +88,11 @@ class PartnerOAuth2Authentication(OAuth2Authentication):
         if result is None:
             # A bearer token was sent and is not valid: say why (expired, unknown), instead
             # of DRF's "credentials were not provided".
-            error = getattr(request, "oauth2_error", None) or getattr(
-                request._request, "oauth2_error", None
-            ) or {}
+            error = (
+                getattr(request, "oauth2_error", None)
+                or getattr(request._request, "oauth2_error", None)
+                or {}
+            )
             if "expired" in str(error.get("error_description", "")):
                 raise exceptions.AuthenticationFailed(_("The access token has expired."))
             raise exceptions.AuthenticationFailed(_("The access token is invalid."))
