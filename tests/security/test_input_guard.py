@@ -328,3 +328,27 @@ def test_the_api_takes_json_only_except_uploads(requester):
     response = api_as(user).post("/api/v1/requests/", data, format="multipart")
     assert_json_error(response, 415)
     assert not Request.objects.exists()
+
+
+# Pages: the refusal is the form's own error, on the field ---------------------------------
+
+
+@pytest.mark.parametrize("field", ["enterprise", "category", "subject"])
+def test_a_nul_in_a_page_form_is_shown_on_its_field(requester, field):
+    user, enterprise = requester
+    data = {"enterprise": enterprise.pk, "category": "policy_question", "subject": "标题",
+            "description": "正文", "send": "1"}  # fmt: skip
+    data[field] = NUL
+    response = page_as(user).post("/requests/new/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "NUL" in " ".join(form.errors[field])
+    assert "NUL" in response.content.decode()
+    assert not Request.objects.exists()
+
+
+def test_a_nul_in_a_page_query_string_is_the_400_page(requester):
+    user, _enterprise = requester
+    response = page_as(user).get("/requests/?q=a%00b")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
