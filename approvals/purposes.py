@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from datahub.purposes import PURPOSES, PurposeRef
 
-from .models import Application, ServicePackage
+from .models import Application, Item, ServicePackage
 
 
 @PURPOSES.register("approvals.application")
@@ -42,4 +42,18 @@ def describe_prefill(refs: list[PurposeRef]) -> dict[str, str]:
         if package is not None and ref.rest == "prefill":
             words[ref.raw] = _("filling in your %(package)s sheet for you") % {
                 "package": package.name}  # fmt: skip
+    return words
+
+
+@PURPOSES.register("approvals.item")
+def describe_item(refs: list[PurposeRef]) -> dict[str, str]:
+    """`approvals.item:10` (what a commitment is about) → "用地预审, application no. 3"."""
+    ids = [int(ref.object_id) for ref in refs if ref.object_id.isdigit()]
+    items = Item.objects.select_related("item_type").in_bulk(ids)
+    words = {}
+    for ref in refs:
+        item = items.get(int(ref.object_id)) if ref.object_id.isdigit() else None
+        if item is not None:
+            words[ref.raw] = _("%(item)s, application no. %(number)s") % {
+                "item": item.item_type.name, "number": item.application_id}  # fmt: skip
     return words
