@@ -95,8 +95,9 @@ def test_a_commitment_s_hash_wraps_on_a_phone(browser, live_server):
     member = member_of(enterprise)
     commitment = make_commitment(
         enterprise=enterprise, accepted_by=member, notice=current_notice("approval-item"),
-        subject_kind="approval_item", subject_ref="approvals.item:42", verify_what="现场核查生产条件",
-        verify_by=timezone.now() + days(days=20), department=department("market"),
+        subject_kind="approval_item", subject_ref="approvals.item:42",
+        verify_what="现场核查生产条件", verify_by=timezone.now() + days(days=20),
+        department=department("market"),
     )  # fmt: skip
     context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
     page = context.new_page()
