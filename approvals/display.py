@@ -115,6 +115,25 @@ class Source:
     disputed: bool
     note: str
 
+    @property
+    def changed_note(self) -> str:
+        """Once the applicant changed a prefilled answer it is theirs: this says what the
+        source's records said instead of claiming the answer came from there."""
+        return _("your answer; %(source)s's records said: %(value)s") % {
+            "source": self.label,
+            "value": self.value_text,
+        }
+
+
+# A prefilled "nothing" (no value, or a choice meaning none) is said in words, never "None".
+NOTHING_VALUES = (None, "", "none", [])
+
+
+def prefilled_text(field: SheetField, value: Any, districts: Mapping[str, str]) -> str:
+    if value in NOTHING_VALUES:
+        return _("nothing recorded")
+    return display_value(field, value, districts=districts)
+
 
 def prefill_sources(application: Application, fields: Iterable[SheetField]) -> dict[str, Source]:
     departments = {d.code: d.name for d in Department.objects.all()}
@@ -140,7 +159,7 @@ def prefill_sources(application: Application, fields: Iterable[SheetField]) -> d
             label=label,
             fact=spec.label if spec else fact,
             fetched_at=fetched_at,
-            value_text=display_value(sheet_field, entry.get("value"), districts=districts),
+            value_text=prefilled_text(sheet_field, entry.get("value"), districts),
             changed=application.answers.get(sheet_field.key) != entry.get("value"),
             disputed=bool(entry.get("disputed")),
             note=str(entry.get("note") or ""),

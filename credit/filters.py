@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from departments.models import Department, District
+from qinqing.listing import UsccFilter
 
 from .commitments.models import Commitment, CommitmentStatus, SubjectKind
 from .lists.models import EntryStatus, ListEntry, ListKind
@@ -12,8 +13,7 @@ from .records.models import CreditRecord, RecordKind, RecordStatus, Severity
 class RecordFilter(django_filters.FilterSet):
     """Shared by the records page and /api/v1/credit/records/."""
 
-    uscc = django_filters.CharFilter(field_name="enterprise__uscc", lookup_expr="iexact",
-                                     label=_("USCC"), max_length=40)  # fmt: skip
+    uscc = UsccFilter(field_name="enterprise__uscc")
     kind = django_filters.ChoiceFilter(choices=RecordKind.choices, label=_("Kind"),
                                        empty_label=_("All"))  # fmt: skip
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"),
@@ -42,8 +42,7 @@ class CommitmentFilter(django_filters.FilterSet):
         label=pgettext_lazy("commitment", "Subject"),
         empty_label=_("All"),
     )
-    uscc = django_filters.CharFilter(field_name="enterprise__uscc", lookup_expr="iexact",
-                                     label=_("USCC"), max_length=40)  # fmt: skip
+    uscc = UsccFilter(field_name="enterprise__uscc")
 
     class Meta:
         model = Commitment

@@ -19,8 +19,9 @@ from .commitments.selectors import commitments_visible_to
 from .grades.selectors import grade_changes_visible_to
 from .limits import PAGE_SIZE
 from .lists.selectors import list_entries_visible_to
-from .records.models import RecordKind
+from .records.models import CreditRecord, RecordKind
 from .records.selectors import public_records, records_visible_to
+from .records.titles import record_title
 from .standing import explanation, standing
 
 
@@ -29,9 +30,16 @@ def _enterprise(request: HttpRequest, uscc: str) -> Enterprise:
 
 
 def _moves_with_labels(found: dict[str, Any]) -> list[dict[str, Any]]:
-    """The explanation's rows with their kinds' names, for the page."""
-    return [{**move, "kind_label": RecordKind(move["kind"]).label}
-            for move in found.get("records", [])]  # fmt: skip
+    """The explanation's rows with their kinds' names and their records' titles in words
+    (a commitment's record by what it was about, not by its reference), for the page."""
+    moves = found.get("records", [])
+    records = CreditRecord.objects.select_related("commitment__notice").in_bulk(
+        [move["record"] for move in moves]
+    )
+    return [{**move, "kind_label": RecordKind(move["kind"]).label,
+             "title": record_title(records[move["record"]]) if move["record"] in records
+             else move["title"]}
+            for move in moves]  # fmt: skip
 
 
 @login_required

@@ -8,8 +8,11 @@ both languages. Policies, approvals and credit name facts from here and nothing 
 import enum
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.industries import DIVISIONS
@@ -101,10 +104,61 @@ class FactSpec:
             }
         return str(_PERIOD_LABELS[self.period])
 
+    def choice_label(self, value: str) -> str:
+        """An enumeration's value as the department writes it (存续, 工业用地) in Chinese,
+        in words in English (active, industrial land); unknown values as they are."""
+        if (get_language() or "zh").startswith("zh"):
+            spelled = next((zh for zh, code in self.aliases.items() if code == value), None)
+            return spelled or value
+        english = _CHOICE_LABELS_EN.get(value)
+        return str(english) if english is not None else value
+
+    def display(self, value: Any) -> str:
+        """A value of this fact as a person reads it: 是/否, 存续, ¥1,234.00, 41 人,
+        120.5 m², 2026-01-01; the stored JSON form ("0.00", True) or the typed value."""
+        if value is None:
+            return gettext_now("unknown")
+        if isinstance(value, bool):
+            return gettext_now("Yes") if value else gettext_now("No")
+        if isinstance(value, date):
+            return value.isoformat()
+        if self.type is FactType.ENUM:
+            return self.choice_label(str(value))
+        if self.type in (FactType.MONEY, FactType.DECIMAL, FactType.INTEGER):
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                return str(value)
+            if self.type is FactType.MONEY:
+                return f"¥{number:,.2f}"
+            text = f"{number:,}"
+            return f"{text} {self.unit_label}" if self.unit else text
+        return str(value)
+
     @property
     def freshness_label(self) -> str:
         days = int(self.freshness.total_seconds() // 86400)
         return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+# Enumerations in English words; in Chinese the departments' own spellings (aliases).
+_CHOICE_LABELS_EN = {
+    "active": _("active"),
+    "revoked": _("revoked"),
+    "deregistered": _("deregistered"),
+    "none": _("none"),
+    "industrial": _("industrial land"),
+    "commercial": _("commercial land"),
+    "mixed": _("mixed-use land"),
+}
+
+
+def display_value(name: str, value: Any) -> str:
+    """A fact's value as a person reads it (FactSpec.display); unknown names as they are."""
+    spec = CATALOGUE.get(name)
+    if spec is None:
+        return gettext_now("unknown") if value is None else str(value)
+    return spec.display(value)
 
 
 _PERIOD_LABELS = {

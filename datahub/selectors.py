@@ -1,5 +1,6 @@
 """Reading the call log, always through a scope."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,9 +10,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from departments.models import Department
+from enterprises.models import Enterprise
 from qinqing.scoping import visible_to
 
 from .models import CallOutcome, DataCall, SnapshotRefresh
+from .purposes import describe, reads_for
 
 FAILED_OUTCOMES = [CallOutcome.TIMEOUT, CallOutcome.UNAVAILABLE, CallOutcome.MALFORMED,
                    CallOutcome.CIRCUIT_OPEN]  # fmt: skip
@@ -24,6 +27,29 @@ def data_calls_visible_to(user: User) -> QuerySet[DataCall]:
     return visible_to(
         user, DataCall.objects.select_related("department", "enterprise", "requested_by")
     )
+
+
+def reads_of_enterprise(
+    user: User, enterprise: Enterprise
+) -> tuple[QuerySet[DataCall], dict[int, str]]:
+    """What the enterprise's "who read our data" lists: the calls about it the user may
+    see, and the extracts of every enterprise that batch runs read before paying this one
+    (with why, from datahub.purposes.reads_for)."""
+    own = data_calls_visible_to(user).filter(enterprise=enterprise)
+    on_behalf = reads_for(enterprise)
+    calls = DataCall.objects.select_related("department", "enterprise", "requested_by").filter(
+        Q(pk__in=own.values("pk")) | Q(pk__in=list(on_behalf))
+    )
+    return calls, on_behalf
+
+
+def with_purposes(calls: Iterable[DataCall], known: dict[int, str] | None = None) -> list[DataCall]:
+    """The calls with `purpose_text`: their purpose in words (datahub.purposes)."""
+    calls = list(calls)
+    words = describe(call.purpose for call in calls)
+    for call in calls:
+        call.purpose_text = (known or {}).get(call.pk) or words.get(call.purpose, call.purpose)
+    return calls
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,13 @@ from . import circuit
 from .adapters import adapter_for
 from .catalogue import interfaces
 from .filters import DataCallFilter
-from .selectors import data_calls_visible_to, department_stats, latest_refreshes
+from .selectors import (
+    data_calls_visible_to,
+    department_stats,
+    latest_refreshes,
+    reads_of_enterprise,
+    with_purposes,
+)
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
@@ -34,11 +40,13 @@ def call_log(request: HttpRequest) -> HttpResponse:
     if export_format in FORMATS:
         return _export(calls[:EXPORT_LIMIT], export_format)
     page, query = paginate(request, calls, PAGE_SIZE)
+    page.object_list = with_purposes(page.object_list)
     context = {
         "filter": filterset,
         "page": page,
         "query": query,
         "stats": department_stats(scoped),
+        "show_ms": True,
     }
     return render(request, "hub/call_log.html", context)
 
@@ -62,9 +70,13 @@ def enterprise_data_access(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = get_object_or_404(enterprises_visible_to(request.user), uscc=uscc.upper())
     if not (request.user.is_enterprise_member or request.user.sees_everything):
         raise PermissionDenied(_("This page is for the enterprise itself and for auditors."))
-    calls = data_calls_visible_to(request.user).filter(enterprise=enterprise)
+    calls, on_behalf = reads_of_enterprise(request.user, enterprise)
     page, _query = paginate(request, calls, PAGE_SIZE)
-    return render(request, "hub/data_access.html", {"enterprise": enterprise, "page": page})
+    page.object_list = with_purposes(page.object_list, on_behalf)
+    # Milliseconds are the operations' business, not the enterprise's.
+    context = {"enterprise": enterprise, "page": page,
+               "show_ms": reads_as_official(request.user)}  # fmt: skip
+    return render(request, "hub/data_access.html", context)
 
 
 @login_required

@@ -24,10 +24,20 @@ FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def local_wall_time(value: datetime) -> datetime:
+    """An aware time as the portal's users read it (Asia/Shanghai), without its offset: a
+    download shows 2026-12-05 20:30:00, never 12:30 UTC."""
+    if timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, date):  # datetime too
+    if isinstance(value, datetime):
+        return local_wall_time(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -75,9 +85,7 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         return cell
     if isinstance(value, datetime):
         # Excel has no time zones: local (Asia/Shanghai) wall-clock time.
-        if timezone.is_aware(value):
-            value = timezone.localtime(value).replace(tzinfo=None)
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=local_wall_time(value))
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
         return cell
     if isinstance(value, date):

@@ -1,11 +1,23 @@
 """Reading claims, payments and runs: every list filtered by the one scoping rule
 (qinqing.scoping, each model's `reach`)."""
 
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from datahub.catalogue import CATALOGUE, FactType, display_value
+from departments.models import Department
 from policies.models import DeliveryMode
+from policies.rules import Expr, Parameter, RuleError
 from qinqing.scoping import Reach, is_member, official_covers, rule_for, visible_to
+from qinqing.templatetags.qinqing_format import yuan
 
 from .models import BatchRun, Claim, ClaimStatus, Disbursement, ReconciliationRun
 
@@ -57,3 +69,186 @@ def reconciliation_runs() -> QuerySet[ReconciliationRun]:
 def batch_runs_visible_to(user: User) -> QuerySet[BatchRun]:
     """Officials: their department's policies' runs. Auditors and administrators: all."""
     return visible_to(user, BatchRun.objects.select_related("version__policy"))
+
+
+# --- the claim page: each criterion's source, the amount's formula, what to do next ------
+
+
+@dataclass
+class CriterionView:
+    """One criterion as the claim page shows it."""
+
+    label: str
+    fact: str  # the catalogue name, e.g. "hrss.insured_employees"
+    fact_label: str
+    value_text: str
+    met: bool | None
+    clause: str
+    alternative: bool
+    negated: bool
+    department: str  # the department's name in the active language
+    read_at: datetime | None
+
+
+@dataclass
+class ClaimExplanation:
+    criteria: list[CriterionView] = field(default_factory=list)
+    formula: str = ""  # the amount in words with the enterprise's values
+    cap_note: str = ""
+    failed: list[CriterionView] = field(default_factory=list)
+    claim_again: str = ""  # when the enterprise may claim this policy again
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh").startswith("zh")
+
+
+def _fact_values(claim: Claim) -> tuple[dict[str, Any], dict[str, datetime | None]]:
+    """The values the decision used and when each was read: a check keeps each fact with
+    its fetch time; a batch run keeps the values and read the extracts before it ran."""
+    facts = claim.facts or {}
+    if "values" in facts and isinstance(facts["values"], dict):
+        run_id = (claim.decision or {}).get("run")
+        run = BatchRun.objects.filter(pk=run_id).first() if run_id else None
+        read_at = run.extracts_as_of if run else None
+        return dict(facts["values"]), dict.fromkeys(facts["values"], read_at)
+    values, times = {}, {}
+    for name, fact in facts.items():
+        if not isinstance(fact, dict):
+            continue
+        values[name] = fact.get("value")
+        try:
+            times[name] = (
+                datetime.fromisoformat(fact["fetched_at"]) if fact.get("fetched_at") else None
+            )
+        except (TypeError, ValueError):
+            times[name] = None
+    return values, times
+
+
+def _parameter_words(parameter: Parameter, when: date, labels: dict[str, Any]) -> str:
+    """A parameter by its label (the version's own, when it gives one) or its clause, with
+    its value: "¥300.00 (第六条)"; never its internal name."""
+    value = parameter.at(when)
+    text = yuan(value) if parameter.type is FactType.MONEY else str(value)
+    label = labels.get(parameter.name)
+    if isinstance(label, dict):
+        label = label.get("zh" if _chinese() else "en") or label.get("zh")
+    reference = next((d.reference for d in reversed(parameter.values) if d.starts <= when), "")
+    note = " · ".join(part for part in (str(label or ""), reference) if part)
+    return f"{text} ({note})" if note else text
+
+
+def formula_words(expr: Expr, values: dict[str, Any], when: date, labels: dict[str, Any]) -> str:
+    """A benefit formula with the enterprise's values in place: "¥300.00 (第六条) × 41 人
+    （本月参保人数）"."""
+    kind = expr.kind
+    if kind == "amount":
+        return yuan(expr.value)
+    if kind == "number":
+        return format(expr.value.normalize(), "f")
+    if kind == "param":
+        return _parameter_words(expr.parameter, when, labels)
+    if kind == "fact":
+        return f"{display_value(expr.fact.name, values.get(expr.fact.name))} ({expr.fact.label})"
+    if kind == "tiers":
+        value = values.get(expr.fact.name)
+        for low, high, amount in expr.tiers:
+            if (
+                value is not None
+                and low <= Decimal(str(value))
+                and (high is None or Decimal(str(value)) < high)
+            ):
+                return _("%(amount)s, the band for %(fact)s of %(value)s") % {
+                    "amount": formula_words(amount, values, when, labels),
+                    "fact": expr.fact.label,
+                    "value": display_value(expr.fact.name, value),
+                }
+        return _("the band for %(fact)s of %(value)s") % {
+            "fact": expr.fact.label,
+            "value": display_value(expr.fact.name, value),
+        }
+    parts = [formula_words(child, values, when, labels) for child in expr.children]
+    if kind in ("add", "sub", "mul"):
+        joined = {"add": " + ", "sub": " − ", "mul": " × "}[kind].join(parts)
+        return f"({joined})" if len(parts) > 1 and kind != "mul" else joined
+    smaller = _("the smaller of %(items)s") if kind == "min" else _("the larger of %(items)s")
+    return smaller % {"items": "、".join(parts) if _chinese() else "; ".join(parts)}
+
+
+def _claim_again(claim: Claim, today: date) -> str:
+    """When the next claim period opens, and whether the policy is still open then."""
+    version = claim.version
+    period = version.claim_period
+    if period == "once":
+        return _(
+            "This policy is claimed once per enterprise. If the department corrects "
+            "its data, ask it (below) to have this claim checked again."
+        )
+    if period == "yearly":
+        nxt = date(today.year + 1, 1, 1)
+    elif period == "quarterly":
+        quarter = (today.month - 1) // 3
+        nxt = date(today.year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
+    else:
+        nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    if nxt > version.valid_until:
+        return _(
+            "This version of the policy closes on %(until)s, before its next claim "
+            "period; watch for its renewal."
+        ) % {"until": version.valid_until.isoformat()}
+    return _(
+        "You can claim again from %(day)s, when the next claim period opens; the check "
+        "reads the departments' data afresh."
+    ) % {"day": nxt.isoformat()}
+
+
+def claim_explanation(claim: Claim) -> ClaimExplanation:
+    """What the claim page shows beyond the status: per criterion the fact's value in
+    words, the department that holds it and when it was read; how the amount was
+    computed; for an ineligible claim, which facts failed and when to claim again."""
+    departments = {d.code: d.name for d in Department.objects.all()}
+    values, read_at = _fact_values(claim)
+    explained = ClaimExplanation()
+    for row in claim.explanation:
+        name = row.get("fact", "")
+        spec = CATALOGUE.get(name)
+        label = row.get("label") or {}
+        view = CriterionView(
+            label=(label.get("zh") if _chinese() else label.get("en")) or label.get("zh", ""),
+            fact=name,
+            fact_label=spec.label if spec else name,
+            value_text=display_value(name, row.get("value")),
+            met=row.get("met"),
+            clause=row.get("clause", ""),
+            alternative=bool(row.get("alternative")),
+            negated=bool(row.get("negated")),
+            department=departments.get(row.get("department", ""), row.get("department", "")),
+            read_at=read_at.get(name),
+        )
+        explained.criteria.append(view)
+        if view.met is False and not view.alternative:
+            explained.failed.append(view)
+    if claim.status == ClaimStatus.INELIGIBLE and not explained.failed:
+        explained.failed = [c for c in explained.criteria if c.met is False]
+    rules_on = (claim.decision or {}).get("rules_on")
+    when = date.fromisoformat(rules_on) if rules_on else timezone.localdate(claim.created_at)
+    if claim.amount is not None and claim.decision:
+        try:
+            rules = claim.version.rules
+            labels = {
+                name: body.get("label")
+                for name, body in (claim.version.parameters or {}).items()
+                if isinstance(body, dict)
+            }
+            text = formula_words(rules.benefit, values, when, labels)
+        except (RuleError, KeyError, ValueError, ArithmeticError):
+            text = ""
+        if text:
+            explained.formula = f"{text} = {yuan(claim.amount)}"
+        cap = claim.version.per_enterprise_cap
+        if cap is not None and claim.amount == cap:
+            explained.cap_note = _("at most %(cap)s per enterprise") % {"cap": yuan(cap)}
+    if claim.status == ClaimStatus.INELIGIBLE:
+        explained.claim_again = _claim_again(claim, timezone.localdate())
+    return explained

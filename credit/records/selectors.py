@@ -24,7 +24,9 @@ from .models import CreditRecord, RecordStatus
 
 def records_visible_to(user: Any) -> QuerySet[CreditRecord]:
     """By CreditRecord.reach: the area's records for officials, whatever the department."""
-    return visible_to(user, CreditRecord.objects.select_related("enterprise", "department"))
+    return visible_to(
+        user, CreditRecord.objects.select_related("enterprise", "department", "commitment__notice")
+    )
 
 
 def public_records(enterprise: Enterprise, day: date | None = None) -> QuerySet[CreditRecord]:
@@ -33,4 +35,4 @@ def public_records(enterprise: Enterprise, day: date | None = None) -> QuerySet[
     return CreditRecord.objects.filter(
         enterprise=enterprise, status=RecordStatus.ACTIVE, public_until__isnull=False,
         occurred_on__lte=day, public_until__gt=day,
-    ).select_related("department")  # fmt: skip
+    ).select_related("department", "commitment__notice")  # fmt: skip

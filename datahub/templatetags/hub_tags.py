@@ -1,11 +1,8 @@
 import json
-from datetime import date
-from decimal import Decimal
 
 from django import template
-from django.utils.translation import gettext as _
 
-from datahub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE, display_value
 
 register = template.Library()
 
@@ -24,19 +21,8 @@ def fact_labels(names: list[str]) -> str:
 
 @register.filter
 def fact_value(value, name: str) -> str:
-    """A fact's value as a person reads it: 是/否, ¥1,234.00, 120.5 m², 2026-01-01."""
-    if value is None:
-        return _("unknown")
-    spec = CATALOGUE.get(name)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, date):
-        return value.isoformat()
-    if spec is not None and spec.unit == "CNY":
-        return f"¥{Decimal(value):,.2f}"
-    if spec is not None and spec.unit:
-        return f"{value:,} {spec.unit_label}" if not isinstance(value, str) else value
-    return str(value)
+    """A fact's value as a person reads it: 是/否, 存续, ¥1,234.00, 41 人, 2026-01-01."""
+    return display_value(name, value)
 
 
 @register.filter

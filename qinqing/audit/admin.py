@@ -1,11 +1,17 @@
 """Back office: the audit trail is read-only, and every admin edit writes an event."""
 
+import json
+import re
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.forms import BaseFormSet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from qinqing.masking import mask_personal_data, needs_personal_data
 
@@ -127,14 +133,54 @@ class ReadOnlyAdmin(ReadOnlyMixin, AuditedModelAdmin):
     pass
 
 
+# An ISO time as DjangoJSONEncoder writes it into a snapshot: 2026-12-05T12:30:00.123Z.
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _local_times(value: Any) -> Any:
+    """A snapshot with its stored (UTC) times shown in the portal's time: an auditor
+    reads 2026-12-05 20:30:00, as everywhere else, not 12:30Z."""
+    if isinstance(value, dict):
+        return {key: _local_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_local_times(item) for item in value]
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+def snapshot_text(value: Any) -> str:
+    """A before/after snapshot as readable JSON, times local."""
+    if value is None:
+        return "—"
+    return json.dumps(_local_times(value), ensure_ascii=False, indent=2, sort_keys=True)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["occurred_at", "actor_label", "action", "object_type", "object_label"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "object_label", "actor_label", "request_id"]
     date_hierarchy = "occurred_at"
-    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+    readonly_fields = [
+        *(field.name for field in AuditEvent._meta.fields if field.name not in ("before", "after")),
+        "before_local",
+        "after_local",
+    ]
+    fields = readonly_fields
     show_full_result_count = False
+
+    @admin.display(description=_("before"))
+    def before_local(self, event: AuditEvent) -> str:
+        return format_html("<pre>{}</pre>", snapshot_text(event.before))
+
+    @admin.display(description=_("after"))
+    def after_local(self, event: AuditEvent) -> str:
+        return format_html("<pre>{}</pre>", snapshot_text(event.after))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_auditor(request) or request.user.is_superuser

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,7 +49,13 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_label}"
+        # Read in the portal's time (Asia/Shanghai), as every page shows times; not UTC.
+        when = timezone.localtime(self.occurred_at) if self.occurred_at else None
+        return (
+            f"{when:%Y-%m-%d %H:%M:%S} {self.action} {self.object_label}"
+            if when
+            else (f"{self.action} {self.object_label}")
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -2,6 +2,7 @@
 working time reads in office hours and minutes, in the user's language."""
 
 import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -23,6 +24,43 @@ def yuan(value: Decimal | int | str | None) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return f"¥{amount:,.2f}"
+
+
+@register.filter
+def yes_no(value: object) -> str:
+    """True/False as a person reads them: 是/否 (Yes/No); None is "unknown"."""
+    if value is None or value == "":
+        return _("unknown")
+    return _("Yes") if value else _("No")
+
+
+@register.filter
+def headcount(value: object) -> str:
+    """A number of people: "41 人" / "41 persons"."""
+    if value is None or value == "":
+        return "—"
+    return _("%(count)s persons") % {"count": value}
+
+
+_PERIOD = re.compile(r"^(?P<year>\d{4})(?:(?:Q(?P<quarter>[1-4]))|(?:-(?P<month>\d{2})))?$")
+
+
+@register.filter
+def period_words(value: object) -> str:
+    """A claim period key in words: "once" → one-off, "2026" → the year 2026, "2026Q1" →
+    the first quarter of 2026, "2026-03" → March 2026; anything else as it is."""
+    text = str(value or "")
+    if text == "once":
+        return _("one-off (once only)")
+    match = _PERIOD.match(text)
+    if match is None:
+        return text
+    year = int(match["year"])
+    if match["quarter"]:
+        return _("quarter %(quarter)s of %(year)d") % {"quarter": match["quarter"], "year": year}
+    if match["month"]:
+        return _("%(year)d-%(month)s") % {"year": year, "month": match["month"]}
+    return _("the year %(year)d") % {"year": year}
 
 
 def working_duration(seconds: int) -> str:

@@ -80,3 +80,34 @@ def test_an_enterprise_sees_its_grade_and_applies_for_repair(english, browser, l
     context.close()
     record.refresh_from_db()
     assert record.status == RecordStatus.REPAIRED
+
+
+def test_a_commitment_s_hash_wraps_on_a_phone(browser, live_server):
+    """The SHA-256 of the accepted text is one long word: at 390 px it wraps inside its
+    card and the page does not scroll sideways (it was 674 px wide)."""
+    from datetime import timedelta as days
+
+    from django.utils import timezone
+
+    from credit.commitments.services import current_notice, make_commitment
+
+    enterprise = EnterpriseFactory(district=district_named("xihu"))
+    member = member_of(enterprise)
+    commitment = make_commitment(
+        enterprise=enterprise, accepted_by=member, notice=current_notice("approval-item"),
+        subject_kind="approval_item", subject_ref="approvals.item:42",
+        verify_what="现场核查生产条件", verify_by=timezone.now() + days(days=20),
+        department=department("market"),
+    )  # fmt: skip
+    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url
+    try:
+        log_in(page, member.username)
+        page.goto(f"{page.base_url}/credit/commitments/{commitment.pk}/")
+        assert page.get_by_text(commitment.text_sha256).is_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide at 390 px"
+    finally:
+        context.close()
