@@ -15,8 +15,11 @@ from directline.models import Category
 from directline.services.department_side import answer
 from directline.services.raising import raise_request
 from subsidies.models import Claim, ClaimStatus
-from tests.approvals.conftest import officials_for, submitted_project
-from tests.approvals.conftest import project_package  # noqa: F401 - fixture
+from tests.approvals.conftest import (
+    officials_for,
+    project_package,  # noqa: F401 - fixture
+    submitted_project,
+)
 from tests.directline.conftest import categories_installed
 from tests.factories import (
     CommitmentFactory,
@@ -50,7 +53,8 @@ def everything(policy, project_package):  # noqa: F811
     request_supplement(item.pk, actor=officials_for("ecology"), message="请补充危废处置协议")
     request = raise_request(actor=member, enterprise=enterprise,
                             category=Category.objects.get(code="policy_question"),
-                            subject="发票开具问题", description="增值税发票无法开具，如何处理？")  # fmt: skip
+                            subject="发票开具问题",
+                            description="增值税发票无法开具，如何处理？")  # fmt: skip
     answer(request.pk, actor=OfficialFactory(department=request.department, district=None),
            text="请到窗口办理。")  # fmt: skip
     commitment = CommitmentFactory(enterprise=enterprise, accepted_by=member)
