@@ -5,7 +5,7 @@ document.addEventListener("htmx:afterSettle", function (event) {
   var target = event.detail && event.detail.target;
   if (target && target.hasAttribute && target.hasAttribute("data-claim-result")) {
     var form = target.previousElementSibling;
-    if (form && form.classList.contains("claim-form")) { form.hidden = true; }
+    if (form && form.classList.contains("claim-form")) { form.remove(); }  // claimed: no second "Claim now"
     target.focus();
   }
 });
