@@ -33,13 +33,15 @@ from subsidies.models import ClaimStatus
 from subsidies.selectors import claims_visible_to
 
 Text = str | Promise
+DUE = _("Due")
 
 
 @dataclass(frozen=True)
 class Todo:
     """One thing to do: what it is about, what is asked, one button, and by when.
 
-    `due`: the deadline, when the thing has one (an instant, or the last day); `working_left`:
+    `due`: the deadline, when the thing has one (an instant, or the last day), and what it
+    is (`due_label`: accept by, verified by, in effect until); `working_left`:
     office seconds left on its working-hours clock (qinqing.workhours), when it runs on
     one; `post`: the button acts at once (a form posting to `url`) rather than opening a page.
     """
@@ -52,6 +54,7 @@ class Todo:
     enterprise: str = ""
     post: bool = False
     due: datetime | date | None = None
+    due_label: Text = DUE
     working_left: int | None = None
     amount: Decimal | None = None
 
@@ -82,7 +85,7 @@ def offers(user: Any, now: datetime) -> Iterable[Todo]:
             kind="offer", subject=claim.policy.title, enterprise=claim.enterprise.name,
             asked=_("Your enterprise qualifies. Accept to receive it; nothing else is needed."),
             action=_("Accept"), url=reverse("subsidies:confirm", args=[claim.pk]), post=True,
-            due=claim.version.valid_until, amount=claim.amount,
+            due=claim.version.valid_until, due_label=_("Accept by"), amount=claim.amount,
         )  # fmt: skip
 
 
@@ -131,6 +134,7 @@ def commitments(user: Any, now: datetime) -> Iterable[Todo]:
             % {"department": commitment.department.name, "what": commitment.verify_what},
             action=_("See the commitment"),
             url=reverse("credit:commitment", args=[commitment.pk]), due=commitment.verify_by,
+            due_label=_("Verified by"),
         )  # fmt: skip
 
 
@@ -162,7 +166,7 @@ def repairs(user: Any, now: datetime) -> Iterable[Todo]:
             asked=_("Recorded by %(department)s on %(day)s; it may now be repaired.")
             % {"department": record.department.name, "day": record.occurred_on.isoformat()},
             action=_("Apply for repair"), url=reverse("credit:repair_new", args=[record.pk]),
-            due=record.expires_on,
+            due=record.expires_on, due_label=_("In effect until"),
         )  # fmt: skip
 
 
