@@ -13,6 +13,7 @@ from policies.models import DeliveryMode
 from qinqing.notifications import services
 from qinqing.notifications.models import Notification, NotificationPreference
 from qinqing.notifications.registry import NOTIFICATION_KINDS, Audience, kind_of, kinds_for
+from subsidies.claims import submit_claim
 from subsidies.models import Claim, ClaimStatus
 from tests.factories import (
     AuditorFactory,
@@ -121,8 +122,6 @@ def test_a_claim_sent_to_review_tells_the_enterprise(reference_data):
         author=OfficialFactory(department=department("hrss"), district=None),
         approver=OfficialFactory(department=department("hrss"), district=None),
     )  # fmt: skip
-    from subsidies.claims import submit_claim
-
     claim, _created = submit_claim(enterprise=enterprise, policy=policy, actor=member)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
