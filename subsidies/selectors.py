@@ -1,10 +1,14 @@
 """Reading claims, payments and runs: every list filtered by the one scoping rule
 (qinqing.scoping, each model's `reach`)."""
 
-from django.db.models import QuerySet
+from collections.abc import Collection, Iterable
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from accounts.models import User
 from policies.models import DeliveryMode
+from policies.selectors import ClaimState
 from qinqing.scoping import Reach, is_member, official_covers, rule_for, visible_to
 
 from .models import BatchRun, Claim, ClaimStatus, Disbursement, ReconciliationRun
@@ -57,3 +61,43 @@ def reconciliation_runs() -> QuerySet[ReconciliationRun]:
 def batch_runs_visible_to(user: User) -> QuerySet[BatchRun]:
     """Officials: their department's policies' runs. Auditors and administrators: all."""
     return visible_to(user, BatchRun.objects.select_related("version__policy"))
+
+
+# What a claim's state means to the enterprise (policies.selectors.ClaimState.stage).
+STAGES = {
+    ClaimStatus.PAID: "paid",
+    ClaimStatus.OFFERED: "offered",
+    **dict.fromkeys(
+        (ClaimStatus.INELIGIBLE, ClaimStatus.REJECTED, ClaimStatus.BUDGET_EXHAUSTED,
+         ClaimStatus.WITHDRAWN), "closed"),
+}  # fmt: skip
+
+
+def claims_in_periods(
+    periods: Iterable[tuple[int, str]], enterprise_ids: Collection[int] | None = None
+) -> QuerySet[Claim]:
+    """The claims of these (policy id, period) pairs, of these enterprises (None: all):
+    what a new claim would run into (one claim per enterprise, policy and period)."""
+    wanted = Q()
+    for policy_id, period in set(periods):
+        wanted |= Q(policy_id=policy_id, period=period)
+    if not wanted:
+        return Claim.objects.none()
+    claims = Claim.objects.filter(wanted).select_related("disbursement")
+    if enterprise_ids is not None:
+        claims = claims.filter(enterprise_id__in=list(enterprise_ids))
+    return claims.only("pk", "enterprise_id", "policy_id", "status", "amount",
+                       "disbursement__confirmed_at", "disbursement__status")  # fmt: skip
+
+
+def claim_state(claim: Claim) -> ClaimState:
+    """The claim as the pages of policies show it."""
+    disbursement = getattr(claim, "disbursement", None)
+    return ClaimState(
+        claim_id=claim.pk, stage=STAGES.get(claim.status, "in_progress"), status=claim.status,
+        label=str(ClaimStatus(claim.status).label), amount=claim.amount,
+        paid_at=disbursement.confirmed_at if disbursement is not None else None,
+        url=reverse("subsidies:claim", args=[claim.pk]),
+        accept_url=(reverse("subsidies:confirm", args=[claim.pk])
+                    if claim.status == ClaimStatus.OFFERED else ""),
+    )  # fmt: skip
