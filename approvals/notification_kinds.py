@@ -1,9 +1,11 @@
-"""What the approvals tell people (found by qinqing.notifications at start)."""
+"""What the approvals tell people (found by qinqing.notifications at start), and who reads
+each kind: the applicant hears decisions and supplement requests; the departments new
+items, assignments and time limits."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qinqing.notifications.registry import NOTIFICATION_KINDS
+from qinqing.notifications.registry import Audience, register_kind
 
-NOTIFICATION_KINDS.register("approval.decided", _("Approval decisions"))
-NOTIFICATION_KINDS.register("approval.supplement", _("Supplement requests"))
-NOTIFICATION_KINDS.register("approval.deadline", _("Approval deadlines"))
+register_kind("approval.decided", _("Approval decisions"), Audience.ENTERPRISE)
+register_kind("approval.supplement", _("Supplement requests"), Audience.ENTERPRISE)
+register_kind("approval.deadline", _("Approval deadlines"), Audience.OFFICIAL)

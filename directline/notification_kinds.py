@@ -1,9 +1,11 @@
-"""What the direct line tells people (found by qinqing.notifications at start)."""
+"""What the direct line tells people (found by qinqing.notifications at start), and who
+reads each kind: a request's news reaches both sides (the department of new and reopened
+requests, the enterprise of answers); time limits only the departments. The policy push
+is sent as the enterprises' one "policies that fit" kind (policies/notification_kinds.py)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qinqing.notifications.registry import NOTIFICATION_KINDS
+from qinqing.notifications.registry import Audience, register_kind
 
-NOTIFICATION_KINDS.register("directline.request", _("Requests to the government"))
-NOTIFICATION_KINDS.register("directline.deadline", _("Request deadlines"))
-NOTIFICATION_KINDS.register("policy.push", _("Policies that fit your enterprise"))
+register_kind("directline.request", _("Requests to the government"), Audience.BOTH)
+register_kind("directline.deadline", _("Request deadlines"), Audience.OFFICIAL)

@@ -1,9 +1,12 @@
-"""Reading the catalog: open policies, scoped drafts, the calculator."""
+"""Reading the catalog: open policies, scoped drafts, the calculator, and what an
+enterprise already holds under a policy (its claim's state, read through CLAIM_STATES)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -11,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from datahub.fetch import fetch_facts
 from enterprises.models import Enterprise
+from qinqing.registry import Registry
 from qinqing.scoping import visible_to
 
 from .evaluation import Decision, evaluate_for_enterprise, is_targeted
@@ -44,14 +48,59 @@ def versions_visible_to(user: User, policy: Policy) -> QuerySet[PolicyVersion]:
     return versions.filter(public | Q(pk__in=visible_to(user, versions).values("pk")))
 
 
+@dataclass(frozen=True)
+class ClaimState:
+    """An enterprise's claim under a policy for the period open today, as the app that
+    keeps claims reports it. `stage`: "paid", "offered" (waiting for one click),
+    "in_progress" (being checked, reviewed or paid) or "closed" (settled without money:
+    not eligible, rejected, budget used up, withdrawn)."""
+
+    claim_id: int
+    stage: str
+    status: str
+    label: str
+    amount: Decimal | None
+    paid_at: datetime | None
+    url: str
+    accept_url: str = ""
+
+
+# (versions, day, enterprise ids or None for all) -> {(enterprise id, policy id): state}.
+ClaimStateReader = Callable[
+    [Sequence[PolicyVersion], date, Collection[int] | None], dict[tuple[int, int], ClaimState]
+]
+# Filled by the app that keeps claims (subsidies/receivers.py): policies sits below it and
+# never imports it, yet its pages and the policy push must read the claim's real state.
+CLAIM_STATES: Registry[ClaimStateReader] = Registry("claim state reader")
+
+
+def claim_states(versions: Sequence[PolicyVersion], *, day: date | None = None,
+                 enterprise_ids: Collection[int] | None = None,
+                 ) -> dict[tuple[int, int], ClaimState]:  # fmt: skip
+    """Each enterprise's claim under these versions' policies for the period `day` falls in,
+    keyed (enterprise id, policy id); an enterprise with nothing yet is absent."""
+    day = day or timezone.localdate()
+    states: dict[tuple[int, int], ClaimState] = {}
+    if not versions:
+        return states
+    for _name, reader in CLAIM_STATES.items():
+        states.update(reader(versions, day, enterprise_ids))
+    return states
+
+
 @dataclass
 class CalculatorRow:
     policy: Policy
     version: PolicyVersion
     decision: Decision
+    claim: ClaimState | None = None
 
     @property
     def action(self) -> str:
+        """What the row offers: the claim's own state when there is one (paid, offered,
+        in progress, closed); only a policy with nothing yet can be claimed."""
+        if self.claim is not None:
+            return self.claim.stage
         if self.decision.status != "eligible":
             return "none"
         return {"automatic": "nothing_needed", "confirm": "confirm", "apply": "apply"}[
@@ -73,9 +122,11 @@ def calculator(enterprise: Enterprise, *, requested_by: User | None = None,
                      for name in version.rules.fact_names})  # fmt: skip
     facts = (fetch_facts(enterprise, needed, purpose=CALCULATOR_PURPOSE,
                          requested_by=requested_by, as_of=day) if needed else None)  # fmt: skip
+    held = claim_states(versions, day=day, enterprise_ids=[enterprise.pk])
     rows = [
         CalculatorRow(version.policy, version, evaluate_for_enterprise(
-            version, enterprise, purpose=CALCULATOR_PURPOSE, as_of=day, facts=facts))
+            version, enterprise, purpose=CALCULATOR_PURPOSE, as_of=day, facts=facts),
+            held.get((enterprise.pk, version.policy_id)))
         for version in versions
     ]  # fmt: skip
     order = {"eligible": 0, "unknown": 1, "ineligible": 2, "not_targeted": 3}

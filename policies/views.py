@@ -15,7 +15,7 @@ from qinqing.listing import paginate
 
 from .models import BenefitType
 from .rules import leaves
-from .selectors import calculator, catalog, search_catalog
+from .selectors import calculator, catalog, claim_states, search_catalog
 
 PAGE_SIZE = 20
 
@@ -44,8 +44,19 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
         for name, parameter in version.rules.parameters.items()
     ]  # fmt: skip
     context = {"policy": policy, "version": version, "criteria": leaves(version.rules.criteria),
-               "parameters": current_parameters, "today": timezone.localdate()}  # fmt: skip
+               "parameters": current_parameters, "today": timezone.localdate(),
+               "holdings": _holdings(request, version)}  # fmt: skip
     return render(request, "policies/detail.html", context)
+
+
+def _holdings(request: HttpRequest, version) -> list[tuple]:
+    """A member's enterprises, each with its claim under the policy as it really stands
+    (None: nothing yet)."""
+    if not request.user.is_authenticated or not request.user.is_enterprise_member:
+        return []
+    mine = list(enterprises_visible_to(request.user).order_by("name")[:20])
+    states = claim_states([version], enterprise_ids=[enterprise.pk for enterprise in mine])
+    return [(enterprise, states.get((enterprise.pk, version.policy_id))) for enterprise in mine]
 
 
 @login_required

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "directline",
     "approvals",
     "dashboards",
+    "workspace",
     "integrations",
     "oauth2_provider",
     "partners",

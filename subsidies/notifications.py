@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EnterpriseMembership
+from policies.notification_kinds import POLICY_FITS
 from qinqing.notifications.models import Notification
 from qinqing.notifications.services import Delivery, notify_many
 from qinqing.notifications.text import Message
@@ -24,7 +25,9 @@ CLAIM_NOTICES: dict[str, str] = {
     ClaimStatus.INELIGIBLE: K.CLAIM_INELIGIBLE,
     ClaimStatus.AWAITING_DATA: K.CLAIM_AWAITING_DATA,
     ClaimStatus.PAYMENT_FAILED: K.CLAIM_PAYMENT_FAILED,
-    ClaimStatus.OFFERED: K.CLAIM_OFFERED,
+    ClaimStatus.OFFERED: POLICY_FITS,
+    # Apply-mode policies: the check found the claim eligible and an official reviews it.
+    ClaimStatus.IN_REVIEW: K.CLAIM_IN_REVIEW,
 }
 
 # Kind -> (title, body); {amount} is yuan with separators, {policy} the policy's title in
@@ -56,7 +59,15 @@ TEXTS = {
             "Please check that the enterprise's bank account on record is correct."
         ),
     ),
-    K.CLAIM_OFFERED: (
+    K.CLAIM_IN_REVIEW: (
+        _("Claim under review: {policy}"),
+        _(
+            "{enterprise} meets the conditions of “{policy}” (¥{amount}). The issuing "
+            "department reviews the claim; the payment follows as soon as it is approved. "
+            "There is nothing you need to do."
+        ),
+    ),
+    POLICY_FITS: (
         _("Subsidy offered: ¥{amount} from {policy}"),
         _(
             "{enterprise} qualifies for ¥{amount} under “{policy}”. Confirm on the claim page "

@@ -1,13 +1,33 @@
 """Policies tells subsidies of a published version through its signal (policies never
 imports subsidies): "enjoy without applying" starts the batch run. The register tells it
 of new bank details (enterprises never imports subsidies): payments that failed for want
-of a valid account are tried again. Loaded at start by qinqing's app (autodiscovered)."""
+of a valid account are tried again. And policies reads the real state of an enterprise's
+claims (its calculator, policy page, policy push) through the reader registered here.
+Loaded at start by qinqing's app (autodiscovered)."""
+
+from collections.abc import Collection, Sequence
+from datetime import date
 
 from enterprises.signals import bank_details_changed
+from policies.models import PolicyVersion
+from policies.selectors import CLAIM_STATES, ClaimState
 from policies.signals import version_published
 
 from .batch import start_on_publish
+from .claims import period_key
 from .payments import retry_for_enterprise
+from .selectors import claim_state, claims_in_periods
 
 version_published.connect(start_on_publish, dispatch_uid="subsidies.batch_on_publish")
 bank_details_changed.connect(retry_for_enterprise, dispatch_uid="subsidies.retry_on_new_bank")
+
+
+@CLAIM_STATES.register("subsidies")
+def read_claim_states(
+    versions: Sequence[PolicyVersion], day: date, enterprise_ids: Collection[int] | None
+) -> dict[tuple[int, int], ClaimState]:
+    """The claim each enterprise holds under each version's policy for the period `day`
+    falls in (the one a new claim would meet)."""
+    periods = [(version.policy_id, period_key(version, day)) for version in versions]
+    return {(claim.enterprise_id, claim.policy_id): claim_state(claim)
+            for claim in claims_in_periods(periods, enterprise_ids)}  # fmt: skip

@@ -1,12 +1,14 @@
 """Reading claims, payments and runs: every list filtered by the one scoping rule
 (qinqing.scoping, each model's `reach`)."""
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from datahub.catalogue import CATALOGUE, FactType, display_value
 from departments.models import Department
 from policies.models import DeliveryMode
 from policies.rules import Expr, Parameter, RuleError
+from policies.selectors import ClaimState
 from qinqing.scoping import Reach, is_member, official_covers, rule_for, visible_to
 from qinqing.templatetags.qinqing_format import yuan
 
@@ -252,3 +255,43 @@ def claim_explanation(claim: Claim) -> ClaimExplanation:
     if claim.status == ClaimStatus.INELIGIBLE:
         explained.claim_again = _claim_again(claim, timezone.localdate())
     return explained
+
+
+# What a claim's state means to the enterprise (policies.selectors.ClaimState.stage).
+STAGES = {
+    ClaimStatus.PAID: "paid",
+    ClaimStatus.OFFERED: "offered",
+    **dict.fromkeys(
+        (ClaimStatus.INELIGIBLE, ClaimStatus.REJECTED, ClaimStatus.BUDGET_EXHAUSTED,
+         ClaimStatus.WITHDRAWN), "closed"),
+}  # fmt: skip
+
+
+def claims_in_periods(
+    periods: Iterable[tuple[int, str]], enterprise_ids: Collection[int] | None = None
+) -> QuerySet[Claim]:
+    """The claims of these (policy id, period) pairs, of these enterprises (None: all):
+    what a new claim would run into (one claim per enterprise, policy and period)."""
+    wanted = Q()
+    for policy_id, period in set(periods):
+        wanted |= Q(policy_id=policy_id, period=period)
+    if not wanted:
+        return Claim.objects.none()
+    claims = Claim.objects.filter(wanted).select_related("disbursement")
+    if enterprise_ids is not None:
+        claims = claims.filter(enterprise_id__in=list(enterprise_ids))
+    return claims.only("pk", "enterprise_id", "policy_id", "status", "amount",
+                       "disbursement__confirmed_at", "disbursement__status")  # fmt: skip
+
+
+def claim_state(claim: Claim) -> ClaimState:
+    """The claim as the pages of policies show it."""
+    disbursement = getattr(claim, "disbursement", None)
+    return ClaimState(
+        claim_id=claim.pk, stage=STAGES.get(claim.status, "in_progress"), status=claim.status,
+        label=str(ClaimStatus(claim.status).label), amount=claim.amount,
+        paid_at=disbursement.confirmed_at if disbursement is not None else None,
+        url=reverse("subsidies:claim", args=[claim.pk]),
+        accept_url=(reverse("subsidies:confirm", args=[claim.pk])
+                    if claim.status == ClaimStatus.OFFERED else ""),
+    )  # fmt: skip

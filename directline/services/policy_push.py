@@ -1,4 +1,11 @@
-"""Policy push: a newly published version told to the members of every enterprise it fits."""
+"""Policy push: a newly published version told to the members of every enterprise it fits
+and that has nothing under it yet.
+
+Only apply-mode policies are pushed: an automatic policy pays the enterprises it fits
+(their one notice says "paid"), a confirm policy offers them a claim (its notice is the
+invitation, with "Accept"), both by subsidies' batch run on the same publication. An
+invitation beside either would contradict the claim's real state. An enterprise that
+already holds a claim for the period (any state) is not invited again either."""
 
 from __future__ import annotations
 
@@ -12,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from policies.evaluation import evaluate_all
-from policies.models import PolicyVersion
+from policies.models import DeliveryMode, PolicyVersion
+from policies.notification_kinds import POLICY_FITS
+from policies.selectors import claim_states
 from qinqing.notifications.services import Delivery, notify_many
 from qinqing.notifications.text import Message
 
@@ -21,7 +30,7 @@ from ..models import (
 )
 
 logger = logging.getLogger(__name__)
-PUSH_KIND = "policy.push"
+PUSH_KIND = POLICY_FITS
 
 
 def qualifying_enterprises(version) -> list[tuple[int, int]]:
@@ -39,9 +48,12 @@ def qualifying_enterprises(version) -> list[tuple[int, int]]:
 
 
 def push_policy(version_id: int) -> int:
-    """Tell every member of every enterprise the version fits, in bulk; once per version
-    (a task delivered twice finds the push row and does nothing)."""
+    """Tell every member of every enterprise the (apply-mode) version fits and that holds
+    no claim for the period yet, in bulk; once per version (a task delivered twice finds
+    the push row and does nothing)."""
     version = PolicyVersion.objects.select_related("policy").get(pk=version_id)
+    if version.policy.delivery_mode != DeliveryMode.APPLY:
+        return 0  # paid or offered by the batch run: its notice is the one the members get
     try:
         fits = qualifying_enterprises(version)
     except SnapshotMissing:
@@ -51,7 +63,9 @@ def push_policy(version_id: int) -> int:
         push, created = PolicyPush.objects.get_or_create(version=version)
         if not created:
             return 0
-        amounts = dict(fits)
+        holding = {enterprise_id for enterprise_id, _policy in claim_states([version])}
+        amounts = {enterprise_id: amount for enterprise_id, amount in fits
+                   if enterprise_id not in holding}  # fmt: skip
         members: list[tuple[int, int]] = []
         ids = list(amounts)
         for begin in range(0, len(ids), 2000):
@@ -65,7 +79,10 @@ def push_policy(version_id: int) -> int:
                 user_id,
                 Message(gettext_lazy("A policy fits your enterprise: {policy}"), policy=policy),
                 Message(
-                    gettext_lazy("Estimated amount: ¥{amount}. Claim it in one click."),
+                    gettext_lazy(
+                        "Estimated amount: ¥{amount}. Claim it on the policy's page; the "
+                        "issuing department reviews the claim."
+                    ),
                     amount=f"{Decimal(amounts[enterprise_id]) / 100:,.2f}",
                 ),
                 link,

@@ -47,7 +47,8 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    form = PreferencesForm(request.POST or None, current=services.preferences_of(request.user))
+    form = PreferencesForm(request.POST or None, current=services.preferences_of(request.user),
+                           user=request.user)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         services.set_preferences(request.user, form.choices())
         messages.success(request, _("Your notification settings are saved."))

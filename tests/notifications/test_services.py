@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils.translation import gettext_lazy as _
 
+from policies.notification_kinds import POLICY_FITS
 from qinqing.notifications import services
 from qinqing.notifications.models import Notification
 from qinqing.notifications.registry import NOTIFICATION_KINDS as KINDS
@@ -33,7 +34,7 @@ def test_preferences_decide_where_each_person_hears(django_capture_on_commit_cal
     PreferenceFactory(user=portal_only, in_app=True, email=False)
     PreferenceFactory(user=nothing, in_app=False, email=False)
     # Another kind's choice does not count for this one.
-    PreferenceFactory(user=everything, kind=NotificationKind.POLICY_FITS, in_app=False, email=False)
+    PreferenceFactory(user=everything, kind=POLICY_FITS, in_app=False, email=False)
 
     with django_capture_on_commit_callbacks(execute=True):
         created = services.notify([everything, mail_only, portal_only, nothing], PAID,
@@ -164,9 +165,7 @@ def test_preferences_store_only_what_differs_from_the_default():
     user = UserFactory()
     choices = services.preferences_of(user)
     assert choices[PAID] == (True, True) and len(choices) == len(KINDS)
-    services.set_preferences(
-        user, {PAID: (False, True), NotificationKind.POLICY_FITS: (True, True)}
-    )
+    services.set_preferences(user, {PAID: (False, True), POLICY_FITS: (True, True)})
     assert services.preferences_of(user)[PAID] == (False, True)
     assert user.notification_preferences.count() == 1
     services.set_preferences(user, {PAID: (True, True)})
