@@ -214,7 +214,8 @@ class Request(ClockedCase):
 
 
 class RequestHop(models.Model):
-    """One move of a request to a department: routing, a transfer, a reopening."""
+    """One move of a request to a department: routing (from the coordinating office, where
+    every request enters), a transfer, a reopening (from and to the same department)."""
 
     request = models.ForeignKey(
         Request, on_delete=models.CASCADE, related_name="hops", verbose_name=_("request")
@@ -222,8 +223,6 @@ class RequestHop(models.Model):
     from_department = models.ForeignKey(
         "departments.Department",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("from"),
     )

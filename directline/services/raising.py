@@ -28,6 +28,7 @@ from ..models import (
     RequestStatus,
     RoutingRule,
 )
+from ..storage import removed_unless_committed
 from .access import require_enterprise
 from .notifications import tell_department
 from .refusals import SUBJECT_MAX, NotAllowed, RequestConflict, RequestRefused, clean_text
@@ -59,6 +60,12 @@ def route(
     return Department.objects.get(code=COORDINATING_OFFICE), None
 
 
+def intake_office(fallback: Department) -> Department:
+    """Where every request enters before it is routed: the coordinating office (the first
+    hop's `from`), or the department itself where the city has no such office."""
+    return Department.objects.filter(code=COORDINATING_OFFICE).first() or fallback
+
+
 def _reference() -> str:
     return f"ZTC{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
 
@@ -88,7 +95,7 @@ def raise_request(
         district=district,
         enterprise=enterprise,
     )
-    with transaction.atomic():
+    with removed_unless_committed() as written, transaction.atomic():
         request = Request(
             reference=_reference(),
             enterprise=enterprise,
@@ -103,7 +110,11 @@ def raise_request(
         request.deadline = read_clock(request).deadline
         request.save(force_insert=True)
         RequestHop.objects.create(
-            request=request, to_department=department, rule=rule, created_at=request.started_at
+            request=request,
+            from_department=intake_office(department),
+            to_department=department,
+            rule=rule,
+            created_at=request.started_at,
         )
         record_event(
             actor=actor,
@@ -111,7 +122,7 @@ def raise_request(
             obj=request,
             after={"department": department.code, "rule": rule.pk if rule else None},
         )
-        _store_files(request, checked, actor)
+        _store_files(request, checked, actor, written)
         tell_department(request, gettext_lazy("New request: {subject}"))
     return request
 
@@ -124,7 +135,11 @@ def _checked_files(files: list[Any], *, already: int) -> list[attachments.Checke
     return [attachments.check(upload) for upload in files]
 
 
-def _store_files(request: Request, checked: list[attachments.CheckedFile], actor: Any) -> None:
+def _store_files(
+    request: Request, checked: list[attachments.CheckedFile], actor: Any, written: list[str]
+) -> None:
+    """Each file written to the private storage and its row saved; `written` collects the
+    names, for removed_unless_committed to delete if the transaction fails."""
     for item in checked:
         attachment = RequestAttachment(
             request=request,
@@ -134,6 +149,7 @@ def _store_files(request: Request, checked: list[attachments.CheckedFile], actor
             uploaded_by=actor,
         )
         attachment.file.save(item.content.name, item.content, save=False)
+        written.append(attachment.file.name)
         attachment.save()
         record_event(
             actor=actor,
@@ -148,11 +164,11 @@ def add_attachments(request_id: int, *, actor: Any, files: Iterable[Any]) -> Req
     files = list(files)
     if not files:
         raise RequestRefused(_("Choose a file to attach."))
-    with transaction.atomic():
+    with removed_unless_committed() as written, transaction.atomic():
         request = locked_request(request_id)
         require_enterprise(actor, request)
         if request.status == RequestStatus.CLOSED:
             raise RequestConflict(_("A closed request takes no more attachments."))
         checked = _checked_files(files, already=request.attachments.count())
-        _store_files(request, checked, actor)
+        _store_files(request, checked, actor, written)
     return request
