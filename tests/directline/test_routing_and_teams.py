@@ -272,3 +272,32 @@ def test_a_reopened_request_assigned_by_the_supervisor_is_the_colleagues_to_answ
     answer(request.pk, actor=tax_official, text="已上门指导。")
     request.refresh_from_db()
     assert request.status == RequestStatus.ANSWERED and request.answered_by == tax_official
+
+
+def test_the_demo_gives_the_coordinating_office_officials_who_forward(categories):
+    """`seed_demo` (the demo logins of `make run`): the office that receives what no rule
+    fits has officials, and they may forward what it receives."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from directline.models import COORDINATING_OFFICE
+    from directline.services.access import is_request_official
+
+    call_command("seed_demo", enterprises=20, stdout=StringIO())
+    forwarders = User.objects.filter(department__code=COORDINATING_OFFICE, is_active=True)
+    assert forwarders.count() >= 2 and all(u.has_usable_password() for u in forwarders)
+    demo = User.objects.get(username="enterprise")
+    enterprise = demo.enterprise_memberships.first().enterprise
+    request = raise_request(
+        actor=demo,
+        enterprise=enterprise,
+        category=Category.objects.get(code="suggestion"),
+        subject="园区路灯",
+        description="园区门口路灯坏了。",
+    )
+    assert request.department.code == COORDINATING_OFFICE
+    forwarder = forwarders.get(username="data_city")
+    assert is_request_official(forwarder, request)
+    transfer(request.pk, actor=forwarder, department=department("housing"), reason="物业")
