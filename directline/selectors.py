@@ -20,7 +20,14 @@ def requests_for(user: Any) -> QuerySet[Request]:
     return visible_to(
         user,
         Request.objects.select_related(
-            "enterprise", "category", "department", "district", "raised_by", "publication"
+            "enterprise",
+            "category",
+            "department",
+            "district",
+            "raised_by",
+            "publication",
+            "policy",
+            "assignee",
         ),
     )
 

@@ -211,6 +211,8 @@ def test_assigning_through_the_api_and_the_page(raise_one, tax_official):
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.assignee == tax_official
+    queue = page(colleague).get("/requests/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"assigned to {tax_official.display_name or tax_official.username}" in queue
 
 
 def _reopened(raise_one, member, official):
