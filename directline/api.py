@@ -77,6 +77,14 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
     district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    policy = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The policy it is about."
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The official of the department working it (null: the department).",
+    )
     remaining_seconds = serializers.SerializerMethodField()
     published = serializers.SerializerMethodField()
     messages = RequestMessageSerializer(many=True, read_only=True)
@@ -95,6 +103,8 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
             "district",
             "status",
             "department",
+            "policy",
+            "assignee",
             "deadline",
             "remaining_seconds",
             "warned_at",
@@ -127,6 +137,13 @@ class RequestRaiseSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     subject = serializers.CharField(allow_blank=True, max_length=SUBJECT_MAX * 10)
     description = serializers.CharField(allow_blank=True, max_length=TEXT_MAX * 10)
+    policy = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=raising.nameable_policies(),
+        required=False,
+        allow_null=True,
+        help_text="The code of the published policy it is about: routed to its department.",
+    )
 
 
 class RequestTextSerializer(serializers.Serializer):
@@ -134,8 +151,32 @@ class RequestTextSerializer(serializers.Serializer):
 
 
 class RequestTransferSerializer(serializers.Serializer):
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+    department = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Department.objects.all(),
+        required=False,
+        help_text="Where to; may be left out when a policy is named (its department).",
+    )
+    policy = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=raising.nameable_policies(),
+        required=False,
+        help_text="The published policy the request is about: recorded on it.",
+    )
     reason = serializers.CharField(allow_blank=True, max_length=TEXT_MAX * 10)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("department") and not attrs.get("policy"):
+            raise serializers.ValidationError(
+                {"department": [_("Choose a department, or the policy the request is about.")]}
+            )
+        return attrs
+
+
+class RequestAssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        min_value=1, help_text="The id of a colleague of the department covering the district."
+    )
 
 
 class RequestRateSerializer(serializers.Serializer):
@@ -216,13 +257,15 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             category=data.validated_data["category"],
             subject=data.validated_data["subject"],
             description=data.validated_data["description"],
+            policy=data.validated_data.get("policy"),
         )
         return self._answer(created.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=RequestTextSerializer, responses={200: RequestSerializer})
     @action(detail=True, methods=["post"], url_path="ask")
     def ask(self, request: HttpRequest, pk: str | None = None) -> Response:
-        """Official: ask the enterprise for more information (the clock pauses)."""
+        """Official: ask the enterprise for more information (the clock pauses); on an open
+        or a reopened request."""
         text = self._text(request)
         return self._act(
             lambda r: department_side.ask_for_information(r.pk, actor=request.user, message=text)
@@ -240,15 +283,34 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=RequestTransferSerializer, responses={200: RequestSerializer})
     @action(detail=True, methods=["post"])
     def transfer(self, request: HttpRequest, pk: str | None = None) -> Response:
-        """Official: transfer to another department, with the reason."""
+        """Official: transfer (forward) to another department, with the reason; naming the
+        policy it is about sends it to the policy's department."""
         data = RequestTransferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(
             lambda r: department_side.transfer(
                 r.pk,
                 actor=request.user,
-                department=data.validated_data["department"],
+                department=data.validated_data.get("department"),
+                policy=data.validated_data.get("policy"),
                 reason=data.validated_data["reason"],
+            )
+        )
+
+    @extend_schema(request=RequestAssignSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: HttpRequest, pk: str | None = None) -> Response:
+        """Official: assign the request to a colleague of the department (or take it);
+        audited, the colleague is notified."""
+        data = RequestAssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(
+            lambda r: department_side.assign(
+                r.pk,
+                actor=request.user,
+                assignee=selectors.colleagues_for(r)
+                .filter(pk=data.validated_data["assignee"])
+                .first(),
             )
         )
 

@@ -1,9 +1,13 @@
 """Checking an attached file before anything is stored: its type by extension and by its
-first bytes (a renamed executable is refused), its size, and how many a request has."""
+first bytes (a renamed executable is refused), for Office files their package structure (any
+ZIP renamed .docx is not a Word file), its size, and how many a request has."""
 
 from __future__ import annotations
 
+import io
 import secrets
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -26,6 +30,22 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (ZIP,)),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (ZIP,)),
 }
+CONTENT_TYPES = "[Content_Types].xml"
+# extension -> (the main part an Office Open XML package of that kind has, the content type
+# its [Content_Types].xml declares for it). A macro-enabled document (.docm renamed) declares
+# another type and is refused.
+OOXML_MAIN: dict[str, tuple[str, bytes]] = {
+    "docx": (
+        "word/document.xml",
+        b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ),
+    "xlsx": (
+        "xl/workbook.xml",
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    ),
+}
+# At most this much of [Content_Types].xml is inflated (a real one is a few kilobytes).
+CONTENT_TYPES_MAX = 256 * 1024
 
 
 class AttachmentRefused(RequestRefused):
@@ -71,5 +91,36 @@ def check(upload: Any) -> CheckedFile:
             _("%(name)s is not really a .%(extension)s file.")
             % {"name": name, "extension": extension}
         )
+    if extension in OOXML_MAIN and not is_office_package(data, extension):
+        raise AttachmentRefused(
+            _("%(name)s is not really a .%(extension)s file.")
+            % {"name": name, "extension": extension}
+        )
     stored = ContentFile(data, name=f"{secrets.token_hex(16)}.{extension}")
     return CheckedFile(name=name, content_type=content_type, size=len(data), content=stored)
+
+
+def is_office_package(data: bytes, extension: str) -> bool:
+    """An Office Open XML package of that kind: a readable ZIP holding [Content_Types].xml
+    that declares the kind's main part, and that part. Only the directory and (a bounded
+    piece of) the content types are read: nothing else is inflated."""
+    main_part, main_type = OOXML_MAIN[extension]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            if CONTENT_TYPES not in names or main_part not in names:
+                return False
+            with package.open(CONTENT_TYPES) as declared:
+                content_types = declared.read(CONTENT_TYPES_MAX)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,  # a compression method zipfile does not know
+        RuntimeError,  # an encrypted member
+    ):
+        return False
+    return main_type in content_types

@@ -110,9 +110,10 @@ S = RequestStatus
 # The one table of allowed moves (qinqing.transitions, through services.status.move).
 TRANSITIONS: dict[str, set[str]] = {
     S.OPEN: {S.INFO_REQUESTED, S.ANSWERED},
-    S.INFO_REQUESTED: {S.OPEN},
+    # Back to where it was asked from: open, or reopened (the supervisor asked).
+    S.INFO_REQUESTED: {S.OPEN, S.REOPENED},
     S.ANSWERED: {S.CLOSED, S.REOPENED},
-    S.REOPENED: {S.ANSWERED},
+    S.REOPENED: {S.ANSWERED, S.INFO_REQUESTED},
     S.CLOSED: set(),
 }
 # The department's clock runs (or is paused) in these states.
@@ -167,6 +168,25 @@ class Request(ClockedCase):
         related_name="reopened_requests",
         verbose_name=_("supervisor"),
     )
+    # The policy the request is about (from the claim or calculator it was raised from, or
+    # chosen on the form): it is routed to the policy's department.
+    policy = models.ForeignKey(
+        "policies.Policy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="direct_requests",
+        verbose_name=_("policy"),
+    )
+    # The colleague of the department working it (none: the department as a whole).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+        verbose_name=_("assigned to"),
+    )
     limit_hours = models.PositiveIntegerField(_("time limit (working hours)"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
@@ -189,7 +209,14 @@ class Request(ClockedCase):
         TRANSITIONS,
         action="directline.request",
         # What the trail keeps beside the status (the texts stay on the request).
-        audit_fields=("answered_at", "answered_by", "rating", "rated_at", "supervisor"),
+        audit_fields=(
+            "answered_at",
+            "answered_by",
+            "rating",
+            "rated_at",
+            "supervisor",
+            "assignee",
+        ),
     )
     # The enterprise's members; officials of the department it is with, within their district.
     reach = Reach(enterprise="enterprise", department="department", district="district")
@@ -214,7 +241,8 @@ class Request(ClockedCase):
 
 
 class RequestHop(models.Model):
-    """One move of a request to a department: routing, a transfer, a reopening."""
+    """One move of a request to a department: routing (from the coordinating office, where
+    every request enters), a transfer, a reopening (from and to the same department)."""
 
     request = models.ForeignKey(
         Request, on_delete=models.CASCADE, related_name="hops", verbose_name=_("request")
@@ -222,8 +250,6 @@ class RequestHop(models.Model):
     from_department = models.ForeignKey(
         "departments.Department",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("from"),
     )

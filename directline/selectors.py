@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
+from accounts.models import User
+from accounts.selectors import officials_of
 from qinqing.scoping import visible_to
 
 from .models import Request
@@ -18,8 +20,23 @@ def requests_for(user: Any) -> QuerySet[Request]:
     return visible_to(
         user,
         Request.objects.select_related(
-            "enterprise", "category", "department", "district", "raised_by", "publication"
+            "enterprise",
+            "category",
+            "department",
+            "district",
+            "raised_by",
+            "publication",
+            "policy",
+            "assignee",
         ),
+    )
+
+
+def colleagues_for(request: Request) -> QuerySet[User]:
+    """The officials a request may be assigned to: active officials of its department who
+    cover its district (the district's own and the city-wide ones)."""
+    return officials_of(request.department_id, request.district_id).order_by(
+        "display_name", "username"
     )
 
 

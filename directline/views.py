@@ -18,19 +18,27 @@ from django.views.decorators.http import require_POST
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from policies.models import Policy
 from qinqing.errors import NotAllowed, ServiceError, show_on_page
 from qinqing.forms import GuardedForm
 from qinqing.listing import paginate
 from qinqing.scoping import reads_as_official
 from qinqing.workhours.case_services import read_clock
 
-from .models import OPEN_STATES, Category, PublishedAnswer, Rating, RequestStatus
-from .selectors import requests_for
+from .models import OPEN_STATES, Category, PublishedAnswer, Rating, Request, RequestStatus
+from .prefill import NotYours, prefill_for
+from .selectors import colleagues_for, requests_for
 from .services.access import is_enterprise_side, is_request_official
-from .services.department_side import answer, ask_for_information, supply_information, transfer
+from .services.department_side import (
+    answer,
+    ask_for_information,
+    assign,
+    supply_information,
+    transfer,
+)
 from .services.enterprise_side import rate, refuse_publication
 from .services.publication import publish, search_answers
-from .services.raising import add_attachments, raise_request
+from .services.raising import add_attachments, nameable_policies, raise_request
 from .services.refusals import SUBJECT_MAX, TEXT_MAX, RequestRefused
 
 
@@ -39,7 +47,17 @@ class RaiseForm(GuardedForm):
         queryset=None, label=gettext_lazy("Enterprise"), to_field_name="uscc"
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), label=gettext_lazy("Category")
+        queryset=Category.objects.all(),
+        label=gettext_lazy("Category"),
+        empty_label=gettext_lazy("Choose a category"),
+    )
+    policy = forms.ModelChoiceField(
+        queryset=None,
+        label=gettext_lazy("Policy it is about (optional)"),
+        help_text=gettext_lazy("A request about a policy goes to the department that issued it."),
+        empty_label=gettext_lazy("Not about a particular policy"),
+        to_field_name="code",
+        required=False,
     )
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=SUBJECT_MAX)
     attachment = forms.FileField(
@@ -50,12 +68,13 @@ class RaiseForm(GuardedForm):
         label=gettext_lazy("Description"), widget=forms.Textarea, max_length=TEXT_MAX
     )
 
-    field_order = ["enterprise", "category", "subject", "description", "attachment"]
+    field_order = ["enterprise", "category", "policy", "subject", "description", "attachment"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises_visible_to(user)
         self.fields["enterprise"].empty_label = None
+        self.fields["policy"].queryset = nameable_policies().order_by("code")
 
 
 @login_required
@@ -68,9 +87,22 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def new_request(request: HttpRequest) -> HttpResponse:
+    """Raise a request; `?claim=<id>&fact=<name>` or `?policy=<code>` pre-fill it (the
+    member's own claims only: another's is a 404)."""
     if not request.user.is_enterprise_member:
         raise PermissionDenied
-    form = RaiseForm(request.POST or None, request.FILES or None, user=request.user)
+    initial: dict[str, Any] = {}
+    if request.method != "POST":
+        try:
+            found = prefill_for(request.user, request.GET)
+        except NotYours:
+            raise Http404 from None
+        initial = found.initial
+        for note in found.notes:
+            messages.warning(request, note)
+    form = RaiseForm(
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
+    )
     suggestions: Any = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -83,6 +115,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     subject=data["subject"],
                     description=data["description"],
                     files=[data["attachment"]] if data.get("attachment") else [],
+                    policy=data.get("policy"),
                 )
             except ServiceError as error:
                 show_on_page(request, error, form)
@@ -163,6 +196,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             and not hasattr(obj, "publication"),
             "ratings": Rating.choices,
             "departments": Department.objects.exclude(pk=obj.department_id),
+            "policies": nameable_policies().order_by("code"),
+            "colleagues": colleagues_for(obj) if is_request_official(user, obj) else [],
         },
     )
 
@@ -178,16 +213,40 @@ ACTIONS = {
     "publish": lambda r, u, p: publish(r, actor=u),
     "attach": lambda r, u, p, files: add_attachments(r, actor=u, files=files),
     "transfer": lambda r, u, p: transfer(
-        r, actor=u, department=_department(p.get("department", "")), reason=p.get("reason", "")
+        r,
+        actor=u,
+        department=_department(p.get("department", ""), optional=bool(p.get("policy"))),
+        policy=_policy(p.get("policy", "")),
+        reason=p.get("reason", ""),
     ),
+    "assign": lambda r, u, p: assign(r, actor=u, assignee=_colleague(r, p.get("assignee", ""))),
 }
 
 
-def _department(code: str) -> Department:
-    department = Department.objects.filter(code=code).first()
-    if department is None:
+def _department(code: str, *, optional: bool = False) -> Department | None:
+    """The department chosen; none is fine when a policy names it (`optional`)."""
+    department = Department.objects.filter(code=code).first() if code else None
+    if department is None and not optional:
         raise RequestRefused(_("Choose a department."))
     return department
+
+
+def _policy(code: str) -> Policy | None:
+    if not code:
+        return None
+    policy = nameable_policies().filter(code=code[:60]).first()
+    if policy is None:
+        raise RequestRefused(_("Choose a published policy."))
+    return policy
+
+
+def _colleague(request_id: int, user_id: str) -> Any:
+    """The colleague chosen, among those the request may be assigned to (None otherwise:
+    the service says why)."""
+    if not str(user_id).isdigit():
+        return None
+    request = Request.objects.only("department_id", "district_id").get(pk=request_id)
+    return colleagues_for(request).filter(pk=int(user_id)).first()
 
 
 @login_required

@@ -22,7 +22,12 @@ from .board import Board
 from .credit import commitments_by_state, credit_kpis, grade_distribution, inspections_by_department
 from .department_data import calls_by_department, calls_by_month, data_kpis
 from .funds import budget_by_policy, claims_by_state, funds_by, funds_by_month, funds_kpis
-from .requests import requests_by, requests_by_month, requests_kpis
+from .requests import (
+    requests_by,
+    requests_by_department_and_district,
+    requests_by_month,
+    requests_kpis,
+)
 
 FigureBuilder = Callable[[Board], Figure]
 # Every figure by its key: the export and the API build only the one asked for.
@@ -47,6 +52,7 @@ FIGURES: dict[str, FigureBuilder] = {
     "requests_by_department": lambda board: requests_by(board, "department"),
     "requests_by_district": lambda board: requests_by(board, "district"),
     "requests_by_month": requests_by_month,
+    "requests_by_department_and_district": requests_by_department_and_district,
     "data_kpis": data_kpis,
     "calls_by_department": calls_by_department,
     "calls_by_month": calls_by_month,
@@ -80,7 +86,13 @@ SECTIONS: dict[str, tuple[Any, list[str]]] = {
     ),
     "requests": (
         _("Enterprise requests"),
-        ["requests_kpis", "requests_by_department", "requests_by_district", "requests_by_month"],
+        [
+            "requests_kpis",
+            "requests_by_department",
+            "requests_by_district",
+            "requests_by_department_and_district",
+            "requests_by_month",
+        ],
     ),
     "data": (_("Department data"), ["data_kpis", "calls_by_department", "calls_by_month"]),
 }

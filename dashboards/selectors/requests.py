@@ -16,34 +16,48 @@ from .board import WITHOUT_POLICY, Board, hours, kpi_figure, new_figure, share
 SATISFIED = (Rating.SATISFIED, Rating.BASICALLY)
 
 
-def _request_summary(board: Board, by: str | None) -> dict[Any, dict[str, Any]]:
-    """Per `by` value (or None for all): raised, on time, late, open, overdue, median
-    working hours to the answer, satisfaction."""
+def _request_summary(board: Board, by: str | tuple[str, ...] | None) -> dict[Any, dict[str, Any]]:
+    """Per `by` value (a column, or a tuple of columns: the group is then the tuple of their
+    values; None for all): raised, on time, late, open, overdue, median working hours to
+    the answer, rated, satisfied, unsatisfied."""
     summary: dict[Any, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
-    fields = ("key",) if by is None else (by, "key")
-    keep = [by] if by else []
+    keep = [] if by is None else [by] if isinstance(by, str) else list(by)
+    width = len(keep)
+
+    def group_of(values: tuple) -> Any:
+        if by is None:
+            return None
+        return values[0] if isinstance(by, str) else tuple(values[:width])
+
     for values in (
         board.tallies("requests", WITHOUT_POLICY, keep)
-        .values_list(*fields)
+        .values_list(*keep, "key")
         .annotate(total=Sum("n"))
         .order_by()
     ):
-        group = None if by is None else values[0]
-        summary[group][values[-2]] += values[-1] or 0
-    for group, counts in board.buckets(
-        board.tallies("request_hours", WITHOUT_POLICY, keep), by
-    ).items():
+        summary[group_of(values)][values[-2]] += values[-1] or 0
+    buckets: dict[Any, list[tuple[int, int]]] = defaultdict(list)
+    for values in (
+        board.tallies("request_hours", WITHOUT_POLICY, keep)
+        .values_list(*keep, "bucket")
+        .annotate(total=Sum("n"))
+        .order_by()
+    ):
+        buckets[group_of(values)].append((values[-2], values[-1]))
+    for group, counts in buckets.items():
         summary[group]["median_hours"] = hours(histogram.percentile(counts, 0.5))
     for values in (
         board.tallies("request_ratings", WITHOUT_POLICY, keep)
-        .values_list(*fields)
+        .values_list(*keep, "key")
         .annotate(total=Sum("n"))
         .order_by()
     ):
-        group = None if by is None else values[0]
+        group = group_of(values)
         summary[group]["rated"] += values[-1] or 0
         if values[-2] in SATISFIED:
             summary[group]["satisfied"] += values[-1] or 0
+        elif values[-2] == Rating.UNSATISFIED:
+            summary[group]["unsatisfied"] += values[-1] or 0
     for counts in summary.values():
         counts["raised"] = sum(counts.get(k, 0) for k in ("on_time", "late", "open", "overdue"))
         counts["answered"] = counts.get("on_time", 0) + counts.get("late", 0)
@@ -149,4 +163,47 @@ def requests_by_month(board: Board) -> Figure:
             [month, summary[month]["raised"], summary[month].get("on_time", 0)]
             for month in sorted(summary)
         ],
+    )
+
+
+def requests_by_department_and_district(board: Board) -> Figure:
+    """The direct line's figures per department and district (what
+    directline.selectors.department_stats computes from the requests, here from the
+    tallies, so that the filters and the viewer's scope apply): how many were raised and
+    answered, the working hours to the answer, and the ratings."""
+    summary = _request_summary(board, ("department_id", "district_id"))
+    rows = [
+        [
+            board.name("departments", department_id),
+            board.name("districts", district_id),
+            counts["raised"],
+            counts["answered"],
+            share(counts.get("on_time", 0), counts["answered"]),
+            counts.get("median_hours"),
+            counts.get("rated", 0),
+            share(counts.get("satisfied", 0), counts.get("rated", 0)),
+            counts.get("unsatisfied", 0),
+        ]
+        for (department_id, district_id), counts in summary.items()
+    ]
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return new_figure(
+        board,
+        WITHOUT_POLICY,
+        key="requests_by_department_and_district",
+        title=_("Ratings and response times by department and district"),
+        chart="table",
+        columns=[
+            Column("department", _("Department")),
+            Column("district", _("District")),
+            Column("raised", pgettext_lazy("dashboard", "Raised"), "int"),
+            Column("answered", _("Answered"), "int"),
+            Column("on_time", _("Answered on time"), "share"),
+            Column("median_hours", _("Median working hours to answer"), "hours"),
+            Column("rated", _("Rated"), "int"),
+            Column("satisfaction", _("Satisfied or basically satisfied"), "share"),
+            Column("unsatisfied", _("Unsatisfied"), "int"),
+        ],
+        rows=rows,
+        link=board.link("directline:queue"),
     )

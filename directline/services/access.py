@@ -25,17 +25,26 @@ def is_enterprise_side(user: Any, request: Request) -> bool:
     )
 
 
+def in_reopened_phase(request: Request) -> bool:
+    """Reopened, or waiting for information the supervisor asked for after the reopening."""
+    return request.status == RequestStatus.REOPENED or (
+        request.status == RequestStatus.INFO_REQUESTED and request.reopened_at is not None
+    )
+
+
 def is_request_official(user: Any, request: Request) -> bool:
     """An official of the request's department, and of its district when they have one;
-    once reopened, only the department's supervisors."""
+    once reopened, only the department's supervisors, the one it was reopened to and the
+    colleague it is assigned to."""
     if not official_covers(
         user, department_id=request.department_id, district_id=request.district_id
     ):
         return False
     return (
-        request.status != RequestStatus.REOPENED
+        not in_reopened_phase(request)
         or user.is_supervisor
         or user.pk == request.supervisor_id  # the one it was reopened to (see _supervisor)
+        or user.pk == request.assignee_id
     )
 
 

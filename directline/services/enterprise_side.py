@@ -67,6 +67,7 @@ def rate(request_id: int, *, actor: Any, rating: str, comment: str = "") -> Requ
                 rated_at=now,
                 reopened_at=now,
                 supervisor=supervisor,
+                assignee=None,  # the supervisor takes it (and may assign it again)
                 started_at=now,
                 warned_at=None,
                 escalated_at=None,

@@ -1,4 +1,5 @@
-"""Who is told what: the department of new and reopened requests, the enterprise of answers."""
+"""Who is told what: the department of new and transferred requests, whoever works a
+request of the information supplied, the enterprise of answers."""
 
 from __future__ import annotations
 
@@ -31,6 +32,21 @@ def tell_department(request: Request, title: Any) -> None:
             Message(title, subject=request.subject),
             link=f"/requests/queue/{request.pk}/",
         )
+
+
+def tell_handlers(request: Request, title: Any) -> None:
+    """Whoever is working the request: its assignee, else the supervisor it was reopened
+    to, else the department's officials."""
+    handler = request.assignee_id or (request.supervisor_id if request.reopened_at else None)
+    if handler is None:
+        tell_department(request, title)
+        return
+    notify(
+        [handler],
+        REQUEST_KIND,
+        Message(title, subject=request.subject),
+        link=f"/requests/queue/{request.pk}/",
+    )
 
 
 def tell_enterprise(request: Request, title: Any) -> None:

@@ -23,6 +23,10 @@ DEMO_USERS: tuple[tuple[str, Role, str, str | None, str | None, str], ...] = (
     ("housing_city2", Role.OFFICIAL, "房管 郑科员", "housing", None, "Housing, city-wide (2nd)"),
     ("science_city", Role.OFFICIAL, "科技 冯处长", "science", None, "Science & Technology"),
     ("science_city2", Role.OFFICIAL, "科技 何科员", "science", None, "Science & Tech. (2nd)"),
+    # The coordinating office (directline.models.COORDINATING_OFFICE) receives the requests
+    # no rule fits and forwards them, to the policy's department when one is named.
+    ("data_city", Role.OFFICIAL, "数据局 赵协调员", "data", None, "Coordinating office: forwards"),
+    ("data_city2", Role.OFFICIAL, "数据局 钱协调员", "data", None, "Coordinating office (2nd)"),
     ("auditor", Role.AUDITOR, "审计 周审计员", None, None, "read-only, everything"),
     ("admin", Role.ADMIN, "系统管理员", None, None, "back office"),
 )

@@ -184,6 +184,7 @@ ENDPOINTS = {
     "v1:request-ask": "/api/v1/requests/1/ask/",
     "v1:request-supply": "/api/v1/requests/1/supply/",
     "v1:request-transfer": "/api/v1/requests/1/transfer/",
+    "v1:request-assign": "/api/v1/requests/1/assign/",
     "v1:request-answer": "/api/v1/requests/1/answer/",
     "v1:request-rate": "/api/v1/requests/1/rate/",
     "v1:request-publish": "/api/v1/requests/1/publish/",

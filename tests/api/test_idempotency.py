@@ -86,6 +86,7 @@ NOT_CREATING = {
     "request-ask": "state change (with its message); a repeat is a 409",
     "request-supply": "state change (with its message); a repeat is a 409",
     "request-transfer": "state change",
+    "request-assign": "sets the assignee; a repeat is a 409",
     "request-answer": "state change (with its message); a repeat is a 409",
     "request-rate": "state change; rated once",
     "request-publish": "state change; a repeat is a 409",

@@ -72,3 +72,46 @@ def raise_one(member, enterprise):
         )
 
     return make
+
+
+def make_policy(code="rd-award", department_code="science", status="published"):
+    """A policy of `department_code` with one version in `status` (published: nameable)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from policies.models import Policy, PolicyVersion
+
+    policy = Policy.objects.create(
+        code=code,
+        department=department(department_code),
+        title_zh="研发投入奖励",
+        title_en="R&D award",
+        summary_zh="-",
+        summary_en="-",
+        legal_basis_zh="-",
+        benefit_type="award",
+        delivery_mode="apply",
+    )
+    PolicyVersion.objects.create(
+        policy=policy,
+        number=1,
+        status=status,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 12, 31),
+        criteria={"all": [{"fact": "hrss.insured_employees", "op": ">=", "value": 10}]},
+        benefit={"amount": "1000.00"},
+        budget=Decimal("100000.00"),
+        claim_period="once",
+    )
+    return policy
+
+
+@pytest.fixture
+def science_policy(categories):
+    return make_policy()
+
+
+@pytest.fixture
+def coordinator(categories):
+    """An official of the coordinating office, city-wide: forwards what it receives."""
+    return OfficialFactory(department=department("data"), district=None)

@@ -151,3 +151,17 @@ def test_the_schema_documents_the_endpoints(categories):
     response = client_for(AuditorFactory()).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/requests/{id}/rate/" in response.content
+
+
+def test_every_hop_names_the_department_it_came_from(raise_one, member, tax_official):
+    """The schema documents `from_department` as a string: routing comes from the
+    coordinating office, where every request enters; a transfer from the department before."""
+    from directline.services.department_side import transfer
+
+    request = raise_one()
+    transfer(request.pk, actor=tax_official, department=department("market"), reason="工商登记")
+    hops = client_for(member).get(f"{URL}{request.pk}/").json()["hops"]
+    assert [(hop["from_department"], hop["to_department"]) for hop in hops] == [
+        ("data", "taxation"),
+        ("taxation", "market"),
+    ]

@@ -141,3 +141,122 @@ def test_attach_through_the_api_and_the_form(raise_one, member, enterprise):
         },
     )
     assert RequestAttachment.objects.filter(name="说明.pdf").exists()
+
+
+def office_package(main_part=None, content_type=None, extra=()):
+    """A ZIP shaped as an Office Open XML package (or not)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        if content_type is not None:
+            package.writestr(
+                "[Content_Types].xml",
+                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                f'2006/content-types"><Override PartName="/{main_part}" ContentType="'
+                f'{content_type}"/></Types>',
+            )
+        if main_part:
+            package.writestr(main_part, "<document/>")
+        for name in extra:
+            package.writestr(name, "x")
+    return buffer.getvalue()
+
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("合同.docx", office_package("word/document.xml", WORD_MAIN)),
+        ("报表.xlsx", office_package("xl/workbook.xml", EXCEL_MAIN)),
+    ],
+)
+def test_a_real_office_file_is_accepted(raise_one, name, data):
+    request = raise_one()
+    add_attachments(request.pk, actor=request.raised_by, files=[SimpleUploadedFile(name, data)])
+    assert RequestAttachment.objects.get().name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # any ZIP renamed: no content types, no document
+        ("photos.docx", office_package(extra=["a.jpg", "b.jpg"])),
+        # a workbook renamed .docx, and a document renamed .xlsx
+        ("renamed.docx", office_package("xl/workbook.xml", EXCEL_MAIN)),
+        ("renamed.xlsx", office_package("word/document.xml", WORD_MAIN)),
+        # the document part without [Content_Types].xml
+        ("bare.docx", office_package("word/document.xml", None)),
+        # a macro-enabled document renamed .docx declares another type
+        (
+            "macros.docx",
+            office_package(
+                "word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"
+            ),
+        ),
+        # the ZIP signature and nothing after it
+        ("broken.docx", b"PK\x03\x04" + b"\x00" * 40),
+    ],
+)
+def test_a_zip_that_is_not_that_office_file_is_refused(raise_one, name, data, private_root):
+    request = raise_one()
+    with pytest.raises(RequestRefused, match="not really"):
+        add_attachments(request.pk, actor=request.raised_by, files=[SimpleUploadedFile(name, data)])
+    assert not RequestAttachment.objects.exists()
+    assert not private_root.exists() or not any(private_root.rglob("*.*"))
+
+
+def test_a_file_written_before_a_failed_step_is_removed(raise_one, private_root, monkeypatch):
+    """Anything failing after the file is written rolls back the row: the file goes too."""
+    from directline.services import raising
+
+    request = raise_one()
+
+    def fails(**kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr(raising, "record_event", fails)
+    with pytest.raises(RuntimeError):
+        add_attachments(request.pk, actor=request.raised_by, files=[pdf()])
+    assert not RequestAttachment.objects.exists()
+    assert not private_root.exists() or not any(private_root.rglob("*.*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_written_just_before_a_failed_commit_is_removed(private_root, monkeypatch):
+    """The commit itself fails (a deferred foreign key, checked at COMMIT): no row, no file."""
+    from django.db import IntegrityError
+
+    from directline.models import Category, RequestMessage
+    from directline.services import raising
+    from tests.directline.conftest import categories_installed
+    from tests.factories import EnterpriseFactory, member_of
+
+    categories_installed()
+    enterprise = EnterpriseFactory()
+    member = member_of(enterprise)
+    real_record_event = raising.record_event
+
+    def dangling_then_record(**kwargs):
+        # A row pointing at a user that does not exist: accepted now, refused at COMMIT.
+        RequestMessage.objects.create(
+            request=kwargs["obj"], author_id=987654321, kind="answer", body="x"
+        )
+        return real_record_event(**kwargs)
+
+    monkeypatch.setattr(raising, "record_event", dangling_then_record)
+    with pytest.raises(IntegrityError):
+        raise_request(
+            actor=member,
+            enterprise=enterprise,
+            category=Category.objects.get(code="suggestion"),
+            subject="建议",
+            description="附上说明。",
+            files=[pdf()],
+        )
+    assert not Request.objects.exists() and not RequestAttachment.objects.exists()
+    assert not private_root.exists() or not any(private_root.rglob("*.*"))

@@ -48,7 +48,7 @@ def test_a_keyword_rule_routes_to_its_department_and_the_hop_is_recorded(raise_o
     request = raise_one()
     assert request.department.code == "taxation"
     hop = RequestHop.objects.get(request=request)
-    assert hop.to_department.code == "taxation" and hop.from_department is None
+    assert hop.to_department.code == "taxation" and hop.from_department.code == "data"
     assert hop.rule is not None and "发票" in hop.rule.keywords
     assert AuditEvent.objects.filter(action="directline.request.raised").count() == 1
 

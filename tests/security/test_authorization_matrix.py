@@ -332,6 +332,11 @@ RULES: list[tuple[str | None, str, str]] = [
         "lixixxii",
     ),  # body checked before the object: outsiders may get 400
     (
+        "v1:request-assign",
+        "liiiiiii",
+        "lixixxii",
+    ),  # body checked before the object: outsiders may get 400
+    (
         "v1:request-answer",
         "liiiiiii",
         "lixixxii",

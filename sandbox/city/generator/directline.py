@@ -146,7 +146,7 @@ def write_requests(city: CityData) -> int:
             (
                 first_hop + number,
                 first + number,
-                None,
+                city.departments.get("data", department),  # entered at the coordinating office
                 department,
                 None,
                 "按规则分派 (routed by rule)" if code != "data" else "无匹配规则，转协调办",
