@@ -4,9 +4,8 @@ policy (`?policy=<code>`, from the calculator or the policy page). Reads only; t
 found through the one scoping rule, so a member pre-fills from their own enterprises' claims
 and nothing else.
 
-The claim is looked up by name (`apps.get_model`): the domain apps are independent of each
-other (pyproject's import contracts), and the core has no registry yet through which
-subsidies could describe a claim to the direct line. `_claim_for` is that one seam.
+The claim is read through `policies.selectors.describe_claim` (a registry subsidies fills):
+the domain apps are independent of each other (pyproject's import contracts).
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 
 from datahub.catalogue import CATALOGUE
 from datahub.templatetags.hub_tags import fact_value
 from departments.models import Department
 from policies.models import Policy
-from qinqing.scoping import visible_to
+from policies.selectors import ClaimDescription, describe_claim
 
 from .models import Category
 from .services.raising import nameable_policies
@@ -42,14 +40,11 @@ class Prefill:
     notes: list[str] = field(default_factory=list)
 
 
-def _claim_for(user: Any, claim_id: str) -> Any:
-    if not str(claim_id).isdigit():
+def _claim_for(user: Any, claim_id: str) -> ClaimDescription:
+    if not str(claim_id).isdigit() or not user.is_enterprise_member:
         raise NotYours(claim_id)
-    claims = apps.get_model("subsidies", "Claim").objects.select_related(
-        "policy", "policy__department", "enterprise"
-    )
-    claim = visible_to(user, claims).filter(pk=int(claim_id)).first()
-    if claim is None or not user.is_enterprise_member:
+    claim = describe_claim(user, int(claim_id))
+    if claim is None:
         raise NotYours(claim_id)
     return claim
 
@@ -83,16 +78,16 @@ def prefill_for(user: Any, params: Any) -> Prefill:
     return found
 
 
-def _about_claim(claim: Any, fact: str) -> dict[str, Any]:
+def _about_claim(claim: ClaimDescription, fact: str) -> dict[str, Any]:
     policy: Policy = claim.policy
-    initial: dict[str, Any] = {"enterprise": claim.enterprise.uscc}
+    initial: dict[str, Any] = {"enterprise": claim.enterprise_uscc}
     if nameable_policies().filter(pk=policy.pk).exists():
         initial["policy"] = policy.code
     words = {
-        "claim": claim.pk,
+        "claim": claim.claim_id,
         "policy": policy.title,
         "period": claim.period,
-        "status": claim.get_status_display(),
+        "status": claim.status_label,
     }
     spec = CATALOGUE.get(fact) if fact else None
     if spec is None:

@@ -88,6 +88,34 @@ def claim_states(versions: Sequence[PolicyVersion], *, day: date | None = None,
     return states
 
 
+@dataclass(frozen=True)
+class ClaimDescription:
+    """One claim as the apps beside subsidies may read it (the direct line pre-fills a
+    question about it): its policy, period, status in words and each criterion's row."""
+
+    claim_id: int
+    enterprise_uscc: str
+    policy: Policy
+    period: str
+    status_label: str
+    explanation: list[dict]
+
+
+# (user, claim id) -> the claim if the user may see it, else None. Filled by subsidies, like
+# CLAIM_STATES: the direct line asks through here instead of reaching into subsidies.
+ClaimFinder = Callable[[User, int], ClaimDescription | None]
+CLAIM_FINDERS: Registry[ClaimFinder] = Registry("claim finder")
+
+
+def describe_claim(user: User, claim_id: int) -> ClaimDescription | None:
+    """The claim `claim_id` as its app describes it, scoped to `user`; None if unknown."""
+    for _name, finder in CLAIM_FINDERS.items():
+        found = finder(user, claim_id)
+        if found is not None:
+            return found
+    return None
+
+
 @dataclass
 class CalculatorRow:
     policy: Policy

@@ -10,13 +10,13 @@ from datetime import date
 
 from enterprises.signals import bank_details_changed
 from policies.models import PolicyVersion
-from policies.selectors import CLAIM_STATES, ClaimState
+from policies.selectors import CLAIM_FINDERS, CLAIM_STATES, ClaimDescription, ClaimState
 from policies.signals import version_published
 
 from .batch import start_on_publish
 from .claims import period_key
 from .payments import retry_for_enterprise
-from .selectors import claim_state, claims_in_periods
+from .selectors import claim_state, claims_in_periods, claims_visible_to
 
 version_published.connect(start_on_publish, dispatch_uid="subsidies.batch_on_publish")
 bank_details_changed.connect(retry_for_enterprise, dispatch_uid="subsidies.retry_on_new_bank")
@@ -31,3 +31,17 @@ def read_claim_states(
     periods = [(version.policy_id, period_key(version, day)) for version in versions]
     return {(claim.enterprise_id, claim.policy_id): claim_state(claim)
             for claim in claims_in_periods(periods, enterprise_ids)}  # fmt: skip
+
+
+@CLAIM_FINDERS.register("subsidies")
+def describe_claim(user, claim_id: int) -> ClaimDescription | None:
+    """One claim the user may see, for the apps beside subsidies (the direct line)."""
+    claim = (claims_visible_to(user).select_related("policy__department", "enterprise")
+             .filter(pk=claim_id).first())  # fmt: skip
+    if claim is None:
+        return None
+    return ClaimDescription(
+        claim_id=claim.pk, enterprise_uscc=claim.enterprise.uscc, policy=claim.policy,
+        period=claim.period, status_label=str(claim.get_status_display()),
+        explanation=list(claim.explanation or []),
+    )  # fmt: skip
