@@ -90,7 +90,7 @@ def test_the_secret_is_in_no_list_or_detail(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_seals_the_plain_secrets_already_stored(world):
+def test_the_migration_seals_the_plain_secrets_already_stored(reference_data, world):
     """integrations 0003: a subscription saved with a plain secret before it keeps the
     same secret, sealed, and the plain column is gone."""
     before = [("integrations", "0002_delivery_lease")]
