@@ -111,6 +111,23 @@ def signing_secret_of_delivery(delivery_id: Any) -> str | None:
         return None
 
 
+def reseal_secrets() -> tuple[int, int]:
+    """Every secret sealed again with the first WEBHOOK_SECRET_KEY (a key rotation):
+    (re-sealed, unreadable). One row at a time, locked, so a concurrent change is kept."""
+    done = unreadable = 0
+    for pk in WebhookSubscription.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            subscription = WebhookSubscription.objects.select_for_update().get(pk=pk)
+            try:
+                subscription.sealed_secret = sealing.reseal(subscription.sealed_secret)
+            except sealing.SecretUnreadable:
+                unreadable += 1
+                continue
+            subscription.save(update_fields=["sealed_secret"])
+            done += 1
+    return done, unreadable
+
+
 def secret_hint(subscription: WebhookSubscription) -> str:
     """Which secret is in use, never the secret: `whsec_…` and its last four characters."""
     return f"whsec_…{subscription.secret_tail}" if subscription.secret_tail else ""

@@ -46,6 +46,22 @@ def test_the_key_comes_from_settings_and_can_be_rotated(world, settings, endpoin
     assert sealing.unseal(resealed) == secret
 
 
+def test_a_rotation_reseals_every_secret_with_the_new_key(world, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.WEBHOOK_SECRET_KEY = "old key"
+    secrets = [subscribe(world["auditor"]).revealed_secret for _ in range(2)]
+    settings.WEBHOOK_SECRET_KEY = "new key,old key"
+    out = StringIO()
+    call_command("reseal_webhook_secrets", stdout=out)
+    assert "2 secrets re-sealed, 0 unreadable" in out.getvalue()
+    settings.WEBHOOK_SECRET_KEY = "new key"  # the old key dropped
+    stored = WebhookSubscription.objects.order_by("pk")
+    assert [services.signing_secret(subscription) for subscription in stored] == secrets
+
+
 def test_a_secret_the_key_cannot_open_sends_nothing_and_says_why(world, settings, endpoint):
     subscription = subscribe(world["auditor"])
     record_event_for(world["a"])
