@@ -174,7 +174,8 @@ class Destination:
         literal = f"[{self.address}]" if self.address.version == 6 else str(self.address)
         netloc = literal if parts.port is None else f"{literal}:{parts.port}"
         url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        headers = {"Host": name if parts.port is None else f"{name}:{parts.port}"}
         extensions = {"sni_hostname": self.host} if parts.scheme == "https" else {}
         return url, headers, extensions
 
@@ -191,6 +192,11 @@ def resolve(url: str, *, allow_private: bool = False) -> Destination:
     except ValueError:
         raise DestinationRefused(gettext("The URL's port is not valid.")) from None
     literal = parse_address(host)
+    if literal is None:
+        try:  # the name as DNS, the Host header and TLS carry it (IDNA)
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise DestinationRefused(gettext("The host name is not valid.")) from None
     if literal is not None:
         addresses = [literal]
     else:

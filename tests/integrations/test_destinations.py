@@ -64,7 +64,8 @@ def test_each_url_of_the_issue_is_refused_with_its_reason(world, production, url
     "address",
     [
         # IPv4: every special-purpose block, multicast, broadcast.
-        "0.0.0.0", "10.1.2.3",  # noqa: S104 "100.64.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1",
+        "0.0.0.0",  # noqa: S104 - an address refused, not one bound to
+        "10.1.2.3", "100.64.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1",
         "192.0.0.8", "192.0.0.9", "192.0.0.170", "192.0.2.1", "192.31.196.1", "192.52.193.1",
         "192.88.99.1", "192.168.1.1", "192.175.48.1", "198.18.0.1", "198.51.100.1",
         "203.0.113.1", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
@@ -116,6 +117,14 @@ def test_an_ipv4_mapped_answer_is_connected_to_as_ipv4(resolver):
     assert url == f"https://{PARTNER_ADDRESS}/hooks"
     assert headers == {"Host": "partner.example.com"}
     assert extensions == {"sni_hostname": "partner.example.com"}
+
+
+def test_an_international_name_travels_as_idna(resolver):
+    resolver["xn--fsqu00a.xn--0zwm56d"] = [PARTNER_ADDRESS]
+    url, headers, extensions = destinations.resolve("https://例子.测试:8443/钩子").pinned()
+    assert url.startswith(f"https://{PARTNER_ADDRESS}:8443/")
+    assert headers == {"Host": "xn--fsqu00a.xn--0zwm56d:8443"}
+    assert extensions == {"sni_hostname": "xn--fsqu00a.xn--0zwm56d"}
 
 
 class ChangingResolver:
