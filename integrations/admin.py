@@ -50,11 +50,11 @@ class WebhookSubscriptionAdmin(AuditedModelAdmin):
         return services.secret_hint(subscription)
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        secret = services.new_secret()
-        if not change:
+        secret = "" if change else services.new_secret()
+        if secret:
             services.set_secret(obj, secret)  # stored sealed; shown in the message only
         super().save_model(request, obj, form, change)
-        if not change:
+        if secret:
             messages.warning(request, _("The signing secret, shown this once: %(secret)s")
                              % {"secret": secret})  # fmt: skip
 

@@ -4,7 +4,11 @@ redelivery by hand.
 Delivery is at least once: an attempt is claimed (attempt counted, a lease on
 `next_attempt_at`) and committed before the POST, and its outcome is booked after it, so
 a worker killed mid-request leaves a delivery the retry sweep takes again once the lease
-runs out. Partners deduplicate on the event id (X-Qinqing-Event-Id / `id`).
+runs out. Partners deduplicate on the event id (X-Qinqing-Event-Id / `id`). The retry
+sweep queues a due delivery once (`queued_at`), so an outage builds no backlog of copies.
+
+Where a delivery may go, and the address it is sent to, is `destinations.py` (resolved
+once, connected to that address); the signing secrets are sealed at rest (`sealing.py`).
 """
 
 from __future__ import annotations
