@@ -48,15 +48,16 @@ class WebhookSubscriptionAdmin(AuditedModelAdmin):
 
     @admin.display(description=_("signing secret"))
     def secret_hint(self, subscription: WebhookSubscription) -> str:
-        return services.mask_secret(subscription.secret)
+        return services.secret_hint(subscription)
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        if not change:
-            obj.secret = services.new_secret()
+        secret = "" if change else services.new_secret()
+        if secret:
+            services.set_secret(obj, secret)  # stored sealed; shown in the message only
         super().save_model(request, obj, form, change)
-        if not change:
+        if secret:
             messages.warning(request, _("The signing secret, shown this once: %(secret)s")
-                             % {"secret": obj.secret})  # fmt: skip
+                             % {"secret": secret})  # fmt: skip
 
 
 class AttemptInline(admin.TabularInline):

@@ -3,6 +3,8 @@ every write a service call."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch
@@ -12,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from qinqing.api.idempotency import idempotent
+from qinqing.api.idempotency import REPLAYED_HEADER, idempotent
 from qinqing.events.registry import EVENT_TYPES
 
 from . import selectors, services
@@ -33,7 +35,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
     def get_secret_hint(self, subscription: WebhookSubscription) -> str:
         """The secret's last four characters: which one is in use, not the secret."""
-        return services.mask_secret(subscription.secret)
+        return services.secret_hint(subscription)
 
 
 class CreatedSubscriptionSerializer(SubscriptionSerializer):
@@ -43,6 +45,23 @@ class CreatedSubscriptionSerializer(SubscriptionSerializer):
 
     class Meta(SubscriptionSerializer.Meta):
         fields = [*SubscriptionSerializer.Meta.fields, "secret"]
+
+
+def reveal_secret_once(handler: Callable) -> Callable:
+    """Put the new signing secret into the answer that created the subscription, and only
+    there. It wraps the idempotent handler from outside: the answer the idempotency key
+    keeps (and replays) is the one without the secret, so the secret never lands in the
+    database in the clear and a replay shows it to nobody."""
+
+    @functools.wraps(handler)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = handler(view, request, *args, **kwargs)
+        secret = getattr(response, "revealed_secret", None)
+        if secret is not None and not response.has_header(REPLAYED_HEADER):
+            response.data = {**response.data, "secret": secret}
+        return response
+
+    return wrapper
 
 
 class AttemptSerializer(serializers.ModelSerializer):
@@ -82,6 +101,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         return selectors.subscriptions_of(self.request.user).order_by("-created_at", "-id")
 
     @extend_schema(responses={201: CreatedSubscriptionSerializer})
+    @reveal_secret_once
     @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = SubscriptionSerializer(data=request.data)
@@ -89,8 +109,12 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         subscription = services.create_subscription(
             owner=request.user, actor=request.user, **data.validated_data
         )
-        return Response(CreatedSubscriptionSerializer(subscription).data,
-                        status=status.HTTP_201_CREATED)  # fmt: skip
+        # The body without the secret (the one an Idempotency-Key keeps); the secret is
+        # added on the way out, by reveal_secret_once.
+        response = Response(SubscriptionSerializer(subscription).data,
+                            status=status.HTTP_201_CREATED)  # fmt: skip
+        response.revealed_secret = subscription.revealed_secret
+        return response
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         subscription = self.get_object()

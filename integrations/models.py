@@ -20,14 +20,18 @@ class WebhookSubscription(models.Model):
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     event_types = models.JSONField(_("event types"), default=list)
-    # Kept readable: an HMAC needs the key itself. Shown once when created; masked after.
-    secret = models.CharField(_("signing secret"), max_length=80, editable=False)
+    # An HMAC needs the key itself, so it is kept encrypted (integrations.sealing, with
+    # WEBHOOK_SECRET_KEY), opened only to sign. Shown once, in the answer that created it.
+    sealed_secret = models.TextField(_("signing secret (encrypted)"), editable=False)
+    # Its last four characters: which secret is in use, never the secret.
+    secret_tail = models.CharField(_("signing secret ends with"), max_length=4, editable=False,
+                                   blank=True)  # fmt: skip
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # The trail shows that the secret changed, never the secret (qinqing.audit).
-    audit_masked_fields = {"secret": 0}
+    audit_masked_fields = {"sealed_secret": 0, "secret_tail": 0}
     # Everyone manages their own subscriptions only, auditors included (another's is a 404).
     reach = Reach(own=("owner",), officials=False, auditors=False)
 
@@ -99,6 +103,9 @@ class WebhookDelivery(models.Model):
     # Raised by every attempt taken and every redelivery, never reset: an attempt books its
     # outcome only while the lease it took is still the latest one.
     lease = models.PositiveIntegerField(_("lease"), default=0)
+    # When a task for it was last queued; cleared by the attempt that task takes. The retry
+    # sweep skips a delivery still waiting in the queue (services.QUEUED_LEASE).
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

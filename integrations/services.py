@@ -4,7 +4,11 @@ redelivery by hand.
 Delivery is at least once: an attempt is claimed (attempt counted, a lease on
 `next_attempt_at`) and committed before the POST, and its outcome is booked after it, so
 a worker killed mid-request leaves a delivery the retry sweep takes again once the lease
-runs out. Partners deduplicate on the event id (X-Qinqing-Event-Id / `id`).
+runs out. Partners deduplicate on the event id (X-Qinqing-Event-Id / `id`). The retry
+sweep queues a due delivery once (`queued_at`), so an outage builds no backlog of copies.
+
+Where a delivery may go, and the address it is sent to, is `destinations.py` (resolved
+once, connected to that address); the signing secrets are sealed at rest (`sealing.py`).
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import ipaddress
 import json
+import logging
 import random
 import secrets
-import socket
+import ssl
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,23 +29,28 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
+from qinqing import queueing
 from qinqing.audit.services import record_event, snapshot
 from qinqing.errors import NotAllowed, Refused
 from qinqing.events.models import OutboxEvent
 from qinqing.events.registry import EVENT_TYPES
 from qinqing.transitions import move
 
+from . import destinations, sealing
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from .selectors import may_receive, member_enterprises
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_SCHEME = "v1"
 # Plain http: in DEBUG, or to a receiver on this machine where private targets are allowed.
@@ -51,6 +60,10 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 RETRY_BASE_SECONDS = 60
 RETRY_JITTER = 0.2
 DISPATCH_BATCH = 500
+# A delivery marked queued is not queued again by the sweep for this long: its message is
+# waiting for a worker. Past it, the message is taken to be lost and the delivery queued
+# once more (one copy per QUEUED_LEASE at most, however long an outage lasts).
+QUEUED_LEASE = timedelta(minutes=10)
 NAME_MAX = 100
 # What the audit trail keeps of a subscription: never the secret.
 AUDITED_FIELDS = ["owner_id", "name", "url", "event_types", "active"]
@@ -75,8 +88,53 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_hex(24)
 
 
-def mask_secret(secret: str) -> str:
-    return f"whsec_…{secret[-4:]}" if secret else ""
+def set_secret(subscription: WebhookSubscription, secret: str) -> None:
+    """Seal `secret` into the subscription (not saved here); only its tail stays readable."""
+    subscription.sealed_secret = sealing.seal(secret)
+    subscription.secret_tail = secret[-4:]
+
+
+def signing_secret(subscription: WebhookSubscription) -> str:
+    """The secret itself, to sign a delivery (or for the demo receiver to verify one)."""
+    return sealing.unseal(subscription.sealed_secret)
+
+
+def signing_secret_of_delivery(delivery_id: Any) -> str | None:
+    """The secret a delivery is signed with (its subscription's), for a receiver that
+    looks it up by the X-Qinqing-Delivery header: the demo receiver. None when unknown."""
+    try:
+        delivery_id = int(delivery_id)
+    except (TypeError, ValueError):
+        return None
+    subscription = WebhookSubscription.objects.filter(deliveries__pk=delivery_id).first()
+    if subscription is None:
+        return None
+    try:
+        return signing_secret(subscription)
+    except sealing.SecretUnreadable:
+        return None
+
+
+def reseal_secrets() -> tuple[int, int]:
+    """Every secret sealed again with the first WEBHOOK_SECRET_KEY (a key rotation):
+    (re-sealed, unreadable). One row at a time, locked, so a concurrent change is kept."""
+    done = unreadable = 0
+    for pk in WebhookSubscription.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            subscription = WebhookSubscription.objects.select_for_update().get(pk=pk)
+            try:
+                subscription.sealed_secret = sealing.reseal(subscription.sealed_secret)
+            except sealing.SecretUnreadable:
+                unreadable += 1
+                continue
+            subscription.save(update_fields=["sealed_secret"])
+            done += 1
+    return done, unreadable
+
+
+def secret_hint(subscription: WebhookSubscription) -> str:
+    """Which secret is in use, never the secret: `whsec_…` and its last four characters."""
+    return f"whsec_…{subscription.secret_tail}" if subscription.secret_tail else ""
 
 
 def signature(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -110,6 +168,9 @@ def request_body(event: OutboxEvent) -> bytes:
 
 
 def check_url(url: Any) -> str:
+    """A URL a webhook may be sent to: http(s), no credentials in it, https unless in DEBUG
+    or on this machine, and (unless private targets are allowed) every address the host
+    resolves to a global unicast one (integrations.destinations says why not)."""
     url = str(url or "").strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
@@ -122,25 +183,16 @@ def check_url(url: Any) -> str:
     local = private_allowed and parts.hostname in LOCAL_HOSTS
     if parts.scheme != "https" and not (settings.DEBUG or local):
         raise _refused("url", _("The URL must use https."))
-    if not private_allowed and not is_public_host(parts.hostname or ""):
-        raise _refused("url", _("The URL must point to a public internet address."))
+    if not private_allowed:
+        try:
+            destinations.resolve(url)
+        except destinations.DestinationRefused as reason:
+            raise _refused(
+                "url",
+                _("The URL must point to a public internet address: %(reason)s.")
+                % {"reason": str(reason).rstrip(".")},
+            ) from None
     return url
-
-
-def is_public_host(host: str) -> bool:
-    """Whether every address `host` resolves to is a public one. Webhooks are sent from
-    inside the city's network: a URL naming a loopback, private, link-local or reserved
-    address (or a name that resolves to one) would let a subscriber probe that network."""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (OSError, UnicodeError):
-        return False
-    try:
-        return bool(addresses) and all(
-            ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses
-        )
-    except ValueError:
-        return False
 
 
 def check_event_types(value: Any) -> list[str]:
@@ -164,15 +216,18 @@ def check_name(value: Any) -> str:
 def create_subscription(*, owner: Any, name: str, url: str, event_types: Iterable[str],
                         actor: Any, active: bool = True,
                         secret: str | None = None) -> WebhookSubscription:  # fmt: skip
-    """A new subscription with a fresh secret (the caller shows it once). `secret` is for
-    the demo receiver and tests only, never taken from a request."""
+    """A new subscription with a fresh secret, stored sealed; the plain secret is on the
+    returned instance as `revealed_secret` for the caller to show once. `secret` is for
+    tests and the fault run only, never taken from a request."""
     if not getattr(owner, "is_authenticated", False) or not owner.is_active:
         raise WebhookRefused(_("Only an active account may subscribe."))
     subscription = WebhookSubscription(
         owner=owner, name=check_name(name), url=check_url(url),
         event_types=check_event_types(list(event_types)), active=bool(active),
-        secret=secret or new_secret(),
     )  # fmt: skip
+    # Kept on the instance (never saved in the clear) for the one answer that shows it.
+    subscription.revealed_secret = secret or new_secret()
+    set_secret(subscription, subscription.revealed_secret)
     with transaction.atomic():
         subscription.save()
         record_event(actor=actor, action="webhooks.subscription.created", obj=subscription,
@@ -246,7 +301,8 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
             {s.owner_id for s in subscriptions if s.owner.is_enterprise_member}
         )
         deliveries = [
-            WebhookDelivery(subscription=subscription, event=event, next_attempt_at=now)
+            WebhookDelivery(subscription=subscription, event=event, next_attempt_at=now,
+                            queued_at=now)
             for event in events
             for subscription in subscriptions
             if event.event_type in subscription.event_types
@@ -265,24 +321,49 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:
-    """Queued by name: tasks.py imports these services, never the other way round. (The
-    registered task's apply_async, unlike send_task, honours eager mode.)"""
-    deliver_webhook = current_app.tasks["integrations.tasks.deliver_webhook"]
-    for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
+    """Queue one delivery task per id, by name (tasks.py imports these services, never the
+    other way round). The ids were marked queued by whoever asked; should the broker be
+    unreachable, the ones not queued are unmarked, so the next sweep queues them."""
+    for position, delivery_id in enumerate(delivery_ids):
+        try:
+            queueing.queue("integrations.tasks.deliver_webhook", delivery_id)
+        except KombuOperationalError:
+            logger.warning("broker unreachable: %d webhook deliveries left to the sweep",
+                           len(delivery_ids) - position)  # fmt: skip
+            WebhookDelivery.objects.filter(pk__in=delivery_ids[position:]).update(queued_at=None)
+            return
+
+
+def _due(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Due, on an active subscription, and not waiting in the queue already (a mark older
+    than QUEUED_LEASE is taken to be a lost message)."""
+    return WebhookDelivery.objects.filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lte=now - QUEUED_LEASE),
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+        next_attempt_at__lte=now,
+        subscription__active=True,
+    )
 
 
 def due_deliveries(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
-    """Deliveries whose (re)try time has come, on active subscriptions: the retry sweep."""
-    return list(
-        WebhookDelivery.objects.filter(
-            status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
-            next_attempt_at__lte=now or timezone.now(),
-            subscription__active=True,
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    """Deliveries the retry sweep would queue now (read only)."""
+    now = now or timezone.now()
+    return list(_due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+def queue_due_deliveries(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """The retry sweep: mark the due deliveries queued and queue them, each once. A
+    delivery already waiting in the queue is not queued again, so a minute sweep during a
+    worker or broker outage builds no backlog of copies; the attempt clears the mark."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            _due(now).select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+        )  # fmt: skip
+        WebhookDelivery.objects.filter(pk__in=ids).update(queued_at=now)
+    enqueue_deliveries(ids)
+    return ids
 
 
 # --- delivery ------------------------------------------------------------------------------
@@ -324,8 +405,9 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, bool] | None:
         delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
         delivery.redelivery_requested = False
         delivery.lease += 1
+        delivery.queued_at = None  # out of the queue: the sweep may queue it again when due
         delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at",
-                                     "redelivery_requested", "lease"])  # fmt: skip
+                                     "redelivery_requested", "lease", "queued_at"])  # fmt: skip
     return delivery, manual
 
 
@@ -338,15 +420,25 @@ def _loop_running() -> bool:
     return True
 
 
+def tls_verification() -> ssl.SSLContext | bool:
+    """How a receiver's certificate is checked: the system's trust store (tests trust
+    their own authority here)."""
+    return True
+
+
 def post_with_deadline(url: str, *, content: bytes, headers: dict[str, str], timeout: float,
-                       follow_redirects: bool = False) -> httpx.Response:  # fmt: skip
+                       follow_redirects: bool = False,
+                       extensions: dict[str, Any] | None = None) -> httpx.Response:  # fmt: skip
     """POST where `timeout` bounds the whole exchange. httpx's own timeout bounds each
     read, so a receiver dripping its answer a byte at a time could hold a worker for
-    ever; cancelling the request at the deadline cannot be outwaited."""
+    ever; cancelling the request at the deadline cannot be outwaited. `extensions` go
+    to httpx's request (`sni_hostname` for a URL that names the resolved address)."""
 
     async def send() -> httpx.Response:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects) as client:
-            return await client.post(url, content=content, headers=headers)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects,
+                                     verify=tls_verification()) as client:  # fmt: skip
+            return await client.post(url, content=content, headers=headers,
+                                     extensions=extensions or {})  # fmt: skip
 
     def exchange() -> httpx.Response:
         return asyncio.run(asyncio.wait_for(send(), timeout))
@@ -377,19 +469,29 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
         "X-Qinqing-Event-Id": str(event.pk),
         "X-Qinqing-Delivery": str(delivery.pk),
         "X-Qinqing-Timestamp": str(timestamp),
-        "X-Qinqing-Signature": signature(subscription.secret, timestamp, body),
     }
     started_at = timezone.now()
     started = time.perf_counter()
     status_code, error = None, ""
-    host = urlsplit(subscription.url).hostname or ""
     try:
-        # Checked again at sending: a name may resolve elsewhere than when it was saved.
-        if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and not is_public_host(host):
-            raise httpx.ConnectError("the address is not a public internet address")
-        response = post_with_deadline(subscription.url, content=body, headers=headers,
+        try:
+            secret = signing_secret(subscription)
+        except sealing.SecretUnreadable as problem:
+            raise httpx.RequestError(f"not sent: {problem}") from None
+        headers["X-Qinqing-Signature"] = signature(secret, timestamp, body)
+        # Resolved once, here, and sent to that address: a name answering otherwise by the
+        # time httpx would connect (DNS rebinding) is never asked again.
+        try:
+            destination = destinations.resolve(
+                subscription.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
+            )
+        except destinations.DestinationRefused as reason:
+            raise httpx.ConnectError(f"not sent: {reason}") from None
+        url, host_header, extensions = destination.pinned()
+        response = post_with_deadline(url, content=body, headers={**headers, **host_header},
                                       timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                                      follow_redirects=False)  # fmt: skip
+                                      follow_redirects=False,
+                                      extensions=extensions)  # fmt: skip
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
@@ -437,9 +539,9 @@ def redeliver(delivery_id: int, *, actor: Any) -> WebhookDelivery:
             raise WebhookRefused(_("The subscription is paused: activate it first."))
         before = {"status": delivery.status, "attempts": delivery.attempts}
         # A raised lease: an attempt still in flight no longer books its outcome.
-        move(delivery, DeliveryStatus.PENDING, actor=actor, attempts=0,
-             next_attempt_at=timezone.now(), redelivery_requested=True,
-             lease=delivery.lease + 1)  # fmt: skip
+        now = timezone.now()
+        move(delivery, DeliveryStatus.PENDING, actor=actor, attempts=0, next_attempt_at=now,
+             redelivery_requested=True, lease=delivery.lease + 1, queued_at=now)  # fmt: skip
         record_event(actor=actor, action="webhooks.delivery.redelivered", obj=delivery,
                      before=before, after={"status": delivery.status})  # fmt: skip
         transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]), robust=True)

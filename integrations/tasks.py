@@ -30,7 +30,6 @@ def deliver_webhook(delivery_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def deliver_due_webhooks() -> int:
-    """Every minute: retries whose time has come, and leases left by a dead worker."""
-    due = services.due_deliveries()
-    services.enqueue_deliveries(due)
-    return len(due)
+    """Every minute: retries whose time has come, and leases left by a dead worker; each
+    queued once (a delivery already waiting in the queue is left there)."""
+    return len(services.queue_due_deliveries())

@@ -296,6 +296,9 @@ WEBHOOK_MOCK_ENABLED = env.bool("WEBHOOK_MOCK_ENABLED", default=DEBUG)
 # machine); never in production, where it would let a subscriber probe the city's network.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 WEBHOOK_MOCK_SECRET = env.str("WEBHOOK_MOCK_SECRET", default="whsec_demo_partner_secret")
+# Signing secrets are stored encrypted with this (integrations/sealing.py); set it apart from
+# SECRET_KEY in production. Several, comma-separated, rotate it: the first seals, all open.
+WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="") or f"webhook-secrets:{SECRET_KEY}"
 
 # --- E-mail (notifications) --------------------------------------------------------------
 # EMAIL_URL (smtp+tls://user:password@host:587, consolemail://, memorymail://) or

@@ -1,10 +1,13 @@
 """A partner's webhook receiver, simulated, at /mock/partner/webhooks/ when the sandbox is
-installed: it verifies the signature with the demo secret (settings.WEBHOOK_MOCK_SECRET)
-and remembers what it got, for the demo and the tests.
+installed: it verifies each delivery's signature with the secret of the subscription it
+was made for (looked up by its X-Qinqing-Delivery header, as a partner with several
+subscriptions would look up the secret it keeps for each), and remembers what it got,
+for the demo and the tests.
 
-POST: 200 when the signature holds, 400 when not. `?fail=N` answers 500 to the first N
-attempts of each delivery (to watch the retries). GET: what it received, newest first.
-WEBHOOK_MOCK_ENABLED=false turns it off even with the sandbox installed.
+POST: 200 when the signature holds, 400 when not (unknown delivery, wrong secret, stale
+timestamp). `?fail=N` answers 500 to the first N attempts of each delivery (to watch the
+retries). GET: what it received, newest first. WEBHOOK_MOCK_ENABLED=false turns it off
+even with the sandbox installed.
 """
 
 import json
@@ -14,7 +17,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations.services import verify_signature
+from integrations.services import signing_secret_of_delivery, verify_signature
 
 RECEIVED_KEY = "sandbox:partner:received"
 KEEP = 50
@@ -22,6 +25,19 @@ KEEP = 50
 
 def received() -> list[dict]:
     return cache.get(RECEIVED_KEY, [])
+
+
+def signature_holds(request: HttpRequest, delivery: str) -> bool:
+    """The partner's check: the subscription's own secret, over "<timestamp>.<body>"."""
+    secret = signing_secret_of_delivery(delivery)
+    if secret is None:
+        return False
+    return verify_signature(
+        secret,
+        request.headers.get("X-Qinqing-Timestamp", ""),
+        request.body,
+        request.headers.get("X-Qinqing-Signature", ""),
+    )
 
 
 @csrf_exempt
@@ -32,13 +48,8 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"received": received()})
     if request.method != "POST":
         return JsonResponse({"error": "POST a signed event"}, status=405)
-    valid = verify_signature(
-        settings.WEBHOOK_MOCK_SECRET,
-        request.headers.get("X-Qinqing-Timestamp", ""),
-        request.body,
-        request.headers.get("X-Qinqing-Signature", ""),
-    )
     delivery = request.headers.get("X-Qinqing-Delivery", "")[:20]
+    valid = signature_holds(request, delivery)
     try:
         fail = max(0, int(request.GET.get("fail", "0")))
     except ValueError:

@@ -29,13 +29,36 @@ class FakeEndpoint:
     answers: list = field(default_factory=list)
     requests: list = field(default_factory=list)
 
-    def __call__(self, url, *, content, headers, timeout, follow_redirects):
+    def __call__(self, url, *, content, headers, timeout, follow_redirects, extensions=None):
         self.requests.append({"url": url, "body": content, "headers": headers,
-                              "timeout": timeout})  # fmt: skip
+                              "timeout": timeout, "extensions": extensions})  # fmt: skip
         answer = self.answers.pop(0) if self.answers else 200
         if isinstance(answer, Exception):
             raise answer
         return httpx.Response(answer, request=httpx.Request("POST", url))
+
+
+# The names the tests use, as a resolver would answer them (there is no DNS here).
+PARTNER_ADDRESS = "93.184.216.34"
+KNOWN_HOSTS = {"partner.example.com": [PARTNER_ADDRESS], "x.example": [PARTNER_ADDRESS]}
+
+
+@pytest.fixture(autouse=True)
+def resolver(monkeypatch) -> dict[str, list[str]]:
+    """The webhook resolver (integrations.destinations.resolve_host) answers the test
+    names; others (localhost) go to the system. A test may change the answers."""
+    from integrations import destinations
+
+    answers = {name: list(addresses) for name, addresses in KNOWN_HOSTS.items()}
+    real = destinations.resolve_host
+
+    def resolve_host(host: str, port: int) -> list[str]:
+        if host in answers:
+            return list(answers[host])
+        return real(host, port)
+
+    monkeypatch.setattr(destinations, "resolve_host", resolve_host)
+    return answers
 
 
 @pytest.fixture

@@ -37,3 +37,24 @@ def test_two_workers_on_one_delivery_post_it_once(reference_data, quiet_outbox, 
     assert len(endpoint.requests) == 1 and WebhookAttempt.objects.count() == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
+
+
+def test_four_sweeps_at_once_queue_each_due_delivery_once(
+    reference_data, quiet_outbox, monkeypatch
+):
+    """Beat run twice (two schedulers, a slow sweep overlapping the next): each due
+    delivery is marked and queued by one of them only."""
+    from django.utils import timezone
+
+    queued: list[int] = []
+    subscribe(AuditorFactory())
+    enterprise = EnterpriseFactory()
+    for _ in range(60):
+        record_event_for(enterprise)
+    services.dispatch_pending()
+    WebhookDelivery.objects.update(queued_at=None, next_attempt_at=timezone.now())
+    monkeypatch.setattr(services, "enqueue_deliveries", queued.extend)  # the broker
+    race(4, lambda _i: services.queue_due_deliveries(limit=20))
+    race(4, lambda _i: services.queue_due_deliveries())  # the rest (a sweep skips locked rows)
+    assert len(queued) == len(set(queued)) == 60
+    assert race(4, lambda _i: services.queue_due_deliveries()) == [[], [], [], []]

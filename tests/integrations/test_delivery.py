@@ -47,7 +47,7 @@ def test_the_partner_gets_the_event_signed_with_its_secret(world, endpoint):
     assert headers["X-Qinqing-Event"] == "credit.record_added"
     assert headers["X-Qinqing-Delivery"] == str(delivery.pk)
     assert sent["timeout"] == 5.0
-    secret = delivery.subscription.secret
+    secret = services.signing_secret(delivery.subscription)
     timestamp, signature = headers["X-Qinqing-Timestamp"], headers["X-Qinqing-Signature"]
     assert services.verify_signature(secret, timestamp, body, signature)
     assert not services.verify_signature(services.new_secret(), timestamp, body, signature)
@@ -155,8 +155,9 @@ def test_a_worker_that_died_mid_request_leaves_it_to_the_sweep(world, endpoint):
 
 def test_the_secret_never_enters_the_audit_trail(world):
     subscription = subscribe(world["auditor"])
+    secret = subscription.revealed_secret
     trail = json.dumps(list(AuditEvent.objects.values("before", "after")))
-    assert subscription.secret not in trail and subscription.secret[-8:] not in trail
+    assert secret not in trail and secret[-8:] not in trail
 
 
 @pytest.mark.parametrize(
@@ -190,15 +191,15 @@ def test_in_production_a_webhook_cannot_point_into_the_citys_network(world, sett
     subscribe(world["auditor"], url="https://93.184.216.34/hooks")  # a public address
 
 
-def test_a_name_that_now_resolves_inside_is_not_sent_to(world, endpoint, settings, monkeypatch):
-    delivery = one_delivery(world)
+def test_a_name_that_now_resolves_inside_is_not_sent_to(world, endpoint, settings, resolver):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
-    monkeypatch.setattr(services, "is_public_host", lambda host: False)
+    delivery = one_delivery(world)  # checked when saved: partner.example.com was public
+    resolver["partner.example.com"] = ["10.0.0.8"]
     services.deliver(delivery.pk)
     assert endpoint.requests == []
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
-    assert "not a public internet address" in delivery.last_error
+    assert "not sent: 10.0.0.8 is private" in delivery.last_error
 
 
 def test_a_subscriber_deactivated_after_dispatch_gets_nothing_more(world, endpoint):
@@ -247,18 +248,15 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     live_server, reference_data, quiet_outbox, service_clock
 ):
     """Over a socket to the demo receiver (/mock/partner/webhooks/), which checks the
-    signature with the demo secret and answers 500 to each delivery's first attempt. The
-    retry is due at the back-off's time on the service's clock (which the receiver's
-    signature check reads too), not a moment before."""
-    from django.conf import settings
-
+    signature with the subscription's own secret and answers 500 to each delivery's first
+    attempt. The retry is due at the back-off's time on the service's clock (which the
+    receiver's signature check reads too), not a moment before."""
     from tests.factories import AuditorFactory, EnterpriseFactory
 
     cache.delete(demo_receiver.RECEIVED_KEY)
     auditor = AuditorFactory()
     url = f"{live_server.url}/mock/partner/webhooks/?fail=1"
-    good = subscribe(auditor, url=url, secret=settings.WEBHOOK_MOCK_SECRET)
-    forged = subscribe(auditor, url=url)  # a secret the receiver does not know
+    good = subscribe(auditor, url=url)  # a fresh secret of its own, as every subscription
     record_event_for(EnterpriseFactory(), title="真实请求")
     services.dispatch_pending()
     delivery = WebhookDelivery.objects.get(subscription=good)
@@ -277,13 +275,17 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     services.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
-    refused = WebhookDelivery.objects.get(subscription=forged)
-    services.deliver(refused.pk)
-    refused.refresh_from_db()
-    assert (refused.status, refused.last_status_code) == (DeliveryStatus.FAILED, 400)
-    log = {(row["delivery"], row["answered"]): row["valid"] for row in demo_receiver.received()}
-    assert log == {(str(delivery.pk), 500): True, (str(delivery.pk), 200): True,
-                   (str(refused.pk), 400): False}  # fmt: skip
+    # A request signed with another secret, naming the same delivery: refused.
+    body = services.request_body(delivery.event)
+    stamp = int(service_clock.now.timestamp())
+    forged = httpx.post(url.replace("?fail=1", ""), content=body, headers={
+        "X-Qinqing-Delivery": str(delivery.pk), "X-Qinqing-Timestamp": str(stamp),
+        "X-Qinqing-Signature": services.signature(services.new_secret(), stamp, body),
+    })  # fmt: skip
+    assert forged.status_code == 400
+    log = [(row["delivery"], row["answered"], row["valid"]) for row in demo_receiver.received()]
+    assert log == [(str(delivery.pk), 400, False), (str(delivery.pk), 200, True),
+                   (str(delivery.pk), 500, True)]  # fmt: skip
     assert all(row["event"] == delivery.event_id for row in demo_receiver.received())
     started = list(delivery.attempt_rows.order_by("number").values_list("started_at", flat=True))
     assert started == [first_try, retry_at]
