@@ -3,8 +3,6 @@ every write a service call."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch
@@ -14,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from qinqing.api.idempotency import REPLAYED_HEADER, idempotent
+from qinqing.api.idempotency import idempotent, reveal_once
 from qinqing.events.registry import EVENT_TYPES
 
 from . import selectors, services
@@ -45,23 +43,6 @@ class CreatedSubscriptionSerializer(SubscriptionSerializer):
 
     class Meta(SubscriptionSerializer.Meta):
         fields = [*SubscriptionSerializer.Meta.fields, "secret"]
-
-
-def reveal_secret_once(handler: Callable) -> Callable:
-    """Put the new signing secret into the answer that created the subscription, and only
-    there. It wraps the idempotent handler from outside: the answer the idempotency key
-    keeps (and replays) is the one without the secret, so the secret never lands in the
-    database in the clear and a replay shows it to nobody."""
-
-    @functools.wraps(handler)
-    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = handler(view, request, *args, **kwargs)
-        secret = getattr(response, "revealed_secret", None)
-        if secret is not None and not response.has_header(REPLAYED_HEADER):
-            response.data = {**response.data, "secret": secret}
-        return response
-
-    return wrapper
 
 
 class AttemptSerializer(serializers.ModelSerializer):
@@ -101,7 +82,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         return selectors.subscriptions_of(self.request.user).order_by("-created_at", "-id")
 
     @extend_schema(responses={201: CreatedSubscriptionSerializer})
-    @reveal_secret_once
+    @reveal_once("secret", attribute="revealed_secret")
     @idempotent()
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = SubscriptionSerializer(data=request.data)
@@ -110,7 +91,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
             owner=request.user, actor=request.user, **data.validated_data
         )
         # The body without the secret (the one an Idempotency-Key keeps); the secret is
-        # added on the way out, by reveal_secret_once.
+        # added on the way out, by reveal_once.
         response = Response(SubscriptionSerializer(subscription).data,
                             status=status.HTTP_201_CREATED)  # fmt: skip
         response.revealed_secret = subscription.revealed_secret

@@ -160,3 +160,24 @@ def idempotent(methods: Iterable[str] = ("POST",)) -> Callable:
         )
 
     return decorate
+
+
+def reveal_once(field: str, *, attribute: str) -> Callable:
+    """For a value shown once (a signing secret): the handler sets it on the response as
+    `attribute`, and this adds it to the body as `field` on the way out, never to a replay.
+    It wraps the idempotent handler from outside, so the answer an Idempotency-Key keeps
+    (and replays) is the one without it: the value never lands in the clear in the
+    database and a replay shows it to nobody."""
+
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+            response = handler(view, request, *args, **kwargs)
+            value = getattr(response, attribute, None)
+            if value is not None and not response.has_header(REPLAYED_HEADER):
+                response.data = {**response.data, field: value}
+            return response
+
+        return wrapper
+
+    return decorate

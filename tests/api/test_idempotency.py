@@ -55,6 +55,7 @@ PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 NOT_CREATING = {
     "claim-approve": "state change; a repeat is a 409",
     "claim-reject": "state change; a repeat is a 409",
+    "claim-retry-payment": "state change; a repeat is a 409",
     "notification-mark-read": "marks read; a repeat changes nothing",
     "policy-version-submit": "state change",
     "policy-version-approve": "state change",
@@ -339,7 +340,10 @@ def test_the_same_key_replays_and_another_body_is_refused(name, ctx):
     made = case.count()
     assert made >= 1
     again = _post(case, case.body(), "key-1")
-    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    kept = first.json()
+    if isinstance(kept, dict):  # a webhook's signing secret is shown once, never replayed
+        kept.pop("secret", None)
+    assert (again.status_code, again.json()) == (first.status_code, kept)
     assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert case.count() == made, "the replay did it again"
     mismatch = _post(case, case.other_body(), "key-1")
