@@ -52,7 +52,7 @@ def test_an_approval_while_the_broker_is_down_leaves_the_payment_to_the_sweep(
     monkeypatch,
 ):
     claim, _member = claim_in_review()
-    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", broker_down)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.apply_async", broker_down)
     api_client.force_authenticate(hrss_official)
     answer = api_client.post(f"/api/v1/claims/{claim.pk}/approve/")
     assert answer.status_code == 200, answer.content
@@ -61,7 +61,7 @@ def test_an_approval_while_the_broker_is_down_leaves_the_payment_to_the_sweep(
     assert Disbursement.objects.get(claim=claim).status == DisbursementStatus.PENDING
     # The broker is back: the stalled-payment sweep queues it again, with the same key.
     queued = []
-    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", queued.append)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.apply_async", lambda args, **kw: queued.append(args[0]))
     with transaction.atomic():
         assert resume_stalled_payments(now=timezone.now() + timedelta(minutes=6)) == [claim.pk]
     assert queued == [claim.pk]
