@@ -29,10 +29,11 @@ app.conf.update(
     task_soft_time_limit=60,
     task_time_limit=90,
     broker_connection_retry_on_startup=True,
-    # After an outage the worker reconnects within about two seconds, and never gives up
-    # (0: retry forever): the broker's return is when owed work starts (issue #19).
-    worker_consumer="qinqing.worker_consumer:PromptConsumer",
-    broker_connection_max_retries=0,
+    # After an outage the worker and beat reconnect within about two seconds, and never give
+    # up (None: retry forever): the broker's return is when owed work starts (issue #19).
+    worker_consumer="qinqing.reconnect:PromptConsumer",
+    beat_scheduler="qinqing.reconnect:PromptScheduler",
+    broker_connection_max_retries=None,
 )
 # Keep the DB connection across tasks instead of closing it after each one
 # (84 -> 244 DB tasks/s on these machines). Celery's Django fixup reads this exact key.
