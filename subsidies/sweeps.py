@@ -42,7 +42,7 @@ HORIZON = timedelta(minutes=15)
 PAYMENT_WINDOW = 5000
 # Versions published longer ago are not started by this sweep (an old database's versions
 # published before batch runs existed must not start paying by surprise).
-VERSION_HORIZON = timedelta(days=1)
+VERSION_HORIZON = timedelta(hours=6)
 # Work queued by this sweep is not queued again before this long (unless queueing failed).
 REQUEUE_AFTER = 120
 MOST_PER_SWEEP = 5000
