@@ -66,7 +66,7 @@ app.conf.beat_schedule = {
     },
     "recheck-waiting-claims": {
         "task": "subsidies.tasks.recheck_waiting_claims",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=float(os.environ.get("RECHECK_WAITING_SECONDS", "60"))),
     },
     # Work the database says is owed and no queue holds (queued while the broker was
     # down): claims still checking, payments never sent, published versions without their

@@ -149,6 +149,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
+    # The embedded default writes from three processes (web, worker, beat's tasks): WAL
+    # lets readers and one writer go on together, a write transaction takes its lock at
+    # BEGIN (no "database is locked" on a read lock's upgrade), and waits up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })  # fmt: skip
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Keeping connections open saves 9-12 ms per request (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)

@@ -24,6 +24,11 @@ if not REDIS_URL:  # noqa: F405
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
+# The suite's SQLite keeps Django's defaults (the embedded mode's WAL and IMMEDIATE options
+# are for its three processes; tests/reliability/test_embedded.py runs those).
+DATABASES["default"].get("OPTIONS", {}).pop("transaction_mode", None)  # noqa: F405
+DATABASES["default"].get("OPTIONS", {}).pop("init_command", None)  # noqa: F405
+
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
