@@ -216,9 +216,7 @@ class Outage:
                     log_path=self.logs / "worker.log", concurrency=4,
                 ))  # fmt: skip
                 stack.enter_context(self.beat(env))
-                self.base = stack.enter_context(
-                    gunicorn(env, log_path=self.logs / "gunicorn.log")
-                )
+                self.base = stack.enter_context(gunicorn(env, log_path=self.logs / "gunicorn.log"))
                 results.update(self.stream_through_outage())
                 results.update(self.wait_for_claims())
             results.update(self.check())

@@ -35,14 +35,15 @@ def queue(name: str, *args: Any) -> bool:
     be reached: the failure is logged, never raised; the caller's rows say what is owed."""
     global _paused_until
     task = current_app.tasks[name]
+    # `.delay`: no result is stored or subscribed to (CELERY_TASK_IGNORE_RESULT).
     if eager():
-        task.apply_async(args, ignore_result=True)
+        task.delay(*args)
         return True
     if paused():
         _log_skipped(name, "the broker was unreachable a moment ago")
         return False
     try:
-        task.apply_async(args, ignore_result=True)
+        task.delay(*args)
     except Exception as error:  # kombu OperationalError, redis errors, timeouts, anything
         _paused_until = time.monotonic() + PAUSE_SECONDS
         _log_skipped(name, f"{type(error).__name__}: {error}")

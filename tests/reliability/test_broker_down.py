@@ -52,7 +52,7 @@ def test_an_approval_while_the_broker_is_down_leaves_the_payment_to_the_sweep(
     monkeypatch,
 ):
     claim, _member = claim_in_review()
-    monkeypatch.setattr("subsidies.tasks.pay_claim.apply_async", broker_down)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", broker_down)
     api_client.force_authenticate(hrss_official)
     answer = api_client.post(f"/api/v1/claims/{claim.pk}/approve/")
     assert answer.status_code == 200, answer.content
@@ -61,9 +61,7 @@ def test_an_approval_while_the_broker_is_down_leaves_the_payment_to_the_sweep(
     assert Disbursement.objects.get(claim=claim).status == DisbursementStatus.PENDING
     # The broker is back: the stalled-payment sweep queues it again, with the same key.
     queued = []
-    monkeypatch.setattr(
-        "subsidies.tasks.pay_claim.apply_async", lambda args, **kw: queued.append(args[0])
-    )
+    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", queued.append)
     with transaction.atomic():
         assert resume_stalled_payments(now=timezone.now() + timedelta(minutes=6)) == [claim.pk]
     assert queued == [claim.pk]
@@ -166,7 +164,7 @@ def test_queue_on_commit_with_the_broker_down_commits_and_logs(monkeypatch, capl
     monkeypatch.setattr(queueing, "eager", lambda: False)
     monkeypatch.setattr(queueing, "_paused_until", 0.0)
     monkeypatch.setattr(queueing, "_last_logged", 0.0)
-    monkeypatch.setattr("subsidies.tasks.check_claim.apply_async", broker_down)
+    monkeypatch.setattr("subsidies.tasks.check_claim.delay", broker_down)
     with transaction.atomic():
         queueing.queue_on_commit("subsidies.tasks.check_claim", 1)
     assert "not queued" in caplog.text
@@ -225,7 +223,7 @@ def test_a_payment_never_sent_is_queued_by_the_owed_work_sweep_within_seconds(
     from subsidies.sweeps import GRACE, queue_owed_work
 
     claim, _member = claim_in_review()
-    monkeypatch.setattr("subsidies.tasks.pay_claim.apply_async", broker_down)
+    monkeypatch.setattr("subsidies.tasks.pay_claim.delay", broker_down)
     api_client.force_authenticate(hrss_official)
     assert api_client.post(f"/api/v1/claims/{claim.pk}/approve/").status_code == 200
     queued = []

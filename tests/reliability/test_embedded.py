@@ -29,7 +29,7 @@ from qinqing.worker_process import ROOT
 SEED = """
 from datetime import timedelta
 from django.utils import timezone
-from datahub.models import SimulationSetting
+from sandbox.departments.models import SimulationSetting
 from departments.models import Department
 from policies.models import PolicyVersion
 # The demo's versions were published hours ago, their batch runs done or not wanted: the
@@ -141,9 +141,10 @@ def embedded(tmp_path_factory) -> Iterator[tuple[Site, subprocess.Popen]]:
 def test_a_waiting_claim_is_rechecked_by_the_scheduler(embedded):
     site, _launcher = embedded
     claim_id = int(site.manage("shell", stdin=WAITING).strip().splitlines()[-1])
-    assert site.claim(claim_id) == ("awaiting_data", 1)
     deadline = time.monotonic() + 60
-    while site.claim(claim_id)[1] < 2 and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+        site.claim(claim_id)[1] < 2 or site.claim(claim_id)[0] in ("checking", "submitted")
+    ):
         time.sleep(0.5)
     status, checks = site.claim(claim_id)
     log = (site.folder / "run.log").read_text()
