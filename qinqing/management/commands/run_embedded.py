@@ -11,11 +11,13 @@ broken worker is never hidden behind a running web server.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -71,6 +73,9 @@ class Command(BaseCommand):
                 processes[name] = subprocess.Popen(  # noqa: S603 - fixed arguments
                     command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                     text=True, bufsize=1,
+                    # Each in a process group of its own, stopped as a whole below: the
+                    # runserver reloader's child and the worker's threads go with it.
+                    start_new_session=True,
                 )  # fmt: skip
                 threading.Thread(target=self._relay, args=(name, processes[name]),
                                  daemon=True).start()  # fmt: skip
@@ -92,15 +97,17 @@ class Command(BaseCommand):
 
     @staticmethod
     def _stop(processes: dict[str, subprocess.Popen]) -> None:
-        """SIGTERM (Ctrl-C already reached them from the terminal: this is for the others),
-        then SIGKILL whatever is still running after STOP_SECONDS."""
+        """SIGTERM to each process's group (a warm shutdown for the worker), then SIGKILL
+        whatever is still running after STOP_SECONDS."""
         for process in processes.values():
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS
         for process in processes.values():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
