@@ -12,13 +12,14 @@ DEV := DEBUG=$${DEBUG:-true}
 .PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch bench-credit bench-credit-draw bench-approvals bench-workhours bench-dashboards clean
 
 help:
-	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite, tasks in-process)"
+	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite; a worker and beat beside it)"
 	@echo "make test     set up and run the whole test suite"
 	@echo "make lint     ruff check and format check, import contracts, missing migrations"
 	@echo "make messages refresh and compile translations (needs GNU gettext)"
 	@echo "make screenshots  screenshot the main pages (needs Chromium)"
 	@echo "make bench    run the benchmarks in bench/ and write bench/results/"
 	@echo "make faults   fault injection on the real stack (PostgreSQL; starts its own Redis)"
+	@echo "make faults-outage  Redis killed mid-stream under gunicorn, a worker and beat"
 	@echo "make bench-load    the load test (locust against gunicorn); make bench-report re-renders docs/performance.md"
 
 $(BIN)/python:
@@ -39,12 +40,14 @@ migrate: install
 seed: migrate
 	$(DEV) $(BIN)/python manage.py seed_demo_city
 
+# The web server, a Celery worker and beat on the embedded filesystem broker (var/celery/),
+# as production runs them but with no service to install; one Ctrl-C stops all three.
 run: seed
 	@echo ""
 	@echo "Qinqing is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "Log in with one of the demo logins printed above. Stop with Ctrl-C."
 	@echo ""
-	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(BIN)/python manage.py run_embedded $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -131,9 +134,15 @@ schema: install
 # dropped, departments, treasury and a partner's receiver failing; then the invariants.
 # Needs DATABASE_URL (PostgreSQL) and the redis-server program; starts its own Redis,
 # database and workers. FAULTS_SECONDS (default 240), FAULTS_SEED; bench/results/faults.json.
-.PHONY: faults
+.PHONY: faults faults-outage
 faults: install
 	$(BIN)/python bench/faults.py
+
+# Redis killed mid-stream under gunicorn, a worker and beat (bench/faults_outage.py): claim
+# latency during the outage, every claim decided after it, no double payment. Needs
+# DATABASE_URL (PostgreSQL) and redis-server; writes bench/results/faults_outage.json.
+faults-outage: install
+	$(BIN)/python bench/faults_outage.py
 
 # The load test: locust (its own process) against gunicorn on loopback, a Celery worker,
 # PostgreSQL and Redis; a realistic mix of pages and API calls (bench/locustfile.py) for

@@ -7,6 +7,10 @@ so a read that cannot reach Redis is a miss and a write is dropped, with a warni
 log (at most one every LOG_EVERY_SECONDS per process, not one per call). Found by the
 fault-injection run (bench/faults.py): a Redis restart turned claim checks, approval
 submissions and pages that read department data into 500s.
+
+A failure also pauses the cache in this process for PAUSE_SECONDS: a Redis that does not
+even refuse (a dropped network) costs one connect timeout per process, not one per call
+(issue #19: the web tier never waits on Redis).
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from typing import Any
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
 LOG_EVERY_SECONDS = 10.0
+PAUSE_SECONDS = 2.0
 _last_logged = 0.0
+_paused_until = 0.0
 # Connection refused or reset, timeouts, a server still loading its data after a restart.
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
@@ -41,8 +47,10 @@ class _Unreachable:
     def __exit__(self, kind: Any, error: Any, _traceback: Any) -> bool:
         if kind is None or not issubclass(kind, UNAVAILABLE):
             return False
-        global _last_logged
+        global _last_logged, _paused_until
         now = time.monotonic()
+        if not isinstance(error, _Paused):
+            _paused_until = now + PAUSE_SECONDS
         if now - _last_logged >= LOG_EVERY_SECONDS:
             _last_logged = now
             logger.warning("cache unavailable (%s: %s); serving without it",
@@ -50,8 +58,23 @@ class _Unreachable:
         return True
 
 
+class _Paused(redis.ConnectionError):
+    """Not tried: the server failed less than PAUSE_SECONDS ago."""
+
+
+class _PausingClient(RedisCacheClient):
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        if time.monotonic() < _paused_until:
+            raise _Paused("paused after a failure")
+        return super().get_client(key, write=write)
+
+
 class TolerantRedisCache(RedisCache):
     """django's RedisCache; an unreachable server reads as a miss and drops writes."""
+
+    def __init__(self, server: str, params: dict) -> None:
+        super().__init__(server, params)
+        self._class = _PausingClient
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         with _Unreachable("get"):

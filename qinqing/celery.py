@@ -9,6 +9,8 @@ from celery.schedules import crontab
 from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinqing.settings")
+# Read here, not from settings: this module loads while the settings are loading.
+OWED_WORK_SECONDS = float(os.environ.get("OWED_WORK_SECONDS", "15"))
 
 app = Celery("qinqing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -27,6 +29,11 @@ app.conf.update(
     task_soft_time_limit=60,
     task_time_limit=90,
     broker_connection_retry_on_startup=True,
+    # After an outage the worker and beat reconnect within about two seconds, and never give
+    # up (None: retry forever): the broker's return is when owed work starts (issue #19).
+    worker_consumer="qinqing.reconnect:PromptConsumer",
+    beat_scheduler="qinqing.reconnect:PromptScheduler",
+    broker_connection_max_retries=None,
 )
 # Keep the DB connection across tasks instead of closing it after each one
 # (84 -> 244 DB tasks/s on these machines). Celery's Django fixup reads this exact key.
@@ -59,7 +66,14 @@ app.conf.beat_schedule = {
     },
     "recheck-waiting-claims": {
         "task": "subsidies.tasks.recheck_waiting_claims",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=float(os.environ.get("RECHECK_WAITING_SECONDS", "60"))),
+    },
+    # Work the database says is owed and no queue holds (queued while the broker was
+    # down): claims still checking, payments never sent, published versions without their
+    # batch run. Every 15 s, so it starts within about 30 s of the broker's return.
+    "queue-owed-work": {
+        "task": "subsidies.tasks.queue_owed_work",
+        "schedule": timedelta(seconds=OWED_WORK_SECONDS),
     },
     "watch-approval-deadlines": {
         "task": "approvals.tasks.watch_approval_deadlines",

@@ -1,8 +1,8 @@
 """Settings, all read from the environment (see README "Settings" and .env.example).
 
 Two ways to run from one codebase: with no DATABASE_URL/REDIS_URL the portal runs on
-SQLite with tasks executed eagerly in-process; with them it uses PostgreSQL, Redis and
-Celery workers.
+SQLite, with a Celery worker and beat on an embedded filesystem broker under var/celery/
+(`make run` starts all three); with them it uses PostgreSQL, Redis and Celery workers.
 """
 
 import hashlib
@@ -150,6 +150,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
+    # The embedded default writes from three processes (web, worker, beat's tasks): WAL
+    # lets readers and one writer go on together, a write transaction takes its lock at
+    # BEGIN (no "database is locked" on a read lock's upgrade), and waits up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })  # fmt: skip
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Keeping connections open saves 9-12 ms per request (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -159,26 +166,79 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# How long the web tier may wait on Redis, per attempt (issue #19): it is on loopback or
+# the same LAN, so half a second is already a failure. A refused connection fails at once.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # While Redis is down the cache reads as empty and drops writes, within the
+            # timeouts and then at once for a few seconds (qinqing/cache.py).
+            "BACKEND": "qinqing.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="qinqing"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
-    # While Redis restarts, the cache reads as empty instead of failing requests (qinqing/cache.py).
-    CACHES["default"]["BACKEND"] = "qinqing.cache.TolerantRedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database (Django's default engine, named here so nobody moves them
+# to the cache by accident): a Redis outage logs nobody out (docs/operations.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Celery (qinqing/celery.py reads every CELERY_* setting) ------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-# Without a broker, tasks run in-process at once (the embedded default).
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Production: Redis. The embedded default (no REDIS_URL, `make run`): kombu's filesystem
+# transport over var/celery/, so that a worker and beat run beside the web server as in
+# production with no service to install (README "Running"). Tests run tasks in-process
+# (tests/settings.py).
+CELERY_EMBEDDED_DIR = Path(env.str("CELERY_EMBEDDED_DIR", default=str(BASE_DIR / "var" / "celery")))
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        # Above the worker's 1 s BRPOP, so an idle worker's wait is not a timeout.
+        "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 5.0),
+        "visibility_timeout": 3600,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = max(REDIS_SOCKET_TIMEOUT, 5.0)
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = f"file://{CELERY_EMBEDDED_DIR / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_EMBEDDED_DIR / "queue"),
+        "data_folder_out": str(CELERY_EMBEDDED_DIR / "queue"),
+        "control_folder": str(CELERY_EMBEDDED_DIR / "control"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "control", "results"):
+        (CELERY_EMBEDDED_DIR / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_EMBEDDED_DIR.mkdir(parents=True, exist_ok=True)
+# Beat remembers when each entry last ran here (both modes), so a restart does not rerun it.
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_EMBEDDED_DIR / "beat-schedule")
+# A worker and beat take the tasks, in production and in the embedded default alike.
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
+# Nobody reads the results of this project's tasks (they write rows), so none are stored
+# and publishing never subscribes to a result on the backend: with Redis down that
+# subscription retried 20 times inside send_task (19 s per claim, issue #19). The few
+# callers that read a result ask for it (qinqing.tasks.ping).
+CELERY_TASK_IGNORE_RESULT = True
+# A publish that cannot reach the broker fails within milliseconds: one immediate retry
+# (it replaces a pooled connection that went stale while Redis was away), no back-off.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.05,
+    "interval_max": 0.05,
+}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Separate queues, so that a million-enterprise batch never stands in front of an
 # enterprise waiting on its claim: a worker started without -Q takes all three (they
@@ -205,8 +265,6 @@ CELERY_TASK_ROUTES = {
     "integrations.tasks.deliver_due_webhooks": {"queue": CELERY_NOTIFICATIONS_QUEUE},
     "integrations.tasks.dispatch_events": {"queue": CELERY_NOTIFICATIONS_QUEUE},
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
 

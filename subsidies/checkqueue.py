@@ -27,7 +27,7 @@ import time
 import redis
 from django.conf import settings
 
-from qinqing.queueing import eager, queue
+from qinqing.queueing import eager, paused, queue
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,9 @@ _scripts: dict[str, object] = {}
 def _redis() -> redis.Redis:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5,
-                                       socket_connect_timeout=2)  # fmt: skip
+        # Short: enqueue() runs in the web tier after the claim's commit (issue #19).
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2,
+                                       socket_connect_timeout=0.5)  # fmt: skip
     return _client
 
 
@@ -104,6 +105,8 @@ def enqueue(claim_id: int) -> None:
     (one round trip to Redis). Should Redis fail here, the claim gets its own task."""
     if not batching():
         queue(CHECK_TASK, claim_id)
+        return
+    if paused():  # the broker failed a moment ago: the owed-work sweep takes this claim
         return
     waiting, slots = _keys()
     try:

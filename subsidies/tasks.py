@@ -4,8 +4,9 @@ services queue them by name (qinqing/queueing.py), never by importing this modul
 from celery import shared_task
 
 from accounts.models import User
+from qinqing.queueing import queue
 
-from . import checkqueue
+from . import checkqueue, sweeps
 from .batch import decide_chunk, pay_chunk, start
 from .gateway import GatewayError, PaymentRefused
 from .models import Claim
@@ -17,6 +18,13 @@ from .reconciliation import reconcile
 @shared_task(name="subsidies.tasks.check_claim", acks_late=True)
 def check_claim(claim_id: int) -> str:
     return check(claim_id).status
+
+
+@shared_task(name="subsidies.tasks.check_claims", acks_late=True)
+def check_claims(claim_ids: list[int]) -> int:
+    """Decide these claims together (queued by the owed-work sweep)."""
+    check_many(claim_ids)
+    return len(claim_ids)
 
 
 @shared_task(name="subsidies.tasks.check_waiting_claims", acks_late=True)
@@ -52,9 +60,15 @@ def recheck_waiting_claims() -> int:
     """Beat: claims waiting for department data, and payments a worker left unfinished."""
     due = due_rechecks()
     for claim_id in due:
-        check_claim.delay(claim_id)
+        queue("subsidies.tasks.check_claim", claim_id)
     checkqueue.kick()  # claims on the check list whose task was lost
     return len(due) + len(resume_stalled_payments())
+
+
+@shared_task(name="subsidies.tasks.queue_owed_work")
+def queue_owed_work() -> dict[str, int]:
+    """Beat, every 15 s: work saved while the broker was down, queued (subsidies/sweeps.py)."""
+    return sweeps.queue_owed_work()
 
 
 @shared_task(name="subsidies.tasks.reconcile_payments")

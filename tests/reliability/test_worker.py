@@ -42,5 +42,6 @@ def test_worker_reads_and_writes_the_test_database(celery_worker_process):
     Session.objects.create(
         session_key="current1", session_data="", expire_date=now + timedelta(days=1)
     )
-    assert clear_expired_sessions.delay().get(timeout=10) == 1
+    # Results are not stored unless asked for (CELERY_TASK_IGNORE_RESULT): this test reads it.
+    assert clear_expired_sessions.apply_async(ignore_result=False).get(timeout=10) == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["current1"]
