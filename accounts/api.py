@@ -9,6 +9,7 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from qinqing.api.parsers import JSONParser
 from qinqing.audit.services import record_event
 from qinqing.errors import NotAllowed
 
@@ -44,6 +45,8 @@ class ObtainTokenView(ObtainAuthToken):
     """For scripts. Failed attempts count towards the same lockout as the login page."""
 
     scope_resource = "none"
+    # The API takes JSON (ObtainAuthToken also offered form and multipart bodies).
+    parser_classes = [JSONParser]
 
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)

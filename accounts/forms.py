@@ -3,8 +3,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.forms import GuardedFormMixin
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(GuardedFormMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(

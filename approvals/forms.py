@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import District
 from enterprises.industries import division_choices
+from qinqing.forms import GuardedForm
 
 from .display import form_value
 from .models import FieldType, ItemStatus, SheetField
@@ -52,7 +53,7 @@ def _widget(field: SheetField) -> forms.Widget:
     return forms.TextInput(attrs={"maxlength": field.max_length, **described})
 
 
-class SheetForm(forms.Form):
+class SheetForm(GuardedForm):
     """One text input per sheet question (checked by the service, not here), and for each
     prefilled question a "this is wrong" box with a note."""
 
@@ -116,7 +117,7 @@ class SheetForm(forms.Form):
                 self.add_error(target, f"{message}" if target else f"{key}: {message}")
 
 
-class StatusFilterForm(forms.Form):
+class StatusFilterForm(GuardedForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -124,7 +125,7 @@ class StatusFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("Any status")), *choices]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(GuardedForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

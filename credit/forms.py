@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import UsccField
+from qinqing.forms import GuardedForm
 
 from .limits import TEXT_MAX, TITLE_MAX
 from .records.models import OFFICIAL_KINDS, PUBLICITY_MONTHS, Severity
@@ -14,7 +15,7 @@ WINDOWS = _(
 )
 
 
-class RecordForm(forms.Form):
+class RecordForm(GuardedForm):
     """An official's record for their department (a penalty, an inspection finding, a
     reward...)."""
 
@@ -44,7 +45,7 @@ class RecordForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(GuardedForm):
     """A verifying official's decision on a commitment, or the enterprise's withdrawal."""
 
     reason = forms.CharField(
@@ -58,7 +59,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(GuardedForm):
     """A dual-random inspection campaign (ratios in per cent per grade)."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -83,7 +84,7 @@ class CampaignForm(forms.Form):
     )
 
 
-class DrawForm(forms.Form):
+class DrawForm(GuardedForm):
     public_value = forms.CharField(
         label=_("Public value"), max_length=200,
         help_text=_("A value fixed only now and publicly checkable, e.g. the day's closing "
@@ -91,25 +92,25 @@ class DrawForm(forms.Form):
     )  # fmt: skip
 
 
-class ResultForm(forms.Form):
+class ResultForm(GuardedForm):
     violation = forms.BooleanField(label=_("Violation found"), required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea, max_length=TEXT_MAX)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, required=False)
 
 
-class RecusalForm(forms.Form):
+class RecusalForm(GuardedForm):
     inspector = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("Reason for recusal"), max_length=300)
 
 
-class RepairForm(forms.Form):
+class RepairForm(GuardedForm):
     evidence = forms.CharField(label=_("How the conduct was corrected (evidence)"),
                                widget=forms.Textarea, max_length=TEXT_MAX)  # fmt: skip
     accept = forms.BooleanField(label=_("I accept the credit commitment below on behalf of the "
                                         "enterprise."))  # fmt: skip
 
 
-class RepairDecisionForm(forms.Form):
+class RepairDecisionForm(GuardedForm):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )

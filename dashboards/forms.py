@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Department, District
 from enterprises.industries import section_choices
 from policies.models import Policy
+from qinqing.forms import GuardedForm
 
 from .models import UNKNOWN_INDUSTRY, UNKNOWN_INDUSTRY_LABEL
 from .scope import Filters, Period, Scope
@@ -29,7 +30,7 @@ def period_choices(today: date) -> list[tuple[str, str]]:
     return choices
 
 
-class FilterForm(forms.Form):
+class FilterForm(GuardedForm):
     period = forms.ChoiceField(label=pgettext_lazy("dashboard", "Period"), required=False)
     district = forms.ModelChoiceField(
         label=_("District"),

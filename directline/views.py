@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
 from qinqing.errors import NotAllowed, ServiceError, show_on_page
+from qinqing.forms import GuardedForm
 from qinqing.listing import paginate
 from qinqing.scoping import reads_as_official
 from qinqing.workhours.case_services import read_clock
@@ -33,7 +34,7 @@ from .services.raising import add_attachments, raise_request
 from .services.refusals import SUBJECT_MAX, TEXT_MAX, RequestRefused
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(GuardedForm):
     enterprise = forms.ModelChoiceField(
         queryset=None, label=gettext_lazy("Enterprise"), to_field_name="uscc"
     )

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing.audit.admin import AuditedModelAdmin
+from qinqing.forms import GuardedModelForm
 from qinqing.transitions import move
 
 from .forms import UsccField
 from .models import Enterprise, EnterpriseMembership
 
 
-class EnterpriseAdminForm(forms.ModelForm):
+class EnterpriseAdminForm(GuardedModelForm):
     uscc = UsccField()
 
     class Meta:

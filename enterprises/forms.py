@@ -2,12 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.forms import GuardedForm
 from qinqing.identifiers import normalise_uscc, validate_uscc
 
 from .services import ContactDetails, parse_contact_details
 
 
-class ContactDetailsForm(forms.Form):
+class ContactDetailsForm(GuardedForm):
     contact_phone = forms.CharField(
         label=_("Contact phone"),
         max_length=20,

@@ -13,12 +13,13 @@ from django.utils.translation import ngettext
 from qinqing.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 from qinqing.errors import ServiceError
 from qinqing.events.registry import event_type_choices
+from qinqing.forms import GuardedModelForm
 
 from . import services
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
-class SubscriptionForm(forms.ModelForm):
+class SubscriptionForm(GuardedModelForm):
     url = forms.CharField(label=_("URL"), max_length=500)
     event_types = forms.MultipleChoiceField(
         label=_("event types"), choices=event_type_choices, widget=forms.CheckboxSelectMultiple

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Department, District
 from enterprises.models import Enterprise
 from qinqing.audit.admin import AuditedModelAdmin
+from qinqing.forms import GuardedModelForm
 
 from .models import PartnerClient
 from .scopes import SCOPES
@@ -21,7 +22,7 @@ from .services import create_partner_client, update_partner_client
 SCOPE_CHOICES = [(scope, f"{scope} — {text}") for scope, text in SCOPES.items()]
 
 
-class PartnerClientAddForm(forms.ModelForm):
+class PartnerClientAddForm(GuardedModelForm):
     department = forms.ModelChoiceField(
         Department.objects.all(), label=_("department"), required=False
     )
@@ -59,7 +60,7 @@ class PartnerClientAddForm(forms.ModelForm):
         return data
 
 
-class PartnerClientChangeForm(forms.ModelForm):
+class PartnerClientChangeForm(GuardedModelForm):
     scopes = forms.MultipleChoiceField(
         choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple, label=_("scopes")
     )

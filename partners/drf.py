@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, BasePermission
@@ -85,7 +86,16 @@ class PartnerOAuth2Authentication(OAuth2Authentication):
             return None
         result = super().authenticate(request)
         if result is None:
-            return None
+            # A bearer token was sent and is not valid: say why (expired, unknown), instead
+            # of DRF's "credentials were not provided".
+            error = (
+                getattr(request, "oauth2_error", None)
+                or getattr(request._request, "oauth2_error", None)
+                or {}
+            )
+            if "expired" in str(error.get("error_description", "")):
+                raise exceptions.AuthenticationFailed(_("The access token has expired."))
+            raise exceptions.AuthenticationFailed(_("The access token is invalid."))
         user, token = result
         view = (request.parser_context or {}).get("view")
         if _public(view):

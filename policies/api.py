@@ -2,6 +2,7 @@
 drafting and publication actions."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,12 +62,15 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(VersionSerializer(versions, many=True).data)
         serializer = VersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            version = services.create_draft(policy=policy, actor=request.user,
-                                            **serializer.validated_data)  # fmt: skip
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from error
-        return Response(VersionSerializer(version).data, status=201)
+        # One transaction with the answer's rendering: a failure leaves no draft behind.
+        with transaction.atomic():
+            try:
+                version = services.create_draft(policy=policy, actor=request.user,
+                                                **serializer.validated_data)  # fmt: skip
+            except DjangoValidationError as error:
+                raise exceptions.ValidationError(error.message_dict) from error
+            data = VersionSerializer(version).data
+        return Response(data, status=201)
 
     @extend_schema(
         parameters=[OpenApiParameter("uscc", str, required=True,

@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from datahub.catalogue import CATALOGUE, FactType
+from qinqing.forms import GuardedForm
 
 from .models import ClaimPeriod
 from .rules import OPERATOR_ALIASES, RuleError
@@ -34,7 +35,7 @@ def fact_choices() -> list:
     return [("", "—"), *sorted(groups.items())]
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(GuardedForm):
     id = forms.SlugField(label=_("Id"), max_length=40)
     label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=200)
     label_en = forms.CharField(label=_("Label (English)"), max_length=200)
@@ -133,7 +134,7 @@ class JSONField(forms.CharField):
         return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-class VersionForm(forms.Form):
+class VersionForm(GuardedForm):
     # Browsers' date inputs take ISO dates only, whatever the page's language.
     valid_from = forms.DateField(
         label=_("Claims from"),

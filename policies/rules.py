@@ -26,6 +26,7 @@ from itertools import pairwise
 from typing import Any
 
 from datahub.catalogue import CATALOGUE, FactSpec, FactType
+from qinqing.guard import is_plain_number
 
 FEN = Decimal("0.01")
 ROUNDING = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
@@ -42,6 +43,13 @@ NO_OPERAND = {"is_true", "is_false", "known"}
 NUMERIC = {FactType.MONEY, FactType.DECIMAL, FactType.INTEGER}
 # Literals stay below 10^14 (MoneyField's range), so batch products cannot explode.
 LIMIT = Decimal(10) ** 14
+# Rule size: the parser, the evaluators and the pages walk rules recursively, and a rule is
+# read by people. Real policies nest criteria 2–4 levels and name a few dozen criteria; a
+# draft 500 levels deep or with 20,000 leaves is refused, naming where (issue #19).
+MAX_CRITERIA_DEPTH = 12  # groups and criteria, from the top
+MAX_CRITERIA_NODES = 500  # groups and criteria together
+MAX_FORMULA_DEPTH = 16  # formula elements, from the top
+MAX_FORMULA_NODES = 500
 
 
 class RuleError(ValueError):
@@ -119,6 +127,10 @@ def parse_parameters(raw: Any) -> dict[str, Parameter]:
 
 
 def _parse_literal(kind: FactType, raw: Any, path: str, spec: FactSpec | None) -> Any:
+    if kind in NUMERIC and isinstance(raw, str) and not is_plain_number(raw):
+        # Decimal and int read "1_000" as 1000 and "1e3" as 1000: a typo, not an amount.
+        raise RuleError(path, 'write numbers with digits and one decimal point, such as '
+                              '"1000.00" (no underscores or exponents)')  # fmt: skip
     try:
         if kind is FactType.MONEY:
             if isinstance(raw, float | bool):
@@ -208,7 +220,58 @@ class Group:
 Node = Leaf | Group
 
 
+def _criteria_children(raw: Any, path: str) -> list[tuple[Any, str]]:
+    if not isinstance(raw, dict):
+        return []
+    for kind in ("all", "any"):
+        if kind in raw and isinstance(raw[kind], list):
+            return [(child, f"{path}.{kind}[{i}]") for i, child in enumerate(raw[kind])]
+    if "not" in raw:
+        return [(raw["not"], f"{path}.not")]
+    return []
+
+
+def _formula_children(raw: Any, path: str) -> list[tuple[Any, str]]:
+    """Every object inside a formula element (operands, tiers' bands and amounts)."""
+    found: list[tuple[Any, str]] = []
+    pending: list[tuple[Any, str]] = [(raw, path)]
+    first = True
+    while pending:
+        value, where = pending.pop()
+        if isinstance(value, dict) and not first:
+            found.append((value, where))
+            continue
+        first = False
+        items = value.items() if isinstance(value, dict) else (
+            enumerate(value) if isinstance(value, list) else ())  # fmt: skip
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                pending.append((child, f"{where}[{key}]" if isinstance(key, int)
+                                else f"{where}.{key}"))  # fmt: skip
+    return found
+
+
+def check_size(raw: Any, path: str, *, kind: str = "criteria") -> None:
+    """Refuse a rule deeper or larger than the limits, naming the first part beyond them;
+    iterative, so that no depth of input can make it recurse."""
+    children, max_depth, max_nodes = (
+        (_criteria_children, MAX_CRITERIA_DEPTH, MAX_CRITERIA_NODES) if kind == "criteria"
+        else (_formula_children, MAX_FORMULA_DEPTH, MAX_FORMULA_NODES))  # fmt: skip
+    stack: list[tuple[Any, str, int]] = [(raw, path, 1)]
+    count = 0
+    while stack:
+        node, where, depth = stack.pop()
+        count += 1
+        if depth > max_depth:
+            raise RuleError(where, f"nested too deeply: at most {max_depth} levels")
+        if count > max_nodes:
+            raise RuleError(path, f"too large: at most {max_nodes} parts in all")
+        stack.extend((child, child_path, depth + 1)
+                     for child, child_path in reversed(children(node, where)))  # fmt: skip
+
+
 def parse_criteria(raw: Any, parameters: dict[str, Parameter], path: str = "criteria") -> Node:
+    check_size(raw, path)
     ids: set[str] = set()
     return _parse_node(raw, parameters, path, ids)
 
@@ -340,6 +403,7 @@ class Expr:
 
 def parse_benefit(raw: Any, parameters: dict[str, Parameter], path: str = "benefit") -> Expr:
     """A formula whose result is an amount in yuan."""
+    check_size(raw, path, kind="formula")
     expr = _parse_expr(raw, parameters, path)
     if result_type(expr) is not FactType.MONEY:
         raise RuleError(path, "the benefit must come out as an amount in yuan")
@@ -355,6 +419,8 @@ def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str) -> Expr:
         return Expr("amount", _parse_literal(FactType.MONEY, body, f"{path}.amount", None))
     if kind == "number":
         try:
+            if isinstance(body, str) and not is_plain_number(body):
+                raise InvalidOperation
             number = Decimal(str(body))
             if isinstance(body, float | bool) or not number.is_finite() or abs(number) >= LIMIT:
                 raise InvalidOperation

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from qinqing import guard
+
 from .models import Policy, PolicyVersion
 from .rules import leaves
 
@@ -14,6 +16,15 @@ class VersionSerializer(serializers.ModelSerializer):
                   "notes", "published_at", "publish_at", "criteria_summary"]  # fmt: skip
         read_only_fields = ["id", "number", "status", "published_at", "publish_at",
                             "criteria_summary"]  # fmt: skip
+
+    def to_representation(self, version: PolicyVersion) -> dict:
+        # A draft stored before the size limits (qinqing.guard, policies.rules.check_size)
+        # may be too deep to render: it is shown without its rules, not answered with a 500.
+        data = super().to_representation(version)
+        for name in ("criteria", "benefit", "parameters"):
+            if guard.depth_of(data.get(name)) > guard.max_depth():
+                data[name] = None
+        return data
 
     def get_criteria_summary(self, version: PolicyVersion) -> list[dict]:
         try:

@@ -366,6 +366,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
 
 # --- REST API ----------------------------------------------------------------------------
+# Bodies: at most 2.5 MiB in memory (JSON bodies too: qinqing/guard.py) and 1,000 fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an anonymous call gets 401 with WWW-Authenticate, not 403.
@@ -375,19 +378,19 @@ REST_FRAMEWORK = {
         # DRF's, with its CSRF refusal in the one error shape.
         "qinqing.api.authentication.SessionAuthentication",
     ],
-    # JSON bodies: DRF's parser with a nesting limit (deep JSON is a 400, never a 500).
-    "DEFAULT_PARSER_CLASSES": [
-        "qinqing.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API takes JSON; a view that uploads a file declares multipart itself. Every
+    # parser goes through the input guard (qinqing/guard.py): the negotiation swaps a
+    # view's own DRF parsers for the guarded ones.
+    "DEFAULT_PARSER_CLASSES": ["qinqing.api.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "qinqing.api.negotiation.GuardedNegotiation",
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "partners.drf.HasPartnerScope",
     ],
     "DEFAULT_PAGINATION_CLASS": "qinqing.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # django-filter's, with an empty date or number filter a 400 (docs/api.md).
+        "qinqing.api.filters.StrictFilterBackend",
         # ?ordering= over each view's ordering_fields; an unknown field is a 400.
         "qinqing.api.filters.StrictOrderingFilter",
     ],

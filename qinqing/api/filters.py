@@ -11,6 +11,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
@@ -88,3 +89,35 @@ class CreatedBetweenFilterSet(django_filters.FilterSet):
 
     since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+
+# Filters whose empty value is not "no filter" but a value of the wrong kind (docs/api.md:
+# "a date that is not YYYY-MM-DD … is a 400 naming the parameter"): `?until=` was a 200.
+_TYPED_FILTERS = (
+    django_filters.DateFilter,
+    django_filters.DateTimeFilter,
+    django_filters.IsoDateTimeFilter,
+    django_filters.NumberFilter,
+)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, with an empty date or number filter refused (400 naming
+    it) instead of silently ignored."""
+
+    def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        empty = {
+            name: [_("Enter a value: a date as YYYY-MM-DD.")
+                   if isinstance(spec, (django_filters.DateFilter, django_filters.DateTimeFilter))
+                   else _("Enter a number.")]
+            for name, spec in filterset.filters.items()
+            if isinstance(spec, _TYPED_FILTERS)
+            and name in request.query_params
+            and not request.query_params.get(name, "").strip()
+        }  # fmt: skip
+        if empty:
+            raise exceptions.ValidationError(empty)
+        return filterset

@@ -2,10 +2,12 @@ from typing import Any
 
 from django import forms
 
+from qinqing.forms import GuardedForm
+
 from .registry import NOTIFICATION_KINDS as KINDS
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(GuardedForm):
     """One row per kind, two checkboxes: in the portal, by e-mail."""
 
     def __init__(self, *args: Any, current: dict[str, tuple[bool, bool]], **kwargs: Any) -> None:
