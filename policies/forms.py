@@ -198,10 +198,12 @@ def builder_state(criteria: Any) -> BuilderState | None:
 
 def build_criteria(match: str, groups: list[dict], rows: list[CriterionForm]):
     """The criteria JSON from the builder's rows, and each row's path in it (so a rule
-    error comes back to the row it concerns). A group appears where its first row is."""
+    error comes back to the row it concerns) and each group's. A group appears where its
+    first row is."""
     top: list[Any] = []
     paths: list[str] = []
     placed: dict[str, tuple[int, str, list]] = {}
+    group_paths: dict[str, str] = {}
     for row in rows:
         rule = row.to_rule()
         node = {"not": rule} if row.cleaned_data.get("negate") else rule
@@ -223,11 +225,12 @@ def build_criteria(match: str, groups: list[dict], rows: list[CriterionForm]):
             negated = kind.startswith("not_")
             prefix = f"criteria.{match}[{len(top)}]{'.not' if negated else ''}.{inner_kind}"
             placed[group] = (len(top), prefix, members)
+            group_paths[group] = prefix.rsplit(".", 1)[0]
             top.append({"not": inner} if negated else inner)
         _position, prefix, members = placed[group]
         paths.append(f"{prefix}[{len(members)}]{suffix}")
         members.append(node)
-    return {match: top}, paths
+    return {match: top}, paths, group_paths
 
 
 class JSONField(forms.CharField):

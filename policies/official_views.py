@@ -107,13 +107,14 @@ class Builder:
         """The criteria the page describes, or None after placing a rule error."""
         self.rows = kept_rows(self.formset)
         paths = None
+        group_paths: dict[str, str] = {}
         criteria = stored
         if self.editable:
             groups = [
                 (group.cleaned_data if group.is_bound else group.initial) or {"kind": "any"}
                 for group in self.groups.forms
             ]
-            criteria, paths = build_criteria(
+            criteria, paths, group_paths = build_criteria(
                 self.form.cleaned_data.get("match") or "all", groups, self.rows
             )
         try:
@@ -121,6 +122,11 @@ class Builder:
                         parameters=self.form.cleaned_data["parameters"],
                         rounding=self.form.cleaned_data["rounding"])  # fmt: skip
         except RuleError as error:
+            for number, path in group_paths.items():
+                if error.path == f"{path}.label" and self.groups.is_bound:
+                    group = self.groups.forms[int(number) - 1]
+                    group.add_error("label_en", f"{error.path}: {error.message}")
+                    return None
             place_rule_error(error, self.form, self.rows, paths)
             return None
         return criteria
