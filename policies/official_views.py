@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from .authoring import batch_run_of, rules_in_words
 from .forecast import forecast_breakdown
 from .forms import (
     CriteriaFormSet,
+    CriterionForm,
     GroupFormSet,
     PolicyForm,
     TestCaseForm,
@@ -90,9 +92,12 @@ class Builder:
             else:
                 initial.update(rounding="half_up", claim_period="yearly", parameters={})
             self.form = VersionForm(initial=initial)
-            self.formset = CriteriaFormSet(
-                prefix="criteria", initial=self.state.rows if self.state else []
-            )
+            # Empty rows to fill in (unchanged ones are ignored): a new policy's first
+            # criteria, a group, fit without saving first.
+            rows = self.state.rows if self.state else []
+            self.formset = forms.formset_factory(
+                CriterionForm, can_delete=True, extra=4 if version is None else 2
+            )(prefix="criteria", initial=rows)
             self.groups = GroupFormSet(
                 prefix="groups", initial=self.state.groups if self.state else []
             )
