@@ -183,6 +183,31 @@ def new_policy(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def first_version(request: HttpRequest, code: str) -> HttpResponse:
+    """The first version of a policy made without one (in the back office, or of old)."""
+    _department_official(request)
+    policy = get_object_or_404(visible_to(request.user, Policy), code=code)
+    if policy.versions.exists():
+        return redirect("policies:official_list")
+    builder = Builder(request, None)
+    if request.method == "POST" and builder.is_valid():
+        criteria = builder.criteria({"all": []})
+        if criteria is not None:
+            try:
+                fields = {"criteria": criteria, **builder.version_fields()}
+                draft = services.create_draft(policy=policy, actor=request.user, **fields)
+            except ValidationError as error:
+                _place_validation(error, builder.form)
+            except ServiceError as error:
+                show_on_page(request, error, builder.form)
+            else:
+                messages.success(request, _("The first draft has been created."))
+                return redirect("policies:official_version", pk=draft.pk)
+    return render(request, "policies/official_new.html",
+                  {"policy": policy, "policy_form": None, **builder.context()})  # fmt: skip
+
+
+@login_required
 def edit_version(request: HttpRequest, pk: int) -> HttpResponse:
     """The rule builder: rows of criteria at the top level (all or any of them) and in up
     to three groups (any, all, none or not all of theirs); a row may be negated. Criteria

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,7 +100,11 @@ def create_policy(*, actor: User, department: Any, target_districts: Any = (),
                                                 if k in POLICY_FIELDS})  # fmt: skip
     require_department_official(actor, policy)
     policy.full_clean()
-    policy.save()
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:  # the same code taken meanwhile
+        raise ValidationError({"code": [_("A policy with this code exists already.")]}) from None
     policy.target_districts.set(list(target_districts))
     record_event(actor=actor, action="policy.created", obj=policy,
                  after={**snapshot(policy, POLICY_FIELDS),

@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("manage/versions/<int:pk>/edit/", official_views.edit_version, name="official_edit"),
     path("manage/<slug:code>/new-version/", official_views.new_version, name="official_new"),
+    path("manage/<slug:code>/first-version/", official_views.first_version, name="official_first"),
     path("<slug:code>/", views.policy_detail, name="detail"),
 ]

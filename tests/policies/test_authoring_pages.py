@@ -168,6 +168,25 @@ def test_a_group_label_in_one_language_only_is_refused_on_the_group(client, auth
     assert not Policy.objects.exists()
 
 
+def test_a_policy_made_without_a_version_gets_its_first_on_the_page(client, author, policy):
+    client.force_login(author)
+    listing = client.get(reverse("policies:official_list")).content.decode()
+    url = reverse("policies:official_first", args=[policy.code])
+    assert url in listing
+    assert client.get(url).status_code == 200
+    response = client.post(url, builder_data(ANY_GROUP_ROWS))
+    version = policy.versions.get()
+    assert response["Location"] == reverse("policies:official_version", args=[version.pk])
+    assert version.criteria["all"][1]["any"][1]["id"] == "big"
+    # Once it has one, new versions copy the latest.
+    assert client.get(url)["Location"] == reverse("policies:official_list")
+    client.force_login(OfficialFactory(department=department("taxation")))
+    other = Policy.objects.create(**{**{k: v for k, v in policy_data().items()
+                                        if k != "target_industry_sections"}, "code": "other"},
+                                  department=department("hrss"))  # fmt: skip
+    assert client.get(reverse("policies:official_first", args=[other.code])).status_code == 404
+
+
 # --- The builder's groups -------------------------------------------------------------------
 
 
