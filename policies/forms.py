@@ -248,6 +248,8 @@ class JSONField(forms.CharField):
             ) from error
 
     def prepare_value(self, value: Any) -> str:
+        if value is None:  # an empty form, not the JSON text "null"
+            return ""
         if isinstance(value, str):
             return value
         return json.dumps(value, ensure_ascii=False, indent=2)

@@ -250,6 +250,7 @@ def test_test_cases_are_added_edited_and_deleted_on_the_page(client, author, che
         valid_from=TODAY - timedelta(days=1), valid_until=TODAY + timedelta(days=30)))  # fmt: skip
     client.force_login(author)
     url = reverse("policies:official_version", args=[draft.pk])
+    assert "null</textarea>" not in client.get(url).content.decode()  # an empty form
     response = client.post(url, {"action": "add_case", "case-name": "a wrong case",
                                  "case-facts": '{"hrss.insured_employees": 12}',
                                  "case-expected_status": "",
