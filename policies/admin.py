@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from qinqing.audit.admin import AuditedModelAdmin
+from qinqing.forms import GuardedModelForm
 
+from .forms import EXPECTED_STATUS
 from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
 
 
@@ -42,8 +46,23 @@ class PolicyAdmin(AuditedModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
+class TestCaseAdminForm(GuardedModelForm):
+    """A generated boundary case checks one criterion and leaves the overall result empty:
+    the expected result is a choice that may be left empty (the model's text field would
+    refuse every generated row with "This field is required")."""
+
+    expected_status = forms.ChoiceField(label=_("expected result"), choices=EXPECTED_STATUS,
+                                        required=False)  # fmt: skip
+
+    class Meta:
+        model = PolicyTestCase
+        fields = ["name", "facts", "expected_status", "expected_criteria", "expected_amount",
+                  "generated"]  # fmt: skip
+
+
 class TestCaseInline(admin.TabularInline):
     model = PolicyTestCase
+    form = TestCaseAdminForm
     extra = 0
 
 

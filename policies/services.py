@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,6 +83,33 @@ def create_draft(*, policy: Policy, actor: User, **fields: Any) -> PolicyVersion
     record_event(actor=actor, action="policy_version.drafted", obj=version,
                  after=snapshot(version, DRAFT_FIELDS))  # fmt: skip
     return version
+
+
+POLICY_FIELDS = ["code", "title_zh", "title_en", "summary_zh", "summary_en", "legal_basis_zh",
+                 "legal_basis_en", "benefit_type", "delivery_mode",
+                 "target_industry_sections"]  # fmt: skip
+
+
+@transaction.atomic
+def create_policy(*, actor: User, department: Any, target_districts: Any = (),
+                  version: dict[str, Any], **fields: Any) -> PolicyVersion:  # fmt: skip
+    """A new policy of the actor's department with its first draft version, together: a
+    policy without a version could never be published, and one without the other is not
+    left behind. Returns the draft (its rules checked like any draft's)."""
+    policy = Policy(department=department, **{k: v for k, v in fields.items()
+                                                if k in POLICY_FIELDS})  # fmt: skip
+    require_department_official(actor, policy)
+    policy.full_clean()
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:  # the same code taken meanwhile
+        raise ValidationError({"code": [_("A policy with this code exists already.")]}) from None
+    policy.target_districts.set(list(target_districts))
+    record_event(actor=actor, action="policy.created", obj=policy,
+                 after={**snapshot(policy, POLICY_FIELDS),
+                        "target_districts": sorted(d.pk for d in target_districts)})  # fmt: skip
+    return create_draft(policy=policy, actor=actor, **version)
 
 
 @transaction.atomic
@@ -194,6 +221,47 @@ def add_test_case(version: PolicyVersion, *, actor: User, name: str, facts: Any,
     return case
 
 
+def _draft_case(case: PolicyTestCase, actor: User) -> tuple[PolicyVersion, PolicyTestCase]:
+    """Lock the case's version; its cases change only while it is a draft."""
+    require_department_official(actor, case.version.policy)
+    locked = PolicyVersion.objects.select_for_update().get(pk=case.version_id)
+    if locked.status != VersionStatus.DRAFT:
+        raise Refused(_("Test cases belong to drafts; a version that left the draft keeps "
+                        "its own."))  # fmt: skip
+    return locked, PolicyTestCase.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def update_test_case(case: PolicyTestCase, *, actor: User, name: str, facts: Any,
+                     expected_status: str = "", expected_criteria: Any = None,
+                     expected_amount: Decimal | None = None) -> PolicyTestCase:  # fmt: skip
+    """Correct a case; a generated case that is edited becomes the department's own (so
+    generating the boundary cases again no longer replaces it)."""
+    locked, case = _draft_case(case, actor)
+    expected_criteria = {} if expected_criteria is None else expected_criteria
+    validate_test_case(facts=facts, expected_status=expected_status,
+                       expected_criteria=expected_criteria)  # fmt: skip
+    before = snapshot(case, ["name", "facts", "expected_status", "expected_criteria",
+                             "expected_amount"])  # fmt: skip
+    case.name, case.facts, case.expected_status = name, facts, expected_status
+    case.expected_criteria, case.expected_amount = expected_criteria, expected_amount
+    case.generated = False
+    case.save()
+    record_event(actor=actor, action="policy_version.test_case_edited", obj=locked,
+                 before={"test_case": case.pk, **before},
+                 after={"test_case": case.pk, "name": name})  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def delete_test_case(case: PolicyTestCase, *, actor: User) -> None:
+    """A wrong case goes, while the version is a draft (it would block publication)."""
+    locked, case = _draft_case(case, actor)
+    record_event(actor=actor, action="policy_version.test_case_deleted", obj=locked,
+                 before={"test_case": case.pk, "name": case.name, "facts": case.facts})  # fmt: skip
+    case.delete()
+
+
 @dataclass
 class TestCaseResult:
     case: PolicyTestCase
@@ -251,9 +319,11 @@ def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
         if step is None or leaf.op not in (*_ORACLE, "between"):
             continue
         thresholds = [operand.value_at(on) for operand in leaf.operands]
-        for index, threshold in enumerate(thresholds):
-            for label, value in (("-1", threshold - step), ("=", threshold),
-                                 ("+1", threshold + step)):  # fmt: skip
+        for threshold in thresholds:
+            # Named by the threshold itself ("10 − 1"), not by its position in the rule.
+            shown, by = _threshold_text(threshold), _threshold_text(step)
+            for label, value in ((f"{shown} − {by}", threshold - step), (f"= {shown}", threshold),
+                                 (f"{shown} + {by}", threshold + step)):  # fmt: skip
                 if leaf.op == "between":
                     low_ok = value >= thresholds[0] if leaf.inclusive[0] else value > thresholds[0]
                     high_ok = value <= thresholds[1] if leaf.inclusive[1] else value < thresholds[1]
@@ -263,10 +333,19 @@ def generate_boundary_cases(version: PolicyVersion) -> list[PolicyTestCase]:
                 raw = value.isoformat() if isinstance(value, date) else str(value)
                 made.append(PolicyTestCase(
                     version=version, generated=True, expected_status="",
-                    name=f"{leaf.id}: {leaf.fact.name} at threshold {index + 1} {label}",
+                    name=f"{leaf.id}: {leaf.fact.name} at threshold {label}",
                     facts={leaf.fact.name: raw}, expected_criteria={leaf.id: expected},
                 ))  # fmt: skip
     return PolicyTestCase.objects.bulk_create(made)
+
+
+def _threshold_text(value: Any) -> str:
+    """A threshold or step as the rule states it: 10, 500000.00, 2026-01-01, 1 day."""
+    if isinstance(value, timedelta):
+        return f"{value.days} d"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _choice_cases(version: PolicyVersion, leaf, on: date) -> list[PolicyTestCase]:

@@ -246,13 +246,17 @@ def _finish_if_complete(run_id: int) -> None:
             move_many(BatchRun, [run_id], BatchRun.Status.DONE, finished_at=now)
 
 
-def progress(run: BatchRun) -> dict[str, int]:
+def progress(run: BatchRun) -> dict[str, Any]:
     """Live figures for the officials' page: one aggregate over the run's chunk rows."""
     totals = BatchChunk.objects.filter(run=run).aggregate(
         made=Sum("made"), offered=Sum("offered"), paying=Sum("paying"),
         exhausted=Sum("exhausted"), paid=Sum("paid"), failed=Sum("failed"),
     )  # fmt: skip
     figures = {name: value or 0 for name, value in totals.items()}
+    # The money the run's claims received: what the treasury confirmed, not what was owed.
+    figures["amount_paid"] = Claim.objects.filter(
+        version_id=run.version_id, origin="batch", status=ClaimStatus.PAID
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     figures.update(evaluated=run.enterprises, qualified=run.qualified, chunks=run.chunks,
                    chunks_decided=run.chunks_done)  # fmt: skip
     return figures
