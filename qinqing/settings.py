@@ -375,12 +375,9 @@ REST_FRAMEWORK = {
         # DRF's, with its CSRF refusal in the one error shape.
         "qinqing.api.authentication.SessionAuthentication",
     ],
-    # JSON bodies: DRF's parser with a nesting limit (deep JSON is a 400, never a 500).
-    "DEFAULT_PARSER_CLASSES": [
-        "qinqing.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only: DRF's parser with a nesting limit (deep JSON is a 400, never a 500).
+    # Multipart is taken only where a file is uploaded (the view says so itself).
+    "DEFAULT_PARSER_CLASSES": ["qinqing.api.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "partners.drf.HasPartnerScope",
