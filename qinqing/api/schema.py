@@ -28,6 +28,9 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 # The one body type an operation is described with, in order of preference.
 BODY_TYPES = ("application/json", "multipart/form-data")
 # Creates whose objects live under another collection: create path -> that collection.
+# Operations anyone may call (a log-in): their security says so, so that a generated client
+# calls them without credentials.
+ANONYMOUS = {"auth_token_create"}
 CREATED_UNDER = {"/api/v1/policies/{code}/versions/": "/api/v1/policy-versions/"}
 
 
@@ -173,6 +176,8 @@ def document_error_answers(result: dict[str, Any], generator: Any = None, **kwar
             if method not in METHODS:
                 continue
             one_body_type(operation)
+            if operation.get("operationId") in ANONYMOUS:
+                operation["security"] = [{}]
             responses = operation.setdefault("responses", {})
             for status, answer in error_answers(method, path, operation).items():
                 responses.setdefault(status, answer)
