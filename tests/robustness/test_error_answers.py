@@ -119,3 +119,10 @@ def test_creates_link_to_the_operations_on_what_they_made():
         for answer in operation["responses"].values():
             for link in answer.get("links", {}).values():
                 assert link["operationId"] in ids
+
+
+def test_a_first_hop_comes_from_no_department():
+    """Found by the stateful fuzz run: a new request's first hop has from_department null,
+    which the schema said was a string (issue 19, item 11)."""
+    hop = SCHEMA["components"]["schemas"]["RequestHop"]["properties"]["from_department"]
+    assert hop.get("nullable") is True
