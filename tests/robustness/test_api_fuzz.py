@@ -292,12 +292,5 @@ def test_linked_operations_keep_their_contract_for(role, world, capsys):
             f"\nschemathesis stateful as {role}: {tally['cases']} calls, "
             f"{tally['linked']} through links"
         )
-    import collections, os
-    if os.environ.get("FUZZ_DEBUG"):
-        with capsys.disabled():
-            for k, v in collections.Counter(t[:3] for t in tally["seen"]).most_common():
-                print(k, v)
-            for t in tally["seen"]:
-                if t[0] == "POST" and t[2] >= 400: print(t)
     unique = sorted(set(failures))
     assert not unique, f"{len(unique)} contract failures as {role}:\n" + "\n".join(unique[:60])
