@@ -17,9 +17,12 @@ Two runs per role:
 
 Deterministic: Hypothesis runs derandomized (a fixed seed), without an example database.
 Everything it writes stays in the test database (attachments go to a temporary folder).
-Each run prints its number of cases; CI's budget (2 cores): about 5 minutes in all.
+Each run prints its number of cases. At the time of writing, on PostgreSQL: 104 operations,
+413 cases per role on their own, and 71-77 calls per role in the stateful run (about 52
+of them on objects reached through links): 3,400 cases in all for the seven roles.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -45,8 +48,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "docs" / "openapi.yaml"
 # Hypothesis keeps a cache of the code's constants; under var/ (ignored), not the work tree.
 set_hypothesis_home_dir(str(ROOT / "var" / "hypothesis"))
-MAX_EXAMPLES = 5
-STATEFUL_EXAMPLES = 12
+# CI's budget (2 cores): about 5 minutes for both runs and every role. A deeper run:
+# QINQING_FUZZ_EXAMPLES=50 QINQING_FUZZ_SCENARIOS=200 pytest tests/robustness/test_api_fuzz.py
+MAX_EXAMPLES = int(os.environ.get("QINQING_FUZZ_EXAMPLES", "4"))
+STATEFUL_EXAMPLES = int(os.environ.get("QINQING_FUZZ_SCENARIOS", "12"))
 STATEFUL_STEPS = 6
 # People through a DRF token (an enterprise member, a district official, a city-wide
 # official, an auditor), and the partner clients (OAuth2 bearer tokens with every scope,
