@@ -291,23 +291,29 @@ def combinations(kind: str, classes, build, keys_of, world) -> tuple[list[str], 
             continue
         if not keys:
             continue
-        values = hostile_text if kind == "form" else st.one_of(
-            hostile_text, st.sampled_from(HOSTILE_PARSED)
-        )  # fmt: skip
-        names = [key for group in keys.values() for key in group]
-
-        @settings(
-            max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-            suppress_health_check=list(HealthCheck), phases=["explicit", "generate"],
-        )  # fmt: skip
-        @given(data=st.fixed_dictionaries({}, optional=dict.fromkeys(names, values)))
-        def run(data, cls=cls):
-            nonlocal cases
-            cases += 1
-            attempt(lambda: build(cls, data, world), failures, f"{cls.__qualname__}({data!r:.120})")
-
-        run()
+        cases += _combine(cls, keys, kind, build, world, failures)
     return failures, cases
+
+
+def _combine(cls: type, keys: dict, kind: str, build: Callable, world: World, failures) -> int:
+    values = hostile_text if kind == "form" else st.one_of(
+        hostile_text, st.sampled_from(HOSTILE_PARSED)
+    )  # fmt: skip
+    names = [key for group in keys.values() for key in group]
+    cases = 0
+
+    @settings(
+        max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+        suppress_health_check=list(HealthCheck), phases=["explicit", "generate"],
+    )  # fmt: skip
+    @given(data=st.fixed_dictionaries({}, optional=dict.fromkeys(names, values)))
+    def run(data):
+        nonlocal cases
+        cases += 1
+        attempt(lambda: build(cls, data, world), failures, f"{cls.__qualname__}({data!r:.120})")
+
+    run()
+    return cases
 
 
 def test_hostile_combinations_in_forms_and_serializers(world, capsys):
