@@ -45,7 +45,10 @@ class RequestMessageSerializer(CaseMessageSerializer):
 
 
 class RequestHopSerializer(serializers.ModelSerializer):
-    from_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # None on the first hop (the routing rule's choice: the request came from no department).
+    from_department = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     to_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
