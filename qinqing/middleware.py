@@ -47,7 +47,7 @@ class RejectNulBytesMiddleware:
       one shape under /api/, the 400 page elsewhere.
     - Under /api/, a form-encoded body (the OAuth token endpoint, a view that is not DRF's):
       400 naming the field. DRF's own bodies are guarded by its parsers.
-    - On pages, a form body's refused values are not passed on: the view sees the field
+    - On pages, an urlencoded form body's refused values are not passed on: the view sees the field
       empty, and the form (qinqing.forms.GuardedForm) shows the refusal on the field in the
       page's own error summary. A view that reads request.POST without a form gets an empty
       value, never a NUL that PostgreSQL would answer with a 500.
@@ -65,16 +65,19 @@ class RejectNulBytesMiddleware:
             if reason:
                 raise guard.Hostile("", reason)
             guard.check_pairs(_pairs(request.GET))
-            if api and request.content_type == "application/x-www-form-urlencoded":
+            if api and request.content_type == URLENCODED:
                 guard.check_pairs(_pairs(QueryDict(request.body, encoding=request.encoding)))
         except guard.Hostile as refused:
             return _refusal(request, refused, api)
-        if not api and request.method == "POST" and request.content_type in FORM_TYPES:
+        if not api and request.method == "POST" and request.content_type == URLENCODED:
             _hold_back(request)
         return self.get_response(request)
 
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Only urlencoded bodies are read here: Django reads them through request.body, which stays
+# readable for the view. A multipart body read here could not be read again as bytes, and
+# its files may be larger than the memory limit; its fields are guarded by the form.
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 def _pairs(multi: QueryDict) -> list[tuple[str, object]]:
