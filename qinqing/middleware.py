@@ -69,15 +69,31 @@ class RejectNulBytesMiddleware:
                 guard.check_pairs(_pairs(QueryDict(request.body, encoding=request.encoding)))
         except guard.Hostile as refused:
             return _refusal(request, refused, api)
-        if not api and request.method == "POST" and request.content_type == URLENCODED:
+        if not api and request.method == "POST" and _small_form(request):
             _hold_back(request)
         return self.get_response(request)
 
 
-# Only urlencoded bodies are read here: Django reads them through request.body, which stays
-# readable for the view. A multipart body read here could not be read again as bytes, and
-# its files may be larger than the memory limit; its fields are guarded by the form.
+# Form bodies read here stay readable for the view: urlencoded ones are read through
+# request.body by Django itself; a multipart one is read as bytes first (request.body), when
+# it is within the memory limit. A larger multipart body (a file upload) is left to the
+# form, which guards its fields itself.
 URLENCODED = "application/x-www-form-urlencoded"
+
+
+def _small_form(request: HttpRequest) -> bool:
+    if request.content_type == URLENCODED:
+        return True
+    if request.content_type != "multipart/form-data":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if length > guard.max_body():
+        return False
+    request.body  # noqa: B018 - kept as bytes, so the view may still read them
+    return True
 
 
 def _pairs(multi: QueryDict) -> list[tuple[str, object]]:
