@@ -266,6 +266,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     def verify(self, request: Request, pk: str | None = None) -> Response:
         """The check after an approval on commitment: a failure breaches the commitment and
         revokes the approval."""
+        self.get_object()  # an item the caller may not act on is a 404 before its input
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._act(

@@ -126,8 +126,19 @@ def parse_parameters(raw: Any) -> dict[str, Parameter]:
 # --- Literals ------------------------------------------------------------------------------
 
 
+def _read_loosely(text: str) -> bool:
+    """Text Python reads as a number though it is not written as a plain decimal."""
+    if is_plain_number(text):
+        return False
+    try:
+        Decimal(text.strip())
+    except InvalidOperation:
+        return False  # not a number at all: the type's own message says so
+    return True
+
+
 def _parse_literal(kind: FactType, raw: Any, path: str, spec: FactSpec | None) -> Any:
-    if kind in NUMERIC and isinstance(raw, str) and not is_plain_number(raw):
+    if kind in NUMERIC and isinstance(raw, str) and _read_loosely(raw):
         # Decimal and int read "1_000" as 1000 and "1e3" as 1000: a typo, not an amount.
         raise RuleError(path, 'write numbers with digits and one decimal point, such as '
                               '"1000.00" (no underscores or exponents)')  # fmt: skip

@@ -193,9 +193,7 @@ def message(reason: str, limit: int | None = None, label: str | None = None) -> 
     else:
         texts = {
             "nul": _("The request contains a NUL character, which cannot be accepted."),
-            "surrogate": _(
-                "The request contains an invalid character (a lone UTF-16 surrogate)."
-            ),
+            "surrogate": _("The request contains an invalid character (a lone UTF-16 surrogate)."),
             "depth": _("The request body is nested too deeply: at most %(max)d levels."),
             "size": _("The request body is too large: at most %(max)d bytes."),
         }

@@ -47,7 +47,7 @@ class RejectNulBytesMiddleware:
       one shape under /api/, the 400 page elsewhere.
     - Under /api/, a form-encoded body (the OAuth token endpoint, a view that is not DRF's):
       400 naming the field. DRF's own bodies are guarded by its parsers.
-    - On pages, a form body's refused values are not passed on: the view sees the field
+    - On pages, an urlencoded form body's refused values are not passed on: the view sees the field
       empty, and the form (qinqing.forms.GuardedForm) shows the refusal on the field in the
       page's own error summary. A view that reads request.POST without a form gets an empty
       value, never a NUL that PostgreSQL would answer with a 500.
@@ -65,16 +65,35 @@ class RejectNulBytesMiddleware:
             if reason:
                 raise guard.Hostile("", reason)
             guard.check_pairs(_pairs(request.GET))
-            if api and request.content_type == "application/x-www-form-urlencoded":
+            if api and request.content_type == URLENCODED:
                 guard.check_pairs(_pairs(QueryDict(request.body, encoding=request.encoding)))
         except guard.Hostile as refused:
             return _refusal(request, refused, api)
-        if not api and request.method == "POST" and request.content_type in FORM_TYPES:
+        if not api and request.method == "POST" and _small_form(request):
             _hold_back(request)
         return self.get_response(request)
 
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Form bodies read here stay readable for the view: urlencoded ones are read through
+# request.body by Django itself; a multipart one is read as bytes first (request.body), when
+# it is within the memory limit. A larger multipart body (a file upload) is left to the
+# form, which guards its fields itself.
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def _small_form(request: HttpRequest) -> bool:
+    if request.content_type == URLENCODED:
+        return True
+    if request.content_type != "multipart/form-data":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if length > guard.max_body():
+        return False
+    request.body  # noqa: B018 - kept as bytes, so the view may still read them
+    return True
 
 
 def _pairs(multi: QueryDict) -> list[tuple[str, object]]:

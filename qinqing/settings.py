@@ -445,6 +445,8 @@ REST_FRAMEWORK = {
     # view's own DRF parsers for the guarded ones.
     "DEFAULT_PARSER_CLASSES": ["qinqing.api.parsers.JSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "qinqing.api.negotiation.GuardedNegotiation",
+    # APIClient in tests sends JSON unless told otherwise, as the API takes JSON.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "partners.drf.HasPartnerScope",

@@ -12,6 +12,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 class GuardedNegotiation(DefaultContentNegotiation):
     def select_parser(self, request: Any, parsers: list[Any]) -> Any:
+        # Imported here: DRF loads this class while loading rest_framework.views, which
+        # the parsers' module needs through qinqing.api.exceptions.
         from .parsers import GUARDED
 
         parser = super().select_parser(request, parsers)

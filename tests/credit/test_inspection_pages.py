@@ -207,7 +207,9 @@ def test_repair_pages_and_api(client, world, market_official, tax_official):
     client.post(f"/credit/repairs/{application.pk}/decide/", {"decision": "approve"})
     record.refresh_from_db()
     assert record.status == RecordStatus.REPAIRED
-    again = client.post(f"/api/v1/credit/repairs/{application.pk}/approve/")
+    again = client.post(
+        f"/api/v1/credit/repairs/{application.pk}/approve/", content_type="application/json"
+    )
     assert again.status_code == 409
     assert campaigns_visible_to(market_official).get().status == CampaignStatus.DRAWN
 

@@ -32,7 +32,13 @@ from partners.scopes import SCOPES, required_scope
 from tests.api.test_every_endpoint import ENDPOINTS
 from tests.partners.test_every_view_has_a_scope import api_views
 from tests.partners_support import bearer
-from tests.security.test_authorization_matrix import RULES, ask, classes_allowed, example_url
+from tests.security.test_authorization_matrix import (
+    RULES,
+    ask,
+    classes_allowed,
+    example_url,
+    json_body,
+)
 from tests.security.world import PARTNER_ROLES, ROLES, World, build_world, partner_token
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +111,7 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:approval-item-answer-supplement", "ii", "di"),
     ("v1:approval-item-resubmit", "ii", "di"),
     ("v1:approval-item-assign", "ii", "ii"),
-    ("v1:approval-item-verify", "ii", "id"),
+    ("v1:approval-item-verify", "ii", "ix"),  # the empty JSON body is checked first
     ("v1:approval-item-pause-clock", "ii", "ii"),
     ("v1:approval-item-resume-clock", "ii", "id"),
     ("v1:permit-verify", "aa", "ii"),
@@ -292,7 +298,7 @@ def walk_withheld(world: World, token: str, withheld: dict, label: str, scope: s
         for position, method in enumerate(("get", "post")):
             expected = withheld[name][position]
             if expected == "f":
-                response = getattr(client, method)(url)
+                response = getattr(client, method)(url, **json_body(url))
                 refused = response.status_code == 403 and scope in response.content.decode()
                 table.setdefault((name, method), {})[label] = "f" if refused else "!"
                 if not refused:
