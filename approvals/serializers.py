@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from qinqing.api.privacy import MasksPersonalData
+from qinqing.guard import MAX_ID
 from qinqing.workhours.case_services import read_clock
 from qinqing.workhours.serializers import CaseMessageSerializer, ClockSerializer
 
@@ -182,7 +183,9 @@ class SubmitSerializer(serializers.Serializer):
 class CommitSerializer(serializers.Serializer):
     accept_notice = serializers.BooleanField(validators=[_accepted])
     item_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=50
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=50,
     )
 
 

@@ -65,6 +65,9 @@ def _refused(bf: forms.BoundField, held_back: dict[str, str]) -> str | None:
             reason = guard.text_problem(text)
             if reason:
                 return reason
+            # A JSON field decodes its text recursively: deep nesting is refused first.
+            if isinstance(bf.field, forms.JSONField) and guard.json_depth(text) > guard.max_depth():
+                return "depth"
     return None
 
 
@@ -126,7 +129,10 @@ class GuardedFormMixin:
             if reason:
                 self.add_error(  # type: ignore[attr-defined]
                     name,
-                    ValidationError(guard.message(reason, label=_label(bf)), code="refused"),
+                    ValidationError(
+                        guard.message(reason, guard.max_depth(), label=_label(bf)),
+                        code="refused",
+                    ),
                 )
                 continue
             problem = _number_problem(bf)

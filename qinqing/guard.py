@@ -27,6 +27,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 DEFAULT_MAX_DEPTH = 64
+# The largest row id either database stores (a signed 64-bit integer): an id field that
+# admits more reaches the driver with a number it cannot convert (a 500, not a 400).
+MAX_ID = 2**63 - 1
 DEFAULT_MAX_BODY = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE default (2.5 MiB)
 
 # A NUL, or a surrogate code point (in a str, any of them is lone: a valid pair would have

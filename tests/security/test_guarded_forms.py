@@ -16,10 +16,16 @@ from qinqing.forms import GuardedForm, is_guarded
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _ours(path: Path) -> bool:
+    """A file of the project, not of a library (a virtualenv may live inside the checkout:
+    `make install` puts .venv there)."""
+    return path.is_relative_to(ROOT) and "site-packages" not in path.parts
+
+
 def project_form_classes() -> list[type]:
     """Every Form subclass declared in the project's own apps (their modules imported)."""
     for config in apps.get_app_configs():
-        if not Path(config.path).resolve().is_relative_to(ROOT):
+        if not _ours(Path(config.path).resolve()):
             continue
         for info in pkgutil.walk_packages([config.path], prefix=f"{config.name}."):
             if ".migrations" in info.name or ".tests" in info.name:
@@ -32,7 +38,7 @@ def project_form_classes() -> list[type]:
             pending.append(sub)
             module = inspect.getmodule(sub)
             path = Path(getattr(module, "__file__", "") or "/").resolve()
-            if path.is_relative_to(ROOT) and "tests" not in path.parts:
+            if _ours(path) and "tests" not in path.parts:
                 found.add(sub)
     return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
 
