@@ -30,6 +30,7 @@ from ..selectors import (
     items_for_official,
     overdue_items,
     review_queue,
+    verification_of,
     verifications_due,
 )
 from ..services import decisions
@@ -163,6 +164,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "clock": display.countdown(item),
         "limit": display.limit_text(item.limit_amount, item.limit_unit),
         "thread": list(item.messages.select_related("author")),
+        "verification": verification_of(request.user, item),
         "permit": item.permit if has_permit(item) else None,
         "acting": acting,
         "colleagues": colleagues,

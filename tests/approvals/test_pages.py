@@ -397,6 +397,34 @@ class TestCommitmentPage:
         tracker = client.get(reverse("approvals:tracker", args=[application.pk]))
         assert "现场检查" in tracker.content.decode()
 
+    def test_after_a_failed_verification_the_item_names_the_verifying_official(
+        self, client, applicant, project_package
+    ):
+        notice = enterprise_views.commitment_notice()
+        application = draft_project(applicant, project_package)
+        signer = applicant[0]
+        signer.display_name = "王经理"
+        signer.save()
+        client.force_login(signer)
+        client.post(
+            reverse("approvals:commitment", args=[application.pk]),
+            {"notice": notice.sha256, "accept": "on"},
+        )
+        fire = item_of(application, "fire-design-review")
+        official = officials_for("emergency")
+        official.display_name = "李科长"
+        official.save()
+        client.force_login(official)
+        client.post(
+            reverse("approvals:verify", args=[fire.pk]),
+            {"outcome": "failed", "text": "现场检查：消防通道被占用"},
+        )
+        page = client.get(reverse("approvals:item", args=[fire.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        html = page.content.decode()
+        decided = html.split('<dd class="decided">', 1)[1].split("</dd>", 1)[0]
+        assert "李科长" in decided and "王经理" not in decided
+        assert page.context["verification"].by == official
+
     def test_open_items_of_a_submitted_application_are_approved_on_commitment(
         self, client, applicant, project
     ):
