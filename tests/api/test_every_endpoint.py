@@ -88,6 +88,7 @@ ENDPOINTS = {
     "v1:claim-list": "/api/v1/claims/",
     "v1:claim-detail": "/api/v1/claims/1/",
     "v1:claim-approve": "/api/v1/claims/1/approve/",
+    "v1:claim-accept": "/api/v1/claims/1/accept/",
     "v1:claim-reject": "/api/v1/claims/1/reject/",
     "v1:disbursement-list": "/api/v1/disbursements/",
     "v1:disbursement-detail": "/api/v1/disbursements/1/",
