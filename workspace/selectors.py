@@ -243,8 +243,7 @@ def claims_to_review(user: Any, now: datetime) -> Queue:
     todos = tuple(
         Todo(kind="review", subject=claim.policy.title, enterprise=claim.enterprise.name,
              asked=_("Eligible on the check; approve or reject it."), action=_("Review"),
-             url=reverse("subsidies:claim", args=[claim.pk]), amount=claim.amount,
-             due=timezone.localtime(claim.created_at), due_label=_("Waiting since"))
+             url=reverse("subsidies:claim", args=[claim.pk]), amount=claim.amount)
         for claim in waiting[:SHOWN]
     )  # fmt: skip
     return Queue(kind="claims", title=_("Claims waiting for review"), count=waiting.count(),

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,11 +221,11 @@ def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse
     """Every official action: POST, then back to the item with a message. Approving and
     rejecting also answer GET with their own page: the confirmation (with the note) and
     the reasons, whose errors show on the field."""
+    if request.method == "GET" and action not in DECISIONS:
+        return HttpResponseNotAllowed(["POST"])
     _require_reviewer(request.user)
     item = _official_item(request, item_id)
     if request.method == "GET":
-        if action not in DECISIONS:
-            return redirect("approvals:item", item_id=item.pk)
         return _decision_page(request, item, action, DecisionForm(decision=action))
     text = request.POST.get("text", "")
     if action in DECISIONS:
