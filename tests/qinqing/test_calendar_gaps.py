@@ -36,7 +36,7 @@ def holiday(day: date) -> CalendarDay:
 
 def test_a_deadline_in_a_year_without_a_calendar_says_so_on_the_item_page(
     client,
-    applicant,
+    applicant,  # noqa: F811
     project_package,  # noqa: F811
 ):
     application = submitted_project(applicant, project_package)
