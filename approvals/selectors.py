@@ -5,12 +5,14 @@ everything; an inactive account, or an official of a deactivated department, not
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from credit.commitments.selectors import commitments_visible_to
 from qinqing.scoping import visible_to
 
 from .models import OPEN_STATES, Application, Item, ItemStatus, Permit, ServicePackage
@@ -69,3 +71,26 @@ def permit_by_code(code: str) -> Permit | None:
     return (Permit.objects.select_related("item__item_type", "item__department",
                                           "item__application__enterprise")
             .filter(verification_code=code).first())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Who decided an item and when; `by` is None for a decision the system took."""
+
+    at: datetime
+    by: Any | None
+
+
+def verification_of(user: Any, item: Item) -> Decided | None:
+    """The verification that settled an item approved on commitment: the official who
+    found the commitment kept or broken, and when (on the commitment in credit). The
+    item's own `decided_by` stays the enterprise's signer, who made the commitment."""
+    if item.commitment_id is None or item.status not in (ItemStatus.VERIFIED,
+                                                         ItemStatus.REVOKED):  # fmt: skip
+        return None
+    commitment = (commitments_visible_to(user).filter(pk=item.commitment_id,
+                                                      decided_at__isnull=False)
+                  .select_related("decided_by").first())  # fmt: skip
+    if commitment is None:
+        return None
+    return Decided(at=commitment.decided_at, by=commitment.decided_by)

@@ -1,18 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from qinqing.listing import filtered, paginate
-from qinqing.scoping import is_acting_official
 
 from .filters import EnterpriseFilter
 from .forms import ContactDetailsForm
-from .models import Enterprise, SizeClass
+from .models import Enterprise
 from .selectors import can_edit_enterprise, enterprises_visible_to
 from .services import update_contact_details
 
@@ -75,32 +73,3 @@ def enterprise_contact_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     return render(
         request, "enterprises/contact_form.html", {"enterprise": enterprise, "form": form}
     )
-
-
-@login_required
-def official_workspace(request: HttpRequest) -> HttpResponse:
-    """An official's landing page: their scope and what is in it."""
-    user = request.user
-    if not is_acting_official(user):
-        raise PermissionDenied(_("This page is for department officials."))
-    enterprises = enterprises_visible_to(user)
-    by_district = (
-        enterprises.values("district__code", "district__name_zh", "district__name_en")
-        .annotate(count=Count("id"))
-        .order_by("district__sort_order")
-    )
-    counts_by_size = dict(
-        enterprises.values_list("size_class").annotate(count=Count("id")).order_by()
-    )
-    # In the standard's order (large to micro), not alphabetically.
-    by_size = [
-        {"label": label, "count": counts_by_size.get(value, 0)}
-        for value, label in SizeClass.choices
-    ]
-    context = {
-        "enterprise_count": enterprises.count(),
-        "by_district": by_district,
-        "by_size": by_size,
-        "recent": enterprises.order_by("-established_on", "id")[:10],
-    }
-    return render(request, "enterprises/official_workspace.html", context)

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from enterprises.models import EnterpriseMembership
 from qinqing.events.models import OutboxEvent
 from qinqing.events.registry import EVENT_TYPES
-from qinqing.scoping import is_active_user, is_member, official_covers, sees_everything, visible_to
+from qinqing.scoping import (
+    Reach,
+    is_acting_official,
+    is_active_user,
+    is_member,
+    official_covers,
+    rule_for,
+    sees_everything,
+    visible_to,
+)
+from qinqing.workqueues import QueueReading, Waiting
 
-from .models import WebhookDelivery, WebhookSubscription
+from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 
 def read_scope(event_type: str) -> str | None:
@@ -64,3 +78,43 @@ def subscriptions_of(user: User) -> QuerySet[WebhookSubscription]:
 
 def deliveries_of(user: User) -> QuerySet[WebhookDelivery]:
     return visible_to(user, WebhookDelivery).select_related("event", "subscription")
+
+
+# An official answers for the partner systems bound to their department (and district).
+PARTNERS_OF_OFFICIALS = Reach(department="subscription__owner__department",
+                              district="subscription__owner__district")  # fmt: skip
+FAILED = (DeliveryStatus.FAILED, DeliveryStatus.GIVEN_UP)
+
+
+def failed_partner_deliveries(user: User) -> QuerySet[WebhookDelivery]:
+    """Deliveries to the department's partner systems that failed (to be retried) or were
+    given up, newest first."""
+    deliveries = WebhookDelivery.objects.filter(
+        status__in=FAILED, subscription__owner__partner_client__isnull=False
+    )
+    rule = rule_for(user, PARTNERS_OF_OFFICIALS)
+    if rule is not None:
+        deliveries = deliveries.filter(rule)
+    return deliveries.select_related("event", "subscription").order_by("-created_at", "-pk")
+
+
+def partner_failures_queue(user: Any, now: datetime) -> QueueReading | None:
+    """The officials' work queue of failed webhook deliveries (qinqing.workqueues)."""
+    if not is_acting_official(user):
+        return None
+    failed = failed_partner_deliveries(user)
+    items = [
+        Waiting(subject=delivery.subscription.name,
+                asked=_("%(event)s: %(status)s after %(attempts)d attempt(s), last answer %(code)s")
+                % {"event": delivery.event.event_type, "status": delivery.get_status_display(),
+                   "attempts": delivery.attempts, "code": delivery.last_status_code or "—"},
+                action=_("See the deliveries"),
+                url=reverse("admin:integrations_webhookdelivery_change", args=[delivery.pk]),
+                due=delivery.next_attempt_at if delivery.status == DeliveryStatus.FAILED
+                else None, due_label=_("Next attempt"))
+        for delivery in failed[:5]
+    ]  # fmt: skip
+    url = reverse("admin:integrations_webhookdelivery_changelist") + "?status__exact=failed"
+    count = failed.count()
+    return QueueReading(title=_("Failed webhook deliveries to your partners"), count=count,
+                        url=url, items=items, urgent=count)  # fmt: skip

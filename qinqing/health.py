@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
 from .tasks import HEARTBEAT_CACHE_KEY
+from .workhours.clock import missing_calendar_years
 
 logger = logging.getLogger(__name__)
 CheckResult = dict[str, Any]
@@ -89,11 +90,23 @@ def forget_cached_worker_check() -> None:
         _worker_check_cache = None
 
 
+def check_calendar() -> CheckResult:
+    """Never unhealthy (deadlines still count, weekends off), but said: this year's holiday
+    calendar, or from 1 November next year's, has not been loaded."""
+    missing = missing_calendar_years()
+    if not missing:
+        return {"ok": True}
+    years = ", ".join(map(str, missing))
+    return {"ok": True, "missing_years": missing,
+            "warning": f"holiday calendar not loaded for {years}"}  # fmt: skip
+
+
 CHECKS: dict[str, Callable[[], CheckResult]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
     "workers": check_workers,
+    "calendar": check_calendar,
 }
 
 
@@ -108,7 +121,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             continue
         results[name] = _timed(name, check)
     healthy = all(result["ok"] for result in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": results}
+    warnings = [result["warning"] for result in results.values() if result.get("warning")]
+    if warnings:
+        body["warnings"] = warnings
+    return JsonResponse(body, status=200 if healthy else 503)

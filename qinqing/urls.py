@@ -19,7 +19,6 @@ from datahub import views as hub_views
 from datahub.api import DataCallViewSet, EnterpriseFactsView
 from departments.api import DepartmentViewSet, DistrictViewSet
 from directline.api import RequestViewSet
-from enterprises import views as enterprise_views
 from enterprises.api import EnterpriseViewSet
 from integrations.api import DeliveryViewSet, SubscriptionViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
@@ -93,7 +92,8 @@ urlpatterns = [
     path("permits/verify/", verify_permit, name="permit_verify"),
     path("notifications/", include("qinqing.notifications.urls")),
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
-    path("official/", enterprise_views.official_workspace, name="official_workspace"),
+    # The official's work queue (workspace, the read side), included by name.
+    path("official/", include("workspace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

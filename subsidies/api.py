@@ -14,9 +14,16 @@ from policies.models import Policy
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
-from qinqing.scoping import is_acting_official
+from qinqing.scoping import is_acting_official, is_member
 
-from .claims import REVIEW_NOTE_MAX, approve_claim, reject_claim, retry_payment, submit_claim
+from .claims import (
+    REVIEW_NOTE_MAX,
+    approve_claim,
+    confirm_offer,
+    reject_claim,
+    retry_payment,
+    submit_claim,
+)
 from .filters import ClaimFilter
 from .models import Claim, Disbursement, DisbursementStatus
 from .selectors import claims_visible_to, disbursements_visible_to
@@ -101,6 +108,23 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         claim.refresh_from_db()
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ClaimSerializer(claim).data, status=code)
+
+    @extend_schema(request=None, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent()
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """A member of the enterprise, or its partner system, accepts an offer a batch run
+        found (a confirm-mode policy), as the Accept button on the page does: the payment
+        follows. An offer already accepted answers with the claim as it stands; someone
+        outside the enterprise: 403; a claim outside the caller's access: 404."""
+        claim = self.get_object()
+        if not is_member(request.user, claim.enterprise_id):
+            raise exceptions.PermissionDenied(
+                _("Only the enterprise's own members may accept its offers.")
+            )
+        claim = confirm_offer(claim.pk, actor=request.user)
+        claim.refresh_from_db()
+        return Response(ClaimSerializer(claim).data)
 
     @extend_schema(request=None, responses={200: ClaimSerializer})
     @action(detail=True, methods=["post"])

@@ -1,8 +1,11 @@
+from typing import Any
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import District
 from policies.models import Policy
+from qinqing.scoping import Reach, rule_for
 
 from .models import Claim, ClaimStatus
 
@@ -28,3 +31,28 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = Claim
         fields = ["policy", "district", "status", "since", "until"]
+
+
+# The statuses a claim in the review queue can have: the queue holds only claims an
+# official has yet to decide.
+REVIEW_STATUSES = (ClaimStatus.IN_REVIEW,)
+POLICY_REVIEWERS = Reach(department="department")
+
+
+class ReviewQueueFilter(ClaimFilter):
+    """The review queue's filters: the policies the official reviews (their department's;
+    every policy for an auditor) and only the statuses a claim in review can have."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[(value, label) for value, label in ClaimStatus.choices
+                 if value in REVIEW_STATUSES],
+        label=_("Status"), empty_label=_("All"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        policies = Policy.objects.order_by("code")
+        rule = rule_for(user, POLICY_REVIEWERS)
+        if rule is not None:
+            policies = policies.filter(rule)
+        self.filters["policy"].queryset = policies

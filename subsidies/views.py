@@ -1,6 +1,8 @@
 """Pages: claim (from the calculator or a policy page), the live claim page, the claims
 list (filters, export, batch runs)."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,7 +30,7 @@ from .claims import (
     retry_payment,
     submit_claim,
 )
-from .filters import ClaimFilter
+from .filters import ClaimFilter, ReviewQueueFilter
 from .models import BatchRun, ClaimStatus
 from .selectors import (
     batch_runs_visible_to,
@@ -141,7 +143,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Apply-mode claims waiting for an official, oldest first."""
     if not reads_as_official(request.user):
         raise PermissionDenied(_("The review queue is for officials and auditors."))
-    filterset, claims = filtered(ClaimFilter, request, claims_awaiting_review(request.user))
+    scoped_filter = partial(ReviewQueueFilter, user=request.user)
+    filterset, claims = filtered(scoped_filter, request, claims_awaiting_review(request.user))
     page, query = paginate(request, claims, 25)
     return render(request, "subsidies/review_queue.html",
                   {"page": page, "query": query, "filter": filterset})  # fmt: skip
@@ -173,7 +176,10 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     elif not can_review_claim(request.user, claim) or claim.status != ClaimStatus.IN_REVIEW:
         messages.error(request, _("You cannot review this claim now."))
         return redirect("subsidies:claim", pk=claim.pk)
+    # A refusal about the reason (none, or too long) is shown on its field as well.
+    about_reason = decision != "approve" and (not reason.strip() or len(reason) > REVIEW_NOTE_MAX)
     context = {"claim": claim, "decision": decision, "reason": reason, "error": error,
+               "reason_error": error if about_reason else "",
                "reason_max": REVIEW_NOTE_MAX}  # fmt: skip
     return render(request, "subsidies/review_confirm.html", context, status=400 if error else 200)
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import officials_of
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
+from qinqing.forms import GuardedForm
 from qinqing.listing import paginate
 from qinqing.scoping import reads_as_official
 
@@ -30,6 +33,7 @@ from ..selectors import (
     items_for_official,
     overdue_items,
     review_queue,
+    verification_of,
     verifications_due,
 )
 from ..services import decisions
@@ -163,6 +167,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "clock": display.countdown(item),
         "limit": display.limit_text(item.limit_amount, item.limit_unit),
         "thread": list(item.messages.select_related("author")),
+        "verification": verification_of(request.user, item),
         "permit": item.permit if has_permit(item) else None,
         "acting": acting,
         "colleagues": colleagues,
@@ -179,15 +184,55 @@ def _colleagues(item: Item):
 
 
 ACTIONS = ("approve", "reject", "supplement", "assign", "verify", "pause", "resume")
+# Decisions taken on a page of their own: approving asks for confirmation (the item page
+# only opens it), a rejection's reasons are checked on their field.
+DECISIONS = ("approve", "reject")
+
+
+class DecisionForm(GuardedForm):
+    """The note of an approval (optional) or the reasons of a rejection (required)."""
+
+    text = forms.CharField(label=gettext_lazy("Note (optional)"), required=False,
+                           max_length=MESSAGE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+
+    def __init__(self, *args: Any, decision: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if decision == "reject":
+            field = self.fields["text"]
+            field.required = True
+            field.label = gettext_lazy("Reasons")
+            field.help_text = gettext_lazy("The enterprise reads them and fixes what you ask for.")
+            field.error_messages["required"] = gettext_lazy(
+                "Write the reasons for the rejection: the enterprise reads them."
+            )
+
+
+def _decision_page(request: HttpRequest, item: Item, action: str,
+                   form: DecisionForm) -> HttpResponse:  # fmt: skip
+    context = {"item": item, "application": item.application, "decision": action,
+               "form": form, "acting": is_item_official(request.user, item)}  # fmt: skip
+    return render(request, "approvals/decide.html", context, status=400 if form.errors else 200)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
-    """Every official action: POST, then back to the item with a message."""
+    """Every official action: POST, then back to the item with a message. Approving and
+    rejecting also answer GET with their own page: the confirmation (with the note) and
+    the reasons, whose errors show on the field."""
+    if request.method == "GET" and action not in DECISIONS:
+        return HttpResponseNotAllowed(["POST"])
     _require_reviewer(request.user)
     item = _official_item(request, item_id)
+    if request.method == "GET":
+        return _decision_page(request, item, action, DecisionForm(decision=action))
     text = request.POST.get("text", "")
+    if action in DECISIONS:
+        form = DecisionForm(request.POST, decision=action)
+        if not form.is_valid():
+            return _decision_page(request, item, action, form)
+        text = form.cleaned_data["text"]
     try:
         if action == "approve":
             decisions.approve_item(item.pk, actor=request.user, note=text)

@@ -116,3 +116,10 @@ def progress(campaign: InspectionCampaign) -> Progress | None:
         drawn.results_due,
         outstanding > 0 and timezone.now() > drawn.results_due,
     )
+
+
+def inspections_due(user: Any) -> QuerySet[InspectionSelection]:
+    """Drawn enterprises whose inspection result is still awaited, soonest due first (the
+    20-day publication limit runs from the draw)."""
+    return (selections_visible_to(user).filter(result=ResultStatus.PENDING)
+            .order_by("draw__results_due", "pk"))  # fmt: skip

@@ -2,13 +2,15 @@
 
 from collections import Counter
 
-from django.db.models import Count, DateField, F
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Count, DateField, F, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from credit.commitments.models import Commitment
-from credit.grades.models import CreditGrade
+from credit.grades.scoring import grade_for
+from credit.grades.selectors import scoring_model_in_force
 from credit.inspections.models import InspectionSelection, ResultStatus
+from enterprises.models import Enterprise
 from qinqing.bulk import bulk_insert
 
 from .writing import by_sql, counted_rows, industry_of, industry_or_unknown, month_of
@@ -26,12 +28,17 @@ def refresh_commitments() -> int:
 
 
 def refresh_grades() -> int:
+    """Every enterprise in the register under its grade now. An enterprise without a grade
+    row has never had a record and holds the base grade of the model in force (as the hub
+    answers for it, credit.hub), so it is counted there, not left out."""
+    model = scoring_model_in_force()
+    base = grade_for(model.base_score, model.thresholds)
     dims = {
-        "district_id": F("enterprise__district_id"),
-        "industry": industry_of("enterprise__industry_section"),
-        "key": F("grade"),
+        "district_id": F("district_id"),
+        "industry": industry_of("industry_section"),
+        "key": Coalesce(F("credit_grade__grade"), Value(base), output_field=CharField()),
     }
-    return by_sql("grades", CreditGrade.objects.all(), dims, {"n": Count("id")})
+    return by_sql("grades", Enterprise.objects.all(), dims, {"n": Count("id")})
 
 
 def refresh_inspections() -> int:

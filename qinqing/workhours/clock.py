@@ -308,6 +308,32 @@ def calendar_gaps(start: date, end: date) -> list[int]:
     ]
 
 
+def deadline_gaps(
+    deadline: datetime | date | None, since: datetime | None = None
+) -> tuple[int, ...]:
+    """The flag on a computed deadline: the years from `since` (now) to the deadline whose
+    holiday calendar is not loaded, where the deadline may fall on a holiday it does not
+    know (2027-01-01 is New Year's Day whatever the weekend rule says). Empty when none."""
+    if deadline is None:
+        return ()
+    office = _office()
+    start = _local(office, since or timezone.now())[0]
+    end = _local(office, deadline)[0] if isinstance(deadline, datetime) else deadline
+    return tuple(calendar_gaps(min(start, end), end))
+
+
+# From this day of the year on, next year's calendar is expected (the State Council
+# publishes the holidays in the autumn): the back office and /healthz warn while it is missing.
+NEXT_YEAR_WARNING_FROM = (11, 1)
+
+
+def missing_calendar_years(today: date | None = None) -> list[int]:
+    """This year if its calendar is missing, and next year too from 1 November."""
+    today = today or _local(_office(), timezone.now())[0]
+    last = today.year + 1 if (today.month, today.day) >= NEXT_YEAR_WARNING_FROM else today.year
+    return calendar_gaps(date(today.year, 1, 1), date(last, 1, 1))
+
+
 # --- Instants -------------------------------------------------------------------------------
 
 

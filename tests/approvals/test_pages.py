@@ -397,6 +397,34 @@ class TestCommitmentPage:
         tracker = client.get(reverse("approvals:tracker", args=[application.pk]))
         assert "现场检查" in tracker.content.decode()
 
+    def test_after_a_failed_verification_the_item_names_the_verifying_official(
+        self, client, applicant, project_package
+    ):
+        notice = enterprise_views.commitment_notice()
+        application = draft_project(applicant, project_package)
+        signer = applicant[0]
+        signer.display_name = "王经理"
+        signer.save()
+        client.force_login(signer)
+        client.post(
+            reverse("approvals:commitment", args=[application.pk]),
+            {"notice": notice.sha256, "accept": "on"},
+        )
+        fire = item_of(application, "fire-design-review")
+        official = officials_for("emergency")
+        official.display_name = "李科长"
+        official.save()
+        client.force_login(official)
+        client.post(
+            reverse("approvals:verify", args=[fire.pk]),
+            {"outcome": "failed", "text": "现场检查：消防通道被占用"},
+        )
+        page = client.get(reverse("approvals:item", args=[fire.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        html = page.content.decode()
+        decided = html.split('<dd class="decided">', 1)[1].split("</dd>", 1)[0]
+        assert "李科长" in decided and "王经理" not in decided
+        assert page.context["verification"].by == official
+
     def test_open_items_of_a_submitted_application_are_approved_on_commitment(
         self, client, applicant, project
     ):
@@ -564,10 +592,9 @@ class TestOfficials:
         empty = client.post(
             reverse("approvals:reject", args=[fire.pk]),
             {"text": ""},
-            follow=True,
             HTTP_ACCEPT_LANGUAGE="en",
         )
-        assert any("reasons" in m for m in messages_of(empty))
+        assert empty.status_code == 400 and "reasons" in str(empty.context["form"].errors)
         fire.refresh_from_db()
         assert fire.status == ItemStatus.PENDING
         client.post(reverse("approvals:reject", args=[fire.pk]), {"text": "缺少消防设计文件"})
@@ -588,6 +615,37 @@ class TestOfficials:
         )
         bogus = client.get(reverse("approvals:item", args=[planning.pk]))
         assert bogus.status_code == 200
+
+    def test_approving_asks_for_confirmation(self, client, project):
+        filing = item_of(project, "project-filing")
+        client.force_login(officials_for("ndrc"))
+        url = reverse("approvals:approve", args=[filing.pk])
+        item_page = client.get(reverse("approvals:item", args=[filing.pk])).content.decode()
+        assert f'method="post" action="{url}"' not in item_page  # one click no longer decides
+        assert f'href="{url}"' in item_page
+        confirm = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert confirm.status_code == 200
+        assert f'method="post" action="{url}"' in confirm.content.decode()
+        filing.refresh_from_db()
+        assert filing.status == ItemStatus.PENDING
+        done = client.post(url, {"text": "同意备案"})
+        assert done.status_code == 302
+        filing.refresh_from_db()
+        assert filing.status == ItemStatus.APPROVED and filing.decision_note == "同意备案"
+
+    def test_an_empty_rejection_reason_shows_on_its_field(self, client, project):
+        fire = item_of(project, "fire-design-review")
+        client.force_login(officials_for("emergency"))
+        empty = client.post(
+            reverse("approvals:reject", args=[fire.pk]), {"text": "  "}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert empty.status_code == 400
+        html = empty.content.decode()
+        assert 'href="#id_text"' in html.split('class="error-summary"', 1)[1]
+        field = html.split('class="field field-error"', 1)[1]
+        assert "Write the reasons for the rejection" in field.split("</textarea>", 1)[0]
+        fire.refresh_from_db()
+        assert fire.status == ItemStatus.PENDING
 
     def test_assign_and_reassign_within_the_department(self, client, project):
         planning = item_of(project, "planning-permit")

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from credit.grades.scoring import grade_for
+from credit.grades.selectors import scoring_model_in_force
 from dashboards.refresh import refresh_all
 from dashboards.scope import Filters, Period, Scope
 from dashboards.selectors.approvals import (
@@ -34,7 +36,14 @@ from dashboards.selectors.funds import (
 )
 from dashboards.selectors.pages import SECTIONS
 from dashboards.selectors.requests import requests_by, requests_by_month, requests_kpis
-from tests.factories import AuditorFactory, OfficialFactory, department, district, member_of
+from tests.factories import (
+    AuditorFactory,
+    EnterpriseFactory,
+    OfficialFactory,
+    department,
+    district,
+    member_of,
+)
 
 TODAY = date(2026, 11, 20)
 
@@ -405,3 +414,20 @@ def test_a_page_is_remembered_until_the_next_rebuild(
     Disbursement.objects.filter(amount=Decimal("150.00")).update(status="failed")
     refresh_all()
     assert "3,800.50" in client.get("/dashboards/funds/").content.decode()
+
+
+def test_grades_count_every_enterprise_with_its_current_grade(small_city):
+    """An enterprise never graded (no records, no grade row) holds the base grade of the
+    model in force: the chart counts it there, as the draws and the hub do."""
+    model = scoring_model_in_force()
+    base = grade_for(model.base_score, model.thresholds)
+    for _ in range(4):
+        EnterpriseFactory(district=district("xihu"), industry_section="C")
+    refresh_all()
+    expected = {"A": 1, "B": 2, "C": 0, "D": 0}
+    expected[base] += 4
+    grades = table(grade_distribution(Board(Filters(), Scope(), TODAY)))
+    assert {grade: row[0] for grade, row in grades.items()} == expected
+    xihu = table(grade_distribution(Board(Filters(district_id=district("xihu").pk), Scope(),
+                                          TODAY)))  # fmt: skip
+    assert sum(row[0] for row in xihu.values()) == 2 + 4  # e1, e2 and the four

@@ -19,7 +19,7 @@ def test_healthy_in_the_embedded_mode(client, monkeypatch):
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker", "workers"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "workers", "calendar"}
     assert all(check["ok"] for check in body["checks"].values())
 
 

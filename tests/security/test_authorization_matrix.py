@@ -194,8 +194,10 @@ RULES: list[tuple[str | None, str, str]] = [
     ("approvals:overdue", "lddaaaaa", "lddaaaaa"),
     ("approvals:verifications", "lddaaaaa", "lddaaaaa"),
     ("approvals:item", "lddaddaa", "lddaddaa"),
-    ("approvals:approve", "liiiiiii", "lddaddaa"),
-    ("approvals:reject", "liiiiiii", "lddaddaa"),
+    # GET: the confirmation page (approve) and the reasons page (reject); an empty
+    # rejection is refused on its field (400) before anything is decided.
+    ("approvals:approve", "lddaddaa", "lddaddaa"),
+    ("approvals:reject", "lddaddaa", "lddiddii"),
     ("approvals:request_supplement", "liiiiiii", "lddaddaa"),
     ("approvals:assign", "liiiiiii", "lddaddaa"),
     ("approvals:verify", "liiiiiii", "lddaddaa"),
@@ -204,6 +206,9 @@ RULES: list[tuple[str | None, str, str]] = [
     ("v1:claim-list", "laaaaaaa", "liiiiiii"),
     ("v1:claim-detail", "ladaddaa", "liiiiiii"),
     ("v1:claim-approve", "liiiiiii", "lddddddd"),
+    # Accepting an offer: the enterprise's members (a claim no longer offered answers as
+    # it stands); everyone else who can see the claim 403, others 404.
+    ("v1:claim-accept", "liiiiiii", "ladddddd"),
     (
         "v1:claim-reject",
         "liiiiiii",

@@ -4,6 +4,7 @@
 import pytest
 from django.urls import reverse
 
+from policies.models import Policy
 from qinqing.audit.models import AuditEvent
 from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import approve_claim, reject_claim
@@ -194,3 +195,37 @@ def test_the_queue_lists_the_oldest_first(client, claim_in_review, hrss_official
     client.force_login(hrss_official)
     page = client.get(reverse("subsidies:review_queue"))
     assert [c.pk for c in page.context["page"].object_list] == [first.pk, second.pk]
+
+
+def test_an_empty_reason_shows_on_the_field_and_in_the_summary(client, claim_in_review,
+                                                                hrss_official):  # fmt: skip
+    claim, _member = claim_in_review()
+    client.force_login(hrss_official)
+    missing = client.post(reverse("subsidies:reject", args=[claim.pk]), {"reason": "  "},
+                          HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    html = missing.content.decode()
+    assert missing.status_code == 400
+    field = html.split('class="field field-error"', 1)[1].split("</div>\n", 1)[0]
+    assert 'id="id_reason_error"' in field
+    assert 'href="#id_reason"' in html.split('class="error-summary"', 1)[1]
+
+
+def test_the_review_queue_filters_offer_the_departments_policies_and_review_statuses(
+    client, claim_in_review, hrss_official
+):
+    claim, _member = claim_in_review()
+    elsewhere = Policy.objects.create(
+        code="tax-award", department=department("taxation"), title_zh="税务奖励",
+        title_en="Tax award", summary_zh="-", summary_en="-", legal_basis_zh="-",
+        benefit_type="award",
+    )  # fmt: skip
+    client.force_login(hrss_official)
+    form = client.get(reverse("subsidies:review_queue")).context["filter"].form
+    policies = [value for value, _label in form.fields["policy"].choices if value]
+    assert claim.policy.code in [str(value) for value in policies]
+    assert elsewhere.code not in [str(value) for value in policies]
+    statuses = [value for value, _label in form.fields["status"].choices if value]
+    assert statuses == [ClaimStatus.IN_REVIEW]
+    client.force_login(AuditorFactory())
+    form = client.get(reverse("subsidies:review_queue")).context["filter"].form
+    assert elsewhere.code in [str(value) for value, _label in form.fields["policy"].choices]
