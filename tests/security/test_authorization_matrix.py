@@ -166,12 +166,16 @@ RULES: list[tuple[str | None, str, str]] = [
     ("policies:official_version", "lddaddda", "lddaddda"),
     ("policies:official_edit", "lddaddda", "lddaddda"),
     ("policies:official_new", "lddaaada", "lddaaada"),
+    ("policies:official_new_policy", "lddaaada", "lddaaada"),
+    ("policies:official_first", "lddaxxda", "lddaxxda"),
+    ("policies:official_case", "lddxxxdx", "lddxxxdx"),
     # Claims on a Market policy: member A and the Market official; reviews for officials;
     # reconciliation for auditors (read) and admins.
     ("subsidies:claims", "laaaaaaa", "laaaaaaa"),
     ("subsidies:claim", "ladaddaa", "ladaddaa"),
     ("subsidies:batch_run", "lddddddd", "lddddddd"),
     ("subsidies:confirm", "liiiiiii", "ladaddaa"),
+    ("subsidies:retry_payment", "lddaddxd", "lddxddxd"),
     ("subsidies:make_claim", "liiiiiii", "lddddddd"),
     ("subsidies:review_queue", "lddaaaaa", "lddaaaaa"),
     ("subsidies:approve", "lddadddd", "lddidddd"),
@@ -209,6 +213,7 @@ RULES: list[tuple[str | None, str, str]] = [
     # Accepting an offer: the enterprise's members (a claim no longer offered answers as
     # it stands); everyone else who can see the claim 403, others 404.
     ("v1:claim-accept", "liiiiiii", "ladddddd"),
+    ("v1:claim-retry-payment", "liiiiiii", "lxxxxxxx"),
     (
         "v1:claim-reject",
         "liiiiiii",
