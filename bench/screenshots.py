@@ -255,8 +255,13 @@ def log_in(page, base: str, user: str | None) -> str | None:
     return None
 
 
-def open_journey(page, base: str, shot: Shot, path: str | None) -> str | None:
-    """Bring the page of `shot` into view; an error message if it cannot be reached."""
+def open_journey(
+    page, base: str, shot: Shot, path: str | None, *, still: bool = True
+) -> str | None:
+    """Bring the page of `shot` into view; an error message if it cannot be reached.
+
+    `still`: wait for the charts' animation and the network to settle (for a picture; a
+    check of the page's structure needs neither)."""
     page.emulate_media(media="screen")
     if path is None:
         return "the demo data has no such page (run `make seed`)"
@@ -284,8 +289,10 @@ def open_journey(page, base: str, shot: Shot, path: str | None) -> str | None:
                 ".every(c => c.querySelector('canvas'))",
                 timeout=10_000,
             )
-            page.wait_for_timeout(1200)
-        page.wait_for_load_state("networkidle")
+            if still:
+                page.wait_for_timeout(1200)
+        if still:
+            page.wait_for_load_state("networkidle")
     except Exception as error:  # a page that moved is reported, not fatal
         return f"{type(error).__name__}: {str(error).splitlines()[0]}"
     return None
