@@ -31,6 +31,7 @@ LIST = ROOT / "docs" / "screenshots.md"
 PASSWORD = "qinqing-demo-2026"  # noqa: S105 - the printed demo password
 LANGUAGES = (("zh-hans", "中文"), ("en", "English"))
 WIDTHS = ((1280, "wide"), (390, "narrow"))
+NOTES = "## Looked at"  # docs/screenshots.md's hand-written part, kept by write_list
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,12 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
         enterprise = Enterprise.objects.filter(memberships__user=demo).order_by("pk").first()
     found = {
         "@claim-paid": lambda: first(claims.filter(status=ClaimStatus.PAID), "/claims/{}/"),
+        # A claim decided now (with its criteria) before one of the generated history.
         "@claim-ineligible": lambda: first(
-            claims.filter(status=ClaimStatus.INELIGIBLE), "/claims/{}/"
-        ),
+            claims.filter(status=ClaimStatus.INELIGIBLE).exclude(decision__source="generated"),
+            "/claims/{}/",
+        )
+        or first(claims.filter(status=ClaimStatus.INELIGIBLE), "/claims/{}/"),
         "@data-access": lambda: enterprise and f"/enterprises/{enterprise.uscc}/data-access/",
         "@credit-page": lambda: enterprise and f"/credit/enterprises/{enterprise.uscc}/",
         "@approval-commitment": lambda: first(
@@ -414,7 +418,13 @@ def write_list(shots: list[Shot], missing: dict) -> None:
                         f"| {title}: {shot.name} | {shot.shows} | `{shot.user or '-'}` "
                         f"| {language_name} | {width} px | {link} |"
                     )
-    LIST.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # What a person saw on the pictures is written by hand below the list, and kept.
+    notes = ""
+    if LIST.exists():
+        text = LIST.read_text(encoding="utf-8")
+        if NOTES in text:
+            notes = "\n" + text[text.index(NOTES) :]
+    LIST.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
 
 
 def permit_code() -> str:
