@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from qinqing.i18n import article_ref, join_list
-from tests.policies.conftest import officials, published  # noqa: F401 (fixtures)
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
@@ -64,8 +63,12 @@ def test_the_policy_page_shows_a_parameter_label_and_english_article_references(
     from datetime import date, timedelta
 
     from policies.models import Policy
-    from policies.services import approve, create_draft, generate_boundary_cases
-    from policies.services import submit_for_approval
+    from policies.services import (
+        approve,
+        create_draft,
+        generate_boundary_cases,
+        submit_for_approval,
+    )
     from tests.factories import department
     from tests.policies.test_lifecycle import SIMPLE_CRITERIA, version_fields
 
