@@ -32,6 +32,10 @@ def test_what_will_be_verified_reads_in_each_language(client, applicant, project
         assert commitment.notice.title not in page, url  # the notice's English title
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert chinese.splitlines()[0] in page, url
+    api = client.get("/api/v1/credit/records/", HTTP_ACCEPT_LANGUAGE="en").json()
+    titles = [row["title"] for row in api["results"] if row["commitment"] == commitment.pk]
+    assert titles and all("credit.commitment:" not in title for title in titles)
+    assert all(commitment.notice.title_en in title for title in titles)
 
 
 def test_a_commitment_written_before_the_english_column_still_shows(
