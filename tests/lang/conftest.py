@@ -1,3 +1,4 @@
 """The policy fixtures, shared with the policy tests."""
 
+from tests.e2e.conftest import browser  # noqa: F401
 from tests.policies.conftest import officials, published  # noqa: F401
