@@ -4,6 +4,7 @@ English reader never sees a Chinese-only notice; rows from before keep working."
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from qinqing.i18n import prefers_chinese
@@ -13,7 +14,7 @@ from qinqing.notifications.text import Message
 from subsidies.notification_kinds import NotificationKind
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
@@ -59,6 +60,31 @@ def test_the_email_is_in_the_recipients_language(settings):
     me = UserFactory(email="me@example.com")
     (row,) = services.notify([me], NotificationKind.CLAIM_PAID,
                              Message("{policy}", policy=Titled()))  # fmt: skip
-    mail.outbox.clear()
-    services.send_emails([row.pk])
-    assert mail.outbox[0].subject == "Job subsidy"
+    services.send_emails([row.pk])  # sent on commit already, or now: once either way
+    assert [message.subject for message in mail.outbox] == ["Job subsidy"]
+
+
+def test_a_claim_for_nothing_tells_the_enterprise_in_plain_words(policy):
+    from subsidies.claims import submit_claim
+    from subsidies.models import ClaimStatus
+    from tests.factories import EnterpriseFactory, member_of
+    from tests.subsidies.test_nothing_due import formula_gives_nothing
+
+    formula_gives_nothing(policy)
+    enterprise = EnterpriseFactory()
+    member = member_of(enterprise)
+    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NOTHING_DUE
+    (notice,) = Notification.objects.filter(recipient=member)
+    assert notice.kind == NotificationKind.CLAIM_NOTHING_DUE
+    assert notice.link == f"/claims/{claim.pk}/"
+    with translation.override("en"):
+        assert "no payment is made" in notice.shown_body and "¥0.00" in notice.shown_body
+
+
+def test_a_failed_payment_says_it_is_tried_again_once_the_bank_details_are_updated():
+    from subsidies.notifications import TEXTS
+
+    _title, body = TEXTS[NotificationKind.CLAIM_PAYMENT_FAILED]
+    assert "tried again automatically once you update your bank details" in str(body)
