@@ -53,3 +53,18 @@ def test_a_commitment_written_before_the_english_column_still_shows(
     page = client.get(reverse("credit:commitment", args=[commitment.pk]),
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
     assert "旧的核查内容" in page
+
+
+def test_a_records_legal_basis_cites_articles_in_the_readers_language(
+    client,
+    applicant,  # noqa: F811
+    project_package,  # noqa: F811
+):
+    user, enterprise = applicant
+    submitted_project(applicant, project_package, on_commitment=True)
+    CreditRecord.objects.filter(enterprise=enterprise).update(legal_basis="《条例》第十四条")
+    client.force_login(user)
+    english = client.get(reverse("credit:records"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "《条例》Art. 14" in english and "第十四条" not in english
+    chinese = client.get(reverse("credit:records"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "《条例》第十四条" in chinese.content.decode()
