@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +48,6 @@ def in_languages(text: object) -> dict[str, str]:
     """`text` (a plain string, a lazy msgid or a qinqing.notifications.text.Message)
     rendered in Chinese and in English: {"zh-hans": …, "en": …}. A plain string is the
     same in both (it was written by a person in one language)."""
-    from django.utils import translation
-
     rendered = {}
     for language in (CHINESE, ENGLISH):
         with translation.override(language):
