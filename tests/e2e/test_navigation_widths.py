@@ -57,7 +57,5 @@ def test_the_navigation_keeps_to_one_line_at_1280_and_never_overflows(browser, l
                 assert page.evaluate(OVERFLOW) <= 0, (role, locale, width)
                 if width == 1280:
                     assert page.evaluate(NAV_ROWS) == 1, (role, locale)
-                if role == "official" and width == 1280:
-                    page.screenshot(path=f"/tmp/nav-{locale}-{width}.png")
             finally:
                 context.close()
