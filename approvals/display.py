@@ -16,6 +16,7 @@ from datahub.catalogue import CATALOGUE
 from departments.models import Department, District
 from enterprises.industries import DIVISIONS
 from qinqing.audit.models import AuditEvent
+from qinqing.i18n import join_list
 from qinqing.masking import mask_digits
 from qinqing.money import yuan
 from qinqing.workhours.case_services import read_clock
@@ -85,7 +86,7 @@ def display_value(
                 names.append(f"{person.get('name', '')}" + (f" ({share})" if share else ""))
             else:
                 names.append(str(person))
-        return "、".join(names)
+        return join_list(names)
     return str(value)
 
 

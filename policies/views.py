@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from departments.models import Department, District
 from enterprises.industries import section_choices
 from enterprises.selectors import enterprises_visible_to
-from qinqing.listing import paginate
+from qinqing.listing import chosen, paginate
 
 from .models import BenefitType
 from .rules import leaves
 from .selectors import calculator, catalog, claim_states, search_catalog
+from .wording import parameter_label, parameter_labels, parameter_reference
 
 PAGE_SIZE = 20
 
@@ -38,10 +39,12 @@ def policy_catalog(request: HttpRequest) -> HttpResponse:
 def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
     policy = get_object_or_404(catalog(), code=code)
     version = policy.published[0]
+    today = timezone.localdate()
+    labels = parameter_labels(version.parameters)
     current_parameters = [
-        (name, parameter, parameter.at(timezone.localdate()) if any(
-            v.starts <= timezone.localdate() for v in parameter.values) else None)
-        for name, parameter in version.rules.parameters.items()
+        (parameter_label(parameter, today, labels), parameter_reference(parameter, today),
+         parameter.at(today) if any(v.starts <= today for v in parameter.values) else None)
+        for parameter in version.rules.parameters.values()
     ]  # fmt: skip
     context = {"policy": policy, "version": version, "criteria": leaves(version.rules.criteria),
                "parameters": current_parameters, "today": timezone.localdate(),
@@ -67,8 +70,7 @@ def policy_calculator(request: HttpRequest) -> HttpResponse:
     mine = list(enterprises_visible_to(request.user).order_by("name"))
     if not mine:
         return render(request, "policies/calculator.html", {"enterprises": [], "rows": []})
-    chosen = request.GET.get("uscc", "").upper()
-    enterprise = next((e for e in mine if e.uscc == chosen), mine[0])
+    enterprise = chosen(request, mine, param="uscc", key=lambda e: e.uscc, name=lambda e: e.name)
     rows = calculator(enterprise, requested_by=request.user)
     return render(request, "policies/calculator.html", {
         "enterprises": mine, "enterprise": enterprise, "rows": rows,

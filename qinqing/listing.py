@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import FilterSet
 
+from qinqing.i18n import join_list
 from qinqing.identifiers import find_uscc_problem, normalise_uscc
 
 T = TypeVar("T")
@@ -58,8 +59,8 @@ def filter_problems(filterset: FilterSet, params: Iterable[str],
                 % {"filter": form.fields[name].label or name}
             )
     known = set(filterset.filters) | PAGE_PARAMETERS | set(extra)
-    labels = "、".join(str(form.fields[name].label or name) for name in filterset.filters
-                      if name in form.fields)  # fmt: skip
+    labels = join_list(str(form.fields[name].label or name) for name in filterset.filters
+                       if name in form.fields)  # fmt: skip
     for name in params:
         if name not in known:
             problems.append(

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     CLAIM_AWAITING_DATA = "claim.awaiting_data", _("Claim waiting for department data")
     CLAIM_PAYMENT_FAILED = "claim.payment_failed", _("Subsidy payment failed")
     CLAIM_IN_REVIEW = "claim.in_review", _("Claim under review")
+    CLAIM_NOTHING_DUE = "claim.nothing_due", _("Claim decided: nothing to pay")
     RECONCILIATION_MISMATCH = "reconciliation.mismatch", _("Payment reconciliation mismatch")
 
 

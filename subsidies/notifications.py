@@ -28,6 +28,8 @@ CLAIM_NOTICES: dict[str, str] = {
     ClaimStatus.OFFERED: POLICY_FITS,
     # Apply-mode policies: the check found the claim eligible and an official reviews it.
     ClaimStatus.IN_REVIEW: K.CLAIM_IN_REVIEW,
+    # Eligible, but the amount comes to nothing: the claim ends without a payment.
+    ClaimStatus.NOTHING_DUE: K.CLAIM_NOTHING_DUE,
 }
 
 # Kind -> (title, body); {amount} is yuan with separators, {policy} the policy's title in
@@ -56,7 +58,8 @@ TEXTS = {
         _("Subsidy payment failed: {policy}"),
         _(
             "The payment of ¥{amount} under “{policy}” to {enterprise} did not go through. "
-            "Please check that the enterprise's bank account on record is correct."
+            "Please check the enterprise's bank details on record: it is tried again "
+            "automatically once you update your bank details."
         ),
     ),
     K.CLAIM_IN_REVIEW: (
@@ -65,6 +68,14 @@ TEXTS = {
             "{enterprise} meets the conditions of “{policy}” (¥{amount}). The issuing "
             "department reviews the claim; the payment follows as soon as it is approved. "
             "There is nothing you need to do."
+        ),
+    ),
+    K.CLAIM_NOTHING_DUE: (
+        _("Nothing to pay on your claim: {policy}"),
+        _(
+            "{enterprise} meets the conditions of “{policy}”, but for this period the amount "
+            "comes to ¥0.00, so no payment is made. The claim page shows how the amount was "
+            "computed. There is nothing you need to do."
         ),
     ),
     POLICY_FITS: (

@@ -19,6 +19,8 @@ from departments.models import Department
 from policies.models import DeliveryMode
 from policies.rules import Expr, Parameter, RuleError
 from policies.selectors import ClaimState
+from policies.wording import label_text, parameter_labels, parameter_reference
+from qinqing.i18n import join_list
 from qinqing.scoping import Reach, is_member, official_covers, rule_for, visible_to
 from qinqing.templatetags.qinqing_format import yuan
 
@@ -134,10 +136,8 @@ def _parameter_words(parameter: Parameter, when: date, labels: dict[str, Any]) -
     its value: "¥300.00 (第六条)"; never its internal name."""
     value = parameter.at(when)
     text = yuan(value) if parameter.type is FactType.MONEY else str(value)
-    label = labels.get(parameter.name)
-    if isinstance(label, dict):
-        label = label.get("zh" if _chinese() else "en") or label.get("zh")
-    reference = next((d.reference for d in reversed(parameter.values) if d.starts <= when), "")
+    label = label_text(labels.get(parameter.name))
+    reference = parameter_reference(parameter, when)
     note = " · ".join(part for part in (str(label or ""), reference) if part)
     return f"{text} ({note})" if note else text
 
@@ -176,7 +176,7 @@ def formula_words(expr: Expr, values: dict[str, Any], when: date, labels: dict[s
         joined = {"add": " + ", "sub": " − ", "mul": " × "}[kind].join(parts)
         return f"({joined})" if len(parts) > 1 and kind != "mul" else joined
     smaller = _("the smaller of %(items)s") if kind == "min" else _("the larger of %(items)s")
-    return smaller % {"items": "、".join(parts) if _chinese() else "; ".join(parts)}
+    return smaller % {"items": join_list(parts)}
 
 
 def _claim_again(claim: Claim, today: date) -> str:
@@ -239,11 +239,7 @@ def claim_explanation(claim: Claim) -> ClaimExplanation:
     if claim.amount is not None and claim.decision:
         try:
             rules = claim.version.rules
-            labels = {
-                name: body.get("label")
-                for name, body in (claim.version.parameters or {}).items()
-                if isinstance(body, dict)
-            }
+            labels = parameter_labels(claim.version.parameters)
             text = formula_words(rules.benefit, values, when, labels)
         except (RuleError, KeyError, ValueError, ArithmeticError):
             text = ""

@@ -76,7 +76,13 @@ def commit_items(application: Application, items: Iterable[Item], actor: Any) ->
                 notice=notice,
                 subject_kind="approval_item",
                 subject_ref=f"approvals.item:{item.pk}",
-                verify_what=item.item_type.commitment_checks or item.item_type.name,
+                # In both languages: the item type's checks (or name) as each reads them.
+                verify_what=Message(
+                    "{checks}",
+                    checks=lambda item=item: (
+                        item.item_type.commitment_checks or item.item_type.name
+                    ),
+                ),
                 verify_by=verify_by,
                 department=item.department,
             )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qinqing.errors import Conflict
-from qinqing.i18n import prefers_chinese
+from qinqing.i18n import pick, prefers_chinese
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
 
@@ -123,7 +123,10 @@ class Commitment(models.Model):
     )
     subject_ref = models.CharField(_("subject reference"), max_length=100, blank=True,
                                    db_index=True)  # fmt: skip
+    # In both languages (qinqing.i18n): written by the portal for people to read later.
+    # Before the English column, and when a person wrote it, `verify_what_en` is blank.
     verify_what = models.TextField(_("what will be verified"))
+    verify_what_en = models.TextField(_("what will be verified (English)"), blank=True)
     verify_by = models.DateTimeField(_("verified by"))
     department = models.ForeignKey(
         "departments.Department", on_delete=models.PROTECT, related_name="commitments",
@@ -169,3 +172,8 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice.code} {self.subject_ref or self.get_subject_kind_display()}"
+
+    @property
+    def display_verify_what(self) -> str:
+        """What will be verified, in the reader's language."""
+        return pick(self.verify_what, self.verify_what_en)

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from enterprises.models import Enterprise
 from enterprises.selectors import can_edit_enterprise
 from qinqing.audit.services import record_event, snapshot
+from qinqing.i18n import CHINESE, ENGLISH, in_languages
+from qinqing.notifications.text import Text
 from qinqing.scoping import is_member, official_covers
 from qinqing.transitions import move
 
@@ -64,23 +66,29 @@ def is_black_listed(enterprise: Enterprise, day: date | None = None) -> bool:
 
 
 def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: CommitmentNotice,
-                    subject_kind: str, subject_ref: str, verify_what: str,
+                    subject_kind: str, subject_ref: str, verify_what: Text,
                     verify_by: datetime, department: Any,
                     for_repair: bool = False) -> Commitment:  # fmt: skip
     """The enterprise's member accepts `notice` (its exact text, by hash) for a subject;
-    `department` verifies `verify_what` by `verify_by`. Refused for a black-listed
+    `department` verifies `verify_what` by `verify_by` (a lazy msgid or a Message is stored
+    in both languages, qinqing.i18n.in_languages; a person's plain text as written). Refused
+    for a black-listed
     enterprise: the commitment route is closed to it (CommitmentRouteClosed) — except the
     commitment that comes with a repair application (`for_repair`, credit/repair/services.py)."""
     if not can_edit_enterprise(accepted_by, enterprise):
         raise CreditNotAllowed(_("Only the enterprise's own members may commit for it."))
     errors: dict[str, str] = {}
+    both = in_languages(verify_what)
+    verify_what, verify_what_en = both[CHINESE].strip(), both[ENGLISH].strip()
+    if verify_what_en == verify_what:
+        verify_what_en = ""
     if subject_kind not in SubjectKind.values:
         errors["subject_kind"] = _("Unknown subject of a commitment.")
     if subject_kind != SubjectKind.STANDALONE and not (subject_ref or "").strip():
         errors["subject_ref"] = _("Name what the commitment is made for.")
     if not (verify_what or "").strip():
         errors["verify_what"] = _("Say what will be verified.")
-    elif len(verify_what) > TEXT_MAX:
+    elif max(len(verify_what), len(verify_what_en)) > TEXT_MAX:
         errors["verify_what"] = _("At most %(n)d characters.") % {"n": TEXT_MAX}
     if not isinstance(verify_by, datetime) or verify_by <= timezone.now():
         errors["verify_by"] = _("The verification deadline must be in the future.")
@@ -106,8 +114,9 @@ def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: Commitm
         commitment = Commitment.objects.create(
             enterprise=locked, notice=notice, text_sha256=notice.sha256, accepted_by=accepted_by,
             accepted_at=timezone.now(), subject_kind=subject_kind,
-            subject_ref=(subject_ref or "").strip()[:100], verify_what=verify_what.strip(),
-            verify_by=verify_by, department=department, status=CommitmentStatus.MADE,
+            subject_ref=(subject_ref or "").strip()[:100], verify_what=verify_what,
+            verify_what_en=verify_what_en, verify_by=verify_by, department=department,
+            status=CommitmentStatus.MADE,
         )  # fmt: skip
         record_event(actor=accepted_by, action="credit.commitment.made", obj=commitment,
                      after=snapshot(commitment))  # fmt: skip
@@ -120,8 +129,9 @@ def make_commitment(*, enterprise: Enterprise, accepted_by: Any, notice: Commitm
 
 
 def _commitment_title(commitment: Commitment) -> str:
-    subject = commitment.subject_ref or commitment.get_subject_kind_display()
-    return f"{commitment.notice.title}（{subject}）"
+    """A reference, not words in one language: pages title the record in the reader's
+    language from its commitment (credit.records.titles.record_title)."""
+    return f"credit.commitment:{commitment.pk}"
 
 
 def _locked_commitment(commitment_id: int) -> Commitment:

@@ -20,6 +20,7 @@ from ..limits import TEXT_MAX, TITLE_MAX
 from .models import OFFICIAL_KINDS, CreditRecord, Severity, TaxGrade
 from .selectors import records_visible_to
 from .services import add_record
+from .titles import record_title
 
 
 class CreditRecordSerializer(serializers.ModelSerializer):
@@ -30,6 +31,8 @@ class CreditRecordSerializer(serializers.ModelSerializer):
                                           allow_null=True)  # fmt: skip
     # Blank on every record that is not a tax grade: the schema must allow "".
     tax_grade = serializers.ChoiceField(choices=TaxGrade.choices, allow_blank=True, read_only=True)
+    # In words, in the caller's language: a commitment's record stores only a reference.
+    title = serializers.SerializerMethodField()
 
     class Meta:
         model = CreditRecord
@@ -38,6 +41,9 @@ class CreditRecordSerializer(serializers.ModelSerializer):
                   "publicity_months", "public_until", "expires_on", "status", "commitment",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
+
+    def get_title(self, record: CreditRecord) -> str:
+        return record_title(record)
 
 
 class RecordCreateSerializer(serializers.Serializer):
@@ -69,7 +75,7 @@ class CreditRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     ordering = ["-occurred_on", "-id"]
 
     def get_queryset(self):
-        return records_visible_to(self.request.user).select_related("commitment")
+        return records_visible_to(self.request.user).select_related("commitment__notice")
 
     @extend_schema(request=RecordCreateSerializer, responses={201: CreditRecordSerializer})
     @idempotent()

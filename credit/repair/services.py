@@ -13,10 +13,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enterprises.selectors import can_edit_enterprise
 from qinqing.audit.services import record_event
 from qinqing.errors import IllegalTransition
+from qinqing.notifications.text import Message
 from qinqing.scoping import official_covers
 from qinqing.transitions import move
 
@@ -33,6 +35,7 @@ from ..lists.rules import evaluate
 from ..lists.services import active_rules, apply_rules, end_entries, load_facts
 from ..records.models import NEGATIVE_KINDS, CreditRecord, RecordStatus, add_months
 from ..records.services import lock_enterprise
+from ..records.titles import record_title
 from .models import MIN_REPAIR_MONTHS, RepairApplication, RepairStatus
 
 # The repair commitment is verified by the record's department within a year.
@@ -99,8 +102,11 @@ def apply_for_repair(
             notice=current_notice("standalone"),
             subject_kind=SubjectKind.STANDALONE,
             subject_ref=f"repair:record:{record.pk}",
-            verify_what=_("No repetition of the conduct of record %(id)d (%(title)s).")
-            % {"id": record.pk, "title": record.title},
+            verify_what=Message(
+                gettext_lazy("No repetition of the conduct of record {id} ({title})."),
+                id=record.pk,
+                title=lambda: record_title(record),
+            ),
             verify_by=timezone.now() + timedelta(days=REPAIR_COMMITMENT_DAYS),
             department=record.department,
             for_repair=True,

@@ -3,6 +3,7 @@ import json
 from django import template
 
 from datahub.catalogue import CATALOGUE, display_value
+from qinqing.i18n import join_list
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def fact_label(name: str) -> str:
 
 @register.filter
 def fact_labels(names: list[str]) -> str:
-    return "、".join(fact_label(name) for name in names)
+    return join_list(fact_label(name) for name in names)
 
 
 @register.filter

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.exports import csv_response
 from qinqing.masking import mask_personal_data, needs_personal_data
 
+from .display import action_label, audit_rows, local_time_text
 from .models import AuditEvent
 from .services import record_change, record_event, snapshot
 
@@ -160,19 +162,53 @@ def snapshot_text(value: Any) -> str:
     return json.dumps(_local_times(value), ensure_ascii=False, indent=2, sort_keys=True)
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """Filter by what happened, each action named in words."""
+
+    title = _("what happened")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["occurred_at", "actor_label", "action", "object_type", "object_label"]
-    list_filter = ["action", "object_type"]
+    # Times in the portal's time (Asia/Shanghai); actions in words (qinqing.audit.display).
+    list_display = ["local_time", "actor_label", "action_words", "object_type", "object_label"]
+    list_filter = [ActionFilter, "object_type"]
+    actions = ["download_csv"]
     search_fields = ["object_id", "object_label", "actor_label", "request_id"]
     date_hierarchy = "occurred_at"
     readonly_fields = [
-        *(field.name for field in AuditEvent._meta.fields if field.name not in ("before", "after")),
+        "local_time",
+        "action_words",
+        *(
+            field.name
+            for field in AuditEvent._meta.fields
+            if field.name not in ("before", "after", "occurred_at")
+        ),
         "before_local",
         "after_local",
     ]
     fields = readonly_fields
     show_full_result_count = False
+
+    @admin.display(description=_("time"), ordering="occurred_at")
+    def local_time(self, event: AuditEvent) -> str:
+        return local_time_text(event.occurred_at)
+
+    @admin.display(description=_("what happened"), ordering="action")
+    def action_words(self, event: AuditEvent) -> str:
+        return action_label(event.action)
+
+    @admin.action(description=_("Download the selected events (CSV)"))
+    def download_csv(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return csv_response("audit-trail.csv", *audit_rows(queryset.order_by("occurred_at", "id")))
 
     @admin.display(description=_("before"))
     def before_local(self, event: AuditEvent) -> str:

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .display import action_label
+
 
 class AppendOnlyError(Exception):
     """Audit events are evidence: once written they are never changed or removed."""
@@ -51,10 +53,11 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         # Read in the portal's time (Asia/Shanghai), as every page shows times; not UTC.
         when = timezone.localtime(self.occurred_at) if self.occurred_at else None
+        words = action_label(self.action)  # in words: "claim paid"
         return (
-            f"{when:%Y-%m-%d %H:%M:%S} {self.action} {self.object_label}"
+            f"{when:%Y-%m-%d %H:%M:%S} {words} {self.object_label}"
             if when
-            else (f"{self.action} {self.object_label}")
+            else (f"{words} {self.object_label}")
         )
 
     def save(self, *args: Any, **kwargs: Any) -> None:

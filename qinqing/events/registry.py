@@ -4,7 +4,14 @@ Each app declares its types in `<app>/event_types.py`, found at start-up by
 `EventsConfig.ready()` (autodiscovery, as Django's admin finds `admin.py`), so this
 package names no app's vocabulary:
 
-    EVENT_TYPES.register("claim.paid", EventType(_("A subsidy claim was paid…"), "claims:read"))
+    EVENT_TYPES.register("claim.paid", EventType(_("A subsidy claim was paid…"), "claims:read",
+                                                 label=_("claim paid")))
+
+An event's `label` is its name in words, as the audit trail and the back office show it
+("claim paid", never `claim.paid`). Audit actions that are no partner event type register
+their words in ACTION_LABELS, in the same `event_types.py`; qinqing.audit.display renders
+either (and a status change of a model with a transition table by the model's and the
+status's names) in one place.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ class EventType:
 
     description: Any
     read_scope: str = ""
+    label: Any = ""  # the name in words (lazy): "claim paid"
 
 
 EVENT_TYPES: Registry[EventType] = Registry("event type")
+# Audit actions that are no event type partners hear of: action -> its name in words.
+ACTION_LABELS: Registry[Any] = Registry("audit action label")
 
 
 def event_type_choices() -> list[tuple[str, str]]:

@@ -14,6 +14,9 @@ from .models import Notification
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(read_only=True)
+    # In the caller's language (Accept-Language), as the portal shows them.
+    title = serializers.CharField(source="shown_title", read_only=True)
+    body = serializers.CharField(source="shown_body", read_only=True)
     is_read = serializers.SerializerMethodField()
 
     class Meta:

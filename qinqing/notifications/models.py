@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.i18n import pick
+
 from .registry import kind_label
 
 
@@ -19,9 +21,13 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
     )  # fmt: skip
     kind = models.CharField(_("kind"), max_length=60)
-    title = models.CharField(_("title"), max_length=300)
-    # Rendered at send time in the recipient's language: the text they were told, kept.
-    body = models.TextField(_("body"), blank=True)
+    # Rendered at send time in both languages (qinqing.i18n.in_languages): the text they
+    # were told, kept, and shown in the language they read it in (`shown_title`). Rows
+    # from before the English columns have them blank and show the Chinese.
+    title = models.CharField(_("title (Chinese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    body = models.TextField(_("body (Chinese)"), blank=True)
+    body_en = models.TextField(_("body (English)"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     # False when the recipient wants this kind by e-mail only: the row carries the e-mail.
     in_app = models.BooleanField(_("shown in the portal"), default=True)
@@ -37,7 +43,16 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language."""
+        return pick(self.title, self.title_en)
+
+    @property
+    def shown_body(self) -> str:
+        return pick(self.body, self.body_en)
 
     @property
     def kind_label(self) -> str | Promise:

@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 
 from qinqing.audit.services import record_event
 from qinqing.errors import Unavailable
+from qinqing.i18n import CHINESE, ENGLISH, in_languages
 
 from .models import Notification, NotificationPreference
 from .registry import NOTIFICATION_KINDS as KINDS
-from .text import Text, language_of, render
+from .text import Text, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -77,23 +78,21 @@ def notify_many(kind: str, deliveries: Iterable[Delivery]) -> list[Notification]
     choices = _preferences(kind, [_user_id(delivery.recipient) for delivery in deliveries])
     rows: list[Notification] = []
     wants_email: list[bool] = []
-    rendered: dict[tuple[int, str], str] = {}
+    rendered: dict[int, tuple[str, str]] = {}
     for delivery in deliveries:
         user_id = _user_id(delivery.recipient)
         in_app, email = choices.get(user_id, (True, True))
         if not (in_app or email):
             continue
-        language = language_of(delivery.recipient)
+        title, title_en = _rendered(rendered, delivery.title)
+        body, body_en = _rendered(rendered, delivery.body)
         rows.append(
             Notification(
-                recipient_id=user_id,
-                kind=kind,
-                link=delivery.link,
-                in_app=in_app,
-                title=_rendered(rendered, delivery.title, language)[:TITLE_LENGTH],
-                body=_rendered(rendered, delivery.body, language),
+                recipient_id=user_id, kind=kind, link=delivery.link, in_app=in_app,
+                title=title[:TITLE_LENGTH], title_en=title_en[:TITLE_LENGTH],
+                body=body, body_en=body_en,
             )
-        )
+        )  # fmt: skip
         wants_email.append(email)
     created = Notification.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     email_ids = [row.pk for row, email in zip(created, wants_email, strict=True) if email]
@@ -121,13 +120,17 @@ def _unique_recipients(deliveries: Iterable[Delivery]) -> list[Delivery]:
     return unique
 
 
-def _rendered(cache: dict[tuple[int, str], str], text: Text, language: str) -> str:
-    """Each distinct text once per language, however many people receive it."""
+def _rendered(cache: dict[int, tuple[str, str]], text: Text) -> tuple[str, str]:
+    """(Chinese, English) of a text, each distinct text rendered once however many people
+    receive it. The English is blank where it reads the same (a plain string someone
+    wrote): the row then shows the one text in both languages."""
     if isinstance(text, str):
-        return text
-    key = (id(text), language)
+        return text, ""
+    key = id(text)
     if key not in cache:
-        cache[key] = render(text, language)
+        both = in_languages(text)
+        chinese, english = both[CHINESE], both[ENGLISH]
+        cache[key] = (chinese, "" if english == chinese else english)
     return cache[key]
 
 
@@ -200,7 +203,9 @@ def send_emails(notification_ids: Sequence[int]) -> int:
 def _email_for(notification: Notification) -> EmailMessage:
     language = language_of(notification.recipient)
     with translation.override(language):
-        parts = [notification.body] if notification.body else []
+        subject = " ".join(notification.shown_title.split())  # no line breaks in a header
+        body = notification.shown_body
+        parts = [body] if body else []
         if notification.link:
             parts.append(_("Open: {url}").format(url=settings.SITE_URL + notification.link))
         parts.append(
@@ -208,7 +213,6 @@ def _email_for(notification: Notification) -> EmailMessage:
                 url=settings.SITE_URL + "/notifications/preferences/"
             )
         )
-    subject = " ".join(notification.title.split())  # no line breaks in a header
     return EmailMessage(subject=subject, body="\n\n".join(parts),
                         to=[notification.recipient.email])  # fmt: skip
 

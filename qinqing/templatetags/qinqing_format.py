@@ -10,6 +10,7 @@ from django import template
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from qinqing.i18n import article_ref, join_list
 from qinqing.money import yuan as to_yuan
 
 register = template.Library()
@@ -24,6 +25,18 @@ def yuan(value: Decimal | int | str | None) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return f"¥{amount:,.2f}"
+
+
+@register.filter
+def article(value: object) -> str:
+    """`{{ clause|article }}`: "第二条" in Chinese, "Art. 2" in English (qinqing.i18n)."""
+    return article_ref(value)
+
+
+@register.filter
+def joined(values: Iterable[object]) -> str:
+    """`{{ names|joined }}`: "甲、乙" in Chinese, "a, b" in English (qinqing.i18n)."""
+    return join_list(values or ())
 
 
 @register.filter

@@ -20,14 +20,15 @@ def test_a_commitment_record_is_titled_in_words(client, applicant, project_packa
     application = submitted_project(applicant, project_package, on_commitment=True)
     record = CreditRecord.objects.filter(enterprise=enterprise,
                                          kind=RecordKind.COMMITMENT_MADE).first()  # fmt: skip
-    assert record is not None and "approvals.item:" in record.title  # as stored
+    # Stored as a reference to its commitment, in no one language (issue 20)
+    assert record is not None and record.title == f"credit.commitment:{record.commitment_id}"
     item = record.commitment.subject_ref.split(":")[1]
     item_name = application.items.get(pk=item).item_type.name_en
     client.force_login(user)
     for url in (reverse("credit:enterprise", args=[enterprise.uscc]), reverse("credit:records"),
                 reverse("credit:commitment", args=[record.commitment_id])):  # fmt: skip
         html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert "approvals.item:" not in html, url
+        assert "approvals.item:" not in html and "credit.commitment:" not in html, url
         assert f"{item_name}, application no. {application.pk}" in html, url
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test import override_settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from policies.notification_kinds import POLICY_FITS
@@ -153,12 +154,14 @@ def test_messages_are_rendered_in_the_recipients_language():
     assert render(message, "zh-hans") == "政策: 政策甲"
     assert render(message, "en") == "Policies: Policy A"
     assert render(Message("{n}", n=lambda: "called"), "en") == "called"
-    # No language field on users yet: the site's default language.
+    # Stored in both languages, whatever the site's default; shown in the reader's.
     with override_settings(LANGUAGE_CODE="en"):
         (row,) = services.notify([UserFactory()], PAID, _("Policies"))
-    assert row.title == "Policies"
-    (row,) = services.notify([UserFactory()], PAID, _("Policies"))
-    assert row.title == "政策"
+    assert (row.title, row.title_en) == ("政策", "Policies")
+    with translation.override("en"):
+        assert row.shown_title == "Policies"
+    with translation.override("zh-hans"):
+        assert row.shown_title == "政策"
 
 
 def test_preferences_store_only_what_differs_from_the_default():

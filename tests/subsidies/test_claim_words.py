@@ -86,7 +86,8 @@ def test_each_criterion_reads_as_people_read_it_with_its_source(client, version)
         "2026-03-02 09:30" in english
     )
     # The amount: the formula with the enterprise's values, no parameter names.
-    assert "¥300.00 (第六条) × 41 persons" in english and "= ¥12,300.00" in english
+    # the clause in English (issue 20: 第六条 → Art. 6)
+    assert "¥300.00 (Art. 6) × 41 persons" in english and "= ¥12,300.00" in english
     assert "per_insured" not in english and "min_staff" not in english
     assert "period 2026" not in english and "the year 2026" in english
 
