@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dashboards.figures import Figure
-from qinqing.i18n import prefers_chinese
+from qinqing.i18n import join_list
 from qinqing.templatetags.qinqing_format import yuan
 
 register = template.Library()
@@ -122,8 +122,7 @@ def table_body(figure: Figure) -> SafeString:
 @register.filter
 def filter_names(names: tuple[str, ...]) -> str:
     """("policy", "industry") → "Policy, Industry" in the page's language."""
-    separator = "、" if prefers_chinese() else ", "
-    return separator.join(str(FILTER_NAMES.get(name, name)) for name in names)
+    return join_list(FILTER_NAMES.get(name, name) for name in names)
 
 
 @register.simple_tag
