@@ -5,11 +5,18 @@ from django.core.cache import cache
 from django.dispatch import receiver
 
 from qinqing.events.signals import events_emitted
+from qinqing.workqueues import OFFICIAL_QUEUES
+
+from .selectors import partner_failures_queue
 
 # Commits that write events within this many seconds share one dispatch task: a busy
 # minute of single claims paid costs a task a second, not one per claim.
 DEBOUNCE_SECONDS = 1
 DEBOUNCE_KEY = "integrations:dispatch-queued"
+
+# The workspace may not import integrations: it reads the partners' failed deliveries from
+# the officials' work-queue registry.
+OFFICIAL_QUEUES.register("webhooks", partner_failures_queue)
 
 
 @receiver(events_emitted, dispatch_uid="integrations.dispatch_soon")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from datahub.catalogue import CATALOGUE, FactType
 from departments.models import District
+from qinqing import guard
 from qinqing.forms import GuardedForm
 
 from .models import BenefitType, ClaimPeriod, DeliveryMode, Policy
@@ -241,7 +242,11 @@ class JSONField(forms.CharField):
         if not text:
             return {}
         try:
-            return json.loads(text)
+            return guard.load_json(text)  # the input guard: depth checked before decoding
+        except guard.Hostile as refused:
+            raise forms.ValidationError(
+                guard.message(refused.reason, refused.limit, label=str(self.label or ""))
+            ) from refused
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 _("Not valid JSON: %(error)s"), params={"error": error.msg}

@@ -110,8 +110,8 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ClaimSerializer(claim).data, status=code)
 
     @extend_schema(request=None, responses={200: ClaimSerializer})
-    @action(detail=True, methods=["post"])
     @idempotent()
+    @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         """A member of the enterprise, or its partner system, accepts an offer a batch run
         found (a confirm-mode policy), as the Accept button on the page does: the payment

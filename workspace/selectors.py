@@ -141,7 +141,7 @@ def commitments(user: Any, now: datetime) -> Iterable[Todo]:
             kind="commitment", subject=commitment.notice.display_title,
             enterprise=commitment.enterprise.name,
             asked=_("%(department)s verifies: %(what)s")
-            % {"department": commitment.department.name, "what": commitment.display_verify_what()},
+            % {"department": commitment.department.name, "what": commitment.display_verify_what},
             action=_("See the commitment"),
             url=reverse("credit:commitment", args=[commitment.pk]), due=commitment.verify_by,
             due_label=_("Verified by"),
@@ -297,7 +297,7 @@ def commitments_to_verify(user: Any, now: datetime) -> Queue:
                .order_by("verify_by", "pk"))  # fmt: skip
     todos = tuple(
         Todo(kind="verify", subject=commitment.notice.display_title,
-             enterprise=commitment.enterprise.name, asked=commitment.display_verify_what(),
+             enterprise=commitment.enterprise.name, asked=commitment.display_verify_what,
              action=_("Verify"), url=reverse("credit:commitment", args=[commitment.pk]),
              due=commitment.verify_by, due_label=_("Verify by"),
              overdue=commitment.verify_by < now)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ from qinqing.celery import app as celery_app
 from qinqing.idempotency.models import IdempotencyKey
 from qinqing.idempotency.services import purge_expired
 from qinqing.idempotency.tasks import purge_expired_idempotency_keys
-from subsidies.models import Claim
+from subsidies.models import Claim, ClaimStatus
 from tests.approvals.conftest import _packages_installed
 from tests.directline.conftest import categories_installed
 from tests.factories import (
@@ -193,6 +194,22 @@ def case_claims(ctx) -> Case:
                 lambda: {"policy": "jobs", "uscc": other.uscc}, Claim.objects.count)  # fmt: skip
 
 
+def case_claim_accept(ctx) -> Case:
+    """Accepting an offer (confirm mode) pays it: a replay must not pay again."""
+    from sandbox.treasury.models import TreasuryRecord
+    from tests.subsidies.conftest import policy_for_everyone
+
+    enterprise, member = _member_a()
+    hrss = lambda: OfficialFactory(department=department("hrss"), district=None)  # noqa: E731
+    policy = policy_for_everyone(code="jobs", title="稳岗补贴", benefit_type="employment_subsidy",
+                                 author=hrss(), approver=hrss())  # fmt: skip
+    offer = Claim.objects.create(enterprise=enterprise, policy=policy, period="2026",
+                                 version=policy.versions.get(), origin="batch",
+                                 status=ClaimStatus.OFFERED, amount=Decimal("5000.00"))  # fmt: skip
+    return Case(member, f"/api/v1/claims/{offer.pk}/accept/", lambda: {},
+                lambda: {"note": "another body"}, TreasuryRecord.objects.count)  # fmt: skip
+
+
 def case_applications(ctx) -> Case:
     _packages_installed()
     enterprise, member = _member_a()
@@ -307,6 +324,7 @@ def case_test_cases(ctx) -> Case:
 
 CASES = {
     "claim-list": case_claims,
+    "claim-accept": case_claim_accept,
     "approval-application-list": case_applications,
     "credit-record-list": case_credit_records,
     "credit-campaign-list": case_campaigns,

@@ -117,9 +117,17 @@ def project_classes(base: type) -> list[type]:
     while todo:
         for sub in todo.pop().__subclasses__():
             todo.append(sub)
-            if sub.__module__.split(".")[0] in PACKAGES:
+            if sub.__module__.split(".")[0] in PACKAGES and not _abstract_base(sub):
                 found.add(sub)
     return sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+def _abstract_base(cls: type) -> bool:
+    """The guarded ModelForm base itself (qinqing.forms): a base with no model, subclassed."""
+    return (
+        issubclass(cls, forms.ModelForm)
+        and getattr(getattr(cls, "Meta", None), "model", None) is None
+    )
 
 
 # Forms and serializers whose construction needs more than data (what their views pass).
@@ -133,6 +141,7 @@ KEYWORDS: dict[str, Callable[[World], Any]] = {
     "current": lambda w: {},
     "choices": lambda w: [("a", "A")],
     "request": lambda w: w.request,
+    "decision": lambda w: "reject",
 }
 
 

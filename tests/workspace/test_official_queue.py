@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from approvals.models import Item
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from integrations.sealing import seal
 from qinqing.events.models import OutboxEvent
 from subsidies.claims import approve_claim
 from subsidies.models import ReconciliationRun
@@ -38,7 +39,7 @@ def failed_delivery_for(partner_department: str) -> WebhookDelivery:
     partner, _secret = make_partner(scopes=["claims:read"], department=partner_department)
     subscription = WebhookSubscription.objects.create(
         owner=partner.service_user, name="合作方回调", url="https://partner.example/hook",
-        event_types=["claim.paid"], secret="s" * 40,
+        event_types=["claim.paid"], sealed_secret=seal("s" * 40),
     )  # fmt: skip
     event = OutboxEvent.objects.create(event_type="claim.paid", subject="claim:1",
                                        department_id=department(partner_department).pk)  # fmt: skip
