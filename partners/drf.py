@@ -2,6 +2,7 @@
 every API view (whatever permission classes a view declares), the permission class that
 says the same for views using the defaults, and the per-client throttle."""
 
+import hashlib
 import time
 from typing import Any
 
@@ -123,7 +124,9 @@ class HasPartnerScope(BasePermission):
 
 
 def _expired(raw_token: str) -> bool:
-    """A token we issued whose time is up (the toolkit's own message says so only in
-    English: its wording is translated with the reader's language)."""
-    token = get_access_token_model().objects.filter(token=raw_token.strip()).first()
+    """A token we issued whose time is up. The toolkit's message says so only in English
+    (its wording is translated into the reader's language), so the token itself is asked,
+    found by the checksum the toolkit looks tokens up by."""
+    checksum = hashlib.sha256(raw_token.strip().encode("utf-8")).hexdigest()
+    token = get_access_token_model().objects.filter(token_checksum=checksum).first()
     return token is not None and token.is_expired()

@@ -296,9 +296,12 @@ def test_an_expired_token_says_it_expired(db):
 
     partner, _secret = make_partner(scopes=["claims:read"], department="hrss")
     token = issue_token(partner, expires_in=-60)
-    response = APIClient().get("/api/v1/claims/", **bearer(token))
+    response = APIClient().get("/api/v1/claims/", HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
     body = assert_json_error(response, 401)
     assert "expired" in body["detail"], body
+    # In Chinese too (the toolkit's own message is translated: the token itself is asked).
+    chinese = APIClient().get("/api/v1/claims/", HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(token))
+    assert assert_json_error(chinese, 401)["detail"] == "访问令牌已过期。"
     unknown = APIClient().get("/api/v1/claims/", **bearer("no-such-token"))
     assert "not provided" not in assert_json_error(unknown, 401)["detail"]
 
