@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_breach_from_credit_and_a_verification_in_approvals_at_once_never_deadlock(
-    applicant,
-    project_package,
-    monkeypatch,  # noqa: F811
+    applicant,  # noqa: F811 - a fixture
+    project_package,  # noqa: F811 - a fixture
+    monkeypatch,
 ):
     application = submitted_project(applicant, project_package, on_commitment=True)
     planning = application.items.get(item_type__code="planning-permit")

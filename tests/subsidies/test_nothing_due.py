@@ -161,8 +161,8 @@ def test_a_formula_positive_for_everyone_eligible_is_published(draft_policy, off
 
 def test_tiers_that_leave_eligible_enterprises_with_nothing_are_not_published(
     draft_policy,
-    officials_pair,
-    fresh_extracts,  # noqa: F811
+    officials_pair,  # noqa: F811 - a fixture
+    fresh_extracts,
 ):
     """Bands from ¥1,000,000 of revenue, and no condition on revenue: an eligible
     enterprise below the first band gets nothing. A band from zero is fine."""
