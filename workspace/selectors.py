@@ -144,7 +144,7 @@ def commitments(user: Any, now: datetime) -> Iterable[Todo]:
             % {"department": commitment.department.name, "what": commitment.display_verify_what},
             action=_("See the commitment"),
             url=reverse("credit:commitment", args=[commitment.pk]), due=commitment.verify_by,
-            due_label=_("Verified by"),
+            due_label=_("Verify by"),
         )  # fmt: skip
 
 
