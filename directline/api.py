@@ -19,9 +19,11 @@ from rest_framework.response import Response
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.fields import GuardedSlugRelatedField
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.privacy import MasksPersonalData
+from qinqing.guard import MAX_ID
 from qinqing.workhours.case_services import read_clock
 from qinqing.workhours.serializers import CaseMessageSerializer
 
@@ -137,10 +139,10 @@ class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):
 
 class RequestRaiseSerializer(serializers.Serializer):
     enterprise = serializers.CharField(help_text="The enterprise's USCC.")
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    category = GuardedSlugRelatedField(slug_field="code", queryset=Category.objects.all())
     subject = serializers.CharField(allow_blank=True, max_length=SUBJECT_MAX * 10)
     description = serializers.CharField(allow_blank=True, max_length=TEXT_MAX * 10)
-    policy = serializers.SlugRelatedField(
+    policy = GuardedSlugRelatedField(
         slug_field="code",
         queryset=raising.nameable_policies(),
         required=False,
@@ -154,13 +156,13 @@ class RequestTextSerializer(serializers.Serializer):
 
 
 class RequestTransferSerializer(serializers.Serializer):
-    department = serializers.SlugRelatedField(
+    department = GuardedSlugRelatedField(
         slug_field="code",
         queryset=Department.objects.all(),
         required=False,
         help_text="Where to; may be left out when a policy is named (its department).",
     )
-    policy = serializers.SlugRelatedField(
+    policy = GuardedSlugRelatedField(
         slug_field="code",
         queryset=raising.nameable_policies(),
         required=False,
@@ -178,7 +180,9 @@ class RequestTransferSerializer(serializers.Serializer):
 
 class RequestAssignSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(
-        min_value=1, help_text="The id of a colleague of the department covering the district."
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The id of a colleague of the department covering the district.",
     )
 
 

@@ -37,8 +37,13 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class CreatedSubscriptionSerializer(SubscriptionSerializer):
+    # Not read-only, so that the schema does not make it required: a replay of the creation
+    # (the same Idempotency-Key) answers the same body without it (reveal_once). Only
+    # ever used to describe the answer.
     secret = serializers.CharField(
-        read_only=True, help_text="Shown this once: keep it to verify signatures."
+        required=False,
+        help_text="Shown in the creation's answer only, never in a replay: keep it to verify "
+        "signatures.",
     )
 
     class Meta(SubscriptionSerializer.Meta):

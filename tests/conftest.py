@@ -177,17 +177,34 @@ def _tasks_in_process(request, monkeypatch):
     from qinqing.celery import app as celery_app
 
     simulated_departments.forget_local_behaviour()
+    # Its own MonkeyPatch, not the test's: a test that calls monkeypatch.undo() to lift its
+    # own patches must not lift this one too (its tasks would then go to the broker, where
+    # CI's worker takes them during a later test).
+    eager = pytest.MonkeyPatch()
     if (
         request.node.get_closest_marker("worker") is None
         and request.node.get_closest_marker("redis") is None
     ):
-        monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+        eager.setitem(celery_app.conf, "task_always_eager", True)
     yield
+    eager.undo()
     # Eager tasks run from several threads at once (the concurrency tests) leave Celery's
     # process-wide "inside a task" flag set, and a later result.get() would then refuse.
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_pause_from_an_earlier_test():
+    """After a failure, the cache and the task queue skip Redis for a moment, per process
+    (qinqing.cache, qinqing.queueing): a test that made Redis fail must not leave the next
+    test's cache or queue paused."""
+    import qinqing.cache
+    import qinqing.queueing
+
+    qinqing.cache._paused_until = 0.0
+    qinqing.queueing._paused_until = 0.0
 
 
 @pytest.fixture(autouse=True)

@@ -108,6 +108,7 @@ def test_an_official_reviews_an_item_from_the_queue(english):
     assert "Investment project filing" not in queue.inner_text()  # another department's
     page.get_by_role("link", name=FIVE_ITEM_PROJECT["project_name"]).first.click()
     page.wait_for_url(re.compile(r"/approvals/review/\d+/$"))
+    page.get_by_role("link", name="Approve…").click()  # the confirmation page
     page.get_by_role("button", name="Approve and issue the permit").click()
     page.wait_for_load_state()
     item = Item.objects.get(application=draft, item_type__code="eia-approval")

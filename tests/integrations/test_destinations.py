@@ -51,7 +51,7 @@ def test_each_url_of_the_issue_is_refused_with_its_reason(world, production, url
     client.force_authenticate(world["member_a"])
     answer = client.post("/api/v1/webhooks/subscriptions/",
                          {"name": "ERP", "url": url, "event_types": ["claim.paid"]},
-                         format="json")  # fmt: skip
+                         format="json", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert answer.status_code == 400 and answer["Content-Type"] == "application/json"
     body = answer.json()
     assert body["code"] == "webhook_refused"

@@ -37,7 +37,7 @@ ARTEFACT = Path(__file__).resolve().parents[2] / "var" / "artefacts" / "authoriz
 # URL name (regex) -> which of the owner's ids replaces the example's placeholder id.
 ID_FOR = [
     (r"^v1:disbursement-detail$", "disbursement"),
-    (r"^(subsidies:(claim|confirm|approve|reject)|v1:claim-)", "claim"),
+    (r"^(subsidies:(claim|confirm|approve|reject|retry_payment)|v1:claim-)", "claim"),
     (r"^(approvals:(tracker|edit|review|submit|commitment|withdraw)$|v1:approval-application-)",
      "application"),
     (r"^(approvals:(answer_supplement|resubmit|item|approve|reject|request_supplement|assign"
