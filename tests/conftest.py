@@ -177,17 +177,12 @@ def _tasks_in_process(request, monkeypatch):
     from qinqing.celery import app as celery_app
 
     simulated_departments.forget_local_behaviour()
-    # Its own MonkeyPatch, not the test's: a test that calls monkeypatch.undo() to lift its
-    # own patches must not lift this one too (its tasks would then go to the broker, where
-    # CI's worker takes them during a later test).
-    eager = pytest.MonkeyPatch()
     if (
         request.node.get_closest_marker("worker") is None
         and request.node.get_closest_marker("redis") is None
     ):
-        eager.setitem(celery_app.conf, "task_always_eager", True)
+        monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     yield
-    eager.undo()
     # Eager tasks run from several threads at once (the concurrency tests) leave Celery's
     # process-wide "inside a task" flag set, and a later result.get() would then refuse.
     from celery._state import _set_task_join_will_block

@@ -33,15 +33,15 @@ def test_a_claim_made_while_the_broker_is_down_is_recorded_and_checked_later(
     policy,  # noqa: F811
     monkeypatch,
 ):
-    monkeypatch.setattr("subsidies.checkqueue.enqueue", broker_down)
-    enterprise = EnterpriseFactory()
-    answer = claim_via_api(api_client, member_of(enterprise), enterprise, key="k-1")
-    assert answer.status_code == 201, answer.content
-    claim = Claim.objects.get()
-    assert answer.json()["status"] == claim.status == ClaimStatus.CHECKING
-    # The check never queued: the sweep finds the claim once it has waited ten minutes.
-    assert due_rechecks() == []
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patches:  # only these are lifted after it
+        patches.setattr("subsidies.checkqueue.enqueue", broker_down)
+        enterprise = EnterpriseFactory()
+        answer = claim_via_api(api_client, member_of(enterprise), enterprise, key="k-1")
+        assert answer.status_code == 201, answer.content
+        claim = Claim.objects.get()
+        assert answer.json()["status"] == claim.status == ClaimStatus.CHECKING
+        # The check never queued: the sweep finds the claim once it has waited ten minutes.
+        assert due_rechecks() == []
     assert due_rechecks(now=timezone.now() + timedelta(minutes=11)) == [claim.pk]
 
 
@@ -177,12 +177,12 @@ def test_a_claim_whose_check_was_never_queued_is_queued_by_the_owed_work_sweep(
 ):
     from subsidies.sweeps import GRACE, queue_owed_work
 
-    monkeypatch.setattr("subsidies.checkqueue.enqueue", broker_down)
-    enterprise = EnterpriseFactory()
-    answer = claim_via_api(api_client, member_of(enterprise), enterprise, key="k-2")
-    assert answer.status_code == 201, answer.content
-    claim = Claim.objects.get()
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patches:  # only these are lifted after it
+        patches.setattr("subsidies.checkqueue.enqueue", broker_down)
+        enterprise = EnterpriseFactory()
+        answer = claim_via_api(api_client, member_of(enterprise), enterprise, key="k-2")
+        assert answer.status_code == 201, answer.content
+        claim = Claim.objects.get()
     queued = []
     monkeypatch.setattr("subsidies.sweeps.queue", lambda name, *a: queued.append((name, a)) or 1)
     # Just made: its check may still be on its way.
@@ -202,10 +202,10 @@ def test_the_owed_check_runs_the_claim_to_paid_and_twice_pays_once(
 ):
     from subsidies.tasks import check_claims
 
-    monkeypatch.setattr("subsidies.checkqueue.enqueue", broker_down)
-    enterprise = EnterpriseFactory()
-    claim_via_api(api_client, member_of(enterprise), enterprise, key="k-3")
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patches:  # only these are lifted after it
+        patches.setattr("subsidies.checkqueue.enqueue", broker_down)
+        enterprise = EnterpriseFactory()
+        claim_via_api(api_client, member_of(enterprise), enterprise, key="k-3")
     claim = Claim.objects.get()
     check_claims([claim.pk])
     check_claims([claim.pk])  # the sweep's and a late original both delivered

@@ -103,17 +103,17 @@ def test_a_lost_answer_is_settled_by_asking_not_by_paying_again(policy, monkeypa
             TreasuryRecord.objects.get_or_create(key=order.key, defaults=defaults)
         raise OutcomeUnknown("the line dropped")
 
-    monkeypatch.setattr(SimulatedTreasury, "pay_many", pay_but_lose_the_answer)
-    monkeypatch.setattr(
-        SimulatedTreasury,
-        "status_many",
-        lambda self, keys: {key: PaymentResult(key, "not_found") for key in keys},
-    )
-    enterprise = EnterpriseFactory()
-    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
-    claim.refresh_from_db()
-    assert claim.status == ClaimStatus.PAYING  # outcome unknown: not paid, not failed
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patches:  # only these are lifted after it
+        patches.setattr(SimulatedTreasury, "pay_many", pay_but_lose_the_answer)
+        patches.setattr(
+            SimulatedTreasury,
+            "status_many",
+            lambda self, keys: {key: PaymentResult(key, "not_found") for key in keys},
+        )
+        enterprise = EnterpriseFactory()
+        claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+        claim.refresh_from_db()
+        assert claim.status == ClaimStatus.PAYING  # outcome unknown: not paid, not failed
     assert reconcile().problems == []
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID and claim.disbursement.reference == "HZTLOST"

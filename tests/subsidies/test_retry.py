@@ -124,12 +124,12 @@ def test_a_retry_after_a_late_treasury_answer_pays_once(policy, hrss, monkeypatc
             )
         return [PaymentResult(order.key, "refused") for order in orders]
 
-    monkeypatch.setattr(SimulatedTreasury, "pay_many", refuse_but_pay)
-    enterprise = EnterpriseFactory()
-    claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
-    claim.refresh_from_db()
-    assert claim.status == ClaimStatus.PAYMENT_FAILED
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patches:  # only these are lifted after it
+        patches.setattr(SimulatedTreasury, "pay_many", refuse_but_pay)
+        enterprise = EnterpriseFactory()
+        claim, _ = submit_claim(enterprise=enterprise, policy=policy, actor=member_of(enterprise))
+        claim.refresh_from_db()
+        assert claim.status == ClaimStatus.PAYMENT_FAILED
     retry_payment(claim.pk, actor=hrss, reason="the treasury says it was a glitch")
     _paid_once(claim)
     assert claim.disbursement.reference == "HZTLATE"
