@@ -253,7 +253,8 @@ def claims_to_review(user: Any, now: datetime) -> Queue:
 def approval_items(user: Any, now: datetime) -> Queue:
     """Open approval items of the department, by time left on the working-hours clock:
     overdue and warned first."""
-    items = review_queue(user).select_related("application__enterprise").prefetch_related("pauses")
+    items = (review_queue(user).select_related("application__enterprise", "item_type")
+             .prefetch_related("pauses"))  # fmt: skip
     todos = []
     for item in items[:CLOCKS_READ]:
         clock = read_clock(item, now)
@@ -274,7 +275,7 @@ def approval_items(user: Any, now: datetime) -> Queue:
 def direct_line(user: Any, now: datetime) -> Queue:
     """Direct-line requests the department owes an answer to, by time left."""
     waiting = (requests_for(user).filter(status__in=REQUEST_OPEN_STATES)
-               .prefetch_related("pauses"))  # fmt: skip
+               .select_related("enterprise").prefetch_related("pauses"))  # fmt: skip
     todos = []
     for request in waiting.order_by("deadline", "pk")[:CLOCKS_READ]:
         clock = read_clock(request, now)
