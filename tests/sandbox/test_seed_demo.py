@@ -1,13 +1,20 @@
-"""seed_demo: the same seed gives the same register; a rerun changes nothing."""
+"""seed_demo: the same seed gives the same register; a rerun changes nothing. The demo
+policies' seed leaves a finished batch run; a rerun pays nobody twice."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 
 from accounts.models import User
 from enterprises.models import Enterprise, EnterpriseMembership
+from policies.models import PolicyVersion, VersionStatus
+from qinqing.celery import app as celery_app
 from qinqing.identifiers import is_valid_uscc
+from sandbox.city.management.commands.seed_demo_policies import POLICIES
+from subsidies.batch import START_TASK, progress
+from subsidies.models import BatchRun, Claim, ClaimStatus, Disbursement
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +82,45 @@ def test_prints_every_demo_login_and_they_work(client):
     )
     assert response.status_code == 302
     assert User.objects.get(username="market_xihu").district.code == "xihu"
+
+
+def paid_by_batch() -> tuple:
+    claims = Claim.objects.filter(origin="batch")
+    return (
+        claims.count(),
+        claims.filter(status=ClaimStatus.PAID).count(),
+        claims.filter(status=ClaimStatus.PAID).aggregate(total=Sum("amount"))["total"],
+        Disbursement.objects.count(),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_rows")
+def test_the_demo_policies_seed_leaves_a_finished_batch_run_and_a_rerun_pays_nobody_twice(
+    monkeypatch,
+):
+    """As `make seed` runs (no worker yet: a queued task waits on the broker), the automatic
+    demo policy's batch run is done and has paid; seeding again, or the worker taking the
+    run's queued start later, makes no second run and pays no one twice."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    out = StringIO()
+    seed(enterprises=300, seed=2021)
+    call_command("refresh_extracts", purpose="test", stdout=out)
+    call_command("seed_demo_policies", stdout=out)
+    automatic = PolicyVersion.objects.get(
+        policy__delivery_mode="automatic", status=VersionStatus.PUBLISHED,
+        policy__code__in=[spec["code"] for spec in POLICIES],
+    )  # fmt: skip
+    run = BatchRun.objects.get(version=automatic)
+    assert run.status == BatchRun.Status.DONE and run.finished_at is not None
+    first = paid_by_batch()
+    assert first[1] > 0 and first[2] > 0 and first[3] >= first[1]
+    assert progress(run)["amount_paid"] == first[2]
+    call_command("seed_demo_policies", stdout=out)
+    assert BatchRun.objects.filter(version=automatic).count() == 1
+    assert paid_by_batch() == first
+    # The start queued at publication, delivered to a worker afterwards.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    celery_app.tasks[START_TASK].delay(automatic.pk)
+    assert BatchRun.objects.filter(version=automatic).count() == 1
+    assert paid_by_batch() == first

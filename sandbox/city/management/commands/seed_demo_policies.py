@@ -1,19 +1,26 @@
 """Three realistic demo policies, drafted, tested and published with four eyes.
 
 Run after seed_demo and refresh_extracts (publication forecasts the cost from the extracts).
-Idempotent: a policy that exists is left alone."""
+Publishing an automatic or confirm version starts its batch run through the broker (a worker
+runs it under `make run`); the seed then runs every such run to the end in this process, so
+the demo city has a finished run (paid, offered) before any worker starts.
+Idempotent: a policy that exists is left alone, and a run that is done is not started again
+(subsidies.batch.start: one run per version; a chunk done is skipped, a claim paid once)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from departments.models import Department, District
-from policies.models import Policy
+from policies.models import Policy, PolicyVersion, VersionStatus
 from policies.services import (
     PublicationBlocked,
     approve,
@@ -21,6 +28,8 @@ from policies.services import (
     generate_boundary_cases,
     submit_for_approval,
 )
+from subsidies import batch
+from subsidies.models import BatchRun
 
 
 def label(zh: str, en: str) -> dict[str, str]:
@@ -154,6 +163,43 @@ class Command(BaseCommand):
                 self.stderr.write(f"{spec['code']}: not published: {error}")
                 continue
             self.stdout.write(f"{spec['code']}: published")
+        for version in runs_owed():
+            run = run_to_the_end(version)
+            self.stdout.write(
+                f"{version.policy.code}: batch run {run.get_status_display().lower()}, "
+                f"{run.qualified} qualified"
+                if run
+                else f"{version.policy.code}: no batch run"
+            )
+
+
+def runs_owed() -> list[PolicyVersion]:
+    """The demo policies' published automatic and confirm versions whose run is not done."""
+    published = PolicyVersion.objects.filter(
+        policy__code__in=[spec["code"] for spec in POLICIES],
+        policy__delivery_mode__in=batch.BATCH_MODES,
+        status=VersionStatus.PUBLISHED,
+    ).select_related("policy")
+    return list(published.exclude(batch_run__status=BatchRun.Status.DONE).order_by("pk"))
+
+
+@contextmanager
+def tasks_in_this_process() -> Iterator[None]:
+    """The run's chunks (decide, then pay) run here as they are queued, as in the tests."""
+    conf = current_app.conf
+    before = conf.task_always_eager
+    conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        conf.task_always_eager = before
+
+
+def run_to_the_end(version: PolicyVersion) -> BatchRun | None:
+    """The version's batch run, the one publication started (or starts it): evaluated over
+    the extracts, its claims decided and paid through the payment pipeline."""
+    with tasks_in_this_process():
+        return batch.start(version.pk)
 
 
 def create_policy(spec: dict, author: User, approver: User) -> None:
