@@ -166,7 +166,7 @@ class Command(BaseCommand):
         for version in runs_owed():
             run = run_to_the_end(version)
             self.stdout.write(
-                f"{version.policy.code}: batch run {run.get_status_display().lower()}, "
+                f"{version.policy.code}: batch run {run.status}, "
                 f"{run.qualified} qualified"
                 if run
                 else f"{version.policy.code}: no batch run"
