@@ -40,6 +40,9 @@ def test_every_journey_page_has_no_axe_violation(browser, live_server):
     out = StringIO()
     call_command("seed_demo_city", enterprises=40, scale=0.01, stdout=out, stderr=out)
     paths = resolve_targets(JOURNEYS)
+    # The officials' pages that need the seed's finished work: the batch run (its run done
+    # and paid by seed_demo_policies) and the published version that links to it.
+    assert paths["batch-run"] and paths["policy-version"], paths
     axe = Axe()
     base = live_server.url
     order = sorted(JOURNEYS, key=lambda shot: [s.user for s in JOURNEYS].index(shot.user))
