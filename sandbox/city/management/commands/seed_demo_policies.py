@@ -166,8 +166,7 @@ class Command(BaseCommand):
         for version in runs_owed():
             run = run_to_the_end(version)
             self.stdout.write(
-                f"{version.policy.code}: batch run {run.status}, "
-                f"{run.qualified} qualified"
+                f"{version.policy.code}: batch run {run.status}, {run.qualified} qualified"
                 if run
                 else f"{version.policy.code}: no batch run"
             )
