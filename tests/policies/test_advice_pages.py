@@ -6,6 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from subsidies.claims import submit_claim
+
 from .watch_helpers import department_answers, publish_staff_policy, staff
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,20 @@ def test_the_api_schema_documents_the_advice_and_the_watch(api_client, member):
         pytest.skip("no schema URL at /api/schema/")
     text = schema.content.decode()
     assert "AdviceChange" in text and "/api/v1/policies/{code}/watch/" in text
+
+
+def test_an_ineligible_claims_page_says_what_would_change_it(
+    client, member, enterprise, django_capture_on_commit_callbacks
+):
+    unreachable = {"min_staff": {"type": "integer", "values": [
+        {"from": "2026-01-01", "value": 100000, "reference": "第三条"}]}}  # fmt: skip
+    policy = publish_staff_policy("big-jobs", parameters=unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim, _created = submit_claim(enterprise=enterprise, policy=policy, actor=member)
+    claim.refresh_from_db()
+    assert claim.status == "ineligible"
+    client.force_login(member)
+    page = client.get(reverse("subsidies:claim", args=[claim.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "were at least 100,000 persons" in html
+    assert reverse("policies:watch", args=["big-jobs"]) in html

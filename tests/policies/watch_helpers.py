@@ -17,7 +17,7 @@ from .conftest import TODAY
 from .test_lifecycle import SIMPLE_CRITERIA, version_fields
 
 
-def publish_staff_policy(code: str = "watch-jobs") -> Policy:
+def publish_staff_policy(code: str = "watch-jobs", parameters: dict | None = None) -> Policy:
     """Apply mode (no batch run pays anyone on publication): at least 10 insured staff
     (parameter min_staff) and an active registration; every district and industry."""
     for dept in ("hrss", "market"):
@@ -32,7 +32,7 @@ def publish_staff_policy(code: str = "watch-jobs") -> Policy:
     version = create_draft(
         policy=policy, actor=author, **version_fields(
             valid_from=TODAY - timedelta(days=1), valid_until=TODAY + timedelta(days=30),
-            criteria=SIMPLE_CRITERIA),
+            criteria=SIMPLE_CRITERIA, **({"parameters": parameters} if parameters else {})),
     )  # fmt: skip
     generate_boundary_cases(version)
     approve(submit_for_approval(version, actor=author), actor=approver)
