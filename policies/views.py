@@ -1,5 +1,7 @@
 """Pages: the public catalog (no login), a policy's page, and an enterprise's calculator."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +29,7 @@ from .watches import cancel_watch, open_watch, start_watch, watches_visible_to
 from .wording import advice_by_criterion, parameter_label, parameter_labels, parameter_reference
 
 PAGE_SIZE = 20
+USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 
 
 def policy_catalog(request: HttpRequest) -> HttpResponse:
@@ -120,6 +123,8 @@ def _my_enterprise(request: HttpRequest, uscc: str):
     first when none is named."""
     mine = enterprises_visible_to(request.user).order_by("name")
     wanted = normalise_uscc(uscc or "")
+    if wanted and not USCC_SHAPE.match(wanted):  # never a NUL or a novel sent to the database
+        raise Http404(_("No enterprise with this code is within your access."))
     enterprise = mine.filter(uscc=wanted).first() if wanted else mine.first()
     if enterprise is None:
         raise Http404(_("No enterprise with this code is within your access."))
@@ -132,7 +137,7 @@ def policy_watch(request: HttpRequest, code: str) -> HttpResponse:
     stop it."""
     _member_only(request)
     policy = get_object_or_404(catalog(), code=code)
-    form = WatchForm(request.POST or None)
+    form = WatchForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -154,7 +159,8 @@ def policy_watch(request: HttpRequest, code: str) -> HttpResponse:
                 status = error.status
         else:
             status = 400
-        enterprise = _my_enterprise(request, request.POST.get("uscc", "")[:40])
+        # The form says what is wrong; the page shows it for one of the user's enterprises.
+        enterprise = _my_enterprise(request, getattr(form, "cleaned_data", {}).get("uscc", ""))
     else:
         enterprise = _my_enterprise(request, request.GET.get("uscc", "")[:40])
     return render(request, "policies/calculator_watch.html", {
