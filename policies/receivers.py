@@ -21,7 +21,7 @@ def queue_watch_checks(sender: Any = None, *, enterprise_ids=(), facts=(), cause
     open_watches = QualifyWatch.objects.filter(enterprise_id__in=ids, notified_at__isnull=True)
     watched = sorted(set(open_watches.values_list("enterprise_id", flat=True)))
     if watched:
-        queue_on_commit(CHECK_TASK, watched)
+        queue_on_commit(CHECK_TASK, watched, sorted({str(name) for name in facts or ()}))
 
 
 facts_changed.connect(queue_watch_checks, dispatch_uid="policies.qualify_watches")

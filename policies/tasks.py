@@ -11,6 +11,6 @@ def publish_scheduled_versions() -> list[int]:
 
 
 @shared_task(name="policies.tasks.check_qualify_watches")
-def check_qualify_watches(enterprise_ids: list[int]) -> list[int]:
+def check_qualify_watches(enterprise_ids: list[int], facts: list[str] | None = None) -> list[int]:
     """Idempotent: a watch is fulfilled (and its members told) once; a rerun finds it closed."""
-    return check_watches(enterprise_ids)
+    return check_watches(enterprise_ids, facts or ())

@@ -81,9 +81,10 @@ def cancel_watch(user, watch: QualifyWatch) -> None:
     QualifyWatch.objects.filter(pk=watch.pk, notified_at__isnull=True).delete()
 
 
-def check_watches(enterprise_ids: Collection[int]) -> list[int]:
+def check_watches(enterprise_ids: Collection[int], facts: Collection[str] = ()) -> list[int]:
     """Re-evaluate the open watches of exactly these enterprises on their policy's open
-    version; tell the members of each that now qualifies, once, and close its watch.
+    version (only where the version names one of the changed `facts`; none given: any);
+    tell the members of each that now qualifies, once, and close its watch.
     Idempotent: the conditional update claims the notice, so a rerun or a concurrent run
     tells nobody twice. Returns the ids of the watches fulfilled."""
     watches = list(
@@ -97,7 +98,7 @@ def check_watches(enterprise_ids: Collection[int]) -> list[int]:
         if watch.policy_id not in versions:
             versions[watch.policy_id] = open_version(watch.policy)
         version = versions[watch.policy_id]
-        if version is None:
+        if version is None or (facts and not set(facts) & set(version.rules.fact_names)):
             continue
         decision = evaluate_for_enterprise(version, watch.enterprise, purpose=WATCH_PURPOSE)
         if decision.status == "eligible":

@@ -156,3 +156,16 @@ def test_hostile_input_on_the_watch_page_is_a_4xx(client, member, enterprise, fi
     assert 400 <= answer.status_code < 500
     assert not QualifyWatch.objects.exists()
     assert client.get(reverse("policies:watch", args=["no-such-policy"])).status_code == 404
+
+
+def test_a_change_of_facts_the_policy_does_not_name_reads_nothing(
+    member, enterprise, django_capture_on_commit_callbacks
+):
+    start_watch(member, enterprise, publish_staff_policy())
+    with department_answers({enterprise.uscc: staff(12)}):
+        with django_capture_on_commit_callbacks(execute=True):
+            facts_changed.send(sender=None, enterprise_ids=[enterprise.pk],
+                               facts=["tax.arrears"], cause="answer")  # fmt: skip
+        assert told(member) == []
+        changed(django_capture_on_commit_callbacks, [enterprise.pk])
+    assert len(told(member)) == 1
