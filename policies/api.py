@@ -1,5 +1,7 @@
-"""REST: the public catalog, versions, evaluation for an enterprise, and the officials'
-drafting and publication actions."""
+"""REST: the public catalog, versions, evaluation for an enterprise (with near-miss
+advice), "tell me when I qualify", and the officials' drafting and publication actions."""
+
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -10,19 +12,34 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.idempotency import idempotent
 from qinqing.scoping import sees_everything
 
 from . import services
+from .advice import advise
 from .evaluation import evaluate_for_enterprise
 from .filters import PolicyFilter
 from .models import Policy, PolicyTestCase, PolicyVersion
 from .selectors import catalog, versions_visible_to
-from .serializers import DecisionSerializer, PolicySerializer, VersionSerializer, WhatIfSerializer
+from .serializers import (
+    EvaluationSerializer,
+    PolicySerializer,
+    VersionSerializer,
+    WatchSerializer,
+    WhatIfSerializer,
+)
+from .watches import cancel_watch, open_watch, start_watch
+from .wording import advice_as_json
+
+USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+USCC_PARAMETER = OpenApiParameter("uscc", str, required=True,
+                                  description="The enterprise (one of the caller's)")  # fmt: skip
 
 
 class PublicReadPermission(permissions.BasePermission):
@@ -75,12 +92,14 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("uscc", str, required=True,
                                      description="The enterprise to decide for")],
-        responses=DecisionSerializer,
+        responses=EvaluationSerializer,
     )  # fmt: skip
     @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def evaluate(self, request: Request, code: str) -> Response:
         """Decide, with reasons, for one enterprise the caller may see (its members, or
-        officials whose scope includes it). Facts are read through the hub and logged."""
+        officials whose scope includes it). Facts are read through the hub and logged.
+        When it does not qualify, `advice` says for each failed criterion the smallest
+        change of one fact that would meet it, or why none can be named."""
         policy = self.get_object()
         uscc = request.query_params.get("uscc", "").strip().upper()
         if not uscc:
@@ -97,10 +116,61 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
             version, enterprise, purpose=f"policy {policy.code} v{version.number}: evaluation",
             requested_by=request.user,
         )  # fmt: skip
-        return Response(DecisionSerializer({
+        outcome = decision.outcome
+        advice = (advise(version.rules, outcome.criteria, timezone.localdate(), outcome.status)
+                  if outcome is not None else [])  # fmt: skip
+        return Response(EvaluationSerializer({
             "policy": policy.code, "version": version.number, "status": decision.status,
             "amount": decision.amount, "criteria": decision.explanation(),
+            "advice": advice_as_json(advice),
         }).data)  # fmt: skip
+
+    @extend_schema(methods=["GET"], parameters=[USCC_PARAMETER], responses=WatchSerializer)
+    @extend_schema(methods=["POST"], parameters=[USCC_PARAMETER], request=None,
+                   responses={200: WatchSerializer, 201: WatchSerializer,
+                              409: OpenApiResponse(description=gettext_lazy(
+                                  "The policy is not open for claims today."))})  # fmt: skip
+    @extend_schema(methods=["DELETE"], parameters=[USCC_PARAMETER], request=None,
+                   responses={204: None})  # fmt: skip
+    @action(detail=True, methods=["get", "post", "delete"],
+            permission_classes=[permissions.IsAuthenticated])  # fmt: skip
+    def watch(self, request: Request, code: str) -> Response:
+        """ "Tell me when I qualify", for one of the caller's own enterprises (members
+        only). GET: whether it is asked; POST: ask (again: the same open request, 200);
+        DELETE: stop. When the department data about the enterprise change and it then
+        qualifies, its members are told once and the request closes."""
+        policy = self.get_object()
+        if not request.user.is_enterprise_member:
+            raise PermissionDenied(_("This is for enterprises."))
+        enterprise = self._own_enterprise(request)
+        status = 200
+        if request.method == "POST":
+            watch, created = start_watch(request.user, enterprise, policy)
+            status = 201 if created else 200
+        else:
+            watch = open_watch(request.user, enterprise, policy)
+        if request.method == "DELETE":
+            if watch is None:
+                raise exceptions.NotFound(_("There is no such request to stop."))
+            cancel_watch(request.user, watch)
+            return Response(status=204)
+        return Response(WatchSerializer({
+            "policy": policy.code, "enterprise": enterprise.uscc, "watching": watch is not None,
+            "id": watch.pk if watch else None,
+            "created_at": watch.created_at if watch else None,
+            "notified_at": watch.notified_at if watch else None,
+        }).data, status=status)  # fmt: skip
+
+    def _own_enterprise(self, request: Request) -> Enterprise:
+        uscc = request.query_params.get("uscc", "").strip().upper()
+        if not USCC_SHAPE.match(uscc):
+            raise exceptions.ValidationError(
+                {"uscc": [_("Give the enterprise's code: 18 letters and digits.")]}
+            )
+        enterprise = enterprises_visible_to(request.user).filter(uscc=uscc).first()
+        if enterprise is None:
+            raise exceptions.NotFound(_("No enterprise with this code is within your access."))
+        return enterprise
 
 
 class PublishSerializer(serializers.Serializer):

@@ -300,3 +300,48 @@ class PolicyTestCase(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QualifyWatch(models.Model):
+    """ "Tell me when I qualify": an enterprise that does not qualify for a policy today
+    asked to be told once when it does. The hub's changed facts re-evaluate it (tasks
+    `policies.tasks.check_qualify_watches`); `notified_at` marks the one notice, set by a
+    conditional update so that no watch is told twice. One open watch per enterprise and
+    policy; a fulfilled one stays as the record of what was said, and a new one may follow."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="qualify_watches",
+        verbose_name=_("enterprise"),
+    )  # fmt: skip
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="qualify_watches",
+        verbose_name=_("policy"),
+    )  # fmt: skip
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("asked by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("told"), null=True, blank=True)
+
+    # The enterprise's members (and auditors) see it; officials have no use for it.
+    reach = Reach(enterprise="enterprise", officials=False)
+
+    class Meta:
+        verbose_name = _("qualification watch")
+        verbose_name_plural = _("qualification watches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "policy"], condition=Q(notified_at__isnull=True),
+                name="one_open_qualify_watch",
+            ),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["enterprise", "notified_at"], name="watch_enterprise")]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} {self.enterprise_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.notified_at is None

@@ -11,3 +11,9 @@ from qinqing.notifications.registry import Audience, register_kind
 POLICY_FITS = "policy.fits"
 
 register_kind(POLICY_FITS, _("Policies that fit your enterprise"), Audience.ENTERPRISE)
+
+# "Tell me when I qualify" (policies/watches.py): said once, when the watch is fulfilled.
+POLICY_QUALIFIES = "policy.qualifies"
+
+register_kind(POLICY_QUALIFIES, _("You now qualify for a policy you asked about"),
+              Audience.ENTERPRISE)  # fmt: skip

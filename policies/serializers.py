@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from qinqing import guard
 
+from .advice import CHANGE_OPERATORS, REASONS
 from .models import Policy, PolicyVersion
 from .rules import leaves
 
@@ -74,3 +75,46 @@ class WhatIfSerializer(serializers.Serializer):
     within_budget = serializers.BooleanField()
     gainers = serializers.IntegerField(allow_null=True)
     losers = serializers.IntegerField(allow_null=True)
+
+
+class AdviceChangeSerializer(serializers.Serializer):
+    """One fact's change that would meet a criterion: `fact` `op` `needed`, now `current`."""
+
+    criterion = serializers.CharField(help_text="The criterion's id in the rules.")
+    fact = serializers.CharField(help_text="The fact's name in the hub's catalogue.")
+    current = serializers.JSONField(allow_null=True, help_text="The fact's value now.")
+    op = serializers.ChoiceField(choices=list(CHANGE_OPERATORS),
+                                 help_text="How the needed value is compared.")  # fmt: skip
+    needed = serializers.JSONField(help_text="The value (or, for in / not_in, the values).")
+    text = serializers.CharField(help_text="The change in words, in the caller's language.")
+
+
+class AdviceSerializer(serializers.Serializer):
+    """Near-miss advice: what one failing part of the rules needs — any one of `changes`,
+    or, when `possible` is false, why no single change can be named (`reason`)."""
+
+    criteria = serializers.ListField(child=serializers.CharField(),
+                                     help_text="The failed criteria it covers.")  # fmt: skip
+    group = serializers.CharField(allow_blank=True, help_text="The group's id, if it has one.")
+    possible = serializers.BooleanField()
+    reason = serializers.ChoiceField(choices=["", *REASONS], allow_blank=True)
+    text = serializers.CharField()
+    changes = AdviceChangeSerializer(many=True)
+
+
+class EvaluationSerializer(DecisionSerializer):
+    """A decision with, when it is not eligible, the near-miss advice."""
+
+    advice = AdviceSerializer(many=True)
+
+
+class WatchSerializer(serializers.Serializer):
+    """'Tell me when I qualify' for one enterprise and policy: `watching` while open;
+    `notified_at` once told (then closed)."""
+
+    policy = serializers.CharField()
+    enterprise = serializers.CharField(help_text="The enterprise's USCC.")
+    watching = serializers.BooleanField()
+    id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    notified_at = serializers.DateTimeField(allow_null=True)

@@ -94,6 +94,7 @@ NOT_CREATING = {
     "request-publish": "state change; a repeat is a 409",
     "request-refuse-publication": "sets a flag",
     "token": "signs in; creates nothing",
+    "policy-watch": "one open watch per enterprise and policy: asking again returns it (200)",
     "oauth-token": "OAuth2 token endpoint (RFC 6749), not the REST API",
 }
 

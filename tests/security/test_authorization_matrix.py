@@ -56,7 +56,7 @@ PLACEHOLDER = re.compile(r"/(1|FG-2026-0000001|ABCDEF1234)/")
 
 # Example queries test_every_endpoint uses to provoke bad input are dropped here (the matrix
 # is about the door, not the input), except where the query names the object.
-KEEP_QUERY = {"mock-department", "v1:policy-evaluate", "v1:enterprise-facts"}
+KEEP_QUERY = {"mock-department", "v1:policy-evaluate", "v1:enterprise-facts", "v1:policy-watch"}
 
 
 def example_url(name: str | None, owner: Owned, shared: dict | None = None) -> str:
@@ -161,6 +161,9 @@ RULES: list[tuple[str | None, str, str]] = [
     # (Market) and admins; the calculator is for enterprise members.
     ("policies:catalog", "aaaaaaaa", "aaaaaaaa"),
     ("policies:calculator", "laaddddd", "laaddddd"),
+    # "Tell me when I qualify": members, for their own enterprises (an empty POST: 400).
+    ("policies:watches", "laaddddd", "laaddddd"),
+    ("policies:watch", "laaddddd", "liiddddd"),
     ("policies:detail", "aaaaaaaa", "aaaaaaaa"),
     ("policies:official_list", "lddaaada", "lddaaada"),
     ("policies:official_version", "lddaddda", "lddaddda"),
@@ -234,6 +237,7 @@ RULES: list[tuple[str | None, str, str]] = [
     ("v1:policy-detail", "aaaaaaaa", "liiiiiii"),
     ("v1:policy-versions", "aaaaaaaa", "liiiiiii"),
     ("v1:policy-evaluate", "ladaaaaa", "liiiiiii"),
+    ("v1:policy-watch", "ladddddd", "ladddddd"),
     ("v1:policy-version-submit", "liiiiiii", "lddidddi"),
     ("v1:policy-version-approve", "liiiiiii", "lddidddi"),
     ("v1:policy-version-send-back", "liiiiiii", "liiiiiii"),

@@ -93,6 +93,9 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:policy-detail", "aa", "dd"),
     ("v1:policy-versions", "aa", "dd"),
     ("v1:policy-evaluate", "aa", "dd"),
+    # "Tell me when I qualify": an enterprise's own client may read it; asking needs
+    # policies:write, which the registry does not offer.
+    ("v1:policy-watch", "da", "dd"),
     ("v1:policy-version-submit", "ii", "dd"),
     ("v1:policy-version-approve", "ii", "dd"),
     ("v1:policy-version-send-back", "ii", "dd"),
