@@ -124,7 +124,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = []
     for dispute in page.object_list:
         clock = read_clock(dispute) if dispute.status == DisputeStatus.RAISED else None
-        rows.append({"dispute": dispute, "clock": clock,
+        hours = clock.remaining_seconds / 3600 if clock else None
+        rows.append({"dispute": dispute, "clock": clock, "hours": hours,
                      "fact": selectors.fact_label(dispute)})  # fmt: skip
     return render(request, "disputes/queue.html", {"page": page, "query": query, "rows": rows})
 
