@@ -65,7 +65,7 @@ def record_correction(
         department_id=_department_id(spec),
         dispute_reference=dispute_reference,
         corrected_by=official,
-        corrected_by_label=(official.get_full_name() or official.get_username())[:150],
+        corrected_by_label=(getattr(official, "display_name", "") or official.get_username())[:150],
         corrected_at=timezone.now(),
     )
     enterprise_id, name = enterprise.pk, spec.name
