@@ -176,9 +176,9 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def decide(self, request: HttpRequest, pk: str | None = None) -> Response:
         """Official of the fact's department: confirm the fact, or correct it (the new
         value becomes the hub's answer for the enterprise)."""
+        dispute = self.get_object()  # another department's dispute is a 404, whatever the body
         data = DisputeDecideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dispute = self.get_object()
         given = data.validated_data
         if given["outcome"] == "correct":
             services.correct(dispute.pk, actor=request.user, value=given.get("value", ""),
@@ -188,7 +188,6 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._answer(dispute.pk)
 
     @extend_schema(request=None, responses={200: DisputeSerializer})
-    @idempotent()
     @action(detail=True, methods=["post"])
     def withdraw(self, request: HttpRequest, pk: str | None = None) -> Response:
         """Enterprise: withdraw a dispute not yet decided."""
