@@ -101,7 +101,7 @@ class DisputeRaiseSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
@@ -196,7 +196,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._answer(dispute.pk)
 
     @extend_schema(
-        request={"multipart/form-data": AttachmentUploadSerializer},
+        request={"multipart/form-data": EvidenceUploadSerializer},
         responses={200: DisputeSerializer},
     )
     @idempotent()
