@@ -26,6 +26,8 @@ from .normalise import FactValue, MalformedValue, normalise, to_json
 from .signals import facts_changed
 
 _COUNTED = (FactType.MONEY, FactType.DECIMAL, FactType.INTEGER)
+# The extracts keep amounts as numeric(16,2): a corrected value fits them.
+_LARGEST = 10**13
 
 
 def period_of(spec: FactSpec, as_of: date | None = None) -> str:
@@ -40,9 +42,11 @@ def typed_value(spec: FactSpec, raw: Any) -> FactValue:
     """The official's value as the catalogue's type (raises MalformedValue): the same
     normalisation a department's answer goes through; a negative amount or count is
     no value of a fact."""
+    if spec.type in _COUNTED and any(mark in str(raw) for mark in "eE"):
+        raise MalformedValue(f"{spec.name}: exponent")  # 1e999999: written out, or not at all
     value = normalise(spec, raw)
-    if spec.type in _COUNTED and value < 0:
-        raise MalformedValue(f"{spec.name}: negative")
+    if spec.type in _COUNTED and not 0 <= value < _LARGEST:
+        raise MalformedValue(f"{spec.name}: out of range")
     return value
 
 
