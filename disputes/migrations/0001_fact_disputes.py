@@ -8,100 +8,280 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('departments', '0003_department_is_active'),
-        ('enterprises', '0002_enterprise_status'),
-        ('policies', '0001_initial'),
+        ("departments", "0003_department_is_active"),
+        ("enterprises", "0002_enterprise_status"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='clock started')),
-                ('deadline', models.DateTimeField(blank=True, db_index=True, help_text='Empty while the clock is paused.', null=True, verbose_name='deadline')),
-                ('warned_at', models.DateTimeField(blank=True, null=True, verbose_name='80% warning sent')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated')),
-                ('reference', models.CharField(max_length=30, unique=True, verbose_name='dispute no.')),
-                ('fact', models.CharField(max_length=80, verbose_name='fact')),
-                ('period', models.CharField(blank=True, max_length=20, verbose_name='period')),
-                ('origin', models.CharField(choices=[('claim', "A claim's explanation"), ('calculator', 'The policy calculator'), ('data_log', 'The data-access log')], max_length=20, verbose_name='raised from')),
-                ('claim_id', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='claim no.')),
-                ('held_value', models.JSONField(blank=True, null=True, verbose_name='value held')),
-                ('claimed_value', models.CharField(max_length=200, verbose_name='value the enterprise gives')),
-                ('statement', models.TextField(verbose_name='statement')),
-                ('status', models.CharField(choices=[('raised', 'Awaiting the department'), ('confirmed', 'Confirmed by the department'), ('corrected', 'Corrected by the department'), ('withdrawn', 'Withdrawn')], db_index=True, default='raised', max_length=20, verbose_name='status')),
-                ('limit_hours', models.PositiveIntegerField(default=40, verbose_name='time limit (working hours)')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('corrected_value', models.JSONField(blank=True, null=True, verbose_name='corrected value')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='raised')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fact_disputes', to='departments.department', verbose_name='department')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='departments.district', verbose_name='district')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fact_disputes', to='enterprises.enterprise', verbose_name='enterprise')),
-                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='policies.policy', verbose_name='policy')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fact_disputes', to=settings.AUTH_USER_MODEL, verbose_name='raised by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="clock started"
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.DateTimeField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Empty while the clock is paused.",
+                        null=True,
+                        verbose_name="deadline",
+                    ),
+                ),
+                (
+                    "warned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="80% warning sent"),
+                ),
+                (
+                    "escalated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalated"),
+                ),
+                (
+                    "reference",
+                    models.CharField(max_length=30, unique=True, verbose_name="dispute no."),
+                ),
+                ("fact", models.CharField(max_length=80, verbose_name="fact")),
+                ("period", models.CharField(blank=True, max_length=20, verbose_name="period")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("claim", "A claim's explanation"),
+                            ("calculator", "The policy calculator"),
+                            ("data_log", "The data-access log"),
+                        ],
+                        max_length=20,
+                        verbose_name="raised from",
+                    ),
+                ),
+                (
+                    "claim_id",
+                    models.PositiveBigIntegerField(blank=True, null=True, verbose_name="claim no."),
+                ),
+                ("held_value", models.JSONField(blank=True, null=True, verbose_name="value held")),
+                (
+                    "claimed_value",
+                    models.CharField(max_length=200, verbose_name="value the enterprise gives"),
+                ),
+                ("statement", models.TextField(verbose_name="statement")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Awaiting the department"),
+                            ("confirmed", "Confirmed by the department"),
+                            ("corrected", "Corrected by the department"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="raised",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "limit_hours",
+                    models.PositiveIntegerField(
+                        default=40, verbose_name="time limit (working hours)"
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "corrected_value",
+                    models.JSONField(blank=True, null=True, verbose_name="corrected value"),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="raised")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fact_disputes",
+                        to="departments.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="departments.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fact_disputes",
+                        to="enterprises.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="policies.policy",
+                        verbose_name="policy",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fact_disputes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="raised by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fact dispute',
-                'verbose_name_plural': 'fact disputes',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "fact dispute",
+                "verbose_name_plural": "fact disputes",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DisputeAttachment',
+            name="DisputeAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(storage=disputes.models._attachment_storage, upload_to='disputes/%Y/%m/', verbose_name='file')),
-                ('name', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=100, verbose_name='type')),
-                ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='disputes.dispute', verbose_name='dispute')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        storage=disputes.models._attachment_storage,
+                        upload_to="disputes/%Y/%m/",
+                        verbose_name="file",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=100, verbose_name="type")),
+                ("size", models.PositiveIntegerField(verbose_name="size (bytes)")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="disputes.dispute",
+                        verbose_name="dispute",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DisputePause',
+            name="DisputePause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='paused')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='resumed')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pauses', to='disputes.dispute', verbose_name='dispute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="paused"),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="resumed")),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pauses",
+                        to="disputes.dispute",
+                        verbose_name="dispute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'clock pause',
-                'verbose_name_plural': 'clock pauses',
-                'ordering': ['started_at'],
-                'abstract': False,
+                "verbose_name": "clock pause",
+                "verbose_name_plural": "clock pauses",
+                "ordering": ["started_at"],
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['department', 'status', 'deadline'], name='disputes_di_departm_37365b_idx'),
+            model_name="dispute",
+            index=models.Index(
+                fields=["department", "status", "deadline"], name="disputes_di_departm_37365b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dispute',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['raised', 'confirmed', 'corrected', 'withdrawn'])), name='disputes_dispute_status_valid'),
+            model_name="dispute",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["raised", "confirmed", "corrected", "withdrawn"])
+                ),
+                name="disputes_dispute_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dispute',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'raised')), fields=('enterprise', 'fact', 'period'), name='one_open_dispute_per_fact'),
+            model_name="dispute",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "raised")),
+                fields=("enterprise", "fact", "period"),
+                name="one_open_dispute_per_fact",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disputepause',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('dispute',), name='one_open_pause_per_dispute'),
+            model_name="disputepause",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("dispute",),
+                name="one_open_pause_per_dispute",
+            ),
         ),
     ]
