@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from datahub.corrections import provenance_text
 from datahub.fetch import fetch_facts
@@ -121,6 +122,13 @@ def test_corrected_fact_is_the_hubs_answer_and_the_claim_is_paid_on_recheck(poli
     stored = claim.facts["hrss.insured_employees"]
     assert stored["value"] == THRESHOLD + 5
     assert stored["correction"]["dispute"] == dispute.reference
+    # The claim's explanation shows where the value came from, and offers to contest it.
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(member)
+    shown = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert f"corrected by dispute no. {dispute.reference}, 王科长" in shown
+    contest = f"/disputes/new/?from=claim&amp;claim={claim.pk}&amp;fact=hrss.insured_employees"
+    assert contest in shown
 
 
 def test_a_dispute_on_a_claim_of_a_closed_period_is_refused(policy, enterprise):
