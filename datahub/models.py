@@ -122,3 +122,46 @@ class SnapshotRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FactCorrection(models.Model):
+    """A department's correction of one fact for one enterprise and period, decided on a
+    fact dispute (disputes/): the hub answers it instead of the department's value from
+    then on (datahub.corrections). Written once, never edited: a later correction of the
+    same fact and period supersedes it (the newest wins)."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="fact_corrections",
+        verbose_name=_("enterprise"),
+    )
+    fact = models.CharField(_("fact"), max_length=80)
+    # The catalogue's period key the value describes ("2026-10", "FY2025"); empty for a
+    # fact describing the present state (a grade, a status): it holds from now on.
+    period = models.CharField(_("period"), max_length=20, blank=True)
+    value = models.JSONField(_("corrected value"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
+    dispute_reference = models.CharField(_("dispute no."), max_length=30)
+    corrected_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    corrected_by_label = models.CharField(_("official"), max_length=150)
+    corrected_at = models.DateTimeField(_("corrected"), db_index=True)
+
+    # Members: their enterprises' corrections; officials: their department's.
+    reach = Reach(enterprise="enterprise", department="department", district="enterprise__district")
+
+    class Meta:
+        verbose_name = _("fact correction")
+        verbose_name_plural = _("fact corrections")
+        ordering = ["-corrected_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "fact", "period", "-corrected_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.fact} {self.period} {self.dispute_reference}"

@@ -27,6 +27,7 @@ from qinqing.bulk import copy_text
 from qinqing.errors import Conflict
 from qinqing.transitions import move
 
+from . import corrections
 from .adapters import ExtractRequest, bulk_adapter_for
 from .catalogue import CATALOGUE, FactSpec, FactType
 from .columns import EPOCH, python_value
@@ -310,13 +311,30 @@ def read_snapshot(fact_names: Iterable[str]) -> Snapshot:
             column[positions] = values
             columns[spec.name] = column
             known[spec.name] = present
-    return Snapshot(
+    snapshot = Snapshot(
         enterprise_ids=all_ids,
         columns=columns,
         refreshed_at={code: refresh.finished_at for code, refresh in latest.items()},
         known=known,
         as_of=min((refresh.as_of for refresh in latest.values()), default=None),
     )
+    _overlay_corrections(snapshot, [spec for specs, _i, _r in per_department for spec in specs])
+    return snapshot
+
+
+def _overlay_corrections(snapshot: Snapshot, specs: list[FactSpec]) -> None:
+    """Values corrected on a dispute win over the extract's (datahub.corrections)."""
+    if not len(snapshot.enterprise_ids):
+        return
+    found = corrections.latest_of_all(specs, snapshot.as_of or timezone.localdate())
+    for (enterprise_id, name), correction in found.items():
+        row = np.searchsorted(snapshot.enterprise_ids, enterprise_id)
+        if row >= len(snapshot.enterprise_ids) or snapshot.enterprise_ids[row] != enterprise_id:
+            continue
+        spec = CATALOGUE[name]
+        snapshot.columns[name][row] = _from_sql(spec, [correction.value])[0]
+        known = snapshot.known[name] = snapshot.known[name].copy()
+        known[row] = True
 
 
 def _from_sql(spec: FactSpec, values: list) -> np.ndarray:

@@ -99,6 +99,9 @@ class ClaimDescription:
     period: str
     status_label: str
     explanation: list[dict]
+    # Whether the claim's period is still the policy's open one (a fact dispute on a claim
+    # of a closed period is refused).
+    period_open: bool = True
 
 
 # (user, claim id) -> the claim if the user may see it, else None. Filled by subsidies, like

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "subsidies",
     "credit",
     "directline",
+    "disputes",
     "approvals",
     "dashboards",
     "workspace",

@@ -19,6 +19,7 @@ from datahub import views as hub_views
 from datahub.api import DataCallViewSet, EnterpriseFactsView
 from departments.api import DepartmentViewSet, DistrictViewSet
 from directline.api import RequestViewSet
+from disputes.api import DisputeViewSet
 from enterprises.api import EnterpriseViewSet
 from integrations.api import DeliveryViewSet, SubscriptionViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
@@ -56,6 +57,7 @@ router.register("credit/repairs", RepairViewSet, basename="credit-repair")
 router.register("approvals/applications", ApplicationViewSet, basename="approval-application")
 router.register("approvals/items", ItemViewSet, basename="approval-item")
 router.register("requests", RequestViewSet, basename="request")
+router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("webhooks/subscriptions", SubscriptionViewSet, basename="webhook-subscription")
 router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
 
@@ -88,6 +90,7 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     path("approvals/", include("approvals.urls")),
     path("requests/", include("directline.urls")),
+    path("disputes/", include("disputes.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("permits/verify/", verify_permit, name="permit_verify"),
     path("notifications/", include("qinqing.notifications.urls")),

@@ -8,6 +8,8 @@ Loaded at start by qinqing's app (autodiscovered)."""
 from collections.abc import Collection, Sequence
 from datetime import date
 
+from django.utils import timezone
+
 from enterprises.signals import bank_details_changed
 from policies.models import PolicyVersion
 from policies.selectors import CLAIM_FINDERS, CLAIM_STATES, ClaimDescription, ClaimState
@@ -36,12 +38,15 @@ def read_claim_states(
 @CLAIM_FINDERS.register("subsidies")
 def describe_claim(user, claim_id: int) -> ClaimDescription | None:
     """One claim the user may see, for the apps beside subsidies (the direct line)."""
-    claim = (claims_visible_to(user).select_related("policy__department", "enterprise")
+    claim = (claims_visible_to(user).select_related("policy__department", "enterprise", "version")
              .filter(pk=claim_id).first())  # fmt: skip
     if claim is None:
         return None
+    today = timezone.localdate()
     return ClaimDescription(
         claim_id=claim.pk, enterprise_uscc=claim.enterprise.uscc, policy=claim.policy,
         period=claim.period, status_label=str(claim.get_status_display()),
         explanation=list(claim.explanation or []),
+        period_open=(claim.version.valid_until >= today
+                     and period_key(claim.version, today) == claim.period),
     )  # fmt: skip

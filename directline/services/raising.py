@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from departments.models import Department, District
 from enterprises.models import Enterprise
 from policies.models import Policy, PolicyVersion, VersionStatus
+from qinqing import attachments
 from qinqing.audit.services import record_event
 from qinqing.scoping import is_active_user, is_member
 from qinqing.workhours.case_services import read_clock
 
-from .. import attachments
 from ..models import (
     COORDINATING_OFFICE,
     Category,
@@ -165,7 +165,7 @@ def _checked_files(files: list[Any], *, already: int) -> list[attachments.Checke
         raise RequestRefused(
             _("At most %(max)d attachments per request.") % {"max": attachments.MAX_PER_REQUEST}
         )
-    return [attachments.check(upload) for upload in files]
+    return [attachments.check(upload, RequestRefused) for upload in files]
 
 
 def _store_files(

@@ -26,7 +26,10 @@ from approvals.models import Application
 from credit.inspections.models import InspectionCampaign
 from credit.records.models import CreditRecord
 from credit.repair.models import RepairApplication
+from datahub.models import FactCorrection
 from directline.models import Category, Request, RequestAttachment
+from disputes.models import Dispute, DisputeAttachment
+from disputes.services import raise_dispute
 from integrations.models import WebhookDelivery, WebhookSubscription
 from policies.models import Policy, PolicyTestCase, PolicyVersion
 from qinqing.audit.models import AuditEvent
@@ -93,6 +96,7 @@ NOT_CREATING = {
     "request-rate": "state change; rated once",
     "request-publish": "state change; a repeat is a 409",
     "request-refuse-publication": "sets a flag",
+    "dispute-withdraw": "state change; a repeat is a 409",
     "token": "signs in; creates nothing",
     "policy-watch": "one open watch per enterprise and policy: asking again returns it (200)",
     "oauth-token": "OAuth2 token endpoint (RFC 6749), not the REST API",
@@ -276,6 +280,42 @@ def case_attachments(ctx) -> Case:
     )  # fmt: skip
 
 
+def _dispute_raised(ctx):
+    ctx["settings"].DISPUTES_ATTACHMENT_ROOT = ctx["tmp_path"] / "disputes"
+    enterprise, member = _member_a()
+    dispute = raise_dispute(actor=member, enterprise=enterprise, fact="hrss.insured_employees",
+                            claimed_value="12", statement="应为12人。")  # fmt: skip
+    return dispute, member
+
+
+def case_disputes(ctx) -> Case:
+    enterprise, member = _member_a()
+    body = {"enterprise": enterprise.uscc, "fact": "hrss.insured_employees",
+            "claimed_value": "12", "statement": "十月参保人数应为12人。"}  # fmt: skip
+    return Case(member, "/api/v1/disputes/", lambda: body,
+                lambda: {**body, "fact": "hrss.new_hires_this_year"},
+                Dispute.objects.count)  # fmt: skip
+
+
+def case_dispute_decide(ctx) -> Case:
+    """A correction writes the hub's answer: a replay must not write it twice."""
+    dispute, _member = _dispute_raised(ctx)
+    official = OfficialFactory(department=department("hrss"), district=None)
+    body = {"outcome": "correct", "value": "12", "reason": "补录。"}
+    return Case(official, f"/api/v1/disputes/{dispute.pk}/decide/", lambda: body,
+                lambda: {**body, "value": "13"}, FactCorrection.objects.count)  # fmt: skip
+
+
+def case_dispute_attachments(ctx) -> Case:
+    dispute, member = _dispute_raised(ctx)
+    return Case(
+        member, f"/api/v1/disputes/{dispute.pk}/attachments/",
+        lambda: {"files": SimpleUploadedFile("证明.pdf", PDF, content_type="application/pdf")},
+        lambda: {"files": SimpleUploadedFile("证明.pdf", PDF + b"%", "application/pdf")},
+        DisputeAttachment.objects.count, format="multipart",
+    )  # fmt: skip
+
+
 def case_subscriptions(ctx) -> Case:
     ctx["settings"].WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     _enterprise, member = _member_a()
@@ -332,6 +372,9 @@ CASES = {
     "credit-repair-list": case_repairs,
     "request-list": case_requests,
     "request-attachments": case_attachments,
+    "dispute-list": case_disputes,
+    "dispute-decide": case_dispute_decide,
+    "dispute-attachments": case_dispute_attachments,
     "webhook-subscription-list": case_subscriptions,
     "webhook-delivery-redeliver": case_redeliver,
     "policy-versions": case_policy_versions,

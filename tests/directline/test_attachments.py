@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from directline import attachments
 from directline.models import Request, RequestAttachment
 from directline.services.raising import add_attachments, raise_request
 from directline.services.refusals import RequestRefused
+from qinqing import attachments
 from tests.factories import OfficialFactory, department
 
 pytestmark = pytest.mark.django_db

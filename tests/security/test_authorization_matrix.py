@@ -49,6 +49,7 @@ ID_FOR = [
     (r"^(credit:repair_new|v1:credit-record-detail)$", "record"),
     (r"^(credit:repair_decide|v1:credit-repair-)", "repair"),
     (r"^(directline:(detail|handle|act|attachment)|v1:request-)", "request"),
+    (r"^(disputes:(detail|handle|decide|withdraw|attachment)|v1:dispute-)", "dispute"),
     (r"^v1:data-call-detail$", "data_call"),
 ]  # fmt: skip
 PLACEHOLDER = re.compile(r"/(1|FG-2026-0000001|ABCDEF1234)/")
@@ -365,6 +366,22 @@ RULES: list[tuple[str | None, str, str]] = [
     ("v1:request-publish", "liiiiiii", "lddidddd"),
     ("v1:request-refuse-publication", "liiiiiii", "ladddddd"),
     ("v1:request-attachments", "liiiiiii", "lididdii"),
+    # Fact disputes: A's dispute is on a Market fact, with Xihu Market (the Human Resources
+    # and General Office officials are outsiders). Pages first: member A withdraws it on the
+    # page, so the API's withdrawal then finds it withdrawn (409).
+    ("disputes:list", "laaaaaaa", "laaaaaaa"),
+    ("disputes:new", "laaddddd", "laaddddd"),
+    ("disputes:queue", "lddaaaaa", "lddaaaaa"),
+    ("disputes:detail", "ladaddaa", "ladaddaa"),
+    ("disputes:handle", "ladaddaa", "ladaddaa"),
+    ("disputes:decide", "liiiiiii", "lddadddd"),
+    ("disputes:withdraw", "liiiiiii", "ladddddd"),
+    ("disputes:attachment", "lddddddd", "lddddddd"),
+    ("v1:dispute-list", "laaaaaaa", "liiiiiii"),
+    ("v1:dispute-detail", "ladaddaa", "liiiiiii"),
+    ("v1:dispute-decide", "liiiiiii", "lididdii"),
+    ("v1:dispute-withdraw", "liiiiiii", "lidddddd"),
+    ("v1:dispute-attachments", "liiiiiii", "lididdii"),
     # Token exchange: POST only; an empty body is bad input.
     ("v1:token", "iiiiiiii", "iiiiiiii"),
     # OAuth2 client-credentials token (partners app, another session's work): POST only;

@@ -157,6 +157,12 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:request-publish", "ii", "id"),
     ("v1:request-refuse-publication", "ii", "da"),
     ("v1:request-attachments", "ii", "ii"),
+    # Fact disputes (A's, on a Market fact, with Xihu Market).
+    ("v1:dispute-list", "aa", "ii"),
+    ("v1:dispute-detail", "aa", "ii"),
+    ("v1:dispute-decide", "ii", "ii"),
+    ("v1:dispute-withdraw", "ii", "da"),
+    ("v1:dispute-attachments", "ii", "ii"),
     # The username/password exchange is for people: closed to clients (403).
     ("v1:token", "dd", "dd"),
     # Dashboards: the department's client, never the enterprise's.

@@ -21,6 +21,7 @@ from credit.grades.models import CreditGrade, ScoringModel
 from credit.repair.models import RepairApplication
 from datahub.models import DataCall
 from directline.models import Category, Request
+from disputes.models import Dispute
 from enterprises.models import Enterprise
 from policies.models import PolicyVersion
 from qinqing.notifications.models import Notification
@@ -117,6 +118,13 @@ def _owned(enterprise: Enterprise, member, policy, item_type: ItemType, number: 
         started_at=timezone.now(),
         limit_hours=8,
     )
+    # A dispute on a Market fact, with Xihu Market.
+    dispute = Dispute.objects.create(
+        reference=f"ZY-SEC-{number}", enterprise=enterprise, district=enterprise.district,
+        raised_by=member, department=market, fact="market.registered_capital", period="",
+        origin="data_log", claimed_value="¥2,000,000.00", statement="注册资本已变更",
+        started_at=timezone.now(),
+    )  # fmt: skip
     notification = Notification.objects.create(
         recipient=member, kind="claim.paid", title="已到账", link="/claims/"
     )
@@ -146,6 +154,7 @@ def _owned(enterprise: Enterprise, member, policy, item_type: ItemType, number: 
             "commitment": commitment.pk,
             "repair": repair.pk,
             "request": request.pk,
+            "dispute": dispute.pk,
             "notification": notification.pk,
             "data_call": call.pk,
         },

@@ -1,6 +1,8 @@
-"""Checking an attached file before anything is stored: its type by extension and by its
-first bytes (a renamed executable is refused), for Office files their package structure (any
-ZIP renamed .docx is not a Word file), its size, and how many a request has."""
+"""Checking an attached file before anything is stored, written once for every app that takes
+files (the direct line's requests, fact disputes): its type by extension and by its first
+bytes (a renamed executable is refused), for Office files their package structure (any ZIP
+renamed .docx is not a Word file), its size, and how many a case may have. Where they are
+kept: qinqing.private_files."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from .services.refusals import RequestRefused
+from .errors import Refused
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_REQUEST = 5
@@ -48,7 +50,7 @@ OOXML_MAIN: dict[str, tuple[str, bytes]] = {
 CONTENT_TYPES_MAX = 256 * 1024
 
 
-class AttachmentRefused(RequestRefused):
+class AttachmentRefused(Refused):
     """A file refused before anything is stored (400): its name and why."""
 
 
@@ -60,18 +62,19 @@ class CheckedFile:
     content: ContentFile
 
 
-def check(upload: Any) -> CheckedFile:
-    """An uploaded file (Django UploadedFile or any object with name, size and read())."""
+def check(upload: Any, refused: type[Refused] = AttachmentRefused) -> CheckedFile:
+    """An uploaded file (Django UploadedFile or any object with name, size and read());
+    a refusal is raised as `refused` (the app's own name for it)."""
     name = PurePath(str(getattr(upload, "name", "") or "")).name[-NAME_MAX:]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:
-        raise AttachmentRefused(
+        raise refused(
             _("%(name)s: only PDF, PNG, JPEG, Word (.docx) and Excel (.xlsx) files are accepted.")
             % {"name": name or "?"}
         )
     size = int(getattr(upload, "size", 0) or 0)
     if size > MAX_BYTES:
-        raise AttachmentRefused(
+        raise refused(
             _("%(name)s is too large: at most %(max)d MB.")
             % {"name": name, "max": MAX_BYTES // (1024 * 1024)}
         )
@@ -79,20 +82,20 @@ def check(upload: Any) -> CheckedFile:
         upload.seek(0)
     data = upload.read(MAX_BYTES + 1)
     if not data:
-        raise AttachmentRefused(_("%(name)s is empty.") % {"name": name})
+        raise refused(_("%(name)s is empty.") % {"name": name})
     if len(data) > MAX_BYTES:
-        raise AttachmentRefused(
+        raise refused(
             _("%(name)s is too large: at most %(max)d MB.")
             % {"name": name, "max": MAX_BYTES // (1024 * 1024)}
         )
     content_type, signatures = ALLOWED[extension]
     if not data.startswith(signatures):
-        raise AttachmentRefused(
+        raise refused(
             _("%(name)s is not really a .%(extension)s file.")
             % {"name": name, "extension": extension}
         )
     if extension in OOXML_MAIN and not is_office_package(data, extension):
-        raise AttachmentRefused(
+        raise refused(
             _("%(name)s is not really a .%(extension)s file.")
             % {"name": name, "extension": extension}
         )

@@ -1,0 +1,115 @@
+"""Reads, scoped by the one rule (qinqing.scoping, by Dispute.reach): an enterprise member
+sees their enterprises' disputes; an official those of their department (and district);
+auditors everything. The dispute's timeline and the officials' queue (by time left)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from datahub.catalogue import CATALOGUE
+from qinqing.scoping import is_acting_official, visible_to
+from qinqing.workhours.case_services import read_clock
+from qinqing.workqueues import QueueReading, Waiting
+
+from .models import Dispute, DisputeStatus
+
+SHOWN = 5
+
+
+def disputes_for(user: Any) -> QuerySet[Dispute]:
+    return visible_to(
+        user,
+        Dispute.objects.select_related(
+            "enterprise", "department", "district", "raised_by", "decided_by", "policy"
+        ),
+    )
+
+
+def by_time_left(disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """Soonest deadline first; decided and withdrawn (no deadline) last."""
+    return disputes.order_by(F("deadline").asc(nulls_last=True), "pk")
+
+
+def fact_label(dispute: Dispute) -> str:
+    spec = CATALOGUE.get(dispute.fact)
+    return spec.label if spec else dispute.fact
+
+
+def held_text(dispute: Dispute) -> str:
+    spec = CATALOGUE.get(dispute.fact)
+    if dispute.held_value is None or spec is None:
+        return ""
+    return spec.display(dispute.held_value)
+
+
+def corrected_text(dispute: Dispute) -> str:
+    spec = CATALOGUE.get(dispute.fact)
+    if dispute.corrected_value is None or spec is None:
+        return ""
+    return spec.display(dispute.corrected_value)
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    what: str
+    detail: str = ""
+
+
+def timeline(dispute: Dispute) -> list[Step]:
+    """Every step of the dispute, as both sides see it, oldest first."""
+    steps = [
+        Step(dispute.created_at, _("Raised and sent to %(department)s")
+             % {"department": dispute.department.name},
+             _("You hold the value to be: %(value)s") % {"value": dispute.claimed_value}),
+    ]  # fmt: skip
+    if dispute.warned_at:
+        steps.append(Step(dispute.warned_at, _("The department was reminded of its time limit")))
+    if dispute.escalated_at:
+        steps.append(
+            Step(
+                dispute.escalated_at,
+                _("Time limit passed: escalated to the department's supervisors"),
+            )
+        )
+    if dispute.status == DisputeStatus.CONFIRMED and dispute.decided_at:
+        steps.append(Step(dispute.decided_at, _("The department confirmed the fact"),
+                          dispute.reason))  # fmt: skip
+    if dispute.status == DisputeStatus.CORRECTED and dispute.decided_at:
+        corrected = _("The department corrected the fact to %(value)s") % {
+            "value": corrected_text(dispute)
+        }
+        steps.append(Step(dispute.decided_at, corrected, dispute.reason))
+    if dispute.withdrawn_at:
+        steps.append(Step(dispute.withdrawn_at, _("Withdrawn by the enterprise")))
+    return sorted(steps, key=lambda step: step.at)
+
+
+def disputes_queue(user: Any, now: datetime) -> QueueReading | None:
+    """The officials' work queue of disputes awaiting their department, by time left
+    (qinqing.workqueues)."""
+    if not is_acting_official(user):
+        return None
+    waiting = by_time_left(
+        disputes_for(user).filter(status=DisputeStatus.RAISED).prefetch_related("pauses")
+    )
+    items = []
+    urgent = 0
+    for dispute in waiting[:SHOWN]:
+        clock = read_clock(dispute, now)
+        urgent += clock.overdue or clock.warn
+        items.append(Waiting(
+            subject=f"{dispute.enterprise.name} · {fact_label(dispute)}",
+            asked=_("Holds the value to be %(value)s") % {"value": dispute.claimed_value},
+            action=_("Confirm or correct"),
+            url=reverse("disputes:handle", args=[dispute.pk]),
+            due=dispute.deadline, due_label=_("Answer by"),
+        ))  # fmt: skip
+    return QueueReading(title=_("Fact disputes"), count=waiting.count(),
+                        url=reverse("disputes:queue"), items=items, urgent=urgent)  # fmt: skip
