@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -328,10 +328,17 @@ def owed(now=None) -> tuple[list[int], list[int]]:
     return unstarted, waiting
 
 
-def summary(run: ReevaluationRun) -> dict[str, Any]:
-    """A run's figures for the officials' pages."""
-    rows = ReevaluationChunk.objects.filter(run=run)
-    paid = sum(rows.values_list("paid", flat=True))
-    offered = sum(rows.values_list("offered", flat=True))
-    return {"run": run, "cause": run.reevaluation.get_cause_display(), "paid": paid,
-            "offered": offered}  # fmt: skip
+def runs_of(version_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """A version's latest re-evaluations for the officials' batch-run page: what changed,
+    how many enterprises were evaluated, newly qualified, were paid or offered, and whose
+    offers were withdrawn (one aggregate over the chunk rows)."""
+    runs = list(ReevaluationRun.objects.filter(version_id=version_id)
+                .select_related("reevaluation").order_by("-started_at", "-id")[:limit])  # fmt: skip
+    chunks = ReevaluationChunk.objects.filter(run__in=runs).values("run_id")
+    totals = {row["run_id"]: row for row in
+              chunks.annotate(paid=Sum("paid"), offered=Sum("offered"))}  # fmt: skip
+    return [{"run": run, "cause": run.reevaluation.get_cause_display(),
+             "changed": run.reevaluation.enterprises,
+             "paid": (totals.get(run.pk) or {}).get("paid") or 0,
+             "offered": (totals.get(run.pk) or {}).get("offered") or 0}
+            for run in runs]  # fmt: skip
