@@ -40,13 +40,14 @@ from .test_claims import officials_pair  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STAFF = "hrss.insured_employees"
+ACTIVE = "market.registration_status"
 
 
 @contextmanager
 def staff_of(patches: pytest.MonkeyPatch, numbers: dict[int, int]):
     """The simulated Human Resources department reports these insured staff numbers (by
     enterprise id) in its extracts; every other enterprise has 0: the facts the test
-    changes."""
+    changes. Every enterprise is registered active."""
     original = SimulatedAdapter.extract
 
     def extract(self, request):
@@ -56,6 +57,8 @@ def staff_of(patches: pytest.MonkeyPatch, numbers: dict[int, int]):
             for index, pk in enumerate(request.enterprise_ids.tolist()):
                 column[index] = numbers.get(pk, 0)
             columns[STAFF] = column
+        if ACTIVE in columns:  # every enterprise in business: only the staff decide
+            columns[ACTIVE] = np.full(len(request.enterprise_ids), "active", dtype="<U32")
         return columns
 
     patches.setattr(SimulatedAdapter, "extract", extract)
@@ -299,3 +302,46 @@ def test_the_batch_run_page_shows_the_reevaluations(client, officials_pair):  # 
     text = page.content.decode()
     assert page.status_code == 200
     assert "Re-evaluations" in text and "A department&#x27;s bulk extract changed" in text
+
+
+def test_an_answer_that_differs_from_the_last_one_is_a_change(officials_pair):  # noqa: F811
+    """A single answer (a claim's check, the calculator) differing from the last answer
+    for the same fact and period sends the signal; the same answer again sends nothing."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from datahub.catalogue import CATALOGUE
+    from datahub.fetch import _cache_key, fetch_facts
+    from sandbox.departments import behaviour
+
+    enterprise = EnterpriseFactory()
+    heard: list[dict] = []
+
+    def listen(sender, **kwargs):
+        heard.append(kwargs)
+
+    facts_changed.connect(listen, dispatch_uid="test.answers")
+    try:
+        first = fetch_facts(enterprise, [STAFF], purpose="test")[STAFF].value
+        cache.delete(_cache_key(enterprise.uscc, CATALOGUE[STAFF], timezone.localdate()))
+        fetch_facts(enterprise, [STAFF], purpose="test")  # the same answer again
+        assert heard == []
+        real_answer = behaviour.answer
+
+        def other_answer(**kwargs):
+            payload = real_answer(**kwargs)
+            field = CATALOGUE[STAFF].wire_field
+            if field in payload:
+                payload[field] = int(payload[field]) + 7
+            return payload
+
+        with pytest.MonkeyPatch.context() as patches:
+            patches.setattr(behaviour, "answer", other_answer)
+            cache.delete(_cache_key(enterprise.uscc, CATALOGUE[STAFF], timezone.localdate()))
+            second = fetch_facts(enterprise, [STAFF], purpose="test")[STAFF].value
+    finally:
+        facts_changed.disconnect(dispatch_uid="test.answers")
+    assert second == first + 7
+    assert heard == [{"signal": facts_changed, "enterprise_ids": [enterprise.pk],
+                      "facts": [STAFF], "cause": "answer"}]  # fmt: skip
+    assert Reevaluation.objects.get().cause == "answer"
