@@ -345,3 +345,29 @@ def test_an_answer_that_differs_from_the_last_one_is_a_change(officials_pair):  
     assert heard == [{"signal": facts_changed, "enterprise_ids": [enterprise.pk],
                       "facts": [STAFF], "cause": "answer"}]  # fmt: skip
     assert Reevaluation.objects.get().cause == "answer"
+
+
+def test_the_policy_push_reaches_a_newly_fitting_enterprise_once(officials_pair):  # noqa: F811
+    """An apply-mode version pushed at publication (nobody fitted then): an enterprise it
+    newly fits is told once, however often its facts are signalled."""
+    from directline.models import PolicyPush
+    from enterprises.signals import enterprise_registered
+    from policies.notification_kinds import POLICY_FITS
+
+    EnterpriseFactory.create_batch(2)
+    with pytest.MonkeyPatch.context() as patches:
+        numbers: dict[int, int] = {}
+        with staff_of(patches, numbers):
+            refresh()
+            version = publish(DeliveryMode.APPLY, officials_pair, code="pushed")
+            assert PolicyPush.objects.get(version=version).enterprises == 0
+            newcomer = EnterpriseFactory()
+            member = member_of(newcomer)
+            numbers[newcomer.pk] = 25
+            enterprise_registered.send(sender=None, enterprise_id=newcomer.pk)
+            facts_changed.send(sender=None, enterprise_ids=[newcomer.pk], facts=[STAFF],
+                               cause="answer")  # fmt: skip
+    told = Notification.objects.filter(recipient=member, kind=POLICY_FITS)
+    assert told.count() == 1 and told.get().link == "/policies/pushed/"
+    assert PolicyPush.objects.get(version=version).enterprises == 1
+    assert not Claim.objects.exists()  # apply mode: told, not paid
