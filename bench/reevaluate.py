@@ -171,7 +171,8 @@ def one_size(enterprises: int) -> dict:
     from subsidies.batch import start
     from subsidies.models import BatchRun, Claim, Reevaluation, ReevaluationRun
 
-    figures: dict = {"enterprises": enterprises, "policies": POLICIES, "share_changed": SHARE}
+    figures: dict = {"enterprises": enterprises, "policies": POLICIES, "share_changed": SHARE,
+                     "load_average_at_start": round(os.getloadavg()[0], 1)}  # fmt: skip
     out = io.StringIO()
     began = time.perf_counter()
     call_command("seed_demo", enterprises=enterprises, seed=2021, stdout=out)
@@ -216,6 +217,7 @@ def one_size(enterprises: int) -> dict:
         finally:
             snapshots._extract_columns = _extract_columns
         figures["seconds_to_extract_swapped"] = round(time.time() - started, 3)
+        figures["load_average_at_arrival"] = round(os.getloadavg()[0], 1)
         change = None
         while time.time() - started < DEADLINE_SECONDS:
             change = Reevaluation.objects.first()

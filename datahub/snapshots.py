@@ -327,12 +327,12 @@ def _as_text(spec: FactSpec, column: np.ndarray) -> np.ndarray:
 
 
 def _copy_in(table: str, specs: list[FactSpec], text_columns: list[np.ndarray]) -> None:
-    """Join the text columns into COPY lines with numpy, then one COPY (qinqing.bulk)."""
-    lines = text_columns[0]
-    for column in text_columns[1:]:
-        lines = np.char.add(np.char.add(lines, "\t"), column)
+    """Join the text columns into COPY lines, then one COPY (qinqing.bulk). Joined row by
+    row in Python: numpy's char.add copies every growing fixed-width string once per
+    column, which cost seconds per hundred thousand rows."""
+    rows = zip(*(column.tolist() for column in text_columns), strict=True)
     names = ["enterprise_id", *(column_name(spec.name) for spec in specs)]
-    copy_text(table, names, "\n".join(lines.tolist()) + "\n")
+    copy_text(table, names, "\n".join(map("\t".join, rows)) + "\n")
 
 
 def _insert_rows(cursor, table: str, specs: list[FactSpec],
