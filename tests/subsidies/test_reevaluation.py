@@ -65,14 +65,16 @@ def staff_of(patches: pytest.MonkeyPatch, numbers: dict[int, int]):
     yield
 
 
-def publish(mode: str, officials, code: str = "follow") -> object:
+def publish(mode: str, officials, code: str = "follow", criteria: dict | None = None) -> object:
     """A published Human Resources policy for enterprises with at least 10 insured staff."""
     author, approver = officials
     policy = Policy.objects.create(
         code=code, department=department("hrss"), title_zh="随数而变", title_en="Follows the facts",
         summary_zh="-", summary_en="-", legal_basis_zh="-", benefit_type="employment_subsidy",
         delivery_mode=mode)  # fmt: skip
-    criteria = {"all": [{**SIMPLE_CRITERIA["all"][0], "value": 10}, SIMPLE_CRITERIA["all"][1]]}
+    criteria = criteria or {
+        "all": [{**SIMPLE_CRITERIA["all"][0], "value": 10}, SIMPLE_CRITERIA["all"][1]]
+    }
     version = create_draft(
         policy=policy, actor=author,
         **version_fields(valid_from=TODAY - timedelta(days=1), criteria=criteria, parameters={}),
@@ -242,13 +244,29 @@ def test_registering_an_enterprise_sends_the_signal(officials_pair):  # noqa: F8
 
 
 def test_a_credit_list_move_reevaluates(officials_pair):  # noqa: F811
-    from credit.hub import forget_cached_facts
+    """A serious penalty black-lists an enterprise (credit's list rules): its offer under a
+    policy for enterprises not black-listed is withdrawn, without any extract refresh."""
+    from credit.records.services import add_record
+    from tests.factories import OfficialFactory
 
     enterprises = EnterpriseFactory.create_batch(2)
-    forget_cached_facts([enterprises[0].pk], facts=["credit.black_list"])
-    change = Reevaluation.objects.get()
-    assert change.cause == "credit" and change.enterprise_ids == [enterprises[0].pk]
-    assert change.facts == ["credit.black_list"]
+    ids = [e.pk for e in enterprises]
+    with pytest.MonkeyPatch.context() as patches, staff_of(patches, {pk: 30 for pk in ids}):
+        refresh()
+        refresh_extract("ndrc", purpose="test", as_of=TODAY)
+        clean = {"id": "clean", "label": SIMPLE_CRITERIA["all"][0]["label"], "clause": "§5",
+                 "fact": "credit.black_list", "op": "is_false"}  # fmt: skip
+        criteria = {"all": [{**SIMPLE_CRITERIA["all"][0], "value": 10}, clean]}
+        version = publish(DeliveryMode.CONFIRM, officials_pair, criteria=criteria)
+        assert sorted(Claim.objects.filter(version=version).values_list(
+            "enterprise_id", flat=True)) == ids  # fmt: skip
+        market = OfficialFactory(department=department("market"), district=None)
+        add_record(enterprise=enterprises[0], kind="administrative_penalty", severity="serious",
+                   title="无证经营", occurred_on=TODAY, actor=market)  # fmt: skip
+    change = Reevaluation.objects.get(cause="credit")
+    assert change.enterprise_ids == [ids[0]]
+    offers = dict(Claim.objects.filter(version=version).values_list("enterprise_id", "status"))
+    assert offers == {ids[0]: ClaimStatus.WITHDRAWN, ids[1]: ClaimStatus.OFFERED}
 
 
 def test_a_change_while_the_batch_run_pays_waits_and_is_not_lost(officials_pair):  # noqa: F811
