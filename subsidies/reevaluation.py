@@ -316,12 +316,16 @@ def finish_if_complete(reevaluation_id: int) -> None:
 
 
 def owed(now=None) -> tuple[list[int], list[int]]:
-    """For the owed-work sweep: changes recorded a minute ago and never started, and
-    versions whose runs wait on a batch run that is no longer running."""
+    """For the owed-work sweep: changes recorded a minute ago and never started, or
+    started ten minutes ago and neither finished nor waiting (a worker died in the
+    middle: evaluating again skips the versions already evaluated, and chunks already
+    decided do nothing); and versions whose runs wait on a batch run no longer running."""
     now = now or timezone.now()
-    unstarted = list(Reevaluation.objects.filter(
-        started_at__isnull=True, received_at__lt=now - timedelta(minutes=1)
-    ).values_list("pk", flat=True)[:500])  # fmt: skip
+    stalled = Q(started_at__lt=now - timedelta(minutes=10)) & ~Q(runs__waiting=True)
+    owed_changes = Reevaluation.objects.filter(finished_at__isnull=True).filter(
+        Q(started_at__isnull=True, received_at__lt=now - timedelta(minutes=1)) | stalled
+    )
+    unstarted = list(owed_changes.values_list("pk", flat=True).distinct()[:500])
     waiting = list(ReevaluationRun.objects.filter(waiting=True).exclude(
         version__batch_run__status=BatchRun.Status.RUNNING
     ).values_list("version_id", flat=True).distinct()[:500])  # fmt: skip

@@ -389,3 +389,23 @@ def test_the_policy_push_reaches_a_newly_fitting_enterprise_once(officials_pair)
     assert told.count() == 1 and told.get().link == "/policies/pushed/"
     assert PolicyPush.objects.get(version=version).enterprises == 1
     assert not Claim.objects.exists()  # apply mode: told, not paid
+
+
+def test_the_sweep_queues_a_change_whose_task_was_lost(officials_pair):  # noqa: F811
+    """The receiver's row is the work owed: a change whose task never ran (the broker was
+    down) is queued again by the owed-work sweep, and then done."""
+    from django.utils import timezone
+
+    from subsidies.reevaluation import on_facts_changed
+    from subsidies.sweeps import queue_owed_work
+
+    enterprise = EnterpriseFactory()
+    with pytest.MonkeyPatch.context() as patches:
+        patches.setattr("subsidies.reevaluation.queue_on_commit", lambda *args: False)
+        on_facts_changed(enterprise_ids=[enterprise.pk], facts=[STAFF], cause="answer")
+    change = Reevaluation.objects.get()
+    assert change.started_at is None
+    later = timezone.now() + timedelta(minutes=2)
+    assert queue_owed_work(later)["reevaluations"] == 1
+    change.refresh_from_db()
+    assert change.started_at is not None and change.finished_at is not None
