@@ -33,6 +33,7 @@ BENCHMARKS: list[tuple[str, str, list[str], bool]] = [
     ("hub", "bench/hub.py", ["hub-postgresql.json"], True),
     ("policies", "bench/policies.py", ["policies-postgresql.json"], True),
     ("batch", "bench/batch.py", ["batch-postgresql.json"], True),
+    ("reevaluate", "bench/reevaluate.py", ["reevaluate-postgresql.json"], False),
     ("credit", "bench/credit.py", ["credit-postgresql.json"], True),
     ("credit-draw", "bench/credit_draw.py", ["credit-draw-postgresql.json"], True),
     ("dashboards", "bench/dashboards.py", ["dashboards-postgresql.json"], True),

@@ -15,6 +15,7 @@ from django.db.transaction import on_commit
 from datahub.catalogue import CATALOGUE
 from datahub.fetch import forget_facts
 from datahub.providers import NoLocalRecord
+from datahub.signals import send_facts_changed
 from enterprises.models import Enterprise
 from qinqing.iterables import chunked
 
@@ -90,7 +91,8 @@ def extract(
 def forget_cached_facts(enterprise_ids: list[int], facts: list[str] | None = None) -> None:
     """After the transaction that changed these enterprises' credit commits, the hub's
     cached credit facts about them (all three, or those named) are dropped: a black
-    listing takes effect at once."""
+    listing takes effect at once; and the apps above the hub hear of it
+    (datahub.signals.facts_changed, cause "credit": subsidies re-evaluates)."""
     if not enterprise_ids:
         return
     ids = list(enterprise_ids)
@@ -100,5 +102,6 @@ def forget_cached_facts(enterprise_ids: list[int], facts: list[str] | None = Non
         for chunk in chunked(ids, 20_000):
             usccs = list(Enterprise.objects.filter(pk__in=chunk).values_list("uscc", flat=True))
             forget_facts(usccs, names)
+        send_facts_changed(ids, list(names), "credit")
 
     on_commit(forget, robust=True)

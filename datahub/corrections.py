@@ -23,7 +23,7 @@ from enterprises.models import Enterprise
 from .catalogue import CATALOGUE, FactSpec, FactType, Period
 from .models import FactCorrection
 from .normalise import FactValue, MalformedValue, normalise, to_json
-from .signals import facts_changed
+from .signals import send_facts_changed
 
 _COUNTED = (FactType.MONEY, FactType.DECIMAL, FactType.INTEGER)
 # The extracts keep amounts as numeric(16,2): a corrected value fits them.
@@ -73,11 +73,7 @@ def record_correction(
         corrected_at=timezone.now(),
     )
     enterprise_id, name = enterprise.pk, spec.name
-    transaction.on_commit(
-        lambda: facts_changed.send(
-            sender=FactCorrection, enterprise_ids=[enterprise_id], facts=[name], cause="correction"
-        )
-    )
+    transaction.on_commit(lambda: send_facts_changed([enterprise_id], [name], "correction"))
     return correction
 
 

@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from departments.models import Department
@@ -34,6 +35,7 @@ from .adapters import (
 from .catalogue import FactSpec, UnknownFactError, specs_for
 from .models import CallOutcome, DataCall
 from .normalise import FactValue, MalformedValue, normalise, to_json
+from .signals import send_facts_changed
 
 logger = logging.getLogger(__name__)
 # Leave the executor a little beyond each department's own timeout before giving up on it.
@@ -105,6 +107,16 @@ def _cache_key(uscc: str, spec: FactSpec, as_of: date) -> str:
     return f"hub:fact:{spec.name}:{spec.period_key(as_of)}:{uscc}"
 
 
+# The last answer for a fact and period, kept beyond its freshness: a new answer that
+# differs from it is a change the apps above the hub hear of (facts_changed, "answer").
+# Read in the same round trip as the cache, written with the fresh values.
+_LAST_TTL = 40 * 24 * 3600
+
+
+def _last_key(uscc: str, spec: FactSpec, as_of: date) -> str:
+    return f"hub:last:{spec.name}:{spec.period_key(as_of)}:{uscc}"
+
+
 def fetch_facts(
     enterprise: Enterprise,
     fact_names: list[str],
@@ -151,7 +163,9 @@ def fetch_facts_many(
     departments = {d.code: d for d in Department.objects.filter(
         code__in={spec.department for spec in specs})}  # fmt: skip
     keys = [_cache_key(enterprise.uscc, s, as_of) for enterprise, _p in requests for s in specs]
+    keys += [_last_key(enterprise.uscc, s, as_of) for enterprise, _p in requests for s in specs]
     cached = cache.get_many(keys) if use_cache and keys else {}
+    changed: dict[int, set[str]] = {}
     facts_of: list[dict[str, Fact]] = [{} for _ in requests]
     calls_of: list[list[DataCall]] = [[] for _ in requests]
     logs = [_CallLog(enterprise, purpose, requested_by, now) for enterprise, purpose in requests]
@@ -228,6 +242,8 @@ def fetch_facts_many(
                 if response is not None:
                     outcome, detail = _read_payload(facts_of[index], wanted, response, as_of,
                                                     enterprise, to_cache)  # fmt: skip
+                    if outcome == CallOutcome.OK and use_cache:
+                        _compare_last(enterprise, wanted, as_of, cached, to_cache, changed)
                 else:
                     _unknown(facts_of[index], wanted, outcome, as_of)
                 if outcome in (CallOutcome.OK, CallOutcome.NOT_FOUND):
@@ -248,6 +264,8 @@ def fetch_facts_many(
 
     DataCall.objects.bulk_create([call for calls in calls_of for call in calls])
     _corrected(requests, specs, as_of, facts_of)
+    if changed:
+        _tell_changed(changed)
     return [FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
             for facts, calls in zip(facts_of, calls_of, strict=True)]  # fmt: skip
 
@@ -269,6 +287,34 @@ def _corrected(requests: list[tuple[Enterprise, str]], specs: list[FactSpec], as
                     fetched_at=correction.corrected_at,
                     correction=corrections.provenance(correction),
                 )  # fmt: skip
+
+
+def _compare_last(
+    enterprise: Enterprise,
+    wanted: list[FactSpec],
+    as_of: date,
+    cached: dict,
+    to_cache: dict[str, tuple[dict, int]],
+    changed: dict[int, set[str]],
+) -> None:
+    """The fresh answer against the last one (already read with the cache): the facts that
+    differ are noted; the answer becomes the last one."""
+    for spec in wanted:
+        fresh = to_cache[_cache_key(enterprise.uscc, spec, as_of)][0]["v"]
+        last = cached.get(_last_key(enterprise.uscc, spec, as_of))
+        if last is not None and last.get("v") != fresh:
+            changed.setdefault(enterprise.pk, set()).add(spec.name)
+        to_cache[_last_key(enterprise.uscc, spec, as_of)] = ({"v": fresh}, _LAST_TTL)
+
+
+def _tell_changed(changed: dict[int, set[str]]) -> None:
+    """Once committed: one signal per set of changed facts."""
+    by_facts: dict[tuple[str, ...], list[int]] = {}
+    for enterprise_id, names in changed.items():
+        by_facts.setdefault(tuple(sorted(names)), []).append(enterprise_id)
+    for names, ids in by_facts.items():
+        transaction.on_commit(partial(send_facts_changed, sorted(ids), list(names), "answer"),
+                              robust=True)  # fmt: skip
 
 
 def _store(to_cache: dict[str, tuple[dict, int]]) -> None:

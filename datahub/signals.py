@@ -1,7 +1,11 @@
 """Signals the hub sends, so that the apps above it learn of changed facts without the
 hub importing them."""
 
+import logging
+
 from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
 
 # Sent after the change is committed, whenever the hub learns that facts about some
 # enterprises changed: a new bulk extract that differs from the last one, a single answer
@@ -12,3 +16,13 @@ from django.dispatch import Signal
 # what depends on those facts (subsidies: open automatic and confirm policies) and must
 # not raise: a receiver queues its work.
 facts_changed = Signal()
+
+
+def send_facts_changed(enterprise_ids: list[int], facts: list[str], cause: str) -> None:
+    """The one way to send it, robustly: a receiver that fails is logged, never the
+    sender's failure (receivers queue their work and should not raise)."""
+    for receiver, result in facts_changed.send_robust(
+        sender=None, enterprise_ids=enterprise_ids, facts=facts, cause=cause
+    ):
+        if isinstance(result, Exception):
+            logger.error("facts_changed receiver %r failed: %s", receiver, result)

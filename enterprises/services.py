@@ -22,7 +22,7 @@ from .models import (
     phone_validator,
 )
 from .selectors import can_edit_enterprise
-from .signals import bank_details_changed
+from .signals import bank_details_changed, enterprise_registered
 
 CONTACT_FIELDS = ["contact_phone", "bank_name", "bank_account"]
 
@@ -153,4 +153,7 @@ def register_enterprise(*, uscc: str, name: str, district, industry_division: st
                  after=snapshot(enterprise))  # fmt: skip
     add_member(enterprise=enterprise, user=founder, role=MemberRole.LEGAL_REPRESENTATIVE,
                actor=actor)  # fmt: skip
+    pk = enterprise.pk
+    transaction.on_commit(lambda: enterprise_registered.send(sender=Enterprise, enterprise_id=pk),
+                          robust=True)  # fmt: skip
     return enterprise

@@ -151,15 +151,18 @@ def target_mask(policy: Policy, enterprise_ids: np.ndarray) -> np.ndarray:
     return np.isin(enterprise_ids, ids)
 
 
-def evaluate_all(version: PolicyVersion, rules_on: date | None = None) -> BatchDecision:
-    """Every enterprise at once, from the hub's bulk extracts (SnapshotMissing if absent).
+def evaluate_all(version: PolicyVersion, rules_on: date | None = None, *,
+                 snapshot: Snapshot | None = None) -> BatchDecision:  # fmt: skip
+    """Every enterprise at once, from the hub's bulk extracts (SnapshotMissing if absent);
+    or the enterprises of `snapshot` (read_snapshot for some of them: a re-evaluation).
 
     Facts are the enterprises as the latest extracts show them; the rules (their dated
     parameters) are taken as they stand on `rules_on`, by default the later of the
     extracts' date and the day the version opens.
     """
     rules = version.rules
-    snapshot = read_snapshot(rules.fact_names)
+    if snapshot is None:
+        snapshot = read_snapshot(rules.fact_names)
     if rules_on is None:
         rules_on = max(version.valid_from, snapshot.as_of or timezone.localdate())
     columns = {name: Column(snapshot.columns[name], snapshot.known[name])

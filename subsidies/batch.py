@@ -36,7 +36,7 @@ from policies.evaluation import evaluate_all
 from policies.models import DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import bulk_insert
-from qinqing.queueing import queue
+from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
 
 from .claims import period_key
@@ -51,6 +51,7 @@ PAY_TASK = "subsidies.tasks.pay_batch_chunk"
 
 BATCH_MODES = (DeliveryMode.AUTOMATIC, DeliveryMode.CONFIRM)
 START_TASK = "subsidies.tasks.start_batch_run"
+RESUME_TASK = "subsidies.tasks.resume_reevaluations"
 
 
 def start_on_publish(sender, version: PolicyVersion, **kwargs) -> None:
@@ -131,14 +132,27 @@ def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fe
 def _decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],
                   facts: list[dict], rules_on: str | None) -> int:  # fmt: skip
     run = BatchRun.objects.select_related("version__policy").get(pk=run_id)
-    version = run.version
-    policy = version.policy
     # The run's day, not the chunk's: a run that crosses midnight at a year's end files
     # every claim under one period.
-    period = period_key(version, timezone.localdate(run.started_at))
+    period = period_key(run.version, timezone.localdate(run.started_at))
+    return decide_claims(
+        BatchChunk, {"run_id": run.pk}, number, run.version, period, enterprise_ids,
+        amounts_fen, facts, {"run": run.pk, "rules_on": rules_on},
+        partial(_after_decided, run.pk, number),
+    )  # fmt: skip
+
+
+def decide_claims(chunk_model, owner: dict[str, int], number: int, version: PolicyVersion,
+                  period: str, enterprise_ids: list[int], amounts_fen: list[int],
+                  facts: list[dict], source: dict[str, Any], after) -> int:  # fmt: skip
+    """One chunk's claims made, reserved and booked in one transaction with its chunk row
+    (`chunk_model` with `owner`: a batch run's or a re-evaluation's); `after(paying_ids,
+    offered_ids)` on commit. A chunk delivered twice finds its row and does nothing; an
+    enterprise that already holds a claim for the period keeps it."""
+    policy = version.policy
     offered = policy.delivery_mode == DeliveryMode.CONFIRM
     with transaction.atomic():
-        chunk, created = BatchChunk.objects.get_or_create(run=run, number=number)
+        chunk, created = chunk_model.objects.get_or_create(number=number, **owner)
         if not created:
             return 0  # delivered twice: the first delivery made the claims
         taken = set(
@@ -167,34 +181,35 @@ def _decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_f
                 enterprise=enterprise, policy=policy, version=version, period=period,
                 origin="batch", amount=amount, status=status,
                 decision={"status": "eligible", "amount": str(amount), "criteria": [],
-                          "source": "batch", "run": run.pk, "rules_on": rules_on},
+                          "source": "batch", **source},
                 facts={"values": facts[index]} if index < len(facts) else None,
             ))  # fmt: skip
         bulk_insert(claims)
-        record_events(actor=None, events=_creation_events(claims, run.pk))
+        record_events(actor=None, events=_creation_events(claims, source))
         paying = [claim for claim in claims if claim.status == ClaimStatus.PAYING]
         disburse(paying)
         if reserved and not reserve_budget(version, reserved):
             raise IntegrityError("the budget moved since it was read")  # retried
         counted = (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED)
         by_status = {status: sum(1 for c in claims if c.status == status) for status in counted}
-        BatchChunk.objects.filter(pk=chunk.pk).update(
+        chunk_model.objects.filter(pk=chunk.pk).update(
             made=len(claims), offered=by_status[ClaimStatus.OFFERED],
             paying=by_status[ClaimStatus.PAYING], exhausted=by_status[ClaimStatus.BUDGET_EXHAUSTED],
         )  # fmt: skip
         paying_ids = [claim.pk for claim in paying]
         offered_ids = [claim.pk for claim in claims if claim.status == ClaimStatus.OFFERED]
-        transaction.on_commit(partial(_after_decided, run.pk, number, paying_ids, offered_ids))
+        transaction.on_commit(partial(after, paying_ids, offered_ids))
     return len(claims)
 
 
-def _creation_events(claims: list[Claim], run_id: int):
+def _creation_events(claims: list[Claim], source: dict[str, Any]):
     """One event per claim: a batch claim is created in its first state (offered, paying,
     or budget exhausted); that it was found eligible, and by which run, is in the event."""
+    origin = {key: value for key, value in source.items() if key != "rules_on"}
     for claim in claims:
         yield (f"claim.{claim.status}", claim, None,
                {"status": claim.status, "found": ClaimStatus.ELIGIBLE, "source": "batch",
-                "run": run_id})  # fmt: skip
+                **origin})  # fmt: skip
 
 
 def _after_decided(run_id: int, number: int, paying_ids: list[int], offered_ids: list[int]):
@@ -213,14 +228,19 @@ def pay_chunk(run_id: int, number: int, claim_ids: list[int]) -> int:
     """Pay the chunk's claims as one payment file; returns how many were confirmed now.
     Raises GatewayError when the treasury could not take the file (the task retries)."""
 
-    def tally(outcome: str, count: int) -> None:  # in the transaction that books them
-        BatchChunk.objects.filter(run_id=run_id, number=number).update(
-            **{outcome: F(outcome) + count}
-        )
-
-    paid = pay_claims(claim_ids, tally=tally)
+    paid = pay_counted(BatchChunk, {"run_id": run_id, "number": number}, claim_ids)
     _mark_chunk_paid(run_id, number)
     return len(paid)
+
+
+def pay_counted(chunk_model, chunk: dict[str, int], claim_ids: list[int]) -> list[int]:
+    """Pay a chunk's claims as one payment file, its row's paid/failed counts kept in the
+    transaction that books them. Raises GatewayError as pay_claims() does."""
+
+    def tally(outcome: str, count: int) -> None:
+        chunk_model.objects.filter(**chunk).update(**{outcome: F(outcome) + count})
+
+    return pay_claims(claim_ids, tally=tally)
 
 
 def _mark_chunk_paid(run_id: int, number: int) -> None:
@@ -243,7 +263,10 @@ def _finish_if_complete(run_id: int) -> None:
     )
     if run.status == BatchRun.Status.RUNNING and paid >= run.chunks:
         with transaction.atomic():  # a run finished meanwhile by another chunk is left alone
-            move_many(BatchRun, [run_id], BatchRun.Status.DONE, finished_at=now)
+            if move_many(BatchRun, [run_id], BatchRun.Status.DONE, finished_at=now):
+                # Facts that changed while it was paying: their re-evaluations waited for
+                # it (subsidies/reevaluation.py locks this row to decide that).
+                queue_on_commit(RESUME_TASK, run.version_id)
 
 
 def progress(run: BatchRun) -> dict[str, Any]:

@@ -15,6 +15,11 @@ EVENT_TYPES.register(
     EventType(_("A subsidy claim was decided ineligible."), "claims:read",
               label=_("claim not eligible")),
 )  # fmt: skip
+EVENT_TYPES.register(
+    "claim.withdrawn",
+    EventType(_("A subsidy claim or offer was withdrawn (an offer: its facts no longer hold)."),
+              "claims:read", label=_("claim withdrawn")),
+)  # fmt: skip
 
 for action, label in {
     "claim.submitted": _("claim submitted"),

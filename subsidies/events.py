@@ -15,7 +15,11 @@ from qinqing.events.services import Event
 from qinqing.iterables import chunked
 
 # The claim statuses partners follow, and the event each one is.
-EVENT_OF_STATUS = {"paid": "claim.paid", "ineligible": "claim.ineligible"}
+EVENT_OF_STATUS = {
+    "paid": "claim.paid",
+    "ineligible": "claim.ineligible",
+    "withdrawn": "claim.withdrawn",
+}
 
 
 def _payload(*, claim_id: int, status: str, uscc: str, name: str, policy: str, version: int,

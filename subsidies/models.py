@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policies.evaluation import explain_recorded
+from qinqing.i18n import pick
 from qinqing.money import MoneyField
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
@@ -143,6 +144,13 @@ class Claim(models.Model):
             return []
         outcome = explain_recorded(self.version, values, date.fromisoformat(decision["rules_on"]))
         return [criterion.as_json() for criterion in outcome.criteria]
+
+    @property
+    def withdrawal_reason(self) -> str:
+        """Why an offer was withdrawn (subsidies/reevaluation.py keeps it in both
+        languages), in the reader's language; "" for any other claim."""
+        reason = (self.decision or {}).get("withdrawn") or {}
+        return pick(reason.get("zh-hans", ""), reason.get("en", "")) if reason else ""
 
 
 class Budget(models.Model):
@@ -356,6 +364,97 @@ class BatchChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="one_row_per_batch_chunk")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.number}"
+
+
+class Reevaluation(models.Model):
+    """Facts about some enterprises changed (datahub.signals.facts_changed): the record of
+    the re-evaluation owed. Written by the receiver, so a broker outage delays the work
+    and never loses it (subsidies/sweeps.py queues those not started)."""
+
+    class Cause(models.TextChoices):
+        EXTRACT = "extract", _("A department's bulk extract changed")
+        ANSWER = "answer", _("A department's answer changed")
+        CORRECTION = "correction", _("A fact was corrected")
+        REGISTERED = "registered", _("A new enterprise was registered")
+        CREDIT = "credit", _("A credit list changed")
+
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
+    enterprise_ids = models.JSONField(_("enterprises"), default=list)
+    facts = models.JSONField(_("facts changed"), default=list, blank=True)
+    enterprises = models.PositiveIntegerField(_("enterprises changed"), default=0)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("re-evaluation")
+        verbose_name_plural = _("re-evaluations")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"re-evaluation {self.pk} ({self.cause})"
+
+
+class ReevaluationRun(models.Model):
+    """One policy version re-evaluated for one change: the changed enterprises evaluated
+    over the extracts, the newly qualifying decided and paid in chunks, the offers that no
+    longer hold withdrawn. `waiting`: the version's publish-time batch run was still
+    paying; it runs when that run is done."""
+
+    reach = Reach(department="version__policy__department")
+
+    reevaluation = models.ForeignKey(Reevaluation, on_delete=models.CASCADE, related_name="runs",
+                                     verbose_name=_("re-evaluation"))  # fmt: skip
+    version = models.ForeignKey(
+        "policies.PolicyVersion", on_delete=models.PROTECT, related_name="reevaluation_runs",
+        verbose_name=_("policy version"),
+    )  # fmt: skip
+    waiting = models.BooleanField(_("waiting for the batch run"), default=False)
+    evaluated = models.PositiveIntegerField(_("enterprises evaluated"), default=0)
+    qualified = models.PositiveIntegerField(_("newly qualifying"), default=0)
+    withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
+    chunks = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("re-evaluation run")
+        verbose_name_plural = _("re-evaluation runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reevaluation", "version"],
+                                    name="one_run_per_reevaluation_version"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"re-evaluation {self.reevaluation_id} of {self.version_id}"
+
+
+class ReevaluationChunk(models.Model):
+    """A re-evaluation's chunk, as BatchChunk is a batch run's: made in the transaction
+    that made its claims, so a chunk delivered twice does nothing."""
+
+    run = models.ForeignKey(ReevaluationRun, on_delete=models.CASCADE, related_name="chunk_rows")
+    number = models.PositiveIntegerField()
+    made = models.PositiveIntegerField(default=0)
+    offered = models.PositiveIntegerField(default=0)
+    paying = models.PositiveIntegerField(default=0)
+    exhausted = models.PositiveIntegerField(default=0)
+    paid = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"],
+                                    name="one_row_per_reevaluation_chunk"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.run} #{self.number}"

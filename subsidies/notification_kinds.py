@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     CLAIM_PAYMENT_FAILED = "claim.payment_failed", _("Subsidy payment failed")
     CLAIM_IN_REVIEW = "claim.in_review", _("Claim under review")
     CLAIM_NOTHING_DUE = "claim.nothing_due", _("Claim decided: nothing to pay")
+    CLAIM_OFFER_WITHDRAWN = "claim.offer_withdrawn", _("Subsidy offer withdrawn")
     RECONCILIATION_MISMATCH = "reconciliation.mismatch", _("Payment reconciliation mismatch")
 
 

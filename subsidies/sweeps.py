@@ -27,11 +27,12 @@ from django.utils import timezone
 from policies.models import PolicyVersion, VersionStatus
 from qinqing.queueing import queue
 
-from . import checkqueue
-from .batch import BATCH_MODES, START_TASK
+from . import checkqueue, reevaluation
+from .batch import BATCH_MODES, RESUME_TASK, START_TASK
 from .models import Claim, ClaimStatus, Disbursement, DisbursementStatus
 from .payments import PAY_TASK
 from .pipeline import CHECK_BATCH
+from .reevaluation import REEVALUATE_TASK
 
 CHECKS_TASK = "subsidies.tasks.check_claims"
 # Older than this, a claim still checking has lost its task (a check takes about 1 s).
@@ -60,8 +61,16 @@ def queue_owed_work(now: datetime | None = None) -> dict[str, int]:
     versions = _fresh("batch", versions_without_run(now))
     for version_id in versions:
         _queue_or_forget("batch", [version_id], START_TASK, version_id)
+    unstarted, waiting = reevaluation.owed(now)
+    unstarted = _fresh("reevaluate", unstarted)
+    for reevaluation_id in unstarted:
+        _queue_or_forget("reevaluate", [reevaluation_id], REEVALUATE_TASK, reevaluation_id)
+    waiting = _fresh("resume", waiting)
+    for version_id in waiting:
+        _queue_or_forget("resume", [version_id], RESUME_TASK, version_id)
     checkqueue.kick()  # claims on the check list whose task was lost
-    return {"checks": len(checks), "payments": len(payments), "batch_runs": len(versions)}
+    return {"checks": len(checks), "payments": len(payments), "batch_runs": len(versions),
+            "reevaluations": len(unstarted) + len(waiting)}  # fmt: skip
 
 
 def owed_checks(now: datetime) -> list[int]:

@@ -6,7 +6,7 @@ from celery import shared_task
 from accounts.models import User
 from qinqing.queueing import queue
 
-from . import checkqueue, sweeps
+from . import checkqueue, reevaluation, sweeps
 from .batch import decide_chunk, pay_chunk, start
 from .gateway import GatewayError, PaymentRefused
 from .models import Claim
@@ -100,4 +100,36 @@ def pay_batch_chunk(self, run_id: int, number: int, claim_ids: list[int]) -> int
     except GatewayError as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             return 0  # resume_stalled_payments() takes them one by one later
+        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+
+
+@shared_task(name="subsidies.tasks.reevaluate", acks_late=True)
+def reevaluate(reevaluation_id: int) -> int:
+    """Facts changed: the open automatic and confirm versions evaluated again for the
+    enterprises concerned (subsidies/reevaluation.py)."""
+    return reevaluation.reevaluate(reevaluation_id).runs.count()
+
+
+@shared_task(name="subsidies.tasks.resume_reevaluations", acks_late=True)
+def resume_reevaluations(version_id: int) -> int:
+    """The version's batch run is done: the re-evaluations that waited for it run."""
+    return reevaluation.resume(version_id)
+
+
+@shared_task(name="subsidies.tasks.decide_reevaluation_chunk", acks_late=True)
+def decide_reevaluation_chunk(run_id: int, number: int, enterprise_ids: list[int],
+                              amounts_fen: list[int], facts: list[dict] | None = None,
+                              rules_on: str | None = None) -> int:  # fmt: skip
+    return reevaluation.decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on)
+
+
+@shared_task(name="subsidies.tasks.pay_reevaluation_chunk", acks_late=True, bind=True,
+             max_retries=8)  # fmt: skip
+def pay_reevaluation_chunk(self, run_id: int, number: int, claim_ids: list[int]) -> int:
+    """As pay_batch_chunk: the stalled-payment sweep takes what is left after retries."""
+    try:
+        return reevaluation.pay_chunk(run_id, number, claim_ids)
+    except GatewayError as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return 0
         raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error

@@ -32,6 +32,7 @@ from .claims import (
 )
 from .filters import ClaimFilter, ReviewQueueFilter
 from .models import BatchRun, ClaimStatus
+from .reevaluation import runs_of as reevaluation_runs
 from .selectors import (
     batch_runs_visible_to,
     can_review_claim,
@@ -106,7 +107,8 @@ def batch_run(request: HttpRequest, pk: int) -> HttpResponse:
     """A batch run's live progress: htmx asks again every two seconds until it is done."""
     run = get_object_or_404(batch_runs_visible_to(request.user), pk=pk)
     context = {"run": run, "figures": batch_progress(run),
-               "finished": run.status != BatchRun.Status.RUNNING}  # fmt: skip
+               "finished": run.status != BatchRun.Status.RUNNING,
+               "reevaluations": reevaluation_runs(run.version_id)}  # fmt: skip
     template = "subsidies/_batch_progress.html" if request.htmx else "subsidies/batch_run.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -1,0 +1,278 @@
+"""Re-evaluation when facts change (issue #22), at city scale.
+
+PostgreSQL, Redis and real Celery worker processes. Seed N enterprises (BENCH_REEVAL_SIZE,
+default 100,000; the target is 1,000,000), refresh the extracts, publish ten automatic
+policies that nobody meets yet (their batch runs find no one), then let the Human
+Resources department's next extract change the insured staff of 1 % of the enterprises
+so that they meet all ten. Timed from the extract's arrival (refresh_extract called with
+the department's columns in hand) to every newly qualifying claim paid: the table
+swapped in with its changed rows found in SQL, the signal, the re-evaluation task, the
+ten evaluations over the changed rows, the chunks decided and paid by the workers.
+
+The floor, measured in the same sitting on the same database: COPY out of the columns
+the work reads (the old and the new extract's key and staff columns, compared), and
+COPY in of the rows it writes (the new extract; per newly qualifying claim its claim,
+disbursement and two ledger legs, into scratch tables of the same widths). The figure
+is reported as a multiple of that floor.
+
+Run: `DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-reevaluate`
+(BENCH_REEVAL_SIZE=1000000 for the target). Writes bench/results/reevaluate-postgresql.json.
+"""
+
+import io
+import json
+import os
+import platform
+import sys
+import time
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from stack import setup  # noqa: E402
+
+setup("reevaluate")
+
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+SIZE = int(os.environ.get("BENCH_REEVAL_SIZE", "100000"))
+SHARE = float(os.environ.get("BENCH_REEVAL_SHARE", "0.01"))
+POLICIES = 10
+WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", os.cpu_count() or 2))
+WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", 2))
+DEADLINE_SECONDS = 1800
+STAFF = "hrss.insured_employees"
+NOBODY = 100_000  # insured staff no simulated enterprise has
+CHANGED_TO = 200_000
+
+
+def publish_policies() -> list:
+    """Ten automatic Human Resources policies nobody meets yet (four eyes, as always)."""
+    from accounts.models import User
+    from departments.models import Department
+    from policies.models import DeliveryMode, Policy
+    from policies.services import (
+        approve,
+        create_draft,
+        generate_boundary_cases,
+        submit_for_approval,
+    )
+
+    author = User.objects.get(username="hrss_city")
+    approver = User.objects.get(username="hrss_binjiang")
+    hrss = Department.objects.get(code="hrss")
+    versions = []
+    from django.utils import timezone
+
+    day = timezone.localdate()
+    for number in range(POLICIES):
+        policy = Policy.objects.create(
+            code=f"bench-follow-{number}", department=hrss, title_zh=f"随数而变 {number}",
+            title_en=f"Follows the facts {number}", summary_zh="-", summary_en="-",
+            legal_basis_zh="-", benefit_type="employment_subsidy",
+            delivery_mode=DeliveryMode.AUTOMATIC,
+        )  # fmt: skip
+        version = create_draft(
+            policy=policy, actor=author, valid_from=day - timedelta(days=1),
+            valid_until=day + timedelta(days=365),
+            criteria={"all": [{"id": "staff", "label": {"zh": "参保人数", "en": "Insured staff"},
+                               "clause": "§3", "fact": STAFF, "op": "ge",
+                               "value": NOBODY + number}]},
+            benefit={"amount": f"{1000 + number}.00"}, parameters={}, rounding="half_up",
+            budget=10**10, claim_period="yearly",
+        )  # fmt: skip
+        generate_boundary_cases(version)
+        versions.append(approve(submit_for_approval(version, actor=author), actor=approver))
+    return versions
+
+
+def floor(changed: int) -> dict:
+    """COPY out of the columns read, COPY in of the rows written, on this database now."""
+    from datahub.snapshots import column_name, table_name
+
+    table = table_name("hrss")
+    column = column_name(STAFF)
+    figures = {}
+    with connection.cursor() as cursor:
+        began = time.perf_counter()
+        for _ in range(2):  # the old and the new extract, compared
+            sink = io.BytesIO()
+            with cursor.cursor.copy(
+                f'COPY (SELECT enterprise_id, "{column}" FROM {table}) TO STDOUT'  # noqa: S608
+            ) as copy:
+                for data in copy:
+                    sink.write(data)
+        figures["copy_out_seconds"] = time.perf_counter() - began
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        rows = cursor.fetchone()[0]
+        cursor.execute(f"CREATE TEMP TABLE floor_extract (LIKE {table})")
+        cursor.execute("CREATE TEMP TABLE floor_claim (LIKE subsidies_claim)")
+        cursor.execute("CREATE TEMP TABLE floor_disbursement (LIKE subsidies_disbursement)")
+        cursor.execute("CREATE TEMP TABLE floor_ledger (LIKE subsidies_ledgerentry)")
+        cursor.execute(f"SELECT * FROM {table} LIMIT 1")  # noqa: S608
+        sample = cursor.fetchone()
+        extract_line = "\t".join(str(value) for value in sample[1:])
+        claims = changed * POLICIES
+        began = time.perf_counter()
+        with cursor.cursor.copy("COPY floor_extract FROM STDIN") as copy:
+            for pk in range(rows):
+                copy.write(f"{pk}\t{extract_line}\n")
+        with cursor.cursor.copy(
+            "COPY floor_claim (id, enterprise_id, policy_id, version_id, period, status, "
+            "amount, decision, facts, checks, origin, review_note, created_at, updated_at) "
+            "FROM STDIN"
+        ) as copy:
+            for pk in range(claims):
+                copy.write(f"{pk}\t{pk}\t1\t1\t2026\tpaying\t1000.00\t"
+                           '{"status": "eligible", "amount": "1000.00", "criteria": [], '
+                           '"source": "batch", "reevaluation": 1, "rules_on": "2026-12-05"}\t'
+                           '{"values": {"hrss.insured_employees": 200000}}\t0\tbatch\t\t'
+                           "2026-12-05 00:00:00+00\t2026-12-05 00:00:00+00\n")  # fmt: skip
+        with cursor.cursor.copy(
+            "COPY floor_disbursement (id, claim_id, idempotency_key, amount, bank_name, "
+            "bank_account, status, reference, attempts, last_error, created_at) FROM STDIN"
+        ) as copy:
+            for pk in range(claims):
+                copy.write(f"{pk}\t{pk}\tclaim-{pk}-payment\t1000.00\tBank\t6222020000000000\t"
+                           f"confirmed\tTR{pk:012d}\t1\t\t2026-12-05 00:00:00+00\n")  # fmt: skip
+        with cursor.cursor.copy(
+            "COPY floor_ledger (id, transaction, account, debit, credit, claim_id, created_at) "
+            "FROM STDIN"
+        ) as copy:
+            for pk in range(claims):
+                copy.write(f"{2 * pk}\tpay:{pk}\tbudget:bench:v1\t1000.00\t0\t{pk}\t"
+                           "2026-12-05 00:00:00+00\n")  # fmt: skip
+                copy.write(f"{2 * pk + 1}\tpay:{pk}\tenterprise:{pk}\t0\t1000.00\t{pk}\t"
+                           "2026-12-05 00:00:00+00\n")  # fmt: skip
+        figures["copy_in_seconds"] = time.perf_counter() - began
+        for name in ("floor_extract", "floor_claim", "floor_disbursement", "floor_ledger"):
+            cursor.execute(f"DROP TABLE {name}")
+    figures["floor_seconds"] = figures["copy_out_seconds"] + figures["copy_in_seconds"]
+    return {name: round(value, 3) for name, value in figures.items()}
+
+
+def one_size(enterprises: int) -> dict:
+    import datahub.snapshots as snapshots
+    from datahub.snapshots import _extract_columns, department_facts, load_register
+    from qinqing.celery import app as celery_app
+    from qinqing.worker_process import (
+        database_url_for_current_connection,
+        queues_of,
+        running_worker,
+    )
+    from sandbox.treasury.models import TreasuryRecord
+    from subsidies.batch import start
+    from subsidies.models import BatchRun, Claim, Reevaluation, ReevaluationRun
+
+    figures: dict = {"enterprises": enterprises, "policies": POLICIES, "share_changed": SHARE,
+                     "load_average_at_start": round(os.getloadavg()[0], 1)}  # fmt: skip
+    out = io.StringIO()
+    began = time.perf_counter()
+    call_command("seed_demo", enterprises=enterprises, seed=2021, stdout=out)
+    figures["seed_seconds"] = round(time.perf_counter() - began, 1)
+    call_command("refresh_extracts", purpose="benchmark", stdout=out)
+    versions = publish_policies()
+    with celery_app.connection_for_write() as broker:  # the publications' queued runs
+        for queue in queues_of(settings.CELERY_TASK_DEFAULT_QUEUE):
+            broker.default_channel.queue_purge(queue)
+    for version in versions:  # nobody qualifies yet: each run is done at once
+        start(version.pk)
+    assert all(run.status == BatchRun.Status.DONE and run.qualified == 0
+               for run in BatchRun.objects.filter(version__in=versions))  # fmt: skip
+    # The department's next extract, computed before the clock starts (its work, not ours):
+    # 1 % of the enterprises now have enough insured staff for all ten policies.
+    ids, register = load_register()
+    specs = department_facts("hrss")
+    columns = _extract_columns("hrss", specs, ids, register, time_today())
+    rng = np.random.default_rng(22)
+    chosen = rng.choice(len(ids), size=int(len(ids) * SHARE), replace=False)
+    columns[STAFF] = columns[STAFF].copy()
+    columns[STAFF][chosen] = CHANGED_TO
+    changed = len(chosen)
+    figures["changed"] = changed
+    figures.update(floor(changed))
+
+    def arrived(department, specs_, ids_, register_, as_of):
+        return columns
+
+    with ExitStack() as workers:
+        for number in range(WORKER_PROCESSES):
+            workers.enter_context(running_worker(
+                database_url=database_url_for_current_connection(),
+                settings_module="qinqing.settings",
+                log_path=ROOT / "var" / f"bench-reevaluate-worker-{number}.log",
+                concurrency=WORKER_THREADS,
+            ))  # fmt: skip
+        snapshots._extract_columns = arrived
+        started = time.time()
+        try:
+            snapshots.refresh_extract("hrss", purpose="benchmark: the department's extract")
+        finally:
+            snapshots._extract_columns = _extract_columns
+        figures["seconds_to_extract_swapped"] = round(time.time() - started, 3)
+        figures["load_average_at_arrival"] = round(os.getloadavg()[0], 1)
+        change = None
+        while time.time() - started < DEADLINE_SECONDS:
+            change = Reevaluation.objects.first()
+            if change is not None and change.finished_at is not None:
+                break
+            time.sleep(0.05)
+        change = Reevaluation.objects.first()
+    runs = list(ReevaluationRun.objects.filter(reevaluation=change))
+    paid = Claim.objects.filter(version__in=versions, status="paid").count()
+    figures.update(
+        signalled_enterprises=change.enterprises if change else 0,
+        runs=len(runs),
+        newly_qualifying=sum(run.qualified for run in runs),
+        paid=paid,
+        claims=Claim.objects.filter(version__in=versions).count(),
+        treasury_payments=TreasuryRecord.objects.count(),
+        seconds_to_all_paid=round(change.finished_at.timestamp() - started, 3)
+        if change and change.finished_at
+        else None,
+    )
+    if figures["seconds_to_all_paid"]:
+        figures["multiple_of_floor"] = round(
+            figures["seconds_to_all_paid"] / figures["floor_seconds"], 1
+        )
+    return figures
+
+
+def time_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def main() -> None:
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        sys.exit("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
+    setup_test_environment()
+    results = {"when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               "worker_processes": WORKER_PROCESSES, "threads_per_worker": WORKER_THREADS,
+               "command": f"BENCH_REEVAL_SIZE={SIZE} make bench-reevaluate",
+               "runs": []}  # fmt: skip
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        figures = one_size(SIZE)
+    finally:
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    print(json.dumps(figures, ensure_ascii=False))
+    results["runs"].append(figures)
+    target = ROOT / "bench" / "results" / "reevaluate-postgresql.json"
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"written to {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

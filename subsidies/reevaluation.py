@@ -1,0 +1,348 @@
+"""Entitlement that follows the facts: when the hub says some enterprises' facts changed
+(datahub.signals.facts_changed), every open automatic or confirm version that reads those
+facts is evaluated again for exactly those enterprises, set-based, through the batch
+run's own steps (subsidies/batch.py: one vectorised evaluation over the extracts, chunks
+made by `decide_claims` and paid by `pay_counted`):
+
+- newly qualifying enterprises are paid (automatic) or offered (confirm) and told so;
+  an enterprise that holds a claim for the period keeps it (the one-claim constraint:
+  nothing is paid twice, and a claim made by hand wins);
+- confirm offers whose facts no longer hold are withdrawn, with the reason, in both
+  languages (the claim's transition table, audit and outbox).
+
+The receiver writes a `Reevaluation` row (the work owed) and queues it by name; each
+version's part is a `ReevaluationRun`, its chunks `ReevaluationChunk` rows. While the
+version's publish-time batch run is still paying, the run waits (decided under a lock
+on the batch run's row) and starts when that run is done: never two decisions on the
+same enterprises at once, and no change lost."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from datahub.snapshots import Snapshot, SnapshotMissing, read_snapshot, refresh_rows
+from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
+from policies.evaluation import NOT_TARGETED, evaluate_all
+from policies.models import PolicyVersion, VersionStatus
+from qinqing.i18n import in_languages
+from qinqing.iterables import chunked
+from qinqing.notifications.services import Delivery, notify_many
+from qinqing.notifications.text import Message
+from qinqing.queueing import queue, queue_on_commit
+
+from .batch import BATCH_MODES, CHUNK, _facts_by_row, decide_claims, pay_counted
+from .claims import period_key
+from .models import (
+    BatchRun,
+    Claim,
+    ClaimStatus,
+    Reevaluation,
+    ReevaluationChunk,
+    ReevaluationRun,
+)
+from .moves import move_claims
+from .notification_kinds import NotificationKind
+from .notifications import notify_claims
+
+logger = logging.getLogger(__name__)
+REEVALUATE_TASK = "subsidies.tasks.reevaluate"
+DECIDE_TASK = "subsidies.tasks.decide_reevaluation_chunk"
+PAY_TASK = "subsidies.tasks.pay_reevaluation_chunk"
+
+WITHDRAWN_TITLE = _("Offer withdrawn: {policy}")
+WITHDRAWN_BODY = _(
+    "The offer to {enterprise} under “{policy}” was withdrawn: {cause}, and by the "
+    "department data now held the enterprise no longer meets the policy's conditions. "
+    "If you think the data is wrong, ask the department to correct it from the claim page."
+)
+WITHDRAWN_REASON = _(
+    "Withdrawn because {cause}: by the department data now held the enterprise no longer "
+    "meets the conditions."
+)
+CAUSE_WORDS = {
+    Reevaluation.Cause.EXTRACT: _("a department's data about the enterprise changed"),
+    Reevaluation.Cause.ANSWER: _("a department's answer about the enterprise changed"),
+    Reevaluation.Cause.CORRECTION: _("a fact about the enterprise was corrected"),
+    Reevaluation.Cause.REGISTERED: _("the enterprise's registration changed"),
+    Reevaluation.Cause.CREDIT: _("the enterprise's credit listing changed"),
+}
+
+
+def on_facts_changed(sender: Any = None, *, enterprise_ids=(), facts=(), cause: str = "",
+                     **kwargs: Any) -> None:  # fmt: skip
+    """The receiver of datahub.signals.facts_changed: records the work owed and queues it.
+    Never raises (the hub's change is committed; a failure here is logged, and a row
+    written is queued again by the owed-work sweep)."""
+    try:
+        ids = sorted({int(pk) for pk in enterprise_ids or ()})
+        if not ids:
+            return
+        if cause not in Reevaluation.Cause.values:
+            cause = Reevaluation.Cause.ANSWER
+        with transaction.atomic():
+            change = Reevaluation.objects.create(
+                cause=cause, enterprise_ids=ids, facts=sorted(set(facts or ())),
+                enterprises=len(ids),
+            )  # fmt: skip
+            queue_on_commit(REEVALUATE_TASK, change.pk)
+    except Exception:
+        logger.exception("re-evaluation of %s enterprises (%s) not recorded",
+                         len(enterprise_ids or ()), cause)  # fmt: skip
+
+
+def open_versions(facts: list[str], day=None) -> list[PolicyVersion]:
+    """Open automatic and confirm versions reading any of `facts` (any, when none is
+    named) whose publish-time batch run has started (before it, that run reads the new
+    facts itself)."""
+    day = day or timezone.localdate()
+    versions = (PolicyVersion.objects.select_related("policy")
+                .filter(status=VersionStatus.PUBLISHED, valid_from__lte=day, valid_until__gte=day,
+                        policy__delivery_mode__in=BATCH_MODES,
+                        batch_run__status__in=[BatchRun.Status.RUNNING, BatchRun.Status.DONE])
+                .order_by("pk"))  # fmt: skip
+    wanted = set(facts)
+    return [v for v in versions if not wanted or wanted & set(v.rules.fact_names)]
+
+
+def reevaluate(reevaluation_id: int) -> Reevaluation:
+    """Evaluate the changed enterprises under every open version that reads the changed
+    facts; a run already evaluated (a task delivered twice) is not evaluated again."""
+    change = Reevaluation.objects.get(pk=reevaluation_id)
+    if change.finished_at is not None:
+        return change
+    Reevaluation.objects.filter(pk=change.pk, started_at__isnull=True).update(
+        started_at=timezone.now()
+    )
+    if change.cause != Reevaluation.Cause.EXTRACT:
+        # Learnt one enterprise at a time: the extracts catch up for these rows first.
+        refresh_rows(change.enterprise_ids, change.facts)
+    runs = []
+    for version in open_versions(change.facts):
+        run, _created = ReevaluationRun.objects.get_or_create(reevaluation=change, version=version)
+        if run.evaluated_at is None and not run.waiting and not _waits_for_batch(run):
+            run.version = version
+            runs.append(run)
+    _evaluate_runs(runs, change.enterprise_ids)
+    finish_if_complete(change.pk)
+    return Reevaluation.objects.get(pk=change.pk)
+
+
+def _waits_for_batch(run: ReevaluationRun) -> bool:
+    """True (and the run marked waiting) while the version's batch run is paying. The
+    batch run's row is locked to decide: its end (batch._finish_if_complete) either came
+    before, or comes after and finds this run waiting."""
+    with transaction.atomic():
+        batch = BatchRun.objects.select_for_update().filter(version_id=run.version_id).first()
+        if batch is not None and batch.status == BatchRun.Status.RUNNING:
+            ReevaluationRun.objects.filter(pk=run.pk).update(waiting=True)
+            return True
+    return False
+
+
+def resume(version_id: int) -> int:
+    """The version's batch run is done: the re-evaluations that waited for it run now,
+    each taken by one worker only."""
+    taken = []
+    for run in ReevaluationRun.objects.select_related("version__policy", "reevaluation").filter(
+        version_id=version_id, waiting=True
+    ):
+        if ReevaluationRun.objects.filter(pk=run.pk, waiting=True).update(waiting=False):
+            taken.append(run)
+    for run in taken:
+        _evaluate_runs([run], run.reevaluation.enterprise_ids)
+        finish_if_complete(run.reevaluation_id)
+    return len(taken)
+
+
+def _evaluate_runs(runs: list[ReevaluationRun], enterprise_ids: list[int]) -> None:
+    if not runs:
+        return
+    names = sorted({name for run in runs for name in run.version.rules.fact_names})
+    try:
+        snapshot: Snapshot | None = read_snapshot(names, enterprise_ids)
+    except SnapshotMissing:
+        snapshot = None  # some version's extract is missing: each reads its own
+    for run in runs:
+        try:
+            _evaluate(run, snapshot or read_snapshot(run.version.rules.fact_names,
+                                                     enterprise_ids))  # fmt: skip
+        except SnapshotMissing as error:
+            logger.warning("re-evaluation run %s: %s", run.pk, error)
+            ReevaluationRun.objects.filter(pk=run.pk).update(
+                evaluated_at=timezone.now(), finished_at=timezone.now()
+            )
+
+
+def _evaluate(run: ReevaluationRun, snapshot: Snapshot) -> None:
+    version = run.version
+    decision = evaluate_all(version, snapshot=snapshot)
+    ids = decision.enterprise_ids
+    period = period_key(version, timezone.localdate(run.started_at))
+    active_ids = set()
+    holding: dict[int, tuple[int, str]] = {}
+    for part in chunked(ids.tolist(), 5000):
+        active_ids |= set(Enterprise.objects.filter(pk__in=part, status=EnterpriseStatus.ACTIVE)
+                          .values_list("pk", flat=True))  # fmt: skip
+        for pk, enterprise_id, status in Claim.objects.filter(
+            policy_id=version.policy_id, period=period, enterprise_id__in=part
+        ).values_list("pk", "enterprise_id", "status"):
+            holding[enterprise_id] = (pk, status)
+    active = np.isin(ids, np.fromiter(active_ids, dtype=np.int64, count=len(active_ids)))
+    held = np.isin(ids, np.fromiter(holding, dtype=np.int64, count=len(holding)))
+    rows = np.flatnonzero(decision.eligible & active & ~held)
+    status = decision.status()
+    no_longer = (status == "ineligible") | (status == NOT_TARGETED) | ~active
+    stale = [holding[int(pk)][0] for pk in ids[no_longer]
+             if holding.get(int(pk), (0, ""))[1] == ClaimStatus.OFFERED]  # fmt: skip
+    withdrawn = withdraw_offers(stale, run.reevaluation.cause) if stale else []
+    new_ids = ids[rows].tolist()
+    amounts = decision.amount_fen[rows].tolist()
+    facts = _facts_by_row(decision.snapshot, version.rules.fact_names, rows)
+    chunks = (len(new_ids) + CHUNK - 1) // CHUNK
+    ReevaluationRun.objects.filter(pk=run.pk).update(
+        evaluated=len(ids), qualified=len(new_ids), withdrawn=len(withdrawn), chunks=chunks,
+        evaluated_at=timezone.now(), finished_at=None if chunks else timezone.now(),
+    )  # fmt: skip
+    rules_on = decision.rules_on.isoformat() if decision.rules_on else None
+    for number, begin in enumerate(range(0, len(new_ids), CHUNK)):
+        end = begin + CHUNK
+        queue(DECIDE_TASK, run.pk, number, new_ids[begin:end], amounts[begin:end],
+              facts[begin:end], rules_on)  # fmt: skip
+
+
+def withdraw_offers(claim_ids: list[int], cause: str) -> list[int]:
+    """Offers whose facts no longer hold: withdrawn with the reason (kept in both
+    languages in the claim's decision), audited, and their enterprises' members told."""
+    words = CAUSE_WORDS.get(cause, CAUSE_WORDS[Reevaluation.Cause.ANSWER])
+    reason = in_languages(Message(WITHDRAWN_REASON, cause=words))
+    with transaction.atomic():
+        decisions = dict(Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.OFFERED)
+                         .values_list("pk", "decision"))  # fmt: skip
+        rows = {pk: {"decision": {**(decision or {}), "withdrawn": reason}}
+                for pk, decision in decisions.items()}  # fmt: skip
+        moved = move_claims(sorted(rows), ClaimStatus.WITHDRAWN, rows=rows)
+        transaction.on_commit(partial(_tell_withdrawn, moved, words), robust=True)
+    return moved
+
+
+def _tell_withdrawn(claim_ids: list[int], cause) -> None:
+    claims = list(Claim.objects.filter(pk__in=claim_ids).select_related("policy", "enterprise"))
+    members: dict[int, list[int]] = {}
+    for enterprise_id, user_id in EnterpriseMembership.objects.filter(
+        enterprise_id__in={c.enterprise_id for c in claims}, user__is_active=True
+    ).values_list("enterprise_id", "user_id"):
+        members.setdefault(enterprise_id, []).append(user_id)
+    deliveries = []
+    for claim in claims:
+        params = {"policy": claim.policy, "enterprise": claim.enterprise.name, "cause": cause}
+        deliveries += [Delivery(user, Message(WITHDRAWN_TITLE, **params),
+                                Message(WITHDRAWN_BODY, **params), f"/claims/{claim.pk}/")
+                       for user in members.get(claim.enterprise_id, [])]  # fmt: skip
+    notify_many(NotificationKind.CLAIM_OFFER_WITHDRAWN, deliveries)
+
+
+def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],
+                 facts: list[dict] | None = None, rules_on: str | None = None) -> int:  # fmt: skip
+    """The batch run's chunk step for a re-evaluation's newly qualifying enterprises."""
+    run = ReevaluationRun.objects.select_related("version__policy", "reevaluation").get(pk=run_id)
+    period = period_key(run.version, timezone.localdate(run.started_at))
+    source = {"reevaluation": run.reevaluation_id, "cause": run.reevaluation.cause,
+              "rules_on": rules_on}  # fmt: skip
+    for _attempt in range(5):
+        try:
+            return decide_claims(
+                ReevaluationChunk, {"run_id": run.pk}, number, run.version, period,
+                enterprise_ids, amounts_fen, facts or [], source,
+                partial(_after_decided, run.pk, number),
+            )  # fmt: skip
+        except IntegrityError:
+            continue  # a claim appeared between the check and the insert: look again
+    raise RuntimeError(f"re-evaluation chunk {run_id}/{number} kept colliding with other claims")
+
+
+def _after_decided(run_id: int, number: int, paying_ids: list[int], offered_ids: list[int]):
+    if paying_ids:
+        queue(PAY_TASK, run_id, number, paying_ids)
+    if offered_ids:
+        notify_claims(offered_ids, ClaimStatus.OFFERED)
+    if not paying_ids:
+        _mark_paid(run_id, number)
+    else:
+        _finish_run_if_complete(run_id)
+
+
+def pay_chunk(run_id: int, number: int, claim_ids: list[int]) -> int:
+    paid = pay_counted(ReevaluationChunk, {"run_id": run_id, "number": number}, claim_ids)
+    _mark_paid(run_id, number)
+    return len(paid)
+
+
+def _mark_paid(run_id: int, number: int) -> None:
+    ReevaluationChunk.objects.filter(run_id=run_id, number=number, paid_at__isnull=True).update(
+        paid_at=timezone.now()
+    )
+    _finish_run_if_complete(run_id)
+
+
+def _finish_run_if_complete(run_id: int) -> None:
+    rows = ReevaluationChunk.objects.filter(run_id=run_id)
+    decided, paid = rows.count(), rows.filter(paid_at__isnull=False).count()
+    ReevaluationRun.objects.filter(pk=run_id).update(chunks_done=decided)
+    finished = ReevaluationRun.objects.filter(
+        pk=run_id, finished_at__isnull=True, evaluated_at__isnull=False, chunks__lte=paid
+    )
+    if finished.update(finished_at=timezone.now()):
+        finish_if_complete(ReevaluationRun.objects.get(pk=run_id).reevaluation_id)
+
+
+def finish_if_complete(reevaluation_id: int) -> None:
+    """The change is done when every run it made is finished."""
+    open_runs = ReevaluationRun.objects.filter(reevaluation_id=reevaluation_id).filter(
+        Q(finished_at__isnull=True) | Q(waiting=True)
+    )
+    if not open_runs.exists():
+        Reevaluation.objects.filter(pk=reevaluation_id, finished_at__isnull=True).update(
+            finished_at=timezone.now()
+        )
+
+
+def owed(now=None) -> tuple[list[int], list[int]]:
+    """For the owed-work sweep: changes recorded a minute ago and never started, or
+    started ten minutes ago and neither finished nor waiting (a worker died in the
+    middle: evaluating again skips the versions already evaluated, and chunks already
+    decided do nothing); and versions whose runs wait on a batch run no longer running."""
+    now = now or timezone.now()
+    stalled = Q(started_at__lt=now - timedelta(minutes=10)) & ~Q(runs__waiting=True)
+    owed_changes = Reevaluation.objects.filter(finished_at__isnull=True).filter(
+        Q(started_at__isnull=True, received_at__lt=now - timedelta(minutes=1)) | stalled
+    )
+    unstarted = list(owed_changes.values_list("pk", flat=True).distinct()[:500])
+    waiting = list(ReevaluationRun.objects.filter(waiting=True).exclude(
+        version__batch_run__status=BatchRun.Status.RUNNING
+    ).values_list("version_id", flat=True).distinct()[:500])  # fmt: skip
+    return unstarted, waiting
+
+
+def runs_of(version_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """A version's latest re-evaluations for the officials' batch-run page: what changed,
+    how many enterprises were evaluated, newly qualified, were paid or offered, and whose
+    offers were withdrawn (one aggregate over the chunk rows)."""
+    runs = list(ReevaluationRun.objects.filter(version_id=version_id)
+                .select_related("reevaluation").order_by("-started_at", "-id")[:limit])  # fmt: skip
+    chunks = ReevaluationChunk.objects.filter(run__in=runs).values("run_id")
+    totals = {row["run_id"]: row for row in
+              chunks.annotate(paid=Sum("paid"), offered=Sum("offered"))}  # fmt: skip
+    return [{"run": run, "cause": run.reevaluation.get_cause_display(),
+             "changed": run.reevaluation.enterprises,
+             "paid": (totals.get(run.pk) or {}).get("paid") or 0,
+             "offered": (totals.get(run.pk) or {}).get("offered") or 0}
+            for run in runs]  # fmt: skip
