@@ -82,7 +82,7 @@ def start(version_id: int) -> BatchRun | None:
     rows = np.flatnonzero(qualifying)
     ids = decision.enterprise_ids[rows].tolist()
     amounts = decision.amount_fen[rows].tolist()
-    facts = _facts_by_row(decision.snapshot, version.rules.fact_names, rows)
+    facts = facts_by_row(decision.snapshot, version.rules.fact_names, rows)
     snapshot_times = list(decision.snapshot.refreshed_at.values())
     with transaction.atomic():
         move_many(
@@ -104,7 +104,7 @@ def _not_in_business() -> np.ndarray:
     return np.fromiter(ids, dtype=np.int64)
 
 
-def _facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[str, Any]]:
+def facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[str, Any]]:
     """Each qualifying enterprise's facts as JSON, kept with its claim (its explanation)."""
     columns = {}
     for name in names:

@@ -62,7 +62,9 @@ TRANSITIONS: dict[str, set[str]] = {
     # Tried again with the same key (an official by hand, or the enterprise's new bank
     # account): subsidies/payments.py retry_payments().
     S.PAYMENT_FAILED: {S.PAYING},
-    S.INELIGIBLE: set(),
+    # Decided again when a fact it was decided on changes (a correction on a dispute, a
+    # department's new answer) while its period is open: subsidies/reevaluation.py.
+    S.INELIGIBLE: {S.CHECKING},
     S.BUDGET_EXHAUSTED: set(),
     S.PAID: set(),
     S.NOTHING_DUE: set(),

@@ -39,7 +39,8 @@ from qinqing.notifications.services import Delivery, notify_many
 from qinqing.notifications.text import Message
 from qinqing.queueing import queue, queue_on_commit
 
-from .batch import BATCH_MODES, CHUNK, _facts_by_row, decide_claims, pay_counted
+from . import checkqueue
+from .batch import BATCH_MODES, CHUNK, decide_claims, facts_by_row, pay_counted
 from .claims import period_key
 from .models import (
     BatchRun,
@@ -125,6 +126,7 @@ def reevaluate(reevaluation_id: int) -> Reevaluation:
     if change.cause != Reevaluation.Cause.EXTRACT:
         # Learnt one enterprise at a time: the extracts catch up for these rows first.
         refresh_rows(change.enterprise_ids, change.facts)
+    recheck_ineligible(change.enterprise_ids, change.facts)
     runs = []
     for version in open_versions(change.facts):
         run, _created = ReevaluationRun.objects.get_or_create(reevaluation=change, version=version)
@@ -134,6 +136,29 @@ def reevaluate(reevaluation_id: int) -> Reevaluation:
     _evaluate_runs(runs, change.enterprise_ids)
     finish_if_complete(change.pk)
     return Reevaluation.objects.get(pk=change.pk)
+
+
+def recheck_ineligible(enterprise_ids: list[int], facts: list[str]) -> list[int]:
+    """Claims found ineligible in a period still open, under a version that reads a changed
+    fact, are decided again through the claim pipeline: a fact corrected on a dispute pays
+    the claim without the enterprise claiming again. Whatever the delivery mode."""
+    today = timezone.localdate()
+    candidates = list(
+        Claim.objects.filter(enterprise_id__in=enterprise_ids, status=ClaimStatus.INELIGIBLE,
+                             version__valid_from__lte=today, version__valid_until__gte=today)
+        .select_related("version").only("pk", "period", "version")
+    )  # fmt: skip
+    wanted = set(facts)
+    ids = [claim.pk for claim in candidates
+           if claim.period == period_key(claim.version, today)
+           and (not wanted or wanted & set(claim.version.rules.fact_names))]  # fmt: skip
+    if not ids:
+        return []
+    with transaction.atomic():
+        moved = move_claims(ids, ClaimStatus.CHECKING)
+        for claim_id in moved:
+            transaction.on_commit(partial(checkqueue.enqueue, claim_id), robust=True)
+    return moved
 
 
 def _waits_for_batch(run: ReevaluationRun) -> bool:
@@ -206,7 +231,7 @@ def _evaluate(run: ReevaluationRun, snapshot: Snapshot) -> None:
     withdrawn = withdraw_offers(stale, run.reevaluation.cause) if stale else []
     new_ids = ids[rows].tolist()
     amounts = decision.amount_fen[rows].tolist()
-    facts = _facts_by_row(decision.snapshot, version.rules.fact_names, rows)
+    facts = facts_by_row(decision.snapshot, version.rules.fact_names, rows)
     chunks = (len(new_ids) + CHUNK - 1) // CHUNK
     ReevaluationRun.objects.filter(pk=run.pk).update(
         evaluated=len(ids), qualified=len(new_ids), withdrawn=len(withdrawn), chunks=chunks,
