@@ -191,6 +191,18 @@ if DATABASE_REPLICA_URL:
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "qinqing.dbrouting.ReplicaMiddleware",
     )
+# Monthly partitions of the append-only logs on PostgreSQL (qinqing/partitions.py): months
+# kept per table, older months dropped whole by beat. Unset keeps everything; the audit
+# trail is dropped only when AUDIT_RETENTION_MONTHS is set; the ledger is never partitioned.
+PARTITION_RETENTION_MONTHS = {
+    table: months
+    for table, months in {
+        "datahub_datacall": env.int("DATACALL_RETENTION_MONTHS", default=None),
+        "events_outboxevent": env.int("OUTBOX_RETENTION_MONTHS", default=None),
+        "audit_auditevent": env.int("AUDIT_RETENTION_MONTHS", default=None),
+    }.items()
+    if months is not None
+}
 for _alias in DATABASES:
     if DATABASE_POOLER and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
