@@ -98,7 +98,7 @@ def main() -> None:
     from datahub.models import DataCall
     from departments.models import Department, District
     from departments.services import sync_reference_data
-    from qinqing.partitions import is_partitioned
+    from qinqing.partitions import add_months, create_month, is_partitioned, month_start
     from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
     setup_test_environment()
@@ -107,6 +107,10 @@ def main() -> None:
     with connection.cursor() as cursor:
         partitioned = is_partitioned(cursor, "datahub_datacall")
         cursor.execute("truncate datahub_datacall")
+        # The months the rows span, as beat would have created them month after month.
+        this_month = month_start(dt.date.today())
+        for back in range(25) if partitioned else ():
+            create_month(cursor, "datahub_datacall", add_months(this_month, -back))
     enterprises = [EnterpriseFactory() for _ in range(50)]
     own = enterprises[0]
     member, official = member_of(own), OfficialFactory(department=department("hrss"), district=None)
