@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from datahub.filters import DataCallFilter
 from datahub.models import DataCall
 from qinqing import partitions
 from qinqing.events.models import OutboxEvent
@@ -137,3 +138,20 @@ def test_retention_drops_whole_months_but_never_the_audit_trail_unless_configure
         assert "datahub_datacall_default" in partitions.existing_partitions(
             cursor, "datahub_datacall"
         )
+
+
+@pytest.mark.django_db
+def test_the_call_logs_day_filter_keeps_local_days_and_prunes_months(reference_data):
+    tz = timezone.get_current_timezone()
+    day = dt.date(2026, 3, 1)
+    first_minute = data_call(dt.datetime(2026, 3, 1, 0, 0, 30, tzinfo=tz))
+    last_minute = data_call(dt.datetime(2026, 2, 28, 23, 59, 30, tzinfo=tz))
+    since = DataCallFilter({"since": day.isoformat()}, queryset=DataCall.objects.all()).qs
+    until = DataCallFilter({"until": "2026-02-28"}, queryset=DataCall.objects.all()).qs
+    assert list(since) == [first_minute] and list(until) == [last_minute]
+    if connection.vendor == "postgresql":
+        plan = DataCallFilter(
+            {"since": "2026-03-01", "until": "2026-03-31"}, queryset=DataCall.objects.all()
+        ).qs.explain()
+        assert "datahub_datacall_p202603" in plan or "datahub_datacall_default" in plan
+        assert "datahub_datacall_p202602" not in plan
