@@ -116,6 +116,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.forget_old_login_failures",
         "schedule": crontab(hour=3, minute=43),
     },
+    # The log tables' monthly partitions: created ahead, dropped past retention (#25).
+    "maintain-log-partitions": {
+        "task": "qinqing.tasks.maintain_partitions",
+        "schedule": crontab(hour=1, minute=5),
+    },
     # Idempotency-Keys are remembered for 24 hours (qinqing/api/idempotency.py).
     "purge-expired-idempotency-keys": {
         "task": "qinqing.idempotency.tasks.purge_expired_idempotency_keys",

@@ -163,6 +163,51 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# --- Beyond one machine: a pooler and a read replica (issue #25, docs/scaling.md) ----------
+# DATABASE_POOLER=pgbouncer when DATABASE_URL points at PgBouncer in transaction mode: each
+# transaction may run on a different server connection, so no server-side prepared
+# statements (psycopg 3 prepares a query after 5 runs otherwise) and no server-side cursors
+# (.iterator() outside a transaction would hold one across transactions). The code keeps no
+# session state: no advisory locks, no LISTEN/NOTIFY, `SET LOCAL` only inside a transaction
+# (dashboards/refresh.py); the time zone Django sets is a parameter PgBouncer tracks.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+# DATABASE_REPLICA_URL: a streaming hot standby; read-only pages read from it (qinqing/
+# dbrouting.py). Absent: one database. A writer's own pages read from the primary for
+# REPLICA_PIN_SECONDS after each of their writes.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "ATOMIC_REQUESTS": False,
+        # Tests: the standby already holds the test database the primary creates.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["qinqing.dbrouting.ReplicaRouter"]
+    # After authentication, before the views: it marks writers and routes safe requests.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "qinqing.dbrouting.ReplicaMiddleware",
+    )
+# Monthly partitions of the append-only logs on PostgreSQL (qinqing/partitions.py): months
+# kept per table, older months dropped whole by beat. Unset keeps everything; the audit
+# trail is dropped only when AUDIT_RETENTION_MONTHS is set; the ledger is never partitioned.
+PARTITION_RETENTION_MONTHS = {
+    table: months
+    for table, months in {
+        "datahub_datacall": env.int("DATACALL_RETENTION_MONTHS", default=None),
+        "events_outboxevent": env.int("OUTBOX_RETENTION_MONTHS", default=None),
+        "audit_auditevent": env.int("AUDIT_RETENTION_MONTHS", default=None),
+    }.items()
+    if months is not None
+}
+for _alias in DATABASES:
+    if DATABASE_POOLER and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -------------------------------------------------------

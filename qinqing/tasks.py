@@ -6,6 +6,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from . import partitions
+
 HEARTBEAT_CACHE_KEY = "qinqing:worker-heartbeat"
 
 
@@ -24,3 +26,10 @@ def ping() -> str:
     """A round trip through the broker; used by the worker tests and benchmarks (the one
     task whose result is read: CELERY_TASK_IGNORE_RESULT keeps the others')."""
     return "pong"
+
+
+@shared_task(name="qinqing.tasks.maintain_partitions", ignore_result=True)
+def maintain_partitions() -> dict[str, list[str]]:
+    """Beat, daily: the log tables' coming months created, months past retention dropped
+    (qinqing/partitions.py; a no-op on SQLite)."""
+    return partitions.maintain()

@@ -1,0 +1,160 @@
+"""The data-access log at scale (issue #25): do the pages that read it stay fast as it grows?
+
+On PostgreSQL, with the log partitioned by month (qinqing/partitions.py), the log is filled
+with COPY to each size in BENCH_LOG_SIZES (default 1M and 5M rows, spread over the last 24
+months, one enterprise's share fixed at BENCH_LOG_OWN rows as an enterprise's reads do not
+grow with the province), and at each size four pages are timed in-process (Django's test
+client, BENCH_LOG_RUNS each, p50/p95):
+
+- the enterprise's own log (who read its data): first page, and page 3;
+- the officials' call log (a city-wide Human Resources official): first page, and a
+  filtered page (outcome "timeout", the last 30 days).
+
+The floor of the same sitting is the login page (a template, no log) through the same
+client; figures are also given as multiples of it. Writes bench/results/logs.json.
+
+On a scratch database it migrates (it empties the log and adds 50 enterprises):
+
+    DATABASE_URL=postgres://…/scratch .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://…/scratch .venv/bin/python bench/logs.py
+"""
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+from stack import setup  # noqa: E402
+
+setup("logs")
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+SIZES = [int(s) for s in os.environ.get("BENCH_LOG_SIZES", "1000000,5000000").split(",")]
+RUNS = int(os.environ.get("BENCH_LOG_RUNS", "30"))
+OWN = int(os.environ.get("BENCH_LOG_OWN", "3000"))
+CHUNK = 200_000
+COLUMNS = ("department_id", "interface", "enterprise_id", "fact_names", "purpose",
+           "requested_by_label", "transport", "started_at", "latency_ms", "outcome", "detail",
+           "response_hash", "rows")  # fmt: skip
+OUTCOMES = ["ok"] * 90 + ["cached"] * 6 + ["timeout"] * 2 + ["error"] * 2
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1)  # noqa: E731
+    return {"n": len(ordered), "p50_ms": pick(0.5), "p95_ms": pick(0.95)}
+
+
+def fill(count: int, departments: list[int], enterprises: list[int], own: int, own_share: int):
+    """COPY `count` rows; the first `own_share` of them are reads of the enterprise `own`."""
+    now = np.datetime64(dt.datetime.now(dt.UTC).replace(tzinfo=None), "us")
+    span_us = 24 * 30 * 86400 * 10**6
+    rng = np.random.default_rng(count)
+    written = 0
+    with connection.cursor() as cursor:
+        while written < count:
+            n = min(CHUNK, count - written)
+            ents = rng.choice(enterprises, n).astype(str)
+            ents[: max(0, own_share - written)] = str(own)
+            started = (now - rng.integers(0, span_us, n).astype("timedelta64[us]")).astype(str)
+            latency = np.char.mod("%.1f", rng.random(n) * 200)
+            rows = zip(rng.choice(departments, n).astype(str), ents, started, latency,
+                       rng.choice(OUTCOMES, n), strict=True)  # fmt: skip
+            text = "".join(
+                f"{d}\tinsured\t{e}\t[]\tsubsidy check\t\tsim\t{s}+00\t{lat}\t{o}\t\t\t1\n"
+                for d, e, s, lat, o in rows
+            )
+            with cursor.copy(f"COPY datahub_datacall ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                copy.write(text)
+            written += n
+        cursor.execute("analyze datahub_datacall")
+
+
+def timed(client: Client, url: str) -> dict[str, float]:
+    client.get(url)  # warm
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return percentiles(samples)
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("needs DATABASE_URL=postgres://...")
+    from datahub.models import DataCall
+    from departments.models import Department, District
+    from departments.services import sync_reference_data
+    from qinqing.partitions import add_months, create_month, is_partitioned, month_start
+    from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
+
+    setup_test_environment()
+    if not District.objects.exists():
+        sync_reference_data(District, Department)
+    with connection.cursor() as cursor:
+        partitioned = is_partitioned(cursor, "datahub_datacall")
+        cursor.execute("truncate datahub_datacall")
+        # The months the rows span, as beat would have created them month after month.
+        this_month = month_start(dt.date.today())
+        for back in range(25) if partitioned else ():
+            create_month(cursor, "datahub_datacall", add_months(this_month, -back))
+    enterprises = [EnterpriseFactory() for _ in range(50)]
+    own = enterprises[0]
+    member, official = member_of(own), OfficialFactory(department=department("hrss"), district=None)
+    departments = list(Department.objects.values_list("id", flat=True)[:8])
+    if department("hrss").pk not in departments:
+        departments[0] = department("hrss").pk
+    others = [e.pk for e in enterprises[1:]]
+    as_member, as_official, anonymous = Client(), Client(), Client()
+    as_member.force_login(member)
+    as_official.force_login(official)
+    since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    pages = {
+        "enterprise_first": (as_member, f"/enterprises/{own.uscc}/data-access/"),
+        "enterprise_page3": (as_member, f"/enterprises/{own.uscc}/data-access/?page=3"),
+        "official_first": (as_official, "/official/data-calls/"),
+        "official_filtered": (as_official, f"/official/data-calls/?outcome=timeout&since={since}"),
+    }
+    results = {"partitioned": partitioned, "runs": RUNS, "own_rows": OWN, "sizes": {}}
+    filled = 0
+    for size in SIZES:
+        start = time.perf_counter()
+        fill(size - filled, departments, others, own.pk, OWN if filled == 0 else 0)
+        filled = size
+        load_s = round(time.perf_counter() - start, 1)
+        assert DataCall.objects.filter(enterprise=own).count() == OWN
+        floor = timed(anonymous, "/accounts/login/")
+        figures = {name: timed(client, url) for name, (client, url) in pages.items()}
+        for figure in figures.values():
+            figure["p95_x_floor"] = round(figure["p95_ms"] / max(floor["p95_ms"], 0.1), 1)
+        results["sizes"][str(size)] = {"copy_s": load_s, "floor": floor, "pages": figures}
+        print(f"{size:>11,} rows (COPY {load_s}s) floor p95 {floor['p95_ms']} ms")
+        for name, figure in figures.items():
+            print(f"   {name:<18} p50 {figure['p50_ms']:>7} ms  p95 {figure['p95_ms']:>7} ms"
+                  f"  ({figure['p95_x_floor']}x floor)")  # fmt: skip
+    first, last = (results["sizes"][str(s)]["pages"] for s in (SIZES[0], SIZES[-1]))
+    results["p95_ratio_largest_to_smallest"] = {
+        name: round(last[name]["p95_ms"] / first[name]["p95_ms"], 2) for name in first
+    }
+    print("p95 ratio", results["p95_ratio_largest_to_smallest"])
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    out = ROOT / "bench" / "results" / "logs.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
