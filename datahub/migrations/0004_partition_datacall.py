@@ -11,5 +11,5 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("datahub", "0002_simulationsetting_to_sandbox")]
+    dependencies = [("datahub", "0003_fact_corrections")]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop, elidable=False)]
