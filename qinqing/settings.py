@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "credit",
     "directline",
     "approvals",
+    "recovery",
     "dashboards",
     "workspace",
     "integrations",
