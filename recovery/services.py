@@ -17,7 +17,7 @@ from credit.commitments.models import Commitment, SubjectKind
 from directline.models import Category
 from directline.services.raising import raise_request
 from qinqing.audit.services import record_event
-from qinqing.errors import Conflict, Invalid, NotAllowed, NotFound
+from qinqing.errors import Conflict, Invalid, NotAllowed, NotFound, Unavailable
 from qinqing.events.services import emit_many
 from qinqing.money import parse_yuan
 from qinqing.queueing import queue_on_commit
@@ -183,6 +183,14 @@ def _member_order(order_id: int, actor: Any) -> RecoveryOrder:
     return order
 
 
+def _appeal_category() -> Category:
+    category = (Category.objects.filter(code=APPEAL_CATEGORY).first()
+                or Category.objects.order_by("order").first())  # fmt: skip
+    if category is None:
+        raise Unavailable(_("The direct line takes no requests yet: please call the department."))
+    return category
+
+
 def appeal(order_id: int, *, actor: Any, text: str) -> RecoveryOrder:
     """The enterprise appeals through the direct line: a request to the paying policy's
     department, linked to the order, which is paused (no offset, no collection) until
@@ -194,7 +202,7 @@ def appeal(order_id: int, *, actor: Any, text: str) -> RecoveryOrder:
                              "being collected, settled or waived)."))  # fmt: skip
         request = raise_request(
             actor=actor, enterprise=order.enterprise,
-            category=Category.objects.get(code=APPEAL_CATEGORY),
+            category=_appeal_category(),
             subject=_("Appeal against recovery order %(number)s") % {"number": order.pk},
             description=text, policy=order.claim.policy,
         )  # fmt: skip
