@@ -144,6 +144,11 @@ class RecoveryOffset(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id}/{self.claim_id}"
 
+    @property
+    def paid_out(self) -> Decimal:
+        """What reached the enterprise's bank account of that subsidy."""
+        return self.subsidy - self.amount
+
 
 class CollectionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")

@@ -52,8 +52,15 @@ def firm(reference_data):
     from directline.models import Category
     from tests.factories import member_of
 
-    Category.objects.get_or_create(code="difficulty", defaults={
-        "order": 2, "name_zh": "困难诉求", "name_en": "Difficulty or appeal", "limit_hours": 35})
+    Category.objects.get_or_create(
+        code="difficulty",
+        defaults={
+            "order": 2,
+            "name_zh": "困难诉求",
+            "name_en": "Difficulty or appeal",
+            "limit_hours": 35,
+        },
+    )
     enterprise = EnterpriseFactory()
     member_of(enterprise)
     return enterprise
