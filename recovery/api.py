@@ -20,7 +20,7 @@ from .selectors import orders_visible_to
 from .services import REASON_MAX, appeal, raise_by_official, request_repayment, waive
 
 
-class OffsetSerializer(serializers.ModelSerializer):
+class RecoveryOffsetSerializer(serializers.ModelSerializer):
     paid_out = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:
@@ -29,7 +29,7 @@ class OffsetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CollectionSerializer(serializers.ModelSerializer):
+class RecoveryCollectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecoveryCollection
         fields = ["attempt", "key", "amount", "status", "reference", "created_at",
@@ -37,12 +37,12 @@ class CollectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class RecoveryOrderSerializer(serializers.ModelSerializer):
     uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
     policy = serializers.CharField(source="claim.policy.code", read_only=True)
     outstanding = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    offsets = OffsetSerializer(many=True, read_only=True)
-    collections = CollectionSerializer(many=True, read_only=True)
+    offsets = RecoveryOffsetSerializer(many=True, read_only=True)
+    collections = RecoveryCollectionSerializer(many=True, read_only=True)
     appeal = serializers.CharField(source="appeal.reference", read_only=True, default=None)
 
     class Meta:
@@ -53,18 +53,18 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RaiseSerializer(serializers.Serializer):
+class RecoveryRaiseSerializer(serializers.Serializer):
     claim = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0,
                                       required=False, allow_null=True)  # fmt: skip
     reason = serializers.CharField(max_length=REASON_MAX)
 
 
-class ReasonSerializer(serializers.Serializer):
+class RecoveryReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX)
 
 
-class AppealSerializer(serializers.Serializer):
+class RecoveryAppealSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=REASON_MAX)
 
 
@@ -73,7 +73,7 @@ class RecoveryOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     department (district); auditors read them all."""
 
     scope_resource = "claims"
-    serializer_class = OrderSerializer
+    serializer_class = RecoveryOrderSerializer
     ordering_fields = ["created_at", "amount", "status"]
     ordering = ["-created_at", "-id"]
     filterset_fields = ["status", "grounds"]
@@ -82,35 +82,36 @@ class RecoveryOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         return orders_visible_to(self.request.user).prefetch_related("offsets", "collections")
 
     def _answer(self, order: RecoveryOrder, code: int = status.HTTP_200_OK) -> Response:
-        return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=code)
+        fresh = self.get_queryset().get(pk=order.pk)
+        return Response(RecoveryOrderSerializer(fresh).data, status=code)
 
-    @extend_schema(request=RaiseSerializer, responses={201: OrderSerializer})
+    @extend_schema(request=RecoveryRaiseSerializer, responses={201: RecoveryOrderSerializer})
     @idempotent()
     def create(self, request: Request, *args, **kwargs) -> Response:
         """An official raises an order for a paid claim of the department's policies, with
         the reason the enterprise reads (the amount defaults to the whole payment)."""
         if not is_acting_official(request.user):
             raise exceptions.PermissionDenied(_("Only officials raise recovery orders."))
-        data = RaiseSerializer(data=request.data)
+        data = RecoveryRaiseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = raise_by_official(data.validated_data["claim"], actor=request.user,
                                   amount=data.validated_data.get("amount"),
                                   reason=data.validated_data["reason"])  # fmt: skip
         return self._answer(order, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReasonSerializer, responses={200: OrderSerializer})
+    @extend_schema(request=RecoveryReasonSerializer, responses={200: RecoveryOrderSerializer})
     @action(detail=True, methods=["post"])
     def waive(self, request: Request, pk: str | None = None) -> Response:
         """An official waives what is still owed, with a reason."""
         order = self.get_object()
         if not is_acting_official(request.user):
             raise exceptions.PermissionDenied(_("Only officials waive recovery orders."))
-        data = ReasonSerializer(data=request.data)
+        data = RecoveryReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(waive(order.pk, actor=request.user,
                                   reason=data.validated_data["reason"]))  # fmt: skip
 
-    @extend_schema(request=None, responses={200: OrderSerializer})
+    @extend_schema(request=None, responses={200: RecoveryOrderSerializer})
     @idempotent()
     @action(detail=True, methods=["post"])
     def repay(self, request: Request, pk: str | None = None) -> Response:
@@ -122,7 +123,7 @@ class RecoveryOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         request_repayment(order.pk, actor=request.user)
         return self._answer(order)
 
-    @extend_schema(request=AppealSerializer, responses={200: OrderSerializer})
+    @extend_schema(request=RecoveryAppealSerializer, responses={200: RecoveryOrderSerializer})
     @idempotent()
     @action(detail=True, methods=["post"])
     def appeal(self, request: Request, pk: str | None = None) -> Response:
@@ -130,7 +131,7 @@ class RecoveryOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         order = self.get_object()
         if not is_member(request.user, order.enterprise_id):
             raise exceptions.PermissionDenied(_("Only the enterprise's own members may appeal."))
-        data = AppealSerializer(data=request.data)
+        data = RecoveryAppealSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(appeal(order.pk, actor=request.user,
                                    text=data.validated_data["text"]))  # fmt: skip
