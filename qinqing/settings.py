@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "directline",
     "disputes",
     "approvals",
+    "recovery",
     "dashboards",
     "workspace",
     "integrations",

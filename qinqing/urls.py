@@ -23,6 +23,7 @@ from disputes.api import DisputeViewSet
 from enterprises.api import EnterpriseViewSet
 from integrations.api import DeliveryViewSet, SubscriptionViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
+from recovery.api import RecoveryOrderViewSet
 from subsidies.api import ClaimViewSet, DisbursementViewSet
 
 from . import health, views
@@ -47,6 +48,7 @@ router.register("policies", PolicyViewSet, basename="policy")
 router.register("policy-versions", PolicyVersionViewSet, basename="policy-version")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("recovery-orders", RecoveryOrderViewSet, basename="recovery-order")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("credit/records", CreditRecordViewSet, basename="credit-record")
 router.register("credit/grades", CreditGradeViewSet, basename="credit-grade")
@@ -87,6 +89,7 @@ urlpatterns = [
     path("official/data-calls/", hub_views.call_log, name="data_calls"),
     path("policies/", include("policies.urls")),
     path("claims/", include("subsidies.urls")),
+    path("recovery/", include("recovery.urls")),
     path("credit/", include("credit.urls")),
     path("approvals/", include("approvals.urls")),
     path("requests/", include("directline.urls")),

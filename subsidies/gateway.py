@@ -84,9 +84,21 @@ class Treasury(Protocol):
 
     Raise GatewayError when nothing is known to be paid (unreachable, unavailable: the
     pipeline retries with the same keys), OutcomeUnknown when the request may have been
-    carried out (the pipeline asks with status_many), PaymentRefused for a refusal."""
+    carried out (the pipeline asks with status_many), PaymentRefused for a refusal.
+
+    Money coming back (a recovery order repaid) is collected from the enterprise's account:
+
+    - `collect(key=, amount=, account=)`: debit the account once per key; "confirmed" with
+      the treasury's reference, or PaymentRefused (no such account, not enough funds).
+    - `collection_status(key=)`: "confirmed" with its reference, or "not_found".
+
+    Collections are kept apart from payments: a key names one or the other."""
 
     transport: str
+
+    def collect(self, *, key: str, amount: Decimal, account: str) -> PaymentResult: ...
+
+    def collection_status(self, *, key: str) -> PaymentResult: ...
 
     def pay(self, *, key: str, amount: Decimal, account: str) -> PaymentResult: ...
 
@@ -160,6 +172,22 @@ class HttpTreasury:
 
     def status_many(self, keys: list[str]) -> dict[str, PaymentResult]:
         return {key: self.status(key=key) for key in keys}  # the interface has no bulk query
+
+    def collect(self, *, key: str, amount: Decimal, account: str) -> PaymentResult:
+        answer = self._post("/mock/treasury/collections/",
+                            {"key": key, "amount": str(amount), "account": account})  # fmt: skip
+        return PaymentResult(key, answer["status"], answer.get("reference", ""))
+
+    def collection_status(self, *, key: str) -> PaymentResult:
+        try:
+            response = self.client.get(f"{self.base_url}/mock/treasury/collections/{key}/",
+                                       timeout=self.timeout)  # fmt: skip
+        except httpx.TransportError as error:
+            raise GatewayError(f"cannot reach the treasury: {type(error).__name__}") from error
+        if response.status_code == 404:
+            return PaymentResult(key, "not_found")
+        answer = self._read(response)
+        return PaymentResult(key, answer["status"], answer.get("reference", ""))
 
 
 _http_treasury: HttpTreasury | None = None

@@ -25,6 +25,7 @@ from qinqing.checkpoints import checkpoint
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
+from .deductions import deductions_for
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
     Budget,
@@ -88,13 +89,18 @@ def budget_left(version: PolicyVersion) -> Decimal:
 def disburse(claims: list[Claim], *, sending: bool = False) -> list[Disbursement]:
     """Each claim's disbursement, with its key and the enterprise's account, in one
     statement (COPY for many). `sending`: recorded as sent already (the caller sends them
-    right after its commit), where there is an account to send to."""
+    right after its commit), where there is an account to send to and something to pay.
+    What the registered deductions withhold (a recovery offset) is not paid: asked once
+    for all the claims, in this transaction (subsidies/deductions.py)."""
+    withheld = deductions_for(claims)
+    due = {claim.pk: claim.amount - withheld.get(claim.pk, 0) for claim in claims}
     return bulk_insert([
-        Disbursement(claim=claim, idempotency_key=disbursement_key(claim.pk), amount=claim.amount,
+        Disbursement(claim=claim, idempotency_key=disbursement_key(claim.pk), amount=due[claim.pk],
                      bank_name=claim.enterprise.bank_name,
                      bank_account=claim.enterprise.bank_account,
                      **({"status": DisbursementStatus.SENT, "attempts": 1}
-                        if sending and claim.enterprise.bank_account else {}))
+                        if sending and claim.enterprise.bank_account
+                        and is_payable(due[claim.pk]) else {}))
         for claim in claims
     ])  # fmt: skip
 

@@ -18,6 +18,7 @@ from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
 from subsidies.notification_kinds import NotificationKind
 
+from .deductions import RECONCILERS
 from .gateway import gateway
 from .models import Disbursement, DisbursementStatus, LedgerEntry, ReconciliationRun
 from .payments import confirm_many
@@ -34,6 +35,7 @@ def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
     problems: list[str] = []
     checked: set[int] = set()
     settled = 0
+    extra_checked = 0
     treasury = gateway()
     sent = (Disbursement.objects.filter(status=DisbursementStatus.SENT).order_by("pk")
             .values_list("pk", "idempotency_key"))  # fmt: skip
@@ -59,8 +61,15 @@ def reconcile(*, triggered_by: Any = None) -> ReconciliationRun:
                 problems.append(f"{key}: ledger {debit}/{credit} ≠ paid {amount}")
             if books[key].status != "confirmed":
                 problems.append(f"{key}: not in the treasury's records")
+    # Money coming back (recovery's offsets and repayments), compared by the apps that
+    # book it (subsidies/deductions.py RECONCILERS).
+    for _name, reconciler in RECONCILERS.items():
+        findings = reconciler(treasury)
+        extra_checked += findings.checked
+        settled += findings.settled
+        problems.extend(findings.problems)
     run.finished_at = timezone.now()
-    run.checked = len(checked)
+    run.checked = len(checked) + extra_checked
     run.settled = settled
     run.problems = problems
     run.save(update_fields=["finished_at", "checked", "settled", "problems"])

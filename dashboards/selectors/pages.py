@@ -22,6 +22,7 @@ from .board import Board
 from .credit import commitments_by_state, credit_kpis, grade_distribution, inspections_by_department
 from .department_data import calls_by_department, calls_by_month, data_kpis
 from .funds import budget_by_policy, claims_by_state, funds_by, funds_by_month, funds_kpis
+from .recovery import recovery_by, recovery_kpis
 from .requests import (
     requests_by,
     requests_by_department_and_district,
@@ -39,6 +40,9 @@ FIGURES: dict[str, FigureBuilder] = {
     "funds_by_district": lambda board: funds_by(board, "district"),
     "claims_by_state": claims_by_state,
     "budget_by_policy": budget_by_policy,
+    "recovery_kpis": recovery_kpis,
+    "recovery_by_department": lambda board: recovery_by(board, "department"),
+    "recovery_by_district": lambda board: recovery_by(board, "district"),
     "approvals_kpis": approvals_kpis,
     "items_by_state": items_by_state,
     "items_by_department": items_by_department,
@@ -95,6 +99,10 @@ SECTIONS: dict[str, tuple[Any, list[str]]] = {
         ],
     ),
     "data": (_("Department data"), ["data_kpis", "calls_by_department", "calls_by_month"]),
+    "recovery": (
+        _("Recovery of undue payments"),
+        ["recovery_kpis", "recovery_by_department", "recovery_by_district"],
+    ),
 }
 # The overview: each section's headline numbers and its most telling charts.
 OVERVIEW: dict[str, list[str]] = {
@@ -103,6 +111,7 @@ OVERVIEW: dict[str, list[str]] = {
     "credit": ["credit_kpis", "grade_distribution"],
     "requests": ["requests_kpis", "requests_by_department"],
     "data": ["data_kpis", "calls_by_department"],
+    "recovery": ["recovery_kpis"],
 }
 
 

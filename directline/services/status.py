@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from qinqing.transitions import move as move_status
 
-from ..models import Request
+from ..models import Request, RequestStatus
+from ..signals import request_answered
 from .refusals import RequestRefused
 
 
@@ -27,4 +28,7 @@ def locked_request(request_id: int) -> Request:
 def move(request: Request, to: str, actor: Any, **changes: Any) -> Request:
     """The one place a request's status changes: checked against Request.transitions,
     audited as `directline.request.<status>`; a move the table forbids is a 409."""
-    return move_status(request, to, actor=actor, **changes)
+    move_status(request, to, actor=actor, **changes)
+    if to == RequestStatus.ANSWERED:
+        request_answered.send(sender=Request, request_id=request.pk, actor=actor)
+    return request

@@ -23,3 +23,17 @@ class TreasuryRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TreasuryCollection(models.Model):
+    """Money the simulated treasury has collected from an enterprise's account (a recovery
+    order repaid), by idempotency key: collecting twice with one key collects once."""
+
+    key = models.CharField(max_length=80, unique=True)
+    amount = MoneyField()
+    account = models.CharField(max_length=30)
+    reference = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -20,7 +20,7 @@ from subsidies.gateway import (
     PaymentResult,
 )
 
-from .models import TreasuryRecord
+from .models import TreasuryCollection, TreasuryRecord
 
 
 def behaviour() -> dict:
@@ -74,3 +74,28 @@ class SimulatedTreasury:
             else PaymentResult(key, "not_found")
             for key in keys
         }
+
+    def collect(self, *, key: str, amount: Decimal, account: str) -> PaymentResult:
+        """Debit the enterprise's account once per key (a recovery order repaid); the same
+        key for another amount is refused, like a payment."""
+        conduct = behaviour()
+        time.sleep(max(0.0, random.gauss(conduct["latency_ms"], 5)) / 1000)
+        if random.random() < conduct["error_rate"]:
+            raise GatewayError("the treasury is unavailable")
+        if not account:
+            raise PaymentRefused("no account to collect from")
+        record, _created = TreasuryCollection.objects.get_or_create(
+            key=key, defaults={"amount": amount, "account": account,
+                               "reference": f"HZC{uuid.uuid4().hex[:16].upper()}"},
+        )  # fmt: skip
+        if record.amount != amount:
+            raise PaymentRefused("a collection with this key exists for another amount")
+        if random.random() < conduct["lost_answer_rate"]:
+            raise OutcomeUnknown("collected, but the answer was lost")
+        return PaymentResult(key, "confirmed", record.reference)
+
+    def collection_status(self, *, key: str) -> PaymentResult:
+        record = TreasuryCollection.objects.filter(key=key).first()
+        if record is None:
+            return PaymentResult(key, "not_found")
+        return PaymentResult(key, "confirmed", record.reference)

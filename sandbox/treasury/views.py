@@ -99,3 +99,35 @@ def payment_status(request: HttpRequest, key: str) -> HttpResponse:
     if result.status == "not_found":
         return JsonResponse({"error": "no payment with this key"}, status=404)
     return JsonResponse({"key": key, "status": result.status, "reference": result.reference})
+
+
+@csrf_exempt
+@require_POST
+def collections(request: HttpRequest) -> HttpResponse:
+    """Collect money back from an enterprise's account (a recovery order repaid)."""
+    if refused := _refused(request):
+        return refused
+    try:
+        order = _orders([json.loads(request.body)])[0]
+    except (ValueError, TypeError, AttributeError, InvalidOperation) as error:
+        return JsonResponse({"error": f"bad collection order: {error}"}, status=400)
+    try:
+        result = SimulatedTreasury().collect(key=order.key, amount=order.amount,
+                                             account=order.account)  # fmt: skip
+    except OutcomeUnknown:
+        return JsonResponse({"error": "timeout"}, status=504)
+    except GatewayError as error:
+        status = 409 if isinstance(error, PaymentRefused) else 503
+        return JsonResponse({"error": str(error)}, status=status)
+    return JsonResponse({"key": result.key, "status": result.status,
+                         "reference": result.reference})  # fmt: skip
+
+
+@require_GET
+def collection_status(request: HttpRequest, key: str) -> HttpResponse:
+    if refused := _refused(request):
+        return refused
+    result = SimulatedTreasury().collection_status(key=key)
+    if result.status == "not_found":
+        return JsonResponse({"error": "no such collection"}, status=404)
+    return JsonResponse({"key": key, "status": result.status, "reference": result.reference})

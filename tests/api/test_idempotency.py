@@ -97,6 +97,7 @@ NOT_CREATING = {
     "request-publish": "state change; a repeat is a 409",
     "request-refuse-publication": "sets a flag",
     "dispute-withdraw": "state change; a repeat is a 409",
+    "recovery-order-waive": "state change; a repeat is a 409",
     "token": "signs in; creates nothing",
     "policy-watch": "one open watch per enterprise and policy: asking again returns it (200)",
     "oauth-token": "OAuth2 token endpoint (RFC 6749), not the REST API",
@@ -363,7 +364,53 @@ def case_test_cases(ctx) -> Case:
                 lambda: {**body, "name": "ten staff"}, PolicyTestCase.objects.count)  # fmt: skip
 
 
+def _recovery_order(ctx, amount: str = "100.00"):
+    from recovery.models import RecoveryOrder
+    from tests.dashboards.conftest import make_policy, paid_claim
+
+    enterprise, member = _member_a()
+    policy = make_policy(f"recover-{RecoveryOrder.objects.count()}", "hrss")
+    claim = paid_claim(enterprise, policy, "1000.00", timezone.now(), 1)
+    order = RecoveryOrder.objects.create(enterprise=enterprise, claim=claim, grounds="decision",
+                                         reason="重复发放", amount=Decimal(amount))  # fmt: skip
+    return order, member
+
+
+def case_recovery_orders(ctx) -> Case:
+    from recovery.models import RecoveryOrder
+    from tests.dashboards.conftest import make_policy, paid_claim
+
+    official = OfficialFactory(department=department("hrss"), district=None)
+    policy = make_policy("recover", "hrss")
+    claims = [paid_claim(EnterpriseFactory(), policy, "1000.00", timezone.now(), 1)
+              for _ in range(2)]  # fmt: skip
+    return Case(official, "/api/v1/recovery-orders/",
+                lambda: {"claim": claims[0].pk, "amount": "100.00", "reason": "重复发放"},
+                lambda: {"claim": claims[1].pk, "amount": "100.00", "reason": "重复发放"},
+                RecoveryOrder.objects.count)  # fmt: skip
+
+
+def case_recovery_repay(ctx) -> Case:
+    """Repaying collects through the treasury: a replay must not collect again."""
+    from sandbox.treasury.models import TreasuryCollection
+
+    order, member = _recovery_order(ctx)
+    return Case(member, f"/api/v1/recovery-orders/{order.pk}/repay/", lambda: {},
+                lambda: {"note": "another body"}, TreasuryCollection.objects.count)  # fmt: skip
+
+
+def case_recovery_appeal(ctx) -> Case:
+    categories_installed()
+    order, member = _recovery_order(ctx)
+    return Case(member, f"/api/v1/recovery-orders/{order.pk}/appeal/",
+                lambda: {"text": "款项应属本企业"}, lambda: {"text": "另一个理由"},
+                Request.objects.count)  # fmt: skip
+
+
 CASES = {
+    "recovery-order-list": case_recovery_orders,
+    "recovery-order-repay": case_recovery_repay,
+    "recovery-order-appeal": case_recovery_appeal,
     "claim-list": case_claims,
     "claim-accept": case_claim_accept,
     "approval-application-list": case_applications,

@@ -37,6 +37,8 @@ ARTEFACT = Path(__file__).resolve().parents[2] / "var" / "artefacts" / "authoriz
 # URL name (regex) -> which of the owner's ids replaces the example's placeholder id.
 ID_FOR = [
     (r"^v1:disbursement-detail$", "disbursement"),
+    (r"^(recovery:(order|repay|appeal|waive)|v1:recovery-order-(detail|waive|repay|appeal))$",
+     "recovery_order"),
     (r"^(subsidies:(claim|confirm|approve|reject|retry_payment)|v1:claim-)", "claim"),
     (r"^(approvals:(tracker|edit|review|submit|commitment|withdraw)$|v1:approval-application-)",
      "application"),
@@ -139,6 +141,8 @@ RULES: list[tuple[str | None, str, str]] = [
     ("mock-treasury-payments", "iiiiiiii", "dddddddd"),
     ("mock-treasury-batches", "iiiiiiii", "dddddddd"),
     ("mock-treasury-status", "dddddddd", "iiiiiiii"),
+    ("mock-treasury-collections", "iiiiiiii", "dddddddd"),
+    ("mock-treasury-collection-status", "dddddddd", "iiiiiiii"),
     # Reference data and the caller's own profile: any authenticated caller.
     ("v1:api-root", "laaaaaaa", "liiiiiii"),
     ("v1:enterprise-list", "laaaaaaa", "liiiiiii"),
@@ -224,6 +228,20 @@ RULES: list[tuple[str | None, str, str]] = [
         "lixixxii",
     ),  # body checked before the object: outsiders may get 400
     ("v1:disbursement-list", "laaaaaaa", "liiiiiii"),
+    # Recovery orders: the enterprise's members and its policy's department (auditors
+    # read); officials raise and waive, the members repay and appeal.
+    ("recovery:orders", "laaaaaaa", "liiiiiii"),
+    ("recovery:order", "ladaddaa", "liiiiiii"),
+    ("recovery:raise", "lddaaadd", "lddiiidd"),
+    ("recovery:repay", "ladddddd", "ladddddd"),
+    ("recovery:appeal", "ladddddd", "lidddddd"),
+    ("recovery:waive", "lddadddd", "lddidddd"),
+    ("v1:recovery-order-list", "laaaaaaa", "lddiiidd"),
+    ("v1:recovery-order-detail", "ladaddaa", "liiiiiii"),
+    ("v1:recovery-order-waive", "liiiiiii", "lddidddd"),
+    # Repaid already by the page's POST above in the same world: a second repayment is a 409.
+    ("v1:recovery-order-repay", "liiiiiii", "lidddddd"),
+    ("v1:recovery-order-appeal", "liiiiiii", "lidddddd"),
     ("v1:disbursement-detail", "lddaddaa", "liiiiiii"),
     # Notifications: each person's own.
     ("notifications:list", "laaaaaaa", "laaaaaaa"),

@@ -83,6 +83,13 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:claim-reject", "ii", "ii"),
     ("v1:disbursement-list", "aa", "dd"),
     ("v1:disbursement-detail", "ad", "dd"),
+    # Recovery orders: read as claims are; raising and waiving are the department's (its
+    # client passes the door, the empty body decides), repaying is the enterprise's own.
+    ("v1:recovery-order-list", "aa", "id"),
+    ("v1:recovery-order-detail", "aa", "ii"),
+    ("v1:recovery-order-waive", "ii", "id"),
+    ("v1:recovery-order-repay", "ii", "da"),
+    ("v1:recovery-order-appeal", "ii", "di"),
     # A person's notifications are not for machines (scope_resource "none"): 403.
     ("v1:notification-list", "dd", "dd"),
     ("v1:notification-detail", "dd", "dd"),

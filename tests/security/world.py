@@ -12,6 +12,7 @@ services: the suites only read and refuse, and need the objects, not their histo
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -25,6 +26,7 @@ from disputes.models import Dispute
 from enterprises.models import Enterprise
 from policies.models import PolicyVersion
 from qinqing.notifications.models import Notification
+from recovery.models import RecoveryOrder
 from tests.approvals.conftest import ESTABLISHMENT, _packages_installed
 from tests.dashboards.conftest import approval_item, make_policy, paid_claim
 from tests.directline.conftest import categories_installed
@@ -138,9 +140,13 @@ def _owned(enterprise: Enterprise, member, policy, item_type: ItemType, number: 
         latency_ms=5,
         outcome="ok",
     )
+    recovery = RecoveryOrder.objects.create(enterprise=enterprise, claim=claim,
+                                            grounds="decision", reason="重复发放",
+                                            amount=Decimal("100.00"))  # fmt: skip
     return Owned(
         enterprise,
         {
+            "recovery_order": recovery.pk,
             "uscc": enterprise.uscc,
             "claim": claim.pk,
             "disbursement": claim.disbursement.pk,
