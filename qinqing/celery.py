@@ -83,6 +83,10 @@ app.conf.beat_schedule = {
         "task": "directline.tasks.watch_request_deadlines",
         "schedule": timedelta(minutes=5),
     },
+    "resume-recovery-collections": {
+        "task": "recovery.tasks.resume_collections",
+        "schedule": timedelta(minutes=5),
+    },
     "watch-dispute-deadlines": {
         "task": "disputes.tasks.watch_dispute_deadlines",
         "schedule": timedelta(minutes=5),

@@ -5,6 +5,7 @@ from celery import shared_task
 from subsidies.gateway import GatewayError
 
 from .collection import collect as collect_one
+from .rechecks import check_paid_claims as check_paid
 from .services import unfinished_collections
 
 
@@ -33,3 +34,9 @@ def resume_collections() -> int:
         except GatewayError:
             break
     return len(ids)
+
+
+@shared_task(name="recovery.tasks.check_paid_claims")
+def check_paid_claims(enterprise_ids: list[int], facts: list[str]) -> int:
+    """A correction: the enterprises' paid claims checked again (never two orders)."""
+    return len(check_paid(enterprise_ids, facts))

@@ -1,8 +1,7 @@
 """A correction becomes the hub's answer: fetch_facts and the bulk extract give the corrected
-value with its provenance, the hub signals the change on commit, and the enterprise's claim,
-checked again through the one claim pipeline, reads it and is paid. (Deciding claims again
-on the signal is the re-evaluation's work, built elsewhere: here the claim is put back to be
-checked as that work does, and `check` decides it.)"""
+value with its provenance, the hub signals the change on commit, and the enterprise's claim
+found not eligible is decided again on the signal (subsidies/reevaluation.py, through the
+one claim pipeline) and paid, without the enterprise claiming again."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -43,6 +42,11 @@ def enterprise(reference_data):
 
 @pytest.fixture
 def policy(enterprise) -> Policy:
+    return staff_policy(THRESHOLD)
+
+
+def staff_policy(threshold: int) -> Policy:
+    """An automatic policy for employers with at least `threshold` insured staff."""
     author = OfficialFactory(department=department("hrss"), district=None, username="d1")
     approver = OfficialFactory(department=department("hrss"), district=None, username="d2")
     for code in ("hrss", "market"):
@@ -53,7 +57,7 @@ def policy(enterprise) -> Policy:
         benefit_type="employment_subsidy", delivery_mode=DeliveryMode.APPLY,
     )  # fmt: skip
     staff = {"id": "staff", "label": LABEL, "clause": "§3", "fact": "hrss.insured_employees",
-             "op": "ge", "value": THRESHOLD}  # fmt: skip
+             "op": "ge", "value": threshold}  # fmt: skip
     criteria = {"all": [staff]}
     version = create_draft(
         policy=policy, actor=author,
