@@ -154,6 +154,15 @@ class Claim(models.Model):
         reason = (self.decision or {}).get("withdrawn") or {}
         return pick(reason.get("zh-hans", ""), reason.get("en", "")) if reason else ""
 
+    @property
+    def withheld(self) -> Decimal | None:
+        """What was withheld from this claim's payment to settle money owed back (a recovery
+        order offset, subsidies/deductions.py); None when nothing was."""
+        disbursement = getattr(self, "disbursement", None)
+        if disbursement is None or self.amount is None or disbursement.amount >= self.amount:
+            return None
+        return self.amount - disbursement.amount
+
 
 class Budget(models.Model):
     """A policy version's money account: `reserved` grows as claims are found eligible.

@@ -5,13 +5,14 @@ balance, and the budget gets the money back."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from credit.commitments.services import breach_commitment
 from recovery.models import Grounds, OrderStatus, RecoveryOffset, RecoveryOrder
 from sandbox.treasury.models import TreasuryRecord
 from subsidies.models import Budget, ClaimStatus, Disbursement, LedgerEntry
 from subsidies.reconciliation import reconcile
-from tests.factories import OfficialFactory, department
+from tests.factories import OfficialFactory, department, member_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,6 +71,11 @@ def test_offsets_settle_an_order_partly_then_fully(firm, policies, pay, paid_cla
     assert sum(TreasuryRecord.objects.values_list("amount", flat=True)) == Decimal("7000.00")
     run = reconcile()
     assert run.problems == []
+    # The enterprise sees both amounts on the claim's page.
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(member_of(firm))
+    page = client.get(f"/claims/{second.pk}/").content.decode()
+    assert "¥3,000.00 of this subsidy was withheld" in page and "¥2,000.00 was paid" in page
 
 
 def test_an_offset_larger_than_the_payment_takes_it_to_zero_and_the_rest_stays_owed(
