@@ -33,8 +33,8 @@ def verify(folder, *extra):
 
 
 def test_the_verifier_recomputes_the_published_draw_without_django(downloaded):
-    folder, population = downloaded
-    done = verify(folder, "--uscc", population[3].uscc)
+    folder, enterprises = downloaded
+    done = verify(folder, "--uscc", enterprises[3].uscc)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and "seed:" in done.stdout
     # Grade D is drawn whole (100 %): the enterprise finds itself in it and selected.
@@ -45,10 +45,11 @@ def test_the_verifier_recomputes_the_published_draw_without_django(downloaded):
 def test_a_changed_selection_file_is_caught_by_its_hash(downloaded):
     folder, _population = downloaded
     lines = (folder / "selection.txt").read_text().splitlines()
-    population = (folder / "population.txt").read_text().splitlines()
-    unselected = next(line for line in population if line.startswith("A\t")
-                      and line.split("\t")[1] not in {row.split("\t")[2] for row in lines})  # fmt: skip
-    lines[0] = f"A\t1\t{unselected.split(chr(9))[1]}"
+    listed = (folder / "population.txt").read_text().splitlines()
+    chosen = {row.split("\t")[2] for row in lines}
+    other = next(row.split("\t")[1] for row in listed
+                 if row.startswith("A\t") and row.split("\t")[1] not in chosen)  # fmt: skip
+    lines[0] = f"A\t1\t{other}"
     (folder / "selection.txt").write_text("\n".join(lines) + "\n")
     done = verify(folder)
     assert done.returncode == 1 and "selection.txt" in done.stdout
@@ -58,9 +59,9 @@ def test_a_changed_selection_file_is_caught_by_its_hash(downloaded):
 def test_a_selection_changed_with_its_published_hash_is_not_the_draw(downloaded):
     folder, _population = downloaded
     lines = (folder / "selection.txt").read_text().splitlines()
-    population = (folder / "population.txt").read_text().splitlines()
+    listed = (folder / "population.txt").read_text().splitlines()
     chosen = {row.split("\t")[2] for row in lines}
-    other = next(row.split("\t")[1] for row in population
+    other = next(row.split("\t")[1] for row in listed
                  if row.startswith("A\t") and row.split("\t")[1] not in chosen)  # fmt: skip
     lines[0] = f"A\t1\t{other}"
     (folder / "selection.txt").write_text("\n".join(lines) + "\n")

@@ -15,7 +15,7 @@ POISON = (
 
 
 def run_verifier(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - our own interpreter and tool
+    return subprocess.run(
         [sys.executable, "-I", "-c", POISON, *args],
         capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
     )  # fmt: skip
