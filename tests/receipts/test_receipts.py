@@ -13,14 +13,13 @@ from qinqing import signing
 from subsidies.claims import submit_claim
 from subsidies.models import ClaimStatus
 from tests.factories import EnterpriseFactory, member_of
-from tests.subsidies.test_claims import officials_pair, policy  # noqa: F401 - fixtures
 from tests.tools.verifier import run_verifier
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def paid(policy):  # noqa: F811
+def paid(policy):
     enterprise = EnterpriseFactory()
     member = member_of(enterprise)
     claim, _created = submit_claim(enterprise=enterprise, policy=policy, actor=member)
