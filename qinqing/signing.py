@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
 from jwcrypto import jwk, jws
 
 from .errors import Unavailable
@@ -134,6 +135,7 @@ def receipt_file(payload: dict[str, Any]) -> bytes:
     ).encode()
 
 
+@require_GET
 def jwks_view(request: HttpRequest) -> JsonResponse:
     """GET /.well-known/jwks.json: anyone, the keys that sign receipts (current and retired)."""
     response = JsonResponse(jwks())

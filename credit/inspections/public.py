@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from qinqing.listing import paginate
 
@@ -29,11 +30,13 @@ def _published() -> QuerySet[InspectionCampaign]:
     )
 
 
+@require_GET
 def draw_index(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, _published(), PAGE_SIZE)
     return render(request, "credit/draws.html", {"page": page, "query": query})
 
 
+@require_GET
 def draw_public(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(_published(), pk=pk)
     drawn = getattr(campaign, "draw", None) if campaign.status == CampaignStatus.DRAWN else None
@@ -49,6 +52,7 @@ def draw_public(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "credit/draw_public.html", context)
 
 
+@require_GET
 def draw_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in FILES:
         raise Http404
