@@ -17,6 +17,7 @@ import hashlib
 import json
 from typing import Any
 
+import numpy as np
 from django.core.serializers.json import DjangoJSONEncoder
 
 from . import draw as algorithm
@@ -38,7 +39,9 @@ def population_text(snapshot: algorithm.Snapshot, seed: bytes) -> bytes:
     for grade in algorithm.GRADES:
         keys = algorithm.hmac_sha256_many(seed, algorithm.encode_usccs(usccs_by_grade[grade]))
         if keys:
-            hexes = sorted(key.hex() for key in keys)
+            # Sorted as bytes in numpy (the same order as their hex), encoded in one piece.
+            ordered = np.sort(np.frombuffer(b"".join(keys), dtype="S32")).tobytes().hex()
+            hexes = [ordered[at : at + 64] for at in range(0, len(ordered), 64)]
             chunks.append(f"{grade}\t" + f"\n{grade}\t".join(hexes) + "\n")
     return "".join(chunks).encode("ascii")
 
