@@ -20,7 +20,6 @@ from enterprises.industries import DIVISIONS
 # FactType lives in datahub/facttypes.py (no Django, for the rule engine); read here too.
 from .facttypes import TYPE_LABELS, FactType
 
-
 TYPE_LABELS.update(
     {
         FactType.MONEY: _("amount (yuan)"),
