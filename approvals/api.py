@@ -22,9 +22,11 @@ from accounts.models import User
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
+from qinqing.signing import sign
 
 from . import selectors
 from .models import Application, ApplicationStatus, Item, ServicePackage
+from .receipts import payload as receipt_payload
 from .serializers import (
     AnswersSerializer,
     ApplicationSerializer,
@@ -172,6 +174,16 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
             )
             .prefetch_related("pauses", "messages__author")
             .order_by("deadline", "pk")
+        )
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def receipt(self, request: Request, pk: str | None = None) -> Response:
+        """The item's signed decision receipt: a compact JWS (EdDSA, JCS payload) checked
+        against /.well-known/jwks.json, and its payload readable. 409 before the decision."""
+        payload = receipt_payload(self.get_object())
+        return Response(
+            {"jws": sign(payload), "payload": payload, "jwks_url": "/.well-known/jwks.json"}
         )
 
     def _act(self, call: Callable[[Item], Any]) -> Response:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import receipts
 from .views import enterprise, officials, permits, tracking
 
 app_name = "approvals"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("items/<int:item_id>/supplement/", tracking.answer_supplement, name="answer_supplement"),
     path("items/<int:item_id>/resubmit/", tracking.resubmit, name="resubmit"),
     path("permits/<str:number>/", permits.permit_page, name="permit"),
+    path("items/<int:item_id>/receipt/", receipts.receipt_download, name="receipt"),
     # Officials
     path("review/", officials.queue, name="queue"),
     path("review/overdue/", officials.queue, {"tab": "overdue"}, name="overdue"),

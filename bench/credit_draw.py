@@ -12,7 +12,11 @@ two inspectors per enterprise). Measured:
   the lowest k per stratum, the inspectors ranked per selected enterprise with conflicts
   excluded, and the selections (their inspectors on the row) written with COPY and
   committed;
-- verify: the whole draw recomputed from the stored snapshot and compared.
+- verify: the whole draw recomputed from the stored snapshot and compared;
+- publication (issue #23): the draw's files (every enterprise's keyed hash, sorted per
+  grade, and the selection) are written in the draw's transaction, so `draw_seconds`
+  includes them; `files_seconds` is their share, measured alone; `outsider_verify_seconds`
+  is tools/verify.py recomputing the draw from the three downloaded files, in-process.
 
 Run: `DATABASE_URL=postgres://... make bench-credit-draw`. Writes
 bench/results/credit-draw-postgresql.json. BENCH_KEEP_DB=1 keeps the test database and
@@ -20,10 +24,14 @@ its register between runs (a new campaign is drawn each time; seeding a million
 enterprises takes minutes), for iterating; the figures are then not written.
 """
 
+import datetime
+import hashlib
 import json
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -139,12 +147,20 @@ def run() -> dict:
         department=Department.objects.get(code="market"),
     )
     campaign = create_campaign(actor=manager, title="bench", items=["x"], inspectors=pool)
-    figures["publish_seconds"], _ = timed(publish_campaign, campaign.pk, actor=manager)
+    secrets = {"department": "bench department secret", "supervisor": "bench supervisor secret"}
+    figures["publish_seconds"], _ = timed(
+        publish_campaign,
+        campaign.pk,
+        actor=manager,
+        public_event="bench: closing value of the SSE Composite Index",
+        public_event_on=datetime.date.today(),
+        commitments={party: hashlib.sha256(s.encode()).hexdigest() for party, s in secrets.items()},
+    )
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
         cProfile.runctx(
-            "run_draw(campaign.pk, actor=manager, public_value='1')",
+            "run_draw(campaign.pk, actor=manager, public_value='1', reveals=secrets)",
             globals(),
             locals(),
             sort="cumtime",
@@ -157,8 +173,26 @@ def run() -> dict:
         algorithm.compute_draw, snapshot, algorithm.snapshot_hash(data), "3012.45"
     )
     figures["draw_seconds"], drawn = timed(
-        run_draw, campaign.pk, actor=manager, public_value="3012.45"
+        run_draw, campaign.pk, actor=manager, public_value="3012.45", reveals=secrets
     )
+    from credit.inspections.models import DrawFiles
+    from credit.inspections.publication import file_bytes, population_text
+
+    figures["files_seconds"], _ = timed(population_text, snapshot, bytes.fromhex(drawn.seed))
+    files = DrawFiles.objects.get(draw=drawn)
+    folder = Path(tempfile.mkdtemp(prefix="bench-draw-"))
+    names = ("draw.json", "population.txt", "selection.txt")
+    for name in names:
+        (folder / name).write_bytes(file_bytes(files, name))
+    figures["population_file_bytes"] = (folder / "population.txt").stat().st_size
+    sys.path.insert(0, str(ROOT / "tools"))
+    import verify as outsider
+
+    figures["outsider_verify_seconds"], said = timed(
+        outsider.check_draw, *(folder / name for name in names), None
+    )
+    figures["outsider_verified"] = bool(said)
+    shutil.rmtree(folder)
     figures["strata"] = drawn.strata
     figures["selected"] = drawn.selections.count()
     figures["verify_seconds"], found = timed(verify, campaign)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .commitments import views as commitment_views
+from .inspections import public as draw_views
 from .inspections import views as inspection_views
 from .lists import views as list_views
 from .records import views as record_views
@@ -35,6 +36,9 @@ urlpatterns = [
     path(
         "inspections/<int:pk>/recuse/", inspection_views.selection_recuse, name="selection_recuse"
     ),
+    path("draws/", draw_views.draw_index, name="draws"),
+    path("draws/<int:pk>/", draw_views.draw_public, name="draw_public"),
+    path("draws/<int:pk>/<str:name>", draw_views.draw_file, name="draw_file"),
     path("draws/<int:pk>/verify/", inspection_views.draw_verify, name="draw_verify"),
     path("records/<int:record>/repair/", repair_views.repair_new, name="repair_new"),
     path("repairs/", repair_views.repair_list, name="repairs"),

@@ -17,28 +17,19 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.industries import DIVISIONS
 
+# FactType lives in datahub/facttypes.py (no Django, for the rule engine); read here too.
+from .facttypes import TYPE_LABELS, FactType
 
-class FactType(enum.StrEnum):
-    MONEY = "money"  # Decimal yuan, two places
-    DECIMAL = "decimal"  # a quantity with a unit (m²), Decimal
-    INTEGER = "integer"
-    DATE = "date"
-    BOOLEAN = "boolean"
-    ENUM = "enum"
-
-    @property
-    def label(self) -> str:
-        return str(_TYPE_LABELS[self])
-
-
-_TYPE_LABELS = {
-    FactType.MONEY: _("amount (yuan)"),
-    FactType.DECIMAL: _("number"),
-    FactType.INTEGER: _("whole number"),
-    FactType.DATE: _("date"),
-    FactType.BOOLEAN: _("yes or no"),
-    FactType.ENUM: _("one of"),
-}
+TYPE_LABELS.update(
+    {
+        FactType.MONEY: _("amount (yuan)"),
+        FactType.DECIMAL: _("number"),
+        FactType.INTEGER: _("whole number"),
+        FactType.DATE: _("date"),
+        FactType.BOOLEAN: _("yes or no"),
+        FactType.ENUM: _("one of"),
+    }
+)
 _UNIT_LABELS = {
     "CNY": _("yuan"),
     "persons": _("persons"),

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from datahub.normalise import to_json
+from datahub.facttypes import to_json
 
 from .rules import FEN, ROUNDING, Expr, FactType, Leaf, Node, RuleSet, result_type
 

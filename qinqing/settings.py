@@ -405,6 +405,19 @@ WEBHOOK_MOCK_SECRET = env.str("WEBHOOK_MOCK_SECRET", default="whsec_demo_partner
 # SECRET_KEY in production. Several, comma-separated, rotate it: the first seals, all open.
 WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="") or f"webhook-secrets:{SECRET_KEY}"
 
+# --- Signed decision receipts (qinqing/signing.py, docs/transparency.md) -------------------
+# The current private key, an Ed25519 JWK as JSON ({"kty": "OKP", "crv": "Ed25519", "d": …,
+# "x": …}); rotate by moving its public part into RECEIPT_RETIRED_KEYS (a JSON list of public
+# JWKs), all published at /.well-known/jwks.json so older receipts still verify. Without a
+# key, when RECEIPT_DEV_KEY (DEBUG or the sandbox: `make run`, tests), one is generated once
+# into RECEIPT_DEV_KEY_FILE; otherwise receipts answer 503 until the key is set.
+RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="")
+RECEIPT_RETIRED_KEYS = env.str("RECEIPT_RETIRED_KEYS", default="")
+RECEIPT_DEV_KEY = env.bool("RECEIPT_DEV_KEY", default=DEBUG or SANDBOX)
+RECEIPT_DEV_KEY_FILE = Path(
+    env.str("RECEIPT_DEV_KEY_FILE", default=str(BASE_DIR / "var" / "receipt-signing-key.json"))
+)
+
 # --- E-mail (notifications) --------------------------------------------------------------
 # EMAIL_URL (smtp+tls://user:password@host:587, consolemail://, memorymail://) or
 # EMAIL_BACKEND; neither: printed to the console when DEBUG or embedded (no REDIS_URL),

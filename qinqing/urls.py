@@ -26,7 +26,7 @@ from policies.api import PolicyVersionViewSet, PolicyViewSet
 from recovery.api import RecoveryOrderViewSet
 from subsidies.api import ClaimViewSet, DisbursementViewSet
 
-from . import health, views
+from . import health, signing, views
 from .api.views import api_not_found
 from .notifications.api import NotificationViewSet
 
@@ -79,6 +79,8 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # The public keys that sign decision receipts (qinqing/signing.py), at a stable address.
+    path(".well-known/jwks.json", signing.jwks_view, name="jwks"),
     path("accounts/", include("accounts.urls")),
     path(
         "enterprises/<str:uscc>/data-access/",

@@ -15,6 +15,7 @@ from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.masking import mask_digits
 from qinqing.scoping import is_acting_official, is_member
+from qinqing.signing import sign
 
 from .claims import (
     REVIEW_NOTE_MAX,
@@ -26,6 +27,7 @@ from .claims import (
 )
 from .filters import ClaimFilter
 from .models import Claim, Disbursement, DisbursementStatus
+from .receipts import payload as receipt_payload
 from .selectors import claims_visible_to, disbursements_visible_to
 
 
@@ -75,6 +77,12 @@ class DisbursementSerializer(serializers.ModelSerializer):
         return mask_digits(disbursement.bank_account)
 
 
+class ReceiptSerializer(serializers.Serializer):
+    jws = serializers.CharField()
+    payload = serializers.DictField()
+    jwks_url = serializers.CharField()
+
+
 class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     scope_resource = "claims"
     serializer_class = ClaimSerializer
@@ -108,6 +116,15 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         claim.refresh_from_db()
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ClaimSerializer(claim).data, status=code)
+
+    @extend_schema(request=None, responses={200: ReceiptSerializer})
+    @action(detail=True, methods=["get"])
+    def receipt(self, request: Request, pk: str | None = None) -> Response:
+        """The claim's signed decision receipt: a compact JWS (EdDSA, JCS payload) checked
+        against /.well-known/jwks.json, and its payload readable. 409 before the decision."""
+        payload = receipt_payload(self.get_object())
+        return Response({"jws": sign(payload), "payload": payload,
+                         "jwks_url": "/.well-known/jwks.json"})  # fmt: skip
 
     @extend_schema(request=None, responses={200: ClaimSerializer})
     @idempotent()

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import receipts, views
 
 app_name = "subsidies"
 urlpatterns = [
     path("", views.claim_list, name="claims"),
     path("<int:pk>/", views.claim_page, name="claim"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/receipt/", receipts.receipt_download, name="receipt"),
     path("claim/<slug:code>/", views.make_claim, name="make_claim"),
     path("review/", views.review_queue, name="review_queue"),
     path("<int:pk>/approve/", views.review, {"decision": "approve"}, name="approve"),

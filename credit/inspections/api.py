@@ -47,6 +47,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "snapshot_sha256",
             "population",
             "published_at",
+            "public_event",
+            "public_event_on",
+            "commitments",
+            "strata_sizes",
             "created_at",
             "draw",
         ]
@@ -59,6 +63,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         progress = selectors.progress(campaign)
         return {
             "public_value": drawn.public_value,
+            "reveals": drawn.reveals,
             "seed": drawn.seed,
             "algorithm": drawn.algorithm,
             "strata": drawn.strata,
@@ -97,6 +102,20 @@ class VerificationSerializer(serializers.Serializer):
 
 class DrawRequestSerializer(serializers.Serializer):
     public_value = serializers.CharField(max_length=services.PUBLIC_VALUE_MAX)
+    reveals = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        help_text="Each party's secret (department, supervisor); a party left out did not "
+        "reveal and the published fallback stands in.",
+    )  # fmt: skip
+
+
+class PublishRequestSerializer(serializers.Serializer):
+    public_event = serializers.CharField(max_length=200)
+    public_event_on = serializers.DateField()
+    commitments = serializers.DictField(
+        child=serializers.CharField(max_length=64),
+        help_text="SHA-256 (hex) of each party's secret: department, supervisor.",
+    )
 
 
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -147,11 +166,13 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=None, responses={200: CampaignSerializer})
+    @extend_schema(request=PublishRequestSerializer, responses={200: CampaignSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         campaign = self.get_object()
-        services.publish_campaign(campaign.pk, actor=request.user)
+        serializer = PublishRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.publish_campaign(campaign.pk, actor=request.user, **serializer.validated_data)
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
 
     @extend_schema(request=DrawRequestSerializer, responses={200: CampaignSerializer})
@@ -164,6 +185,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             campaign.pk,
             actor=request.user,
             public_value=serializer.validated_data["public_value"],
+            reveals=serializer.validated_data.get("reveals") or {},
         )
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
 

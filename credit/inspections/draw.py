@@ -19,6 +19,20 @@
    SHA-256 call instead of one HMAC each: a draw over a million enterprises stays within
    seconds.)
 
+Since "qinqing-draw-2" (the campaign's `algorithm`; the snapshot's text is unchanged) the
+public value of step 2 is not chosen at the draw: at publication the campaign names a future
+public event (say, an index's closing value on a named date) and each party (the department
+and the supervising office) publishes the SHA-256 of a secret. At the draw the event's value
+is entered and each party reveals its secret; a reveal that does not match its commitment
+is refused. A party that does not reveal is replaced, by the rule published with the
+campaign, by "fallback:" + SHA-256(public value). The seed's third line is then
+
+    <public value>\ndepartment=<reveal>\nsupervisor=<reveal>
+
+(see `seed_input`). The same keys HMAC-SHA256(seed, USCC) are what the draw publishes as the
+population and the selection (credit/inspections/publication.py), so anyone holding the
+published files recomputes step 3 (tools/verify.py).
+
 No `random` (its output is not promised stable across Python versions): only SHA-256 and
 HMAC, which any language reproduces.
 """
@@ -35,7 +49,8 @@ from decimal import Decimal
 
 import numpy as np
 
-ALGORITHM = "qinqing-draw-1"
+ALGORITHM = "qinqing-draw-1"  # the snapshot's format, and the seed of older campaigns
+SEED_ALGORITHM = "qinqing-draw-2"  # commit-reveal and a named public event
 GRADES = ("A", "B", "C", "D")
 
 
@@ -149,6 +164,32 @@ def _parse_canonical(text: str) -> Snapshot | None:
 
 def make_seed(campaign_id: int, snapshot_sha256: str, public_value: str) -> bytes:
     return hashlib.sha256(f"{campaign_id}\n{snapshot_sha256}\n{public_value}".encode()).digest()
+
+
+def commitment(secret: str) -> str:
+    """What a party publishes for its secret: SHA-256 of its UTF-8 bytes, in hex."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def fallback_reveal(public_value: str) -> str:
+    """The published stand-in for a party that does not reveal its secret at the draw."""
+    return "fallback:" + hashlib.sha256(public_value.encode("utf-8")).hexdigest()
+
+
+def effective_reveals(
+    parties: Iterable[str], reveals: dict[str, str | None], public_value: str
+) -> dict[str, str]:
+    return {party: reveals.get(party) or fallback_reveal(public_value) for party in parties}
+
+
+def seed_input(public_value: str, parties: Iterable[str], reveals: dict[str, str | None]) -> str:
+    """The text the seed is made of besides the campaign and the snapshot's hash: the
+    public value alone for a campaign without commitments, else with each party's reveal."""
+    parties = list(parties)
+    if not parties:
+        return public_value
+    effective = effective_reveals(parties, reveals, public_value)
+    return "\n".join([public_value, *(f"{party}={effective[party]}" for party in parties)])
 
 
 def quota(ratio: Decimal, size: int) -> int:
@@ -319,6 +360,9 @@ def _encoded(usccs: list[str]) -> list[bytes]:
     if len(encoded) != len(usccs) or not usccs:
         return [uscc.encode("ascii") for uscc in usccs]
     return encoded
+
+
+encode_usccs = _encoded
 
 
 def _strata(

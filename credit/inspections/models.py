@@ -19,6 +19,13 @@ from ..records.models import CreditRecord
 # campaign says otherwise; each within the band the city's rules give (A up to 5 %,
 # B 5–20 %, C 21–60 %, D 61–100 %): good credit means fewer inspections.
 DEFAULT_RATIOS: dict[str, str] = {"A": "5", "B": "10", "C": "30", "D": "70"}
+# The band each grade's ratio must lie in (per cent, both ends included), published with
+# the campaign and enforced when it is defined and when it is published.
+RATIO_BANDS: dict[str, tuple[str, str]] = {
+    "A": ("0", "5"), "B": ("5", "20"), "C": ("21", "60"), "D": ("61", "100"),
+}  # fmt: skip
+# The parties that each commit to a secret at publication and reveal it at the draw.
+PARTIES: tuple[str, ...] = ("department", "supervisor")
 MIN_INSPECTORS_PER_ENTERPRISE = 2
 # Results are published within 20 working days of the draw.
 RESULT_PUBLICATION_DAYS = 20
@@ -57,6 +64,14 @@ class InspectionCampaign(models.Model):
                                        blank=True)  # fmt: skip
     population = models.PositiveIntegerField(_("population"), default=0)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Fixed at publication (see credit/inspections/draw.py, "qinqing-draw-2"): the named
+    # future public event whose value enters the seed, its date (no draw before it), each
+    # party's SHA-256 commitment to its secret, and the population per grade. Empty for
+    # campaigns published before commitments were kept (they draw as "qinqing-draw-1").
+    public_event = models.CharField(_("public event"), max_length=200, blank=True)
+    public_event_on = models.DateField(_("date of the public event"), null=True, blank=True)
+    commitments = models.JSONField(_("commitments (SHA-256)"), default=dict, blank=True)
+    strata_sizes = models.JSONField(_("population per grade"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -134,6 +149,9 @@ class InspectionDraw(models.Model):
     campaign = models.OneToOneField(InspectionCampaign, on_delete=models.PROTECT,
                                     related_name="draw", verbose_name=_("campaign"))  # fmt: skip
     public_value = models.CharField(_("public value"), max_length=200)
+    # Each party's revealed secret, or None when it did not reveal (the published fallback
+    # then stands in for it: credit/inspections/draw.py, effective_reveals).
+    reveals = models.JSONField(_("revealed secrets"), default=dict, blank=True)
     seed = models.CharField(_("seed (SHA-256)"), max_length=64)
     algorithm = models.CharField(_("algorithm"), max_length=40)
     strata = models.JSONField(_("strata"), default=dict)
@@ -148,6 +166,20 @@ class InspectionDraw(models.Model):
 
     def __str__(self) -> str:
         return f"draw of campaign {self.campaign_id}"
+
+
+class DrawFiles(models.Model):
+    """The draw's published files (credit/inspections/publication.py): the population and
+    the selection as keyed hashes of USCCs, and the description that ties them together,
+    kept as published so that a download is the same bytes every time."""
+
+    draw = models.OneToOneField(InspectionDraw, on_delete=models.CASCADE, related_name="files")
+    description = models.BinaryField()
+    population = models.BinaryField()  # zlib-compressed
+    selection = models.BinaryField()  # zlib-compressed
+
+    def __str__(self) -> str:
+        return f"files of draw {self.draw_id}"
 
 
 class IdList(models.JSONField):

@@ -27,6 +27,7 @@ from . import draw as algorithm
 from .models import (
     DEFAULT_RATIOS,
     MIN_INSPECTORS_PER_ENTERPRISE,
+    RATIO_BANDS,
     RESULT_PUBLICATION_DAYS,
     AssignmentStatus,
     CampaignStatus,
@@ -38,6 +39,8 @@ from .models import (
     ResultStatus,
 )
 from .permissions import may_manage, require_manager
+from .publication import publish_files
+from .randomness import clean_randomness, clean_reveals
 from .selection_writer import selection_writer
 from .selectors import InspectorRow, current_inspector_ids
 from .snapshots import collector_paused, pack_ids, read_population, stored_snapshot
@@ -46,6 +49,21 @@ PUBLICATION_LIMIT = TimeLimit(RESULT_PUBLICATION_DAYS, "days")
 
 
 PUBLIC_VALUE_MAX = 200
+
+
+def band_problems(ratios: dict[str, str]) -> dict[str, str]:
+    """{"ratios": why} when a grade's ratio lies outside its published band."""
+    for grade, (low, high) in RATIO_BANDS.items():
+        value = Decimal(str(ratios.get(grade, DEFAULT_RATIOS[grade])))
+        if not Decimal(low) <= value <= Decimal(high):
+            return {
+                "ratios": _(
+                    "The sampling ratio for grade %(grade)s must lie between %(low)s %% and "
+                    "%(high)s %% (the published band); %(value)s %% is outside it."
+                )
+                % {"grade": grade, "low": low, "high": high, "value": value}
+            }
+    return {}
 
 
 def clean_ratios(raw: Any) -> dict[str, str]:
@@ -75,6 +93,9 @@ def clean_ratios(raw: Any) -> dict[str, str]:
                 }
             )
         ratios[grade] = str(number.quantize(Decimal("0.01")))
+    problems = band_problems(ratios)
+    if problems:
+        raise refused(problems)
     return ratios
 
 
@@ -149,13 +170,27 @@ def _locked_campaign(campaign_id: int) -> InspectionCampaign:
         raise CreditRefused(_("No such campaign.")) from None
 
 
-def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
-    """Fix the population and publish its hash and the algorithm version, before the draw."""
+def publish_campaign(
+    campaign_id: int,
+    *,
+    actor: Any,
+    public_event: str = "",
+    public_event_on: date | None = None,
+    commitments: dict[str, str] | None = None,
+) -> InspectionCampaign:
+    """Fix the population and publish its hash, the algorithm version and the randomness
+    (the named public event and the parties' commitments), before the draw."""
+    event, event_on, committed = clean_randomness(
+        public_event, public_event_on, commitments, today=timezone.localdate()
+    )
     with transaction.atomic():
         campaign = _locked_campaign(campaign_id)
         require_manager(actor, campaign)
         if campaign.status != CampaignStatus.DRAFT:
             raise IllegalTransition(_("This campaign is already published."))
+        problems = band_problems(campaign.ratios)
+        if problems:
+            raise refused(problems)
         with collector_paused():
             snapshot, ids = read_population(campaign)
         if not snapshot.enterprises:
@@ -174,22 +209,38 @@ def publish_campaign(campaign_id: int, *, actor: Any) -> InspectionCampaign:
         PopulationSnapshot.objects.create(
             campaign=campaign, data=algorithm.compress(data), enterprise_ids=pack_ids(ids)
         )
+        sizes = dict.fromkeys(algorithm.GRADES, 0)
+        for _uscc, grade, _district in snapshot.enterprises:
+            sizes[grade] = sizes.get(grade, 0) + 1
         move(
             campaign,
             CampaignStatus.PUBLISHED,
             actor=actor,
-            algorithm=algorithm.ALGORITHM,
+            algorithm=algorithm.SEED_ALGORITHM,
             snapshot_sha256=digest,
             population=len(snapshot.enterprises),
             published_at=timezone.now(),
+            public_event=event,
+            public_event_on=event_on,
+            commitments=committed,
+            strata_sizes=sizes,
         )
     return campaign
 
 
-def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDraw:
-    """The one draw of a published campaign: seed from the published hash and the public
-    value, strata ranked, inspectors assigned; recorded and audited. A second draw is
-    refused (state check, and the one-to-one constraint behind it)."""
+def run_draw(
+    campaign_id: int,
+    *,
+    actor: Any,
+    public_value: str,
+    reveals: dict[str, str] | None = None,
+    today: date | None = None,
+) -> InspectionDraw:
+    """The one draw of a published campaign: seed from the published hash, the public
+    event's value and the parties' reveals, strata ranked, inspectors assigned, the files
+    published; recorded and audited. Refused before the public event's date and for a
+    reveal that does not match its commitment. A second draw is refused (state check, and
+    the one-to-one constraint behind it)."""
     public_value = (public_value or "").strip()
     if not public_value:
         raise refused({"public_value": _("Enter the public value fixed for the draw.")})
@@ -207,16 +258,31 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
             raise IllegalTransition(
                 _("Publish the campaign (and its population hash) before the draw.")
             )
+        today = today or timezone.localdate()
+        if campaign.public_event_on and today < campaign.public_event_on:
+            raise CreditRefused(
+                _(
+                    "The draw waits for its public event (%(event)s) on %(day)s: its value is "
+                    "not known before then. Come back on or after that day."
+                )
+                % {"event": campaign.public_event, "day": campaign.public_event_on.isoformat()}
+            )
+        revealed = clean_reveals(campaign, reveals)
         data, snapshot = stored_snapshot(campaign)
         if algorithm.snapshot_hash(data) != campaign.snapshot_sha256:
             raise CreditRefused(_("The stored snapshot does not match the published hash."))
-        seed = algorithm.make_seed(campaign.pk, campaign.snapshot_sha256, public_value)
+        seed = algorithm.make_seed(
+            campaign.pk,
+            campaign.snapshot_sha256,
+            algorithm.seed_input(public_value, campaign.commitments, revealed),
+        )
         now = timezone.now()
         try:
             with transaction.atomic():
                 drawn = InspectionDraw.objects.create(
                     campaign=campaign,
                     public_value=public_value,
+                    reveals=revealed,
                     seed=seed.hex(),
                     algorithm=algorithm.ALGORITHM,
                     strata={},  # below, once drawn
@@ -229,6 +295,7 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
                 _("This campaign has been drawn; a draw is never repeated.")
             ) from None
         selected = 0
+        chosen: dict[str, list[str]] = {}
         with collector_paused(), selection_writer(drawn, snapshot) as write:
             for grade, stratum, selections, positions in algorithm.draw_strata(snapshot, seed):
                 drawn.strata[grade] = stratum
@@ -240,7 +307,10 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
                         )
                 write(selections, positions)
                 selected += len(selections)
+                chosen[grade] = [uscc for uscc, _grade, _rank, _names in selections]
         drawn.save(update_fields=["strata"])
+        with collector_paused():
+            publish_files(campaign, drawn, snapshot, seed, chosen)
         move(campaign, CampaignStatus.DRAWN, actor=actor)
         record_event(
             actor=actor,
@@ -248,6 +318,7 @@ def run_draw(campaign_id: int, *, actor: Any, public_value: str) -> InspectionDr
             obj=drawn,
             after={
                 "public_value": public_value,
+                "reveals": revealed,
                 "seed": drawn.seed,
                 "strata": drawn.strata,
                 "selected": selected,

@@ -84,7 +84,10 @@ def verify(campaign: InspectionCampaign) -> Verification:
             misplaced.append(uscc)
     spare = max((len(ids) for ids in assigned.values()), default=0) - snapshot.per_enterprise
     result = algorithm.compute_draw(
-        snapshot, campaign.snapshot_sha256, drawn.public_value, spare=max(spare, 0)
+        snapshot,
+        campaign.snapshot_sha256,
+        algorithm.seed_input(drawn.public_value, campaign.commitments, drawn.reveals),
+        spare=max(spare, 0),
     )
     if result.seed != drawn.seed:
         problems.append(_("The seed differs."))

@@ -16,9 +16,10 @@ from qinqing.errors import Conflict, Refused, show_on_page
 from qinqing.listing import paginate
 from qinqing.scoping import is_acting_official, reads_as_official
 
-from ..forms import CampaignForm, DrawForm, RecusalForm, ResultForm
+from ..forms import CampaignForm, RecusalForm, ResultForm
 from ..limits import PAGE_SIZE
 from . import permissions, selectors, services, verification
+from .forms import PublishForm, RevealDrawForm
 from .models import CampaignStatus, InspectionCampaign
 
 
@@ -84,7 +85,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query,
         "progress": selectors.progress(campaign),
         "may_manage": permissions.may_manage(request.user, campaign),
-        "draw_form": DrawForm(),
+        "draw_form": RevealDrawForm(),
+        "publish_form": PublishForm(),
         "result_form": ResultForm(),
         "recusal_form": RecusalForm(),
         "districts": campaign.districts.all(),
@@ -101,15 +103,39 @@ def campaign_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     try:
         if action == "publish":
-            services.publish_campaign(campaign.pk, actor=request.user)
-            messages.success(request, _("Published: the population's hash is fixed."))
-        else:
-            form = DrawForm(request.POST)
+            form = PublishForm(request.POST)
             if not form.is_valid():
-                messages.error(request, _("Enter the public value fixed for the draw."))
+                messages.error(
+                    request,
+                    _("Name the public event, its date and both parties' commitments."),
+                )
                 return redirect("credit:campaign", pk=campaign.pk)
+            data = form.cleaned_data
+            services.publish_campaign(
+                campaign.pk,
+                actor=request.user,
+                public_event=data["public_event"],
+                public_event_on=data["public_event_on"],
+                commitments={
+                    "department": data["commitment_department"],
+                    "supervisor": data["commitment_supervisor"],
+                },
+            )
+            messages.success(request, _("Published: the population and the randomness are fixed."))
+        else:
+            form = RevealDrawForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Enter the public event's value."))
+                return redirect("credit:campaign", pk=campaign.pk)
+            data = form.cleaned_data
             services.run_draw(
-                campaign.pk, actor=request.user, public_value=form.cleaned_data["public_value"]
+                campaign.pk,
+                actor=request.user,
+                public_value=data["public_value"],
+                reveals={
+                    "department": data["reveal_department"],
+                    "supervisor": data["reveal_supervisor"],
+                },
             )
             messages.success(request, _("Drawn. Anyone can re-verify the draw."))
     except (Refused, Conflict) as error:

@@ -4,13 +4,15 @@ endpoints."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
-from credit.inspections.models import CampaignStatus
+from credit.inspections.models import CampaignStatus, InspectionDraw
 from credit.inspections.selectors import campaigns_visible_to
-from credit.inspections.services import create_campaign, publish_campaign, run_draw
+from credit.inspections.services import create_campaign
 from credit.records.models import RecordKind, RecordStatus
 from credit.records.services import add_record
 from credit.repair.models import RepairApplication
+from tests.credit.draws import EVENT, SECRETS, commitments, publish_campaign, run_draw
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ def world(market_official, tax_official):
         actor=market_official,
         title="Food safety 2026",
         items=["licence"],
-        ratios={"A": "100", "B": "100", "C": "100", "D": "100"},
+        ratios={"A": "5", "B": "20", "C": "60", "D": "100"},
         inspectors=pool,
         district_codes=["xihu"],
     )
@@ -91,7 +93,8 @@ def test_a_second_draw_is_refused_on_page_and_api(client, world, market_official
     )
     assert api.status_code == 409 and "never repeated" in api.json()["detail"]
     verified = client.get(f"/api/v1/credit/campaigns/{campaign.pk}/verify/").json()
-    assert verified["ok"] is True and verified["selected"] == 6
+    drawn = InspectionDraw.objects.get(campaign=campaign)
+    assert verified["ok"] is True and verified["selected"] == drawn.selections.count() > 0
 
 
 def test_api_refuses_bad_ratios_and_short_pools(client, world, market_official):
@@ -116,7 +119,12 @@ def test_api_refuses_bad_ratios_and_short_pools(client, world, market_official):
     )
     assert made.status_code == 201
     # Binjiang's enterprise with a pool all based in Binjiang: nobody without a conflict.
-    refused = client.post(f"/api/v1/credit/campaigns/{made.json()['id']}/publish/")
+    refused = client.post(
+        f"/api/v1/credit/campaigns/{made.json()['id']}/publish/",
+        {"public_event": EVENT, "public_event_on": str(timezone.localdate()),
+         "commitments": commitments()},
+        content_type="application/json",
+    )  # fmt: skip
     assert refused.status_code == 400 and "Fewer eligible" in str(refused.json())
 
 
@@ -239,9 +247,18 @@ def test_campaign_form_publish_and_draw_on_pages(client, world, market_official)
     page = client.get(url)
     assert page.status_code == 200 and b"Publish" in page.content
     pk = int(url.rstrip("/").split("/")[-1])
-    client.post(f"/credit/campaigns/{pk}/publish/")
+    promised = commitments()
+    client.post(
+        f"/credit/campaigns/{pk}/publish/",
+        {"public_event": EVENT, "public_event_on": str(timezone.localdate()),
+         "commitment_department": promised["department"],
+         "commitment_supervisor": promised["supervisor"]},
+    )  # fmt: skip
     assert b"Snapshot SHA-256" in client.get(url).content
-    client.post(f"/credit/campaigns/{pk}/draw/", {"public_value": "42"})
+    client.post(
+        f"/credit/campaigns/{pk}/draw/",
+        {"public_value": "42", "reveal_department": SECRETS["department"]},
+    )
     page = client.get(url)
     assert b"Results outstanding" in page.content and b"Recuse" in page.content
     assert client.post(f"/credit/campaigns/{pk}/nothing/").status_code == 404

@@ -29,15 +29,14 @@ from credit.inspections.selectors import (
 )
 from credit.inspections.services import (
     create_campaign,
-    publish_campaign,
     record_result,
     recuse,
-    run_draw,
 )
 from credit.inspections.snapshots import pack_ids, stored_snapshot
 from credit.inspections.verification import verify
 from credit.records.models import CreditRecord, RecordKind
 from qinqing.errors import IllegalTransition
+from tests.credit.draws import publish_campaign, run_draw
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +101,7 @@ def published(manager, pool, **extra):
 def test_publishing_fixes_the_snapshot_and_its_hash(population, manager, pool):
     campaign = published(manager, pool)
     assert campaign.status == CampaignStatus.PUBLISHED
-    assert campaign.algorithm == algorithm.ALGORITHM and campaign.population == 40
+    assert campaign.algorithm == algorithm.SEED_ALGORITHM and campaign.population == 40
     data, snapshot = stored_snapshot(campaign)
     assert algorithm.snapshot_hash(data) == campaign.snapshot_sha256
     assert len(snapshot.enterprises) == 40 and len(snapshot.inspectors) == 6
@@ -158,11 +157,11 @@ def test_ranking_is_hmac_of_the_uscc_under_the_seed():
 
 
 def test_conflicts_of_interest_are_excluded(population, manager, pool):
-    related_to = population[0]  # a Binjiang enterprise of grade A
+    related_to = population[3]  # a Xihu enterprise of grade D (all of grade D are drawn)
     InspectorRelation.objects.create(inspector=pool[4], enterprise=related_to, relation="亲属")
-    campaign = published(manager, pool, ratios={"A": "100", "B": "100", "C": "100", "D": "100"})
+    campaign = published(manager, pool, ratios={"A": "5", "B": "20", "C": "60", "D": "100"})
     drawn = run_draw(campaign.pk, actor=manager, public_value="42")
-    assert drawn.selections.count() == 40
+    assert drawn.selections.count() == 1 + 2 + 6 + 10
     for selection in drawn.selections.select_related("enterprise"):
         inspectors = list(User.objects.filter(pk__in=selection.inspectors))
         assert len(inspectors) == 2

@@ -39,10 +39,10 @@ ID_FOR = [
     (r"^v1:disbursement-detail$", "disbursement"),
     (r"^(recovery:(order|repay|appeal|waive)|v1:recovery-order-(detail|waive|repay|appeal))$",
      "recovery_order"),
-    (r"^(subsidies:(claim|confirm|approve|reject|retry_payment)|v1:claim-)", "claim"),
+    (r"^(subsidies:(claim|confirm|approve|reject|retry_payment|receipt)|v1:claim-)", "claim"),
     (r"^(approvals:(tracker|edit|review|submit|commitment|withdraw)$|v1:approval-application-)",
      "application"),
-    (r"^(approvals:(answer_supplement|resubmit|item|approve|reject|request_supplement|assign"
+    (r"^(approvals:(answer_supplement|resubmit|item|receipt|approve|reject|request_supplement|assign"
      r"|verify|pause|resume)$|v1:approval-item-)", "item"),
     (r"^approvals:permit$", "permit"),
     (r"^v1:permit-verify$", "permit_code"),
@@ -124,6 +124,8 @@ RULES: list[tuple[str | None, str, str]] = [
     # Public pages, the log-in flow and the language switch.
     ("home", "aaaaaaaa", "aaaaaaaa"),
     ("healthz", "aaaaaaaa", "iiiiiiii"),
+    # The keys that sign decision receipts: anyone.
+    ("jwks", "aaaaaaaa", "iiiiiiii"),
     ("accounts:login", "aaaaaaaa", "aaaaaaaa"),
     ("accounts:logout", "iiiiiiii", "aaaaaaaa"),
     # Any logged-in person.
@@ -183,6 +185,8 @@ RULES: list[tuple[str | None, str, str]] = [
     ("subsidies:claim", "ladaddaa", "ladaddaa"),
     ("subsidies:batch_run", "lddddddd", "lddddddd"),
     ("subsidies:confirm", "liiiiiii", "ladaddaa"),
+    # The world's claim is still being decided: 409 (no receipt yet) for whoever sees it.
+    ("subsidies:receipt", "lididdii", "liiiiiii"),
     ("subsidies:retry_payment", "lddaddxd", "lddxddxd"),
     ("subsidies:make_claim", "liiiiiii", "lddddddd"),
     ("subsidies:review_queue", "lddaaaaa", "lddaaaaa"),
@@ -202,6 +206,7 @@ RULES: list[tuple[str | None, str, str]] = [
     ("approvals:answer_supplement", "liiiiiii", "ladiddii"),
     ("approvals:resubmit", "liiiiiii", "ladiddii"),
     ("approvals:permit", "ladaddaa", "ladaddaa"),
+    ("approvals:receipt", "ladaddaa", "liiiiiii"),
     ("approvals:queue", "lddaaaaa", "lddaaaaa"),
     ("approvals:overdue", "lddaaaaa", "lddaaaaa"),
     ("approvals:verifications", "lddaaaaa", "lddaaaaa"),
@@ -221,6 +226,7 @@ RULES: list[tuple[str | None, str, str]] = [
     # Accepting an offer: the enterprise's members (a claim no longer offered answers as
     # it stands); everyone else who can see the claim 403, others 404.
     ("v1:claim-accept", "liiiiiii", "ladddddd"),
+    ("v1:claim-receipt", "lididdii", "liiiiiii"),
     ("v1:claim-retry-payment", "liiiiiii", "lxxxxxxx"),
     (
         "v1:claim-reject",
@@ -271,6 +277,7 @@ RULES: list[tuple[str | None, str, str]] = [
     ("v1:approval-application-withdraw", "liiiiiii", "lidddddd"),
     ("v1:approval-item-list", "laaaaaaa", "liiiiiii"),
     ("v1:approval-item-detail", "ladaddaa", "liiiiiii"),
+    ("v1:approval-item-receipt", "ladaddaa", "liiiiiii"),
     ("v1:approval-item-approve", "liiiiiii", "lddidddd"),
     ("v1:approval-item-reject", "liiiiiii", "lddidddd"),
     ("v1:approval-item-request-supplement", "liiiiiii", "lddidddd"),
@@ -324,6 +331,10 @@ RULES: list[tuple[str | None, str, str]] = [
     ("credit:selection_result", "liiiiiii", "lddddddd"),
     ("credit:selection_recuse", "liiiiiii", "lddddddd"),
     ("credit:draw_verify", "dddddddd", "dddddddd"),
+    # The public index of draws and each draw's files: anyone (no draw in this world).
+    ("credit:draws", "aaaaaaaa", "iiiiiiii"),
+    ("credit:draw_public", "dddddddd", "iiiiiiii"),
+    ("credit:draw_file", "dddddddd", "iiiiiiii"),
     ("credit:repair_new", "ladddddd", "ladddddd"),
     ("credit:repairs", "laaaaaaa", "laaaaaaa"),
     ("credit:repair_decide", "liiiiiii", "ladaddaa"),

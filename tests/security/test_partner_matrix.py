@@ -80,6 +80,7 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:claim-approve", "ii", "dd"),
     ("v1:claim-retry-payment", "ii", "xx"),
     ("v1:claim-accept", "ii", "xa"),
+    ("v1:claim-receipt", "ii", "ii"),  # the world's claim is undecided: 409
     ("v1:claim-reject", "ii", "ii"),
     ("v1:disbursement-list", "aa", "dd"),
     ("v1:disbursement-detail", "ad", "dd"),
@@ -117,6 +118,7 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:approval-application-withdraw", "ii", "di"),
     ("v1:approval-item-list", "aa", "ii"),
     ("v1:approval-item-detail", "aa", "ii"),
+    ("v1:approval-item-receipt", "aa", "ii"),
     ("v1:approval-item-approve", "ii", "id"),
     ("v1:approval-item-reject", "ii", "id"),
     ("v1:approval-item-request-supplement", "ii", "id"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from hashlib import sha256
 
 import numpy as np
 from django.db import models
@@ -91,8 +92,20 @@ def draw_inspections(city: CityData) -> int:
         industries=industries,
         inspectors=list(pool),
     )
-    inspections.publish_campaign(campaign.pk, actor=manager)
-    drawn = inspections.run_draw(campaign.pk, actor=manager, public_value=f"{city.seed}.{g}")
+    # The generated city's parties commit to secrets derived from its seed, reveal them at once.
+    secrets = {party: f"{city.seed}:{g}:{party}" for party in ("department", "supervisor")}
+    inspections.publish_campaign(
+        campaign.pk,
+        actor=manager,
+        public_event=f"generated city {city.seed}, draw {g}",
+        public_event_on=timezone.localdate(),
+        commitments={
+            party: sha256(secret.encode()).hexdigest() for party, secret in secrets.items()
+        },
+    )
+    drawn = inspections.run_draw(
+        campaign.pk, actor=manager, public_value=f"{city.seed}.{g}", reveals=secrets
+    )
     selections = list(
         InspectionSelection.objects.filter(draw=drawn).order_by("pk").values_list("pk", flat=True)
     )
