@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.private_files import StoredAttachment
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
 from qinqing.workhours.cases import CaseMessage, CasePause, ClockedCase
@@ -391,7 +392,7 @@ def _attachment_storage():
     return private_storage
 
 
-class RequestAttachment(models.Model):
+class RequestAttachment(StoredAttachment):
     """A file the enterprise attached: type- and size-checked, stored privately under a
     random name; the original name is kept for the download."""
 
@@ -399,21 +400,3 @@ class RequestAttachment(models.Model):
         Request, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("request")
     )
     file = models.FileField(_("file"), upload_to="requests/%Y/%m/", storage=_attachment_storage)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.name

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.events.services import Event
-from qinqing.private_files import PrivateStorage
+from qinqing.private_files import PrivateStorage, StoredAttachment
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
 from qinqing.workhours.cases import CasePause, ClockedCase
@@ -184,28 +184,10 @@ def _attachment_storage():
     return private_storage
 
 
-class DisputeAttachment(models.Model):
+class DisputeAttachment(StoredAttachment):
     """The enterprise's evidence (qinqing.attachments checks it), stored privately."""
 
     dispute = models.ForeignKey(
         Dispute, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dispute")
     )
     file = models.FileField(_("file"), upload_to="disputes/%Y/%m/", storage=_attachment_storage)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.name

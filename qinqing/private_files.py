@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +57,29 @@ def removed_unless_committed(storage: PrivateStorage) -> Iterator[list[str]]:
             except OSError:
                 logger.exception("could not remove the attachment %s after a rollback", name)
         raise
+
+
+class StoredAttachment(models.Model):
+    """What every app keeps of an attached file (checked by qinqing.attachments, stored
+    privately here): each app adds its case's foreign key and its `file` field (with its
+    own folder and storage)."""
+
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
