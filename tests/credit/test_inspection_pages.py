@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from credit.inspections.models import CampaignStatus, InspectionDraw
+from credit.inspections.models import CampaignStatus, InspectionDraw, InspectionSelection
 from credit.inspections.selectors import campaigns_visible_to
 from credit.inspections.services import create_campaign
 from credit.records.models import RecordKind, RecordStatus
@@ -140,7 +140,9 @@ def test_inspections_are_scoped_and_results_published(client, world, market_offi
     assert refused.status_code == 403
     as_(client, world["outsider"])
     assert client.get("/api/v1/credit/inspections/").json()["results"] == []
-    inspector = world["pool"][0]
+    # The draw's randomness decides who inspects whom: take an inspector it assigned.
+    drawn = InspectionSelection.objects.filter(draw__campaign=world["campaign"]).first()
+    inspector = next(user for user in world["pool"] if user.pk in drawn.inspectors)
     as_(client, inspector)
     assigned = client.get("/api/v1/credit/inspections/").json()["results"]
     assert assigned and all(

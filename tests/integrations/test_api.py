@@ -71,9 +71,11 @@ def test_the_owner_changes_and_deletes_it(world):
 
 def test_event_types_are_listed(world):
     answer = as_user(world["member_a"]).get(f"{SUBSCRIPTIONS}event-types/").json()
-    assert {row["code"] for row in answer} == {"claim.paid", "claim.ineligible",
-                                               "approval.decided", "permit.issued",
-                                               "credit.record_added"}  # fmt: skip
+    assert {row["code"] for row in answer} == {
+        "claim.paid", "claim.ineligible", "claim.withdrawn", "approval.decided",
+        "permit.issued", "credit.record_added", "dispute.decided", "recovery_order.raised",
+        "recovery_order.paused", "recovery_order.settled", "recovery_order.waived",
+    }  # fmt: skip
 
 
 def test_deliveries_are_the_owner_s_filtered_by_status_and_redeliverable(world, endpoint):

@@ -28,6 +28,9 @@ def test_a_decided_item_has_a_receipt_that_verifies(client, api_client, applican
     approve_item(filing.pk, actor=officials_for("ndrc"), note="In order.")
     answer = client.get(f"/approvals/items/{filing.pk}/receipt/")
     assert answer.status_code == 200
+    # The applicant finds it on the application's tracker, beside the decided item.
+    tracker = client.get(f"/approvals/{filing.application_id}/").content.decode()
+    assert f'href="/approvals/items/{filing.pk}/receipt/" download' in tracker
     receipt = json.loads(answer.content)
     payload = receipt["payload"]
     assert payload["kind"] == "qinqing.approval-decision" and payload["decision"] == "approved"

@@ -107,7 +107,7 @@ def embedded(tmp_path_factory) -> Iterator[tuple[Site, subprocess.Popen]]:
     site.manage("migrate", "--noinput", "-v", "0")
     site.manage("seed_demo", "--enterprises", "20", "--seed", "2021")
     site.manage("refresh_extracts", "--purpose", "embedded-mode test")
-    site.manage("seed_demo_policies")
+    site.manage("seed_demo_policies", "--leave-batch-runs")
     site.manage("shell", stdin=SEED)
     for message in (site.folder / "celery" / "queue").glob("*.msg"):
         message.unlink()  # the publications' batch runs: the claims here are the tests'
