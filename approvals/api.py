@@ -10,7 +10,8 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -176,7 +177,17 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("deadline", "pk")
         )
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(
+        request=None,
+        responses={
+            200: dict,
+            409: OpenApiResponse(
+                description=gettext_lazy(
+                    "Not decided yet: there is no receipt before the decision."
+                )
+            ),
+        },
+    )
     @action(detail=True, methods=["get"])
     def receipt(self, request: Request, pk: str | None = None) -> Response:
         """The item's signed decision receipt: a compact JWS (EdDSA, JCS payload) checked

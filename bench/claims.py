@@ -100,7 +100,7 @@ def main() -> None:
         out = io.StringIO()
         call_command("seed_demo", enterprises=6000, seed=2021, stdout=out)
         call_command("refresh_extracts", purpose="benchmark", stdout=out)
-        call_command("seed_demo_policies", stdout=out)
+        call_command("seed_demo_policies", leave_batch_runs=True, stdout=out)
         policy = Policy.objects.get(code="stable-jobs-2026")
         claimant = User.objects.get(username="enterprise")
         from enterprises.models import Enterprise, EnterpriseMembership

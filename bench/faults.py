@@ -353,7 +353,7 @@ class Run:
         out = io.StringIO()
         call_command("seed_demo", enterprises=self.args.enterprises, seed=2021, stdout=out)
         call_command("refresh_extracts", purpose="fault-injection run", stdout=out)
-        call_command("seed_demo_policies", stdout=out)
+        call_command("seed_demo_policies", leave_batch_runs=True, stdout=out)
         # The publications queued "enjoy without applying" batch runs: drop them, so that
         # every claim in the run comes from the stream (and the figures say what it did).
         with celery_app.connection_for_write() as broker:

@@ -119,7 +119,7 @@ class Outage:
         out = io.StringIO()
         call_command("seed_demo", enterprises=self.args.enterprises, seed=2021, stdout=out)
         call_command("refresh_extracts", purpose="Redis outage run", stdout=out)
-        call_command("seed_demo_policies", stdout=out)
+        call_command("seed_demo_policies", leave_batch_runs=True, stdout=out)
         with celery_app.connection_for_write() as broker:  # the publications' batch runs
             for queue in queues_of(settings.CELERY_TASK_DEFAULT_QUEUE):
                 broker.default_channel.queue_purge(queue)

@@ -185,7 +185,7 @@ def seed(spec: dict) -> None:
     steps = [
         ("seed_demo", {"enterprises": spec["enterprises"], "seed": 2021}),
         ("refresh_extracts", {"purpose": "基准：初始化批量抽取 (bench: bulk extracts)"}),
-        ("seed_demo_policies", {}),
+        ("seed_demo_policies", {"leave_batch_runs": True}),
         ("demo_data_reads", {}),
         ("seed_demo_claims", {}),
         ("seed_demo_approvals", {}),

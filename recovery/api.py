@@ -43,7 +43,9 @@ class RecoveryOrderSerializer(serializers.ModelSerializer):
     outstanding = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     offsets = RecoveryOffsetSerializer(many=True, read_only=True)
     collections = RecoveryCollectionSerializer(many=True, read_only=True)
-    appeal = serializers.CharField(source="appeal.reference", read_only=True, default=None)
+    appeal = serializers.CharField(
+        source="appeal.reference", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = RecoveryOrder

@@ -3,7 +3,8 @@ key and body replay the first answer; the same key with another body is refused 
 
 import django_filters
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -117,7 +118,17 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ClaimSerializer(claim).data, status=code)
 
-    @extend_schema(request=None, responses={200: ReceiptSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReceiptSerializer,
+            409: OpenApiResponse(
+                description=gettext_lazy(
+                    "Not decided yet: there is no receipt before the decision."
+                )
+            ),
+        },
+    )
     @action(detail=True, methods=["get"])
     def receipt(self, request: Request, pk: str | None = None) -> Response:
         """The claim's signed decision receipt: a compact JWS (EdDSA, JCS payload) checked

@@ -80,7 +80,10 @@ def test_each_operation_takes_one_body_type():
     several = {name: kinds for name, kinds in offered.items() if len(kinds) != 1}
     assert not several, several
     multipart = {name for name, kinds in offered.items() if kinds == ["multipart/form-data"]}
-    assert multipart == {"POST /api/v1/requests/{id}/attachments/"}
+    assert multipart == {
+        "POST /api/v1/requests/{id}/attachments/",
+        "POST /api/v1/disputes/{id}/attachments/",
+    }
 
 
 def test_the_api_reads_json_only_where_no_file_is_uploaded():
