@@ -11,17 +11,23 @@ logins would make them (run by seed_demo_city after seed_demo_story):
   again and pays it, without a new claim;
 - a dispute still open, in Housing's queue: the leased floor area, raised from the
   calculator;
-- a "tell me when I qualify" watch on the rent subsidy.
+- a "tell me when I qualify" watch on the rent subsidy;
+- an inspection draw on the public index (/credit/draws/) when the history made none (a
+  small city): published with two parties' commitments and a named public event, drawn.
 
 Idempotent: each case is looked for first and left as it is."""
 
 from decimal import Decimal
+from hashlib import sha256
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
+from credit.inspections import services as inspections
+from credit.inspections.models import CampaignStatus, InspectionCampaign
 from disputes import services as disputes
 from disputes.models import Dispute, Origin
 from enterprises.models import Enterprise, EnterpriseStatus
@@ -51,6 +57,10 @@ ORDER_REASON = (
     "对应的 20,000 元不应发放。依据《稳岗返还补贴实施办法》第五条予以追回，"
     "可一次性退回，或从贵企业此后获得的补贴中抵扣。"
 )
+DRAW_TITLE = "年度市场主体双随机抽查（演示）"
+DRAW_ITEMS = ["营业执照与登记事项一致", "年度报告公示信息真实"]
+DRAW_EVENT = "福利彩票双色球开奖号码 / China Welfare Lottery Double Colour Ball (demo)"
+DRAW_VALUE = "03 08 15 21 27 30 + 11"
 EXPANSION: dict[str, Any] = {
     "code": EXPANSION_POLICY, "department": "hrss", "author": "hrss_city",
     "approver": "hrss_binjiang", "benefit_type": "employment_subsidy",
@@ -104,6 +114,7 @@ class Command(BaseCommand):
             self._corrected_dispute(demo, hrss, second)
             self._open_dispute(demo, first)
             self._watch(demo, second)
+        self._draw()
 
     def _recovery_order(self, official: User, enterprise: Enterprise) -> None:
         """Raised before the expansion policy pays: its payment offsets part of it."""
@@ -170,3 +181,29 @@ class Command(BaseCommand):
         _watch, created = start_watch(member, enterprise, Policy.objects.get(code=RENT_POLICY))
         if created:
             self.stdout.write(f"watch: {enterprise.uscc} on {RENT_POLICY}")
+
+    def _draw(self) -> None:
+        """The public index is never empty: a campaign of the market regulator's demo
+        login, with its inspectors, published and drawn through the services."""
+        if InspectionCampaign.objects.exclude(status=CampaignStatus.DRAFT).exists():
+            return
+        pool = list(User.objects.filter(role=Role.OFFICIAL, is_active=True,
+                                        department__code="market").order_by("pk"))  # fmt: skip
+        manager = next((u for u in pool if u.district_id is None), None)
+        if manager is None or len(pool) < 2:
+            self.stderr.write("No market official to run the demo draw.")
+            return
+        campaign = inspections.create_campaign(
+            actor=manager, title=DRAW_TITLE, items=DRAW_ITEMS, inspectors=pool,
+            ratios={"A": "1", "B": "5", "C": "21", "D": "61"},
+        )  # fmt: skip
+        secrets = {party: sha256(f"demo:{party}".encode()).hexdigest()[:32]
+                   for party in ("department", "supervisor")}  # fmt: skip
+        inspections.publish_campaign(
+            campaign.pk, actor=manager, public_event=DRAW_EVENT,
+            public_event_on=timezone.localdate(),
+            commitments={party: sha256(secret.encode()).hexdigest()
+                         for party, secret in secrets.items()},
+        )  # fmt: skip
+        inspections.run_draw(campaign.pk, actor=manager, public_value=DRAW_VALUE, reveals=secrets)
+        self.stdout.write(f"inspection draw published: {DRAW_TITLE}")
