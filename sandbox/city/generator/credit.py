@@ -105,8 +105,7 @@ def draw_inspections(city: CityData) -> int:
     inspections.publish_campaign(
         campaign.pk,
         actor=manager,
-        public_event=f"福利彩票双色球第 {issue} 期开奖号码 / China Welfare Lottery "
-        f"Double Colour Ball, draw {issue} (generated)",
+        public_event=f"福利彩票双色球第 {issue} 期开奖号码（生成数据）",
         public_event_on=timezone.localdate(),
         commitments={
             party: sha256(secret.encode()).hexdigest() for party, secret in secrets.items()

@@ -59,7 +59,7 @@ ORDER_REASON = (
 )
 DRAW_TITLE = "年度市场主体双随机抽查（演示）"
 DRAW_ITEMS = ["营业执照与登记事项一致", "年度报告公示信息真实"]
-DRAW_EVENT = "福利彩票双色球开奖号码 / China Welfare Lottery Double Colour Ball (demo)"
+DRAW_EVENT = "福利彩票双色球开奖号码（演示）"
 DRAW_VALUE = "03 08 15 21 27 30 + 11"
 EXPANSION: dict[str, Any] = {
     "code": EXPANSION_POLICY, "department": "hrss", "author": "hrss_city",
