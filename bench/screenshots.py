@@ -104,6 +104,9 @@ JOURNEYS: list[Shot] = [
          "a batch run: progress, amount paid, times", side="official"),
     Shot("disputes-queue", "housing_city", "/disputes/queue/",
          "the fact disputes waiting for the department, by time left", side="official"),
+    Shot("dispute-decide", "housing_city", "@dispute-open",
+         "an open dispute as the department sees it: the clock, confirm or correct",
+         side="official"),
     Shot("dashboards-overview", "auditor", "/dashboards/",
          "the dashboards' overview (city-wide)", side="official", act="charts"),
     *(
@@ -225,6 +228,10 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
     watch = QualifyWatch.objects.filter(enterprise__memberships__user=demo).order_by("pk").first()
     found = {
         "@dispute": lambda: first(corrected, "/disputes/{}/"),
+        "@dispute-open": lambda: first(
+            Dispute.objects.filter(department__code="housing", status=DisputeStatus.RAISED),
+            "/disputes/queue/{}/",
+        ),
         "@claim-receipt": lambda: first(corrected, "/claims/{}/", "claim_id"),
         "@recovery-order": lambda: first(
             RecoveryOrder.objects.filter(enterprise__memberships__user=demo), "/recovery/{}/"
