@@ -164,6 +164,9 @@ def _a_dispute_corrected_one_open_a_recovery_order_and_a_watch(demo: User) -> No
     assert order.status == OrderStatus.RAISED and order.reason
     assert 0 < order.recovered < order.amount
     assert QualifyWatch.objects.filter(enterprise__in=mine, notified_at__isnull=True).exists()
+    # An ineligible claim decided now, criterion by criterion (the claim-ineligible page).
+    ineligible = Claim.objects.filter(enterprise__in=mine, status=ClaimStatus.INELIGIBLE)
+    assert any(claim.decision.get("criteria") for claim in ineligible)
 
 
 def test_the_demo_city_tells_the_story():

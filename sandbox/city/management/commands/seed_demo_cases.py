@@ -11,7 +11,8 @@ logins would make them (run by seed_demo_city after seed_demo_story):
   again and pays it, without a new claim;
 - a dispute still open, in Housing's queue: the leased floor area, raised from the
   calculator;
-- a "tell me when I qualify" watch on the rent subsidy;
+- a "tell me when I qualify" watch on the rent subsidy, and a claim on it decided now and
+  found ineligible (its page explains each criterion, with the near-miss advice);
 - an inspection draw on the public index (/credit/draws/) when the history made none (a
   small city): published with two parties' commitments and a named public event, drawn.
 
@@ -114,6 +115,7 @@ class Command(BaseCommand):
             self._corrected_dispute(demo, hrss, second)
             self._open_dispute(demo, first)
             self._watch(demo, second)
+            self._ineligible_claim(demo, second)
         self._draw()
 
     def _recovery_order(self, official: User, enterprise: Enterprise) -> None:
@@ -181,6 +183,19 @@ class Command(BaseCommand):
         _watch, created = start_watch(member, enterprise, Policy.objects.get(code=RENT_POLICY))
         if created:
             self.stdout.write(f"watch: {enterprise.uscc} on {RENT_POLICY}")
+
+    def _ineligible_claim(self, member: User, enterprise: Enterprise) -> None:
+        """After the correction (which decides the enterprise's ineligible claims again)."""
+        policy = Policy.objects.get(code=RENT_POLICY)
+        if Claim.objects.filter(enterprise=enterprise, policy=policy).exists():
+            return
+        try:
+            claim, _created = submit_claim(enterprise=enterprise, policy=policy, actor=member)
+        except ServiceError as error:
+            self.stderr.write(f"{RENT_POLICY} claim not made: {error}")
+            return
+        claim.refresh_from_db()
+        self.stdout.write(f"claim {claim.pk} on {RENT_POLICY}: {claim.status}")
 
     def _draw(self) -> None:
         """The public index is never empty: a campaign of the market regulator's demo
