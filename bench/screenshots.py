@@ -40,7 +40,8 @@ class Shot:
 
     `target` is a path, or an "@name" that `resolve_targets` turns into a path from the demo
     data (a paid claim of the demo enterprise...); `act` is what to do on the page before
-    the picture ("errors": send the form empty; "charts": wait for the charts)."""
+    the picture ("errors": send the form empty; "charts": wait for the charts;
+    "focus:<selector>": picture the page from that element down)."""
 
     name: str
     user: str | None
@@ -75,6 +76,18 @@ JOURNEYS: list[Shot] = [
          "the direct-line form sent empty: error summary, each error once", act="errors"),
     Shot("notifications", "enterprise", "/notifications/",
          "the enterprise's notifications and preferences"),
+    # Issues #22 and #23 (seed_demo_cases): disputes, recovery, near misses, receipts.
+    Shot("dispute", "enterprise", "@dispute",
+         "a fact dispute raised from an ineligible claim, corrected by the department"),
+    Shot("claim-receipt", "enterprise", "@claim-receipt",
+         "the disputed claim, paid by the re-evaluation, with its signed decision receipt"),
+    Shot("recovery-order", "enterprise", "@recovery-order",
+         "a recovery order: amount, grounds, what was offset, what is owed, next steps"),
+    Shot("calculator-near-miss", "enterprise", "@calculator-near-miss",
+         "the calculator's near-miss advice and \"tell me when I qualify\"",
+         act="focus:.result-ineligible"),
+    Shot("watches", "enterprise", "/policies/watches/",
+         "the policies the enterprise asked to be told about"),
     # The officials' journeys (issue #21).
     Shot("official-workspace", "hrss_city", "/official/",
          "an official's work queue", side="official"),
@@ -89,6 +102,11 @@ JOURNEYS: list[Shot] = [
          "a published version: readable rules, tests, its batch run", side="official"),
     Shot("batch-run", "hrss_city", "@batch-run",
          "a batch run: progress, amount paid, times", side="official"),
+    Shot("disputes-queue", "housing_city", "/disputes/queue/",
+         "the fact disputes waiting for the department, by time left", side="official"),
+    Shot("dispute-decide", "housing_city", "@dispute-open",
+         "an open dispute as the department sees it: the clock, confirm or correct",
+         side="official"),
     Shot("dashboards-overview", "auditor", "/dashboards/",
          "the dashboards' overview (city-wide)", side="official", act="charts"),
     *(
@@ -96,6 +114,12 @@ JOURNEYS: list[Shot] = [
              f"the dashboards' {key} section", side="official", act="charts")
         for key in ("funds", "approvals", "credit", "requests", "data")
     ),
+    # Anyone, without logging in (issue #23).
+    Shot("draws-index", None, "/credit/draws/",
+         "the public index of inspection draws", side="public"),
+    Shot("draw-page", None, "@draw",
+         "one draw: commitments, reveals, public value, strata, files to recompute it",
+         side="public"),
 ]  # fmt: skip
 
 # The older pages (SCREENSHOT_SET=all): (file name, user or None, path).
@@ -174,8 +198,11 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
     caller); None where the demo has no such row. Paths only: nothing is written."""
     from accounts.models import User
     from approvals.models import Application
+    from credit.inspections.models import CampaignStatus, InspectionCampaign
+    from disputes.models import Dispute, DisputeStatus
     from enterprises.models import Enterprise
-    from policies.models import PolicyVersion, VersionStatus
+    from policies.models import PolicyVersion, QualifyWatch, VersionStatus
+    from recovery.models import RecoveryOrder
     from subsidies.models import BatchRun, Claim, ClaimStatus
 
     def first(queryset, pattern: str, attr: str = "pk") -> str | None:
@@ -195,7 +222,25 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
     enterprise = enterprise.enterprise if enterprise else None
     if enterprise is None:
         enterprise = Enterprise.objects.filter(memberships__user=demo).order_by("pk").first()
+    corrected = Dispute.objects.filter(
+        enterprise__memberships__user=demo, status=DisputeStatus.CORRECTED, claim_id__isnull=False
+    )
+    watch = QualifyWatch.objects.filter(enterprise__memberships__user=demo).order_by("pk").first()
     found = {
+        "@dispute": lambda: first(corrected, "/disputes/{}/"),
+        "@dispute-open": lambda: first(
+            Dispute.objects.filter(department__code="housing", status=DisputeStatus.RAISED),
+            "/disputes/queue/{}/",
+        ),
+        "@claim-receipt": lambda: first(corrected, "/claims/{}/", "claim_id"),
+        "@recovery-order": lambda: first(
+            RecoveryOrder.objects.filter(enterprise__memberships__user=demo), "/recovery/{}/"
+        ),
+        "@calculator-near-miss": lambda: watch
+        and f"/policies/calculator/?uscc={watch.enterprise.uscc}",
+        "@draw": lambda: first(
+            InspectionCampaign.objects.filter(status=CampaignStatus.DRAWN), "/credit/draws/{}/"
+        ),
         "@claim-paid": lambda: first(claims.filter(status=ClaimStatus.PAID), "/claims/{}/"),
         # A claim decided now (with its criteria) before one of the generated history.
         "@claim-ineligible": lambda: first(
@@ -384,6 +429,16 @@ def shoot(base: str, shots: list[Shot], paths: dict[str, str | None]) -> dict:
                     clip = None
                     if height > 1800:
                         clip = {"x": 0, "y": 0, "width": width, "height": 1800}
+                    if shot.act.startswith("focus:"):  # from the part the shot is about
+                        top = page.evaluate(
+                            "s => document.querySelector(s)?.getBoundingClientRect().top"
+                            " + window.scrollY",
+                            shot.act.removeprefix("focus:"),
+                        )
+                        if top:
+                            top = max(0, int(top) - 24)
+                            clip = {"x": 0, "y": top, "width": width,
+                                    "height": min(1800, height - top)}  # fmt: skip
                     page.screenshot(path=str(target), full_page=True, clip=clip)
                     print(target.relative_to(ROOT))
                 context.close()
@@ -396,7 +451,7 @@ def write_list(shots: list[Shot], missing: dict) -> None:
     lines = [
         "# Screenshots",
         "",
-        "The enterprise's and the officials' journeys (issues #20 and #21), in Chinese and",
+        "The enterprise's and the officials' journeys (issues #20 to #23), in Chinese and",
         "English, at 1,280 px (wide) and 390 px (narrow), taken on the demo city by",
         "`make screenshots` (bench/screenshots.py). tests/e2e/test_accessibility.py runs",
         "axe-core on the same pages in CI. The other pictures in docs/screenshots/ are older",
@@ -405,7 +460,8 @@ def write_list(shots: list[Shot], missing: dict) -> None:
         "| Page | Shows | Login | Language | Width | File |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for side, title in (("enterprise", "Enterprise"), ("official", "Official")):
+    sides = (("enterprise", "Enterprise"), ("official", "Official"), ("public", "Public"))
+    for side, title in sides:
         for shot in (shot for shot in shots if shot.side == side):
             for language, language_name in LANGUAGES:
                 for width, label in WIDTHS:

@@ -17,9 +17,11 @@ from credit.inspections.verification import verify
 from credit.lists.models import ListEntry
 from dashboards.models import Tally
 from directline.models import COORDINATING_OFFICE, Request, RequestStatus, RoutingRule
+from disputes.models import Dispute, DisputeStatus
 from enterprises.models import Enterprise, EnterpriseStatus
 from policies.evaluation import evaluate_all
-from policies.models import Policy, VersionStatus
+from policies.models import Policy, QualifyWatch, VersionStatus
+from recovery.models import Grounds, OrderStatus, RecoveryOrder
 from sandbox.city.generator import POLICY_PREFIX
 from sandbox.city.logins import DEMO_PASSWORD
 from sandbox.departments.simulation import RegisterColumns, simulate
@@ -148,6 +150,25 @@ def _the_register_agrees_with_the_market_department(city: str) -> None:
     ).exists()
 
 
+def _a_dispute_corrected_one_open_a_recovery_order_and_a_watch(demo: User) -> None:
+    """Issue #22's cases: the corrected dispute's claim was paid by the re-evaluation (no
+    second claim), the open one waits in a department's queue, the order was raised by an
+    official and is partly offset, and a watch is open."""
+    mine = own(demo)
+    corrected = Dispute.objects.get(enterprise__in=mine, status=DisputeStatus.CORRECTED)
+    claim = Claim.objects.get(pk=corrected.claim_id)
+    assert claim.status == ClaimStatus.PAID
+    assert Claim.objects.filter(enterprise=claim.enterprise, policy=claim.policy).count() == 1
+    assert Dispute.objects.filter(enterprise__in=mine, status=DisputeStatus.RAISED).exists()
+    order = RecoveryOrder.objects.get(enterprise__in=mine, grounds=Grounds.DECISION)
+    assert order.status == OrderStatus.RAISED and order.reason
+    assert 0 < order.recovered < order.amount
+    assert QualifyWatch.objects.filter(enterprise__in=mine, notified_at__isnull=True).exists()
+    # An ineligible claim decided now, criterion by criterion (the claim-ineligible page).
+    ineligible = Claim.objects.filter(enterprise__in=mine, status=ClaimStatus.INELIGIBLE)
+    assert any(claim.decision.get("criteria") for claim in ineligible)
+
+
 def test_the_demo_city_tells_the_story():
     """Built once (a smaller register than `make run`'s, the same history and story),
     then every item of the list checked for the demo logins."""
@@ -163,3 +184,8 @@ def test_the_demo_city_tells_the_story():
     _a_district_policy_next_to_the_city_ones(city)
     _every_department_demo_work_goes_to_has_a_demo_login(city)
     _the_register_agrees_with_the_market_department(city)
+    _a_dispute_corrected_one_open_a_recovery_order_and_a_watch(demo)
+    # A second run adds none of them again.
+    counts = (Dispute.objects.count(), RecoveryOrder.objects.count(), Claim.objects.count())
+    call_command("seed_demo_cases", stdout=StringIO(), stderr=StringIO())
+    assert (Dispute.objects.count(), RecoveryOrder.objects.count(), Claim.objects.count()) == counts

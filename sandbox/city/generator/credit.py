@@ -92,19 +92,30 @@ def draw_inspections(city: CityData) -> int:
         industries=industries,
         inspectors=list(pool),
     )
-    # The generated city's parties commit to secrets derived from its seed, reveal them at once.
-    secrets = {party: f"{city.seed}:{g}:{party}" for party in ("department", "supervisor")}
+    # The generated city's parties commit to secrets derived from its seed and reveal them
+    # at once; the public value stands for a lottery's numbers (a named event, as a real
+    # campaign names one), drawn from the seed too.
+    secrets = {
+        party: sha256(f"{city.seed}:{g}:{party}".encode()).hexdigest()[:32]
+        for party in ("department", "supervisor")
+    }
+    numbers = random.Random(f"{city.seed}:{g}:lottery")
+    reds = " ".join(f"{n:02d}" for n in sorted(numbers.sample(range(1, 34), 6)))
+    issue = f"{city.as_of.year}{140 + g:03d}"
     inspections.publish_campaign(
         campaign.pk,
         actor=manager,
-        public_event=f"generated city {city.seed}, draw {g}",
+        public_event=f"福利彩票双色球第 {issue} 期开奖号码（生成数据）",
         public_event_on=timezone.localdate(),
         commitments={
             party: sha256(secret.encode()).hexdigest() for party, secret in secrets.items()
         },
     )
     drawn = inspections.run_draw(
-        campaign.pk, actor=manager, public_value=f"{city.seed}.{g}", reveals=secrets
+        campaign.pk,
+        actor=manager,
+        public_value=f"{reds} + {numbers.randint(1, 16):02d}",
+        reveals=secrets,
     )
     selections = list(
         InspectionSelection.objects.filter(draw=drawn).order_by("pk").values_list("pk", flat=True)

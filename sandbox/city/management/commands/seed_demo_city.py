@@ -1,6 +1,7 @@
 """The whole demo city for `make run`, in order: the register and the demo logins, the
 departments' bulk extracts, the demo policies, data reads, claims and approvals, then the
-story around the demo logins and a year of history, and the dashboards refreshed.
+story around the demo logins and a year of history, the cases of issues #22/#23 (fact
+disputes, a recovery order, a watch: seed_demo_cases), and the dashboards refreshed.
 
 Each step is idempotent, so a second `make run` adds nothing and is quick."""
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             ("seed_demo_claims", {}),
             ("seed_demo_approvals", {}),
             ("seed_demo_story", {"scale": scale}),
+            ("seed_demo_cases", {}),
             ("refresh_dashboards", {}),
         ]
         for name, options_of_step in steps:
