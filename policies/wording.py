@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from datahub.catalogue import CATALOGUE, FactType, display_value
 from datahub.normalise import to_json
@@ -50,33 +50,45 @@ def parameter_label(parameter: Parameter, when: date, labels: dict[str, Any]) ->
 
 # "If “Employees insured” were at least 10 persons, you would qualify; it is 6 persons now."
 _CHANGE_WORDS = {
-    "ge": _lazy("If “%(fact)s” were at least %(needed)s, %(outcome)s; it is %(current)s now."),
-    "le": _lazy("If “%(fact)s” were at most %(needed)s, %(outcome)s; it is %(current)s now."),
-    "eq": _lazy("If “%(fact)s” were %(needed)s, %(outcome)s; it is %(current)s now."),
-    "ne": _lazy("If “%(fact)s” were anything but %(needed)s, %(outcome)s; it is %(current)s now."),
-    "in": _lazy("If “%(fact)s” were one of %(needed)s, %(outcome)s; it is %(current)s now."),
-    "not_in": _lazy("If “%(fact)s” were none of %(needed)s, %(outcome)s; it is %(current)s now."),
+    "ge": gettext_lazy(
+        "If “%(fact)s” were at least %(needed)s, %(outcome)s; it is %(current)s now."
+    ),
+    "le": gettext_lazy(
+        "If “%(fact)s” were at most %(needed)s, %(outcome)s; it is %(current)s now."
+    ),
+    "eq": gettext_lazy("If “%(fact)s” were %(needed)s, %(outcome)s; it is %(current)s now."),
+    "ne": gettext_lazy(
+        "If “%(fact)s” were anything but %(needed)s, %(outcome)s; it is %(current)s now."
+    ),
+    "in": gettext_lazy("If “%(fact)s” were one of %(needed)s, %(outcome)s; it is %(current)s now."),
+    "not_in": gettext_lazy(
+        "If “%(fact)s” were none of %(needed)s, %(outcome)s; it is %(current)s now."
+    ),
 }
 _DATE_WORDS = {
-    "ge": _lazy("If “%(fact)s” were on or after %(needed)s, %(outcome)s; it is %(current)s now."),
-    "le": _lazy("If “%(fact)s” were on or before %(needed)s, %(outcome)s; it is %(current)s now."),
+    "ge": gettext_lazy(
+        "If “%(fact)s” were on or after %(needed)s, %(outcome)s; it is %(current)s now."
+    ),
+    "le": gettext_lazy(
+        "If “%(fact)s” were on or before %(needed)s, %(outcome)s; it is %(current)s now."
+    ),
 }
 _REASON_WORDS = {
-    advice.UNKNOWN_FACT: _lazy(
+    advice.UNKNOWN_FACT: gettext_lazy(
         "We cannot say what would meet this: the department's data could not be read yet."
     ),
-    advice.NO_RECORD: _lazy(
+    advice.NO_RECORD: gettext_lazy(
         "We cannot say what would meet this: the department holds no record of it."
     ),
-    advice.SEVERAL_CHANGES: _lazy(
+    advice.SEVERAL_CHANGES: gettext_lazy(
         "No single change would meet this group of criteria: several facts would have to "
         "change together."
     ),
-    advice.NO_THRESHOLD: _lazy(
+    advice.NO_THRESHOLD: gettext_lazy(
         "We cannot say what would meet this: the policy sets no threshold for today."
     ),
-    advice.NO_OTHER_VALUE: _lazy("No value of this fact would meet this criterion."),
-    advice.AMOUNT: _lazy(
+    advice.NO_OTHER_VALUE: gettext_lazy("No value of this fact would meet this criterion."),
+    advice.AMOUNT: gettext_lazy(
         "The criteria are met, but the amount cannot be worked out from the data read so "
         "far, so we cannot say what would change it."
     ),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinqing.money import MoneyField
 from qinqing.scoping import Reach
@@ -27,7 +28,7 @@ class Grounds(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    RAISED = "raised", _("Outstanding")
+    RAISED = "raised", pgettext_lazy("recovery order", "Outstanding")
     PAUSED = "paused", _("Paused: appeal under review")
     COLLECTING = "collecting", _("Repayment being collected")
     SETTLED = "settled", _("Settled")

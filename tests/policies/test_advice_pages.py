@@ -42,6 +42,8 @@ def test_the_calculator_shows_the_advice_in_chinese_with_the_facts_words_and_uni
         page = client.get(reverse("policies:calculator"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     (advice,) = advice_of(page)
     assert "本月参保人数" in advice and "10 人" in advice and "6 人" in advice
+    # The sentence itself is Chinese, not English around Chinese words (the catalogue has it).
+    assert "至少为" in advice and "目前为" in advice and "were at least" not in advice
     assert "hrss.insured_employees" not in advice and "min_staff" not in advice
 
 
