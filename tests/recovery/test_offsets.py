@@ -103,3 +103,9 @@ def test_an_offset_larger_than_the_payment_takes_it_to_zero_and_the_rest_stays_o
     assert all(o.amount > 0 for o in RecoveryOffset.objects.all())
     assert not Disbursement.objects.filter(amount__lt=0).exists()
     assert reconcile().problems == []
+    # The claim's page says where the money went, not "the amount comes to nothing".
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(member_of(firm))
+    page = client.get(f"/claims/{third.pk}/").content.decode()
+    assert "Offset in full against money owed back" in page and "comes to nothing" not in page
+    assert "¥5,000.00 of this subsidy was withheld" in page
