@@ -10,8 +10,7 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -23,7 +22,8 @@ from accounts.models import User
 from enterprises.selectors import enterprises_visible_to
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
-from qinqing.signing import sign
+from qinqing.api.schema import NO_RECEIPT_YET
+from qinqing.signing import receipt_document
 
 from . import selectors
 from .models import Application, ApplicationStatus, Item, ServicePackage
@@ -181,11 +181,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         request=None,
         responses={
             200: dict,
-            409: OpenApiResponse(
-                description=gettext_lazy(
-                    "Not decided yet: there is no receipt before the decision."
-                )
-            ),
+            409: NO_RECEIPT_YET,
         },
     )
     @action(detail=True, methods=["get"])
@@ -193,9 +189,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         """The item's signed decision receipt: a compact JWS (EdDSA, JCS payload) checked
         against /.well-known/jwks.json, and its payload readable. 409 before the decision."""
         payload = receipt_payload(self.get_object())
-        return Response(
-            {"jws": sign(payload), "payload": payload, "jwks_url": "/.well-known/jwks.json"}
-        )
+        return Response(receipt_document(payload))
 
     def _act(self, call: Callable[[Item], Any]) -> Response:
         item = self.get_object()

@@ -126,13 +126,15 @@ def sign(payload: dict[str, Any]) -> str:
     return token.serialize(compact=True)
 
 
+def receipt_document(payload: dict[str, Any]) -> dict[str, Any]:
+    """A receipt as the page and the API hand it out: the signed JWS and, beside it, the
+    payload readable and where the keys are."""
+    return {"jws": sign(payload), "payload": payload, "jwks_url": "/.well-known/jwks.json"}
+
+
 def receipt_file(payload: dict[str, Any]) -> bytes:
-    """What an enterprise downloads: the signed JWS and, beside it, the payload readable."""
-    return json.dumps(
-        {"jws": sign(payload), "payload": payload, "jwks_url": "/.well-known/jwks.json"},
-        ensure_ascii=False,
-        indent=1,
-    ).encode()
+    """What an enterprise downloads (receipt_document as a file)."""
+    return json.dumps(receipt_document(payload), ensure_ascii=False, indent=1).encode()
 
 
 @require_GET

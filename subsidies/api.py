@@ -3,8 +3,7 @@ key and body replay the first answer; the same key with another body is refused 
 
 import django_filters
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,9 +13,10 @@ from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
+from qinqing.api.schema import NO_RECEIPT_YET
 from qinqing.masking import mask_digits
 from qinqing.scoping import is_acting_official, is_member
-from qinqing.signing import sign
+from qinqing.signing import receipt_document
 
 from .claims import (
     REVIEW_NOTE_MAX,
@@ -122,11 +122,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         request=None,
         responses={
             200: ReceiptSerializer,
-            409: OpenApiResponse(
-                description=gettext_lazy(
-                    "Not decided yet: there is no receipt before the decision."
-                )
-            ),
+            409: NO_RECEIPT_YET,
         },
     )
     @action(detail=True, methods=["get"])
@@ -134,8 +130,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """The claim's signed decision receipt: a compact JWS (EdDSA, JCS payload) checked
         against /.well-known/jwks.json, and its payload readable. 409 before the decision."""
         payload = receipt_payload(self.get_object())
-        return Response({"jws": sign(payload), "payload": payload,
-                         "jwks_url": "/.well-known/jwks.json"})  # fmt: skip
+        return Response(receipt_document(payload))
 
     @extend_schema(request=None, responses={200: ClaimSerializer})
     @idempotent()

@@ -21,6 +21,13 @@ operations under it, so that clients and schemathesis' stateful run can chain th
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
+
+# A signed decision receipt asked for before the decision (subsidies' and approvals' APIs).
+NO_RECEIPT_YET = OpenApiResponse(
+    description=gettext_lazy("Not decided yet: there is no receipt before the decision.")
+)
 
 SAFE = {"get", "head", "options"}
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
