@@ -40,6 +40,14 @@ start_standby() {
   chmod 700 "$dir"
   as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/data" \
     -R -X stream -c fast
+  # A Debian cluster keeps its postgresql.conf, pg_hba.conf and pg_ident.conf under /etc, so
+  # the copy has none: the standby gets its own (loopback only, trusted as CI's cluster).
+  [ -f "$dir/data/postgresql.conf" ] || as_postgres touch "$dir/data/postgresql.conf"
+  [ -f "$dir/data/pg_ident.conf" ] || as_postgres touch "$dir/data/pg_ident.conf"
+  if [ ! -f "$dir/data/pg_hba.conf" ]; then
+    printf '%s\n' "local all all trust" "host all all 127.0.0.1/32 trust" \
+      "host replication all 127.0.0.1/32 trust" | as_postgres tee "$dir/data/pg_hba.conf" >/dev/null
+  fi
   cat >>"$dir/data/postgresql.auto.conf" <<CONF
 port = $port
 listen_addresses = '127.0.0.1'
