@@ -26,9 +26,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.selectors import department_officials
 from credit.inspections import services as inspections
 from credit.inspections.models import CampaignStatus, InspectionCampaign
+from departments.models import Department
 from disputes import services as disputes
 from disputes.models import Dispute, Origin
 from enterprises.models import Enterprise, EnterpriseStatus
@@ -202,8 +204,8 @@ class Command(BaseCommand):
         login, with its inspectors, published and drawn through the services."""
         if InspectionCampaign.objects.exclude(status=CampaignStatus.DRAFT).exists():
             return
-        pool = list(User.objects.filter(role=Role.OFFICIAL, is_active=True,
-                                        department__code="market").order_by("pk"))  # fmt: skip
+        market = Department.objects.get(code="market")
+        pool = list(department_officials(market.pk).order_by("pk"))
         manager = next((u for u in pool if u.district_id is None), None)
         if manager is None or len(pool) < 2:
             self.stderr.write("No market official to run the demo draw.")
