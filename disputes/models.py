@@ -107,7 +107,9 @@ class Dispute(ClockedCase):
         verbose_name=_("policy"),
     )
     held_value = models.JSONField(_("value held"), null=True, blank=True)
-    claimed_value = models.CharField(_("value the enterprise gives"), max_length=200)
+    # Both values typed as the hub stores facts (datahub.normalise.to_json), shown in the
+    # reader's language (FactSpec.display).
+    claimed_value = models.JSONField(_("value the enterprise gives"))
     statement = models.TextField(_("statement"))
     status = models.CharField(
         _("status"), max_length=20, choices=DisputeStatus.choices, default=S.RAISED, db_index=True

@@ -48,6 +48,13 @@ def held_text(dispute: Dispute) -> str:
     return spec.display(dispute.held_value)
 
 
+def claimed_text(dispute: Dispute) -> str:
+    """The value the enterprise gives, in the reader's language (stored typed, like the
+    held value: formatting it when raised would fix the raiser's language for everyone)."""
+    spec = CATALOGUE.get(dispute.fact)
+    return spec.display(dispute.claimed_value) if spec else str(dispute.claimed_value)
+
+
 def corrected_text(dispute: Dispute) -> str:
     spec = CATALOGUE.get(dispute.fact)
     if dispute.corrected_value is None or spec is None:
@@ -67,7 +74,7 @@ def timeline(dispute: Dispute) -> list[Step]:
     steps = [
         Step(dispute.created_at, _("Raised and sent to %(department)s")
              % {"department": dispute.department.name},
-             _("You hold the value to be: %(value)s") % {"value": dispute.claimed_value}),
+             _("You hold the value to be: %(value)s") % {"value": claimed_text(dispute)}),
     ]  # fmt: skip
     if dispute.warned_at:
         steps.append(Step(dispute.warned_at, _("The department was reminded of its time limit")))
@@ -106,7 +113,7 @@ def disputes_queue(user: Any, now: datetime) -> QueueReading | None:
         urgent += clock.overdue or clock.warn
         items.append(Waiting(
             subject=f"{dispute.enterprise.name} · {fact_label(dispute)}",
-            asked=_("Holds the value to be %(value)s") % {"value": dispute.claimed_value},
+            asked=_("Holds the value to be %(value)s") % {"value": claimed_text(dispute)},
             action=_("Confirm or correct"),
             url=reverse("disputes:handle", args=[dispute.pk]),
             due=dispute.deadline, due_label=_("Answer by"),

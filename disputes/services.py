@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts.selectors import officials_of, supervisors_of
 from datahub import corrections
 from datahub.catalogue import CATALOGUE, FactSpec
+from datahub.fetch import fetch_facts
 from datahub.normalise import MalformedValue, to_json
 from departments.models import Department
 from enterprises.models import Enterprise
@@ -130,6 +131,18 @@ def _from_claim(claim: ClaimDescription, enterprise: Enterprise, spec: FactSpec)
     return rows[0].get("value")
 
 
+HELD_PURPOSE = "disputes.dispute raised: the value the department holds"
+
+
+def _held_now(enterprise: Enterprise, spec: FactSpec, actor: Any) -> Any:
+    """The value the hub holds for the fact today (a dispute raised from the calculator or
+    the data-access log names no claim): what the official weighs the enterprise's value
+    against. Read through the hub with its purpose, from its cache where it can; None when
+    the department cannot answer now (the official then reads it themselves)."""
+    fact = fetch_facts(enterprise, [spec.name], purpose=HELD_PURPOSE, requested_by=actor)[spec.name]
+    return to_json(fact.value) if fact.known else None
+
+
 def raise_dispute(
     *,
     actor: Any,
@@ -151,13 +164,16 @@ def raise_dispute(
         raise errors.Invalid(fields={"origin": [_("Not a place a dispute is raised from.")]})
     spec = fact_spec(fact)
     owner = _owner(spec, department)
-    held = _from_claim(claim, enterprise, spec) if claim is not None else None
     claimed = typed(spec, claimed_value, field="claimed_value")
     statement = _text(statement, what=_("statement"), field="statement")
     checked = _checked(list(files), already=0)
     period = corrections.period_of(spec)
     if _open_one(enterprise, spec, period):
         raise _already_open()
+    if claim is not None:
+        held = _from_claim(claim, enterprise, spec)
+    else:
+        held = _held_now(enterprise, spec, actor)
     try:
         with removed_unless_committed(private_storage) as written, transaction.atomic():
             dispute = Dispute(
@@ -165,7 +181,7 @@ def raise_dispute(
                 raised_by=actor, department=owner, fact=spec.name, period=period,
                 origin=origin, claim_id=claim.claim_id if claim else None,
                 policy=claim.policy if claim else None, held_value=held,
-                claimed_value=spec.display(claimed), statement=statement,
+                claimed_value=to_json(claimed), statement=statement,
             )  # fmt: skip
             dispute.deadline = read_clock(dispute).deadline
             dispute.save(force_insert=True)

@@ -104,6 +104,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dispute": dispute,
         "fact_label": selectors.fact_label(dispute),
         "held": selectors.held_text(dispute),
+        "claimed": selectors.claimed_text(dispute),
         "corrected": selectors.corrected_text(dispute),
         "steps": selectors.timeline(dispute),
         "clock": read_clock(dispute) if raised else None,

@@ -5,13 +5,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from datahub.catalogue import CATALOGUE
 from datahub.corrections import period_of
-from datahub.models import FactCorrection
+from datahub.fetch import fetch_facts
+from datahub.models import DataCall, FactCorrection
 from datahub.signals import facts_changed
 from disputes.models import Dispute, DisputeStatus
-from disputes.services import confirm, correct, watch_deadlines, withdraw
+from disputes.selectors import claimed_text, held_text
+from disputes.services import HELD_PURPOSE, confirm, correct, watch_deadlines, withdraw
 from qinqing import errors
 from qinqing.audit.models import AuditEvent
 from qinqing.events.models import OutboxEvent
@@ -35,7 +38,7 @@ def test_a_dispute_goes_to_the_department_that_owns_the_fact(raise_one, member, 
     assert dispute.department.code == CATALOGUE["hrss.insured_employees"].department == "hrss"
     assert dispute.status == DisputeStatus.RAISED
     assert dispute.period == period_of(CATALOGUE["hrss.insured_employees"])
-    assert dispute.claimed_value == CATALOGUE["hrss.insured_employees"].display(12)
+    assert dispute.claimed_value == 12  # typed, shown in each reader's language
     assert dispute.deadline is not None and dispute.deadline > dispute.started_at
     assert Notification.objects.filter(kind="disputes.dispute", recipient=hrss_official).exists()
     told = Notification.objects.get(kind="disputes.dispute", recipient=member)
@@ -176,3 +179,20 @@ def test_the_enterprise_withdraws_and_the_department_cannot_decide_after(
     assert dispute.status == DisputeStatus.WITHDRAWN and dispute.withdrawn_at
     with pytest.raises(errors.IllegalTransition):
         confirm(dispute.pk, actor=hrss_official, reason="无误")
+
+
+def test_a_dispute_raised_without_a_claim_holds_the_hubs_value_and_reads_in_each_language(
+    raise_one, hrss_official
+):
+    """From the calculator or the data-access log no claim says what the department holds:
+    the hub's value is read (with its purpose) for the official to weigh; and the value the
+    enterprise gives is stored typed, so an English reader does not get the raiser's 人."""
+    dispute = raise_one(value="1200", origin="calculator")
+    hub = fetch_facts(dispute.enterprise, ["hrss.insured_employees"], purpose="test")
+    assert dispute.held_value == hub["hrss.insured_employees"].value is not None
+    assert DataCall.objects.filter(purpose=HELD_PURPOSE).exists()
+    with translation.override("en"):
+        assert claimed_text(dispute) == "1,200 persons"
+        assert held_text(dispute)
+    with translation.override("zh-hans"):
+        assert claimed_text(dispute) == "1,200 人"
