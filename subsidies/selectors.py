@@ -291,3 +291,60 @@ def claim_state(claim: Claim) -> ClaimState:
         accept_url=(reverse("subsidies:confirm", args=[claim.pk])
                     if claim.status == ClaimStatus.OFFERED else ""),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ClaimStep:
+    """One step of a claim's progress as its page draws it: `state` is "done", "ended" (the
+    claim stopped here: not eligible, rejected …), "waiting" (it waits here) or "" (not
+    reached yet)."""
+
+    label: str
+    state: str
+
+
+_PATH = [ClaimStatus.SUBMITTED, ClaimStatus.CHECKING, ClaimStatus.ELIGIBLE, ClaimStatus.PAYING,
+         ClaimStatus.PAID]  # fmt: skip
+# Where a claim that left the path left it: the steps before are done, the rest never come.
+_LEFT_AFTER = {
+    ClaimStatus.AWAITING_DATA: ClaimStatus.CHECKING,
+    ClaimStatus.INELIGIBLE: ClaimStatus.CHECKING,
+    ClaimStatus.BUDGET_EXHAUSTED: ClaimStatus.ELIGIBLE,
+    ClaimStatus.NOTHING_DUE: ClaimStatus.ELIGIBLE,
+    ClaimStatus.PAYMENT_FAILED: ClaimStatus.PAYING,
+    ClaimStatus.REJECTED: ClaimStatus.IN_REVIEW,
+}
+_WAITS = {ClaimStatus.AWAITING_DATA, ClaimStatus.OFFERED, ClaimStatus.IN_REVIEW}
+
+
+def _state(index: int, reached: int, step: str) -> str:
+    if index < reached:
+        return "done"
+    if index > reached:
+        return ""
+    return "waiting" if step in _WAITS else "done"
+
+
+def claim_steps(claim: Claim) -> list[ClaimStep]:
+    """The claim's progress: the path its policy's mode takes (an official's review for
+    apply-mode policies, the offer for confirm-mode ones), done up to where the claim is.
+    A claim that stopped (not eligible, rejected, withdrawn …) shows the steps it took and
+    where it ended, not greyed steps it will never reach."""
+    mode = claim.policy.delivery_mode
+    if mode == DeliveryMode.APPLY:
+        path = [*_PATH[:2], ClaimStatus.IN_REVIEW, *_PATH[2:]]
+    elif mode == DeliveryMode.CONFIRM and claim.status in (ClaimStatus.OFFERED,
+                                                           ClaimStatus.WITHDRAWN):  # fmt: skip
+        path = [ClaimStatus.OFFERED, *_PATH[2:]]
+    else:
+        path = list(_PATH)
+    status = ClaimStatus(claim.status)
+    if status in path:
+        reached = path.index(status)
+        return [ClaimStep(ClaimStatus(step).label, _state(index, reached, step))
+                for index, step in enumerate(path)]  # fmt: skip
+    branch = _LEFT_AFTER.get(status, path[0])
+    taken = path[: path.index(branch) + 1] if branch in path else path[:1]
+    last = "waiting" if status in _WAITS else "ended"
+    return [*(ClaimStep(ClaimStatus(step).label, "done") for step in taken),
+            ClaimStep(status.label, last)]  # fmt: skip

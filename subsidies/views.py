@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
-from policies.models import DeliveryMode, Policy
+from policies.models import Policy
+from policies.watches import open_watch
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
 from qinqing.listing import filtered, paginate
@@ -36,6 +37,7 @@ from .reevaluation import runs_of as reevaluation_runs
 from .selectors import (
     batch_runs_visible_to,
     can_review_claim,
+    claim_steps,
     claims_awaiting_review,
     claims_visible_to,
     reconciliation_runs,
@@ -48,9 +50,6 @@ FINAL = {ClaimStatus.PAID, ClaimStatus.INELIGIBLE, ClaimStatus.BUDGET_EXHAUSTED,
 # An official's review takes hours, not seconds: look again now and then.
 SLOW_POLL = {ClaimStatus.IN_REVIEW}
 EXPORT_LIMIT = 50_000
-STEPS = [ClaimStatus.SUBMITTED, ClaimStatus.CHECKING, ClaimStatus.ELIGIBLE, ClaimStatus.PAYING,
-         ClaimStatus.PAID]  # fmt: skip
-REVIEW_STEPS = [*STEPS[:2], ClaimStatus.IN_REVIEW, *STEPS[2:]]
 
 
 @login_required
@@ -73,9 +72,10 @@ def make_claim(request: HttpRequest, code: str) -> HttpResponse:
 def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claims_visible_to(request.user).select_related("disbursement"),
                               pk=pk)  # fmt: skip
-    steps = REVIEW_STEPS if claim.policy.delivery_mode == DeliveryMode.APPLY else STEPS
-    context = {"claim": claim, "final": claim.status in FINAL, "steps": steps,
-               "reached": steps.index(claim.status) if claim.status in steps else -1,
+    watching = claim.status == ClaimStatus.INELIGIBLE and open_watch(
+        request.user, claim.enterprise, claim.policy) is not None  # fmt: skip
+    context = {"claim": claim, "final": claim.status in FINAL, "steps": claim_steps(claim),
+               "watching": watching,
                "poll_seconds": 30 if claim.status in SLOW_POLL else 1,
                "can_review": claim.status == ClaimStatus.IN_REVIEW
                and can_review_claim(request.user, claim),

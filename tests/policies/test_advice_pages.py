@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from policies.watches import start_watch
 from subsidies.claims import submit_claim
 
 from .watch_helpers import department_answers, publish_staff_policy, staff
@@ -101,3 +102,15 @@ def test_an_ineligible_claims_page_says_what_would_change_it(
     html = page.content.decode()
     assert "were at least 100,000 persons" in html
     assert reverse("policies:watch", args=["big-jobs"]) in html
+    # Its progress ends where the claim ended, not with steps it will never reach.
+    steps = re.findall(r'<ol class="steps">(.*?)</ol>', html, re.S)[0]
+    assert re.findall(r"<li[^>]*>([^<]+)</li>", steps) == ["Submitted", "Checking", "Not eligible"]
+    assert '<li class="ended" aria-current="step">Not eligible</li>' in steps
+    assert "Paying" not in steps and "Paid" not in steps
+    assert "Tell me when I qualify" in html
+    # Asked once: the page says so and offers to stop, not to ask again.
+    start_watch(member, enterprise, policy)
+    again = client.get(reverse("subsidies:claim", args=[claim.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = again.content.decode()
+    assert "You asked to be told when you qualify." in html and "Stop being told" in html
+    assert "Tell me when I qualify" not in html
