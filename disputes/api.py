@@ -128,7 +128,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Fact disputes. Enterprise members see their enterprises' disputes, officials their
     department's (and district's), auditors all; ordered by time left."""
 
-    scope_resource = "requests"
+    scope_resource = "disputes"
     serializer_class = DisputeSerializer
     filterset_class = DisputeFilter
     ordering_fields = ["deadline", "created_at", "status"]

@@ -9,7 +9,7 @@ EVENT_TYPES.register(
     "dispute.decided",
     EventType(
         _("A department decided a fact dispute: the fact confirmed or corrected."),
-        "requests:read",
+        "disputes:read",
         label=_("fact dispute decided"),
     ),
 )

@@ -1,4 +1,4 @@
-"""Recovery orders over REST (scoped like the pages; partner clients need the claims
+"""Recovery orders over REST (scoped like the pages; partner clients need the recovery
 scopes). POSTs take an Idempotency-Key (qinqing/api/idempotency.py): the same key and body
 replay the first answer."""
 
@@ -74,7 +74,7 @@ class RecoveryOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     """Recovery orders of undue payments: the enterprise's own, or those of the official's
     department (district); auditors read them all."""
 
-    scope_resource = "claims"
+    scope_resource = "recovery"
     serializer_class = RecoveryOrderSerializer
     ordering_fields = ["created_at", "amount", "status"]
     ordering = ["-created_at", "-id"]

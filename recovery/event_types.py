@@ -27,7 +27,7 @@ for name, description, label in (
         _("recovery order waived"),
     ),
 ):
-    EVENT_TYPES.register(name, EventType(description, "claims:read", label=label))
+    EVENT_TYPES.register(name, EventType(description, "recovery:read", label=label))
 
 for action, label in {
     "recovery_order.collecting": _("recovery order: repayment being collected"),

@@ -317,6 +317,14 @@ _LEFT_AFTER = {
 _WAITS = {ClaimStatus.AWAITING_DATA, ClaimStatus.OFFERED, ClaimStatus.IN_REVIEW}
 
 
+def claim_status_label(claim: Claim) -> str:
+    """The claim's status as its page names it: a payment offset in full against money the
+    enterprise owes back says so, not "the amount comes to nothing"."""
+    if claim.status == ClaimStatus.NOTHING_DUE and claim.withheld:
+        return _("Offset in full against money owed back")
+    return ClaimStatus(claim.status).label
+
+
 def _state(index: int, reached: int, step: str) -> str:
     if index < reached:
         return "done"
@@ -347,4 +355,4 @@ def claim_steps(claim: Claim) -> list[ClaimStep]:
     taken = path[: path.index(branch) + 1] if branch in path else path[:1]
     last = "waiting" if status in _WAITS else "ended"
     return [*(ClaimStep(ClaimStatus(step).label, "done") for step in taken),
-            ClaimStep(status.label, last)]  # fmt: skip
+            ClaimStep(claim_status_label(claim), last)]  # fmt: skip

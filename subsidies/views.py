@@ -37,6 +37,7 @@ from .reevaluation import runs_of as reevaluation_runs
 from .selectors import (
     batch_runs_visible_to,
     can_review_claim,
+    claim_status_label,
     claim_steps,
     claims_awaiting_review,
     claims_visible_to,
@@ -75,6 +76,7 @@ def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
     watching = claim.status == ClaimStatus.INELIGIBLE and open_watch(
         request.user, claim.enterprise, claim.policy) is not None  # fmt: skip
     context = {"claim": claim, "final": claim.status in FINAL, "steps": claim_steps(claim),
+               "status_label": claim_status_label(claim),
                "watching": watching,
                "poll_seconds": 30 if claim.status in SLOW_POLL else 1,
                "can_review": claim.status == ClaimStatus.IN_REVIEW
