@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
+from qinqing.api.attachments import AttachmentUploadSerializer, StoredAttachmentSerializer
 from qinqing.api.fields import GuardedSlugRelatedField
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
@@ -58,22 +59,9 @@ class RequestHopSerializer(serializers.ModelSerializer):
         fields = ["from_department", "to_department", "reason", "created_at"]
 
 
-class RequestAttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-
-    class Meta:
+class RequestAttachmentSerializer(StoredAttachmentSerializer):
+    class Meta(StoredAttachmentSerializer.Meta):
         model = RequestAttachment
-        fields = ["id", "name", "content_type", "size", "created_at", "url"]
-        # Output only (uploads go through AttachmentUploadSerializer); read-only also keeps
-        # the database's integer range out of the committed schema (SQLite vs PostgreSQL).
-        read_only_fields = fields
-
-    def get_url(self, attachment: RequestAttachment) -> str:
-        return f"/requests/{attachment.request_id}/attachments/{attachment.pk}/"
-
-
-class AttachmentUploadSerializer(serializers.Serializer):
-    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
 class RequestSerializer(MasksPersonalData, serializers.ModelSerializer):

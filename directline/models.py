@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -400,3 +401,6 @@ class RequestAttachment(StoredAttachment):
         Request, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("request")
     )
     file = models.FileField(_("file"), upload_to="requests/%Y/%m/", storage=_attachment_storage)
+
+    def get_absolute_url(self) -> str:
+        return reverse("directline:attachment", args=[self.request_id, self.pk])

@@ -17,6 +17,7 @@ from departments.models import Department
 from enterprises.selectors import enterprises_visible_to
 from policies.selectors import describe_claim
 from qinqing import errors
+from qinqing.api.attachments import AttachmentUploadSerializer, StoredAttachmentSerializer
 from qinqing.api.fields import GuardedSlugRelatedField
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
@@ -29,16 +30,9 @@ from . import selectors, services
 from .models import Dispute, DisputeAttachment, DisputeStatus, Origin
 
 
-class DisputeAttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-
-    class Meta:
+class DisputeAttachmentSerializer(StoredAttachmentSerializer):
+    class Meta(StoredAttachmentSerializer.Meta):
         model = DisputeAttachment
-        fields = ["id", "name", "content_type", "size", "created_at", "url"]
-        read_only_fields = fields
-
-    def get_url(self, attachment: DisputeAttachment) -> str:
-        return f"/disputes/{attachment.dispute_id}/attachments/{attachment.pk}/"
 
 
 class StepSerializer(serializers.Serializer):
@@ -99,10 +93,6 @@ class DisputeRaiseSerializer(serializers.Serializer):
         slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True,
         help_text="The department you believe holds the fact; refused if it does not.",
     )  # fmt: skip
-
-
-class EvidenceUploadSerializer(serializers.Serializer):
-    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
 class DisputeDecideSerializer(serializers.Serializer):
@@ -196,7 +186,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._answer(dispute.pk)
 
     @extend_schema(
-        request={"multipart/form-data": EvidenceUploadSerializer},
+        request={"multipart/form-data": AttachmentUploadSerializer},
         responses={200: DisputeSerializer},
     )
     @idempotent()

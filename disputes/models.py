@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.events.services import Event
@@ -193,3 +194,6 @@ class DisputeAttachment(StoredAttachment):
         Dispute, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dispute")
     )
     file = models.FileField(_("file"), upload_to="disputes/%Y/%m/", storage=_attachment_storage)
+
+    def get_absolute_url(self) -> str:
+        return reverse("disputes:attachment", args=[self.dispute_id, self.pk])

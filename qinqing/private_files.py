@@ -83,3 +83,7 @@ class StoredAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        """Where a reader downloads it (each app's own view checks who may)."""
+        raise NotImplementedError
