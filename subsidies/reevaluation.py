@@ -40,7 +40,7 @@ from qinqing.notifications.text import Message
 from qinqing.queueing import queue, queue_on_commit
 
 from . import checkqueue
-from .batch import BATCH_MODES, CHUNK, decide_claims, facts_by_row, pay_counted
+from .batch import BATCH_MODES, CHUNK, Decided, decide_claims, facts_by_row, pay_counted, settle
 from .claims import period_key
 from .models import (
     BatchRun,
@@ -52,7 +52,6 @@ from .models import (
 )
 from .moves import move_claims
 from .notification_kinds import NotificationKind
-from .notifications import notify_claims
 
 logger = logging.getLogger(__name__)
 REEVALUATE_TASK = "subsidies.tasks.reevaluate"
@@ -294,15 +293,11 @@ def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fe
     raise RuntimeError(f"re-evaluation chunk {run_id}/{number} kept colliding with other claims")
 
 
-def _after_decided(run_id: int, number: int, paying_ids: list[int], offered_ids: list[int]):
-    if paying_ids:
-        queue(PAY_TASK, run_id, number, paying_ids)
-    if offered_ids:
-        notify_claims(offered_ids, ClaimStatus.OFFERED)
-    if not paying_ids:
-        _mark_paid(run_id, number)
-    else:
-        _finish_run_if_complete(run_id)
+def _after_decided(run_id: int, number: int, decided: Decided) -> None:
+    """Paid as soon as decided, like a batch run's chunk (subsidies.batch.settle)."""
+    settle(ReevaluationChunk, {"run_id": run_id, "number": number}, decided, PAY_TASK,
+           (run_id, number))  # fmt: skip
+    _finish_run_if_complete(run_id)
 
 
 def pay_chunk(run_id: int, number: int, claim_ids: list[int]) -> int:
