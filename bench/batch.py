@@ -99,9 +99,12 @@ def one_size(enterprises: int) -> dict:
         seconds_to_all_paid=round(paid, 2) if paid else None,
         # Deciding and paying overlap: the first chunk's payments are through long before
         # the last chunk is decided.
-        first_chunk_decided_seconds=round(chunks[0][0].timestamp() - started, 2) if chunks else None,
+        first_chunk_decided_seconds=round(chunks[0][0].timestamp() - started, 2)
+        if chunks
+        else None,
         first_chunk_paid_seconds=round(min(p for _d, p in chunks if p).timestamp() - started, 2)
-        if any(p for _d, p in chunks) else None,
+        if any(p for _d, p in chunks)
+        else None,
         claims_by_status=dict(
             Claim.objects.filter(version=version).values_list("status").annotate(n=Count("id"))
         ),
@@ -127,7 +130,7 @@ def floor(version, run, edge) -> dict:
         bulkkit.extract_selects(version.rules.fact_names)
     )
     since = f"'{edge.isoformat()}'::timestamptz"
-    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"
+    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"  # noqa: S608
     kept = {
         "subsidies_claim": f"version_id = {int(version.pk)}",
         "subsidies_disbursement": f"claim_id IN ({claims})",

@@ -22,7 +22,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-READY = re.compile(r"(\S+@\S+) ready\.")
+# The node name in the worker's banner (its INFO "ready" line may be silenced by the log
+# level); it is up when a ping addressed to that name is answered.
+NODE = re.compile(r"-------------- (\S+@\S+) v\d")
 
 
 @contextmanager
@@ -36,13 +38,13 @@ def workers(count: int, threads: int, *, name: str, log_dir: Path,
 
     logs = [log_dir / f"bench-{name}-worker-{number}.log" for number in range(count)]
     with ExitStack() as stack:
+        database_url = database_url_for_current_connection()
         processes = [
-            stack.enter_context(running_worker(
-                database_url=database_url_for_current_connection(),
-                settings_module="qinqing.settings", log_path=log, concurrency=threads, wait=False,
-            ))  # fmt: skip
+            stack.enter_context(running_worker(database_url=database_url,
+                                               settings_module="qinqing.settings", log_path=log,
+                                               concurrency=threads, wait=False))
             for log in logs
-        ]
+        ]  # fmt: skip
         deadline = time.monotonic() + timeout
         names: dict[Path, str] = {}
         answered: set[str] = set()
@@ -53,7 +55,7 @@ def workers(count: int, threads: int, *, name: str, log_dir: Path,
                 if process.poll() is not None:
                     raise RuntimeError(f"a worker exited early; see {log}")
                 if log not in names and log.exists():
-                    found = READY.search(log.read_text(errors="replace"))
+                    found = NODE.search(log.read_text(errors="replace"))
                     if found:
                         names[log] = found.group(1)
             waiting = [node for node in names.values() if node not in answered]

@@ -95,8 +95,13 @@ def copy_text(table: str, columns: Sequence[str], text: str) -> None:
             copy.write(text[start : start + _TEXT_PIECE])
 
 
-def insert_values(model: type[models.Model], fields: Sequence[str],
-                  rows: Sequence[Sequence[Any]], *, ignore_conflicts: bool = False) -> list[int]:
+def insert_values(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> list[int]:
     """Insert `rows` (tuples of `fields`' values, by field name: `claim_id` for a foreign
     key) into `model`'s table; every other concrete field gets its default. JSON fields
     take Python values. Returns the primary keys given, in the rows' order (none with

@@ -208,7 +208,9 @@ def nothing_due(disbursements: list[Disbursement]) -> list[int]:
     return move_claims([d.claim_id for d in disbursements], ClaimStatus.NOTHING_DUE)
 
 
-def send(disbursements: list[Payment] | list[Disbursement], *, tally: Tally | None = None) -> list[int]:
+def send(
+    disbursements: list[Payment] | list[Disbursement], *, tally: Tally | None = None
+) -> list[int]:
     """Ask the treasury to pay disbursements marked as sent, as one payment file, and book
     its answers. A lost answer is settled by asking about the same keys (or left "sent"
     for resume_stalled_payments()); an unreachable treasury puts them back to pending and
