@@ -136,8 +136,8 @@ def floor(version, run, edge) -> dict:
         "subsidies_disbursement": f"claim_id IN ({claims})",
         "subsidies_ledgerentry": f"claim_id IN ({claims})",
         "subsidies_treasuryrecord": f"created_at >= {since}",
-        "audit_auditevent": f"created_at >= {since}",
-        "events_outboxevent": f"created_at >= {since}",
+        "audit_auditevent": f"occurred_at >= {since}",
+        "events_outboxevent": f"occurred_at >= {since}",
         "notifications_notification": f"created_at >= {since}",
         "subsidies_batchchunk": f"run_id = {int(run.pk)}",
     }
