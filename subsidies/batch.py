@@ -221,8 +221,9 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
              for pk, enterprise_id, amount in paying],
             policy=policy, version=version, period=period,
         )  # fmt: skip
-        counted = {status: 0 for status in
-                   (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED)}  # fmt: skip
+        counted = dict.fromkeys(
+            (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED), 0
+        )
         for _e, _a, status in kept:
             counted[status] += 1
         chunk_model.objects.filter(pk=chunk.pk).update(
