@@ -25,13 +25,13 @@ import os
 import platform
 import sys
 import time
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import bulkkit  # noqa: E402
 from stack import setup  # noqa: E402
 
 setup("reevaluate")
@@ -162,11 +162,7 @@ def one_size(enterprises: int) -> dict:
     import datahub.snapshots as snapshots
     from datahub.snapshots import _extract_columns, department_facts, load_register
     from qinqing.celery import app as celery_app
-    from qinqing.worker_process import (
-        database_url_for_current_connection,
-        queues_of,
-        running_worker,
-    )
+    from qinqing.worker_process import queues_of
     from sandbox.treasury.models import TreasuryRecord
     from subsidies.batch import start
     from subsidies.models import BatchRun, Claim, Reevaluation, ReevaluationRun
@@ -202,14 +198,9 @@ def one_size(enterprises: int) -> dict:
     def arrived(department, specs_, ids_, register_, as_of):
         return columns
 
-    with ExitStack() as workers:
-        for number in range(WORKER_PROCESSES):
-            workers.enter_context(running_worker(
-                database_url=database_url_for_current_connection(),
-                settings_module="qinqing.settings",
-                log_path=ROOT / "var" / f"bench-reevaluate-worker-{number}.log",
-                concurrency=WORKER_THREADS,
-            ))  # fmt: skip
+    with bulkkit.workers(WORKER_PROCESSES, WORKER_THREADS, name="reevaluate",
+                         log_dir=ROOT / "var") as nodes:  # fmt: skip
+        figures["workers"] = nodes
         snapshots._extract_columns = arrived
         started = time.time()
         try:

@@ -4,6 +4,12 @@
   (about ten times bulk_create's rate for wide rows): ids are reserved from the table's
   sequence first, so the caller gets its objects back with their primary keys, as
   bulk_create gives them. Elsewhere (SQLite, the embedded default) it is bulk_create.
+- `insert_values(model, fields, rows)`: plain tuples of the named fields (the rest take
+  their defaults and `auto_now` stamps), no model instance per row: the set-based writers'
+  path (a batch chunk's claims, disbursements, ledger legs). Returns the new primary keys
+  in order (reserved from the sequence on PostgreSQL, then COPY). `ignore_conflicts`:
+  rows that would break a unique constraint are skipped (COPY into a temporary copy of
+  the table, then one INSERT … SELECT … ON CONFLICT DO NOTHING); ids are not returned.
 - `copy_rows(table, columns, rows)`: raw rows into any table (one not managed by a model,
   or a model's when the caller prepares the values itself): COPY on PostgreSQL, batched
   INSERTs elsewhere.
@@ -22,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, connections, models
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from qinqing.iterables import chunked
@@ -87,6 +93,76 @@ def copy_text(table: str, columns: Sequence[str], text: str) -> None:
     ):
         for start in range(0, len(text), _TEXT_PIECE):
             copy.write(text[start : start + _TEXT_PIECE])
+
+
+def insert_values(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> list[int]:
+    """Insert `rows` (tuples of `fields`' values, by field name: `claim_id` for a foreign
+    key) into `model`'s table; every other concrete field gets its default. JSON fields
+    take Python values. Returns the primary keys given, in the rows' order (none with
+    `ignore_conflicts`)."""
+    if not rows:
+        return []
+    meta = model._meta
+    given = [meta.get_field(name) for name in fields]
+    names = {field.attname for field in given}
+    now = timezone.now()
+    constant: list[tuple[models.Field, Any]] = []
+    for field in meta.concrete_fields:
+        if field.attname in names or field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constant.append((field, now))
+        elif field.has_default() or field.null or field.blank:
+            constant.append((field, field.get_default()))
+    if connection.vendor != "postgresql" or len(rows) < 100:
+        objs = [model(**dict(zip((f.attname for f in given), row, strict=True)),
+                      **{field.attname: value for field, value in constant})
+                for row in rows]  # fmt: skip
+        made = model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+        return [] if ignore_conflicts else [obj.pk for obj in made]
+    real = connections[connection.alias]
+    json_at = [index for index, field in enumerate(given) if isinstance(field, models.JSONField)]
+    extra = [field.get_db_prep_save(value, real) if isinstance(field, models.JSONField)
+             else value for field, value in constant]  # fmt: skip
+    columns = [field.column for field in given] + [field.column for field, _v in constant]
+
+    def prepared(row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for index in json_at:
+            values[index] = given[index].get_db_prep_save(values[index], real)
+        return values + extra
+
+    if ignore_conflicts:
+        quote = connection.ops.quote_name
+        scratch = f"bulk_{meta.db_table}"[:63]
+        names_sql = ", ".join(quote(column) for column in columns)
+        # One transaction: the scratch rows live until its commit.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {quote(scratch)} "
+                           f"(LIKE {quote(meta.db_table)} INCLUDING DEFAULTS INCLUDING IDENTITY) "
+                           "ON COMMIT DELETE ROWS")  # fmt: skip
+            cursor.execute(f"TRUNCATE {quote(scratch)}")
+            copy_rows(scratch, columns, map(prepared, rows))
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({names_sql}) "  # noqa: S608
+                f"SELECT {names_sql} FROM {quote(scratch)} ON CONFLICT DO NOTHING"
+            )
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        pks = [pk for (pk,) in cursor.fetchall()]
+    copy_rows(meta.db_table, [meta.pk.column, *columns],
+              ([pk, *prepared(row)] for pk, row in zip(pks, rows, strict=True)))  # fmt: skip
+    return pks
 
 
 def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> list[models.Model]:

@@ -18,6 +18,7 @@ batch claim is reserved and paid by the same code as a claim made by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -34,15 +35,23 @@ from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
 from policies.evaluation import evaluate_all
 from policies.models import DeliveryMode, PolicyVersion
-from qinqing.audit.services import record_events
-from qinqing.bulk import bulk_insert
+from qinqing.audit.services import record_rows
+from qinqing.bulk import insert_values
 from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
 
 from .claims import period_key
-from .models import BatchChunk, BatchRun, Claim, ClaimStatus
+from .gateway import GatewayError
+from .models import BatchChunk, BatchRun, Claim, ClaimStatus, DisbursementStatus
 from .notifications import notify_claims
-from .payments import budget_left, disburse, pay_claims, reserve_budget
+from .payments import (
+    Payment,
+    budget_left,
+    disburse_values,
+    pay_claims,
+    reserve_budget,
+    send,
+)
 
 CHUNK = 2000
 DECIDE_TASK = "subsidies.tasks.decide_batch_chunk"
@@ -146,101 +155,156 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
                   period: str, enterprise_ids: list[int], amounts_fen: list[int],
                   facts: list[dict], source: dict[str, Any], after) -> int:  # fmt: skip
     """One chunk's claims made, reserved and booked in one transaction with its chunk row
-    (`chunk_model` with `owner`: a batch run's or a re-evaluation's); `after(paying_ids,
-    offered_ids)` on commit. A chunk delivered twice finds its row and does nothing; an
-    enterprise that already holds a claim for the period keeps it."""
+    (`chunk_model` with `owner`: a batch run's or a re-evaluation's), in a handful of
+    set-based statements over plain values: the claims, their audit rows and their
+    disbursements written by the one bulk writer, the chunk's total reserved with one
+    conditional UPDATE as the transaction's last statement (the budget row is held for
+    the commit only). `after(Decided)` on commit: the caller pays at once.
+    A chunk delivered twice finds its row: nothing is made again, and what the first
+    delivery left unpaid (a worker killed after the commit) is paid with the same keys.
+    An enterprise that already holds a claim for the period keeps it."""
     policy = version.policy
     offered = policy.delivery_mode == DeliveryMode.CONFIRM
     with transaction.atomic():
         chunk, created = chunk_model.objects.get_or_create(number=number, **owner)
         if not created:
+            if chunk.paid_at is None:
+                unpaid = list(Claim.objects.filter(
+                    policy=policy, period=period, enterprise_id__in=enterprise_ids,
+                    status=ClaimStatus.PAYING,
+                ).values_list("pk", flat=True))  # fmt: skip
+                transaction.on_commit(partial(after, Decided(retry=unpaid)))
             return 0  # delivered twice: the first delivery made the claims
         taken = set(
             Claim.objects.filter(
                 policy=policy, period=period, enterprise_id__in=enterprise_ids
             ).values_list("enterprise_id", flat=True)
         )
-        enterprises = Enterprise.objects.in_bulk(
-            [pk for pk in enterprise_ids if pk not in taken], field_name="pk"
-        )
+        register = {
+            pk: (uscc, bank_name, bank_account)
+            for pk, uscc, bank_name, bank_account in Enterprise.objects.filter(
+                pk__in=[pk for pk in enterprise_ids if pk not in taken],
+                status=EnterpriseStatus.ACTIVE,
+            ).values_list("pk", "uscc", "bank_name", "bank_account")
+        }
         left = None if offered else budget_left(version)
-        claims: list[Claim] = []
         reserved = Decimal(0)
+        rows: list[tuple] = []
+        kept: list[tuple[int, Decimal, str]] = []  # enterprise, amount, status
+        basis = {"status": "eligible", "criteria": [], "source": "batch", **source}
+        cent = Decimal("0.01")
         for index, (enterprise_id, fen) in enumerate(zip(enterprise_ids, amounts_fen, strict=True)):
-            enterprise = enterprises.get(enterprise_id)
-            if enterprise is None or enterprise.status != EnterpriseStatus.ACTIVE:
+            if enterprise_id not in register:
                 continue
-            amount = (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+            amount = (Decimal(int(fen)) / 100).quantize(cent)
             if offered:
                 status = ClaimStatus.OFFERED
             elif left is not None and reserved + amount <= left:
                 status, reserved = ClaimStatus.PAYING, reserved + amount
             else:
                 status = ClaimStatus.BUDGET_EXHAUSTED
-            claims.append(Claim(
-                enterprise=enterprise, policy=policy, version=version, period=period,
-                origin="batch", amount=amount, status=status,
-                decision={"status": "eligible", "amount": str(amount), "criteria": [],
-                          "source": "batch", **source},
-                facts={"values": facts[index]} if index < len(facts) else None,
-            ))  # fmt: skip
-        bulk_insert(claims)
-        record_events(actor=None, events=_creation_events(claims, source))
-        paying = [claim for claim in claims if claim.status == ClaimStatus.PAYING]
-        disburse(paying)
+            rows.append((enterprise_id, policy.pk, version.pk, period, "batch", amount, status,
+                         {**basis, "amount": str(amount)},
+                         {"values": facts[index]} if index < len(facts) else None))  # fmt: skip
+            kept.append((enterprise_id, amount, status))
+        claim_ids = insert_values(Claim, CLAIM_FIELDS, rows)
+        origin = {key: value for key, value in source.items() if key != "rules_on"}
+        record_rows(actor=None, model=Claim, events=[
+            (f"claim.{status}", pk, f"{policy.code} {period} {register[enterprise_id][0]}", None,
+             {"status": status, "found": ClaimStatus.ELIGIBLE, "source": "batch", **origin})
+            for pk, (enterprise_id, _amount, status) in zip(claim_ids, kept, strict=True)
+        ])  # fmt: skip
+        paying = [(pk, enterprise_id, amount) for pk, (enterprise_id, amount, status)
+                  in zip(claim_ids, kept, strict=True) if status == ClaimStatus.PAYING]  # fmt: skip
+        payments = disburse_values(
+            [(pk, enterprise_id, amount, *register[enterprise_id][1:])
+             for pk, enterprise_id, amount in paying],
+            policy=policy, version=version, period=period,
+        )  # fmt: skip
+        counted = dict.fromkeys(
+            (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED), 0
+        )
+        for _e, _a, status in kept:
+            counted[status] += 1
+        chunk_model.objects.filter(pk=chunk.pk).update(
+            made=len(kept), offered=counted[ClaimStatus.OFFERED],
+            paying=counted[ClaimStatus.PAYING], exhausted=counted[ClaimStatus.BUDGET_EXHAUSTED],
+        )  # fmt: skip
+        # Last, so the budget's row lock lasts only until the commit that follows.
         if reserved and not reserve_budget(version, reserved):
             raise IntegrityError("the budget moved since it was read")  # retried
-        counted = (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED)
-        by_status = {status: sum(1 for c in claims if c.status == status) for status in counted}
-        chunk_model.objects.filter(pk=chunk.pk).update(
-            made=len(claims), offered=by_status[ClaimStatus.OFFERED],
-            paying=by_status[ClaimStatus.PAYING], exhausted=by_status[ClaimStatus.BUDGET_EXHAUSTED],
-        )  # fmt: skip
-        paying_ids = [claim.pk for claim in paying]
-        offered_ids = [claim.pk for claim in claims if claim.status == ClaimStatus.OFFERED]
-        transaction.on_commit(partial(after, paying_ids, offered_ids))
-    return len(claims)
+        offered_ids = [pk for pk, (_e, _a, status) in zip(claim_ids, kept, strict=True)
+                       if status == ClaimStatus.OFFERED]  # fmt: skip
+        transaction.on_commit(partial(after, Decided(payments=payments, offered=offered_ids)))
+    return len(kept)
 
 
-def _creation_events(claims: list[Claim], source: dict[str, Any]):
-    """One event per claim: a batch claim is created in its first state (offered, paying,
-    or budget exhausted); that it was found eligible, and by which run, is in the event."""
-    origin = {key: value for key, value in source.items() if key != "rules_on"}
-    for claim in claims:
-        yield (f"claim.{claim.status}", claim, None,
-               {"status": claim.status, "found": ClaimStatus.ELIGIBLE, "source": "batch",
-                **origin})  # fmt: skip
+CLAIM_FIELDS = ("enterprise_id", "policy_id", "version_id", "period", "origin", "amount",
+                "status", "decision", "facts")  # fmt: skip
 
 
-def _after_decided(run_id: int, number: int, paying_ids: list[int], offered_ids: list[int]):
-    if paying_ids:
-        queue(PAY_TASK, run_id, number, paying_ids)
-    if offered_ids:
-        notify_claims(offered_ids, ClaimStatus.OFFERED)
-    if not paying_ids:
-        BatchChunk.objects.filter(run_id=run_id, number=number, paid_at__isnull=True).update(
-            paid_at=timezone.now()
-        )
+@dataclass
+class Decided:
+    """What a chunk's decision leaves to pay and to tell, once committed. `retry`: claims
+    of a chunk decided earlier still paying (its first delivery died before paying)."""
+
+    payments: list[Payment] = field(default_factory=list)
+    offered: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+
+
+def settle(chunk_model, chunk: dict[str, int], decided: Decided, pay_task: str,
+           task_args: tuple) -> None:  # fmt: skip
+    """Pay a chunk as soon as it is decided, in the worker that decided it: one payment
+    file, booked set-based (payments.send). Claims with nothing to send (no account on
+    record) end as pay_claims() ends them; an unreachable treasury leaves the chunk to
+    `pay_task(*task_args, claim_ids)`, retried with back-off."""
+    if decided.offered:
+        notify_claims(decided.offered, ClaimStatus.OFFERED)
+    tally = chunk_tally(chunk_model, chunk)
+    sent = [p for p in decided.payments if p.status == DisbursementStatus.SENT]
+    unsent = [p.claim_id for p in decided.payments if p.status != DisbursementStatus.SENT]
+    unsent += decided.retry
+    try:
+        if unsent:
+            pay_claims(unsent, tally=tally)
+        if sent:
+            send(sent, tally=tally)
+    except GatewayError:
+        queue(pay_task, *task_args, [p.claim_id for p in sent] + unsent)
+        return
+    chunk_model.objects.filter(**chunk, paid_at__isnull=True).update(paid_at=timezone.now())
+
+
+def _after_decided(run_id: int, number: int, decided: Decided) -> None:
+    settle(BatchChunk, {"run_id": run_id, "number": number}, decided, PAY_TASK,
+           (run_id, number))  # fmt: skip
     _finish_if_complete(run_id)
 
 
 def pay_chunk(run_id: int, number: int, claim_ids: list[int]) -> int:
-    """Pay the chunk's claims as one payment file; returns how many were confirmed now.
-    Raises GatewayError when the treasury could not take the file (the task retries)."""
+    """Pay the chunk's claims as one payment file (again: the treasury could not be
+    reached when it was decided); returns how many were confirmed now. Raises
+    GatewayError when the treasury could not take the file (the task retries)."""
 
     paid = pay_counted(BatchChunk, {"run_id": run_id, "number": number}, claim_ids)
     _mark_chunk_paid(run_id, number)
     return len(paid)
 
 
-def pay_counted(chunk_model, chunk: dict[str, int], claim_ids: list[int]) -> list[int]:
-    """Pay a chunk's claims as one payment file, its row's paid/failed counts kept in the
-    transaction that books them. Raises GatewayError as pay_claims() does."""
+def chunk_tally(chunk_model, chunk: dict[str, int]):
+    """The chunk row's paid/failed counts, kept in the transaction that books them."""
 
     def tally(outcome: str, count: int) -> None:
         chunk_model.objects.filter(**chunk).update(**{outcome: F(outcome) + count})
 
-    return pay_claims(claim_ids, tally=tally)
+    return tally
+
+
+def pay_counted(chunk_model, chunk: dict[str, int], claim_ids: list[int]) -> list[int]:
+    """Pay a chunk's claims as one payment file, its row's paid/failed counts kept in the
+    transaction that books them. Raises GatewayError as pay_claims() does."""
+    return pay_claims(claim_ids, tally=chunk_tally(chunk_model, chunk))
 
 
 def _mark_chunk_paid(run_id: int, number: int) -> None:

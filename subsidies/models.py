@@ -355,31 +355,6 @@ class ReconciliationRun(models.Model):
         return f"reconciliation {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class BatchChunk(models.Model):
-    """One chunk of a batch run, recorded in the transaction that made its claims: a chunk
-    delivered twice finds its row and does nothing, and the run's live progress (decided,
-    paid, failed) is the sum over a few hundred rows instead of a count over its claims."""
-
-    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="chunk_rows")
-    number = models.PositiveIntegerField()
-    made = models.PositiveIntegerField(default=0)  # claims created (the rest had one already)
-    offered = models.PositiveIntegerField(default=0)
-    paying = models.PositiveIntegerField(default=0)
-    exhausted = models.PositiveIntegerField(default=0)
-    paid = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    decided_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["run", "number"], name="one_row_per_batch_chunk")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.run} #{self.number}"
-
-
 class Reevaluation(models.Model):
     """Facts about some enterprises changed (datahub.signals.facts_changed): the record of
     the re-evaluation owed. Written by the receiver, so a broker outage delays the work
@@ -446,13 +421,21 @@ class ReevaluationRun(models.Model):
         return f"re-evaluation {self.reevaluation_id} of {self.version_id}"
 
 
-class ReevaluationChunk(models.Model):
-    """A re-evaluation's chunk, as BatchChunk is a batch run's: made in the transaction
-    that made its claims, so a chunk delivered twice does nothing."""
+class BatchChunk(models.Model):
+    """One chunk of a batch run, or of a re-evaluation's run (the one chunk mechanism of
+    subsidies/batch.py), recorded in the transaction that made its claims: a chunk
+    delivered twice finds its row and does nothing, and a run's live progress (decided,
+    paid, failed) is the sum over a few hundred rows instead of a count over its claims.
+    Exactly one of `run` and `reevaluation_run` is set."""
 
-    run = models.ForeignKey(ReevaluationRun, on_delete=models.CASCADE, related_name="chunk_rows")
+    run = models.ForeignKey(BatchRun, null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="chunk_rows")  # fmt: skip
+    reevaluation_run = models.ForeignKey(
+        ReevaluationRun, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="chunk_rows",
+    )  # fmt: skip
     number = models.PositiveIntegerField()
-    made = models.PositiveIntegerField(default=0)
+    made = models.PositiveIntegerField(default=0)  # claims created (the rest had one already)
     offered = models.PositiveIntegerField(default=0)
     paying = models.PositiveIntegerField(default=0)
     exhausted = models.PositiveIntegerField(default=0)
@@ -463,9 +446,15 @@ class ReevaluationChunk(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["run", "number"],
+            models.UniqueConstraint(fields=["run", "number"], name="one_row_per_batch_chunk"),
+            models.UniqueConstraint(fields=["reevaluation_run", "number"],
                                     name="one_row_per_reevaluation_chunk"),
+            models.CheckConstraint(
+                condition=models.Q(run__isnull=False, reevaluation_run__isnull=True)
+                | models.Q(run__isnull=True, reevaluation_run__isnull=False),
+                name="batch_chunk_of_one_run",
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.run} #{self.number}"
+        return f"{self.run or self.reevaluation_run} #{self.number}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -20,12 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
-from qinqing.bulk import bulk_insert
+from qinqing.bulk import insert_values
 from qinqing.checkpoints import checkpoint
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
-from .deductions import deductions_for
+from .deductions import PAYMENT_DEDUCTIONS, deductions_for
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
     Budget,
@@ -86,23 +87,61 @@ def budget_left(version: PolicyVersion) -> Decimal:
     return budget.total - budget.reserved
 
 
-def disburse(claims: list[Claim], *, sending: bool = False) -> list[Disbursement]:
-    """Each claim's disbursement, with its key and the enterprise's account, in one
-    statement (COPY for many). `sending`: recorded as sent already (the caller sends them
-    right after its commit), where there is an account to send to and something to pay.
-    What the registered deductions withhold (a recovery offset) is not paid: asked once
-    for all the claims, in this transaction (subsidies/deductions.py)."""
-    withheld = deductions_for(claims)
-    due = {claim.pk: claim.amount - withheld.get(claim.pk, 0) for claim in claims}
-    return bulk_insert([
-        Disbursement(claim=claim, idempotency_key=disbursement_key(claim.pk), amount=due[claim.pk],
-                     bank_name=claim.enterprise.bank_name,
-                     bank_account=claim.enterprise.bank_account,
-                     **({"status": DisbursementStatus.SENT, "attempts": 1}
-                        if sending and claim.enterprise.bank_account
-                        and is_payable(due[claim.pk]) else {}))
-        for claim in claims
-    ])  # fmt: skip
+class Payment(NamedTuple):
+    """A disbursement as the payment steps need it: plain values, no model instance."""
+
+    pk: int
+    claim_id: int
+    idempotency_key: str
+    amount: Decimal
+    bank_account: str
+    status: str
+
+
+def disburse(claims: list[Claim], *, sending: bool = False) -> list[Payment]:
+    """Each claim's disbursement, with its key and the enterprise's account (claims with
+    their enterprise loaded). See disburse_values()."""
+    return disburse_values(
+        [(c.pk, c.enterprise_id, c.amount, c.enterprise.bank_name, c.enterprise.bank_account)
+         for c in claims], claims=claims, sending=sending,
+    )  # fmt: skip
+
+
+def disburse_values(rows: list[tuple[int, int, Decimal, str, str]], *,
+                    claims: list[Claim] | None = None, policy=None, version=None,
+                    period: str = "", sending: bool = True) -> list[Payment]:  # fmt: skip
+    """The disbursements of these claims — (claim id, enterprise id, amount, bank name,
+    bank account) each — with their deterministic keys, in one statement (COPY for many).
+    `sending`: recorded as sent already (the caller sends them right after its commit),
+    where there is an account to send to and something to pay. What the registered
+    deductions withhold (a recovery offset) is not paid: asked once for all the claims,
+    in this transaction (subsidies/deductions.py); `claims` are the claims as the hooks
+    read them, else built from the rows and `policy`, `version`, `period`."""
+    if not rows:
+        return []
+    withheld: dict[int, Decimal] = {}
+    if PAYMENT_DEDUCTIONS.items():
+        if claims is None:
+            claims = [Claim(pk=pk, enterprise_id=enterprise_id, policy=policy, version=version,
+                            period=period, amount=amount)
+                      for pk, enterprise_id, amount, _name, _account in rows]  # fmt: skip
+        withheld = deductions_for(claims)
+    values = []
+    for claim_id, _enterprise_id, amount, bank_name, bank_account in rows:
+        due = amount - withheld.get(claim_id, 0)
+        sent = sending and bool(bank_account) and is_payable(due)
+        values.append((claim_id, disbursement_key(claim_id), due, bank_name, bank_account,
+                       DisbursementStatus.SENT if sent else DisbursementStatus.PENDING,
+                       1 if sent else 0))  # fmt: skip
+    pks = insert_values(Disbursement, DISBURSEMENT_FIELDS, values)
+    return [Payment(pk, claim_id, key, due, account, status)
+            for pk, (claim_id, key, due, _bank, account, status, _n)
+            in zip(pks, values, strict=True)]  # fmt: skip
+
+
+DISBURSEMENT_FIELDS = ("claim_id", "idempotency_key", "amount", "bank_name", "bank_account",
+                       "status", "attempts")  # fmt: skip
+LEDGER_FIELDS = ("transaction", "claim_id", "account", "debit", "credit")
 
 
 def ledger_legs(*, key: str, amount: Decimal, claim_id: int, policy_code: str,
@@ -169,7 +208,9 @@ def nothing_due(disbursements: list[Disbursement]) -> list[int]:
     return move_claims([d.claim_id for d in disbursements], ClaimStatus.NOTHING_DUE)
 
 
-def send(disbursements: list[Disbursement], *, tally: Tally | None = None) -> list[int]:
+def send(
+    disbursements: list[Payment] | list[Disbursement], *, tally: Tally | None = None
+) -> list[int]:
     """Ask the treasury to pay disbursements marked as sent, as one payment file, and book
     its answers. A lost answer is settled by asking about the same keys (or left "sent"
     for resume_stalled_payments()); an unreachable treasury puts them back to pending and
@@ -231,11 +272,13 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
         rows = [row for row in rows if row[1] in confirmed]
         if not rows:
             return []
+        zero = Decimal(0)
         legs = []
         for claim_id, _pk, key, amount, _period, uscc, code, number in rows:
-            legs += ledger_legs(key=key, amount=amount, claim_id=claim_id, policy_code=code,
-                                version_number=number, uscc=uscc)  # fmt: skip
-        bulk_insert(legs)
+            # The payment's double entry: the budget account pays, the enterprise's receives.
+            legs.append((key, claim_id, budget_account(code, number), amount, zero))
+            legs.append((key, claim_id, enterprise_account(uscc), zero, amount))
+        insert_values(LedgerEntry, LEDGER_FIELDS, legs)
         labels = {row[0]: f"{row[6]} {row[4]} {row[5]}" for row in rows}  # code period USCC
         paid = move_claims([row[0] for row in rows], ClaimStatus.PAID, labels=labels)
         if tally is not None:

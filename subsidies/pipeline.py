@@ -26,9 +26,9 @@ from policies.models import DeliveryMode
 from qinqing.queueing import queue, queue_on_commit
 
 from .gateway import GatewayError
-from .models import Claim, ClaimStatus, Disbursement, DisbursementStatus
+from .models import Claim, ClaimStatus, DisbursementStatus
 from .moves import locked_claims, move_claims
-from .payments import PAY_TASK, disburse, is_payable, pay_claims, reserve_budget, send
+from .payments import PAY_TASK, Payment, disburse, is_payable, pay_claims, reserve_budget, send
 
 CHECK_BATCH = 32
 RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -98,7 +98,7 @@ def _decide(claims: list[Claim]) -> dict[int, Decision]:
     return decisions
 
 
-def _record(decisions: dict[int, Decision]) -> list[Disbursement]:
+def _record(decisions: dict[int, Decision]) -> list[Payment]:
     """In the caller's transaction: each claim still being checked moves by its decision
     (a few statements for all of them); the eligible ones of policies paid without review
     are reserved and booked paying. Returns their disbursements."""
@@ -140,7 +140,7 @@ def _record(decisions: dict[int, Decision]) -> list[Disbursement]:
 
 
 def book_paying(claims: list[Claim], *, decided: bool = False,
-                sending: bool = False) -> list[Disbursement]:  # fmt: skip
+                sending: bool = False) -> list[Payment]:  # fmt: skip
     """Reserve the budget for these eligible claims, locked by the caller, and book them
     paying with their disbursements, in the caller's transaction. `decided`: still being
     checked, they pass through "eligible" in the same write, with the decision just made
@@ -186,7 +186,7 @@ def book_paying(claims: list[Claim], *, decided: bool = False,
     return disbursements
 
 
-def _book(claims: list[Claim], *, decided: bool, sending: bool) -> list[Disbursement]:
+def _book(claims: list[Claim], *, decided: bool, sending: bool) -> list[Payment]:
     if not claims:
         return []
     disbursements = disburse(claims, sending=sending)

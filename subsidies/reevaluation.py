@@ -11,10 +11,11 @@ made by `decide_claims` and paid by `pay_counted`):
   languages (the claim's transition table, audit and outbox).
 
 The receiver writes a `Reevaluation` row (the work owed) and queues it by name; each
-version's part is a `ReevaluationRun`, its chunks `ReevaluationChunk` rows. While the
-version's publish-time batch run is still paying, the run waits (decided under a lock
-on the batch run's row) and starts when that run is done: never two decisions on the
-same enterprises at once, and no change lost."""
+version's part is a `ReevaluationRun`, its chunks `BatchChunk` rows (a batch run's own
+kind, with `reevaluation_run` set). While the version's publish-time batch run is still
+paying, the run waits (decided under a lock on the batch run's row) and starts when
+that run is done: never two decisions on the same enterprises at once, and no change
+lost."""
 
 from __future__ import annotations
 
@@ -40,19 +41,18 @@ from qinqing.notifications.text import Message
 from qinqing.queueing import queue, queue_on_commit
 
 from . import checkqueue
-from .batch import BATCH_MODES, CHUNK, decide_claims, facts_by_row, pay_counted
+from .batch import BATCH_MODES, CHUNK, Decided, decide_claims, facts_by_row, pay_counted, settle
 from .claims import period_key
 from .models import (
+    BatchChunk,
     BatchRun,
     Claim,
     ClaimStatus,
     Reevaluation,
-    ReevaluationChunk,
     ReevaluationRun,
 )
 from .moves import move_claims
 from .notification_kinds import NotificationKind
-from .notifications import notify_claims
 
 logger = logging.getLogger(__name__)
 REEVALUATE_TASK = "subsidies.tasks.reevaluate"
@@ -285,7 +285,7 @@ def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fe
     for _attempt in range(5):
         try:
             return decide_claims(
-                ReevaluationChunk, {"run_id": run.pk}, number, run.version, period,
+                BatchChunk, {"reevaluation_run_id": run.pk}, number, run.version, period,
                 enterprise_ids, amounts_fen, facts or [], source,
                 partial(_after_decided, run.pk, number),
             )  # fmt: skip
@@ -294,32 +294,28 @@ def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fe
     raise RuntimeError(f"re-evaluation chunk {run_id}/{number} kept colliding with other claims")
 
 
-def _after_decided(run_id: int, number: int, paying_ids: list[int], offered_ids: list[int]):
-    if paying_ids:
-        queue(PAY_TASK, run_id, number, paying_ids)
-    if offered_ids:
-        notify_claims(offered_ids, ClaimStatus.OFFERED)
-    if not paying_ids:
-        _mark_paid(run_id, number)
-    else:
-        _finish_run_if_complete(run_id)
+def _after_decided(run_id: int, number: int, decided: Decided) -> None:
+    """Paid as soon as decided, like a batch run's chunk (subsidies.batch.settle)."""
+    settle(BatchChunk, {"reevaluation_run_id": run_id, "number": number}, decided, PAY_TASK,
+           (run_id, number))  # fmt: skip
+    _finish_run_if_complete(run_id)
 
 
 def pay_chunk(run_id: int, number: int, claim_ids: list[int]) -> int:
-    paid = pay_counted(ReevaluationChunk, {"run_id": run_id, "number": number}, claim_ids)
+    paid = pay_counted(BatchChunk, {"reevaluation_run_id": run_id, "number": number}, claim_ids)
     _mark_paid(run_id, number)
     return len(paid)
 
 
 def _mark_paid(run_id: int, number: int) -> None:
-    ReevaluationChunk.objects.filter(run_id=run_id, number=number, paid_at__isnull=True).update(
-        paid_at=timezone.now()
-    )
+    BatchChunk.objects.filter(
+        reevaluation_run_id=run_id, number=number, paid_at__isnull=True
+    ).update(paid_at=timezone.now())
     _finish_run_if_complete(run_id)
 
 
 def _finish_run_if_complete(run_id: int) -> None:
-    rows = ReevaluationChunk.objects.filter(run_id=run_id)
+    rows = BatchChunk.objects.filter(reevaluation_run_id=run_id)
     decided, paid = rows.count(), rows.filter(paid_at__isnull=False).count()
     ReevaluationRun.objects.filter(pk=run_id).update(chunks_done=decided)
     finished = ReevaluationRun.objects.filter(
@@ -363,8 +359,8 @@ def runs_of(version_id: int, limit: int = 20) -> list[dict[str, Any]]:
     offers were withdrawn (one aggregate over the chunk rows)."""
     runs = list(ReevaluationRun.objects.filter(version_id=version_id)
                 .select_related("reevaluation").order_by("-started_at", "-id")[:limit])  # fmt: skip
-    chunks = ReevaluationChunk.objects.filter(run__in=runs).values("run_id")
-    totals = {row["run_id"]: row for row in
+    chunks = BatchChunk.objects.filter(reevaluation_run__in=runs).values("reevaluation_run_id")
+    totals = {row["reevaluation_run_id"]: row for row in
               chunks.annotate(paid=Sum("paid"), offered=Sum("offered"))}  # fmt: skip
     return [{"run": run, "cause": run.reevaluation.get_cause_display(),
              "changed": run.reevaluation.enterprises,

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from qinqing.bulk import insert_values
 from subsidies.gateway import (
     GatewayError,
     OutcomeUnknown,
@@ -42,23 +43,26 @@ class SimulatedTreasury:
         time.sleep(max(0.0, random.gauss(conduct["latency_ms"], 5)) / 1000)
         if random.random() < conduct["error_rate"]:
             raise GatewayError("the treasury is unavailable")
-        TreasuryRecord.objects.bulk_create(
-            [TreasuryRecord(key=order.key, amount=order.amount, account=order.account,
-                            reference=f"HZT{uuid.uuid4().hex[:16].upper()}")
+        # The file booked in two statements: new keys written, every key's record read.
+        insert_values(
+            TreasuryRecord, ["key", "amount", "account", "reference"],
+            [(order.key, order.amount, order.account, f"HZT{uuid.uuid4().hex[:16].upper()}")
              for order in orders],
-            ignore_conflicts=True, batch_size=5000,
+            ignore_conflicts=True,
         )  # fmt: skip
         keys = [order.key for order in orders]
-        books = {record.key: record for record in TreasuryRecord.objects.filter(key__in=keys)}
+        books = {key: (amount, reference) for key, amount, reference in
+                 TreasuryRecord.objects.filter(key__in=keys)
+                 .values_list("key", "amount", "reference")}  # fmt: skip
         results = []
         for order in orders:
-            record = books[order.key]
-            if record.amount != order.amount:
+            amount, reference = books[order.key]
+            if amount != order.amount:
                 if single:
                     raise PaymentRefused("a payment with this key exists for another amount")
                 results.append(PaymentResult(order.key, "refused"))
                 continue
-            results.append(PaymentResult(order.key, "confirmed", record.reference))
+            results.append(PaymentResult(order.key, "confirmed", reference))
         if random.random() < conduct["lost_answer_rate"]:
             raise OutcomeUnknown("paid, but the answer was lost")
         return results

@@ -1,0 +1,142 @@
+"""Shared by the bulk benchmarks on the real stack (batch, reevaluate): worker processes
+started and each one pinged by name before any clock starts, and the floor of the work
+measured in the same sitting on the same database:
+
+- read: a COPY out of exactly the columns the job reads (the extract columns its rules
+  name, the register's status);
+- write: a COPY into scratch copies of the tables it writes (CREATE TABLE … LIKE …
+  INCLUDING ALL: the same columns, defaults, constraints and indexes) of exactly the rows
+  it kept, taken from the real tables after the run (that read is not timed).
+
+The job's time divided by read + write is its multiple of the floor. Django must be set up
+(bench/stack.py) before these are called.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+# The node name in the worker's banner (its INFO "ready" line may be silenced by the log
+# level); it is up when a ping addressed to that name is answered.
+NODE = re.compile(r"-------------- (\S+@\S+) v\d")
+
+
+@contextmanager
+def workers(count: int, threads: int, *, name: str, log_dir: Path,
+            timeout: float = 90) -> Iterator[list[str]]:  # fmt: skip
+    """`count` Celery worker processes on this run's queues; yields their node names once
+    every one of them has answered a ping addressed to it by name (not "any worker
+    answers": a worker still booting would fall inside the timed window)."""
+    from qinqing.celery import app
+    from qinqing.worker_process import database_url_for_current_connection, running_worker
+
+    logs = [log_dir / f"bench-{name}-worker-{number}.log" for number in range(count)]
+    with ExitStack() as stack:
+        database_url = database_url_for_current_connection()
+        processes = [
+            stack.enter_context(running_worker(database_url=database_url,
+                                               settings_module="qinqing.settings", log_path=log,
+                                               concurrency=threads, wait=False))
+            for log in logs
+        ]  # fmt: skip
+        deadline = time.monotonic() + timeout
+        names: dict[Path, str] = {}
+        answered: set[str] = set()
+        while len(answered) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"workers not all up after {timeout} s: {sorted(answered)}")
+            for process, log in zip(processes, logs, strict=True):
+                if process.poll() is not None:
+                    raise RuntimeError(f"a worker exited early; see {log}")
+                if log not in names and log.exists():
+                    found = NODE.search(log.read_text(errors="replace"))
+                    if found:
+                        names[log] = found.group(1)
+            waiting = [node for node in names.values() if node not in answered]
+            if waiting:
+                for reply in app.control.ping(destination=waiting, timeout=1.0) or []:
+                    answered.update(reply)
+            else:
+                time.sleep(0.2)
+        yield sorted(answered)
+
+
+def copy_out_seconds(selects: Sequence[str]) -> tuple[float, int]:
+    """COPY (SELECT …) TO STDOUT of each statement, timed; returns (seconds, bytes)."""
+    from django.db import connection
+
+    size = 0
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        for select in selects:
+            with cursor.cursor.copy(f"COPY ({select}) TO STDOUT") as copy:
+                for data in copy:
+                    size += len(data)
+    return time.perf_counter() - began, size
+
+
+def copy_in_seconds(kept: dict[str, str]) -> dict:
+    """For each table → the WHERE clause selecting the rows the job kept: those rows
+    copied out (untimed), then COPY'd into a scratch copy of the table with its indexes
+    and constraints (timed, one transaction like a job's chunk, then dropped). Returns
+    seconds, and rows per table."""
+    from django.db import connection, transaction
+
+    quote = connection.ops.quote_name
+    texts: dict[str, bytes] = {}
+    rows: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for table, where in kept.items():
+            sink = io.BytesIO()
+            with cursor.cursor.copy(
+                f"COPY (SELECT * FROM {quote(table)} WHERE {where}) TO STDOUT"  # noqa: S608
+            ) as copy:
+                for data in copy:
+                    sink.write(data)
+            texts[table] = sink.getvalue()
+            rows[table] = texts[table].count(b"\n")
+    scratch = {table: f"floor_{table}"[:63] for table in kept}
+    with connection.cursor() as cursor:
+        for table, copy_name in scratch.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(copy_name)}")
+            cursor.execute(f"CREATE TABLE {quote(copy_name)} (LIKE {quote(table)} INCLUDING ALL)")
+    began = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, copy_name in scratch.items():
+            with cursor.cursor.copy(f"COPY {quote(copy_name)} FROM STDIN") as copy:
+                copy.write(texts[table])
+    seconds = time.perf_counter() - began
+    with connection.cursor() as cursor:
+        for copy_name in scratch.values():
+            cursor.execute(f"DROP TABLE {quote(copy_name)}")
+    return {"seconds": seconds, "rows": rows, "bytes": sum(len(t) for t in texts.values())}
+
+
+def extract_selects(fact_names: Sequence[str]) -> list[str]:
+    """The SELECTs that read exactly the extract columns these facts live in, and the
+    register's status (who is still in business): what a batch evaluation reads."""
+    from django.db import connection
+
+    from datahub.catalogue import CATALOGUE
+    from datahub.snapshots import column_name, table_name
+
+    quote = connection.ops.quote_name
+    by_department: dict[str, list[str]] = {}
+    for name in dict.fromkeys(fact_names):
+        by_department.setdefault(CATALOGUE[name].department, []).append(column_name(name))
+    selects = [
+        f"SELECT enterprise_id, {', '.join(quote(c) for c in columns)} "  # noqa: S608
+        f"FROM {quote(table_name(department))}"
+        for department, columns in by_department.items()
+    ]
+    return [*selects, "SELECT id, status FROM enterprises_enterprise"]
+
+
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
