@@ -97,17 +97,16 @@ class Partner:
     HTTP connection (http.client: the lightest client, so the load generator takes as
     little of the two cores as it can)."""
 
-    def __init__(self, host: str, token: str) -> None:
+    def __init__(self, host: str) -> None:
         self.address = host.removeprefix("http://")
-        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
-                        "Accept-Language": "en"}  # fmt: skip
+        self.headers = {"Accept": "application/json", "Accept-Language": "en"}
         self.connection = http.client.HTTPConnection(self.address, timeout=30)
         self.polls = 0
 
-    def call(self, method: str, path: str, body: dict | None = None,
+    def call(self, method: str, path: str, token: str, body: dict | None = None,
              headers: dict | None = None) -> tuple[int, dict]:  # fmt: skip
         payload = json.dumps(body).encode() if body is not None else None
-        sent = {**self.headers, **(headers or {})}
+        sent = {**self.headers, "Authorization": f"Bearer {token}", **(headers or {})}
         if payload is not None:
             sent["Content-Type"] = "application/json"
         for attempt in range(2):
@@ -122,10 +121,12 @@ class Partner:
                     raise
         raise AssertionError("unreachable")
 
-    def claim(self, uscc: str, policy: str, *, first_poll: float, poll: float) -> dict:
+    def claim(self, claimant: tuple[str, str], policy: str, *, first_poll: float,
+              poll: float) -> dict:  # fmt: skip
         """POST the claim, then poll until it is settled; the times as seen and stamped."""
+        uscc, token = claimant
         started = time.time()
-        code, body = self.call("POST", "/api/v1/claims/", {"policy": policy, "uscc": uscc},
+        code, body = self.call("POST", "/api/v1/claims/", token, {"policy": policy, "uscc": uscc},
                                {"Idempotency-Key": uuid.uuid4().hex})  # fmt: skip
         submitted = time.time()
         if code != 201:
@@ -133,7 +134,7 @@ class Partner:
         claim_id = body["id"]
         time.sleep(first_poll)
         while True:
-            code, body = self.call("GET", f"/api/v1/claims/{claim_id}/")
+            code, body = self.call("GET", f"/api/v1/claims/{claim_id}/", token)
             self.polls += 1
             if code != 200:
                 raise RuntimeError(f"GET /api/v1/claims/{claim_id}/ answered {code}: {body}")
@@ -144,7 +145,7 @@ class Partner:
             time.sleep(poll)
         seen = time.time()
         stamped = datetime.fromisoformat(body["updated_at"]).timestamp()
-        return {"id": claim_id, "status": body["status"],
+        return {"id": claim_id, "token": token, "status": body["status"],
                 "submit_ms": (submitted - started) * 1000, "seen_ms": (seen - started) * 1000,
                 "stamped_ms": (stamped - started) * 1000}  # fmt: skip
 
@@ -303,7 +304,7 @@ def prepare(results: dict) -> dict:
     from django.conf import settings
     from django.core.management import call_command
 
-    from enterprises.models import Enterprise, EnterpriseMembership
+    from enterprises.models import Enterprise
     from partners.services import create_partner_client
     from policies.evaluation import evaluate_all
     from policies.models import Policy
@@ -325,35 +326,89 @@ def prepare(results: dict) -> dict:
     qualifying = set(decision.enterprise_ids[decision.eligible].tolist())
     enterprises = [e for e in Enterprise.objects.order_by("id") if e.pk in qualifying]
     results["claimants_available"] = len(enterprises)
+    # One partner system per enterprise (its own ERP, say), as partner clients bound to an
+    # enterprise are: the first registered by the service and given its token by the token
+    # endpoint (measure()), the others written in bulk with a token each (the service
+    # hashes every client secret with PBKDF2: half a second each, for nothing measured).
     client, secret = create_partner_client(
-        name="bench-claims", scopes=["claims:read", "claims:write"], enterprise=enterprises[0],
+        name="bench-claims", scopes=SCOPES, enterprise=enterprises[0],
         requests_per_minute=1_000_000,
     )  # fmt: skip
-    EnterpriseMembership.objects.bulk_create(
-        [EnterpriseMembership(enterprise=e, user=client.service_user, role="agent")
-         for e in enterprises],
-        ignore_conflicts=True,
-    )  # fmt: skip
     return {"client_id": client.application.client_id, "secret": secret, "policy": policy.code,
-            "usccs": [e.uscc for e in enterprises]}  # fmt: skip
+            "first": enterprises[0].uscc,
+            "claimants": bulk_partners(enterprises[1:])}  # fmt: skip
+
+
+SCOPES = ["claims:read", "claims:write"]
+
+
+def bulk_partners(enterprises: list) -> list[tuple[str, str]]:
+    """A partner client bound to each enterprise, with a bearer token: (uscc, token)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+    from oauth2_provider.models import (
+        get_access_token_model,
+        get_application_model,
+        set_token_value,
+    )
+
+    from accounts.models import User
+    from enterprises.models import EnterpriseMembership
+    from partners.models import PartnerClient
+
+    Application, AccessToken = get_application_model(), get_access_token_model()
+    run = get_random_string(6).lower()
+    users = User.objects.bulk_create([
+        User(username=f"bench-partner-{run}-{e.pk}", role="enterprise", password="!")  # noqa: S106 - unusable
+        for e in enterprises
+    ])  # fmt: skip
+    EnterpriseMembership.objects.bulk_create(
+        [EnterpriseMembership(enterprise=e, user=u, role="agent")
+         for e, u in zip(enterprises, users, strict=True)]
+    )  # fmt: skip
+    applications = Application.objects.bulk_create([
+        Application(name=f"bench {e.uscc}", client_type="confidential",
+                    authorization_grant_type="client-credentials", user=u,
+                    client_secret=get_random_string(40), hash_client_secret=False)
+        for e, u in zip(enterprises, users, strict=True)
+    ])  # fmt: skip
+    PartnerClient.objects.bulk_create([
+        PartnerClient(application=a, name=f"bench {e.uscc}", service_user=u, enterprise=e,
+                      scopes=SCOPES, requests_per_minute=1_000_000)
+        for e, u, a in zip(enterprises, users, applications, strict=True)
+    ])  # fmt: skip
+    tokens, raws = [], []
+    for user, application in zip(users, applications, strict=True):
+        raw = get_random_string(40)
+        token = AccessToken(user=user, application=application, scope=" ".join(SCOPES),
+                            expires=timezone.now() + timedelta(hours=6))  # fmt: skip
+        set_token_value(token, raw)
+        tokens.append(token)
+        raws.append(raw)
+    AccessToken.objects.bulk_create(tokens)
+    return [(e.uscc, raw) for e, raw in zip(enterprises, raws, strict=True)]
 
 
 def measure(host: str, fixture: dict, results: dict, monitor, database: str, workers: list,
             redis_process: subprocess.Popen) -> None:  # fmt: skip
-    usccs = iter(fixture["usccs"])
+    claimants = iter(fixture["claimants"])
     lock = threading.Lock()
 
-    def next_uscc() -> str | None:
+    def next_claimant() -> tuple[str, str] | None:
         with lock:
-            return next(usccs, None)
+            return next(claimants, None)
 
-    token = token_for(host, fixture["client_id"], fixture["secret"])
     policy = fixture["policy"]
-    one = Partner(host, token)
+    one = Partner(host)
+    # The token endpoint as partners use it (client credentials), for the first client.
+    first = (fixture["first"], token_for(host, fixture["client_id"], fixture["secret"]))
+    one.claim(first, policy, first_poll=0.05, poll=0.02)
     for _ in range(10):  # warm-up: every process has its connections and imports
-        one.claim(next_uscc(), policy, first_poll=0.05, poll=0.02)
+        one.claim(next_claimant(), policy, first_poll=0.05, poll=0.02)
     poll = ONE_CLAIMANT_POLL_MS / 1000
-    alone = [one.claim(next_uscc(), policy, first_poll=poll, poll=poll)
+    alone = [one.claim(next_claimant(), policy, first_poll=poll, poll=poll)
              for _ in range(ONE_CLAIMANT_CLAIMS)]  # fmt: skip
     waiting = simulated_waiting([row["id"] for row in alone])
     stamped = percentiles([row["stamped_ms"] for row in alone])
@@ -371,7 +426,7 @@ def measure(host: str, fixture: dict, results: dict, monitor, database: str, wor
     stats_before = write_stats(monitor)
     window = cpu.Window(groups)
     rows: list[dict] = []
-    partners = [Partner(host, token) for _ in range(CLAIMANTS)]
+    partners = [Partner(host) for _ in range(CLAIMANTS)]
     remaining = [CONCURRENT_CLAIMS]
     start_together = threading.Barrier(CLAIMANTS + 1)
     failures: list[str] = []
@@ -383,11 +438,11 @@ def measure(host: str, fixture: dict, results: dict, monitor, database: str, wor
                 if remaining[0] <= 0:
                     return
                 remaining[0] -= 1
-            uscc = next_uscc()
-            if uscc is None:
+            claimant = next_claimant()
+            if claimant is None:
                 return
             try:
-                row = partner.claim(uscc, policy, first_poll=FIRST_POLL_MS / 1000,
+                row = partner.claim(claimant, policy, first_poll=FIRST_POLL_MS / 1000,
                                     poll=POLL_MS / 1000)  # fmt: skip
             except Exception as error:  # counted, not fatal: the figure says how many
                 failures.append(str(error)[:300])
@@ -435,7 +490,7 @@ def measure(host: str, fixture: dict, results: dict, monitor, database: str, wor
     }
     results["server_cpu_ms_per_claim"] = server
     print("concurrent:", json.dumps(results["concurrent"]))
-    results["poll_cost"] = poll_cost(host, token, [row["id"] for row in rows[:50]], groups)
+    results["poll_cost"] = poll_cost(host, [(r["id"], r["token"]) for r in rows[:50]], groups)
     print("poll cost:", json.dumps(results["poll_cost"]))
 
 
@@ -488,15 +543,16 @@ def pg_share(before: dict, after: dict, database: str) -> float:
     return written.get(database, 0) / total if total else 1.0
 
 
-def poll_cost(host: str, token: str, claim_ids: list[int], groups: dict) -> dict:
+def poll_cost(host: str, claims: list[tuple[int, str]], groups: dict) -> dict:
     """Server CPU per poll: a window of GETs of settled claims only, from 20 threads."""
     window = cpu.Window(groups)
-    partners = [Partner(host, token) for _ in range(20)]
+    partners = [Partner(host) for _ in range(20)]
     each = POLL_COST_REQUESTS // len(partners)
 
     def polls(partner: Partner) -> None:
         for number in range(each):
-            partner.call("GET", f"/api/v1/claims/{claim_ids[number % len(claim_ids)]}/")
+            claim_id, token = claims[number % len(claims)]
+            partner.call("GET", f"/api/v1/claims/{claim_id}/", token)
 
     threads = [threading.Thread(target=polls, args=(p,)) for p in partners]
     window.start()

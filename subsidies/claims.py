@@ -86,7 +86,9 @@ def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: 
             # With the claims waiting at the same moment (subsidies/checkqueue.py).
             transaction.on_commit(lambda: checkqueue.enqueue(claim.pk), robust=True)
     except IntegrityError:
-        return Claim.objects.get(enterprise=enterprise, policy=policy, period=period), False
+        existing = Claim.objects.get(enterprise=enterprise, policy=policy, period=period)
+        existing.enterprise, existing.policy = enterprise, policy  # the rows just read
+        return existing, False
     return claim, True
 
 
