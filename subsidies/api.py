@@ -2,6 +2,8 @@
 key and body replay the first answer; the same key with another body is refused (422)."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -9,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from enterprises.models import EnterpriseMembership
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 from qinqing.api.filters import CreatedBetweenFilterSet
@@ -16,13 +19,14 @@ from qinqing.api.idempotency import idempotent
 from qinqing.api.schema import NO_RECEIPT_YET
 from qinqing.masking import mask_digits
 from qinqing.queueing import eager
-from qinqing.scoping import is_acting_official, is_member
+from qinqing.scoping import is_acting_official, is_active_user, is_member
 from qinqing.signing import receipt_document
 
 from .claims import (
     REVIEW_NOTE_MAX,
     approve_claim,
     confirm_offer,
+    open_version_by_code,
     reject_claim,
     retry_payment,
     submit_claim,
@@ -103,18 +107,32 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         period (a claim is never made twice, with or without an Idempotency-Key)."""
         serializer = ClaimRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        user = request.user
+        # The enterprise with whether the caller is its member, and the policy with its
+        # open version: two statements, which submit_claim would otherwise read again.
         enterprise = (
-            enterprises_visible_to(request.user)
+            enterprises_visible_to(user)
             .filter(uscc=serializer.validated_data["uscc"].upper())
+            .annotate(caller_is_member=Exists(
+                EnterpriseMembership.objects.filter(enterprise=OuterRef("pk"), user=user.pk)))
             .first()
-        )
+        )  # fmt: skip
         if enterprise is None:
             raise exceptions.NotFound(_("No enterprise with this code is within your access."))
-        policy = Policy.objects.filter(code=serializer.validated_data["policy"]).first()
+        today = timezone.localdate()
+        version = open_version_by_code(serializer.validated_data["policy"], today)
+        policy = (
+            version.policy
+            if version is not None
+            else Policy.objects.filter(code=serializer.validated_data["policy"]).first()
+        )
         if policy is None:
             raise exceptions.NotFound(_("No such policy."))
         # A refusal (qinqing.errors) answers with its status, code and message.
-        claim, created = submit_claim(enterprise=enterprise, policy=policy, actor=request.user)
+        claim, created = submit_claim(
+            enterprise=enterprise, policy=policy, actor=user, day=today, version=version,
+            member=is_active_user(user) and enterprise.caller_is_member,
+        )  # fmt: skip
         claim = _as_answered(claim, created)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ClaimSerializer(claim).data, status=code)

@@ -16,10 +16,10 @@ from tests.partners_support import partner_api_client
 
 from .conftest import policy_for_everyone
 
-# Token and client binding (1); the key taken (1); enterprise, policy, membership, open
-# version, targeting (5); the claim and its audit event (4: BEGIN, 2 INSERTs, COMMIT);
-# the key's answer kept (1). Was 21 (issue #24).
-POST_STATEMENTS = 12
+# Token and client binding (1); the key taken (1); the enterprise with the caller's
+# membership (1); the policy with its open version (1); its targeting (1); the claim and
+# its audit event (4: BEGIN, 2 INSERTs, COMMIT); the key's answer kept (1). Was 21.
+POST_STATEMENTS = 10
 # Token and client binding (1); the claim with its payment (1).
 POLL_STATEMENTS = 2
 
