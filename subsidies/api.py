@@ -17,6 +17,7 @@ from policies.models import Policy
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.schema import NO_RECEIPT_YET
+from qinqing.api.serializers import FieldsBuiltOnce
 from qinqing.masking import mask_digits
 from qinqing.queueing import eager
 from qinqing.scoping import is_acting_official, is_active_user, is_member
@@ -37,7 +38,7 @@ from .receipts import payload as receipt_payload
 from .selectors import claims_visible_to, disbursements_visible_to
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
     policy = serializers.CharField(source="policy.code", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
@@ -68,7 +69,7 @@ class RetrySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REVIEW_NOTE_MAX)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     claim = serializers.IntegerField(source="claim_id", read_only=True)
     bank_account = serializers.SerializerMethodField()
 
