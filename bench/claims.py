@@ -492,6 +492,48 @@ def measure(host: str, fixture: dict, results: dict, monitor, database: str, wor
     print("concurrent:", json.dumps(results["concurrent"]))
     results["poll_cost"] = poll_cost(host, [(r["id"], r["token"]) for r in rows[:50]], groups)
     print("poll cost:", json.dumps(results["poll_cost"]))
+    results["floor_cpu"] = floor_cpu(host, groups)
+    print("floor CPU:", json.dumps(results["floor_cpu"]))
+
+
+def floor_cpu(host: str, groups: dict) -> dict:
+    """The floor's CPU, in the same sitting and by the same count: the framework's minimal
+    view (bench/urls.py) under the same gunicorn, 1,000 requests from 20 threads, and a
+    trivial Celery task's round trip (qinqing.tasks.ping) through the same workers and
+    Redis, 300 one after the other. A shared machine makes every CPU figure larger; the
+    ratio to these cancels most of that."""
+    from qinqing.tasks import ping
+
+    each, threads_n = 50, 20
+
+    def gets() -> None:
+        connection = http.client.HTTPConnection(host.removeprefix("http://"), timeout=30)
+        for _ in range(each):
+            connection.request("GET", "/bench/floor/")
+            connection.getresponse().read()
+        connection.close()
+
+    window = cpu.Window(groups)
+    threads = [threading.Thread(target=gets) for _ in range(threads_n)]
+    window.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    web = window.stop()
+    requests = each * threads_n
+    window = cpu.Window(groups)
+    window.start()
+    for _ in range(300):
+        ping.delay().get(timeout=10)
+    task = window.stop()
+    return {
+        "floor_view_requests": requests,
+        "web_cpu_ms_per_floor_request": round(web["web (gunicorn)"] * 1000 / requests, 3),
+        "ping_round_trips": 300,
+        "cpu_ms_per_ping": round(
+            (task["workers (celery)"] + task["redis"]) * 1000 / 300, 3),
+    }  # fmt: skip
 
 
 def tiers(monitor, database: str, workers: list, redis_process: subprocess.Popen) -> dict:
@@ -601,6 +643,12 @@ def summarise(results: dict) -> None:
         "floor_celery_round_trip_p50_ms": floor["celery"]["round_trip_p50_ms"],
         "one_claimant_over_simulated_in_http_floors": round(
             alone["p50_minus_simulated_waiting_ms"] / floor["http_one_client"]["p50_ms"], 1),
+        "web_cpu_per_claim_in_floor_requests": round(
+            concurrent["cpu_ms_per_paid_claim"]["web (gunicorn)"]
+            / results["floor_cpu"]["web_cpu_ms_per_floor_request"], 1),
+        "server_cpu_per_claim_in_floor_requests": round(
+            results["server_cpu_ms_per_claim"]
+            / results["floor_cpu"]["web_cpu_ms_per_floor_request"], 1),
         "targets": {"server_cpu_ms_per_claim": 9, "claims_per_second": 150,
                     "one_claimant_p50_over_simulated_ms": 10},
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
