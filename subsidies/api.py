@@ -2,6 +2,8 @@
 key and body replay the first answer; the same key with another body is refused (422)."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -9,19 +11,23 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from enterprises.models import EnterpriseMembership
 from enterprises.selectors import enterprises_visible_to
 from policies.models import Policy
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.schema import NO_RECEIPT_YET
+from qinqing.api.serializers import FieldsBuiltOnce
 from qinqing.masking import mask_digits
-from qinqing.scoping import is_acting_official, is_member
+from qinqing.queueing import eager
+from qinqing.scoping import is_acting_official, is_active_user, is_member
 from qinqing.signing import receipt_document
 
 from .claims import (
     REVIEW_NOTE_MAX,
     approve_claim,
     confirm_offer,
+    open_version_by_code,
     reject_claim,
     retry_payment,
     submit_claim,
@@ -32,7 +38,7 @@ from .receipts import payload as receipt_payload
 from .selectors import claims_visible_to, disbursements_visible_to
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
     policy = serializers.CharField(source="policy.code", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
@@ -63,7 +69,7 @@ class RetrySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REVIEW_NOTE_MAX)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     claim = serializers.IntegerField(source="claim_id", read_only=True)
     bank_account = serializers.SerializerMethodField()
 
@@ -102,19 +108,33 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         period (a claim is never made twice, with or without an Idempotency-Key)."""
         serializer = ClaimRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        user = request.user
+        # The enterprise with whether the caller is its member, and the policy with its
+        # open version: two statements, which submit_claim would otherwise read again.
         enterprise = (
-            enterprises_visible_to(request.user)
+            enterprises_visible_to(user)
             .filter(uscc=serializer.validated_data["uscc"].upper())
+            .annotate(caller_is_member=Exists(
+                EnterpriseMembership.objects.filter(enterprise=OuterRef("pk"), user=user.pk)))
             .first()
-        )
+        )  # fmt: skip
         if enterprise is None:
             raise exceptions.NotFound(_("No enterprise with this code is within your access."))
-        policy = Policy.objects.filter(code=serializer.validated_data["policy"]).first()
+        today = timezone.localdate()
+        version = open_version_by_code(serializer.validated_data["policy"], today)
+        policy = (
+            version.policy
+            if version is not None
+            else Policy.objects.filter(code=serializer.validated_data["policy"]).first()
+        )
         if policy is None:
             raise exceptions.NotFound(_("No such policy."))
         # A refusal (qinqing.errors) answers with its status, code and message.
-        claim, created = submit_claim(enterprise=enterprise, policy=policy, actor=request.user)
-        claim.refresh_from_db()
+        claim, created = submit_claim(
+            enterprise=enterprise, policy=policy, actor=user, day=today, version=version,
+            member=is_active_user(user) and enterprise.caller_is_member,
+        )  # fmt: skip
+        claim = _as_answered(claim, created)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ClaimSerializer(claim).data, status=code)
 
@@ -187,6 +207,23 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         claim = decide(self.get_object())
         claim.refresh_from_db()
         return Response(ClaimSerializer(claim).data)
+
+
+def _as_answered(claim: Claim, created: bool) -> Claim:
+    """The claim for the answer. Just recorded, its check queued for a worker: as recorded,
+    without reading it back (nothing is paid yet). Otherwise as it stands now (an earlier
+    claim, or a check run in this process), in one statement: its enterprise, policy and
+    version are the rows just used."""
+    if created and not eager():
+        Claim.disbursement.related.set_cached_value(claim, None)
+        return claim
+    fresh = Claim.objects.select_related("disbursement").get(pk=claim.pk)
+    for name in ("enterprise", "policy", "version"):
+        field = Claim._meta.get_field(name)
+        same = getattr(fresh, field.attname) == getattr(claim, field.attname)
+        if same and field.is_cached(claim):
+            setattr(fresh, name, getattr(claim, name))
+    return fresh
 
 
 class DisbursementFilter(CreatedBetweenFilterSet):

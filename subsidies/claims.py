@@ -56,14 +56,34 @@ def open_version(policy: Policy, day: date) -> PolicyVersion | None:
     ).first()
 
 
+def open_version_by_code(code: str, day: date) -> PolicyVersion | None:
+    """open_version() of the policy with this code, read with its policy in one statement
+    (the API's claim names the policy by code); None when there is no such policy too."""
+    open_on_day = {"status": VersionStatus.PUBLISHED, "valid_from__lte": day,
+                   "valid_until__gte": day}  # fmt: skip
+    return (
+        PolicyVersion.objects.select_related("policy")
+        .filter(policy__code=code, **open_on_day)
+        .first()
+    )
+
+
 def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: str = "enterprise",
-                 day: date | None = None) -> tuple[Claim, bool]:  # fmt: skip
-    """One claim per enterprise, policy and period: a second submission returns the first."""
+                 day: date | None = None, version: PolicyVersion | None = None,
+                 member: bool | None = None) -> tuple[Claim, bool]:  # fmt: skip
+    """One claim per enterprise, policy and period: a second submission returns the first.
+
+    `version` and `member` spare statements the caller has just run: the policy's open
+    version on `day` (open_version_by_code), and whether `actor` is an active member of
+    the enterprise (read with it, as is_member reads it). Unsaid, they are read here."""
     day = day or timezone.localdate()
-    if origin == "enterprise" and not can_edit_enterprise(actor, enterprise):
+    if member is None and origin == "enterprise":
+        member = can_edit_enterprise(actor, enterprise)
+    if origin == "enterprise" and not member:
         raise ClaimRefused(_("Only the enterprise's own members may claim for it."))
     ensure_in_business(enterprise, ClaimRefused)
-    version = open_version(policy, day)
+    if version is None or version.policy_id != policy.pk:
+        version = open_version(policy, day)
     if version is None:
         raise ClaimRefused(_("This policy is not open for claims today."))
     if not is_targeted(policy, enterprise):
@@ -86,7 +106,9 @@ def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: 
             # With the claims waiting at the same moment (subsidies/checkqueue.py).
             transaction.on_commit(lambda: checkqueue.enqueue(claim.pk), robust=True)
     except IntegrityError:
-        return Claim.objects.get(enterprise=enterprise, policy=policy, period=period), False
+        existing = Claim.objects.get(enterprise=enterprise, policy=policy, period=period)
+        existing.enterprise, existing.policy = enterprise, policy  # the rows just read
+        return existing, False
     return claim, True
 
 

@@ -3,6 +3,7 @@ old keys. The HTTP side (header, hashing, replay) is qinqing/api/idempotency.py.
 
 import enum
 import logging
+from contextlib import nullcontext as _none
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +43,9 @@ def begin(
     row = None
     for _attempt in range(3):
         try:
-            with transaction.atomic():
+            # One INSERT, committed by itself (autocommit): no BEGIN and COMMIT around it.
+            # Inside a caller's transaction, a savepoint keeps a duplicate from breaking it.
+            with transaction.atomic() if transaction.get_connection().in_atomic_block else _none():
                 row = IdempotencyKey.objects.create(
                     user=user, endpoint=endpoint, key=key, request_hash=request_hash,
                     created_at=now, locked_at=now,
