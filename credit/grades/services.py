@@ -4,7 +4,8 @@ arithmetic (scoring.py).
 
 The recomputation of everyone is set-based and chunked by enterprise id: per chunk, one
 grouped query sums the points of the records in effect per enterprise and one reads the
-stored grades (on PostgreSQL each a binary COPY straight into numpy), numpy scores and
+stored grades (on PostgreSQL each packed by the server into one value numpy reads in
+place), numpy scores and
 compares, and only the changed rows are written (on PostgreSQL: COPY into a staging table,
 then one statement inserting the new grades, updating the changed ones and writing their
 history). A grade that a record's arrival rewrote while the recomputation ran is left
@@ -29,7 +30,7 @@ from qinqing.audit.services import record_event
 from qinqing.bulk import bulk_insert, copy_text
 from qinqing.iterables import chunked
 
-from .columns import copy_out, fixed_width_text
+from .columns import fixed_width_text, read_columns
 from .models import CreditGrade, GradeChange, ScoringModel
 from .scoring import GRADES, grade_for, points_table
 from .selectors import explain, records_in_effect, scoring_model_in_force
@@ -225,7 +226,7 @@ def _points_by_enterprise(model: ScoringModel, day: date,
     sql, params = query.query.sql_with_params()
     if connection.vendor == "postgresql":
         outer = f"SELECT q.enterprise_id::int8, COALESCE(q.points, 0)::int8 FROM ({sql}) q"  # noqa: S608
-        found = copy_out(outer, params, [("id", "int8"), ("points", "int8")])
+        found = read_columns(outer, params, [("id", "int8"), ("points", "int8")])
         return found["id"].astype(np.int64), found["points"].astype(np.int64)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -243,7 +244,7 @@ def _stored_grades(chunk: GradeChunk) -> tuple[np.ndarray, ...]:
     if connection.vendor == "postgresql":
         sql, params = stored.values_list("enterprise_id", "score", "grade", "model_id",
                                          "computed_at").query.sql_with_params()  # fmt: skip
-        found = copy_out(
+        found = read_columns(
             "SELECT q.enterprise_id::int8, q.score::int2, "  # noqa: S608
             "(CASE q.grade WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 3 END)::int2, "
             f"q.model_id::int8, {_MICROS.format('q.computed_at')} FROM ({sql}) q",
