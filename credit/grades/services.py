@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Max, Min, QuerySet, Sum, Value, When
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from qinqing.audit.services import record_event
 from qinqing.bulk import bulk_insert, copy_text
 from qinqing.iterables import chunked
 
-from .columns import fixed_width_text, read_columns
+from .columns import copy_field, copy_lines, read_columns
 from .models import CreditGrade, GradeChange, ScoringModel
 from .scoring import GRADES, grade_for, points_table
 from .selectors import explain, records_in_effect, scoring_model_in_force
@@ -162,8 +162,21 @@ def recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now:
                     cause: str) -> Recomputation:  # fmt: skip
     """One chunk: its records' points and stored grades read in one pass each, scored
     with numpy, and the changed grades written in one transaction (nothing when nothing
-    changed). A grade rewritten since it was read is left alone, so a chunk run twice, or
-    by two workers at once, writes each change once."""
+    changed). A grade rewritten since it was read is left alone, and a grade created since
+    (a record's arrival grading an enterprise for the first time, or another worker on the
+    same chunk) makes the chunk start again from a fresh read: a chunk run twice, or by
+    two workers at once, writes each change once."""
+    for attempt in range(3):
+        try:
+            return _recompute_chunk(chunk, model=model, today=today, now=now, cause=cause)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now: datetime,
+                     cause: str) -> Recomputation:  # fmt: skip
     result = Recomputation(model_version=model.version, chunks=1)
     point_ids, points = _points_by_enterprise(model, today, chunk)
     stored_ids, stored_scores, stored_grades, stored_models, stored_at = _stored_grades(chunk)
@@ -335,74 +348,71 @@ def _write_portable(batch: _Batch) -> np.ndarray:
 
 
 _STAGING = ["enterprise_id", "score", "grade", "seen", "old_score", "old_grade"]
-# One statement per chunk: the new grades inserted (a row a record's arrival created
-# meanwhile is kept), the stored ones updated only if still as read (their computed_at
-# unchanged: a concurrent writer's row is re-checked after its commit and left alone),
-# and the history rows of what was written whose grade or score moved.
-_WRITE = f"""
-WITH created AS (
-    INSERT INTO credit_creditgrade AS g
-        (enterprise_id, score, grade, model_id, explanation, grade_since, computed_at)
-    SELECT s.enterprise_id, s.score, {LETTERS_SQL}[s.grade + 1], %(model)s, NULL,
-           %(today)s, %(now)s
-    FROM credit_grade_staging s WHERE s.seen = 0
-    ON CONFLICT (enterprise_id) DO NOTHING
-    RETURNING g.enterprise_id, g.grade, g.score
-), updated AS (
+# The stored grades that changed, in one statement per chunk: updated only if still as read
+# (their computed_at unchanged: a concurrent writer's row is re-checked after its commit
+# and left alone), with the history rows of those whose grade or score moved.
+_UPDATE = f"""
+WITH updated AS (
     UPDATE credit_creditgrade AS g SET
         score = s.score, grade = {LETTERS_SQL}[s.grade + 1], model_id = %(model)s,
         explanation = NULL, computed_at = %(now)s,
         grade_since = CASE WHEN g.grade = {LETTERS_SQL}[s.grade + 1] THEN g.grade_since
                            ELSE %(today)s END
     FROM credit_grade_staging s
-    WHERE s.seen <> 0 AND g.enterprise_id = s.enterprise_id
-      AND {_MICROS.format("g.computed_at")} = s.seen
+    WHERE g.enterprise_id = s.enterprise_id AND {_MICROS.format("g.computed_at")} = s.seen
     RETURNING g.enterprise_id, g.grade, g.score, {LETTERS_SQL}[s.old_grade + 1] AS old_grade,
               s.old_score
 ), history AS (
     INSERT INTO credit_gradechange (enterprise_id, grade, score, previous_grade,
         previous_score, model_id, explanation, cause, computed_at)
-    SELECT w.enterprise_id, w.grade, w.score, w.old_grade, w.old_score, %(model)s, NULL,
-           %(cause)s, %(now)s
-    FROM (SELECT enterprise_id, grade, score, ''::varchar AS old_grade,
-                 NULL::smallint AS old_score FROM created
-          UNION ALL
-          SELECT enterprise_id, grade, score, old_grade, old_score FROM updated
-          WHERE old_grade <> grade OR old_score <> score) w
+    SELECT enterprise_id, grade, score, old_grade, old_score, %(model)s, NULL, %(cause)s,
+           %(now)s
+    FROM updated WHERE old_grade <> grade OR old_score <> score
 )
-SELECT (SELECT count(*) FROM created) + (SELECT count(*) FROM updated)
+SELECT enterprise_id FROM updated
 """  # noqa: S608
+_LETTER_CODES = np.frombuffer("".join(GRADES).encode(), dtype=np.uint8)
 
 
 def _write_postgresql(batch: _Batch) -> np.ndarray:
-    """The changed grades into a staging table through the one COPY writer (numbers only,
-    formatted by numpy), then one statement (_WRITE). Returns the ids written."""
-    existed = batch.existed
-    with connection.cursor() as cursor:
-        # One per transaction (ON COMMIT DROP); a second run inside the same transaction
-        # (a caller's outer atomic block) starts from an empty one.
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.credit_grade_staging")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE credit_grade_staging (enterprise_id bigint, "
-            "score smallint, grade smallint, seen bigint, old_score smallint, "
-            "old_grade smallint) ON COMMIT DROP"
-        )
-        copy_text("credit_grade_staging", _STAGING, fixed_width_text([
-            batch.ids, batch.scores, batch.grades, np.where(existed, batch.seen, 0),
-            np.where(existed, batch.old_scores, 0), np.where(existed, batch.old_grades, 0),
-        ]))  # fmt: skip
-        cursor.execute("ANALYZE credit_grade_staging")
-        cursor.execute(_WRITE, {"model": batch.model.pk, "today": batch.today,
-                                "now": batch.now, "cause": batch.cause})  # fmt: skip
-        (count,) = cursor.fetchone()
-        if count == len(batch.ids):
-            return batch.ids
-        # Some were rewritten meanwhile: those written carry this run's computed_at.
-        cursor.execute(
-            "SELECT g.enterprise_id FROM credit_creditgrade g JOIN credit_grade_staging s "
-            "ON s.enterprise_id = g.enterprise_id WHERE g.computed_at = %s",
-            [batch.now],
-        )
-        written = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
-    written.sort()
-    return written
+    """Through the one COPY writer: the grades of enterprises graded for the first time
+    and their history rows straight into their tables (a row created meanwhile fails the
+    COPY with IntegrityError, and recompute_chunk starts the chunk again); the changed
+    stored grades into a staging table, then _UPDATE. Text built by numpy (copy_lines).
+    Returns the ids written, sorted."""
+    new, existed = ~batch.existed, batch.existed
+    written = [batch.ids[new]]
+    if new.any():
+        ids, scores, letters = batch.ids[new], batch.scores[new], _LETTER_CODES[batch.grades[new]]
+        now, model = batch.now.isoformat(), batch.model.pk
+        copy_text("credit_creditgrade", ["enterprise_id", "score", "grade", "model_id",
+                                         "explanation", "grade_since", "computed_at"],
+                  copy_lines([ids, scores, letters,
+                              f"{model}\t\\N\t{batch.today.isoformat()}\t{now}"]))  # fmt: skip
+        # The previous grade empty, the previous score NULL.
+        tail = f"\t\\N\t{model}\t\\N\t{copy_field(batch.cause)}\t{now}"
+        copy_text("credit_gradechange", ["enterprise_id", "grade", "score", "previous_grade",
+                                         "previous_score", "model_id", "explanation", "cause",
+                                         "computed_at"],
+                  copy_lines([ids, letters, scores, tail]))  # fmt: skip
+    if existed.any():
+        with connection.cursor() as cursor:
+            # One per transaction (ON COMMIT DROP); a second run inside the same
+            # transaction (a caller's outer atomic block) starts from an empty one.
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.credit_grade_staging")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE credit_grade_staging (enterprise_id bigint, "
+                "score smallint, grade smallint, seen bigint, old_score smallint, "
+                "old_grade smallint) ON COMMIT DROP"
+            )
+            copy_text("credit_grade_staging", _STAGING, copy_lines([
+                batch.ids[existed], batch.scores[existed], batch.grades[existed],
+                batch.seen[existed], batch.old_scores[existed], batch.old_grades[existed],
+            ]))  # fmt: skip
+            cursor.execute("ANALYZE credit_grade_staging")
+            cursor.execute(_UPDATE, {"model": batch.model.pk, "today": batch.today,
+                                     "now": batch.now, "cause": batch.cause})  # fmt: skip
+            written.append(np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64))
+    found = np.concatenate(written)
+    found.sort()
+    return found
