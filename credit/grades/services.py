@@ -79,7 +79,7 @@ def recompute_grade(enterprise: Enterprise, *, cause: str, actor: Any = None,
 
 # Enterprise ids per chunk: a chunk is read, scored and written in its own transaction,
 # and any worker may take one (recompute_chunk); run again, it finds nothing to write.
-CHUNK_IDS = 100_000
+CHUNK_IDS = 250_000
 LETTERS_SQL = "(ARRAY['A','B','C','D'])"
 
 
