@@ -2,11 +2,14 @@
 everyone at once (the daily sweep and `manage.py recompute_credit_grades`), with the same
 arithmetic (scoring.py).
 
-The recomputation of everyone is set-based: one grouped query sums the points of the
-records in effect per enterprise, numpy compares the result with the stored grades, and
-only the changed rows are written (on PostgreSQL through COPY into a staging table and one
-INSERT … ON CONFLICT). A grade that a record's arrival rewrote while the recomputation ran
-is left alone: rows are updated only if they are still as they were read.
+The recomputation of everyone is set-based and chunked by enterprise id: per chunk, one
+grouped query sums the points of the records in effect per enterprise and one reads the
+stored grades (on PostgreSQL each packed by the server into one value numpy reads in
+place), numpy scores and
+compares, and only the changed rows are written (on PostgreSQL: COPY into a staging table,
+then one statement inserting the new grades, updating the changed ones and writing their
+history). A grade that a record's arrival rewrote while the recomputation ran is left
+alone: rows are updated only if they are still as they were read.
 """
 
 from __future__ import annotations
@@ -18,16 +21,16 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, QuerySet, Sum, TextField, Value, When
-from django.db.models.functions import Cast
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Max, Min, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
-from qinqing.bulk import bulk_insert, copy_rows
+from qinqing.bulk import bulk_insert, copy_text
 from qinqing.iterables import chunked
 
+from .columns import copy_field, copy_lines, read_columns
 from .models import CreditGrade, GradeChange, ScoringModel
 from .scoring import GRADES, grade_for, points_table
 from .selectors import explain, records_in_effect, scoring_model_in_force
@@ -74,6 +77,12 @@ def recompute_grade(enterprise: Enterprise, *, cause: str, actor: Any = None,
     return grade
 
 
+# Enterprise ids per chunk: a chunk is read, scored and written in its own transaction,
+# and any worker may take one (recompute_chunk); run again, it finds nothing to write.
+CHUNK_IDS = 250_000
+LETTERS_SQL = "(ARRAY['A','B','C','D'])"
+
+
 @dataclass
 class Recomputation:
     enterprises: int = 0  # graded (with a stored grade after the run)
@@ -82,10 +91,20 @@ class Recomputation:
     skipped: int = 0  # rewritten by a record's arrival meanwhile: left as it was
     seconds: float = 0.0
     model_version: int = 0
+    chunks: int = 0
     changed_ids: list[int] = field(default_factory=list)
     # Whose letter (the hub's credit.grade) differs from what the hub last answered: the
     # stored letter, or the base grade for an enterprise graded for the first time.
     letter_changed_ids: list[int] = field(default_factory=list)
+
+    def add(self, part: Recomputation) -> None:
+        self.enterprises += part.enterprises
+        self.changed += part.changed
+        self.created += part.created
+        self.skipped += part.skipped
+        self.chunks += part.chunks
+        self.changed_ids += part.changed_ids
+        self.letter_changed_ids += part.letter_changed_ids
 
     def as_json(self) -> dict[str, Any]:
         return {"enterprises": self.enterprises, "changed": self.changed,
@@ -93,76 +112,77 @@ class Recomputation:
                 "seconds": round(self.seconds, 3), "model": self.model_version}  # fmt: skip
 
 
-def _fetch(queryset: QuerySet) -> list[tuple]:
-    """All rows at once through the driver (the ORM's iterator fetches a hundred at a time,
-    which dominates for a million rows)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+@dataclass(frozen=True)
+class GradeChunk:
+    """The enterprises lo <= id < hi, or only `ids` (sorted) among them."""
+
+    lo: int
+    hi: int
+    ids: tuple[int, ...] | None = None
 
 
-def _points_by_enterprise(
-    model: ScoringModel, day: date, enterprise_ids: list[int] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(enterprise ids, summed points), one grouped query (per chunk of ids if given)."""
-    whens = [When(score_key=key, then=Value(points))
-             for key, points in points_table(model).items() if points]  # fmt: skip
-    total = Sum(Case(*whens, default=Value(0), output_field=IntegerField())) if whens else Value(0)
-    chunks: Iterable = [None] if enterprise_ids is None else chunked(enterprise_ids, 20_000)
-    ids: list[np.ndarray] = []
-    points: list[np.ndarray] = []
-    for chunk in chunks:
-        rows = records_in_effect(day)
-        if chunk is not None:
-            rows = rows.filter(enterprise_id__in=chunk)
-        found = _fetch(rows.order_by().values("enterprise_id").annotate(points=total)
-                       .values_list("enterprise_id", "points"))  # fmt: skip
-        ids.append(np.fromiter((row[0] for row in found), dtype=np.int64, count=len(found)))
-        points.append(np.fromiter((row[1] or 0 for row in found), dtype=np.int64,
-                                  count=len(found)))  # fmt: skip
-    return np.concatenate(ids), np.concatenate(points)
-
-
-def _stored_grades(enterprise_ids: list[int] | None) -> tuple[np.ndarray, ...]:
-    """(ids, scores, grade index, model ids, computed_at) of the stored grades. On
-    PostgreSQL computed_at comes as its exact text (parsing a million timestamps cost more
-    than the rest); it is only compared back in SQL."""
-    chunks: Iterable = [None] if enterprise_ids is None else chunked(enterprise_ids, 20_000)
-    as_text = connection.vendor == "postgresql"
-    seen = Cast("computed_at", output_field=TextField()) if as_text else F("computed_at")
-    rows: list[tuple] = []
-    for chunk in chunks:
-        stored = CreditGrade.objects.order_by()
-        if chunk is not None:
-            stored = stored.filter(enterprise_id__in=chunk)
-        query = stored.annotate(seen=seen).values_list("enterprise_id", "score", "grade",
-                                                       "model_id", "seen")  # fmt: skip
-        rows.extend(_fetch(query) if as_text else query)
-    index = {letter: number for number, letter in enumerate(GRADES)}
-    return (
-        np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)),
-        np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows)),
-        np.fromiter((index[row[2]] for row in rows), dtype=np.int8, count=len(rows)),
-        np.fromiter((row[3] for row in rows), dtype=np.int64, count=len(rows)),
-        np.array([row[4] for row in rows], dtype=object),
-    )
+def grade_chunks(enterprise_ids: Iterable[int] | None = None,
+                 size: int = CHUNK_IDS) -> list[GradeChunk]:  # fmt: skip
+    """Everyone as ranges of ids (`size` ids each), or the ids given, `size` at a time."""
+    if enterprise_ids is None:
+        bounds = Enterprise.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+        if bounds["lo"] is None:
+            return []
+        last = bounds["hi"] + 1
+        return [GradeChunk(lo, min(lo + size, last)) for lo in range(bounds["lo"], last, size)]
+    ids = sorted(set(enterprise_ids))
+    return [GradeChunk(part[0], part[-1] + 1, tuple(part)) for part in chunked(ids, size)]
 
 
 def recompute_all(*, today: date | None = None, enterprise_ids: Iterable[int] | None = None,
-                  cause: str = "recompute", actor: Any = None) -> Recomputation:  # fmt: skip
+                  cause: str = "recompute", actor: Any = None,
+                  chunk_size: int = CHUNK_IDS) -> Recomputation:  # fmt: skip
     """Grade every enterprise that has records or a stored grade (or only those given);
-    the others hold the base grade without a row. Returns what changed."""
+    the others hold the base grade without a row. Chunk after chunk, each in its own
+    transaction; one audit event says what the run did. Returns what changed."""
     started, clock = timezone.now(), time.perf_counter()
     today = today or timezone.localdate()
-    ids_filter = None if enterprise_ids is None else sorted(set(enterprise_ids))
     model = scoring_model_in_force(today)
-    if ids_filter == []:
-        return Recomputation(model_version=model.version)
-    point_ids, points = _points_by_enterprise(model, today, ids_filter)
-    stored_ids, stored_scores, stored_grades, stored_models, stored_at = _stored_grades(ids_filter)
+    result = Recomputation(model_version=model.version)
+    chunks = grade_chunks(enterprise_ids, chunk_size)
+    if enterprise_ids is not None and not chunks:
+        return result
+    now = timezone.now()
+    for chunk in chunks:
+        result.add(recompute_chunk(chunk, model=model, today=today, now=now, cause=cause))
+    result.seconds = time.perf_counter() - clock
+    record_event(actor=actor, action="credit.grades_recomputed", obj=model,
+                 after={**result.as_json(), "cause": cause, "day": today.isoformat(),
+                        "started": started.isoformat()})  # fmt: skip
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+def recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now: datetime,
+                    cause: str) -> Recomputation:  # fmt: skip
+    """One chunk: its records' points and stored grades read in one pass each, scored
+    with numpy, and the changed grades written in one transaction (nothing when nothing
+    changed). A grade rewritten since it was read is left alone, and a grade created since
+    (a record's arrival grading an enterprise for the first time, or another worker on the
+    same chunk) makes the chunk start again from a fresh read: a chunk run twice, or by
+    two workers at once, writes each change once."""
+    for attempt in range(3):
+        try:
+            return _recompute_chunk(chunk, model=model, today=today, now=now, cause=cause)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now: datetime,
+                     cause: str) -> Recomputation:  # fmt: skip
+    result = Recomputation(model_version=model.version, chunks=1)
+    point_ids, points = _points_by_enterprise(model, today, chunk)
+    stored_ids, stored_scores, stored_grades, stored_models, stored_at = _stored_grades(chunk)
 
     everyone = np.union1d(point_ids, stored_ids)
+    result.enterprises = len(everyone)
     total = np.full(len(everyone), model.base_score, dtype=np.int64)
     total[np.searchsorted(everyone, point_ids)] += points
     scores = np.clip(total, 0, 100)
@@ -176,35 +196,91 @@ def recompute_all(*, today: date | None = None, enterprise_ids: Iterable[int] | 
     old_scores = np.full(len(everyone), -1, dtype=np.int64)
     old_grades = np.full(len(everyone), -1, dtype=np.int8)
     old_models = np.full(len(everyone), -1, dtype=np.int64)
-    old_at = np.full(len(everyone), None, dtype=object)
+    old_at = np.zeros(len(everyone), dtype=stored_at.dtype)
     old_scores[at], old_grades[at], old_models[at] = stored_scores, stored_grades, stored_models
     old_at[at] = stored_at
     changed = ~existed | (old_scores != scores) | (old_grades != grades) | (old_models != model.pk)
     rows = np.flatnonzero(changed)
-    result = Recomputation(enterprises=len(everyone), model_version=model.version)
+    if not len(rows):
+        return result
     batch = _Batch(ids=everyone[rows], scores=scores[rows], grades=grades[rows],
                    seen=old_at[rows], existed=existed[rows], old_scores=old_scores[rows],
-                   old_grades=old_grades[rows], model=model, today=today, now=timezone.now(),
+                   old_grades=old_grades[rows], model=model, today=today, now=now,
                    cause=cause[:100])  # fmt: skip
     with transaction.atomic():
-        if connection.vendor == "postgresql" and len(rows):
+        if connection.vendor == "postgresql":
             written = _write_postgresql(batch)
         else:
             written = _write_portable(batch)
-        keep = np.isin(batch.ids, written)
-        result.changed = int(keep.sum())
-        result.created = int((~batch.existed[keep]).sum())
-        result.skipped = len(rows) - result.changed
-        result.changed_ids = batch.ids[keep].tolist()
-        base_letter = GRADES.index(grade_for(model.base_score, model.thresholds))
-        was = np.where(batch.existed, batch.old_grades, base_letter)
-        result.letter_changed_ids = batch.ids[keep & (was != batch.grades)].tolist()
-        result.seconds = time.perf_counter() - clock
-        record_event(actor=actor, action="credit.grades_recomputed", obj=model,
-                     after={**result.as_json(), "cause": cause, "day": today.isoformat(),
-                            "started": started.isoformat()})  # fmt: skip
-    result.seconds = time.perf_counter() - clock
+    keep = np.isin(batch.ids, written)
+    result.changed = int(keep.sum())
+    result.created = int((~batch.existed[keep]).sum())
+    result.skipped = len(rows) - result.changed
+    result.changed_ids = batch.ids[keep].tolist()
+    base_letter = GRADES.index(grade_for(model.base_score, model.thresholds))
+    was = np.where(batch.existed, batch.old_grades, base_letter)
+    result.letter_changed_ids = batch.ids[keep & (was != batch.grades)].tolist()
     return result
+
+
+def _within(queryset: QuerySet, chunk: GradeChunk) -> QuerySet:
+    rows = queryset.filter(enterprise_id__gte=chunk.lo, enterprise_id__lt=chunk.hi)
+    return rows if chunk.ids is None else rows.filter(enterprise_id__in=chunk.ids)
+
+
+def _points_by_enterprise(model: ScoringModel, day: date,
+                          chunk: GradeChunk) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(enterprise ids, summed points) of the records in effect, one grouped query."""
+    whens = [When(score_key=key, then=Value(points))
+             for key, points in points_table(model).items() if points]  # fmt: skip
+    total = Sum(Case(*whens, default=Value(0), output_field=IntegerField())) if whens else Value(0)
+    query = (_within(records_in_effect(day), chunk).order_by().values("enterprise_id")
+             .annotate(points=total).values_list("enterprise_id", "points"))  # fmt: skip
+    sql, params = query.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        outer = f"SELECT q.enterprise_id::int8, COALESCE(q.points, 0)::int8 FROM ({sql}) q"  # noqa: S608
+        found = read_columns(outer, params, [("id", "int8"), ("points", "int8")])
+        return found["id"].astype(np.int64), found["points"].astype(np.int64)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    count = len(rows)
+    return (np.fromiter((row[0] for row in rows), dtype=np.int64, count=count),
+            np.fromiter((row[1] or 0 for row in rows), dtype=np.int64, count=count))  # fmt: skip
+
+
+def _stored_grades(chunk: GradeChunk) -> tuple[np.ndarray, ...]:
+    """(ids, scores, grade index, model ids, version) of the stored grades, sorted by id.
+    The version is computed_at: on PostgreSQL as whole microseconds since the epoch
+    (compared back in SQL the same way), elsewhere the datetime itself."""
+    stored = _within(CreditGrade.objects.order_by("enterprise_id"), chunk)
+    if connection.vendor == "postgresql":
+        sql, params = stored.values_list("enterprise_id", "score", "grade", "model_id",
+                                         "computed_at").query.sql_with_params()  # fmt: skip
+        found = read_columns(
+            "SELECT q.enterprise_id::int8, q.score::int2, "  # noqa: S608
+            "(CASE q.grade WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 3 END)::int2, "
+            f"q.model_id::int8, {_MICROS.format('q.computed_at')} FROM ({sql}) q",
+            params,
+            [("id", "int8"), ("score", "int2"), ("grade", "int2"), ("model", "int8"),
+             ("seen", "int8")],
+        )  # fmt: skip
+        return (found["id"].astype(np.int64), found["score"].astype(np.int64),
+                found["grade"].astype(np.int8), found["model"].astype(np.int64),
+                found["seen"].astype(np.int64))  # fmt: skip
+    rows = list(stored.values_list("enterprise_id", "score", "grade", "model_id", "computed_at"))
+    index = {letter: number for number, letter in enumerate(GRADES)}
+    return (
+        np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)),
+        np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows)),
+        np.fromiter((index[row[2]] for row in rows), dtype=np.int8, count=len(rows)),
+        np.fromiter((row[3] for row in rows), dtype=np.int64, count=len(rows)),
+        np.array([row[4] for row in rows], dtype=object),
+    )
+
+
+# computed_at as whole microseconds since the epoch: exact (extract gives a numeric).
+_MICROS = "(extract(epoch FROM {}) * 1000000)::int8"
 
 
 @dataclass
@@ -214,7 +290,7 @@ class _Batch:
     ids: np.ndarray
     scores: np.ndarray
     grades: np.ndarray  # index into GRADES
-    seen: np.ndarray  # computed_at as read (None: no row)
+    seen: np.ndarray  # the stored row's version as read (see _stored_grades)
     existed: np.ndarray
     old_scores: np.ndarray
     old_grades: np.ndarray
@@ -271,61 +347,72 @@ def _write_portable(batch: _Batch) -> np.ndarray:
     return np.array(sorted(written), dtype=np.int64)
 
 
+_STAGING = ["enterprise_id", "score", "grade", "seen", "old_score", "old_grade"]
+# The stored grades that changed, in one statement per chunk: updated only if still as read
+# (their computed_at unchanged: a concurrent writer's row is re-checked after its commit
+# and left alone), with the history rows of those whose grade or score moved.
+_UPDATE = f"""
+WITH updated AS (
+    UPDATE credit_creditgrade AS g SET
+        score = s.score, grade = {LETTERS_SQL}[s.grade + 1], model_id = %(model)s,
+        explanation = NULL, computed_at = %(now)s,
+        grade_since = CASE WHEN g.grade = {LETTERS_SQL}[s.grade + 1] THEN g.grade_since
+                           ELSE %(today)s END
+    FROM credit_grade_staging s
+    WHERE g.enterprise_id = s.enterprise_id AND {_MICROS.format("g.computed_at")} = s.seen
+    RETURNING g.enterprise_id, g.grade, g.score, {LETTERS_SQL}[s.old_grade + 1] AS old_grade,
+              s.old_score
+), history AS (
+    INSERT INTO credit_gradechange (enterprise_id, grade, score, previous_grade,
+        previous_score, model_id, explanation, cause, computed_at)
+    SELECT enterprise_id, grade, score, old_grade, old_score, %(model)s, NULL, %(cause)s,
+           %(now)s
+    FROM updated WHERE old_grade <> grade OR old_score <> score
+)
+SELECT enterprise_id FROM updated
+"""  # noqa: S608
+_LETTER_CODES = np.frombuffer("".join(GRADES).encode(), dtype=np.uint8)
+
+
 def _write_postgresql(batch: _Batch) -> np.ndarray:
-    """COPY the new grades into a staging table, then one statement: INSERT … ON CONFLICT
-    updating a stored row only if it is still as it was read (its computed_at unchanged),
-    and the history rows of what it wrote."""
-    letters = [GRADES[grade] for grade in batch.grades.tolist()]
-    old_letters = [GRADES[grade] if was else None
-                   for grade, was in zip(batch.old_grades.tolist(), batch.existed.tolist(),
-                                         strict=True)]  # fmt: skip
-    old_scores = [score if was else None
-                  for score, was in zip(batch.old_scores.tolist(), batch.existed.tolist(),
-                                        strict=True)]  # fmt: skip
-    with connection.cursor() as cursor:
-        # One per transaction (ON COMMIT DROP); a second run inside the same transaction
-        # (a caller's outer atomic block) starts from an empty one.
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.credit_grade_staging")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE credit_grade_staging (enterprise_id bigint PRIMARY KEY, "
-            "score smallint, grade varchar(1), seen_at text, old_grade varchar(1), "
-            "old_score smallint) ON COMMIT DROP"
-        )
-        copy_rows(
-            "credit_grade_staging",
-            ["enterprise_id", "score", "grade", "seen_at", "old_grade", "old_score"],
-            zip(batch.ids.tolist(), batch.scores.tolist(), letters, batch.seen.tolist(),
-                old_letters, old_scores, strict=True),
-        )  # fmt: skip
-        cursor.execute(
-            """
-            WITH written AS (
-                INSERT INTO credit_creditgrade AS g
-                    (enterprise_id, score, grade, model_id, explanation, grade_since, computed_at)
-                SELECT s.enterprise_id, s.score, s.grade, %(model)s, NULL, %(today)s, %(now)s
-                FROM credit_grade_staging s
-                ON CONFLICT (enterprise_id) DO UPDATE SET
-                    score = EXCLUDED.score, model_id = EXCLUDED.model_id, explanation = NULL,
-                    computed_at = EXCLUDED.computed_at,
-                    grade_since = CASE WHEN g.grade = EXCLUDED.grade THEN g.grade_since
-                                       ELSE EXCLUDED.grade_since END,
-                    grade = EXCLUDED.grade
-                WHERE g.computed_at = (SELECT seen_at::timestamptz FROM credit_grade_staging
-                                       WHERE enterprise_id = g.enterprise_id)
-                RETURNING g.enterprise_id, g.grade, g.score
-            ), history AS (
-                INSERT INTO credit_gradechange (enterprise_id, grade, score, previous_grade,
-                    previous_score, model_id, explanation, cause, computed_at)
-                SELECT w.enterprise_id, w.grade, w.score, COALESCE(s.old_grade, ''),
-                       s.old_score, %(model)s, NULL, %(cause)s, %(now)s
-                FROM written w JOIN credit_grade_staging s ON s.enterprise_id = w.enterprise_id
-                WHERE s.old_grade IS NULL OR s.old_grade <> w.grade OR s.old_score <> w.score
+    """Through the one COPY writer: the grades of enterprises graded for the first time
+    and their history rows straight into their tables (a row created meanwhile fails the
+    COPY with IntegrityError, and recompute_chunk starts the chunk again); the changed
+    stored grades into a staging table, then _UPDATE. Text built by numpy (copy_lines).
+    Returns the ids written, sorted."""
+    new, existed = ~batch.existed, batch.existed
+    written = [batch.ids[new]]
+    if new.any():
+        ids, scores, letters = batch.ids[new], batch.scores[new], _LETTER_CODES[batch.grades[new]]
+        now, model = batch.now.isoformat(), batch.model.pk
+        copy_text("credit_creditgrade", ["enterprise_id", "score", "grade", "model_id",
+                                         "explanation", "grade_since", "computed_at"],
+                  copy_lines([ids, scores, letters,
+                              f"{model}\t\\N\t{batch.today.isoformat()}\t{now}"]))  # fmt: skip
+        # The previous grade empty, the previous score NULL.
+        tail = f"\t\\N\t{model}\t\\N\t{copy_field(batch.cause)}\t{now}"
+        copy_text("credit_gradechange", ["enterprise_id", "grade", "score", "previous_grade",
+                                         "previous_score", "model_id", "explanation", "cause",
+                                         "computed_at"],
+                  copy_lines([ids, letters, scores, tail]))  # fmt: skip
+    if existed.any():
+        with connection.cursor() as cursor:
+            # One per transaction (ON COMMIT DROP); a second run inside the same
+            # transaction (a caller's outer atomic block) starts from an empty one.
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.credit_grade_staging")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE credit_grade_staging (enterprise_id bigint, "
+                "score smallint, grade smallint, seen bigint, old_score smallint, "
+                "old_grade smallint) ON COMMIT DROP"
             )
-            SELECT enterprise_id FROM written
-            """,
-            {"model": batch.model.pk, "today": batch.today, "now": batch.now,
-             "cause": batch.cause},
-        )  # fmt: skip
-        written = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
-    written.sort()
-    return written
+            copy_text("credit_grade_staging", _STAGING, copy_lines([
+                batch.ids[existed], batch.scores[existed], batch.grades[existed],
+                batch.seen[existed], batch.old_scores[existed], batch.old_grades[existed],
+            ]))  # fmt: skip
+            cursor.execute("ANALYZE credit_grade_staging")
+            cursor.execute(_UPDATE, {"model": batch.model.pk, "today": batch.today,
+                                     "now": batch.now, "cause": batch.cause})  # fmt: skip
+            written.append(np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64))
+    found = np.concatenate(written)
+    found.sort()
+    return found

@@ -16,7 +16,13 @@ from credit.grades.services import recompute_all
 from credit.lists.models import ListEntry
 from credit.records.services import add_record
 from qinqing.errors import IllegalTransition
-from tests.factories import CommitmentFactory, EnterpriseFactory, OfficialFactory, department
+from tests.factories import (
+    CommitmentFactory,
+    CreditRecordFactory,
+    EnterpriseFactory,
+    OfficialFactory,
+    department,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]  # fmt: skip
@@ -113,3 +119,35 @@ def test_a_grade_written_meanwhile_is_not_overwritten(monkeypatch):
     assert set(history.values_list("previous_grade", "previous_score", "grade", "score")) == {
         ("A", 95, "B", 80)
     }
+
+
+def test_a_first_grade_written_meanwhile_restarts_the_chunk(monkeypatch):
+    """New grades go in with COPY: a row a record's arrival created between the run's read
+    and its write fails the chunk, which is read again and writes each change once."""
+    from credit.grades import services as grading
+
+    enterprises = EnterpriseFactory.create_batch(300)
+    official = OfficialFactory(department=department("market"), district=None)
+    target = enterprises[0]
+    original = grading._stored_grades
+    reads = []
+
+    def read_then_a_record_arrives(chunk):
+        stored = original(chunk)
+        reads.append(len(stored[0]))
+        if len(reads) == 1:  # the first read only: the retry reads what the arrival wrote
+            race(1, lambda _i: add_record(
+                enterprise=target, kind="reward", severity="general", title="表彰",
+                occurred_on=date.today(), actor=official))  # fmt: skip
+        return stored
+
+    for enterprise in enterprises:
+        CreditRecordFactory(enterprise=enterprise, severity="minor")  # 80 - 5 = 75
+    monkeypatch.setattr(grading, "_stored_grades", read_then_a_record_arrives)
+    result = recompute_all()
+    assert reads == [0, 1]  # read again after the COPY met the arrival's row
+    assert (result.created, result.changed, result.skipped) == (299, 299, 0)
+    assert CreditGrade.objects.get(enterprise=target).score == 75 + 6  # the arrival's, kept
+    assert GradeChange.objects.filter(cause="recompute").count() == 299
+    assert GradeChange.objects.filter(enterprise=target).count() == 1  # the arrival's own
+    assert CreditGrade.objects.count() == 300

@@ -1,0 +1,82 @@
+"""Integer columns between PostgreSQL and numpy without a Python object per value: what
+the recomputation of every grade reads (one value packed by the server, read in place by
+numpy) and the text it hands to the one COPY writer (qinqing.bulk.copy_text), built with
+numpy arithmetic rather than a formatted string per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from django.db import connection, transaction
+
+WIDTHS = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
+
+
+def read_columns(query: str, params: Sequence[object], columns: Sequence[tuple[str, str]],
+                 *, work_mem: str = "64MB") -> np.ndarray:  # fmt: skip
+    """The rows of `query` (PostgreSQL; every column NOT NULL and cast to int2, int4 or
+    int8, as named in `columns`: (name, type)) as a numpy structured array, in one round
+    trip: the server packs each row with the types' binary send functions and aggregates
+    them into one bytea, which numpy reads in place (a COPY out arrives a message a row,
+    and a million messages cost seconds of Python). `work_mem` for this statement only:
+    a chunk's grouping fits in memory instead of spilling to disk."""
+    dtype = np.dtype([(name, WIDTHS[kind]) for name, kind in columns])
+    packed = " || ".join(f"{kind}send(q.{name})" for name, kind in columns)
+    names = ", ".join(name for name, _kind in columns)
+    sql = (f"SELECT string_agg({packed}, ''::bytea) FROM (SELECT * FROM ({query}) "  # noqa: S608
+           f"AS inner_q ({names})) q")  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        cursor.execute(sql, params)
+        (data,) = cursor.fetchone()
+    if data is None:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(bytes(data), dtype=dtype)
+
+
+def copy_field(value: str) -> str:
+    """A text value as one field of COPY's text format."""
+    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))  # fmt: skip
+
+
+def copy_lines(parts: Sequence[np.ndarray | str]) -> str:
+    """COPY text (tab-separated, a line a row) from `parts`, joined by tabs: integer
+    columns (non-negative, each zero-padded to its widest value: PostgreSQL reads 007 as
+    7), uint8 columns (one ASCII character each) and strings (the same on every line,
+    already in COPY's format; they may hold several fields). Built by numpy arithmetic:
+    about a tenth of a second for a million rows, where formatting each row costs
+    seconds."""
+    columns = [part for part in parts if not isinstance(part, str)]
+    count = len(columns[0]) if columns else 0
+    if not count:
+        return ""
+    pieces: list[tuple[np.ndarray | bytes, int]] = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append((part.encode(), len(part.encode())))
+        elif part.dtype == np.uint8:
+            pieces.append((part, 1))
+        else:
+            if int(part.min()) < 0:
+                raise ValueError("copy_lines: negative values")
+            pieces.append((part, max(1, len(str(int(part.max()))))))
+    text = np.empty((count, sum(width for _piece, width in pieces) + len(pieces)),
+                    dtype=np.uint8)  # fmt: skip
+    at = 0
+    for piece, width in pieces:
+        if isinstance(piece, bytes):
+            text[:, at : at + width] = np.frombuffer(piece, dtype=np.uint8)
+        elif width == 1 and piece.dtype == np.uint8:
+            text[:, at] = piece
+        else:
+            values = piece.astype(np.int64, copy=True)
+            for place in range(width - 1, -1, -1):
+                text[:, at + place] = 48 + values % 10
+                values //= 10
+        at += width
+        text[:, at] = 9  # tab
+        at += 1
+    text[:, -1] = 10  # the last tab becomes the end of the line
+    return text.tobytes().decode()
