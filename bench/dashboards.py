@@ -265,6 +265,8 @@ def keeping_current() -> dict:
         "updates_seconds_recorded": round(recorded, 3),
         "updates_seconds_without_triggers": round(bare, 3),
         "recording_cost_seconds": round(recorded - bare, 3),
+        # Applying plus what recording added to the writer's UPDATEs, against the same floor.
+        "ratio_with_recording_to_floor": round((keep_seconds + recorded - bare) / floor, 2),
         "loadavg_before": load_before,
         "loadavg_after": load_after,
         "equals_full_rebuild": not check,

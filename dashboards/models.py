@@ -1,12 +1,15 @@
 """The dashboards' read model: counts and sums, pre-aggregated by the dimensions every
-figure filters by, rebuilt from the other apps' tables by `refresh.refresh_all`.
+figure filters by, rebuilt from the other apps' tables by `refresh.refresh_all` and, on
+PostgreSQL, kept current between rebuilds by the changes `deltas` records (`Change`).
 
 One narrow table serves every figure. A row says: for this subject (e.g. "payments"), in
 this month, for this policy, department, district and industry section, with this key
 (a status, a grade, a histogram bucket…), there were `n` of them worth `amount`. A page sums
 the rows its filters select, so a city-wide figure over a million claims reads a few
 thousand rows instead of a million. Identifiers are plain integers, not foreign keys: the
-rows are derived data, rebuilt wholesale, and must never hold up a delete elsewhere.
+rows are derived data, rebuilt wholesale for repair, and must never hold up a delete
+elsewhere. On PostgreSQL a unique index on the whole key (NULLs equal, created by the
+migration) is what a change is added by (`deltas.KEY`).
 """
 
 from decimal import Decimal
