@@ -10,7 +10,8 @@ with BENCH_DASHBOARDS_SCALE, e.g. 0.1). Then:
 - keeping the tallies current (`keeping_current` below): 1 % of the claims move state in
   set-based UPDATEs, then `dashboards.refresh.apply_changes()` is timed against its floor
   measured in the same sitting (a COPY out of the changed claims' columns, a COPY of the
-  touched tally rows into a scratch table like the tally table), with the load average;
+  touched tally rows into a scratch table like the tally table), with the load average
+  (BENCH_CHANGE_SHARE, default 0.01, for another share);
 - every dashboard page (overview and each section), with and without a typical filter
   (this year and a district), and the statistics API for each, as four users: a city-wide
   official (a city department, no district), a district official, a department official

@@ -194,7 +194,11 @@ def differences(subjects: tuple[str, ...] | None = None) -> list[tuple]:
     ones unless given."""
     names = subjects or tuple(spec.subject for spec in deltas.INCREMENTAL)
     found: list[tuple] = []
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # no change lands between the two sides
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         if not _only_rebuild():
             raise RuntimeError("a rebuild is running; compare after it")
         deltas.drain()
