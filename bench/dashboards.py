@@ -1,11 +1,17 @@
 """The officials' dashboards at city volume (issue: dashboards).
 
-PostgreSQL, in a database of its own (BENCH_DASHBOARDS_DB, default qinqing_dashbench).
+PostgreSQL, in a database of its own (BENCH_DASHBOARDS_DB, default qinqing_dashbench;
+a helper session uses its own prefix, e.g. BENCH_DASHBOARDS_DB=qq_dash_bench).
 `generate_city_data` writes 1,000,000 enterprises, 1,000,000 claims, 100,000 approval
 items, 100,000 direct-line requests and 1,000,000 data-hub calls over 18 months (scale it
 with BENCH_DASHBOARDS_SCALE, e.g. 0.1). Then:
 
 - the aggregate refresh: `dashboards.refresh.refresh_all()`, seconds per subject;
+- keeping the tallies current (`keeping_current` below): 1 % of the claims move state in
+  set-based UPDATEs, then `dashboards.refresh.apply_changes()` is timed against its floor
+  measured in the same sitting (a COPY out of the changed claims' columns, a COPY of the
+  touched tally rows into a scratch table like the tally table), with the load average
+  (BENCH_CHANGE_SHARE, default 0.01, for another share);
 - every dashboard page (overview and each section), with and without a typical filter
   (this year and a district), and the statistics API for each, as four users: a city-wide
   official (a city department, no district), a district official, a department official
@@ -118,6 +124,168 @@ def refresh() -> dict:
         print(f"REFRESH FAILED: {error!r}", file=sys.stderr, flush=True)
         return {"error": repr(error)}
     return {"total_seconds": round(time.perf_counter() - began, 2), "subjects": seconds}
+
+
+CHANGE_SHARE = float(os.environ.get("BENCH_CHANGE_SHARE", "0.01"))
+CHUNK = 2000  # claims per UPDATE, as a batch run's chunk
+# A status move for each state a changed claim may be in (a batch run's kind of move).
+MOVES = {
+    "paid": "payment_failed",
+    "payment_failed": "paid",
+    "offered": "submitted",
+    "submitted": "checking",
+    "checking": "eligible",
+    "eligible": "paying",
+    "paying": "paid",
+    "awaiting_data": "ineligible",
+    "ineligible": "eligible",
+}
+
+
+def _copy_out(cursor, sql: str, params: list) -> bytes:  # type: ignore[no-untyped-def]
+    data = bytearray()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+        for block in copy:
+            data += block
+    return bytes(data)
+
+
+def keeping_current() -> dict:
+    """CHANGE_SHARE (1 %) of the claims move state in set-based UPDATEs of CHUNK claims
+    (the triggers record the changes), then the tallies are brought current
+    (`dashboards.refresh.apply_changes`), timed; then, in the same sitting, the floor of
+    the rows it touches: a COPY out of the changed claims' columns the tallies read (with
+    the policy's department and the enterprise's district and industry), and a COPY of
+    the touched tally rows into a scratch table LIKE the tally table INCLUDING ALL (its
+    indexes, the unique key among them). Also: the same UPDATEs without the triggers
+    (session_replication_role = replica, rolled back), for what recording costs the
+    writer; the clock's subjects rebuilt as a beat tick does; and whether the kept claim
+    tallies equal a fresh rebuild of them."""
+    from django.db import transaction
+
+    from dashboards.models import Change, Tally
+    from dashboards.refresh import apply_changes, differences, refresh_changes
+    from subsidies.models import Claim
+
+    table = Claim._meta.db_table
+    tally = Tally._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        total = cursor.fetchone()[0]
+    wanted = int(total * CHANGE_SHARE)
+    stride = max(1, round(1 / CHANGE_SHARE))
+    offset = int(time.time()) % stride  # a different 1 % on each run over a kept database
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id %% %s = %s ORDER BY id LIMIT %s",  # noqa: S608
+            [stride, offset, wanted],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    chunks = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+    moves = " ".join(f"WHEN '{old}' THEN '{new}'" for old, new in MOVES.items())
+    status = f"CASE status {moves} ELSE status END"
+    update = f"UPDATE {table} SET status = {status} WHERE id = ANY(%s)"  # noqa: S608
+
+    def run_updates() -> float:
+        began = time.perf_counter()
+        for chunk in chunks:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(update, [chunk])
+        return time.perf_counter() - began
+
+    # Without the triggers (rolled back): what the same UPDATEs cost the writer bare.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        began = time.perf_counter()
+        for chunk in chunks:
+            with connection.cursor() as cursor:
+                cursor.execute(update, [chunk])
+        bare = time.perf_counter() - began
+        transaction.set_rollback(True)
+    recorded = run_updates()
+    change_rows = Change.objects.count()
+
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    began = time.perf_counter()
+    drained = apply_changes()
+    keep_seconds = time.perf_counter() - began
+    if drained is None:
+        return {"error": "a rebuild was running"}
+
+    # The floor, same sitting.
+    read_sql = (
+        f"SELECT c.id, c.created_at, c.policy_id, c.status, p.department_id,"  # noqa: S608
+        f" e.district_id, e.industry_section FROM {table} c"
+        f" JOIN policies_policy p ON p.id = c.policy_id"
+        f" JOIN enterprises_enterprise e ON e.id = c.enterprise_id WHERE c.id = ANY(%s)"
+    )
+    columns = [field.column for field in Tally._meta.concrete_fields if field.column != "id"]
+    names = ", ".join(columns)
+    floors = []
+    for _ in range(3):
+        with transaction.atomic(), connection.cursor() as cursor:
+            began = time.perf_counter()
+            read = _copy_out(cursor, read_sql, [ids])
+            read_seconds = time.perf_counter() - began
+            touched = f"SELECT {names} FROM {tally} WHERE id = ANY(%s)"  # noqa: S608
+            rows = _copy_out(cursor, touched, [drained.ids])
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE bench_tally_floor (LIKE {tally} INCLUDING ALL)"
+                " ON COMMIT DROP"
+            )
+            began = time.perf_counter()
+            with cursor.copy(f"COPY bench_tally_floor ({names}) FROM STDIN") as copy:
+                copy.write(rows)
+            write_seconds = time.perf_counter() - began
+        floors.append((read_seconds + write_seconds, read_seconds, write_seconds, len(read)))
+    floor, read_seconds, write_seconds, read_bytes = min(floors)
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+
+    began = time.perf_counter()
+    check = differences(("claims",))
+    check_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    tick = refresh_changes()
+    tick_seconds = time.perf_counter() - began
+    figures = {
+        "claims_changed": len(ids),
+        "share": CHANGE_SHARE,
+        "updates": len(chunks),
+        "change_rows_recorded": change_rows,
+        "tally_rows_touched": len(drained.ids),
+        "tally_rows_touched_by_subject": drained.touched,
+        "tally_rows_emptied": len(drained.emptied),
+        "keep_current_seconds": round(keep_seconds, 4),
+        "floor_seconds": round(floor, 4),
+        "floor_read_seconds": round(read_seconds, 4),
+        "floor_read_bytes": read_bytes,
+        "floor_write_seconds": round(write_seconds, 4),
+        "ratio_to_floor": round(keep_seconds / floor, 2),
+        "within_2x": keep_seconds <= 2 * floor,
+        "updates_seconds_recorded": round(recorded, 3),
+        "updates_seconds_without_triggers": round(bare, 3),
+        "recording_cost_seconds": round(recorded - bare, 3),
+        # Applying plus what recording added to the writer's UPDATEs, against the same floor.
+        "ratio_with_recording_to_floor": round((keep_seconds + recorded - bare) / floor, 2),
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "equals_full_rebuild": not check,
+        "differences": [list(map(str, row)) for row in check[:20]],
+        "check_seconds": round(check_seconds, 2),
+        "beat_tick_seconds": round(tick_seconds, 2),
+        "beat_tick_subjects": tick,
+    }
+    print(
+        f"keeping current: {len(ids):,} claims changed in {len(chunks)} UPDATEs "
+        f"({recorded:.3f} s, {bare:.3f} s without triggers); {change_rows} change rows; "
+        f"applied in {keep_seconds * 1000:.1f} ms touching {len(drained.ids)} tally rows; "
+        f"floor {floor * 1000:.1f} ms (read {read_seconds * 1000:.1f}, write "
+        f"{write_seconds * 1000:.1f}); ratio {keep_seconds / floor:.2f}; load {load_after}; "
+        f"equals rebuild: {not check}; beat tick {tick_seconds:.1f} s",
+        flush=True,
+    )
+    return figures
 
 
 def users() -> dict:
@@ -240,6 +408,7 @@ def run() -> dict:
     print(f"volumes: {figures['volumes']}", flush=True)
     figures["refresh"] = refresh()
     print(f"refresh: {figures['refresh']}", flush=True)
+    figures["keeping_current"] = keeping_current()
     viewers = users()
     pages: dict = {}
     for name, user in viewers.items():

@@ -1,12 +1,15 @@
 """The dashboards' read model: counts and sums, pre-aggregated by the dimensions every
-figure filters by, rebuilt from the other apps' tables by `refresh.refresh_all`.
+figure filters by, rebuilt from the other apps' tables by `refresh.refresh_all` and, on
+PostgreSQL, kept current between rebuilds by the changes `deltas` records (`Change`).
 
 One narrow table serves every figure. A row says: for this subject (e.g. "payments"), in
 this month, for this policy, department, district and industry section, with this key
 (a status, a grade, a histogram bucket…), there were `n` of them worth `amount`. A page sums
 the rows its filters select, so a city-wide figure over a million claims reads a few
 thousand rows instead of a million. Identifiers are plain integers, not foreign keys: the
-rows are derived data, rebuilt wholesale, and must never hold up a delete elsewhere.
+rows are derived data, rebuilt wholesale for repair, and must never hold up a delete
+elsewhere. On PostgreSQL a unique index on the whole key (NULLs equal, created by the
+migration) is what a change is added by (`deltas.KEY`).
 """
 
 from decimal import Decimal
@@ -58,10 +61,43 @@ class Tally(models.Model):
         return f"{self.subject} {self.month or ''} {self.key} {self.n}"
 
 
-class Refresh(models.Model):
-    """One rebuild of the tallies: when it ran and how long each subject took, so a page can
-    say how fresh its figures are and the benchmark can report the cost."""
+class Change(models.Model):
+    """A change to the rows a tally counts, not yet applied to the tallies: written by the
+    triggers of `dashboards.deltas` (PostgreSQL only), in a tally's shape and signed (a row
+    leaving a key counts -1 there), drained by `deltas.drain`. No indexes: it is only ever
+    read whole, and emptied by the same statement."""
 
+    subject = models.CharField(max_length=40)
+    month = models.DateField(null=True)
+    policy_id = models.IntegerField(null=True)
+    department_id = models.IntegerField(null=True)
+    district_id = models.IntegerField(null=True)
+    industry = models.CharField(max_length=1)
+    category_id = models.IntegerField(null=True)
+    key = models.CharField(max_length=40)
+    bucket = models.SmallIntegerField(null=True)
+    n = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("dashboard change")
+        verbose_name_plural = _("dashboard changes")
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.key} {self.n:+d}"
+
+
+class Refresh(models.Model):
+    """One rebuild of the tallies (kind "full"), or one bringing them current (kind
+    "changes": the recorded changes applied, the clock's subjects rebuilt): when it ran and
+    how long each part took, so a page can say how fresh its figures are and the benchmark
+    can report the cost."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full rebuild")
+        CHANGES = "changes", _("Changes applied")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FULL)
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     seconds = models.JSONField(_("seconds per subject"), default=dict)

@@ -13,18 +13,24 @@ from credit.inspections.models import InspectionSelection, ResultStatus
 from enterprises.models import Enterprise
 from qinqing.bulk import bulk_insert
 
-from .writing import by_sql, counted_rows, industry_of, industry_or_unknown, month_of
+from .writing import Grouped, by_sql, counted_rows, industry_of, industry_or_unknown, month_of
 
-
-def refresh_commitments() -> int:
-    dims = {
+COMMITMENTS = Grouped(
+    "commitments",
+    lambda: Commitment.objects.all(),
+    {
         "month": TruncMonth("accepted_at", output_field=DateField()),
         "department_id": F("department_id"),
         "district_id": F("enterprise__district_id"),
         "industry": industry_of("enterprise__industry_section"),
         "key": F("status"),
-    }
-    return by_sql("commitments", Commitment.objects.all(), dims, {"n": Count("id")})
+    },
+    {"n": Count("id")},
+)
+
+
+def refresh_commitments() -> int:
+    return COMMITMENTS.build()
 
 
 def refresh_grades() -> int:

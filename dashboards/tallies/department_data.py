@@ -5,19 +5,26 @@ from django.db.models.functions import TruncMonth
 
 from datahub.models import DataCall
 
-from .writing import bucket_expression, by_sql, industry_of
+from .writing import Grouped, bucket_expression, industry_of
+
+_WHERE = {
+    "month": TruncMonth("started_at", output_field=DateField()),
+    "department_id": F("department_id"),
+    "district_id": F("enterprise__district_id"),
+    "industry": industry_of("enterprise__industry_section"),
+}
+
+# Calls by outcome, and their latency (histogram); a call with no enterprise (none named,
+# or one since deleted) has no industry.
+DATA_CALLS = Grouped(
+    "data_calls", lambda: DataCall.objects.all(), {**_WHERE, "key": F("outcome")},
+    {"n": Count("id")},
+)  # fmt: skip
+DATA_CALL_MS = Grouped(
+    "data_call_ms", lambda: DataCall.objects.all(),
+    {**_WHERE, "bucket": bucket_expression(F("latency_ms"))}, {"n": Count("id")},
+)  # fmt: skip
 
 
 def refresh_data_calls() -> int:
-    """Calls by outcome, and their latency (histogram); a call with no enterprise (none
-    named, or one since deleted) has no industry."""
-    calls = DataCall.objects.all()
-    where = {
-        "month": TruncMonth("started_at", output_field=DateField()),
-        "department_id": F("department_id"),
-        "district_id": F("enterprise__district_id"),
-        "industry": industry_of("enterprise__industry_section"),
-    }
-    rows = by_sql("data_calls", calls, {**where, "key": F("outcome")}, {"n": Count("id")})
-    latency = {**where, "bucket": bucket_expression(F("latency_ms"))}
-    return rows + by_sql("data_call_ms", calls, latency, {"n": Count("id")})
+    return DATA_CALLS.build() + DATA_CALL_MS.build()

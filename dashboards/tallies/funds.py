@@ -8,20 +8,33 @@ from django.db.models.functions import TruncMonth
 from subsidies.models import Budget, Claim, Disbursement, DisbursementStatus
 
 from ..models import Tally
-from .writing import MillisecondsBetween, bucket_expression, by_sql, industry_of, year_of
+from .writing import (
+    Grouped,
+    MillisecondsBetween,
+    bucket_expression,
+    by_sql,
+    industry_of,
+    year_of,
+)
 
-
-def refresh_claims() -> int:
-    """Claims by the month they were made and their state now."""
-    dims = {
+# Claims by the month they were made and their state now.
+CLAIMS = Grouped(
+    "claims",
+    lambda: Claim.objects.all(),
+    {
         "month": TruncMonth("created_at", output_field=DateField()),
         "policy_id": F("policy_id"),
         "department_id": F("policy__department_id"),
         "district_id": F("enterprise__district_id"),
         "industry": industry_of("enterprise__industry_section"),
         "key": F("status"),
-    }
-    return by_sql("claims", Claim.objects.all(), dims, {"n": Count("id")})
+    },
+    {"n": Count("id")},
+)
+
+
+def refresh_claims() -> int:
+    return CLAIMS.build()
 
 
 def _paid() -> QuerySet:
@@ -36,21 +49,33 @@ _PAID_DIMS = {
 }
 
 
+# Money paid (confirmed by the treasury), by the month it was confirmed.
+PAYMENTS = Grouped(
+    "payments",
+    _paid,
+    {"month": TruncMonth("confirmed_at", output_field=DateField()), **_PAID_DIMS},
+    {"n": Count("id"), "amount": Sum("amount")},
+)
+
+# Milliseconds from the claim (or the batch's offer) to the treasury's confirmation.
+CLAIM_TO_CASH = Grouped(
+    "claim_to_cash",
+    _paid,
+    {
+        "month": TruncMonth("confirmed_at", output_field=DateField()),
+        **_PAID_DIMS,
+        "bucket": bucket_expression(MillisecondsBetween("claim__created_at", "confirmed_at")),
+    },
+    {"n": Count("id")},
+)
+
+
 def refresh_payments() -> int:
-    """Money paid (confirmed by the treasury), by the month it was confirmed."""
-    dims = {"month": TruncMonth("confirmed_at", output_field=DateField()), **_PAID_DIMS}
-    return by_sql("payments", _paid(), dims, {"n": Count("id"), "amount": Sum("amount")})
+    return PAYMENTS.build()
 
 
 def refresh_claim_to_cash() -> int:
-    """Milliseconds from the claim (or the batch's offer) to the treasury's confirmation."""
-    elapsed = MillisecondsBetween("claim__created_at", "confirmed_at")
-    dims = {
-        "month": TruncMonth("confirmed_at", output_field=DateField()),
-        **_PAID_DIMS,
-        "bucket": bucket_expression(elapsed),
-    }
-    return by_sql("claim_to_cash", _paid(), dims, {"n": Count("id")})
+    return CLAIM_TO_CASH.build()
 
 
 # An enterprise paid by two policies, or in two months, is one enterprise served: distinct

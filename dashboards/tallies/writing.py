@@ -9,7 +9,8 @@ is counted under UNKNOWN_INDUSTRY, never NULL.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -132,6 +133,26 @@ def columns_of(dims: dict[str, object], measures: dict[str, object]) -> dict[str
 def by_sql(subject: str, queryset: QuerySet, dims: dict, measures: dict) -> int:
     """One subject's tallies as one GROUP BY, written by the database."""
     return insert_select(subject, grouped(queryset, dims, measures), columns_of(dims, measures))
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A subject that is one GROUP BY over one model's rows (`rows()`, `dims`, `measures`).
+    The full rebuild writes it with `by_sql`; on PostgreSQL the same expressions, compiled
+    once, become the triggers that keep it current between rebuilds (dashboards.deltas), so
+    the two can never count differently. Measures are counts (`n`) and sums (`amount`):
+    both add up, which is what lets a change be applied as a difference."""
+
+    subject: str
+    rows: Callable[[], QuerySet]
+    dims: dict
+    measures: dict
+
+    def build(self) -> int:
+        return by_sql(self.subject, self.rows(), self.dims, self.measures)
+
+    def query(self) -> QuerySet:
+        return grouped(self.rows(), self.dims, self.measures)
 
 
 # --- Counted in Python ------------------------------------------------------------------------
