@@ -169,7 +169,7 @@ def test_rows_that_did_not_change_are_not_written(staff):
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_refresh_rows_waits_for_a_full_refresh_of_the_same_department(staff):
+def test_refresh_rows_waits_for_a_full_refresh_of_the_same_department(staff, reference_data):
     fresh_start()
     enterprise = EnterpriseFactory()
     refresh()
