@@ -226,6 +226,8 @@ def bench_snapshot() -> dict:
             columns[first] = columns[first].copy()
             if columns[first].dtype.kind in "iu":
                 columns[first][chosen] += 1
+            elif columns[first].dtype.kind == "b":
+                columns[first][chosen] = ~columns[first][chosen]
             else:
                 columns[first][chosen] = columns[first][(chosen + 1) % len(ids)]
         return columns

@@ -25,6 +25,7 @@ import os
 import platform
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +146,11 @@ def main() -> None:
         enterprises = list(Enterprise.objects.order_by("pk")[:50])
         enterprises += [EnterpriseFactory() for _ in range(50 - len(enterprises))]
         own = enterprises[0]
-    member, official = member_of(own), OfficialFactory(department=department("hrss"), district=None)
+    # Fresh names: a reused database keeps the users an earlier run made.
+    tag = uuid.uuid4().hex[:8]
+    member = member_of(own, username=f"bench-member-{tag}")
+    official = OfficialFactory(department=department("hrss"), district=None,
+                               username=f"bench-official-{tag}")  # fmt: skip
     departments = list(Department.objects.order_by("pk").values_list("id", flat=True)[:8])
     if department("hrss").pk not in departments:
         departments[0] = department("hrss").pk

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from departments.models import Department
 from enterprises.models import Enterprise
-from qinqing.scoping import visible_to
+from qinqing.scoping import is_member, rule_for, visible_to
 
 from .models import CallOutcome, DataCall, SnapshotRefresh
 from .purposes import describe, reads_for
@@ -34,7 +34,14 @@ def reads_of_enterprise(user: User, enterprise: Enterprise) -> tuple["MergedRead
     """What the enterprise's "who read our data" lists: the calls about it the user may
     see, and the extracts of every enterprise that batch runs read before paying this one
     (with why, from datahub.purposes.reads_for), newest first, for the paginator."""
-    own = data_calls_visible_to(user).filter(enterprise=enterprise)
+    if is_member(user, enterprise.pk) or rule_for(user, DataCall.reach) is None:
+        # Every call about the enterprise is theirs to see: read by the enterprise's index
+        # alone (the members' scoping rule would test each row's key against a subquery).
+        own = DataCall.objects.select_related("department", "enterprise", "requested_by").filter(
+            enterprise=enterprise
+        )
+    else:
+        own = data_calls_visible_to(user).filter(enterprise=enterprise)
     on_behalf = reads_for(enterprise)
     extracts = DataCall.objects.select_related("department", "enterprise", "requested_by").filter(
         pk__in=list(on_behalf)
