@@ -1,10 +1,10 @@
 """The data-access log at scale (issue #25): do the pages that read it stay fast as it grows?
 
 On PostgreSQL, with the log partitioned by month (qinqing/partitions.py), the log is filled
-with COPY to each size in BENCH_LOG_SIZES (default 1M and 5M rows, spread over the last 24
-months, one enterprise's share fixed at BENCH_LOG_OWN rows as an enterprise's reads do not
-grow with the province), and at each size four pages are timed in-process (Django's test
-client, BENCH_LOG_RUNS each, p50/p95):
+with COPY to BENCH_LOG_SIZES (one size per database, default 1M; spread over the last 24
+months in time order, one enterprise's share fixed at BENCH_LOG_OWN rows as an
+enterprise's reads do not grow with the province), and four pages are timed in-process
+(Django's test client, BENCH_LOG_RUNS each, p50/p95):
 
 - the enterprise's own log (who read its data): first page, and page 3;
 - the officials' call log (a city-wide Human Resources official): first page, and a
@@ -13,10 +13,13 @@ client, BENCH_LOG_RUNS each, p50/p95):
 The floor of the same sitting is the login page (a template, no log) through the same
 client; figures are also given as multiples of it. Writes bench/results/logs.json.
 
-On a scratch database it migrates (it empties the log and adds 50 enterprises):
+On a scratch database per size (it empties the log and adds 50 enterprises); each run's
+size is merged into the results file, so run it once per size; BENCH_LOG_REUSE=1 measures
+a database filled by an earlier run again without refilling it:
 
-    DATABASE_URL=postgres://…/scratch .venv/bin/python manage.py migrate
-    DATABASE_URL=postgres://…/scratch .venv/bin/python bench/logs.py
+    DATABASE_URL=postgres://…/scratch1m .venv/bin/python manage.py migrate
+    BENCH_LOG_SIZES=1000000 DATABASE_URL=postgres://…/scratch1m .venv/bin/python bench/logs.py
+    (the same with another database and BENCH_LOG_SIZES=20000000)
 """
 
 import datetime as dt
@@ -187,7 +190,8 @@ def main() -> None:
         "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "load_average": load, "floor": floor, "pages": figures,
     }  # fmt: skip
-    print(f"{size:>11,} rows (COPY {copy_s}s) load {load} floor p95 {floor['p95_ms']} ms")
+    copied = "reused" if copy_s is None else f"{copy_s} s"
+    print(f"{size:>11,} rows (COPY {copied}) load {load} floor p95 {floor['p95_ms']} ms")
     for name, figure in figures.items():
         print(f"   {name:<18} p50 {figure['p50_ms']:>7} ms  p95 {figure['p95_ms']:>7} ms"
               f"  ({figure['p95_x_floor']}x floor)")  # fmt: skip
