@@ -6,15 +6,22 @@ in sync: each department's extract comes from the adapter its link names for bul
 (adapters.bulk_adapter_for; the sandbox's simulated departments compute theirs with the
 same vectorised simulation as their single answers, so both paths agree), and the facts
 the portal keeps itself from their local providers. An extract is one table per department
-(one column per fact), rebuilt from the catalogue at every refresh and swapped in whole:
-readers see the old extract or the new one, never half of each. On PostgreSQL rows go in
-with COPY.
+(one column per fact). A refresh is incremental and set-based: the department's new
+extract goes into a staging table with COPY (qinqing.bulk), one comparison (IS DISTINCT
+FROM on every fact column) finds the rows that are new or differ, and only those are
+written (UPDATE … FROM, INSERT … ON CONFLICT; enterprises gone from the register are
+deleted), all in one transaction: readers see the old extract or the new one, never half
+of each. Exactly the enterprises whose facts changed are told to the apps above the hub
+on commit (datahub.signals.send_facts_changed, cause "extract"); a change of a fact the
+hub answers from a correction is no change (corrections win, and are overlaid on every
+read). The first extract, or one whose facts were added or removed, is built whole and
+swapped in.
 
-A refresh that differs from the last extract finds exactly the rows that changed, in SQL
-(the new table joined to the old one, before the old is dropped), and tells the apps
-above the hub on commit (datahub.signals.facts_changed, cause "extract"). A change the
-hub learns of one enterprise at a time (an answer, a correction, a listing, a new
-enterprise) is brought into the extracts for those enterprises only (`refresh_rows`).
+A change the hub learns of one enterprise at a time (an answer, a correction, a listing, a
+new enterprise) is brought into the extracts for those enterprises only (`refresh_rows`),
+by the same staged comparison. A department's extract is locked (a transaction-level
+advisory lock, safe behind PgBouncer in transaction mode) for the whole of a refresh and
+of `refresh_rows`, so the two never interleave.
 """
 
 import logging
@@ -133,7 +140,9 @@ def _as_date(value: Any) -> date:
 def refresh_extract(
     department: str, *, purpose: str, requested_by: Any = None, as_of: date | None = None
 ) -> SnapshotRefresh:
-    """Rebuild one department's extract. Logged as one call with its purpose."""
+    """Bring one department's extract up to date with the department's new one. Logged as
+    one call with its purpose; exactly the enterprises whose facts changed are signalled
+    on commit."""
     if not purpose.strip():
         raise ValueError("a purpose is required to read department data")
     specs = department_facts(department)
@@ -147,10 +156,15 @@ def refresh_extract(
         status=SnapshotRefresh.Status.RUNNING, started_at=started_at, purpose=purpose[:200],
     )  # fmt: skip
     try:
-        ids, register = load_register()
-        columns = _extract_columns(department, specs, ids, register, as_of)
+        # One transaction, the department's extract locked throughout (against refresh_rows
+        # and another refresh): readers see the old extract or the new one, and nothing
+        # learnt one enterprise at a time while the department's extract was read is lost.
         with transaction.atomic():
-            changed_ids, changed_facts = _replace_table(department, specs, ids, columns)
+            _lock_extract(department_row.pk)
+            ids, register = load_register()
+            columns = _extract_columns(department, specs, ids, register, as_of)
+            changed_ids, changed_facts = _apply_extract(department, specs, ids, columns,
+                                                        as_of, whole=True)  # fmt: skip
     except Exception as error:
         with transaction.atomic():
             move(refresh, SnapshotRefresh.Status.FAILED, finished_at=timezone.now(),
@@ -175,30 +189,170 @@ def refresh_extract(
     return refresh
 
 
-def _replace_table(department: str, specs: list[FactSpec], ids: np.ndarray,
-                   columns: dict[str, np.ndarray]) -> tuple[list[int], list[str]]:  # fmt: skip
-    """Swap the new extract in; returns the enterprises whose rows differ from the old
-    extract's (new, changed or gone) and the facts that differ (none on a first extract)."""
-    live, fresh = table_name(department), table_name(department) + "_new"
+# The class half of the advisory lock's key; the department's primary key is the other.
+_LOCK_CLASS = 0x44480001
+
+
+def _lock_extract(department_pk: int) -> None:
+    """Hold the department's extract until the transaction ends: a full refresh and
+    `refresh_rows` wait for each other. A transaction-level advisory lock (PostgreSQL):
+    released at commit or rollback, so it is safe behind PgBouncer in transaction mode.
+    SQLite takes one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, department_pk])
+
+
+def _apply_extract(department: str, specs: list[FactSpec], ids: np.ndarray,
+                   columns: dict[str, np.ndarray], as_of: date,
+                   *, whole: bool) -> tuple[list[int], list[str]]:  # fmt: skip
+    """In the caller's transaction (the extract locked): bring the extract table to these
+    rows. The new rows go into a staging table (COPY on PostgreSQL, qinqing.bulk); one
+    comparison (IS DISTINCT FROM on every fact column) finds the rows that are new or
+    differ; only those are written (UPDATE … FROM, INSERT … ON CONFLICT); `whole` (the
+    department's full extract) also removes the enterprises gone from the register.
+    Returns the enterprises whose facts changed and the facts that did; a first extract,
+    or one whose facts changed layout, is built whole (no change is known then)."""
+    live = table_name(department)
+    text_columns = [ids.astype(str)] + [_as_text(spec, columns[spec.name]) for spec in specs]
+    with connection.cursor() as cursor:
+        layout = _layout(cursor, live)
+        wanted = ["enterprise_id", *(column_name(spec.name) for spec in specs)]
+        if layout != wanted:
+            if not whole:  # rows of an extract that is not (yet) built with these facts
+                return [], []
+            return _replace_table(department, specs, text_columns, layout is not None)
+        stage = _stage(cursor, live, specs, text_columns)
+        changes = _merge(cursor, live, stage, specs, whole=whole)
+        cursor.execute(f"DROP TABLE {connection.ops.quote_name(stage)}")
+    return _without_corrected(changes, specs, as_of)
+
+
+def _layout(cursor, table: str) -> list[str] | None:
+    """The table's columns in order, or None when it does not exist."""
+    if table not in connection.introspection.table_names(cursor):
+        return None
+    return [column.name for column in connection.introspection.get_table_description(cursor, table)]
+
+
+def _definitions(specs: list[FactSpec]) -> str:
     quote = connection.ops.quote_name
     # SQLite would turn numeric text into floats; there, exact amounts stay text.
     exact_as_text = connection.vendor == "sqlite"
-    definitions = ", ".join(
+    return ", ".join(
         f"{quote(column_name(spec.name))} "
         + ("text" if exact_as_text and spec.type in _EXACT else _SQL_TYPES[spec.type])
         for spec in specs
     )
+
+
+def _fill(cursor, table: str, specs: list[FactSpec], text_columns: list[np.ndarray]) -> None:
+    if connection.vendor == "postgresql":
+        _copy_in(table, specs, text_columns)
+    else:
+        _insert_rows(cursor, table, specs, text_columns)
+
+
+def _stage(cursor, live: str, specs: list[FactSpec], text_columns: list[np.ndarray]) -> str:
+    """A temporary table shaped like the extract (no key, no index: nothing to maintain
+    while a million rows go in), filled with the new rows."""
+    stage = f"{live}_stage"
+    quote = connection.ops.quote_name
+    cursor.execute(f"DROP TABLE IF EXISTS {quote(stage)}")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(stage)} (LIKE {quote(live)}) ON COMMIT DROP")
+    else:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {quote(stage)} (enterprise_id bigint, {_definitions(specs)})"
+        )
+    _fill(cursor, stage, specs, text_columns)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {quote(stage)}")  # the join's plan needs its size
+    return stage
+
+
+def _merge(cursor, live: str, stage: str, specs: list[FactSpec],
+           *, whole: bool) -> list[tuple]:  # fmt: skip
+    """Rows of `stage` new to `live` or differing from it in a fact: found in one join and
+    kept in a temporary table with a flag per fact; `live` then gets exactly those rows.
+    Returns (enterprise_id, new?, flag per fact) for each, and (id, True, all True) for
+    each enterprise gone from `live` when `whole`."""
+    quote = connection.ops.quote_name
+    names = [quote(column_name(spec.name)) for spec in specs]
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    tests = [f"s.{name} {distinct} o.{name}" for name in names]
+    flags = ", ".join(f"{test} AS {quote(f'changed_{index}')}" for index, test in enumerate(tests))
+    diff = f"{live}_diff"
+    temporary = "TEMPORARY TABLE {} ON COMMIT DROP" if connection.vendor == "postgresql" else (
+        "TEMPORARY TABLE {}")  # fmt: skip
+    cursor.execute(f"DROP TABLE IF EXISTS {quote(diff)}")
+    # Table and column names come from the catalogue, never from a request.
+    cursor.execute(
+        f"CREATE {temporary.format(quote(diff))} AS "  # noqa: S608
+        f"SELECT s.*, o.enterprise_id IS NULL AS added, {flags} "
+        f"FROM {quote(stage)} s LEFT JOIN {quote(live)} o ON o.enterprise_id = s.enterprise_id "
+        f"WHERE o.enterprise_id IS NULL OR {' OR '.join(tests)}"
+    )
+    cursor.execute(
+        f"UPDATE {quote(live)} SET "  # noqa: S608
+        + ", ".join(f"{name} = d.{name}" for name in names)
+        + f" FROM {quote(diff)} d WHERE {quote(live)}.enterprise_id = d.enterprise_id "
+        "AND NOT d.added"
+    )
+    columns = ", ".join(["enterprise_id", *names])
+    cursor.execute(
+        f"INSERT INTO {quote(live)} ({columns}) SELECT {columns} FROM {quote(diff)} "  # noqa: S608
+        "WHERE added ON CONFLICT (enterprise_id) DO NOTHING"
+    )
+    flag_names = ", ".join(quote(f"changed_{index}") for index in range(len(specs)))
+    cursor.execute(f"SELECT enterprise_id, added, {flag_names} FROM {quote(diff)}")  # noqa: S608
+    rows = cursor.fetchall()
+    cursor.execute(f"DROP TABLE {quote(diff)}")
+    if whole:
+        cursor.execute(
+            f"DELETE FROM {quote(live)} WHERE NOT EXISTS (SELECT 1 FROM {quote(stage)} s "  # noqa: S608
+            f"WHERE s.enterprise_id = {quote(live)}.enterprise_id) RETURNING enterprise_id"
+        )
+        everything = (True,) * len(specs)
+        rows += [(pk, True, *everything) for (pk,) in cursor.fetchall()]
+    return rows
+
+
+def _without_corrected(rows: list[tuple], specs: list[FactSpec],
+                       as_of: date) -> tuple[list[int], list[str]]:  # fmt: skip
+    """The enterprises and facts that changed, leaving out a change of a fact the hub
+    answers from a correction (corrections win over the extract: that fact did not
+    change for anyone reading it)."""
+    if not rows:
+        return [], []
+    corrected = corrections.latest([int(row[0]) for row in rows], specs, as_of)
+    ids: set[int] = set()
+    facts: set[str] = set()
+    for row in rows:
+        enterprise_id = int(row[0])
+        names = {spec.name for spec, flag in zip(specs, row[2:], strict=True)
+                 if flag and (enterprise_id, spec.name) not in corrected}  # fmt: skip
+        if names:
+            ids.add(enterprise_id)
+            facts |= names
+    return sorted(ids), sorted(facts)
+
+
+def _replace_table(department: str, specs: list[FactSpec], text_columns: list[np.ndarray],
+                   existed: bool) -> tuple[list[int], list[str]]:  # fmt: skip
+    """The extract built whole (the first one, or facts added or removed), swapped in at
+    the end of the caller's transaction. Against an earlier extract, the enterprises that
+    are new or gone and those differing in a fact both carry are returned as changed; a
+    fact the old extract lacked is not a change (nothing was known before)."""
+    live, fresh = table_name(department), table_name(department) + "_new"
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {quote(fresh)}")
         cursor.execute(
-            f"CREATE TABLE {quote(fresh)} (enterprise_id bigint PRIMARY KEY, {definitions})"
+            f"CREATE TABLE {quote(fresh)} (enterprise_id bigint PRIMARY KEY, {_definitions(specs)})"
         )
-        text_columns = [ids.astype(str)] + [_as_text(spec, columns[spec.name]) for spec in specs]
-        if connection.vendor == "postgresql":
-            _copy_in(fresh, specs, text_columns)
-        else:
-            _insert_rows(cursor, fresh, specs, text_columns)
-        changes = _changed_rows(cursor, live, fresh, specs)
+        _fill(cursor, fresh, specs, text_columns)
+        changes = _changed_rows(cursor, live, fresh, specs) if existed else ([], [])
         cursor.execute(f"DROP TABLE IF EXISTS {quote(live)}")
         cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(live)}")
     return changes
@@ -208,12 +362,8 @@ def _changed_rows(cursor, live: str, fresh: str,
                   specs: list[FactSpec]) -> tuple[list[int], list[str]]:  # fmt: skip
     """Rows of `fresh` that are new or differ from `live` in a fact both extracts carry,
     and rows of `live` gone from `fresh`: two set-based statements (a join on the key and
-    an anti-join), whatever the size of the register. A fact the old extract lacked is
-    not a change of the enterprises' facts (nothing was known before)."""
-    if live not in connection.introspection.table_names(cursor):
-        return [], []
-    old_columns = {column.name for column in
-                   connection.introspection.get_table_description(cursor, live)}  # fmt: skip
+    an anti-join)."""
+    old_columns = set(_layout(cursor, live) or ())
     common = [spec for spec in specs if column_name(spec.name) in old_columns]
     quote = connection.ops.quote_name
     distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
@@ -243,10 +393,12 @@ def refresh_rows(
     enterprise_ids: list[int], facts: Iterable[str] = (), as_of: date | None = None
 ) -> list[str]:
     """Bring these enterprises' rows of the extracts up to date (those carrying any of
-    `facts`, every extract when none is named), set-based: one extraction for the ids,
-    one DELETE and one insert per department. For a change learnt one enterprise at a
-    time, so that a re-evaluation over the extracts sees it. Returns the departments
-    refreshed."""
+    `facts`, every extract when none is named), set-based and incremental as a full
+    refresh is: their new rows staged, compared, and only those that differ written; the
+    rows of enterprises no longer in the register removed. Each department's extract is
+    locked against a full refresh meanwhile. For a change learnt one enterprise at a time
+    (the re-evaluation it feeds was already told, so nothing is signalled here). Returns
+    the departments refreshed."""
     if not enterprise_ids:
         return []
     wanted = set(facts)
@@ -260,28 +412,26 @@ def refresh_rows(
     ids_sorted = sorted({int(pk) for pk in enterprise_ids})
     quote = connection.ops.quote_name
     done: list[str] = []
-    register_ids, register = _register_of(ids_sorted)
-    if not len(register_ids):
-        return []
     for department, refresh in latest.items():
         names = set(refresh.fact_names)
         if wanted and not names & wanted:
             continue
         specs = [CATALOGUE[name] for name in sorted(names) if name in CATALOGUE]
-        columns = _extract_columns(department, specs, register_ids, register, as_of)
-        live = table_name(department)
-        text_columns = [register_ids.astype(str)] + [_as_text(spec, columns[spec.name])
-                                                     for spec in specs]  # fmt: skip
-        with transaction.atomic(), connection.cursor() as cursor:
-            for begin in range(0, len(ids_sorted), 500):
-                part = ids_sorted[begin : begin + 500]
-                marks = ", ".join(["%s"] * len(part))
-                delete = f"DELETE FROM {quote(live)} WHERE enterprise_id IN ({marks})"  # noqa: S608
-                cursor.execute(delete, part)
-            if connection.vendor == "postgresql":
-                _copy_in(live, specs, text_columns)
-            else:
-                _insert_rows(cursor, live, specs, text_columns)
+        with transaction.atomic():
+            _lock_extract(refresh.department.pk)
+            register_ids, register = _register_of(ids_sorted)
+            if len(register_ids):
+                columns = _extract_columns(department, specs, register_ids, register, as_of)
+                _apply_extract(department, specs, register_ids, columns, as_of, whole=False)
+            gone = sorted(set(ids_sorted) - set(register_ids.tolist()))
+            with connection.cursor() as cursor:
+                for begin in range(0, len(gone), 500):
+                    part = gone[begin : begin + 500]
+                    marks = ", ".join(["%s"] * len(part))
+                    cursor.execute(
+                        f"DELETE FROM {quote(table_name(department))} "  # noqa: S608
+                        f"WHERE enterprise_id IN ({marks})", part,
+                    )  # fmt: skip
         done.append(department)
     return done
 

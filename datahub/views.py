@@ -18,6 +18,7 @@ from .adapters import adapter_for
 from .catalogue import interfaces
 from .filters import DataCallFilter
 from .selectors import (
+    CappedCount,
     data_calls_visible_to,
     department_stats,
     latest_refreshes,
@@ -39,9 +40,11 @@ def call_log(request: HttpRequest) -> HttpResponse:
     export_format = request.GET.get("export")
     if export_format in FORMATS:
         return _export(calls[:EXPORT_LIMIT], export_format)
-    page, query = paginate(request, calls, PAGE_SIZE)
+    page, query = paginate(request, CappedCount(calls), PAGE_SIZE)
     page.object_list = with_purposes(page.object_list)
     context = {
+        "more": page.paginator.object_list.more,
+        "count_limit": page.paginator.object_list.limit,
         "filter": filterset,
         "page": page,
         "query": query,
