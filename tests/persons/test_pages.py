@@ -143,3 +143,19 @@ def test_the_other_number_is_not_on_the_first_persons_pages(client, person, othe
     for name in PAGES:
         assert OTHER_NUMBER[-4:] + "<" not in client.get(reverse(name)).content.decode()
         assert other_person.id_masked not in client.get(reverse(name)).content.decode()
+
+
+def test_the_officials_call_log_and_its_export_never_show_the_number(client, person, caplog):
+    _read_by_the_system(person)
+    hrss_city = OfficialFactory(department=department("hrss"))
+    bodies = []
+    with caplog.at_level(logging.DEBUG):
+        for user in (hrss_city, AuditorFactory()):
+            client.force_login(user)
+            for url in ("/official/data-calls/", "/official/data-calls/?export=csv",
+                        "/api/v1/data-calls/"):  # fmt: skip
+                response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+                assert response.status_code == 200, url
+                bodies.append(response.content.decode())
+    assert any("hrss.person_insurance" in body for body in bodies)  # the reads are listed
+    assert NUMBER not in "\n".join(bodies) + caplog.text
