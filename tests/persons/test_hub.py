@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from datahub import providers
-from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType, UnknownFactError
 from datahub.models import CallOutcome, DataCall
 from datahub.providers import PersonPurposeRequired, fetch_person_facts
 from enterprises.models import Enterprise
@@ -133,3 +133,9 @@ def test_the_bank_account_is_shown_masked(person):
         pytest.skip("this person has no card")
     assert PERSON_CATALOGUE["person.bank.account"].type is FactType.TEXT
     assert fact.shown == "*" * (len(fact.value) - 4) + fact.value[-4:]
+
+
+def test_an_unknown_person_fact_is_refused_before_any_call(person):
+    with pytest.raises(UnknownFactError):
+        fetch_person_facts(person, ["person.hrss.insured", "tax.arrears"], purpose="test")
+    assert not DataCall.objects.exists()

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from qinqing.masking import mask_personal_data
 from qinqing.resident_ids import (
     find_resident_id_problem,
     is_valid_resident_id,
@@ -90,3 +91,9 @@ def test_the_problem_message_never_repeats_the_number():
 
 def test_the_one_masking_keeps_the_address_code_and_the_last_four():
     assert mask_resident_id(STANDARD_X) == "110105********002X"
+
+
+def test_free_text_masking_agrees_with_the_one_masking():
+    number = make_resident_id("330106", date(1996, 3, 7), 123)
+    masked = mask_resident_id(number)
+    assert mask_personal_data(f"身份证 {number} 已核验") == f"身份证 {masked} 已核验"
