@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Min
 
 from datahub.catalogue import PERSON_CATALOGUE, person_interfaces
 from datahub.columns import EPOCH
 from datahub.providers import NoPersonRecord, register_person_provider
 from enterprises.models import Enterprise, EnterpriseStatus
-from qinqing.resident_ids import birth_date_of
 
 from .simulation import _pick, _salt, _splitmix
 
@@ -48,12 +47,29 @@ _TALENT = ["无", "A类", "B类", "C类", "D类", "E类"]
 _TALENT_WEIGHTS = [0.85, 0.005, 0.02, 0.035, 0.04, 0.05]
 
 
-def person_seeds(numbers: list[str]) -> np.ndarray:
+def _label_hashes(labels: list[str]) -> np.ndarray:
     return np.fromiter(
-        (int.from_bytes(hashlib.blake2b(f"person:{n}".encode(), digest_size=8).digest(), "big")
-         for n in numbers),
-        dtype=np.uint64, count=len(numbers),
+        (int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "big")
+         for label in labels),
+        dtype=np.uint64, count=len(labels),
     )  # fmt: skip
+
+
+_POWERS = 10 ** np.arange(16, -1, -1, dtype=np.int64)
+
+
+def _digits(numbers: list[str]) -> np.ndarray:
+    """The 18 characters of each number as small integers (X as 10), one row each."""
+    codes = np.asarray(numbers, dtype="<U18").view(np.uint32).reshape(len(numbers), 18)
+    digits = codes.astype(np.int64) - ord("0")
+    digits[codes == ord("X")] = 10
+    return digits
+
+
+def person_seeds(numbers: list[str]) -> np.ndarray:
+    """One 64-bit seed per number (its first 17 digits, mixed), computed for millions at
+    once."""
+    return _splitmix(_digits(numbers)[:, :17].dot(_POWERS).astype(np.uint64) ^ _salt("person"))
 
 
 def _uniform(seeds: np.ndarray, name: str) -> np.ndarray:
@@ -73,7 +89,7 @@ class EmployerRing:
         """rows: (uscc, size class) of the enterprises that insure people."""
         labels = [f"{uscc}#{k}" for uscc, size in rows for k in range(_POINTS_BY_SIZE[size])]
         owners = [uscc for uscc, size in rows for _k in range(_POINTS_BY_SIZE[size])]
-        points = person_seeds(labels)
+        points = _label_hashes(labels)
         order = np.argsort(points, kind="stable")
         return cls(points[order], np.asarray(owners, dtype="<U18")[order])
 
@@ -90,9 +106,9 @@ _ring_cache: dict[tuple, EmployerRing] = {}
 def register_ring() -> EmployerRing:
     """The ring of the register as it is now (rebuilt when the register changes)."""
     active = Enterprise.objects.filter(status=EnterpriseStatus.ACTIVE)
-    shape = active.aggregate(n=Count("id"), last=Max("id"))
+    shape = active.aggregate(n=Count("id"), last=Max("id"), low=Min("uscc"), high=Max("uscc"))
     changed = Enterprise.objects.aggregate(at=Max("status_changed_at"))["at"]
-    key = (shape["n"], shape["last"], changed)
+    key = (*shape.values(), changed)
     if key not in _ring_cache:
         _ring_cache.clear()
         _ring_cache[key] = EmployerRing.of(list(active.values_list("uscc", "size_class")))
@@ -105,11 +121,12 @@ def simulate_persons(
     """The named person facts for every number, in the hub's column units (datahub.columns):
     booleans, dates as days since 1970 (-1: none), money in fen, text as strings ("" none).
     Also "has_card": whether the person has a social security card (ever insured)."""
-    seeds = person_seeds(numbers)
-    born = [birth_date_of(n) for n in numbers]
-    birth_month = np.array([d.year * 12 + d.month - 1 for d in born], dtype=np.int64)
-    age = np.array([as_of.year - d.year - ((as_of.month, as_of.day) < (d.month, d.day))
-                    for d in born], dtype=np.int64)  # fmt: skip
+    digits = _digits(numbers)
+    seeds = _splitmix(digits[:, :17].dot(_POWERS).astype(np.uint64) ^ _salt("person"))
+    year = digits[:, 6:10].dot(np.array([1000, 100, 10, 1]))
+    month, day = digits[:, 10] * 10 + digits[:, 11], digits[:, 12] * 10 + digits[:, 13]
+    birth_month = year * 12 + month - 1
+    age = as_of.year - year - ((as_of.month * 100 + as_of.day) < (month * 100 + day))
     month_now = as_of.year * 12 + as_of.month - 1
     career = birth_month + 12 * 18 + np.floor(_uniform(seeds, "career") * 72).astype(np.int64)
     since = np.maximum(_ANCHOR_MONTH - np.floor(_uniform(seeds, "since") * 121).astype(np.int64),
@@ -129,8 +146,9 @@ def simulate_persons(
             insured, ring.pick(_splitmix(seeds ^ _salt("employer"))), ""
         )
     if "person.hrss.insured_since" in wanted:
-        days = np.array([(date(int(m) // 12, int(m) % 12 + 1, 1) - EPOCH).days for m in since])
-        out["person.hrss.insured_since"] = np.where(insured, days, -1)
+        # Months since 1970 -> the first day of the month, in days since 1970.
+        first = (since - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+        out["person.hrss.insured_since"] = np.where(insured, first.astype(np.int64), -1)
     if "person.hrss.months_paid" in wanted:
         out["person.hrss.months_paid"] = months
     if "person.talent.level" in wanted:
@@ -140,11 +158,10 @@ def simulate_persons(
     bank = np.floor(_uniform(seeds, "bank") * len(_BANKS)).astype(np.int64)
     if "person.bank.account" in wanted:
         tail = (_splitmix(seeds ^ _salt("account")) % np.uint64(10**15)).astype(np.int64)
-        out["person.bank.account"] = np.array(
-            [f"{_BANKS[b][0]}{t:015d}" for b, t in zip(bank, tail, strict=True)], dtype="<U19"
-        )
+        prefixes = np.asarray([prefix for prefix, _name in _BANKS], dtype="<U4")[bank]
+        out["person.bank.account"] = np.char.add(prefixes, np.char.zfill(tail.astype("<U15"), 15))
     if "person.bank.name" in wanted:
-        out["person.bank.name"] = np.array([_BANKS[b][1] for b in bank])
+        out["person.bank.name"] = np.asarray([name for _prefix, name in _BANKS])[bank]
     owns = _uniform(seeds, "home") < np.clip(0.05 + (age - 22) * 0.025, 0.03, 0.75)
     if "person.housing.owns_home" in wanted:
         out["person.housing.owns_home"] = owns & (age >= 18)
