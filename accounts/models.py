@@ -11,6 +11,8 @@ class Role(models.TextChoices):
     OFFICIAL = "official", _("Department official")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
+    # A private person (an employee a subsidy is paid to): sees only their own records.
+    PERSON = "person", _("Private person")
 
 
 class User(AbstractUser):
@@ -66,6 +68,10 @@ class User(AbstractUser):
     @property
     def is_official(self) -> bool:
         return self.role == Role.OFFICIAL
+
+    @property
+    def is_person(self) -> bool:
+        return self.role == Role.PERSON
 
     @property
     def is_auditor(self) -> bool:

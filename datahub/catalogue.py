@@ -16,6 +16,7 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.industries import DIVISIONS
+from qinqing.masking import mask_digits
 
 # FactType lives in datahub/facttypes.py (no Django, for the rule engine); read here too.
 from .facttypes import TYPE_LABELS, FactType
@@ -28,6 +29,7 @@ TYPE_LABELS.update(
         FactType.DATE: _("date"),
         FactType.BOOLEAN: _("yes or no"),
         FactType.ENUM: _("one of"),
+        FactType.TEXT: _("text"),
     }
 )
 _UNIT_LABELS = {
@@ -75,6 +77,11 @@ class FactSpec:
     # Department spellings of enum values, e.g. 存续 -> active.
     aliases: dict[str, str] = field(default_factory=dict)
     months_back: int = 0
+    # Whom the fact describes: "enterprise" (CATALOGUE, asked by USCC) or "person"
+    # (PERSON_CATALOGUE, asked by resident identity number: datahub.providers).
+    subject: str = "enterprise"
+    # Personal data (a bank account): shown masked, like every personal number.
+    personal: bool = False
 
     @property
     def label(self) -> str:
@@ -109,6 +116,10 @@ class FactSpec:
         120.5 m², 2026-01-01; the stored JSON form ("0.00", True) or the typed value."""
         if value is None:
             return gettext_now("unknown")
+        if self.personal:
+            return mask_digits(str(value))
+        if self.type is FactType.TEXT:
+            return str(value) or gettext_now("none")
         if isinstance(value, bool):
             return gettext_now("Yes") if value else gettext_now("No")
         if isinstance(value, date):
@@ -146,7 +157,7 @@ _CHOICE_LABELS_EN = {
 
 def display_value(name: str, value: Any) -> str:
     """A fact's value as a person reads it (FactSpec.display); unknown names as they are."""
-    spec = CATALOGUE.get(name)
+    spec = CATALOGUE.get(name) or PERSON_CATALOGUE.get(name)
     if spec is None:
         return gettext_now("unknown") if value is None else str(value)
     return spec.display(value)
@@ -258,6 +269,74 @@ def _specs() -> list[FactSpec]:
 
 
 CATALOGUE: dict[str, FactSpec] = {spec.name: spec for spec in _specs()}
+
+_TALENT_LEVELS = ("none", "A", "B", "C", "D", "E")
+
+
+def _person_specs() -> list[FactSpec]:
+    """Facts about a private person (issue #26), asked by resident identity number: the
+    minimum a policy for employees needs (PIPL), each from the department that holds it."""
+    person = {"subject": "person"}
+    return [
+        # --- Human Resources and Social Security: the person's social insurance ----------
+        FactSpec("person.hrss.insured", "hrss", "hrss.person_insurance", "sfcb",
+                 FactType.BOOLEAN, Period.CURRENT, DAY,
+                 "正在参加社会保险", "Socially insured now", **person),
+        FactSpec("person.hrss.employer_uscc", "hrss", "hrss.person_insurance", "cbdwdm",
+                 FactType.TEXT, Period.CURRENT, DAY,
+                 "参保单位统一社会信用代码", "Insured by (enterprise's USCC)", **person),
+        FactSpec("person.hrss.insured_since", "hrss", "hrss.person_insurance", "cbrq",
+                 FactType.DATE, Period.CURRENT, DAY,
+                 "在本单位参保起始日期", "Insured by this employer since", **person),
+        FactSpec("person.hrss.months_paid", "hrss", "hrss.person_insurance", "jfys",
+                 FactType.INTEGER, Period.CURRENT, DAY,
+                 "在本单位累计缴费月数", "Months paid with this employer", unit="months",
+                 **person),
+        # --- HRSS: the talent catalogue ----------------------------------------------------
+        FactSpec("person.talent.level", "hrss", "hrss.talent_catalogue", "rcdj",
+                 FactType.ENUM, Period.CURRENT, 30 * DAY,
+                 "人才分类目录等级", "Talent catalogue level", choices=_TALENT_LEVELS,
+                 aliases={"无": "none", "A类": "A", "B类": "B", "C类": "C", "D类": "D",
+                          "E类": "E"}, **person),
+        # --- HRSS: the bank account held with the social security card ---------------------
+        FactSpec("person.bank.account", "hrss", "hrss.social_security_card", "yhzh",
+                 FactType.TEXT, Period.CURRENT, DAY,
+                 "社保卡金融账户", "Bank account of the social security card",
+                 personal=True, **person),
+        FactSpec("person.bank.name", "hrss", "hrss.social_security_card", "khyh",
+                 FactType.TEXT, Period.CURRENT, DAY,
+                 "社保卡开户银行", "Bank of the social security card", **person),
+        # --- Housing Security and Management ---------------------------------------------
+        FactSpec("person.housing.owns_home", "housing", "housing.person_property", "yzf",
+                 FactType.BOOLEAN, Period.CURRENT, 7 * DAY,
+                 "在本市拥有住房", "Owns a home in the city", **person),
+        FactSpec("person.housing.provident_fund", "housing", "housing.person_property", "jcgjj",
+                 FactType.BOOLEAN, Period.CURRENT, 7 * DAY,
+                 "正在缴存住房公积金", "Pays into the housing provident fund", **person),
+        FactSpec("person.housing.provident_fund_monthly", "housing", "housing.person_property",
+                 "gjjyjce", FactType.MONEY, Period.CURRENT, 7 * DAY,
+                 "住房公积金月缴存额", "Housing provident fund, monthly", unit="CNY", **person),
+    ]  # fmt: skip
+
+
+# Kept apart from CATALOGUE, which every enterprise reader iterates (the policy editor, the
+# bulk extracts, disputes): a person's fact is never asked of an enterprise.
+PERSON_CATALOGUE: dict[str, FactSpec] = {spec.name: spec for spec in _person_specs()}
+
+
+def person_interfaces() -> dict[str, list[FactSpec]]:
+    """The person interfaces of the departments and the facts each serves."""
+    registry: dict[str, list[FactSpec]] = {}
+    for spec in PERSON_CATALOGUE.values():
+        registry.setdefault(spec.interface, []).append(spec)
+    return registry
+
+
+def person_specs_for(names: list[str]) -> list[FactSpec]:
+    unknown = [name for name in names if name not in PERSON_CATALOGUE]
+    if unknown:
+        raise UnknownFactError(unknown)
+    return [PERSON_CATALOGUE[name] for name in dict.fromkeys(names)]
 
 
 def interfaces() -> dict[str, list[FactSpec]]:

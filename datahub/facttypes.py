@@ -20,6 +20,9 @@ class FactType(enum.StrEnum):
     DATE = "date"
     BOOLEAN = "boolean"
     ENUM = "enum"
+    # An identifier compared for equality only (the USCC of a person's employer, a bank
+    # account): no arithmetic, no order. Empty means "none" (no employer).
+    TEXT = "text"
 
     @property
     def label(self) -> str:

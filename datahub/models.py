@@ -26,10 +26,12 @@ class DataCall(models.Model):
     snapshot); the log keeps a hash of what came back, so the two can be matched.
     """
 
-    # Members: reads of their enterprises' data; officials: calls to their department (of
-    # their district's enterprises when district-scoped) and the calls they made.
+    # Members: reads of their enterprises' data; a private person: reads of their own data;
+    # officials: calls to their department (of their district's enterprises when
+    # district-scoped) and the calls they made.
     reach = Reach(
         enterprise="enterprise",
+        person="person",
         department="department",
         district="enterprise__district",
         own=("requested_by",),
@@ -50,6 +52,16 @@ class DataCall(models.Model):
         related_name="data_calls",
         verbose_name=_("enterprise"),
         help_text=_("Empty for a bulk extract covering every enterprise."),
+    )
+    # A read about a private person (issue #26) names the person and no enterprise, so
+    # the person's employer never sees it.
+    person = models.ForeignKey(
+        "enterprises.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="data_calls",
+        verbose_name=_("person"),
     )
     fact_names = models.JSONField(_("facts"), default=list)
     purpose = models.CharField(_("purpose"), max_length=200)

@@ -200,3 +200,8 @@ class EnterpriseMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.enterprise} ({self.get_role_display()})"
+
+
+# Persons attached to the register (issue #26) live in their own module; imported here so
+# Django finds their models.
+from .persons.models import Person  # noqa: E402, F401

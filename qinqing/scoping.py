@@ -16,6 +16,8 @@ rules about roles live here and nowhere else:
   when they are district-scoped (when the model names one) — a model with neither is
   visible to every official; `officials=False` keeps them out;
 - enterprise members: rows of the enterprises they are members of;
+- private persons: rows about themselves (`person`: the path to the register's Person,
+  whose `user` is their login), nothing else;
 - anyone: rows they own (`own`: the applicant, the requester, the subscription's owner).
 """
 
@@ -35,6 +37,8 @@ class Reach:
 
     # Path to the enterprise; "self" on the enterprise model itself.
     enterprise: str | None = None
+    # Path to the person a row is about (enterprises.persons.Person); "self" on Person.
+    person: str | None = None
     department: str | None = None
     district: str | None = None
     own: Sequence[str] = ()
@@ -116,11 +120,14 @@ def rule_for(user: Any, reach: Reach) -> Q | None:
         allowed |= official
     if user.is_enterprise_member and reach.enterprise:
         allowed |= Q(**{_join(reach.enterprise, "memberships__user"): user})
+    if getattr(user, "is_person", False) and reach.person:
+        allowed |= Q(**{_join(reach.person, "user"): user})
     return allowed
 
 
 def _join(path: str, rest: str) -> str:
-    """`enterprise` + `memberships__user`; "self" is the model itself (the register)."""
+    """`enterprise` + `memberships__user`, `person` + `user`; "self" is the model itself
+    (the register)."""
     return rest if path == "self" else f"{path}__{rest}"
 
 

@@ -102,6 +102,8 @@ urlpatterns = [
     path("data/interfaces/", hub_views.interface_registry, name="data_interfaces"),
     # The official's work queue (workspace, the read side), included by name.
     path("official/", include("workspace.urls")),
+    # A private person's own pages (issue #26): profile, who read my data, my subsidies.
+    path("me/", include("workspace.persons.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

@@ -13,12 +13,14 @@ from django.db.models.signals import post_migrate
 from datahub.adapters import ADAPTERS, LINKS
 from datahub.catalogue import CATALOGUE
 
-from . import adapter
+from . import adapter, persons
 from .behaviour import ensure_simulation_rows
 
 ADAPTERS.register(adapter.TRANSPORT, adapter.SimulatedAdapter, replace=True)
 for _code in sorted({spec.department for spec in CATALOGUE.values()}):
     LINKS.register(_code, partial(adapter.link, _code), replace=True)
+# The departments' records of private persons (issue #26), asked by identity number.
+persons.register()
 
 
 def _simulation_rows(**kwargs) -> None:

@@ -28,6 +28,10 @@ ENDPOINTS = {
     "enterprises:detail": "/enterprises/{uscc}/",
     "enterprises:contact_edit": "/enterprises/{uscc}/contact/",
     "official_workspace": "/official/",
+    "person_profile": "/me/",
+    "person_check_records": "/me/records/",
+    "person_data_access": "/me/data-access/?page=x",
+    "person_subsidies": "/me/subsidies/",
     "set_language": "/i18n/setlang/",
     "mock-department": "/mock/departments/taxation/tax.annual_summary/?uscc={uscc}&fields=yysr"
     "&as_of=2026-11-01",

@@ -137,6 +137,12 @@ RULES: list[tuple[str | None, str, str]] = [
     ("enterprises:contact_edit", "ladddddd", "ladddddd"),
     # Officials only.
     ("official_workspace", "lddaaadd", "lddaaadd"),
+    # A private person's own pages (issue #26): none of these roles is a person (the
+    # person's own access is tested in tests/persons/); asking for records is POST only.
+    ("person_profile", "lddddddd", "lddddddd"),
+    ("person_check_records", "liiiiiii", "lddddddd"),
+    ("person_data_access", "lddddddd", "lddddddd"),
+    ("person_subsidies", "lddddddd", "lddddddd"),
     ("set_language", "aaaaaaaa", "aaaaaaaa"),
     # Simulated department and treasury interfaces: refused to every web caller (403).
     ("mock-department", "dddddddd", "iiiiiiii"),

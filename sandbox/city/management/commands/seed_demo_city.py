@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from accounts.models import User
 from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
 from sandbox.city.management.commands.seed_demo_approvals import DEMO_OFFICIALS, FOUNDER
+from sandbox.city.management.commands.seed_demo_persons import USERNAME as PERSON_LOGIN
 
 EXTRACTS_PURPOSE = "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         began = time.perf_counter()
         steps: list[tuple[str, dict[str, Any]]] = [
             ("seed_demo", {"enterprises": enterprises}),
+            ("seed_demo_persons", {}),
             ("refresh_extracts", {"purpose": EXTRACTS_PURPOSE}),
             ("seed_demo_policies", {}),
             ("demo_data_reads", {}),
@@ -54,6 +56,7 @@ class Command(BaseCommand):
         """Every demo login once more at the end, where the newcomer looks."""
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         described = {row[0]: row[-1] for row in (*DEMO_USERS, *DEMO_OFFICIALS, FOUNDER)}
+        described[PERSON_LOGIN] = "a private person: an employee (My data, My subsidies)"
         # The generator's officials and members have no usable password: not logins.
         logins = User.objects.exclude(password="").exclude(
             password__startswith=UNUSABLE_PASSWORD_PREFIX
