@@ -13,15 +13,16 @@ _NESTING = (serializers.BaseSerializer, serializers.ListField, serializers.DictF
             serializers.HStoreField)  # fmt: skip
 
 
+# A ModelSerializer whose fields are built from the model once per class, then copied for
+# each instance. DRF builds them from the model's metadata on every instance and copies
+# each by calling its constructor again: for a claim, some 20 times the cost of a plain
+# copy, on every answer and every poll (issue #24). A plain field's copy is bound to its
+# serializer as DRF binds it (its own name, parent and source); what the copies share
+# (validators, messages) nothing changes after construction. Only for serializers whose
+# fields do not depend on the instance, the context or the request.
+# (No docstring on purpose: drf-spectacular would publish it as every such serializer's
+# description in the OpenAPI schema.)
 class FieldsBuiltOnce:
-    """A ModelSerializer whose fields are built from the model once per class, then copied
-    for each instance. DRF builds them from the model's metadata on every instance and
-    copies each by calling its constructor again: for a claim, some 20 times the cost of a
-    plain copy, on every answer and every poll (issue #24). A plain field's copy is bound
-    to its serializer as DRF binds it (its own name, parent and source); what the copies
-    share (validators, messages) nothing changes after construction. Only for serializers
-    whose fields do not depend on the instance, the context or the request."""
-
     def get_fields(self) -> dict[str, Any]:
         cls = type(self)
         built = cls.__dict__.get("_fields_built_once")

@@ -18,7 +18,7 @@ from .conftest import policy_for_everyone
 
 # Token and client binding (1); the key taken (1); the enterprise with the caller's
 # membership (1); the policy with its open version (1); its targeting (1); the claim and
-# its audit event (4: BEGIN, 2 INSERTs, COMMIT); the key's answer kept (1). Was 21.
+# its audit event (4: BEGIN, 2 INSERTs, COMMIT); the key's answer kept (1). Was 20.
 POST_STATEMENTS = 10
 # Token and client binding (1); the claim with its payment (1).
 POLL_STATEMENTS = 2
