@@ -153,13 +153,11 @@ def _insert(parts: list[str]) -> str:
 def trigger_sql() -> tuple[list[str], list[str]]:
     """The statements that create the triggers, and those that drop them."""
     plan: dict[str, dict[str, list[str]]] = {}
-    base_tables: set[str] = set()
     pks: dict[str, str] = {}
     for spec in INCREMENTAL:
         sql = compiled(spec)
         model = spec.rows().model
         base = model._meta.db_table
-        base_tables.add(base)
         pks[base] = model._meta.pk.column
         for table, columns in tables_read(sql).items():
             pk = pks.get(table) or _pk_of(table)
@@ -290,7 +288,3 @@ def drain() -> Drained:
             table = Tally._meta.db_table
             cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [done.emptied])  # noqa: S608
     return done
-
-
-def pending_subjects() -> set[str]:
-    return set(Change.objects.values_list("subject", flat=True).distinct())
