@@ -87,7 +87,9 @@ bench-hub: install
 bench-policies: install
 	$(BIN)/python bench/policies.py
 
-# Claim to paid on the real stack: needs DATABASE_URL (PostgreSQL) and REDIS_URL.
+# Claims as a partner system makes them: HTTP against gunicorn, Celery workers, PostgreSQL
+# and a redis-server of its own; every server process's CPU per paid claim from /proc, the
+# floor in the same sitting. Needs DATABASE_URL (PostgreSQL) and the redis-server program.
 bench-claims: install
 	$(BIN)/python bench/claims.py
 
@@ -112,7 +114,9 @@ bench-credit-draw: install
 # The dashboards at city volume: generate_city_data (1M enterprises and claims, 100k items
 # and requests, 1M data calls; a few minutes), the aggregate refresh, and every dashboard
 # page and stats API call as four kinds of viewer (p50/p95 server time): PostgreSQL.
-# BENCH_KEEP_DB=1 keeps the database (qinqing_dashbench) and reuses its data next time.
+# Then 1 % of the claims moved and the tallies brought current (PostgreSQL's recorded
+# changes), against the floor of the rows touched. BENCH_KEEP_DB=1 keeps the database
+# (BENCH_DASHBOARDS_DB, default qinqing_dashbench) and reuses its data next time.
 bench-dashboards: install
 	$(BIN)/python bench/dashboards.py
 

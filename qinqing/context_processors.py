@@ -29,7 +29,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.is_enterprise_member:
             items.append((reverse("enterprises:list"), _("My enterprises")))
             items.append((reverse("policies:calculator"), _("Policy calculator")))
-        if user.is_enterprise_member or user.is_official or user.sees_everything:
+        if user.is_person:  # a person's own things, nothing of enterprises'
+            items.append((reverse("person_profile"), _("My profile")))
+            items.append((reverse("person_subsidies"), _("My subsidies")))
+            items.append((reverse("person_data_access"), _("My data")))
+        elif user.is_enterprise_member or user.is_official or user.sees_everything:
             items.append((reverse("subsidies:claims"), _("Subsidy claims")))
             items.append(_approvals_link(user))
             items.append(_requests_link(user))

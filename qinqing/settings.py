@@ -165,13 +165,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
+# Persons' resident identity numbers (enterprises/persons/protection.py): the key of their
+# keyed hash and seal. Set it in production and keep it apart from SECRET_KEY (rotating
+# SECRET_KEY must not make every stored number unreadable); unset, one is derived from
+# SECRET_KEY (development, tests).
+PERSON_ID_KEY = env.str("PERSON_ID_KEY", default="")
+
 # --- Beyond one machine: a pooler and a read replica (issue #25, docs/scaling.md) ----------
 # DATABASE_POOLER=pgbouncer when DATABASE_URL points at PgBouncer in transaction mode: each
 # transaction may run on a different server connection, so no server-side prepared
 # statements (psycopg 3 prepares a query after 5 runs otherwise) and no server-side cursors
 # (.iterator() outside a transaction would hold one across transactions). The code keeps no
-# session state: no advisory locks, no LISTEN/NOTIFY, `SET LOCAL` only inside a transaction
-# (dashboards/refresh.py); the time zone Django sets is a parameter PgBouncer tracks.
+# session state: no session-level advisory locks (transaction-level ones, released at
+# commit, are fine: datahub/snapshots.py's refresh lock), no LISTEN/NOTIFY, `SET LOCAL`
+# only inside a transaction (dashboards/refresh.py); the time zone Django sets is a parameter PgBouncer tracks.
 DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
 # DATABASE_REPLICA_URL: a streaming hot standby; read-only pages read from it (qinqing/
 # dbrouting.py). Absent: one database. A writer's own pages read from the primary for
