@@ -26,7 +26,7 @@ def data_calls_visible_to(user: User) -> QuerySet[DataCall]:
     their district, when district-scoped) and calls they made. Auditors: everything
     (`DataCall.reach`, applied by qinqing.scoping)."""
     return visible_to(
-        user, DataCall.objects.select_related("department", "enterprise", "requested_by")
+        user, DataCall.objects.select_related("department", "enterprise", "person", "requested_by")
     )
 
 

@@ -2,7 +2,7 @@ import json
 
 from django import template
 
-from datahub.catalogue import CATALOGUE, display_value
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, display_value
 from qinqing.i18n import join_list
 
 register = template.Library()
@@ -11,7 +11,7 @@ register = template.Library()
 @register.filter
 def fact_label(name: str) -> str:
     """The fact's label in the active language; unknown names are shown as they are."""
-    spec = CATALOGUE.get(name)
+    spec = CATALOGUE.get(name) or PERSON_CATALOGUE.get(name)
     return spec.label if spec else name
 
 
