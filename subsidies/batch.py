@@ -171,7 +171,7 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
             if chunk.paid_at is None:
                 unpaid = list(Claim.objects.filter(
                     policy=policy, period=period, enterprise_id__in=enterprise_ids,
-                    status=ClaimStatus.PAYING,
+                    origin="batch", status=ClaimStatus.PAYING,
                 ).values_list("pk", flat=True))  # fmt: skip
                 transaction.on_commit(partial(after, Decided(retry=unpaid)))
             return 0  # delivered twice: the first delivery made the claims
