@@ -15,7 +15,7 @@ from policies.notification_kinds import POLICY_FITS
 from qinqing.i18n import CHINESE, ENGLISH, in_languages
 from qinqing.notifications.models import Notification, NotificationPreference
 from qinqing.notifications.registry import NOTIFICATION_KINDS as KINDS
-from qinqing.notifications.services import _enqueue_emails
+from qinqing.notifications.services import enqueue_emails
 from qinqing.notifications.text import Message
 from subsidies.notification_kinds import NotificationKind
 
@@ -162,5 +162,5 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
     ).values_list("user_id", flat=True))  # fmt: skip
     emailed = [pk for pk, user in made if user not in silent]
     if emailed:
-        transaction.on_commit(lambda: _enqueue_emails(emailed), robust=True)
+        transaction.on_commit(lambda: enqueue_emails(emailed), robust=True)
     return Notification.objects.filter(pk__in=[pk for pk, _user in made])

@@ -99,7 +99,7 @@ def notify_many(kind: str, deliveries: Iterable[Delivery]) -> list[Notification]
     if email_ids:
         # After commit: a rolled-back change tells nobody; robust: a mail failure never
         # undoes or interrupts what the caller committed.
-        transaction.on_commit(lambda: _enqueue_emails(email_ids), robust=True)
+        transaction.on_commit(lambda: enqueue_emails(email_ids), robust=True)
     return created
 
 
@@ -145,7 +145,7 @@ def _preferences(kind: str, user_ids: Sequence[int]) -> dict[int, tuple[bool, bo
     }
 
 
-def _enqueue_emails(notification_ids: list[int]) -> None:
+def enqueue_emails(notification_ids: list[int]) -> None:
     """Queued by name: tasks.py imports these services, never the other way round. (The
     registered task's apply_async, unlike send_task, honours eager mode.)"""
     send_notification_emails = current_app.tasks[
