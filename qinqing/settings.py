@@ -178,7 +178,8 @@ PERSON_ID_KEY = env.str("PERSON_ID_KEY", default="")
 # (.iterator() outside a transaction would hold one across transactions). The code keeps no
 # session state: no session-level advisory locks (transaction-level ones, released at
 # commit, are fine: datahub/snapshots.py's refresh lock), no LISTEN/NOTIFY, `SET LOCAL`
-# only inside a transaction (dashboards/refresh.py); the time zone Django sets is a parameter PgBouncer tracks.
+# only inside a transaction (dashboards/refresh.py); the time zone Django sets is a
+# parameter PgBouncer tracks.
 DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
 # DATABASE_REPLICA_URL: a streaming hot standby; read-only pages read from it (qinqing/
 # dbrouting.py). Absent: one database. A writer's own pages read from the primary for

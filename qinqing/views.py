@@ -6,9 +6,9 @@ from workspace.selectors import enterprise_todo
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Anonymous visitors get what the portal does; officials go to their workspace, persons to their profile; an
-    enterprise member starts from their things to do (workspace.selectors) and their
-    enterprises."""
+    """Anonymous visitors get what the portal does; officials go to their workspace,
+    persons to their profile; an enterprise member starts from their things to do
+    (workspace.selectors) and their enterprises."""
     user = request.user
     if user.is_authenticated and user.is_official:
         return redirect("official_workspace")
