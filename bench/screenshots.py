@@ -114,6 +114,14 @@ JOURNEYS: list[Shot] = [
              f"the dashboards' {key} section", side="official", act="charts")
         for key in ("funds", "approvals", "credit", "requests", "data")
     ),
+    # An employee, as a person (issue #26): their profile, who read their data, their subsidies.
+    Shot("person-profile", "person", "/me/",
+         "a person's profile: the masked identity number, what the departments hold",
+         side="person"),
+    Shot("person-data-access", "person", "/me/data-access/",
+         "who read a person's data, for what purpose", side="person"),
+    Shot("person-subsidies", "person", "/me/subsidies/",
+         "a person's subsidies (none yet: the next step)", side="person"),
     # Anyone, without logging in (issue #23).
     Shot("draws-index", None, "/credit/draws/",
          "the public index of inspection draws", side="public"),
@@ -460,7 +468,12 @@ def write_list(shots: list[Shot], missing: dict) -> None:
         "| Page | Shows | Login | Language | Width | File |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    sides = (("enterprise", "Enterprise"), ("official", "Official"), ("public", "Public"))
+    sides = (
+        ("enterprise", "Enterprise"),
+        ("official", "Official"),
+        ("person", "Person"),
+        ("public", "Public"),
+    )
     for side, title in sides:
         for shot in (shot for shot in shots if shot.side == side):
             for language, language_name in LANGUAGES:

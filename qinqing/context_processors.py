@@ -16,7 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any]] = []
     tools: list[tuple[str, Any]] = []
     # An official's home is the workspace ("/" sends them there): one link, not two.
-    if user is None or not user.is_authenticated or not user.is_official:
+    # A person's home is their profile: "My profile" is that link.
+    if user is None or not user.is_authenticated or not (user.is_official or user.is_person):
         items.append((reverse("home"), _("Home")))
     items.append((reverse("policies:catalog"), _("Policies")))
     if user is not None and user.is_authenticated:

@@ -29,15 +29,6 @@ def _own_person(request: HttpRequest) -> Person:
     return person
 
 
-def _labelled(calls: list) -> list:
-    for call in calls:
-        call.fact_labels = [
-            PERSON_CATALOGUE[name].label if name in PERSON_CATALOGUE else name
-            for name in call.fact_names
-        ]
-    return calls
-
-
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Who the register knows: name, masked number, birth year; and what the departments
@@ -68,7 +59,6 @@ def data_access(request: HttpRequest) -> HttpResponse:
     """Who read my data, when and why."""
     person = _own_person(request)
     page, _query = paginate(request, reads_of_person(request.user, person), PAGE_SIZE)
-    page.object_list = _labelled(list(page.object_list))
     return render(request, "persons/data_access.html", {"person": person, "page": page})
 
 
