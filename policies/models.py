@@ -35,6 +35,14 @@ class DeliveryMode(models.TextChoices):
     APPLY = "apply", _("Apply: an official reviews")
 
 
+class Beneficiary(models.TextChoices):
+    """Who a version pays: the enterprise itself, or the persons it employs (each paid to
+    their own account, issue #26)."""
+
+    ENTERPRISE = "enterprise", _("The enterprise")
+    PERSON = "person", _("The enterprise's employees, each in person")
+
+
 class ClaimPeriod(models.TextChoices):
     ONCE = "once", _("Once")
     YEARLY = "yearly", _("Once a year")
@@ -161,6 +169,10 @@ class PolicyVersion(models.Model):
     budget = MoneyField(_("total budget (yuan)"))
     per_enterprise_cap = MoneyField(_("cap per enterprise (yuan)"), null=True, blank=True)
     claim_period = models.CharField(_("claim period"), max_length=20, choices=ClaimPeriod.choices)
+    beneficiary = models.CharField(
+        _("paid to"), max_length=12, choices=Beneficiary.choices,
+        default=Beneficiary.ENTERPRISE,
+    )  # fmt: skip
     notes = models.TextField(_("what changed"), blank=True)
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -46,6 +46,9 @@ class Reach:
     auditors: bool = True
     # A path crosses a to-many relation (an application's items): rows are de-duplicated.
     many: bool = False
+    # What an enterprise member's rows must also satisfy (filter() lookups): a person's
+    # claim names the employer but is the person's, (("person__isnull", True),).
+    members_only: tuple[tuple[str, Any], ...] = ()
 
 
 def is_active_user(user: Any) -> bool:
@@ -119,7 +122,8 @@ def rule_for(user: Any, reach: Reach) -> Q | None:
             return None
         allowed |= official
     if user.is_enterprise_member and reach.enterprise:
-        allowed |= Q(**{_join(reach.enterprise, "memberships__user"): user})
+        member = _join(reach.enterprise, "memberships__user")
+        allowed |= Q(**{member: user}, **dict(reach.members_only))
     if getattr(user, "is_person", False) and reach.person:
         allowed |= Q(**{_join(reach.person, "user"): user})
     return allowed

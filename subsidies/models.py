@@ -77,12 +77,21 @@ class Claim(models.Model):
     # Partners hear of paid and ineligible claims (subsidies/events.py).
     transitions = Transitions(TRANSITIONS, action="claim", outbox=claim_event,
                               outbox_many=claim_events)  # fmt: skip
+    # A person's claim (a version paying persons) is the person's: the employer's members
+    # see it only as a line of the roster they confirm (subsidies.selectors.roster).
     reach = Reach(enterprise="enterprise", department="policy__department",
-                  district="enterprise__district")  # fmt: skip
+                  district="enterprise__district", person="person",
+                  members_only=(("person__isnull", True),))  # fmt: skip
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", on_delete=models.PROTECT, related_name="claims",
         verbose_name=_("enterprise"),
+    )  # fmt: skip
+    # Set when the version pays persons: the employee paid; `enterprise` is then the
+    # employer whose insurance qualified them.
+    person = models.ForeignKey(
+        "enterprises.Person", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="claims", verbose_name=_("person"),
     )  # fmt: skip
     policy = models.ForeignKey(
         "policies.Policy", on_delete=models.PROTECT, related_name="claims",
@@ -123,7 +132,13 @@ class Claim(models.Model):
         constraints = [
             # A double click, two tabs, a retried call or a batch racing a person: one claim.
             models.UniqueConstraint(
-                fields=["enterprise", "policy", "period"], name="one_claim_per_period"
+                fields=["enterprise", "policy", "period"], name="one_claim_per_period",
+                condition=Q(person__isnull=True),
+            ),
+            # A person insured by two enterprises in the period is still paid once.
+            models.UniqueConstraint(
+                fields=["person", "policy", "period"], name="one_person_claim_per_period",
+                condition=Q(person__isnull=False),
             ),
         ]
         # A batch run's live progress counts its version's claims by status.
@@ -206,6 +221,11 @@ def budget_account(policy_code: str, version_number: int) -> str:
 
 def enterprise_account(uscc: str) -> str:
     return f"enterprise:{uscc}"
+
+
+def person_account(person_id: int) -> str:
+    """A person's ledger account: by the register's key, never the identity number."""
+    return f"person:{person_id}"
 
 
 class DisbursementStatus(models.TextChoices):
