@@ -78,6 +78,8 @@ _SQL_TYPES = {
     FactType.TEXT: "varchar(64)",
 }
 _EXACT = {FactType.MONEY, FactType.DECIMAL}
+_EMPTY_DTYPES = {FactType.BOOLEAN: bool, FactType.INTEGER: np.int64, FactType.MONEY: np.int64,
+                 FactType.DECIMAL: np.int64, FactType.DATE: np.int64}  # fmt: skip
 
 
 def column_name(fact: str) -> str:
@@ -211,6 +213,8 @@ def _person_columns(department: str, specs: list[FactSpec], ids: np.ndarray,
                     numbers: list[str], as_of: date) -> dict[str, np.ndarray]:  # fmt: skip
     """Each person provider's extract asked once for all its facts (providers sharing one
     extract function, as a department's interfaces usually do, asked once together)."""
+    if not len(ids):  # nobody registered yet: an empty extract, no department asked
+        return {spec.name: np.array([], dtype=_EMPTY_DTYPES.get(spec.type, str)) for spec in specs}
     groups: dict[int, tuple[Callable, list[str]]] = {}
     for spec in specs:
         extract = PERSON_PROVIDERS.get(spec.interface).extract
@@ -638,6 +642,8 @@ def _register_of(enterprise_ids: list[int]) -> tuple[np.ndarray, list[tuple]]:
 
 def _as_text(spec: FactSpec, column: np.ndarray) -> np.ndarray:
     """Exact text for COPY: money from fen, quantities from tenths, dates from days."""
+    if not len(column):
+        return np.array([], dtype=str)
     if spec.type is FactType.MONEY:
         return np.char.add(np.char.add((column // 100).astype(str), "."),
                            np.char.zfill((column % 100).astype(str), 2))  # fmt: skip

@@ -239,3 +239,12 @@ def test_a_wrong_number_refuses_the_whole_call_naming_the_row(db):
 def test_register_many_finds_what_register_person_finds(db, number, problem):
     with pytest.raises(InvalidResidentId, match=problem):
         register_many([(numbers(1)[0], "某"), (number, "某")])
+
+
+def test_with_nobody_registered_the_person_extracts_are_empty(db):
+    EnterpriseFactory()
+    refresh_extract("hrss", purpose="test", as_of=AS_OF)
+    for code in person_extract_departments():
+        assert refresh_person_extract(code, purpose="test", as_of=AS_OF).rows == 0
+    snapshot = read_person_snapshot(PERSON_FACTS, ["hrss.insured_employees"])
+    assert len(snapshot.person_ids) == 0 and len(snapshot.employer_ids) == 0
