@@ -35,8 +35,8 @@ from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from .rules import RuleError, formula_facts, leaves
 from .signals import version_published
 
-DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters", "rounding",
-                "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
+DRAFT_FIELDS = ["beneficiary", "valid_from", "valid_until", "criteria", "benefit", "parameters",
+                "rounding", "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
 
 
 class PublicationBlocked(Refused):
