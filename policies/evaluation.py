@@ -107,6 +107,8 @@ def evaluate_for_enterprise(
     """Fetch exactly the facts the version names (unless given) and decide. `targeted`:
     the caller has already checked that the policy is for this enterprise."""
     as_of = as_of or timezone.localdate()
+    if version.rules.beneficiary == "person":
+        raise ValueError(f"{version} pays persons: decide it with evaluate_for_person")
     if not targeted and not is_targeted(version.policy, enterprise):
         return Decision(version, NOT_TARGETED, None, None, None)
     rules = version.rules
@@ -202,6 +204,8 @@ def evaluate_all(version: PolicyVersion, rules_on: date | None = None, *,
     extracts' date and the day the version opens.
     """
     rules = version.rules
+    if rules.beneficiary == "person":
+        raise ValueError(f"{version} pays persons: decide it with evaluate_all_persons")
     if snapshot is None:
         snapshot = read_snapshot(rules.fact_names)
     if rules_on is None:
