@@ -57,7 +57,9 @@ class Decision:
         if self.outcome is None:
             return []
         rows = []
-        if self.employer is not None and self.facts is not None and BLACK_LIST in self.facts.facts:
+        named = {criterion.fact for criterion in self.outcome.criteria}
+        if (self.employer is not None and self.facts is not None
+                and BLACK_LIST in self.facts.facts and BLACK_LIST not in named):  # fmt: skip
             rows.append(self._black_list_row())
         for criterion in self.outcome.criteria:
             row = criterion.as_json()
