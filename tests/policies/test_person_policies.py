@@ -37,7 +37,7 @@ from policies.services import (
 from qinqing.errors import Invalid
 from qinqing.registry import Registry
 from qinqing.resident_ids import make_resident_id
-from tests.factories import EnterpriseFactory, OfficialFactory, department, district
+from tests.factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
@@ -534,3 +534,24 @@ def test_every_person_from_the_extracts_is_decided_as_each_alone(author):
         seen.add(alone.status)
     assert {"eligible", "ineligible", "not_targeted"} <= seen
     assert set(batch.amount_fen[batch.eligible].tolist()) <= {50000, 100000}
+
+
+def test_a_published_policy_for_persons_says_who_is_paid_in_the_catalogue(
+    client, person_version, author, small_register
+):
+    from policies.services import approve, submit_for_approval
+
+    checker = OfficialFactory(department=department("housing"), district=None, username="c2")
+    generate_boundary_cases(person_version)
+    approve(submit_for_approval(person_version, actor=author), actor=checker)
+    said = "Paid to each qualifying employee, into their own bank account."
+    for url in (reverse("policies:catalog"), reverse("policies:detail", args=["employee-rent"])):
+        page = client.get(url, **EN)
+        assert page.status_code == 200
+        assert said in page.content.decode(), url
+    # An employer's member is not offered to claim it for the enterprise.
+    client.force_login(member_of(small_register.first))
+    detail = client.get(reverse("policies:detail", args=["employee-rent"]), **EN).content.decode()
+    assert "Owns a home in the city" in detail  # the person fact's label
+    assert "Check whether my enterprise qualifies" not in detail
+    assert "Your enterprises under this policy" not in detail
