@@ -137,6 +137,11 @@ def official_city(db):
 # --- A real Celery worker process ---------------------------------------------------------
 
 
+def _xdist_suffix() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"-{worker}" if worker else ""
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
     """A separate `celery worker` process on the test database and this run's own queue.
@@ -148,7 +153,8 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
     with running_worker(
         database_url=database_url,
         settings_module="tests.settings",
-        log_path=ROOT / "var" / "test-worker.log",
+        # One log per pytest-xdist worker (test-worker-gw0.log), or test-worker.log.
+        log_path=ROOT / "var" / f"test-worker{_xdist_suffix()}.log",
     ) as process:
         yield process
 
