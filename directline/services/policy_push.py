@@ -134,6 +134,8 @@ def push_policy(version_id: int) -> int:
     version = PolicyVersion.objects.select_related("policy").get(pk=version_id)
     if version.policy.delivery_mode != DeliveryMode.APPLY:
         return 0  # paid or offered by the batch run: its notice is the one the members get
+    if version.pays_persons:
+        return 0  # a person's subsidy is the person's to claim (/me/): no enterprise to tell
     try:
         fits = qualifying_enterprises(version)
     except SnapshotMissing:
