@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from test_pay are named as parameters
 """The enterprise-confirmed route (issue #26): the batch offers each qualifying employee a
 claim; the employer's member sees the roster the data proposes (name, masked identity
 number, insured since, status: nothing else), removes leavers with the reason, confirms
@@ -24,14 +25,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def offered(staff):  # noqa: F811
+def offered(staff):
     from policies.models import DeliveryMode
 
     version = person_version(DeliveryMode.CONFIRM)
     return version, member_of(staff.first)
 
 
-def test_the_batch_offers_and_the_roster_shows_only_what_confirming_needs(staff, offered):  # noqa: F811
+def test_the_batch_offers_and_the_roster_shows_only_what_confirming_needs(staff, offered):
     version, member = offered
     claims = Claim.objects.filter(version=version)
     assert set(claims.values_list("status", flat=True)) == {ClaimStatus.OFFERED}
@@ -49,7 +50,7 @@ def test_the_batch_offers_and_the_roster_shows_only_what_confirming_needs(staff,
     assert rosters_to_confirm(member)[0]["waiting"] == 3
 
 
-def test_only_the_employers_members_see_its_roster(staff, offered):  # noqa: F811
+def test_only_the_employers_members_see_its_roster(staff, offered):
     version, _member = offered
     other = member_of(staff.second)
     with pytest.raises(RosterNotAllowed):
@@ -62,7 +63,7 @@ def test_only_the_employers_members_see_its_roster(staff, offered):  # noqa: F81
 def test_confirming_pays_the_rest_and_withdraws_those_removed_with_the_reason(
     staff,
     offered,
-    world,  # noqa: F811
+    world,
 ):
     version, member = offered
     lin = staff.people["林大山"][0]
@@ -85,7 +86,7 @@ def test_confirming_pays_the_rest_and_withdraws_those_removed_with_the_reason(
     assert again.confirmed == [] and TreasuryRecord.objects.count() == 2
 
 
-def test_a_person_who_left_before_confirmation_is_withdrawn_not_paid(staff, offered, world):  # noqa: F811
+def test_a_person_who_left_before_confirmation_is_withdrawn_not_paid(staff, offered, world):
     version, member = offered
     wang = staff.people["王五"][0]
     world.people[wang.pk]["employer"] = staff.second  # moved on since the batch ran
@@ -98,7 +99,7 @@ def test_a_person_who_left_before_confirmation_is_withdrawn_not_paid(staff, offe
                                 status=ClaimStatus.PAID).count() == 2  # fmt: skip
 
 
-def test_the_employer_cannot_add_or_remove_anyone_the_data_does_not_show(staff, offered):  # noqa: F811
+def test_the_employer_cannot_add_or_remove_anyone_the_data_does_not_show(staff, offered):
     version, member = offered
     qian = staff.people["钱七"][0]  # on the other employer's roster
     zhao = staff.people["赵六"][0]  # at this employer, but not qualifying
