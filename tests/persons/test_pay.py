@@ -131,6 +131,9 @@ def world(monkeypatch):
                         raising=False)  # fmt: skip
     for module in ("subsidies.payments", "subsidies.claims", "subsidies.roster"):
         monkeypatch.setattr(f"{module}.fetch_person_facts", world.fetch)
+    # The forecast before publication reads the real extracts: not what these tests are
+    # about (tests/policies/test_person_policies.py is).
+    monkeypatch.setattr("policies.services.publication_problems", lambda version: [])
     return world
 
 

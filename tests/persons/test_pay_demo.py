@@ -19,7 +19,7 @@ def quiet(name: str, **options) -> None:
     call_command(name, stdout=StringIO(), stderr=StringIO(), **options)
 
 
-def test_the_demo_person_is_paid_the_rent_subsidy_without_applying():
+def test_the_demo_person_is_paid_the_rent_subsidy_without_applying(reference_data):
     quiet("seed_demo", enterprises=60)
     quiet("seed_demo_persons", persons=120)
     quiet("refresh_extracts", purpose="test")
