@@ -265,7 +265,7 @@ def retry_payment(claim_id: int, *, actor: Any, reason: str) -> Claim:
         raise ClaimConflict(_("Only a failed payment can be tried again (the claim is now: "
                               "%(status)s).") % {"status": claim.get_status_display()})  # fmt: skip
     ensure_in_business(claim.enterprise)
-    if not claim.enterprise.bank_account:
+    if not claim.person_id and not claim.enterprise.bank_account:
         raise ClaimConflict(_("The enterprise has no bank account on record yet. The payment "
                               "is tried again by itself as soon as it adds one."))  # fmt: skip
     if not retry_payments([claim.pk], actor=actor, reason=reason):

@@ -290,6 +290,10 @@ def test_a_person_claims_themselves_and_is_paid_through_the_one_pipeline(staff, 
     assert claim.enterprise == staff.first
     assert claim.disbursement.bank_account == world.people[chen.pk]["account"]
     assert LedgerEntry.objects.filter(account=person_account(chen.pk), claim=claim).exists()
+    # The person hears of their payment; the employer's members do not.
+    told = Notification.objects.get(recipient=chen.user)
+    assert "800.00" in told.title and "陈小青" in told.body
+    assert not Notification.objects.exclude(recipient__in=[chen.user, zhao.user]).exists()
     again, created = submit_claim(person=chen, policy=version.policy, actor=chen.user)
     assert (again.pk, created) == (claim.pk, False)
     # Not qualifying: decided, never paid.
