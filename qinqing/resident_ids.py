@@ -10,15 +10,14 @@ The number is personal information (PIPL): it is shown only through `mask_reside
 (enterprises/persons/protection.py: a keyed hash to find it, an encrypted copy to use it).
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
+from .identifiers import IdentifierProblem, IdentifierValidator
 from .masking import mask_digits
 
 RESIDENT_ID_LENGTH = 18
@@ -34,12 +33,8 @@ PROVINCE_CODES = frozenset(
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
-@dataclass(frozen=True)
-class ResidentIdProblem:
-    """What is wrong with a number (never the number itself: messages are safe to log)."""
-
-    code: str
-    message: str
+# What is wrong with a number (never the number itself: messages are safe to log).
+ResidentIdProblem = IdentifierProblem
 
 
 def normalise_resident_id(raw: str) -> str:
@@ -122,19 +117,13 @@ def is_valid_resident_id(raw: str) -> bool:
 
 
 @deconstructible
-class ResidentIdValidator:
-    """Form validator; expects a normalised value (see normalise_resident_id)."""
+class ResidentIdValidator(IdentifierValidator):
+    """Expects a normalised value (see normalise_resident_id)."""
 
-    def __call__(self, value: str) -> None:
-        problem = find_resident_id_problem(value)
-        if problem is not None:
-            raise ValidationError(problem.message, code=f"resident_id_{problem.code}")
+    code_prefix = "resident_id"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ResidentIdValidator)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
+    def find_problem(self, value: str) -> IdentifierProblem | None:
+        return find_resident_id_problem(value)
 
 
 validate_resident_id = ResidentIdValidator()
