@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from accounts.models import Role
-from datahub.providers import PersonFact, PersonFactSet
+from datahub.fetch import Fact, FactSet
 from enterprises.models import EnterpriseStatus
 from enterprises.persons.services import link_login, register_person
 from policies.evaluation import Decision
@@ -81,8 +81,8 @@ class World:
             "person.bank.account": row["account"] if row else None,
             "person.bank.name": "中国工商银行杭州分行" if row else None,
         }
-        return PersonFactSet(facts={name: PersonFact(name, values.get(name), True)
-                                    for name in names})  # fmt: skip
+        return FactSet(facts={name: Fact(name, values.get(name), True)
+                              for name in names})  # fmt: skip
 
     # --- policies.evaluation.evaluate_all_persons --------------------------------------
     def evaluate_all(self, version, rules_on=None, person_ids=None):
