@@ -160,8 +160,12 @@ def _submit_person_claim(*, person: Person, policy: Policy, actor: Any, day: dat
                            purpose=f"subsidies.person_claim:{policy.pk} the employer whose "
                                    f"insurance the claim for {policy.code} rests on")  # fmt: skip
     if employer is None:
-        raise ClaimRefused(_("The social insurance department does not show you insured by "
-                             "an enterprise in the register: this policy is for employees."))
+        raise ClaimRefused(
+            _(
+                "The social insurance department does not show you insured by "
+                "an enterprise in the register: this policy is for employees."
+            )
+        )
     if not is_targeted(policy, employer):
         raise ClaimRefused(_("This policy is not for your employer's district or industry."))
     ensure_in_business(employer, ClaimRefused)

@@ -111,13 +111,17 @@ PERSON_TEXTS = {
     ),
     K.CLAIM_PAID: (
         _("Subsidy paid: ¥{amount} from {policy}"),
-        _("¥{amount} under “{policy}” has been paid to the account of your social security "
-          "card, {enterprise}."),
+        _(
+            "¥{amount} under “{policy}” has been paid to the account of your social security "
+            "card, {enterprise}."
+        ),
     ),
     K.CLAIM_PAYMENT_FAILED: (
         _("Subsidy payment failed: {policy}"),
-        _("The payment of ¥{amount} under “{policy}” did not go through: the social security "
-          "card's account was not known or was refused. It is tried again."),
+        _(
+            "The payment of ¥{amount} under “{policy}” did not go through: the social security "
+            "card's account was not known or was refused. It is tried again."
+        ),
     ),
 }
 # Who hears of a claim: the enterprise's members (its own claims) or the person.
