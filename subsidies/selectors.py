@@ -172,6 +172,14 @@ def formula_words(expr: Expr, values: dict[str, Any], when: date, labels: dict[s
             "fact": expr.fact.label,
             "value": display_value(expr.fact.name, value),
         }
+    if kind == "choose":
+        value = values.get(expr.fact.name)
+        amount = dict(expr.cases).get(value, expr.otherwise)
+        return _("%(amount)s, the amount for %(fact)s of %(value)s") % {
+            "amount": formula_words(amount, values, when, labels),
+            "fact": expr.fact.label,
+            "value": display_value(expr.fact.name, value),
+        }
     parts = [formula_words(child, values, when, labels) for child in expr.children]
     if kind in ("add", "sub", "mul"):
         joined = {"add": " + ", "sub": " − ", "mul": " × "}[kind].join(parts)
