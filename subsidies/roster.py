@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from datahub.providers import fetch_person_facts
 from enterprises.models import Enterprise
+from enterprises.persons.models import Person
 from enterprises.selectors import can_edit_enterprise
 from policies.models import Beneficiary, DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_event
+from qinqing.i18n import in_languages
 from qinqing.queueing import queue
 
 from .claims import ensure_in_business
@@ -48,15 +49,6 @@ class RosterOutcome:
     removed: list[int] = field(default_factory=list)  # withdrawn by the employer
     left: list[int] = field(default_factory=list)  # withdrawn by the date rule
     exhausted: list[int] = field(default_factory=list)  # the budget ran out
-
-
-def _both_languages(text: Any) -> dict[str, str]:
-    """A reason kept in both languages (Claim.withdrawal_reason picks the reader's)."""
-    words = {}
-    for code in ("zh-hans", "en"):
-        with translation.override(code):
-            words[code] = str(text)
-    return words
 
 
 def _person_ids(values: Iterable[Any]) -> set[int]:
@@ -120,7 +112,7 @@ def confirm_roster(user: Any, version: PolicyVersion, enterprise: Enterprise,
         left = [pk for person_id, pk in kept.items() if pk in claims and person_id not in still]
         labels = {pk: str(claim) for pk, claim in claims.items()}
         for ids, words in ((gone, {"zh-hans": reason, "en": reason}),
-                           (left, _both_languages(LEFT))):  # fmt: skip
+                           (left, in_languages(LEFT))):  # fmt: skip
             rows = {pk: {"decision": {**(decisions[pk] or {}), "withdrawn": words}}
                     for pk in ids}  # fmt: skip
             moved = move_claims(ids, ClaimStatus.WITHDRAWN, user, rows=rows, labels=labels)
@@ -156,8 +148,6 @@ def _still_insured(kept: dict[int, int], enterprise: Enterprise, version: Policy
                    user: Any) -> tuple[set[int], dict[int, tuple[str, str]]]:  # fmt: skip
     """Of the persons in `kept` (person id → claim id), those the social insurance
     department shows insured by `enterprise` now, and each one's card account."""
-    from enterprises.persons.models import Person
-
     still: set[int] = set()
     banks: dict[int, tuple[str, str]] = {}
     for person in Person.objects.filter(pk__in=list(kept)).order_by("pk"):
