@@ -21,7 +21,9 @@ hosts"):
   enterprises), one at a time, BENCH_PROBE_CLAIMS of them before the batch starts (the
   latency without the batch) and then without pause until the batch is paid (the latency
   during it): from submission to settled, by the server's stamps (created_at to
-  updated_at) and as the claimant saw it (polling every 5 ms). p50 and p95 of both.
+  updated_at) and as the claimant saw it (polling every 5 ms). p50 and p95 of both;
+- `two+instant+nice` (not run unless named): the same, the batch workers at a lower CPU
+  priority (`nice -n 10`), as one host running both kinds of worker would start them.
 
 The floor, measured in the same sitting on the same database (bench/bulkkit.py), after
 each scenario: a COPY out of exactly the extract columns the batch reads, and a COPY into
@@ -155,19 +157,20 @@ def one_scenario(scenario: str, version_pk: int, claimants: list[int]) -> dict:
     from subsidies.tasks import start_batch_run
 
     batch_queues = queues_of(settings.CELERY_TASK_DEFAULT_QUEUE)
-    instant = scenario == "two+instant"
+    instant = scenario.startswith("two+instant")
+    nice = 10 if scenario.endswith("+nice") else 0
     processes = 1 if scenario == "one" else WORKER_PROCESSES
     if instant:  # the default queue (instant checks and payments) to a worker of its own
         batch_queues = [
             queue for queue in batch_queues if queue != settings.CELERY_TASK_DEFAULT_QUEUE
         ]
     figures: dict = {"worker_processes": processes, "threads_per_worker": WORKER_THREADS,
-                     "queues": batch_queues}  # fmt: skip
+                     "queues": batch_queues, "batch_workers_nice": nice}  # fmt: skip
     version = PolicyVersion.objects.get(pk=version_pk)
     with ExitStack() as stack:
         figures["workers"] = stack.enter_context(bulkkit.workers(
             processes, WORKER_THREADS, name=f"batch-{scenario}", log_dir=ROOT / "var",
-            queues=batch_queues))  # fmt: skip
+            queues=batch_queues, nice=nice))  # fmt: skip
         if instant:
             figures["instant_worker"] = stack.enter_context(bulkkit.workers(
                 1, INSTANT_THREADS, name="batch-instant", log_dir=ROOT / "var",

@@ -31,9 +31,12 @@ NODE = re.compile(r"-------------- (\S+@\S+) v\d")
 
 
 @contextmanager
-def _worker(log: Path, threads: int, queues: Sequence[str]) -> Iterator[subprocess.Popen]:
+def _worker(log: Path, threads: int, queues: Sequence[str],
+            nice: int = 0) -> Iterator[subprocess.Popen]:  # fmt: skip
     """One `celery worker` process on exactly `queues`, on the database this process uses
-    (qinqing.worker_process.running_worker, which takes every queue of the run)."""
+    (qinqing.worker_process.running_worker, which takes every queue of the run); `nice`:
+    at that lower CPU priority (`nice -n`), as a host would run batch workers beside the
+    instant queue's."""
     from django.conf import settings
 
     from qinqing.worker_process import ROOT, database_url_for_current_connection
@@ -45,7 +48,8 @@ def _worker(log: Path, threads: int, queues: Sequence[str]) -> Iterator[subproce
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         process = subprocess.Popen(  # fixed arguments, no user input
-            [sys.executable, "-m", "celery", "-A", "qinqing", "worker", "-Q", ",".join(queues),
+            [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "celery",
+             "-A", "qinqing", "worker", "-Q", ",".join(queues),
              "-n", f"bench-{uuid.uuid4().hex[:8]}@%h", "--pool", "threads",
              "--concurrency", str(threads), "--loglevel", "INFO", "--without-gossip",
              "--without-mingle"],
@@ -63,7 +67,7 @@ def _worker(log: Path, threads: int, queues: Sequence[str]) -> Iterator[subproce
 
 @contextmanager
 def workers(count: int, threads: int, *, name: str, log_dir: Path, timeout: float = 90,
-            queues: Sequence[str] | None = None) -> Iterator[list[str]]:  # fmt: skip
+            queues: Sequence[str] | None = None, nice: int = 0) -> Iterator[list[str]]:  # fmt: skip
     """`count` Celery worker processes on this run's queues (all of them, or `queues`);
     yields their node names once every one of them has answered a ping addressed to it by
     name (not "any worker answers": a worker still booting would fall inside the timed
@@ -76,7 +80,7 @@ def workers(count: int, threads: int, *, name: str, log_dir: Path, timeout: floa
     queues = list(queues or queues_of(settings.CELERY_TASK_DEFAULT_QUEUE))
     logs = [log_dir / f"bench-{name}-worker-{number}.log" for number in range(count)]
     with ExitStack() as stack:
-        processes = [stack.enter_context(_worker(log, threads, queues)) for log in logs]
+        processes = [stack.enter_context(_worker(log, threads, queues, nice)) for log in logs]
         deadline = time.monotonic() + timeout
         names: dict[Path, str] = {}
         answered: set[str] = set()
