@@ -17,7 +17,10 @@ from __future__ import annotations
 import io
 import os
 import re
+import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -28,23 +31,56 @@ NODE = re.compile(r"-------------- (\S+@\S+) v\d")
 
 
 @contextmanager
-def workers(count: int, threads: int, *, name: str, log_dir: Path,
-            timeout: float = 90) -> Iterator[list[str]]:  # fmt: skip
-    """`count` Celery worker processes on this run's queues; yields their node names once
-    every one of them has answered a ping addressed to it by name (not "any worker
-    answers": a worker still booting would fall inside the timed window)."""
-    from qinqing.celery import app
-    from qinqing.worker_process import database_url_for_current_connection, running_worker
+def _worker(log: Path, threads: int, queues: Sequence[str],
+            nice: int = 0) -> Iterator[subprocess.Popen]:  # fmt: skip
+    """One `celery worker` process on exactly `queues`, on the database this process uses
+    (qinqing.worker_process.running_worker, which takes every queue of the run); `nice`:
+    at that lower CPU priority (`nice -n`), as a host would run batch workers beside the
+    instant queue's."""
+    from django.conf import settings
 
+    from qinqing.worker_process import ROOT, database_url_for_current_connection
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qinqing.settings",
+           "DATABASE_URL": database_url_for_current_connection(),
+           "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+           "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")}  # fmt: skip
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        process = subprocess.Popen(  # fixed arguments, no user input
+            [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "celery",
+             "-A", "qinqing", "worker", "-Q", ",".join(queues),
+             "-n", f"bench-{uuid.uuid4().hex[:8]}@%h", "--pool", "threads",
+             "--concurrency", str(threads), "--loglevel", "INFO", "--without-gossip",
+             "--without-mingle"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def workers(count: int, threads: int, *, name: str, log_dir: Path, timeout: float = 90,
+            queues: Sequence[str] | None = None, nice: int = 0) -> Iterator[list[str]]:  # fmt: skip
+    """`count` Celery worker processes on this run's queues (all of them, or `queues`);
+    yields their node names once every one of them has answered a ping addressed to it by
+    name (not "any worker answers": a worker still booting would fall inside the timed
+    window)."""
+    from django.conf import settings
+
+    from qinqing.celery import app
+    from qinqing.worker_process import queues_of
+
+    queues = list(queues or queues_of(settings.CELERY_TASK_DEFAULT_QUEUE))
     logs = [log_dir / f"bench-{name}-worker-{number}.log" for number in range(count)]
     with ExitStack() as stack:
-        database_url = database_url_for_current_connection()
-        processes = [
-            stack.enter_context(running_worker(database_url=database_url,
-                                               settings_module="qinqing.settings", log_path=log,
-                                               concurrency=threads, wait=False))
-            for log in logs
-        ]  # fmt: skip
+        processes = [stack.enter_context(_worker(log, threads, queues, nice)) for log in logs]
         deadline = time.monotonic() + timeout
         names: dict[Path, str] = {}
         answered: set[str] = set()

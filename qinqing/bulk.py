@@ -10,6 +10,12 @@
   in order (reserved from the sequence on PostgreSQL, then COPY). `ignore_conflicts`:
   rows that would break a unique constraint are skipped (COPY into a temporary copy of
   the table, then one INSERT … SELECT … ON CONFLICT DO NOTHING); ids are not returned.
+  `keys=False`: the caller needs no ids (the audit trail, the outbox): the table's
+  sequence numbers the rows during the COPY, no reservation first. A JSON field's value
+  may be `RawJson` (text already encoded, written as it is: one encoding per row).
+- `any_of(field, ids)`: the filter "field is one of these", for a few thousand ids:
+  `field = ANY(%s)` with one array parameter on PostgreSQL (not thousands of
+  placeholders to send and parse), an IN list elsewhere. `.filter(any_of("pk", ids))`.
 - `copy_rows(table, columns, rows)`: raw rows into any table (one not managed by a model,
   or a model's when the caller prepares the values itself): COPY on PostgreSQL, batched
   INSERTs elsewhere.
@@ -23,12 +29,14 @@ Table and column names are quoted here; the driver's errors come back as django.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, connections, models, transaction
+from django.db.models import F, Lookup
 from django.utils import timezone
 
 from qinqing.iterables import chunked
@@ -95,17 +103,30 @@ def copy_text(table: str, columns: Sequence[str], text: str) -> None:
             copy.write(text[start : start + _TEXT_PIECE])
 
 
+class RawJson(str):
+    """A JSON field's value already encoded as JSON text, for `insert_values`: written to
+    PostgreSQL as it is (the server parses it), decoded once on the other paths. For
+    writers that encode anyway (an outbox payload normalised through DjangoJSONEncoder)."""
+
+    __slots__ = ()
+
+
+def _decoded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, RawJson) else value
+
+
 def insert_values(
     model: type[models.Model],
     fields: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
     ignore_conflicts: bool = False,
+    keys: bool = True,
 ) -> list[int]:
     """Insert `rows` (tuples of `fields`' values, by field name: `claim_id` for a foreign
     key) into `model`'s table; every other concrete field gets its default. JSON fields
-    take Python values. Returns the primary keys given, in the rows' order (none with
-    `ignore_conflicts`)."""
+    take Python values, or `RawJson` text. Returns the primary keys given, in the rows'
+    order (none with `ignore_conflicts`, nor with `keys=False`)."""
     if not rows:
         return []
     meta = model._meta
@@ -120,22 +141,31 @@ def insert_values(
             constant.append((field, now))
         elif field.has_default() or field.null or field.blank:
             constant.append((field, field.get_default()))
-    if connection.vendor != "postgresql" or len(rows) < 100:
-        objs = [model(**dict(zip((f.attname for f in given), row, strict=True)),
-                      **{field.attname: value for field, value in constant})
-                for row in rows]  # fmt: skip
-        made = model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
-        return [] if ignore_conflicts else [obj.pk for obj in made]
-    real = connections[connection.alias]
     json_at = [index for index, field in enumerate(given) if isinstance(field, models.JSONField)]
+    if connection.vendor != "postgresql" or len(rows) < 100:
+        attnames = [field.attname for field in given]
+        defaults = {field.attname: _decoded(value) for field, value in constant}
+
+        def instance(row: Sequence[Any]) -> models.Model:
+            values = dict(zip(attnames, row, strict=True))
+            for index in json_at:
+                values[attnames[index]] = _decoded(row[index])
+            return model(**values, **defaults)
+
+        made = model.objects.bulk_create(map(instance, rows), ignore_conflicts=ignore_conflicts)
+        return [] if ignore_conflicts or not keys else [obj.pk for obj in made]
+    real = connections[connection.alias]
     extra = [field.get_db_prep_save(value, real) if isinstance(field, models.JSONField)
-             else value for field, value in constant]  # fmt: skip
+             and not isinstance(value, RawJson) else value
+             for field, value in constant]  # fmt: skip
     columns = [field.column for field in given] + [field.column for field, _v in constant]
 
     def prepared(row: Sequence[Any]) -> list[Any]:
         values = list(row)
         for index in json_at:
-            values[index] = given[index].get_db_prep_save(values[index], real)
+            value = values[index]
+            if value is not None and not isinstance(value, RawJson):
+                values[index] = given[index].get_db_prep_save(value, real)
         return values + extra
 
     if ignore_conflicts:
@@ -153,6 +183,9 @@ def insert_values(
                 f"INSERT INTO {quote(meta.db_table)} ({names_sql}) "  # noqa: S608
                 f"SELECT {names_sql} FROM {quote(scratch)} ON CONFLICT DO NOTHING"
             )
+        return []
+    if not keys:  # the sequence numbers the rows as COPY writes them
+        copy_rows(meta.db_table, columns, map(prepared, rows) if json_at or extra else rows)
         return []
     with connection.cursor() as cursor:
         cursor.execute(
@@ -205,3 +238,32 @@ def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> list
         obj._state.adding = False
         obj._state.db = connection.alias
     return list(objs)
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(%s)`, the values as one array parameter, on PostgreSQL; `lhs IN (…)`
+    elsewhere. Used through `any_of`, never registered on the fields (no new `__any`
+    spelling for querysets to learn)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[Any]:
+        return list(self.rhs)  # prepared in as_sql, once the field is known
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prep = self.lhs.output_field.get_prep_value
+        values = [prep(value) for value in self.rhs]
+        if not values:
+            return "1 = 0", []  # nothing is one of no values (as pk__in=[] is empty)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, list(values)]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+def any_of(field: str, values: Iterable[Any]) -> _AnyOf:
+    """The filter "`field` is one of `values`" (`queryset.filter(any_of("pk", ids))`): one
+    array parameter on PostgreSQL however many values, an IN list elsewhere (keep those
+    below SQLite's parameter limit, as for `__in`)."""
+    return _AnyOf(F(field), list(values))

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.audit.services import record_events, record_rows
+from qinqing.bulk import any_of
 from qinqing.errors import IllegalTransition
 from qinqing.events.services import Event, emit_many
 from qinqing.iterables import chunked
@@ -227,7 +228,7 @@ def _update_chunk(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("move_many must run inside a transaction")
     manager = model._base_manager
-    candidates = manager.filter(pk__in=ids, **{f"{field}__in": sorted(sources)})
+    candidates = manager.filter(any_of("pk", ids), **{f"{field}__in": sorted(sources)})
     if connection.vendor == "postgresql":
         locked = list(candidates.select_for_update(of=("self",)).values_list("pk", field))
     else:  # SQLite: the write lock is the database's; one reader at a time suffices here
@@ -236,7 +237,7 @@ def _update_chunk(
         return locked
     pks = [pk for pk, _ in locked]
     if rows is None:
-        manager.filter(pk__in=pks).update(**values)
+        manager.filter(any_of("pk", pks)).update(**values)
     elif connection.vendor == "postgresql":
         _update_rows(model, pks, values, rows)
     else:  # SQLite: a statement a row (the embedded default's batches are small)

@@ -5,13 +5,13 @@ enter the trail masked (the trail shows that a bank account changed, not the num
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from qinqing.bulk import bulk_insert
+from qinqing.bulk import RawJson, insert_values
 from qinqing.masking import mask_digits
 from qinqing.middleware import current_request_id
 
@@ -81,6 +81,22 @@ def record_event(
     return event
 
 
+# The columns a bulk writer gives, in this order (occurred_at takes the one `now`).
+AUDIT_FIELDS = ("actor_id", "actor_label", "action", "object_type", "object_id",
+                "object_label", "before", "after", "request_id")  # fmt: skip
+_json = DjangoJSONEncoder().encode
+
+
+def _who(actor: Any) -> tuple[int | None, str]:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor.pk, actor.get_username()
+    return None, "system"
+
+
+def _json_or_none(value: dict[str, Any] | None) -> RawJson | None:
+    return None if value is None else RawJson(_json(value))
+
+
 def record_events(
     *,
     actor: Any,
@@ -88,10 +104,14 @@ def record_events(
 ) -> int:
     """Append many events in one INSERT: (action, object, before, after) each. For changes
     made in bulk (a batch run's thousands of claims), where one INSERT per event would
-    cost more than the change itself."""
-    rows = [_event(actor, action, obj, before, after) for action, obj, before, after in events]
-    bulk_insert(rows)
-    return len(rows)
+    cost more than the change itself. Written as plain values (`record_values`)."""
+    actor_id, actor_label = _who(actor)
+    request_id = current_request_id.get()
+    return record_values([
+        (actor_id, actor_label, action, obj._meta.label_lower, str(obj.pk), str(obj)[:300],
+         _json_or_none(before), _json_or_none(after), request_id)
+        for action, obj, before, after in events
+    ])  # fmt: skip
 
 
 def record_rows(
@@ -102,17 +122,25 @@ def record_rows(
 ) -> int:
     """Like record_events, from plain values: (action, object id, object label, before,
     after). For bulk changes made with UPDATE statements, where loading every object only
-    to name it in the trail would cost more than the change."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    to name it in the trail would cost more than the change. No model object is built:
+    the rows go to the one bulk writer as tuples (`record_values`)."""
+    actor_id, actor_label = _who(actor)
     request_id = current_request_id.get()
-    rows = [
-        AuditEvent(actor=actor if is_user else None,
-                   actor_label=actor.get_username() if is_user else "system",
-                   action=action, object_type=model._meta.label_lower, object_id=str(object_id),
-                   object_label=label[:300], before=before, after=after, request_id=request_id)
+    object_type = model._meta.label_lower
+    return record_values([
+        (actor_id, actor_label, action, object_type, str(object_id), label[:300],
+         _json_or_none(before), _json_or_none(after), request_id)
         for action, object_id, label, before, after in events
-    ]  # fmt: skip
-    bulk_insert(rows)
+    ])  # fmt: skip
+
+
+def record_values(rows: Sequence[Sequence[Any]]) -> int:
+    """The trail's bulk writer: tuples of AUDIT_FIELDS (before and after as dicts, None, or
+    `qinqing.bulk.RawJson` text), all stamped with one time, written with
+    `qinqing.bulk.insert_values` (COPY on PostgreSQL, the sequence numbering them).
+    Append-only like every other write: the database's trigger refuses any change after.
+    Returns how many were written."""
+    insert_values(AuditEvent, AUDIT_FIELDS, rows, keys=False)
     return len(rows)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from qinqing.bulk import bulk_insert
+from qinqing.bulk import RawJson, insert_values
 
 from .models import OutboxEvent
 from .registry import EVENT_TYPES
@@ -57,14 +57,41 @@ def emit(event_type: str, payload: Mapping[str, Any], *, enterprise_id: int | No
     return row
 
 
-def emit_many(events: Iterable[Event]) -> list[OutboxEvent]:
-    """Many events in one statement (COPY on PostgreSQL): for set-based state changes."""
-    now = timezone.now()
-    rows = [_row(event, now) for event in events]
-    if rows:
-        bulk_insert(rows)
-        _announce_on_commit()
-    return rows
+def emit_many(events: Iterable[Event]) -> int:
+    """Many events in one statement (COPY on PostgreSQL): for set-based state changes.
+    Returns how many were written (see `emit_values`)."""
+    return emit_values(
+        (event.event_type, event.payload, event.subject, event.enterprise_id,
+         event.department_id, event.district_id)
+        for event in events
+    )  # fmt: skip
+
+
+# What `emit_values` takes, per event, in this order.
+EVENT_FIELDS = ("event_type", "payload", "subject", "enterprise_id", "department_id",
+                "district_id")  # fmt: skip
+_json = DjangoJSONEncoder().encode
+
+
+def emit_values(rows: Iterable[Sequence[Any]]) -> int:
+    """The outbox's bulk writer: plain tuples of EVENT_FIELDS (a payload is a mapping),
+    no model object per event. Every type is checked against the registry first; payloads
+    are encoded once, to the JSON partners get (Decimals, dates, lazy strings as text);
+    all stamped with one time and written with `qinqing.bulk.insert_values` (COPY on
+    PostgreSQL, the sequence numbering them). Consumers are told once, after the commit.
+    Returns how many were written."""
+    values = []
+    for event_type, payload, subject, enterprise_id, department_id, district_id in rows:
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {event_type!r}")
+        values.append((event_type, RawJson(_json(dict(payload))), subject[:100],
+                       enterprise_id, department_id, district_id))  # fmt: skip
+    if not values:
+        return 0
+    # occurred_at: its default, evaluated once for all of them.
+    insert_values(OutboxEvent, EVENT_FIELDS, values, keys=False)
+    _announce_on_commit()
+    return len(values)
 
 
 def _announce() -> None:

@@ -13,13 +13,14 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from qinqing.audit.services import record_event
+from qinqing.bulk import any_of, insert_values
 from qinqing.errors import Unavailable
 from qinqing.i18n import CHINESE, ENGLISH, in_languages
 
@@ -29,9 +30,10 @@ from .text import Text, language_of
 
 logger = logging.getLogger(__name__)
 
-# Up to this many recipients, their preferences are read with `user_id IN (...)`; above
-# it, every opt-out for the kind in one query (rows exist only for opt-outs, so it stays
-# small, and a 100k-element IN list would exceed SQLite's parameter limit).
+# Up to this many recipients, their preferences are read with the recipients' ids as the
+# filter (one array on PostgreSQL, whatever their number); above it on SQLite, every
+# opt-out for the kind in one query (rows exist only for opt-outs, so it stays small, and
+# a 100k-element IN list would exceed SQLite's parameter limit).
 IN_LIST_LIMIT = 1000
 INSERT_BATCH = 1000
 # Notifications per e-mail task: small enough that a retried task resends little.
@@ -60,23 +62,38 @@ def is_safe_link(link: str) -> bool:
 
 def notify(
     users: Iterable[Any], kind: str, title: Text, body: Text = "", link: str = ""
-) -> list[Notification]:
+) -> QuerySet[Notification]:
     """Tell these users (objects or ids) one thing. See `notify_many`."""
     return notify_many(kind, (Delivery(user, title, body, link) for user in users))
 
 
-def notify_many(kind: str, deliveries: Iterable[Delivery]) -> list[Notification]:
+def notify_many(kind: str, deliveries: Iterable[Delivery]) -> QuerySet[Notification]:
+    """Tell many people, each their own text (see `notify_values`). Returns the
+    notifications made as a query, read only if the caller looks."""
+    return Notification.objects.filter(any_of("pk", notify_values(kind, deliveries)))
+
+
+# The columns `notify_values` writes, in this order.
+NOTIFICATION_FIELDS = ("recipient_id", "kind", "link", "in_app", "title", "title_en", "body",
+                       "body_en")  # fmt: skip
+
+
+def notify_values(kind: str, deliveries: Iterable[Delivery]) -> list[int]:
     """Tell many people, each their own text, in a bounded number of queries whatever
-    their number: preferences in one query, rows with `bulk_create`, e-mails queued on
-    commit. A recipient who turned the kind off entirely gets no row."""
+    their number: preferences in one query, the rows as plain tuples through the one bulk
+    writer (`qinqing.bulk.insert_values`: COPY on PostgreSQL, no model object per row),
+    e-mails queued on commit. A recipient who turned the kind off entirely gets no row.
+    Returns the new notifications' ids."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}: register it first")
     deliveries = _unique_recipients(deliveries)
     for delivery in deliveries:
         if delivery.link and not is_safe_link(delivery.link):
             raise ValueError(f"notification links must be paths on this site: {delivery.link!r}")
+    if not deliveries:
+        return []
     choices = _preferences(kind, [_user_id(delivery.recipient) for delivery in deliveries])
-    rows: list[Notification] = []
+    rows: list[tuple[Any, ...]] = []
     wants_email: list[bool] = []
     rendered: dict[int, tuple[str, str]] = {}
     for delivery in deliveries:
@@ -86,21 +103,16 @@ def notify_many(kind: str, deliveries: Iterable[Delivery]) -> list[Notification]
             continue
         title, title_en = _rendered(rendered, delivery.title)
         body, body_en = _rendered(rendered, delivery.body)
-        rows.append(
-            Notification(
-                recipient_id=user_id, kind=kind, link=delivery.link, in_app=in_app,
-                title=title[:TITLE_LENGTH], title_en=title_en[:TITLE_LENGTH],
-                body=body, body_en=body_en,
-            )
-        )  # fmt: skip
+        rows.append((user_id, kind, delivery.link, in_app, title[:TITLE_LENGTH],
+                     title_en[:TITLE_LENGTH], body, body_en))  # fmt: skip
         wants_email.append(email)
-    created = Notification.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-    email_ids = [row.pk for row, email in zip(created, wants_email, strict=True) if email]
+    ids = insert_values(Notification, NOTIFICATION_FIELDS, rows)
+    email_ids = [pk for pk, email in zip(ids, wants_email, strict=True) if email]
     if email_ids:
         # After commit: a rolled-back change tells nobody; robust: a mail failure never
         # undoes or interrupts what the caller committed.
         transaction.on_commit(lambda: enqueue_emails(email_ids), robust=True)
-    return created
+    return ids
 
 
 def _user_id(user: Any) -> int:
@@ -137,8 +149,8 @@ def _rendered(cache: dict[int, tuple[str, str]], text: Text) -> tuple[str, str]:
 def _preferences(kind: str, user_ids: Sequence[int]) -> dict[int, tuple[bool, bool]]:
     """(in_app, email) for the recipients who changed the default, in one query."""
     opted_out = NotificationPreference.objects.filter(kind=kind).exclude(in_app=True, email=True)
-    if len(user_ids) <= IN_LIST_LIMIT:
-        opted_out = opted_out.filter(user_id__in=user_ids)
+    if connection.vendor == "postgresql" or len(user_ids) <= IN_LIST_LIMIT:
+        opted_out = opted_out.filter(any_of("user_id", user_ids))
     return {
         user_id: (in_app, email)
         for user_id, in_app, email in opted_out.values_list("user_id", "in_app", "email")

@@ -1,0 +1,148 @@
+"""The shared bulk writers as plain values (issue #24): the audit trail (record_rows,
+record_events), the outbox (emit_many) and notifications (notify_many) go through
+insert_values without a model object per row, below and above the COPY threshold, and
+what lands is what the ORM path wrote: JSON intact, one time stamp, ids from the
+sequence, the trail still append-only on every partition; `any_of` filters by an array."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.audit.models import AuditEvent
+from qinqing.audit.services import record_events, record_rows
+from qinqing.bulk import RawJson, any_of, insert_values
+from qinqing.events.models import OutboxEvent
+from qinqing.events.services import Event, emit_many
+from qinqing.notifications import services as notifications
+from qinqing.notifications.models import Notification
+from subsidies.models import Claim
+from subsidies.notification_kinds import NotificationKind
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+SIZES = [3, 250]  # below and above insert_values' COPY threshold (100 rows)
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_record_rows_writes_plain_values(count):
+    user = UserFactory()
+    written = record_rows(actor=user, model=Claim, events=[
+        ("claim.paid", pk, f"第 {pk} 号" + "长" * 400, {"status": "paying"},
+         {"status": "paid", "amount": "1.00"} if pk % 2 else None)
+        for pk in range(1, count + 1)
+    ])  # fmt: skip
+    assert written == count
+    rows = list(AuditEvent.objects.filter(action="claim.paid").order_by("id"))
+    assert [row.object_id for row in rows] == [str(pk) for pk in range(1, count + 1)]
+    first, second = rows[0], rows[1]
+    assert (first.actor_id, first.actor_label) == (user.pk, user.get_username())
+    assert first.object_type == "subsidies.claim" and len(first.object_label) == 300
+    assert first.before == {"status": "paying"}
+    assert first.after == {"status": "paid", "amount": "1.00"}
+    assert second.after is None  # SQL NULL, not the JSON null
+    assert AuditEvent.objects.filter(action="claim.paid", after__isnull=True).count() == count // 2
+    assert all(row.occurred_at is not None for row in rows)
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_record_events_names_each_object_and_the_system_actor(count):
+    users = UserFactory.create_batch(2)
+    record_events(actor=None, events=(
+        ("user.checked", users[index % 2], None, {"when": dt.date(2026, 1, 2), "n": index})
+        for index in range(count)
+    ))  # fmt: skip
+    rows = AuditEvent.objects.filter(action="user.checked")
+    assert rows.count() == count
+    row = rows.get(after__n=1)
+    assert row.actor_id is None and row.actor_label == "system"
+    assert (row.object_type, row.object_id) == ("accounts.user", str(users[1].pk))
+    assert row.object_label == str(users[1]) and row.after == {"when": "2026-01-02", "n": 1}
+
+
+@pytest.mark.postgres
+def test_rows_written_in_bulk_stay_append_only_in_their_partition():
+    record_rows(actor=None, model=Claim, events=[
+        ("claim.paid", pk, f"claim {pk}", None, {"status": "paid"}) for pk in range(200)
+    ])  # fmt: skip
+    one = AuditEvent.objects.filter(action="claim.paid").first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM audit_auditevent WHERE id = %s",
+                       [one.pk])  # fmt: skip
+        (partition,) = cursor.fetchone()
+    assert partition.startswith("audit_auditevent_")  # a month's partition, or DEFAULT
+    for statement in ("UPDATE audit_auditevent SET action = 'forged' WHERE id = %s",
+                      "DELETE FROM audit_auditevent WHERE id = %s"):  # fmt: skip
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [one.pk])
+    assert AuditEvent.objects.get(pk=one.pk).action == "claim.paid"
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_emit_many_writes_the_json_partners_get(count, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        written = emit_many(
+            Event("claim.paid", {"claim": n, "amount": Decimal("1234.50"),
+                                 "day": dt.date(2026, 3, 1), "word": _("Policies")},
+                  subject="长" * 150, enterprise_id=n, district_id=7)
+            for n in range(count)
+        )  # fmt: skip
+    assert written == count
+    assert len(callbacks) == 1  # consumers told once per transaction
+    rows = list(OutboxEvent.objects.order_by("id"))
+    assert [row.enterprise_id for row in rows] == list(range(count))
+    row = rows[-1]
+    assert row.payload == {"claim": count - 1, "amount": "1234.50", "day": "2026-03-01",
+                           "word": "Policies"}  # fmt: skip
+    assert len(row.subject) == 100 and row.district_id == 7 and row.department_id is None
+    assert row.dispatched_at is None and len({r.occurred_at for r in rows}) == 1
+
+
+def test_an_unknown_event_type_writes_nothing_of_the_lot():
+    with pytest.raises(ValueError, match="unknown event type"):
+        emit_many([Event("claim.paid", {"n": 1})] * 150 + [Event("no.such", {})])
+    assert not OutboxEvent.objects.exists()
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_notify_many_writes_rows_and_returns_them_as_a_query(count):
+    users = UserFactory.create_batch(count)
+    with CaptureQueriesContext(connection) as queries:
+        made = notifications.notify_many(NotificationKind.CLAIM_PAID, [
+            notifications.Delivery(user.pk, _("Policies"), "正文", f"/claims/{user.pk}/")
+            for user in users
+        ])  # fmt: skip
+    # Preferences, then the insert (ids reserved + COPY on PostgreSQL): nothing per person.
+    assert len(queries) <= 3 + (0 if connection.vendor == "postgresql" else count // 50)
+    assert made.count() == count == Notification.objects.count()
+    row = made.get(recipient=users[-1])
+    assert (row.title, row.title_en, row.body, row.body_en) == ("政策", "Policies", "正文", "")
+    assert row.link == f"/claims/{users[-1].pk}/" and row.in_app and row.created_at
+
+
+def test_insert_values_takes_json_text_as_it_is():
+    rows = [("t.raw", "x.y", str(n), RawJson(f'{{"n": {n}, "s": "免申"}}')) for n in range(120)]
+    insert_values(AuditEvent, ("action", "object_type", "object_id", "after"), rows, keys=False)
+    insert_values(AuditEvent, ("action", "object_type", "object_id", "after"), rows[:2])
+    assert AuditEvent.objects.filter(action="t.raw").count() == 122
+    assert AuditEvent.objects.filter(action="t.raw", object_id="7").first().after == {
+        "n": 7, "s": "免申"}  # fmt: skip
+
+
+def test_any_of_filters_by_one_array_on_postgresql():
+    users = UserFactory.create_batch(3)
+    wanted = [users[0].pk, users[2].pk, 10**9]
+    model: type[Model] = type(users[0])
+    with CaptureQueriesContext(connection) as queries:
+        found = sorted(model.objects.filter(any_of("pk", wanted)).values_list("pk", flat=True))
+    assert found == [users[0].pk, users[2].pk]
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
+    assert not model.objects.filter(any_of("pk", [])).exists()
+    assert model.objects.exclude(any_of("pk", [])).count() == model.objects.count()
+    big = list(range(1, 5001)) if connection.vendor == "postgresql" else list(range(1, 501))
+    assert model.objects.filter(any_of("pk", big)).count() == 3
