@@ -8,4 +8,5 @@ urlpatterns = [
     path("records/", views.check_records, name="person_check_records"),
     path("data-access/", views.data_access, name="person_data_access"),
     path("subsidies/", views.subsidies, name="person_subsidies"),
+    path("subsidies/<int:pk>/", views.claim, name="person_claim"),
 ]

@@ -4,7 +4,7 @@ themself opens them; the identity number appears only masked."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,8 +14,9 @@ from departments.models import Department
 from enterprises.persons.models import Person
 from enterprises.persons.selectors import person_of
 from qinqing.listing import paginate
+from subsidies.selectors import claim_status_label, claim_steps
 
-from .selectors import reads_of_person
+from .selectors import claim_rows, claims_of, payment_of, person_criteria, reads_of_person
 
 PAGE_SIZE = 50
 # The purpose a person's own look at their records is logged with (their own words).
@@ -64,6 +65,24 @@ def data_access(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def subsidies(request: HttpRequest) -> HttpResponse:
-    """The subsidies paid to the person (none yet: policies for persons come next)."""
+    """The subsidies the person receives: each claim's policy, period, amount, status in
+    plain words and payment (reference, bank, the account masked)."""
     person = _own_person(request)
-    return render(request, "persons/subsidies.html", {"person": person})
+    page, _query = paginate(request, claims_of(request.user, person), PAGE_SIZE)
+    return render(request, "persons/subsidies.html", {
+        "person": person, "page": page, "rows": claim_rows(page.object_list),
+    })  # fmt: skip
+
+
+@login_required
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the person's claims: its steps, its reasons (each fact, who holds it, when it
+    was read, a link to dispute it) and its payment. Another person's claim is a 404."""
+    person = _own_person(request)
+    found = get_object_or_404(claims_of(request.user, person), pk=pk)
+    criteria, formula = person_criteria(found)
+    return render(request, "persons/claim.html", {
+        "person": person, "claim": found, "steps": claim_steps(found),
+        "status_label": claim_status_label(found), "payment": payment_of(found),
+        "criteria": criteria, "formula": formula,
+    })  # fmt: skip
