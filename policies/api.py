@@ -112,6 +112,10 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError(
                 {"policy": [_("This policy is not open for claims today.")]}
             )
+        if version.pays_persons:
+            raise exceptions.ValidationError({"policy": [_(
+                "This policy pays each qualifying employee in person, not the enterprise: "
+                "there is no decision for an enterprise.")]})  # fmt: skip
         decision = evaluate_for_enterprise(
             version, enterprise, purpose=f"policy {policy.code} v{version.number}: evaluation",
             requested_by=request.user,

@@ -1,5 +1,7 @@
 """The forecast broken down: cost and reach of a version by district, industry and size,
-against its budget. The totals are what_if()'s (services.py); this says where they fall."""
+against its budget. The totals are what_if()'s (services.py); this says where they fall.
+A version paid to persons counts qualifying persons, placed by their employer's district,
+industry and size (never a name)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from enterprises.industries import SECTION_BY_CODE
 from enterprises.models import Enterprise, SizeClass
 from qinqing.i18n import prefers_chinese
 
-from .evaluation import evaluate_all
-from .models import PolicyVersion
+from .evaluation import evaluate_all, evaluate_all_persons
+from .models import Beneficiary, PolicyVersion
 from .services import claim_periods
 
 CHUNK = 5000
@@ -24,7 +26,7 @@ CHUNK = 5000
 @dataclass
 class Share:
     label: str
-    reach: int  # qualifying enterprises
+    reach: int  # qualifying enterprises (persons, for a version paid to persons)
     cost: Decimal  # over every claim period of the window
     percent_of_budget: Decimal
 
@@ -42,6 +44,7 @@ class Breakdown:
     reach: int
     cost: Decimal
     budget: Decimal
+    beneficiary: str = Beneficiary.ENTERPRISE
 
     @property
     def left(self) -> Decimal:
@@ -75,13 +78,21 @@ def _where(ids: list[int]) -> dict[int, tuple[int | None, str, str]]:
 
 def forecast_breakdown(version: PolicyVersion) -> Breakdown:
     """Who qualifies and what they cost, per district, industry section and size class, as
-    the bulk extracts show the register (SnapshotMissing when absent)."""
-    batch = evaluate_all(version)
-    eligible = batch.eligible
-    ids = batch.enterprise_ids[eligible].tolist()
+    the bulk extracts show the register (SnapshotMissing when absent). For a version paid to
+    persons: each qualifying person once, under their employer."""
     periods = claim_periods(version)
-    fen = (batch.amount_fen[eligible].astype(np.int64) * periods).tolist()
-    where = _where(ids)
+    if version.beneficiary == Beneficiary.PERSON:
+        persons = evaluate_all_persons(version)
+        eligible = persons.eligible
+        # One entry per qualifying person: the employer's id, repeated for each.
+        ids = persons.employer_ids[eligible].tolist()
+        fen = (persons.amount_fen[eligible].astype(np.int64) * periods).tolist()
+    else:
+        batch = evaluate_all(version)
+        eligible = batch.eligible
+        ids = batch.enterprise_ids[eligible].tolist()
+        fen = (batch.amount_fen[eligible].astype(np.int64) * periods).tolist()
+    where = _where(sorted(set(ids)))
     budget = version.budget
     districts = {d.pk: d.name for d in District.objects.all()}
     sizes = dict(SizeClass.choices)
@@ -111,7 +122,7 @@ def forecast_breakdown(version: PolicyVersion) -> Breakdown:
             for label in sorted(cost, key=lambda label: (-cost[label], label))
         ]
         dimensions.append(Dimension(key, title, rows))
-    return Breakdown(dimensions, len(ids), _yuan(sum(fen)), budget)
+    return Breakdown(dimensions, len(ids), _yuan(sum(fen)), budget, version.beneficiary)
 
 
 def _yuan(fen: int) -> Decimal:

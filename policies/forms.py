@@ -12,13 +12,13 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from datahub.catalogue import CATALOGUE, FactType
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
 from departments.models import District
 from qinqing import guard
 from qinqing.forms import GuardedForm
 
-from .models import BenefitType, ClaimPeriod, DeliveryMode, Policy
-from .rules import OPERATOR_ALIASES, RuleError
+from .models import Beneficiary, BenefitType, ClaimPeriod, DeliveryMode, Policy
+from .rules import OPERATOR_ALIASES, RuleError, fact_spec
 
 OPERATOR_LABELS = [
     ("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"), ("eq", "="), ("ne", "≠"),
@@ -29,12 +29,27 @@ ROW_FIELD = {"id": "id", "label": "label_zh", "clause": "clause", "fact": "fact"
              "value": "value"}  # fmt: skip
 
 
-def fact_choices() -> list:
+def fact_choices(beneficiary: str = Beneficiary.ENTERPRISE) -> list:
+    """The facts a criterion may name: the enterprise's; for a version paid to persons,
+    the person's facts first (grouped "person.hrss", …) and then their employer's. Text
+    identifiers (a USCC, a bank account) are not compared by rules and not offered."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for name, spec in CATALOGUE.items():
         groups.setdefault(name.split(".")[0], []).append((name, f"{spec.label} ({name})"))
+    person: dict[str, list[tuple[str, str]]] = {}
+    if beneficiary == Beneficiary.PERSON:
+        for name, spec in PERSON_CATALOGUE.items():
+            if spec.type is not FactType.TEXT:
+                group = ".".join(name.split(".")[:2])
+                person.setdefault(group, []).append((name, f"{spec.label} ({name})"))
     # An empty first choice, so the spare row of the builder stays empty until used.
-    return [("", "—"), *sorted(groups.items())]
+    return [("", "—"), *sorted(person.items()), *sorted(groups.items())]
+
+
+def all_fact_choices() -> list:
+    """What a submitted row may name (the rules then refuse a person's fact in a version
+    for enterprises, with the reason): both catalogues."""
+    return fact_choices(Beneficiary.PERSON)
 
 
 GROUPS = 3
@@ -51,7 +66,7 @@ class CriterionForm(GuardedForm):
     label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=200)
     label_en = forms.CharField(label=_("Label (English)"), max_length=200)
     clause = forms.CharField(label=_("Clause"), max_length=100)
-    fact = forms.ChoiceField(label=_("Fact"), choices=fact_choices)
+    fact = forms.ChoiceField(label=_("Fact"), choices=all_fact_choices)
     op = forms.ChoiceField(label=_("Operator"), choices=[("", "—"), *OPERATOR_LABELS])
     value = forms.CharField(
         label=_("Value"), max_length=500, required=False,
@@ -69,7 +84,7 @@ class CriterionForm(GuardedForm):
             "clause": data["clause"], "fact": data["fact"], "op": data["op"],
         }  # fmt: skip
         text = data["value"].strip()
-        kind = CATALOGUE[data["fact"]].type
+        kind = fact_spec(data["fact"]).type
         if data["op"] in ("is_true", "is_false", "known"):
             return rule
         if data["op"] in ("in", "not_in"):
@@ -265,6 +280,17 @@ MATCH_CHOICES = [("all", _("All of these must be met")),
 
 
 class VersionForm(GuardedForm):
+    beneficiary = forms.ChoiceField(
+        label=_("Paid to"), choices=Beneficiary.choices, initial=Beneficiary.ENTERPRISE,
+        required=False,
+        help_text=_("The enterprise, or each qualifying employee into their own bank account "
+                    "(the criteria may then name facts about the person)."),
+    )  # fmt: skip
+
+    def clean_beneficiary(self) -> str:
+        # A page of old without the field: the enterprise, as before persons.
+        return self.cleaned_data.get("beneficiary") or Beneficiary.ENTERPRISE
+
     # How the top level of the criteria combines (the builder's groups sit inside it).
     match = forms.ChoiceField(
         label=_("The criteria are met when"), choices=MATCH_CHOICES, required=False
@@ -315,7 +341,7 @@ def place_rule_error(error: RuleError, version_form: VersionForm, rows: list,
         rows[index].add_error(field, f"{error.path}: {error.message}")
         return
     root = error.path.split(".")[0].split("[")[0]
-    target = root if root in ("benefit", "parameters", "rounding") else None
+    target = root if root in ("benefit", "parameters", "rounding", "beneficiary") else None
     version_form.add_error(target, f"{error.path}: {error.message}")
 
 

@@ -252,13 +252,15 @@ class PolicyVersion(models.Model):
     @cached_property
     def rules(self) -> RuleSet:
         return parse_rules(criteria=self.criteria, benefit=self.benefit,
-                           parameters=self.parameters, rounding=self.rounding)  # fmt: skip
+                           parameters=self.parameters, rounding=self.rounding,
+                           beneficiary=self.beneficiary)  # fmt: skip
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         try:
             rules = parse_rules(criteria=self.criteria, benefit=self.benefit,
-                                parameters=self.parameters, rounding=self.rounding)  # fmt: skip
+                                parameters=self.parameters, rounding=self.rounding,
+                                beneficiary=self.beneficiary)  # fmt: skip
             if self.valid_from:
                 for name, parameter in rules.parameters.items():
                     if parameter.values[0].starts > self.valid_from:
@@ -269,7 +271,7 @@ class PolicyVersion(models.Model):
             field = error.path.split(".")[0].split("[")[0]
             target = (
                 field
-                if field in ("criteria", "benefit", "parameters", "rounding")
+                if field in ("criteria", "benefit", "parameters", "rounding", "beneficiary")
                 else ("criteria")
             )
             errors[target] = ValidationError(
@@ -284,6 +286,10 @@ class PolicyVersion(models.Model):
             errors["per_enterprise_cap"] = _("A cap, if given, must be above zero.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def pays_persons(self) -> bool:
+        return self.beneficiary == Beneficiary.PERSON
 
     def is_open_on(self, day: date) -> bool:
         return self.status == VersionStatus.PUBLISHED and self.valid_from <= day <= self.valid_until

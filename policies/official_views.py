@@ -31,6 +31,7 @@ from .forms import (
     VersionForm,
     build_criteria,
     builder_state,
+    fact_choices,
     kept_rows,
     place_rule_error,
 )
@@ -38,8 +39,8 @@ from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from .rules import RuleError, parse_rules
 
 EDITABLE_VERSION_FIELDS = [
-    "valid_from", "valid_until", "budget", "per_enterprise_cap", "claim_period", "rounding",
-    "parameters", "benefit", "notes",
+    "beneficiary", "valid_from", "valid_until", "budget", "per_enterprise_cap", "claim_period",
+    "rounding", "parameters", "benefit", "notes",
 ]  # fmt: skip
 
 
@@ -101,6 +102,14 @@ class Builder:
             self.groups = GroupFormSet(
                 prefix="groups", initial=self.state.groups if self.state else []
             )
+        # The fact picker offers what the version may name: a person's facts only when it
+        # pays persons (as submitted, else as stored).
+        beneficiary = (request.POST.get("beneficiary") if request.method == "POST" else None) or (
+            version.beneficiary if version is not None else "enterprise"
+        )
+        offered = fact_choices(beneficiary)
+        for row in self.formset.forms:
+            row.fields["fact"].widget.choices = offered
         self.rows: list = []
 
     def is_valid(self) -> bool:
@@ -125,7 +134,8 @@ class Builder:
         try:
             parse_rules(criteria=criteria, benefit=self.form.cleaned_data["benefit"],
                         parameters=self.form.cleaned_data["parameters"],
-                        rounding=self.form.cleaned_data["rounding"])  # fmt: skip
+                        rounding=self.form.cleaned_data["rounding"],
+                        beneficiary=self.form.cleaned_data["beneficiary"])  # fmt: skip
         except RuleError as error:
             for number, path in group_paths.items():
                 if error.path == f"{path}.label" and self.groups.is_bound:

@@ -33,12 +33,19 @@ from qinqing.guard import is_plain_number
 # is not importable: the caller sets CATALOGUE to the facts it has (a receipt carries each
 # fact's name, type, department and choices).
 try:
-    from datahub.catalogue import CATALOGUE, FactSpec
+    from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec
 except ModuleNotFoundError as missing:  # pragma: no cover - exercised by tools/verify.py
     if (missing.name or "").split(".")[0] not in ("django", "datahub", "enterprises"):
         raise
     CATALOGUE: dict[str, Any] = {}  # type: ignore[no-redef]
+    PERSON_CATALOGUE: dict[str, Any] = {}  # type: ignore[no-redef]
     FactSpec = Any  # type: ignore[misc,assignment]
+
+# Who a version pays (policies.models.Beneficiary, repeated here: no Django in this file). A
+# version for persons names person facts (PERSON_CATALOGUE, "person.…") and its employer's
+# enterprise facts (CATALOGUE); a version for enterprises names enterprise facts only.
+ENTERPRISE, PERSON = "enterprise", "person"
+BENEFICIARIES = (ENTERPRISE, PERSON)
 
 FEN = Decimal("0.01")
 ROUNDING = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
@@ -62,6 +69,15 @@ MAX_CRITERIA_DEPTH = 12  # groups and criteria, from the top
 MAX_CRITERIA_NODES = 500  # groups and criteria together
 MAX_FORMULA_DEPTH = 16  # formula elements, from the top
 MAX_FORMULA_NODES = 500
+
+
+def fact_spec(name: str):
+    """The catalogue entry of a fact, enterprise or person (None when neither declares it)."""
+    return CATALOGUE.get(name) or PERSON_CATALOGUE.get(name)
+
+
+def is_person_fact(name: str) -> bool:
+    return name in PERSON_CATALOGUE and name not in CATALOGUE
 
 
 class RuleError(ValueError):
@@ -293,13 +309,29 @@ def check_size(raw: Any, path: str, *, kind: str = "criteria") -> None:
                      for child, child_path in reversed(children(node, where)))  # fmt: skip
 
 
-def parse_criteria(raw: Any, parameters: dict[str, Parameter], path: str = "criteria") -> Node:
+def parse_criteria(raw: Any, parameters: dict[str, Parameter], path: str = "criteria", *,
+                   beneficiary: str = ENTERPRISE) -> Node:  # fmt: skip
     check_size(raw, path)
     ids: set[str] = set()
-    return _parse_node(raw, parameters, path, ids)
+    return _parse_node(raw, parameters, path, ids, beneficiary)
 
 
-def _parse_node(raw: Any, parameters: dict[str, Parameter], path: str, ids: set[str]) -> Node:
+def _fact(name: Any, beneficiary: str, path: str, what: str = "fact") -> FactSpec:
+    """The fact a rule names: an enterprise fact, or for a version paid to persons also a
+    person fact; a person fact in an enterprise's version is refused, naming where."""
+    spec = fact_spec(name) if isinstance(name, str) else None
+    if spec is None:
+        raise RuleError(path, f"unknown {what} {name!r}")
+    if is_person_fact(name) and beneficiary != PERSON:
+        raise RuleError(path, f"{name} is a fact about a person: only a version paid to "
+                              "persons (beneficiary person) may name it")  # fmt: skip
+    if spec.type is FactType.TEXT:
+        raise RuleError(path, f"{name} is an identifier (text), which a rule cannot compare")
+    return spec
+
+
+def _parse_node(raw: Any, parameters: dict[str, Parameter], path: str, ids: set[str],
+                beneficiary: str = ENTERPRISE) -> Node:  # fmt: skip
     if not isinstance(raw, dict):
         raise RuleError(path, "expected an object: a criterion or all/any/not")
     for kind in ("all", "any"):
@@ -307,13 +339,15 @@ def _parse_node(raw: Any, parameters: dict[str, Parameter], path: str, ids: set[
             children = raw[kind]
             if not isinstance(children, list) or not children:
                 raise RuleError(f"{path}.{kind}", "needs a non-empty list")
-            return Group(kind, tuple(_parse_node(child, parameters, f"{path}.{kind}[{i}]", ids)
+            return Group(kind, tuple(_parse_node(child, parameters, f"{path}.{kind}[{i}]", ids,
+                                                 beneficiary)
                                      for i, child in enumerate(children)),
                          str(raw.get("id", "")), _label(raw, path, required=False))  # fmt: skip
     if "not" in raw:
-        return Group("not", (_parse_node(raw["not"], parameters, f"{path}.not", ids),),
+        return Group("not", (_parse_node(raw["not"], parameters, f"{path}.not", ids,
+                                         beneficiary),),
                      str(raw.get("id", "")), _label(raw, path, required=False))  # fmt: skip
-    return _parse_leaf(raw, parameters, path, ids)
+    return _parse_leaf(raw, parameters, path, ids, beneficiary)
 
 
 def _label(raw: dict, path: str, *, required: bool) -> dict[str, str]:
@@ -329,7 +363,8 @@ def _label(raw: dict, path: str, *, required: bool) -> dict[str, str]:
     return {"zh": str(label["zh"]), "en": str(label["en"])}
 
 
-def _parse_leaf(raw: dict, parameters: dict[str, Parameter], path: str, ids: set[str]) -> Leaf:
+def _parse_leaf(raw: dict, parameters: dict[str, Parameter], path: str, ids: set[str],
+                beneficiary: str = ENTERPRISE) -> Leaf:  # fmt: skip
     criterion_id = str(raw.get("id", "")).strip()
     if not criterion_id:
         raise RuleError(f"{path}.id", "every criterion needs an id")
@@ -340,10 +375,7 @@ def _parse_leaf(raw: dict, parameters: dict[str, Parameter], path: str, ids: set
     clause = str(raw.get("clause", "")).strip()
     if not clause:
         raise RuleError(f"{path}.clause", "name the clause this criterion implements")
-    fact_name = raw.get("fact")
-    if not isinstance(fact_name, str) or fact_name not in CATALOGUE:
-        raise RuleError(f"{path}.fact", f"unknown fact {fact_name!r}")
-    spec = CATALOGUE[fact_name]
+    spec = _fact(raw.get("fact"), beneficiary, f"{path}.fact")
     raw_op = raw.get("op")
     if not isinstance(raw_op, str):
         raise RuleError(f"{path}.op", "name an operator, e.g. ge")
@@ -424,16 +456,18 @@ class Expr:
     parameter: Parameter | None = None
 
 
-def parse_benefit(raw: Any, parameters: dict[str, Parameter], path: str = "benefit") -> Expr:
+def parse_benefit(raw: Any, parameters: dict[str, Parameter], path: str = "benefit", *,
+                  beneficiary: str = ENTERPRISE) -> Expr:  # fmt: skip
     """A formula whose result is an amount in yuan."""
     check_size(raw, path, kind="formula")
-    expr = _parse_expr(raw, parameters, path)
+    expr = _parse_expr(raw, parameters, path, beneficiary)
     if result_type(expr) is not FactType.MONEY:
         raise RuleError(path, "the benefit must come out as an amount in yuan")
     return expr
 
 
-def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str) -> Expr:
+def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str,
+                beneficiary: str = ENTERPRISE) -> Expr:  # fmt: skip
     if not isinstance(raw, dict) or len(raw) != 1:
         raise RuleError(path, "expected one of amount, number, param, fact, add, sub, mul, "
                               "min, max, tiers")  # fmt: skip
@@ -462,30 +496,29 @@ def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str) -> Expr:
             raise RuleError(path, f"parameter {body!r} is not a number or amount")
         return Expr("param", parameter=parameter)
     if kind == "fact":
-        if not isinstance(body, str) or body not in CATALOGUE:
-            raise RuleError(path, f"unknown fact {body!r}")
-        spec = CATALOGUE[body]
+        spec = _fact(body, beneficiary, path)
         if spec.type not in NUMERIC:
             raise RuleError(path, f"{body} is a {spec.type.value}, not a number")
         return Expr("fact", fact=spec)
     if kind in ("add", "sub", "mul", "min", "max"):
         if not isinstance(body, list) or len(body) < 2 or (kind == "sub" and len(body) != 2):
             raise RuleError(f"{path}.{kind}", "needs a list of operands (sub: exactly two)")
-        children = tuple(_parse_expr(child, parameters, f"{path}.{kind}[{i}]")
+        children = tuple(_parse_expr(child, parameters, f"{path}.{kind}[{i}]", beneficiary)
                          for i, child in enumerate(body))  # fmt: skip
         expr = Expr(kind, children=children)
         result_type(expr, path)
         return expr
     if kind == "tiers":
-        return _parse_tiers(body, parameters, f"{path}.tiers")
+        return _parse_tiers(body, parameters, f"{path}.tiers", beneficiary)
     raise RuleError(path, f"unknown formula element {kind!r}")
 
 
-def _parse_tiers(body: Any, parameters: dict[str, Parameter], path: str) -> Expr:
+def _parse_tiers(body: Any, parameters: dict[str, Parameter], path: str,
+                 beneficiary: str = ENTERPRISE) -> Expr:  # fmt: skip
     if not isinstance(body, dict) or "fact" not in body or "bands" not in body:
         raise RuleError(path, "tiers need a fact and a list of bands")
-    spec = CATALOGUE.get(body["fact"]) if isinstance(body["fact"], str) else None
-    if spec is None or spec.type not in NUMERIC:
+    spec = _fact(body["fact"], beneficiary, f"{path}.fact", "numeric fact")
+    if spec.type not in NUMERIC:
         raise RuleError(f"{path}.fact", f"{body['fact']!r} is not a numeric fact")
     bands = []
     for index, band in enumerate(body["bands"] if isinstance(body["bands"], list) else []):
@@ -497,7 +530,7 @@ def _parse_tiers(body: Any, parameters: dict[str, Parameter], path: str) -> Expr
                 if band.get("to") is not None else None)  # fmt: skip
         if high is not None and high <= low:
             raise RuleError(band_path, "to must be above from")
-        amount = _parse_expr(band["amount"], parameters, f"{band_path}.amount")
+        amount = _parse_expr(band["amount"], parameters, f"{band_path}.amount", beneficiary)
         if result_type(amount) is not FactType.MONEY:
             raise RuleError(f"{band_path}.amount", "a band's amount must be in yuan")
         bands.append((Decimal(low), None if high is None else Decimal(high), amount))
@@ -550,21 +583,37 @@ class RuleSet:
     benefit: Expr
     parameters: dict[str, Parameter]
     rounding: str
+    beneficiary: str = ENTERPRISE
 
     @property
     def fact_names(self) -> list[str]:
+        """Every fact the rules read: for persons, person facts and the employer's."""
         names = [leaf.fact.name for leaf in leaves(self.criteria)]
         names += [spec.name for spec in formula_facts(self.benefit)]
         return list(dict.fromkeys(names))
 
+    @property
+    def person_fact_names(self) -> list[str]:
+        """The facts about the person (asked of the person's departments)."""
+        return [name for name in self.fact_names if is_person_fact(name)]
 
-def parse_rules(*, criteria: Any, benefit: Any, parameters: Any, rounding: str = "half_up"):
+    @property
+    def employer_fact_names(self) -> list[str]:
+        """The enterprise facts: of the enterprise itself, or of a person's employer."""
+        return [name for name in self.fact_names if not is_person_fact(name)]
+
+
+def parse_rules(*, criteria: Any, benefit: Any, parameters: Any, rounding: str = "half_up",
+                beneficiary: str = ENTERPRISE) -> RuleSet:  # fmt: skip
     if rounding not in ROUNDING:
         raise RuleError("rounding", f"use one of {', '.join(ROUNDING)}")
+    if beneficiary not in BENEFICIARIES:
+        raise RuleError("beneficiary", f"use one of {', '.join(BENEFICIARIES)}")
     parsed_parameters = parse_parameters(parameters)
     return RuleSet(
-        criteria=parse_criteria(criteria, parsed_parameters),
-        benefit=parse_benefit(benefit, parsed_parameters),
+        criteria=parse_criteria(criteria, parsed_parameters, beneficiary=beneficiary),
+        benefit=parse_benefit(benefit, parsed_parameters, beneficiary=beneficiary),
         parameters=parsed_parameters,
         rounding=rounding,
+        beneficiary=beneficiary,
     )

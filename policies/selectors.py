@@ -147,7 +147,8 @@ def calculator(enterprise: Enterprise, *, requested_by: User | None = None,
     versions = [
         version for version in published_versions().select_related("policy__department")
         .prefetch_related("policy__target_districts")
-        if version.valid_from <= day <= version.valid_until
+        # A policy paid to employees in person is not the enterprise's to claim.
+        if version.valid_from <= day <= version.valid_until and not version.pays_persons
     ]  # fmt: skip
     needed = sorted({name for version in versions if is_targeted(version.policy, enterprise)
                      for name in version.rules.fact_names})  # fmt: skip

@@ -12,11 +12,19 @@ class VersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PolicyVersion
-        fields = ["id", "number", "status", "valid_from", "valid_until", "criteria", "benefit",
-                  "parameters", "rounding", "budget", "per_enterprise_cap", "claim_period",
-                  "notes", "published_at", "publish_at", "criteria_summary"]  # fmt: skip
+        fields = ["id", "number", "status", "beneficiary", "valid_from", "valid_until",
+                  "criteria", "benefit", "parameters", "rounding", "budget",
+                  "per_enterprise_cap", "claim_period", "notes", "published_at", "publish_at",
+                  "criteria_summary"]  # fmt: skip
         read_only_fields = ["id", "number", "status", "published_at", "publish_at",
                             "criteria_summary"]  # fmt: skip
+        extra_kwargs = {"beneficiary": {"help_text": (
+            "Who is paid: `enterprise` (the default) pays the enterprise; `person` pays each "
+            "qualifying employee into their own bank account (the social security card's), "
+            "and its criteria and benefit may then name person facts (`person.…`) besides "
+            "the employer's enterprise facts. An enterprise version naming a person fact is "
+            "refused (400, naming the path). The employer must be targeted, in business and "
+            "not black-listed.")}}  # fmt: skip
 
     def to_representation(self, version: PolicyVersion) -> dict:
         # A draft stored before the size limits (qinqing.guard, policies.rules.check_size)
@@ -66,7 +74,14 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class WhatIfSerializer(serializers.Serializer):
-    enterprises = serializers.IntegerField()
+    beneficiary = serializers.ChoiceField(choices=["enterprise", "person"],
+                                          help_text="Whom the counts are of.")  # fmt: skip
+    enterprises = serializers.IntegerField(
+        help_text="Enterprises decided; for a version paid to persons, their employers."
+    )
+    persons = serializers.IntegerField(
+        allow_null=True, help_text="Persons decided (null for a version paid to enterprises)."
+    )
     eligible = serializers.IntegerField()
     unknown = serializers.IntegerField()
     periods = serializers.IntegerField()

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from datahub.catalogue import CATALOGUE, FactType
+from datahub.catalogue import FactType
 from datahub.normalise import normalise
 from datahub.snapshots import SnapshotMissing
 from qinqing.audit.services import record_change, record_event, snapshot
@@ -30,13 +30,13 @@ from qinqing.scoping import is_active_user, official_covers
 from qinqing.transitions import move
 
 from .engine import benefit_amount, evaluate
-from .evaluation import evaluate_all
-from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from .rules import RuleError, formula_facts, leaves
+from .evaluation import evaluate_all, evaluate_all_persons
+from .models import Beneficiary, Policy, PolicyTestCase, PolicyVersion, VersionStatus
+from .rules import RuleError, fact_spec, formula_facts, is_person_fact, leaves
 from .signals import version_published
 
-DRAFT_FIELDS = ["valid_from", "valid_until", "criteria", "benefit", "parameters", "rounding",
-                "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
+DRAFT_FIELDS = ["beneficiary", "valid_from", "valid_until", "criteria", "benefit", "parameters",
+                "rounding", "budget", "per_enterprise_cap", "claim_period", "notes"]  # fmt: skip
 
 
 class PublicationBlocked(Refused):
@@ -171,23 +171,29 @@ def refuse_negative_amounts(benefit: Any) -> None:
 # --- Test cases -------------------------------------------------------------------------------
 
 
-def case_facts(raw: Any) -> dict[str, Any]:
-    """A test case's facts, typed as the hub would deliver them; ValueError names the problem."""
+def case_facts(raw: Any, beneficiary: str = Beneficiary.ENTERPRISE) -> dict[str, Any]:
+    """A test case's facts, typed as the hub would deliver them; ValueError names the problem.
+    A version paid to persons takes the person's facts and the employer's together."""
     if not isinstance(raw, dict) or not raw:
         raise ValueError("facts must be an object of fact names and values")
     facts = {}
     for name, value in raw.items():
-        if name not in CATALOGUE:
+        spec = fact_spec(name) if isinstance(name, str) else None
+        if spec is None:
             raise ValueError(f"unknown fact {name!r}")
-        facts[name] = None if value is None else normalise(CATALOGUE[name], value)
+        if is_person_fact(name) and beneficiary != Beneficiary.PERSON:
+            raise ValueError(f"{name} is a fact about a person: only a version paid to "
+                             "persons may use it")  # fmt: skip
+        facts[name] = None if value is None else normalise(spec, value)
     return facts
 
 
-def validate_test_case(*, facts: Any, expected_status: str, expected_criteria: Any) -> None:
+def validate_test_case(*, facts: Any, expected_status: str, expected_criteria: Any,
+                       beneficiary: str = Beneficiary.ENTERPRISE) -> None:  # fmt: skip
     """Refuse a test case that could never run, with the part that is wrong."""
     errors: dict[str, list[str]] = {}
     try:
-        case_facts(facts)
+        case_facts(facts, beneficiary)
     except ValueError as error:
         errors["facts"] = [str(error)]
     if expected_status not in ("", "eligible", "ineligible", "unknown"):
@@ -211,7 +217,8 @@ def add_test_case(version: PolicyVersion, *, actor: User, name: str, facts: Any,
         raise Refused(_("Test cases are added to drafts."))
     expected_criteria = {} if expected_criteria is None else expected_criteria
     validate_test_case(facts=facts, expected_status=expected_status,
-                       expected_criteria=expected_criteria)  # fmt: skip
+                       expected_criteria=expected_criteria,
+                       beneficiary=locked.beneficiary)  # fmt: skip
     case = PolicyTestCase.objects.create(
         version=locked, name=name, facts=facts, expected_status=expected_status,
         expected_criteria=expected_criteria, expected_amount=expected_amount,
@@ -240,7 +247,8 @@ def update_test_case(case: PolicyTestCase, *, actor: User, name: str, facts: Any
     locked, case = _draft_case(case, actor)
     expected_criteria = {} if expected_criteria is None else expected_criteria
     validate_test_case(facts=facts, expected_status=expected_status,
-                       expected_criteria=expected_criteria)  # fmt: skip
+                       expected_criteria=expected_criteria,
+                       beneficiary=locked.beneficiary)  # fmt: skip
     before = snapshot(case, ["name", "facts", "expected_status", "expected_criteria",
                              "expected_amount"])  # fmt: skip
     case.name, case.facts, case.expected_status = name, facts, expected_status
@@ -275,7 +283,7 @@ def run_test_cases(version: PolicyVersion, on: date | None = None) -> list[TestC
     results = []
     for case in version.test_cases.all():
         try:
-            facts = case_facts(case.facts)
+            facts = case_facts(case.facts, version.beneficiary)
             outcome = evaluate(rules, facts, on, cap=version.per_enterprise_cap)
         except (ValueError, RuleError) as error:  # a case stored before validation existed
             results.append(TestCaseResult(case, False, [f"cannot run: {error}"]))
@@ -421,7 +429,7 @@ def nothing_due_problems(version: PolicyVersion, on: date | None = None) -> list
     tried = [(None, probe) for probe in _formula_probes(version, on)]
     for case in version.test_cases.all():
         try:
-            tried.append((case.name, case_facts(case.facts)))
+            tried.append((case.name, case_facts(case.facts, version.beneficiary)))
         except ValueError:
             continue  # reported by the test cases' own run
     problems = []
@@ -435,11 +443,15 @@ def nothing_due_problems(version: PolicyVersion, on: date | None = None) -> list
         shown = ", ".join(f"{name} = {value}" for name, value in facts.items()
                           if value is not None) or _("any facts")  # fmt: skip
         where = (_("test case “%(name)s”") % {"name": case_name}) if case_name else shown
-        problems.append(
-            _("The benefit formula gives ¥%(amount)s to an enterprise that may be eligible "
-              "(%(where)s): nothing would be paid. Change the formula, or add a condition "
-              "that excludes such enterprises.") % {"amount": amount, "where": where}
-        )  # fmt: skip
+        if version.beneficiary == Beneficiary.PERSON:
+            message = _("The benefit formula gives ¥%(amount)s to a person who may be "
+                        "eligible (%(where)s): nothing would be paid. Change the formula, or "
+                        "add a condition that excludes such persons.")  # fmt: skip
+        else:
+            message = _("The benefit formula gives ¥%(amount)s to an enterprise that may be "
+                        "eligible (%(where)s): nothing would be paid. Change the formula, or "
+                        "add a condition that excludes such enterprises.")  # fmt: skip
+        problems.append(message % {"amount": amount, "where": where})
         if len(problems) >= 3:
             break
     return problems
@@ -459,6 +471,10 @@ class WhatIf:
     gainers: int | None  # eligible now, not under the published version
     losers: int | None
     nothing_due: int = 0  # eligible, and the formula gives them nothing (zero or less)
+    # A version paid to persons: `eligible`, `unknown`, gainers and losers count persons;
+    # `persons` is how many were decided, `enterprises` how many employers they have.
+    beneficiary: str = Beneficiary.ENTERPRISE
+    persons: int | None = None
 
     @property
     def within_budget(self) -> bool:
@@ -479,17 +495,52 @@ def claim_periods(version: PolicyVersion) -> int:
     }[version.claim_period]
 
 
+def _persons_what_if(version: PolicyVersion) -> WhatIf:
+    """what_if() of a version paid to persons: every person from the person extracts."""
+    batch = evaluate_all_persons(version)
+    eligible = batch.eligible
+    status = batch.status()
+    current = (
+        version.policy.versions.filter(status=VersionStatus.PUBLISHED,
+                                       beneficiary=Beneficiary.PERSON)
+        .exclude(pk=version.pk)
+        .first()
+    )  # fmt: skip
+    gainers = losers = None
+    if current is not None:
+        before = evaluate_all_persons(current)
+        was = set(before.person_ids[before.eligible].tolist())
+        now = set(batch.person_ids[eligible].tolist())
+        gainers, losers = len(now - was), len(was - now)
+    periods = claim_periods(version)
+    kept = status != "duplicate"
+    employers = batch.employer_ids[kept & (batch.employer_ids >= 0)]
+    return WhatIf(
+        enterprises=len(np.unique(employers)), eligible=int(eligible.sum()),
+        unknown=int((status == "unknown").sum()), periods=periods,
+        total_cost=(Decimal(int(batch.amount_fen.sum()) * periods) / 100).quantize(
+            Decimal("0.01")),
+        budget=version.budget, gainers=gainers, losers=losers,
+        nothing_due=int((eligible & (batch.outcome.amount_fen <= 0)).sum()),
+        beneficiary=Beneficiary.PERSON, persons=int(kept.sum()),
+    )  # fmt: skip
+
+
 def what_if(version: PolicyVersion) -> WhatIf:
     """Over every enterprise, from the bulk extracts: who qualifies, at what total cost over
-    every claim period of the window, and who gains or loses against the version in force."""
+    every claim period of the window, and who gains or loses against the version in force.
+    A version paid to persons: over every person (and their employers)."""
+    if version.beneficiary == Beneficiary.PERSON:
+        return _persons_what_if(version)
     batch = evaluate_all(version)
     eligible = batch.eligible
     status = batch.status()
     current = (
-        version.policy.versions.filter(status=VersionStatus.PUBLISHED)
+        version.policy.versions.filter(status=VersionStatus.PUBLISHED,
+                                       beneficiary=Beneficiary.ENTERPRISE)
         .exclude(pk=version.pk)
         .first()
-    )
+    )  # fmt: skip
     gainers = losers = None
     if current is not None:
         before = evaluate_all(current)
@@ -548,7 +599,12 @@ def publication_problems(version: PolicyVersion) -> list[str]:
         if not forecast.within_budget:
             problems.append(_("The forecast cost %(cost)s exceeds the budget %(budget)s.")
                             % {"cost": forecast.total_cost, "budget": forecast.budget})  # fmt: skip
-        if forecast.nothing_due:
+        if forecast.nothing_due and version.beneficiary == Beneficiary.PERSON:
+            problems.append(
+                _("The forecast finds %(count)d eligible persons to whom the formula gives "
+                  "nothing (¥0.00 or less).") % {"count": forecast.nothing_due}
+            )  # fmt: skip
+        elif forecast.nothing_due:
             problems.append(
                 _("The forecast finds %(count)d eligible enterprises to whom the formula gives "
                   "nothing (¥0.00 or less).") % {"count": forecast.nothing_due}

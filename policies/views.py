@@ -66,7 +66,8 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _holdings(request: HttpRequest, version) -> list[tuple]:
     """A member's enterprises, each with its claim under the policy as it really stands
     (None: nothing yet)."""
-    if not request.user.is_authenticated or not request.user.is_enterprise_member:
+    if (not request.user.is_authenticated or not request.user.is_enterprise_member
+            or version.pays_persons):  # fmt: skip
         return []
     mine = list(enterprises_visible_to(request.user).order_by("name")[:20])
     states = claim_states([version], enterprise_ids=[enterprise.pk for enterprise in mine])

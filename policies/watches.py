@@ -58,8 +58,12 @@ def start_watch(user, enterprise: Enterprise, policy: Policy) -> tuple[QualifyWa
     policy open today. Asking again returns the open watch (created: False)."""
     if not is_member(user, enterprise.pk):
         raise NotAllowed(_("Only the enterprise's members can ask to be told."))
-    if open_version(policy) is None:
+    version = open_version(policy)
+    if version is None:
         raise Conflict(_("This policy is not open for claims today; there is nothing to watch."))
+    if version.pays_persons:
+        raise Conflict(_("This policy pays employees in person, not the enterprise: there is "
+                         "nothing for the enterprise to watch."))  # fmt: skip
     existing = QualifyWatch.objects.filter(enterprise=enterprise, policy=policy,
                                            notified_at__isnull=True).first()  # fmt: skip
     if existing is not None:
@@ -98,7 +102,11 @@ def check_watches(enterprise_ids: Collection[int], facts: Collection[str] = ()) 
         if watch.policy_id not in versions:
             versions[watch.policy_id] = open_version(watch.policy)
         version = versions[watch.policy_id]
-        if version is None or (facts and not set(facts) & set(version.rules.fact_names)):
+        if (
+            version is None
+            or version.pays_persons
+            or (facts and not set(facts) & set(version.rules.fact_names))
+        ):
             continue
         decision = evaluate_for_enterprise(version, watch.enterprise, purpose=WATCH_PURPOSE)
         if decision.status == "eligible":

@@ -10,12 +10,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from datahub.catalogue import CATALOGUE, FactType, display_value
+from datahub.catalogue import FactType, display_value
 from datahub.normalise import to_json
 from qinqing.i18n import article_ref, join_list, prefers_chinese
 
 from . import advice
-from .rules import Parameter
+from .rules import Parameter, fact_spec
 
 
 def parameter_labels(version_parameters: dict[str, Any] | None) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def change_text(change: advice.Change, outcome: str) -> str:
     (¥ amounts, persons, dates, 是/否, categories by name): never codes."""
     words = (_DATE_WORDS if change.fact_type is FactType.DATE else {}).get(change.op)
     words = words or _CHANGE_WORDS[change.op]
-    spec = CATALOGUE.get(change.fact)
+    spec = fact_spec(change.fact)
     return str(words) % {
         "fact": spec.label if spec else change.fact,
         "needed": _shown(change.fact, change.needed),

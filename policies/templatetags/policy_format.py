@@ -5,10 +5,10 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
-from datahub.catalogue import CATALOGUE
 from datahub.normalise import MalformedValue, normalise
 from policies.advice import advise
 from policies.engine import CriterionResult
+from policies.rules import fact_spec
 from policies.wording import advice_by_criterion
 
 register = template.Library()
@@ -49,7 +49,7 @@ def recorded_advice(version, rows: list[dict] | None, status: str) -> list[tuple
         return []
     outcomes = []
     for row in rows:
-        spec = CATALOGUE.get(row.get("fact", ""))
+        spec = fact_spec(row.get("fact", ""))
         value = row.get("value")
         try:
             typed = None if value is None or spec is None else normalise(spec, value)
@@ -61,5 +61,5 @@ def recorded_advice(version, rows: list[dict] | None, status: str) -> list[tuple
             bool(row.get("negated")), bool(row.get("alternative")),
         ))  # fmt: skip
     shown = advice_by_criterion(advise(rules, outcomes, timezone.localdate(), status))
-    return [(CATALOGUE[row.fact].label if row.fact in CATALOGUE else row.fact, shown[row.id])
+    return [(fact_spec(row.fact).label if fact_spec(row.fact) else row.fact, shown[row.id])
             for row in outcomes if shown.get(row.id)]  # fmt: skip
