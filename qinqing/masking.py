@@ -89,3 +89,12 @@ def needs_personal_data(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and not getattr(
         user, "sees_everything", False
     )
+
+
+def mask_name(name: str) -> str:
+    """A person's name as a payment file or a list others read shows it: the family name
+    (its first character) and a star for each other character, '陈小青' -> '陈**'."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -28,21 +29,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from datahub.catalogue import CATALOGUE
+from datahub import snapshots
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE
 from datahub.columns import python_value
 from datahub.normalise import to_json
 from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
+from enterprises.persons.models import Person
+from policies import evaluation
 from policies.evaluation import evaluate_all
-from policies.models import DeliveryMode, PolicyVersion
+from policies.models import Beneficiary, DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_rows
 from qinqing.bulk import insert_values
+from qinqing.masking import mask_name
 from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
 
 from .claims import period_key
 from .gateway import GatewayError
-from .models import BatchChunk, BatchRun, Claim, ClaimStatus, DisbursementStatus
+from .models import BatchChunk, BatchRun, Claim, ClaimStatus, DisbursementStatus, claim_label
 from .notifications import notify_claims
 from .payments import (
     Payment,
@@ -81,6 +86,8 @@ def start(version_id: int) -> BatchRun | None:
     )
     if not created and run.status == BatchRun.Status.DONE:
         return run
+    if version.beneficiary == Beneficiary.PERSON:
+        return _start_persons(version, run)
     try:
         decision = evaluate_all(version)
     except SnapshotMissing as error:
@@ -108,6 +115,71 @@ def start(version_id: int) -> BatchRun | None:
     return BatchRun.objects.get(pk=run.pk)
 
 
+# What a person's batch claim carries besides the rules' facts: the account of their social
+# security card (paid to), and since when their employer insures them (the roster shows it).
+PERSON_PAYMENT_FACTS = ["person.bank.name", "person.bank.account", "person.hrss.insured_since"]
+
+
+def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
+    """A version paying persons: every person the data qualifies (evaluate_all_persons,
+    over the person extracts and their employers' facts), each once, in chunks like the
+    enterprises'. Each chunk's rows carry the person, their employer (the claim's
+    enterprise) and the account of their social security card, read from the extracts."""
+    try:
+        decision = evaluation.evaluate_all_persons(version)
+        employers = np.asarray(decision.employer_ids, dtype=np.int64)
+        qualifying = (np.asarray(decision.eligible, dtype=bool) & (employers >= 0)
+                      & ~np.isin(employers, _not_in_business()))  # fmt: skip
+        rows = np.flatnonzero(qualifying)
+        person_ids = np.asarray(decision.person_ids, dtype=np.int64)[rows]
+        paid_to = snapshots.read_person_snapshot(PERSON_PAYMENT_FACTS, person_ids=person_ids)
+    except SnapshotMissing as error:
+        with transaction.atomic():
+            move_many(BatchRun, [run.pk], BatchRun.Status.FAILED, detail=str(error)[:300])
+        return BatchRun.objects.get(pk=run.pk)
+    persons = person_rows(paid_to, person_ids)
+    ids = employers[rows].tolist()
+    amounts = np.asarray(decision.amount_fen)[rows].tolist()
+    snapshot = getattr(decision, "snapshot", None)
+    facts = (facts_by_row(snapshot, version.rules.fact_names, rows)
+             if snapshot is not None else [])  # fmt: skip
+    as_of = getattr(decision, "as_of", None)
+    rules_on = getattr(decision, "rules_on", None) or timezone.localdate()
+    with transaction.atomic():
+        move_many(
+            BatchRun, [run.pk], BatchRun.Status.RUNNING,
+            enterprises=len(decision.person_ids), qualified=len(ids),
+            chunks=(len(ids) + CHUNK - 1) // CHUNK, finished_at=None,
+            extracts_as_of=as_of if isinstance(as_of, datetime) else None,
+        )  # fmt: skip
+    rules_on = rules_on.isoformat()
+    for number, begin in enumerate(range(0, len(ids), CHUNK)):
+        end = begin + CHUNK
+        queue(DECIDE_TASK, run.pk, number, ids[begin:end], amounts[begin:end],
+              facts[begin:end], rules_on, persons[begin:end])  # fmt: skip
+    _finish_if_complete(run.pk)
+    return BatchRun.objects.get(pk=run.pk)
+
+
+def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
+    """[person id, bank name, bank account, insured since (ISO date or None)] for each of
+    `person_ids`, in their order, from a person snapshot (whatever order its rows are in)."""
+    order = np.argsort(snapshot.person_ids, kind="stable")
+    where = order[np.searchsorted(snapshot.person_ids, person_ids, sorter=order)] if len(
+        snapshot.person_ids) else np.zeros(0, dtype=np.int64)  # fmt: skip
+    columns = {}
+    for name in PERSON_PAYMENT_FACTS:
+        spec = PERSON_CATALOGUE[name]
+        values, known = snapshot.columns[name], snapshot.known[name]
+        columns[name] = [python_value(spec, values, int(row)) if known[row] else None
+                         for row in where]  # fmt: skip
+    since = columns["person.hrss.insured_since"]
+    return [[int(pk), str(columns["person.bank.name"][index] or ""),
+             str(columns["person.bank.account"][index] or ""),
+             since[index].isoformat() if since[index] is not None else None]
+            for index, pk in enumerate(person_ids.tolist())]  # fmt: skip
+
+
 def _not_in_business() -> np.ndarray:
     ids = Enterprise.objects.exclude(status=EnterpriseStatus.ACTIVE).values_list("pk", flat=True)
     return np.fromiter(ids, dtype=np.int64)
@@ -119,27 +191,32 @@ def facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[
     for name in names:
         values = snapshot.columns[name][rows]
         known = snapshot.known[name][rows]
-        columns[name] = [to_json(python_value(CATALOGUE[name], values, index)) if known[index]
+        spec = CATALOGUE.get(name) or PERSON_CATALOGUE[name]
+        columns[name] = [to_json(python_value(spec, values, index)) if known[index]
                          else None for index in range(len(rows))]  # fmt: skip
     return [{name: column[index] for name, column in columns.items()}
             for index in range(len(rows))]  # fmt: skip
 
 
 def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],
-                 facts: list[dict] | None = None, rules_on: str | None = None) -> int:  # fmt: skip
-    """Make (or find) the chunk's claims; returns how many were made. A person's claim
-    made meanwhile wins: the chunk is retried without that enterprise."""
+                 facts: list[dict] | None = None, rules_on: str | None = None,
+                 persons: list[list] | None = None) -> int:  # fmt: skip
+    """Make (or find) the chunk's claims; returns how many were made. A claim made by hand
+    meanwhile wins: the chunk is retried without that enterprise (or person). `persons`:
+    a version paying persons, one row per claim (person_rows()); `enterprise_ids` are
+    then their employers."""
     for _attempt in range(5):
         try:
             return _decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts or [],
-                                 rules_on)  # fmt: skip
+                                 rules_on, persons)  # fmt: skip
         except IntegrityError:
             continue  # a claim appeared between the check and the insert: look again
     raise RuntimeError(f"batch chunk {run_id}/{number} kept colliding with other claims")
 
 
 def _decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],
-                  facts: list[dict], rules_on: str | None) -> int:  # fmt: skip
+                  facts: list[dict], rules_on: str | None,
+                  persons: list[list] | None = None) -> int:  # fmt: skip
     run = BatchRun.objects.select_related("version__policy").get(pk=run_id)
     # The run's day, not the chunk's: a run that crosses midnight at a year's end files
     # every claim under one period.
@@ -147,13 +224,14 @@ def _decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_f
     return decide_claims(
         BatchChunk, {"run_id": run.pk}, number, run.version, period, enterprise_ids,
         amounts_fen, facts, {"run": run.pk, "rules_on": rules_on},
-        partial(_after_decided, run.pk, number),
+        partial(_after_decided, run.pk, number), persons=persons,
     )  # fmt: skip
 
 
 def decide_claims(chunk_model, owner: dict[str, int], number: int, version: PolicyVersion,
                   period: str, enterprise_ids: list[int], amounts_fen: list[int],
-                  facts: list[dict], source: dict[str, Any], after) -> int:  # fmt: skip
+                  facts: list[dict], source: dict[str, Any], after,
+                  persons: list[list] | None = None) -> int:  # fmt: skip
     """One chunk's claims made, reserved and booked in one transaction with its chunk row
     (`chunk_model` with `owner`: a batch run's or a re-evaluation's), in a handful of
     set-based statements over plain values: the claims, their audit rows and their
@@ -162,7 +240,15 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
     the commit only). `after(Decided)` on commit: the caller pays at once.
     A chunk delivered twice finds its row: nothing is made again, and what the first
     delivery left unpaid (a worker killed after the commit) is paid with the same keys.
-    An enterprise that already holds a claim for the period keeps it."""
+    An enterprise that already holds a claim for the period keeps it.
+    `persons` (a version paying persons): one row per claim, [person id, bank name, bank
+    account, insured since] (person_rows()), `enterprise_ids` their employers; a person
+    who already holds a claim for the period (by any route, from any employer) keeps it:
+    each person is paid once."""
+    if persons is not None:
+        return _decide_person_claims(chunk_model, owner, number, version, period,
+                                     enterprise_ids, amounts_fen, facts, source, after,
+                                     persons)  # fmt: skip
     policy = version.policy
     offered = policy.delivery_mode == DeliveryMode.CONFIRM
     with transaction.atomic():
@@ -177,7 +263,8 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
             return 0  # delivered twice: the first delivery made the claims
         taken = set(
             Claim.objects.filter(
-                policy=policy, period=period, enterprise_id__in=enterprise_ids
+                policy=policy, period=period, enterprise_id__in=enterprise_ids,
+                person__isnull=True,
             ).values_list("enterprise_id", flat=True)
         )
         register = {
@@ -241,6 +328,98 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
 
 CLAIM_FIELDS = ("enterprise_id", "policy_id", "version_id", "period", "origin", "amount",
                 "status", "decision", "facts")  # fmt: skip
+PERSON_CLAIM_FIELDS = (*CLAIM_FIELDS, "person_id")
+
+
+def _decide_person_claims(chunk_model, owner: dict[str, int], number: int,
+                          version: PolicyVersion, period: str, employer_ids: list[int],
+                          amounts_fen: list[int], facts: list[dict], source: dict[str, Any],
+                          after, persons: list[list]) -> int:  # fmt: skip
+    """decide_claims() for a chunk of persons: the same statements, one claim per person
+    (paid to the account of their social security card, the ledger's `person:<pk>`), its
+    enterprise the employer whose insurance qualified them."""
+    policy = version.policy
+    offered = policy.delivery_mode == DeliveryMode.CONFIRM
+    person_ids = [int(row[0]) for row in persons]
+    with transaction.atomic():
+        chunk, created = chunk_model.objects.get_or_create(number=number, **owner)
+        if not created:
+            if chunk.paid_at is None:
+                unpaid = list(Claim.objects.filter(
+                    policy=policy, period=period, person_id__in=person_ids,
+                    origin="batch", status=ClaimStatus.PAYING,
+                ).values_list("pk", flat=True))  # fmt: skip
+                transaction.on_commit(partial(after, Decided(retry=unpaid)))
+            return 0  # delivered twice: the first delivery made the claims
+        taken = set(Claim.objects.filter(policy=policy, period=period, person_id__in=person_ids)
+                    .values_list("person_id", flat=True))  # fmt: skip
+        employers = dict(Enterprise.objects.filter(
+            pk__in=set(employer_ids), status=EnterpriseStatus.ACTIVE,
+        ).values_list("pk", "uscc"))  # fmt: skip
+        names = dict(Person.objects.filter(pk__in=[pk for pk in person_ids if pk not in taken])
+                     .values_list("pk", "name"))  # fmt: skip
+        left = None if offered else budget_left(version)
+        reserved = Decimal(0)
+        rows: list[tuple] = []
+        kept: list[tuple[int, int, Decimal, str, list]] = []  # person, employer, amount, status
+        basis = {"status": "eligible", "criteria": [], "source": "batch", **source}
+        cent = Decimal("0.01")
+        seen: set[int] = set()
+        for index, (employer_id, fen, row) in enumerate(
+            zip(employer_ids, amounts_fen, persons, strict=True)
+        ):
+            person_id = int(row[0])
+            if person_id in taken or person_id in seen or person_id not in names:
+                continue
+            if employer_id not in employers:
+                continue
+            seen.add(person_id)
+            amount = (Decimal(int(fen)) / 100).quantize(cent)
+            if offered:
+                status = ClaimStatus.OFFERED
+            elif left is not None and reserved + amount <= left:
+                status, reserved = ClaimStatus.PAYING, reserved + amount
+            else:
+                status = ClaimStatus.BUDGET_EXHAUSTED
+            rows.append((employer_id, policy.pk, version.pk, period, "batch", amount, status,
+                         {**basis, "amount": str(amount), "insured_since": row[3]},
+                         {"values": facts[index]} if index < len(facts) else None,
+                         person_id))  # fmt: skip
+            kept.append((person_id, employer_id, amount, status, row))
+        claim_ids = insert_values(Claim, PERSON_CLAIM_FIELDS, rows)
+        origin = {key: value for key, value in source.items() if key != "rules_on"}
+        record_rows(actor=None, model=Claim, events=[
+            (f"claim.{status}", pk, claim_label(policy.code, period, employers[employer_id],
+                                                person_id), None,
+             {"status": status, "found": ClaimStatus.ELIGIBLE, "source": "batch", **origin})
+            for pk, (person_id, employer_id, _amount, status, _row)
+            in zip(claim_ids, kept, strict=True)
+        ])  # fmt: skip
+        paying = [(pk, person_id, employer_id, amount, row) for pk, (person_id, employer_id,
+                  amount, status, row) in zip(claim_ids, kept, strict=True)
+                  if status == ClaimStatus.PAYING]  # fmt: skip
+        payments = disburse_values(
+            [(pk, employer_id, amount, row[1], row[2])
+             for pk, _person, employer_id, amount, row in paying],
+            policy=policy, version=version, period=period,
+            payees={pk: mask_name(names[person_id]) for pk, person_id, *_rest in paying},
+            persons={pk for pk, *_rest in paying},
+        )  # fmt: skip
+        counted = dict.fromkeys(
+            (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED), 0
+        )
+        for *_rest, status, _row in kept:
+            counted[status] += 1
+        chunk_model.objects.filter(pk=chunk.pk).update(
+            made=len(kept), offered=counted[ClaimStatus.OFFERED],
+            paying=counted[ClaimStatus.PAYING], exhausted=counted[ClaimStatus.BUDGET_EXHAUSTED],
+        )  # fmt: skip
+        if reserved and not reserve_budget(version, reserved):
+            raise IntegrityError("the budget moved since it was read")  # retried
+        offered_ids = [pk for pk, (*_rest, status, _row) in zip(claim_ids, kept, strict=True)
+                       if status == ClaimStatus.OFFERED]  # fmt: skip
+        transaction.on_commit(partial(after, Decided(payments=payments, offered=offered_ids)))
+    return len(kept)
 
 
 @dataclass

@@ -11,10 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from datahub.providers import fetch_person_facts
 from enterprises.models import Enterprise
+from enterprises.persons.models import Person
 from enterprises.selectors import can_edit_enterprise
 from policies.evaluation import is_targeted
-from policies.models import Policy, PolicyVersion, VersionStatus
+from policies.models import Beneficiary, Policy, PolicyVersion, VersionStatus
 from qinqing.audit.services import record_event
 from qinqing.errors import ServiceError
 from qinqing.scoping import is_member, official_covers
@@ -68,15 +70,27 @@ def open_version_by_code(code: str, day: date) -> PolicyVersion | None:
     )
 
 
-def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: str = "enterprise",
-                 day: date | None = None, version: PolicyVersion | None = None,
-                 member: bool | None = None) -> tuple[Claim, bool]:  # fmt: skip
+def submit_claim(*, enterprise: Enterprise | None = None, policy: Policy, actor: Any,
+                 origin: str = "enterprise", day: date | None = None,
+                 version: PolicyVersion | None = None, member: bool | None = None,
+                 person: Person | None = None) -> tuple[Claim, bool]:  # fmt: skip
     """One claim per enterprise, policy and period: a second submission returns the first.
 
     `version` and `member` spare statements the caller has just run: the policy's open
     version on `day` (open_version_by_code), and whether `actor` is an active member of
-    the enterprise (read with it, as is_member reads it). Unsaid, they are read here."""
+    the enterprise (read with it, as is_member reads it). Unsaid, they are read here.
+
+    `person`: a person's own claim on a version paying persons (apply, confirm or
+    automatic: one the batch has not reached, or that they claim first), made by the
+    person's own login; its enterprise is the employer the social insurance department
+    names now. One claim per person, policy and period, whatever the route: a second
+    returns the first (a batch's offer or payment included)."""
     day = day or timezone.localdate()
+    if person is not None:
+        return _submit_person_claim(person=person, policy=policy, actor=actor, day=day,
+                                    version=version)  # fmt: skip
+    if enterprise is None:
+        raise ClaimRefused(_("Say which enterprise claims."))
     if member is None and origin == "enterprise":
         member = can_edit_enterprise(actor, enterprise)
     if origin == "enterprise" and not member:
@@ -86,6 +100,9 @@ def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: 
         version = open_version(policy, day)
     if version is None:
         raise ClaimRefused(_("This policy is not open for claims today."))
+    if version.beneficiary == Beneficiary.PERSON:
+        raise ClaimRefused(_("This policy pays employees in person: each claims it "
+                             "themselves, or the enterprise confirms its roster."))  # fmt: skip
     if not is_targeted(policy, enterprise):
         raise ClaimRefused(_("This policy is not for your district or industry."))
     period = period_key(version, day)
@@ -109,6 +126,58 @@ def submit_claim(*, enterprise: Enterprise, policy: Policy, actor: Any, origin: 
         existing = Claim.objects.get(enterprise=enterprise, policy=policy, period=period)
         existing.enterprise, existing.policy = enterprise, policy  # the rows just read
         return existing, False
+    return claim, True
+
+
+EMPLOYER_FACTS = ["person.hrss.insured", "person.hrss.employer_uscc"]
+
+
+def employer_of(person: Person, *, purpose: str, actor: Any = None) -> Enterprise | None:
+    """The enterprise that insures `person` now, as the social insurance department says
+    (through the hub, with `purpose`); None when not insured or not in the register."""
+    read = fetch_person_facts(person, EMPLOYER_FACTS, purpose=purpose, requested_by=actor)
+    insured, uscc = read["person.hrss.insured"], read["person.hrss.employer_uscc"]
+    if not (insured.known and insured.value and uscc.known and uscc.value):
+        return None
+    return Enterprise.objects.filter(uscc=str(uscc.value)).first()
+
+
+def _submit_person_claim(*, person: Person, policy: Policy, actor: Any, day: date,
+                         version: PolicyVersion | None) -> tuple[Claim, bool]:  # fmt: skip
+    if not (getattr(actor, "is_authenticated", False) and person.user_id == actor.pk):
+        raise ClaimRefused(_("Only the person themselves may make their own claim."))
+    if version is None or version.policy_id != policy.pk:
+        version = open_version(policy, day)
+    if version is None:
+        raise ClaimRefused(_("This policy is not open for claims today."))
+    if version.beneficiary != Beneficiary.PERSON:
+        raise ClaimRefused(_("This policy pays enterprises, not persons."))
+    period = period_key(version, day)
+    existing = Claim.objects.filter(person=person, policy=policy, period=period).first()
+    if existing is not None:
+        return existing, False
+    employer = employer_of(person, actor=actor,
+                           purpose=f"subsidies.person_claim for {policy.code}: the employer "
+                                   f"whose insurance the claim rests on")  # fmt: skip
+    if employer is None:
+        raise ClaimRefused(_("The social insurance department does not show you insured by "
+                             "an enterprise in the register: this policy is for employees."))
+    if not is_targeted(policy, employer):
+        raise ClaimRefused(_("This policy is not for your employer's district or industry."))
+    ensure_in_business(employer, ClaimRefused)
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(
+                enterprise=employer, person=person, policy=policy, version=version,
+                period=period, submitted_by=actor, origin="person",
+                status=ClaimStatus.CHECKING, checks=1,
+            )  # fmt: skip
+            record_event(actor=actor, action="claim.submitted", obj=claim,
+                         after={"policy": policy.code, "period": period,
+                                "status": ClaimStatus.CHECKING})  # fmt: skip
+            transaction.on_commit(lambda: checkqueue.enqueue(claim.pk), robust=True)
+    except IntegrityError:
+        return Claim.objects.get(person=person, policy=policy, period=period), False
     return claim, True
 
 
@@ -157,6 +226,9 @@ def confirm_offer(claim_id: int, *, actor: Any) -> Claim:
     follows, as for any claim found eligible."""
     with transaction.atomic():
         claim = locked_claim(claim_id)
+        if claim.person_id:
+            raise ClaimRefused(_("An employee's offer is confirmed on the enterprise's roster "
+                                 "of the policy."))  # fmt: skip
         if not can_edit_enterprise(actor, claim.enterprise):
             raise ClaimRefused(_("Only the enterprise's own members may confirm its offers."))
         if claim.status != ClaimStatus.OFFERED:

@@ -23,3 +23,9 @@ class ClaimConflict(Conflict):
     """409: the claim, or its enterprise, is not in a state that allows this."""
 
     code = "claim_conflict"
+
+
+class RosterNotAllowed(NotAllowed):
+    """403: only the employer's own members see and confirm its roster of a policy."""
+
+    code = "roster_not_allowed"

@@ -63,6 +63,8 @@ class PaymentOrder:
     key: str
     amount: Decimal
     account: str
+    # A person's masked name (a payment file lists persons so); "" for an enterprise.
+    payee: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ class HttpTreasury:
 
     def pay_many(self, orders: list[PaymentOrder]) -> list[PaymentResult]:
         answer = self._post("/mock/treasury/batches/", {"orders": [
-            {"key": order.key, "amount": str(order.amount), "account": order.account}
+            {"key": order.key, "amount": str(order.amount), "account": order.account,
+             **({"payee": order.payee} if order.payee else {})}
             for order in orders
         ]})  # fmt: skip
         return [PaymentResult(row["key"], row["status"], row.get("reference", ""))

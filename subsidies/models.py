@@ -145,7 +145,7 @@ class Claim(models.Model):
         indexes = [models.Index(fields=["version", "status"], name="claim_version_status")]
 
     def __str__(self) -> str:
-        return f"{self.policy.code} {self.period} {self.enterprise.uscc}"
+        return claim_label(self.policy.code, self.period, self.enterprise.uscc, self.person_id)
 
     @cached_property
     def explanation(self) -> list[dict]:
@@ -177,6 +177,13 @@ class Claim(models.Model):
         if disbursement is None or self.amount is None or disbursement.amount >= self.amount:
             return None
         return self.amount - disbursement.amount
+
+
+def claim_label(policy_code: str, period: str, uscc: str, person_id: int | None = None) -> str:
+    """A claim as the audit trail names it: policy, period and the payee (the enterprise's
+    USCC; a person by the register's key, never a name or an identity number)."""
+    payee = f"person:{person_id}" if person_id else uscc
+    return f"{policy_code} {period} {payee}"
 
 
 class Budget(models.Model):
@@ -266,6 +273,9 @@ class Disbursement(models.Model):
     amount = MoneyField(_("amount"))
     bank_name = models.CharField(_("bank"), max_length=100)
     bank_account = models.CharField(_("bank account"), max_length=30)
+    # Whom the payment file names: a person's masked name ("陈**"), never the identity
+    # number; blank for an enterprise (its account is its name at the bank).
+    payee = models.CharField(_("payee"), max_length=60, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=12, choices=DisbursementStatus.choices,
         default=DisbursementStatus.PENDING,

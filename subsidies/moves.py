@@ -27,7 +27,7 @@ def locked_claims(claim_ids: Iterable[int]) -> list[Claim]:
     and checks read, in one query; only the claims' own rows are locked."""
     return list(
         Claim.objects.select_for_update(of=("self",))
-        .select_related("policy", "enterprise", "version")
+        .select_related("policy", "enterprise", "version", "person")
         .defer(*HEAVY)
         .filter(pk__in=list(claim_ids))
         .order_by("pk")

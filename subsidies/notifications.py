@@ -97,7 +97,53 @@ AMOUNT, POLICY, ENTERPRISE = "\ue000A\ue000", "\ue000P\ue000", "\ue000E\ue000"
 TITLE_LENGTH = Notification._meta.get_field("title").max_length
 
 
+# A person's own claim (issue #26): the person hears of it, never the employer's members
+# (who see it only as a line of their roster). The same texts, {enterprise} being the
+# person's name; an offer waits for the employer's confirmation, so the person's words say so.
+PERSON_TEXTS = {
+    POLICY_FITS: (
+        _("You qualify: ¥{amount} from {policy}"),
+        _(
+            "{enterprise}, you qualify for ¥{amount} under “{policy}”. Your employer confirms "
+            "its roster of employees, and the money is then paid to the account of your "
+            "social security card."
+        ),
+    ),
+    K.CLAIM_PAID: (
+        _("Subsidy paid: ¥{amount} from {policy}"),
+        _("¥{amount} under “{policy}” has been paid to the account of your social security "
+          "card, {enterprise}."),
+    ),
+    K.CLAIM_PAYMENT_FAILED: (
+        _("Subsidy payment failed: {policy}"),
+        _("The payment of ¥{amount} under “{policy}” did not go through: the social security "
+          "card's account was not known or was refused. It is tried again."),
+    ),
+}
+# Who hears of a claim: the enterprise's members (its own claims) or the person.
+_RECIPIENTS = {
+    "enterprise": ("JOIN enterprises_enterprisemembership m ON m.enterprise_id = c.enterprise_id "
+                   "JOIN enterprises_enterprise e ON e.id = c.enterprise_id", "e.name",
+                   "c.person_id IS NULL"),
+    "person": ("JOIN enterprises_person m ON m.id = c.person_id", "m.name",
+               "c.person_id IS NOT NULL"),
+}  # fmt: skip
+
+
 def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notification]:
+    """notify_claims_of() for the enterprises' claims among `claim_ids` and for the
+    persons' (each person hears of their own; the employer does not)."""
+    ids = [int(pk) for pk in claim_ids]
+    made = notify_claims_of(ids, status, "enterprise")
+    from .models import Claim
+
+    if Claim.objects.filter(pk__in=ids, person__isnull=False).exists():
+        made = made | notify_claims_of(ids, status, "person")
+    return made
+
+
+def notify_claims_of(claim_ids: Iterable[int], status: str,
+                     recipients: str = "enterprise") -> QuerySet[Notification]:  # fmt: skip
     """Many claims that reached one status at once (a batch chunk's payments or offers):
     one INSERT … SELECT writes a notification for each active member of each claim's
     enterprise, its text filled in by the database (nothing is loaded, and when nobody is
@@ -110,7 +156,9 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
     kind = CLAIM_NOTICES[status]
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}: register it first")
-    title, body = TEXTS[kind]
+    title, body = (PERSON_TEXTS.get(kind) or TEXTS[kind]) if recipients == "person" else (
+        TEXTS[kind])
+    join, payee, whose = _RECIPIENTS[recipients]
     params = {"amount": AMOUNT, "policy": POLICY, "enterprise": ENTERPRISE}
     titles = in_languages(Message(title, **params))
     bodies = in_languages(Message(body, **params))
@@ -125,7 +173,7 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
     def filled(column: str) -> str:
         """A text rendered once (a parameter), each claim's values put in by the database."""
         return (f"replace(replace(replace(%s, '{AMOUNT}', {amount}), "
-                f"'{POLICY}', p.{column}), '{ENTERPRISE}', e.name)")  # fmt: skip
+                f"'{POLICY}', p.{column}), '{ENTERPRISE}', {payee})")  # fmt: skip
 
     zh, en = filled("title_zh"), filled("title_en")
     only_first = "AND c.checks <= 1" if kind == K.CLAIM_AWAITING_DATA else ""
@@ -140,13 +188,12 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
                {zh}, CASE WHEN {en} = {zh} THEN '' ELSE {en} END,
                '/claims/' || c.id || '/', COALESCE(pr.in_app, {true}), %s
         FROM subsidies_claim c
-        JOIN enterprises_enterprisemembership m ON m.enterprise_id = c.enterprise_id
+        {join}
         JOIN accounts_user u ON u.id = m.user_id
-        JOIN enterprises_enterprise e ON e.id = c.enterprise_id
         JOIN policies_policy p ON p.id = c.policy_id
         LEFT JOIN notifications_notificationpreference pr
                ON pr.user_id = m.user_id AND pr.kind = %s
-        WHERE c.id IN ({marks}) AND u.is_active {only_first}
+        WHERE c.id IN ({marks}) AND {whose} AND u.is_active {only_first}
           AND (pr.id IS NULL OR pr.in_app OR pr.email)
         RETURNING id, recipient_id"""  # noqa: S608 - ids are parameters, the rest constants
     zt, et = titles[CHINESE], titles[ENGLISH]

@@ -19,10 +19,12 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from datahub.providers import fetch_person_facts
 from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import insert_values
 from qinqing.checkpoints import checkpoint
+from qinqing.masking import mask_name
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
@@ -36,7 +38,9 @@ from .models import (
     DisbursementStatus,
     LedgerEntry,
     budget_account,
+    claim_label,
     enterprise_account,
+    person_account,
 )
 from .moves import locked_claims, move_claims
 
@@ -96,35 +100,75 @@ class Payment(NamedTuple):
     amount: Decimal
     bank_account: str
     status: str
+    payee: str = ""
+
+
+# A person's claim is paid to the account of their social security card (issue #26).
+PERSON_BANK_FACTS = ["person.bank.name", "person.bank.account"]
+
+
+def person_bank(claim: Claim) -> tuple[str, str]:
+    """(bank name, account) a person's claim is paid to: the hub's answer about the
+    account of the person's social security card, read with the claim's purpose (or what
+    the caller read already, `claim.person_bank`). ("", "") when the department does not
+    know it: the payment then fails for want of an account, as an enterprise's does."""
+    known = getattr(claim, "person_bank", None)
+    if known is not None:
+        return known
+    read = fetch_person_facts(
+        claim.person, PERSON_BANK_FACTS,
+        purpose=f"subsidies.claim:{claim.pk} payment of {claim.policy.code} to the account "
+                f"of your social security card",
+    )  # fmt: skip
+    name, account = (read[fact] for fact in PERSON_BANK_FACTS)
+    bank = (str(name.value or "") if name.known else "",
+            str(account.value or "") if account.known else "")  # fmt: skip
+    claim.person_bank = bank
+    return bank
 
 
 def disburse(claims: list[Claim], *, sending: bool = False) -> list[Payment]:
-    """Each claim's disbursement, with its key and the enterprise's account (claims with
-    their enterprise loaded). See disburse_values()."""
-    return disburse_values(
-        [(c.pk, c.enterprise_id, c.amount, c.enterprise.bank_name, c.enterprise.bank_account)
-         for c in claims], claims=claims, sending=sending,
-    )  # fmt: skip
+    """Each claim's disbursement, with its key and the payee's account (claims with their
+    enterprise loaded): the enterprise's on record, or for a person's claim the account
+    of their social security card (person_bank()). See disburse_values()."""
+    rows, payees, persons = [], {}, set()
+    for c in claims:
+        if c.person_id:
+            rows.append((c.pk, c.enterprise_id, c.amount, *person_bank(c)))
+            payees[c.pk] = mask_name(c.person.name)
+            persons.add(c.pk)
+        else:
+            rows.append((c.pk, c.enterprise_id, c.amount, c.enterprise.bank_name,
+                         c.enterprise.bank_account))  # fmt: skip
+    return disburse_values(rows, claims=claims, sending=sending, payees=payees,
+                           persons=persons)  # fmt: skip
 
 
 def disburse_values(rows: list[tuple[int, int, Decimal, str, str]], *,
                     claims: list[Claim] | None = None, policy=None, version=None,
-                    period: str = "", sending: bool = True) -> list[Payment]:  # fmt: skip
+                    period: str = "", sending: bool = True, payees: dict[int, str] | None = None,
+                    persons: set[int] | frozenset[int] = frozenset()) -> list[Payment]:  # fmt: skip
     """The disbursements of these claims — (claim id, enterprise id, amount, bank name,
     bank account) each — with their deterministic keys, in one statement (COPY for many).
     `sending`: recorded as sent already (the caller sends them right after its commit),
     where there is an account to send to and something to pay. What the registered
     deductions withhold (a recovery offset) is not paid: asked once for all the claims,
     in this transaction (subsidies/deductions.py); `claims` are the claims as the hooks
-    read them, else built from the rows and `policy`, `version`, `period`."""
+    read them, else built from the rows and `policy`, `version`, `period`.
+    `payees`: claim id → the payee the payment file names (a person's masked name);
+    `persons`: the claims paying persons, from which no enterprise's debt is withheld."""
     if not rows:
         return []
+    payees = payees or {}
     withheld: dict[int, Decimal] = {}
-    if PAYMENT_DEDUCTIONS.items():
+    if PAYMENT_DEDUCTIONS.items() and len(persons) < len(rows):
         if claims is None:
             claims = [Claim(pk=pk, enterprise_id=enterprise_id, policy=policy, version=version,
                             period=period, amount=amount)
-                      for pk, enterprise_id, amount, _name, _account in rows]  # fmt: skip
+                      for pk, enterprise_id, amount, _name, _account in rows
+                      if pk not in persons]  # fmt: skip
+        else:
+            claims = [claim for claim in claims if claim.pk not in persons]
         withheld = deductions_for(claims)
     values = []
     for claim_id, _enterprise_id, amount, bank_name, bank_account in rows:
@@ -132,15 +176,15 @@ def disburse_values(rows: list[tuple[int, int, Decimal, str, str]], *,
         sent = sending and bool(bank_account) and is_payable(due)
         values.append((claim_id, disbursement_key(claim_id), due, bank_name, bank_account,
                        DisbursementStatus.SENT if sent else DisbursementStatus.PENDING,
-                       1 if sent else 0))  # fmt: skip
+                       1 if sent else 0, payees.get(claim_id, "")))  # fmt: skip
     pks = insert_values(Disbursement, DISBURSEMENT_FIELDS, values)
-    return [Payment(pk, claim_id, key, due, account, status)
-            for pk, (claim_id, key, due, _bank, account, status, _n)
+    return [Payment(pk, claim_id, key, due, account, status, payee)
+            for pk, (claim_id, key, due, _bank, account, status, _n, payee)
             in zip(pks, values, strict=True)]  # fmt: skip
 
 
 DISBURSEMENT_FIELDS = ("claim_id", "idempotency_key", "amount", "bank_name", "bank_account",
-                       "status", "attempts")  # fmt: skip
+                       "status", "attempts", "payee")  # fmt: skip
 LEDGER_FIELDS = ("transaction", "claim_id", "account", "debit", "credit")
 
 
@@ -220,7 +264,8 @@ def send(
     disbursements = [d for d in disbursements if is_payable(d.amount)]
     if not disbursements:
         return []
-    orders = [PaymentOrder(d.idempotency_key, d.amount, d.bank_account) for d in disbursements]
+    orders = [PaymentOrder(d.idempotency_key, d.amount, d.bank_account, d.payee)
+              for d in disbursements]  # fmt: skip
     try:
         treasury = gateway()
         answers = {result.key: result for result in treasury.pay_many(orders)}
@@ -262,7 +307,7 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
             .order_by("pk")
             .values_list("pk", "disbursement__pk", "disbursement__idempotency_key",
                          "disbursement__amount", "period", "enterprise__uscc", "policy__code",
-                         "version__number")
+                         "version__number", "person_id")
         )  # fmt: skip
         confirmed = set(move_many(
             Disbursement, [row[1] for row in rows], DisbursementStatus.CONFIRMED,
@@ -274,12 +319,14 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
             return []
         zero = Decimal(0)
         legs = []
-        for claim_id, _pk, key, amount, _period, uscc, code, number in rows:
-            # The payment's double entry: the budget account pays, the enterprise's receives.
+        for claim_id, _pk, key, amount, _period, uscc, code, number, person_id in rows:
+            # The payment's double entry: the budget account pays, the payee's receives
+            # (the enterprise's, or the person's by the register's key).
+            payee = person_account(person_id) if person_id else enterprise_account(uscc)
             legs.append((key, claim_id, budget_account(code, number), amount, zero))
-            legs.append((key, claim_id, enterprise_account(uscc), zero, amount))
+            legs.append((key, claim_id, payee, zero, amount))
         insert_values(LedgerEntry, LEDGER_FIELDS, legs)
-        labels = {row[0]: f"{row[6]} {row[4]} {row[5]}" for row in rows}  # code period USCC
+        labels = {row[0]: claim_label(row[6], row[4], row[5], row[8]) for row in rows}
         paid = move_claims([row[0] for row in rows], ClaimStatus.PAID, labels=labels)
         if tally is not None:
             tally("paid", len(paid))
@@ -296,11 +343,12 @@ def fail_payments(errors: dict[int, str], *, tally: Tally | None = None) -> list
             Claim.objects.select_for_update(of=("self",))
             .filter(pk__in=list(errors), status=ClaimStatus.PAYING)
             .order_by("pk")
-            .values_list("pk", "disbursement__pk", "period", "enterprise__uscc", "policy__code")
+            .values_list("pk", "disbursement__pk", "period", "enterprise__uscc", "policy__code",
+                         "person_id")
         )  # fmt: skip
         reasons = {row[1]: {"last_error": errors[row[0]][:300]} for row in rows if row[1]}
         move_many(Disbursement, list(reasons), DisbursementStatus.FAILED, rows=reasons)
-        labels = {row[0]: f"{row[4]} {row[2]} {row[3]}" for row in rows}  # code period USCC
+        labels = {row[0]: claim_label(row[4], row[2], row[3], row[5]) for row in rows}
         failed = move_claims([row[0] for row in rows], ClaimStatus.PAYMENT_FAILED, labels=labels)
         if tally is not None and failed:
             tally("failed", len(failed))
@@ -328,6 +376,17 @@ def resume_stalled_payments(now=None) -> list[int]:
     return queued
 
 
+def _bank_now(claim: Claim, disbursement: Disbursement) -> tuple[str, str]:
+    """The account a failed payment is tried again to: the enterprise's as on record now;
+    for a person's claim the one it was sent to (or, if none was known, the hub's answer
+    now about the person's social security card)."""
+    if not claim.person_id:
+        return claim.enterprise.bank_name, claim.enterprise.bank_account
+    if disbursement.bank_account:
+        return disbursement.bank_name, disbursement.bank_account
+    return person_bank(claim)
+
+
 BANK_DETAILS_CHANGED = _("the enterprise changed its bank details")
 
 
@@ -350,11 +409,11 @@ def retry_payments(claim_ids: Iterable[int], *, actor=None, reason: str,
         )  # fmt: skip
         if fixable_only:
             disbursements = [d for d in disbursements if d.last_error in FIXABLE]
-        disbursements = [d for d in disbursements if claims[d.claim_id].enterprise.bank_account]
+        banks = {d.pk: _bank_now(claims[d.claim_id], d) for d in disbursements}
+        disbursements = [d for d in disbursements if banks[d.pk][1]]
         if not disbursements:
             return []
-        rows = {d.pk: {"bank_name": claims[d.claim_id].enterprise.bank_name,
-                       "bank_account": claims[d.claim_id].enterprise.bank_account,
+        rows = {d.pk: {"bank_name": banks[d.pk][0], "bank_account": banks[d.pk][1],
                        "last_error": ""} for d in disbursements}  # fmt: skip
         move_many(Disbursement, list(rows), DisbursementStatus.PENDING, actor=actor, rows=rows)
         ids = [d.claim_id for d in disbursements]
@@ -374,7 +433,7 @@ def retry_payments(claim_ids: Iterable[int], *, actor=None, reason: str,
 def retry_for_enterprise(sender=None, *, enterprise_id: int, actor=None, **kwargs) -> list[int]:
     """The enterprise changed its bank details (enterprises.signals): its payments that
     failed for want of a valid account are tried again, at once, with their own keys."""
-    failed = list(Claim.objects.filter(enterprise_id=enterprise_id,
+    failed = list(Claim.objects.filter(enterprise_id=enterprise_id, person__isnull=True,
                                        status=ClaimStatus.PAYMENT_FAILED)
                   .values_list("pk", flat=True))  # fmt: skip
     if not failed:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from policies import evaluation
 from policies.evaluation import Decision, evaluate_many
 from policies.models import DeliveryMode
 from qinqing.queueing import queue, queue_on_commit
@@ -28,7 +29,16 @@ from qinqing.queueing import queue, queue_on_commit
 from .gateway import GatewayError
 from .models import Claim, ClaimStatus, DisbursementStatus
 from .moves import locked_claims, move_claims
-from .payments import PAY_TASK, Payment, disburse, is_payable, pay_claims, reserve_budget, send
+from .payments import (
+    PAY_TASK,
+    Payment,
+    disburse,
+    is_payable,
+    pay_claims,
+    person_bank,
+    reserve_budget,
+    send,
+)
 
 CHECK_BATCH = 32
 RECHECK_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -48,8 +58,12 @@ def check_many(claim_ids: list[int]) -> None:
     if not deciding:
         return
     decisions = _decide(deciding)
+    # A person found eligible is paid to their social security card's account: asked of
+    # the hub now, before any row is locked (slow work never under a lock).
+    banks = {claim.pk: person_bank(claim) for claim in deciding
+             if claim.person_id and decisions[claim.pk].status == "eligible"}  # fmt: skip
     with transaction.atomic():
-        disbursements = _record(decisions)
+        disbursements = _record(decisions, banks)
     sent = [d for d in disbursements if d.status == DisbursementStatus.SENT]
     unsent = [d.claim_id for d in disbursements if d.status != DisbursementStatus.SENT]
     if unsent:
@@ -67,7 +81,7 @@ def check_many(claim_ids: list[int]) -> None:
 def _start_checking(claim_ids: list[int]) -> list[Claim]:
     """The claims to decide: those being checked, and those waiting (submitted, or for
     department data), moved to checking together."""
-    claims = list(Claim.objects.select_related("policy", "enterprise", "version")
+    claims = list(Claim.objects.select_related("policy", "enterprise", "version", "person")
                   .defer("decision", "facts").filter(pk__in=claim_ids).order_by("pk"))  # fmt: skip
     waiting = [claim for claim in claims if claim.status in WAITING]
     moved: set[int] = set()
@@ -88,7 +102,18 @@ def _decide(claims: list[Claim]) -> dict[int, Decision]:
         claim.version.policy = claim.policy  # the same row: spare the evaluation a query
         by_version.setdefault(claim.version_id, []).append(claim)
     decisions: dict[int, Decision] = {}
-    for group in by_version.values():
+    for everyone in by_version.values():
+        # A person's own claim (a version paying persons): the person's facts and their
+        # employer's, through the hub, with the same explanation (policies.evaluation).
+        for claim in (claim for claim in everyone if claim.person_id):
+            decisions[claim.pk] = evaluation.evaluate_for_person(
+                claim.version, claim.person,
+                purpose=f"subsidies.claim:{claim.pk} eligibility check for {claim.policy.code}",
+                requested_by=claim.submitted_by,
+            )  # fmt: skip
+        group = [claim for claim in everyone if not claim.person_id]
+        if not group:
+            continue
         made = evaluate_many(group[0].version, [
             (claim.enterprise,
              f"subsidies.claim:{claim.pk} eligibility check for {claim.policy.code}")
@@ -98,10 +123,13 @@ def _decide(claims: list[Claim]) -> dict[int, Decision]:
     return decisions
 
 
-def _record(decisions: dict[int, Decision]) -> list[Payment]:
+def _record(decisions: dict[int, Decision],
+            banks: dict[int, tuple[str, str]] | None = None) -> list[Payment]:  # fmt: skip
     """In the caller's transaction: each claim still being checked moves by its decision
     (a few statements for all of them); the eligible ones of policies paid without review
-    are reserved and booked paying. Returns their disbursements."""
+    are reserved and booked paying (a person's to the account in `banks`, read before).
+    Returns their disbursements."""
+    banks = banks or {}
     now = timezone.now()
     outcomes: dict[str, dict[int, dict[str, Any]]] = {}
     eligible: list[Claim] = []
@@ -133,6 +161,8 @@ def _record(decisions: dict[int, Decision]) -> list[Payment]:
                 **row, "amount": decision.amount}  # fmt: skip
         else:
             claim.decision, claim.facts, claim.amount = record, facts, decision.amount
+            if claim.pk in banks:
+                claim.person_bank = banks[claim.pk]
             eligible.append(claim)
     for to, rows in outcomes.items():
         move_claims(list(rows), to, rows=rows, labels=labels)

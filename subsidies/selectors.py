@@ -356,3 +356,90 @@ def claim_steps(claim: Claim) -> list[ClaimStep]:
     last = "waiting" if status in _WAITS else "ended"
     return [*(ClaimStep(ClaimStatus(step).label, "done") for step in taken),
             ClaimStep(claim_status_label(claim), last)]  # fmt: skip
+
+
+# --- the employer's roster of a policy paying persons (issue #26) -------------------------
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One employee on the employer's roster: what the employer needs to confirm it, and
+    nothing more (no amount, no other fact about the person: docs/security.md)."""
+
+    claim_id: int
+    person_id: int
+    name: str
+    id_masked: str
+    insured_since: date | None
+    status: str
+    status_label: str
+
+    @property
+    def open(self) -> bool:
+        """Still to confirm or remove."""
+        return self.status == ClaimStatus.OFFERED
+
+
+def may_see_roster(user: User, enterprise: Any) -> bool:
+    """The employer's own members, and no one else (not even an official: the roster is
+    the employer's to confirm; officials see the claims themselves)."""
+    return is_member(user, enterprise.pk)
+
+
+def roster(user: User, version: Any, enterprise: Any) -> list[RosterLine]:
+    """The employees the data proposes for `version` (a version paying persons) at
+    `enterprise`: every person's claim the batch run made with this employer, in name
+    order, projected to name, masked identity number, insured since and status. Raises
+    RosterNotAllowed for anyone but the employer's members."""
+    from .errors import RosterNotAllowed
+
+    if not may_see_roster(user, enterprise):
+        raise RosterNotAllowed(_("Only the enterprise's own members may see its roster."))
+    rows = (Claim.objects.filter(version=version, enterprise=enterprise, person__isnull=False)
+            .order_by("person__name", "person_id")
+            .values_list("pk", "person_id", "person__name", "person__id_masked", "status",
+                         "decision"))  # fmt: skip
+    labels = dict(ClaimStatus.choices)
+    lines = []
+    for pk, person_id, name, masked, status, decision in rows:
+        since = (decision or {}).get("insured_since")
+        lines.append(RosterLine(
+            claim_id=pk, person_id=person_id, name=name, id_masked=masked,
+            insured_since=date.fromisoformat(since) if since else None,
+            status=status, status_label=str(labels.get(status, status)),
+        ))  # fmt: skip
+    return lines
+
+
+def rosters_to_confirm(user: User) -> list[dict[str, Any]]:
+    """The policies for which the user's enterprises have employees to confirm: one entry
+    per (version, enterprise) with how many wait, for the enterprise's list page."""
+    from django.db.models import Count
+
+    from enterprises.models import EnterpriseMembership
+
+    enterprise_ids = list(EnterpriseMembership.objects.filter(user=user, user__is_active=True)
+                          .values_list("enterprise_id", flat=True))  # fmt: skip
+    if not enterprise_ids:
+        return []
+    waiting = (Claim.objects.filter(enterprise_id__in=enterprise_ids, person__isnull=False,
+                                    status=ClaimStatus.OFFERED)
+               .values("version_id", "enterprise_id", "policy__code", "policy__title_zh",
+                       "policy__title_en", "enterprise__name", "period")
+               .annotate(waiting=Count("pk"))
+               .order_by("policy__code", "enterprise__name"))  # fmt: skip
+    zh = _chinese()
+    return [{"version_id": row["version_id"], "enterprise_id": row["enterprise_id"],
+             "policy_code": row["policy__code"], "enterprise": row["enterprise__name"],
+             "title": row["policy__title_zh"] if zh or not row["policy__title_en"]
+             else row["policy__title_en"], "period": row["period"],
+             "waiting": row["waiting"]} for row in waiting]  # fmt: skip
+
+
+def claims_of_person(user: User) -> QuerySet[Claim]:
+    """A person's own claims (their login's person), newest first; nobody else's, and
+    nothing for a login that is not a person's."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_person", False):
+        return Claim.objects.none()
+    return (Claim.objects.filter(person__user=user)
+            .select_related("policy", "version", "enterprise", "person"))  # fmt: skip

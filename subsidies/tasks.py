@@ -87,8 +87,9 @@ def start_batch_run(version_id: int) -> str | None:
 @shared_task(name="subsidies.tasks.decide_batch_chunk", acks_late=True)
 def decide_batch_chunk(run_id: int, number: int, enterprise_ids: list[int],
                        amounts_fen: list[int], facts: list[dict] | None = None,
-                       rules_on: str | None = None) -> int:  # fmt: skip
-    return decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on)
+                       rules_on: str | None = None,
+                       persons: list[list] | None = None) -> int:  # fmt: skip
+    return decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on, persons)
 
 
 @shared_task(name="subsidies.tasks.pay_batch_chunk", acks_late=True, bind=True, max_retries=8)

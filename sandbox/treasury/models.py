@@ -15,6 +15,8 @@ class TreasuryRecord(models.Model):
     key = models.CharField(max_length=80, unique=True)
     amount = MoneyField()
     account = models.CharField(max_length=30)
+    # The payee as the payment file names them: a person's masked name, never a number.
+    payee = models.CharField(max_length=60, blank=True, default="")
     reference = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -45,9 +45,9 @@ class SimulatedTreasury:
             raise GatewayError("the treasury is unavailable")
         # The file booked in two statements: new keys written, every key's record read.
         insert_values(
-            TreasuryRecord, ["key", "amount", "account", "reference"],
-            [(order.key, order.amount, order.account, f"HZT{uuid.uuid4().hex[:16].upper()}")
-             for order in orders],
+            TreasuryRecord, ["key", "amount", "account", "payee", "reference"],
+            [(order.key, order.amount, order.account, order.payee,
+              f"HZT{uuid.uuid4().hex[:16].upper()}") for order in orders],
             ignore_conflicts=True,
         )  # fmt: skip
         keys = [order.key for order in orders]

@@ -41,7 +41,9 @@ def _orders(rows: object) -> list[PaymentOrder]:
         if not isinstance(row, dict):
             raise ValueError("each order is an object")
         amount = Decimal(str(row.get("amount", "")))
-        key, account = row.get("key"), row.get("account")
+        key, account, payee = row.get("key"), row.get("account"), row.get("payee", "")
+        if not isinstance(payee, str) or len(payee) > 60:
+            raise ValueError("a payee is a name of at most 60 characters")
         if not (
             isinstance(key, str)
             and 0 < len(key) <= 80
@@ -51,7 +53,7 @@ def _orders(rows: object) -> list[PaymentOrder]:
             and amount == amount.quantize(Decimal("0.01"))
         ):
             raise ValueError("each order needs a key, an account and a positive amount in fen")
-        orders.append(PaymentOrder(key, amount, account))
+        orders.append(PaymentOrder(key, amount, account, payee))
     return orders
 
 
