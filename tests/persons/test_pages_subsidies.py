@@ -73,7 +73,9 @@ def test_plain_words_for_each_stage(client, person, employer):
 
 def test_a_person_sees_only_their_own_claims(client, person, other_person, paid):
     page = _page(client, other_person.user, "person_subsidies")
-    assert "Employee rent subsidy" not in page
+    assert "No subsidy has been paid to you yet." in page
+    assert paid.disbursement.reference not in page
+    assert reverse("person_claim", args=[paid.pk]) not in page
     client.force_login(other_person.user)
     assert client.get(reverse("person_claim", args=[paid.pk])).status_code == 404
 
