@@ -38,7 +38,7 @@ from enterprises.models import Enterprise
 from enterprises.persons.models import Person
 from enterprises.persons.selectors import person_of
 from policies.selectors import ClaimDescription
-from qinqing import attachments, errors
+from qinqing import attachments, errors, masking
 from qinqing.audit.services import record_event
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
@@ -60,7 +60,10 @@ class DisputeRefused(errors.Refused):
 
 
 def _text(text: str, *, what: str, field: str, limit: int = TEXT_MAX) -> str:
-    text = (text or "").strip()
+    """The text, required and bounded; a resident identity number written into it is kept
+    masked (nobody deciding or reading a dispute needs it, not even its writer)."""
+    text = masking.ID_NUMBER.sub(lambda m: masking.mask_digits(m.group(), keep_start=6),
+                                 (text or "").strip())  # fmt: skip
     if not text:
         raise errors.Invalid(
             _("Write the %(what)s: it cannot be empty.") % {"what": what},

@@ -64,8 +64,9 @@ def _raise(person, *, claim=None, fact=HOME, value="否", **more):
     from policies.selectors import describe_claim
 
     described = describe_claim(person.user, claim.pk) if claim is not None else None
+    statement = more.pop("statement", "我在本市没有住房，房产登记有误。")
     return raise_dispute(actor=more.pop("actor", person.user), person=person, fact=fact,
-                         claimed_value=value, statement="我在本市没有住房，房产登记有误。",
+                         claimed_value=value, statement=statement,
                          claim=described, origin="claim" if claim else "data_log",
                          **more)  # fmt: skip
 
@@ -225,3 +226,13 @@ def test_the_api_lists_a_persons_own_disputes_without_the_number(person, employe
     member = APIClient(**EN)
     member.force_authenticate(member_of(employer))
     assert member.get("/api/v1/disputes/").json()["count"] == 0
+
+
+def test_an_identity_number_written_in_a_statement_or_reason_is_kept_masked(
+    person, housing_official
+):
+    dispute = _raise(person, statement=f"我的身份证号{NUMBER}，名下无房。")
+    assert NUMBER not in dispute.statement and NUMBER[:6] in dispute.statement
+    confirm(dispute.pk, actor=housing_official, reason=f"已核对{NUMBER}名下房产。")
+    dispute.refresh_from_db()
+    assert NUMBER not in dispute.reason and NUMBER[-4:] in dispute.reason
