@@ -73,8 +73,8 @@ def world(register):
 def _urls(world) -> list[str]:
     uscc = world["employer"].uscc
     claim, dispute = world["claim"].pk, world["dispute"].pk
-    urls = [url.format(uscc=uscc) for url in ENDPOINTS.values()]
-    return urls + [
+    return [
+        *(url.format(uscc=uscc) for url in ENDPOINTS.values()),
         f"/me/subsidies/{claim}/", f"/claims/{claim}/", f"/claims/{claim}/receipt/",
         f"/api/v1/claims/{claim}/", f"/disputes/{dispute}/", f"/disputes/queue/{dispute}/",
         f"/api/v1/disputes/{dispute}/", "/api/v1/disputes/", "/api/v1/claims/",
