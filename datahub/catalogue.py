@@ -36,6 +36,7 @@ _UNIT_LABELS = {
     "CNY": _("yuan"),
     "persons": _("persons"),
     "months": _("months"),
+    "years": _("years"),
     "parcels": _("parcels"),
     "m²": "m²",
 }
@@ -292,6 +293,11 @@ def _person_specs() -> list[FactSpec]:
                  FactType.INTEGER, Period.CURRENT, DAY,
                  "在本单位累计缴费月数", "Months paid with this employer", unit="months",
                  **person),
+        # The age in whole years on the day asked, from the birth date in the identity
+        # number (the department's register of insured persons holds it for everyone).
+        FactSpec("person.hrss.age", "hrss", "hrss.person_insurance", "nl",
+                 FactType.INTEGER, Period.CURRENT, DAY,
+                 "年龄（周岁）", "Age (years)", unit="years", **person),
         # --- HRSS: the talent catalogue ----------------------------------------------------
         FactSpec("person.talent.level", "hrss", "hrss.talent_catalogue", "rcdj",
                  FactType.ENUM, Period.CURRENT, 30 * DAY,

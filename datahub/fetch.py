@@ -3,9 +3,18 @@ its own timeout, through a cache that honours each fact's freshness, every call 
 
 A department's failure never raises: the fact comes back unknown, with the reason. Nothing
 is ever guessed.
+
+One pipeline for both subjects of the catalogue: an enterprise (CATALOGUE, asked by USCC)
+or a private person (PERSON_CATALOGUE, asked by resident identity number through the
+person providers, issue #26). For a person nothing is cached (a person's data is not
+copied beyond the call log's hash of the answer), no correction or change signal applies,
+the call is logged naming the person and no enterprise, and the identity number is opened
+only for the department's call, never written to a log line. The breakers, outcomes,
+purposes and the call log are the same.
 """
 
 import hashlib
+import json
 import logging
 import time
 from collections import defaultdict
@@ -20,21 +29,33 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from departments.models import Department
 from enterprises.models import Enterprise
+from enterprises.persons.models import Person
 
 from . import circuit, corrections, providers
 from .adapters import (
     DepartmentError,
+    DepartmentNotFound,
     InterfaceRequest,
     InterfaceResponse,
     RegisterEntry,
     adapter_for,
 )
-from .catalogue import FactSpec, UnknownFactError, specs_for
+from .catalogue import (
+    CATALOGUE,
+    PERSON_CATALOGUE,
+    FactSpec,
+    FactType,
+    UnknownFactError,
+    person_specs_for,
+    specs_for,
+)
 from .models import CallOutcome, DataCall
 from .normalise import FactValue, MalformedValue, normalise, to_json
+from .purposes import PurposeRequired
 from .signals import send_facts_changed
 
 logger = logging.getLogger(__name__)
@@ -60,8 +81,7 @@ def _pool() -> ThreadPoolExecutor:
 NO_ADAPTER_DETAIL = "unknown: no adapter configured for this department"
 
 
-class PurposeRequired(ValueError):
-    """Department data is read for a stated purpose, or not at all."""
+__all__ = ["Fact", "FactSet", "PurposeRequired", "fetch_facts", "fetch_facts_many"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,18 @@ class Fact:
     from_cache: bool = False
     # A value corrected on a dispute (datahub.corrections.provenance); None: as read.
     correction: dict[str, Any] | None = None
+
+    @property
+    def spec(self) -> FactSpec:
+        return CATALOGUE.get(self.name) or PERSON_CATALOGUE[self.name]
+
+    @property
+    def shown(self) -> str:
+        """The value as a person reads it (masked where personal); a known empty value is
+        the department saying there is none."""
+        if self.known and self.value is None:
+            return gettext("none")
+        return self.spec.display(self.value)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,7 +165,7 @@ def fetch_facts(
 
 
 def fetch_facts_many(
-    requests: list[tuple[Enterprise, str]],
+    requests: list[tuple[Enterprise, str]] | list[tuple[Person, str]],
     fact_names: list[str],
     *,
     requested_by: Any = None,
@@ -141,41 +173,49 @@ def fetch_facts_many(
     transport: str | None = None,
     use_cache: bool = True,
 ) -> list[FactSet]:
-    """fetch_facts() for several (enterprise, purpose) pairs at once, one FactSet each, in
-    order: every department call of every enterprise in flight together, and the cache,
+    """fetch_facts() for several (subject, purpose) pairs at once, one FactSet each, in
+    order: every department call of every subject in flight together, and the cache,
     the breakers, the department rows and the call log each one round trip for all of them
     (a worker deciding the claims waiting at a moment pays these once, not per claim).
-    Each enterprise's facts, outcomes and call-log rows are exactly what fetch_facts()
-    would give it alone."""
-    for enterprise, purpose in requests:
+    Each subject's facts, outcomes and call-log rows are exactly what fetch_facts()
+    would give it alone. The subjects are all enterprises or all persons (the facts of
+    PERSON_CATALOGUE: never cached, whatever `use_cache` says)."""
+    persons = bool(requests) and isinstance(requests[0][0], Person)
+    if any(isinstance(subject, Person) != persons for subject, _purpose in requests):
+        raise TypeError("fetch_facts_many asks about enterprises or persons, not both at once")
+    for subject, purpose in requests:
         if not purpose or not purpose.strip():
             logger.warning("refused a read of %s's data without a purpose: %s",
-                           enterprise.uscc, fact_names)  # fmt: skip
-            raise PurposeRequired("a purpose is required to read department data")
+                           _label(subject), fact_names)  # fmt: skip
+            raise (providers.PersonPurposeRequired if persons else PurposeRequired)(
+                "a purpose is required to read department data")  # fmt: skip
     try:
-        specs = specs_for(fact_names)
+        specs = (person_specs_for if persons else specs_for)(fact_names)
     except UnknownFactError as error:
         logger.warning("refused a read of unknown facts %s (purpose %r)", error.names,
                        requests[0][1] if requests else "")  # fmt: skip
         raise
+    use_cache = use_cache and not persons
     as_of = as_of or timezone.localdate()
     now = timezone.now()
     departments = {d.code: d for d in Department.objects.filter(
         code__in={spec.department for spec in specs})}  # fmt: skip
-    keys = [_cache_key(enterprise.uscc, s, as_of) for enterprise, _p in requests for s in specs]
-    keys += [_last_key(enterprise.uscc, s, as_of) for enterprise, _p in requests for s in specs]
-    cached = cache.get_many(keys) if use_cache and keys else {}
+    cached: dict = {}
+    if use_cache and requests and specs:
+        keys = [_cache_key(e.uscc, s, as_of) for e, _p in requests for s in specs]
+        keys += [_last_key(e.uscc, s, as_of) for e, _p in requests for s in specs]
+        cached = cache.get_many(keys)
     changed: dict[int, set[str]] = {}
     facts_of: list[dict[str, Fact]] = [{} for _ in requests]
     calls_of: list[list[DataCall]] = [[] for _ in requests]
     logs = [_CallLog(enterprise, purpose, requested_by, now) for enterprise, purpose in requests]
     missing_of: list[dict[tuple[str, str], list[FactSpec]]] = []
-    for index, (enterprise, _purpose) in enumerate(requests):
+    for index, (subject, _purpose) in enumerate(requests):
         facts, calls, log = facts_of[index], calls_of[index], logs[index]
         missing: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
         hits_by_department: dict[tuple[str, str], list[FactSpec]] = defaultdict(list)
         for spec in specs:
-            entry = cached.get(_cache_key(enterprise.uscc, spec, as_of))
+            entry = cached.get(_cache_key(subject.uscc, spec, as_of)) if use_cache else None
             fetched_at = datetime.fromisoformat(entry["at"]) if entry is not None else None
             # The cache entry's expiry is the freshness too; checking here as well keeps the
             # promise with any cache backend and any clock skew between processes.
@@ -198,12 +238,13 @@ def fetch_facts_many(
     for index, missing in enumerate(missing_of):
         facts, calls, log = facts_of[index], calls_of[index], logs[index]
         for (department, interface), wanted in missing.items():
-            adapter = adapter_for(department, transport, interface=interface)
+            adapter = (_person_adapter(interface) if persons
+                       else adapter_for(department, transport, interface=interface))  # fmt: skip
             if adapter is None:  # settings.HUB_DEPARTMENTS names none, no app registered one
                 _unknown(facts, wanted, CallOutcome.NO_PROVIDER, as_of)
                 calls.append(log.entry(
                     departments[department], interface, wanted, "none", CallOutcome.NO_PROVIDER,
-                    0.0, detail=NO_ADAPTER_DETAIL,
+                    0.0, detail=NO_PROVIDER_DETAIL if persons else NO_ADAPTER_DETAIL,
                 ))  # fmt: skip
                 continue
             if not circuit.allows_call(department, breakers[department]):
@@ -218,32 +259,45 @@ def fetch_facts_many(
         timeout = settings.HUB_TIMEOUT_SECONDS
         for adapter in {id(job[4]): job[4] for job in jobs}.values():
             adapter.prepare()  # reads the database here: worker threads do not
-        rows = {index: RegisterEntry.of(requests[index][0]) for index in {job[0] for job in jobs}}
+        asked = {job[0] for job in jobs}
+        if persons:  # opened for the departments' calls only, never logged
+            rows = {index: requests[index][0].identity_number() for index in asked}
+        else:
+            rows = {index: RegisterEntry.of(requests[index][0]) for index in asked}
         to_cache: dict[str, tuple[dict, int]] = {}
         pool = _pool()
         futures: list = []
         try:
             for job in jobs:
-                index, department, interface, wanted, _adapter = job
-                enterprise = requests[index][0]
-                local = _local_payload(interface, enterprise.uscc, wanted, as_of)
-                futures.append((job, pool.submit(_call, job[4], InterfaceRequest(
-                    department=department, interface=interface, uscc=enterprise.uscc,
-                    wire_fields=[spec.wire_field for spec in wanted], as_of=as_of,
-                    timeout=timeout, register=rows[index], local_payload=local,
+                index, department, interface, wanted, adapter = job
+                subject = requests[index][0]
+                wire_fields = [spec.wire_field for spec in wanted]
+                if persons:  # in the caller's thread: a person provider may read the database
+                    futures.append((job, _Done(_call(adapter, _PersonRequest(
+                        rows[index], wire_fields, as_of)))))  # fmt: skip
+                    continue
+                local = _local_payload(interface, subject.uscc, wanted, as_of)
+                futures.append((job, pool.submit(_call, adapter, InterfaceRequest(
+                    department=department, interface=interface, uscc=subject.uscc,
+                    wire_fields=wire_fields, as_of=as_of, timeout=timeout,
+                    register=rows[index], local_payload=local,
                 ))))  # fmt: skip
+            rows.clear()
             for (index, department, interface, wanted, adapter), future in futures:
-                enterprise = requests[index][0]
+                subject = requests[index][0]
                 try:
                     outcome, detail, response, latency_ms = future.result(timeout + _GRACE_SECONDS)
                 except FutureTimeout:  # an adapter that ignored its deadline
                     outcome, detail, response = CallOutcome.TIMEOUT, "no answer in time", None
                     latency_ms = (timeout + _GRACE_SECONDS) * 1000
                 if response is not None:
-                    outcome, detail = _read_payload(facts_of[index], wanted, response, as_of,
-                                                    enterprise, to_cache)  # fmt: skip
+                    outcome, detail = _read_payload(
+                        facts_of[index], wanted, response, as_of,
+                        None if persons else subject.uscc, to_cache,
+                        read=_person_value if persons else normalise,
+                    )  # fmt: skip
                     if outcome == CallOutcome.OK and use_cache:
-                        _compare_last(enterprise, wanted, as_of, cached, to_cache, changed)
+                        _compare_last(subject, wanted, as_of, cached, to_cache, changed)
                 else:
                     _unknown(facts_of[index], wanted, outcome, as_of)
                 if outcome in (CallOutcome.OK, CallOutcome.NOT_FOUND):
@@ -251,7 +305,7 @@ def fetch_facts_many(
                 else:
                     circuit.record_failure(department)
                     logger.warning("%s %s for %s: %s (%s)", department, interface,
-                                   enterprise.uscc, outcome, detail)  # fmt: skip
+                                   _label(subject), outcome, detail)  # fmt: skip
                 calls_of[index].append(logs[index].entry(
                     departments[department], interface, wanted, adapter.transport, outcome,
                     latency_ms, detail=detail,
@@ -263,7 +317,8 @@ def fetch_facts_many(
         _store(to_cache)
 
     DataCall.objects.bulk_create([call for calls in calls_of for call in calls])
-    _corrected(requests, specs, as_of, facts_of)
+    if not persons:
+        _corrected(requests, specs, as_of, facts_of)
     if changed:
         _tell_changed(changed)
     return [FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
@@ -347,7 +402,7 @@ def forget_facts(usccs: list[str], fact_names: list[str], as_of: date | None = N
         cache.delete_many(keys[start : start + 10_000])
 
 
-def _call(adapter, request: InterfaceRequest):
+def _call(adapter, request: Any):
     started = time.perf_counter()
     try:
         response = adapter.fetch(request)
@@ -357,8 +412,87 @@ def _call(adapter, request: InterfaceRequest):
     except Exception as error:  # a broken adapter is a department failure, not a crash
         response, outcome, detail = None, CallOutcome.UNAVAILABLE, type(error).__name__
     finally:
-        connections.close_all()  # this worker thread's own connections, if it opened any
+        if not getattr(adapter, "inline", False):
+            connections.close_all()  # this worker thread's own connections, if it opened any
     return outcome, detail, response, (time.perf_counter() - started) * 1000
+
+
+def _label(subject: Enterprise | Person) -> str:
+    """Whom a log line names: the enterprise's USCC, a person's register id (never the
+    identity number)."""
+    return f"person {subject.pk}" if isinstance(subject, Person) else subject.uscc
+
+
+# The call log's words for a person interface no department provides.
+NO_PROVIDER_DETAIL = "unknown: no provider configured"
+
+
+@dataclass(frozen=True)
+class _PersonRequest:
+    number: str = field(repr=False)  # never in a repr, a traceback's locals or a log line
+    wire_fields: list[str] = field(default_factory=list)
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class _PersonAdapter:
+    """A person provider (datahub.providers) as the pipeline calls a department: in the
+    caller's thread (`inline`), its "no record" a not-found outcome."""
+
+    provider: providers.PersonProvider
+    inline: bool = True
+
+    @property
+    def transport(self) -> str:
+        return self.provider.transport
+
+    def prepare(self) -> None:
+        pass
+
+    def fetch(self, request: _PersonRequest) -> InterfaceResponse:
+        try:
+            payload = self.provider.answer(request.number, list(request.wire_fields),
+                                           request.as_of)  # fmt: skip
+        except providers.NoPersonRecord as error:
+            raise DepartmentNotFound("the department has no record of this person") from error
+        raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()
+        return InterfaceResponse(payload=payload, raw=raw)
+
+
+def _person_adapter(interface: str) -> _PersonAdapter | None:
+    provider = providers.PERSON_PROVIDERS.get(interface)
+    return _PersonAdapter(provider) if provider is not None else None
+
+
+class _Done:
+    """An answer already computed, read as a future's result."""
+
+    def __init__(self, result: tuple) -> None:
+        self._result = result
+
+    def result(self, timeout: float | None = None) -> tuple:
+        return self._result
+
+    def cancel(self) -> bool:
+        return False
+
+
+def _person_value(spec: FactSpec, raw: Any) -> FactValue | None:
+    """A person's value: an identifier (TEXT) is kept as written, stripped, empty for
+    none; an empty value of another type is the department saying "none" (no insurance,
+    so no start date): None, known; every other value goes through the hub's
+    normalisation."""
+    if spec.type is not FactType.TEXT and (
+        raw is None or (isinstance(raw, str) and not raw.strip())
+    ):
+        return None
+    if spec.type is FactType.TEXT:
+        if raw is None:
+            return ""
+        if not isinstance(raw, str | int):
+            raise MalformedValue(f"{spec.name}: not text")
+        return str(raw).strip()
+    return normalise(spec, raw)
 
 
 def _read_payload(
@@ -366,17 +500,21 @@ def _read_payload(
     wanted: list[FactSpec],
     response: InterfaceResponse,
     as_of: date,
-    enterprise: Enterprise,
+    uscc: str | None,
     to_cache: dict[str, tuple[dict, int]] | None = None,
+    *,
+    read: Any = normalise,
 ) -> tuple[str, str]:
-    """Normalise every value; any that does not parse makes the whole answer malformed
-    (a department that garbles one field cannot be trusted for the others)."""
+    """Normalise every value (`read`); any that does not parse makes the whole answer
+    malformed (a department that garbles one field cannot be trusted for the others).
+    The values go to `to_cache` under `uscc` (stored at once when no dict is given); not
+    at all without a USCC (a person's answer)."""
     values: dict[str, FactValue] = {}
     try:
         for spec in wanted:
             if spec.wire_field not in response.payload:
                 raise MalformedValue(f"{spec.name}: field {spec.wire_field} missing")
-            values[spec.name] = normalise(spec, response.payload[spec.wire_field])
+            values[spec.name] = read(spec, response.payload[spec.wire_field])
     except MalformedValue as error:
         _unknown(facts, wanted, CallOutcome.MALFORMED, as_of)
         return CallOutcome.MALFORMED, str(error)[:300]
@@ -385,11 +523,13 @@ def _read_payload(
     for spec in wanted:
         facts[spec.name] = Fact(spec.name, values[spec.name], True, department=spec.department,
                                 period=spec.period_key(as_of), fetched_at=fetched_at)  # fmt: skip
-        pending[_cache_key(enterprise.uscc, spec, as_of)] = (
+        if uscc is None:
+            continue
+        pending[_cache_key(uscc, spec, as_of)] = (
             {"v": to_json(values[spec.name]), "at": fetched_at.isoformat()},
             int(spec.freshness.total_seconds()),
         )
-    if to_cache is None:  # the caller did not collect them: store them now
+    if to_cache is None and uscc is not None:  # the caller did not collect them: store now
         _store(pending)
     return CallOutcome.OK, ""
 
@@ -407,8 +547,13 @@ def _unknown(facts: dict[str, Fact], wanted: list[FactSpec], reason: str, as_of:
 
 
 class _CallLog:
-    def __init__(self, enterprise: Enterprise, purpose: str, requested_by: Any, now: datetime):
-        self.enterprise = enterprise
+    def __init__(self, subject: Enterprise | Person, purpose: str, requested_by: Any,
+                 now: datetime):  # fmt: skip
+        # A read about a person names the person and no enterprise: their employer never
+        # sees it.
+        is_person = isinstance(subject, Person)
+        self.enterprise = None if is_person else subject
+        self.person = subject if is_person else None
         self.purpose = purpose.strip()[:200]
         is_user = requested_by is not None and getattr(requested_by, "is_authenticated", False)
         self.user = requested_by if is_user else None
@@ -420,7 +565,7 @@ class _CallLog:
               response_hash: str = "") -> DataCall:  # fmt: skip
         return DataCall(
             department=department, interface=interface, enterprise=self.enterprise,
-            fact_names=[spec.name for spec in specs], purpose=self.purpose,
+            person=self.person, fact_names=[spec.name for spec in specs], purpose=self.purpose,
             requested_by=self.user, requested_by_label=self.label[:150], transport=transport,
             started_at=self.now, latency_ms=round(latency_ms, 2), outcome=outcome,
             detail=detail, response_hash=response_hash,

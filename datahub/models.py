@@ -99,6 +99,13 @@ class DataCall(models.Model):
         return self.outcome in (CallOutcome.OK, CallOutcome.CACHED)
 
 
+class Subject(models.TextChoices):
+    """Whom a fact, an extract or a data call describes."""
+
+    ENTERPRISE = "enterprise", _("enterprise")
+    PERSON = "person", _("person")
+
+
 class SnapshotRefresh(models.Model):
     """One refresh of a department's bulk extract (one call, logged with its purpose)."""
 
@@ -111,6 +118,11 @@ class SnapshotRefresh(models.Model):
         Department, on_delete=models.PROTECT, related_name="snapshot_refreshes",
         verbose_name=_("department"),
     )  # fmt: skip
+    # Whom the extract's rows describe: enterprises (one row per enterprise) or private
+    # persons (one row per person of the register, issue #26); a department has one of each.
+    subject = models.CharField(
+        _("subject"), max_length=10, choices=Subject.choices, default=Subject.ENTERPRISE
+    )
     fact_names = models.JSONField(_("facts"), default=list)
     as_of = models.DateField(_("as of"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)

@@ -10,6 +10,12 @@ from qinqing.money import yuan
 
 from .catalogue import FactSpec, FactType
 
+# The JSON form of a value lives with the types (no Django, for the rule engine); read here
+# too by the callers that normalise and store.
+from .facttypes import to_json
+
+__all__ = ["FactValue", "MalformedValue", "normalise", "to_json"]
+
 FactValue = Decimal | int | date | bool | str
 
 
@@ -110,12 +116,3 @@ _CONVERTERS = {
     FactType.BOOLEAN: _boolean,
     FactType.ENUM: _enum,
 }
-
-
-def to_json(value: FactValue | None) -> Any:
-    """For payloads and snapshots stored as JSON: Decimal and dates as strings."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value

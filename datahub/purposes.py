@@ -24,6 +24,11 @@ from django.utils.module_loading import autodiscover_modules
 
 from qinqing.registry import Registry
 
+
+class PurposeRequired(ValueError):
+    """Department data is read for a stated purpose, or not at all."""
+
+
 _REFERENCE = re.compile(r"^(?P<key>[a-z_]+\.[\w-]+)(?::(?P<id>[\w-]+))?(?:\s+(?P<rest>.*))?$", re.S)
 
 

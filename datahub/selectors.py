@@ -14,7 +14,7 @@ from departments.models import Department
 from enterprises.models import Enterprise
 from qinqing.scoping import is_member, rule_for, visible_to
 
-from .models import CallOutcome, DataCall, SnapshotRefresh
+from .models import CallOutcome, DataCall, SnapshotRefresh, Subject
 from .purposes import describe, reads_for
 
 FAILED_OUTCOMES = [CallOutcome.TIMEOUT, CallOutcome.UNAVAILABLE, CallOutcome.MALFORMED,
@@ -180,10 +180,11 @@ def department_stats(calls: QuerySet[DataCall], *, days: int = 7) -> list[Depart
     return sorted(stats, key=lambda s: s.department.sort_order)
 
 
-def latest_refreshes() -> dict[str, SnapshotRefresh]:
-    done = SnapshotRefresh.objects.filter(status=SnapshotRefresh.Status.DONE).select_related(
-        "department"
-    )
+def latest_refreshes(subject: str = Subject.ENTERPRISE) -> dict[str, SnapshotRefresh]:
+    """Each department's latest finished extract of `subject` (enterprises by default)."""
+    done = SnapshotRefresh.objects.filter(
+        status=SnapshotRefresh.Status.DONE, subject=subject
+    ).select_related("department")
     latest: dict[str, SnapshotRefresh] = {}
     for refresh in done.order_by("started_at"):
         latest[refresh.department.code] = refresh

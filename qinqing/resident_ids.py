@@ -10,14 +10,14 @@ The number is personal information (PIPL): it is shown only through `mask_reside
 (enterprises/persons/protection.py: a keyed hash to find it, an encrypted copy to use it).
 """
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
+import numpy as np
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
+from .identifiers import IdentifierProblem, IdentifierValidator
 from .masking import mask_digits
 
 RESIDENT_ID_LENGTH = 18
@@ -33,12 +33,8 @@ PROVINCE_CODES = frozenset(
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
-@dataclass(frozen=True)
-class ResidentIdProblem:
-    """What is wrong with a number (never the number itself: messages are safe to log)."""
-
-    code: str
-    message: str
+# What is wrong with a number (never the number itself: messages are safe to log).
+ResidentIdProblem = IdentifierProblem
 
 
 def normalise_resident_id(raw: str) -> str:
@@ -121,19 +117,13 @@ def is_valid_resident_id(raw: str) -> bool:
 
 
 @deconstructible
-class ResidentIdValidator:
-    """Form validator; expects a normalised value (see normalise_resident_id)."""
+class ResidentIdValidator(IdentifierValidator):
+    """Expects a normalised value (see normalise_resident_id)."""
 
-    def __call__(self, value: str) -> None:
-        problem = find_resident_id_problem(value)
-        if problem is not None:
-            raise ValidationError(problem.message, code=f"resident_id_{problem.code}")
+    code_prefix = "resident_id"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ResidentIdValidator)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
+    def find_problem(self, value: str) -> IdentifierProblem | None:
+        return find_resident_id_problem(value)
 
 
 validate_resident_id = ResidentIdValidator()
@@ -152,3 +142,47 @@ def mask_resident_id(number: str) -> str:
     """The one way a resident identity number is shown: the address code and the last
     four characters, 330106********123X (the same as qinqing.masking does in free text)."""
     return mask_digits(number, keep_start=6, keep_end=4)
+
+
+# --- Many at once (bulk registration) -------------------------------------------------------
+_CHECK_CODES = np.array([ord(char) for char in _CHECK_CHARACTERS], dtype=np.int64)
+_WEIGHTS = np.array(RESIDENT_ID_WEIGHTS, dtype=np.int64)
+_PROVINCES = np.array(sorted(PROVINCE_CODES), dtype=np.int64)
+
+
+def invalid_resident_ids(numbers: list[str], *, today: date | None = None) -> np.ndarray:
+    """The positions of the (normalised) numbers that find_resident_id_problem would refuse,
+    computed for millions at once: length, characters, province, birth date, check
+    character. Ask find_resident_id_problem for the precise message of one."""
+    count = len(numbers)
+    if not count:
+        return np.array([], dtype=np.int64)
+    lengths = np.fromiter(map(len, numbers), dtype=np.int64, count=count)
+    good = lengths == RESIDENT_ID_LENGTH
+    padded = numbers if good.all() else [n if len(n) == RESIDENT_ID_LENGTH else "0" * 18
+                                         for n in numbers]  # fmt: skip
+    codes = np.asarray(padded, dtype="<U18").view(np.uint32).reshape(count, 18).astype(np.int64)
+    is_digit = (codes >= ord("0")) & (codes <= ord("9"))
+    good &= is_digit[:, :17].all(axis=1) & (is_digit[:, 17] | (codes[:, 17] == ord("X")))
+    digits = np.where(is_digit, codes - ord("0"), 0)
+    good &= np.isin(digits[:, 0] * 10 + digits[:, 1], _PROVINCES)
+    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    good &= (month >= 1) & (month <= 12) & (year >= EARLIEST_BIRTH.year)
+    first = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    month_days = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    good &= (day >= 1) & (day <= month_days)
+    born = first.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)
+    today = today or timezone.localdate()
+    good &= born <= np.datetime64(today.isoformat(), "D")
+    good &= _CHECK_CODES[(digits[:, :17] @ _WEIGHTS) % 11] == codes[:, 17]
+    return np.flatnonzero(~good)
+
+
+def birth_years(numbers: list[str]) -> np.ndarray:
+    """The birth year of each (valid) number."""
+    codes = np.asarray(numbers, dtype="<U18").view(np.uint32).reshape(len(numbers), 18)
+    return (codes[:, 6:10].astype(np.int64) - ord("0")) @ np.array([1000, 100, 10, 1])

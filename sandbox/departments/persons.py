@@ -6,6 +6,7 @@ answer is row 0 of the computation a bulk extract would run for millions.
   register (a consistent-hash ring over the register's active enterprises, larger ones
   holding more of it, so a new enterprise takes over only its own arc), since when and
   how many months were paid; nobody under 16 or from 63 is insured.
+- The age in whole years (HRSS), from the birth date in the number.
 - The talent catalogue level (HRSS): mostly none, a few at levels A-E.
 - The bank account held with the social security card (HRSS): for anyone ever insured.
 - Housing: owns a home in the city (likelier with age), pays into the provident fund.
@@ -151,6 +152,8 @@ def simulate_persons(
         out["person.hrss.insured_since"] = np.where(insured, first.astype(np.int64), -1)
     if "person.hrss.months_paid" in wanted:
         out["person.hrss.months_paid"] = months
+    if "person.hrss.age" in wanted:
+        out["person.hrss.age"] = age.astype(np.int64)
     if "person.talent.level" in wanted:
         level = _pick(_uniform(seeds, "talent"), _TALENT, _TALENT_WEIGHTS)
         level[age < 18] = "无"
@@ -183,7 +186,7 @@ def _wire(name: str, column: np.ndarray) -> object:
         return "" if value < 0 else date.fromordinal(EPOCH.toordinal() + int(value)).isoformat()
     if name == "person.housing.provident_fund_monthly":
         return f"{int(value) // 100}.{int(value) % 100:02d}"
-    if name == "person.hrss.months_paid":
+    if name in ("person.hrss.months_paid", "person.hrss.age"):
         return int(value)
     return str(value)
 
@@ -208,7 +211,13 @@ def answer_for(interface: str):
 def extract(numbers: list[str], fact_names: list[str], as_of: date) -> dict[str, np.ndarray]:
     """The bulk extract of person facts (the hub's column units), for batch evaluation."""
     columns = simulate_persons(numbers, fact_names, as_of, register_ring())
-    return {name: columns[name] for name in fact_names if name in PERSON_CATALOGUE}
+    out = {name: columns[name] for name in fact_names if name in PERSON_CATALOGUE}
+    # Nobody without a social security card has its account: "" (none), as the single
+    # answer is "no record".
+    for name in ("person.bank.account", "person.bank.name"):
+        if name in out:
+            out[name] = np.where(columns["has_card"], out[name], "")
+    return out
 
 
 def register() -> None:
