@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 DEV := DEBUG=$${DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch bench-reevaluate bench-credit bench-credit-draw bench-approvals bench-workhours bench-dashboards clean
+.PHONY: help install run test test-fast lint format migrate seed messages screenshots bench bench-hub bench-policies bench-claims bench-batch bench-persons bench-reevaluate bench-credit bench-credit-draw bench-approvals bench-workhours bench-dashboards clean
 
 help:
 	@echo "make run      set up and serve the portal on http://$(HOST):$(PORT)/ (SQLite; a worker and beat beside it)"
@@ -96,6 +96,11 @@ bench-claims: install
 # "Enjoy without applying" over 100,000 and 1,000,000 enterprises: needs PostgreSQL and Redis.
 bench-batch: install
 	$(BIN)/python bench/batch.py
+
+# A policy paying persons (issue #26): 5,000,000 persons over 500,000 enterprises decided
+# and paid, as a multiple of its floor; ARGS="--persons 200000" for a quick run.
+bench-persons: install
+	$(BIN)/python bench/persons.py $(ARGS)
 
 # Re-evaluation when facts change: 1 % of one department's facts changed under ten open
 # automatic policies, timed from the extract's arrival to all newly qualifying paid, as a

@@ -32,6 +32,7 @@ SUBJECTS: dict[str, Callable[[], int]] = {
     "payments": funds.refresh_payments,
     "claim_to_cash": funds.refresh_claim_to_cash,
     "served": funds.refresh_served,
+    "persons_paid": funds.refresh_persons_paid,
     "budgets": funds.refresh_budgets,
     "items": approvals.refresh_items,
     "item_hours": approvals.refresh_item_hours,
@@ -149,7 +150,7 @@ def refresh_changes(clocked: tuple[str, ...] = CLOCKED) -> dict[str, float] | No
         rebuild = list(clocked)
         touched = deltas.drain().touched
         if "payments" in touched:
-            rebuild.append("served")
+            rebuild += ["served", "persons_paid"]
         seconds["changes"] = round(time.perf_counter() - began, 3)
         rows = sum(touched.values())
         if rebuild:

@@ -185,6 +185,12 @@ def benefit_text(expr: Expr, on: date) -> str:
         parts = "; ".join(benefit_text(child, on) for child in expr.children)
         template = _("the lower of: %(parts)s") if kind == "min" else _("the higher of: %(parts)s")
         return template % {"parts": parts}
+    if kind == "choose":
+        cases = "; ".join(f"{expr.fact.choice_label(value)}: {benefit_text(amount, on)}"
+                          for value, amount in expr.cases)  # fmt: skip
+        return _("by %(fact)s — %(cases)s; otherwise: %(otherwise)s") % {
+            "fact": expr.fact.label, "cases": cases,
+            "otherwise": benefit_text(expr.otherwise, on)}  # fmt: skip
     bands = []
     for low, high, amount in expr.tiers:
         where = (_("from %(low)s") % {"low": low} if high is None

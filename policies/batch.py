@@ -157,6 +157,16 @@ def _expr(expr: Expr, columns, as_of, rounding, n) -> tuple[np.ndarray, np.ndarr
         if spec_kind is FactType.DECIMAL:
             return _times(column.values.astype(np.int64), MICRO // 10), column.known
         return _times(column.values.astype(np.int64), MICRO), column.known
+    if kind == "choose":
+        column = columns[expr.fact.name]
+        result, known = _expr(expr.otherwise, columns, as_of, rounding, n)
+        known = known.copy()
+        for value, amount in expr.cases:
+            inside = column.values == value
+            case_values, case_known = _expr(amount, columns, as_of, rounding, n)
+            result = np.where(inside, case_values, result)
+            known = np.where(inside, case_known, known)
+        return result, known & column.known
     if kind == "tiers":
         column = columns[expr.fact.name]
         values = column.values

@@ -154,6 +154,12 @@ def _expr(expr: Expr, facts: dict, as_of: date, rounding: str) -> Decimal | None
     if kind == "fact":
         value = facts.get(expr.fact.name)
         return None if value is None else Decimal(value)
+    if kind == "choose":
+        value = facts.get(expr.fact.name)
+        if value is None:
+            return None
+        chosen = dict(expr.cases).get(value, expr.otherwise)
+        return _expr(chosen, facts, as_of, rounding)
     if kind == "tiers":
         value = facts.get(expr.fact.name)
         if value is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,9 @@ class Decision:
         if self.outcome is None:
             return []
         rows = []
-        if self.employer is not None and self.facts is not None and BLACK_LIST in self.facts.facts:
+        named = {criterion.fact for criterion in self.outcome.criteria}
+        if (self.employer is not None and self.facts is not None
+                and BLACK_LIST in self.facts.facts and BLACK_LIST not in named):  # fmt: skip
             rows.append(self._black_list_row())
         for criterion in self.outcome.criteria:
             row = criterion.as_json()
@@ -323,18 +326,25 @@ class PersonBatchDecision:
         status[~self.kept] = "duplicate"
         return status
 
-    @property
+    @cached_property
     def eligible(self) -> np.ndarray:
-        return self.status() == ELIGIBLE
+        """Booleans, not the status' strings: millions of rows stay cheap."""
+        outcome = self.outcome
+        return (outcome.known & outcome.eligible & outcome.amount_known & self.employer_ok
+                & self.black_list_known & ~self.black_listed & self.kept)  # fmt: skip
 
-    @property
+    @cached_property
     def amount_fen(self) -> np.ndarray:
         return np.where(self.eligible, self.outcome.amount_fen, 0)
 
 
+FEW_EMPLOYERS = 5000
+
+
 def employer_mask(policy: Policy, employer_ids: np.ndarray) -> np.ndarray:
     """Whose employers let them qualify: in the register, targeted by the policy and in
-    business. The database filters; only those enterprises' ids come back."""
+    business. The database filters; only those enterprises' ids come back (for a few
+    employers, asked by id; for the register, the whole filtered register at once)."""
     employers = Enterprise.objects.filter(status=EnterpriseStatus.ACTIVE)
     districts = list(policy.target_districts.values_list("pk", flat=True))
     if districts:
@@ -342,11 +352,10 @@ def employer_mask(policy: Policy, employer_ids: np.ndarray) -> np.ndarray:
     if policy.target_industry_sections:
         employers = employers.filter(industry_section__in=policy.target_industry_sections)
     wanted = np.unique(employer_ids[employer_ids >= 0])
-    found: list[int] = []
-    for begin in range(0, len(wanted), 20000):
-        part = wanted[begin : begin + 20000].tolist()
-        found += employers.filter(pk__in=part).values_list("pk", flat=True)
-    return np.isin(employer_ids, np.array(found, dtype=np.int64)) & (employer_ids >= 0)
+    if len(wanted) <= FEW_EMPLOYERS:
+        employers = employers.filter(pk__in=wanted.tolist())
+    found = np.fromiter(employers.values_list("pk", flat=True), dtype=np.int64)
+    return np.isin(employer_ids, found) & (employer_ids >= 0)
 
 
 def _first_row_per_person(person_ids: np.ndarray, paying: np.ndarray,
@@ -354,8 +363,8 @@ def _first_row_per_person(person_ids: np.ndarray, paying: np.ndarray,
     """One row per person: where a person has several, the paying row with the highest
     amount (then the first)."""
     kept = np.ones(len(person_ids), dtype=bool)
-    if len(person_ids) < 2:
-        return kept
+    if len(person_ids) < 2 or bool(np.all(person_ids[1:] > person_ids[:-1])):
+        return kept  # one row each (the extract's usual order): nothing to sort
     order = np.lexsort((np.arange(len(person_ids)), -amount_fen, ~paying, person_ids))
     ordered = person_ids[order]
     repeat = np.zeros(len(order), dtype=bool)

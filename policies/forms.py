@@ -283,8 +283,9 @@ class VersionForm(GuardedForm):
     beneficiary = forms.ChoiceField(
         label=_("Paid to"), choices=Beneficiary.choices, initial=Beneficiary.ENTERPRISE,
         required=False,
-        help_text=_("The enterprise, or each qualifying employee into their own bank account "
-                    "(the criteria may then name facts about the person)."),
+        help_text=_("The enterprise, or each qualifying employee into their own bank account. "
+                    "For employees the criteria may also name facts about the person: save "
+                    "once after choosing, and the fact lists offer them."),
     )  # fmt: skip
 
     def clean_beneficiary(self) -> str:

@@ -12,9 +12,11 @@ fact is unknown is *unknown*, and unknown never turns into a denial on its own.
       {"id": "no-arrears", "label": {...}, "clause": "第三条第二款",
        "fact": "tax.arrears", "op": "eq", "value": "0.00"}]}
 
-Benefit formulas use the same operands plus arithmetic (`add`, `sub`, `mul`), `min`/`max`
-and `tiers`; every product is rounded to the fen with the version's rounding rule, so the
-single and the batch evaluation give the same fen.
+Benefit formulas use the same operands plus arithmetic (`add`, `sub`, `mul`), `min`/`max`,
+`tiers` (bands of a numeric fact) and `choose` (an amount per value of an enumeration, e.g.
+the talent catalogue level: {"choose": {"fact": …, "cases": {"A": {"amount": "1000.00"}},
+"otherwise": {"amount": "500.00"}}}). Every product is rounded to the fen with the version's
+rounding rule, so the single and the batch evaluation give the same fen.
 """
 
 from __future__ import annotations
@@ -448,10 +450,13 @@ def leaves(node: Node) -> list[Leaf]:
 
 @dataclass(frozen=True)
 class Expr:
-    kind: str  # amount / number / param / fact / add / sub / mul / min / max / tiers
+    kind: str  # amount / number / param / fact / add / sub / mul / min / max / tiers / choose
     value: Any = None
     children: tuple[Expr, ...] = ()
     tiers: tuple[tuple[Decimal, Decimal | None, Expr], ...] = ()  # (from, to, amount)
+    # choose: (value, amount) per case of an enumeration; `otherwise` for the other values.
+    cases: tuple[tuple[str, Expr], ...] = ()
+    otherwise: Expr | None = None
     fact: FactSpec | None = None
     parameter: Parameter | None = None
 
@@ -470,7 +475,7 @@ def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str,
                 beneficiary: str = ENTERPRISE) -> Expr:  # fmt: skip
     if not isinstance(raw, dict) or len(raw) != 1:
         raise RuleError(path, "expected one of amount, number, param, fact, add, sub, mul, "
-                              "min, max, tiers")  # fmt: skip
+                              "min, max, tiers, choose")  # fmt: skip
     ((kind, body),) = raw.items()
     if kind == "amount":
         return Expr("amount", _parse_literal(FactType.MONEY, body, f"{path}.amount", None))
@@ -510,7 +515,38 @@ def _parse_expr(raw: Any, parameters: dict[str, Parameter], path: str,
         return expr
     if kind == "tiers":
         return _parse_tiers(body, parameters, f"{path}.tiers", beneficiary)
+    if kind == "choose":
+        return _parse_choose(body, parameters, f"{path}.choose", beneficiary)
     raise RuleError(path, f"unknown formula element {kind!r}")
+
+
+def _parse_choose(body: Any, parameters: dict[str, Parameter], path: str,
+                  beneficiary: str = ENTERPRISE) -> Expr:  # fmt: skip
+    """An amount per value of an enumeration fact, and one for every other value."""
+    if not isinstance(body, dict) or not {"fact", "cases", "otherwise"} <= set(body):
+        raise RuleError(path, "choose needs a fact, cases (value: amount) and otherwise")
+    if set(body) - {"fact", "cases", "otherwise"}:
+        raise RuleError(path, "choose takes only fact, cases and otherwise")
+    spec = _fact(body["fact"], beneficiary, f"{path}.fact")
+    if spec.type is not FactType.ENUM:
+        raise RuleError(f"{path}.fact", f"{spec.name} is a {spec.type.value}, not one of a "
+                                        "list of values (use tiers for numbers)")  # fmt: skip
+    raw_cases = body["cases"]
+    if not isinstance(raw_cases, dict) or not raw_cases:
+        raise RuleError(f"{path}.cases", "needs at least one value and its amount")
+    cases = []
+    for value, amount in raw_cases.items():
+        case_path = f"{path}.cases.{value}"
+        if value not in spec.choices:
+            raise RuleError(case_path, f"{value!r} is not one of {', '.join(spec.choices)}")
+        expr = _parse_expr(amount, parameters, case_path, beneficiary)
+        if result_type(expr) is not FactType.MONEY:
+            raise RuleError(case_path, "a case's amount must be in yuan")
+        cases.append((str(value), expr))
+    otherwise = _parse_expr(body["otherwise"], parameters, f"{path}.otherwise", beneficiary)
+    if result_type(otherwise) is not FactType.MONEY:
+        raise RuleError(f"{path}.otherwise", "the amount otherwise must be in yuan")
+    return Expr("choose", fact=spec, cases=tuple(cases), otherwise=otherwise)
 
 
 def _parse_tiers(body: Any, parameters: dict[str, Parameter], path: str,
@@ -553,7 +589,7 @@ def result_type(expr: Expr, path: str = "benefit") -> FactType:
         return FactType.MONEY if expr.parameter.type is FactType.MONEY else FactType.INTEGER
     if expr.kind == "fact":
         return FactType.MONEY if expr.fact.type is FactType.MONEY else FactType.INTEGER
-    if expr.kind == "tiers":
+    if expr.kind in ("tiers", "choose"):
         return FactType.MONEY
     kinds = [result_type(child, path) for child in expr.children]
     if expr.kind == "mul":
@@ -571,6 +607,10 @@ def formula_facts(expr: Expr) -> list[FactSpec]:
         found += formula_facts(child)
     for _low, _high, amount in expr.tiers:
         found += formula_facts(amount)
+    for _value, amount in expr.cases:
+        found += formula_facts(amount)
+    if expr.otherwise is not None:
+        found += formula_facts(expr.otherwise)
     return found
 
 

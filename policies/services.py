@@ -404,6 +404,8 @@ def _formula_probes(version: PolicyVersion, on: date, limit: int = 2000) -> list
         # Not below zero: the catalogue's numbers are amounts, counts and areas, and a
         # band that starts at zero covers every enterprise.
         values = [value for value in values if value >= 0]
+        if spec.type is FactType.ENUM:  # chosen by (choose): every value of the list
+            values = list(spec.choices)
         candidates[spec.name] = list(dict.fromkeys(values)) or [None]
     probes = []
     for combination in itertools.islice(itertools.product(*candidates.values()), limit):
@@ -417,6 +419,10 @@ def _tiers_of(expr, fact_name: str) -> list:
         found += _tiers_of(child, fact_name)
     for _low, _high, amount in expr.tiers:
         found += _tiers_of(amount, fact_name)
+    for _value, amount in expr.cases:
+        found += _tiers_of(amount, fact_name)
+    if expr.otherwise is not None:
+        found += _tiers_of(expr.otherwise, fact_name)
     return found
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -30,7 +29,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from datahub import snapshots
-from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
 from datahub.columns import python_value
 from datahub.normalise import to_json
 from datahub.snapshots import SnapshotMissing
@@ -143,14 +142,14 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     snapshot = getattr(decision, "snapshot", None)
     facts = (facts_by_row(snapshot, version.rules.fact_names, rows)
              if snapshot is not None else [])  # fmt: skip
-    as_of = getattr(decision, "as_of", None)
+    refreshed = list(getattr(snapshot, "refreshed_at", {}).values())
     rules_on = getattr(decision, "rules_on", None) or timezone.localdate()
     with transaction.atomic():
         move_many(
             BatchRun, [run.pk], BatchRun.Status.RUNNING,
             enterprises=len(decision.person_ids), qualified=len(ids),
             chunks=(len(ids) + CHUNK - 1) // CHUNK, finished_at=None,
-            extracts_as_of=as_of if isinstance(as_of, datetime) else None,
+            extracts_as_of=min(refreshed) if refreshed else None,
         )  # fmt: skip
     rules_on = rules_on.isoformat()
     for number, begin in enumerate(range(0, len(ids), CHUNK)):
@@ -171,8 +170,10 @@ def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
     for name in PERSON_PAYMENT_FACTS:
         spec = PERSON_CATALOGUE[name]
         values, known = snapshot.columns[name], snapshot.known[name]
-        columns[name] = [python_value(spec, values, int(row)) if known[row] else None
-                         for row in where]  # fmt: skip
+        # A date the department gives as "none" (not insured: no start date) is -1.
+        columns[name] = [python_value(spec, values, int(row))
+                         if known[row] and not (spec.type is FactType.DATE and values[row] < 0)
+                         else None for row in where]  # fmt: skip
     since = columns["person.hrss.insured_since"]
     return [[int(pk), str(columns["person.bank.name"][index] or ""),
              str(columns["person.bank.account"][index] or ""),

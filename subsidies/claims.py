@@ -157,8 +157,8 @@ def _submit_person_claim(*, person: Person, policy: Policy, actor: Any, day: dat
     if existing is not None:
         return existing, False
     employer = employer_of(person, actor=actor,
-                           purpose=f"subsidies.person_claim for {policy.code}: the employer "
-                                   f"whose insurance the claim rests on")  # fmt: skip
+                           purpose=f"subsidies.person_claim:{policy.pk} the employer whose "
+                                   f"insurance the claim for {policy.code} rests on")  # fmt: skip
     if employer is None:
         raise ClaimRefused(_("The social insurance department does not show you insured by "
                              "an enterprise in the register: this policy is for employees."))

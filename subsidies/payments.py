@@ -117,8 +117,8 @@ def person_bank(claim: Claim) -> tuple[str, str]:
         return known
     read = fetch_person_facts(
         claim.person, PERSON_BANK_FACTS,
-        purpose=f"subsidies.claim:{claim.pk} payment of {claim.policy.code} to the account "
-                f"of your social security card",
+        purpose=f"subsidies.payment:{claim.pk} paying {claim.policy.code} to the account "
+                f"of the social security card",
     )  # fmt: skip
     name, account = (read[fact] for fact in PERSON_BANK_FACTS)
     bank = (str(name.value or "") if name.known else "",

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from datahub.normalise import to_json
 from policies import evaluation
 from policies.evaluation import Decision, evaluate_many
 from policies.models import DeliveryMode
@@ -139,7 +140,7 @@ def _record(decisions: dict[int, Decision],
             continue  # decided meanwhile by a duplicate delivery: its decision stands
         decision = decisions[claim.pk]
         labels[claim.pk] = str(claim)
-        facts = ({name: fact.as_json() for name, fact in decision.facts.facts.items()}
+        facts = ({name: _fact_json(fact) for name, fact in decision.facts.facts.items()}
                  if decision.facts else {})  # fmt: skip
         amount = str(decision.amount) if decision.amount is not None else None
         record = {"status": decision.status, "criteria": decision.explanation(),
@@ -167,6 +168,19 @@ def _record(decisions: dict[int, Decision],
     for to, rows in outcomes.items():
         move_claims(list(rows), to, rows=rows, labels=labels)
     return book_paying(eligible, decided=True, sending=True)
+
+
+def _fact_json(fact: Any) -> dict[str, Any]:
+    """A fact as the claim keeps it: an enterprise's (datahub.fetch.Fact.as_json), or a
+    person's read through the hub (the same keys; a personal value, such as a card's
+    account, is never kept with the claim)."""
+    if hasattr(fact, "as_json"):
+        return fact.as_json()
+    personal = getattr(getattr(fact, "spec", None), "personal", False)
+    return {"name": fact.name, "value": None if personal else to_json(fact.value),
+            "known": fact.known, "reason": fact.reason, "department": fact.department,
+            "period": "", "fetched_at": fact.fetched_at.isoformat() if fact.fetched_at else None,
+            "from_cache": False}  # fmt: skip
 
 
 def book_paying(claims: list[Claim], *, decided: bool = False,

@@ -10,6 +10,7 @@ from datahub.catalogue import CATALOGUE
 from datahub.models import DataCall
 from datahub.purposes import PURPOSES, READS_FOR, PurposeRef
 from enterprises.models import Enterprise
+from policies.models import Policy
 from qinqing.templatetags.qinqing_format import period_words
 
 from .models import BatchRun, Claim
@@ -34,11 +35,47 @@ def describe_claim_checks(refs: list[PurposeRef]) -> dict[str, str]:
     return words
 
 
+def _claims_named(refs: list[PurposeRef]) -> dict[str, Claim]:
+    ids = [int(ref.object_id) for ref in refs if ref.object_id.isdigit()]
+    claims = Claim.objects.select_related("policy").in_bulk(ids)
+    return {ref.raw: claims[int(ref.object_id)] for ref in refs
+            if ref.object_id.isdigit() and int(ref.object_id) in claims}  # fmt: skip
+
+
+@PURPOSES.register("subsidies.payment")
+def describe_person_payments(refs: list[PurposeRef]) -> dict[str, str]:
+    """A person's claim paid to the account of their social security card (issue #26)."""
+    return {raw: _("paying your claim for %(policy)s (%(period)s) to the account of your "
+                   "social security card") % {"policy": claim.policy.title,
+                                              "period": period_words(claim.period)}
+            for raw, claim in _claims_named(refs).items()}  # fmt: skip
+
+
+@PURPOSES.register("subsidies.roster")
+def describe_roster_checks(refs: list[PurposeRef]) -> dict[str, str]:
+    """The employer confirming its roster: is the person still insured there, and the
+    account their money goes to."""
+    return {raw: _("your employer confirming that you receive %(policy)s (%(period)s): "
+                   "whether you are still insured there, and your card's account")
+            % {"policy": claim.policy.title, "period": period_words(claim.period)}
+            for raw, claim in _claims_named(refs).items()}  # fmt: skip
+
+
+@PURPOSES.register("subsidies.person_claim")
+def describe_person_claims(refs: list[PurposeRef]) -> dict[str, str]:
+    """A person claiming themselves: which employer's insurance the claim rests on."""
+    named = {ref.raw: int(ref.object_id) for ref in refs if ref.object_id.isdigit()}
+    policies = Policy.objects.in_bulk(list(named.values()))
+    return {raw: _("your claim for %(policy)s: the employer whose insurance it rests on")
+            % {"policy": policies[pk].title}
+            for raw, pk in named.items() if pk in policies}  # fmt: skip
+
+
 @READS_FOR.register("subsidies.batch")
 def batch_reads(enterprise: Enterprise) -> dict[int, str]:
     """The bulk extracts each batch run read before it paid (or offered) this enterprise:
     per department its rules needed, the last extract made before the run started."""
-    claims = (Claim.objects.filter(enterprise=enterprise, origin="batch")
+    claims = (Claim.objects.filter(enterprise=enterprise, origin="batch", person__isnull=True)
               .select_related("policy", "version"))  # fmt: skip
     found: dict[int, str] = {}
     for claim in claims:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from datahub.snapshots import Snapshot, SnapshotMissing, read_snapshot, refresh_rows
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from policies.evaluation import NOT_TARGETED, evaluate_all
-from policies.models import PolicyVersion, VersionStatus
+from policies.models import Beneficiary, PolicyVersion, VersionStatus
 from qinqing.i18n import in_languages
 from qinqing.iterables import chunked
 from qinqing.notifications.services import Delivery, notify_many
@@ -108,6 +108,7 @@ def open_versions(facts: list[str], day=None) -> list[PolicyVersion]:
     versions = (PolicyVersion.objects.select_related("policy")
                 .filter(status=VersionStatus.PUBLISHED, valid_from__lte=day, valid_until__gte=day,
                         policy__delivery_mode__in=BATCH_MODES,
+                        beneficiary=Beneficiary.ENTERPRISE,
                         batch_run__status__in=[BatchRun.Status.RUNNING, BatchRun.Status.DONE])
                 .order_by("pk"))  # fmt: skip
     wanted = set(facts)

@@ -163,8 +163,8 @@ def _still_insured(kept: dict[int, int], enterprise: Enterprise, version: Policy
     for person in Person.objects.filter(pk__in=list(kept)).order_by("pk"):
         read = fetch_person_facts(
             person, ROSTER_FACTS, requested_by=user,
-            purpose=f"subsidies.claim:{kept[person.pk]} your employer confirming "
-                    f"{version.policy.code}: still insured there, and your card's account",
+            purpose=f"subsidies.roster:{kept[person.pk]} the employer confirming "
+                    f"{version.policy.code}: still insured there, and the card's account",
         )  # fmt: skip
         insured, uscc = read["person.hrss.insured"], read["person.hrss.employer_uscc"]
         if insured.known and insured.value and uscc.known and str(uscc.value) == enterprise.uscc:

@@ -24,6 +24,7 @@ from qinqing.i18n import join_list
 from qinqing.scoping import Reach, is_member, official_covers, rule_for, visible_to
 from qinqing.templatetags.qinqing_format import yuan
 
+from .errors import RosterNotAllowed
 from .models import BatchRun, Claim, ClaimStatus, Disbursement, ReconciliationRun
 
 
@@ -391,8 +392,6 @@ def roster(user: User, version: Any, enterprise: Any) -> list[RosterLine]:
     `enterprise`: every person's claim the batch run made with this employer, in name
     order, projected to name, masked identity number, insured since and status. Raises
     RosterNotAllowed for anyone but the employer's members."""
-    from .errors import RosterNotAllowed
-
     if not may_see_roster(user, enterprise):
         raise RosterNotAllowed(_("Only the enterprise's own members may see its roster."))
     rows = (Claim.objects.filter(version=version, enterprise=enterprise, person__isnull=False)

@@ -15,4 +15,8 @@ urlpatterns = [
     path("<int:pk>/retry-payment/", views.retry, name="retry_payment"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("batches/<int:pk>/", views.batch_run, name="batch_run"),
+    path("rosters/", views.rosters, name="rosters"),
+    path("rosters/<int:version_pk>/<int:enterprise_pk>/", views.roster_page, name="roster"),
+    path("rosters/<int:version_pk>/<int:enterprise_pk>/confirm/", views.roster_confirm,
+         name="roster_confirm"),
 ]

@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
-from policies.models import Policy
+from policies.models import Policy, PolicyVersion
 from policies.watches import open_watch
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
@@ -31,9 +31,12 @@ from .claims import (
     retry_payment,
     submit_claim,
 )
+from .errors import RosterNotAllowed
 from .filters import ClaimFilter, ReviewQueueFilter
 from .models import BatchRun, ClaimStatus
 from .reevaluation import runs_of as reevaluation_runs
+from .roster import REASON_MAX as ROSTER_REASON_MAX
+from .roster import confirm_roster
 from .selectors import (
     batch_runs_visible_to,
     can_review_claim,
@@ -42,6 +45,8 @@ from .selectors import (
     claims_awaiting_review,
     claims_visible_to,
     reconciliation_runs,
+    roster,
+    rosters_to_confirm,
 )
 
 # Settled, or waiting for the enterprise itself: nothing to poll for.
@@ -230,3 +235,72 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         return redirect("subsidies:reconciliation")
     page, _query = paginate(request, reconciliation_runs(), 20)
     return render(request, "subsidies/reconciliation.html", {"page": page})
+
+
+# --- the employer's roster of a policy paying persons (issue #26) -------------------------
+
+
+@login_required
+@require_GET
+def rosters(request: HttpRequest) -> HttpResponse:
+    """The policies for which the member's enterprises have employees to confirm."""
+    if not request.user.is_enterprise_member:
+        raise PermissionDenied(_("Rosters are for the enterprises' members."))
+    return render(request, "subsidies/rosters.html", {"rosters": rosters_to_confirm(request.user)})
+
+
+def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int):
+    enterprise = get_object_or_404(enterprises_visible_to(request.user), pk=enterprise_pk)
+    version = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version_pk)
+    try:
+        lines = roster(request.user, version, enterprise)
+    except RosterNotAllowed as refusal:
+        raise PermissionDenied(str(refusal.message)) from refusal
+    return version, enterprise, lines
+
+
+@login_required
+@require_GET
+def roster_page(request: HttpRequest, version_pk: int, enterprise_pk: int) -> HttpResponse:
+    """The employees the data proposes, each with a box to tick for those who have left."""
+    version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk)
+    return render(request, "subsidies/roster.html", {
+        "version": version, "enterprise": enterprise, "lines": lines,
+        "waiting": [line for line in lines if line.open], "reason_max": ROSTER_REASON_MAX,
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def roster_confirm(request: HttpRequest, version_pk: int, enterprise_pk: int) -> HttpResponse:
+    """First POST (from the roster): the confirmation page, saying who is paid and who is
+    removed. Second POST (`confirmed`): done, and back to the roster."""
+    version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk)
+    removed = request.POST.getlist("remove")
+    reason = request.POST.get("reason", "")
+    waiting = {str(line.person_id): line for line in lines if line.open}
+    unknown = [value for value in removed if value not in waiting]
+    error = ""
+    if unknown:
+        error = _("Only the persons this roster lists can be removed.")
+    elif removed and not reason.strip():
+        error = _("Say why these persons are removed: the reason is kept.")
+    elif len(reason) > ROSTER_REASON_MAX:
+        error = _("The reason may be at most %(max)d characters long.") % {
+            "max": ROSTER_REASON_MAX}  # fmt: skip
+    if not error and request.POST.get("confirmed") == "1":
+        try:
+            outcome = confirm_roster(request.user, version, enterprise, removed, reason)
+        except ServiceError as refusal:
+            error = str(refusal.message)
+        else:
+            messages.success(request, _(
+                "Roster confirmed: %(paid)d paid, %(removed)d removed, %(left)d no longer "
+                "insured with you (withdrawn).") % {"paid": len(outcome.confirmed),
+                "removed": len(outcome.removed), "left": len(outcome.left)})  # fmt: skip
+            return redirect("subsidies:roster", version_pk=version.pk, enterprise_pk=enterprise.pk)
+    context = {"version": version, "enterprise": enterprise, "error": error, "reason": reason,
+               "removed": [waiting[value] for value in removed if value in waiting],
+               "kept": [line for key, line in waiting.items() if key not in set(removed)],
+               "reason_max": ROSTER_REASON_MAX}  # fmt: skip
+    return render(request, "subsidies/roster_confirm.html", context, status=400 if error else 200)

@@ -2,17 +2,20 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from enterprises.industries import section_choices
+from enterprises.models import SizeClass
 from qinqing.money import yuan
 from subsidies.models import ClaimStatus
 
 from .. import histogram
 from ..figures import Column, Figure, Kpi
-from ..models import Tally
+from ..models import UNKNOWN_INDUSTRY_LABEL, Tally
 from .board import (
     ALL_FILTERS,
     MONEY,
@@ -133,6 +136,44 @@ def funds_by(board: Board, dimension: str) -> Figure:
         ],
         rows=rows,
         link=board.claims_link(status=ClaimStatus.PAID),
+    )
+
+
+def persons_paid_by(board: Board, dimension: str) -> Figure:
+    """Persons paid by policies for employees (issue #26), by the employer's district,
+    industry or size: how many and how much, never who."""
+    fields = {
+        "district": ("district_id", _("Persons paid by district"), _("District")),
+        "industry": ("industry", _("Persons paid by industry of the employer"), _("Industry")),
+        "size": ("key", _("Persons paid by size of the employer"), _("Enterprise size")),
+    }
+    column, title, label = fields[dimension]
+    keep = [column] if column != "key" else []
+    sums = board.sums(board.tallies("persons_paid", keep=keep), column)
+    sizes = dict(SizeClass.choices)
+
+    def named(value: Any) -> str:
+        if dimension == "district":
+            return board.name("districts", value)
+        if dimension == "size":
+            return str(sizes.get(value, value or _("Not recorded")))
+        sections = dict(section_choices(get_language() or "zh-hans"))
+        return str(sections.get(value, UNKNOWN_INDUSTRY_LABEL))
+
+    rows = sorted(([named(value), count, amount] for value, (count, amount) in sums.items()),
+                  key=lambda row: (-row[2], row[0]))  # fmt: skip
+    return new_figure(
+        board,
+        ALL_FILTERS,
+        key=f"persons_paid_by_{dimension}",
+        title=title,
+        chart="bar",
+        columns=[
+            Column(dimension, label),
+            Column("persons", _("Persons paid"), "int"),
+            Column("amount", _("Paid (yuan)"), MONEY),
+        ],
+        rows=rows,
     )
 
 

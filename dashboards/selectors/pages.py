@@ -21,7 +21,14 @@ from .approvals import (
 from .board import Board
 from .credit import commitments_by_state, credit_kpis, grade_distribution, inspections_by_department
 from .department_data import calls_by_department, calls_by_month, data_kpis
-from .funds import budget_by_policy, claims_by_state, funds_by, funds_by_month, funds_kpis
+from .funds import (
+    budget_by_policy,
+    claims_by_state,
+    funds_by,
+    funds_by_month,
+    funds_kpis,
+    persons_paid_by,
+)
 from .recovery import recovery_by, recovery_kpis
 from .requests import (
     requests_by,
@@ -39,6 +46,9 @@ FIGURES: dict[str, FigureBuilder] = {
     "funds_by_department": lambda board: funds_by(board, "department"),
     "funds_by_district": lambda board: funds_by(board, "district"),
     "claims_by_state": claims_by_state,
+    "persons_paid_by_district": lambda board: persons_paid_by(board, "district"),
+    "persons_paid_by_industry": lambda board: persons_paid_by(board, "industry"),
+    "persons_paid_by_size": lambda board: persons_paid_by(board, "size"),
     "budget_by_policy": budget_by_policy,
     "recovery_kpis": recovery_kpis,
     "recovery_by_department": lambda board: recovery_by(board, "department"),
@@ -72,6 +82,9 @@ SECTIONS: dict[str, tuple[Any, list[str]]] = {
             "funds_by_district",
             "claims_by_state",
             "budget_by_policy",
+            "persons_paid_by_district",
+            "persons_paid_by_industry",
+            "persons_paid_by_size",
         ],
     ),
     "approvals": (

@@ -74,6 +74,22 @@ def refresh_payments() -> int:
     return PAYMENTS.build()
 
 
+# Persons paid by a version paying persons (issue #26), by the employer's district,
+# industry and size class (`key`): counts and amounts, never a name. A person is paid once
+# per policy and period, so each row counts persons.
+PERSONS_PAID = Grouped(
+    "persons_paid",
+    lambda: _paid().filter(claim__person__isnull=False),
+    {"month": TruncMonth("confirmed_at", output_field=DateField()), **_PAID_DIMS,
+     "key": F("claim__enterprise__size_class")},
+    {"n": Count("id"), "amount": Sum("amount")},
+)  # fmt: skip
+
+
+def refresh_persons_paid() -> int:
+    return PERSONS_PAID.build()
+
+
 def refresh_claim_to_cash() -> int:
     return CLAIM_TO_CASH.build()
 
@@ -91,6 +107,7 @@ def refresh_served() -> int:
     table (one pass over the payments), then counted for each period kind and reach."""
     paid = (
         _paid()
+        .filter(claim__person__isnull=True)  # persons' payments serve persons (persons_paid)
         .order_by()
         .annotate(
             ent=F("claim__enterprise_id"),

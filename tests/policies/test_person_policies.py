@@ -281,9 +281,7 @@ def small_register(monkeypatch):
                            districts=[xihu, binjiang])  # fmt: skip
 
 
-def test_every_person_is_decided_once_through_a_qualifying_employer(
-    person_version, small_register
-):
+def test_every_person_is_decided_once_through_a_qualifying_employer(person_version, small_register):
     person_version.policy.target_districts.set(small_register.districts)
     decision = evaluate_all_persons(person_version)
     # The hub is asked for the person facts and the employer's, with the black list.
@@ -405,3 +403,81 @@ def test_the_policy_pages_say_plainly_who_is_paid(client, person_version, author
     client.force_login(author)
     page = client.get(reverse("policies:official_version", args=[person_version.pk]), **EN)
     assert "Paid to each qualifying employee, into their own bank account." in page.content.decode()
+
+
+# --- An amount per value of a list (the talent catalogue level) --------------------------------
+
+CHOOSE = {"choose": {"fact": "person.talent.level",
+                     "cases": {"A": {"amount": "1000.00"}, "B": {"amount": "800.00"}},
+                     "otherwise": {"amount": "500.00"}}}  # fmt: skip
+
+
+def test_choose_pays_by_level_the_same_one_by_one_and_in_the_batch():
+    from policies.batch import Column, evaluate_batch
+    from policies.engine import evaluate
+
+    rules = parse_rules(criteria=PERSON_CRITERIA, benefit=CHOOSE, parameters=PARAMETERS,
+                        beneficiary="person")  # fmt: skip
+    assert "person.talent.level" in rules.person_fact_names
+    levels = ["A", "B", "none", "C", None]
+    base = {"person.hrss.months_paid": 8, "person.housing.owns_home": False,
+            "market.registration_status": "active"}  # fmt: skip
+    single = [evaluate(rules, {**base, "person.talent.level": level}, TODAY).amount
+              for level in levels]  # fmt: skip
+    assert single == [Decimal("1000.00"), Decimal("800.00"), Decimal("500.00"),
+                      Decimal("500.00"), None]  # fmt: skip
+    n = len(levels)
+    columns = {
+        "person.hrss.months_paid": Column(np.full(n, 8), np.ones(n, bool)),
+        "person.housing.owns_home": Column(np.zeros(n, bool), np.ones(n, bool)),
+        "market.registration_status": Column(np.full(n, "active", "<U32"), np.ones(n, bool)),
+        "person.talent.level": Column(np.array([lv or "" for lv in levels], "<U32"),
+                                      np.array([lv is not None for lv in levels])),
+    }  # fmt: skip
+    batch = evaluate_batch(rules, columns, TODAY)
+    assert batch.amount_fen[:4].tolist() == [100000, 80000, 50000, 50000]
+    assert batch.status().tolist() == ["eligible"] * 4 + ["unknown"]
+
+
+@pytest.mark.parametrize(("benefit", "path"), [
+    ({"choose": {"fact": "person.hrss.months_paid", "cases": {"1": {"amount": "1.00"}},
+                 "otherwise": {"amount": "1.00"}}}, "benefit.choose.fact"),
+    ({"choose": {"fact": "person.talent.level", "cases": {"Z": {"amount": "1.00"}},
+                 "otherwise": {"amount": "1.00"}}}, "benefit.choose.cases.Z"),
+    ({"choose": {"fact": "person.talent.level", "cases": {"A": {"number": "2"}},
+                 "otherwise": {"amount": "1.00"}}}, "benefit.choose.cases.A"),
+    ({"choose": {"fact": "person.talent.level", "cases": {}, "otherwise": {"amount": "1"}}},
+     "benefit.choose.cases"),
+    ({"choose": {"fact": "person.talent.level", "cases": {"A": {"amount": "1.00"}}}},
+     "benefit.choose"),
+])  # fmt: skip
+def test_choose_is_refused_where_it_cannot_pay(benefit, path):
+    with pytest.raises(RuleError) as refused:
+        parse_rules(criteria=PERSON_CRITERIA, benefit=benefit, parameters=PARAMETERS,
+                    beneficiary="person")  # fmt: skip
+    assert refused.value.path == path
+
+
+# --- The demo's employee rent subsidy --------------------------------------------------------
+
+
+def test_the_demo_employee_rent_subsidy_decides_as_its_articles_say():
+    from datahub.catalogue import PERSON_CATALOGUE
+    from policies.engine import evaluate
+    from sandbox.city.generator.policy_specs import EMPLOYEE_RENT_SUBSIDY
+
+    if "person.hrss.age" not in PERSON_CATALOGUE:
+        pytest.skip("person.hrss.age comes with the hub's person facts (h-personhub)")
+    spec = EMPLOYEE_RENT_SUBSIDY["version"]
+    rules = parse_rules(criteria=spec["criteria"], benefit=spec["benefit"],
+                        parameters=spec["parameters"], beneficiary=spec["beneficiary"])  # fmt: skip
+    young = {"person.hrss.insured": True, "person.hrss.months_paid": 6,
+             "person.housing.owns_home": False, "person.hrss.age": 29,
+             "person.talent.level": "none", "credit.black_list": False}  # fmt: skip
+    on = date(2026, 12, 1)
+    assert evaluate(rules, young, on).amount == Decimal("500.00")
+    talent = {**young, "person.hrss.age": 41, "person.talent.level": "C"}
+    assert evaluate(rules, talent, on).amount == Decimal("1000.00")
+    for change in ({"person.hrss.months_paid": 5}, {"person.housing.owns_home": True},
+                   {"person.hrss.age": 35}, {"credit.black_list": True}):  # fmt: skip
+        assert evaluate(rules, {**young, **change}, on).status == "ineligible", change

@@ -202,6 +202,10 @@ RULES: list[tuple[str | None, str, str]] = [
     ("subsidies:approve", "lddadddd", "lddidddd"),
     ("subsidies:reject", "lddadddd", "lddidddd"),
     ("subsidies:reconciliation", "ldddddaa", "ldddddda"),
+    # The employer's roster of a policy paying persons: its members only.
+    ("subsidies:rosters", "laaddddd", "liiiiiii"),
+    ("subsidies:roster", "ladddddd", "liiiiiii"),
+    ("subsidies:roster_confirm", "liiiiiii", "ladddddd"),
     # Approvals: A's application and its Market item; the review pages for the item's
     # department (Xihu Market), auditors and admins.
     ("approvals:list", "laaaaaaa", "laaaaaaa"),

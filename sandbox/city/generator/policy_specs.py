@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -330,3 +331,79 @@ def benefit_formula(spec: PolicySpec) -> dict:
     # policy's page and every enterprise's calculator failed on it (found by bench/load.py).
     return {"min": [{"mul": [{"fact": "hrss.insured_employees"}, {"amount": "300.00"}]},
                     {"amount": f"{spec.cap_yuan}.00"}]}  # fmt: skip
+
+
+# The seed's own example (issue #26): the 2020 "enterprise employee rental subsidy", paid to
+# each qualifying employee into their own bank account (beneficiary "person"), not to the
+# enterprise. Defined here with the demo's policies; sandbox/city seeds the persons, then
+# publishes and runs it (seed_demo_policies' shape: code, officials, texts, version).
+def _label(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+TALENT_LEVELS = ("A", "B", "C", "D", "E")
+EMPLOYEE_RENT_SUBSIDY: dict = {
+    "code": "employee-rent-2026", "department": "housing", "author": "housing_city",
+    "approver": "housing_city2", "benefit_type": "rent_subsidy", "delivery_mode": "automatic",
+    "title_zh": "企业员工租房补贴", "title_en": "Employee rent subsidy",
+    "summary_zh": "在本市参保满 6 个月、本市无房的 35 周岁以下或入选人才分类目录的企业员工，"
+                  "按月领取租房补贴，直接发放到本人社保卡银行账户，无需申请。",
+    "summary_en": "Employees insured by an enterprise in the city for at least 6 months who own "
+                  "no home here and are under 35 or listed in the talent catalogue receive a "
+                  "monthly rent subsidy, paid into their own social security card's bank "
+                  "account without applying.",
+    "legal_basis_zh": "第二条 由本市企业连续缴纳社会保险满 6 个月。\n"
+                      "第三条 本人在本市无自有住房。\n"
+                      "第四条 未满 35 周岁，或入选本市人才分类目录。\n"
+                      "第五条 参保单位依法经营，未列入失信黑名单。\n"
+                      "第六条 每人每月 500 元；入选人才分类目录的，每人每月 1000 元。"
+                      "补贴直接发放至本人社会保障卡银行账户。",
+    "legal_basis_en": "Art. 2 Insured by an enterprise in the city for at least 6 months. "
+                      "Art. 3 Owns no home in the city. Art. 4 Under 35, or listed in the "
+                      "city's talent catalogue. Art. 5 The employer is in business and not on "
+                      "the black list. Art. 6 500 yuan a month; 1,000 yuan for the talent "
+                      "catalogue's levels; paid into the person's social security card account.",
+    "version": {
+        "beneficiary": "person",
+        "criteria": {"all": [
+            {"id": "insured", "label": _label("正在参加社会保险", "Socially insured now"),
+             "clause": "第二条", "fact": "person.hrss.insured", "op": "is_true"},
+            {"id": "six-months", "label": _label("在本单位参保满 6 个月",
+                                                 "Insured by the employer 6 months or more"),
+             "clause": "第二条", "fact": "person.hrss.months_paid", "op": "ge",
+             "value": {"param": "min_months"}},
+            {"id": "no-home", "label": _label("在本市无自有住房", "Owns no home in the city"),
+             "clause": "第三条", "fact": "person.housing.owns_home", "op": "is_false"},
+            {"any": [
+                {"id": "under-35", "label": _label("未满 35 周岁", "Under 35"),
+                 "clause": "第四条", "fact": "person.hrss.age", "op": "lt",
+                 "value": {"param": "max_age"}},
+                {"id": "talent",
+                 "label": _label("入选人才分类目录", "Listed in the talent catalogue"),
+                 "clause": "第四条", "fact": "person.talent.level", "op": "in",
+                 "value": list(TALENT_LEVELS)},
+            ], "id": "young-or-talent",
+             "label": _label("未满 35 周岁或入选人才目录", "Under 35 or a listed talent")},
+            {"id": "employer-not-black-listed",
+             "label": _label("参保单位未列入失信黑名单", "The employer is not on the black list"),
+             "clause": "第五条", "fact": "credit.black_list", "op": "is_false"},
+        ]},
+        "benefit": {"choose": {
+            "fact": "person.talent.level",
+            "cases": {level: {"param": "per_month_talent"} for level in TALENT_LEVELS},
+            "otherwise": {"param": "per_month"},
+        }},
+        "parameters": {
+            "min_months": {"type": "integer", "values": [
+                {"from": "2026-01-01", "value": 6, "reference": "第二条"}]},
+            "max_age": {"type": "integer", "values": [
+                {"from": "2026-01-01", "value": 35, "reference": "第四条"}]},
+            "per_month": {"type": "money", "values": [
+                {"from": "2026-01-01", "value": "500.00", "reference": "第六条"}]},
+            "per_month_talent": {"type": "money", "values": [
+                {"from": "2026-01-01", "value": "1000.00", "reference": "第六条"}]},
+        },
+        "budget": Decimal("200000000.00"), "per_enterprise_cap": None,
+        "claim_period": "monthly",
+    },
+}  # fmt: skip

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from accounts.models import User
 from sandbox.city.logins import DEMO_PASSWORD, DEMO_USERS
 from sandbox.city.management.commands.seed_demo_approvals import DEMO_OFFICIALS, FOUNDER
+from sandbox.city.management.commands.seed_demo_persons import CITY_PERSONS
 from sandbox.city.management.commands.seed_demo_persons import USERNAME as PERSON_LOGIN
 
 EXTRACTS_PURPOSE = "演示：初始化批量抽取 (demo: bulk extracts after seeding)"
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         began = time.perf_counter()
         steps: list[tuple[str, dict[str, Any]]] = [
             ("seed_demo", {"enterprises": enterprises}),
-            ("seed_demo_persons", {}),
+            ("seed_demo_persons", {"persons": CITY_PERSONS}),
             ("refresh_extracts", {"purpose": EXTRACTS_PURPOSE}),
             ("seed_demo_policies", {}),
             ("demo_data_reads", {}),

@@ -28,6 +28,7 @@ from policies.services import (
     generate_boundary_cases,
     submit_for_approval,
 )
+from sandbox.city.generator.policy_specs import EMPLOYEE_RENT_SUBSIDY
 from subsidies import batch
 from subsidies.models import BatchRun
 
@@ -175,6 +176,11 @@ class Command(BaseCommand):
                 if run
                 else f"{version.policy.code}: no batch run"
             )
+
+
+# The seed's own example (issue #26), paid to each qualifying employee: published and run
+# like the others, once the persons' extracts are there (seed_demo_city's order).
+POLICIES.append(EMPLOYEE_RENT_SUBSIDY)
 
 
 def runs_owed() -> list[PolicyVersion]:

@@ -1,0 +1,225 @@
+"""The employee rent subsidy at city scale (issue #26): a policy paying persons, every
+person decided and every qualifying one paid, in the same batch machinery as enterprises.
+
+PostgreSQL, Redis and real Celery worker processes. Seed the register (`--enterprises`,
+default a tenth of the persons), register `--persons` persons (default 5,000,000) in bulk
+(enterprises.persons.services.register_many), refresh the enterprise and person extracts,
+publish the demo's employee rent subsidy (automatic mode: sandbox/city/generator/
+policy_specs.py) and time its batch run from the moment it is started — once every worker
+process has answered a ping addressed to it by name — to every qualifying person decided
+(claims made, budget reserved) and to every payment confirmed by the simulated treasury.
+
+The floor, measured in the same sitting on the same database (bench/bulkkit.py): a COPY
+out of exactly the extract columns the run reads (the person facts its rules name, the
+card's account and the insurance start the payments and the roster carry, the employer's
+facts, the register), and a COPY into scratch copies of the same tables with the same
+indexes of exactly the rows the run kept (claims, disbursements, ledger legs, treasury
+records, audit, outbox, notifications, chunk rows). The run is reported as a multiple of
+that floor.
+
+Run: `DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-persons`
+(`ARGS="--persons 200000"` for a quick run). Writes bench/results/persons-postgresql.json.
+"""
+
+import argparse
+import io
+import json
+import os
+import platform
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bulkkit  # noqa: E402
+from stack import setup  # noqa: E402
+
+setup("persons")
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", os.cpu_count() or 2))
+WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", 2))
+DEADLINE_SECONDS = 3 * 3600
+POLICY = "employee-rent-2026"
+REGIONS = ("330102", "330105", "330106", "330108", "330109", "330110")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静磊洋艳勇杰婷强军丽涛明超霞平刚"
+
+
+def residents(count: int):
+    """(identity number, name) of `count` distinct residents, born 1975-2002."""
+    from qinqing.resident_ids import make_resident_id
+
+    first = date(1975, 1, 1)
+    for index in range(count):
+        region = REGIONS[index % len(REGIONS)]
+        born = first + timedelta(days=(index // len(REGIONS)) % 10_000)
+        sequence = (index // (len(REGIONS) * 10_000)) % 999 + 1
+        name = SURNAMES[index % 20] + GIVEN[(index // 20) % 20] + GIVEN[(index // 400) % 20]
+        yield make_resident_id(region, born, sequence), name
+
+
+def one_size(persons: int, enterprises: int) -> dict:
+    from enterprises.persons.services import register_many
+    from policies.models import Policy
+    from qinqing.celery import app as celery_app
+    from qinqing.worker_process import queues_of
+    from subsidies.models import BatchChunk, BatchRun, Claim
+    from subsidies.tasks import start_batch_run
+
+    figures: dict = {"persons": persons, "enterprises": enterprises}
+    out = io.StringIO()
+    began = time.perf_counter()
+    call_command("seed_demo", enterprises=enterprises, seed=2021, stdout=out)
+    figures["seed_seconds"] = round(time.perf_counter() - began, 1)
+    began = time.perf_counter()
+    registered = register_many(residents(persons))
+    figures["register_persons_seconds"] = round(time.perf_counter() - began, 1)
+    figures["registered"] = registered
+    began = time.perf_counter()
+    call_command("refresh_extracts", purpose="benchmark", stdout=out)
+    figures["extracts_seconds"] = round(time.perf_counter() - began, 1)
+    began = time.perf_counter()
+    call_command("seed_demo_policies", budget=10**12, leave_batch_runs=True, stdout=out)
+    figures["publish_seconds"] = round(time.perf_counter() - began, 1)
+    # The publications queued their runs: drop them, and start the one measured by hand,
+    # with the clock running, once the workers are up.
+    with celery_app.connection_for_write() as broker:
+        for queue in queues_of(settings.CELERY_TASK_DEFAULT_QUEUE):
+            broker.default_channel.queue_purge(queue)
+    version = Policy.objects.get(code=POLICY).versions.get(status="published")
+    with connection.cursor() as cursor:  # the clock's edge: rows older than it are not ours
+        cursor.execute("SELECT now()")
+        edge = cursor.fetchone()[0]
+    with bulkkit.workers(WORKER_PROCESSES, WORKER_THREADS, name="persons",
+                         log_dir=ROOT / "var") as nodes:  # fmt: skip
+        figures["workers"] = nodes
+        figures["load_average_at_start"] = bulkkit.load_average()
+        started = time.time()
+        start_batch_run.delay(version.pk)
+        while time.time() - started < DEADLINE_SECONDS:
+            run = BatchRun.objects.filter(version=version).first()
+            if run is not None and run.status != BatchRun.Status.RUNNING:
+                break
+            time.sleep(0.1)
+        figures["load_average_at_end"] = bulkkit.load_average()
+        run = BatchRun.objects.get(version=version)
+    decided = run.decided_at.timestamp() - started if run.decided_at else None
+    paid = run.finished_at.timestamp() - started if run.finished_at else None
+    claims = Claim.objects.filter(version=version)
+    figures.update(
+        status=run.status,
+        detail=run.detail,
+        evaluated=run.enterprises,  # persons, for a version paying persons
+        qualified=run.qualified,
+        chunks=run.chunks,
+        chunks_paid=BatchChunk.objects.filter(run=run, paid_at__isnull=False).count(),
+        seconds_to_all_decided=round(decided, 2) if decided else None,
+        seconds_to_all_paid=round(paid, 2) if paid else None,
+        claims_by_status=dict(claims.values_list("status").annotate(n=Count("id"))),
+        persons_paid_twice=claims.values("person_id").annotate(n=Count("id"))
+        .filter(n__gt=1).count(),
+    )  # fmt: skip
+    figures["floor"] = floor(version, run, edge)
+    floor_seconds = figures["floor"]["seconds"]
+    rows = figures["floor"]["rows_written"]
+    if paid:
+        figures["persons_paid_per_second"] = round(run.qualified / paid)
+        figures["rows_per_second"] = round(rows / paid)
+        figures["multiple_of_floor"] = round(paid / floor_seconds, 2)
+    figures["floor"]["persons_per_second"] = round(run.qualified / floor_seconds)
+    figures["floor"]["rows_per_second"] = round(rows / floor_seconds)
+    return figures
+
+
+def person_extract_selects(fact_names) -> list[str]:
+    """The SELECTs reading exactly the person extract columns these facts live in."""
+    from datahub.catalogue import PERSON_CATALOGUE
+    from datahub.snapshots import PERSONS, column_name
+
+    quote = connection.ops.quote_name
+    by_department: dict[str, list[str]] = {}
+    for name in dict.fromkeys(fact_names):
+        by_department.setdefault(PERSON_CATALOGUE[name].department, []).append(column_name(name))
+    return [
+        f"SELECT person_id, {', '.join(quote(c) for c in columns)} "  # noqa: S608
+        f"FROM {quote(PERSONS.table(department))}"
+        for department, columns in by_department.items()
+    ]
+
+
+def floor(version, run, edge) -> dict:
+    """The irreducible work of this run, in this sitting (bench/bulkkit.py)."""
+    from policies.evaluation import BLACK_LIST
+    from subsidies.batch import PERSON_PAYMENT_FACTS
+
+    rules = version.rules
+    person_facts = [*rules.person_fact_names, "person.hrss.employer_uscc", *PERSON_PAYMENT_FACTS]
+    employer_facts = [*rules.employer_fact_names, BLACK_LIST]
+    selects = [*person_extract_selects(person_facts), *bulkkit.extract_selects(employer_facts),
+               "SELECT id, uscc, district_id, industry_section FROM enterprises_enterprise",
+               "SELECT id, name FROM enterprises_person"]  # fmt: skip
+    read_seconds, read_bytes = bulkkit.copy_out_seconds(selects)
+    since = f"'{edge.isoformat()}'::timestamptz"
+    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"  # noqa: S608
+    kept = {
+        "subsidies_claim": f"version_id = {int(version.pk)}",
+        "subsidies_disbursement": f"claim_id IN ({claims})",
+        "subsidies_ledgerentry": f"claim_id IN ({claims})",
+        "subsidies_treasuryrecord": f"created_at >= {since}",
+        "audit_auditevent": f"occurred_at >= {since}",
+        "events_outboxevent": f"occurred_at >= {since}",
+        "notifications_notification": f"created_at >= {since}",
+        "subsidies_batchchunk": f"run_id = {int(run.pk)}",
+    }
+    written = bulkkit.copy_in_seconds(kept)
+    return {
+        "read_seconds": round(read_seconds, 3),
+        "read_bytes": read_bytes,
+        "write_seconds": round(written["seconds"], 3),
+        "rows_by_table": written["rows"],
+        "rows_written": sum(written["rows"].values()),
+        "seconds": round(read_seconds + written["seconds"], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=5_000_000)
+    parser.add_argument("--enterprises", type=int, default=None,
+                        help="the register's size (default: a tenth of the persons)")  # fmt: skip
+    options = parser.parse_args()
+    persons = options.persons
+    enterprises = options.enterprises or max(100, persons // 10)
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        sys.exit("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
+    setup_test_environment()
+    results = {"when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               "command": f"make bench-persons (--persons {persons} --enterprises {enterprises})",
+               "worker_processes": WORKER_PROCESSES, "threads_per_worker": WORKER_THREADS,
+               "runs": []}  # fmt: skip
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        figures = one_size(persons, enterprises)
+    finally:
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    print(json.dumps(figures, ensure_ascii=False))
+    results["runs"].append(figures)
+    target = ROOT / "bench" / "results" / "persons-postgresql.json"
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"written to {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
