@@ -15,7 +15,7 @@ from django.urls import reverse
 from credit.lists.models import EntryStatus, ListEntry, ListKind
 from datahub import providers, snapshots
 from datahub.providers import register_person_provider
-from enterprises.models import EnterpriseStatus
+from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.services import register_person
 from policies.evaluation import (
     EMPLOYER_BLACK_LISTED,
@@ -37,7 +37,7 @@ from policies.services import (
 from qinqing.errors import Invalid
 from qinqing.registry import Registry
 from qinqing.resident_ids import make_resident_id
-from tests.factories import EnterpriseFactory, OfficialFactory, department, district
+from tests.factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
@@ -462,12 +462,9 @@ def test_choose_is_refused_where_it_cannot_pay(benefit, path):
 
 
 def test_the_demo_employee_rent_subsidy_decides_as_its_articles_say():
-    from datahub.catalogue import PERSON_CATALOGUE
     from policies.engine import evaluate
     from sandbox.city.generator.policy_specs import EMPLOYEE_RENT_SUBSIDY
 
-    if "person.hrss.age" not in PERSON_CATALOGUE:
-        pytest.skip("person.hrss.age comes with the hub's person facts (h-personhub)")
     spec = EMPLOYEE_RENT_SUBSIDY["version"]
     rules = parse_rules(criteria=spec["criteria"], benefit=spec["benefit"],
                         parameters=spec["parameters"], beneficiary=spec["beneficiary"])  # fmt: skip
@@ -481,3 +478,80 @@ def test_the_demo_employee_rent_subsidy_decides_as_its_articles_say():
     for change in ({"person.hrss.months_paid": 5}, {"person.housing.owns_home": True},
                    {"person.hrss.age": 35}, {"credit.black_list": True}):  # fmt: skip
         assert evaluate(rules, {**young, **change}, on).status == "ineligible", change
+
+
+# --- The hub's real extracts: every person at once agrees with each one alone ------------------
+
+
+def _demo_policy(author_of_housing):
+    from sandbox.city.generator.policy_specs import EMPLOYEE_RENT_SUBSIDY as spec
+
+    policy = Policy.objects.create(
+        department=department(spec["department"]),
+        **{key: spec[key] for key in ("code", "title_zh", "title_en", "summary_zh",
+                                      "summary_en", "legal_basis_zh", "legal_basis_en",
+                                      "benefit_type", "delivery_mode")},
+    )  # fmt: skip
+    return create_draft(policy=policy, actor=author_of_housing,
+                        **{**spec["version"], "valid_from": date(2026, 12, 1),
+                           "valid_until": date(2027, 11, 30)})  # fmt: skip
+
+
+def test_every_person_from_the_extracts_is_decided_as_each_alone(author):
+    from datahub.snapshots import person_extract_departments, refresh_person_extract
+    from enterprises.persons.models import Person
+    from enterprises.persons.services import register_many
+
+    as_of = date(2026, 12, 1)
+    for _ in range(6):
+        EnterpriseFactory(status=EnterpriseStatus.ACTIVE)
+    # 25 aged 31 and 25 aged 42 (under 35, or only with a talent level).
+    rows = [(make_resident_id("330106", date(1995, 5, 5), n), f"员工{n}") for n in range(1, 26)]
+    rows += [(make_resident_id("330108", date(1984, 2, 2), n), f"职工{n}") for n in range(1, 26)]
+    register_many(rows)
+    for code in ("hrss", "market", "ndrc"):
+        snapshots.refresh_extract(code, purpose="test: batch", as_of=as_of)
+    for code in person_extract_departments():
+        refresh_person_extract(code, purpose="test: person batch", as_of=as_of)
+    # Black-list the employer of the most people, and bring the credit extract up to date.
+    first = snapshots.read_person_snapshot([], [])
+    insured = first.employer_ids[first.employer_ids >= 0]
+    listed_id = int(np.bincount(insured).argmax())
+    _black_list(Enterprise.objects.get(pk=listed_id))
+    snapshots.refresh_extract("ndrc", purpose="test: batch", as_of=as_of)
+    version = _demo_policy(author)
+    batch = evaluate_all_persons(version, rules_on=as_of)
+    status = batch.status()
+    seen = set()
+    for row, person_id in enumerate(batch.person_ids.tolist()):
+        alone = evaluate_for_person(version, Person.objects.get(pk=person_id),
+                                    purpose="test: parity", as_of=as_of)  # fmt: skip
+        assert status[row] == alone.status, (person_id, alone.employer_reason)
+        expected = int((alone.amount or 0) * 100)
+        assert int(batch.amount_fen[row]) == expected, person_id
+        if alone.employer is not None and alone.employer.pk == listed_id:
+            assert alone.status != "eligible"
+        seen.add(alone.status)
+    assert {"eligible", "ineligible", "not_targeted"} <= seen
+    assert set(batch.amount_fen[batch.eligible].tolist()) <= {50000, 100000}
+
+
+def test_a_published_policy_for_persons_says_who_is_paid_in_the_catalogue(
+    client, person_version, author, small_register
+):
+    from policies.services import approve, submit_for_approval
+
+    checker = OfficialFactory(department=department("housing"), district=None, username="c2")
+    generate_boundary_cases(person_version)
+    approve(submit_for_approval(person_version, actor=author), actor=checker)
+    said = "Paid to each qualifying employee, into their own bank account."
+    for url in (reverse("policies:catalog"), reverse("policies:detail", args=["employee-rent"])):
+        page = client.get(url, **EN)
+        assert page.status_code == 200
+        assert said in page.content.decode(), url
+    # An employer's member is not offered to claim it for the enterprise.
+    client.force_login(member_of(small_register.first))
+    detail = client.get(reverse("policies:detail", args=["employee-rent"]), **EN).content.decode()
+    assert "Owns a home in the city" in detail  # the person fact's label
+    assert "Check whether my enterprise qualifies" not in detail
+    assert "Your enterprises under this policy" not in detail
