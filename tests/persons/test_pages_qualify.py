@@ -144,21 +144,22 @@ def test_not_insured_says_why_in_plain_words(client, person, answers):
     assert "does not show you insured by an enterprise in the register" in page
 
 
-def test_claim_goes_into_the_one_pipeline_and_a_second_click_is_the_first(
+def test_claim_goes_through_the_one_pipeline_and_a_second_click_is_the_first(
     client, person, answers, django_capture_on_commit_callbacks
 ):
     publish_rent()
     client.force_login(person.user)
     url = reverse("person_claim_policy", args=["employee-rent"])
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, **EN)
     claim = Claim.objects.get(person=person)
     assert response.status_code == 302
     assert response["Location"] == reverse("person_claim", args=[claim.pk])
-    assert claim.status == "checking" and queued  # the instant check is queued on commit
+    assert claim.status == "in_review"  # checked at once; an apply policy's official reviews
     assert claim.enterprise.uscc == answers["uscc"]
     page = client.get(response["Location"], **EN).content.decode()
     assert "Employee rent subsidy" in page and 'class="steps"' in page
+    assert "an official of" in page.lower() and "Insured here 6 months" in page
     assert client.post(url, **EN)["Location"] == response["Location"]
     assert Claim.objects.filter(person=person).count() == 1
     # Once claimed, the check shows the claim instead of reading again.
