@@ -92,3 +92,12 @@ def test_no_second_row_of_tabs_the_nav_is_enough(client, person, paid):
         page = _page(client, person.user, name, *args)
         assert "person-nav" not in page
         assert page.count(f'href="{reverse("person_subsidies")}"') == 1 + (name == "person_claim")
+
+
+def test_my_profile_offers_to_dispute_each_fact_but_the_bank_account(client, person):
+    client.force_login(person.user)
+    page = client.post(reverse("person_check_records"), HTTP_ACCEPT_LANGUAGE="en").content
+    page = page.decode()
+    link = reverse("disputes:new") + "?from=data_log&amp;fact="
+    assert link + "person.housing.owns_home" in page
+    assert link + "person.bank.account" not in page
