@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from datahub import providers, snapshots
+from datahub.fetch import fetch_facts_many
 from datahub.models import DataCall
 from datahub.providers import register_person_provider
 from policies.models import Policy
@@ -71,12 +73,26 @@ def no_person_extracts(monkeypatch):
     monkeypatch.setattr(snapshots, "read_person_snapshot", read, raising=False)
 
 
+def _active_employer(register):
+    """An enterprise the simulated market regulator shows in business (its answer follows
+    the USCC, which the factory's sequence makes differ from run to run)."""
+    read = fetch_facts_many([(enterprise, "test: employer") for enterprise in register],
+                            ["market.registration_status"])  # fmt: skip
+    for enterprise, facts in zip(register, read, strict=True):
+        if facts.values()["market.registration_status"] == "active":
+            return enterprise
+    raise AssertionError("no enterprise of the register is in business")
+
+
 @pytest.fixture
 def answers(monkeypatch, register):
-    """The person departments answering from a table the test fills: number -> facts."""
+    """The person departments answering from a table the test fills: number -> facts. The
+    hub's cache is emptied first: an enterprise of an earlier test had the same USCC (the
+    factory's sequence), and its cached facts are not this employer's."""
+    cache.clear()
     no_person_extracts(monkeypatch)
     monkeypatch.setattr(providers, "PERSON_PROVIDERS", Registry("person provider"))
-    table = {"uscc": register[0].uscc, "months": 14, "owns": False}
+    table = {"uscc": _active_employer(register).uscc, "months": 14, "owns": False}
 
     def insurance(number, fields, as_of):
         return {"sfcb": "是", "cbdwdm": table["uscc"], "jfys": table["months"],
