@@ -7,6 +7,7 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from datahub.models import DataCall, SnapshotRefresh, Subject
 from datahub.providers import fetch_person_facts
@@ -188,7 +189,6 @@ def test_the_nightly_task_queues_the_person_extracts(db, settings):
 
 
 def test_the_identity_numbers_are_in_no_extract_table(city):
-    from django.db import connection
 
     some = numbers(30)
     with connection.cursor() as cursor:
@@ -239,3 +239,28 @@ def test_a_wrong_number_refuses_the_whole_call_naming_the_row(db):
 def test_register_many_finds_what_register_person_finds(db, number, problem):
     with pytest.raises(InvalidResidentId, match=problem):
         register_many([(numbers(1)[0], "某"), (number, "某")])
+
+
+def test_with_nobody_registered_the_person_extracts_are_empty(db):
+    EnterpriseFactory()
+    refresh_extract("hrss", purpose="test", as_of=AS_OF)
+    for code in person_extract_departments():
+        assert refresh_person_extract(code, purpose="test", as_of=AS_OF).rows == 0
+    snapshot = read_person_snapshot(PERSON_FACTS, ["hrss.insured_employees"])
+    assert len(snapshot.person_ids) == 0 and len(snapshot.employer_ids) == 0
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_whole_extract_read_by_copy_equals_the_rows_read_one_by_one(city):
+    from datahub.snapshots import ENTERPRISES, _copied_columns, _selected_columns
+
+    for subject, code in ((PERSONS, "hrss"), (PERSONS, "housing"), (ENTERPRISES, "hrss"),
+                          (ENTERPRISES, "market"), (ENTERPRISES, "taxation")):  # fmt: skip
+        specs = subject.facts(code)
+        fast = _copied_columns(subject.table(code), subject.key, specs)
+        assert fast is not None, code
+        slow = _selected_columns(subject.table(code), subject.key, specs, None)
+        assert fast[0].tolist() == slow[0].tolist()
+        for spec in specs:
+            assert fast[1][spec.name].dtype == slow[1][spec.name].dtype, spec.name
+            assert fast[1][spec.name].tolist() == slow[1][spec.name].tolist(), spec.name
