@@ -555,3 +555,18 @@ def test_a_published_policy_for_persons_says_who_is_paid_in_the_catalogue(
     assert "Owns a home in the city" in detail  # the person fact's label
     assert "Check whether my enterprise qualifies" not in detail
     assert "Your enterprises under this policy" not in detail
+
+
+def test_a_persons_decision_is_explained_again_from_the_facts_kept_with_the_claim(
+    person_version,
+):
+    from policies.evaluation import explain_recorded
+
+    kept = {"person.hrss.months_paid": 5, "person.housing.owns_home": False,
+            "market.registration_status": "active"}  # fmt: skip
+    outcome = explain_recorded(person_version, kept, TODAY)
+    assert outcome.status == "ineligible"
+    by_id = {criterion.id: criterion for criterion in outcome.criteria}
+    assert (by_id["months"].value, by_id["months"].threshold, by_id["months"].met) == (5, 6, False)
+    assert by_id["no-home"].met is True and by_id["employer-active"].met is True
+    assert by_id["months"].department == "hrss"
