@@ -264,7 +264,9 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
             return 0  # delivered twice: the first delivery made the claims
         taken = set(
             Claim.objects.filter(
-                policy=policy, period=period, enterprise_id__in=enterprise_ids,
+                policy=policy,
+                period=period,
+                enterprise_id__in=enterprise_ids,
                 person__isnull=True,
             ).values_list("enterprise_id", flat=True)
         )

@@ -160,8 +160,12 @@ def _submit_person_claim(*, person: Person, policy: Policy, actor: Any, day: dat
                            purpose=f"subsidies.person_claim:{policy.pk} the employer whose "
                                    f"insurance the claim for {policy.code} rests on")  # fmt: skip
     if employer is None:
-        raise ClaimRefused(_("The social insurance department does not show you insured by "
-                             "an enterprise in the register: this policy is for employees."))
+        raise ClaimRefused(
+            _(
+                "The social insurance department does not show you insured by "
+                "an enterprise in the register: this policy is for employees."
+            )
+        )
     if not is_targeted(policy, employer):
         raise ClaimRefused(_("This policy is not for your employer's district or industry."))
     ensure_in_business(employer, ClaimRefused)
@@ -265,7 +269,7 @@ def retry_payment(claim_id: int, *, actor: Any, reason: str) -> Claim:
         raise ClaimConflict(_("Only a failed payment can be tried again (the claim is now: "
                               "%(status)s).") % {"status": claim.get_status_display()})  # fmt: skip
     ensure_in_business(claim.enterprise)
-    if not claim.enterprise.bank_account:
+    if not claim.person_id and not claim.enterprise.bank_account:
         raise ClaimConflict(_("The enterprise has no bank account on record yet. The payment "
                               "is tried again by itself as soon as it adds one."))  # fmt: skip
     if not retry_payments([claim.pk], actor=actor, reason=reason):

@@ -132,12 +132,14 @@ class Claim(models.Model):
         constraints = [
             # A double click, two tabs, a retried call or a batch racing a person: one claim.
             models.UniqueConstraint(
-                fields=["enterprise", "policy", "period"], name="one_claim_per_period",
+                fields=["enterprise", "policy", "period"],
+                name="one_claim_per_period",
                 condition=Q(person__isnull=True),
             ),
             # A person insured by two enterprises in the period is still paid once.
             models.UniqueConstraint(
-                fields=["person", "policy", "period"], name="one_person_claim_per_period",
+                fields=["person", "policy", "period"],
+                name="one_person_claim_per_period",
                 condition=Q(person__isnull=False),
             ),
         ]

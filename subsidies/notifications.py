@@ -111,13 +111,17 @@ PERSON_TEXTS = {
     ),
     K.CLAIM_PAID: (
         _("Subsidy paid: ¥{amount} from {policy}"),
-        _("¥{amount} under “{policy}” has been paid to the account of your social security "
-          "card, {enterprise}."),
+        _(
+            "¥{amount} under “{policy}” has been paid to the account of your social security "
+            "card, {enterprise}."
+        ),
     ),
     K.CLAIM_PAYMENT_FAILED: (
         _("Subsidy payment failed: {policy}"),
-        _("The payment of ¥{amount} under “{policy}” did not go through: the social security "
-          "card's account was not known or was refused. It is tried again."),
+        _(
+            "The payment of ¥{amount} under “{policy}” did not go through: the social security "
+            "card's account was not known or was refused. It is tried again."
+        ),
     ),
 }
 # Who hears of a claim: the enterprise's members (its own claims) or the person.
@@ -131,37 +135,20 @@ _RECIPIENTS = {
 
 
 def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notification]:
-    """notify_claims_of() for the enterprises' claims among `claim_ids` and for the
-    persons' (each person hears of their own; the employer does not)."""
-    ids = [int(pk) for pk in claim_ids]
-    made = notify_claims_of(ids, status, "enterprise")
-    from .models import Claim
-
-    if Claim.objects.filter(pk__in=ids, person__isnull=False).exists():
-        made = made | notify_claims_of(ids, status, "person")
-    return made
-
-
-def notify_claims_of(claim_ids: Iterable[int], status: str,
-                     recipients: str = "enterprise") -> QuerySet[Notification]:  # fmt: skip
     """Many claims that reached one status at once (a batch chunk's payments or offers):
     one INSERT … SELECT writes a notification for each active member of each claim's
-    enterprise, its text filled in by the database (nothing is loaded, and when nobody is
-    to be told nothing is written); members who turned the kind off entirely get none, and
-    those who want it by e-mail have it queued on commit. Returns the notifications made,
-    as a query (read only if the caller looks). Pass one batch chunk at a time."""
+    enterprise — or, for a person's claim, for the person alone (the employer is not told
+    of its employees' claims) — its text filled in by the database (nothing is loaded, and
+    when nobody is to be told nothing is written); members who turned the kind off
+    entirely get none, and those who want it by e-mail have it queued on commit. Returns
+    the notifications made, as a query (read only if the caller looks). Pass one batch
+    chunk at a time."""
     ids = [int(pk) for pk in claim_ids]
     if not ids:
         return Notification.objects.none()
     kind = CLAIM_NOTICES[status]
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}: register it first")
-    title, body = (PERSON_TEXTS.get(kind) or TEXTS[kind]) if recipients == "person" else (
-        TEXTS[kind])
-    join, payee, whose = _RECIPIENTS[recipients]
-    params = {"amount": AMOUNT, "policy": POLICY, "enterprise": ENTERPRISE}
-    titles = in_languages(Message(title, **params))
-    bodies = in_languages(Message(body, **params))
     vendor = connection.vendor
     if vendor == "postgresql":
         amount = "to_char(c.amount, 'FM999,999,999,999,990.00')"
@@ -169,20 +156,29 @@ def notify_claims_of(claim_ids: Iterable[int], status: str,
         amount = ("(printf('%%,d', CAST(c.amount AS INTEGER)) || '.' || "
                   "substr(printf('%%.2f', c.amount), -2))")  # fmt: skip
     amount = f"COALESCE({amount}, '—')"
-
-    def filled(column: str) -> str:
-        """A text rendered once (a parameter), each claim's values put in by the database."""
-        return (f"replace(replace(replace(%s, '{AMOUNT}', {amount}), "
-                f"'{POLICY}', p.{column}), '{ENTERPRISE}', {payee})")  # fmt: skip
-
-    zh, en = filled("title_zh"), filled("title_en")
     only_first = "AND c.checks <= 1" if kind == K.CLAIM_AWAITING_DATA else ""
     marks = ", ".join(["%s"] * len(ids))
     true = "TRUE" if vendor == "postgresql" else "1"
-    # The English is blank where it reads the same as the Chinese (as notify_many does).
-    statement = f"""
-        INSERT INTO notifications_notification
-            (recipient_id, kind, title, title_en, body, body_en, link, in_app, created_at)
+    now = timezone.now()
+    selects, params_sql = [], []
+    for recipients in ("enterprise", "person"):
+        title, body = TEXTS[kind]
+        if recipients == "person":
+            title, body = PERSON_TEXTS.get(kind, (title, body))
+        join, payee, whose = _RECIPIENTS[recipients]
+        params = {"amount": AMOUNT, "policy": POLICY, "enterprise": ENTERPRISE}
+        titles = in_languages(Message(title, **params))
+        bodies = in_languages(Message(body, **params))
+
+        def filled(column: str, payee: str = payee) -> str:
+            """A text rendered once (a parameter), each claim's values put in by the
+            database."""
+            return (f"replace(replace(replace(%s, '{AMOUNT}', {amount}), "
+                    f"'{POLICY}', p.{column}), '{ENTERPRISE}', {payee})")  # fmt: skip
+
+        zh, en = filled("title_zh"), filled("title_en")
+        # The English is blank where it reads the same as the Chinese (as notify_many does).
+        selects.append(f"""
         SELECT m.user_id, %s, substr({zh}, 1, {TITLE_LENGTH}),
                CASE WHEN {en} = {zh} THEN '' ELSE substr({en}, 1, {TITLE_LENGTH}) END,
                {zh}, CASE WHEN {en} = {zh} THEN '' ELSE {en} END,
@@ -194,11 +190,16 @@ def notify_claims_of(claim_ids: Iterable[int], status: str,
         LEFT JOIN notifications_notificationpreference pr
                ON pr.user_id = m.user_id AND pr.kind = %s
         WHERE c.id IN ({marks}) AND {whose} AND u.is_active {only_first}
-          AND (pr.id IS NULL OR pr.in_app OR pr.email)
-        RETURNING id, recipient_id"""  # noqa: S608 - ids are parameters, the rest constants
-    zt, et = titles[CHINESE], titles[ENGLISH]
-    zb, eb = bodies[CHINESE], bodies[ENGLISH]
-    params_sql = [kind, zt, et, zt, et, zb, eb, zb, eb, timezone.now(), kind, *ids]
+          AND (pr.id IS NULL OR pr.in_app OR pr.email)""")  # noqa: S608 - ids are parameters
+        zt, et = titles[CHINESE], titles[ENGLISH]
+        zb, eb = bodies[CHINESE], bodies[ENGLISH]
+        params_sql += [kind, zt, et, zt, et, zb, eb, zb, eb, now, kind, *ids]
+    # One statement for both: the enterprises' members, and the persons.
+    statement = f"""
+        INSERT INTO notifications_notification
+            (recipient_id, kind, title, title_en, body, body_en, link, in_app, created_at)
+        {" UNION ALL ".join(selects)}
+        RETURNING id, recipient_id"""
     with connection.cursor() as cursor:
         cursor.execute(statement, params_sql)
         made = cursor.fetchall()

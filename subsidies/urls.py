@@ -17,6 +17,9 @@ urlpatterns = [
     path("batches/<int:pk>/", views.batch_run, name="batch_run"),
     path("rosters/", views.rosters, name="rosters"),
     path("rosters/<int:version_pk>/<int:enterprise_pk>/", views.roster_page, name="roster"),
-    path("rosters/<int:version_pk>/<int:enterprise_pk>/confirm/", views.roster_confirm,
-         name="roster_confirm"),
+    path(
+        "rosters/<int:version_pk>/<int:enterprise_pk>/confirm/",
+        views.roster_confirm,
+        name="roster_confirm",
+    ),
 ]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from accounts.models import Role
-from datahub.providers import PersonFact, PersonFactSet
+from datahub.fetch import Fact, FactSet
 from enterprises.models import EnterpriseStatus
 from enterprises.persons.services import link_login, register_person
 from policies.evaluation import Decision
@@ -81,8 +81,8 @@ class World:
             "person.bank.account": row["account"] if row else None,
             "person.bank.name": "中国工商银行杭州分行" if row else None,
         }
-        return PersonFactSet(facts={name: PersonFact(name, values.get(name), True)
-                                    for name in names})  # fmt: skip
+        return FactSet(facts={name: Fact(name, values.get(name), True)
+                              for name in names})  # fmt: skip
 
     # --- policies.evaluation.evaluate_all_persons --------------------------------------
     def evaluate_all(self, version, rules_on=None, person_ids=None):
@@ -290,6 +290,10 @@ def test_a_person_claims_themselves_and_is_paid_through_the_one_pipeline(staff, 
     assert claim.enterprise == staff.first
     assert claim.disbursement.bank_account == world.people[chen.pk]["account"]
     assert LedgerEntry.objects.filter(account=person_account(chen.pk), claim=claim).exists()
+    # The person hears of their payment; the employer's members do not.
+    told = Notification.objects.get(recipient=chen.user)
+    assert "800.00" in told.title and "陈小青" in told.body
+    assert not Notification.objects.exclude(recipient__in=[chen.user, zhao.user]).exists()
     again, created = submit_claim(person=chen, policy=version.policy, actor=chen.user)
     assert (again.pk, created) == (claim.pk, False)
     # Not qualifying: decided, never paid.

@@ -31,6 +31,9 @@ def test_the_demo_person_is_paid_the_rent_subsidy_without_applying(reference_dat
     assert [(c.policy.code, c.status) for c in mine] == [("employee-rent-2026", ClaimStatus.PAID)]
     claim = mine[0]
     assert claim.amount in (500, 1000) and claim.enterprise.memberships.exists()
+    # Its reasons, criterion by criterion, re-derived from the facts the run kept.
+    explained = {row["id"] for row in claim.explanation}
+    assert {"insured", "six-months", "no-home"} <= explained
     assert LedgerEntry.objects.filter(claim=claim, account=person_account(person.pk)).exists()
     record = TreasuryRecord.objects.get(key=claim.disbursement.idempotency_key)
     assert record.payee.startswith(person.name[0]) and "*" in record.payee

@@ -34,6 +34,10 @@ def test_the_member_sees_the_roster_and_nothing_more(staff, page):
     assert "陈小青" in body and chen.id_masked in body and number not in body
     assert "800" not in body  # no amount, no account: only what confirming needs
     assert "钱七" not in body  # another employer's person
+    # Nor through the claims list or the API: the persons' claims are not the employer's.
+    assert "陈小青" not in client.get("/claims/").content.decode()
+    listed = client.get("/api/v1/claims/")
+    assert listed.status_code == 200 and listed.json()["count"] == 0
     other = Client(HTTP_ACCEPT_LANGUAGE="en")
     other.force_login(member_of(staff.second))
     assert other.get(url).status_code in (403, 404)

@@ -29,15 +29,43 @@ USERNAME = "person"
 NAME = "陈小青"
 XIHU = "330106"
 DEMO_READ_PURPOSE = "演示：员工租房补贴资格预审 (demo: employee rent subsidy pre-check)"
-_FACTS = ["person.hrss.insured", "person.hrss.employer_uscc", "person.housing.owns_home",
-          "person.hrss.months_paid"]
+_FACTS = [
+    "person.hrss.insured",
+    "person.hrss.employer_uscc",
+    "person.housing.owns_home",
+    "person.hrss.months_paid",
+]
 # The demo city's other residents: a few hundred registered persons (seed_demo_city asks
 # for them), so the employee rent subsidy's batch run pays a crowd, not one person.
 PERSONS = 0
 CITY_PERSONS = 300
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-_GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "婷", "强", "军", "丽", "涛",
-          "明", "超", "霞", "平", "刚", "晨", "宇", "欣", "怡"]
+_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "杰",
+    "婷",
+    "强",
+    "军",
+    "丽",
+    "涛",
+    "明",
+    "超",
+    "霞",
+    "平",
+    "刚",
+    "晨",
+    "宇",
+    "欣",
+    "怡",
+]
 _REGIONS = ("330102", "330105", "330106", "330108", "330109", "330110")
 
 
@@ -75,8 +103,12 @@ class Command(BaseCommand):
     help = "Create the demo's private person and their login (idempotent)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--persons", type=int, default=PERSONS,
-                            help=f"residents registered besides the demo login (default {PERSONS})")
+        parser.add_argument(
+            "--persons",
+            type=int,
+            default=PERSONS,
+            help=f"residents registered besides the demo login (default {PERSONS})",
+        )
 
     def handle(self, *args: Any, persons: int = PERSONS, **options: Any) -> None:
         made = register_many(demo_residents(max(0, persons)))

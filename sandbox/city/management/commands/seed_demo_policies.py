@@ -153,7 +153,7 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for spec in POLICIES:
+        for spec in [*POLICIES, *PERSON_POLICIES]:
             if options.get("budget") is not None:
                 spec = {**spec, "version": {**spec["version"], "budget": options["budget"]}}
             if Policy.objects.filter(code=spec["code"]).exists():
@@ -179,14 +179,15 @@ class Command(BaseCommand):
 
 
 # The seed's own example (issue #26), paid to each qualifying employee: published and run
-# like the others, once the persons' extracts are there (seed_demo_city's order).
-POLICIES.append(EMPLOYEE_RENT_SUBSIDY)
+# like the others, once the persons' extracts are there (seed_demo_city's order); with no
+# person extract yet, its publication is refused with the reason, the others go ahead.
+PERSON_POLICIES: list[dict[str, Any]] = [EMPLOYEE_RENT_SUBSIDY]
 
 
 def runs_owed() -> list[PolicyVersion]:
     """The demo policies' published automatic and confirm versions whose run is not done."""
     published = PolicyVersion.objects.filter(
-        policy__code__in=[spec["code"] for spec in POLICIES],
+        policy__code__in=[spec["code"] for spec in [*POLICIES, *PERSON_POLICIES]],
         policy__delivery_mode__in=batch.BATCH_MODES,
         status=VersionStatus.PUBLISHED,
     ).select_related("policy")
