@@ -41,7 +41,8 @@ class Shot:
     `target` is a path, or an "@name" that `resolve_targets` turns into a path from the demo
     data (a paid claim of the demo enterprise...); `act` is what to do on the page before
     the picture ("errors": send the form empty; "charts": wait for the charts;
-    "focus:<selector>": picture the page from that element down)."""
+    "focus:<selector>": picture the page from that element down; "submit:<selector>": send
+    that form, picture the answer)."""
 
     name: str
     user: str | None
@@ -121,7 +122,17 @@ JOURNEYS: list[Shot] = [
     Shot("person-data-access", "person", "/me/data-access/",
          "who read a person's data, for what purpose", side="person"),
     Shot("person-subsidies", "person", "/me/subsidies/",
-         "a person's subsidies (none yet: the next step)", side="person"),
+         "a person's subsidies: the rent subsidy paid (reference, account masked), the "
+         "open policies for employees", side="person"),
+    Shot("person-subsidies-check", "person", "/me/subsidies/",
+         "which open policies for employees the person qualifies for, each reason given "
+         "(after they ask: each read logged)", side="person", act="submit:#check-subsidies"),
+    Shot("person-claim", "person", "@person-claim",
+         "one subsidy of a person: its steps, its reasons (facts about them to dispute, "
+         "the employer's), its payment", side="person"),
+    Shot("person-dispute-new", "person", "@person-dispute-new",
+         "a person disputes a fact about themself (from their subsidy's reasons)",
+         side="person"),
     # Anyone, without logging in (issue #23).
     Shot("draws-index", None, "/credit/draws/",
          "the public index of inspection draws", side="public"),
@@ -234,6 +245,9 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
         enterprise__memberships__user=demo, status=DisputeStatus.CORRECTED, claim_id__isnull=False
     )
     watch = QualifyWatch.objects.filter(enterprise__memberships__user=demo).order_by("pk").first()
+    # The demo person's subsidy (the employee rent subsidy's batch run pays them).
+    person_claims = Claim.objects.filter(person__user__username="person").order_by("pk")
+    person_claim = person_claims.filter(status=ClaimStatus.PAID).first() or person_claims.first()
     found = {
         "@dispute": lambda: first(corrected, "/disputes/{}/"),
         "@dispute-open": lambda: first(
@@ -250,6 +264,10 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
             InspectionCampaign.objects.filter(status=CampaignStatus.DRAWN), "/credit/draws/{}/"
         ),
         "@claim-paid": lambda: first(claims.filter(status=ClaimStatus.PAID), "/claims/{}/"),
+        "@person-claim": lambda: person_claim and f"/me/subsidies/{person_claim.pk}/",
+        "@person-dispute-new": lambda: person_claim and (
+            f"/disputes/new/?from=claim&claim={person_claim.pk}&fact=person.housing.owns_home"
+        ),
         # A claim decided now (with its criteria) before one of the generated history.
         "@claim-ineligible": lambda: first(
             claims.filter(status=ClaimStatus.INELIGIBLE).exclude(decision__source="generated"),
@@ -338,6 +356,9 @@ def open_journey(
                 return f"{path} answered {response.status if response else 'nothing'}"
         if shot.act == "errors":
             page.click("main form button[name=send]")
+            page.wait_for_load_state()
+        elif shot.act.startswith("submit:"):  # a page answered to a POST (a person's check)
+            page.click(shot.act.removeprefix("submit:") + " button[type=submit]")
             page.wait_for_load_state()
         elif shot.act == "charts":
             # Charts draw after the page loads, then animate for about a second.

@@ -43,7 +43,11 @@ class StepSerializer(serializers.Serializer):
 
 class DisputeSerializer(MasksPersonalData, serializers.ModelSerializer):
     personal_data_fields = ("statement", "reason")
-    enterprise = serializers.CharField(source="enterprise.uscc", read_only=True)
+    enterprise = serializers.CharField(source="enterprise.uscc", read_only=True, allow_null=True)
+    subject = serializers.SerializerMethodField(
+        help_text="Whom the fact describes: enterprise (`enterprise` is its USCC) or person "
+        "(a private person disputing a fact about themself; no identity number is given)."
+    )
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
     district = serializers.SlugRelatedField(slug_field="code", read_only=True)
     policy = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -55,13 +59,16 @@ class DisputeSerializer(MasksPersonalData, serializers.ModelSerializer):
     class Meta:
         model = Dispute
         fields = [
-            "id", "reference", "enterprise", "district", "department", "fact", "fact_label",
-            "period", "origin", "claim_id", "policy", "held_value", "claimed_value",
+            "id", "reference", "subject", "enterprise", "district", "department", "fact",
+            "fact_label", "period", "origin", "claim_id", "policy", "held_value", "claimed_value",
             "statement", "status", "deadline", "remaining_seconds", "warned_at", "escalated_at",
             "decided_at", "reason", "corrected_value", "withdrawn_at", "created_at",
             "timeline", "attachments",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_subject(self, dispute: Dispute) -> str:
+        return "person" if dispute.person_id is not None else "enterprise"
 
     def get_fact_label(self, dispute: Dispute) -> str:
         return selectors.fact_label(dispute)
@@ -115,8 +122,9 @@ class DisputeFilter(CreatedBetweenFilterSet):
 
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Fact disputes. Enterprise members see their enterprises' disputes, officials their
-    department's (and district's), auditors all; ordered by time left."""
+    """Fact disputes. Enterprise members see their enterprises' disputes, a person their
+    own, officials their department's (and district's), auditors all; ordered by time
+    left."""
 
     scope_resource = "disputes"
     serializer_class = DisputeSerializer

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from datahub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE
 from enterprises.selectors import enterprises_visible_to
 from qinqing.forms import GuardedForm
 
@@ -17,6 +17,11 @@ from .services import TEXT_MAX, VALUE_MAX
 
 def fact_choices() -> list[tuple[str, str]]:
     return [(name, f"{spec.label} ({name})") for name, spec in CATALOGUE.items()]
+
+
+def person_fact_choices() -> list[tuple[str, str]]:
+    """The facts about a person they may dispute (a bank account is changed at the bank)."""
+    return [(name, spec.label) for name, spec in PERSON_CATALOGUE.items() if not spec.personal]
 
 
 class RaiseForm(GuardedForm):
@@ -43,6 +48,12 @@ class RaiseForm(GuardedForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if getattr(user, "is_person", False):  # a fact about themself: no enterprise to pick
+            del self.fields["enterprise"]
+            self.fields["fact"].choices = person_fact_choices()
+            self.fields["fact"].label = gettext_lazy("Fact about you that is wrong")
+            self.fields["statement"].label = gettext_lazy("Why the value held is wrong")
+            return
         self.fields["enterprise"].queryset = enterprises_visible_to(user)
         self.fields["enterprise"].empty_label = None
 

@@ -1,7 +1,11 @@
 """Fact disputes: an enterprise contests one fact the hub holds for it ("our insured staff
-were 12 in October, not 6"); the department that owns the fact (datahub.catalogue) confirms
-it or corrects it, on the shared working-hours clock (qinqing.workhours). A correction
-becomes the hub's answer for that fact (datahub.corrections).
+were 12 in October, not 6"), or a person one fact about themselves ("I own no home in the
+city"); the department that owns the fact (datahub.catalogue) confirms it or corrects it,
+on the shared working-hours clock (qinqing.workhours). A correction of an enterprise's fact
+becomes the hub's answer for that fact (datahub.corrections); a person's fact is corrected
+in the department's own record (the hub keeps no copy of a person's data).
+
+A dispute's subject is exactly one of `enterprise` and `person` (a database constraint).
 """
 
 from __future__ import annotations
@@ -49,8 +53,9 @@ class Origin(models.TextChoices):
 
 
 def _outbox(dispute: Dispute, to: str):
-    """Partners hear of a dispute decided (confirmed or corrected)."""
-    if to not in (S.CONFIRMED, S.CORRECTED):
+    """Partners hear of an enterprise's dispute decided (confirmed or corrected); a
+    person's dispute is nobody's business but the person's and the department's."""
+    if to not in (S.CONFIRMED, S.CORRECTED) or dispute.enterprise_id is None:
         return None
     return Event(
         "dispute.decided",
@@ -73,12 +78,27 @@ class Dispute(ClockedCase):
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="fact_disputes",
         verbose_name=_("enterprise"),
     )
+    # A person disputing a fact about themselves (issue #26); `enterprise` is then empty.
+    person = models.ForeignKey(
+        "enterprises.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fact_disputes",
+        verbose_name=_("person"),
+    )
+    # The enterprise's district; none for a person's dispute (the department's city-wide
+    # officials decide it).
     district = models.ForeignKey(
         "departments.District",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("district"),
     )
@@ -110,7 +130,7 @@ class Dispute(ClockedCase):
     held_value = models.JSONField(_("value held"), null=True, blank=True)
     # Both values typed as the hub stores facts (datahub.normalise.to_json), shown in the
     # reader's language (FactSpec.display).
-    claimed_value = models.JSONField(_("value the enterprise gives"))
+    claimed_value = models.JSONField(_("value given by the disputant"))
     statement = models.TextField(_("statement"))
     status = models.CharField(
         _("status"), max_length=20, choices=DisputeStatus.choices, default=S.RAISED, db_index=True
@@ -136,8 +156,11 @@ class Dispute(ClockedCase):
         audit_fields=("decided_by", "decided_at", "corrected_value", "withdrawn_at"),
         outbox=_outbox,
     )
-    # The enterprise's members; officials of the fact's department, within their district.
-    reach = Reach(enterprise="enterprise", department="department", district="district")
+    # The enterprise's members; the person themself; officials of the fact's department,
+    # within their district (a person's dispute: the city-wide ones).
+    reach = Reach(
+        enterprise="enterprise", department="department", district="district", person="person"
+    )
 
     class Meta:
         verbose_name = _("fact dispute")
@@ -153,6 +176,20 @@ class Dispute(ClockedCase):
                 fields=["enterprise", "fact", "period"],
                 condition=Q(status="raised"),
                 name="one_open_dispute_per_fact",
+            ),
+            # The same for a person.
+            models.UniqueConstraint(
+                fields=["person", "fact", "period"],
+                condition=Q(status="raised", person__isnull=False),
+                name="one_open_person_dispute_per_fact",
+            ),
+            # Exactly one subject: an enterprise's fact or a person's.
+            models.CheckConstraint(
+                name="disputes_dispute_one_subject",
+                condition=(
+                    Q(enterprise__isnull=False, person__isnull=True)
+                    | Q(enterprise__isnull=True, person__isnull=False)
+                ),
             ),
         ]
         indexes = [models.Index(fields=["department", "status", "deadline"])]

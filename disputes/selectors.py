@@ -1,6 +1,7 @@
 """Reads, scoped by the one rule (qinqing.scoping, by Dispute.reach): an enterprise member
-sees their enterprises' disputes; an official those of their department (and district);
-auditors everything. The dispute's timeline and the officials' queue (by time left)."""
+sees their enterprises' disputes, a person their own; an official those of their
+department (and district); auditors everything. The dispute's timeline and the officials'
+queue (by time left)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from datahub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec
 from qinqing.scoping import is_acting_official, visible_to
 from qinqing.workhours.case_services import read_clock
 from qinqing.workqueues import QueueReading, Waiting
@@ -26,7 +27,7 @@ def disputes_for(user: Any) -> QuerySet[Dispute]:
     return visible_to(
         user,
         Dispute.objects.select_related(
-            "enterprise", "department", "district", "raised_by", "decided_by", "policy"
+            "enterprise", "person", "department", "district", "raised_by", "decided_by", "policy"
         ),
     )
 
@@ -36,13 +37,25 @@ def by_time_left(disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
     return disputes.order_by(F("deadline").asc(nulls_last=True), "pk")
 
 
+def spec_of(dispute: Dispute) -> FactSpec | None:
+    """The disputed fact in its catalogue: a person's or an enterprise's."""
+    catalogue = PERSON_CATALOGUE if dispute.person_id is not None else CATALOGUE
+    return catalogue.get(dispute.fact)
+
+
+def subject_name(dispute: Dispute) -> str:
+    """Whom the dispute is about, as the official reads it: the enterprise's name, or the
+    person's name with the identity number masked."""
+    return str(dispute.person) if dispute.person_id is not None else dispute.enterprise.name
+
+
 def fact_label(dispute: Dispute) -> str:
-    spec = CATALOGUE.get(dispute.fact)
+    spec = spec_of(dispute)
     return spec.label if spec else dispute.fact
 
 
 def held_text(dispute: Dispute) -> str:
-    spec = CATALOGUE.get(dispute.fact)
+    spec = spec_of(dispute)
     if dispute.held_value is None or spec is None:
         return ""
     return spec.display(dispute.held_value)
@@ -51,12 +64,12 @@ def held_text(dispute: Dispute) -> str:
 def claimed_text(dispute: Dispute) -> str:
     """The value the enterprise gives, in the reader's language (stored typed, like the
     held value: formatting it when raised would fix the raiser's language for everyone)."""
-    spec = CATALOGUE.get(dispute.fact)
+    spec = spec_of(dispute)
     return spec.display(dispute.claimed_value) if spec else str(dispute.claimed_value)
 
 
 def corrected_text(dispute: Dispute) -> str:
-    spec = CATALOGUE.get(dispute.fact)
+    spec = spec_of(dispute)
     if dispute.corrected_value is None or spec is None:
         return ""
     return spec.display(dispute.corrected_value)
@@ -94,7 +107,11 @@ def timeline(dispute: Dispute) -> list[Step]:
         }
         steps.append(Step(dispute.decided_at, corrected, dispute.reason))
     if dispute.withdrawn_at:
-        steps.append(Step(dispute.withdrawn_at, _("Withdrawn by the enterprise")))
+        if dispute.person_id:
+            who = _("Withdrawn by the person")
+        else:
+            who = _("Withdrawn by the enterprise")
+        steps.append(Step(dispute.withdrawn_at, who))
     return sorted(steps, key=lambda step: step.at)
 
 
@@ -112,7 +129,7 @@ def disputes_queue(user: Any, now: datetime) -> QueueReading | None:
         clock = read_clock(dispute, now)
         urgent += clock.overdue or clock.warn
         items.append(Waiting(
-            subject=f"{dispute.enterprise.name} · {fact_label(dispute)}",
+            subject=f"{subject_name(dispute)} · {fact_label(dispute)}",
             asked=_("Holds the value to be %(value)s") % {"value": claimed_text(dispute)},
             action=_("Confirm or correct"),
             url=reverse("disputes:handle", args=[dispute.pk]),

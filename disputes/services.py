@@ -7,6 +7,12 @@ official of that department (and district) confirms the fact or corrects it; a c
 becomes the hub's answer (datahub.corrections), which tells the apps above on commit. The
 enterprise may withdraw a dispute not yet decided. The beat sweep warns and escalates
 (qinqing.workhours.deadlines.watch).
+
+A person disputes a fact about themselves (PERSON_CATALOGUE) the same way, with the same
+clock and deadlines, from their claim's reasons, the policies they qualify for or "My
+data"; the department's city-wide officials decide. The hub keeps no copy of a person's
+data, so a correction is the department's own record (the dispute keeps the value and the
+reason, and the person is told); it writes no FactCorrection.
 """
 
 from __future__ import annotations
@@ -23,13 +29,16 @@ from django.utils.translation import gettext_lazy
 
 from accounts.selectors import officials_of, supervisors_of
 from datahub import corrections
-from datahub.catalogue import CATALOGUE, FactSpec
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec
 from datahub.fetch import fetch_facts
 from datahub.normalise import MalformedValue, to_json
+from datahub.providers import fetch_person_facts
 from departments.models import Department
 from enterprises.models import Enterprise
+from enterprises.persons.models import Person
+from enterprises.persons.selectors import person_of
 from policies.selectors import ClaimDescription
-from qinqing import attachments, errors
+from qinqing import attachments, errors, masking
 from qinqing.audit.services import record_event
 from qinqing.notifications.services import notify
 from qinqing.notifications.text import Message
@@ -51,7 +60,10 @@ class DisputeRefused(errors.Refused):
 
 
 def _text(text: str, *, what: str, field: str, limit: int = TEXT_MAX) -> str:
-    text = (text or "").strip()
+    """The text, required and bounded; a resident identity number written into it is kept
+    masked (nobody deciding or reading a dispute needs it, not even its writer)."""
+    text = masking.ID_NUMBER.sub(lambda m: masking.mask_digits(m.group(), keep_start=6),
+                                 (text or "").strip())  # fmt: skip
     if not text:
         raise errors.Invalid(
             _("Write the %(what)s: it cannot be empty.") % {"what": what},
@@ -66,9 +78,16 @@ def _text(text: str, *, what: str, field: str, limit: int = TEXT_MAX) -> str:
     return text
 
 
-def fact_spec(name: str) -> FactSpec:
-    """The catalogue's fact, or a 400 naming the field."""
-    spec = CATALOGUE.get((name or "").strip())
+def fact_spec(name: str, *, person: bool = False) -> FactSpec:
+    """The catalogue's fact (a person's facts for a person's dispute, an enterprise's
+    otherwise), or a 400 naming the field."""
+    spec = (PERSON_CATALOGUE if person else CATALOGUE).get((name or "").strip())
+    if spec is not None and spec.personal:
+        raise errors.Invalid(
+            _("“%(fact)s” is changed where it is kept (your bank account: at the bank of "
+              "your social security card), not by a dispute.") % {"fact": spec.label},
+            fields={"fact": [_("This fact cannot be disputed here.")]},
+        )  # fmt: skip
     if spec is None:
         raise errors.Invalid(
             _("There is no such fact in the catalogue."),
@@ -110,10 +129,11 @@ def _owner(spec: FactSpec, named: Department | None) -> Department:
     return owner
 
 
-def _from_claim(claim: ClaimDescription, enterprise: Enterprise, spec: FactSpec) -> Any:
+def _from_claim(claim: ClaimDescription, enterprise: Enterprise | None, spec: FactSpec) -> Any:
     """The value the claim was decided on; refused when the claim is not the enterprise's,
-    was not decided on the fact, or its period has closed."""
-    if claim.enterprise_uscc != enterprise.uscc:
+    was not decided on the fact, or its period has closed. A person's claim was found
+    among the person's own (describe_claim is scoped to the person)."""
+    if enterprise is not None and claim.enterprise_uscc != enterprise.uscc:
         raise errors.NotFound(_("No claim of that number among your enterprise's claims."))
     rows = [row for row in claim.explanation if row.get("fact") == spec.name]
     if not rows:
@@ -132,6 +152,10 @@ def _from_claim(claim: ClaimDescription, enterprise: Enterprise, spec: FactSpec)
 
 
 HELD_PURPOSE = "disputes.dispute raised: the value the department holds"
+# A person's data-access log shows the purpose as written: in their words, both languages.
+PERSON_HELD_PURPOSE = (
+    "您提出的数据异议：部门所持的数值 (your dispute: the value the department holds)"
+)
 
 
 def _held_now(enterprise: Enterprise, spec: FactSpec, actor: Any) -> Any:
@@ -143,10 +167,35 @@ def _held_now(enterprise: Enterprise, spec: FactSpec, actor: Any) -> Any:
     return to_json(fact.value) if fact.known else None
 
 
+def _person_held_now(person: Person, spec: FactSpec, actor: Any) -> Any:
+    """The value the department holds about the person today, read through the hub with a
+    purpose the person reads in their own log; None when it cannot answer now."""
+    fact = fetch_person_facts(person, [spec.name], purpose=PERSON_HELD_PURPOSE,
+                              requested_by=actor).facts[spec.name]  # fmt: skip
+    return to_json(fact.value) if fact.known else None
+
+
+def _subject_allowed(actor: Any, enterprise: Enterprise | None, person: Person | None) -> None:
+    """Exactly one subject, and the actor speaks for it: a member of the enterprise, or the
+    person themself (nobody raises a dispute about somebody else)."""
+    if (enterprise is None) == (person is None):
+        raise errors.Invalid(_("A dispute is about one enterprise or one person."))
+    if person is not None:
+        own = person_of(actor)
+        if own is None or own.pk != person.pk:
+            raise errors.NotAllowed(_("Only the person themself may dispute facts about them."))
+        return
+    if not (
+        is_active_user(actor) and actor.is_enterprise_member and is_member(actor, enterprise.pk)
+    ):
+        raise errors.NotAllowed(_("Only the enterprise's members may dispute its facts."))
+
+
 def raise_dispute(
     *,
     actor: Any,
-    enterprise: Enterprise,
+    enterprise: Enterprise | None = None,
+    person: Person | None = None,
     fact: str,
     claimed_value: str,
     statement: str,
@@ -155,29 +204,31 @@ def raise_dispute(
     department: Department | None = None,
     files: Iterable[Any] = (),
 ) -> Dispute:
-    """A new dispute with the department that owns the fact; both sides are told."""
-    if not (
-        is_active_user(actor) and actor.is_enterprise_member and is_member(actor, enterprise.pk)
-    ):
-        raise errors.NotAllowed(_("Only the enterprise's members may dispute its facts."))
+    """A new dispute with the department that owns the fact, about the enterprise or about
+    the person (exactly one); both sides are told."""
+    _subject_allowed(actor, enterprise, person)
     if origin not in Origin.values:
         raise errors.Invalid(fields={"origin": [_("Not a place a dispute is raised from.")]})
-    spec = fact_spec(fact)
+    spec = fact_spec(fact, person=person is not None)
     owner = _owner(spec, department)
     claimed = typed(spec, claimed_value, field="claimed_value")
     statement = _text(statement, what=_("statement"), field="statement")
     checked = _checked(list(files), already=0)
     period = corrections.period_of(spec)
-    if _open_one(enterprise, spec, period):
+    subject = {"person": person} if person is not None else {"enterprise": enterprise}
+    if _open_one(subject, spec, period):
         raise _already_open()
     if claim is not None:
         held = _from_claim(claim, enterprise, spec)
+    elif person is not None:
+        held = _person_held_now(person, spec, actor)
     else:
         held = _held_now(enterprise, spec, actor)
     try:
         with removed_unless_committed(private_storage) as written, transaction.atomic():
             dispute = Dispute(
-                reference=_reference(), enterprise=enterprise, district=enterprise.district,
+                reference=_reference(), enterprise=enterprise, person=person,
+                district=enterprise.district if enterprise is not None else None,
                 raised_by=actor, department=owner, fact=spec.name, period=period,
                 origin=origin, claim_id=claim.claim_id if claim else None,
                 policy=claim.policy if claim else None, held_value=held,
@@ -194,16 +245,16 @@ def raise_dispute(
             )  # fmt: skip
             _store(dispute, checked, actor, written)
             _tell_department(dispute, gettext_lazy("New fact dispute: {subject}"))
-            _tell_enterprise(dispute, gettext_lazy("Your fact dispute was sent: {subject}"))
+            _tell_raiser(dispute, gettext_lazy("Your fact dispute was sent: {subject}"))
     except IntegrityError:  # raised meanwhile by a colleague (the constraint says so)
-        if _open_one(enterprise, spec, period):
+        if _open_one(subject, spec, period):
             raise _already_open() from None
         raise
     return dispute
 
 
-def _open_one(enterprise: Enterprise, spec: FactSpec, period: str) -> bool:
-    return Dispute.objects.filter(enterprise=enterprise, fact=spec.name, period=period,
+def _open_one(subject: dict[str, Any], spec: FactSpec, period: str) -> bool:
+    return Dispute.objects.filter(**subject, fact=spec.name, period=period,
                                   status=DisputeStatus.RAISED).exists()  # fmt: skip
 
 
@@ -229,8 +280,8 @@ def add_attachments(dispute_id: int, *, actor: Any, files: Iterable[Any]) -> Dis
         raise DisputeRefused(_("Choose a file to attach."))
     with removed_unless_committed(private_storage) as written, transaction.atomic():
         dispute = _locked(dispute_id)
-        if not is_enterprise_side(actor, dispute):
-            raise errors.NotAllowed(_("Only the enterprise's members may add evidence."))
+        if not is_raising_side(actor, dispute):
+            raise errors.NotAllowed(_("Only the side that raised the dispute may add evidence."))
         if dispute.status != DisputeStatus.RAISED:
             raise errors.Conflict(_("A decided or withdrawn dispute takes no more evidence."))
         _store(dispute, _checked(uploads, already=dispute.attachments.count()), actor, written)
@@ -253,7 +304,7 @@ def _store(dispute: Dispute, checked: list, actor: Any, written: list[str]) -> N
 def _locked(dispute_id: int) -> Dispute:
     found = (
         Dispute.objects.select_for_update(of=("self",))
-        .select_related("enterprise", "department")
+        .select_related("enterprise", "person", "department")
         .filter(pk=dispute_id)
         .first()
     )
@@ -267,7 +318,12 @@ def is_deciding_official(user: Any, dispute: Dispute) -> bool:
                            district_id=dispute.district_id)  # fmt: skip
 
 
-def is_enterprise_side(user: Any, dispute: Dispute) -> bool:
+def is_raising_side(user: Any, dispute: Dispute) -> bool:
+    """The enterprise's members for an enterprise's dispute; the person themself for a
+    person's."""
+    if dispute.person_id is not None:
+        own = person_of(user)
+        return own is not None and own.pk == dispute.person_id
     return (is_active_user(user) and user.is_enterprise_member
             and is_member(user, dispute.enterprise_id))  # fmt: skip
 
@@ -280,7 +336,7 @@ def confirm(dispute_id: int, *, actor: Any, reason: str) -> Dispute:
         _require_official(actor, dispute)
         move(dispute, DisputeStatus.CONFIRMED, actor=actor, decided_by=actor,
              decided_at=timezone.now(), reason=reason, deadline=None)  # fmt: skip
-        _tell_enterprise(dispute, gettext_lazy("The department confirmed the fact: {subject}"))
+        _tell_raiser(dispute, gettext_lazy("The department confirmed the fact: {subject}"))
     return dispute
 
 
@@ -293,25 +349,26 @@ def correct(dispute_id: int, *, actor: Any, value: Any, reason: str) -> Dispute:
         _require_official(actor, dispute)
         if dispute.status != DisputeStatus.RAISED:  # before anything is written to the hub
             raise refusal(dispute, dispute.status, DisputeStatus.CORRECTED)
-        spec = CATALOGUE[dispute.fact]
+        spec = fact_spec(dispute.fact, person=dispute.person_id is not None)
         corrected = typed(spec, value, field="value")
-        corrections.record_correction(
-            enterprise=dispute.enterprise, spec=spec, period=dispute.period, value=corrected,
-            dispute_reference=dispute.reference, official=actor,
-        )  # fmt: skip
+        if dispute.enterprise_id is not None:  # a person's fact: the department's record
+            corrections.record_correction(
+                enterprise=dispute.enterprise, spec=spec, period=dispute.period,
+                value=corrected, dispute_reference=dispute.reference, official=actor,
+            )  # fmt: skip
         move(dispute, DisputeStatus.CORRECTED, actor=actor, decided_by=actor,
              decided_at=timezone.now(), reason=reason,
              corrected_value=to_json(corrected), deadline=None)  # fmt: skip
-        _tell_enterprise(dispute, gettext_lazy("The department corrected the fact: {subject}"))
+        _tell_raiser(dispute, gettext_lazy("The department corrected the fact: {subject}"))
     return dispute
 
 
 def withdraw(dispute_id: int, *, actor: Any) -> Dispute:
-    """The enterprise takes back a dispute not yet decided."""
+    """The enterprise (or the person) takes back a dispute not yet decided."""
     with transaction.atomic():
         dispute = _locked(dispute_id)
-        if not is_enterprise_side(actor, dispute):
-            raise errors.NotAllowed(_("Only the enterprise's members may withdraw its dispute."))
+        if not is_raising_side(actor, dispute):
+            raise errors.NotAllowed(_("Only the side that raised the dispute may withdraw it."))
         move(dispute, DisputeStatus.WITHDRAWN, actor=actor, withdrawn_at=timezone.now(),
              deadline=None)  # fmt: skip
         _tell_department(dispute, gettext_lazy("Fact dispute withdrawn: {subject}"))
@@ -326,7 +383,7 @@ def _require_official(user: Any, dispute: Dispute) -> None:
 
 
 def subject(dispute: Dispute) -> str:
-    spec = CATALOGUE.get(dispute.fact)
+    spec = CATALOGUE.get(dispute.fact) or PERSON_CATALOGUE.get(dispute.fact)
     return f"{dispute.reference} · {spec.label if spec else dispute.fact}"
 
 
@@ -343,7 +400,7 @@ def _tell_department(dispute: Dispute, title: Any) -> None:
                link=f"/disputes/queue/{dispute.pk}/")  # fmt: skip
 
 
-def _tell_enterprise(dispute: Dispute, title: Any) -> None:
+def _tell_raiser(dispute: Dispute, title: Any) -> None:
     notify([dispute.raised_by_id], DISPUTE_KIND, Message(title, subject=dispute.reference),
            link=f"/disputes/{dispute.pk}/")  # fmt: skip
 

@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from datahub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE
+from enterprises.persons.selectors import person_of
 from policies.selectors import ClaimDescription, describe_claim
 from qinqing.errors import NotAllowed, NotFound, ServiceError, show_on_page
 from qinqing.listing import paginate
@@ -27,15 +28,21 @@ from .models import DisputeStatus, Origin
 
 
 def _claim(user: Any, claim_id: Any) -> ClaimDescription | None:
-    """The member's own claim, or a 404 (another enterprise's claim is not theirs)."""
+    """The member's (or the person's) own claim, or a 404 (another's claim is not theirs)."""
     if claim_id in (None, ""):
         return None
-    if not str(claim_id).isdigit() or not user.is_enterprise_member:
+    if not str(claim_id).isdigit() or not _raises(user):
         raise Http404
     found = describe_claim(user, int(claim_id))
     if found is None:
         raise Http404
     return found
+
+
+def _raises(user: Any) -> bool:
+    """Who raises disputes: enterprise members (their enterprises' facts) and private
+    persons (facts about themselves)."""
+    return user.is_enterprise_member or getattr(user, "is_person", False)
 
 
 def _initial(request: HttpRequest) -> dict[str, Any]:
@@ -44,18 +51,19 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     fact = (params.get("fact") or "").strip()[:80]
     origin = params.get("from") if params.get("from") in Origin.values else Origin.DATA_LOG
     initial: dict[str, Any] = {"origin": origin}
-    if fact in CATALOGUE:
+    if fact in (PERSON_CATALOGUE if request.user.is_person else CATALOGUE):
         initial["fact"] = fact
     claim = _claim(request.user, params.get("claim"))
     if claim is not None:
-        initial |= {"claim": claim.claim_id, "origin": Origin.CLAIM,
-                    "enterprise": claim.enterprise_uscc}  # fmt: skip
+        initial |= {"claim": claim.claim_id, "origin": Origin.CLAIM}
+        if not request.user.is_person:
+            initial["enterprise"] = claim.enterprise_uscc
     return initial
 
 
 @login_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_enterprise_member:
+    if not _raises(request.user):
         return redirect("disputes:queue")
     page, query = paginate(request, selectors.disputes_for(request.user), 20)
     return render(request, "disputes/list.html", {"page": page, "query": query})
@@ -63,8 +71,12 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def new_dispute(request: HttpRequest) -> HttpResponse:
-    """Raise a dispute: the form, then a confirmation page ("send"), then the dispute."""
-    if not request.user.is_enterprise_member:
+    """Raise a dispute: the form, then a confirmation page ("send"), then the dispute. A
+    person disputes a fact about themself."""
+    if not _raises(request.user):
+        raise PermissionDenied
+    person = person_of(request.user) if request.user.is_person else None
+    if request.user.is_person and person is None:
         raise PermissionDenied
     initial = _initial(request) if request.method != "POST" else {}
     form = RaiseForm(request.POST or None, request.FILES or None, user=request.user,
@@ -76,7 +88,8 @@ def new_dispute(request: HttpRequest) -> HttpResponse:
             claim = _claim(request.user, data.get("claim"))
             if "send" in request.POST:
                 created = services.raise_dispute(
-                    actor=request.user, enterprise=data["enterprise"], fact=data["fact"],
+                    actor=request.user, enterprise=data.get("enterprise"), person=person,
+                    fact=data["fact"],
                     claimed_value=data["claimed_value"], statement=data["statement"],
                     origin=data["origin"], claim=claim,
                     files=[data["attachment"]] if data.get("attachment") else [],
@@ -84,12 +97,12 @@ def new_dispute(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your dispute was sent to %(department)s.")
                                  % {"department": created.department.name})  # fmt: skip
                 return redirect("disputes:detail", pk=created.pk)
-            services.typed(services.fact_spec(data["fact"]), data["claimed_value"],
-                           field="claimed_value")  # fmt: skip
+            services.typed(services.fact_spec(data["fact"], person=person is not None),
+                           data["claimed_value"], field="claimed_value")  # fmt: skip
             checked = True
         except ServiceError as error:
             show_on_page(request, error, form)
-    spec = CATALOGUE.get(form["fact"].value() or "")
+    spec = (PERSON_CATALOGUE if person else CATALOGUE).get(form["fact"].value() or "")
     return render(request, "disputes/new.html", {"form": form, "checked": checked, "spec": spec})
 
 
@@ -108,7 +121,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "corrected": selectors.corrected_text(dispute),
         "steps": selectors.timeline(dispute),
         "clock": read_clock(dispute) if raised else None,
-        "enterprise_side": services.is_enterprise_side(request.user, dispute),
+        "raising_side": services.is_raising_side(request.user, dispute),
+        "subject_name": selectors.subject_name(dispute),
         "official": official,
         "form": DecideForm() if official and raised else None,
     })  # fmt: skip
@@ -127,7 +141,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         clock = read_clock(dispute) if dispute.status == DisputeStatus.RAISED else None
         hours = clock.remaining_seconds / 3600 if clock else None
         rows.append({"dispute": dispute, "clock": clock, "hours": hours,
-                     "fact": selectors.fact_label(dispute)})  # fmt: skip
+                     "fact": selectors.fact_label(dispute),
+                     "subject": selectors.subject_name(dispute)})  # fmt: skip
     return render(request, "disputes/queue.html", {"page": page, "query": query, "rows": rows})
 
 
@@ -143,8 +158,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["outcome"] == "correct":
-                value = services.typed(CATALOGUE[dispute.fact], data["value"], field="value")
-                shown = CATALOGUE[dispute.fact].display(value)
+                spec = selectors.spec_of(dispute)
+                value = services.typed(spec, data["value"], field="value")
+                shown = spec.display(value)
             else:
                 shown = selectors.held_text(dispute)
             if "confirm" in request.POST:
@@ -158,6 +174,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "disputes/decide_confirm.html", {
                 "dispute": dispute, "form": form, "data": data, "shown": shown,
                 "fact_label": selectors.fact_label(dispute),
+                "subject_name": selectors.subject_name(dispute),
             })  # fmt: skip
         except ServiceError as error:
             show_on_page(request, error)  # as a message: the page redirects

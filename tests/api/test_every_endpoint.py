@@ -32,6 +32,9 @@ ENDPOINTS = {
     "person_check_records": "/me/records/",
     "person_data_access": "/me/data-access/?page=x",
     "person_subsidies": "/me/subsidies/",
+    "person_claim": "/me/subsidies/1/",
+    "person_check_subsidies": "/me/subsidies/check/",
+    "person_claim_policy": "/me/subsidies/claim/no-such-policy/",
     "set_language": "/i18n/setlang/",
     "mock-department": "/mock/departments/taxation/tax.annual_summary/?uscc={uscc}&fields=yysr"
     "&as_of=2026-11-01",

@@ -78,7 +78,7 @@ def test_my_data_lists_the_reads_with_their_purpose(client, person):
     assert "the system" in page
 
 
-def test_my_subsidies_says_what_comes_next(client, person):
+def test_my_subsidies_says_what_comes_next_when_there_is_none(client, person):
     _login(client, person)
     page = client.get(reverse("person_subsidies"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No subsidy has been paid to you yet." in page

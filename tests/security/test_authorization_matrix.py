@@ -143,6 +143,9 @@ RULES: list[tuple[str | None, str, str]] = [
     ("person_check_records", "liiiiiii", "lddddddd"),
     ("person_data_access", "lddddddd", "lddddddd"),
     ("person_subsidies", "lddddddd", "lddddddd"),
+    ("person_claim", "lddddddd", "lddddddd"),
+    ("person_check_subsidies", "liiiiiii", "lddddddd"),
+    ("person_claim_policy", "liiiiiii", "lddddddd"),
     ("set_language", "aaaaaaaa", "aaaaaaaa"),
     # Simulated department and treasury interfaces: refused to every web caller (403).
     ("mock-department", "dddddddd", "iiiiiiii"),

@@ -8,4 +8,7 @@ urlpatterns = [
     path("records/", views.check_records, name="person_check_records"),
     path("data-access/", views.data_access, name="person_data_access"),
     path("subsidies/", views.subsidies, name="person_subsidies"),
+    path("subsidies/<int:pk>/", views.claim, name="person_claim"),
+    path("subsidies/check/", views.check_subsidies, name="person_check_subsidies"),
+    path("subsidies/claim/<slug:code>/", views.claim_policy, name="person_claim_policy"),
 ]
