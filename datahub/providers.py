@@ -21,8 +21,8 @@ enumerations as strings), so batch rules read credit facts as they read the othe
 Person providers (issue #26, below): the departments' interfaces about a private person,
 asked by resident identity number (datahub.catalogue.PERSON_CATALOGUE). A department (or
 the sandbox's simulation of it) registers `register_person_provider`; every read goes
-through `fetch_person_facts`, with a purpose, and is a DataCall naming the person and no
-enterprise, which the person sees and their employer does not.
+through `datahub.fetch.fetch_person_facts`, with a purpose, and is a DataCall naming the
+person and no enterprise, which the person sees and their employer does not.
 """
 
 from __future__ import annotations
@@ -30,18 +30,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from enterprises.persons.models import Person
 from qinqing.registry import Registry
 
 from .catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec
 from .purposes import PurposeRequired
-
-if TYPE_CHECKING:
-    from .fetch import FactSet
 
 
 class NoLocalRecord(LookupError):
@@ -154,21 +150,3 @@ def register_person_provider(
     PERSON_PROVIDERS.register(
         interface, PersonProvider(interface, answer, extract, transport), replace=True
     )
-
-
-def fetch_person_facts(
-    person: Person,
-    fact_names: list[str],
-    *,
-    purpose: str,
-    requested_by: Any = None,
-    as_of: date | None = None,
-) -> FactSet:
-    """Exactly the named facts about `person`, through the hub's one pipeline
-    (datahub.fetch.fetch_facts_many: each department interface asked once, its breaker,
-    each call logged with `purpose`, words the person understands). Nothing is cached. A
-    failure never raises: the facts come back unknown with the reason."""
-    from .fetch import fetch_facts_many  # the pipeline's module imports this one
-
-    return fetch_facts_many([(person, purpose)], fact_names, requested_by=requested_by,
-                            as_of=as_of)[0]  # fmt: skip

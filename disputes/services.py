@@ -30,9 +30,8 @@ from django.utils.translation import gettext_lazy
 from accounts.selectors import officials_of, supervisors_of
 from datahub import corrections
 from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec
-from datahub.fetch import fetch_facts
+from datahub.fetch import fetch_facts, fetch_person_facts
 from datahub.normalise import MalformedValue, to_json
-from datahub.providers import fetch_person_facts
 from departments.models import Department
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person

@@ -18,9 +18,8 @@ import numpy as np
 from django.utils import timezone
 
 from datahub import snapshots
-from datahub.fetch import FactSet, fetch_facts, fetch_facts_many
+from datahub.fetch import FactSet, fetch_facts, fetch_facts_many, fetch_person_facts
 from datahub.normalise import normalise
-from datahub.providers import fetch_person_facts
 from datahub.snapshots import Snapshot, read_snapshot
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from datahub.catalogue import CATALOGUE, FactType, display_value
 from departments.models import Department
+from enterprises.models import EnterpriseMembership
 from policies.models import DeliveryMode
 from policies.rules import Expr, Parameter, RuleError
 from policies.selectors import ClaimState
@@ -421,10 +422,6 @@ def roster(user: User, version: Any, enterprise: Any) -> list[RosterLine]:
 def rosters_to_confirm(user: User) -> list[dict[str, Any]]:
     """The policies for which the user's enterprises have employees to confirm: one entry
     per (version, enterprise) with how many wait, for the enterprise's list page."""
-    from django.db.models import Count
-
-    from enterprises.models import EnterpriseMembership
-
     enterprise_ids = list(EnterpriseMembership.objects.filter(user=user, user__is_active=True)
                           .values_list("enterprise_id", flat=True))  # fmt: skip
     if not enterprise_ids:

@@ -5,8 +5,8 @@ from io import StringIO
 from django.core.management import call_command
 from django.urls import reverse
 
+from datahub.fetch import fetch_person_facts
 from datahub.models import DataCall
-from datahub.providers import fetch_person_facts
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person
 from sandbox.city.logins import DEMO_PASSWORD

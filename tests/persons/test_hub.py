@@ -8,8 +8,9 @@ import pytest
 
 from datahub import providers
 from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType, UnknownFactError
+from datahub.fetch import fetch_person_facts
 from datahub.models import CallOutcome, DataCall
-from datahub.providers import PersonPurposeRequired, fetch_person_facts
+from datahub.providers import PersonPurposeRequired
 from enterprises.models import Enterprise
 from enterprises.persons.services import register_person
 from qinqing.registry import Registry

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from datahub.fetch import fetch_person_facts
 from datahub.models import DataCall, SnapshotRefresh, Subject
-from datahub.providers import fetch_person_facts
 from datahub.snapshots import (
     PERSONS,
     SnapshotMissing,

@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from datahub import circuit, providers
-from datahub.fetch import Fact, FactSet, fetch_facts_many
+from datahub.fetch import Fact, FactSet, fetch_facts_many, fetch_person_facts
 from datahub.models import CallOutcome, DataCall
-from datahub.providers import PersonPurposeRequired, fetch_person_facts
+from datahub.providers import PersonPurposeRequired
 from datahub.purposes import PurposeRequired
 from qinqing.registry import Registry
 

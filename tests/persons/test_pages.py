@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from datahub.catalogue import PERSON_CATALOGUE
+from datahub.fetch import fetch_person_facts
 from datahub.models import DataCall
-from datahub.providers import fetch_person_facts
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person
 from qinqing.scoping import visible_to
