@@ -245,76 +245,66 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
     `persons` (a version paying persons): one row per claim, [person id, bank name, bank
     account, insured since] (person_rows()), `enterprise_ids` their employers; a person
     who already holds a claim for the period (by any route, from any employer) keeps it:
-    each person is paid once."""
-    if persons is not None:
-        return _decide_person_claims(chunk_model, owner, number, version, period,
-                                     enterprise_ids, amounts_fen, facts, source, after,
-                                     persons)  # fmt: skip
+    each person is paid once, to the account of their social security card (the ledger's
+    `person:<pk>`), the claim's enterprise the employer whose insurance qualified them."""
     policy = version.policy
     offered = policy.delivery_mode == DeliveryMode.CONFIRM
+    by_person = persons is not None
+    subject, subject_ids = (("person_id", [int(row[0]) for row in persons]) if by_person
+                            else ("enterprise_id", list(enterprise_ids)))  # fmt: skip
     with transaction.atomic():
         chunk, created = chunk_model.objects.get_or_create(number=number, **owner)
         if not created:
             if chunk.paid_at is None:
                 unpaid = list(Claim.objects.filter(
-                    policy=policy, period=period, enterprise_id__in=enterprise_ids,
-                    origin="batch", status=ClaimStatus.PAYING,
+                    policy=policy, period=period, origin="batch", status=ClaimStatus.PAYING,
+                    **{f"{subject}__in": subject_ids},
                 ).values_list("pk", flat=True))  # fmt: skip
                 transaction.on_commit(partial(after, Decided(retry=unpaid)))
             return 0  # delivered twice: the first delivery made the claims
-        taken = set(
-            Claim.objects.filter(
-                policy=policy,
-                period=period,
-                enterprise_id__in=enterprise_ids,
-                person__isnull=True,
-            ).values_list("enterprise_id", flat=True)
-        )
-        register = {
-            pk: (uscc, bank_name, bank_account)
-            for pk, uscc, bank_name, bank_account in Enterprise.objects.filter(
-                pk__in=[pk for pk in enterprise_ids if pk not in taken],
-                status=EnterpriseStatus.ACTIVE,
-            ).values_list("pk", "uscc", "bank_name", "bank_account")
-        }
+        candidates = (_person_candidates(policy, period, enterprise_ids, persons) if by_person
+                      else _enterprise_candidates(policy, period, enterprise_ids))  # fmt: skip
         left = None if offered else budget_left(version)
         reserved = Decimal(0)
         rows: list[tuple] = []
-        kept: list[tuple[int, Decimal, str]] = []  # enterprise, amount, status
+        kept: list[tuple[_Candidate, Decimal, str]] = []
         basis = {"status": "eligible", "criteria": [], "source": "batch", **source}
         cent = Decimal("0.01")
-        for index, (enterprise_id, fen) in enumerate(zip(enterprise_ids, amounts_fen, strict=True)):
-            if enterprise_id not in register:
-                continue
-            amount = (Decimal(int(fen)) / 100).quantize(cent)
+        for candidate in candidates:
+            index = candidate.index
+            amount = (Decimal(int(amounts_fen[index])) / 100).quantize(cent)
             if offered:
                 status = ClaimStatus.OFFERED
             elif left is not None and reserved + amount <= left:
                 status, reserved = ClaimStatus.PAYING, reserved + amount
             else:
                 status = ClaimStatus.BUDGET_EXHAUSTED
-            rows.append((enterprise_id, policy.pk, version.pk, period, "batch", amount, status,
-                         {**basis, "amount": str(amount)},
-                         {"values": facts[index]} if index < len(facts) else None))  # fmt: skip
-            kept.append((enterprise_id, amount, status))
-        claim_ids = insert_values(Claim, CLAIM_FIELDS, rows)
+            row = (candidate.enterprise_id, policy.pk, version.pk, period, "batch", amount,
+                   status, {**basis, "amount": str(amount), **candidate.decision},
+                   {"values": facts[index]} if index < len(facts) else None)  # fmt: skip
+            rows.append((*row, candidate.person_id) if by_person else row)
+            kept.append((candidate, amount, status))
+        claim_ids = insert_values(Claim, PERSON_CLAIM_FIELDS if by_person else CLAIM_FIELDS, rows)
         origin = {key: value for key, value in source.items() if key != "rules_on"}
         record_rows(actor=None, model=Claim, events=[
-            (f"claim.{status}", pk, f"{policy.code} {period} {register[enterprise_id][0]}", None,
+            (f"claim.{status}", pk, claim_label(policy.code, period, candidate.uscc,
+                                                candidate.person_id), None,
              {"status": status, "found": ClaimStatus.ELIGIBLE, "source": "batch", **origin})
-            for pk, (enterprise_id, _amount, status) in zip(claim_ids, kept, strict=True)
+            for pk, (candidate, _amount, status) in zip(claim_ids, kept, strict=True)
         ])  # fmt: skip
-        paying = [(pk, enterprise_id, amount) for pk, (enterprise_id, amount, status)
+        paying = [(pk, candidate, amount) for pk, (candidate, amount, status)
                   in zip(claim_ids, kept, strict=True) if status == ClaimStatus.PAYING]  # fmt: skip
         payments = disburse_values(
-            [(pk, enterprise_id, amount, *register[enterprise_id][1:])
-             for pk, enterprise_id, amount in paying],
+            [(pk, candidate.enterprise_id, amount, candidate.bank_name, candidate.bank_account)
+             for pk, candidate, amount in paying],
             policy=policy, version=version, period=period,
+            payees={pk: candidate.payee for pk, candidate, _amount in paying if candidate.payee},
+            persons={pk for pk, candidate, _amount in paying if candidate.person_id},
         )  # fmt: skip
         counted = dict.fromkeys(
             (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED), 0
         )
-        for _e, _a, status in kept:
+        for _candidate, _amount, status in kept:
             counted[status] += 1
         chunk_model.objects.filter(pk=chunk.pk).update(
             made=len(kept), offered=counted[ClaimStatus.OFFERED],
@@ -323,7 +313,7 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
         # Last, so the budget's row lock lasts only until the commit that follows.
         if reserved and not reserve_budget(version, reserved):
             raise IntegrityError("the budget moved since it was read")  # retried
-        offered_ids = [pk for pk, (_e, _a, status) in zip(claim_ids, kept, strict=True)
+        offered_ids = [pk for pk, (_candidate, _amount, status) in zip(claim_ids, kept, strict=True)
                        if status == ClaimStatus.OFFERED]  # fmt: skip
         transaction.on_commit(partial(after, Decided(payments=payments, offered=offered_ids)))
     return len(kept)
@@ -334,95 +324,62 @@ CLAIM_FIELDS = ("enterprise_id", "policy_id", "version_id", "period", "origin", 
 PERSON_CLAIM_FIELDS = (*CLAIM_FIELDS, "person_id")
 
 
-def _decide_person_claims(chunk_model, owner: dict[str, int], number: int,
-                          version: PolicyVersion, period: str, employer_ids: list[int],
-                          amounts_fen: list[int], facts: list[dict], source: dict[str, Any],
-                          after, persons: list[list]) -> int:  # fmt: skip
-    """decide_claims() for a chunk of persons: the same statements, one claim per person
-    (paid to the account of their social security card, the ledger's `person:<pk>`), its
-    enterprise the employer whose insurance qualified them."""
-    policy = version.policy
-    offered = policy.delivery_mode == DeliveryMode.CONFIRM
+@dataclass(frozen=True)
+class _Candidate:
+    """One row of a chunk that may become a claim: where its amount and facts are in the
+    chunk (`index`), whom it pays and how the trail and the payment file name it."""
+
+    index: int
+    enterprise_id: int
+    uscc: str
+    bank_name: str
+    bank_account: str
+    person_id: int | None = None
+    payee: str = ""  # a person's masked name, for the payment file
+    decision: dict[str, Any] = field(default_factory=dict)  # kept with the claim's decision
+
+
+def _enterprise_candidates(policy, period: str, enterprise_ids: list[int]) -> list[_Candidate]:
+    """The chunk's enterprises still in business that hold no claim for the period."""
+    taken = set(Claim.objects.filter(
+        policy=policy, period=period, enterprise_id__in=enterprise_ids, person__isnull=True,
+    ).values_list("enterprise_id", flat=True))  # fmt: skip
+    register = {
+        pk: (uscc, bank_name, bank_account)
+        for pk, uscc, bank_name, bank_account in Enterprise.objects.filter(
+            pk__in=[pk for pk in enterprise_ids if pk not in taken],
+            status=EnterpriseStatus.ACTIVE,
+        ).values_list("pk", "uscc", "bank_name", "bank_account")
+    }
+    return [_Candidate(index, enterprise_id, *register[enterprise_id])
+            for index, enterprise_id in enumerate(enterprise_ids)
+            if enterprise_id in register]  # fmt: skip
+
+
+def _person_candidates(policy, period: str, employer_ids: list[int],
+                       persons: list[list]) -> list[_Candidate]:  # fmt: skip
+    """The chunk's persons who hold no claim for the period (from any employer), each
+    once, whose employer is in business: paid to the card's account from the extract."""
     person_ids = [int(row[0]) for row in persons]
-    with transaction.atomic():
-        chunk, created = chunk_model.objects.get_or_create(number=number, **owner)
-        if not created:
-            if chunk.paid_at is None:
-                unpaid = list(Claim.objects.filter(
-                    policy=policy, period=period, person_id__in=person_ids,
-                    origin="batch", status=ClaimStatus.PAYING,
-                ).values_list("pk", flat=True))  # fmt: skip
-                transaction.on_commit(partial(after, Decided(retry=unpaid)))
-            return 0  # delivered twice: the first delivery made the claims
-        taken = set(Claim.objects.filter(policy=policy, period=period, person_id__in=person_ids)
-                    .values_list("person_id", flat=True))  # fmt: skip
-        employers = dict(Enterprise.objects.filter(
-            pk__in=set(employer_ids), status=EnterpriseStatus.ACTIVE,
-        ).values_list("pk", "uscc"))  # fmt: skip
-        names = dict(Person.objects.filter(pk__in=[pk for pk in person_ids if pk not in taken])
-                     .values_list("pk", "name"))  # fmt: skip
-        left = None if offered else budget_left(version)
-        reserved = Decimal(0)
-        rows: list[tuple] = []
-        kept: list[tuple[int, int, Decimal, str, list]] = []  # person, employer, amount, status
-        basis = {"status": "eligible", "criteria": [], "source": "batch", **source}
-        cent = Decimal("0.01")
-        seen: set[int] = set()
-        for index, (employer_id, fen, row) in enumerate(
-            zip(employer_ids, amounts_fen, persons, strict=True)
-        ):
-            person_id = int(row[0])
-            if person_id in taken or person_id in seen or person_id not in names:
-                continue
-            if employer_id not in employers:
-                continue
-            seen.add(person_id)
-            amount = (Decimal(int(fen)) / 100).quantize(cent)
-            if offered:
-                status = ClaimStatus.OFFERED
-            elif left is not None and reserved + amount <= left:
-                status, reserved = ClaimStatus.PAYING, reserved + amount
-            else:
-                status = ClaimStatus.BUDGET_EXHAUSTED
-            rows.append((employer_id, policy.pk, version.pk, period, "batch", amount, status,
-                         {**basis, "amount": str(amount), "insured_since": row[3]},
-                         {"values": facts[index]} if index < len(facts) else None,
-                         person_id))  # fmt: skip
-            kept.append((person_id, employer_id, amount, status, row))
-        claim_ids = insert_values(Claim, PERSON_CLAIM_FIELDS, rows)
-        origin = {key: value for key, value in source.items() if key != "rules_on"}
-        record_rows(actor=None, model=Claim, events=[
-            (f"claim.{status}", pk, claim_label(policy.code, period, employers[employer_id],
-                                                person_id), None,
-             {"status": status, "found": ClaimStatus.ELIGIBLE, "source": "batch", **origin})
-            for pk, (person_id, employer_id, _amount, status, _row)
-            in zip(claim_ids, kept, strict=True)
-        ])  # fmt: skip
-        paying = [(pk, person_id, employer_id, amount, row) for pk, (person_id, employer_id,
-                  amount, status, row) in zip(claim_ids, kept, strict=True)
-                  if status == ClaimStatus.PAYING]  # fmt: skip
-        payments = disburse_values(
-            [(pk, employer_id, amount, row[1], row[2])
-             for pk, _person, employer_id, amount, row in paying],
-            policy=policy, version=version, period=period,
-            payees={pk: mask_name(names[person_id]) for pk, person_id, *_rest in paying},
-            persons={pk for pk, *_rest in paying},
-        )  # fmt: skip
-        counted = dict.fromkeys(
-            (ClaimStatus.OFFERED, ClaimStatus.PAYING, ClaimStatus.BUDGET_EXHAUSTED), 0
-        )
-        for *_rest, status, _row in kept:
-            counted[status] += 1
-        chunk_model.objects.filter(pk=chunk.pk).update(
-            made=len(kept), offered=counted[ClaimStatus.OFFERED],
-            paying=counted[ClaimStatus.PAYING], exhausted=counted[ClaimStatus.BUDGET_EXHAUSTED],
-        )  # fmt: skip
-        if reserved and not reserve_budget(version, reserved):
-            raise IntegrityError("the budget moved since it was read")  # retried
-        offered_ids = [pk for pk, (*_rest, status, _row) in zip(claim_ids, kept, strict=True)
-                       if status == ClaimStatus.OFFERED]  # fmt: skip
-        transaction.on_commit(partial(after, Decided(payments=payments, offered=offered_ids)))
-    return len(kept)
+    taken = set(Claim.objects.filter(policy=policy, period=period, person_id__in=person_ids)
+                .values_list("person_id", flat=True))  # fmt: skip
+    employers = dict(Enterprise.objects.filter(
+        pk__in=set(employer_ids), status=EnterpriseStatus.ACTIVE,
+    ).values_list("pk", "uscc"))  # fmt: skip
+    names = dict(Person.objects.filter(pk__in=[pk for pk in person_ids if pk not in taken])
+                 .values_list("pk", "name"))  # fmt: skip
+    candidates: list[_Candidate] = []
+    seen: set[int] = set()
+    for index, (employer_id, row) in enumerate(zip(employer_ids, persons, strict=True)):
+        person_id = int(row[0])
+        if person_id in seen or person_id not in names or employer_id not in employers:
+            continue
+        seen.add(person_id)
+        candidates.append(_Candidate(
+            index, employer_id, employers[employer_id], row[1], row[2], person_id=person_id,
+            payee=mask_name(names[person_id]), decision={"insured_since": row[3]},
+        ))  # fmt: skip
+    return candidates
 
 
 @dataclass
