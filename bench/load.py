@@ -234,8 +234,10 @@ def prepare(spec: dict) -> tuple[dict, dict]:
     from django.utils import timezone
 
     today = timezone.localdate()
+    # An enterprise claims the policies paying enterprises (the rent subsidy pays persons).
     open_policies = [policy for policy in Policy.objects.prefetch_related("target_districts")
-                     if open_version(policy, today) is not None]  # fmt: skip
+                     if (version := open_version(policy, today)) is not None
+                     and not version.pays_persons]  # fmt: skip
     claimed = set(Claim.objects.values_list("enterprise_id", "policy_id").distinct())
     taken = set(EnterpriseMembership.objects.values_list("enterprise_id", flat=True))
     fresh = (Enterprise.objects.filter(status="active").exclude(pk__in=taken)

@@ -71,6 +71,11 @@ def example_url(name: str | None, owner: Owned, shared: dict | None = None) -> s
         url = url.replace("no-such-policy", shared["policy"])
         if name and name.startswith(("policies:official", "v1:policy-version")):
             url = PLACEHOLDER.sub(f"/{shared['policy_version']}/", url, count=1)
+    if shared and name in ("subsidies:roster", "subsidies:roster_confirm"):
+        # The roster of a version, for the owner's enterprise: two ids in one path.
+        return url.replace(
+            "/rosters/1/1/", f"/rosters/{shared['policy_version']}/{owner.enterprise.pk}/"
+        )
     for pattern, key in ID_FOR:
         if name and re.search(pattern, name):
             return PLACEHOLDER.sub(f"/{owner.ids[key]}/", url, count=1)
