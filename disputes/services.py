@@ -180,13 +180,11 @@ def _subject_allowed(actor: Any, enterprise: Enterprise | None, person: Person |
     if (enterprise is None) == (person is None):
         raise errors.Invalid(_("A dispute is about one enterprise or one person."))
     if person is not None:
-        own = person_of(actor)
+        own = person_of(actor) if is_active_user(actor) else None
         if own is None or own.pk != person.pk:
             raise errors.NotAllowed(_("Only the person themself may dispute facts about them."))
         return
-    if not (
-        is_active_user(actor) and actor.is_enterprise_member and is_member(actor, enterprise.pk)
-    ):
+    if not is_member(actor, enterprise.pk):  # qinqing.scoping: active, and a member
         raise errors.NotAllowed(_("Only the enterprise's members may dispute its facts."))
 
 
