@@ -296,31 +296,8 @@ def summary(samples: list[dict]) -> dict:
 
 def floor(version, run, edge) -> dict:
     """The irreducible work of this run, in this sitting (bench/bulkkit.py)."""
-
-    read_seconds, read_bytes = bulkkit.copy_out_seconds(
-        bulkkit.extract_selects(version.rules.fact_names)
-    )
-    since = f"'{edge.isoformat()}'::timestamptz"
-    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"  # noqa: S608
-    kept = {
-        "subsidies_claim": f"version_id = {int(version.pk)}",
-        "subsidies_disbursement": f"claim_id IN ({claims})",
-        "subsidies_ledgerentry": f"claim_id IN ({claims})",
-        "subsidies_treasuryrecord": f"created_at >= {since}",
-        "audit_auditevent": f"occurred_at >= {since}",
-        "events_outboxevent": f"occurred_at >= {since}",
-        "notifications_notification": f"created_at >= {since}",
-        "subsidies_batchchunk": f"run_id = {int(run.pk)}",
-    }
-    written = bulkkit.copy_in_seconds(kept)
-    return {
-        "read_seconds": round(read_seconds, 3),
-        "read_bytes": read_bytes,
-        "write_seconds": round(written["seconds"], 3),
-        "rows_by_table": written["rows"],
-        "rows_written": sum(written["rows"].values()),
-        "seconds": round(read_seconds + written["seconds"], 3),
-    }
+    return bulkkit.batch_floor(version, run, edge,
+                               bulkkit.extract_selects(version.rules.fact_names))  # fmt: skip
 
 
 def main() -> None:

@@ -154,6 +154,34 @@ def copy_in_seconds(kept: dict[str, str]) -> dict:
     return {"seconds": seconds, "rows": rows, "bytes": sum(len(t) for t in texts.values())}
 
 
+def batch_floor(version, run, edge, read_selects: Sequence[str]) -> dict:
+    """The irreducible work of a batch run of `version` (run `run`, its clock's edge `edge`),
+    in this sitting: `read_selects` COPY'd out (what its evaluation reads), and every row
+    the run kept COPY'd into scratch copies of its tables (claims, disbursements, ledger
+    legs, treasury records, audit rows, outbox events, notifications, chunk rows)."""
+    read_seconds, read_bytes = copy_out_seconds(read_selects)
+    since = f"'{edge.isoformat()}'::timestamptz"
+    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"  # noqa: S608
+    written = copy_in_seconds({
+        "subsidies_claim": f"version_id = {int(version.pk)}",
+        "subsidies_disbursement": f"claim_id IN ({claims})",
+        "subsidies_ledgerentry": f"claim_id IN ({claims})",
+        "subsidies_treasuryrecord": f"created_at >= {since}",
+        "audit_auditevent": f"occurred_at >= {since}",
+        "events_outboxevent": f"occurred_at >= {since}",
+        "notifications_notification": f"created_at >= {since}",
+        "subsidies_batchchunk": f"run_id = {int(run.pk)}",
+    })  # fmt: skip
+    return {
+        "read_seconds": round(read_seconds, 3),
+        "read_bytes": read_bytes,
+        "write_seconds": round(written["seconds"], 3),
+        "rows_by_table": written["rows"],
+        "rows_written": sum(written["rows"].values()),
+        "seconds": round(read_seconds + written["seconds"], 3),
+    }
+
+
 def extract_selects(fact_names: Sequence[str]) -> list[str]:
     """The SELECTs that read exactly the extract columns these facts live in, and the
     register's status (who is still in business): what a batch evaluation reads."""

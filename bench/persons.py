@@ -167,28 +167,7 @@ def floor(version, run, edge) -> dict:
     selects = [*person_extract_selects(person_facts), *bulkkit.extract_selects(employer_facts),
                "SELECT id, uscc, district_id, industry_section FROM enterprises_enterprise",
                "SELECT id, name FROM enterprises_person"]  # fmt: skip
-    read_seconds, read_bytes = bulkkit.copy_out_seconds(selects)
-    since = f"'{edge.isoformat()}'::timestamptz"
-    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"  # noqa: S608
-    kept = {
-        "subsidies_claim": f"version_id = {int(version.pk)}",
-        "subsidies_disbursement": f"claim_id IN ({claims})",
-        "subsidies_ledgerentry": f"claim_id IN ({claims})",
-        "subsidies_treasuryrecord": f"created_at >= {since}",
-        "audit_auditevent": f"occurred_at >= {since}",
-        "events_outboxevent": f"occurred_at >= {since}",
-        "notifications_notification": f"created_at >= {since}",
-        "subsidies_batchchunk": f"run_id = {int(run.pk)}",
-    }
-    written = bulkkit.copy_in_seconds(kept)
-    return {
-        "read_seconds": round(read_seconds, 3),
-        "read_bytes": read_bytes,
-        "write_seconds": round(written["seconds"], 3),
-        "rows_by_table": written["rows"],
-        "rows_written": sum(written["rows"].values()),
-        "seconds": round(read_seconds + written["seconds"], 3),
-    }
+    return bulkkit.batch_floor(version, run, edge, selects)
 
 
 def main() -> None:
