@@ -118,6 +118,14 @@ def _changed(side: str, other: str, pk: str, columns: list[str]) -> str:
     return f"SELECT s.* FROM {join} WHERE ({mine}) IS DISTINCT FROM ({theirs})"  # noqa: S608
 
 
+def _differ(pk: str, columns: list[str]) -> str:
+    """Rows whose columns read by a tally an UPDATE changed, if any: the old images' keys
+    and columns less the new ones' (hashed in one pass: an EXISTS over a join of the
+    two images was planned as a nested loop, every old row against every new one)."""
+    picked = ", ".join(f'"{column}"' for column in dict.fromkeys([pk, *columns]))
+    return f"SELECT {picked} FROM {_OLD} EXCEPT SELECT {picked} FROM {_NEW}"  # noqa: S608
+
+
 def _signed(spec: Grouped, sql: str, sign: int) -> str:
     """The spec's tally rows from `sql`, counted `sign` times, in the change log's columns."""
     picked = []
@@ -151,8 +159,17 @@ def _insert(parts: list[str]) -> str:
 
 
 def trigger_sql() -> tuple[list[str], list[str]]:
-    """The statements that create the triggers, and those that drop them."""
-    plan: dict[str, dict[str, list[str]]] = {}
+    """The statements that create the triggers, and those that drop them.
+
+    An UPDATE's tally rows are written per subject, and only when the statement changed a
+    column that subject reads (an `IF EXISTS` over the two images first): a batch moving
+    2,000 claims from paying to paid recounts the claims by status and leaves the payment
+    tallies, which read no claim status, alone. The functions plan with sequential scans
+    off: the images are a few thousand rows and the tables they join are millions, so
+    each joined row is found by its key, whatever the statistics of a table that has
+    just grown say (a hash join over every enterprise per statement was most of the
+    trigger's time)."""
+    plan: dict[str, dict[str, list[tuple[str | None, list[str]]]]] = {}
     pks: dict[str, str] = {}
     for spec in INCREMENTAL:
         sql = compiled(spec)
@@ -164,24 +181,33 @@ def trigger_sql() -> tuple[list[str], list[str]]:
             entry = plan.setdefault(table, {"INSERT": [], "UPDATE": [], "DELETE": []})
             old_rows = _changed(_OLD, _NEW, pk, columns)
             new_rows = _changed(_NEW, _OLD, pk, columns)
-            entry["UPDATE"].append(_signed(spec, _with_rows(sql, table, old_rows), -1))
-            entry["UPDATE"].append(_signed(spec, _with_rows(sql, table, new_rows), 1))
+            entry["UPDATE"].append((_differ(pk, columns), [
+                _signed(spec, _with_rows(sql, table, old_rows), -1),
+                _signed(spec, _with_rows(sql, table, new_rows), 1),
+            ]))  # fmt: skip
             if table == base:
-                entry["INSERT"].append(_signed(spec, _with_rows(sql, table, _ALL_NEW), 1))
-                entry["DELETE"].append(_signed(spec, _with_rows(sql, table, _ALL_OLD), -1))
+                entry["INSERT"].append((None, [_signed(spec, _with_rows(sql, table, _ALL_NEW), 1)]))
+                entry["DELETE"].append(
+                    (None, [_signed(spec, _with_rows(sql, table, _ALL_OLD), -1)])
+                )
     create, drop = [], []
     for table, events in sorted(plan.items()):
         function = f"{_PREFIX}_{table}"
         branches = []
-        for event, parts in events.items():
-            if parts:
-                branches.append(f"IF TG_OP = '{event}' THEN {_insert(parts)} END IF;")
+        for event, groups in events.items():
+            if not groups:
+                continue
+            unguarded = [part for guard, parts in groups if guard is None for part in parts]
+            statements = [_insert(unguarded)] if unguarded else []
+            statements += [f"IF EXISTS ({guard}) THEN {_insert(parts)} END IF;"
+                           for guard, parts in groups if guard is not None]  # fmt: skip
+            branches.append(f"IF TG_OP = '{event}' THEN {' '.join(statements)} END IF;")
         create.append(
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$"
-            f" BEGIN {' '.join(branches)} RETURN NULL; END $$"
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql"
+            f" SET enable_seqscan = off AS $$ BEGIN {' '.join(branches)} RETURN NULL; END $$"
         )
-        for event, parts in events.items():
-            if not parts:
+        for event, groups in events.items():
+            if not groups:
                 continue
             name = f"{_PREFIX}_{event.lower()}"
             images = {
