@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from qinqing.audit.services import record_events
-from qinqing.bulk import bulk_insert
+from qinqing.bulk import any_of, bulk_insert
 from qinqing.transitions import move_many
 from subsidies.deductions import repayment_legs, restore_budgets
 from subsidies.models import Claim
@@ -28,13 +28,20 @@ from .notification_kinds import NotificationKind as K
 
 
 def _locked_orders(enterprise_ids: set[int]) -> list[RecoveryOrder]:
-    orders = (RecoveryOrder.objects.filter(enterprise_id__in=enterprise_ids,
+    orders = (RecoveryOrder.objects.filter(any_of("enterprise_id", enterprise_ids),
                                            status=OrderStatus.RAISED)
               .select_related("claim__policy", "claim__version", "enterprise")
               .order_by("pk"))  # fmt: skip
     if connection.vendor == "postgresql":
         orders = orders.select_for_update(of=("self",))
     return list(orders)
+
+
+def owing_orders(enterprise_ids: set[int]) -> set[int]:
+    """The enterprises among these with an order still to recover (one indexed query)."""
+    return set(RecoveryOrder.objects.filter(any_of("enterprise_id", enterprise_ids),
+                                            status=OrderStatus.RAISED)
+               .values_list("enterprise_id", flat=True).distinct())  # fmt: skip
 
 
 def offset_payments(claims: Sequence[Claim], payable: Mapping[int, Decimal]) -> dict[int, Decimal]:

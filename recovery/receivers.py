@@ -11,9 +11,9 @@ from credit.signals import commitment_breached
 from datahub.signals import facts_changed
 from directline.signals import request_answered
 from qinqing.queueing import queue_on_commit
-from subsidies.deductions import PAYMENT_DEDUCTIONS, RECONCILERS
+from subsidies.deductions import PAYMENT_DEDUCTIONS, RECONCILERS, Deduction
 
-from .offsets import offset_payments
+from .offsets import offset_payments, owing_orders
 from .rechecks import CHECK_TASK
 from .reconcile import reconcile_recovery
 from .services import raise_for_breach, resume_after_answer
@@ -38,5 +38,5 @@ def on_correction(sender: Any = None, *, enterprise_ids=(), facts=(), cause: str
 commitment_breached.connect(on_breach, dispatch_uid="recovery.raise_on_breach")
 request_answered.connect(on_answer, dispatch_uid="recovery.resume_on_answer")
 facts_changed.connect(on_correction, dispatch_uid="recovery.check_on_correction")
-PAYMENT_DEDUCTIONS.register("recovery", offset_payments)
+PAYMENT_DEDUCTIONS.register("recovery", Deduction(owing=owing_orders, withhold=offset_payments))
 RECONCILERS.register("recovery", reconcile_recovery)

@@ -22,10 +22,30 @@ from .models import Budget, Claim, LedgerEntry, budget_account, enterprise_accou
 
 ZERO = Decimal("0.00")
 
-# name → hook(claims, payable): claims being paid (their enterprise loaded), payable the
-# amount still payable on each (claim id → yuan); returns claim id → amount withheld.
-Deduction = Callable[[Sequence[Claim], Mapping[int, Decimal]], Mapping[int, Decimal]]
+
+@dataclass(frozen=True)
+class Deduction:
+    """A way money is withheld from payments. `owing(enterprise_ids)`: which of these
+    enterprises it could withhold from, in one query (a batch chunk builds claim objects
+    for those alone: for two thousand claims, building them all cost more than paying
+    them). `withhold(claims, payable)`: claims being paid (their enterprise loaded),
+    payable the amount still payable on each (claim id → yuan); returns claim id →
+    amount withheld."""
+
+    owing: Callable[[set[int]], set[int]]
+    withhold: Callable[[Sequence[Claim], Mapping[int, Decimal]], Mapping[int, Decimal]]
+
+
 PAYMENT_DEDUCTIONS: Registry[Deduction] = Registry("payment deductions")
+
+
+def owing(enterprise_ids: set[int]) -> set[int]:
+    """The enterprises among these that some registered deduction could withhold from."""
+    found: set[int] = set()
+    for _name, deduction in PAYMENT_DEDUCTIONS.items():
+        if enterprise_ids:
+            found |= deduction.owing(enterprise_ids)
+    return found
 
 
 @dataclass
@@ -49,8 +69,8 @@ def deductions_for(claims: Sequence[Claim]) -> dict[int, Decimal]:
     withheld: dict[int, Decimal] = {}
     if not payable:
         return withheld
-    for _name, hook in PAYMENT_DEDUCTIONS.items():
-        for claim_id, amount in hook(claims, dict(payable)).items():
+    for _name, deduction in PAYMENT_DEDUCTIONS.items():
+        for claim_id, amount in deduction.withhold(claims, dict(payable)).items():
             if claim_id not in payable or amount is None or amount <= 0:
                 continue
             taken = min(Decimal(amount), payable[claim_id])

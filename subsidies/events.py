@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 
+from qinqing.bulk import any_of
 from qinqing.events.services import Event
 from qinqing.iterables import chunked
 
@@ -54,7 +55,7 @@ def claim_events(claim_ids: list[int], status: str) -> list[Event]:
     claims = apps.get_model("subsidies", "Claim").objects
     events = []
     for ids in chunked(list(claim_ids), 5000):
-        rows = claims.filter(pk__in=ids).values_list(
+        rows = claims.filter(any_of("pk", ids)).values_list(
             "pk", "enterprise_id", "enterprise__uscc", "enterprise__name",
             "enterprise__district_id", "policy__code", "policy__department_id",
             "version__number", "period", "amount",

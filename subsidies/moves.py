@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from qinqing.bulk import any_of
 from qinqing.transitions import move, move_many
 
 from .models import Claim
@@ -29,7 +30,7 @@ def locked_claims(claim_ids: Iterable[int]) -> list[Claim]:
         Claim.objects.select_for_update(of=("self",))
         .select_related("policy", "enterprise", "version", "person")
         .defer(*HEAVY)
-        .filter(pk__in=list(claim_ids))
+        .filter(any_of("pk", claim_ids))
         .order_by("pk")
     )
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policies.notification_kinds import POLICY_FITS
+from qinqing.bulk import any_of
 from qinqing.i18n import CHINESE, ENGLISH, in_languages
 from qinqing.notifications.models import Notification, NotificationPreference
 from qinqing.notifications.registry import NOTIFICATION_KINDS as KINDS
@@ -157,7 +158,10 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
                   "substr(printf('%%.2f', c.amount), -2))")  # fmt: skip
     amount = f"COALESCE({amount}, '—')"
     only_first = "AND c.checks <= 1" if kind == K.CLAIM_AWAITING_DATA else ""
-    marks = ", ".join(["%s"] * len(ids))
+    # The ids as one array parameter on PostgreSQL (qinqing.bulk.any_of's reason: two
+    # thousand placeholders cost more to send and parse than the insert they feed).
+    among, id_params = (("= ANY(%s)", [ids]) if vendor == "postgresql"
+                        else (f"IN ({', '.join(['%s'] * len(ids))})", ids))  # fmt: skip
     true = "TRUE" if vendor == "postgresql" else "1"
     now = timezone.now()
     selects, params_sql = [], []
@@ -189,11 +193,11 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
         JOIN policies_policy p ON p.id = c.policy_id
         LEFT JOIN notifications_notificationpreference pr
                ON pr.user_id = m.user_id AND pr.kind = %s
-        WHERE c.id IN ({marks}) AND {whose} AND u.is_active {only_first}
+        WHERE c.id {among} AND {whose} AND u.is_active {only_first}
           AND (pr.id IS NULL OR pr.in_app OR pr.email)""")  # noqa: S608 - ids are parameters
         zt, et = titles[CHINESE], titles[ENGLISH]
         zb, eb = bodies[CHINESE], bodies[ENGLISH]
-        params_sql += [kind, zt, et, zt, et, zb, eb, zb, eb, now, kind, *ids]
+        params_sql += [kind, zt, et, zt, et, zb, eb, zb, eb, now, kind, *id_params]
     # One statement for both: the enterprises' members, and the persons.
     statement = f"""
         INSERT INTO notifications_notification
@@ -206,9 +210,9 @@ def notify_claims(claim_ids: Iterable[int], status: str) -> QuerySet[Notificatio
     if not made:
         return Notification.objects.none()
     silent = set(NotificationPreference.objects.filter(
-        kind=kind, user_id__in={user for _pk, user in made}, email=False,
+        any_of("user_id", {user for _pk, user in made}), kind=kind, email=False,
     ).values_list("user_id", flat=True))  # fmt: skip
     emailed = [pk for pk, user in made if user not in silent]
     if emailed:
         transaction.on_commit(lambda: enqueue_emails(emailed), robust=True)
-    return Notification.objects.filter(pk__in=[pk for pk, _user in made])
+    return Notification.objects.filter(any_of("pk", [pk for pk, _user in made]))

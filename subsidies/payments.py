@@ -22,13 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from datahub.fetch import fetch_person_facts
 from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
-from qinqing.bulk import insert_values
+from qinqing.bulk import any_of, insert_values
 from qinqing.checkpoints import checkpoint
 from qinqing.masking import mask_name
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
-from .deductions import PAYMENT_DEDUCTIONS, deductions_for
+from .deductions import PAYMENT_DEDUCTIONS, deductions_for, owing
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
     Budget,
@@ -162,14 +162,18 @@ def disburse_values(rows: list[tuple[int, int, Decimal, str, str]], *,
     payees = payees or {}
     withheld: dict[int, Decimal] = {}
     if PAYMENT_DEDUCTIONS.items() and len(persons) < len(rows):
+        # Claim objects only for the enterprises a deduction could withhold from.
+        debtors = owing({enterprise_id for pk, enterprise_id, *_rest in rows
+                         if pk not in persons})  # fmt: skip
         if claims is None:
             claims = [Claim(pk=pk, enterprise_id=enterprise_id, policy=policy, version=version,
                             period=period, amount=amount)
                       for pk, enterprise_id, amount, _name, _account in rows
-                      if pk not in persons]  # fmt: skip
+                      if pk not in persons and enterprise_id in debtors]  # fmt: skip
         else:
-            claims = [claim for claim in claims if claim.pk not in persons]
-        withheld = deductions_for(claims)
+            claims = [claim for claim in claims
+                      if claim.pk not in persons and claim.enterprise_id in debtors]  # fmt: skip
+        withheld = deductions_for(claims) if claims else {}
     values = []
     for claim_id, _enterprise_id, amount, bank_name, bank_account in rows:
         due = amount - withheld.get(claim_id, 0)
@@ -209,7 +213,7 @@ def lock_paying_claims(claims: QuerySet[Claim]) -> list[int]:
         .order_by("pk").values_list("pk", flat=True)
     )  # fmt: skip
     list(
-        Disbursement.objects.select_for_update(of=("self",)).filter(claim_id__in=paying)
+        Disbursement.objects.select_for_update(of=("self",)).filter(any_of("claim_id", paying))
         .order_by("claim_id").values_list("pk", flat=True)
     )  # fmt: skip
     return paying
@@ -223,10 +227,10 @@ def pay_claims(claim_ids: Iterable[int], *, tally: Tally | None = None) -> list[
     Returns the claims paid now; raises GatewayError when the treasury could not be
     reached (nothing left: the caller tries again later)."""
     with transaction.atomic():
-        paying = lock_paying_claims(Claim.objects.filter(pk__in=list(claim_ids)))
+        paying = lock_paying_claims(Claim.objects.filter(any_of("pk", claim_ids)))
         due = list(
             Disbursement.objects.select_for_update(of=("self",))
-            .filter(claim_id__in=paying,
+            .filter(any_of("claim_id", paying),
                     status__in=[DisbursementStatus.PENDING, DisbursementStatus.SENT])
             .order_by("claim_id")
         )  # fmt: skip
@@ -301,9 +305,9 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
     if not references:
         return []
     with transaction.atomic():
-        paying = lock_paying_claims(Claim.objects.filter(disbursement__pk__in=list(references)))
+        paying = lock_paying_claims(Claim.objects.filter(any_of("disbursement__pk", references)))
         rows = list(
-            Claim.objects.filter(pk__in=paying)
+            Claim.objects.filter(any_of("pk", paying))
             .order_by("pk")
             .values_list("pk", "disbursement__pk", "disbursement__idempotency_key",
                          "disbursement__amount", "period", "enterprise__uscc", "policy__code",
@@ -341,7 +345,7 @@ def fail_payments(errors: dict[int, str], *, tally: Tally | None = None) -> list
     with transaction.atomic():
         rows = list(
             Claim.objects.select_for_update(of=("self",))
-            .filter(pk__in=list(errors), status=ClaimStatus.PAYING)
+            .filter(any_of("pk", errors), status=ClaimStatus.PAYING)
             .order_by("pk")
             .values_list("pk", "disbursement__pk", "period", "enterprise__uscc", "policy__code",
                          "person_id")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from qinqing.bulk import insert_values
+from qinqing.bulk import any_of, insert_values
 from subsidies.gateway import (
     GatewayError,
     OutcomeUnknown,
@@ -52,7 +52,7 @@ class SimulatedTreasury:
         )  # fmt: skip
         keys = [order.key for order in orders]
         books = {key: (amount, reference) for key, amount, reference in
-                 TreasuryRecord.objects.filter(key__in=keys)
+                 TreasuryRecord.objects.filter(any_of("key", keys))
                  .values_list("key", "amount", "reference")}  # fmt: skip
         results = []
         for order in orders:
@@ -71,7 +71,8 @@ class SimulatedTreasury:
         return self.status_many([key])[key]
 
     def status_many(self, keys: list[str]) -> dict[str, PaymentResult]:
-        books = {record.key: record for record in TreasuryRecord.objects.filter(key__in=keys)}
+        found = TreasuryRecord.objects.filter(any_of("key", keys))
+        books = {record.key: record for record in found}
         return {
             key: PaymentResult(key, "confirmed", books[key].reference)
             if key in books

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connections, transaction
 from recovery.models import OrderStatus, RecoveryOffset, RecoveryOrder
 from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import approve_claim, submit_claim
-from subsidies.deductions import PAYMENT_DEDUCTIONS, deductions_for
+from subsidies.deductions import PAYMENT_DEDUCTIONS, Deduction, deductions_for
 from subsidies.reconciliation import reconcile
 
 
@@ -25,7 +25,11 @@ def test_a_hook_s_answer_is_clamped_never_negative_never_more_than_the_claim():
         return {1: Decimal("500.00"), 2: Decimal("-20.00"), 3: Decimal("9.00")}
 
     with pytest.MonkeyPatch.context() as patches:
-        patches.setattr(PAYMENT_DEDUCTIONS, "_entries", {"greedy": greedy})
+        patches.setattr(
+            PAYMENT_DEDUCTIONS,
+            "_entries",
+            {"greedy": Deduction(owing=lambda ids: ids, withhold=greedy)},
+        )
         assert deductions_for(claims) == {1: Decimal("100.00")}
 
 
