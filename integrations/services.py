@@ -41,6 +41,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from qinqing import queueing
 from qinqing.audit.services import record_event, snapshot
+from qinqing.bulk import any_of
 from qinqing.errors import NotAllowed, Refused
 from qinqing.events.models import OutboxEvent
 from qinqing.events.registry import EVENT_TYPES
@@ -280,23 +281,30 @@ def _require_owner(actor: Any, subscription: WebhookSubscription) -> None:
 
 def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
     """Turn up to `limit` undispatched events into deliveries for the subscriptions that
-    want them and may see them; returns how many events were handled. Safe to run twice
-    at once: rows another run holds are skipped (PostgreSQL), and the unique pair
-    (subscription, event) makes a repeated insert do nothing."""
+    want them and may see them; returns how many events were handled. Only the events
+    some active subscription wants are loaded: the others (a batch run's thousands, when
+    no partner listens for them) are marked handled from their ids and types alone. Safe
+    to run twice at once: rows another run holds are skipped (PostgreSQL), and the
+    unique pair (subscription, event) makes a repeated insert do nothing."""
     now = timezone.now()
     with transaction.atomic():
-        events = list(
+        pending = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(dispatched_at__isnull=True)
-            .order_by("id")[:limit]
+            .order_by("id")
+            .values_list("id", "event_type")[:limit]
         )
-        if not events:
+        if not pending:
             return 0
         subscriptions = list(
             WebhookSubscription.objects.filter(active=True).select_related(
                 "owner__partner_client", "owner__department"
             )
         )
+        wanted_types = {kind for s in subscriptions for kind in s.event_types}
+        wanted = [pk for pk, event_type in pending if event_type in wanted_types]
+        events = (list(OutboxEvent.objects.filter(any_of("pk", wanted)).order_by("id"))
+                  if wanted else [])  # fmt: skip
         members = member_enterprises(
             {s.owner_id for s in subscriptions if s.owner.is_enterprise_member}
         )
@@ -309,15 +317,15 @@ def dispatch_pending(*, limit: int = DISPATCH_BATCH) -> int:
             and may_receive(subscription.owner, event,
                             enterprise_ids=members.get(subscription.owner_id, set()))
         ]  # fmt: skip
-        event_ids = [event.pk for event in events]
+        event_ids = [pk for pk, _event_type in pending]
         if deliveries:
             WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
             due = list(WebhookDelivery.objects.filter(
-                event_id__in=event_ids, status=DeliveryStatus.PENDING, attempts=0
+                any_of("event_id", wanted), status=DeliveryStatus.PENDING, attempts=0
             ).values_list("pk", flat=True))  # fmt: skip
             transaction.on_commit(lambda: enqueue_deliveries(due), robust=True)
-        OutboxEvent.objects.filter(pk__in=event_ids).update(dispatched_at=now)
-    return len(events)
+        OutboxEvent.objects.filter(any_of("pk", event_ids)).update(dispatched_at=now)
+    return len(pending)
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:

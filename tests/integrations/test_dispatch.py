@@ -88,11 +88,26 @@ def test_dispatch_reads_in_a_few_queries_whatever_the_number_of_events(
     for _ in range(30):
         record_event_for(world["a"])
         record_event_for(world["b"])
-    # events, subscriptions, memberships, insert, delivery ids, mark dispatched (+ savepoints)
-    with django_assert_max_num_queries(10):
+    # pending ids, subscriptions, the wanted events, memberships, insert, delivery ids,
+    # mark dispatched (+ savepoints)
+    with django_assert_max_num_queries(11):
         assert services.dispatch_pending() == 60
     # the auditor and the city-wide market official 60 each, each member their 30
     assert WebhookDelivery.objects.count() == 180
+
+
+def test_events_nobody_listens_for_are_handled_without_being_loaded(
+    world, django_assert_max_num_queries
+):
+    """A batch run's thousands of events, no partner subscribed: marked handled from their
+    ids, in a few statements, and nothing is delivered."""
+    for _ in range(30):
+        record_event_for(world["a"])
+    with django_assert_max_num_queries(5) as captured:
+        assert services.dispatch_pending() == 30
+    assert not any('"payload"' in query["sql"] for query in captured.captured_queries)
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert WebhookDelivery.objects.count() == 0
 
 
 def test_a_commit_with_events_hands_them_out_and_delivers(
