@@ -193,9 +193,10 @@ def main() -> None:
 
         floor = bulkkit.batch_floor(version, run, edge,
                                     bulkkit.extract_selects(version.rules.fact_names))  # fmt: skip
-        print(f"floor {floor['seconds']:.2f} s (read {floor['read_seconds']:.2f}, write "
+        seconds = floor["seconds"]
+        print(f"floor {seconds:.2f} s (read {floor['read_seconds']:.2f}, write "
               f"{floor['write_seconds']:.2f}, {floor['rows_written']} rows): the run is "
-              f"{total / floor['seconds']:.1f}x, its own CPU {cpu / floor['seconds']:.1f}x")  # fmt: skip
+              f"{total / seconds:.1f}x, its own CPU {cpu / seconds:.1f}x")  # fmt: skip
         db = sum(t for _n, t in STATEMENTS.values())
         print(
             f"statements: {sum(n for n, _t in STATEMENTS.values())}, "
