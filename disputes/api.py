@@ -1,5 +1,6 @@
-"""Fact disputes over REST: enterprises raise, read and withdraw; officials of the fact's
-department decide. Every action is a service call; what you may not see is a 404."""
+"""Fact disputes over REST: enterprises raise, read and withdraw disputes about their facts,
+a private person (signed in as themself) about facts about themself; officials of the
+fact's department decide. Every action is a service call; what you may not see is a 404."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 
 from datahub.catalogue import CATALOGUE
 from departments.models import Department
+from enterprises.persons.selectors import person_of
 from enterprises.selectors import enterprises_visible_to
 from policies.selectors import describe_claim
 from qinqing import errors
@@ -84,8 +86,16 @@ class DisputeSerializer(MasksPersonalData, serializers.ModelSerializer):
 
 
 class DisputeRaiseSerializer(serializers.Serializer):
-    enterprise = serializers.CharField(max_length=18, help_text="The enterprise's USCC.")
-    fact = serializers.CharField(max_length=80, help_text="The catalogue's name of the fact.")
+    enterprise = serializers.CharField(
+        max_length=18, required=False, allow_blank=True,
+        help_text="The enterprise's USCC: required of an enterprise's member; left out by a "
+        "private person, whose dispute is about themself.",
+    )  # fmt: skip
+    fact = serializers.CharField(
+        max_length=80,
+        help_text="The catalogue's name of the fact (a person's fact for a person, e.g. "
+        "person.housing.owns_home).",
+    )  # fmt: skip
     claimed_value = serializers.CharField(
         allow_blank=True, max_length=services.VALUE_MAX * 10,
         help_text="What the value should be, as the fact's type is written.",
@@ -138,30 +148,45 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     def _answer(self, dispute_id: int, code: int = 200) -> Response:
-        return Response(DisputeSerializer(self.get_queryset().get(pk=dispute_id)).data,
-                        status=code)  # fmt: skip
+        # With the request, so that personal data in the texts is masked as in the lists.
+        dispute = self.get_queryset().get(pk=dispute_id)
+        return Response(self.get_serializer(dispute).data, status=code)
 
     @extend_schema(request=DisputeRaiseSerializer, responses={201: DisputeSerializer})
     @idempotent()
     def create(self, request: HttpRequest) -> Response:
-        """Dispute one fact the hub holds for one of your enterprises; it goes to the
-        department that owns the fact."""
+        """Dispute one fact the hub holds for one of your enterprises (`enterprise`: its
+        USCC), or, signed in as a private person, one fact a department holds about
+        yourself (no `enterprise`); it goes to the department that owns the fact."""
         data = DisputeRaiseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data
-        enterprise = (enterprises_visible_to(request.user)
-                      .filter(uscc=given["enterprise"].upper()).first())  # fmt: skip
-        if enterprise is None or not request.user.is_enterprise_member:
-            raise errors.NotFound(_("None of your enterprises has this USCC."))
+        person = person_of(request.user)  # None unless an active person's own login
+        enterprise = None
+        if person is not None:
+            if given.get("enterprise"):
+                raise errors.Invalid(
+                    _("A private person disputes facts about themself, not an enterprise's."),
+                    fields={"enterprise": [_("Leave this out.")]},
+                )  # fmt: skip
+        else:
+            uscc = (given.get("enterprise") or "").strip().upper()
+            if not uscc:
+                raise errors.Invalid(fields={"enterprise": [_("This field is required.")]})
+            enterprise = enterprises_visible_to(request.user).filter(uscc=uscc).first()
+            if enterprise is None or not request.user.is_enterprise_member:
+                raise errors.NotFound(_("None of your enterprises has this USCC."))
         claim = None
         if given.get("claim"):
-            claim = describe_claim(request.user, given["claim"])
+            claim = describe_claim(request.user, given["claim"])  # the caller's own claims
+            if claim is None and person is not None:
+                raise errors.NotFound(_("No claim of that number among your claims."))
             if claim is None:
                 raise errors.NotFound(_("No claim of that number among your enterprise's claims."))
-        if given["fact"] not in CATALOGUE:
+        if enterprise is not None and given["fact"] not in CATALOGUE:
             services.fact_spec(given["fact"])  # the catalogue's refusal, naming the field
         created = services.raise_dispute(
-            actor=request.user, enterprise=enterprise, fact=given["fact"],
+            actor=request.user, enterprise=enterprise, person=person, fact=given["fact"],
             claimed_value=given["claimed_value"], statement=given["statement"],
             origin=Origin.CLAIM if claim else given["origin"], claim=claim,
             department=given.get("department"),
@@ -188,7 +213,8 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=None, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: HttpRequest, pk: str | None = None) -> Response:
-        """Enterprise: withdraw a dispute not yet decided."""
+        """The side that raised it (the enterprise's members, or the person): withdraw a
+        dispute not yet decided."""
         dispute = self.get_object()
         services.withdraw(dispute.pk, actor=request.user)
         return self._answer(dispute.pk)
@@ -200,8 +226,8 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @idempotent()
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request: HttpRequest, pk: str | None = None) -> Response:
-        """Enterprise: attach evidence to a dispute not yet decided (PDF, PNG, JPEG, .docx,
-        .xlsx; at most 10 MB each and 5 per dispute), field `files`, repeated."""
+        """The side that raised it: attach evidence to a dispute not yet decided (PDF, PNG,
+        JPEG, .docx, .xlsx; at most 10 MB each and 5 per dispute), field `files`, repeated."""
         dispute = self.get_object()
         services.add_attachments(dispute.pk, actor=request.user,
                                  files=request.FILES.getlist("files"))  # fmt: skip

@@ -24,7 +24,13 @@ from enterprises.api import EnterpriseViewSet
 from integrations.api import DeliveryViewSet, SubscriptionViewSet
 from policies.api import PolicyVersionViewSet, PolicyViewSet
 from recovery.api import RecoveryOrderViewSet
-from subsidies.api import ClaimViewSet, DisbursementViewSet
+from subsidies.api import (
+    ClaimViewSet,
+    DisbursementViewSet,
+    RosterConfirmView,
+    RosterListView,
+    RosterView,
+)
 
 from . import health, signing, views
 from .api.views import api_not_found
@@ -66,6 +72,14 @@ router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delive
 api_v1 = [
     path("enterprises/<str:uscc>/facts/", EnterpriseFactsView.as_view(), name="enterprise-facts"),
     path("approvals/permits/<str:code>/", PermitVerifyView.as_view(), name="permit-verify"),
+    # The employer's roster of a policy paying persons: a version and an enterprise.
+    path("rosters/", RosterListView.as_view(), name="roster-list"),
+    path("rosters/<int:version>/<int:enterprise>/", RosterView.as_view(), name="roster-detail"),
+    path(
+        "rosters/<int:version>/<int:enterprise>/confirm/",
+        RosterConfirmView.as_view(),
+        name="roster-confirm",
+    ),
     path("stats/overview/", StatsOverviewView.as_view(), name="stats-overview"),
     path("stats/figures/<slug:key>/", StatsFigureView.as_view(), name="stats-figure"),
     path("stats/<slug:section>/", StatsSectionView.as_view(), name="stats-section"),

@@ -1,23 +1,31 @@
 """Claims over REST. POST takes an Idempotency-Key (qinqing/api/idempotency.py): the same
-key and body replay the first answer; the same key with another body is refused (422)."""
+key and body replay the first answer; the same key with another body is refused (422).
+
+Also the employer's roster of a policy paying persons (issue #26, the enterprise-confirmed
+route): the rosters waiting, one roster, and its confirmation, which is
+subsidies.roster.confirm_roster and nothing else. A roster is claims, so a partner system
+needs the claims scopes (claims:read, claims:write)."""
 
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from enterprises.models import EnterpriseMembership
+from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.selectors import enterprises_visible_to
-from policies.models import Policy
+from policies.models import Policy, PolicyVersion
+from qinqing import errors
 from qinqing.api.filters import CreatedBetweenFilterSet
 from qinqing.api.idempotency import idempotent
 from qinqing.api.schema import NO_RECEIPT_YET
 from qinqing.api.serializers import FieldsBuiltOnce
+from qinqing.guard import MAX_ID
 from qinqing.masking import mask_digits
 from qinqing.queueing import eager
 from qinqing.scoping import is_acting_official, is_active_user, is_member
@@ -32,10 +40,19 @@ from .claims import (
     retry_payment,
     submit_claim,
 )
+from .errors import ClaimConflict, RosterNotAllowed
 from .filters import ClaimFilter
 from .models import Claim, Disbursement, DisbursementStatus
 from .receipts import payload as receipt_payload
-from .selectors import claims_visible_to, disbursements_visible_to
+from .roster import REASON_MAX as ROSTER_REASON_MAX
+from .roster import RosterOutcome, confirm_roster
+from .selectors import (
+    RosterLine,
+    claims_visible_to,
+    disbursements_visible_to,
+    roster,
+    rosters_to_confirm,
+)
 
 
 class ClaimSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -247,3 +264,193 @@ class DisbursementViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return disbursements_visible_to(self.request.user)
+
+
+# --- the employer's roster of a policy paying persons (issue #26) -------------------------
+
+# At most this many removals in one confirmation (a roster is an employer's staff).
+ROSTER_REMOVALS_MAX = 10_000
+
+
+class RosterSummarySerializer(serializers.Serializer):
+    """One roster waiting for the caller's enterprise: a policy's version and how many of
+    the enterprise's employees wait on it."""
+
+    version = serializers.IntegerField(help_text="The policy version's id (in the path).")
+    enterprise = serializers.IntegerField(help_text="The enterprise's id (in the path).")
+    uscc = serializers.CharField()
+    enterprise_name = serializers.CharField()
+    policy = serializers.CharField(help_text="The policy's code.")
+    title = serializers.CharField(help_text="The policy's title in the caller's language.")
+    period = serializers.CharField()
+    waiting = serializers.IntegerField(help_text="Employees still to confirm or remove.")
+
+
+class RosterLineSerializer(serializers.Serializer):
+    """One employee: what confirming needs and nothing more (no amount, no account, no
+    other fact about the person; the identity number only masked)."""
+
+    claim = serializers.IntegerField(source="claim_id")
+    person = serializers.IntegerField(
+        source="person_id", help_text="The person's id: what a removal names."
+    )
+    name = serializers.CharField()
+    id_masked = serializers.CharField(help_text="The resident identity number, masked.")
+    insured_since = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+
+
+class RosterSerializer(serializers.Serializer):
+    version = serializers.IntegerField(source="version.pk")
+    policy = serializers.CharField(source="version.policy.code")
+    version_number = serializers.IntegerField(source="version.number")
+    enterprise = serializers.IntegerField(source="enterprise.pk")
+    uscc = serializers.CharField(source="enterprise.uscc")
+    waiting = serializers.IntegerField(help_text="Employees still to confirm or remove.")
+    lines = RosterLineSerializer(many=True)
+
+
+class RemovalSerializer(serializers.Serializer):
+    person = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="A person on this roster (its `person`)."
+    )
+    reason = serializers.CharField(
+        max_length=ROSTER_REASON_MAX,
+        help_text="Why the person is removed (left, on leave …); it is kept with the claim.",
+    )  # fmt: skip
+
+
+class RosterConfirmSerializer(serializers.Serializer):
+    removals = RemovalSerializer(
+        many=True, required=False, max_length=ROSTER_REMOVALS_MAX,
+        help_text="The persons who are not to be paid, each with the reason. Everyone else "
+        "still waiting is confirmed. Today one confirmation keeps one reason: the removals "
+        "of one request must give the same reason.",
+    )  # fmt: skip
+
+    def validate_removals(self, removals: list[dict]) -> list[dict]:
+        persons = [removal["person"] for removal in removals]
+        if len(set(persons)) != len(persons):
+            raise serializers.ValidationError(_("Name each person to remove once."))
+        if len({removal["reason"].strip() for removal in removals}) > 1:
+            # confirm_roster keeps one reason for a confirmation's removals: the reasons of
+            # several would otherwise be written onto every removed person's claim.
+            raise serializers.ValidationError(
+                _("Give the same reason for every removal of one confirmation.")
+            )
+        return removals
+
+
+class RosterConfirmationSerializer(serializers.Serializer):
+    confirmed = serializers.ListField(child=serializers.IntegerField(),
+                                      help_text="Claims confirmed and being paid.")  # fmt: skip
+    removed = serializers.ListField(child=serializers.IntegerField(),
+                                    help_text="Claims withdrawn by the removals.")  # fmt: skip
+    left = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Claims withdrawn because the person's insurance with the enterprise had "
+        "ended when the roster was confirmed (the social insurance department's answer).",
+    )  # fmt: skip
+    exhausted = serializers.ListField(child=serializers.IntegerField(),
+                                      help_text="Claims confirmed but not paid: the "
+                                      "policy's budget ran out.")  # fmt: skip
+    roster = RosterSerializer()
+
+
+class RosterListView(generics.GenericAPIView):
+    """The rosters the caller's enterprises have to confirm: one per policy version with
+    employees still waiting, for the enterprises the caller is a member of (anyone else:
+    an empty list)."""
+
+    scope_resource = "claims"
+    serializer_class = RosterSummarySerializer
+    filter_backends = ()  # a roster is not a filtered queryset
+
+    @extend_schema(responses=RosterSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = rosters_to_confirm(request.user)
+        usccs = dict(Enterprise.objects.filter(pk__in={row["enterprise_id"] for row in rows})
+                     .values_list("pk", "uscc"))  # fmt: skip
+        summaries = [{
+            "version": row["version_id"], "enterprise": row["enterprise_id"],
+            "uscc": usccs.get(row["enterprise_id"], ""), "enterprise_name": row["enterprise"],
+            "policy": row["policy_code"], "title": row["title"], "period": row["period"],
+            "waiting": row["waiting"],
+        } for row in rows]  # fmt: skip
+        page = self.paginate_queryset(summaries)
+        return self.get_paginated_response(RosterSummarySerializer(page, many=True).data)
+
+
+def _roster_subject(request: Request, version: int, enterprise: int):
+    """The version, the enterprise and its roster; a 404 for anyone but the enterprise's
+    own members (another enterprise's roster, an official's, a person's: not theirs to
+    see, and nothing says whether it exists)."""
+    version_row = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version)
+    enterprise_row = get_object_or_404(Enterprise, pk=enterprise)
+    try:
+        lines = roster(request.user, version_row, enterprise_row)
+    except RosterNotAllowed:
+        raise errors.NotFound(_("No roster of this policy for an enterprise of yours.")) from None
+    return version_row, enterprise_row, lines
+
+
+def _roster_answer(version: PolicyVersion, enterprise: Enterprise,
+                   lines: list[RosterLine]) -> dict:  # fmt: skip
+    return RosterSerializer({
+        "version": version, "enterprise": enterprise, "lines": lines,
+        "waiting": sum(1 for line in lines if line.open),
+    }).data  # fmt: skip
+
+
+class RosterView(generics.GenericAPIView):
+    """One roster: the employees the data proposes for the policy version at the
+    enterprise, in name order, each with name, masked identity number, insured since and
+    status. The enterprise's own members only (404 for everyone else)."""
+
+    scope_resource = "claims"
+    serializer_class = RosterSerializer
+    filter_backends = ()  # a roster is not a filtered queryset
+
+    @extend_schema(responses=RosterSerializer)
+    def get(self, request: Request, version: int, enterprise: int) -> Response:
+        return Response(_roster_answer(*_roster_subject(request, version, enterprise)))
+
+
+class RosterConfirmView(generics.GenericAPIView):
+    """Confirm the roster: the persons in `removals` are withdrawn with the reason; every
+    other person still waiting is checked with the social insurance department (still
+    insured here?) and paid to the account of their social security card. The
+    enterprise's own members only (404 for everyone else); the enterprise cannot add
+    anyone (a person not waiting on the roster: 400). Send an Idempotency-Key: a retried
+    confirmation replays the first answer; without one, a roster with nobody left to
+    confirm answers 409 (nothing_to_confirm)."""
+
+    scope_resource = "claims"
+    serializer_class = RosterConfirmSerializer
+    filter_backends = ()  # a roster is not a filtered queryset
+
+    @extend_schema(request=RosterConfirmSerializer, responses={200: RosterConfirmationSerializer})
+    @idempotent()
+    def post(self, request: Request, version: int, enterprise: int) -> Response:
+        version_row, enterprise_row, lines = _roster_subject(request, version, enterprise)
+        data = RosterConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        removals = data.validated_data.get("removals", [])
+        if lines and not any(line.open for line in lines):
+            # Confirmed already (a retry without an Idempotency-Key), or paid without one:
+            # nothing is done twice, and no empty confirmation enters the trail.
+            raise ClaimConflict(_("Nobody waits on this roster: there is nothing to confirm."),
+                                code="nothing_to_confirm")  # fmt: skip
+        outcome: RosterOutcome = confirm_roster(
+            request.user, version_row, enterprise_row,
+            [removal["person"] for removal in removals],
+            removals[0]["reason"] if removals else "",
+        )  # fmt: skip
+        after = roster(request.user, version_row, enterprise_row)
+        return Response(RosterConfirmationSerializer({
+            "confirmed": outcome.confirmed, "removed": outcome.removed, "left": outcome.left,
+            "exhausted": outcome.exhausted,
+            "roster": {"version": version_row, "enterprise": enterprise_row, "lines": after,
+                       "waiting": sum(1 for line in after if line.open)},
+        }).data)  # fmt: skip

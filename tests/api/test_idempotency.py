@@ -407,7 +407,27 @@ def case_recovery_appeal(ctx) -> Case:
                 Request.objects.count)  # fmt: skip
 
 
+def case_roster_confirm(ctx) -> Case:
+    """Confirming a roster withdraws, and pays, the employees: a replay must not confirm
+    it again."""
+    from policies.models import DeliveryMode
+    from tests.persons.conftest import NUMBER, OTHER_NUMBER, person_login
+    from tests.persons.rent import person_claim, rent_policy
+
+    enterprise, member = _member_a()
+    policy = rent_policy(DeliveryMode.CONFIRM)
+    people = [person_login(number, name)[0]
+              for number, name in ((NUMBER, "陈小青"), (OTHER_NUMBER, "林大山"))]  # fmt: skip
+    for person in people:
+        person_claim(person, policy, enterprise, status=ClaimStatus.OFFERED, paid=False)
+    confirmed = AuditEvent.objects.filter(action="claim.roster_confirmed")
+    return Case(member, f"/api/v1/rosters/{policy.versions.get().pk}/{enterprise.pk}/confirm/",
+                lambda: {"removals": [{"person": people[0].pk, "reason": "已离职"}]},
+                lambda: {"removals": []}, confirmed.count)  # fmt: skip
+
+
 CASES = {
+    "roster-confirm": case_roster_confirm,
     "recovery-order-list": case_recovery_orders,
     "recovery-order-repay": case_recovery_repay,
     "recovery-order-appeal": case_recovery_appeal,

@@ -73,8 +73,10 @@ def world(register):
 def _urls(world) -> list[str]:
     uscc = world["employer"].uscc
     claim, dispute = world["claim"].pk, world["dispute"].pk
+    roster = f"{world['claim'].version_id}/{world['employer'].pk}/"
     return [
         *(url.format(uscc=uscc) for url in ENDPOINTS.values()),
+        f"/claims/rosters/{roster}", f"/api/v1/rosters/{roster}",
         f"/me/subsidies/{claim}/", f"/claims/{claim}/", f"/claims/{claim}/receipt/",
         f"/api/v1/claims/{claim}/", f"/disputes/{dispute}/", f"/disputes/queue/{dispute}/",
         f"/api/v1/disputes/{dispute}/", "/api/v1/disputes/", "/api/v1/claims/",
@@ -98,13 +100,21 @@ def test_no_page_answer_export_or_log_line_shows_an_identity_number(
             found = _leaks(_text(response))
             if found:
                 leaks[url] = found
-        # The person's own posts: asking the departments, checking the open policies.
+        # The person's own posts: asking the departments, checking the open policies,
+        # raising a dispute over the API with the number typed into the statement.
         if reader == "person":
             for url in ("/me/records/", "/me/subsidies/check/"):
                 response = client.post(url)
                 assert response.status_code == 200, url
                 if found := _leaks(_text(response)):
                     leaks[url] = found
+            raised = client.post("/api/v1/disputes/", {
+                "fact": "person.housing.provident_fund", "claimed_value": "是",
+                "statement": f"身份证{NUMBER}，我缴存了公积金。",
+            }, content_type="application/json")  # fmt: skip
+            assert raised.status_code == 201, raised.content
+            if found := _leaks(_text(raised)):
+                leaks["POST /api/v1/disputes/"] = found
     assert answered > 20  # the walk reached pages, not only refusals
     assert leaks == {}
     assert _leaks(caplog.text) == []
@@ -120,6 +130,10 @@ def test_the_walk_shows_the_persons_objects_masked(world, client):
     client.force_login(world["readers"]["housing"])
     queue = client.get("/disputes/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert mask_resident_id(NUMBER) in queue and person.name in queue
+    client.force_login(world["readers"]["member"])  # the employer's roster, over the API
+    roster = client.get(f"/api/v1/rosters/{world['claim'].version_id}/{world['employer'].pk}/")
+    lines = {line["name"]: line["id_masked"] for line in roster.json()["lines"]}
+    assert lines[person.name] == mask_resident_id(NUMBER)
     client.force_login(world["readers"]["auditor"])
     log = client.get("/official/data-calls/?export=csv").content.decode()
     assert "hrss.person_insurance" in log

@@ -71,7 +71,8 @@ def example_url(name: str | None, owner: Owned, shared: dict | None = None) -> s
         url = url.replace("no-such-policy", shared["policy"])
         if name and name.startswith(("policies:official", "v1:policy-version")):
             url = PLACEHOLDER.sub(f"/{shared['policy_version']}/", url, count=1)
-    if shared and name in ("subsidies:roster", "subsidies:roster_confirm"):
+    if shared and name in ("subsidies:roster", "subsidies:roster_confirm", "v1:roster-detail",
+                           "v1:roster-confirm"):  # fmt: skip
         # The roster of a version, for the owner's enterprise: two ids in one path.
         return url.replace(
             "/rosters/1/1/", f"/rosters/{shared['policy_version']}/{owner.enterprise.pk}/"
@@ -252,6 +253,11 @@ RULES: list[tuple[str | None, str, str]] = [
         "lixixxii",
     ),  # body checked before the object: outsiders may get 400
     ("v1:disbursement-list", "laaaaaaa", "liiiiiii"),
+    # The employer's roster over REST: its members only (everyone else 404). The world's
+    # version pays enterprises, so its roster is empty and confirming it is refused (400).
+    ("v1:roster-list", "laaaaaaa", "liiiiiii"),
+    ("v1:roster-detail", "ladddddd", "liiiiiii"),
+    ("v1:roster-confirm", "liiiiiii", "lidddddd"),
     # Recovery orders: the enterprise's members and its policy's department (auditors
     # read); officials raise and waive, the members repay and appeal.
     ("recovery:orders", "laaaaaaa", "liiiiiii"),
