@@ -18,7 +18,9 @@ client; figures are also given as multiples of it. Writes bench/results/logs.jso
 
 On a scratch database per size (it empties the log and adds 50 enterprises); each run's
 size is merged into the results file, so run it once per size; BENCH_LOG_REUSE=1 measures
-a database filled by an earlier run again without refilling it:
+a database filled by an earlier run again without refilling it. On a shared machine the
+two sizes are best measured at once, one process each, so that both see the same load
+(`… BENCH_LOG_REUSE=1 … & … BENCH_LOG_REUSE=1 …; wait`):
 
     DATABASE_URL=postgres://…/scratch1m .venv/bin/python manage.py migrate
     BENCH_LOG_SIZES=1000000 DATABASE_URL=postgres://…/scratch1m .venv/bin/python bench/logs.py
@@ -237,9 +239,6 @@ def main() -> None:
         "official_first_cold": (as_official, "/official/data-calls/"),
     }
     out = ROOT / "bench" / "results" / "logs.json"
-    results = json.loads(out.read_text()) if out.exists() and MERGE else {}
-    results.setdefault("sizes", {})
-    results.update(partitioned=partitioned, runs=RUNS, own_rows=OWN)
     load_start = [round(value, 2) for value in os.getloadavg()]
     loading: dict[str, float] | None = None
     if not reuse:
@@ -256,6 +255,11 @@ def main() -> None:
         explain(pages, Path(EXPLAIN))
     for figure in figures.values():
         figure["p95_x_floor"] = round(figure["p95_ms"] / max(floor["p95_ms"], 0.1), 1)
+    # Read just before writing: two sizes measured side by side (one process per database,
+    # at once, so that both see the same load) each add their own.
+    results = json.loads(out.read_text()) if out.exists() and MERGE else {}
+    results.setdefault("sizes", {})
+    results.update(partitioned=partitioned, runs=RUNS, own_rows=OWN)
     previous = results["sizes"].get(str(size), {})
     reused = loading is None
     if loading is not None:
