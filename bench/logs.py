@@ -8,14 +8,19 @@ enterprise's reads do not grow with the province), and four pages are timed in-p
 
 - the enterprise's own log (who read its data): first page, and page 3;
 - the officials' call log (a city-wide Human Resources official): first page, and a
-  filtered page (outcome "timeout", the last 30 days).
+  filtered page (outcome "timeout", the last 30 days). Their 7-day per-department figures
+  are cached for a minute (datahub.selectors.STATS_SECONDS), so an official paging and
+  filtering reads them once: the first page is also timed cold ("official_first_cold",
+  the figures aggregated at every GET), the price of the first view of each minute.
 
 The floor of the same sitting is the login page (a template, no log) through the same
 client; figures are also given as multiples of it. Writes bench/results/logs.json.
 
 On a scratch database per size (it empties the log and adds 50 enterprises); each run's
 size is merged into the results file, so run it once per size; BENCH_LOG_REUSE=1 measures
-a database filled by an earlier run again without refilling it:
+a database filled by an earlier run again without refilling it. On a shared machine the
+two sizes are best measured at once, one process each, so that both see the same load
+(`… BENCH_LOG_REUSE=1 … & … BENCH_LOG_REUSE=1 …; wait`):
 
     DATABASE_URL=postgres://…/scratch1m .venv/bin/python manage.py migrate
     BENCH_LOG_SIZES=1000000 DATABASE_URL=postgres://…/scratch1m .venv/bin/python bench/logs.py
@@ -29,6 +34,9 @@ import platform
 import sys
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +56,9 @@ SIZES = [int(s) for s in os.environ.get("BENCH_LOG_SIZES", "1000000").split(",")
 REUSE = os.environ.get("BENCH_LOG_REUSE", "") == "1"
 MERGE = os.environ.get("BENCH_LOG_MERGE", "1") == "1"
 RUNS = int(os.environ.get("BENCH_LOG_RUNS", "30"))
+# A file to write EXPLAIN (ANALYZE, BUFFERS) of every log query of each page to (cold: the
+# per-department figures computed, not read from the cache).
+EXPLAIN = os.environ.get("BENCH_LOG_EXPLAIN", "")
 OWN = int(os.environ.get("BENCH_LOG_OWN", "3000"))
 CHUNK = 200_000
 COLUMNS = ("department_id", "interface", "enterprise_id", "fact_names", "purpose",
@@ -62,51 +73,109 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50_ms": pick(0.5), "p95_ms": pick(0.95)}
 
 
-def fill(count: int, departments: list[int], enterprises: list[int], own: int, own_share: int):
+def fill(count: int, departments: list[int], enterprises: list[int], own: int,
+         own_share: int) -> dict[str, float]:  # fmt: skip
     """COPY `count` rows through the partitioned parent, oldest first as a log is written
     (each chunk covers the next slice of the 24 months, its rows in time order); `own_share`
-    rows, spread over the whole span, are reads of the enterprise `own`. The rows' foreign
+    rows, spread over the whole span, are reads of the enterprise `own`. Returns the
+    seconds of each step.
+
+    As fast as COPY goes on 2 cores, the way pg_restore loads a table: the rows' foreign
     keys are valid by construction, so their per-row checks are skipped while loading
-    (session_replication_role, as pg_restore --disable-triggers does)."""
+    (session_replication_role, as pg_restore --disable-triggers does); the secondary
+    indexes are dropped first and built once at the end (maintaining eight B-trees row by
+    row held COPY to about 20k rows/s, a third of what it does without them); the next
+    chunk's text is made by another process while the server takes this one. Then
+    VACUUM ANALYZE, what autovacuum would do to a table loaded so."""
     now = np.datetime64(dt.datetime.now(dt.UTC).replace(tzinfo=None), "us")
-    span_us = 24 * 30 * 86400 * 10**6
-    oldest = now - np.timedelta64(span_us, "us")
     rng = np.random.default_rng(count)
     own_rows = np.sort(rng.choice(count, size=own_share, replace=False))
-    written = 0
+    chunks = [
+        (count, first, min(CHUNK, count - first), now, departments, enterprises, own,
+         own_rows[(own_rows >= first) & (own_rows < first + CHUNK)] - first)
+        for first in range(0, count, CHUNK)
+    ]  # fmt: skip
+    copy = f"COPY datahub_datacall ({', '.join(COLUMNS)}) FROM STDIN"
+    seconds: dict[str, float] = {}
     with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
+        indexes = _secondary_indexes(cursor)
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         try:
-            while written < count:
-                n = min(CHUNK, count - written)
-                ents = rng.choice(enterprises, n).astype(str)
-                mine = own_rows[(own_rows >= written) & (own_rows < written + n)] - written
-                ents[mine] = str(own)
-                offsets = np.sort(rng.integers(written * span_us // count,
-                                               (written + n) * span_us // count, n))  # fmt: skip
-                started = (oldest + offsets.astype("timedelta64[us]")).astype(str)
-                latency = np.char.mod("%.1f", rng.random(n) * 200)
-                rows = zip(rng.choice(departments, n).astype(str), ents, started, latency,
-                           rng.choice(OUTCOMES, n), strict=True)  # fmt: skip
-                text = "".join(
-                    f"{d}\tinsured\t{e}\t[]\tsubsidy check\t\tsim\t{s}+00\t{lat}\t{o}\t\t\t1\n"
-                    for d, e, s, lat, o in rows
-                )
-                copy = f"COPY datahub_datacall ({', '.join(COLUMNS)}) FROM STDIN"
-                with cursor.copy(copy) as stream:
-                    stream.write(text)
-                written += n
-                if written % 2_000_000 < CHUNK:
-                    print(f"   {written:,} rows", flush=True)
+            cursor.execute("SET session_replication_role = replica")
+            start = time.perf_counter()
+            written = 0
+            with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+                # Two chunks ahead at most: the texts are 20 MB each.
+                ahead = deque(pool.submit(_chunk_text, chunk) for chunk in chunks[:2])
+                for index in range(len(chunks)):
+                    text = ahead.popleft().result()
+                    if index + 2 < len(chunks):
+                        ahead.append(pool.submit(_chunk_text, chunks[index + 2]))
+                    with cursor.copy(copy) as stream:
+                        stream.write(text)
+                    written += chunks[index][2]
+                    if written % 2_000_000 < CHUNK:
+                        print(f"   {written:,} rows", flush=True)
+            seconds["copy_s"] = time.perf_counter() - start
         finally:
             cursor.execute("SET session_replication_role = DEFAULT")
-    # What autovacuum does to a table loaded so: statistics, and the visibility map that
-    # lets a count read an index alone.
-    with connection.cursor() as cursor:
+            start = time.perf_counter()
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for _name, definition in indexes:
+                # The parent's definition says ON ONLY; without it every partition is built.
+                cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
+            cursor.execute("RESET maintenance_work_mem")
+            seconds["index_s"] = time.perf_counter() - start
+        start = time.perf_counter()
         cursor.execute("VACUUM ANALYZE datahub_datacall")
+        seconds["vacuum_s"] = time.perf_counter() - start
+    return {name: round(value, 1) for name, value in seconds.items()}
 
 
-def timed(client: Client, url: str) -> dict[str, float]:
+def _secondary_indexes(cursor) -> list[tuple[str, str]]:
+    """The log's indexes but its primary key, as (name, CREATE INDEX …) of the parent."""
+    cursor.execute(
+        "select i.relname, pg_get_indexdef(x.indexrelid) from pg_index x"
+        " join pg_class i on i.oid = x.indexrelid"
+        " where x.indrelid = 'datahub_datacall'::regclass and not x.indisprimary order by 1"
+    )
+    return cursor.fetchall()
+
+
+def _chunk_text(chunk: tuple) -> str:
+    """One chunk's rows as COPY text (in a worker process: numpy and strings only)."""
+    count, first, n, now, departments, enterprises, own, mine = chunk
+    span_us = 24 * 30 * 86400 * 10**6
+    oldest = now - np.timedelta64(span_us, "us")
+    rng = np.random.default_rng([count, first])
+    ents = rng.choice(enterprises, n).astype(str)
+    ents[mine] = str(own)
+    offsets = np.sort(rng.integers(first * span_us // count, (first + n) * span_us // count, n))
+    started = (oldest + offsets.astype("timedelta64[us]")).astype(str)
+    latency = np.char.mod("%.1f", rng.random(n) * 200)
+    rows = zip(rng.choice(departments, n).astype(str), ents, started, latency,
+               rng.choice(OUTCOMES, n), strict=True)  # fmt: skip
+    return "".join(
+        f"{d}\tinsured\t{e}\t[]\tsubsidy check\t\tsim\t{s}+00\t{lat}\t{o}\t\t\t1\n"
+        for d, e, s, lat, o in rows
+    )
+
+
+def timed(client: Client, url: str, *, cold: bool = False) -> dict[str, float]:
+    """p50/p95 of RUNS GETs after one to warm; `cold`: with the call log's figures never
+    kept (a cache entry of 0 seconds is none)."""
+    from datahub import selectors
+
+    kept = selectors.STATS_SECONDS
+    selectors.STATS_SECONDS = 0 if cold else kept
+    try:
+        return _timed(client, url)
+    finally:
+        selectors.STATS_SECONDS = kept
+
+
+def _timed(client: Client, url: str) -> dict[str, float]:
     client.get(url)  # warm
     samples = []
     for _ in range(RUNS):
@@ -167,31 +236,48 @@ def main() -> None:
         "enterprise_page3": (as_member, f"/enterprises/{own.uscc}/data-access/?page=3"),
         "official_first": (as_official, "/official/data-calls/"),
         "official_filtered": (as_official, f"/official/data-calls/?outcome=timeout&since={since}"),
+        "official_first_cold": (as_official, "/official/data-calls/"),
     }
     out = ROOT / "bench" / "results" / "logs.json"
-    results = json.loads(out.read_text()) if out.exists() and MERGE else {}
-    results.setdefault("sizes", {})
-    results.update(partitioned=partitioned, runs=RUNS, own_rows=OWN)
-    copy_s = None
+    load_start = [round(value, 2) for value in os.getloadavg()]
+    loading: dict[str, float] | None = None
     if not reuse:
         start = time.perf_counter()
-        fill(size, departments, others, own.pk, OWN)
-        copy_s = round(time.perf_counter() - start, 1)
+        loading = fill(size, departments, others, own.pk, OWN)
+        loading["fill_s"] = round(time.perf_counter() - start, 1)
     assert DataCall.objects.filter(enterprise=own).count() == OWN
     load = [round(value, 2) for value in os.getloadavg()]
     floor = timed(anonymous, "/accounts/login/")
-    figures = {name: timed(client, url) for name, (client, url) in pages.items()}
+    figures = {name: timed(client, url, cold=name.endswith("_cold"))
+               for name, (client, url) in pages.items()}  # fmt: skip
+    load_end = [round(value, 2) for value in os.getloadavg()]
+    if EXPLAIN:
+        explain(pages, Path(EXPLAIN))
     for figure in figures.values():
         figure["p95_x_floor"] = round(figure["p95_ms"] / max(floor["p95_ms"], 0.1), 1)
+    # Read just before writing: two sizes measured side by side (one process per database,
+    # at once, so that both see the same load) each add their own.
+    results = json.loads(out.read_text()) if out.exists() and MERGE else {}
+    results.setdefault("sizes", {})
+    results.update(partitioned=partitioned, runs=RUNS, own_rows=OWN)
     previous = results["sizes"].get(str(size), {})
+    reused = loading is None
+    if loading is not None:
+        # COPY alone (secondary indexes dropped), and the whole fill: COPY, the index
+        # builds, VACUUM ANALYZE.
+        loading["copy_rows_per_s"] = round(size / loading["copy_s"])
+        loading["fill_rows_per_s"] = round(size / loading["fill_s"])
+    else:
+        kept = ("copy_s", "copy_rows_per_s", "index_s", "vacuum_s", "fill_s", "fill_rows_per_s")
+        loading = {key: previous[key] for key in kept if key in previous}
     results["sizes"][str(size)] = {
-        "copy_s": copy_s if copy_s is not None else previous.get("copy_s"),
-        "copy_rows_per_s": round(size / copy_s) if copy_s else previous.get("copy_rows_per_s"),
-        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "load_average": load, "floor": floor, "pages": figures,
+        **loading, "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "load_average_start": load_start, "load_average": load, "load_average_end": load_end,
+        "floor": floor, "pages": figures,
     }  # fmt: skip
-    copied = "reused" if copy_s is None else f"{copy_s} s"
-    print(f"{size:>11,} rows (COPY {copied}) load {load} floor p95 {floor['p95_ms']} ms")
+    copied = "reused" if reused else f"{loading['copy_s']} s, fill {loading['fill_s']} s"
+    print(f"{size:>11,} rows (COPY {copied}) load {load_start} -> {load} -> {load_end}"
+          f" floor p95 {floor['p95_ms']} ms")  # fmt: skip
     for name, figure in figures.items():
         print(f"   {name:<18} p50 {figure['p50_ms']:>7} ms  p95 {figure['p95_ms']:>7} ms"
               f"  ({figure['p95_x_floor']}x floor)")  # fmt: skip
@@ -199,15 +285,46 @@ def main() -> None:
     if len(sizes) > 1:
         first, last = (results["sizes"][s]["pages"] for s in (sizes[0], sizes[-1]))
         results["p95_ratio_largest_to_smallest"] = {
-            name: round(last[name]["p95_ms"] / first[name]["p95_ms"], 2) for name in first
+            name: round(last[name]["p95_ms"] / first[name]["p95_ms"], 2)
+            for name in first
+            if name in last
         }
         results["p95_ratio_largest_to_smallest_in_floors"] = {
-            name: round(last[name]["p95_x_floor"] / first[name]["p95_x_floor"], 2) for name in first
+            name: round(last[name]["p95_x_floor"] / first[name]["p95_x_floor"], 2)
+            for name in first
+            if name in last
         }
         print("p95 ratio", results["p95_ratio_largest_to_smallest"])
     results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def explain(pages: dict, out: Path) -> None:
+    """Each page once more, its queries of the log captured and run again under EXPLAIN
+    (ANALYZE, BUFFERS): where the database's part of a page's time goes."""
+    from django.test.utils import CaptureQueriesContext
+
+    from datahub import selectors
+
+    kept, selectors.STATS_SECONDS = selectors.STATS_SECONDS, 0
+    text = []
+    try:
+        for name, (client, url) in pages.items():
+            if name.endswith("_cold"):
+                continue
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            for query in captured.captured_queries:
+                if "datahub_datacall" not in query["sql"]:
+                    continue
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                text.append(f"## {name} {url}\n{query['sql']}\n\n{plan}\n")
+    finally:
+        selectors.STATS_SECONDS = kept
+    out.write_text("\n".join(text))
 
 
 def _estimated_rows() -> int:

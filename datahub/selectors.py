@@ -1,10 +1,12 @@
 """Reading the call log, always through a scope."""
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 from django.utils import timezone
@@ -143,11 +145,47 @@ class _Percentile(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
+# How long the call log's per-department figures are kept: they describe a week, so a
+# minute's delay changes nothing an official reads in them, and an official paging and
+# filtering the log no longer aggregates the department's week at every click. 0: never
+# kept, nor read.
+STATS_SECONDS = 60
+
+# (department id, calls, failed, p50, p95): what is cached, numbers only, so that the
+# department's name is read, in the reader's language, at each page.
+Figures = tuple[int, int, int, float | None, float | None]
+
+
 def department_stats(calls: QuerySet[DataCall], *, days: int = 7) -> list[DepartmentStats]:
     """Calls, error rate and p50/p95 latency of real calls (not cache hits) per department,
-    over the last `days`: one GROUP BY over the months the window spans (the log is
-    partitioned by month), percentiles included, on PostgreSQL; SQLite has no percentile
-    aggregate, and there the latencies are read (the embedded default's log is small)."""
+    over the last `days`, as the rows of `calls` (a user's scoped log) give them; kept
+    STATS_SECONDS in the cache under the scope itself (`_figures_key`), so nobody is ever
+    shown figures of rows outside their own scope."""
+    key = _figures_key(calls, days)
+    figures: list[Figures] | None = cache.get(key) if STATS_SECONDS > 0 else None
+    if figures is None:
+        figures = _figures(calls, days)
+        cache.set(key, figures, STATS_SECONDS)
+    departments = Department.objects.in_bulk([row[0] for row in figures])
+    stats = [DepartmentStats(departments[department_id], *numbers)
+             for department_id, *numbers in figures if department_id in departments]  # fmt: skip
+    return sorted(stats, key=lambda s: s.department.sort_order)
+
+
+def _figures_key(calls: QuerySet[DataCall], days: int) -> str:
+    """The cache key of `calls`' figures: a hash of the scoped query's SQL and parameters.
+    The scope is in them (the department, the district, the user's own calls: whatever
+    qinqing.scoping made of the user), so two users share figures exactly when they see the
+    same rows (every auditor; never two departments, never one official's own calls)."""
+    sql, params = calls.order_by().values("pk").query.sql_with_params()
+    scope = hashlib.sha256(repr((connection.vendor, sql, params, days)).encode()).hexdigest()
+    return f"datahub:call-figures:{scope}"
+
+
+def _figures(calls: QuerySet[DataCall], days: int) -> list[Figures]:
+    """One GROUP BY over the months the window spans (the log is partitioned by month),
+    percentiles included, on PostgreSQL; SQLite has no percentile aggregate, and there the
+    latencies are read (the embedded default's log is small)."""
     since = timezone.now() - timedelta(days=days)
     recent = calls.filter(started_at__gte=since).exclude(
         outcome__in=[CallOutcome.CACHED, CallOutcome.NO_PROVIDER]
@@ -173,11 +211,8 @@ def department_stats(calls: QuerySet[DataCall], *, days: int = 7) -> list[Depart
             values = latencies.get(department_id)
             row["p50"], row["p95"] = (np.percentile(values, [50, 95]).tolist() if values
                                       else (None, None))  # fmt: skip
-    departments = Department.objects.in_bulk(list(counts))
-    stats = [DepartmentStats(departments[department_id], row["calls"], row["failed"],
-                             row["p50"], row["p95"])
-             for department_id, row in counts.items()]  # fmt: skip
-    return sorted(stats, key=lambda s: s.department.sort_order)
+    return [(department_id, row["calls"], row["failed"], row["p50"], row["p95"])
+            for department_id, row in counts.items()]  # fmt: skip
 
 
 def latest_refreshes(subject: str = Subject.ENTERPRISE) -> dict[str, SnapshotRefresh]:
