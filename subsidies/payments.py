@@ -329,7 +329,7 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
             payee = person_account(person_id) if person_id else enterprise_account(uscc)
             legs.append((key, claim_id, budget_account(code, number), amount, zero))
             legs.append((key, claim_id, payee, zero, amount))
-        insert_values(LedgerEntry, LEDGER_FIELDS, legs)
+        insert_values(LedgerEntry, LEDGER_FIELDS, legs, keys=False)  # their ids are not needed
         labels = {row[0]: claim_label(row[6], row[4], row[5], row[8]) for row in rows}
         paid = move_claims([row[0] for row in rows], ClaimStatus.PAID, labels=labels)
         if tally is not None:
