@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from datahub.fetch import fetch_person_facts
 from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
-from qinqing.bulk import any_of, insert_values
+from qinqing.bulk import any_of, insert_values, plan_by_keys
 from qinqing.checkpoints import checkpoint
 from qinqing.masking import mask_name
 from qinqing.queueing import queue_on_commit
@@ -207,7 +207,9 @@ def lock_paying_claims(claims: QuerySet[Claim]) -> list[int]:
     """Lock these claims that are still paying, then their disbursements, both in claim
     order, and return the claims' ids. Every payment step locks in this one order, so two
     deliveries of the same payment wait for each other instead of deadlocking (a join
-    locked with FOR UPDATE takes its tables' rows in whatever order the plan gives)."""
+    locked with FOR UPDATE takes its tables' rows in whatever order the plan gives).
+    The transaction plans by key from here (qinqing.bulk.plan_by_keys)."""
+    plan_by_keys()
     paying = list(
         claims.select_for_update(of=("self",)).filter(status=ClaimStatus.PAYING)
         .order_by("pk").values_list("pk", flat=True)

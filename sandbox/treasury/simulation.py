@@ -11,8 +11,9 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 
-from qinqing.bulk import any_of, insert_values
+from qinqing.bulk import any_of, insert_values, plan_by_keys
 from subsidies.gateway import (
     GatewayError,
     OutcomeUnknown,
@@ -51,9 +52,11 @@ class SimulatedTreasury:
             ignore_conflicts=True,
         )  # fmt: skip
         keys = [order.key for order in orders]
-        books = {key: (amount, reference) for key, amount, reference in
-                 TreasuryRecord.objects.filter(any_of("key", keys))
-                 .values_list("key", "amount", "reference")}  # fmt: skip
+        with transaction.atomic():
+            plan_by_keys()
+            books = {key: (amount, reference) for key, amount, reference in
+                     TreasuryRecord.objects.filter(any_of("key", keys))
+                     .values_list("key", "amount", "reference")}  # fmt: skip
         results = []
         for order in orders:
             amount, reference = books[order.key]
