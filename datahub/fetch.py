@@ -7,9 +7,10 @@ is ever guessed.
 One pipeline for both subjects of the catalogue: an enterprise (CATALOGUE, asked by USCC)
 or a private person (PERSON_CATALOGUE, asked by resident identity number through the
 person providers, issue #26). For a person nothing is cached (a person's data is not
-copied beyond the call log's hash of the answer), no correction or change signal applies,
-the call is logged naming the person and no enterprise, and the identity number is opened
-only for the department's call, never written to a log line. The breakers, outcomes,
+copied beyond the call log's hash of the answer), the call is logged naming the person and
+no enterprise, and the identity number is opened only for the department's call, never
+written to a log line. A value corrected on a person's dispute wins over the department's,
+with its provenance, as for an enterprise (datahub.corrections). The breakers, outcomes,
 purposes and the call log are the same.
 """
 
@@ -53,7 +54,7 @@ from .catalogue import (
     person_specs_for,
     specs_for,
 )
-from .models import CallOutcome, DataCall
+from .models import CallOutcome, DataCall, Subject
 from .normalise import FactValue, MalformedValue, normalise, to_json
 from .purposes import PurposeRequired
 from .signals import send_facts_changed
@@ -340,24 +341,25 @@ def fetch_facts_many(
         _store(to_cache)
 
     DataCall.objects.bulk_create([call for calls in calls_of for call in calls])
-    if not persons:
-        _corrected(requests, specs, as_of, facts_of)
+    _corrected(requests, specs, as_of, facts_of,
+               Subject.PERSON if persons else Subject.ENTERPRISE)  # fmt: skip
     if changed:
         _tell_changed(changed)
     return [FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
             for facts, calls in zip(facts_of, calls_of, strict=True)]  # fmt: skip
 
 
-def _corrected(requests: list[tuple[Enterprise, str]], specs: list[FactSpec], as_of: date,
-               facts_of: list[dict[str, Fact]]) -> None:  # fmt: skip
+def _corrected(requests: list[tuple[Enterprise, str]] | list[tuple[Person, str]],
+               specs: list[FactSpec], as_of: date, facts_of: list[dict[str, Fact]],
+               subject: str) -> None:  # fmt: skip
     """A value corrected on a dispute wins over the department's (datahub.corrections),
-    with its provenance; one query for every enterprise asked about."""
-    found = corrections.latest([e.pk for e, _p in requests], specs, as_of)
+    with its provenance; one query for every enterprise (or person) asked about."""
+    found = corrections.latest([s.pk for s, _p in requests], specs, as_of, subject)
     if not found:
         return
-    for index, (enterprise, _purpose) in enumerate(requests):
+    for index, (asked, _purpose) in enumerate(requests):
         for spec in specs:
-            correction = found.get((enterprise.pk, spec.name))
+            correction = found.get((asked.pk, spec.name))
             if correction is not None:
                 facts_of[index][spec.name] = Fact(
                     spec.name, corrections.value_of(correction), True,
