@@ -26,9 +26,11 @@ def send_facts_changed(enterprise_ids: list[int], facts: list[str], cause: str, 
                        person_ids: list[int] = ()) -> None:  # fmt: skip
     """The one way to send it, robustly: a receiver that fails is logged, never the
     sender's failure (receivers queue their work and should not raise)."""
+    # `person_ids` only when some persons changed: a receiver of enterprises alone (and
+    # every listener written before persons had facts) hears exactly what it heard.
+    persons = {"person_ids": list(person_ids)} if person_ids else {}
     for receiver, result in facts_changed.send_robust(
-        sender=None, enterprise_ids=list(enterprise_ids), person_ids=list(person_ids),
-        facts=facts, cause=cause,
-    ):  # fmt: skip
+        sender=None, enterprise_ids=list(enterprise_ids), facts=facts, cause=cause, **persons
+    ):
         if isinstance(result, Exception):
             logger.error("facts_changed receiver %r failed: %s", receiver, result)

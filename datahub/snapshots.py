@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
+from enterprises.models import Enterprise
 from enterprises.persons.models import Person
 from enterprises.persons.protection import unseal_many
 from qinqing.bulk import copy_text
@@ -507,8 +508,9 @@ def _merge(cursor, key: str, live: str, stage: str, specs: list[FactSpec],
     return rows
 
 
-def _without_corrected(rows: list[tuple], specs: list[FactSpec], as_of: date,
-                       subject: ExtractSubject = ENTERPRISES) -> tuple[list[int], list[str]]:  # fmt: skip
+def _without_corrected(
+    rows: list[tuple], specs: list[FactSpec], as_of: date, subject: ExtractSubject = ENTERPRISES
+) -> tuple[list[int], list[str]]:
     """The enterprises (or persons) and facts that changed, leaving out a change of a fact
     the hub answers from a correction (corrections win over the extract: that fact did not
     change for anyone reading it)."""
@@ -932,10 +934,12 @@ def read_person_snapshot(
         EMPLOYER_FACT)  # fmt: skip
     insured_known = known[EMPLOYER_FACT] if EMPLOYER_FACT in person_names else known.pop(
         EMPLOYER_FACT)  # fmt: skip
-    employer_ids = _employers_of(usccs, insured_known)
+    # For some persons (a re-evaluation), only their employers are looked up and read.
+    employer_ids = _employers_of(usccs, insured_known, some=person_ids is not None)
     refreshed_at = {f"person:{code}": refresh.finished_at for code, refresh in latest.items()}
     if employer_specs:
-        employers = read_snapshot(employer_names)
+        employers = read_snapshot(employer_names, None if person_ids is None else
+                                  np.unique(employer_ids[employer_ids >= 0]).tolist())  # fmt: skip
         rows = np.searchsorted(employers.enterprise_ids, employer_ids)
         rows = np.minimum(rows, max(len(employers.enterprise_ids) - 1, 0))
         found = (employer_ids >= 0) & (len(employers.enterprise_ids) > 0)
@@ -956,11 +960,52 @@ def read_person_snapshot(
                           refreshed_at=refreshed_at)  # fmt: skip
 
 
-def _employers_of(usccs: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """The register's enterprise id for each USCC (-1 for none, unknown or not found)."""
+def persons_insured_by(enterprise_ids: Iterable[int]) -> list[int]:
+    """The persons the latest person extract shows insured by these enterprises (their
+    corrected employer counting, as read_person_snapshot reads it): whom a change in an
+    employer's facts reaches. One scan of the extract on PostgreSQL (`= ANY` of one array);
+    [] while no person extract carries the employer."""
+    ids = sorted({int(pk) for pk in enterprise_ids})
+    spec = PERSON_CATALOGUE[EMPLOYER_FACT]
+    refresh = _latest(PERSONS, [spec.department]).get(spec.department)
+    if not ids or refresh is None or EMPLOYER_FACT not in refresh.fact_names:
+        return []
+    usccs = list(Enterprise.objects.filter(pk__in=ids).values_list("uscc", flat=True))
+    if not usccs:
+        return []
+    quote = connection.ops.quote_name
+    # The table and column come from the catalogue, never from a request.
+    select = (f"SELECT {PERSONS.key} FROM {quote(PERSONS.table(spec.department))} "  # noqa: S608
+              f"WHERE {quote(column_name(EMPLOYER_FACT))}")  # fmt: skip
+    found: set[int] = set()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
-        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{select} = ANY(%s)", [usccs])
+            found |= {int(row[0]) for row in cursor.fetchall()}
+        else:
+            for begin in range(0, len(usccs), 500):
+                part = usccs[begin : begin + 500]
+                cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
+                found |= {int(row[0]) for row in cursor.fetchall()}
+    wanted = set(usccs)
+    corrected = corrections.latest_of_all([spec], refresh.as_of, Subject.PERSON)
+    for (person_id, _name), correction in corrected.items():
+        if correction.value in wanted:
+            found.add(person_id)  # corrected to one of these employers (corrected away:
+            # still evaluated, and found not to qualify through them)
+    return sorted(found)
+
+
+def _employers_of(usccs: np.ndarray, known: np.ndarray, *, some: bool = False) -> np.ndarray:
+    """The register's enterprise id for each USCC (-1 for none, unknown or not found):
+    the whole register read at once, or (`some`: a few persons) those USCCs only."""
+    if some:
+        wanted = sorted({str(uscc) for uscc in usccs[known].tolist() if uscc})
+        rows = list(Enterprise.objects.filter(uscc__in=wanted).values_list("uscc", "id"))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
+            rows = cursor.fetchall()
     out = np.full(len(usccs), -1, dtype=np.int64)
     if not rows or not len(usccs):
         return out
