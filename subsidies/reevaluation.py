@@ -116,10 +116,12 @@ PERSON_WITHDRAWN_REASON = _(
     "meets the conditions."
 )
 PERSON_CAUSE_WORDS = {
-    Reevaluation.Cause.EXTRACT: _("a department's data about the person changed"),
-    Reevaluation.Cause.ANSWER: _("a department's answer about the person changed"),
-    Reevaluation.Cause.CORRECTION: _("a fact about the person was corrected"),
-    Reevaluation.Cause.REGISTERED: _("the person's registration changed"),
+    Reevaluation.Cause.EXTRACT: _("a department's data about the person or their employer changed"),
+    Reevaluation.Cause.ANSWER: _(
+        "a department's answer about the person or their employer changed"
+    ),
+    Reevaluation.Cause.CORRECTION: _("a fact about the person or their employer was corrected"),
+    Reevaluation.Cause.REGISTERED: _("the register of persons or enterprises changed"),
     Reevaluation.Cause.CREDIT: _("the employer's credit listing changed"),
 }
 # A person's facts that decide whatever the version's rules name: who insures them.
