@@ -17,8 +17,9 @@ from django.db import connection
 
 from accounts.models import Role
 from datahub import providers, snapshots
+from datahub.fetch import fetch_person_facts
 from datahub.providers import register_person_provider
-from datahub.snapshots import refresh_extract, refresh_person_extract
+from datahub.snapshots import read_person_snapshot, refresh_extract, refresh_person_extract
 from enterprises.persons.services import link_login, register_person
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
@@ -322,3 +323,19 @@ def test_an_ineligible_person_claim_is_decided_again_when_their_fact_changes(tow
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
     assert Claim.objects.filter(version=version, person=people.owns_home).count() == 1
+
+
+def test_an_answer_that_differs_from_the_last_one_reevaluates_the_person(town, departments):
+    people = town.people
+    version = publish_for_persons(DeliveryMode.AUTOMATIC)
+    fetch_person_facts(people.owns_home, [HOME], purpose="test: the person's page")
+    fetch_person_facts(people.owns_home, [HOME], purpose="test: the same answer again")
+    assert not Reevaluation.objects.exists()
+    departments.rows[people.owns_home.number]["owns"] = False
+    fetch_person_facts(people.owns_home, [HOME], purpose="test: a different answer")
+    change = Reevaluation.objects.get()
+    assert change.cause == "answer" and change.person_ids == [people.owns_home.pk]
+    assert change.enterprise_ids == [] and HOME in change.facts
+    # The person's extract rows caught up, and the person was paid once.
+    assert read_person_snapshot([HOME]).value(people.owns_home.pk, HOME) is False
+    assert claimed(version) == sorted([people.qualifies.pk, people.owns_home.pk])
