@@ -1,9 +1,14 @@
 """Facts corrected on a dispute: the department's official answers a value for one
-enterprise, fact and period, and the hub gives that value instead of the department's from
-then on — in single answers (fetch.py) and in the bulk extracts (snapshots.py) — with its
-provenance ("corrected by dispute no. …, official, time") wherever the fact's source is
-shown. The hub tells the apps above it through `facts_changed(cause="correction")` once
-the correction is committed.
+subject — an enterprise, or a private person (issue #26) — fact and period, and the hub
+gives that value instead of the department's from then on — in single answers (fetch.py:
+fetch_facts and fetch_person_facts) and in the bulk extracts (snapshots.py: read_snapshot
+and read_person_snapshot) — with its provenance ("corrected by dispute no. …, official,
+time") wherever the fact's source is shown. The hub tells the apps above it through
+`facts_changed(cause="correction")` once the correction is committed (naming the
+enterprise, or the person in `person_ids`).
+
+One model and one mechanism for both subjects: `Subject` says which column names the
+subject; every read here is "the newest correction per (subject id, fact)".
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from django.utils.translation import gettext as _
 
 from departments.models import Department
 from enterprises.models import Enterprise
+from enterprises.persons.models import Person
 
-from .catalogue import CATALOGUE, FactSpec, FactType, Period
-from .models import FactCorrection
+from .catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec, FactType, Period
+from .models import FactCorrection, Subject
 from .normalise import FactValue, MalformedValue, normalise, to_json
 from .signals import send_facts_changed
 
@@ -52,17 +58,25 @@ def typed_value(spec: FactSpec, raw: Any) -> FactValue:
 
 def record_correction(
     *,
-    enterprise: Enterprise,
+    enterprise: Enterprise | None = None,
+    person: Person | None = None,
     spec: FactSpec,
     period: str,
     value: FactValue,
     dispute_reference: str,
     official: Any,
 ) -> FactCorrection:
-    """In the caller's transaction: the correction, and on commit the signal that tells
-    the apps above of the changed fact."""
+    """In the caller's transaction: the correction of a fact about the enterprise or the
+    person (exactly one), and on commit the signal that tells the apps above of the
+    changed fact (the person in `person_ids`, no enterprise: their employer is not told)."""
+    if (enterprise is None) == (person is None):
+        raise ValueError("a correction is about one enterprise or one person")
+    catalogue = PERSON_CATALOGUE if person is not None else CATALOGUE
+    if spec.name not in catalogue:
+        raise ValueError(f"{spec.name} is not a fact about this subject")
     correction = FactCorrection.objects.create(
         enterprise=enterprise,
+        person=person,
         fact=spec.name,
         period=period,
         value=to_json(value),
@@ -72,8 +86,15 @@ def record_correction(
         corrected_by_label=(getattr(official, "display_name", "") or official.get_username())[:150],
         corrected_at=timezone.now(),
     )
-    enterprise_id, name = enterprise.pk, spec.name
-    transaction.on_commit(lambda: send_facts_changed([enterprise_id], [name], "correction"))
+    name = spec.name
+    if person is not None:
+        person_id = person.pk
+        transaction.on_commit(
+            lambda: send_facts_changed([], [name], "correction", person_ids=[person_id])
+        )
+    else:
+        enterprise_id = enterprise.pk
+        transaction.on_commit(lambda: send_facts_changed([enterprise_id], [name], "correction"))
     return correction
 
 
@@ -81,24 +102,32 @@ def _department_id(spec: FactSpec) -> int:
     return Department.objects.only("pk").get(code=spec.department).pk
 
 
+def _column(subject: str) -> str:
+    """The column naming a correction's subject."""
+    return "person_id" if subject == Subject.PERSON else "enterprise_id"
+
+
 def latest(
-    enterprise_ids: Iterable[int], specs: Iterable[FactSpec], as_of: date
-) -> dict[tuple[int, str], FactCorrection]:
-    """The newest correction per (enterprise, fact) for the period `as_of` falls in: one
-    query for all of them."""
-    ids = list(dict.fromkeys(enterprise_ids))
+    subject_ids: Iterable[int], specs: Iterable[FactSpec], as_of: date,
+    subject: str = Subject.ENTERPRISE,
+) -> dict[tuple[int, str], FactCorrection]:  # fmt: skip
+    """The newest correction per (subject id, fact) for the period `as_of` falls in, for
+    these enterprises (or persons, with `subject`): one query for all of them."""
+    ids = list(dict.fromkeys(subject_ids))
     if not ids:
         return {}
-    return _newest(specs, as_of, enterprise_id__in=ids)
+    return _newest(specs, as_of, subject, **{f"{_column(subject)}__in": ids})
 
 
-def latest_of_all(specs: Iterable[FactSpec], as_of: date) -> dict[tuple[int, str], FactCorrection]:
-    """latest() for every enterprise (a bulk extract's read)."""
-    return _newest(specs, as_of)
+def latest_of_all(
+    specs: Iterable[FactSpec], as_of: date, subject: str = Subject.ENTERPRISE
+) -> dict[tuple[int, str], FactCorrection]:
+    """latest() for every enterprise (or person): a bulk extract's read."""
+    return _newest(specs, as_of, subject, **{f"{_column(subject)}__isnull": False})
 
 
 def _newest(
-    specs: Iterable[FactSpec], as_of: date, **among: Any
+    specs: Iterable[FactSpec], as_of: date, subject: str, **among: Any
 ) -> dict[tuple[int, str], FactCorrection]:
     wanted = {spec.name: period_of(spec, as_of) for spec in specs}
     if not wanted:
@@ -106,10 +135,11 @@ def _newest(
     matches = Q()
     for name, period in wanted.items():
         matches |= Q(fact=name, period=period)
+    column = _column(subject)
     found: dict[tuple[int, str], FactCorrection] = {}
     rows = FactCorrection.objects.filter(matches, **among).order_by("corrected_at", "pk")
     for correction in rows:
-        found[(correction.enterprise_id, correction.fact)] = correction  # newest last wins
+        found[(getattr(correction, column), correction.fact)] = correction  # newest last wins
     return found
 
 
@@ -141,11 +171,14 @@ def provenance_text(found: dict[str, Any] | None) -> str:
 
 def value_of(correction: FactCorrection) -> FactValue:
     """The stored value as the catalogue's type again."""
-    return normalise(CATALOGUE[correction.fact], correction.value)
+    spec = CATALOGUE.get(correction.fact) or PERSON_CATALOGUE[correction.fact]
+    return normalise(spec, correction.value)
 
 
-def corrections_of(enterprise_id: int) -> list[FactCorrection]:
-    """An enterprise's corrections, newest first (its data-access log shows them)."""
+def corrections_of(subject_id: int, subject: str = Subject.ENTERPRISE) -> list[FactCorrection]:
+    """An enterprise's (or a person's) corrections, newest first (the data-access log
+    shows them)."""
     return list(
-        FactCorrection.objects.filter(enterprise_id=enterprise_id).select_related("department")
-    )
+        FactCorrection.objects.filter(**{_column(subject): subject_id})
+        .select_related("department")
+    )  # fmt: skip

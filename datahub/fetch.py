@@ -7,10 +7,14 @@ is ever guessed.
 One pipeline for both subjects of the catalogue: an enterprise (CATALOGUE, asked by USCC)
 or a private person (PERSON_CATALOGUE, asked by resident identity number through the
 person providers, issue #26). For a person nothing is cached (a person's data is not
-copied beyond the call log's hash of the answer), no correction or change signal applies,
-the call is logged naming the person and no enterprise, and the identity number is opened
-only for the department's call, never written to a log line. The breakers, outcomes,
-purposes and the call log are the same.
+copied beyond the call log's hash of the answer), the call is logged naming the person and
+no enterprise, and the identity number is opened only for the department's call, never
+written to a log line. A value corrected on a person's dispute wins over the department's,
+with its provenance, as for an enterprise (datahub.corrections). An answer that differs
+from the last one is a change the apps above hear of (facts_changed, "answer"), as for an
+enterprise; for a person the last answer is the call log's hash of it, not a copy. A
+change of a fact the hub answers from a correction is no change, for either subject. The
+breakers, outcomes, purposes and the call log are the same.
 """
 
 import hashlib
@@ -21,7 +25,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -53,7 +57,7 @@ from .catalogue import (
     person_specs_for,
     specs_for,
 )
-from .models import CallOutcome, DataCall
+from .models import CallOutcome, DataCall, Subject
 from .normalise import FactValue, MalformedValue, normalise, to_json
 from .purposes import PurposeRequired
 from .signals import send_facts_changed
@@ -288,6 +292,7 @@ def fetch_facts_many(
         else:
             rows = {index: RegisterEntry.of(requests[index][0]) for index in asked}
         to_cache: dict[str, tuple[dict, int]] = {}
+        answered: list[tuple[int, str, list[FactSpec], str]] = []  # a person's, to compare
         pool = _pool()
         futures: list = []
         try:
@@ -321,6 +326,9 @@ def fetch_facts_many(
                     )  # fmt: skip
                     if outcome == CallOutcome.OK and use_cache:
                         _compare_last(subject, wanted, as_of, cached, to_cache, changed)
+                    elif outcome == CallOutcome.OK and persons:
+                        answered.append((subject.pk, interface, wanted,
+                                         hashlib.sha256(response.raw).hexdigest()))  # fmt: skip
                 else:
                     _unknown(facts_of[index], wanted, outcome, as_of)
                 if outcome in (CallOutcome.OK, CallOutcome.NOT_FOUND):
@@ -338,26 +346,33 @@ def fetch_facts_many(
             for _job, future in futures:
                 future.cancel()  # not started yet (the pool is full): nobody waits for it
         _store(to_cache)
+        if answered:  # before this call's own rows are in the log
+            changed.update(_person_changes(answered, now))
 
     DataCall.objects.bulk_create([call for calls in calls_of for call in calls])
-    if not persons:
-        _corrected(requests, specs, as_of, facts_of)
+    corrected = _corrected(requests, specs, as_of, facts_of,
+                           Subject.PERSON if persons else Subject.ENTERPRISE)  # fmt: skip
+    for subject_id, name in corrected:  # the hub answers these from a correction: unchanged
+        changed.get(subject_id, set()).discard(name)
+    changed = {subject_id: names for subject_id, names in changed.items() if names}
     if changed:
-        _tell_changed(changed)
+        _tell_changed(changed, persons=persons)
     return [FactSet(facts={spec.name: facts[spec.name] for spec in specs}, calls=calls)
             for facts, calls in zip(facts_of, calls_of, strict=True)]  # fmt: skip
 
 
-def _corrected(requests: list[tuple[Enterprise, str]], specs: list[FactSpec], as_of: date,
-               facts_of: list[dict[str, Fact]]) -> None:  # fmt: skip
+def _corrected(requests: list[tuple[Enterprise, str]] | list[tuple[Person, str]],
+               specs: list[FactSpec], as_of: date, facts_of: list[dict[str, Fact]],
+               subject: str) -> set[tuple[int, str]]:  # fmt: skip
     """A value corrected on a dispute wins over the department's (datahub.corrections),
-    with its provenance; one query for every enterprise asked about."""
-    found = corrections.latest([e.pk for e, _p in requests], specs, as_of)
+    with its provenance; one query for every enterprise (or person) asked about. Returns
+    the (subject id, fact) pairs answered from a correction."""
+    found = corrections.latest([s.pk for s, _p in requests], specs, as_of, subject)
     if not found:
-        return
-    for index, (enterprise, _purpose) in enumerate(requests):
+        return set()
+    for index, (asked, _purpose) in enumerate(requests):
         for spec in specs:
-            correction = found.get((enterprise.pk, spec.name))
+            correction = found.get((asked.pk, spec.name))
             if correction is not None:
                 facts_of[index][spec.name] = Fact(
                     spec.name, corrections.value_of(correction), True,
@@ -365,6 +380,7 @@ def _corrected(requests: list[tuple[Enterprise, str]], specs: list[FactSpec], as
                     fetched_at=correction.corrected_at,
                     correction=corrections.provenance(correction),
                 )  # fmt: skip
+    return set(found)
 
 
 def _compare_last(
@@ -385,14 +401,43 @@ def _compare_last(
         to_cache[_last_key(enterprise.uscc, spec, as_of)] = ({"v": fresh}, _LAST_TTL)
 
 
-def _tell_changed(changed: dict[int, set[str]]) -> None:
-    """Once committed: one signal per set of changed facts."""
+def _person_changes(answered: list[tuple[int, str, list[FactSpec], str]],
+                    now: datetime) -> dict[int, set[str]]:  # fmt: skip
+    """A person's fresh answers against the last ones: nothing about a person is cached,
+    so the last answer is the call log's hash of it (the same interface asked for the same
+    facts, answered, within the last answers' keeping time). An answer whose hash differs
+    changed every fact it carries (which of them is not kept). One query for all of them."""
+    last: dict[tuple[int, str, frozenset], str] = {}
+    rows = (DataCall.objects
+            .filter(person_id__in={pk for pk, *_rest in answered},
+                    interface__in={interface for _pk, interface, *_rest in answered},
+                    outcome=CallOutcome.OK, started_at__lt=now,
+                    started_at__gte=now - timedelta(seconds=_LAST_TTL))
+            .exclude(response_hash="").order_by("started_at", "pk")
+            .values_list("person_id", "interface", "fact_names", "response_hash"))  # fmt: skip
+    for person_id, interface, names, digest in rows:
+        last[(person_id, interface, frozenset(names))] = digest  # the newest last wins
+    changed: dict[int, set[str]] = {}
+    for person_id, interface, wanted, digest in answered:
+        names = frozenset(spec.name for spec in wanted)
+        previous = last.get((person_id, interface, names))
+        if previous is not None and previous != digest:
+            changed.setdefault(person_id, set()).update(names)
+    return changed
+
+
+def _tell_changed(changed: dict[int, set[str]], *, persons: bool = False) -> None:
+    """Once committed: one signal per set of changed facts (naming the persons, and no
+    enterprise, for a person's answers)."""
     by_facts: dict[tuple[str, ...], list[int]] = {}
-    for enterprise_id, names in changed.items():
-        by_facts.setdefault(tuple(sorted(names)), []).append(enterprise_id)
+    for subject_id, names in changed.items():
+        by_facts.setdefault(tuple(sorted(names)), []).append(subject_id)
     for names, ids in by_facts.items():
-        transaction.on_commit(partial(send_facts_changed, sorted(ids), list(names), "answer"),
-                              robust=True)  # fmt: skip
+        if persons:
+            send = partial(send_facts_changed, [], list(names), "answer", person_ids=sorted(ids))
+        else:
+            send = partial(send_facts_changed, sorted(ids), list(names), "answer")
+        transaction.on_commit(send, robust=True)
 
 
 def _store(to_cache: dict[str, tuple[dict, int]]) -> None:

@@ -149,16 +149,30 @@ class SnapshotRefresh(models.Model):
 
 
 class FactCorrection(models.Model):
-    """A department's correction of one fact for one enterprise and period, decided on a
-    fact dispute (disputes/): the hub answers it instead of the department's value from
-    then on (datahub.corrections). Written once, never edited: a later correction of the
-    same fact and period supersedes it (the newest wins)."""
+    """A department's correction of one fact about one subject — an enterprise or a person
+    (exactly one: a database constraint) — and period, decided on a fact dispute
+    (disputes/): the hub answers it instead of the department's value from then on
+    (datahub.corrections), in single answers and in the extracts of that subject. Written
+    once, never edited: a later correction of the same fact and period supersedes it (the
+    newest wins)."""
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="fact_corrections",
         verbose_name=_("enterprise"),
+    )
+    # A fact about a private person (PERSON_CATALOGUE, issue #26); `enterprise` is then
+    # empty, so the person's employer never sees it.
+    person = models.ForeignKey(
+        "enterprises.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fact_corrections",
+        verbose_name=_("person"),
     )
     fact = models.CharField(_("fact"), max_length=80)
     # The catalogue's period key the value describes ("2026-10", "FY2025"); empty for a
@@ -178,14 +192,29 @@ class FactCorrection(models.Model):
     corrected_by_label = models.CharField(_("official"), max_length=150)
     corrected_at = models.DateTimeField(_("corrected"), db_index=True)
 
-    # Members: their enterprises' corrections; officials: their department's.
-    reach = Reach(enterprise="enterprise", department="department", district="enterprise__district")
+    # Members: their enterprises' corrections; the person: their own; officials: their
+    # department's (a person's: the city-wide officials, as for the person's disputes).
+    reach = Reach(enterprise="enterprise", person="person", department="department",
+                  district="enterprise__district")  # fmt: skip
 
     class Meta:
         verbose_name = _("fact correction")
         verbose_name_plural = _("fact corrections")
         ordering = ["-corrected_at", "-id"]
-        indexes = [models.Index(fields=["enterprise", "fact", "period", "-corrected_at"])]
+        indexes = [
+            models.Index(fields=["enterprise", "fact", "period", "-corrected_at"]),
+            models.Index(fields=["person", "fact", "period", "-corrected_at"],
+                         name="datahub_correction_person"),
+        ]  # fmt: skip
+        constraints = [
+            models.CheckConstraint(
+                name="datahub_correction_one_subject",
+                condition=(
+                    models.Q(enterprise__isnull=False, person__isnull=True)
+                    | models.Q(enterprise__isnull=True, person__isnull=False)
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.fact} {self.period} {self.dispute_reference}"

@@ -28,8 +28,12 @@ subject (`PERSONS`): one table per department keyed by the person's id, the fact
 PERSON_CATALOGUE that the department's person providers extract in bulk (asked by
 identity number, opened here from the register's sealed copies and never written
 anywhere), for every person in the register. `read_person_snapshot` aligns them with the
-employer's enterprise facts (person.hrss.employer_uscc → the enterprise's id). No
-correction and no signal concern persons: their extracts are read whole by batch runs.
+employer's enterprise facts (person.hrss.employer_uscc → the enterprise's id). The same
+rules hold for them: a person's fact corrected on a dispute is overlaid on every read
+(datahub.corrections, before the employer is looked up, so a corrected employer counts),
+a refresh signals exactly the persons whose facts changed (facts_changed with
+`person_ids`, a corrected fact's change left out), and `refresh_rows(…, subject=PERSONS)`
+brings some persons' rows up to date (a person newly registered, a changed answer).
 """
 
 import logging
@@ -45,6 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
+from enterprises.models import Enterprise
 from enterprises.persons.models import Person
 from enterprises.persons.protection import unseal_many
 from qinqing.bulk import copy_text
@@ -368,6 +373,9 @@ def _refresh(subject: ExtractSubject, department: str, *, purpose: str, requeste
     refresh.refresh_from_db()
     if changed_ids and subject is ENTERPRISES:
         transaction.on_commit(lambda: send_facts_changed(changed_ids, changed_facts, "extract"))
+    elif changed_ids:
+        transaction.on_commit(lambda: send_facts_changed([], changed_facts, "extract",
+                                                         person_ids=changed_ids))  # fmt: skip
     return refresh
 
 
@@ -405,9 +413,7 @@ def _apply_extract(subject: ExtractSubject, department: str, specs: list[FactSpe
         stage = _stage(cursor, subject, live, specs, text_columns)
         changes = _merge(cursor, subject.key, live, stage, specs, whole=whole)
         cursor.execute(f"DROP TABLE {connection.ops.quote_name(stage)}")
-    if subject is not ENTERPRISES:
-        return _changed(changes, specs)
-    return _without_corrected(changes, specs, as_of)
+    return _without_corrected(changes, specs, as_of, subject)
 
 
 def _layout(cursor, table: str) -> list[str] | None:
@@ -502,22 +508,15 @@ def _merge(cursor, key: str, live: str, stage: str, specs: list[FactSpec],
     return rows
 
 
-def _changed(rows: list[tuple], specs: list[FactSpec]) -> tuple[list[int], list[str]]:
-    """The rows and facts that changed (no correction applies)."""
-    ids = sorted({int(row[0]) for row in rows if any(row[2:])})
-    facts = sorted({spec.name for row in rows
-                    for spec, flag in zip(specs, row[2:], strict=True) if flag})  # fmt: skip
-    return ids, facts
-
-
-def _without_corrected(rows: list[tuple], specs: list[FactSpec],
-                       as_of: date) -> tuple[list[int], list[str]]:  # fmt: skip
-    """The enterprises and facts that changed, leaving out a change of a fact the hub
-    answers from a correction (corrections win over the extract: that fact did not
+def _without_corrected(
+    rows: list[tuple], specs: list[FactSpec], as_of: date, subject: ExtractSubject = ENTERPRISES
+) -> tuple[list[int], list[str]]:
+    """The enterprises (or persons) and facts that changed, leaving out a change of a fact
+    the hub answers from a correction (corrections win over the extract: that fact did not
     change for anyone reading it)."""
     if not rows:
         return [], []
-    corrected = corrections.latest([int(row[0]) for row in rows], specs, as_of)
+    corrected = corrections.latest([int(row[0]) for row in rows], specs, as_of, subject.code)
     ids: set[int] = set()
     facts: set[str] = set()
     for row in rows:
@@ -595,43 +594,47 @@ def _latest(subject: ExtractSubject, departments: Iterable[str] | None = None,
 
 
 def refresh_rows(
-    enterprise_ids: list[int], facts: Iterable[str] = (), as_of: date | None = None
-) -> list[str]:
-    """Bring these enterprises' rows of the extracts up to date (those carrying any of
-    `facts`, every extract when none is named), set-based and incremental as a full
+    subject_ids: list[int], facts: Iterable[str] = (), as_of: date | None = None,
+    subject: ExtractSubject = ENTERPRISES,
+) -> list[str]:  # fmt: skip
+    """Bring these enterprises' rows of the extracts (or these persons' rows of the person
+    extracts, with `subject=PERSONS`) up to date — those carrying any of `facts`, every
+    extract of the subject when none is named — set-based and incremental as a full
     refresh is: their new rows staged, compared, and only those that differ written; the
-    rows of enterprises no longer in the register removed. Each department's extract is
-    locked against a full refresh meanwhile. For a change learnt one enterprise at a time
-    (the re-evaluation it feeds was already told, so nothing is signalled here). Returns
-    the departments refreshed."""
-    if not enterprise_ids:
+    rows of those no longer in the register removed. Each department's extract is locked
+    against a full refresh meanwhile. For a change learnt one enterprise or person at a
+    time (a new one in the register, an answer, a correction: the re-evaluation it feeds
+    is told by its sender, so nothing is signalled here). Returns the departments
+    refreshed."""
+    if not subject_ids:
         return []
     wanted = set(facts)
     as_of = as_of or timezone.localdate()
-    latest = _latest(ENTERPRISES)
-    ids_sorted = sorted({int(pk) for pk in enterprise_ids})
+    latest = _latest(subject)
+    ids_sorted = sorted({int(pk) for pk in subject_ids})
     quote = connection.ops.quote_name
     done: list[str] = []
     for department, refresh in latest.items():
         names = set(refresh.fact_names)
         if wanted and not names & wanted:
             continue
-        specs = [CATALOGUE[name] for name in sorted(names) if name in CATALOGUE]
+        specs = [subject.catalogue[name] for name in sorted(names) if name in subject.catalogue]
         with transaction.atomic():
-            _lock_extract(refresh.department.pk)
-            register_ids, register = _enterprise_register(ids_sorted)
+            _lock_extract(refresh.department.pk, subject)
+            register_ids, register = subject.register(ids_sorted)
             if len(register_ids):
-                columns = _extract_columns(department, specs, register_ids, register, as_of)
-                _apply_extract(ENTERPRISES, department, specs, register_ids, columns, as_of,
+                columns = subject.columns(department, specs, register_ids, register, as_of)
+                _apply_extract(subject, department, specs, register_ids, columns, as_of,
                                whole=False)  # fmt: skip
+            del register  # a person's identity numbers live no longer than needed
             gone = sorted(set(ids_sorted) - set(register_ids.tolist()))
             with connection.cursor() as cursor:
                 for begin in range(0, len(gone), 500):
                     part = gone[begin : begin + 500]
                     marks = ", ".join(["%s"] * len(part))
                     cursor.execute(
-                        f"DELETE FROM {quote(table_name(department))} "  # noqa: S608
-                        f"WHERE enterprise_id IN ({marks})", part,
+                        f"DELETE FROM {quote(subject.table(department))} "  # noqa: S608
+                        f"WHERE {subject.key} IN ({marks})", part,
                     )  # fmt: skip
         done.append(department)
     return done
@@ -924,15 +927,19 @@ def read_person_snapshot(
     person_specs = person_specs_for([*person_names, EMPLOYER_FACT])
     employer_specs = specs_for(employer_names)
     ids, columns, known, latest = _read(PERSONS, person_specs, person_ids)
+    as_of = [refresh.as_of for refresh in latest.values()]
+    # Before the employer is looked up: a corrected employer is the one that counts.
+    _overlay(PERSONS, ids, columns, known, person_specs, min(as_of, default=None))
     usccs = columns[EMPLOYER_FACT] if EMPLOYER_FACT in person_names else columns.pop(
         EMPLOYER_FACT)  # fmt: skip
     insured_known = known[EMPLOYER_FACT] if EMPLOYER_FACT in person_names else known.pop(
         EMPLOYER_FACT)  # fmt: skip
-    employer_ids = _employers_of(usccs, insured_known)
-    as_of = [refresh.as_of for refresh in latest.values()]
+    # For some persons (a re-evaluation), only their employers are looked up and read.
+    employer_ids = _employers_of(usccs, insured_known, some=person_ids is not None)
     refreshed_at = {f"person:{code}": refresh.finished_at for code, refresh in latest.items()}
     if employer_specs:
-        employers = read_snapshot(employer_names)
+        employers = read_snapshot(employer_names, None if person_ids is None else
+                                  np.unique(employer_ids[employer_ids >= 0]).tolist())  # fmt: skip
         rows = np.searchsorted(employers.enterprise_ids, employer_ids)
         rows = np.minimum(rows, max(len(employers.enterprise_ids) - 1, 0))
         found = (employer_ids >= 0) & (len(employers.enterprise_ids) > 0)
@@ -953,11 +960,52 @@ def read_person_snapshot(
                           refreshed_at=refreshed_at)  # fmt: skip
 
 
-def _employers_of(usccs: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """The register's enterprise id for each USCC (-1 for none, unknown or not found)."""
+def persons_insured_by(enterprise_ids: Iterable[int]) -> list[int]:
+    """The persons the latest person extract shows insured by these enterprises (their
+    corrected employer counting, as read_person_snapshot reads it): whom a change in an
+    employer's facts reaches. One scan of the extract on PostgreSQL (`= ANY` of one array);
+    [] while no person extract carries the employer."""
+    ids = sorted({int(pk) for pk in enterprise_ids})
+    spec = PERSON_CATALOGUE[EMPLOYER_FACT]
+    refresh = _latest(PERSONS, [spec.department]).get(spec.department)
+    if not ids or refresh is None or EMPLOYER_FACT not in refresh.fact_names:
+        return []
+    usccs = list(Enterprise.objects.filter(pk__in=ids).values_list("uscc", flat=True))
+    if not usccs:
+        return []
+    quote = connection.ops.quote_name
+    # The table and column come from the catalogue, never from a request.
+    select = (f"SELECT {PERSONS.key} FROM {quote(PERSONS.table(spec.department))} "  # noqa: S608
+              f"WHERE {quote(column_name(EMPLOYER_FACT))}")  # fmt: skip
+    found: set[int] = set()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
-        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{select} = ANY(%s)", [usccs])
+            found |= {int(row[0]) for row in cursor.fetchall()}
+        else:
+            for begin in range(0, len(usccs), 500):
+                part = usccs[begin : begin + 500]
+                cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
+                found |= {int(row[0]) for row in cursor.fetchall()}
+    wanted = set(usccs)
+    corrected = corrections.latest_of_all([spec], refresh.as_of, Subject.PERSON)
+    for (person_id, _name), correction in corrected.items():
+        if correction.value in wanted:
+            found.add(person_id)  # corrected to one of these employers (corrected away:
+            # still evaluated, and found not to qualify through them)
+    return sorted(found)
+
+
+def _employers_of(usccs: np.ndarray, known: np.ndarray, *, some: bool = False) -> np.ndarray:
+    """The register's enterprise id for each USCC (-1 for none, unknown or not found):
+    the whole register read at once, or (`some`: a few persons) those USCCs only."""
+    if some:
+        wanted = sorted({str(uscc) for uscc in usccs[known].tolist() if uscc})
+        rows = list(Enterprise.objects.filter(uscc__in=wanted).values_list("uscc", "id"))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
+            rows = cursor.fetchall()
     out = np.full(len(usccs), -1, dtype=np.int64)
     if not rows or not len(usccs):
         return out
@@ -973,17 +1021,30 @@ def _employers_of(usccs: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def _overlay_corrections(snapshot: Snapshot, specs: list[FactSpec]) -> None:
     """Values corrected on a dispute win over the extract's (datahub.corrections)."""
-    if not len(snapshot.enterprise_ids):
+    _overlay(ENTERPRISES, snapshot.enterprise_ids, snapshot.columns, snapshot.known, specs,
+             snapshot.as_of)  # fmt: skip
+
+
+def _overlay(subject: ExtractSubject, ids: np.ndarray, columns: dict[str, np.ndarray],
+             known: dict[str, np.ndarray], specs: list[FactSpec],
+             as_of: date | None) -> None:  # fmt: skip
+    """The corrections of these facts for the subject's rows in `ids` (ascending) written
+    over the extract's values, known from then on: one query for all of them."""
+    if not len(ids):
         return
-    found = corrections.latest_of_all(specs, snapshot.as_of or timezone.localdate())
-    for (enterprise_id, name), correction in found.items():
-        row = np.searchsorted(snapshot.enterprise_ids, enterprise_id)
-        if row >= len(snapshot.enterprise_ids) or snapshot.enterprise_ids[row] != enterprise_id:
+    found = corrections.latest_of_all(specs, as_of or timezone.localdate(), subject.code)
+    for (subject_id, name), correction in found.items():
+        begin = int(np.searchsorted(ids, subject_id, side="left"))
+        end = int(np.searchsorted(ids, subject_id, side="right"))
+        if begin == end:
             continue
-        spec = CATALOGUE[name]
-        snapshot.columns[name][row] = _from_sql(spec, [correction.value])[0]
-        known = snapshot.known[name] = snapshot.known[name].copy()
-        known[row] = True
+        value = _from_sql(subject.catalogue[name], [correction.value])
+        column = columns[name]
+        if value.dtype.kind == "U" and value.dtype.itemsize > column.dtype.itemsize:
+            column = columns[name] = column.astype(value.dtype)  # a longer text: not cut
+        column[begin:end] = value[0]
+        flags = known[name] = known[name].copy()
+        flags[begin:end] = True
 
 
 def _from_sql(spec: FactSpec, values: list) -> np.ndarray:

@@ -3,7 +3,14 @@
 from celery import shared_task
 
 from .models import Subject
-from .snapshots import extract_departments, person_extract_departments, refresh_subject
+from .signals import send_facts_changed
+from .snapshots import (
+    PERSONS,
+    extract_departments,
+    person_extract_departments,
+    refresh_rows,
+    refresh_subject,
+)
 
 NIGHTLY_PURPOSE = "nightly bulk extract for batch matching, grading and inspections"
 
@@ -30,3 +37,15 @@ def refresh_all_extracts(purpose: str = NIGHTLY_PURPOSE) -> list[str]:
         refresh_extract_task.delay(department, purpose, Subject.PERSON)
         queued.append(f"person:{department}")
     return queued
+
+
+@shared_task(name="datahub.tasks.refresh_person_rows", acks_late=True)
+def refresh_person_rows(person_ids: list[int]) -> list[str]:
+    """New persons in the register: their rows of every person extract made so far, then
+    the apps above told (facts_changed, cause "registered", the persons in `person_ids`)
+    so that the open policies are evaluated for them. Idempotent: a rerun finds the rows
+    already there and writes nothing. Returns the departments refreshed."""
+    done = refresh_rows(person_ids, subject=PERSONS)
+    if done:
+        send_facts_changed([], [], "registered", person_ids=sorted(person_ids))
+    return done

@@ -1,9 +1,8 @@
 """Fact disputes: an enterprise contests one fact the hub holds for it ("our insured staff
 were 12 in October, not 6"), or a person one fact about themselves ("I own no home in the
 city"); the department that owns the fact (datahub.catalogue) confirms it or corrects it,
-on the shared working-hours clock (qinqing.workhours). A correction of an enterprise's fact
-becomes the hub's answer for that fact (datahub.corrections); a person's fact is corrected
-in the department's own record (the hub keeps no copy of a person's data).
+on the shared working-hours clock (qinqing.workhours). A correction becomes the hub's answer
+for that fact about the enterprise or the person (datahub.corrections).
 
 A dispute's subject is exactly one of `enterprise` and `person` (a database constraint).
 """

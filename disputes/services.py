@@ -339,7 +339,7 @@ def confirm(dispute_id: int, *, actor: Any, reason: str) -> Dispute:
 
 def correct(dispute_id: int, *, actor: Any, value: Any, reason: str) -> Dispute:
     """The department corrects the fact: the new value becomes the hub's answer for the
-    enterprise and period, with this dispute as its provenance."""
+    enterprise (or the person) and period, with this dispute as its provenance."""
     reason = _text(reason, what=_("reason"), field="reason")
     with transaction.atomic():
         dispute = _locked(dispute_id)
@@ -348,11 +348,11 @@ def correct(dispute_id: int, *, actor: Any, value: Any, reason: str) -> Dispute:
             raise refusal(dispute, dispute.status, DisputeStatus.CORRECTED)
         spec = fact_spec(dispute.fact, person=dispute.person_id is not None)
         corrected = typed(spec, value, field="value")
-        if dispute.enterprise_id is not None:  # a person's fact: the department's record
-            corrections.record_correction(
-                enterprise=dispute.enterprise, spec=spec, period=dispute.period,
-                value=corrected, dispute_reference=dispute.reference, official=actor,
-            )  # fmt: skip
+        corrections.record_correction(
+            enterprise=dispute.enterprise, person=dispute.person, spec=spec,
+            period=dispute.period, value=corrected, dispute_reference=dispute.reference,
+            official=actor,
+        )  # fmt: skip
         move(dispute, DisputeStatus.CORRECTED, actor=actor, decided_by=actor,
              decided_at=timezone.now(), reason=reason,
              corrected_value=to_json(corrected), deadline=None)  # fmt: skip

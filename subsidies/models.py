@@ -390,21 +390,25 @@ class ReconciliationRun(models.Model):
 
 
 class Reevaluation(models.Model):
-    """Facts about some enterprises changed (datahub.signals.facts_changed): the record of
-    the re-evaluation owed. Written by the receiver, so a broker outage delays the work
-    and never loses it (subsidies/sweeps.py queues those not started)."""
+    """Facts about some enterprises or persons changed (datahub.signals.facts_changed):
+    the record of the re-evaluation owed. Written by the receiver, so a broker outage
+    delays the work and never loses it (subsidies/sweeps.py queues those not started)."""
 
     class Cause(models.TextChoices):
         EXTRACT = "extract", _("A department's bulk extract changed")
         ANSWER = "answer", _("A department's answer changed")
         CORRECTION = "correction", _("A fact was corrected")
-        REGISTERED = "registered", _("A new enterprise was registered")
+        REGISTERED = "registered", _("A new enterprise or person was registered")
         CREDIT = "credit", _("A credit list changed")
 
     cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
     enterprise_ids = models.JSONField(_("enterprises"), default=list)
     facts = models.JSONField(_("facts changed"), default=list, blank=True)
     enterprises = models.PositiveIntegerField(_("enterprises changed"), default=0)
+    # Private persons whose facts changed (issue #26): the open versions paying persons
+    # are evaluated again for them (and for the persons insured by `enterprise_ids`).
+    person_ids = models.JSONField(_("persons"), default=list, blank=True)
+    persons = models.PositiveIntegerField(_("persons changed"), default=0)
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

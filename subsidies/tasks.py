@@ -120,8 +120,10 @@ def resume_reevaluations(version_id: int) -> int:
 @shared_task(name="subsidies.tasks.decide_reevaluation_chunk", acks_late=True)
 def decide_reevaluation_chunk(run_id: int, number: int, enterprise_ids: list[int],
                               amounts_fen: list[int], facts: list[dict] | None = None,
-                              rules_on: str | None = None) -> int:  # fmt: skip
-    return reevaluation.decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on)
+                              rules_on: str | None = None,
+                              persons: list[list] | None = None) -> int:  # fmt: skip
+    return reevaluation.decide_chunk(run_id, number, enterprise_ids, amounts_fen, facts, rules_on,
+                                     persons)  # fmt: skip
 
 
 @shared_task(name="subsidies.tasks.pay_reevaluation_chunk", acks_late=True, bind=True,

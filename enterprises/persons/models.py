@@ -21,9 +21,11 @@ class Person(models.Model):
     # only); no enterprise and no official sees the register of persons as such.
     reach = Reach(person="self", officials=False)
 
-    id_hash = models.CharField(
-        _("identity number (keyed hash)"), max_length=64, unique=True, editable=False
-    )
+    # Unique by a constraint rather than `unique=True`: on PostgreSQL Django gives a unique
+    # CharField a second, varchar_pattern_ops ("LIKE") index as well, and nothing looks a
+    # keyed hash up by prefix (only by equality: find_person, register_person and the bulk
+    # registration's ON CONFLICT) — a second index to write for every person registered.
+    id_hash = models.CharField(_("identity number (keyed hash)"), max_length=64, editable=False)
     id_sealed = models.BinaryField(_("identity number (encrypted)"), editable=False)
     id_masked = models.CharField(_("identity number"), max_length=18, editable=False)
     name = models.CharField(_("name"), max_length=50)
@@ -42,6 +44,7 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="one_person_per_number")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_masked})"

@@ -24,6 +24,7 @@ from qinqing.resident_ids import (
 
 from .models import Person
 from .protection import lookup_hash, lookup_hashes, seal, seal_many
+from .signals import person_registered
 
 
 class InvalidResidentId(Invalid):
@@ -33,7 +34,8 @@ class InvalidResidentId(Invalid):
 @transaction.atomic
 def register_person(*, number: str, name: str, actor: Any = None) -> Person:
     """The person with this number, registered once (a second call returns the same row).
-    A wrong number is refused with the precise problem (check character, date, region)."""
+    A wrong number is refused with the precise problem (check character, date, region).
+    Once committed, the apps above hear of the new person (signals.person_registered)."""
     number = normalise_resident_id(number)
     problem = find_resident_id_problem(number)
     if problem is not None:
@@ -57,6 +59,9 @@ def register_person(*, number: str, name: str, actor: Any = None) -> Person:
         after={"identity_number": person.id_masked, "name": person.name,
                "birth_year": person.birth_year},
     )  # fmt: skip
+    pk = person.pk
+    transaction.on_commit(lambda: person_registered.send(sender=Person, person_id=pk),
+                          robust=True)  # fmt: skip
     return person
 
 

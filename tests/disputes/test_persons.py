@@ -134,8 +134,10 @@ def test_the_department_confirms_or_corrects_and_the_person_is_told(person, hous
     correct(second.pk, actor=housing_official, value="是", reason="补登记。")
     second.refresh_from_db()
     assert second.status == DisputeStatus.CORRECTED and second.corrected_value is True
-    # The hub keeps no copy of a person's data: the department's record is corrected.
-    assert not FactCorrection.objects.exists()
+    # The correction is the hub's answer about the person, naming no enterprise.
+    correction = FactCorrection.objects.get()
+    assert correction.person == person and correction.enterprise is None
+    assert correction.dispute_reference == second.reference and correction.value is True
     # Partners hear nothing of a person's dispute.
     assert not OutboxEvent.objects.filter(event_type="dispute.decided").exists()
     told = Notification.objects.filter(recipient=person.user, kind="disputes.dispute")
