@@ -28,5 +28,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("datahub", "0006_snapshot_subject")]
+    dependencies = [("datahub", "0007_person_corrections")]
     operations = [migrations.RunPython(forward, backward, elidable=False)]

@@ -19,7 +19,7 @@ def fillfactor(value: int):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidies", "0012_disbursement_payee"),
+        ("subsidies", "0013_person_reevaluation"),
     ]
 
     operations = [
