@@ -144,7 +144,7 @@ class Claim(models.Model):
             ),
         ]
         # No index holds `status`: a claim moving from paying to paid then stays on its
-        # page (a HOT update, with the table's fillfactor: migration 0013) and writes no
+        # page (a HOT update, with the table's fillfactor: migration 0014) and writes no
         # entry in its dozen indexes. A run's progress reads its version's claims by the
         # version's own index.
 
