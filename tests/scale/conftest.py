@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
 
 from qinqing.dbrouting import REPLICA
 
@@ -37,8 +37,24 @@ def _needs_replica(request: pytest.FixtureRequest) -> None:
     pytest.skip(f"service missing: {MISSING}")
 
 
+def wait_for_standby_database(timeout: float = 30.0) -> None:
+    """Until the standby has replayed the test database's creation: right after the test
+    run creates it on the primary, connecting to it on the standby can still fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connections[REPLICA].ensure_connection()
+            return
+        except OperationalError:
+            connections[REPLICA].close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def wait_for_standby(timeout: float = 15.0) -> None:
     """Until the standby has replayed everything the primary has committed so far."""
+    wait_for_standby_database()
     with connections["default"].cursor() as cursor:
         cursor.execute("select pg_current_wal_lsn()")
         (target,) = cursor.fetchone()

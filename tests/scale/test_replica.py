@@ -19,7 +19,7 @@ from subsidies.models import Claim
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of
 
 from ..subsidies.test_claims import officials_pair, policy  # noqa: F401 - fixtures
-from .conftest import wait_for_standby
+from .conftest import wait_for_standby, wait_for_standby_database
 
 DATABASES = ["default", REPLICA] if REPLICA in settings.DATABASES else ["default"]
 pytestmark = [
@@ -30,6 +30,7 @@ pytestmark = [
 
 
 def test_the_replica_connection_is_a_standby_in_recovery():
+    wait_for_standby_database()
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("select pg_is_in_recovery()")
         assert cursor.fetchone()[0] is True
