@@ -1,7 +1,7 @@
 """Data hub benchmarks (issue: department data hub).
 
 1. fetch_facts for one enterprise across five departments, with the default simulated
-   latencies (qinqing/settings.py HUB_SIMULATION), in-process and over HTTP (a gunicorn
+   latencies (qinqing/settings/services.py HUB_SIMULATION), in-process and over HTTP (a gunicorn
    serving /mock/departments/ on the same throw-away database): p50/p99 and calls/second.
 2. Refreshing the bulk extract of ten facts (taxation's five and market supervision's five)
    for BENCH_SNAPSHOT_ENTERPRISES enterprises (default 1,000,000; target under 60 s).

@@ -1,6 +1,6 @@
 """Read replicas (issue #25): which reads may go to the streaming standby.
 
-With DATABASE_REPLICA_URL set (settings.py adds the "replica" alias and this router) the
+With DATABASE_REPLICA_URL set (qinqing/settings/base.py adds the "replica" alias and this router) the
 read-only pages and API list endpoints named in REPLICA_ROUTED read from the standby: the
 officials' dashboards and lists, exports, the public catalog and policy pages, the claim
 pages and every `*-list` endpoint of the API. Everything else, every write and every read

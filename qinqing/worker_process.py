@@ -27,7 +27,7 @@ def database_url_for_current_connection() -> str:
 
 
 def queues_of(default_queue: str) -> list[str]:
-    """The default queue and the ones routed beside it (qinqing/settings.py)."""
+    """The default queue and the ones routed beside it (qinqing/settings/services.py)."""
     return [default_queue, f"{default_queue}.batch", f"{default_queue}.notifications"]
 
 

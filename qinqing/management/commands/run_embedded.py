@@ -1,6 +1,6 @@
 """`manage.py run_embedded [addr:port]`: the embedded default as production runs it — the
 web server, a Celery worker and Celery beat, on the filesystem broker under var/celery/
-(qinqing/settings.py) — in one terminal; Ctrl-C stops all three (`make run` uses it).
+(qinqing/settings/services.py) — in one terminal; Ctrl-C stops all three (`make run` uses it).
 
 A management command rather than a Procfile runner: it needs nothing beyond Django and
 Celery (honcho would be one more dependency for three lines of process handling), and it
