@@ -1,10 +1,10 @@
 """Read replicas (issue #25): which reads may go to the streaming standby.
 
-With DATABASE_REPLICA_URL set (qinqing/settings/base.py adds the "replica" alias and this router) the
-read-only pages and API list endpoints named in REPLICA_ROUTED read from the standby: the
-officials' dashboards and lists, exports, the public catalog and policy pages, the claim
-pages and every `*-list` endpoint of the API. Everything else, every write and every read
-inside a transaction reads from the primary. Absent the setting, nothing changes.
+With DATABASE_REPLICA_URL set (qinqing/settings/base.py adds the "replica" alias and this
+router) the read-only pages and API list endpoints named in REPLICA_ROUTED read from the
+standby: the officials' dashboards and lists, exports, the public catalog and policy pages,
+the claim pages and every `*-list` endpoint of the API. Everything else, every write and
+every read inside a transaction reads from the primary. Absent the setting, nothing changes.
 
 Read-your-writes, per browser: any write request (POST, PUT, PATCH, DELETE) sets a signed
 cookie, and for REPLICA_PIN_SECONDS after it that browser's requests all read from the
