@@ -1,4 +1,4 @@
-"""Shared by the bulk benchmarks on the real stack (batch, reevaluate): worker processes
+"""Shared by the bulk benchmarks on the real stack (batch, persons, reevaluate): worker processes
 started and each one pinged by name before any clock starts, and the floor of the work
 measured in the same sitting on the same database:
 
@@ -154,23 +154,29 @@ def copy_in_seconds(kept: dict[str, str]) -> dict:
     return {"seconds": seconds, "rows": rows, "bytes": sum(len(t) for t in texts.values())}
 
 
-def batch_floor(version, run, edge, read_selects: Sequence[str]) -> dict:
+def batch_floor(version, run, edge, read_selects: Sequence[str], *,
+                versions: Sequence[int] = (), chunks: str = "",
+                also: dict[str, str] | None = None) -> dict:  # fmt: skip
     """The irreducible work of a batch run of `version` (run `run`, its clock's edge `edge`),
     in this sitting: `read_selects` COPY'd out (what its evaluation reads), and every row
     the run kept COPY'd into scratch copies of its tables (claims, disbursements, ledger
-    legs, treasury records, audit rows, outbox events, notifications, chunk rows)."""
+    legs, treasury records, audit rows, outbox events, notifications, chunk rows). A
+    re-evaluation passes its `versions` (ids) and its `chunks` (the WHERE of its chunk rows)
+    instead of one version and run, and in `also` any other table it writes (table → WHERE)."""
     read_seconds, read_bytes = copy_out_seconds(read_selects)
     since = f"'{edge.isoformat()}'::timestamptz"
-    claims = f"SELECT id FROM subsidies_claim WHERE version_id = {int(version.pk)}"  # noqa: S608
+    ids = ", ".join(str(int(pk)) for pk in (versions or [version.pk]))
+    claims = f"SELECT id FROM subsidies_claim WHERE version_id IN ({ids})"  # noqa: S608
     written = copy_in_seconds({
-        "subsidies_claim": f"version_id = {int(version.pk)}",
+        **(also or {}),
+        "subsidies_claim": f"version_id IN ({ids})",
         "subsidies_disbursement": f"claim_id IN ({claims})",
         "subsidies_ledgerentry": f"claim_id IN ({claims})",
         "subsidies_treasuryrecord": f"created_at >= {since}",
         "audit_auditevent": f"occurred_at >= {since}",
         "events_outboxevent": f"occurred_at >= {since}",
         "notifications_notification": f"created_at >= {since}",
-        "subsidies_batchchunk": f"run_id = {int(run.pk)}",
+        "subsidies_batchchunk": chunks or f"run_id = {int(run.pk)}",
     })  # fmt: skip
     return {
         "read_seconds": round(read_seconds, 3),
