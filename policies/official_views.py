@@ -36,7 +36,8 @@ from .forms import (
     place_rule_error,
 )
 from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from .rules import RuleError, parse_rules
+from .rules.errors import RuleError
+from .rules.ruleset import parse_rules
 
 EDITABLE_VERSION_FIELDS = [
     "beneficiary", "valid_from", "valid_until", "budget", "per_enterprise_cap", "claim_period",

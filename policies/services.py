@@ -32,7 +32,10 @@ from qinqing.transitions import move
 from .engine import benefit_amount, evaluate
 from .evaluation import evaluate_all, evaluate_all_persons
 from .models import Beneficiary, Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from .rules import RuleError, fact_spec, formula_facts, is_person_fact, leaves
+from .rules.criteria import leaves
+from .rules.errors import RuleError
+from .rules.facts import fact_spec, is_person_fact
+from .rules.formulas import formula_facts
 from .signals import version_published
 
 DRAFT_FIELDS = ["beneficiary", "valid_from", "valid_until", "criteria", "benefit", "parameters",

@@ -26,7 +26,8 @@ from policies.evaluation import (
 )
 from policies.forecast import forecast_breakdown
 from policies.models import Policy
-from policies.rules import RuleError, parse_rules
+from policies.rules.errors import RuleError
+from policies.rules.ruleset import parse_rules
 from policies.services import (
     add_test_case,
     create_draft,

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import ImmutableVersion, Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from policies.rules import RuleError, parse_rules
+from policies.rules.errors import RuleError
+from policies.rules.ruleset import parse_rules
 from policies.services import (
     approve,
     create_draft,
