@@ -354,7 +354,7 @@ def case_policy_versions(ctx) -> Case:
 
 
 def case_test_cases(ctx) -> Case:
-    from policies.services import create_draft
+    from policies.services.drafts import create_draft
 
     policy, author = _hrss_policy()
     draft = create_draft(policy=policy, actor=author, **version_fields())
