@@ -238,7 +238,7 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        from integrations.services import verify_signature
+        from integrations.signing import verify_signature
 
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         status = 503 if Receiver.down else 200
@@ -344,7 +344,7 @@ class Run:
 
         from accounts.models import Role, User
         from enterprises.models import Enterprise, EnterpriseMembership
-        from integrations.services import create_subscription
+        from integrations.subscribing import create_subscription
         from policies.models import Policy
         from qinqing.celery import app as celery_app
         from qinqing.worker_process import queues_of
@@ -764,8 +764,8 @@ class Run:
         from django.db import connections, transaction
         from django.utils import timezone
 
+        from integrations.dispatching import dispatch_pending
         from integrations.models import DeliveryStatus, WebhookDelivery
-        from integrations.services import dispatch_pending
         from integrations.tasks import deliver_webhook
         from qinqing.events.models import OutboxEvent
         from subsidies.models import Claim

@@ -38,7 +38,7 @@ ENTERPRISES = int(os.environ.get("BENCH_ENTERPRISES", "1000000"))
 def main() -> None:
     from policies.batch import Column, evaluate_batch
     from policies.engine import evaluate
-    from policies.rules import parse_rules
+    from policies.rules.ruleset import parse_rules
     from tests.policies import test_parity
     from tests.policies.rulesets import BENEFIT, CRITERIA, PARAMETERS
     from tests.policies.test_engine import AS_OF, GOOD

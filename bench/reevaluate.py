@@ -65,12 +65,9 @@ def publish_policies() -> list:
     from accounts.models import User
     from departments.models import Department
     from policies.models import DeliveryMode, Policy
-    from policies.services import (
-        approve,
-        create_draft,
-        generate_boundary_cases,
-        submit_for_approval,
-    )
+    from policies.services.boundary_cases import generate_boundary_cases
+    from policies.services.drafts import create_draft
+    from policies.services.publication import approve, submit_for_approval
 
     author = User.objects.get(username="hrss_city")
     approver = User.objects.get(username="hrss_binjiang")

@@ -15,7 +15,7 @@ from qinqing.errors import ServiceError
 from qinqing.events.registry import event_type_choices
 from qinqing.forms import GuardedModelForm
 
-from . import services
+from . import dispatching, signing, subscribing
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -31,8 +31,8 @@ class SubscriptionForm(GuardedModelForm):
 
     def clean_url(self) -> str:
         try:
-            return services.check_url(self.cleaned_data.get("url"))
-        except services.WebhookRefused as error:
+            return subscribing.check_url(self.cleaned_data.get("url"))
+        except subscribing.WebhookRefused as error:
             raise forms.ValidationError(error.fields.get("url") or [str(error)]) from error
 
 
@@ -48,12 +48,12 @@ class WebhookSubscriptionAdmin(AuditedModelAdmin):
 
     @admin.display(description=_("signing secret"))
     def secret_hint(self, subscription: WebhookSubscription) -> str:
-        return services.secret_hint(subscription)
+        return signing.secret_hint(subscription)
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        secret = "" if change else services.new_secret()
+        secret = "" if change else signing.new_secret()
         if secret:
-            services.set_secret(obj, secret)  # stored sealed; shown in the message only
+            signing.set_secret(obj, secret)  # stored sealed; shown in the message only
         super().save_model(request, obj, form, change)
         if secret:
             messages.warning(request, _("The signing secret, shown this once: %(secret)s")
@@ -95,7 +95,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         done = 0
         for delivery_id in queryset.values_list("pk", flat=True):
             try:
-                services.redeliver(delivery_id, actor=request.user)
+                dispatching.redeliver(delivery_id, actor=request.user)
                 done += 1
             except ServiceError as error:
                 messages.error(request, str(error))

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from qinqing.api.idempotency import idempotent, reveal_once
 from qinqing.events.registry import EVENT_TYPES
 
-from . import selectors, services
+from . import dispatching, selectors, signing, subscribing
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -33,7 +33,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
     def get_secret_hint(self, subscription: WebhookSubscription) -> str:
         """The secret's last four characters: which one is in use, not the secret."""
-        return services.secret_hint(subscription)
+        return signing.secret_hint(subscription)
 
 
 class CreatedSubscriptionSerializer(SubscriptionSerializer):
@@ -92,7 +92,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = SubscriptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscription = services.create_subscription(
+        subscription = subscribing.create_subscription(
             owner=request.user, actor=request.user, **data.validated_data
         )
         # The body without the secret (the one an Idempotency-Key keeps); the secret is
@@ -107,14 +107,14 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         partial = kwargs.get("partial", False)
         data = SubscriptionSerializer(subscription, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        changed = services.update_subscription(
+        changed = subscribing.update_subscription(
             subscription.pk, actor=request.user, **data.validated_data
         )
         return Response(SubscriptionSerializer(changed).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         subscription = self.get_object()
-        services.delete_subscription(subscription.pk, actor=request.user)
+        subscribing.delete_subscription(subscription.pk, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -158,6 +158,6 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def redeliver(self, request: Request, pk: str | None = None) -> Response:
         """Send it again now (also after success or giving up): a fresh series of attempts."""
         delivery = self.get_object()
-        services.redeliver(delivery.pk, actor=request.user)
+        dispatching.redeliver(delivery.pk, actor=request.user)
         return Response(DeliverySerializer(self.get_queryset().get(pk=delivery.pk)).data,
                         status=status.HTTP_202_ACCEPTED)  # fmt: skip

@@ -104,7 +104,7 @@ class WebhookDelivery(models.Model):
     # outcome only while the lease it took is still the latest one.
     lease = models.PositiveIntegerField(_("lease"), default=0)
     # When a task for it was last queued; cleared by the attempt that task takes. The retry
-    # sweep skips a delivery still waiting in the queue (services.QUEUED_LEASE).
+    # sweep skips a delivery still waiting in the queue (dispatching.QUEUED_LEASE).
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

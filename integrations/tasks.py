@@ -4,7 +4,7 @@ import time
 
 from celery import shared_task
 
-from . import services
+from . import delivering, dispatching
 
 # A run hands out batches until the outbox is empty or this much time has passed (the
 # soft time limit is 60 s); the next announcement or the sweep continues.
@@ -16,20 +16,20 @@ def dispatch_events() -> int:
     """The outbox to deliveries: on every commit that wrote events, and every minute."""
     handled, started = 0, time.monotonic()
     while time.monotonic() - started < DISPATCH_SECONDS:
-        batch = services.dispatch_pending()
+        batch = dispatching.dispatch_pending()
         handled += batch
-        if batch < services.DISPATCH_BATCH:
+        if batch < dispatching.DISPATCH_BATCH:
             break
     return handled
 
 
 @shared_task(ignore_result=True)
 def deliver_webhook(delivery_id: int) -> None:
-    services.deliver(delivery_id)
+    delivering.deliver(delivery_id)
 
 
 @shared_task(ignore_result=True)
 def deliver_due_webhooks() -> int:
     """Every minute: retries whose time has come, and leases left by a dead worker; each
     queued once (a delivery already waiting in the queue is left there)."""
-    return len(services.queue_due_deliveries())
+    return len(dispatching.queue_due_deliveries())

@@ -29,7 +29,9 @@ from typing import Any
 from datahub.catalogue import FactType
 
 from .engine import ELIGIBLE, CriterionResult
-from .rules import Group, Leaf, Node, RuleError, RuleSet, leaves
+from .rules.criteria import Group, Leaf, Node, leaves
+from .rules.errors import RuleError
+from .rules.ruleset import RuleSet
 
 # Why no change can be named.
 UNKNOWN_FACT = "unknown_fact"  # the department's answer could not be read

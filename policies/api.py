@@ -21,7 +21,6 @@ from enterprises.selectors import enterprises_visible_to
 from qinqing.api.idempotency import idempotent
 from qinqing.scoping import sees_everything
 
-from . import services
 from .advice import advise
 from .evaluation import evaluate_for_enterprise
 from .filters import PolicyFilter
@@ -34,6 +33,7 @@ from .serializers import (
     WatchSerializer,
     WhatIfSerializer,
 )
+from .services import boundary_cases, drafts, publication, test_cases, what_if
 from .watches import cancel_watch, open_watch, start_watch
 from .wording import advice_as_json
 
@@ -82,8 +82,8 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
         # One transaction with the answer's rendering: a failure leaves no draft behind.
         with transaction.atomic():
             try:
-                version = services.create_draft(policy=policy, actor=request.user,
-                                                **serializer.validated_data)  # fmt: skip
+                version = drafts.create_draft(policy=policy, actor=request.user,
+                                              **serializer.validated_data)  # fmt: skip
             except DjangoValidationError as error:
                 raise exceptions.ValidationError(error.message_dict) from error
             data = VersionSerializer(version).data
@@ -223,7 +223,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
     @extend_schema(request=None, responses=VersionSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        return self._run(services.submit_for_approval, self.get_object(), actor=request.user)
+        return self._run(publication.submit_for_approval, self.get_object(), actor=request.user)
 
     @extend_schema(request=PublishSerializer, responses=VersionSerializer)
     @action(detail=True, methods=["post"])
@@ -231,7 +231,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         """Four eyes: another official of the department than the author or submitter."""
         serializer = PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._run(services.approve, self.get_object(), actor=request.user,
+        return self._run(publication.approve, self.get_object(), actor=request.user,
                          publish_at=serializer.validated_data.get("publish_at"))  # fmt: skip
 
     @extend_schema(request=ReasonSerializer, responses=VersionSerializer)
@@ -239,15 +239,15 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
     def send_back(self, request: Request, pk: str) -> Response:
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._run(services.send_back, self.get_object(), actor=request.user,
+        return self._run(publication.send_back, self.get_object(), actor=request.user,
                          reason=serializer.validated_data["reason"])  # fmt: skip
 
     @extend_schema(request=None, responses=VersionSerializer)
     @action(detail=True, methods=["post"], url_path="generate-boundary-cases")
     def generate_boundary_cases(self, request: Request, pk: str) -> Response:
         version = self.get_object()
-        services.require_department_official(request.user, version.policy)
-        cases = services.generate_boundary_cases(version)
+        drafts.require_department_official(request.user, version.policy)
+        cases = boundary_cases.generate_boundary_cases(version)
         return Response({"generated": len(cases)})
 
     @extend_schema(request=TestCaseSerializer, responses=TestCaseSerializer(many=True))
@@ -260,7 +260,7 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         if request.method == "POST":
             serializer = TestCaseSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            self._run(services.add_test_case, version, actor=request.user,
+            self._run(test_cases.add_test_case, version, actor=request.user,
                       **serializer.validated_data)  # fmt: skip
         return Response(TestCaseSerializer(version.test_cases.all(), many=True).data)
 
@@ -277,9 +277,9 @@ class PolicyVersionViewSet(viewsets.GenericViewSet):
         """The issuing department's officials (and auditors): it reads the whole register."""
         version = self.get_object()
         if not sees_everything(request.user):
-            services.require_department_official(request.user, version.policy)
+            drafts.require_department_official(request.user, version.policy)
         # No extract yet: SnapshotMissing is a Conflict (409), answered by the handler.
-        forecast = services.what_if(version)
+        forecast = what_if.what_if(version)
         return Response(
             WhatIfSerializer({**forecast.__dict__, "within_budget": forecast.within_budget}).data
         )

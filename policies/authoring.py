@@ -21,7 +21,9 @@ from qinqing.i18n import prefers_chinese
 from qinqing.money import yuan as to_yuan
 
 from .models import PolicyVersion
-from .rules import Expr, Leaf, Node, RuleError
+from .rules.criteria import Leaf, Node
+from .rules.errors import RuleError
+from .rules.formulas import Expr
 
 OPERATOR_WORDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "=", "ne": "≠"}
 

@@ -15,9 +15,12 @@ from decimal import ROUND_DOWN, Decimal
 import numpy as np
 
 from datahub.columns import EPOCH
+from datahub.facttypes import FactType
 
 from .engine import ELIGIBLE, INELIGIBLE, UNKNOWN
-from .rules import ROUNDING, Expr, FactType, Leaf, Node, RuleSet, result_type
+from .rules.criteria import Leaf, Node
+from .rules.formulas import Expr, result_type
+from .rules.ruleset import ROUNDING, RuleSet
 
 MICRO = 1_000_000  # plain numbers carry six decimal places
 

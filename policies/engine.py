@@ -13,9 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from datahub.facttypes import to_json
+from datahub.facttypes import FactType, to_json
 
-from .rules import FEN, ROUNDING, Expr, FactType, Leaf, Node, RuleSet, result_type
+from .rules.criteria import Leaf, Node
+from .rules.formulas import Expr, result_type
+from .rules.literals import FEN
+from .rules.ruleset import ROUNDING, RuleSet
 
 NUMBER_PLACES = Decimal("0.000001")  # products of plain numbers keep six places
 

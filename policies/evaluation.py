@@ -27,7 +27,7 @@ from enterprises.persons.models import Person
 from .batch import BatchOutcome, Column, evaluate_batch
 from .engine import ELIGIBLE, INELIGIBLE, UNKNOWN, Outcome, evaluate
 from .models import Policy, PolicyVersion
-from .rules import fact_spec
+from .rules.facts import fact_spec
 
 NOT_TARGETED = "not_targeted"
 # The facts that tie a person to a qualifying employer, whatever the version's rules say.

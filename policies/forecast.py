@@ -18,7 +18,7 @@ from qinqing.i18n import prefers_chinese
 
 from .evaluation import evaluate_all, evaluate_all_persons
 from .models import Beneficiary, PolicyVersion
-from .services import claim_periods
+from .services.what_if import claim_periods
 
 CHUNK = 5000
 

@@ -18,7 +18,9 @@ from qinqing import guard
 from qinqing.forms import GuardedForm
 
 from .models import Beneficiary, BenefitType, ClaimPeriod, DeliveryMode, Policy
-from .rules import OPERATOR_ALIASES, RuleError, fact_spec
+from .rules.criteria import OPERATOR_ALIASES
+from .rules.errors import RuleError
+from .rules.facts import fact_spec
 
 OPERATOR_LABELS = [
     ("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"), ("eq", "="), ("ne", "≠"),

@@ -17,7 +17,8 @@ from qinqing.money import MoneyField
 from qinqing.scoping import Reach
 from qinqing.transitions import Transitions
 
-from .rules import RuleError, RuleSet, parse_rules
+from .rules.errors import RuleError
+from .rules.ruleset import RuleSet, parse_rules
 
 
 class BenefitType(models.TextChoices):

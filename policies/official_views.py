@@ -19,7 +19,6 @@ from datahub.snapshots import SnapshotMissing
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.scoping import visible_to
 
-from . import services
 from .authoring import batch_run_of, rules_in_words
 from .forecast import forecast_breakdown
 from .forms import (
@@ -36,7 +35,9 @@ from .forms import (
     place_rule_error,
 )
 from .models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from .rules import RuleError, parse_rules
+from .rules.errors import RuleError
+from .rules.ruleset import parse_rules
+from .services import boundary_cases, drafts, publication, test_cases, what_if
 
 EDITABLE_VERSION_FIELDS = [
     "beneficiary", "valid_from", "valid_until", "budget", "per_enterprise_cap", "claim_period",
@@ -177,7 +178,7 @@ def new_policy(request: HttpRequest) -> HttpResponse:
             fields = dict(policy_form.cleaned_data)
             districts = fields.pop("target_districts")
             try:
-                draft = services.create_policy(
+                draft = drafts.create_policy(
                     actor=request.user, department=department, target_districts=districts,
                     version={"criteria": criteria, **builder.version_fields()}, **fields,
                 )  # fmt: skip
@@ -205,7 +206,7 @@ def first_version(request: HttpRequest, code: str) -> HttpResponse:
         if criteria is not None:
             try:
                 fields = {"criteria": criteria, **builder.version_fields()}
-                draft = services.create_draft(policy=policy, actor=request.user, **fields)
+                draft = drafts.create_draft(policy=policy, actor=request.user, **fields)
             except ValidationError as error:
                 _place_validation(error, builder.form)
             except ServiceError as error:
@@ -232,8 +233,8 @@ def edit_version(request: HttpRequest, pk: int) -> HttpResponse:
         criteria = builder.criteria(version.criteria)
         if criteria is not None:
             try:
-                services.update_draft(version, actor=request.user, criteria=criteria,
-                                      **builder.version_fields())  # fmt: skip
+                drafts.update_draft(version, actor=request.user, criteria=criteria,
+                                    **builder.version_fields())  # fmt: skip
             except ValidationError as error:
                 _place_validation(error, builder.form)
             except ServiceError as error:
@@ -259,8 +260,8 @@ def version_page(request: HttpRequest, pk: int) -> HttpResponse:
         case_form = TestCaseForm(request.POST, prefix="case")
         if case_form.is_valid():
             try:
-                services.add_test_case(version, actor=request.user,
-                                       **case_form.service_fields())  # fmt: skip
+                test_cases.add_test_case(version, actor=request.user,
+                                         **case_form.service_fields())  # fmt: skip
             except ServiceError as error:
                 show_on_page(request, error, case_form)
             else:
@@ -269,13 +270,13 @@ def version_page(request: HttpRequest, pk: int) -> HttpResponse:
     forecast = forecast_error = breakdown = None
     if request.GET.get("forecast"):
         try:
-            forecast = services.what_if(version)
+            forecast = what_if.what_if(version)
             breakdown = forecast_breakdown(version)
         except SnapshotMissing as error:
             forecast_error = str(error)
     context = {
         "version": version, "policy": version.policy,
-        "tests": services.run_test_cases(version), "forecast": forecast,
+        "tests": test_cases.run_test_cases(version), "forecast": forecast,
         "breakdown": breakdown, "forecast_error": forecast_error,
         "case_form": case_form or TestCaseForm(prefix="case"),
         "words": _in_words(version),
@@ -303,12 +304,12 @@ def _own_case(version: PolicyVersion, case_id: Any) -> PolicyTestCase:
 def _act(request: HttpRequest, version: PolicyVersion) -> HttpResponse:
     action = request.POST.get("action")
     operations = {
-        "submit": lambda: services.submit_for_approval(version, actor=request.user),
-        "approve": lambda: services.approve(version, actor=request.user),
-        "send_back": lambda: services.send_back(version, actor=request.user,
-                                                reason=request.POST.get("reason", "")),
-        "generate": lambda: services.generate_boundary_cases(version),
-        "delete_case": lambda: services.delete_test_case(
+        "submit": lambda: publication.submit_for_approval(version, actor=request.user),
+        "approve": lambda: publication.approve(version, actor=request.user),
+        "send_back": lambda: publication.send_back(version, actor=request.user,
+                                                   reason=request.POST.get("reason", "")),
+        "generate": lambda: boundary_cases.generate_boundary_cases(version),
+        "delete_case": lambda: test_cases.delete_test_case(
             _own_case(version, request.POST.get("case")), actor=request.user),
     }  # fmt: skip
     if action not in operations:
@@ -316,7 +317,7 @@ def _act(request: HttpRequest, version: PolicyVersion) -> HttpResponse:
         return redirect("policies:official_version", pk=version.pk)
     try:
         operations[action]()
-    except services.PublicationBlocked as error:
+    except publication.PublicationBlocked as error:
         for reason in error.reasons:
             messages.error(request, reason)
     except ServiceError as error:
@@ -345,7 +346,7 @@ def edit_case(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
         form = TestCaseForm(request.POST, prefix="case")
         if form.is_valid():
             try:
-                services.update_test_case(case, actor=request.user, **form.service_fields())
+                test_cases.update_test_case(case, actor=request.user, **form.service_fields())
             except ServiceError as error:
                 show_on_page(request, error, form)
             else:
@@ -364,7 +365,7 @@ def new_version(request: HttpRequest, code: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("policies:official_list")
     try:
-        draft = services.start_new_version(policy, actor=request.user)
+        draft = publication.start_new_version(policy, actor=request.user)
     except ServiceError as error:
         show_on_page(request, error)
         return redirect("policies:official_list")

@@ -4,7 +4,7 @@ from qinqing import guard
 
 from .advice import CHANGE_OPERATORS, REASONS
 from .models import Policy, PolicyVersion
-from .rules import leaves
+from .rules.criteria import leaves
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -27,8 +27,9 @@ class VersionSerializer(serializers.ModelSerializer):
             "not black-listed.")}}  # fmt: skip
 
     def to_representation(self, version: PolicyVersion) -> dict:
-        # A draft stored before the size limits (qinqing.guard, policies.rules.check_size)
-        # may be too deep to render: it is shown without its rules, not answered with a 500.
+        # A draft stored before the size limits (qinqing.guard,
+        # policies.rules.size_limits.check_size) may be too deep to render: it is shown
+        # without its rules, not answered with a 500.
         data = super().to_representation(version)
         for name in ("criteria", "benefit", "parameters"):
             if guard.depth_of(data.get(name)) > guard.max_depth():

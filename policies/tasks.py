@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import publish_due
+from .services.publication import publish_due
 from .watches import check_watches
 
 

@@ -23,7 +23,7 @@ from qinqing.listing import chosen, paginate
 
 from .advice import advise
 from .models import BenefitType
-from .rules import leaves
+from .rules.criteria import leaves
 from .selectors import CalculatorRow, calculator, catalog, claim_states, search_catalog
 from .watches import cancel_watch, open_watch, start_watch, watches_visible_to
 from .wording import advice_by_criterion, parameter_label, parameter_labels, parameter_reference

@@ -15,7 +15,8 @@ from datahub.normalise import to_json
 from qinqing.i18n import article_ref, join_list, prefers_chinese
 
 from . import advice
-from .rules import Parameter, fact_spec
+from .rules.facts import fact_spec
+from .rules.parameters import Parameter
 
 
 def parameter_labels(version_parameters: dict[str, Any] | None) -> dict[str, Any]:

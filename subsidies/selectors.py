@@ -18,7 +18,9 @@ from datahub.catalogue import CATALOGUE, FactType, display_value
 from departments.models import Department
 from enterprises.models import EnterpriseMembership
 from policies.models import DeliveryMode
-from policies.rules import Expr, Parameter, RuleError
+from policies.rules.errors import RuleError
+from policies.rules.formulas import Expr
+from policies.rules.parameters import Parameter
 from policies.selectors import ClaimState
 from policies.wording import label_text, parameter_labels, parameter_reference
 from qinqing.i18n import join_list

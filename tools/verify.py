@@ -10,7 +10,7 @@ Needs Python 3.11+ and the `cryptography` package; no Django, no database, no ne
 draw: recomputes the draw from the published files and the revealed values, and says
 whether the published selection is exactly it. receipt: checks the JWS (EdDSA, Ed25519)
 against the JWK Set, then evaluates the published rules again, with the portal's own rule
-engine (policies/rules.py and policies/engine.py of this repository, loaded by path: they
+engine (policies/rules/ and policies/engine.py of this repository, loaded by path: they
 are pure Python), on the receipt's facts, and compares the outcome and the amount.
 
 Exit status: 0 verified; 1 does not verify (the reason is printed); 2 unreadable input.
@@ -226,24 +226,33 @@ def check_signature(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def load_engine(root: Path) -> tuple[Any, Any, Any]:
-    """policies/rules.py and engine.py with what they import (datahub/facttypes.py,
-    qinqing/guard.py), by path, under empty packages: nothing else of the project runs."""
-    for package in ("datahub", "qinqing", "policies"):
+def load_engine(root: Path) -> tuple[Any, Any, Any, Any]:
+    """policies/rules/ and engine.py with what they import (datahub/facttypes.py,
+    qinqing/guard.py), by path, under empty packages: nothing else of the project runs.
+    Returns facttypes, the rules' facts (its CATALOGUE), the rules' ruleset and engine."""
+    for package in ("datahub", "qinqing", "policies", "policies.rules"):
         module = types.ModuleType(package)
         module.__path__ = []
         sys.modules.setdefault(package, module)
-    loaded = []
+    loaded = {}
     for name, path in (("datahub.facttypes", "datahub/facttypes.py"),
                        ("qinqing.guard", "qinqing/guard.py"),
-                       ("policies.rules", "policies/rules.py"),
+                       ("policies.rules.errors", "policies/rules/errors.py"),
+                       ("policies.rules.facts", "policies/rules/facts.py"),
+                       ("policies.rules.literals", "policies/rules/literals.py"),
+                       ("policies.rules.parameters", "policies/rules/parameters.py"),
+                       ("policies.rules.size_limits", "policies/rules/size_limits.py"),
+                       ("policies.rules.criteria", "policies/rules/criteria.py"),
+                       ("policies.rules.formulas", "policies/rules/formulas.py"),
+                       ("policies.rules.ruleset", "policies/rules/ruleset.py"),
                        ("policies.engine", "policies/engine.py")):  # fmt: skip
         spec = importlib.util.spec_from_file_location(name, root / path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-        loaded.append(module)
-    return loaded[0], loaded[2], loaded[3]
+        loaded[name] = module
+    return (loaded["datahub.facttypes"], loaded["policies.rules.facts"],
+            loaded["policies.rules.ruleset"], loaded["policies.engine"])  # fmt: skip
 
 
 def check_receipt(path: Path, jwks_source: str, root: Path) -> list[str]:
@@ -272,8 +281,8 @@ def check_receipt(path: Path, jwks_source: str, root: Path) -> list[str]:
         said.append(f"decision: {payload['decision']} at {payload['decided_at']}, decided by an "
                     "official (no formula to evaluate again)")  # fmt: skip
         return said
-    facttypes, rules_module, engine = load_engine(root)
-    rules_module.CATALOGUE = {
+    facttypes, rule_facts, rule_sets, engine = load_engine(root)
+    rule_facts.CATALOGUE = {
         fact["name"]: types.SimpleNamespace(
             name=fact["name"], type=facttypes.FactType(fact["type"]),
             department=fact["department"], choices=tuple(fact.get("choices") or ()),
@@ -281,7 +290,7 @@ def check_receipt(path: Path, jwks_source: str, root: Path) -> list[str]:
         for fact in payload["facts"]
     }  # fmt: skip
     try:
-        ruleset = rules_module.parse_rules(
+        ruleset = rule_sets.parse_rules(
             criteria=rules["criteria"], benefit=rules["benefit"],
             parameters=rules["parameters"], rounding=rules["rounding"],
         )  # fmt: skip

@@ -8,7 +8,7 @@ from django.utils import timezone
 from datahub.normalise import MalformedValue, normalise
 from policies.advice import advise
 from policies.engine import CriterionResult
-from policies.rules import fact_spec
+from policies.rules.facts import fact_spec
 from policies.wording import advice_by_criterion
 
 register = template.Library()

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations.services import signing_secret_of_delivery, verify_signature
+from integrations.signing import signing_secret_of_delivery, verify_signature
 
 RECEIVED_KEY = "sandbox:partner:received"
 KEEP = 50

@@ -326,15 +326,15 @@ def case_subscriptions(ctx) -> Case:
 
 
 def case_redeliver(ctx) -> Case:
-    from integrations import services
+    from integrations import dispatching
     from tests.integrations.conftest import record_event_for, subscribe
 
     ctx["settings"].WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    ctx["monkeypatch"].setattr(services, "enqueue_deliveries", lambda delivery_ids: None)
+    ctx["monkeypatch"].setattr(dispatching, "enqueue_deliveries", lambda delivery_ids: None)
     enterprise, member = _member_a()
     subscribe(member, url="http://127.0.0.1:9/hooks")
     record_event_for(enterprise)
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     delivery = WebhookDelivery.objects.get()
     redelivered = AuditEvent.objects.filter(action="webhooks.delivery.redelivered")
     return Case(member, f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver/", lambda: {},
@@ -354,7 +354,7 @@ def case_policy_versions(ctx) -> Case:
 
 
 def case_test_cases(ctx) -> Case:
-    from policies.services import create_draft
+    from policies.services.drafts import create_draft
 
     policy, author = _hrss_policy()
     draft = create_draft(policy=policy, actor=author, **version_fields())

@@ -18,7 +18,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.test import APIClient
 
 from credit.inspections.models import InspectionCampaign
-from integrations import services as webhooks
+from integrations import dispatching
 from qinqing.api.filters import ordering_names
 from qinqing.notifications.models import Notification
 from tests.dashboards.conftest import make_policy
@@ -90,13 +90,13 @@ def _model(view):
 @pytest.fixture
 def world(settings, monkeypatch):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    monkeypatch.setattr(webhooks, "enqueue_deliveries", lambda delivery_ids: None)
+    monkeypatch.setattr(dispatching, "enqueue_deliveries", lambda delivery_ids: None)
     world = build_world()
     member = world.users["member_a"]
     subscribe(member, url="http://127.0.0.1:9/a")
     subscribe(member, url="http://127.0.0.1:9/b")
     record_event_for(world.a.enterprise)
-    webhooks.dispatch_pending()
+    dispatching.dispatch_pending()
     Notification.objects.create(
         recipient=member, kind="claim.paid", title="再一次", link="/claims/",
         created_at=timezone.now() - timedelta(days=1),

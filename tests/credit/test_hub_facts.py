@@ -15,7 +15,9 @@ from datahub.fetch import fetch_facts
 from datahub.models import CallOutcome, DataCall
 from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import DeliveryMode, Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from subsidies.claims import submit_claim
 from subsidies.models import ClaimStatus
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of

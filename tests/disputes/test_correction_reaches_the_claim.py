@@ -17,7 +17,9 @@ from disputes.models import Origin
 from disputes.services import correct, raise_dispute
 from policies.models import DeliveryMode, Policy
 from policies.selectors import describe_claim
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from qinqing import errors
 from subsidies.claims import period_key
 from subsidies.models import Claim, ClaimStatus

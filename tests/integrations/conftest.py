@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from integrations import services
+from integrations import dispatching, subscribing
 from qinqing.events.services import emit
 from tests.factories import (
     AuditorFactory,
@@ -23,7 +23,7 @@ URL = "https://partner.example.com/hooks"
 
 @dataclass
 class FakeEndpoint:
-    """Stands in for services.post_with_deadline: answers the codes it is given in turn (an
+    """Stands in for delivering.post_with_deadline: answers the codes it is given in turn (an
     exception instance is raised), then 200; keeps every request."""
 
     answers: list = field(default_factory=list)
@@ -64,7 +64,7 @@ def resolver(monkeypatch) -> dict[str, list[str]]:
 @pytest.fixture
 def endpoint(monkeypatch) -> FakeEndpoint:
     fake = FakeEndpoint()
-    monkeypatch.setattr("integrations.services.post_with_deadline", fake)
+    monkeypatch.setattr("integrations.delivering.post_with_deadline", fake)
     return fake
 
 
@@ -87,8 +87,10 @@ def world(db):
 
 
 def subscribe(owner, types=("credit.record_added", "claim.paid"), url=URL, **kwargs):
-    return services.create_subscription(owner=owner, name=f"{owner.username} hook", url=url,
-                                        event_types=list(types), actor=owner, **kwargs)  # fmt: skip
+    return subscribing.create_subscription(
+        owner=owner, name=f"{owner.username} hook", url=url, event_types=list(types),
+        actor=owner, **kwargs,
+    )  # fmt: skip
 
 
 def record_event_for(enterprise, department_code="market", **payload):
@@ -105,7 +107,7 @@ def quiet_outbox(monkeypatch):
     from integrations.receivers import dispatch_soon
     from qinqing.events.signals import events_emitted
 
-    monkeypatch.setattr(services, "enqueue_deliveries", lambda delivery_ids: None)
+    monkeypatch.setattr(dispatching, "enqueue_deliveries", lambda delivery_ids: None)
     uid = "integrations.dispatch_soon"
     events_emitted.disconnect(dispatch_uid=uid)
     yield

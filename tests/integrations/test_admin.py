@@ -4,7 +4,7 @@ deliveries are read-only with a redelivery action that auditors cannot use."""
 import pytest
 from django.test import Client
 
-from integrations import services
+from integrations import delivering, dispatching, signing
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from qinqing.audit.models import AuditEvent
 from tests.factories import AdminFactory
@@ -30,7 +30,7 @@ def test_an_added_subscription_shows_its_secret_once(world):
     assert answer.status_code == 200
     subscription = WebhookSubscription.objects.get()
     assert subscription.event_types == ["claim.paid", "permit.issued"]
-    secret = services.signing_secret(subscription)
+    secret = signing.signing_secret(subscription)
     assert secret.startswith("whsec_") and secret not in subscription.sealed_secret
     assert secret in answer.content.decode()  # the message, this once
     page = client.get(f"/admin/integrations/webhooksubscription/{subscription.pk}/change/")
@@ -52,9 +52,9 @@ def test_administrators_redeliver_and_auditors_only_look(world, endpoint, settin
     endpoint.answers = [500]
     subscribe(world["member_a"])
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     delivery = WebhookDelivery.objects.get()
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     changelist = "/admin/integrations/webhookdelivery/"
     action = {"action": "redeliver", "_selected_action": [delivery.pk]}
     auditor = as_user(world["auditor"])

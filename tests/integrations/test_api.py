@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from integrations import services
+from integrations import delivering, dispatching, signing
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 from .conftest import URL, record_event_for, subscribe
@@ -27,7 +27,7 @@ def test_creating_returns_the_secret_once(world):
     assert answer.status_code == 201, answer.json()
     created = answer.json()
     stored = WebhookSubscription.objects.get(pk=created["id"])
-    secret = services.signing_secret(stored)
+    secret = signing.signing_secret(stored)
     assert created["secret"] == secret and secret.startswith("whsec_")
     assert created["event_types"] == ["claim.paid"] and stored.owner == world["member_a"]
     again = client.get(f"{SUBSCRIPTIONS}{stored.pk}/").json()
@@ -83,9 +83,9 @@ def test_deliveries_are_the_owner_s_filtered_by_status_and_redeliverable(world, 
     mine, theirs = subscribe(world["member_a"]), subscribe(world["member_b"])
     record_event_for(world["a"])
     record_event_for(world["b"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     for delivery in WebhookDelivery.objects.order_by("pk"):
-        services.deliver(delivery.pk)
+        delivering.deliver(delivery.pk)
     client = as_user(world["member_a"])
     rows = client.get(DELIVERIES).json()["results"]
     assert [row["subscription"] for row in rows] == [mine.pk]
@@ -96,7 +96,7 @@ def test_deliveries_are_the_owner_s_filtered_by_status_and_redeliverable(world, 
     answer = client.post(f"{DELIVERIES}{rows[0]['id']}/redeliver/")
     assert answer.status_code == 202
     # In-process tasks: queued on commit (none in this test's transaction) or by hand here.
-    services.deliver(rows[0]["id"])
+    delivering.deliver(rows[0]["id"])
     assert WebhookDelivery.objects.get(pk=rows[0]["id"]).status == DeliveryStatus.SUCCEEDED
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations import services
+from integrations import delivering, dispatching
 from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from qinqing.events.models import OutboxEvent
 from tests.factories import AuditorFactory, EnterpriseFactory
@@ -16,12 +16,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_four_dispatchers_at_once_make_one_delivery_per_event(
     reference_data, quiet_outbox, monkeypatch
 ):
-    monkeypatch.setattr(services, "DISPATCH_BATCH", 25)
+    monkeypatch.setattr(dispatching, "DISPATCH_BATCH", 25)
     subscription = subscribe(AuditorFactory())
     enterprise = EnterpriseFactory()
     for _ in range(100):
         record_event_for(enterprise)
-    handled = race(4, lambda _i: sum(iter(services.dispatch_pending, 0)))
+    handled = race(4, lambda _i: sum(iter(dispatching.dispatch_pending, 0)))
     assert sum(handled) == 100  # each event handed out by exactly one of them
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
     assert WebhookDelivery.objects.filter(subscription=subscription).count() == 100
@@ -30,9 +30,9 @@ def test_four_dispatchers_at_once_make_one_delivery_per_event(
 def test_two_workers_on_one_delivery_post_it_once(reference_data, quiet_outbox, endpoint):
     subscribe(AuditorFactory())
     record_event_for(EnterpriseFactory())
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     delivery = WebhookDelivery.objects.get()
-    results = race(2, lambda _i: services.deliver(delivery.pk))
+    results = race(2, lambda _i: delivering.deliver(delivery.pk))
     assert sum(result is not None for result in results) == 1
     assert len(endpoint.requests) == 1 and WebhookAttempt.objects.count() == 1
     delivery.refresh_from_db()
@@ -51,10 +51,10 @@ def test_four_sweeps_at_once_queue_each_due_delivery_once(
     enterprise = EnterpriseFactory()
     for _ in range(60):
         record_event_for(enterprise)
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     WebhookDelivery.objects.update(queued_at=None, next_attempt_at=timezone.now())
-    monkeypatch.setattr(services, "enqueue_deliveries", queued.extend)  # the broker
-    race(4, lambda _i: services.queue_due_deliveries(limit=20))
-    race(4, lambda _i: services.queue_due_deliveries())  # the rest (a sweep skips locked rows)
+    monkeypatch.setattr(dispatching, "enqueue_deliveries", queued.extend)  # the broker
+    race(4, lambda _i: dispatching.queue_due_deliveries(limit=20))
+    race(4, lambda _i: dispatching.queue_due_deliveries())  # the rest (a sweep skips locked rows)
     assert len(queued) == len(set(queued)) == 60
-    assert race(4, lambda _i: services.queue_due_deliveries()) == [[], [], [], []]
+    assert race(4, lambda _i: dispatching.queue_due_deliveries()) == [[], [], [], []]

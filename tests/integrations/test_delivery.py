@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from integrations import services
+from integrations import delivering, dispatching, signing, subscribing
 from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from qinqing.audit.models import AuditEvent
 from qinqing.errors import NotAllowed
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def one_delivery(world, **kwargs) -> WebhookDelivery:
     subscription = subscribe(world["auditor"], **kwargs)
     record_event_for(world["a"], title="违法广告")
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     return WebhookDelivery.objects.get(subscription=subscription)
 
 
@@ -38,7 +38,7 @@ def make_due(delivery: WebhookDelivery) -> None:
 
 def test_the_partner_gets_the_event_signed_with_its_secret(world, endpoint):
     delivery = one_delivery(world)
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     sent = endpoint.requests[0]
     headers, body = sent["headers"], sent["body"]
     event = json.loads(body)
@@ -47,15 +47,15 @@ def test_the_partner_gets_the_event_signed_with_its_secret(world, endpoint):
     assert headers["X-Qinqing-Event"] == "credit.record_added"
     assert headers["X-Qinqing-Delivery"] == str(delivery.pk)
     assert sent["timeout"] == 5.0
-    secret = services.signing_secret(delivery.subscription)
+    secret = signing.signing_secret(delivery.subscription)
     timestamp, signature = headers["X-Qinqing-Timestamp"], headers["X-Qinqing-Signature"]
-    assert services.verify_signature(secret, timestamp, body, signature)
-    assert not services.verify_signature(services.new_secret(), timestamp, body, signature)
-    assert not services.verify_signature(secret, timestamp, body + b" ", signature)
+    assert signing.verify_signature(secret, timestamp, body, signature)
+    assert not signing.verify_signature(signing.new_secret(), timestamp, body, signature)
+    assert not signing.verify_signature(secret, timestamp, body + b" ", signature)
     # The timestamp is signed: an old request replayed, or re-stamped, does not pass.
-    assert not services.verify_signature(secret, timestamp, body, signature,
-                                         now=int(timestamp) + 3600)  # fmt: skip
-    assert not services.verify_signature(secret, str(int(timestamp) + 1), body, signature)
+    assert not signing.verify_signature(secret, timestamp, body, signature,
+                                        now=int(timestamp) + 3600)  # fmt: skip
+    assert not signing.verify_signature(secret, str(int(timestamp) + 1), body, signature)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.last_status_code == 200
 
@@ -67,7 +67,7 @@ def test_the_signature_is_the_documented_hmac(world):
 
     body = b'{"id":1}'
     expected = hmac.new(b"whsec_x", b"1700000000." + body, hashlib.sha256).hexdigest()
-    assert services.signature("whsec_x", 1700000000, body) == f"v1={expected}"
+    assert signing.signature("whsec_x", 1700000000, body) == f"v1={expected}"
 
 
 def test_failures_are_retried_with_growing_delays_then_given_up(world, endpoint, settings):
@@ -77,17 +77,17 @@ def test_failures_are_retried_with_growing_delays_then_given_up(world, endpoint,
     delays = []
     for attempt in range(1, 5):
         before = timezone.now()
-        services.deliver(delivery.pk)
+        delivering.deliver(delivery.pk)
         delivery.refresh_from_db()
         assert delivery.attempts == attempt
         if attempt < 4:
             assert delivery.status == DeliveryStatus.FAILED
             delays.append((delivery.next_attempt_at - before).total_seconds())
             # Not due yet: another run does nothing.
-            assert services.deliver(delivery.pk) is None
+            assert delivering.deliver(delivery.pk) is None
             make_due(delivery)
     assert delivery.status == DeliveryStatus.GIVEN_UP and delivery.next_attempt_at is None
-    base = services.RETRY_BASE_SECONDS
+    base = delivering.RETRY_BASE_SECONDS
     for number, delay in enumerate(delays, start=1):  # 1, 2, 4 minutes, ±20 % jitter
         assert 0.8 * base * 2 ** (number - 1) - 1 <= delay <= 1.2 * base * 2 ** (number - 1) + 1
     attempts = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("number"))
@@ -95,17 +95,17 @@ def test_failures_are_retried_with_growing_delays_then_given_up(world, endpoint,
         (1, 500, False), (2, None, False), (3, 404, False), (4, 503, False)
     ]  # fmt: skip
     assert "ConnectError" in attempts[1].error
-    assert services.deliver(delivery.pk) is None  # given up: only by hand now
+    assert delivering.deliver(delivery.pk) is None  # given up: only by hand now
     assert len(endpoint.requests) == 4
 
 
 def test_the_retry_sweep_takes_due_deliveries_only(world, endpoint):
     endpoint.answers = [500]
     delivery = one_delivery(world)
-    services.deliver(delivery.pk)
-    assert delivery.pk not in services.due_deliveries()
+    delivering.deliver(delivery.pk)
+    assert delivery.pk not in dispatching.due_deliveries()
     make_due(delivery)
-    assert services.due_deliveries() == [delivery.pk]
+    assert dispatching.due_deliveries() == [delivery.pk]
     from integrations.tasks import deliver_due_webhooks
 
     assert deliver_due_webhooks() == 1  # in-process: delivered at once
@@ -115,10 +115,10 @@ def test_the_retry_sweep_takes_due_deliveries_only(world, endpoint):
 
 def test_a_paused_subscription_is_not_delivered_until_resumed(world, endpoint):
     delivery = one_delivery(world)
-    services.update_subscription(delivery.subscription_id, actor=world["auditor"], active=False)
-    assert services.deliver(delivery.pk) is None and services.due_deliveries() == []
-    services.update_subscription(delivery.subscription_id, actor=world["auditor"], active=True)
-    services.deliver(delivery.pk)
+    subscribing.update_subscription(delivery.subscription_id, actor=world["auditor"], active=False)
+    assert delivering.deliver(delivery.pk) is None and dispatching.due_deliveries() == []
+    subscribing.update_subscription(delivery.subscription_id, actor=world["auditor"], active=True)
+    delivering.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
 
@@ -127,13 +127,13 @@ def test_redelivery_by_hand_after_giving_up(world, endpoint, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 1
     endpoint.answers = [500]
     delivery = one_delivery(world)
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.GIVEN_UP
     with pytest.raises(NotAllowed):
-        services.redeliver(delivery.pk, actor=world["member_b"])  # not the owner
-    services.redeliver(delivery.pk, actor=world["auditor"])
-    services.deliver(delivery.pk)  # what the task queued on commit does
+        dispatching.redeliver(delivery.pk, actor=world["member_b"])  # not the owner
+    dispatching.redeliver(delivery.pk, actor=world["auditor"])
+    delivering.deliver(delivery.pk)  # what the task queued on commit does
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     attempts = list(delivery.attempt_rows.order_by("id").values_list("manual", "succeeded"))
@@ -144,11 +144,11 @@ def test_redelivery_by_hand_after_giving_up(world, endpoint, settings):
 
 def test_a_worker_that_died_mid_request_leaves_it_to_the_sweep(world, endpoint):
     delivery = one_delivery(world)
-    claimed, _manual = services._claim(delivery.pk)  # the attempt counted, then the crash
+    claimed, _manual = delivering._claim(delivery.pk)  # the attempt counted, then the crash
     assert claimed.attempts == 1
-    assert services.due_deliveries() == []  # leased for the timeout and a minute
+    assert dispatching.due_deliveries() == []  # leased for the timeout and a minute
     make_due(delivery)
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 2
 
@@ -166,7 +166,7 @@ def test_the_secret_never_enters_the_audit_trail(world):
      "not a url"],
 )  # fmt: skip
 def test_plain_http_and_odd_urls_are_refused(world, url):
-    with pytest.raises(services.WebhookRefused):
+    with pytest.raises(subscribing.WebhookRefused):
         subscribe(world["auditor"], url=url)
 
 
@@ -186,7 +186,7 @@ def test_in_production_a_webhook_cannot_point_into_the_citys_network(world, sett
     """Webhooks leave from inside the network: a loopback, private, link-local or
     unresolvable target would turn deliveries into a probe of it."""
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
-    with pytest.raises(services.WebhookRefused):
+    with pytest.raises(subscribing.WebhookRefused):
         subscribe(world["auditor"], url=url)
     subscribe(world["auditor"], url="https://93.184.216.34/hooks")  # a public address
 
@@ -195,7 +195,7 @@ def test_a_name_that_now_resolves_inside_is_not_sent_to(world, endpoint, setting
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     delivery = one_delivery(world)  # checked when saved: partner.example.com was public
     resolver["partner.example.com"] = ["10.0.0.8"]
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     assert endpoint.requests == []
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -207,7 +207,7 @@ def test_a_subscriber_deactivated_after_dispatch_gets_nothing_more(world, endpoi
     owner = delivery.subscription.owner
     owner.is_active = False
     owner.save(update_fields=["is_active"])
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     assert endpoint.requests == []
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.GIVEN_UP
@@ -238,8 +238,10 @@ class FrozenClock:
 @pytest.fixture
 def service_clock(monkeypatch) -> FrozenClock:
     clock = FrozenClock()
-    monkeypatch.setattr(services, "timezone", clock.module(timezone, now=lambda: clock.now))
-    monkeypatch.setattr(services, "time", clock.module(time, time=lambda: clock.now.timestamp()))
+    for module in (delivering, dispatching):
+        monkeypatch.setattr(module, "timezone", clock.module(timezone, now=lambda: clock.now))
+    for module in (delivering, signing):
+        monkeypatch.setattr(module, "time", clock.module(time, time=lambda: clock.now.timestamp()))
     return clock
 
 
@@ -258,29 +260,29 @@ def test_a_real_post_is_verified_and_a_failure_is_retried_until_it_succeeds(
     url = f"{live_server.url}/mock/partner/webhooks/?fail=1"
     good = subscribe(auditor, url=url)  # a fresh secret of its own, as every subscription
     record_event_for(EnterpriseFactory(), title="真实请求")
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     delivery = WebhookDelivery.objects.get(subscription=good)
     first_try = service_clock.now
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.FAILED, 500)
     # Retry 1 after RETRY_BASE_SECONDS, ±RETRY_JITTER.
     wait = (delivery.next_attempt_at - first_try).total_seconds()
-    base, jitter = services.RETRY_BASE_SECONDS, services.RETRY_JITTER
+    base, jitter = delivering.RETRY_BASE_SECONDS, delivering.RETRY_JITTER
     assert base * (1 - jitter) <= wait <= base * (1 + jitter)
     retry_at = delivery.next_attempt_at
     service_clock.advance_to(retry_at - timedelta(seconds=1))
-    assert services.deliver(delivery.pk) is None  # not due yet
+    assert delivering.deliver(delivery.pk) is None  # not due yet
     service_clock.advance_to(retry_at)
-    services.deliver(delivery.pk)
+    delivering.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
     # A request signed with another secret, naming the same delivery: refused.
-    body = services.request_body(delivery.event)
+    body = signing.request_body(delivery.event)
     stamp = int(service_clock.now.timestamp())
     forged = httpx.post(url.replace("?fail=1", ""), content=body, headers={
         "X-Qinqing-Delivery": str(delivery.pk), "X-Qinqing-Timestamp": str(stamp),
-        "X-Qinqing-Signature": services.signature(services.new_secret(), stamp, body),
+        "X-Qinqing-Signature": signing.signature(signing.new_secret(), stamp, body),
     })  # fmt: skip
     assert forged.status_code == 400
     log = [(row["delivery"], row["answered"], row["valid"]) for row in demo_receiver.received()]
@@ -301,12 +303,12 @@ def test_a_redelivery_by_hand_outranks_an_attempt_still_in_flight(world, endpoin
         if redelivered:  # the redelivery's own POST
             return endpoint(url, **kwargs)
         redelivered.append(None)  # while attempt 1 waits: the redelivery, answered 200
-        services.redeliver(delivery.pk, actor=world["auditor"])
-        redelivered[0] = services.deliver(delivery.pk)
+        dispatching.redeliver(delivery.pk, actor=world["auditor"])
+        redelivered[0] = delivering.deliver(delivery.pk)
         return httpx.Response(500, request=httpx.Request("POST", url))
 
-    monkeypatch.setattr(services, "post_with_deadline", slow_then_failing)
-    services.deliver(delivery.pk)
+    monkeypatch.setattr(delivering, "post_with_deadline", slow_then_failing)
+    delivering.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert redelivered[0].status == DeliveryStatus.SUCCEEDED
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
@@ -375,12 +377,12 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(world, monkey
     def client_with_receiver(**kwargs):
         return real_client(transport=httpx.MockTransport(receiver), **kwargs)
 
-    monkeypatch.setattr(services.httpx, "AsyncClient", client_with_receiver)
+    monkeypatch.setattr(delivering.httpx, "AsyncClient", client_with_receiver)
     policy = asyncio.get_event_loop_policy()
     asyncio.set_event_loop_policy(VirtualTimePolicy())
     try:
         delivery = one_delivery(world)
-        services.deliver(delivery.pk)
+        delivering.deliver(delivery.pk)
     finally:
         asyncio.set_event_loop_policy(policy)
     delivery.refresh_from_db()
@@ -403,12 +405,12 @@ def test_the_deadline_post_works_where_an_event_loop_is_running(monkeypatch):
 
     real_client = httpx.AsyncClient
     monkeypatch.setattr(
-        services.httpx, "AsyncClient",
+        delivering.httpx, "AsyncClient",
         lambda **kwargs: real_client(transport=httpx.MockTransport(handler), **kwargs),
     )  # fmt: skip
 
     async def inside_a_loop() -> int:
-        answer = services.post_with_deadline(
+        answer = delivering.post_with_deadline(
             "https://partner.example.com/hook", content=b"{}", headers={}, timeout=2.0
         )
         return answer.status_code

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from integrations import destinations, services
+from integrations import delivering, destinations, dispatching, subscribing
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from sandbox.partners import views as demo_receiver
 
@@ -103,7 +103,7 @@ def test_python_alone_would_have_said_yes():
 
 def test_a_name_with_one_private_answer_among_public_ones_is_refused(world, production, resolver):
     resolver["partner.example.com"] = [PARTNER_ADDRESS, "10.0.0.5"]
-    with pytest.raises(services.WebhookRefused, match=r"10\.0\.0\.5 is private"):
+    with pytest.raises(subscribing.WebhookRefused, match=r"10\.0\.0\.5 is private"):
         subscribe(world["auditor"])
     resolver["partner.example.com"] = [PARTNER_ADDRESS]
     subscribe(world["auditor"])
@@ -147,10 +147,10 @@ def test_rebinding_after_the_check_is_not_followed(world, production, monkeypatc
     monkeypatch.setattr(destinations, "resolve_host", rebinding)
     subscription = subscribe(world["auditor"])
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     posted = []
-    monkeypatch.setattr(services, "post_with_deadline", lambda *a, **k: posted.append(a))
-    delivery = services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    monkeypatch.setattr(delivering, "post_with_deadline", lambda *a, **k: posted.append(a))
+    delivery = delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     assert posted == [] and delivery.status == DeliveryStatus.FAILED
     assert "169.254.169.254 is link-local" in delivery.last_error
 
@@ -163,7 +163,7 @@ def test_the_connection_goes_to_the_address_resolved_once(world, production, mon
     monkeypatch.setattr(destinations, "resolve_host", rebinding)
     subscription = subscribe(world["auditor"])  # question 1
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     seen: list[httpx.Request] = []
 
     async def partner(request: httpx.Request) -> httpx.Response:
@@ -172,10 +172,10 @@ def test_the_connection_goes_to_the_address_resolved_once(world, production, mon
 
     real_client = httpx.AsyncClient
     monkeypatch.setattr(
-        services.httpx, "AsyncClient",
+        delivering.httpx, "AsyncClient",
         lambda **kw: real_client(transport=httpx.MockTransport(partner), **kw),
     )  # fmt: skip
-    delivery = services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    delivery = delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert rebinding.asked == 2  # once at saving, once at sending: never by httpx
     (request,) = seen
@@ -219,8 +219,8 @@ def test_a_real_delivery_reaches_the_address_resolved_once_and_the_receiver_acce
         AuditorFactory(), url=f"http://partner.test:{port}/mock/partner/webhooks/"
     )
     record_event_for(EnterpriseFactory())
-    services.dispatch_pending()
-    delivery = services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    dispatching.dispatch_pending()
+    delivery = delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
     (row,) = demo_receiver.received()
     assert (row["delivery"], row["valid"], row["answered"]) == (str(delivery.pk), True, 200)
@@ -258,7 +258,7 @@ def tls_partner(tmp_path, monkeypatch):
         .sign(authority_key, hashes.SHA256())
     )  # fmt: skip
     trusted = ssl.create_default_context(cadata=authority.public_bytes(Encoding.PEM).decode())
-    monkeypatch.setattr(services, "tls_verification", lambda: trusted)
+    monkeypatch.setattr(delivering, "tls_verification", lambda: trusted)
     servers = []
 
     def start(certificate_host: str):
@@ -308,8 +308,8 @@ def test_tls_is_verified_against_the_host_name_while_connecting_to_the_address(
     monkeypatch.setattr(destinations, "resolve_host", ChangingResolver("127.0.0.1", "10.0.0.1"))
     subscription = subscribe(world["auditor"], url=f"https://partner.test:{port}/hook")
     record_event_for(world["a"])
-    services.dispatch_pending()
-    delivery = services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    dispatching.dispatch_pending()
+    delivery = delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     assert seen.get("sni") == "partner.test"
     if succeeds:
         assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 204)

@@ -3,7 +3,7 @@ may see it (the pages' scoping), once, however often the dispatcher runs."""
 
 import pytest
 
-from integrations import selectors, services
+from integrations import dispatching, selectors
 from integrations.models import WebhookDelivery
 from qinqing.events.models import OutboxEvent
 from qinqing.events.services import emit
@@ -32,7 +32,7 @@ def test_nobody_receives_another_enterprise_or_department_s_events(world):
         department_id=department("hrss").pk,
         district_id=world["b"].district_id,
     )
-    assert services.dispatch_pending() == 3
+    assert dispatching.dispatch_pending() == 3
     assert received(subscriptions["member_a"]) == {on_a.pk}
     assert received(subscriptions["member_b"]) == {on_b.pk, paid_b.pk}
     assert received(subscriptions["market_city"]) == {on_a.pk, on_b.pk}
@@ -45,7 +45,7 @@ def test_only_the_subscribed_types_and_active_subscriptions_receive(world):
     claims_only = subscribe(world["auditor"], types=["claim.paid"])
     paused = subscribe(world["auditor"], active=False)
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     assert received(claims_only) == set() and received(paused) == set()
 
 
@@ -54,7 +54,7 @@ def test_a_deactivated_account_receives_nothing(world):
     world["member_a"].is_active = False
     world["member_a"].save()
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     assert received(subscription) == set()
 
 
@@ -69,12 +69,12 @@ def test_an_event_without_an_enterprise_reaches_no_member(world):
 def test_dispatching_twice_makes_one_delivery_each(world):
     subscription = subscribe(world["auditor"])
     first, second = record_event_for(world["a"]), record_event_for(world["b"])
-    assert services.dispatch_pending() == 2
-    assert services.dispatch_pending() == 0  # already handed out
+    assert dispatching.dispatch_pending() == 2
+    assert dispatching.dispatch_pending() == 0  # already handed out
     # A second dispatcher that read the same rows before the first committed (the race
     # skip_locked prevents on PostgreSQL): the unique pair keeps one delivery each.
     OutboxEvent.objects.update(dispatched_at=None)
-    assert services.dispatch_pending() == 2
+    assert dispatching.dispatch_pending() == 2
     assert received(subscription) == {first.pk, second.pk}
     assert WebhookDelivery.objects.count() == 2
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
@@ -91,7 +91,7 @@ def test_dispatch_reads_in_a_few_queries_whatever_the_number_of_events(
     # pending ids, subscriptions, the wanted events, memberships, insert, delivery ids,
     # mark dispatched (+ savepoints)
     with django_assert_max_num_queries(11):
-        assert services.dispatch_pending() == 60
+        assert dispatching.dispatch_pending() == 60
     # the auditor and the city-wide market official 60 each, each member their 30
     assert WebhookDelivery.objects.count() == 180
 
@@ -104,7 +104,7 @@ def test_events_nobody_listens_for_are_handled_without_being_loaded(
     for _ in range(30):
         record_event_for(world["a"])
     with django_assert_max_num_queries(5) as captured:
-        assert services.dispatch_pending() == 30
+        assert dispatching.dispatch_pending() == 30
     assert not any('"payload"' in query["sql"] for query in captured.captured_queries)
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
     assert WebhookDelivery.objects.count() == 0
@@ -155,12 +155,12 @@ def test_a_partner_client_receives_only_what_its_scopes_let_it_read(world):
     for partner in (reader, blind):
         subscribe(partner.service_user, types=("credit.record_added",))
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     assert WebhookDelivery.objects.filter(subscription__owner=reader.service_user).count() == 1
     assert not WebhookDelivery.objects.filter(subscription__owner=blind.service_user).exists()
 
     reader.scopes = ["webhooks:manage"]
     reader.save(update_fields=["scopes"])
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     assert WebhookDelivery.objects.filter(subscription__owner=reader.service_user).count() == 1

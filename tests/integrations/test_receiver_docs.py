@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations import services
+from integrations import delivering, dispatching, signing
 from integrations.models import WebhookDelivery
 
 from .conftest import record_event_for, subscribe
@@ -39,8 +39,8 @@ def call(app, path: str, headers: dict[str, str], body: bytes) -> str:
 def test_the_documented_receiver_accepts_a_real_delivery(world, endpoint):
     subscription = subscribe(world["auditor"])
     record_event_for(world["a"])
-    services.dispatch_pending()
-    services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    dispatching.dispatch_pending()
+    delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     (sent,) = endpoint.requests
     receiver = documented_receiver()
     receiver["SECRETS"] = {"/hooks/erp": subscription.revealed_secret}
@@ -48,6 +48,6 @@ def test_the_documented_receiver_accepts_a_real_delivery(world, endpoint):
     assert call(app, "/hooks/erp", headers, body).startswith("204")
     assert call(app, "/hooks/erp", headers, body + b" ").startswith("400")
     assert call(app, "/hooks/other", headers, body).startswith("400")
-    receiver["SECRETS"]["/hooks/erp"] = services.new_secret()
+    receiver["SECRETS"]["/hooks/erp"] = signing.new_secret()
     assert call(app, "/hooks/erp", headers, body).startswith("400")
     assert not receiver["verified"]("whsec_x", body, "not a number", "v1=00")

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
-from integrations import sealing, services
+from integrations import delivering, dispatching, sealing, signing
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from qinqing.idempotency.models import IdempotencyKey
 
@@ -28,7 +28,7 @@ def test_the_database_holds_no_plain_secret(world):
         row = json.dumps(cursor.fetchall(), default=str)
     assert secret not in row and secret[:-4] not in row and "whsec_" not in row
     stored = WebhookSubscription.objects.get()
-    assert services.signing_secret(stored) == secret and stored.secret_tail == secret[-4:]
+    assert signing.signing_secret(stored) == secret and stored.secret_tail == secret[-4:]
 
 
 def test_the_key_comes_from_settings_and_can_be_rotated(world, settings, endpoint):
@@ -37,10 +37,10 @@ def test_the_key_comes_from_settings_and_can_be_rotated(world, settings, endpoin
     secret = subscription.revealed_secret
     settings.WEBHOOK_SECRET_KEY = "another key"
     with pytest.raises(sealing.SecretUnreadable):
-        services.signing_secret(subscription)
+        signing.signing_secret(subscription)
     # A rotation: the new key first seals, the old one still opens.
     settings.WEBHOOK_SECRET_KEY = "new key, old key"
-    assert services.signing_secret(subscription) == secret
+    assert signing.signing_secret(subscription) == secret
     resealed = sealing.reseal(subscription.sealed_secret)
     settings.WEBHOOK_SECRET_KEY = "new key"
     assert sealing.unseal(resealed) == secret
@@ -59,15 +59,15 @@ def test_a_rotation_reseals_every_secret_with_the_new_key(world, settings):
     assert "2 secrets re-sealed, 0 unreadable" in out.getvalue()
     settings.WEBHOOK_SECRET_KEY = "new key"  # the old key dropped
     stored = WebhookSubscription.objects.order_by("pk")
-    assert [services.signing_secret(subscription) for subscription in stored] == secrets
+    assert [signing.signing_secret(subscription) for subscription in stored] == secrets
 
 
 def test_a_secret_the_key_cannot_open_sends_nothing_and_says_why(world, settings, endpoint):
     subscription = subscribe(world["auditor"])
     record_event_for(world["a"])
-    services.dispatch_pending()
+    dispatching.dispatch_pending()
     settings.WEBHOOK_SECRET_KEY = "a key that was never used"
-    delivery = services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    delivery = delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     assert endpoint.requests == [] and delivery.status == DeliveryStatus.FAILED
     assert "cannot be opened with WEBHOOK_SECRET_KEY" in delivery.last_error
 
@@ -79,7 +79,7 @@ def test_a_replayed_creation_does_not_show_the_secret_again(world):
     first = client.post(SUBSCRIPTIONS, body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert first.status_code == 201
     secret = first.json()["secret"]
-    assert secret == services.signing_secret(WebhookSubscription.objects.get())
+    assert secret == signing.signing_secret(WebhookSubscription.objects.get())
     # What the key keeps to replay holds no secret...
     kept = json.dumps(IdempotencyKey.objects.get().response)
     assert secret not in kept and "secret_hint" in kept
@@ -121,7 +121,7 @@ def test_the_migration_seals_the_plain_secrets_already_stored(reference_data, wo
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     stored = WebhookSubscription.objects.get(name="old")
-    assert services.signing_secret(stored) == plain and stored.secret_tail == plain[-4:]
+    assert signing.signing_secret(stored) == plain and stored.secret_tail == plain[-4:]
     assert plain not in stored.sealed_secret
     columns = [c.name for c in connection.introspection.get_table_description(
         connection.cursor(), WebhookSubscription._meta.db_table)]  # fmt: skip

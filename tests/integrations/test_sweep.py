@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from integrations import services, tasks
+from integrations import delivering, dispatching, tasks
 from integrations.models import DeliveryStatus, WebhookDelivery
 
 from .conftest import record_event_for, subscribe
@@ -27,7 +27,7 @@ def queued(monkeypatch) -> list[int]:
         assert name == "integrations.tasks.deliver_webhook"
         sent.append(args[0])
 
-    monkeypatch.setattr(services.queueing, "queue", queue)
+    monkeypatch.setattr(dispatching.queueing, "queue", queue)
     return sent
 
 
@@ -35,8 +35,8 @@ def a_failed_delivery(world, endpoint) -> WebhookDelivery:
     endpoint.answers = [500]
     subscription = subscribe(world["auditor"])
     record_event_for(world["a"])
-    services.dispatch_pending()
-    delivery = services.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
+    dispatching.dispatch_pending()
+    delivery = delivering.deliver(WebhookDelivery.objects.get(subscription=subscription).pk)
     assert delivery.status == DeliveryStatus.FAILED and delivery.queued_at is None
     return delivery
 
@@ -56,14 +56,14 @@ def test_an_outage_of_an_hour_leaves_one_copy_per_lease(world, endpoint, queued)
     delivery = a_failed_delivery(world, endpoint)
     start = delivery.next_attempt_at
     for minute in range(60):
-        services.queue_due_deliveries(now=start + timedelta(minutes=minute))
+        dispatching.queue_due_deliveries(now=start + timedelta(minutes=minute))
     # Queued when due, then again each time QUEUED_LEASE (10 minutes) ran out: 6, not 60.
     assert queued == [delivery.pk] * 6
     # The worker comes back and takes one message: the attempt clears the mark, the
     # remaining copies find the delivery done and do nothing.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    assert services.deliver(delivery.pk).status == DeliveryStatus.SUCCEEDED
-    assert all(services.deliver(pk) is None for pk in queued[1:])
+    assert delivering.deliver(delivery.pk).status == DeliveryStatus.SUCCEEDED
+    assert all(delivering.deliver(pk) is None for pk in queued[1:])
     assert len(endpoint.requests) == 2
 
 
@@ -73,7 +73,7 @@ def test_a_new_delivery_queued_by_the_dispatcher_is_not_queued_again_by_the_swee
     subscribe(world["auditor"])
     record_event_for(world["a"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.dispatch_pending()
+        dispatching.dispatch_pending()
     (delivery,) = WebhookDelivery.objects.all()
     assert queued == [delivery.pk] and delivery.queued_at is not None
     assert tasks.deliver_due_webhooks() == 0 and queued == [delivery.pk]
@@ -86,8 +86,8 @@ def test_with_the_broker_down_nothing_is_marked_queued(world, endpoint, monkeypa
     def unreachable(name: str, *args) -> None:
         raise OperationalError("Error 111 connecting to redis")
 
-    monkeypatch.setattr(services.queueing, "queue", unreachable)
+    monkeypatch.setattr(dispatching.queueing, "queue", unreachable)
     assert tasks.deliver_due_webhooks() == 1  # tried
     delivery.refresh_from_db()
     assert delivery.queued_at is None  # so the next sweep, with the broker back, queues it
-    assert services.due_deliveries() == [delivery.pk]
+    assert dispatching.due_deliveries() == [delivery.pk]

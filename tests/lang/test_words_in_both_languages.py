@@ -63,12 +63,9 @@ def test_the_policy_page_shows_a_parameter_label_and_english_article_references(
     from datetime import date, timedelta
 
     from policies.models import Policy
-    from policies.services import (
-        approve,
-        create_draft,
-        generate_boundary_cases,
-        submit_for_approval,
-    )
+    from policies.services.boundary_cases import generate_boundary_cases
+    from policies.services.drafts import create_draft
+    from policies.services.publication import approve, submit_for_approval
     from tests.factories import department
     from tests.policies.test_lifecycle import SIMPLE_CRITERIA, version_fields
 

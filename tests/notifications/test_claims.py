@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import transaction
 
 from policies.models import DeliveryMode, Policy
-from policies.services import create_draft
+from policies.services.drafts import create_draft
 from qinqing.notifications.models import Notification
 from subsidies.models import Claim, ClaimStatus
 from subsidies.moves import move_claim

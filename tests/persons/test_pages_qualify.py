@@ -16,7 +16,9 @@ from datahub.fetch import fetch_facts_many
 from datahub.models import DataCall
 from datahub.providers import register_person_provider
 from policies.models import Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from qinqing.registry import Registry
 from subsidies.models import Claim
 from tests.factories import OfficialFactory, department

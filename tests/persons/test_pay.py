@@ -22,7 +22,9 @@ from enterprises.models import EnterpriseStatus
 from enterprises.persons.services import link_login, register_person
 from policies.evaluation import Decision
 from policies.models import Beneficiary, DeliveryMode, Policy, PolicyVersion
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from qinqing.notifications.models import Notification
 from qinqing.resident_ids import make_resident_id
 from sandbox.treasury.models import TreasuryRecord
@@ -133,7 +135,7 @@ def world(monkeypatch):
         monkeypatch.setattr(f"{module}.fetch_person_facts", world.fetch)
     # The forecast before publication reads the real extracts: not what these tests are
     # about (tests/policies/test_person_policies.py is).
-    monkeypatch.setattr("policies.services.publication_problems", lambda version: [])
+    monkeypatch.setattr("policies.services.publication.publication_problems", lambda version: [])
     return world
 
 

@@ -22,7 +22,9 @@ from datahub.providers import register_person_provider
 from datahub.snapshots import read_person_snapshot, refresh_extract, refresh_person_extract
 from enterprises.persons.services import link_login, register_person
 from policies.models import DeliveryMode, Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from qinqing.notifications.models import Notification
 from qinqing.registry import Registry
 from qinqing.resident_ids import make_resident_id

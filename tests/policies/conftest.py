@@ -7,7 +7,9 @@ import pytest
 
 from datahub.snapshots import refresh_extract
 from policies.models import Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from tests.factories import EnterpriseFactory, OfficialFactory, department
 
 from .test_lifecycle import version_fields

@@ -10,7 +10,7 @@ from django.utils import translation
 from policies import advice
 from policies.advice import advise
 from policies.engine import evaluate
-from policies.rules import parse_rules
+from policies.rules.ruleset import parse_rules
 from policies.wording import advice_as_json, advice_by_criterion, requirement_text
 
 ON = date(2026, 11, 27)

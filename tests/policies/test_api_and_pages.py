@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from policies.models import Policy, VersionStatus
-from policies.services import create_draft, generate_boundary_cases
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
 from tests.factories import OfficialFactory, department
 
 from .test_lifecycle import SIMPLE_CRITERIA, version_fields

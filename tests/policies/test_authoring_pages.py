@@ -16,13 +16,10 @@ from django.utils import translation
 from datahub.snapshots import refresh_extract
 from policies import admin as policy_admin
 from policies.models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from policies.services import (
-    add_test_case,
-    approve,
-    create_draft,
-    generate_boundary_cases,
-    submit_for_approval,
-)
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
+from policies.services.test_cases import add_test_case
 from qinqing.audit.models import AuditEvent
 from qinqing.errors import Refused
 from tests.factories import AdminFactory, EnterpriseFactory, OfficialFactory, department, district
@@ -292,7 +289,7 @@ def test_test_cases_are_added_edited_and_deleted_on_the_page(client, author, che
     response = client.post(url, {"action": "delete_case", "case": kept.pk})
     assert draft.test_cases.filter(pk=kept.pk).exists()
     with pytest.raises(Refused):
-        from policies.services import delete_test_case
+        from policies.services.test_cases import delete_test_case
 
         delete_test_case(kept, actor=author)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from policies.engine import ELIGIBLE, INELIGIBLE, UNKNOWN, evaluate
-from policies.rules import parse_rules
+from policies.rules.ruleset import parse_rules
 
 from .rulesets import BENEFIT, CRITERIA, LABEL, PARAMETERS
 

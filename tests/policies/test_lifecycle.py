@@ -19,17 +19,16 @@ from policies.models import (
     PolicyVersion,
     VersionStatus,
 )
-from policies.services import (
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft, update_draft
+from policies.services.publication import (
     PublicationBlocked,
     approve,
-    create_draft,
-    generate_boundary_cases,
     publish_due,
-    run_test_cases,
     submit_for_approval,
-    update_draft,
-    what_if,
 )
+from policies.services.test_cases import run_test_cases
+from policies.services.what_if import what_if
 from qinqing.audit.models import AuditEvent
 from qinqing.errors import NotAllowed, Refused
 from tests.factories import EnterpriseFactory, OfficialFactory, department

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from policies.models import PolicyVersion, VersionStatus
-from policies.services import create_draft
+from policies.services.drafts import create_draft
 
 from .conftest import TODAY
 from .test_lifecycle import version_fields

@@ -12,7 +12,8 @@ from datahub.catalogue import CATALOGUE, FactType
 from datahub.columns import EPOCH
 from policies.batch import Column, evaluate_batch, to_units
 from policies.engine import evaluate
-from policies.rules import leaves, parse_rules
+from policies.rules.criteria import leaves
+from policies.rules.ruleset import parse_rules
 
 from .rulesets import BENEFIT, CRITERIA, PARAMETERS
 

@@ -26,14 +26,12 @@ from policies.evaluation import (
 )
 from policies.forecast import forecast_breakdown
 from policies.models import Policy
-from policies.rules import RuleError, parse_rules
-from policies.services import (
-    add_test_case,
-    create_draft,
-    generate_boundary_cases,
-    run_test_cases,
-    what_if,
-)
+from policies.rules.errors import RuleError
+from policies.rules.ruleset import parse_rules
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.test_cases import add_test_case, run_test_cases
+from policies.services.what_if import what_if
 from qinqing.errors import Invalid
 from qinqing.registry import Registry
 from qinqing.resident_ids import make_resident_id
@@ -539,7 +537,7 @@ def test_every_person_from_the_extracts_is_decided_as_each_alone(author):
 def test_a_published_policy_for_persons_says_who_is_paid_in_the_catalogue(
     client, person_version, author, small_register
 ):
-    from policies.services import approve, submit_for_approval
+    from policies.services.publication import approve, submit_for_approval
 
     checker = OfficialFactory(department=department("housing"), district=None, username="c2")
     generate_boundary_cases(person_version)

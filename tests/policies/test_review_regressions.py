@@ -8,14 +8,11 @@ from django.urls import reverse
 
 from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import ImmutableVersion, Policy, PolicyTestCase, PolicyVersion, VersionStatus
-from policies.rules import RuleError, parse_rules
-from policies.services import (
-    approve,
-    create_draft,
-    generate_boundary_cases,
-    submit_for_approval,
-    update_draft,
-)
+from policies.rules.errors import RuleError
+from policies.rules.ruleset import parse_rules
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft, update_draft
+from policies.services.publication import approve, submit_for_approval
 from qinqing.errors import NotAllowed, Refused
 from tests.factories import EnterpriseFactory, department
 

@@ -4,7 +4,8 @@ import copy
 
 import pytest
 
-from policies.rules import RuleError, parse_rules
+from policies.rules.errors import RuleError
+from policies.rules.ruleset import parse_rules
 
 from .rulesets import BENEFIT, CRITERIA, LABEL, PARAMETERS
 

@@ -10,7 +10,9 @@ import pytest
 from datahub import fetch as hub_fetch
 from datahub.snapshots import refresh_extract
 from policies.models import DeliveryMode, Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from tests.factories import OfficialFactory, department
 
 from .conftest import TODAY

@@ -2,7 +2,7 @@
 enterprise's calculator parse the version's rules, and a formula the engine refuses made
 them all answer 500 (found by the load test, bench/load.py)."""
 
-from policies.rules import parse_rules
+from policies.rules.ruleset import parse_rules
 from sandbox.city.generator.policy_specs import ELIGIBILITY_CRITERIA, POLICIES, benefit_formula
 
 

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from datahub.models import CallOutcome, DataCall
 from datahub.selectors import data_calls_visible_to
 from enterprises.selectors import enterprises_visible_to
+from integrations import delivering, dispatching, subscribing
 from integrations import selectors as webhook_selectors
-from integrations import services as webhooks
 from integrations.models import DeliveryStatus, WebhookDelivery
 from qinqing.events.services import emit
 from tests.factories import EnterpriseFactory, OfficialFactory, department, district, member_of
@@ -92,7 +92,7 @@ def test_an_inactive_subscriber_receives_nothing(city):
     member.is_active = False
     member.save()
     event = credit_event(city["a"])
-    webhooks.dispatch_pending()
+    dispatching.dispatch_pending()
     assert not webhook_selectors.may_receive(member, event)
     assert not WebhookDelivery.objects.filter(subscription=subscription).exists()
     assert not webhook_selectors.subscriptions_of(member).exists()
@@ -125,14 +125,14 @@ def test_an_official_of_a_deactivated_department_receives_no_webhook(city):
     official = OfficialFactory(department=city["market"], district=None)
     subscription = subscribe(official)
     due = credit_event(city["a"])
-    webhooks.dispatch_pending()
+    dispatching.dispatch_pending()
     delivery = WebhookDelivery.objects.get(subscription=subscription, event=due)
     deactivate(city["market"])
     later = credit_event(city["b"])
-    webhooks.dispatch_pending()
+    dispatching.dispatch_pending()
     assert not WebhookDelivery.objects.filter(subscription=subscription, event=later).exists()
     # The delivery handed out before the department closed is given up, never sent.
-    assert webhooks.deliver(delivery.pk) is None
+    assert delivering.deliver(delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.GIVEN_UP and delivery.attempts == 0
 
@@ -166,11 +166,11 @@ def test_an_official_moved_to_another_district_receives_its_events_only(city):
     subscription = subscribe(official)
     before = {credit_event(city["a"]).pk}
     credit_event(city["b"])
-    webhooks.dispatch_pending()
+    dispatching.dispatch_pending()
     assert received(subscription) == before
     move_to(official, city["binjiang"])
     on_a, on_b = credit_event(city["a"]), credit_event(city["b"])
-    webhooks.dispatch_pending()
+    dispatching.dispatch_pending()
     assert received(subscription) == before | {on_b.pk}
     assert on_a.pk not in received(subscription)
 
@@ -179,7 +179,7 @@ def test_an_official_moved_to_another_district_receives_its_events_only(city):
 
 
 def subscribe(owner):
-    return webhooks.create_subscription(
+    return subscribing.create_subscription(
         owner=owner, name="hook", url=URL, event_types=["credit.record_added"], actor=owner
     )
 
@@ -203,4 +203,4 @@ def _public_hosts(monkeypatch, settings):
     monkeypatch.setattr(
         "integrations.destinations.resolve_host", lambda host, port: ["93.184.216.34"]
     )
-    monkeypatch.setattr(webhooks, "enqueue_deliveries", lambda delivery_ids: None)
+    monkeypatch.setattr(dispatching, "enqueue_deliveries", lambda delivery_ids: None)

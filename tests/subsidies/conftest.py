@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 
 from policies.models import DeliveryMode, Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from sandbox.treasury.models import TreasuryRecord
 from subsidies.claims import submit_claim
 from subsidies.models import (

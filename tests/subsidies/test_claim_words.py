@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from policies.engine import evaluate
 from policies.models import Policy
-from policies.services import create_draft
+from policies.services.drafts import create_draft
 from sandbox.city.management.commands.seed_demo_policies import POLICIES
 from subsidies.models import Claim, ClaimStatus
 from tests.factories import EnterpriseFactory, OfficialFactory, department, member_of

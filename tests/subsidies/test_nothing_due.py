@@ -90,7 +90,9 @@ def draft_policy(reference_data):
 
 
 def _ready(policy_, author, **overrides):
-    from policies.services import create_draft, generate_boundary_cases, submit_for_approval
+    from policies.services.boundary_cases import generate_boundary_cases
+    from policies.services.drafts import create_draft
+    from policies.services.publication import submit_for_approval
     from tests.policies.test_lifecycle import version_fields
 
     version = create_draft(policy=policy_, actor=author, **version_fields(**overrides))
@@ -110,7 +112,7 @@ def fresh_extracts(reference_data):
 def test_a_negative_fixed_amount_is_refused_in_a_draft(draft_policy, officials_pair):  # noqa: F811
     from django.core.exceptions import ValidationError
 
-    from policies.services import create_draft
+    from policies.services.drafts import create_draft
     from tests.policies.test_lifecycle import version_fields
 
     with pytest.raises(ValidationError) as caught:
@@ -122,7 +124,7 @@ def test_a_negative_fixed_amount_is_refused_in_a_draft(draft_policy, officials_p
 
 def test_a_formula_always_negative_is_not_published(draft_policy, officials_pair,  # noqa: F811
                                                     fresh_extracts):  # fmt: skip
-    from policies.services import PublicationBlocked, approve
+    from policies.services.publication import PublicationBlocked, approve
 
     author, approver = officials_pair
     version = _ready(draft_policy, author, benefit=ALWAYS_NEGATIVE)
@@ -137,7 +139,7 @@ def test_a_formula_negative_at_a_boundary_is_not_published(draft_policy, officia
                                                            fresh_extracts):  # fmt: skip
     """Staff ≥ 10 and 100 yuan per insured less 1000: the enterprise with exactly 10
     insured staff is eligible for nothing; the boundary cases show it."""
-    from policies.services import PublicationBlocked, approve
+    from policies.services.publication import PublicationBlocked, approve
 
     author, approver = officials_pair
     formula = {"sub": [{"mul": [{"fact": "hrss.insured_employees"}, {"amount": "100.00"}]},
@@ -150,7 +152,7 @@ def test_a_formula_negative_at_a_boundary_is_not_published(draft_policy, officia
 
 def test_a_formula_positive_for_everyone_eligible_is_published(draft_policy, officials_pair,  # noqa: F811
                                                                fresh_extracts):  # fmt: skip
-    from policies.services import approve
+    from policies.services.publication import approve
 
     author, approver = officials_pair
     formula = {"sub": [{"mul": [{"fact": "hrss.insured_employees"}, {"amount": "100.00"}]},
@@ -166,7 +168,7 @@ def test_tiers_that_leave_eligible_enterprises_with_nothing_are_not_published(
 ):
     """Bands from ¥1,000,000 of revenue, and no condition on revenue: an eligible
     enterprise below the first band gets nothing. A band from zero is fine."""
-    from policies.services import PublicationBlocked, approve
+    from policies.services.publication import PublicationBlocked, approve
 
     author, approver = officials_pair
     tiers = {"tiers": {"fact": "tax.annual_revenue", "bands": [

@@ -16,7 +16,9 @@ from django.utils.html import escape
 from datahub.signals import facts_changed
 from datahub.snapshots import refresh_extract, table_name
 from policies.models import DeliveryMode, Policy
-from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import approve, submit_for_approval
 from qinqing.notifications.models import Notification
 from sandbox.departments.adapter import SimulatedAdapter
 from sandbox.treasury.models import TreasuryRecord

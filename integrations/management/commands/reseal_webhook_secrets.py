@@ -5,14 +5,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from integrations import services
+from integrations import signing
 
 
 class Command(BaseCommand):
     help = "Re-seal every webhook signing secret with the first WEBHOOK_SECRET_KEY."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        done, unreadable = services.reseal_secrets()
+        done, unreadable = signing.reseal_secrets()
         self.stdout.write(f"{done} secrets re-sealed, {unreadable} unreadable.")
         if unreadable:
             self.stderr.write("Some secrets open with no configured key: they stay as they are.")

@@ -21,13 +21,9 @@ from django.utils import timezone
 from accounts.models import User
 from departments.models import Department, District
 from policies.models import Policy, PolicyVersion, VersionStatus
-from policies.services import (
-    PublicationBlocked,
-    approve,
-    create_draft,
-    generate_boundary_cases,
-    submit_for_approval,
-)
+from policies.services.boundary_cases import generate_boundary_cases
+from policies.services.drafts import create_draft
+from policies.services.publication import PublicationBlocked, approve, submit_for_approval
 from sandbox.city.generator.policy_specs import EMPLOYEE_RENT_SUBSIDY
 from subsidies import batch
 from subsidies.models import BatchRun
