@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from datahub.catalogue import FactType
+from datahub.extracts.reading import SnapshotMissing
 from datahub.normalise import normalise
-from datahub.snapshots import SnapshotMissing
 from qinqing.audit.services import record_change, record_event, snapshot
 from qinqing.errors import Invalid, NotAllowed, Refused
 from qinqing.scoping import is_active_user, official_covers

@@ -10,14 +10,9 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from datahub.snapshots import (
-    PERSONS,
-    _lock_extract,
-    persons_insured_by,
-    read_person_snapshot,
-    refresh_person_extract,
-    refresh_rows,
-)
+from datahub.extracts.persons import persons_insured_by, read_person_snapshot
+from datahub.extracts.refresh import lock_extract, refresh_person_extract, refresh_rows
+from datahub.extracts.subjects import PERSONS
 from departments.models import Department
 from enterprises.models import EnterpriseStatus
 from enterprises.persons.models import Person
@@ -58,7 +53,7 @@ def test_a_persons_rows_wait_for_a_full_refresh_of_the_same_department(reference
     def full_refresh_in_progress():
         try:
             with transaction.atomic():
-                _lock_extract(hrss, PERSONS)  # what refresh_person_extract holds meanwhile
+                lock_extract(hrss, PERSONS)  # what refresh_person_extract holds meanwhile
                 held.set()
                 release.wait(10)
         finally:

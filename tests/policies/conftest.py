@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
 from policies.models import Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
 from tests.factories import EnterpriseFactory, OfficialFactory, department

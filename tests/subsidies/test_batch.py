@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services import approve, create_draft, generate_boundary_cases, submit_for_approval
 from sandbox.treasury.models import TreasuryRecord
