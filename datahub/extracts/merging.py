@@ -10,7 +10,7 @@ from django.db import connection
 from .. import corrections
 from ..catalogue import FactSpec
 from .subjects import ENTERPRISES, ExtractSubject, column_name
-from .tables import as_text, column_definitions, fill_table, table_layout
+from .tables import as_text, column_definitions, fill_table, index_columns, table_layout
 
 
 def apply_extract(subject: ExtractSubject, department: str, specs: list[FactSpec],
@@ -35,6 +35,8 @@ def apply_extract(subject: ExtractSubject, department: str, specs: list[FactSpec
         stage = _stage(cursor, subject, live, specs, text_columns)
         changes = _merge(cursor, subject.key, live, stage, specs, whole=whole)
         cursor.execute(f"DROP TABLE {connection.ops.quote_name(stage)}")
+        if whole:  # an extract built before its indexes were: given them now
+            index_columns(cursor, subject, live, specs)
     return _without_corrected(changes, specs, as_of, subject)
 
 
@@ -142,6 +144,8 @@ def _replace_table(subject: ExtractSubject, department: str, specs: list[FactSpe
         changes = _changed_rows(cursor, key, live, fresh, specs) if existed else ([], [])
         cursor.execute(f"DROP TABLE IF EXISTS {quote(live)}")
         cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(live)}")
+        # Indexed once filled, under the extract's own name (the old one's index went with it).
+        index_columns(cursor, subject, live, specs)
     return changes
 
 

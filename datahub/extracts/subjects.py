@@ -48,6 +48,8 @@ class ExtractSubject:
     register: Callable[[list[int] | None], tuple[np.ndarray, list]]
     # (department, specs, ids, register, as_of) -> one column per fact aligned with ids.
     columns: Callable[..., dict[str, np.ndarray]]
+    # Facts whose columns are searched by value (an index on each, where the table has it).
+    indexed: tuple[str, ...] = ()
 
     def table(self, department: str) -> str:
         return f"{self.prefix}{department}"
@@ -191,7 +193,7 @@ ENTERPRISES = ExtractSubject(
 PERSONS = ExtractSubject(
     code=Subject.PERSON, catalogue=PERSON_CATALOGUE, key="person_id",
     prefix="datahub_person_extract_", lock_class=0x44480002, facts=_person_facts,
-    register=_person_register, columns=_person_columns,
+    register=_person_register, columns=_person_columns, indexed=(EMPLOYER_FACT,),
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from qinqing.bulk import copy_text
 
 from ..catalogue import FactSpec, FactType
 from ..columns import EPOCH
-from .subjects import as_date, column_name
+from .subjects import ExtractSubject, as_date, column_name
 
 _SQL_TYPES = {
     FactType.MONEY: "numeric(16,2)",
@@ -52,6 +52,20 @@ def fill_table(cursor, key: str, table: str, specs: list[FactSpec],
         _copy_in(key, table, specs, text_columns)
     else:
         _insert_rows(cursor, key, table, specs, text_columns)
+
+
+def index_columns(cursor, subject: ExtractSubject, table: str, specs: list[FactSpec]) -> None:
+    """An index on the column of each of the subject's `indexed` facts the table carries,
+    made when missing: the persons' employer, by which persons_insured_by finds whom an
+    enterprise insures without reading the whole extract."""
+    quote = connection.ops.quote_name
+    carried = {spec.name for spec in specs}
+    for fact in subject.indexed:
+        if fact in carried:
+            column = column_name(fact)
+            # Table and column names come from the catalogue, never from a request.
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'{table}_{column}')} "
+                           f"ON {quote(table)} ({quote(column)})")  # fmt: skip
 
 
 def as_text(spec: FactSpec, column: np.ndarray) -> np.ndarray:
