@@ -194,7 +194,7 @@ def extract_selects(fact_names: Sequence[str]) -> list[str]:
     from django.db import connection
 
     from datahub.catalogue import CATALOGUE
-    from datahub.snapshots import column_name, table_name
+    from datahub.extracts.subjects import column_name, table_name
 
     quote = connection.ops.quote_name
     by_department: dict[str, list[str]] = {}

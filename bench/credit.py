@@ -341,7 +341,7 @@ def one_size(enterprises: int) -> dict:
     from credit.records.models import CreditRecord
     from credit.records.services import add_record
     from credit.sweep import daily_sweep
-    from datahub.snapshots import refresh_extract
+    from datahub.extracts.refresh import refresh_extract
     from departments.models import Department
     from enterprises.models import Enterprise
 

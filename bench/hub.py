@@ -80,7 +80,7 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def bench_fetch(transport: str, enterprises: list) -> dict:
-    from datahub.fetch import fetch_facts
+    from datahub.fetching.pipeline import fetch_facts
 
     def one(index: int) -> float:
         enterprise = enterprises[index % len(enterprises)]
@@ -138,9 +138,12 @@ def start_departments_server(database_url: str) -> tuple[subprocess.Popen, str]:
 
 
 PIECE = 8 << 20
-# Where a refresh's time goes (datahub.snapshots' steps, each timed in place).
-PHASES = ("load_register", "_as_text", "_copy_in", "_merge", "_replace_table",
-          "_without_corrected")  # fmt: skip
+# Where a refresh's time goes (datahub.extracts' steps, each timed in place): the phase's
+# name, and the module of datahub.extracts and the name its callers find it by there.
+PHASES = (("load_register", "subjects", "load_register"), ("_as_text", "merging", "as_text"),
+          ("_copy_in", "tables", "_copy_in"), ("_merge", "merging", "_merge"),
+          ("_replace_table", "merging", "_replace_table"),
+          ("_without_corrected", "merging", "_without_corrected"))  # fmt: skip
 
 
 def _timed(function, name: str, into: dict[str, float]):
@@ -174,7 +177,7 @@ def extract_floor(department: str) -> dict:
     """The floor of one department's refresh, in this sitting: COPY out of the source
     columns the refresh reads (the register) and COPY of the extract's rows into a scratch
     table LIKE the extract table INCLUDING ALL (its key and types)."""
-    from datahub.snapshots import table_name
+    from datahub.extracts.subjects import table_name
 
     register = io.BytesIO()
     out_s = _copy_seconds(
@@ -200,7 +203,8 @@ def bench_snapshot() -> dict:
     BENCH_SNAPSHOT_ENTERPRISES: the first refresh (the table built whole), a refresh where
     nothing changed, and one where 1 % of the enterprises' facts changed; each against
     its floor measured just before it."""
-    import datahub.snapshots as snapshots
+    from datahub.extracts import merging, subjects, tables
+    from datahub.extracts.refresh import refresh_extract
     from datahub.signals import facts_changed
     from enterprises.models import Enterprise
 
@@ -210,7 +214,7 @@ def bench_snapshot() -> dict:
         call_command("seed_demo", enterprises=SNAPSHOT_ENTERPRISES, seed=2021, stdout=io.StringIO())
         print(f"seeded {SNAPSHOT_ENTERPRISES:,} enterprises in "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-    original_columns = snapshots._extract_columns
+    original_columns = subjects.extract_columns
     department_s: list[float] = []
     change: dict = {"share": 0.0}
 
@@ -237,16 +241,17 @@ def bench_snapshot() -> dict:
     facts_changed.receivers = []  # nothing re-evaluated here: only the extract is timed
     facts_changed.connect(lambda sender, **kw: heard.append(len(kw["enterprise_ids"])),
                           weak=False, dispatch_uid="bench.hub")  # fmt: skip
-    snapshots._extract_columns = timed_columns
+    subjects.extract_columns = timed_columns
     phases: dict[str, float] = {}
-    originals = {name: getattr(snapshots, name) for name in PHASES}
-    for name, function in originals.items():
-        setattr(snapshots, name, _timed(function, name, phases))
+    homes = {"subjects": subjects, "merging": merging, "tables": tables}
+    originals = {(phase, home, name): getattr(homes[home], name) for phase, home, name in PHASES}
+    for (phase, home, name), function in originals.items():
+        setattr(homes[home], name, _timed(function, phase, phases))
     result: dict = {"enterprises": SNAPSHOT_ENTERPRISES, "facts": len(TEN), "by_department": {}}
     try:
         for department in ("taxation", "market"):
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {snapshots.table_name(department)}")
+                cursor.execute(f"DROP TABLE IF EXISTS {subjects.table_name(department)}")
             figures = {}
             for case, share in zip(CASES, (0.0, 0.0, 0.01), strict=True):
                 change["share"], heard[:] = share, []
@@ -254,7 +259,7 @@ def bench_snapshot() -> dict:
                 phases.clear()
                 load = round(os.getloadavg()[0], 2)
                 started = time.perf_counter()
-                refresh = snapshots.refresh_extract(department, purpose=f"benchmark: {case}")
+                refresh = refresh_extract(department, purpose=f"benchmark: {case}")
                 seconds = time.perf_counter() - started
                 floor = extract_floor(department)
                 own = seconds - sum(department_s)
@@ -270,9 +275,9 @@ def bench_snapshot() -> dict:
                 print(f"{department:<9} {case:<20} {json.dumps(figures[case])}", flush=True)
             result["by_department"][department] = figures
     finally:
-        snapshots._extract_columns = original_columns
-        for name, function in originals.items():
-            setattr(snapshots, name, function)
+        subjects.extract_columns = original_columns
+        for (_phase, home, name), function in originals.items():
+            setattr(homes[home], name, function)
         facts_changed.receivers = receivers
     for case in CASES:
         parts = [result["by_department"][d][case] for d in result["by_department"]]

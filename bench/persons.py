@@ -143,7 +143,7 @@ def one_size(persons: int, enterprises: int) -> dict:
 def person_extract_selects(fact_names) -> list[str]:
     """The SELECTs reading exactly the person extract columns these facts live in."""
     from datahub.catalogue import PERSON_CATALOGUE
-    from datahub.snapshots import PERSONS, column_name
+    from datahub.extracts.subjects import PERSONS, column_name
 
     quote = connection.ops.quote_name
     by_department: dict[str, list[str]] = {}

@@ -74,7 +74,8 @@ def main() -> None:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        from datahub.snapshots import read_snapshot, refresh_extract
+        from datahub.extracts.reading import read_snapshot
+        from datahub.extracts.refresh import refresh_extract
 
         started = time.perf_counter()
         call_command("seed_demo", enterprises=ENTERPRISES, seed=2021, stdout=io.StringIO())

@@ -102,7 +102,7 @@ def floor(versions: list, runs: list, edge) -> dict:
     new extract whole (what the department sends is staged whole) and of every row the
     re-evaluation kept (claims, disbursements, ledger legs, treasury records, audit rows,
     outbox events, notifications, chunk rows)."""
-    from datahub.snapshots import table_name
+    from datahub.extracts.subjects import table_name
 
     staff = bulkkit.extract_selects([STAFF])
     run_ids = ", ".join(str(int(run.pk)) for run in runs) or "NULL"
@@ -115,8 +115,9 @@ def floor(versions: list, runs: list, edge) -> dict:
 
 
 def one_size(enterprises: int) -> dict:
-    import datahub.snapshots as snapshots
-    from datahub.snapshots import _extract_columns, department_facts, load_register
+    from datahub.extracts import subjects
+    from datahub.extracts.refresh import refresh_extract
+    from datahub.extracts.subjects import department_facts, extract_columns, load_register
     from qinqing.celery import app as celery_app
     from qinqing.worker_process import queues_of
     from sandbox.treasury.models import TreasuryRecord
@@ -143,7 +144,7 @@ def one_size(enterprises: int) -> dict:
     # 1 % of the enterprises now have enough insured staff for all ten policies.
     ids, register = load_register()
     specs = department_facts("hrss")
-    columns = _extract_columns("hrss", specs, ids, register, time_today())
+    columns = extract_columns("hrss", specs, ids, register, time_today())
     rng = np.random.default_rng(22)
     chosen = rng.choice(len(ids), size=int(len(ids) * SHARE), replace=False)
     columns[STAFF] = columns[STAFF].copy()
@@ -156,13 +157,13 @@ def one_size(enterprises: int) -> dict:
     with bulkkit.workers(WORKER_PROCESSES, WORKER_THREADS, name="reevaluate",
                          log_dir=ROOT / "var") as nodes:  # fmt: skip
         figures["workers"] = nodes
-        snapshots._extract_columns = arrived
+        subjects.extract_columns = arrived
         edge = timezone.now()
         started = time.time()
         try:
-            snapshots.refresh_extract("hrss", purpose="benchmark: the department's extract")
+            refresh_extract("hrss", purpose="benchmark: the department's extract")
         finally:
-            snapshots._extract_columns = _extract_columns
+            subjects.extract_columns = extract_columns
         figures["seconds_to_extract_swapped"] = round(time.time() - started, 3)
         figures["load_average_at_arrival"] = round(os.getloadavg()[0], 1)
         change = None

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.db.transaction import on_commit
 
 from datahub.catalogue import CATALOGUE
-from datahub.fetch import forget_facts
+from datahub.fetching.caching import forget_facts
 from datahub.providers import NoLocalRecord
 from datahub.signals import send_facts_changed
 from enterprises.models import Enterprise

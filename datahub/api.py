@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from enterprises.selectors import enterprises_visible_to
 
 from .catalogue import UnknownFactError
-from .fetch import fetch_facts
+from .fetching.pipeline import fetch_facts
 from .filters import DataCallFilter
 from .models import DataCall
 from .selectors import data_calls_visible_to

@@ -1,7 +1,7 @@
 """Facts corrected on a dispute: the department's official answers a value for one
 subject — an enterprise, or a private person (issue #26) — fact and period, and the hub
-gives that value instead of the department's from then on — in single answers (fetch.py:
-fetch_facts and fetch_person_facts) and in the bulk extracts (snapshots.py: read_snapshot
+gives that value instead of the department's from then on — in single answers (fetching/pipeline.py:
+fetch_facts and fetch_person_facts) and in the bulk extracts (extracts/: read_snapshot
 and read_person_snapshot) — with its provenance ("corrected by dispute no. …, official,
 time") wherever the fact's source is shown. The hub tells the apps above it through
 `facts_changed(cause="correction")` once the correction is committed (naming the

@@ -21,7 +21,7 @@ enumerations as strings), so batch rules read credit facts as they read the othe
 Person providers (issue #26, below): the departments' interfaces about a private person,
 asked by resident identity number (datahub.catalogue.PERSON_CATALOGUE). A department (or
 the sandbox's simulation of it) registers `register_person_provider`; every read goes
-through `datahub.fetch.fetch_person_facts`, with a purpose, and is a DataCall naming the
+through `datahub.fetching.pipeline.fetch_person_facts`, with a purpose, and is a DataCall naming the
 person and no enterprise, which the person sees and their employer does not.
 """
 

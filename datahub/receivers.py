@@ -1,6 +1,6 @@
 """The register tells the hub of a new person (enterprises imports nothing above it): the
 person's rows of the person extracts are brought up to date at once, by the same per-row
-refresh as an enterprise's (snapshots.refresh_rows with the persons' subject), in a task
+refresh as an enterprise's (extracts.refresh.refresh_rows with the persons' subject), in a task
 queued by name. Loaded at start by qinqing's app (autodiscovered "receivers")."""
 
 import logging

@@ -2,15 +2,10 @@
 
 from celery import shared_task
 
+from .extracts.refresh import refresh_rows, refresh_subject
+from .extracts.subjects import PERSONS, extract_departments, person_extract_departments
 from .models import Subject
 from .signals import send_facts_changed
-from .snapshots import (
-    PERSONS,
-    extract_departments,
-    person_extract_departments,
-    refresh_rows,
-    refresh_subject,
-)
 
 NIGHTLY_PURPOSE = "nightly bulk extract for batch matching, grading and inspections"
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from accounts.selectors import officials_of, supervisors_of
 from datahub import corrections
 from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec
-from datahub.fetch import fetch_facts, fetch_person_facts
+from datahub.fetching.pipeline import fetch_facts, fetch_person_facts
 from datahub.normalise import MalformedValue, to_json
 from departments.models import Department
 from enterprises.models import Enterprise

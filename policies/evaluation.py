@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 from django.utils import timezone
 
-from datahub import snapshots
-from datahub.fetch import FactSet, fetch_facts, fetch_facts_many, fetch_person_facts
+from datahub.extracts import persons as snapshots
+from datahub.extracts.reading import Snapshot, read_snapshot
+from datahub.fetching.facts import FactSet
+from datahub.fetching.pipeline import fetch_facts, fetch_facts_many, fetch_person_facts
 from datahub.normalise import normalise
-from datahub.snapshots import Snapshot, read_snapshot
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from datahub.snapshots import SnapshotMissing
+from datahub.extracts.reading import SnapshotMissing
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.scoping import visible_to
 

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from enterprises.models import Enterprise
 from qinqing.registry import Registry
 from qinqing.scoping import visible_to

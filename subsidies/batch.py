@@ -29,11 +29,11 @@ from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from datahub import snapshots
 from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
 from datahub.columns import python_value
+from datahub.extracts import persons as snapshots
+from datahub.extracts.reading import SnapshotMissing
 from datahub.normalise import to_json
-from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
 from policies import evaluation

@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import any_of, insert_values, plan_by_keys

@@ -171,7 +171,7 @@ def _record(decisions: dict[int, Decision],
 
 
 def _fact_json(fact: Any) -> dict[str, Any]:
-    """A fact as the claim keeps it: an enterprise's (datahub.fetch.Fact.as_json), or a
+    """A fact as the claim keeps it: an enterprise's (datahub.fetching.facts.Fact.as_json), or a
     person's read through the hub (the same keys; a personal value, such as a card's
     account, is never kept with the claim)."""
     if hasattr(fact, "as_json"):

@@ -7,7 +7,7 @@ made by `decide_claims` and paid by `pay_counted`).
 Versions paying persons (issue #26) follow the facts the same way: a change in some
 persons' facts (`person_ids`: their extract rows, a differing answer, a correction, a new
 person in the register) re-evaluates exactly those persons, and a change in an employer's
-facts the persons its extract shows insured by it (datahub.snapshots.persons_insured_by),
+facts the persons its extract shows insured by it (datahub.extracts.persons.persons_insured_by),
 under the open person versions reading a changed fact — one evaluation over the person
 extracts (policies.evaluation.evaluate_all_persons), chunks decided by the same
 `decide_claims` with `persons=` (each person paid once per policy and period, to their
@@ -40,15 +40,10 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from datahub.snapshots import (
-    PERSONS,
-    Snapshot,
-    SnapshotMissing,
-    persons_insured_by,
-    read_person_snapshot,
-    read_snapshot,
-    refresh_rows,
-)
+from datahub.extracts.persons import persons_insured_by, read_person_snapshot
+from datahub.extracts.reading import Snapshot, SnapshotMissing, read_snapshot
+from datahub.extracts.refresh import refresh_rows
+from datahub.extracts.subjects import PERSONS
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from enterprises.persons.models import Person
 from policies.engine import INELIGIBLE

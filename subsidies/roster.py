@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person
 from enterprises.selectors import can_edit_enterprise

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from departments.models import District
 from enterprises.models import Enterprise
 from qinqing.audit.services import record_event

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from credit.commitments import services as credit
 from credit.errors import CreditRefused
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from enterprises.models import Enterprise
 from qinqing.errors import IllegalTransition
 from qinqing.notifications.text import Message

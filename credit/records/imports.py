@@ -18,7 +18,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from datahub.snapshots import read_snapshot
+from datahub.extracts.reading import read_snapshot
 from departments.models import Department
 from qinqing.audit.services import record_event, record_rows
 from qinqing.bulk import bulk_insert

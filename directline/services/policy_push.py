@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from datahub.snapshots import SnapshotMissing, read_snapshot, refresh_rows
+from datahub.extracts.reading import SnapshotMissing, read_snapshot
+from datahub.extracts.refresh import refresh_rows
 from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
 from policies.evaluation import evaluate_all
 from policies.models import DeliveryMode, PolicyVersion, VersionStatus

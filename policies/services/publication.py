@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from datahub.snapshots import SnapshotMissing
+from datahub.extracts.reading import SnapshotMissing
 from qinqing.audit.services import record_event
 from qinqing.errors import NotAllowed, Refused
 from qinqing.transitions import move

@@ -170,7 +170,7 @@ PERSON_ID_KEY = env.str("PERSON_ID_KEY", default="")
 # statements (psycopg 3 prepares a query after 5 runs otherwise) and no server-side cursors
 # (.iterator() outside a transaction would hold one across transactions). The code keeps no
 # session state: no session-level advisory locks (transaction-level ones, released at
-# commit, are fine: datahub/snapshots.py's refresh lock), no LISTEN/NOTIFY, `SET LOCAL`
+# commit, are fine: datahub/extracts/refresh.py's refresh lock), no LISTEN/NOTIFY, `SET LOCAL`
 # only inside a transaction (dashboards/refresh.py); the time zone Django sets is a
 # parameter PgBouncer tracks.
 DATABASE_POOLER = env.str("DATABASE_POOLER", default="")

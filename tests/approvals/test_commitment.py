@@ -13,7 +13,7 @@ from credit.commitments.models import Commitment, CommitmentStatus
 from credit.commitments.services import breach_commitment, current_notice, start_verification
 from credit.records.models import CreditRecord
 from credit.records.services import add_record
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from qinqing.errors import Conflict
 from qinqing.notifications.models import Notification
 from tests.factories import department

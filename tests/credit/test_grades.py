@@ -204,7 +204,8 @@ def test_compute_is_pure_arithmetic():
 
 def test_tax_grades_are_imported_from_the_extract_once():
     from credit.records.imports import import_tax_grades
-    from datahub.snapshots import read_snapshot, refresh_extract
+    from datahub.extracts.reading import read_snapshot
+    from datahub.extracts.refresh import refresh_extract
 
     enterprises = EnterpriseFactory.create_batch(8)
     refresh_extract("taxation", purpose="test: tax grades", as_of=TODAY)

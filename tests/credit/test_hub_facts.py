@@ -11,9 +11,10 @@ from django.test import override_settings
 from credit.records.models import RecordKind
 from credit.records.services import add_record
 from datahub.adapters import close_adapters
-from datahub.fetch import fetch_facts
+from datahub.extracts.reading import read_snapshot
+from datahub.extracts.refresh import refresh_extract
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import CallOutcome, DataCall
-from datahub.snapshots import read_snapshot, refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services.boundary_cases import generate_boundary_cases
 from policies.services.drafts import create_draft

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 
 from datahub.corrections import provenance_text
-from datahub.fetch import fetch_facts
+from datahub.extracts.reading import read_snapshot
+from datahub.extracts.refresh import refresh_extract
+from datahub.fetching.pipeline import fetch_facts
 from datahub.signals import facts_changed
-from datahub.snapshots import read_snapshot, refresh_extract
 from disputes.models import Origin
 from disputes.services import correct, raise_dispute
 from policies.models import DeliveryMode, Policy

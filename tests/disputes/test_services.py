@@ -9,7 +9,7 @@ from django.utils import translation
 
 from datahub.catalogue import CATALOGUE
 from datahub.corrections import period_of
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import DataCall, FactCorrection
 from datahub.signals import facts_changed
 from disputes.models import Dispute, DisputeStatus

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
 from policies.models import Policy, VersionStatus
 from tests.factories import PASSWORD, EnterpriseFactory, OfficialFactory, department
 

@@ -87,7 +87,7 @@ def test_district_official_filters_the_register_live(page):
 
 
 def test_an_enterprise_sees_who_read_its_data(page):
-    from datahub.fetch import fetch_facts
+    from datahub.fetching.pipeline import fetch_facts
     from tests.factories import OfficialFactory
 
     enterprise = EnterpriseFactory(name="杭州透明示范有限公司")

@@ -14,10 +14,11 @@ from django.utils import translation
 
 from datahub import adapters
 from datahub.adapters import close_adapters
-from datahub.fetch import fetch_facts
+from datahub.extracts.refresh import refresh_extract
+from datahub.extracts.subjects import extract_departments
+from datahub.fetching.pipeline import fetch_facts
 from datahub.links import check_configured_departments
 from datahub.models import CallOutcome, DataCall
-from datahub.snapshots import extract_departments, refresh_extract
 from qinqing.registry import Registry
 from tests.factories import EnterpriseFactory
 

@@ -4,7 +4,7 @@ data and nothing else; officials their department's (and district's); auditors a
 import pytest
 from django.urls import reverse
 
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import DataCall
 from tests.factories import AuditorFactory, EnterpriseFactory, OfficialFactory, department, district
 
@@ -135,9 +135,9 @@ def test_refused_reads_are_logged(enterprise, caplog):
     import logging
 
     from datahub.catalogue import UnknownFactError
-    from datahub.fetch import PurposeRequired
+    from datahub.purposes import PurposeRequired
 
-    with caplog.at_level(logging.WARNING, logger="datahub.fetch"):
+    with caplog.at_level(logging.WARNING, logger="datahub.fetching.pipeline"):
         with pytest.raises(PurposeRequired):
             fetch_facts(enterprise, ["tax.arrears"], purpose="")
         with pytest.raises(UnknownFactError):

@@ -5,7 +5,7 @@ and the milliseconds column for officials only."""
 import pytest
 from django.urls import reverse
 
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from policies.models import DeliveryMode
 from subsidies.claims import submit_claim
 from subsidies.models import Claim, ClaimStatus

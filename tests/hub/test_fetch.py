@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from datahub import circuit, providers
 from datahub.catalogue import UnknownFactError
-from datahub.fetch import PurposeRequired, fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import CallOutcome, DataCall
+from datahub.purposes import PurposeRequired
 from qinqing.registry import Registry
 from sandbox.departments.simulation import RegisterColumns, simulate
 from tests.factories import EnterpriseFactory
@@ -205,7 +206,7 @@ def test_facts_come_from_the_cache_while_fresh(enterprise, monkeypatch):
     # Arrears must be a day fresh, revenue thirty days: two days later only arrears is
     # fetched again.
     later = timezone.now() + timedelta(days=2)
-    monkeypatch.setattr("datahub.fetch.timezone.now", lambda: later)
+    monkeypatch.setattr("datahub.fetching.pipeline.timezone.now", lambda: later)
     third = fetch(enterprise, ["tax.arrears", "tax.annual_revenue"])
     assert third["tax.annual_revenue"].from_cache
     assert not third["tax.arrears"].from_cache

@@ -8,9 +8,10 @@ import httpx
 import pytest
 from django.test import override_settings
 
-from datahub import adapters, fetch
+from datahub import adapters
 from datahub.adapters import close_adapters
-from datahub.fetch import fetch_facts
+from datahub.fetching import pipeline
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import CallOutcome, DataCall
 from tests.factories import EnterpriseFactory
 
@@ -65,7 +66,7 @@ def hub_clock(monkeypatch):
     the timeouts the adapter gives httpx."""
     clock = SteppedClock()
     monkeypatch.setattr(adapters, "time", clock)
-    monkeypatch.setattr(fetch, "time", clock)
+    monkeypatch.setattr(pipeline, "time", clock)
     timeouts: list[float] = []
     real_get = httpx.Client.get
 

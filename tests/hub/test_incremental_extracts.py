@@ -14,15 +14,11 @@ from django.utils import timezone
 
 from datahub.catalogue import CATALOGUE
 from datahub.corrections import period_of
+from datahub.extracts.reading import read_snapshot
+from datahub.extracts.refresh import lock_extract, refresh_extract, refresh_rows
+from datahub.extracts.subjects import table_name
 from datahub.models import FactCorrection
 from datahub.signals import facts_changed
-from datahub.snapshots import (
-    _lock_extract,
-    read_snapshot,
-    refresh_extract,
-    refresh_rows,
-    table_name,
-)
 from departments.models import Department
 from sandbox.departments.adapter import SimulatedAdapter
 from tests.factories import EnterpriseFactory, OfficialFactory, department
@@ -179,7 +175,7 @@ def test_refresh_rows_waits_for_a_full_refresh_of_the_same_department(staff, ref
     def full_refresh_in_progress():
         try:
             with transaction.atomic():
-                _lock_extract(hrss)  # what refresh_extract holds while it works
+                lock_extract(hrss)  # what refresh_extract holds while it works
                 held.set()
                 release.wait(10)
         finally:

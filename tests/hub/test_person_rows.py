@@ -11,17 +11,12 @@ import pytest
 
 from datahub.catalogue import PERSON_CATALOGUE
 from datahub.corrections import period_of, record_correction
-from datahub.fetch import fetch_person_facts
+from datahub.extracts.persons import persons_insured_by, read_person_snapshot
+from datahub.extracts.refresh import refresh_extract, refresh_person_extract, refresh_rows
+from datahub.extracts.subjects import PERSONS
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.models import SnapshotRefresh
 from datahub.signals import facts_changed
-from datahub.snapshots import (
-    PERSONS,
-    persons_insured_by,
-    read_person_snapshot,
-    refresh_extract,
-    refresh_person_extract,
-    refresh_rows,
-)
 from enterprises.models import EnterpriseStatus
 from enterprises.persons.models import Person
 from enterprises.persons.services import register_many, register_person

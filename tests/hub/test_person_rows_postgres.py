@@ -10,14 +10,9 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from datahub.snapshots import (
-    PERSONS,
-    _lock_extract,
-    persons_insured_by,
-    read_person_snapshot,
-    refresh_person_extract,
-    refresh_rows,
-)
+from datahub.extracts.persons import persons_insured_by, read_person_snapshot
+from datahub.extracts.refresh import lock_extract, refresh_person_extract, refresh_rows
+from datahub.extracts.subjects import EMPLOYER_FACT, PERSONS, column_name
 from departments.models import Department
 from enterprises.models import EnterpriseStatus
 from enterprises.persons.models import Person
@@ -58,7 +53,7 @@ def test_a_persons_rows_wait_for_a_full_refresh_of_the_same_department(reference
     def full_refresh_in_progress():
         try:
             with transaction.atomic():
-                _lock_extract(hrss, PERSONS)  # what refresh_person_extract holds meanwhile
+                lock_extract(hrss, PERSONS)  # what refresh_person_extract holds meanwhile
                 held.set()
                 release.wait(10)
         finally:
@@ -89,3 +84,33 @@ def test_a_persons_rows_wait_for_a_full_refresh_of_the_same_department(reference
     insured = read_person_snapshot(["person.hrss.employer_uscc"])
     expected = sorted(insured.person_ids[insured.employer_ids == employer.pk].tolist())
     assert persons_insured_by([employer.pk]) == expected
+
+
+def test_the_employer_column_is_indexed_and_persons_insured_by_can_use_it(reference_data):
+    """persons_insured_by filters the person extract on the employer's USCC (`= ANY`): the
+    column is indexed when the extract is built, and an extract built before the index
+    existed gets it at its next full refresh."""
+    employer = EnterpriseFactory(status=EnterpriseStatus.ACTIVE)
+    register_many([(number(serial), f"某{serial}") for serial in range(1, 31)])
+    refresh_person_extract("hrss", purpose="test", as_of=AS_OF)
+    table, column = PERSONS.table("hrss"), column_name(EMPLOYER_FACT)
+    index = f"{table}_{column}"
+
+    def indexes() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+            return [row[0] for row in cursor.fetchall()]
+
+    assert index in indexes()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP INDEX "{index}"')  # as an extract built before the index
+    refresh_person_extract("hrss", purpose="test", as_of=AS_OF)  # merged, not rebuilt
+    assert index in indexes()
+    # The statement persons_insured_by runs, with its parameter as the driver sends it:
+    # the index serves it (the planner told to prefer it over a scan of so few rows).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f'EXPLAIN SELECT person_id FROM "{table}" WHERE "{column}" = ANY(%s)',  # noqa: S608
+                       [[employer.uscc]])  # fmt: skip
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan

@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
-from datahub.fetch import fetch_facts
+from datahub.extracts.reading import SnapshotMissing, read_snapshot
+from datahub.extracts.refresh import refresh_extract
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import DataCall, SnapshotRefresh
-from datahub.snapshots import SnapshotMissing, read_snapshot, refresh_extract
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.urls import reverse
 
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.models import DataCall
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person

@@ -8,7 +8,7 @@ import pytest
 
 from datahub import providers
 from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType, UnknownFactError
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.models import CallOutcome, DataCall
 from datahub.providers import PersonPurposeRequired
 from enterprises.models import Enterprise

@@ -9,17 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from datahub.fetch import fetch_person_facts
+from datahub.extracts.persons import read_person_snapshot
+from datahub.extracts.reading import SnapshotMissing, read_snapshot
+from datahub.extracts.refresh import refresh_extract, refresh_person_extract
+from datahub.extracts.subjects import PERSONS, person_extract_departments
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.models import DataCall, SnapshotRefresh, Subject
-from datahub.snapshots import (
-    PERSONS,
-    SnapshotMissing,
-    person_extract_departments,
-    read_person_snapshot,
-    read_snapshot,
-    refresh_extract,
-    refresh_person_extract,
-)
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
 from enterprises.persons.services import InvalidResidentId, register_many
@@ -252,14 +247,15 @@ def test_with_nobody_registered_the_person_extracts_are_empty(db):
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_a_whole_extract_read_by_copy_equals_the_rows_read_one_by_one(city):
-    from datahub.snapshots import ENTERPRISES, _copied_columns, _selected_columns
+    from datahub.extracts.reading import copied_columns, selected_columns
+    from datahub.extracts.subjects import ENTERPRISES
 
     for subject, code in ((PERSONS, "hrss"), (PERSONS, "housing"), (ENTERPRISES, "hrss"),
                           (ENTERPRISES, "market"), (ENTERPRISES, "taxation")):  # fmt: skip
         specs = subject.facts(code)
-        fast = _copied_columns(subject.table(code), subject.key, specs)
+        fast = copied_columns(subject.table(code), subject.key, specs)
         assert fast is not None, code
-        slow = _selected_columns(subject.table(code), subject.key, specs, None)
+        slow = selected_columns(subject.table(code), subject.key, specs, None)
         assert fast[0].tolist() == slow[0].tolist()
         for spec in specs:
             assert fast[1][spec.name].dtype == slow[1][spec.name].dtype, spec.name

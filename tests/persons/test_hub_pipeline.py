@@ -1,6 +1,6 @@
-"""A person's facts go through the hub's one pipeline (datahub.fetch.fetch_facts_many): the
-same breaker, outcomes and call log as an enterprise's, with a person's own rules: nothing
-cached, a purpose required, the identity number never logged."""
+"""A person's facts go through the hub's one pipeline (datahub.fetching.pipeline.
+fetch_facts_many): the same breaker, outcomes and call log as an enterprise's, with a person's
+own rules: nothing cached, a purpose required, the identity number never logged."""
 
 import logging
 
@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from datahub import circuit, providers
-from datahub.fetch import Fact, FactSet, fetch_facts_many, fetch_person_facts
+from datahub.fetching.facts import Fact, FactSet
+from datahub.fetching.pipeline import fetch_facts_many, fetch_person_facts
 from datahub.models import CallOutcome, DataCall
 from datahub.providers import PersonPurposeRequired
 from datahub.purposes import PurposeRequired

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from datahub.catalogue import PERSON_CATALOGUE
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from disputes.services import raise_dispute
 from policies.selectors import describe_claim
 from qinqing.resident_ids import mask_resident_id

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from datahub.catalogue import PERSON_CATALOGUE
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.models import DataCall
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person

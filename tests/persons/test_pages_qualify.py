@@ -11,8 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from datahub import providers, snapshots
-from datahub.fetch import fetch_facts_many
+from datahub import providers
+from datahub.extracts import persons as person_extracts
+from datahub.fetching.pipeline import fetch_facts_many
 from datahub.models import DataCall
 from datahub.providers import register_person_provider
 from policies.models import Policy
@@ -59,7 +60,7 @@ def publish_rent(mode: str = "apply", code: str = "employee-rent") -> Policy:
 
 
 def no_person_extracts(monkeypatch):
-    """The four eyes' what-if reads the person extracts (datahub.snapshots.
+    """The four eyes' what-if reads the person extracts (datahub.extracts.persons.
     read_person_snapshot, as contracted): an empty one here, these tests decide one person
     at a time through the hub."""
 
@@ -72,7 +73,7 @@ def no_person_extracts(monkeypatch):
             known={name: np.array([], dtype=bool) for name in names},
         )  # fmt: skip
 
-    monkeypatch.setattr(snapshots, "read_person_snapshot", read, raising=False)
+    monkeypatch.setattr(person_extracts, "read_person_snapshot", read, raising=False)
 
 
 def _active_employer(register):

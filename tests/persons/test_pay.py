@@ -4,7 +4,7 @@ the payment file names them masked and never by identity number; a lost answer f
 person settles that person alone; the employer never hears of, nor sees, the claims.
 
 The person evaluation and person extracts belong to other parts (policies.evaluation,
-datahub.snapshots): here they are stood in for by a small "world" of department answers,
+datahub.extracts): here they are stood in for by a small "world" of department answers,
 so these tests say what the money side does with whatever they decide."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from accounts.models import Role
-from datahub.fetch import Fact, FactSet
+from datahub.fetching.facts import Fact, FactSet
 from enterprises.models import EnterpriseStatus
 from enterprises.persons.services import link_login, register_person
 from policies.evaluation import Decision
@@ -97,7 +97,7 @@ class World:
             amount_fen=np.full(len(ids), AMOUNT_FEN, dtype=np.int64), as_of=None,
         )  # fmt: skip
 
-    # --- datahub.snapshots.read_person_snapshot ----------------------------------------
+    # --- datahub.extracts.persons.read_person_snapshot ---------------------------------
     def snapshot(self, person_fact_names, employer_fact_names=(), person_ids=None):
         ids = [int(pk) for pk in (person_ids if person_ids is not None else sorted(self.people))]
         ids = list(reversed(ids))  # the snapshot's own order: realigned by the reader
@@ -129,7 +129,7 @@ def world(monkeypatch):
                         raising=False)  # fmt: skip
     monkeypatch.setattr("policies.evaluation.evaluate_for_person", world.evaluate_one,
                         raising=False)  # fmt: skip
-    monkeypatch.setattr("datahub.snapshots.read_person_snapshot", world.snapshot,
+    monkeypatch.setattr("datahub.extracts.persons.read_person_snapshot", world.snapshot,
                         raising=False)  # fmt: skip
     for module in ("subsidies.payments", "subsidies.claims", "subsidies.roster"):
         monkeypatch.setattr(f"{module}.fetch_person_facts", world.fetch)
@@ -150,7 +150,7 @@ def person(number_seq: int, name: str, *, login: bool = False):
 
 def person_version(mode: str, code: str = "rent-subsidy") -> PolicyVersion:
     """A published version paying persons in `mode` (its batch run, if any, has run)."""
-    from datahub.snapshots import refresh_extract
+    from datahub.extracts.refresh import refresh_extract
 
     for code_ in ("hrss", "market"):
         refresh_extract(code_, purpose="test", as_of=TODAY)

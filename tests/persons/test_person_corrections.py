@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from datahub.fetch import fetch_person_facts
+from datahub.extracts.persons import read_person_snapshot
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.models import FactCorrection
 from datahub.signals import send_facts_changed
-from datahub.snapshots import read_person_snapshot
 from disputes.models import Origin
 from disputes.services import correct, raise_dispute
 from policies.models import DeliveryMode

@@ -16,10 +16,12 @@ from django.core.cache import cache
 from django.db import connection
 
 from accounts.models import Role
-from datahub import providers, snapshots
-from datahub.fetch import fetch_person_facts
+from datahub import providers
+from datahub.extracts import subjects
+from datahub.extracts.persons import read_person_snapshot
+from datahub.extracts.refresh import refresh_extract, refresh_person_extract
+from datahub.fetching.pipeline import fetch_person_facts
 from datahub.providers import register_person_provider
-from datahub.snapshots import read_person_snapshot, refresh_extract, refresh_person_extract
 from enterprises.persons.services import link_login, register_person
 from policies.models import DeliveryMode, Policy
 from policies.services.boundary_cases import generate_boundary_cases
@@ -72,7 +74,7 @@ class Departments:
         self.staff: dict[int, int] = {}
         registry = Registry("person provider")
         monkeypatch.setattr(providers, "PERSON_PROVIDERS", registry)
-        monkeypatch.setattr(snapshots, "PERSON_PROVIDERS", registry)
+        monkeypatch.setattr(subjects, "PERSON_PROVIDERS", registry)
         for interface in ("hrss.person_insurance", "hrss.talent_catalogue",
                           "hrss.social_security_card", "housing.person_property"):  # fmt: skip
             register_person_provider(interface, self.answer, self.extract)
@@ -129,9 +131,9 @@ def drop_extracts() -> None:
     differ from these, and every difference is a change."""
     with connection.cursor() as cursor:
         for code in ("hrss", "market", "ndrc"):
-            cursor.execute(f"DROP TABLE IF EXISTS {snapshots.ENTERPRISES.table(code)}")
+            cursor.execute(f"DROP TABLE IF EXISTS {subjects.ENTERPRISES.table(code)}")
         for code in ("hrss", "housing"):
-            cursor.execute(f"DROP TABLE IF EXISTS {snapshots.PERSONS.table(code)}")
+            cursor.execute(f"DROP TABLE IF EXISTS {subjects.PERSONS.table(code)}")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
 from policies.models import Policy
 from policies.services.boundary_cases import generate_boundary_cases
 from policies.services.drafts import create_draft

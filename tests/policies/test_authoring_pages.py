@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
 from policies import admin as policy_admin
 from policies.models import Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from policies.services.boundary_cases import generate_boundary_cases

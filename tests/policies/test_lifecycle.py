@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from datahub.extracts.refresh import refresh_extract
 from datahub.models import DataCall
-from datahub.snapshots import refresh_extract
 from policies.evaluation import evaluate_for_enterprise
 from policies.models import (
     DeliveryMode,

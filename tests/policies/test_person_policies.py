@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 
 from credit.lists.models import EntryStatus, ListEntry, ListKind
-from datahub import providers, snapshots
+from datahub import providers
+from datahub.extracts import persons as person_extracts
 from datahub.providers import register_person_provider
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.services import register_person
@@ -231,7 +232,7 @@ def test_one_person_is_decided_through_their_employer_with_every_reason(
 
 
 def _fake_person_snapshot(monkeypatch, rows, employer_rows, as_of=TODAY):
-    """read_person_snapshot as contracted (datahub.snapshots), over a small register: rows
+    """read_person_snapshot as contracted (datahub.extracts.persons), over a small register: rows
     are (person id, employer id or -1, months paid, owns a home)."""
     calls = []
 
@@ -255,7 +256,7 @@ def _fake_person_snapshot(monkeypatch, rows, employer_rows, as_of=TODAY):
                                employer_ids=employers, columns=columns, known=known,
                                as_of=as_of)  # fmt: skip
 
-    monkeypatch.setattr(snapshots, "read_person_snapshot", read, raising=False)
+    monkeypatch.setattr(person_extracts, "read_person_snapshot", read, raising=False)
     return calls
 
 
@@ -496,7 +497,8 @@ def _demo_policy(author_of_housing):
 
 
 def test_every_person_from_the_extracts_is_decided_as_each_alone(author):
-    from datahub.snapshots import person_extract_departments, refresh_person_extract
+    from datahub.extracts.refresh import refresh_extract, refresh_person_extract
+    from datahub.extracts.subjects import person_extract_departments
     from enterprises.persons.models import Person
     from enterprises.persons.services import register_many
 
@@ -508,15 +510,15 @@ def test_every_person_from_the_extracts_is_decided_as_each_alone(author):
     rows += [(make_resident_id("330108", date(1984, 2, 2), n), f"职工{n}") for n in range(1, 26)]
     register_many(rows)
     for code in ("hrss", "market", "ndrc"):
-        snapshots.refresh_extract(code, purpose="test: batch", as_of=as_of)
+        refresh_extract(code, purpose="test: batch", as_of=as_of)
     for code in person_extract_departments():
         refresh_person_extract(code, purpose="test: person batch", as_of=as_of)
     # Black-list the employer of the most people, and bring the credit extract up to date.
-    first = snapshots.read_person_snapshot([], [])
+    first = person_extracts.read_person_snapshot([], [])
     insured = first.employer_ids[first.employer_ids >= 0]
     listed_id = int(np.bincount(insured).argmax())
     _black_list(Enterprise.objects.get(pk=listed_id))
-    snapshots.refresh_extract("ndrc", purpose="test: batch", as_of=as_of)
+    refresh_extract("ndrc", purpose="test: batch", as_of=as_of)
     version = _demo_policy(author)
     batch = evaluate_all_persons(version, rules_on=as_of)
     status = batch.status()

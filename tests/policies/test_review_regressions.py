@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from datahub.snapshots import read_snapshot, refresh_extract
+from datahub.extracts.reading import read_snapshot
+from datahub.extracts.refresh import refresh_extract
 from policies.models import ImmutableVersion, Policy, PolicyTestCase, PolicyVersion, VersionStatus
 from policies.rules.errors import RuleError
 from policies.rules.ruleset import parse_rules

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from datahub import fetch as hub_fetch
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
+from datahub.fetching import pipeline as hub_fetch
 from policies.models import DeliveryMode, Policy
 from policies.services.boundary_cases import generate_boundary_cases
 from policies.services.drafts import create_draft

@@ -3,7 +3,7 @@ was paid; a correction that leaves it due raises none."""
 
 import pytest
 
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from disputes.models import Origin
 from disputes.services import correct, raise_dispute
 from policies.selectors import describe_claim

@@ -28,7 +28,7 @@ def policy_for_everyone(*, code: str, title: str, benefit_type: str, author, app
                         mode: str = DeliveryMode.APPLY) -> Policy:  # fmt: skip
     """A published Human Resources policy every active enterprise meets (5000 yuan each),
     over fresh extracts. Published in `mode`; apply mode starts no batch run."""
-    from datahub.snapshots import refresh_extract
+    from datahub.extracts.refresh import refresh_extract
 
     for code_ in ("hrss", "market"):
         refresh_extract(code_, purpose="test", as_of=TODAY)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from datahub.snapshots import refresh_extract
+from datahub.extracts.refresh import refresh_extract
 from policies.models import DeliveryMode, Policy
 from policies.services.boundary_cases import generate_boundary_cases
 from policies.services.drafts import create_draft

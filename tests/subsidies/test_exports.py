@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from qinqing.exports import csv_response, xlsx_response
 from tests.factories import (
     AuditorFactory,

@@ -102,7 +102,7 @@ def _ready(policy_, author, **overrides):
 
 @pytest.fixture
 def fresh_extracts(reference_data):
-    from datahub.snapshots import refresh_extract
+    from datahub.extracts.refresh import refresh_extract
 
     EnterpriseFactory.create_batch(3)
     for code in ("hrss", "market", "taxation"):

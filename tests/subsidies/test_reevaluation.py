@@ -13,8 +13,9 @@ import pytest
 from django.db import connection
 from django.utils.html import escape
 
+from datahub.extracts.refresh import refresh_extract
+from datahub.extracts.subjects import table_name
 from datahub.signals import facts_changed
-from datahub.snapshots import refresh_extract, table_name
 from policies.models import DeliveryMode, Policy
 from policies.services.boundary_cases import generate_boundary_cases
 from policies.services.drafts import create_draft
@@ -331,7 +332,8 @@ def test_an_answer_that_differs_from_the_last_one_is_a_change(officials_pair):  
     from django.utils import timezone
 
     from datahub.catalogue import CATALOGUE
-    from datahub.fetch import _cache_key, fetch_facts
+    from datahub.fetching.caching import cache_key
+    from datahub.fetching.pipeline import fetch_facts
     from sandbox.departments import behaviour
 
     enterprise = EnterpriseFactory()
@@ -343,7 +345,7 @@ def test_an_answer_that_differs_from_the_last_one_is_a_change(officials_pair):  
     facts_changed.connect(listen, dispatch_uid="test.answers")
     try:
         first = fetch_facts(enterprise, [STAFF], purpose="test")[STAFF].value
-        cache.delete(_cache_key(enterprise.uscc, CATALOGUE[STAFF], timezone.localdate()))
+        cache.delete(cache_key(enterprise.uscc, CATALOGUE[STAFF], timezone.localdate()))
         fetch_facts(enterprise, [STAFF], purpose="test")  # the same answer again
         assert heard == []
         real_answer = behaviour.answer
@@ -357,7 +359,7 @@ def test_an_answer_that_differs_from_the_last_one_is_a_change(officials_pair):  
 
         with pytest.MonkeyPatch.context() as patches:
             patches.setattr(behaviour, "answer", other_answer)
-            cache.delete(_cache_key(enterprise.uscc, CATALOGUE[STAFF], timezone.localdate()))
+            cache.delete(cache_key(enterprise.uscc, CATALOGUE[STAFF], timezone.localdate()))
             second = fetch_facts(enterprise, [STAFF], purpose="test")[STAFF].value
     finally:
         facts_changed.disconnect(dispatch_uid="test.answers")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from datahub.catalogue import PERSON_CATALOGUE
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from departments.models import Department
 from enterprises.persons.models import Person
 from enterprises.persons.selectors import person_of

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from credit.records.imports import import_tax_grades
-from datahub.snapshots import SnapshotMissing
+from datahub.extracts.reading import SnapshotMissing
 
 
 class Command(BaseCommand):

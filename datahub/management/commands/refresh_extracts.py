@@ -2,8 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from datahub.extracts.refresh import refresh_subject
+from datahub.extracts.subjects import extract_departments, person_extract_departments
 from datahub.models import Subject
-from datahub.snapshots import extract_departments, person_extract_departments, refresh_subject
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from datahub.fetch import fetch_facts
+from datahub.fetching.pipeline import fetch_facts
 from datahub.models import DataCall
 from enterprises.models import Enterprise
 

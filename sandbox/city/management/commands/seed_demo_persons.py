@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import create_user
 from datahub.catalogue import PERSON_CATALOGUE
-from datahub.fetch import fetch_person_facts
+from datahub.fetching.pipeline import fetch_person_facts
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
 from enterprises.persons.services import link_login, register_many, register_person
