@@ -57,6 +57,7 @@ from .payments import (
     reserve_budget,
     send,
 )
+from .selectors import claims_of
 
 CHUNK = 2000
 DECIDE_TASK = "subsidies.tasks.decide_batch_chunk"
@@ -343,9 +344,10 @@ class _Candidate:
 
 def _enterprise_candidates(policy, period: str, enterprise_ids: list[int]) -> list[_Candidate]:
     """The chunk's enterprises still in business that hold no claim for the period."""
-    taken = {enterprise_id for enterprise_id, policy_id, claim_period, person
-             in _claims_of("enterprise_id", enterprise_ids)
-             if policy_id == policy.pk and claim_period == period and person is None}  # fmt: skip
+    # A person's claim names their employer: it does not take the enterprise's place.
+    taken = {enterprise_id for enterprise_id, person in claims_of(
+        "enterprise_id", enterprise_ids, policy_id=policy.pk, period=period,
+        fields=("enterprise_id", "person_id")) if person is None}  # fmt: skip
     register = {
         pk: (uscc, bank_name, bank_account)
         for pk, uscc, bank_name, bank_account in Enterprise.objects.filter(
@@ -358,26 +360,14 @@ def _enterprise_candidates(policy, period: str, enterprise_ids: list[int]) -> li
             if enterprise_id in register]  # fmt: skip
 
 
-def _claims_of(subject: str, ids: list[int]) -> list[tuple[int, int, str, int | None]]:
-    """Every claim of these enterprises (or persons), by that one condition: (enterprise,
-    policy, period, person). The policy and the period are compared here, not in SQL: a
-    run adds hundreds of thousands of claims of one new policy faster than statistics
-    follow (autovacuum analyses at a tenth's growth, and not at all where it is off), and
-    with `policy = new AND person IS NULL` beside the ids the planner, believing that
-    policy has no claims, read all of them for each chunk (2 s a chunk at 1M). By the
-    ids alone there is one plan: their index, a few rows each."""
-    return list(Claim.objects.filter(any_of(subject, ids))
-                .values_list("enterprise_id", "policy_id", "period", "person_id"))  # fmt: skip
-
-
 def _person_candidates(policy, period: str, employer_ids: list[int],
                        persons: list[list]) -> list[_Candidate]:  # fmt: skip
     """The chunk's persons who hold no claim for the period (from any employer), each
     once, whose employer is in business: paid to the card's account from the extract."""
     person_ids = [int(row[0]) for row in persons]
-    taken = {person_id for _enterprise_id, policy_id, claim_period, person_id
-             in _claims_of("person_id", person_ids)
-             if policy_id == policy.pk and claim_period == period}  # fmt: skip
+    held = claims_of("person_id", person_ids, policy_id=policy.pk, period=period,
+                     fields=("person_id",))  # fmt: skip
+    taken = {person_id for (person_id,) in held}
     employers = dict(Enterprise.objects.filter(
         any_of("pk", set(employer_ids)), status=EnterpriseStatus.ACTIVE,
     ).values_list("pk", "uscc"))  # fmt: skip

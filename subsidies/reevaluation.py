@@ -60,6 +60,7 @@ from policies.evaluation import (
     evaluate_all_persons,
 )
 from policies.models import Beneficiary, PolicyVersion, VersionStatus
+from qinqing.bulk import any_of, plan_by_keys
 from qinqing.i18n import in_languages
 from qinqing.iterables import chunked
 from qinqing.notifications.services import Delivery, notify_many
@@ -89,6 +90,7 @@ from .models import (
 )
 from .moves import move_claims
 from .notification_kinds import NotificationKind
+from .selectors import claims_of
 
 logger = logging.getLogger(__name__)
 REEVALUATE_TASK = "subsidies.tasks.reevaluate"
@@ -235,14 +237,19 @@ def recheck_ineligible(enterprise_ids: list[int], facts: list[str], *,
     mode. A person's claim names their employer as its enterprise, so an employer's change
     reaches it too."""
     today = timezone.localdate()
-    subjects = Q(enterprise_id__in=list(enterprise_ids)) | Q(person_id__in=list(person_ids))
-    candidates = list(
-        Claim.objects.filter(subjects, status=ClaimStatus.INELIGIBLE,
-                             version__valid_from__lte=today, version__valid_until__gte=today)
-        .select_related("version").only("pk", "period", "version")
-    )  # fmt: skip
+    candidates: dict[int, Claim] = {}  # a person's claim names their employer: found twice
+    with transaction.atomic():
+        plan_by_keys()  # read by the ids alone, whatever a batch did to the statistics
+        for subject, ids in (("enterprise_id", enterprise_ids), ("person_id", person_ids)):
+            for part in chunked(sorted(set(ids)), 5000):
+                candidates.update(
+                    (claim.pk, claim) for claim in Claim.objects.filter(
+                        any_of(subject, part), status=ClaimStatus.INELIGIBLE,
+                        version__valid_from__lte=today, version__valid_until__gte=today,
+                    ).select_related("version").only("pk", "period", "version")
+                )  # fmt: skip
     wanted = set(facts)
-    ids = [claim.pk for claim in candidates
+    ids = [claim.pk for claim in candidates.values()
            if claim.period == period_key(claim.version, today)
            and (not wanted or wanted & set(_read_by(claim.version)))]  # fmt: skip
     if not ids:
@@ -310,15 +317,15 @@ def _evaluate(run: ReevaluationRun, snapshot: Snapshot) -> None:
     decision = evaluate_all(version, snapshot=snapshot)
     ids = decision.enterprise_ids
     period = period_key(version, timezone.localdate(run.started_at))
-    active_ids = set()
+    active_ids: set[int] = set()
     holding: dict[int, tuple[int, str]] = {}
-    for part in chunked(ids.tolist(), 5000):
-        active_ids |= set(Enterprise.objects.filter(pk__in=part, status=EnterpriseStatus.ACTIVE)
-                          .values_list("pk", flat=True))  # fmt: skip
-        for pk, enterprise_id, status in Claim.objects.filter(
-            policy_id=version.policy_id, period=period, enterprise_id__in=part
-        ).values_list("pk", "enterprise_id", "status"):
-            holding[enterprise_id] = (pk, status)
+    with transaction.atomic():
+        plan_by_keys()  # several reads by keys: a batch may have outrun the statistics
+        for part in chunked(ids.tolist(), 5000):
+            active_ids.update(Enterprise.objects.filter(
+                any_of("pk", part), status=EnterpriseStatus.ACTIVE,
+            ).values_list("pk", flat=True))  # fmt: skip
+            holding.update(_held("enterprise_id", part, version, period))
     active = np.isin(ids, np.fromiter(active_ids, dtype=np.int64, count=len(active_ids)))
     held = np.isin(ids, np.fromiter(holding, dtype=np.int64, count=len(holding)))
     rows = np.flatnonzero(decision.eligible & active & ~held)
@@ -340,6 +347,15 @@ def _evaluate(run: ReevaluationRun, snapshot: Snapshot) -> None:
         end = begin + CHUNK
         queue(DECIDE_TASK, run.pk, number, new_ids[begin:end], amounts[begin:end],
               facts[begin:end], rules_on)  # fmt: skip
+
+
+def _held(subject: str, ids: list[int], version: PolicyVersion,
+          period: str) -> dict[int, tuple[int, str]]:  # fmt: skip
+    """The claim (id, status) each of these enterprises (or persons) holds under the
+    version's policy for the period, read by the ids alone (selectors.claims_of)."""
+    return {subject_id: (pk, status) for pk, subject_id, status in claims_of(
+        subject, ids, policy_id=version.policy_id, period=period,
+        fields=("pk", subject, "status"))}  # fmt: skip
 
 
 def _evaluate_person_runs(runs: list[ReevaluationRun], change: Reevaluation) -> None:
@@ -377,11 +393,10 @@ def _evaluate_persons(run: ReevaluationRun, person_ids: list[int]) -> None:
         ids = np.asarray(decision.person_ids, dtype=np.int64)
     period = period_key(version, timezone.localdate(run.started_at))
     holding: dict[int, tuple[int, str]] = {}
-    for part in chunked(sorted(set(ids.tolist())), 5000):
-        for pk, person_id, status in Claim.objects.filter(
-            policy_id=version.policy_id, period=period, person_id__in=part
-        ).values_list("pk", "person_id", "status"):
-            holding[person_id] = (pk, status)
+    with transaction.atomic():
+        plan_by_keys()  # several reads by keys: a batch may have outrun the statistics
+        for part in chunked(sorted(set(ids.tolist())), 5000):
+            holding.update(_held("person_id", part, version, period))
     if decision is None:
         rows = np.array([], dtype=np.int64)
         stale: list[int] = []
