@@ -17,7 +17,6 @@ batch claim is reserved and paid by the same code as a claim made by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -30,9 +29,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from datahub import snapshots
-from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
-from datahub.columns import python_value
-from datahub.normalise import to_json
 from datahub.snapshots import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
@@ -45,6 +41,7 @@ from qinqing.masking import mask_name
 from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
 
+from .chunk_rows import PERSON_PAYMENT_FACTS, facts_by_row, person_rows
 from .claims import period_key
 from .gateway import GatewayError
 from .models import BatchChunk, BatchRun, Claim, ClaimStatus, DisbursementStatus, claim_label
@@ -116,11 +113,6 @@ def start(version_id: int) -> BatchRun | None:
     return BatchRun.objects.get(pk=run.pk)
 
 
-# What a person's batch claim carries besides the rules' facts: the account of their social
-# security card (paid to), and since when their employer insures them (the roster shows it).
-PERSON_PAYMENT_FACTS = ["person.bank.name", "person.bank.account", "person.hrss.insured_since"]
-
-
 def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     """A version paying persons: every person the data qualifies (evaluate_all_persons,
     over the person extracts and their employers' facts), each once, in chunks like the
@@ -162,43 +154,9 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     return BatchRun.objects.get(pk=run.pk)
 
 
-def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
-    """[person id, bank name, bank account, insured since (ISO date or None)] for each of
-    `person_ids`, in their order, from a person snapshot (whatever order its rows are in)."""
-    order = np.argsort(snapshot.person_ids, kind="stable")
-    where = order[np.searchsorted(snapshot.person_ids, person_ids, sorter=order)] if len(
-        snapshot.person_ids) else np.zeros(0, dtype=np.int64)  # fmt: skip
-    columns = {}
-    for name in PERSON_PAYMENT_FACTS:
-        spec = PERSON_CATALOGUE[name]
-        values, known = snapshot.columns[name], snapshot.known[name]
-        # A date the department gives as "none" (not insured: no start date) is -1.
-        columns[name] = [python_value(spec, values, int(row))
-                         if known[row] and not (spec.type is FactType.DATE and values[row] < 0)
-                         else None for row in where]  # fmt: skip
-    since = columns["person.hrss.insured_since"]
-    return [[int(pk), str(columns["person.bank.name"][index] or ""),
-             str(columns["person.bank.account"][index] or ""),
-             since[index].isoformat() if since[index] is not None else None]
-            for index, pk in enumerate(person_ids.tolist())]  # fmt: skip
-
-
 def _not_in_business() -> np.ndarray:
     ids = Enterprise.objects.exclude(status=EnterpriseStatus.ACTIVE).values_list("pk", flat=True)
     return np.fromiter(ids, dtype=np.int64)
-
-
-def facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[str, Any]]:
-    """Each qualifying enterprise's facts as JSON, kept with its claim (its explanation)."""
-    columns = {}
-    for name in names:
-        values = snapshot.columns[name][rows]
-        known = snapshot.known[name][rows]
-        spec = CATALOGUE.get(name) or PERSON_CATALOGUE[name]
-        columns[name] = [to_json(python_value(spec, values, index)) if known[index]
-                         else None for index in range(len(rows))]  # fmt: skip
-    return [{name: column[index] for name, column in columns.items()}
-            for index in range(len(rows))]  # fmt: skip
 
 
 def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],
