@@ -44,6 +44,7 @@ from .selectors import (
     claim_steps,
     claims_awaiting_review,
     claims_visible_to,
+    may_confirm_roster,
     reconciliation_runs,
     roster,
     rosters_to_confirm,
@@ -249,9 +250,14 @@ def rosters(request: HttpRequest) -> HttpResponse:
     return render(request, "subsidies/rosters.html", {"rosters": rosters_to_confirm(request.user)})
 
 
-def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int):
+def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int,
+                    confirming: bool = False):  # fmt: skip
+    """The version, the enterprise and its roster: for the employer's members, and, to
+    read only, the officials covering the version's department (confirming: 403)."""
     enterprise = get_object_or_404(enterprises_visible_to(request.user), pk=enterprise_pk)
     version = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version_pk)
+    if confirming and not may_confirm_roster(request.user, enterprise):
+        raise PermissionDenied(_("Only the enterprise's own members may confirm its roster."))
     try:
         lines = roster(request.user, version, enterprise)
     except RosterNotAllowed as refusal:
@@ -262,10 +268,12 @@ def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int):
 @login_required
 @require_GET
 def roster_page(request: HttpRequest, version_pk: int, enterprise_pk: int) -> HttpResponse:
-    """The employees the data proposes, each with a box to tick for those who have left."""
+    """The employees the data proposes, each with a box to tick for those who have left
+    (the employer's members); an official covering the policy reads it without them."""
     version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk)
     return render(request, "subsidies/roster.html", {
         "version": version, "enterprise": enterprise, "lines": lines,
+        "can_confirm": may_confirm_roster(request.user, enterprise),
         "waiting": [line for line in lines if line.open], "reason_max": ROSTER_REASON_MAX,
     })  # fmt: skip
 
@@ -275,7 +283,8 @@ def roster_page(request: HttpRequest, version_pk: int, enterprise_pk: int) -> Ht
 def roster_confirm(request: HttpRequest, version_pk: int, enterprise_pk: int) -> HttpResponse:
     """First POST (from the roster): the confirmation page, saying who is paid and who is
     removed. Second POST (`confirmed`): done, and back to the roster."""
-    version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk)
+    version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk,
+                                                 confirming=True)  # fmt: skip
     removed = request.POST.getlist("remove")
     reason = request.POST.get("reason", "")
     waiting = {str(line.person_id): line for line in lines if line.open}
