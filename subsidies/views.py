@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
-from policies.models import Policy, PolicyVersion
+from policies.models import Beneficiary, Policy, PolicyVersion
 from policies.watches import open_watch
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
@@ -116,6 +116,7 @@ def batch_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(batch_runs_visible_to(request.user), pk=pk)
     context = {"run": run, "figures": batch_progress(run),
                "finished": run.status != BatchRun.Status.RUNNING,
+               "pays_persons": run.version.beneficiary == Beneficiary.PERSON,
                "reevaluations": reevaluation_runs(run.version_id)}  # fmt: skip
     template = "subsidies/_batch_progress.html" if request.htmx else "subsidies/batch_run.html"
     response = render(request, template, context)
