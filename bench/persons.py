@@ -159,7 +159,7 @@ def person_extract_selects(fact_names) -> list[str]:
 def floor(version, run, edge) -> dict:
     """The irreducible work of this run, in this sitting (bench/bulkkit.py)."""
     from policies.evaluation import BLACK_LIST
-    from subsidies.batch import PERSON_PAYMENT_FACTS
+    from subsidies.chunk_rows import PERSON_PAYMENT_FACTS
 
     rules = version.rules
     person_facts = [*rules.person_fact_names, "person.hrss.employer_uscc", *PERSON_PAYMENT_FACTS]

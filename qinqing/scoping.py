@@ -99,6 +99,14 @@ def is_member(user: Any, enterprise_id: int | None) -> bool:
     return user.enterprise_memberships.filter(enterprise_id=enterprise_id).exists()
 
 
+def member_enterprise_ids(user: Any) -> list[int]:
+    """The enterprises this active user is a member of (none for anyone inactive): where a
+    member's own lists start (the rosters an employer has to confirm)."""
+    if not is_active_user(user):
+        return []
+    return list(user.enterprise_memberships.values_list("enterprise_id", flat=True))
+
+
 def rule_for(user: Any, reach: Reach) -> Q | None:
     """The filter a user's rows satisfy, None for every row; an empty `Q(pk__in=[])` for
     none. The one place where roles turn into row filters."""

@@ -50,6 +50,7 @@ from .selectors import (
     RosterLine,
     claims_visible_to,
     disbursements_visible_to,
+    may_confirm_roster,
     roster,
     rosters_to_confirm,
 )
@@ -382,13 +383,16 @@ class RosterListView(generics.GenericAPIView):
         return self.get_paginated_response(RosterSummarySerializer(page, many=True).data)
 
 
-def _roster_subject(request: Request, version: int, enterprise: int):
+def _roster_subject(request: Request, version: int, enterprise: int, confirming: bool = False):
     """The version, the enterprise and its roster; a 404 for anyone but the enterprise's
-    own members (another enterprise's roster, an official's, a person's: not theirs to
-    see, and nothing says whether it exists)."""
+    own members and, to read only, the officials covering the version's department
+    (another enterprise's roster, another department's official, a person's: not theirs
+    to see, and nothing says whether it exists; an official confirming: the same 404)."""
     version_row = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version)
     enterprise_row = get_object_or_404(Enterprise, pk=enterprise)
     try:
+        if confirming and not may_confirm_roster(request.user, enterprise_row):
+            raise RosterNotAllowed(_("Only the enterprise's own members may confirm its roster."))
         lines = roster(request.user, version_row, enterprise_row)
     except RosterNotAllowed:
         raise errors.NotFound(_("No roster of this policy for an enterprise of yours.")) from None
@@ -406,7 +410,8 @@ def _roster_answer(version: PolicyVersion, enterprise: Enterprise,
 class RosterView(generics.GenericAPIView):
     """One roster: the employees the data proposes for the policy version at the
     enterprise, in name order, each with name, masked identity number, insured since and
-    status. The enterprise's own members only (404 for everyone else)."""
+    status. The enterprise's own members, and the officials (or the department's partner
+    system) covering the version's department, read-only; 404 for everyone else."""
 
     scope_resource = "claims"
     serializer_class = RosterSerializer
@@ -433,7 +438,8 @@ class RosterConfirmView(generics.GenericAPIView):
     @extend_schema(request=RosterConfirmSerializer, responses={200: RosterConfirmationSerializer})
     @idempotent()
     def post(self, request: Request, version: int, enterprise: int) -> Response:
-        version_row, enterprise_row, lines = _roster_subject(request, version, enterprise)
+        version_row, enterprise_row, lines = _roster_subject(request, version, enterprise,
+                                                             confirming=True)  # fmt: skip
         data = RosterConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         removals = data.validated_data.get("removals", [])

@@ -17,7 +17,6 @@ batch claim is reserved and paid by the same code as a claim made by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -29,11 +28,8 @@ from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
-from datahub.columns import python_value
 from datahub.extracts import persons as snapshots
 from datahub.extracts.reading import SnapshotMissing
-from datahub.normalise import to_json
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
 from policies import evaluation
@@ -45,6 +41,7 @@ from qinqing.masking import mask_name
 from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
 
+from .chunk_rows import PERSON_PAYMENT_FACTS, facts_by_row, person_rows
 from .claims import period_key
 from .gateway import GatewayError
 from .models import BatchChunk, BatchRun, Claim, ClaimStatus, DisbursementStatus, claim_label
@@ -57,6 +54,7 @@ from .payments import (
     reserve_budget,
     send,
 )
+from .selectors import claims_of
 
 CHUNK = 2000
 DECIDE_TASK = "subsidies.tasks.decide_batch_chunk"
@@ -115,11 +113,6 @@ def start(version_id: int) -> BatchRun | None:
     return BatchRun.objects.get(pk=run.pk)
 
 
-# What a person's batch claim carries besides the rules' facts: the account of their social
-# security card (paid to), and since when their employer insures them (the roster shows it).
-PERSON_PAYMENT_FACTS = ["person.bank.name", "person.bank.account", "person.hrss.insured_since"]
-
-
 def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     """A version paying persons: every person the data qualifies (evaluate_all_persons,
     over the person extracts and their employers' facts), each once, in chunks like the
@@ -161,43 +154,9 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     return BatchRun.objects.get(pk=run.pk)
 
 
-def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
-    """[person id, bank name, bank account, insured since (ISO date or None)] for each of
-    `person_ids`, in their order, from a person snapshot (whatever order its rows are in)."""
-    order = np.argsort(snapshot.person_ids, kind="stable")
-    where = order[np.searchsorted(snapshot.person_ids, person_ids, sorter=order)] if len(
-        snapshot.person_ids) else np.zeros(0, dtype=np.int64)  # fmt: skip
-    columns = {}
-    for name in PERSON_PAYMENT_FACTS:
-        spec = PERSON_CATALOGUE[name]
-        values, known = snapshot.columns[name], snapshot.known[name]
-        # A date the department gives as "none" (not insured: no start date) is -1.
-        columns[name] = [python_value(spec, values, int(row))
-                         if known[row] and not (spec.type is FactType.DATE and values[row] < 0)
-                         else None for row in where]  # fmt: skip
-    since = columns["person.hrss.insured_since"]
-    return [[int(pk), str(columns["person.bank.name"][index] or ""),
-             str(columns["person.bank.account"][index] or ""),
-             since[index].isoformat() if since[index] is not None else None]
-            for index, pk in enumerate(person_ids.tolist())]  # fmt: skip
-
-
 def _not_in_business() -> np.ndarray:
     ids = Enterprise.objects.exclude(status=EnterpriseStatus.ACTIVE).values_list("pk", flat=True)
     return np.fromiter(ids, dtype=np.int64)
-
-
-def facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[str, Any]]:
-    """Each qualifying enterprise's facts as JSON, kept with its claim (its explanation)."""
-    columns = {}
-    for name in names:
-        values = snapshot.columns[name][rows]
-        known = snapshot.known[name][rows]
-        spec = CATALOGUE.get(name) or PERSON_CATALOGUE[name]
-        columns[name] = [to_json(python_value(spec, values, index)) if known[index]
-                         else None for index in range(len(rows))]  # fmt: skip
-    return [{name: column[index] for name, column in columns.items()}
-            for index in range(len(rows))]  # fmt: skip
 
 
 def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],
@@ -343,9 +302,10 @@ class _Candidate:
 
 def _enterprise_candidates(policy, period: str, enterprise_ids: list[int]) -> list[_Candidate]:
     """The chunk's enterprises still in business that hold no claim for the period."""
-    taken = {enterprise_id for enterprise_id, policy_id, claim_period, person
-             in _claims_of("enterprise_id", enterprise_ids)
-             if policy_id == policy.pk and claim_period == period and person is None}  # fmt: skip
+    # A person's claim names their employer: it does not take the enterprise's place.
+    taken = {enterprise_id for enterprise_id, person in claims_of(
+        "enterprise_id", enterprise_ids, policy_id=policy.pk, period=period,
+        fields=("enterprise_id", "person_id")) if person is None}  # fmt: skip
     register = {
         pk: (uscc, bank_name, bank_account)
         for pk, uscc, bank_name, bank_account in Enterprise.objects.filter(
@@ -358,26 +318,14 @@ def _enterprise_candidates(policy, period: str, enterprise_ids: list[int]) -> li
             if enterprise_id in register]  # fmt: skip
 
 
-def _claims_of(subject: str, ids: list[int]) -> list[tuple[int, int, str, int | None]]:
-    """Every claim of these enterprises (or persons), by that one condition: (enterprise,
-    policy, period, person). The policy and the period are compared here, not in SQL: a
-    run adds hundreds of thousands of claims of one new policy faster than statistics
-    follow (autovacuum analyses at a tenth's growth, and not at all where it is off), and
-    with `policy = new AND person IS NULL` beside the ids the planner, believing that
-    policy has no claims, read all of them for each chunk (2 s a chunk at 1M). By the
-    ids alone there is one plan: their index, a few rows each."""
-    return list(Claim.objects.filter(any_of(subject, ids))
-                .values_list("enterprise_id", "policy_id", "period", "person_id"))  # fmt: skip
-
-
 def _person_candidates(policy, period: str, employer_ids: list[int],
                        persons: list[list]) -> list[_Candidate]:  # fmt: skip
     """The chunk's persons who hold no claim for the period (from any employer), each
     once, whose employer is in business: paid to the card's account from the extract."""
     person_ids = [int(row[0]) for row in persons]
-    taken = {person_id for _enterprise_id, policy_id, claim_period, person_id
-             in _claims_of("person_id", person_ids)
-             if policy_id == policy.pk and claim_period == period}  # fmt: skip
+    held = claims_of("person_id", person_ids, policy_id=policy.pk, period=period,
+                     fields=("person_id",))  # fmt: skip
+    taken = {person_id for (person_id,) in held}
     employers = dict(Enterprise.objects.filter(
         any_of("pk", set(employer_ids)), status=EnterpriseStatus.ACTIVE,
     ).values_list("pk", "uscc"))  # fmt: skip

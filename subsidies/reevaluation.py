@@ -25,7 +25,12 @@ version's part is a `ReevaluationRun`, its chunks `BatchChunk` rows (a batch run
 kind, with `reevaluation_run` set). While the version's publish-time batch run is still
 paying, the run waits (decided under a lock on the batch run's row) and starts when
 that run is done: never two decisions on the same enterprises at once, and no change
-lost."""
+lost.
+
+Here: the receiver, the change's bookkeeping (which versions it reaches, its runs
+waiting and resumed, its chunks decided and paid, when it is finished, the owed-work
+sweep's and the batch-run page's reads) and ineligible claims decided again. Evaluating
+one run: subsidies/reevaluation_runs.py; withdrawing offers: subsidies/offer_withdrawals.py."""
 
 from __future__ import annotations
 
@@ -34,100 +39,27 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from datahub.extracts.persons import persons_insured_by, read_person_snapshot
-from datahub.extracts.reading import Snapshot, SnapshotMissing, read_snapshot
 from datahub.extracts.refresh import refresh_rows
 from datahub.extracts.subjects import PERSONS
-from enterprises.models import Enterprise, EnterpriseMembership, EnterpriseStatus
-from enterprises.persons.models import Person
-from policies.engine import INELIGIBLE
-from policies.evaluation import (
-    BLACK_LIST,
-    EMPLOYER_USCC,
-    NOT_TARGETED,
-    evaluate_all,
-    evaluate_all_persons,
-)
 from policies.models import Beneficiary, PolicyVersion, VersionStatus
-from qinqing.i18n import in_languages
+from qinqing.bulk import any_of, plan_by_keys
 from qinqing.iterables import chunked
-from qinqing.notifications.services import Delivery, notify_many
-from qinqing.notifications.text import Message
-from qinqing.queueing import queue, queue_on_commit
+from qinqing.queueing import queue_on_commit
 
 from . import checkqueue
-from .batch import (
-    BATCH_MODES,
-    CHUNK,
-    PERSON_PAYMENT_FACTS,
-    Decided,
-    decide_claims,
-    facts_by_row,
-    pay_counted,
-    person_rows,
-    settle,
-)
+from .batch import BATCH_MODES, Decided, decide_claims, pay_counted, settle
 from .claims import period_key
-from .models import (
-    BatchChunk,
-    BatchRun,
-    Claim,
-    ClaimStatus,
-    Reevaluation,
-    ReevaluationRun,
-)
+from .models import BatchChunk, BatchRun, Claim, ClaimStatus, Reevaluation, ReevaluationRun
 from .moves import move_claims
-from .notification_kinds import NotificationKind
+from .reevaluation_runs import evaluate_runs, reaches, read_by
 
 logger = logging.getLogger(__name__)
 REEVALUATE_TASK = "subsidies.tasks.reevaluate"
-DECIDE_TASK = "subsidies.tasks.decide_reevaluation_chunk"
 PAY_TASK = "subsidies.tasks.pay_reevaluation_chunk"
-
-WITHDRAWN_TITLE = _("Offer withdrawn: {policy}")
-WITHDRAWN_BODY = _(
-    "The offer to {enterprise} under “{policy}” was withdrawn: {cause}, and by the "
-    "department data now held the enterprise no longer meets the policy's conditions. "
-    "If you think the data is wrong, ask the department to correct it from the claim page."
-)
-WITHDRAWN_REASON = _(
-    "Withdrawn because {cause}: by the department data now held the enterprise no longer "
-    "meets the conditions."
-)
-PERSON_WITHDRAWN_TITLE = _("Offer withdrawn: {policy}")
-PERSON_WITHDRAWN_BODY = _(
-    "The offer to you under “{policy}” was withdrawn: {cause}, and by the department data "
-    "now held you no longer meet the policy's conditions. If you think the data is wrong, "
-    "dispute it from the claim page."
-)
-PERSON_WITHDRAWN_REASON = _(
-    "Withdrawn because {cause}: by the department data now held the person no longer "
-    "meets the conditions."
-)
-PERSON_CAUSE_WORDS = {
-    Reevaluation.Cause.EXTRACT: _("a department's data about the person or their employer changed"),
-    Reevaluation.Cause.ANSWER: _(
-        "a department's answer about the person or their employer changed"
-    ),
-    Reevaluation.Cause.CORRECTION: _("a fact about the person or their employer was corrected"),
-    Reevaluation.Cause.REGISTERED: _("the register of persons or enterprises changed"),
-    Reevaluation.Cause.CREDIT: _("the employer's credit listing changed"),
-}
-# A person's facts that decide whatever the version's rules name: who insures them.
-PERSON_ALWAYS = (EMPLOYER_USCC, "person.hrss.insured")
-CAUSE_WORDS = {
-    Reevaluation.Cause.EXTRACT: _("a department's data about the enterprise changed"),
-    Reevaluation.Cause.ANSWER: _("a department's answer about the enterprise changed"),
-    Reevaluation.Cause.CORRECTION: _("a fact about the enterprise was corrected"),
-    Reevaluation.Cause.REGISTERED: _("the enterprise's registration changed"),
-    Reevaluation.Cause.CREDIT: _("the enterprise's credit listing changed"),
-}
 
 
 def on_facts_changed(sender: Any = None, *, enterprise_ids=(), facts=(), cause: str = "",
@@ -167,25 +99,7 @@ def open_versions(facts: list[str], day=None,
                         batch_run__status__in=[BatchRun.Status.RUNNING, BatchRun.Status.DONE])
                 .order_by("pk"))  # fmt: skip
     wanted = set(facts)
-    return [v for v in versions if not wanted or wanted & set(_read_by(v))]
-
-
-def _read_by(version: PolicyVersion) -> list[str]:
-    """Every fact a version's decision depends on."""
-    if version.beneficiary != Beneficiary.PERSON:
-        return version.rules.fact_names
-    return [*version.rules.fact_names, *PERSON_ALWAYS, BLACK_LIST]
-
-
-def _reaches(version: PolicyVersion, facts: list[str]) -> tuple[bool, bool]:
-    """Whether a change of `facts` (any, when none is named) reaches a person version
-    through the persons' own facts, and through their employers' facts."""
-    if not facts:
-        return True, True
-    wanted = set(facts)
-    rules = version.rules
-    return (bool(wanted & {*rules.person_fact_names, *PERSON_ALWAYS}),
-            bool(wanted & {*rules.employer_fact_names, BLACK_LIST}))  # fmt: skip
+    return [v for v in versions if not wanted or wanted & set(read_by(v))]
 
 
 def reevaluate(reevaluation_id: int) -> Reevaluation:
@@ -207,7 +121,7 @@ def reevaluate(reevaluation_id: int) -> Reevaluation:
     recheck_ineligible(change.enterprise_ids, change.facts, person_ids=change.person_ids)
     versions = open_versions(change.facts) if change.enterprise_ids else []
     for version in open_versions(change.facts, beneficiary=Beneficiary.PERSON):
-        through_persons, through_employers = _reaches(version, change.facts)
+        through_persons, through_employers = reaches(version, change.facts)
         if ((through_persons and change.person_ids)
                 or (through_employers and change.enterprise_ids)):  # fmt: skip
             versions.append(version)
@@ -217,7 +131,7 @@ def reevaluate(reevaluation_id: int) -> Reevaluation:
         if run.evaluated_at is None and not run.waiting and not _waits_for_batch(run):
             run.version = version
             runs.append(run)
-    _evaluate_runs(runs, change)
+    evaluate_runs(runs, change)
     finish_if_complete(change.pk)
     return Reevaluation.objects.get(pk=change.pk)
 
@@ -230,16 +144,21 @@ def recheck_ineligible(enterprise_ids: list[int], facts: list[str], *,
     mode. A person's claim names their employer as its enterprise, so an employer's change
     reaches it too."""
     today = timezone.localdate()
-    subjects = Q(enterprise_id__in=list(enterprise_ids)) | Q(person_id__in=list(person_ids))
-    candidates = list(
-        Claim.objects.filter(subjects, status=ClaimStatus.INELIGIBLE,
-                             version__valid_from__lte=today, version__valid_until__gte=today)
-        .select_related("version").only("pk", "period", "version")
-    )  # fmt: skip
+    candidates: dict[int, Claim] = {}  # a person's claim names their employer: found twice
+    with transaction.atomic():
+        plan_by_keys()  # read by the ids alone, whatever a batch did to the statistics
+        for subject, ids in (("enterprise_id", enterprise_ids), ("person_id", person_ids)):
+            for part in chunked(sorted(set(ids)), 5000):
+                candidates.update(
+                    (claim.pk, claim) for claim in Claim.objects.filter(
+                        any_of(subject, part), status=ClaimStatus.INELIGIBLE,
+                        version__valid_from__lte=today, version__valid_until__gte=today,
+                    ).select_related("version").only("pk", "period", "version")
+                )  # fmt: skip
     wanted = set(facts)
-    ids = [claim.pk for claim in candidates
+    ids = [claim.pk for claim in candidates.values()
            if claim.period == period_key(claim.version, today)
-           and (not wanted or wanted & set(_read_by(claim.version)))]  # fmt: skip
+           and (not wanted or wanted & set(read_by(claim.version)))]  # fmt: skip
     if not ids:
         return []
     with transaction.atomic():
@@ -271,197 +190,9 @@ def resume(version_id: int) -> int:
         if ReevaluationRun.objects.filter(pk=run.pk, waiting=True).update(waiting=False):
             taken.append(run)
     for run in taken:
-        _evaluate_runs([run], run.reevaluation)
+        evaluate_runs([run], run.reevaluation)
         finish_if_complete(run.reevaluation_id)
     return len(taken)
-
-
-def _evaluate_runs(runs: list[ReevaluationRun], change: Reevaluation) -> None:
-    persons = [run for run in runs if run.version.beneficiary == Beneficiary.PERSON]
-    if persons:
-        _evaluate_person_runs(persons, change)
-    runs = [run for run in runs if run.version.beneficiary != Beneficiary.PERSON]
-    enterprise_ids = change.enterprise_ids
-    if not runs:
-        return
-    names = sorted({name for run in runs for name in run.version.rules.fact_names})
-    try:
-        snapshot: Snapshot | None = read_snapshot(names, enterprise_ids)
-    except SnapshotMissing:
-        snapshot = None  # some version's extract is missing: each reads its own
-    for run in runs:
-        try:
-            _evaluate(run, snapshot or read_snapshot(run.version.rules.fact_names,
-                                                     enterprise_ids))  # fmt: skip
-        except SnapshotMissing as error:
-            logger.warning("re-evaluation run %s: %s", run.pk, error)
-            ReevaluationRun.objects.filter(pk=run.pk).update(
-                evaluated_at=timezone.now(), finished_at=timezone.now()
-            )
-
-
-def _evaluate(run: ReevaluationRun, snapshot: Snapshot) -> None:
-    version = run.version
-    decision = evaluate_all(version, snapshot=snapshot)
-    ids = decision.enterprise_ids
-    period = period_key(version, timezone.localdate(run.started_at))
-    active_ids = set()
-    holding: dict[int, tuple[int, str]] = {}
-    for part in chunked(ids.tolist(), 5000):
-        active_ids |= set(Enterprise.objects.filter(pk__in=part, status=EnterpriseStatus.ACTIVE)
-                          .values_list("pk", flat=True))  # fmt: skip
-        for pk, enterprise_id, status in Claim.objects.filter(
-            policy_id=version.policy_id, period=period, enterprise_id__in=part
-        ).values_list("pk", "enterprise_id", "status"):
-            holding[enterprise_id] = (pk, status)
-    active = np.isin(ids, np.fromiter(active_ids, dtype=np.int64, count=len(active_ids)))
-    held = np.isin(ids, np.fromiter(holding, dtype=np.int64, count=len(holding)))
-    rows = np.flatnonzero(decision.eligible & active & ~held)
-    status = decision.status()
-    no_longer = (status == "ineligible") | (status == NOT_TARGETED) | ~active
-    stale = [holding[int(pk)][0] for pk in ids[no_longer]
-             if holding.get(int(pk), (0, ""))[1] == ClaimStatus.OFFERED]  # fmt: skip
-    withdrawn = withdraw_offers(stale, run.reevaluation.cause) if stale else []
-    new_ids = ids[rows].tolist()
-    amounts = decision.amount_fen[rows].tolist()
-    facts = facts_by_row(decision.snapshot, version.rules.fact_names, rows)
-    chunks = (len(new_ids) + CHUNK - 1) // CHUNK
-    ReevaluationRun.objects.filter(pk=run.pk).update(
-        evaluated=len(ids), qualified=len(new_ids), withdrawn=len(withdrawn), chunks=chunks,
-        evaluated_at=timezone.now(), finished_at=None if chunks else timezone.now(),
-    )  # fmt: skip
-    rules_on = decision.rules_on.isoformat() if decision.rules_on else None
-    for number, begin in enumerate(range(0, len(new_ids), CHUNK)):
-        end = begin + CHUNK
-        queue(DECIDE_TASK, run.pk, number, new_ids[begin:end], amounts[begin:end],
-              facts[begin:end], rules_on)  # fmt: skip
-
-
-def _evaluate_person_runs(runs: list[ReevaluationRun], change: Reevaluation) -> None:
-    """Each person version's run over exactly the persons the change reaches: the changed
-    persons (through their own facts) and those insured by a changed employer (through
-    its facts), read from the person extracts; an extract missing ends the run (logged)."""
-    employees: list[int] | None = None
-    for run in runs:
-        through_persons, through_employers = _reaches(run.version, change.facts)
-        reached = set(change.person_ids) if through_persons else set()
-        if through_employers and change.enterprise_ids:
-            if employees is None:  # one scan of the extract for every version
-                employees = persons_insured_by(change.enterprise_ids)
-            reached |= set(employees)
-        try:
-            _evaluate_persons(run, sorted(reached))
-        except SnapshotMissing as error:
-            logger.warning("re-evaluation run %s: %s", run.pk, error)
-            ReevaluationRun.objects.filter(pk=run.pk).update(
-                evaluated_at=timezone.now(), finished_at=timezone.now()
-            )
-
-
-def _evaluate_persons(run: ReevaluationRun, person_ids: list[int]) -> None:
-    """A person version's batch step for these persons only (the publish-time run's,
-    subsidies.batch._start_persons): the newly qualifying decided in chunks with their
-    card's account; an offer whose person no longer qualifies (their one row per person
-    found not eligible or not targeted, never merely unknown) withdrawn."""
-    version = run.version
-    if not person_ids:
-        decision = None
-        ids = np.array([], dtype=np.int64)
-    else:
-        decision = evaluate_all_persons(version, person_ids=person_ids)
-        ids = np.asarray(decision.person_ids, dtype=np.int64)
-    period = period_key(version, timezone.localdate(run.started_at))
-    holding: dict[int, tuple[int, str]] = {}
-    for part in chunked(sorted(set(ids.tolist())), 5000):
-        for pk, person_id, status in Claim.objects.filter(
-            policy_id=version.policy_id, period=period, person_id__in=part
-        ).values_list("pk", "person_id", "status"):
-            holding[person_id] = (pk, status)
-    if decision is None:
-        rows = np.array([], dtype=np.int64)
-        stale: list[int] = []
-    else:
-        held = np.isin(ids, np.fromiter(holding, dtype=np.int64, count=len(holding)))
-        rows = np.flatnonzero(decision.eligible & ~held)
-        status = decision.status()
-        kept = np.asarray(decision.kept, dtype=bool)
-        no_longer = kept & ((status == INELIGIBLE) | (status == NOT_TARGETED))
-        stale = [holding[int(pk)][0] for pk in np.unique(ids[no_longer])
-                 if holding.get(int(pk), (0, ""))[1] == ClaimStatus.OFFERED]  # fmt: skip
-    withdrawn = withdraw_offers(stale, run.reevaluation.cause) if stale else []
-    new_persons = ids[rows]
-    employers = (np.asarray(decision.employer_ids, dtype=np.int64)[rows].tolist()
-                 if decision is not None else [])  # fmt: skip
-    amounts = decision.amount_fen[rows].tolist() if decision is not None else []
-    facts = (facts_by_row(decision.snapshot, version.rules.fact_names, rows)
-             if decision is not None and len(rows) else [])  # fmt: skip
-    persons = (person_rows(read_person_snapshot(PERSON_PAYMENT_FACTS, person_ids=new_persons),
-                           new_persons) if len(rows) else [])  # fmt: skip
-    chunks = (len(persons) + CHUNK - 1) // CHUNK
-    ReevaluationRun.objects.filter(pk=run.pk).update(
-        evaluated=len(np.unique(ids)), qualified=len(persons), withdrawn=len(withdrawn),
-        chunks=chunks, evaluated_at=timezone.now(),
-        finished_at=None if chunks else timezone.now(),
-    )  # fmt: skip
-    rules_on = decision.rules_on.isoformat() if decision is not None and decision.rules_on else None
-    for number, begin in enumerate(range(0, len(persons), CHUNK)):
-        end = begin + CHUNK
-        queue(DECIDE_TASK, run.pk, number, employers[begin:end], amounts[begin:end],
-              facts[begin:end], rules_on, persons[begin:end])  # fmt: skip
-
-
-def withdraw_offers(claim_ids: list[int], cause: str) -> list[int]:
-    """Offers whose facts no longer hold: withdrawn with the reason (kept in both
-    languages in the claim's decision), audited, and their enterprises' members told (a
-    person's offer: the person, in words about them)."""
-    words = CAUSE_WORDS.get(cause, CAUSE_WORDS[Reevaluation.Cause.ANSWER])
-    person_words = PERSON_CAUSE_WORDS.get(cause, PERSON_CAUSE_WORDS[Reevaluation.Cause.ANSWER])
-    reasons = {
-        False: in_languages(Message(WITHDRAWN_REASON, cause=words)),
-        True: in_languages(Message(PERSON_WITHDRAWN_REASON, cause=person_words)),
-    }
-    with transaction.atomic():
-        found = Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.OFFERED)
-        rows = {
-            pk: {"decision": {**(decision or {}), "withdrawn": reasons[person is not None]}}
-            for pk, decision, person in found.values_list("pk", "decision", "person_id")
-        }
-        moved = move_claims(sorted(rows), ClaimStatus.WITHDRAWN, rows=rows)
-        transaction.on_commit(partial(_tell_withdrawn, moved, words, person_words), robust=True)
-    return moved
-
-
-def _tell_withdrawn(claim_ids: list[int], cause, person_cause=None) -> None:
-    claims = list(Claim.objects.filter(pk__in=claim_ids).select_related("policy", "enterprise"))
-    persons = [claim for claim in claims if claim.person_id]
-    claims = [claim for claim in claims if not claim.person_id]
-    if persons:
-        _tell_persons_withdrawn(persons, person_cause or cause)
-    members: dict[int, list[int]] = {}
-    for enterprise_id, user_id in EnterpriseMembership.objects.filter(
-        enterprise_id__in={c.enterprise_id for c in claims}, user__is_active=True
-    ).values_list("enterprise_id", "user_id"):
-        members.setdefault(enterprise_id, []).append(user_id)
-    deliveries = []
-    for claim in claims:
-        params = {"policy": claim.policy, "enterprise": claim.enterprise.name, "cause": cause}
-        deliveries += [Delivery(user, Message(WITHDRAWN_TITLE, **params),
-                                Message(WITHDRAWN_BODY, **params), f"/claims/{claim.pk}/")
-                       for user in members.get(claim.enterprise_id, [])]  # fmt: skip
-    notify_many(NotificationKind.CLAIM_OFFER_WITHDRAWN, deliveries)
-
-
-def _tell_persons_withdrawn(claims: list[Claim], cause) -> None:
-    """A person's offer withdrawn: the person hears of it through their login (the
-    employer's members never do: a person's claim is the person's)."""
-    logins = dict(Person.objects.filter(pk__in={c.person_id for c in claims}, user__is_active=True)
-                  .values_list("pk", "user_id"))  # fmt: skip
-    deliveries = [Delivery(logins[claim.person_id],
-                           Message(PERSON_WITHDRAWN_TITLE, policy=claim.policy),
-                           Message(PERSON_WITHDRAWN_BODY, policy=claim.policy, cause=cause),
-                           f"/claims/{claim.pk}/")
-                  for claim in claims if claim.person_id in logins]  # fmt: skip
-    notify_many(NotificationKind.CLAIM_OFFER_WITHDRAWN, deliveries)
 
 
 def decide_chunk(run_id: int, number: int, enterprise_ids: list[int], amounts_fen: list[int],

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enterprises.selectors import enterprises_visible_to
-from policies.models import Policy, PolicyVersion
+from policies.models import Beneficiary, Policy, PolicyVersion
 from policies.watches import open_watch
 from qinqing.errors import ServiceError, show_on_page
 from qinqing.exports import FORMATS, export_response
@@ -44,6 +44,7 @@ from .selectors import (
     claim_steps,
     claims_awaiting_review,
     claims_visible_to,
+    may_confirm_roster,
     reconciliation_runs,
     roster,
     rosters_to_confirm,
@@ -115,6 +116,7 @@ def batch_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(batch_runs_visible_to(request.user), pk=pk)
     context = {"run": run, "figures": batch_progress(run),
                "finished": run.status != BatchRun.Status.RUNNING,
+               "pays_persons": run.version.beneficiary == Beneficiary.PERSON,
                "reevaluations": reevaluation_runs(run.version_id)}  # fmt: skip
     template = "subsidies/_batch_progress.html" if request.htmx else "subsidies/batch_run.html"
     response = render(request, template, context)
@@ -249,9 +251,14 @@ def rosters(request: HttpRequest) -> HttpResponse:
     return render(request, "subsidies/rosters.html", {"rosters": rosters_to_confirm(request.user)})
 
 
-def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int):
+def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int,
+                    confirming: bool = False):  # fmt: skip
+    """The version, the enterprise and its roster: for the employer's members, and, to
+    read only, the officials covering the version's department (confirming: 403)."""
     enterprise = get_object_or_404(enterprises_visible_to(request.user), pk=enterprise_pk)
     version = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version_pk)
+    if confirming and not may_confirm_roster(request.user, enterprise):
+        raise PermissionDenied(_("Only the enterprise's own members may confirm its roster."))
     try:
         lines = roster(request.user, version, enterprise)
     except RosterNotAllowed as refusal:
@@ -262,10 +269,12 @@ def _roster_subject(request: HttpRequest, version_pk: int, enterprise_pk: int):
 @login_required
 @require_GET
 def roster_page(request: HttpRequest, version_pk: int, enterprise_pk: int) -> HttpResponse:
-    """The employees the data proposes, each with a box to tick for those who have left."""
+    """The employees the data proposes, each with a box to tick for those who have left
+    (the employer's members); an official covering the policy reads it without them."""
     version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk)
     return render(request, "subsidies/roster.html", {
         "version": version, "enterprise": enterprise, "lines": lines,
+        "can_confirm": may_confirm_roster(request.user, enterprise),
         "waiting": [line for line in lines if line.open], "reason_max": ROSTER_REASON_MAX,
     })  # fmt: skip
 
@@ -275,7 +284,8 @@ def roster_page(request: HttpRequest, version_pk: int, enterprise_pk: int) -> Ht
 def roster_confirm(request: HttpRequest, version_pk: int, enterprise_pk: int) -> HttpResponse:
     """First POST (from the roster): the confirmation page, saying who is paid and who is
     removed. Second POST (`confirmed`): done, and back to the roster."""
-    version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk)
+    version, enterprise, lines = _roster_subject(request, version_pk, enterprise_pk,
+                                                 confirming=True)  # fmt: skip
     removed = request.POST.getlist("remove")
     reason = request.POST.get("reason", "")
     waiting = {str(line.person_id): line for line in lines if line.open}

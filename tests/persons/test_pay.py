@@ -30,6 +30,7 @@ from qinqing.resident_ids import make_resident_id
 from sandbox.treasury.models import TreasuryRecord
 from sandbox.treasury.simulation import SimulatedTreasury
 from subsidies import batch
+from subsidies.chunk_rows import person_rows
 from subsidies.claims import submit_claim
 from subsidies.errors import ClaimRefused
 from subsidies.gateway import GATEWAYS
@@ -226,8 +227,8 @@ def test_a_chunk_delivered_twice_or_a_run_started_again_pays_nobody_twice(staff,
     paid = TreasuryRecord.objects.count()
     decision = world.evaluate_all(version)
     rows = np.flatnonzero(decision.eligible & (decision.employer_ids >= 0))
-    persons = batch.person_rows(world.snapshot([], person_ids=decision.person_ids[rows]),
-                                decision.person_ids[rows])  # fmt: skip
+    persons = person_rows(world.snapshot([], person_ids=decision.person_ids[rows]),
+                          decision.person_ids[rows])  # fmt: skip
     made = batch.decide_chunk(run.pk, 0, decision.employer_ids[rows].tolist(),
                               decision.amount_fen[rows].tolist(), [], TODAY.isoformat(),
                               persons)  # fmt: skip

@@ -267,6 +267,19 @@ def test_an_employers_fact_change_reaches_its_persons(town, departments):
     assert TreasuryRecord.objects.count() == 3
 
 
+def test_the_batch_run_page_counts_the_persons_evaluated(town, departments, client):
+    version = publish_for_persons(DeliveryMode.AUTOMATIC)
+    departments.staff[town.small.pk] = 15  # the small employer now insures 15
+    refresh_extract("hrss", purpose="test", as_of=TODAY)
+    run = BatchRun.objects.get(version=version)
+    client.force_login(OfficialFactory(department=department("hrss"), district=None))
+    page = client.get(f"/claims/batches/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Re-evaluations" in text
+    assert "Persons evaluated" in text and "persons evaluated" in text
+    assert "nterprises evaluated" not in text
+
+
 def test_an_offer_is_withdrawn_when_the_persons_facts_stop_holding(town, departments):
     people = town.people
     version = publish_for_persons(DeliveryMode.CONFIRM)

@@ -2,9 +2,10 @@
 """The employer's roster over REST (issue #26, the enterprise-confirmed route): the rosters
 waiting, one roster (name, masked identity number, insured since, status: nothing else
 personal), and its confirmation through subsidies.roster.confirm_roster, with an
-Idempotency-Key so that a retried confirmation confirms once. Another enterprise, the
-policy's officials and the employees themselves get a 404; bad input is a 4xx in the one
-JSON error shape, and nothing changes."""
+Idempotency-Key so that a retried confirmation confirms once. The officials covering the
+policy's department read a roster, and never confirm it (404); another enterprise,
+another department's officials and the employees themselves get a 404; bad input is a
+4xx in the one JSON error shape, and nothing changes."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def test_a_partner_system_of_the_employer_reads_with_claims_read_and_confirms_wi
     assert TreasuryRecord.objects.count() == 3
 
 
-def test_another_enterprise_an_official_and_the_employee_get_a_404_and_change_nothing(
+def test_another_enterprise_another_departments_official_and_the_employee_get_a_404(
     staff, offered, world
 ):
     version, _member = offered
@@ -119,7 +120,9 @@ def test_another_enterprise_an_official_and_the_employee_get_a_404_and_change_no
     link_login(person=chen, user=employee)
     outsiders = {
         "other employer": member_of(staff.second),
-        "the policy's official": OfficialFactory(department=department("hrss"), district=None),
+        "another department's official": OfficialFactory(
+            department=department("market"), district=None
+        ),
         "the employee": employee,
     }
     for who, user in outsiders.items():
@@ -135,12 +138,34 @@ def test_another_enterprise_an_official_and_the_employee_get_a_404_and_change_no
             .get("/api/v1/rosters/").json()["results"]] == [staff.second.pk]  # fmt: skip
     assert set(_statuses(version).values()) == {ClaimStatus.OFFERED}
     assert not TreasuryRecord.objects.exists()
-    # A partner system of another enterprise, or of the policy's department: the same 404.
-    for binding in ({"enterprise": staff.second}, {"department": "hrss"}):
+    # A partner system of another enterprise, or of another department: the same 404.
+    for binding in ({"enterprise": staff.second}, {"department": "market"}):
         partner, _ = partner_api_client(scopes=["claims:read", "claims:write"], **binding)
         assert partner.get(detail_url).status_code == 404
         assert partner.post(confirm_url, {}, format="json").status_code == 404
     assert set(_statuses(version).values()) == {ClaimStatus.OFFERED}
+
+
+def test_the_policys_official_reads_the_roster_and_may_not_confirm_it(staff, offered, world):
+    version, _member = offered
+    detail_url, confirm_url = _urls(version, staff.first)
+    official = OfficialFactory(department=department("hrss"), district=None)
+    partner, _ = partner_api_client(scopes=["claims:read", "claims:write"], department="hrss")
+    for who, client in (("official", _client(official)), ("department's partner", partner)):
+        detail = client.get(detail_url)
+        assert detail.status_code == 200, who
+        body = detail.json()
+        assert body["waiting"] == 3, who
+        assert [line["name"] for line in body["lines"]] == sorted(["陈小青", "林大山", "王五"])
+        assert all(set(line) == LINE_FIELDS for line in body["lines"]), who
+        lin = staff.people["林大山"][0]
+        for attempt in ({}, {"removals": [{"person": lin.pk, "reason": "left"}]}):
+            refused = client.post(confirm_url, attempt, format="json")
+            assert refused.status_code == 404 and refused.json()["code"] == "not_found", who
+        # Confirming is the employer's: the official has no rosters to confirm.
+        assert client.get("/api/v1/rosters/").json()["count"] == 0, who
+    assert set(_statuses(version).values()) == {ClaimStatus.OFFERED}
+    assert not TreasuryRecord.objects.exists()
 
 
 def test_a_retried_confirmation_confirms_once(staff, offered, world):

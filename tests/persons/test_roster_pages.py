@@ -10,7 +10,7 @@ from django.test import Client
 
 from policies.models import DeliveryMode
 from subsidies.models import Claim, ClaimStatus
-from tests.factories import member_of
+from tests.factories import OfficialFactory, department, member_of
 
 from .test_pay import person_version, staff, world  # noqa: F401 - fixtures
 
@@ -41,6 +41,27 @@ def test_the_member_sees_the_roster_and_nothing_more(staff, page):
     other = Client(HTTP_ACCEPT_LANGUAGE="en")
     other.force_login(member_of(staff.second))
     assert other.get(url).status_code in (403, 404)
+
+
+def test_the_policys_official_reads_the_roster_page_and_may_not_confirm(staff, page):
+    version, _client, url = page
+    official = Client(HTTP_ACCEPT_LANGUAGE="en")
+    official.force_login(OfficialFactory(department=department("hrss"), district=None))
+    answer = official.get(url)
+    assert answer.status_code == 200
+    body = answer.content.decode()
+    assert "陈小青" in body and "Read only" in body
+    assert 'name="remove"' not in body and "/confirm/" not in body  # nothing to tick or send
+    lin = staff.people["林大山"][0]
+    for data in ({"remove": [str(lin.pk)], "reason": "left", "confirmed": "1"}, {"confirmed": "1"}):
+        assert official.post(url + "confirm/", data).status_code == 403
+    assert set(Claim.objects.filter(version=version).values_list("status", flat=True)) == {
+        ClaimStatus.OFFERED}  # fmt: skip
+    # Another department's official: not theirs to see.
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    other.force_login(OfficialFactory(department=department("market"), district=None))
+    assert other.get(url).status_code in (403, 404)
+    assert other.post(url + "confirm/", {"confirmed": "1"}).status_code in (403, 404)
 
 
 def test_removing_and_confirming_through_the_pages(staff, page):

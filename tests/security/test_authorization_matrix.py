@@ -208,9 +208,10 @@ RULES: list[tuple[str | None, str, str]] = [
     ("subsidies:approve", "lddadddd", "lddidddd"),
     ("subsidies:reject", "lddadddd", "lddidddd"),
     ("subsidies:reconciliation", "ldddddaa", "ldddddda"),
-    # The employer's roster of a policy paying persons: its members only.
+    # The employer's roster of a policy paying persons: its members confirm it; the
+    # officials covering the policy's department (the Xihu market official) read it.
     ("subsidies:rosters", "laaddddd", "liiiiiii"),
-    ("subsidies:roster", "ladddddd", "liiiiiii"),
+    ("subsidies:roster", "ladadddd", "liiiiiii"),
     ("subsidies:roster_confirm", "liiiiiii", "ladddddd"),
     # Approvals: A's application and its Market item; the review pages for the item's
     # department (Xihu Market), auditors and admins.
@@ -253,10 +254,11 @@ RULES: list[tuple[str | None, str, str]] = [
         "lixixxii",
     ),  # body checked before the object: outsiders may get 400
     ("v1:disbursement-list", "laaaaaaa", "liiiiiii"),
-    # The employer's roster over REST: its members only (everyone else 404). The world's
-    # version pays enterprises, so its roster is empty and confirming it is refused (400).
+    # The employer's roster over REST: its members confirm it, the officials covering the
+    # policy's department read it (everyone else 404). The world's version pays
+    # enterprises, so its roster is empty and confirming it is refused (400).
     ("v1:roster-list", "laaaaaaa", "liiiiiii"),
-    ("v1:roster-detail", "ladddddd", "liiiiiii"),
+    ("v1:roster-detail", "ladadddd", "liiiiiii"),
     ("v1:roster-confirm", "liiiiiii", "lidddddd"),
     # Recovery orders: the enterprise's members and its policy's department (auditors
     # read); officials raise and waive, the members repay and appeal.

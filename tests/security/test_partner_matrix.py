@@ -82,10 +82,11 @@ PARTNER_RULES: list[tuple[str | None, str, str]] = [
     ("v1:claim-accept", "ii", "xa"),
     ("v1:claim-receipt", "ii", "ii"),  # the world's claim is undecided: 409
     ("v1:claim-reject", "ii", "ii"),
-    # The employer's roster (claims scopes): the enterprise's client only; the world's
-    # version pays enterprises, so confirming its empty roster is refused (400).
+    # The employer's roster (claims scopes): the enterprise's client confirms it, the
+    # department's reads it; the world's version pays enterprises, so confirming its
+    # empty roster is refused (400).
     ("v1:roster-list", "aa", "ii"),
-    ("v1:roster-detail", "da", "ii"),
+    ("v1:roster-detail", "aa", "ii"),
     ("v1:roster-confirm", "ii", "di"),
     ("v1:disbursement-list", "aa", "dd"),
     ("v1:disbursement-detail", "ad", "dd"),

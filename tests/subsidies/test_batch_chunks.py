@@ -18,6 +18,7 @@ from subsidies.gateway import PaymentOrder
 from subsidies.models import BatchChunk, BatchRun, Claim, ClaimStatus, LedgerEntry
 from subsidies.notification_kinds import NotificationKind
 from subsidies.notifications import notify_claims
+from subsidies.selectors import claims_of
 from tests.factories import EnterpriseFactory, member_of
 
 from .test_batch import publish
@@ -112,3 +113,23 @@ def test_plain_values_go_in_with_their_defaults_and_ids():
     entries = LedgerEntry.objects.filter(pk__in=ids).order_by("pk")
     assert [e.transaction for e in entries] == [f"t-{n}" for n in range(120)]
     assert all(e.created_at and e.claim_id is None for e in entries)
+
+
+def test_claims_of_reads_by_the_ids_alone_and_keeps_one_policy_and_period(officials_pair):  # noqa: F811
+    """The statistics pitfall's cure (subsidies.selectors.claims_of): the claims of some
+    enterprises found by their ids only (no policy nor period beside them in SQL, where
+    a batch's new policy would mislead the planner), the policy and period kept here."""
+    version = publish(DeliveryMode.AUTOMATIC, officials_pair)
+    first, second = EnterpriseFactory.create_batch(2)
+    fields = {"policy": version.policy, "version": version, "status": ClaimStatus.INELIGIBLE}
+    kept = Claim.objects.create(enterprise=first, period="2026", **fields)
+    Claim.objects.create(enterprise=second, period="2025", **fields)  # another period
+    with CaptureQueriesContext(connection) as queries:
+        found = claims_of("enterprise_id", [first.pk, second.pk], policy_id=version.policy_id,
+                          period="2026", fields=("pk", "enterprise_id", "status"))  # fmt: skip
+    assert found == [(kept.pk, first.pk, ClaimStatus.INELIGIBLE)]
+    (query,) = queries.captured_queries
+    where = query["sql"].split("WHERE", 1)[1]
+    assert "enterprise_id" in where and "policy_id" not in where and "period" not in where
+    assert claims_of("enterprise_id", [first.pk], policy_id=version.policy_id + 1,
+                     period="2026", fields=("pk",)) == []  # fmt: skip

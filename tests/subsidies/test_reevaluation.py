@@ -323,6 +323,7 @@ def test_the_batch_run_page_shows_the_reevaluations(client, officials_pair):  # 
     text = page.content.decode()
     assert page.status_code == 200
     assert "Re-evaluations" in text and "A department&#x27;s bulk extract changed" in text
+    assert "Enterprises evaluated" in text and "Persons evaluated" not in text
 
 
 def test_an_answer_that_differs_from_the_last_one_is_a_change(officials_pair):  # noqa: F811

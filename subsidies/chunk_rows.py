@@ -1,0 +1,53 @@
+"""The rows a chunk task carries, as plain JSON values (tasks are queued by name, their
+arguments serialised): each qualifying row's facts, kept with its claim as its
+explanation, and a person's payment row (the account of their social security card).
+Shared by the publish-time batch run (subsidies/batch.py) and the re-evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
+from datahub.columns import python_value
+from datahub.normalise import to_json
+
+# What a person's batch claim carries besides the rules' facts: the account of their social
+# security card (paid to), and since when their employer insures them (the roster shows it).
+PERSON_PAYMENT_FACTS = ["person.bank.name", "person.bank.account", "person.hrss.insured_since"]
+
+
+def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
+    """[person id, bank name, bank account, insured since (ISO date or None)] for each of
+    `person_ids`, in their order, from a person snapshot (whatever order its rows are in)."""
+    order = np.argsort(snapshot.person_ids, kind="stable")
+    where = order[np.searchsorted(snapshot.person_ids, person_ids, sorter=order)] if len(
+        snapshot.person_ids) else np.zeros(0, dtype=np.int64)  # fmt: skip
+    columns = {}
+    for name in PERSON_PAYMENT_FACTS:
+        spec = PERSON_CATALOGUE[name]
+        values, known = snapshot.columns[name], snapshot.known[name]
+        # A date the department gives as "none" (not insured: no start date) is -1.
+        columns[name] = [python_value(spec, values, int(row))
+                         if known[row] and not (spec.type is FactType.DATE and values[row] < 0)
+                         else None for row in where]  # fmt: skip
+    since = columns["person.hrss.insured_since"]
+    return [[int(pk), str(columns["person.bank.name"][index] or ""),
+             str(columns["person.bank.account"][index] or ""),
+             since[index].isoformat() if since[index] is not None else None]
+            for index, pk in enumerate(person_ids.tolist())]  # fmt: skip
+
+
+def facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[str, Any]]:
+    """Each qualifying enterprise's facts as JSON, kept with its claim (its explanation)."""
+    columns = {}
+    for name in names:
+        values = snapshot.columns[name][rows]
+        known = snapshot.known[name][rows]
+        spec = CATALOGUE.get(name) or PERSON_CATALOGUE[name]
+        columns[name] = [to_json(python_value(spec, values, index)) if known[index]
+                         else None for index in range(len(rows))]  # fmt: skip
+    return [{name: column[index] for name, column in columns.items()}
+            for index in range(len(rows))]  # fmt: skip
