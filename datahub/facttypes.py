@@ -1,5 +1,5 @@
 """The types of the fact catalogue's values and their JSON form, with no Django: the rule
-engine (policies/rules.py, policies/engine.py) and tools/verify.py use them outside the
+engine (policies/rules/, policies/engine.py) and tools/verify.py use them outside the
 portal. The labels people read are filled in by datahub/catalogue.py."""
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ class Claim(models.Model):
 
     @property
     def withdrawal_reason(self) -> str:
-        """Why an offer was withdrawn (subsidies/reevaluation.py keeps it in both
+        """Why an offer was withdrawn (subsidies/offer_withdrawals.py keeps it in both
         languages), in the reader's language; "" for any other claim."""
         reason = (self.decision or {}).get("withdrawn") or {}
         return pick(reason.get("zh-hans", ""), reason.get("en", "")) if reason else ""
