@@ -5,8 +5,10 @@ from typing import Any
 
 from django import template
 
-from datahub.catalogue import CATALOGUE
+from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE
 from datahub.corrections import corrections_of, provenance, provenance_text
+from datahub.models import Subject
+from enterprises.persons.models import Person
 
 register = template.Library()
 
@@ -25,12 +27,17 @@ def correction_of(facts: Any, name: str) -> str:
 
 
 @register.simple_tag
-def corrections_for(enterprise: Any) -> list[dict[str, str]]:
-    """`{% corrections_for enterprise as corrected %}`: the enterprise's corrected facts,
-    newest first, each with its value and provenance in the reader's language."""
+def corrections_for(subject: Any) -> list[dict[str, str]]:
+    """`{% corrections_for enterprise as corrected %}` (or a person: their own "who read my
+    data" page): the corrected facts, newest first, each with its value and provenance in
+    the reader's language. The page has already scoped the subject to its reader."""
+    is_person = isinstance(subject, Person)
+    catalogue = PERSON_CATALOGUE if is_person else CATALOGUE
     rows = []
-    for correction in corrections_of(enterprise.pk):
-        spec = CATALOGUE.get(correction.fact)
+    for correction in corrections_of(
+        subject.pk, Subject.PERSON if is_person else Subject.ENTERPRISE
+    ):
+        spec = catalogue.get(correction.fact)
         rows.append({
             "fact": spec.label if spec else correction.fact,
             "period": correction.period,

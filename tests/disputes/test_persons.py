@@ -238,3 +238,21 @@ def test_an_identity_number_written_in_a_statement_or_reason_is_kept_masked(
     confirm(dispute.pk, actor=housing_official, reason=f"已核对{NUMBER}名下房产。")
     dispute.refresh_from_db()
     assert NUMBER not in dispute.reason and NUMBER[-4:] in dispute.reason
+
+
+def test_a_persons_corrected_fact_is_listed_on_their_data_page_and_nobody_elses(
+    person, other_person, housing_official
+):
+    dispute = _raise(person, value="是")
+    correct(dispute.pk, actor=housing_official, value="是", reason="补登记。")
+    page = reverse("person_data_access")
+    mine = Client()
+    mine.force_login(person.user)
+    text = mine.get(page, **EN).content.decode()
+    assert "Facts corrected on your disputes" in text
+    assert dispute.reference in text and "周科长" in text
+    theirs = Client()
+    theirs.force_login(other_person.user)
+    text = theirs.get(page, **EN).content.decode()
+    assert "Facts corrected on your disputes" not in text and dispute.reference not in text
+    assert "Contest this fact" in text  # the way to dispute is always offered
