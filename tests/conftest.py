@@ -20,6 +20,7 @@ from qinqing.worker_process import database_url_for_current_connection, running_
 from sandbox.departments import behaviour as simulated_departments
 from sandbox.departments.models import SimulationSetting
 
+from .db_flush import flush_only_tables_with_rows
 from .factories import EnterpriseFactory, OfficialFactory, department, district, member_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,10 @@ def _missing_service(marker: str) -> str | None:
 
 
 SERVICE_MARKERS = ("postgres", "redis", "worker", "e2e")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    flush_only_tables_with_rows()  # tests/db_flush.py: each committing test's teardown
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
