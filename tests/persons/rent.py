@@ -33,7 +33,8 @@ CRITERIA = [
 ]  # fmt: skip
 
 
-def rent_policy(mode: str = DeliveryMode.AUTOMATIC, code: str = "rent") -> Policy:
+def rent_policy(mode: str = DeliveryMode.AUTOMATIC, code: str = "rent",
+                beneficiary: str = Beneficiary.PERSON) -> Policy:  # fmt: skip
     policy = Policy.objects.create(
         code=code, department=department("hrss"), title_zh="企业员工租房补贴",
         title_en="Employee rent subsidy", summary_zh="按月补贴租房", summary_en="Monthly rent help",
@@ -46,7 +47,7 @@ def rent_policy(mode: str = DeliveryMode.AUTOMATIC, code: str = "rent") -> Polic
                            "fact": "market.registration_status", "op": "eq",
                            "value": "active"}]},
         benefit={"amount": "500.00"}, parameters={}, rounding="half_up",
-        budget=Decimal("1000000.00"), claim_period="monthly", beneficiary=Beneficiary.PERSON,
+        budget=Decimal("1000000.00"), claim_period="monthly", beneficiary=beneficiary,
     )  # fmt: skip
     return policy
 
