@@ -133,6 +133,12 @@ JOURNEYS: list[Shot] = [
     Shot("person-dispute-new", "person", "@person-dispute-new",
          "a person disputes a fact about themself (from their subsidy's reasons)",
          side="person"),
+    # A policy paying persons: the employer's roster, and the department's read-only view.
+    Shot("roster", "enterprise", "@roster",
+         "the employees the data finds qualifying: the employer ticks who has left"),
+    Shot("roster-official", "housing_city", "@roster",
+         "the same roster as the department's official reads it: no form to confirm",
+         side="official"),
     # Anyone, without logging in (issue #23).
     Shot("draws-index", None, "/credit/draws/",
          "the public index of inspection draws", side="public"),
@@ -248,6 +254,9 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
     # The demo person's subsidy (the employee rent subsidy's batch run pays them).
     person_claims = Claim.objects.filter(person__user__username="person").order_by("pk")
     person_claim = person_claims.filter(status=ClaimStatus.PAID).first() or person_claims.first()
+    # A persons' claim of the demo enterprise: its roster (the employer's, read by housing).
+    roster_claim = (Claim.objects.filter(person__isnull=False, enterprise__memberships__user=demo)
+                    .order_by("pk").first())  # fmt: skip
     found = {
         "@dispute": lambda: first(corrected, "/disputes/{}/"),
         "@dispute-open": lambda: first(
@@ -265,6 +274,8 @@ def resolve_targets(shots: list[Shot]) -> dict[str, str | None]:
         ),
         "@claim-paid": lambda: first(claims.filter(status=ClaimStatus.PAID), "/claims/{}/"),
         "@person-claim": lambda: person_claim and f"/me/subsidies/{person_claim.pk}/",
+        "@roster": lambda: roster_claim
+        and f"/claims/rosters/{roster_claim.version_id}/{roster_claim.enterprise_id}/",
         "@person-dispute-new": lambda: person_claim and (
             f"/disputes/new/?from=claim&claim={person_claim.pk}&fact=person.housing.owns_home"
         ),
