@@ -144,21 +144,28 @@ def recheck_ineligible(enterprise_ids: list[int], facts: list[str], *,
     mode. A person's claim names their employer as its enterprise, so an employer's change
     reaches it too."""
     today = timezone.localdate()
-    candidates: dict[int, Claim] = {}  # a person's claim names their employer: found twice
+    # claim → (period, version); a person's claim names their employer: found twice.
+    candidates: dict[int, tuple[str, int]] = {}
     with transaction.atomic():
         plan_by_keys()  # read by the ids alone, whatever a batch did to the statistics
         for subject, ids in (("enterprise_id", enterprise_ids), ("person_id", person_ids)):
             for part in chunked(sorted(set(ids)), 5000):
                 candidates.update(
-                    (claim.pk, claim) for claim in Claim.objects.filter(
+                    (pk, (period, version_id)) for pk, period, version_id in Claim.objects.filter(
                         any_of(subject, part), status=ClaimStatus.INELIGIBLE,
                         version__valid_from__lte=today, version__valid_until__gte=today,
-                    ).select_related("version").only("pk", "period", "version")
+                    ).values_list("pk", "period", "version_id")
                 )  # fmt: skip
+    # Each version once: its rules parsed once, not once per claim.
+    versions = PolicyVersion.objects.in_bulk({version_id for _, version_id in candidates.values()})
     wanted = set(facts)
-    ids = [claim.pk for claim in candidates.values()
-           if claim.period == period_key(claim.version, today)
-           and (not wanted or wanted & set(read_by(claim.version)))]  # fmt: skip
+    reading = {pk: (not wanted or bool(wanted & set(read_by(version))))
+               for pk, version in versions.items()}  # fmt: skip
+    ids = [
+        pk
+        for pk, (period, version_id) in candidates.items()
+        if reading[version_id] and period == period_key(versions[version_id], today)
+    ]
     if not ids:
         return []
     with transaction.atomic():
