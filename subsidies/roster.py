@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from datahub.fetching.pipeline import fetch_person_facts
 from enterprises.models import Enterprise
 from enterprises.persons.models import Person
-from enterprises.selectors import can_edit_enterprise
 from policies.models import Beneficiary, DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_event
 from qinqing.i18n import in_languages
@@ -36,6 +35,7 @@ from .models import Claim, ClaimStatus, DisbursementStatus
 from .moves import locked_claims, move_claims
 from .payments import PAY_TASK, PERSON_BANK_FACTS, pay_claims, send
 from .pipeline import book_paying
+from .selectors import may_confirm_roster
 
 REASON_MAX = 500
 ROSTER_FACTS = ["person.hrss.insured", "person.hrss.employer_uscc", *PERSON_BANK_FACTS]
@@ -75,7 +75,7 @@ def confirm_roster(user: Any, version: PolicyVersion, enterprise: Enterprise,
     insured here, confirmed and paid to the account of their social security card.
     Raises RosterNotAllowed (403) for anyone but the employer's member, ClaimRefused
     (400) for an id not on the roster, a missing reason, or a version without a roster."""
-    if not can_edit_enterprise(user, enterprise):
+    if not may_confirm_roster(user, enterprise):
         raise RosterNotAllowed(_("Only the enterprise's own members may confirm its roster."))
     if (version.beneficiary != Beneficiary.PERSON
             or version.policy.delivery_mode != DeliveryMode.CONFIRM):  # fmt: skip
