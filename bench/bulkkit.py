@@ -154,18 +154,22 @@ def copy_in_seconds(kept: dict[str, str]) -> dict:
     return {"seconds": seconds, "rows": rows, "bytes": sum(len(t) for t in texts.values())}
 
 
-def batch_floor(version, run, edge, read_selects: Sequence[str], *,
-                versions: Sequence[int] = (), chunks: str = "",
-                also: dict[str, str] | None = None) -> dict:  # fmt: skip
-    """The irreducible work of a batch run of `version` (run `run`, its clock's edge `edge`),
-    in this sitting: `read_selects` COPY'd out (what its evaluation reads), and every row
-    the run kept COPY'd into scratch copies of its tables (claims, disbursements, ledger
-    legs, treasury records, audit rows, outbox events, notifications, chunk rows). A
-    re-evaluation passes its `versions` (ids) and its `chunks` (the WHERE of its chunk rows)
-    instead of one version and run, and in `also` any other table it writes (table → WHERE)."""
+def batch_floor(version, run, edge, read_selects: Sequence[str]) -> dict:
+    """The irreducible work of a batch run of `version` (run `run`, its clock's edge
+    `edge`): work_floor over that version's claims and that run's chunk rows."""
+    return work_floor([version.pk], f"run_id = {int(run.pk)}", edge, read_selects)
+
+
+def work_floor(version_ids: Sequence[int], chunks_where: str, edge, read_selects: Sequence[str],
+               also: dict[str, str] | None = None) -> dict:  # fmt: skip
+    """The irreducible work of a job that made the claims of `version_ids` after `edge`, in
+    this sitting: `read_selects` COPY'd out (what its evaluation reads), and every row it
+    kept COPY'd into scratch copies of its tables (claims, disbursements, ledger legs,
+    treasury records, audit rows, outbox events, notifications, the chunk rows
+    `chunks_where` selects, and any table → WHERE in `also`)."""
     read_seconds, read_bytes = copy_out_seconds(read_selects)
     since = f"'{edge.isoformat()}'::timestamptz"
-    ids = ", ".join(str(int(pk)) for pk in (versions or [version.pk]))
+    ids = ", ".join(str(int(pk)) for pk in version_ids)
     claims = f"SELECT id FROM subsidies_claim WHERE version_id IN ({ids})"  # noqa: S608
     written = copy_in_seconds({
         **(also or {}),
@@ -176,7 +180,7 @@ def batch_floor(version, run, edge, read_selects: Sequence[str], *,
         "audit_auditevent": f"occurred_at >= {since}",
         "events_outboxevent": f"occurred_at >= {since}",
         "notifications_notification": f"created_at >= {since}",
-        "subsidies_batchchunk": chunks or f"run_id = {int(run.pk)}",
+        "subsidies_batchchunk": chunks_where,
     })  # fmt: skip
     return {
         "read_seconds": round(read_seconds, 3),

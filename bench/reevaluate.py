@@ -97,7 +97,7 @@ def publish_policies() -> list:
 
 def floor(versions: list, runs: list, edge) -> dict:
     """The irreducible work, on this database in this sitting, measured after the run
-    (bulkkit.batch_floor): a COPY out of the staff column twice (the old extract and the
+    (bulkkit.work_floor): a COPY out of the staff column twice (the old extract and the
     new one, compared) and of the register's status; a COPY into scratch copies of the
     new extract whole (what the department sends is staged whole) and of every row the
     re-evaluation kept (claims, disbursements, ledger legs, treasury records, audit rows,
@@ -106,12 +106,13 @@ def floor(versions: list, runs: list, edge) -> dict:
 
     staff = bulkkit.extract_selects([STAFF])
     run_ids = ", ".join(str(int(run.pk)) for run in runs) or "NULL"
-    reads = [staff[0], *staff]
-    versions_ = [version.pk for version in versions]
-    chunks = f"reevaluation_run_id IN ({run_ids})"
-    extract = {table_name("hrss"): "true"}
-    return bulkkit.batch_floor(None, None, edge, reads, versions=versions_, chunks=chunks,
-                               also=extract)  # fmt: skip
+    return bulkkit.work_floor(
+        [version.pk for version in versions],
+        f"reevaluation_run_id IN ({run_ids})",
+        edge,
+        [staff[0], *staff],
+        also={table_name("hrss"): "true"},
+    )
 
 
 def one_size(enterprises: int) -> dict:
