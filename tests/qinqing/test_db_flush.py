@@ -12,7 +12,9 @@ from tests.factories import EnterpriseFactory, member_of
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_flush_empties_the_tables_that_held_rows_despite_their_keys_and_triggers():
+def test_a_flush_empties_the_tables_that_held_rows_despite_their_keys_and_triggers(
+    reference_data,
+):
     enterprise = EnterpriseFactory()
     member_of(enterprise)  # a user and a membership pointing at the enterprise
     AuditEvent.objects.create(action="test.flush", object_type="test", object_id="1")
