@@ -9,6 +9,7 @@ from django.db import connection
 
 from .. import corrections
 from ..catalogue import FactSpec
+from .reading import copied_columns
 from .subjects import ENTERPRISES, ExtractSubject, column_name
 from .tables import as_text, column_definitions, fill_table, index_columns, table_layout
 
@@ -24,20 +25,79 @@ def apply_extract(subject: ExtractSubject, department: str, specs: list[FactSpec
     Returns the rows whose facts changed and the facts that did; a first extract, or one
     whose facts changed layout, is built whole (no change is known then)."""
     live = subject.table(department)
-    text_columns = [ids.astype(str)] + [as_text(spec, columns[spec.name]) for spec in specs]
     with connection.cursor() as cursor:
         layout = table_layout(cursor, live)
         wanted = [subject.key, *(column_name(spec.name) for spec in specs)]
         if layout != wanted:
             if not whole:  # rows of an extract that is not (yet) built with these facts
                 return [], []
-            return _replace_table(subject, department, specs, text_columns, layout is not None)
-        stage = _stage(cursor, subject, live, specs, text_columns)
-        changes = _merge(cursor, subject.key, live, stage, specs, whole=whole)
-        cursor.execute(f"DROP TABLE {connection.ops.quote_name(stage)}")
+            return _replace_table(subject, department, specs, _as_text_columns(ids, columns,
+                                  specs), layout is not None)  # fmt: skip
+        gone: list[int] = []
+        differing = _differing_rows(subject, live, specs, ids, columns) if whole else None
+        if differing is not None:  # only the rows that differ are staged and merged
+            positions, gone = differing
+            ids, columns = ids[positions], {spec.name: np.asarray(columns[spec.name])[positions]
+                                            for spec in specs}  # fmt: skip
+        changes: list[tuple] = []
+        if len(ids):
+            stage = _stage(cursor, subject, live, specs, _as_text_columns(ids, columns, specs))
+            changes = _merge(cursor, subject.key, live, stage, specs,
+                             whole=whole and differing is None)  # fmt: skip
+            cursor.execute(f"DROP TABLE {connection.ops.quote_name(stage)}")
+        if gone:
+            changes += _delete_rows(cursor, subject.key, live, gone, len(specs))
         if whole:  # an extract built before its indexes were: given them now
             index_columns(cursor, subject, live, specs)
     return _without_corrected(changes, specs, as_of, subject)
+
+
+def _as_text_columns(ids: np.ndarray, columns: dict[str, np.ndarray],
+                     specs: list[FactSpec]) -> list[np.ndarray]:  # fmt: skip
+    return [ids.astype(str)] + [as_text(spec, columns[spec.name]) for spec in specs]
+
+
+def _differing_rows(subject: ExtractSubject, live: str, specs: list[FactSpec],
+                    ids: np.ndarray, columns: dict[str, np.ndarray],
+                    ) -> tuple[np.ndarray, list[int]] | None:  # fmt: skip
+    """A whole extract compared with the one in the table, in memory: the positions (in
+    `ids`) of the rows that are new or differ in a fact, and the keys of the rows gone.
+    The old extract is read in one statement (reading.copied_columns) and compared column
+    by column in the hub's units, so only the rows that differ are formatted, staged and
+    merged (the join in _merge confirms each). None when the old extract cannot be read
+    so (a NULL, a line break in a text) or a column is not of the old one's kind: then
+    everything is staged and compared in SQL."""
+    if connection.vendor != "postgresql":
+        return None
+    old = copied_columns(live, subject.key, specs)
+    if old is None:
+        return None
+    old_ids, old_columns = old
+    if len(ids) > 1 and (ids[1:] <= ids[:-1]).any():
+        return None  # not ascending and unique: compared in SQL
+    _common, new_at, old_at = np.intersect1d(ids, old_ids, assume_unique=True,
+                                             return_indices=True)  # fmt: skip
+    differs = np.zeros(len(new_at), dtype=bool)
+    for spec in specs:
+        new_column, old_column = np.asarray(columns[spec.name]), old_columns[spec.name]
+        if new_column.dtype.kind != old_column.dtype.kind or len(new_column) != len(ids):
+            return None
+        differs |= new_column[new_at] != old_column[old_at]
+    added = np.ones(len(ids), dtype=bool)
+    added[new_at] = False
+    kept = np.zeros(len(old_ids), dtype=bool)
+    kept[old_at] = True
+    positions = np.sort(np.concatenate([np.flatnonzero(added), new_at[differs]]))
+    return positions, old_ids[~kept].tolist()
+
+
+def _delete_rows(cursor, key: str, live: str, gone: list[int], facts: int) -> list[tuple]:
+    """The rows of subjects gone from the register removed: (key, True, all True) each."""
+    quote = connection.ops.quote_name
+    # Table and key names come from the catalogue, never from a request.
+    cursor.execute(f"DELETE FROM {quote(live)} WHERE {key} = ANY(%s) RETURNING {key}", [gone])  # noqa: S608
+    everything = (True,) * facts
+    return [(pk, True, *everything) for (pk,) in cursor.fetchall()]
 
 
 def _stage(cursor, subject: ExtractSubject, live: str, specs: list[FactSpec],

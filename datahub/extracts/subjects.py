@@ -3,7 +3,7 @@ which facts each department's extract carries, how the register is read and how 
 department's columns are asked for; the tables' and columns' names, and the latest refresh
 of each extract."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -45,7 +45,7 @@ class ExtractSubject:
     # Every department whose facts this subject's extracts carry, and those facts.
     facts: Callable[[str], list[FactSpec]]
     # (ids or None for all) -> (ids ascending, what the department is asked by, per id).
-    register: Callable[[list[int] | None], tuple[np.ndarray, list]]
+    register: Callable[[list[int] | None], tuple[np.ndarray, Sequence]]
     # (department, specs, ids, register, as_of) -> one column per fact aligned with ids.
     columns: Callable[..., dict[str, np.ndarray]]
     # Facts whose columns are searched by value (an index on each, where the table has it).
@@ -108,12 +108,71 @@ _REGISTER_SQL = (
 )
 
 
-def _enterprise_register(enterprise_ids: list[int] | None) -> tuple[np.ndarray, list[tuple]]:
+def _enterprise_register(enterprise_ids: list[int] | None) -> tuple[np.ndarray, Sequence[tuple]]:
     """Enterprises' ids and register entries (adapters.RegisterEntry's order), ascending:
-    every enterprise in one pass, or those named."""
+    those named in one pass; every enterprise's ids at once and their entries only when
+    the department's adapter reads them (LazyRegister): a department that answers by id,
+    or an extract already in hand, costs no million-row read of the register."""
+    if enterprise_ids is None:
+        ids = _all_enterprise_ids()
+        return ids, LazyRegister(lambda: _entries_of(ids))
     rows = select_by_ids(_REGISTER_SQL, enterprise_ids)
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    return ids, [(row[1], row[2], row[3], as_date(row[4]), row[5], row[6]) for row in rows]
+    return ids, [_entry(row) for row in rows]
+
+
+def _entry(row: tuple) -> tuple:
+    return (row[1], row[2], row[3], as_date(row[4]), row[5], row[6])
+
+
+def _all_enterprise_ids() -> np.ndarray:
+    """Every enterprise's id, ascending: on PostgreSQL packed by the server into one
+    string of 8-byte integers (no Python object per row)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT string_agg(int8send(id), ''::bytea) FROM enterprises_enterprise")
+            packed = cursor.fetchone()[0]
+            ids = np.frombuffer(bytes(packed or b""), dtype=">i8").astype(np.int64)
+            return np.sort(ids)
+        cursor.execute("SELECT id FROM enterprises_enterprise ORDER BY id")
+        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+
+
+def _entries_of(ids: np.ndarray) -> list[tuple]:
+    """The register entries of `ids` (ascending), aligned with them. An enterprise
+    registered after the ids were read is left out; one gone meanwhile stops the
+    refresh (its transaction rolls back; the next refresh reads both again)."""
+    rows = select_by_ids(_REGISTER_SQL, None)
+    found = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    if len(found) == len(ids) and np.array_equal(found, ids):
+        return [_entry(row) for row in rows]
+    positions = np.searchsorted(found, ids)
+    inside = positions < len(found)
+    if not inside.all() or not np.array_equal(found[positions], ids):
+        raise ValueError("an enterprise left the register while its extract was read")
+    return [_entry(rows[position]) for position in positions.tolist()]
+
+
+class LazyRegister(Sequence):
+    """Register entries read on first use (len, index or iteration), then kept."""
+
+    def __init__(self, load: Callable[[], list[tuple]]) -> None:
+        self._load = load
+        self._rows: list[tuple] | None = None
+
+    def _loaded(self) -> list[tuple]:
+        if self._rows is None:
+            self._rows = self._load()
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._loaded()[index]
+
+    def __iter__(self):
+        return iter(self._loaded())
 
 
 def select_by_ids(select: str, ids: list[int] | None, key: str = "id") -> list[tuple]:
@@ -215,9 +274,9 @@ def person_extract_departments() -> list[str]:
     return PERSONS.departments()
 
 
-def load_register() -> tuple[np.ndarray, list[tuple]]:
-    """Every enterprise's id and register entry (adapters.RegisterEntry's order), read in
-    one pass."""
+def load_register() -> tuple[np.ndarray, Sequence[tuple]]:
+    """Every enterprise's id and register entry (adapters.RegisterEntry's order); the
+    entries read in one pass when first used."""
     return _enterprise_register(None)
 
 

@@ -200,3 +200,48 @@ def test_refresh_rows_waits_for_a_full_refresh_of_the_same_department(staff, ref
     holder.join(10)
     waiter.join(10)
     assert finished and finished[0] >= released_at
+
+
+def test_a_change_of_one_unit_in_any_kind_of_fact_is_signalled(
+    monkeypatch, heard, django_capture_on_commit_callbacks
+):
+    """A whole extract is compared with the stored one in memory (and in SQL when it cannot
+    be): a day, a boolean, a tenth, a fen or a code that differs is each a change, and
+    nothing else is."""
+    original = SimulatedAdapter.extract
+    nudges: dict[tuple[int, str], object] = {}
+
+    def extract(self, request):
+        columns = original(self, request)
+        ids = request.enterprise_ids.tolist()
+        for (pk, name), nudge in nudges.items():
+            if name in columns:
+                column = columns[name] = columns[name].copy()
+                at = ids.index(pk)
+                column[at] = nudge(column[at])
+        return columns
+
+    monkeypatch.setattr(SimulatedAdapter, "extract", extract)
+    fresh_start("housing")
+    fresh_start("market")
+    enterprises = EnterpriseFactory.create_batch(6)
+    ids = [e.pk for e in enterprises]
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh("housing")
+        refresh("market")
+    nudges.update({
+        (ids[0], "housing.lease_expires_on"): lambda days: days + 1,
+        (ids[1], "housing.lease_registered"): lambda flag: not flag,
+        (ids[2], "housing.leased_floor_area"): lambda tenths: tenths + 1,
+        (ids[3], "housing.monthly_rent"): lambda fen: fen + 1,
+        (ids[4], "market.industry_code"): lambda code: "Z" if code != "Z" else "Y",
+    })  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh("housing")
+        refresh("market")
+    assert [call["enterprise_ids"] for call in heard] == [ids[:4], [ids[4]]]
+    assert heard[0]["facts"] == ["housing.lease_expires_on", "housing.lease_registered",
+                                 "housing.leased_floor_area", "housing.monthly_rent"]  # fmt: skip
+    assert heard[1]["facts"] == ["market.industry_code"]
+    snapshot = read_snapshot(["housing.monthly_rent", "market.industry_code"])
+    assert snapshot.value(ids[4], "market.industry_code") in ("Y", "Z")
