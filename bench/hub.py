@@ -140,7 +140,8 @@ def start_departments_server(database_url: str) -> tuple[subprocess.Popen, str]:
 PIECE = 8 << 20
 # Where a refresh's time goes (datahub.extracts' steps, each timed in place): the phase's
 # name, and the module of datahub.extracts and the name its callers find it by there.
-PHASES = (("load_register", "subjects", "load_register"), ("_as_text", "merging", "as_text"),
+PHASES = (("copied_columns", "merging", "copied_columns"),
+          ("_differing_rows", "merging", "_differing_rows"), ("_as_text", "merging", "as_text"),
           ("_copy_in", "tables", "_copy_in"), ("_merge", "merging", "_merge"),
           ("_replace_table", "merging", "_replace_table"),
           ("_without_corrected", "merging", "_without_corrected"))  # fmt: skip
@@ -173,10 +174,12 @@ def _copy_seconds(statement: str, sink: io.BytesIO | None = None, source: bytes 
     return time.perf_counter() - started
 
 
-def extract_floor(department: str) -> dict:
-    """The floor of one department's refresh, in this sitting: COPY out of the source
-    columns the refresh reads (the register) and COPY of the extract's rows into a scratch
-    table LIKE the extract table INCLUDING ALL (its key and types)."""
+def extract_floor(department: str, case: str, changed: list[int]) -> dict:
+    """The floor of one department's refresh, in this sitting: COPY out of the register
+    (what the department is asked by), and for a refresh after the first of the extract's
+    fact columns (what the new extract is compared with); COPY of the rows the refresh
+    writes into a scratch table LIKE the extract table INCLUDING ALL (its key and types):
+    every row the first time, none when nothing changed, the `changed` rows otherwise."""
     from datahub.extracts.subjects import table_name
 
     register = io.BytesIO()
@@ -185,17 +188,26 @@ def extract_floor(department: str) -> dict:
         "industry_division, industry_section FROM enterprises_enterprise ORDER BY id) TO STDOUT",
         sink=register,
     )
-    rows = io.BytesIO()
     table = table_name(department)
-    _copy_seconds(f"COPY {table} TO STDOUT", sink=rows)
+    rows = io.BytesIO()
+    compared_s = 0.0
+    if case == "first":
+        _copy_seconds(f"COPY {table} TO STDOUT", sink=rows)
+    else:
+        compared_s = _copy_seconds(f"COPY {table} TO STDOUT", sink=io.BytesIO())
+        if changed:
+            keys = ",".join(str(int(pk)) for pk in changed)
+            _copy_seconds(f"COPY (SELECT * FROM {table} WHERE enterprise_id = ANY('{{{keys}}}'"  # noqa: S608
+                          "::bigint[])) TO STDOUT", sink=rows)  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_extract_floor")
         cursor.execute(f"CREATE TABLE bench_extract_floor (LIKE {table} INCLUDING ALL)")
     in_s = _copy_seconds("COPY bench_extract_floor FROM STDIN", source=rows.getvalue())
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_extract_floor")
-    return {"copy_out_register_s": round(out_s, 3), "copy_in_extract_s": round(in_s, 3),
-            "floor_s": round(out_s + in_s, 3)}  # fmt: skip
+    return {"copy_out_register_s": round(out_s, 3), "copy_out_compared_s": round(compared_s, 3),
+            "copy_in_extract_s": round(in_s, 3), "rows_written": len(changed) if case != "first"
+            else None, "floor_s": round(out_s + compared_s + in_s, 3)}  # fmt: skip
 
 
 def bench_snapshot() -> dict:
@@ -236,10 +248,10 @@ def bench_snapshot() -> dict:
                 columns[first][chosen] = columns[first][(chosen + 1) % len(ids)]
         return columns
 
-    heard: list[int] = []
+    heard: list[list[int]] = []
     receivers = facts_changed.receivers
     facts_changed.receivers = []  # nothing re-evaluated here: only the extract is timed
-    facts_changed.connect(lambda sender, **kw: heard.append(len(kw["enterprise_ids"])),
+    facts_changed.connect(lambda sender, **kw: heard.append(list(kw["enterprise_ids"])),
                           weak=False, dispatch_uid="bench.hub")  # fmt: skip
     subjects.extract_columns = timed_columns
     phases: dict[str, float] = {}
@@ -261,7 +273,7 @@ def bench_snapshot() -> dict:
                 started = time.perf_counter()
                 refresh = refresh_extract(department, purpose=f"benchmark: {case}")
                 seconds = time.perf_counter() - started
-                floor = extract_floor(department)
+                floor = extract_floor(department, case, [pk for ids in heard for pk in ids])
                 own = seconds - sum(department_s)
                 figures[case] = {
                     "rows": refresh.rows, "seconds": round(seconds, 3),
@@ -269,7 +281,7 @@ def bench_snapshot() -> dict:
                     "hub_s": round(own, 3), **floor,
                     "x_floor": round(seconds / floor["floor_s"], 2),
                     "hub_x_floor": round(own / floor["floor_s"], 2),
-                    "signalled_enterprises": sum(heard), "load_average": load,
+                    "signalled_enterprises": sum(map(len, heard)), "load_average": load,
                     "phases_s": {name: round(value, 3) for name, value in phases.items()},
                 }  # fmt: skip
                 print(f"{department:<9} {case:<20} {json.dumps(figures[case])}", flush=True)
