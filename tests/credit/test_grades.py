@@ -121,9 +121,13 @@ def test_recomputing_everyone_agrees_with_one_at_a_time(market_official):
             CreditRecordFactory(enterprise=enterprise, severity="serious")
         if index % 2:
             CreditRecordFactory(enterprise=enterprise, kind="reward", severity="general")
+    # Its only record weighs nothing (tax grade M): graded all the same, at the base score.
+    weightless = EnterpriseFactory()
+    CreditRecordFactory(enterprise=weightless, kind="tax_grade", tax_grade="M")
+    enterprises.append(weightless)
     result = recompute_all()
     # The first has no records: it holds the base grade without a stored row.
-    assert (result.enterprises, result.created) == (5, 5)
+    assert (result.enterprises, result.created) == (6, 6)
     bulk = dict(CreditGrade.objects.values_list("enterprise_id", "score"))
     GradeChange.objects.all().delete()
     CreditGrade.objects.all().delete()
@@ -133,6 +137,7 @@ def test_recomputing_everyone_agrees_with_one_at_a_time(market_official):
     assert bulk == single
     assert bulk[enterprises[2].pk] == 80 - 35 - 35
     assert bulk[enterprises[1].pk] == 80 - 35 + 6
+    assert bulk[weightless.pk] == 80
 
 
 def test_a_second_recomputation_changes_nothing():
