@@ -165,10 +165,13 @@ def recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now:
     changed). A grade rewritten since it was read is left alone, and a grade created since
     (a record's arrival grading an enterprise for the first time, or another worker on the
     same chunk) makes the chunk start again from a fresh read: a chunk run twice, or by
-    two workers at once, writes each change once."""
+    two workers at once, writes each change once. The last attempt writes new grades
+    through ON CONFLICT instead of COPY, leaving alone those created meanwhile, so that
+    arrivals faster than a chunk's read and write cannot stop the run."""
     for attempt in range(3):
         try:
-            return _recompute_chunk(chunk, model=model, today=today, now=now, cause=cause)
+            return _recompute_chunk(chunk, model=model, today=today, now=now, cause=cause,
+                                    tolerant=attempt == 2)  # fmt: skip
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -176,7 +179,7 @@ def recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now:
 
 
 def _recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now: datetime,
-                     cause: str) -> Recomputation:  # fmt: skip
+                     cause: str, tolerant: bool = False) -> Recomputation:  # fmt: skip
     result = Recomputation(model_version=model.version, chunks=1)
     point_ids, points = _points_by_enterprise(model, today, chunk)
     stored_ids, stored_scores, stored_grades, stored_models, stored_at = _stored_grades(chunk)
@@ -209,7 +212,7 @@ def _recompute_chunk(chunk: GradeChunk, *, model: ScoringModel, today: date, now
                    cause=cause[:100])  # fmt: skip
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            written = _write_postgresql(batch)
+            written = _write_postgresql(batch, tolerant=tolerant)
         else:
             written = _write_portable(batch)
     keep = np.isin(batch.ids, written)
@@ -402,15 +405,43 @@ SELECT enterprise_id FROM updated
 _LETTER_CODES = np.frombuffer("".join(GRADES).encode(), dtype=np.uint8)
 
 
-def _write_postgresql(batch: _Batch) -> np.ndarray:
+# The grades of enterprises graded for the first time, from a staging table, except those
+# created meanwhile (the last attempt of a chunk: see recompute_chunk), with their history.
+_INSERT_NEW = f"""
+WITH inserted AS (
+    INSERT INTO credit_creditgrade (enterprise_id, score, grade, model_id, explanation,
+                                    grade_since, computed_at)
+    SELECT s.enterprise_id, s.score, {LETTERS_SQL}[s.grade + 1], %(model)s, NULL, %(today)s,
+           %(now)s
+    FROM credit_grade_staging s
+    ON CONFLICT (enterprise_id) DO NOTHING
+    RETURNING enterprise_id, grade, score
+), history AS (
+    INSERT INTO credit_gradechange (enterprise_id, grade, score, previous_grade,
+        previous_score, model_id, explanation, cause, computed_at)
+    SELECT enterprise_id, grade, score, '', NULL, %(model)s, NULL, %(cause)s, %(now)s
+    FROM inserted
+)
+SELECT enterprise_id FROM inserted
+"""  # noqa: S608
+
+
+def _write_postgresql(batch: _Batch, *, tolerant: bool = False) -> np.ndarray:
     """Through the one COPY writer: the grades of enterprises graded for the first time
     and their history rows straight into their tables (a row created meanwhile fails the
-    COPY with IntegrityError, and recompute_chunk starts the chunk again); the changed
-    stored grades into a staging table, then _UPDATE. Text built by numpy (copy_lines).
-    Returns the ids written, sorted."""
+    COPY with IntegrityError, and recompute_chunk starts the chunk again; `tolerant`: into
+    a staging table, then _INSERT_NEW); the changed stored grades into a staging table,
+    then _UPDATE. Text built by numpy (copy_lines). Returns the ids written, sorted."""
     new, existed = ~batch.existed, batch.existed
-    written = [batch.ids[new]]
-    if new.any():
+    written = []
+    params = {"model": batch.model.pk, "today": batch.today, "now": batch.now,
+              "cause": batch.cause}  # fmt: skip
+    if new.any() and tolerant:
+        unused = np.zeros(int(new.sum()), dtype=np.int64)  # nothing was stored before
+        written.append(_staged(_INSERT_NEW, params, [
+            batch.ids[new], batch.scores[new], batch.grades[new], unused, unused, unused,
+        ]))  # fmt: skip
+    elif new.any():
         ids, scores, letters = batch.ids[new], batch.scores[new], _LETTER_CODES[batch.grades[new]]
         now, model = batch.now.isoformat(), batch.model.pk
         copy_text("credit_creditgrade", ["enterprise_id", "score", "grade", "model_id",
@@ -423,24 +454,30 @@ def _write_postgresql(batch: _Batch) -> np.ndarray:
                                          "previous_score", "model_id", "explanation", "cause",
                                          "computed_at"],
                   copy_lines([ids, letters, scores, tail]))  # fmt: skip
+        written.append(ids)
     if existed.any():
-        with connection.cursor() as cursor:
-            # One per transaction (ON COMMIT DROP); a second run inside the same
-            # transaction (a caller's outer atomic block) starts from an empty one.
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.credit_grade_staging")
-            cursor.execute(
-                "CREATE TEMPORARY TABLE credit_grade_staging (enterprise_id bigint, "
-                "score smallint, grade smallint, seen bigint, old_score smallint, "
-                "old_grade smallint) ON COMMIT DROP"
-            )
-            copy_text("credit_grade_staging", _STAGING, copy_lines([
-                batch.ids[existed], batch.scores[existed], batch.grades[existed],
-                batch.seen[existed], batch.old_scores[existed], batch.old_grades[existed],
-            ]))  # fmt: skip
-            cursor.execute("ANALYZE credit_grade_staging")
-            cursor.execute(_UPDATE, {"model": batch.model.pk, "today": batch.today,
-                                     "now": batch.now, "cause": batch.cause})  # fmt: skip
-            written.append(np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64))
-    found = np.concatenate(written)
+        written.append(_staged(_UPDATE, params, [
+            batch.ids[existed], batch.scores[existed], batch.grades[existed],
+            batch.seen[existed], batch.old_scores[existed], batch.old_grades[existed],
+        ]))  # fmt: skip
+    found = np.concatenate(written) if written else np.zeros(0, dtype=np.int64)
     found.sort()
     return found
+
+
+def _staged(statement: str, params: dict[str, Any], columns: list[np.ndarray]) -> np.ndarray:
+    """`columns` (_STAGING's, aligned) copied into a staging table, then `statement` run
+    over it; returns the enterprise ids it answers."""
+    with connection.cursor() as cursor:
+        # One per transaction (ON COMMIT DROP); a second use inside the same transaction
+        # (a caller's outer atomic block, or new and changed grades) starts from empty.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.credit_grade_staging")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE credit_grade_staging (enterprise_id bigint, "
+            "score smallint, grade smallint, seen bigint, old_score smallint, "
+            "old_grade smallint) ON COMMIT DROP"
+        )
+        copy_text("credit_grade_staging", _STAGING, copy_lines(columns))
+        cursor.execute("ANALYZE credit_grade_staging")
+        cursor.execute(statement, params)
+        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
