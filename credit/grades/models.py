@@ -49,9 +49,10 @@ class ScoringModel(models.Model):
 # the referenced row): for a city graded the first time, each of the four keys costs about
 # as much again as writing the rows (measured at 100,000 on the history, same sitting:
 # 0.39 s without a key, +0.36 s the model's, +0.55 s the enterprise's). The keys hold
-# without it: only grades/services.py writes these rows, for an enterprise whose row it
-# has locked or whose records it has just read (credit_creditrecord's key is constrained,
-# and records are never deleted), with the scoring model in force. Nothing deletes an
+# without it: grades/services.py writes these rows for an enterprise whose row it has
+# locked or whose records it has just read (credit_creditrecord's key is constrained, and
+# records are never deleted), with the scoring model in force (the sandbox's city
+# generator too, for enterprises it reads from the register). Nothing deletes an
 # enterprise or a used scoring model (no product path does; Django's PROTECT still refuses
 # in the ORM, e.g. the back office, while a grade or history names it). The audit trail
 # names its actor the same way (qinqing/audit/models.py).
