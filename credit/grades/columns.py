@@ -1,4 +1,4 @@
-"""Integer columns between PostgreSQL and numpy without a Python object per value: what
+"""Fixed-width columns between PostgreSQL and numpy without a Python object per value: what
 the recomputation of every grade reads (one value packed by the server, read in place by
 numpy) and the text it hands to the one COPY writer (qinqing.bulk.copy_text), built with
 numpy arithmetic rather than a formatted string per row."""
@@ -8,26 +8,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 
-WIDTHS = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
+# Column kinds: each row's value packed by the server's binary send function, read back by
+# numpy with the matching big-endian type ("char" is one byte; a timestamptz, whole
+# microseconds since 2000-01-01, compared back in SQL the same way).
+KINDS = {"int2": ("int2send", ">i2"), "int4": ("int4send", ">i4"), "int8": ("int8send", ">i8"),
+         "char": ("charsend", "u1"), "timestamptz": ("timestamptz_send", ">i8")}  # fmt: skip
 
 
-def read_columns(query: str, params: Sequence[object], columns: Sequence[tuple[str, str]],
-                 *, work_mem: str = "64MB") -> np.ndarray:  # fmt: skip
-    """The rows of `query` (PostgreSQL; every column NOT NULL and cast to int2, int4 or
-    int8, as named in `columns`: (name, type)) as a numpy structured array, in one round
-    trip: the server packs each row with the types' binary send functions and aggregates
-    them into one bytea, which numpy reads in place (a COPY out arrives a message a row,
-    and a million messages cost seconds of Python). `work_mem` for this statement only:
-    a chunk's grouping fits in memory instead of spilling to disk."""
-    dtype = np.dtype([(name, WIDTHS[kind]) for name, kind in columns])
-    packed = " || ".join(f"{kind}send(q.{name})" for name, kind in columns)
+def read_columns(query: str, params: Sequence[object],
+                 columns: Sequence[tuple[str, str]]) -> np.ndarray:  # fmt: skip
+    """The rows of `query` (PostgreSQL; every column NOT NULL and cast to a kind of KINDS,
+    as named in `columns`: (name, kind)) as a numpy structured array, in one round trip:
+    the server packs each row with the kinds' binary send functions and aggregates them
+    into one bytea, which numpy reads in place (a COPY out arrives a message a row, and a
+    million messages cost seconds of Python)."""
+    dtype = np.dtype([(name, KINDS[kind][1]) for name, kind in columns])
+    packed = " || ".join(f"{KINDS[kind][0]}(q.{name})" for name, kind in columns)
     names = ", ".join(name for name, _kind in columns)
     sql = (f"SELECT string_agg({packed}, ''::bytea) FROM (SELECT * FROM ({query}) "  # noqa: S608
            f"AS inner_q ({names})) q")  # fmt: skip
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (data,) = cursor.fetchone()
     if data is None:

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Protocol
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ..records.models import NEGATIVE_KINDS, RecordKind, Severity, add_months
 
@@ -204,7 +205,15 @@ def evaluate(node: Node, facts: Facts, today: date) -> Finding:
 
 
 def describe(node: Node) -> str:
-    """One line a person reads: what the condition asks."""
+    """One line a person reads: what the condition asks, in the active language."""
+    return _described(node, get_language())
+
+
+@lru_cache(maxsize=512)
+def _described(node: Node, language: str | None) -> str:
+    """Kept per condition and language: the sweep describes each condition once per
+    enterprise it evaluates (the evidence), and translating it each time cost a third of
+    applying the rules."""
     if isinstance(node, Group):
         joiner = _(" and ") if node.op == "all" else _(" or ")
         return "(" + joiner.join(describe(child) for child in node.children) + ")"

@@ -32,6 +32,7 @@ from ..grades.models import CreditGrade
 from ..grades.scoring import grade_for
 from ..grades.selectors import scoring_model_in_force
 from ..hub import forget_cached_facts
+from ..limits import SWEEP_CHUNK
 from ..records.models import CreditRecord, RecordStatus, add_months
 from .models import EntryStatus, ListEntry, ListKind, ListRule
 from .rules import (
@@ -283,7 +284,7 @@ def expire_entries(today: date, enterprise_ids: list[int] | None = None) -> list
     now = timezone.now()
     enterprises = {pk: enterprise_id for pk, enterprise_id, _kind in due}
     expired: list[int] = []
-    for chunk in chunked(due, 5000):
+    for chunk in chunked(due, SWEEP_CHUNK):
         # From "current" only: an entry a repair ended meanwhile keeps that end.
         with transaction.atomic():
             expired += move_many(

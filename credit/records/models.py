@@ -115,9 +115,13 @@ def score_key(kind: str, severity: str, tax_grade: str = "") -> str:
 
 
 class CreditRecord(models.Model):
+    # No index of the enterprise, the department or the end date alone: each is the first
+    # column of an index below (credit_record_ent_status, credit_record_department) or only
+    # ever read with the status (credit_record_expiry), and the daily sweep's expiry
+    # rewrites every index of each record it ends (a status change is never a HOT update).
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", on_delete=models.PROTECT, related_name="credit_records",
-        verbose_name=_("enterprise"),
+        verbose_name=_("enterprise"), db_index=False,
     )  # fmt: skip
     kind = models.CharField(_("kind"), max_length=30, choices=RecordKind.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
@@ -125,7 +129,7 @@ class CreditRecord(models.Model):
                                  choices=TaxGrade.choices)  # fmt: skip
     department = models.ForeignKey(
         "departments.Department", on_delete=models.PROTECT, related_name="credit_records",
-        verbose_name=_("source department"),
+        verbose_name=_("source department"), db_index=False,
     )  # fmt: skip
     title = models.CharField(_("title"), max_length=200)
     detail = models.TextField(_("detail"), blank=True)
@@ -134,7 +138,7 @@ class CreditRecord(models.Model):
     occurred_on = models.DateField(_("date"))
     publicity_months = models.PositiveSmallIntegerField(_("publicity (months)"))
     public_until = models.DateField(_("public until"), null=True, blank=True)
-    expires_on = models.DateField(_("expires on"), db_index=True)
+    expires_on = models.DateField(_("expires on"))
     status = models.CharField(_("status"), max_length=12, choices=RecordStatus.choices,
                               default=RecordStatus.ACTIVE)  # fmt: skip
     # Derived on save: what the scoring model weighs this record by.

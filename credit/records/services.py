@@ -23,7 +23,7 @@ from ..commitments.models import Commitment
 from ..errors import CreditNotAllowed, refused
 from ..grades.services import recompute_grade
 from ..hub import forget_cached_facts
-from ..limits import TITLE_MAX
+from ..limits import SWEEP_CHUNK, TITLE_MAX
 from ..lists.services import apply_rules
 from .events import record_added
 from .models import (
@@ -148,7 +148,7 @@ def expire_records(today: date) -> list[int]:
     due = dict(CreditRecord.objects.filter(status=RecordStatus.ACTIVE, expires_on__lte=today)
                .values_list("pk", "enterprise_id"))  # fmt: skip
     expired: list[int] = []
-    for chunk in chunked(sorted(due), 5000):
+    for chunk in chunked(sorted(due), SWEEP_CHUNK):
         with transaction.atomic():  # a repair meanwhile keeps its end: from "active" only
             expired += move_many(CreditRecord, chunk, RecordStatus.EXPIRED,
                                  labels={pk: f"record {pk}" for pk in chunk})  # fmt: skip

@@ -151,3 +151,36 @@ def test_a_first_grade_written_meanwhile_restarts_the_chunk(monkeypatch):
     assert GradeChange.objects.filter(cause="recompute").count() == 299
     assert GradeChange.objects.filter(enterprise=target).count() == 1  # the arrival's own
     assert CreditGrade.objects.count() == 300
+
+
+def test_first_grades_arriving_at_every_attempt_do_not_stop_the_run(monkeypatch):
+    """Records arriving faster than a chunk is read and written: each COPY attempt meets a
+    first grade created meanwhile; the last attempt inserts around them instead of failing
+    (before, the third IntegrityError stopped the whole run)."""
+    from credit.grades import services as grading
+
+    enterprises = EnterpriseFactory.create_batch(300)
+    official = OfficialFactory(department=department("market"), district=None)
+    original = grading._stored_grades
+    reads = []
+
+    def read_then_a_record_arrives(chunk):
+        stored = original(chunk)
+        arriving = enterprises[len(reads)]
+        reads.append(len(stored[0]))
+        race(1, lambda _i: add_record(
+            enterprise=arriving, kind="reward", severity="general", title="表彰",
+            occurred_on=date.today(), actor=official))  # fmt: skip
+        return stored
+
+    for enterprise in enterprises:
+        CreditRecordFactory(enterprise=enterprise, severity="minor")  # 80 - 5 = 75
+    monkeypatch.setattr(grading, "_stored_grades", read_then_a_record_arrives)
+    result = recompute_all()
+    assert reads == [0, 1, 2]  # three attempts, each meeting a new arrival
+    # The first two arrivals were read back (same grade: unchanged); the third is left alone.
+    assert (result.created, result.changed, result.skipped) == (297, 297, 1)
+    assert CreditGrade.objects.get(enterprise=enterprises[2]).score == 75 + 6
+    assert GradeChange.objects.filter(cause="recompute").count() == 297
+    assert GradeChange.objects.filter(enterprise=enterprises[2]).count() == 1
+    assert CreditGrade.objects.count() == 300

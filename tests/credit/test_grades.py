@@ -121,9 +121,13 @@ def test_recomputing_everyone_agrees_with_one_at_a_time(market_official):
             CreditRecordFactory(enterprise=enterprise, severity="serious")
         if index % 2:
             CreditRecordFactory(enterprise=enterprise, kind="reward", severity="general")
+    # Its only record weighs nothing (tax grade M): graded all the same, at the base score.
+    weightless = EnterpriseFactory()
+    CreditRecordFactory(enterprise=weightless, kind="tax_grade", tax_grade="M")
+    enterprises.append(weightless)
     result = recompute_all()
     # The first has no records: it holds the base grade without a stored row.
-    assert (result.enterprises, result.created) == (5, 5)
+    assert (result.enterprises, result.created) == (6, 6)
     bulk = dict(CreditGrade.objects.values_list("enterprise_id", "score"))
     GradeChange.objects.all().delete()
     CreditGrade.objects.all().delete()
@@ -133,6 +137,7 @@ def test_recomputing_everyone_agrees_with_one_at_a_time(market_official):
     assert bulk == single
     assert bulk[enterprises[2].pk] == 80 - 35 - 35
     assert bulk[enterprises[1].pk] == 80 - 35 + 6
+    assert bulk[weightless.pk] == 80
 
 
 def test_a_second_recomputation_changes_nothing():
@@ -218,3 +223,26 @@ def test_tax_grades_are_imported_from_the_extract_once():
         assert CreditGrade.objects.get(enterprise=enterprise).score == 80 + points[letter]
     again = import_tax_grades()
     assert (again["records_created"], again["unchanged"]) == (0, 8)
+
+
+def test_a_graded_enterprise_and_its_scoring_model_cannot_be_deleted(client, enterprise):
+    """The grade and its history name their enterprise and scoring model without a database
+    constraint (credit/grades/models.py, "Unchecked keys"): the ORM's PROTECT is what keeps
+    them, in the back office as anywhere else. Graded without a record, so that no other
+    table's key protects the enterprise."""
+    from django.db.models import ProtectedError
+
+    from tests.factories import AdminFactory
+
+    recompute_grade(enterprise, cause="test")
+    assert GradeChange.objects.filter(enterprise=enterprise).count() == 1
+    client.force_login(AdminFactory())
+    page = client.post(f"/admin/enterprises/enterprise/{enterprise.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 200  # the "cannot delete" page, naming what protects it
+    with pytest.raises(ProtectedError):
+        enterprise.delete()
+    with pytest.raises(ProtectedError):
+        ScoringModel.objects.get(version=1).delete()
+    grade = CreditGrade.objects.select_related("enterprise").get(enterprise=enterprise)
+    assert grade.enterprise.uscc == enterprise.uscc
+    assert GradeChange.objects.filter(enterprise=enterprise).count() == 1

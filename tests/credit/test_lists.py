@@ -198,3 +198,19 @@ def test_bad_conditions_are_refused_saying_where(condition, path):
     )
     with pytest.raises(ValidationError):
         rule.clean()
+
+
+def test_a_condition_is_described_in_the_language_of_the_moment():
+    """Descriptions are kept per condition and language (the sweep describes each condition
+    for every enterprise it evaluates): the one kept for one language never answers in
+    another."""
+    from credit.lists.rules import describe
+
+    condition = parse_condition({"records": {"within_months": 12}, "at_least": 1})
+    with translation.override("zh-hans"):
+        chinese = describe(condition)
+    with translation.override("en"):
+        english = describe(condition)
+    with translation.override("zh-hans"):
+        assert describe(condition) == chinese
+    assert "失信记录" in chinese and "untrustworthy records" in english
