@@ -307,9 +307,13 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
     if not references:
         return []
     with transaction.atomic():
-        paying = lock_paying_claims(Claim.objects.filter(any_of("disbursement__pk", references)))
+        # The claims still paying locked in id order and read in the same statement; their
+        # disbursements are locked next, by the conditional UPDATE that confirms them (the
+        # order every payment step keeps: claims, then disbursements).
+        plan_by_keys()
         rows = list(
-            Claim.objects.filter(any_of("pk", paying))
+            Claim.objects.select_for_update(of=("self",))
+            .filter(any_of("disbursement__pk", references), status=ClaimStatus.PAYING)
             .order_by("pk")
             .values_list("pk", "disbursement__pk", "disbursement__idempotency_key",
                          "disbursement__amount", "period", "enterprise__uscc", "policy__code",

@@ -127,11 +127,31 @@ def record_rows(
     actor_id, actor_label = _who(actor)
     request_id = current_request_id.get()
     object_type = model._meta.label_lower
+    encoded = _Encoded()
     return record_values([
         (actor_id, actor_label, action, object_type, str(object_id), label[:300],
-         _json_or_none(before), _json_or_none(after), request_id)
+         encoded(before), encoded(after), request_id)
         for action, object_id, label, before, after in events
     ])  # fmt: skip
+
+
+class _Encoded(dict):
+    """Before/after pictures as JSON text, each distinct picture encoded once: a chunk's
+    thousands of rows mostly share a handful ({"status": "paying"}), and encoding them one
+    by one cost more than writing them. A picture with a nested value is encoded as it
+    comes; one already encoded (`RawJson`) is kept."""
+
+    def __call__(self, value: dict[str, Any] | None) -> RawJson | None:
+        if value is None or isinstance(value, RawJson):
+            return value
+        try:  # the type too: 1 and True are equal keys, but not the same JSON
+            key = tuple((name, type(item), item) for name, item in value.items())
+            return self[key]
+        except KeyError:
+            self[key] = made = RawJson(_json(value))
+            return made
+        except TypeError:  # unhashable: a nested list or dict
+            return RawJson(_json(value))
 
 
 def record_values(rows: Sequence[Sequence[Any]]) -> int:

@@ -164,3 +164,20 @@ def test_a_partner_client_receives_only_what_its_scopes_let_it_read(world):
     record_event_for(world["a"])
     dispatching.dispatch_pending()
     assert WebhookDelivery.objects.filter(subscription__owner=reader.service_user).count() == 1
+
+
+def test_events_nobody_wants_are_handled_in_one_statement_beside_the_wanted(
+    world, django_assert_max_num_queries
+):
+    """A batch chunk's events that no subscription wants, more than one dispatch batch of
+    them: marked handled by one UPDATE, in the same run that delivers the wanted ones."""
+    from qinqing.events.services import Event, emit_many
+
+    subscription = subscribe(world["auditor"], types=["credit.record_added"])
+    wanted = record_event_for(world["a"])
+    emit_many(Event("claim.paid", {"claim": n}, subject=f"claim:{n}")
+              for n in range(dispatching.DISPATCH_BATCH + 100))  # fmt: skip
+    with django_assert_max_num_queries(12):
+        assert dispatching.dispatch_pending() == dispatching.DISPATCH_BATCH + 101
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert received(subscription) == {wanted.pk}

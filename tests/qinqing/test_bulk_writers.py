@@ -50,6 +50,21 @@ def test_record_rows_writes_plain_values(count):
 
 
 @pytest.mark.parametrize("count", SIZES)
+def test_record_rows_keeps_each_picture_as_given_when_many_share_one(count):
+    """Pictures shared by many rows are encoded once: equal-looking values of another
+    type (1, True, 1.0) still land as given, and a nested one too."""
+    pictures = [{"n": 1}, {"n": True}, {"n": 1.0}, {"n": [1, {"x": None}]}, {"n": "1"}]
+    record_rows(actor=None, model=Claim, events=[
+        ("claim.checked", pk, f"claim {pk}", None, pictures[pk % len(pictures)])
+        for pk in range(count)
+    ])  # fmt: skip
+    rows = AuditEvent.objects.filter(action="claim.checked").order_by("id")
+    kept = [(row.after, type(row.after["n"])) for row in rows]
+    assert kept == [(pictures[pk % len(pictures)], type(pictures[pk % len(pictures)]["n"]))
+                    for pk in range(count)]  # fmt: skip
+
+
+@pytest.mark.parametrize("count", SIZES)
 def test_record_events_names_each_object_and_the_system_actor(count):
     users = UserFactory.create_batch(2)
     record_events(actor=None, events=(

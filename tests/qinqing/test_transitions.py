@@ -116,3 +116,20 @@ def test_move_many_asks_for_a_transaction_and_constant_common_values(policy):  #
     with transaction.atomic(), pytest.raises(ValueError):
         move_many(Claim, [claim.pk], S.PAID, rows={claim.pk: {"amount": 1}},
                   checks=F("checks") + 1)  # fmt: skip
+
+
+def test_move_many_from_several_states_audits_the_state_each_row_left(policy):  # noqa: F811
+    """Several from-states: each row's trail names the state it was in when locked, and a
+    row in a state the table does not allow is neither moved nor audited."""
+    submitted, waiting, paid = claims(policy, S.SUBMITTED, S.AWAITING_DATA, S.PAID)
+    ids = [submitted.pk, waiting.pk, paid.pk]
+    with transaction.atomic():
+        rows = {pk: {"checks": n} for n, pk in enumerate(ids, start=1)}
+        moved = move_many(Claim, ids, S.CHECKING, rows=rows)
+    assert sorted(moved) == sorted([submitted.pk, waiting.pk])
+    trail = AuditEvent.objects.filter(object_type="subsidies.claim", action="claim.checking")
+    befores = {event.object_id: event.before for event in trail}
+    assert befores == {str(submitted.pk): {"status": S.SUBMITTED},
+                       str(waiting.pk): {"status": S.AWAITING_DATA}}  # fmt: skip
+    assert [Claim.objects.get(pk=pk).checks for pk in ids] == [1, 2, 0]
+    assert Claim.objects.get(pk=paid.pk).status == S.PAID and actions(paid) == []
