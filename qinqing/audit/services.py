@@ -138,20 +138,23 @@ def record_rows(
 class _Encoded(dict):
     """Before/after pictures as JSON text, each distinct picture encoded once: a chunk's
     thousands of rows mostly share a handful ({"status": "paying"}), and encoding them one
-    by one cost more than writing them. A picture with a nested value is encoded as it
-    comes; one already encoded (`RawJson`) is kept."""
+    by one cost more than writing them. One already encoded (`RawJson`) is kept."""
 
     def __call__(self, value: dict[str, Any] | None) -> RawJson | None:
         if value is None or isinstance(value, RawJson):
             return value
-        try:  # the type too: 1 and True are equal keys, but not the same JSON
-            key = tuple((name, type(item), item) for name, item in value.items())
-            return self[key]
-        except KeyError:
+        # The type too (1 and True are equal keys, not the same JSON), and other values by
+        # their repr: equal Decimals of another scale (1.0, 1.00), equal instants in other
+        # time zones, are not the same JSON either; a nested value's repr is hashable.
+        key = tuple((name, type(item), item if type(item) in _PLAIN else repr(item))
+                    for name, item in value.items())  # fmt: skip
+        made = self.get(key)
+        if made is None:
             self[key] = made = RawJson(_json(value))
-            return made
-        except TypeError:  # unhashable: a nested list or dict
-            return RawJson(_json(value))
+        return made
+
+
+_PLAIN = (str, int, bool, type(None))
 
 
 def record_values(rows: Sequence[Sequence[Any]]) -> int:
