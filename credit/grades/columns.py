@@ -1,40 +1,12 @@
-"""Fixed-width columns between PostgreSQL and numpy without a Python object per value: what
-the recomputation of every grade reads (one value packed by the server, read in place by
-numpy) and the text it hands to the one COPY writer (qinqing.bulk.copy_text), built with
-numpy arithmetic rather than a formatted string per row."""
+"""The text the recomputation of every grade hands to the one COPY writer
+(qinqing.bulk.copy_text), built with numpy arithmetic rather than a formatted string per
+row (what it reads comes through qinqing.packed.read_columns)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-from django.db import connection
-
-# Column kinds: each row's value packed by the server's binary send function, read back by
-# numpy with the matching big-endian type ("char" is one byte; a timestamptz, whole
-# microseconds since 2000-01-01, compared back in SQL the same way).
-KINDS = {"int2": ("int2send", ">i2"), "int4": ("int4send", ">i4"), "int8": ("int8send", ">i8"),
-         "char": ("charsend", "u1"), "timestamptz": ("timestamptz_send", ">i8")}  # fmt: skip
-
-
-def read_columns(query: str, params: Sequence[object],
-                 columns: Sequence[tuple[str, str]]) -> np.ndarray:  # fmt: skip
-    """The rows of `query` (PostgreSQL; every column NOT NULL and cast to a kind of KINDS,
-    as named in `columns`: (name, kind)) as a numpy structured array, in one round trip:
-    the server packs each row with the kinds' binary send functions and aggregates them
-    into one bytea, which numpy reads in place (a COPY out arrives a message a row, and a
-    million messages cost seconds of Python)."""
-    dtype = np.dtype([(name, KINDS[kind][1]) for name, kind in columns])
-    packed = " || ".join(f"{KINDS[kind][0]}(q.{name})" for name, kind in columns)
-    names = ", ".join(name for name, _kind in columns)
-    sql = (f"SELECT string_agg({packed}, ''::bytea) FROM (SELECT * FROM ({query}) "  # noqa: S608
-           f"AS inner_q ({names})) q")  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        (data,) = cursor.fetchone()
-    if data is None:
-        return np.zeros(0, dtype=dtype)
-    return np.frombuffer(bytes(data), dtype=dtype)
 
 
 def copy_field(value: str) -> str:

@@ -29,8 +29,9 @@ from enterprises.models import Enterprise
 from qinqing.audit.services import record_event
 from qinqing.bulk import bulk_insert, copy_text
 from qinqing.iterables import chunked
+from qinqing.packed import read_columns
 
-from .columns import copy_field, copy_lines, read_columns
+from .columns import copy_field, copy_lines
 from .models import CreditGrade, GradeChange, ScoringModel
 from .scoring import GRADES, grade_for, points_table
 from .selectors import explain, records_in_effect, scoring_model_in_force

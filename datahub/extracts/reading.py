@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-import psycopg
 from django.db import connection
 from django.utils import timezone
 
 from qinqing.errors import Conflict
+from qinqing.packed import binary_row
 
 from .. import corrections
 from ..catalogue import CATALOGUE, FactSpec, FactType
@@ -166,14 +166,9 @@ def copied_columns(table: str, key: str, wanted: list[FactSpec]) -> Columns | No
             expressions.append(f"string_agg({packed}, ''::bytea)")
         else:
             expressions.append(f"string_agg({column}, E'\\n')")
-    connection.ensure_connection()
-    # PostgreSQL only. The row asked for in binary, on a cursor of psycopg's own on the
-    # same connection and transaction (Django's binds on the client, which cannot): the
-    # packed strings arrive as they are, not as hex text twice their size to decode.
-    with psycopg.Cursor(connection.connection) as cursor:
-        # Table and column names come from the catalogue, never from a request.
-        cursor.execute(f"SELECT {', '.join(expressions)} FROM {quote(table)}", binary=True)  # noqa: S608
-        row = cursor.fetchone()
+    # Table and column names come from the catalogue, never from a request. Fetched in
+    # binary (qinqing.packed): the packed strings arrive as they are, not as hex text.
+    row = binary_row(f"SELECT {', '.join(expressions)} FROM {quote(table)}")  # noqa: S608
     count = int(row[1])
     if not count:
         return np.array([], dtype=np.int64), {

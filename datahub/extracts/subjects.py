@@ -13,6 +13,7 @@ from django.db import connection
 
 from enterprises.persons.models import Person
 from enterprises.persons.protection import unseal_many
+from qinqing.packed import read_columns
 
 from ..adapters import ExtractRequest, bulk_adapter_for
 from ..catalogue import CATALOGUE, PERSON_CATALOGUE, FactSpec, FactType
@@ -126,14 +127,12 @@ def _entry(row: tuple) -> tuple:
 
 
 def _all_enterprise_ids() -> np.ndarray:
-    """Every enterprise's id, ascending: on PostgreSQL packed by the server into one
-    string of 8-byte integers (no Python object per row)."""
+    """Every enterprise's id, ascending: on PostgreSQL packed by the server
+    (qinqing.packed, no Python object per row)."""
+    if connection.vendor == "postgresql":
+        found = read_columns("SELECT id::int8 FROM enterprises_enterprise", [], [("id", "int8")])
+        return np.sort(found["id"].astype(np.int64))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT string_agg(int8send(id), ''::bytea) FROM enterprises_enterprise")
-            packed = cursor.fetchone()[0]
-            ids = np.frombuffer(bytes(packed or b""), dtype=">i8").astype(np.int64)
-            return np.sort(ids)
         cursor.execute("SELECT id FROM enterprises_enterprise ORDER BY id")
         return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
 
