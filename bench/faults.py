@@ -333,6 +333,7 @@ class Run:
         self.claims_lock = threading.Lock()
         self.workers: list[tuple[ExitStack, subprocess.Popen]] = []
         self.worker_number = 0
+        self.worker_logs: dict[int, int] = {}  # pid -> the number in its log file name
 
     # --- seed ---------------------------------------------------------------------------
 
@@ -405,6 +406,7 @@ class Run:
             log_path=LOGS / f"worker-{self.worker_number}.log", concurrency=4, wait=wait,
         ))  # fmt: skip
         self.workers.append((stack, process))
+        self.worker_logs[process.pid] = self.worker_number
 
     def kill_worker(self) -> None:
         alive = [(stack, process) for stack, process in self.workers if process.poll() is None]
@@ -813,7 +815,7 @@ class Run:
                 break
         left = self.in_flight()
         if left:
-            print("still in flight after the recovery:", json.dumps(left, default=str)[:3000])
+            print("still in flight after the recovery:", json.dumps(left, default=str)[:12000])
         return {"rounds": rounds, "seconds": round(time.monotonic() - started, 1),
                 "still_in_flight": left}  # fmt: skip
 
@@ -832,6 +834,7 @@ class Run:
                          .values_list("status", flat=True))  # fmt: skip
         if claims:
             left["claims"] = dict(claims)
+            left["claim_samples"] = self.stuck_claims()
         undispatched = OutboxEvent.objects.filter(dispatched_at__isnull=True).count()
         if undispatched:
             left["undispatched_events"] = undispatched
@@ -848,7 +851,75 @@ class Run:
                 queue: client.llen(queue) for queue in queues_of(settings.CELERY_TASK_DEFAULT_QUEUE)
             }
             left["workers_alive"] = sum(p.poll() is None for _s, p in self.workers)
+        if left:  # why: what the database sessions and the worker threads are doing now
+            left["database_sessions"] = self.database_sessions()
+            left["worker_log_tails"] = self.worker_log_tails()
+            left["worker_threads"] = self.worker_stacks()  # the idle ones left out
         return left
+
+    def stuck_claims(self) -> list[dict]:
+        """Each unfinished claim with its disbursement and the tasks' last word on it."""
+        from subsidies.models import Claim
+
+        return list(Claim.objects.filter(status__in=TRANSIENT | {"awaiting_data"})
+                    .values("pk", "status", "updated_at", "disbursement__status",
+                            "disbursement__attempts", "disbursement__last_error",
+                            "disbursement__created_at")[:10])  # fmt: skip
+
+    def database_sessions(self) -> list[dict]:
+        """What the run database's other sessions are doing: one idle in a transaction, or
+        waiting for a lock, is what keeps work from finishing."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid),"
+                " now() - xact_start, left(query, 200) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state <> 'idle'"
+            )
+            names = ["pid", "state", "wait_type", "wait", "blocked_by", "in_transaction", "query"]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def worker_log_tails(self, lines: int = 15) -> dict[str, list[str]]:
+        """The last lines each worker logged (their whole logs stay in var/<run>/)."""
+        tails = {}
+        for log in sorted(LOGS.glob("worker-*.log")):
+            tails[log.name] = [line[:300] for line in
+                               log.read_text(errors="replace").splitlines()[-lines:]]  # fmt: skip
+        return tails
+
+    def worker_stacks(self) -> dict[str, list[str]]:
+        """Where each worker thread is now: Celery dumps every thread's stack to its log on
+        SIGUSR1; the innermost frames of each are kept (a thread pool has no time limit, so
+        a thread waiting for ever shows here)."""
+        alive = [process for _stack, process in self.workers if process.poll() is None]
+        sizes = {process.pid: self.log_of(process).stat().st_size for process in alive}
+        for process in alive:
+            os.kill(process.pid, signal.SIGUSR1)  # only a worker this run started
+        time.sleep(2)
+        stacks = {}
+        for process in alive:
+            with open(self.log_of(process), errors="replace") as log:
+                log.seek(sizes[process.pid])
+                dump = log.read().splitlines()
+            thread, frames = None, []
+            for index, line in enumerate(dump):
+                following = dump[index + 1] if index + 1 < len(dump) else ""
+                if following.startswith("=====") and line and not line.startswith(("=", " ")):
+                    thread, frames = line.strip(), []
+                elif thread and line.startswith('  File "'):
+                    frames.append(line.strip().replace(str(ROOT) + "/", "")[:160])
+                elif thread and line.startswith("=====") and frames:
+                    if not frames[-1].endswith(("in _worker", "in poll", "in wait", "in cry")):
+                        ours = [frame for frame in frames if ".venv/" not in frame
+                                and "/.pyenv/" not in frame]  # fmt: skip
+                        stacks[f"{process.pid}/{thread}"] = ours[-4:] + frames[-2:]
+                    thread = None
+        return stacks
+
+    def log_of(self, process) -> Path:
+        return LOGS / f"worker-{self.worker_logs[process.pid]}.log"
 
     def plant(self) -> None:
         """A payment nobody asked for, a claim left checking, a paid claim's event lost:
