@@ -69,6 +69,7 @@ FAULT_KINDS = ["kill_worker", "restart_redis", "drop_db_connections", "departmen
 # connection fails only the requests using it at that moment (the next one reconnects,
 # CONN_HEALTH_CHECKS); the others take a moment to be noticed and undone.
 GRACE_SECONDS = {"drop_db_connections": 0.3}
+WORKER_THREADS = 4  # each worker process's task threads
 DECIDED_ITEM = ["approved", "rejected", "committed", "verified"]  # approval.decided emitted
 PROJECT = {
     "project_name": "故障演练智能工厂", "district": "xihu", "land_parcel": "XH2026-017",
@@ -403,7 +404,8 @@ class Run:
         process = stack.enter_context(running_worker(
             database_url=database_url_for_current_connection(),
             settings_module="qinqing.settings",
-            log_path=LOGS / f"worker-{self.worker_number}.log", concurrency=4, wait=wait,
+            log_path=LOGS / f"worker-{self.worker_number}.log", concurrency=WORKER_THREADS,
+            wait=wait,
         ))  # fmt: skip
         self.workers.append((stack, process))
         self.worker_logs[process.pid] = self.worker_number
@@ -1069,6 +1071,17 @@ class Run:
             delivery_states[state] += 1
         if Receiver.bad_signatures:
             anomaly(f"{Receiver.bad_signatures} webhook(s) with a bad signature")
+        # A connection the database dropped fails the one task that meets it; its worker
+        # thread connects again for the next. More than one failure per thread and drop
+        # is a worker carrying a dead connection from task to task.
+        broken = sum(log.read_text(errors="replace").count(
+                         "raised unexpected: OperationalError('the connection is ")
+                     for log in LOGS.glob("worker-*.log"))  # fmt: skip
+        allowed = WORKER_THREADS * self.worker_number * max(1, self.figures.faults[
+            "drop_db_connections"])  # fmt: skip
+        if broken > allowed:
+            anomaly(f"{broken} tasks failed on a dead database connection (at most {allowed}: "
+                    "one per worker thread and drop)")  # fmt: skip
         return {
             "claims_by_status": dict(statuses),
             "treasury_payments": len(treasury_keys),
@@ -1078,6 +1091,7 @@ class Run:
             "webhook_events": dict(delivery_states),
             "approval_items": dict(Counter(Item.objects.values_list("status", flat=True))),
             "treasury_server": dict(Treasury.stats),
+            "tasks_failed_on_a_dead_connection": broken,
         }
 
     # --- the whole run ------------------------------------------------------------------
