@@ -17,6 +17,7 @@ from datahub.fetching.caching import forget_facts
 from datahub.providers import NoLocalRecord
 from datahub.signals import send_facts_changed
 from enterprises.models import Enterprise
+from qinqing.bulk import any_of
 from qinqing.iterables import chunked
 
 from .grades.models import CreditGrade
@@ -100,7 +101,8 @@ def forget_cached_facts(enterprise_ids: list[int], facts: list[str] | None = Non
 
     def forget() -> None:
         for chunk in chunked(ids, 20_000):
-            usccs = list(Enterprise.objects.filter(pk__in=chunk).values_list("uscc", flat=True))
+            chosen = Enterprise.objects.filter(any_of("pk", chunk))
+            usccs = list(chosen.values_list("uscc", flat=True))
             forget_facts(usccs, names)
         send_facts_changed(ids, list(names), "credit")
 

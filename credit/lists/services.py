@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from qinqing.audit.services import record_events
-from qinqing.bulk import bulk_insert
+from qinqing.bulk import any_of, bulk_insert
 from qinqing.iterables import chunked
 from qinqing.transitions import move_many
 
@@ -107,7 +107,7 @@ def load_facts(nodes: list[Node], enterprise_ids: list[int], today: date,
     for selection, leaf in selections.items():
         counts: dict[int, int] = {}
         for chunk in chunked(enterprise_ids, 20_000):
-            rows = (_selection_rows(leaf, today).filter(enterprise_id__in=chunk)
+            rows = (_selection_rows(leaf, today).filter(any_of("enterprise_id", chunk))
                     .values("enterprise_id").annotate(n=Count("id"))
                     .values_list("enterprise_id", "n"))  # fmt: skip
             counts.update(rows)
@@ -116,7 +116,7 @@ def load_facts(nodes: list[Node], enterprise_ids: list[int], today: date,
         for chunk in chunked(enterprise_ids, 20_000):
             loaded.grades.update(
                 (row[0], (row[1], row[2]))
-                for row in CreditGrade.objects.filter(enterprise_id__in=chunk).values_list(
+                for row in CreditGrade.objects.filter(any_of("enterprise_id", chunk)).values_list(
                     "enterprise_id", "grade", "grade_since"
                 )
             )
@@ -198,7 +198,7 @@ def apply_rules(enterprise_ids: Iterable[int] | None = None, *, today: date | No
                        grade_for(model.base_score, model.thresholds))  # fmt: skip
     entries: dict[tuple[int, str], ListEntry] = {}
     for chunk in chunked(ordered, 20_000):
-        for entry in current.filter(enterprise_id__in=chunk).select_related("rule"):
+        for entry in current.filter(any_of("enterprise_id", chunk)).select_related("rule"):
             entries[(entry.enterprise_id, entry.list_kind)] = entry
     changes = ListChanges()
     for enterprise_id in ordered:
@@ -275,7 +275,7 @@ def expire_entries(today: date, enterprise_ids: list[int] | None = None) -> list
     due_rows = ListEntry.objects.filter(status=EntryStatus.CURRENT, valid_until__lt=today)
     if enterprise_ids is not None:
         due = [row for chunk in chunked(enterprise_ids, 20_000)
-               for row in due_rows.filter(enterprise_id__in=chunk)
+               for row in due_rows.filter(any_of("enterprise_id", chunk))
                .values_list("pk", "enterprise_id", "list_kind")]  # fmt: skip
     else:
         due = list(due_rows.values_list("pk", "enterprise_id", "list_kind"))
@@ -305,7 +305,7 @@ def apply_rules_in_chunks(enterprise_ids: list[int], *, today: date | None = Non
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    list(Enterprise.objects.select_for_update().filter(pk__in=chunk)
+                    list(Enterprise.objects.select_for_update().filter(any_of("pk", chunk))
                          .order_by("pk").values_list("pk", flat=True))  # fmt: skip
                     changes = apply_rules(chunk, today=today, cause=cause)
                     forget_cached_facts(sorted(changes.enterprise_ids))

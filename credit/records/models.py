@@ -143,13 +143,15 @@ class CreditRecord(models.Model):
                               default=RecordStatus.ACTIVE)  # fmt: skip
     # Derived on save: what the scoring model weighs this record by.
     score_key = models.CharField(max_length=50, editable=False)
+    # Indexed only where set (Meta.indexes): imports and the sweep's records have neither,
+    # and an index of a million NULLs is one more entry for every record the sweep ends.
     commitment = models.ForeignKey(
         "Commitment", null=True, blank=True, on_delete=models.PROTECT, related_name="records",
-        verbose_name=_("commitment"),
+        verbose_name=_("commitment"), db_index=False,
     )  # fmt: skip
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("recorded by"),
+        related_name="+", verbose_name=_("recorded by"), db_index=False,
     )  # fmt: skip
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -171,7 +173,11 @@ class CreditRecord(models.Model):
             models.Index(fields=["enterprise", "status"], name="credit_record_ent_status"),
             models.Index(fields=["status", "expires_on"], name="credit_record_expiry"),
             models.Index(fields=["department", "-occurred_on"], name="credit_record_department"),
-        ]
+            models.Index(fields=["commitment"], name="credit_record_commitment",
+                         condition=Q(commitment__isnull=False)),
+            models.Index(fields=["recorded_by"], name="credit_record_recorded_by",
+                         condition=Q(recorded_by__isnull=False)),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 name="credit_record_tax_grade_only_for_tax_grades",

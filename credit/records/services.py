@@ -144,12 +144,14 @@ def import_tax_grade(*, enterprise: Enterprise, grade: str, assessed_on: date, d
 
 
 def expire_records(today: date) -> list[int]:
-    """Records at the end of their effect stop counting; returns their enterprises."""
+    """Records at the end of their effect stop counting; returns their enterprises. A chunk
+    a transaction, in ONE statement (move_many's chunk as large as the transaction's)."""
     due = dict(CreditRecord.objects.filter(status=RecordStatus.ACTIVE, expires_on__lte=today)
-               .values_list("pk", "enterprise_id"))  # fmt: skip
+               .order_by("pk").values_list("pk", "enterprise_id"))  # fmt: skip
     expired: list[int] = []
-    for chunk in chunked(sorted(due), SWEEP_CHUNK):
+    for chunk in chunked(due, SWEEP_CHUNK):
         with transaction.atomic():  # a repair meanwhile keeps its end: from "active" only
             expired += move_many(CreditRecord, chunk, RecordStatus.EXPIRED,
-                                 labels={pk: f"record {pk}" for pk in chunk})  # fmt: skip
+                                 labels={pk: f"record {pk}" for pk in chunk},
+                                 chunk_size=SWEEP_CHUNK)  # fmt: skip
     return sorted({due[pk] for pk in expired})

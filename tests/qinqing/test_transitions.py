@@ -133,3 +133,22 @@ def test_move_many_from_several_states_audits_the_state_each_row_left(policy):  
                        str(waiting.pk): {"status": S.AWAITING_DATA}}  # fmt: skip
     assert [Claim.objects.get(pk=pk).checks for pk in ids] == [1, 2, 0]
     assert Claim.objects.get(pk=paid.pk).status == S.PAID and actions(paid) == []
+
+
+def test_move_many_through_a_step_audits_every_step_of_every_row(policy):  # noqa: F811
+    """Without per-row values the rows share their pictures (made once per from-state):
+    each row's trail still names the state it left, every step, and its own label."""
+    checking, submitted = claims(policy, S.CHECKING, S.SUBMITTED)
+    with transaction.atomic():
+        moved = move_many(Claim, [checking.pk, submitted.pk], S.PAYING, via=(S.ELIGIBLE,),
+                          labels={submitted.pk: "the submitted one"})  # fmt: skip
+    assert sorted(moved) == sorted([checking.pk, submitted.pk])
+    for claim, left, label in ((checking, S.CHECKING, f"claim {checking.pk}"),
+                               (submitted, S.SUBMITTED, "the submitted one")):  # fmt: skip
+        trail = AuditEvent.objects.filter(object_type="subsidies.claim",
+                                          object_id=str(claim.pk)).order_by("pk")  # fmt: skip
+        assert [(e.action, e.object_label, e.before, e.after) for e in trail] == [
+            ("claim.eligible", label, {"status": left}, {"status": "eligible"}),
+            ("claim.paying", label, {"status": "eligible"}, {"status": "paying"}),
+        ]
+        assert Claim.objects.get(pk=claim.pk).status == S.PAYING
