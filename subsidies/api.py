@@ -116,7 +116,20 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return claims_visible_to(self.request.user).select_related("disbursement")
+        claims = claims_visible_to(self.request.user).select_related("disbursement")
+        if self.action in ("retrieve", "list"):
+            # Only what ClaimSerializer shows: a partner polls a claim until it is settled,
+            # and the whole rows (the version's rules, the enterprise's register entry, the
+            # claim's facts) were read, sent and decoded on every poll (issue #24).
+            claims = claims.only(*_ANSWERED)
+        return claims
+
+    def filter_queryset(self, queryset):
+        """One claim asked for without a query string: nothing to filter by, and one row
+        has no order (the filter set and the ordering were a fifth of a poll's CPU)."""
+        if self.action == "retrieve" and not self.request.query_params:
+            return queryset
+        return super().filter_queryset(queryset)
 
     @extend_schema(request=ClaimRequestSerializer,
                    responses={201: ClaimSerializer, 200: ClaimSerializer})  # fmt: skip
@@ -225,6 +238,12 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         claim = decide(self.get_object())
         claim.refresh_from_db()
         return Response(ClaimSerializer(claim).data)
+
+
+# The columns ClaimSerializer reads, through the rows it reads them from.
+_ANSWERED = ("id", "period", "status", "amount", "decision", "review_note", "reviewed_at",
+             "created_at", "updated_at", "enterprise__uscc", "policy__code", "version__number",
+             "disbursement__reference")  # fmt: skip
 
 
 def _as_answered(claim: Claim, created: bool) -> Claim:

@@ -99,6 +99,7 @@ def test_the_cache_reads_as_empty_while_redis_is_unreachable():
         assert cache.add("k", 1) is False  # nobody gets a lock the cache did not give
         with pytest.raises(ValueError):
             cache.incr("k")  # as a missing key: the callers' fallback
+        assert cache.count("k", 60) is None  # the rate limit lets the request through
         assert cache.get_or_set("k", lambda: 5) == 5
 
 
