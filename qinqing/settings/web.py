@@ -122,6 +122,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=120)
 
 # --- Partner systems: OAuth2 client credentials (django-oauth-toolkit, partners/) --------
+# A verified token kept in the shared cache at most this long (partners/oauth.py; 0: off).
+PARTNER_TOKEN_CACHE_SECONDS = env.int("PARTNER_TOKEN_CACHE_SECONDS", default=60)
 OAUTH2_PROVIDER = {
     # Client credentials only: no authorisation pages, no refresh tokens.
     "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
