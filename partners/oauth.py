@@ -31,9 +31,6 @@ from oauth2_provider.scopes import BaseScopes
 from .models import PartnerClient
 from .scopes import SCOPES
 
-# How long a verified token is kept at most (PARTNER_TOKEN_CACHE_SECONDS; 0: never). A
-# backstop only: every change that makes an entry stale forgets it at once.
-DEFAULT_TOKEN_CACHE_SECONDS = 60
 # Never kept in the cache: the bearer token in clear, the client's secret, passwords.
 # Deferred, so that code reading one still gets it (from the database).
 _NOT_CACHED = ("token", "application__client_secret", "user__password",
@@ -44,7 +41,9 @@ def token_cache_seconds() -> int:
     """0 unless the cache is one every process shares (Redis): a process-local cache
     could not be told by another process (the back office, a command) that a token was
     revoked."""
-    seconds = getattr(settings, "PARTNER_TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS)
+    # At most this long (0: never); a backstop only: every change that makes an entry
+    # stale forgets it at once.
+    seconds = settings.PARTNER_TOKEN_CACHE_SECONDS
     if not seconds or isinstance(caches["default"], (LocMemCache, DummyCache)):
         return 0
     return seconds
