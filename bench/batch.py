@@ -177,6 +177,12 @@ def one_scenario(scenario: str, version_pk: int, claimants: list[int]) -> dict:
                 queues=[settings.CELERY_TASK_DEFAULT_QUEUE]))  # fmt: skip
             pending = iter(claimants)
             figures["instant_without_batch"] = summary(probe(pending, lambda: False, PROBE_CLAIMS))
+        if os.environ.get("BENCH_WITHOUT_DASHBOARD_TRIGGERS") == "1":
+            # A diagnostic: what keeping the dashboards' tallies current costs the run.
+            with connection.cursor() as cursor:
+                for table in ("subsidies_claim", "subsidies_disbursement"):
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            figures["dashboard_triggers"] = "disabled"
         with connection.cursor() as cursor:  # the clock's edge: rows older than it are not ours
             cursor.execute("SELECT now()")
             edge = cursor.fetchone()[0]
@@ -188,14 +194,15 @@ def one_scenario(scenario: str, version_pk: int, claimants: list[int]) -> dict:
                 target=lambda: during.extend(probe(pending, done.is_set, None)), daemon=True
             )
         started = time.time()
-        start_batch_run.delay(version.pk)
-        if instant:
-            prober.start()
-        while time.time() - started < DEADLINE_SECONDS:
-            run = BatchRun.objects.filter(version=version).first()
-            if run is not None and run.status != BatchRun.Status.RUNNING:
-                break
-            time.sleep(0.05)
+        with bulkkit.cpu_measured(figures), bulkkit.statements_measured(figures):
+            start_batch_run.delay(version.pk)
+            if instant:
+                prober.start()
+            while time.time() - started < DEADLINE_SECONDS:
+                run = BatchRun.objects.filter(version=version).first()
+                if run is not None and run.status != BatchRun.Status.RUNNING:
+                    break
+                time.sleep(0.05)
         done.set()
         figures["load_average_at_end"] = bulkkit.load_average()
         if instant:

@@ -103,6 +103,101 @@ def workers(count: int, threads: int, *, name: str, log_dir: Path, timeout: floa
         yield sorted(answered)
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _database_pids(database: str, *, shared: bool) -> list[int]:
+    """The backends connected to `database` or, `shared`, the server's own processes
+    (checkpointer, WAL writer, background writer, launchers) and the postmaster."""
+    import psycopg
+    from django.db import connection
+
+    given = connection.settings_dict
+    params = {"host": given["HOST"] or None, "port": given["PORT"] or None,
+              "user": given["USER"] or None, "password": given["PASSWORD"] or None,
+              "dbname": "postgres"}  # fmt: skip
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as monitor:
+        if not shared:
+            return [row[0] for row in monitor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]  # fmt: skip
+        pids = [row[0] for row in monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type IN ('checkpointer', "
+            "'walwriter', 'background writer', 'autovacuum launcher', "
+            "'logical replication launcher', 'archiver')")]  # fmt: skip
+    parents = {int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+               for pid in pids if Path(f"/proc/{pid}/stat").exists()}  # fmt: skip
+    return pids + sorted(parents)
+
+
+@contextmanager
+def cpu_measured(into: dict) -> Iterator[None]:
+    """Where the block's CPU went, by tier (bench/cpu.py, from /proc): the Celery workers
+    this process started, this database's PostgreSQL backends, the server's shared
+    processes (WAL writer, checkpointer: other databases' work included), and this
+    process. `into["cpu_seconds"]` gets the seconds per tier, `into["cores_busy"]` their
+    sum over the block's wall time: on two cores, 2.0 is a saturated machine and less says
+    how much of the time the work waited instead of computing."""
+    import cpu
+    from django.db import connection
+
+    me = os.getpid()
+    database = connection.settings_dict["NAME"]
+    window = cpu.Window({
+        "workers (celery)": lambda: [pid for pid in cpu.children_of(me)
+                                     if b"celery" in _cmdline(pid)],
+        "postgresql (this database's backends)": lambda: _database_pids(database, shared=False),
+        "postgresql shared processes (whole server)": lambda: _database_pids(database,
+                                                                             shared=True),
+        "benchmark process": lambda: [me],
+    }, every=0.5)  # fmt: skip
+    began = time.perf_counter()
+    window.start()
+    try:
+        yield
+    finally:
+        used = window.stop()
+        wall = time.perf_counter() - began
+        into["cpu_seconds"] = {tier: round(seconds, 2) for tier, seconds in used.items()}
+        into["cores_busy"] = round(sum(used.values()) / wall, 2) if wall else None
+
+
+@contextmanager
+def statements_measured(into: dict, top: int = 25) -> Iterator[None]:
+    """With BENCH_STATEMENTS=1 and pg_stat_statements loaded by the server: the block's
+    statements on this database, the `top` by total time, into `into["statements"]`
+    (calls, rows, milliseconds in all and per call). A diagnostic: off by default, since
+    the extension must be in the server's shared_preload_libraries."""
+    from django.db import connection
+
+    if os.environ.get("BENCH_STATEMENTS") != "1":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        cursor.execute("SELECT pg_stat_statements_reset()")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT calls, rows, round(total_exec_time::numeric, 1), "
+                "round((total_exec_time / calls)::numeric, 3), left(regexp_replace(query, "
+                "'\\s+', ' ', 'g'), 240) FROM pg_stat_statements s JOIN pg_database d "
+                "ON d.oid = s.dbid WHERE d.datname = current_database() "
+                "ORDER BY total_exec_time DESC LIMIT %s",
+                [top],
+            )
+            into["statements"] = [
+                {"calls": calls, "rows": rows, "ms": float(total), "ms_per_call": float(each),
+                 "query": query}
+                for calls, rows, total, each, query in cursor.fetchall()
+            ]  # fmt: skip
+
+
 def copy_out_seconds(selects: Sequence[str]) -> tuple[float, int]:
     """COPY (SELECT …) TO STDOUT of each statement, timed; returns (seconds, bytes)."""
     from django.db import connection
@@ -142,16 +237,34 @@ def copy_in_seconds(kept: dict[str, str]) -> dict:
         for table, copy_name in scratch.items():
             cursor.execute(f"DROP TABLE IF EXISTS {quote(copy_name)}")
             cursor.execute(f"CREATE TABLE {quote(copy_name)} (LIKE {quote(table)} INCLUDING ALL)")
+    import cpu
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_cpu = cpu.cpu_of(backend) or 0.0
     began = time.perf_counter()
+    by_table: dict[str, float] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for table, copy_name in scratch.items():
+            table_began = time.perf_counter()
             with cursor.cursor.copy(f"COPY {quote(copy_name)} FROM STDIN") as copy:
                 copy.write(texts[table])
+            by_table[table] = round(time.perf_counter() - table_began, 3)
     seconds = time.perf_counter() - began
+    # The PostgreSQL backend's CPU for the write (None when the server runs elsewhere).
+    backend_after = cpu.cpu_of(backend)
+    backend_seconds = None if backend_after is None else backend_after - backend_cpu
     with connection.cursor() as cursor:
         for copy_name in scratch.values():
             cursor.execute(f"DROP TABLE {quote(copy_name)}")
-    return {"seconds": seconds, "rows": rows, "bytes": sum(len(t) for t in texts.values())}
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "bytes": sum(len(t) for t in texts.values()),
+        "backend_cpu_seconds": backend_seconds,
+        "seconds_by_table": by_table,
+    }
 
 
 def batch_floor(version, run, edge, read_selects: Sequence[str]) -> dict:
@@ -186,7 +299,11 @@ def work_floor(version_ids: Sequence[int], chunks_where: str, edge, read_selects
         "read_seconds": round(read_seconds, 3),
         "read_bytes": read_bytes,
         "write_seconds": round(written["seconds"], 3),
+        "write_backend_cpu_seconds": None
+        if written["backend_cpu_seconds"] is None
+        else round(written["backend_cpu_seconds"], 3),
         "rows_by_table": written["rows"],
+        "write_seconds_by_table": written["seconds_by_table"],
         "rows_written": sum(written["rows"].values()),
         "seconds": round(read_seconds + written["seconds"], 3),
     }

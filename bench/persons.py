@@ -104,12 +104,13 @@ def one_size(persons: int, enterprises: int) -> dict:
         figures["workers"] = nodes
         figures["load_average_at_start"] = bulkkit.load_average()
         started = time.time()
-        start_batch_run.delay(version.pk)
-        while time.time() - started < DEADLINE_SECONDS:
-            run = BatchRun.objects.filter(version=version).first()
-            if run is not None and run.status != BatchRun.Status.RUNNING:
-                break
-            time.sleep(0.1)
+        with bulkkit.cpu_measured(figures), bulkkit.statements_measured(figures):
+            start_batch_run.delay(version.pk)
+            while time.time() - started < DEADLINE_SECONDS:
+                run = BatchRun.objects.filter(version=version).first()
+                if run is not None and run.status != BatchRun.Status.RUNNING:
+                    break
+                time.sleep(0.1)
         figures["load_average_at_end"] = bulkkit.load_average()
         run = BatchRun.objects.get(version=version)
     decided = run.decided_at.timestamp() - started if run.decided_at else None
