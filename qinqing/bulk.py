@@ -190,14 +190,27 @@ def insert_values(
         copy_rows(meta.db_table, columns, map(prepared, rows) if json_at or extra else rows)
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
-        )
-        pks = [pk for (pk,) in cursor.fetchall()]
+        pks = _reserve_ids(cursor, meta, len(rows))
     copy_rows(meta.db_table, [meta.pk.column, *columns],
               ([pk, *prepared(row)] for pk, row in zip(pks, rows, strict=True)))  # fmt: skip
     return pks
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _reserve_ids(cursor: Any, meta: Any, count: int) -> list[int]:
+    """`count` new primary keys from the table's sequence. The sequence's name is looked up
+    once per process: asked of pg_get_serial_sequence() in the statement that takes the
+    ids, the lookup ran once per id (2,000 catalog lookups a chunk: 10 ms where taking
+    the ids costs 2)."""
+    key = (meta.db_table, meta.pk.column)
+    name = _SEQUENCES.get(key)
+    if name is None:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", list(key))
+        name = _SEQUENCES[key] = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [name, count])
+    return [pk for (pk,) in cursor.fetchall()]
 
 
 def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> list[models.Model]:
@@ -217,11 +230,7 @@ def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> list
                 setattr(obj, field.attname, now)
     if any(obj.pk is None for obj in objs):
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
-            )
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            for obj, pk in zip(objs, _reserve_ids(cursor, meta, len(objs)), strict=True):
                 obj.pk = pk
     # The driver adapts numbers, text, dates and Decimals itself; only JSON needs Django's
     # preparation. Asking every field would double the time of a chunk.
