@@ -26,7 +26,7 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qinqing.audit.services import record_events, record_rows
+from qinqing.audit.services import record_events, record_rows, record_rows_sql
 from qinqing.bulk import RawJson, any_of
 from qinqing.errors import IllegalTransition
 from qinqing.events.services import Event, emit_many
@@ -204,14 +204,32 @@ def move_many(
     values = {field: to, **stamps, **changes}
     if rows is not None and any(isinstance(v, Combinable) for v in changes.values()):
         raise ValueError("move_many: with per-row values, the common changes are constants")
-    moved: list[tuple[int, str]] = []
-    for chunk in chunked(list(ids), chunk_size):
-        moved.extend(_update_chunk(model, field, chunk, sources, values, rows))
-    if not moved:
-        return []
     extra = _audited(machine, changes)
     name = str(model._meta.verbose_name)  # translated once, not once a row
     labels = labels or {}
+    # On PostgreSQL, with constant changes, the UPDATE writes the trail too (_Trail).
+    trail = (_Trail(machine, model, actor, sources, via, to, extra, name, labels, rows)
+             if connection.vendor == "postgresql"
+             and not any(isinstance(value, Combinable) for value in values.values())
+             else None)  # fmt: skip
+    moved: list[tuple[int, str]] = []
+    for chunk in chunked(list(ids), chunk_size):
+        moved.extend(_update_chunk(model, field, chunk, sources, values, rows, trail))
+    if not moved:
+        return []
+    if trail is None:
+        _record_moves(machine, model, actor, moved, via, to, extra, name, labels, rows)
+    moved_ids = [pk for pk, _here in moved]
+    if machine.outbox_many is not None:
+        emit_many(list(machine.outbox_many(moved_ids, to)))
+    return moved_ids
+
+
+def _record_moves(machine: Transitions, model: type[models.Model], actor: Any,
+                  moved: list[tuple[int, str]], via: Sequence[str], to: str,
+                  extra: Mapping[str, Any], name: str, labels: Mapping[int, str],
+                  rows: Mapping[int, Mapping[str, Any]] | None) -> None:  # fmt: skip
+    """The trail of a set-based move, written from Python (where _Trail does not apply)."""
     if rows is None:
         # Every row that left one state has the same steps and pictures: made and encoded
         # once per from-state, not once a row (a sweep's 50,000 rows share one or two).
@@ -230,10 +248,6 @@ def move_many(
             for action, before, after in _steps(machine, here, via, to, own):
                 events.append((action, pk, label, before, after))
     record_rows(actor=actor, model=model, events=events)
-    moved_ids = [pk for pk, _here in moved]
-    if machine.outbox_many is not None:
-        emit_many(list(machine.outbox_many(moved_ids, to)))
-    return moved_ids
 
 
 def _steps(
@@ -249,6 +263,51 @@ def _steps(
     ]
 
 
+class _Trail:
+    """A set-based move's audit rows as part of its UPDATE (PostgreSQL): each moved row's
+    steps from the state it left, the pictures made and encoded once per from-state (a
+    sweep's 50,000 rows share one or two), each row's own audited values (`rows`) added
+    to its last step's after, its label from `labels` or "<model> <id>"; written by
+    qinqing.audit's INSERT … SELECT over the UPDATE's RETURNING rows, in the same
+    statement, so the trail never travels through Python. The rows are those the
+    record_rows path writes elsewhere (SQLite, or changes that are expressions)."""
+
+    def __init__(self, machine: Transitions, model: type[models.Model], actor: Any,
+                 sources: frozenset[str], via: Sequence[str], to: str,
+                 extra: Mapping[str, Any], name: str, labels: Mapping[int, str],
+                 rows: Mapping[int, Mapping[str, Any]] | None) -> None:  # fmt: skip
+        self.machine, self.model, self.actor = machine, model, actor
+        self.name, self.labels, self.rows = name, labels, rows
+        steps = []
+        for here in sorted(sources):
+            made = _steps(machine, here, via, to, extra)
+            steps += [{"here": here, "n": n, "action": action, "before": before,
+                       "after": after, "last": n == len(made) - 1}
+                      for n, (action, before, after) in enumerate(made)]  # fmt: skip
+        self.steps = json.dumps(steps)
+
+    def sql(self, ids: list[Any]) -> tuple[str, list[Any]]:
+        """The INSERT for one chunk's rows, reading the CTE `moved` (id, here)."""
+        own: dict[str, dict[str, Any]] = {}
+        if self.rows is not None:
+            for key in ids:
+                audited = _audited(self.machine, self.rows.get(key, {}))
+                if audited:
+                    own[str(key)] = audited
+        labels = {str(key): self.labels[key] for key in ids if self.labels.get(key)}
+        source = (
+            "SELECT s.action, m.id::text AS object_id, "
+            "COALESCE(%s::jsonb ->> m.id::text, %s || ' ' || m.id::text) AS label, s.before, "
+            "CASE WHEN s.last THEN s.after || COALESCE(%s::jsonb -> m.id::text, '{}'::jsonb) "
+            "ELSE s.after END AS after "
+            "FROM moved m JOIN jsonb_to_recordset(%s::jsonb) AS s(here text, n integer, "
+            "action text, before jsonb, after jsonb, last boolean) ON s.here = m.here "
+            "ORDER BY m.id, s.n"
+        )
+        insert, params = record_rows_sql(actor=self.actor, model=self.model, source=source)
+        return insert, [*params, json.dumps(labels), self.name, json.dumps(own), self.steps]
+
+
 def _update_chunk(
     model: type[models.Model],
     field: str,
@@ -256,14 +315,13 @@ def _update_chunk(
     sources: frozenset[str],
     values: Mapping[str, Any],
     rows: Mapping[int, Mapping[str, Any]] | None = None,
+    trail: _Trail | None = None,
 ) -> list[tuple[int, str]]:
     """One chunk: the rows still in a from-state moved, with the state each one left."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("move_many must run inside a transaction")
-    if connection.vendor == "postgresql" and not any(
-        isinstance(value, Combinable) for value in values.values()
-    ):
-        return _update_returning(model, field, ids, sources, values, rows)
+    if trail is not None:
+        return _update_returning(model, field, ids, sources, values, rows, trail)
     manager = model._base_manager
     candidates = manager.filter(any_of("pk", ids), **{f"{field}__in": sorted(sources)})
     if connection.vendor == "postgresql":  # an expression among the changes (attempts + 1)
@@ -288,8 +346,10 @@ def _update_returning(
     sources: frozenset[str],
     values: Mapping[str, Any],
     rows: Mapping[int, Mapping[str, Any]] | None,
+    trail: _Trail,
 ) -> list[tuple[int, str]]:
-    """One chunk in ONE statement on PostgreSQL, the rows locked by the UPDATE itself: the
+    """One chunk in ONE statement on PostgreSQL, the rows locked by the UPDATE itself, its
+    audit rows written by the same statement (`trail`, a data-modifying CTE): the
     from-states in its WHERE (a row moved meanwhile is re-checked after its lock and left
     alone), each row's own values (`rows`) as one JSON document unpacked by
     jsonb_to_recordset into columns of the fields' own types (the driver quotes one
@@ -348,17 +408,22 @@ def _update_returning(
             source = f"FROM {unpacked('old')} WHERE t.{pk} = old.pk "
             source += f"AND t.{status} = %s"
             params += [document, states[0]]
-    returning = f"t.{pk}, old.{status}" if several else f"t.{pk}"
+    if several:
+        returning = f"t.{pk} AS id, old.{status} AS here"
+    else:
+        returning = f"t.{pk} AS id, CAST(%s AS text) AS here"
+        params.append(states[0])
+    insert, trail_params = trail.sql(ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS t SET {', '.join(assignments)} {source} "  # noqa: S608
-            f"RETURNING {returning}",
-            params,
+            f"WITH moved AS (UPDATE {table} AS t SET {', '.join(assignments)} {source} "  # noqa: S608
+            f"RETURNING {returning}), trail AS ({insert}) SELECT id, here FROM moved",
+            [*params, *trail_params],
         )
         moved = cursor.fetchall()
     if several:
         return sorted(moved)
-    keys = sorted([key for (key,) in moved])  # ints sort faster than 1-tuples
+    keys = sorted([key for key, _here in moved])
     return [(key, states[0]) for key in keys]
 
 

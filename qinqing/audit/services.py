@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
 from qinqing.bulk import RawJson, insert_values
 from qinqing.masking import mask_digits
@@ -133,6 +134,27 @@ def record_rows(
          encoded(before), encoded(after), request_id)
         for action, object_id, label, before, after in events
     ])  # fmt: skip
+
+
+def record_rows_sql(*, actor: Any, model: type[models.Model], source: str) -> tuple[str, list[Any]]:
+    """record_rows as SQL, for a statement that makes the rows itself (PostgreSQL): one
+    INSERT … SELECT of the trail's rows from `source`, a query with the columns `action`,
+    `object_id` (text), `label`, `before` and `after` (jsonb), in the order it gives them.
+    For a change made by one UPDATE (qinqing.transitions.move_many): its trail is written
+    by the same statement and never travels through Python, the rows the same as
+    record_rows would write. Returns the SQL and the parameters that come before
+    `source`'s own."""
+    actor_id, actor_label = _who(actor)
+    quote = connection.ops.quote_name
+    # Names from the model, values as parameters.
+    sql = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} (actor_id, actor_label, object_type, "  # noqa: S608
+        "request_id, occurred_at, action, object_id, object_label, before, after) "
+        "SELECT %s, %s, %s, %s, %s, a.action, a.object_id, left(a.label, 300), a.before, a.after "
+        f"FROM ({source}) AS a"
+    )
+    return sql, [actor_id, actor_label, model._meta.label_lower, current_request_id.get(),
+                 timezone.now()]  # fmt: skip
 
 
 class _Encoded(dict):

@@ -152,3 +152,32 @@ def test_move_many_through_a_step_audits_every_step_of_every_row(policy):  # noq
             ("claim.paying", label, {"status": "eligible"}, {"status": "paying"}),
         ]
         assert Claim.objects.get(pk=claim.pk).status == S.PAYING
+
+
+def test_move_many_audits_each_rows_own_values_and_the_actor(policy, official_city):  # noqa: F811
+    """A row's own audited values (a payment's reference) end its last step's after
+    picture, the same whoever writes the trail (on PostgreSQL the UPDATE's own statement,
+    elsewhere Python); values the model does not audit stay out; the actor is named."""
+    from django.utils import timezone
+
+    from subsidies.models import Disbursement, DisbursementStatus
+    from tests.subsidies.conftest import paying_claim
+
+    first, second = (paying_claim(policy, treasury_paid=False) for _ in range(2))
+    payments = {claim.pk: Disbursement.objects.get(claim=claim).pk for claim in (first, second)}
+    rows = {pk: {"reference": f"HZT{n}"} for n, pk in enumerate(payments.values())}
+    with transaction.atomic():
+        moved = move_many(Disbursement, list(payments.values()), DisbursementStatus.CONFIRMED,
+                          actor=official_city, rows=rows, confirmed_at=timezone.now(),
+                          labels={payments[first.pk]: "first payment"})  # fmt: skip
+    assert sorted(moved) == sorted(payments.values())
+    trail = {event.object_id: event for event in AuditEvent.objects.filter(
+        object_type="subsidies.disbursement", action="disbursement.confirmed")}  # fmt: skip
+    assert set(trail) == {str(pk) for pk in payments.values()}
+    for n, pk in enumerate(payments.values()):
+        event = trail[str(pk)]
+        assert event.before == {"status": "sent"}
+        assert event.after == {"status": "confirmed", "reference": f"HZT{n}"}
+        assert (event.actor_id, event.actor_label) == (official_city.pk, official_city.username)
+    assert trail[str(payments[first.pk])].object_label == "first payment"
+    assert trail[str(payments[second.pk])].object_label == f"disbursement {payments[second.pk]}"
