@@ -4,10 +4,11 @@ from celery import current_app
 from django.core.cache import cache
 from django.dispatch import receiver
 
+from qinqing.events.registry import CONSUMERS
 from qinqing.events.signals import events_emitted
 from qinqing.workqueues import OFFICIAL_QUEUES
 
-from .selectors import partner_failures_queue
+from .selectors import partner_failures_queue, wanted_event_types
 
 # Commits that write events within this many seconds share one dispatch task: a busy
 # minute of single claims paid costs a task a second, not one per claim.
@@ -17,6 +18,8 @@ DEBOUNCE_KEY = "integrations:dispatch-queued"
 # The workspace may not import integrations: it reads the partners' failed deliveries from
 # the officials' work-queue registry.
 OFFICIAL_QUEUES.register("webhooks", partner_failures_queue)
+# The outbox writes the events no active subscription wants already handled.
+CONSUMERS.register("webhooks", wanted_event_types)
 
 
 @receiver(events_emitted, dispatch_uid="integrations.dispatch_soon")

@@ -118,3 +118,10 @@ def partner_failures_queue(user: Any, now: datetime) -> QueueReading | None:
     count = failed.count()
     return QueueReading(title=_("Failed webhook deliveries to your partners"), count=count,
                         url=url, items=items, urgent=count)  # fmt: skip
+
+
+def wanted_event_types() -> set[str]:
+    """The event types some active subscription wants now: the outbox writes the others
+    already handled (qinqing.events.registry.CONSUMERS)."""
+    return {kind for kinds in WebhookSubscription.objects.filter(active=True)
+            .values_list("event_types", flat=True) for kind in kinds or ()}  # fmt: skip

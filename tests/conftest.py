@@ -165,6 +165,19 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
 
 
 @pytest.fixture
+def outbox_listened() -> Iterator[None]:
+    """A consumer of the outbox that wants every event type (qinqing.events.registry
+    CONSUMERS): events are written waiting to be handed out, as when a partner listens."""
+    from qinqing.events.registry import CONSUMERS, EVENT_TYPES
+
+    CONSUMERS.register("tests", lambda: set(EVENT_TYPES))
+    try:
+        yield
+    finally:
+        CONSUMERS.unregister("tests")
+
+
+@pytest.fixture
 def simulate(db):
     """simulate("taxation", error_rate=1.0): change how a department behaves, as the admin
     would."""

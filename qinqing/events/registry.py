@@ -16,6 +16,7 @@ status's names) in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,22 @@ class EventType:
 EVENT_TYPES: Registry[EventType] = Registry("event type")
 # Audit actions that are no event type partners hear of: action -> its name in words.
 ACTION_LABELS: Registry[Any] = Registry("audit action label")
+
+
+# The outbox's consumers (the partners' webhooks): each registers a function saying which
+# event types it wants now, read from its own subscriptions. An event no consumer wants is
+# written already handled: a batch run's hundred thousand events, when nobody listens,
+# are never handed out one dispatch at a time. A subscription made later hears of what
+# happens from then on.
+CONSUMERS: Registry[Callable[[], Collection[str]]] = Registry("outbox consumer")
+
+
+def wanted_types() -> set[str]:
+    """The event types some consumer wants now."""
+    wanted: set[str] = set()
+    for _name, consumer in CONSUMERS.items():
+        wanted.update(consumer())
+    return wanted
 
 
 def event_type_choices() -> list[tuple[str, str]]:

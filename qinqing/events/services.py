@@ -14,7 +14,7 @@ from django.utils import timezone
 from qinqing.bulk import RawJson, insert_values
 
 from .models import OutboxEvent
-from .registry import EVENT_TYPES
+from .registry import EVENT_TYPES, wanted_types
 from .signals import events_emitted
 
 
@@ -50,10 +50,15 @@ def emit(event_type: str, payload: Mapping[str, Any], *, enterprise_id: int | No
          subject: str = "") -> OutboxEvent:  # fmt: skip
     """Record an event in the current transaction: it commits or rolls back with the state
     change beside it. Consumers are told after the commit."""
+    now = timezone.now()
     row = _row(Event(event_type, payload, subject, enterprise_id, department_id, district_id),
-               timezone.now())  # fmt: skip
+               now)  # fmt: skip
+    wanted = event_type in wanted_types()
+    if not wanted:  # nobody listens for it: written handled (registry.CONSUMERS)
+        row.dispatched_at = now
     row.save(force_insert=True)
-    _announce_on_commit()
+    if wanted:
+        _announce_on_commit()
     return row
 
 
@@ -78,19 +83,27 @@ def emit_values(rows: Iterable[Sequence[Any]]) -> int:
     no model object per event. Every type is checked against the registry first; payloads
     are encoded once, to the JSON partners get (Decimals, dates, lazy strings as text);
     all stamped with one time and written with `qinqing.bulk.insert_values` (COPY on
-    PostgreSQL, the sequence numbering them). Consumers are told once, after the commit.
+    PostgreSQL, the sequence numbering them), those of types no consumer wants already
+    handled. Consumers are told once, after the commit, if any event is for them.
     Returns how many were written."""
     values = []
+    wanted = wanted_types()
+    now = timezone.now()
+    announce = False
     for event_type, payload, subject, enterprise_id, department_id, district_id in rows:
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event_type!r}")
+        # An event nobody listens for is written handled (registry.CONSUMERS).
+        handled = None if event_type in wanted else now
+        announce = announce or handled is None
         values.append((event_type, RawJson(_json(dict(payload))), subject[:100],
-                       enterprise_id, department_id, district_id))  # fmt: skip
+                       enterprise_id, department_id, district_id, now, handled))  # fmt: skip
     if not values:
         return 0
-    # occurred_at: its default, evaluated once for all of them.
-    insert_values(OutboxEvent, EVENT_FIELDS, values, keys=False)
-    _announce_on_commit()
+    insert_values(OutboxEvent, (*EVENT_FIELDS, "occurred_at", "dispatched_at"), values,
+                  keys=False)  # fmt: skip
+    if announce:
+        _announce_on_commit()
     return len(values)
 
 

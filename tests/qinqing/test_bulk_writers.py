@@ -110,6 +110,7 @@ def test_rows_written_in_bulk_stay_append_only_in_their_partition():
 
 
 @pytest.mark.parametrize("count", SIZES)
+@pytest.mark.usefixtures("outbox_listened")
 def test_emit_many_writes_the_json_partners_get(count, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         written = emit_many(

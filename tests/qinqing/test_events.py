@@ -34,7 +34,7 @@ def events(event_type: str | None = None) -> list[OutboxEvent]:
 
 
 class TestOutbox:
-    pytestmark = pytest.mark.django_db
+    pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_listened")]
 
     def test_an_event_rolls_back_with_its_transaction(self):
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -75,6 +75,30 @@ class TestOutbox:
         finally:
             events_emitted.disconnect(listener)
         assert len(events("claim.paid")) == 3
+
+
+@pytest.mark.django_db
+def test_an_event_nobody_listens_for_is_written_handled_and_announced_to_nobody(
+    django_capture_on_commit_callbacks, member
+):
+    """No active subscription wants it: the outbox keeps it, already handled, and no
+    dispatch is started for it (a batch run's events cost no dispatch when nobody
+    listens). Once a subscription wants the type, the next event waits to be handed out."""
+    from integrations.models import WebhookSubscription
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        emit("claim.paid", {"claim": 1})
+        emit_many([Event("claim.paid", {"claim": n}) for n in (2, 3)])
+    assert callbacks == []
+    assert all(row.dispatched_at is not None for row in events("claim.paid"))
+    WebhookSubscription.objects.create(owner=member, name="hook", sealed_secret="-",
+                                       url="https://partner.example/hook",
+                                       event_types=["claim.paid"])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        emit_many([Event("claim.paid", {"claim": 4}), Event("claim.ineligible", {"claim": 5})])
+    assert len(callbacks) == 1
+    assert events("claim.paid")[-1].dispatched_at is None
+    assert events("claim.ineligible")[-1].dispatched_at is not None
 
 
 @pytest.mark.django_db(transaction=True)
