@@ -264,13 +264,25 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        prep = self.lhs.output_field.get_prep_value
-        values = [prep(value) for value in self.rhs]
-        if not values:
+        field = self.lhs.output_field
+        if not self.rhs:
             return "1 = 0", []  # nothing is one of no values (as pk__in=[] is empty)
+        if connection.vendor == "postgresql" and isinstance(
+            getattr(field, "target_field", field), models.IntegerField
+        ):
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, int_array(self.rhs)]
+        prep = field.get_prep_value
+        values = [prep(value) for value in self.rhs]
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, list(values)]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+def int_array(values: Iterable[Any]) -> str:
+    """Integer keys as one PostgreSQL array's text ('{1,2,3}', joined at C speed), for a
+    parameter cast on the server (`%s::bigint[]`): the driver would adapt a list a Python
+    call per element (quoting 2,000 ids a statement, every statement of a chunk)."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
 
 
 def plan_by_keys() -> None:
