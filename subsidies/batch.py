@@ -96,7 +96,6 @@ def start(version_id: int) -> BatchRun | None:
     rows = np.flatnonzero(qualifying)
     ids = decision.enterprise_ids[rows].tolist()
     amounts = decision.amount_fen[rows].tolist()
-    facts = facts_by_row(decision.snapshot, version.rules.fact_names, rows)
     snapshot_times = list(decision.snapshot.refreshed_at.values())
     with transaction.atomic():
         move_many(
@@ -105,10 +104,13 @@ def start(version_id: int) -> BatchRun | None:
             extracts_as_of=min(snapshot_times) if snapshot_times else None,
         )  # fmt: skip
     rules_on = decision.rules_on.isoformat()
+    names = version.rules.fact_names
     for number, begin in enumerate(range(0, len(ids), CHUNK)):
         end = begin + CHUNK
+        # Each chunk's facts made as it is queued: the first chunks are being decided by
+        # the other workers while this one prepares the rest.
         queue(DECIDE_TASK, run.pk, number, ids[begin:end], amounts[begin:end],
-              facts[begin:end], rules_on)  # fmt: skip
+              facts_by_row(decision.snapshot, names, rows[begin:end]), rules_on)  # fmt: skip
     _finish_if_complete(run.pk)
     return BatchRun.objects.get(pk=run.pk)
 
@@ -134,8 +136,6 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     ids = employers[rows].tolist()
     amounts = np.asarray(decision.amount_fen)[rows].tolist()
     snapshot = getattr(decision, "snapshot", None)
-    facts = (facts_by_row(snapshot, version.rules.fact_names, rows)
-             if snapshot is not None else [])  # fmt: skip
     refreshed = list(getattr(snapshot, "refreshed_at", {}).values())
     rules_on = getattr(decision, "rules_on", None) or timezone.localdate()
     with transaction.atomic():
@@ -146,10 +146,12 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
             extracts_as_of=min(refreshed) if refreshed else None,
         )  # fmt: skip
     rules_on = rules_on.isoformat()
+    names = version.rules.fact_names
     for number, begin in enumerate(range(0, len(ids), CHUNK)):
         end = begin + CHUNK
+        facts = facts_by_row(snapshot, names, rows[begin:end]) if snapshot is not None else []
         queue(DECIDE_TASK, run.pk, number, ids[begin:end], amounts[begin:end],
-              facts[begin:end], rules_on, persons[begin:end])  # fmt: skip
+              facts, rules_on, persons[begin:end])  # fmt: skip
     _finish_if_complete(run.pk)
     return BatchRun.objects.get(pk=run.pk)
 
