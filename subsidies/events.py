@@ -55,13 +55,18 @@ def claim_events(claim_ids: list[int], status: str) -> list[Event]:
     claims = apps.get_model("subsidies", "Claim").objects
     events = []
     for ids in chunked(list(claim_ids), 5000):
-        rows = claims.filter(any_of("pk", ids)).values_list(
+        rows = list(claims.filter(any_of("pk", ids)).values_list(
             "pk", "enterprise_id", "enterprise__uscc", "enterprise__name",
-            "enterprise__district_id", "policy__code", "policy__department_id",
-            "version__number", "period", "amount",
-        )  # fmt: skip
-        for pk, enterprise_id, uscc, name, district_id, code, department_id, number, period, \
+            "enterprise__district_id", "policy_id", "version_id", "period", "amount",
+        ))  # fmt: skip
+        # A few thousand claims share a policy or two: read once, not joined once a claim.
+        policies = dict(_policies_of({row[5] for row in rows}))
+        numbers = dict(apps.get_model("policies", "PolicyVersion").objects.filter(
+            any_of("pk", {row[6] for row in rows})).values_list("pk", "number"))  # fmt: skip
+        for pk, enterprise_id, uscc, name, district_id, policy_id, version_id, period, \
                 amount in rows:  # fmt: skip
+            code, department_id = policies[policy_id]
+            number = numbers[version_id]
             events.append(Event(
                 event_type,
                 _payload(claim_id=pk, status=status, uscc=uscc, name=name, policy=code,
@@ -70,3 +75,9 @@ def claim_events(claim_ids: list[int], status: str) -> list[Event]:
                 department_id=department_id, district_id=district_id,
             ))  # fmt: skip
     return events
+
+
+def _policies_of(policy_ids: set[int]) -> list[tuple[int, tuple[str, int]]]:
+    found = apps.get_model("policies", "Policy").objects.filter(any_of("pk", policy_ids))
+    rows = found.values_list("pk", "code", "department_id")
+    return [(pk, (code, department_id)) for pk, code, department_id in rows]
