@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, connections, models, transaction
-from django.db.models import F, Lookup
+from django.db.models import NOT_PROVIDED, F, Lookup
 from django.utils import timezone
 
 from qinqing.iterables import chunked
@@ -156,6 +156,10 @@ def insert_values(
 
         made = model.objects.bulk_create(map(instance, rows), ignore_conflicts=ignore_conflicts)
         return [] if ignore_conflicts or not keys else [obj.pk for obj in made]
+    # A column whose value is NULL for every row is left out of the COPY: the table gives
+    # it (no database default: NULL), and no row spends a field on it.
+    constant = [(field, value) for field, value in constant
+                if value is not None or field.db_default is not NOT_PROVIDED]  # fmt: skip
     real = connections[connection.alias]
     extra = [field.get_db_prep_save(value, real) if isinstance(field, models.JSONField)
              and not isinstance(value, RawJson) else value
