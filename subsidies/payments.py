@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datahub.fetching.pipeline import fetch_person_facts
-from policies.models import PolicyVersion
+from enterprises.models import Enterprise
+from policies.models import Policy, PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import any_of, insert_values, plan_by_keys
 from qinqing.checkpoints import checkpoint
@@ -311,14 +312,7 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
         # disbursements are locked next, by the conditional UPDATE that confirms them (the
         # order every payment step keeps: claims, then disbursements).
         plan_by_keys()
-        rows = list(
-            Claim.objects.select_for_update(of=("self",))
-            .filter(any_of("disbursement__pk", references), status=ClaimStatus.PAYING)
-            .order_by("pk")
-            .values_list("pk", "disbursement__pk", "disbursement__idempotency_key",
-                         "disbursement__amount", "period", "enterprise__uscc", "policy__code",
-                         "version__number", "person_id")
-        )  # fmt: skip
+        rows = _paying_with_payments(references)
         confirmed = set(move_many(
             Disbursement, [row[1] for row in rows], DisbursementStatus.CONFIRMED,
             rows={row[1]: {"reference": references[row[1]]} for row in rows},
@@ -341,6 +335,34 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> l
         if tally is not None:
             tally("paid", len(paid))
     return paid
+
+
+def _paying_with_payments(references: Iterable[int]) -> list[tuple]:
+    """The claims of these disbursements that are still paying, locked in id order, each
+    as (claim, disbursement, key, amount, period, USCC, policy code, version number,
+    person). Each table read by its keys, not joined: the disbursements' key and amount
+    (never changed once written), the claims locked by key, their enterprises probed by
+    key (a join over a million enterprises was planned as a scan of their whole index),
+    policies and versions (one or two for thousands of claims) read once."""
+    payments = {claim_id: (pk, key, amount) for pk, claim_id, key, amount in
+                Disbursement.objects.filter(any_of("pk", references))
+                .values_list("pk", "claim_id", "idempotency_key", "amount")}  # fmt: skip
+    claims = list(
+        Claim.objects.select_for_update(of=("self",))
+        .filter(any_of("pk", payments), status=ClaimStatus.PAYING).order_by("pk")
+        .values_list("pk", "period", "enterprise_id", "policy_id", "version_id", "person_id")
+    )  # fmt: skip
+    if not claims:
+        return []
+    usccs = dict(Enterprise.objects.filter(any_of("pk", {row[2] for row in claims}))
+                 .values_list("pk", "uscc"))  # fmt: skip
+    codes = dict(Policy.objects.filter(any_of("pk", {row[3] for row in claims}))
+                 .values_list("pk", "code"))  # fmt: skip
+    numbers = dict(PolicyVersion.objects.filter(any_of("pk", {row[4] for row in claims}))
+                   .values_list("pk", "number"))  # fmt: skip
+    return [(pk, *payments[pk], period, usccs[enterprise_id], codes[policy_id],
+             numbers[version_id], person_id)
+            for pk, period, enterprise_id, policy_id, version_id, person_id in claims]  # fmt: skip
 
 
 def fail_payments(errors: dict[int, str], *, tally: Tally | None = None) -> list[int]:
