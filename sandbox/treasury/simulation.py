@@ -12,7 +12,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from qinqing.bulk import any_of, insert_values, plan_by_keys
 from subsidies.gateway import (
@@ -24,6 +24,8 @@ from subsidies.gateway import (
 )
 
 from .models import TreasuryCollection, TreasuryRecord
+
+BOOKED = ("key", "amount", "account", "payee", "reference")
 
 
 def behaviour() -> dict:
@@ -45,22 +47,8 @@ class SimulatedTreasury:
         time.sleep(max(0.0, random.gauss(conduct["latency_ms"], 5)) / 1000)
         if random.random() < conduct["error_rate"]:
             raise GatewayError("the treasury is unavailable")
-        # The file booked in two statements: new keys written, every key's record read.
-        # The references drawn from one read of the system's randomness for the whole file
-        # (uuid4() read it once an order: a system call each).
-        drawn = secrets.token_hex(8 * len(orders)).upper()
-        insert_values(
-            TreasuryRecord, ["key", "amount", "account", "payee", "reference"],
-            [(order.key, order.amount, order.account, order.payee,
-              f"HZT{drawn[16 * n:16 * n + 16]}") for n, order in enumerate(orders)],
-            ignore_conflicts=True,
-        )  # fmt: skip
-        keys = [order.key for order in orders]
-        with transaction.atomic():
-            plan_by_keys()
-            books = {key: (amount, reference) for key, amount, reference in
-                     TreasuryRecord.objects.filter(any_of("key", keys))
-                     .values_list("key", "amount", "reference")}  # fmt: skip
+        # The file booked in two statements: the keys on the books read, the new written.
+        books = self._book(orders)
         results = []
         for order in orders:
             amount, reference = books[order.key]
@@ -73,6 +61,36 @@ class SimulatedTreasury:
         if random.random() < conduct["lost_answer_rate"]:
             raise OutcomeUnknown("paid, but the answer was lost")
         return results
+
+    def _book(self, orders: list[PaymentOrder]) -> dict[str, tuple[Decimal, str]]:
+        """Book the file: each key paid once. The keys already on the books are read, the
+        new ones written in one COPY; should another file book one of them meanwhile (its
+        insert then meets the unique key), the file is booked again skipping what exists.
+        Returns every key's (amount, reference) as the books hold it."""
+        keys = [order.key for order in orders]
+        # The references drawn from one read of the system's randomness for the whole file
+        # (uuid4() read it once an order: a system call each).
+        drawn = secrets.token_hex(8 * len(orders)).upper()
+        rows = [(order.key, order.amount, order.account, order.payee,
+                 f"HZT{drawn[16 * n:16 * n + 16]}") for n, order in enumerate(orders)]  # fmt: skip
+        with transaction.atomic():
+            plan_by_keys()
+            books = self._books_of(keys)
+            new = [row for row in rows if row[0] not in books]
+            try:
+                with transaction.atomic():
+                    insert_values(TreasuryRecord, BOOKED, new, keys=False)
+            except IntegrityError:  # booked meanwhile by another file
+                insert_values(TreasuryRecord, BOOKED, new, ignore_conflicts=True)
+                return self._books_of(keys)
+        return {**books, **{key: (amount, reference)
+                            for key, amount, _account, _payee, reference in new}}  # fmt: skip
+
+    @staticmethod
+    def _books_of(keys: list[str]) -> dict[str, tuple[Decimal, str]]:
+        return {key: (amount, reference) for key, amount, reference in
+                TreasuryRecord.objects.filter(any_of("key", keys))
+                .values_list("key", "amount", "reference")}  # fmt: skip
 
     def status(self, *, key: str) -> PaymentResult:
         return self.status_many([key])[key]

@@ -114,3 +114,41 @@ def test_the_treasury_books_move_to_the_sandbox_with_their_rows():
     record = TreasuryRecord.objects.get(key="paid-before-the-move")
     assert (str(record.amount), record.reference) == ("12.34", "R1")
     assert TreasuryRecord._meta.db_table == old._meta.db_table == "subsidies_treasuryrecord"
+
+
+def test_the_simulated_treasury_pays_a_key_once_when_another_file_booked_it_meanwhile(
+    settings, monkeypatch
+):
+    """A file whose key another file booked between the read of the books and the write
+    (two workers paying the same claim at once): the key keeps its first record and
+    reference, the rest of the file is booked, and an order for another amount under a
+    booked key is refused."""
+    from decimal import Decimal
+
+    from subsidies.gateway import PaymentOrder
+
+    settings.TREASURY_SIMULATION = {"latency_ms": 0}
+    TreasuryRecord.objects.create(key="k-booked", amount=Decimal("10.00"), account="6222",
+                                  reference="HZTFIRST")  # fmt: skip
+    treasury = SimulatedTreasury()
+    read = SimulatedTreasury._books_of
+    calls = []
+
+    def not_yet_booked(keys):  # the first read misses what the other file is booking
+        calls.append(keys)
+        return {} if len(calls) == 1 else read(keys)
+
+    monkeypatch.setattr(SimulatedTreasury, "_books_of", staticmethod(not_yet_booked))
+    orders = [PaymentOrder("k-booked", Decimal("10.00"), "6222"),
+              PaymentOrder("k-new", Decimal("20.00"), "6223"),
+              PaymentOrder("k-other-amount", Decimal("5.00"), "6224")]  # fmt: skip
+    TreasuryRecord.objects.create(key="k-other-amount", amount=Decimal("7.00"), account="6224",
+                                  reference="HZTOTHER")  # fmt: skip
+    answers = {answer.key: answer for answer in treasury.pay_many(orders)}
+    assert len(calls) == 2  # the write met the booked keys: booked again, skipping them
+    assert (answers["k-booked"].status, answers["k-booked"].reference) == ("confirmed", "HZTFIRST")
+    assert answers["k-new"].status == "confirmed" and answers["k-new"].reference
+    assert answers["k-other-amount"].status == "refused"
+    assert (
+        TreasuryRecord.objects.filter(key__in=["k-booked", "k-new", "k-other-amount"]).count() == 3
+    )
