@@ -52,19 +52,24 @@ def claim_events(claim_ids: list[int], status: str) -> list[Event]:
     event_type = EVENT_OF_STATUS.get(status)
     if event_type is None:
         return []
-    from .selectors import claim_parties  # not at the top: the models import this module
-
     claims = apps.get_model("subsidies", "Claim").objects
     events = []
     for ids in chunked(list(claim_ids), 5000):
         rows = list(claims.filter(any_of("pk", ids)).values_list(
             "pk", "enterprise_id", "policy_id", "version_id", "period", "amount"))  # fmt: skip
-        parties = claim_parties({row[1] for row in rows}, {row[2] for row in rows},
-                                {row[3] for row in rows})  # fmt: skip
+        # Each table read by its keys, not joined: a chunk's enterprises probed by key (a
+        # join over a million enterprises was planned as a scan of their whole index), its
+        # policy and version (one or two for thousands of claims) read once.
+        enterprises = {pk: rest for pk, *rest in apps.get_model(
+            "enterprises", "Enterprise").objects.filter(any_of("pk", {row[1] for row in rows}))
+            .values_list("pk", "uscc", "name", "district_id")}  # fmt: skip
+        policies = dict(_policies_of({row[2] for row in rows}))
+        numbers = dict(apps.get_model("policies", "PolicyVersion").objects.filter(
+            any_of("pk", {row[3] for row in rows})).values_list("pk", "number"))  # fmt: skip
         for pk, enterprise_id, policy_id, version_id, period, amount in rows:
-            uscc, name, district_id = parties.enterprises[enterprise_id]
-            code, department_id = parties.policies[policy_id]
-            number = parties.versions[version_id]
+            uscc, name, district_id = enterprises[enterprise_id]
+            code, department_id = policies[policy_id]
+            number = numbers[version_id]
             events.append(Event(
                 event_type,
                 _payload(claim_id=pk, status=status, uscc=uscc, name=name, policy=code,
@@ -73,3 +78,9 @@ def claim_events(claim_ids: list[int], status: str) -> list[Event]:
                 department_id=department_id, district_id=district_id,
             ))  # fmt: skip
     return events
+
+
+def _policies_of(policy_ids: set[int]) -> list[tuple[int, tuple[str, int]]]:
+    found = apps.get_model("policies", "Policy").objects.filter(any_of("pk", policy_ids))
+    rows = found.values_list("pk", "code", "department_id")
+    return [(pk, (code, department_id)) for pk, code, department_id in rows]

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datahub.fetching.pipeline import fetch_person_facts
-from policies.models import PolicyVersion
+from enterprises.models import Enterprise
+from policies.models import Policy, PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import any_of, insert_values, plan_by_keys
 from qinqing.checkpoints import checkpoint
@@ -43,7 +44,6 @@ from .models import (
     person_account,
 )
 from .moves import locked_claims, move_claims
-from .selectors import claim_parties
 
 STALLED_PAYMENT_AFTER = timedelta(minutes=5)
 PAY_TASK = "subsidies.tasks.pay_claim"
@@ -341,8 +341,9 @@ def _paying_with_payments(references: Iterable[int]) -> list[tuple]:
     """The claims of these disbursements that are still paying, locked in id order, each
     as (claim, disbursement, key, amount, period, USCC, policy code, version number,
     person). Each table read by its keys, not joined: the disbursements' key and amount
-    (never changed once written), the claims locked by key, what they name
-    (selectors.claim_parties)."""
+    (never changed once written), the claims locked by key, their enterprises probed by
+    key (a join over a million enterprises was planned as a scan of their whole index),
+    policies and versions (one or two for thousands of claims) read once."""
     payments = {claim_id: (pk, key, amount) for pk, claim_id, key, amount in
                 Disbursement.objects.filter(any_of("pk", references))
                 .values_list("pk", "claim_id", "idempotency_key", "amount")}  # fmt: skip
@@ -353,10 +354,14 @@ def _paying_with_payments(references: Iterable[int]) -> list[tuple]:
     )  # fmt: skip
     if not claims:
         return []
-    parties = claim_parties({row[2] for row in claims}, {row[3] for row in claims},
-                            {row[4] for row in claims})  # fmt: skip
-    return [(pk, *payments[pk], period, parties.enterprises[enterprise_id][0],
-             parties.policies[policy_id][0], parties.versions[version_id], person_id)
+    usccs = dict(Enterprise.objects.filter(any_of("pk", {row[2] for row in claims}))
+                 .values_list("pk", "uscc"))  # fmt: skip
+    codes = dict(Policy.objects.filter(any_of("pk", {row[3] for row in claims}))
+                 .values_list("pk", "code"))  # fmt: skip
+    numbers = dict(PolicyVersion.objects.filter(any_of("pk", {row[4] for row in claims}))
+                   .values_list("pk", "number"))  # fmt: skip
+    return [(pk, *payments[pk], period, usccs[enterprise_id], codes[policy_id],
+             numbers[version_id], person_id)
             for pk, period, enterprise_id, policy_id, version_id, person_id in claims]  # fmt: skip
 
 

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from datahub.catalogue import CATALOGUE, FactType, display_value
 from departments.models import Department
-from enterprises.models import Enterprise
-from policies.models import DeliveryMode, Policy, PolicyVersion
+from policies.models import DeliveryMode
 from policies.rules.errors import RuleError
 from policies.rules.formulas import Expr
 from policies.rules.parameters import Parameter
@@ -479,28 +478,3 @@ def claims_of_person(user: User) -> QuerySet[Claim]:
         return Claim.objects.none()
     return (Claim.objects.filter(person__user=user)
             .select_related("policy", "version", "enterprise", "person"))  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ClaimParties:
-    """What a chunk's claims name, each table read by its keys (not joined: a join over a
-    million enterprises was planned as a scan of their whole index): enterprises (USCC,
-    name, district), policies (code, department), versions (number)."""
-
-    enterprises: dict[int, tuple[str, str, int | None]]
-    policies: dict[int, tuple[str, int]]
-    versions: dict[int, int]
-
-
-def claim_parties(enterprise_ids: Iterable[int], policy_ids: Iterable[int],
-                  version_ids: Iterable[int]) -> ClaimParties:  # fmt: skip
-    """Three reads by key for thousands of claims (a chunk has one policy or two)."""
-    enterprises = {pk: (uscc, name, district_id) for pk, uscc, name, district_id in
-                   Enterprise.objects.filter(any_of("pk", set(enterprise_ids)))
-                   .values_list("pk", "uscc", "name", "district_id")}  # fmt: skip
-    policies = {pk: (code, department_id) for pk, code, department_id in
-                Policy.objects.filter(any_of("pk", set(policy_ids)))
-                .values_list("pk", "code", "department_id")}  # fmt: skip
-    versions = dict(PolicyVersion.objects.filter(any_of("pk", set(version_ids)))
-                    .values_list("pk", "number"))  # fmt: skip
-    return ClaimParties(enterprises, policies, versions)
