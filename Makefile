@@ -51,10 +51,11 @@ run: seed
 
 # PYTEST_WORKERS=2 (CI; or auto) runs the whole suite on that many pytest-xdist processes,
 # each with its own test database (test_<name>_gw0, ...) and Redis database (REDIS_URL's
-# number + N: tests/settings.py); empty, one process.
+# number + N: tests/settings.py); empty, one process. --dist loadgroup: the tests marked
+# `long` go out first (tests/conftest.py) and a module's xdist_group stays on one worker.
 PYTEST_WORKERS ?=
 test: install
-	$(BIN)/python -m pytest $(if $(PYTEST_WORKERS),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(PYTEST_WORKERS),-n $(PYTEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e and not worker" -x -q $(PYTEST_ARGS)

@@ -307,6 +307,7 @@ def callers(member, enterprise, official_xihu):
     return {"anonymous": anonymous, "member": as_member, "other-district official": as_official}
 
 
+@pytest.mark.long
 def test_no_caller_method_or_body_makes_a_500(callers, enterprise):
     failures = []
     urls = [*ENDPOINTS.values(), *FORMAT_SUFFIXED]

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.long
 def test_the_load_mix_runs_without_a_failure(reference_data, tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     env = {**os.environ, "DATABASE_URL": database_url_for_current_connection(),

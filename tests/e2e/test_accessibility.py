@@ -32,6 +32,7 @@ def axe_violations(page, axe) -> list[str]:
     ]
 
 
+@pytest.mark.long
 def test_every_journey_page_has_no_axe_violation(browser, live_server):
     from axe_playwright_python.sync_playwright import Axe
 

@@ -27,6 +27,10 @@ import pytest
 
 from qinqing.worker_process import ROOT
 
+# Long, and one site for the module's three tests: kept on one xdist worker (the Makefile's
+# --dist loadgroup), or each worker would build the site (a minute) again.
+pytestmark = [pytest.mark.long, pytest.mark.xdist_group("embedded-site")]
+
 SEED = """
 from datetime import timedelta
 from django.utils import timezone

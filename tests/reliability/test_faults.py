@@ -21,6 +21,7 @@ from ..conftest import REQUIRE_SERVICES
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
 
+@pytest.mark.long
 def test_claims_and_approvals_survive_random_faults_with_no_anomaly(tmp_path):
     if shutil.which("redis-server") is None:
         message = "needs the redis-server program: the run restarts a Redis of its own"

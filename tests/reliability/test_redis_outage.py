@@ -22,6 +22,7 @@ from ..conftest import REQUIRE_SERVICES
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.redis]
 
 
+@pytest.mark.long
 def test_claims_answer_at_once_while_redis_is_down_and_are_decided_when_it_returns(tmp_path):
     if shutil.which("redis-server") is None:
         message = "needs the redis-server program: the run stops a Redis of its own"

@@ -181,6 +181,7 @@ def _failures(case, response, exc: BaseException) -> list[str]:
     return lines
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_keeps_its_contract_for(role, world, capsys):
     schema = schemathesis.openapi.from_path(SCHEMA_PATH)

@@ -277,6 +277,7 @@ def test_every_form_field_refuses_hostile_strings(world, capsys):
     report("form", failures, unbuildable, cases, classes, capsys)
 
 
+@pytest.mark.long
 def test_every_serializer_field_refuses_hostile_values(world, capsys):
     classes = [cls for cls in project_classes(serializers.BaseSerializer) if concrete(cls)]
     assert len(classes) > 30  # the walk found the project's serializers

@@ -169,6 +169,7 @@ def _a_dispute_corrected_one_open_a_recovery_order_and_a_watch(demo: User) -> No
     assert any(claim.decision.get("criteria") for claim in ineligible)
 
 
+@pytest.mark.long
 def test_the_demo_city_tells_the_story():
     """Built once (a smaller register than `make run`'s, the same history and story),
     then every item of the list checked for the demo logins."""

@@ -548,6 +548,7 @@ def test_every_url_name_has_a_rule():
         assert name in names and method in ("get", "post") and role in ROLES, (name, method, role)
 
 
+@pytest.mark.long
 def test_every_role_gets_the_answer_its_rule_says(capsys):
     table = {(name, method): ["?"] * len(ROLES) for name, *_ in RULES for method in ("get", "post")}
     mismatches = [

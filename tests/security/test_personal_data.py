@@ -146,6 +146,7 @@ def walk(world: World, role: str, client: Client) -> set[tuple[str, str, str]]:
     return found
 
 
+@pytest.mark.long
 def test_full_personal_data_appears_only_where_the_role_needs_it():
     found: set[tuple[str, str, str]] = set()
     with transaction.atomic():

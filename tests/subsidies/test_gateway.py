@@ -100,6 +100,7 @@ def test_without_the_sandbox_the_domain_runs_and_no_gateway_is_configured():
     assert "payment gateway not configured" in run.stdout
 
 
+@pytest.mark.long
 def test_the_treasury_books_move_to_the_sandbox_with_their_rows():
     """subsidies 0007 and sandbox_treasury 0001 move the model by state only: a payment
     booked before the move is still in the books after it, in the same table."""
