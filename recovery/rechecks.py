@@ -23,9 +23,12 @@ def check_paid_claims(enterprise_ids: list[int], facts: list[str]) -> list[int]:
     """Returns the ids of the orders raised. Run twice, it raises nothing more (one open
     order per claim; a claim already under an order is skipped)."""
     today = timezone.localdate()
+    # An employee's own payment (person set) is left: the enterprise does not owe it
+    # (recovery.services.PAID_TO_A_PERSON).
     claims = (Claim.objects.select_related("policy", "version", "enterprise")
               .filter(enterprise_id__in=enterprise_ids, status=ClaimStatus.PAID,
-                      version__valid_from__lte=today, version__valid_until__gte=today)
+                      person__isnull=True, version__valid_from__lte=today,
+                      version__valid_until__gte=today)
               .exclude(pk__in=RecoveryOrder.objects.values("claim_id")))  # fmt: skip
     wanted = set(facts)
     raised = []

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credit.commitments.models import Commitment, SubjectKind
 from directline.models import Category
@@ -81,6 +82,10 @@ def open_order(*, claim: Claim, grounds: str, reason: str, actor: Any = None,
         return existing, False
     if claim.status != ClaimStatus.PAID:
         raise Conflict(_("Only a paid claim can be recovered."))
+    if claim.person_id:
+        # An order's debtor is the claim's enterprise (offsets, repayment, appeal): for an
+        # employee's own payment that would be the employer, who received nothing.
+        raise Conflict(PAID_TO_A_PERSON)
     most = recoverable(claim)
     amount = most if amount is None else amount
     if amount <= 0 or amount > most:
@@ -105,6 +110,13 @@ def open_order(*, claim: Claim, grounds: str, reason: str, actor: Any = None,
     return order, True
 
 
+PAID_TO_A_PERSON = gettext_lazy(
+    "This payment went to an employee in person, not to the enterprise, so the enterprise "
+    "owes nothing for it. Recovering a payment from a person is not done through this "
+    "portal: the paying department takes it up with the person directly."
+)
+
+
 def claims_of_commitment(commitment: Commitment) -> list[Claim]:
     """The paid claims a commitment was made for (a subsidy claim's commitment names the
     claim's id as its subject); other commitments stand behind no payment."""
@@ -112,7 +124,7 @@ def claims_of_commitment(commitment: Commitment) -> list[Claim]:
     if commitment.subject_kind != SubjectKind.SUBSIDY_CLAIM or not ref.isdigit():
         return []
     return list(Claim.objects.filter(pk=int(ref), enterprise_id=commitment.enterprise_id,
-                                     status=ClaimStatus.PAID))  # fmt: skip
+                                     status=ClaimStatus.PAID, person__isnull=True))  # fmt: skip
 
 
 def raise_for_breach(commitment: Commitment, *, actor: Any = None) -> list[RecoveryOrder]:
@@ -127,8 +139,9 @@ def raise_for_breach(commitment: Commitment, *, actor: Any = None) -> list[Recov
 def raise_for_ineligible_claim(claim: Claim, reason: str, *,
                                actor: Any = None) -> RecoveryOrder | None:  # fmt: skip
     """A correction shows a paid claim was never eligible (the re-evaluation calls this):
-    an order for what was paid. A claim not paid owes nothing: None."""
-    if claim.status != ClaimStatus.PAID:
+    an order for what was paid. A claim not paid owes nothing: None; nor does the
+    enterprise owe for a payment made to an employee in person (PAID_TO_A_PERSON)."""
+    if claim.status != ClaimStatus.PAID or claim.person_id:
         return None
     with transaction.atomic():
         return open_order(claim=claim, grounds=Grounds.INELIGIBLE, actor=actor,

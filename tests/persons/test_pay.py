@@ -353,3 +353,36 @@ def test_a_lost_treasury_answer_for_one_person_settles_that_person_alone(staff, 
         f"budget:{version.policy.code}:v{version.number}",
         person_account(lost.claim.person_id),
     }
+
+
+def test_no_recovery_order_makes_the_employer_owe_an_employees_own_payment(staff, world):
+    """A recovery order's debtor is the claim's enterprise (its offsets, repayment and
+    appeal): raised on a person's payment it would make the employer owe money it never
+    received. Every path refuses or passes over a person's paid claim."""
+    from rest_framework.test import APIClient
+
+    from credit.commitments.models import SubjectKind
+    from recovery.models import RecoveryOrder
+    from recovery.rechecks import check_paid_claims
+    from recovery.services import raise_for_breach, raise_for_ineligible_claim
+    from tests.factories import CommitmentFactory
+
+    version = person_version(DeliveryMode.AUTOMATIC)
+    chen = Claim.objects.get(version=version, person=staff.people["陈小青"][0])
+    assert chen.status == ClaimStatus.PAID and chen.enterprise == staff.first
+    official = OfficialFactory(department=department("hrss"), district=None)
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(official)
+    answer = api.post("/api/v1/recovery-orders/", {"claim": chen.pk, "reason": "重复发放"},
+                      format="json")  # fmt: skip
+    assert answer.status_code == 409, answer.content
+    assert "went to an employee in person" in answer.json()["detail"]
+    in_chinese = api.post("/api/v1/recovery-orders/", {"claim": chen.pk, "reason": "重复发放"},
+                          format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    assert "直接发给了员工本人" in in_chinese.json()["detail"]
+    assert raise_for_ineligible_claim(chen, "a corrected fact") is None
+    assert check_paid_claims([staff.first.pk], []) == []
+    commitment = CommitmentFactory(enterprise=staff.first, subject_kind=SubjectKind.SUBSIDY_CLAIM,
+                                   subject_ref=f"subsidies.claim:{chen.pk}")  # fmt: skip
+    assert raise_for_breach(commitment) == []
+    assert not RecoveryOrder.objects.exists()
