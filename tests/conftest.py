@@ -60,7 +60,12 @@ def pytest_configure(config: pytest.Config) -> None:
     flush_only_tables_with_rows()  # tests/db_flush.py: each committing test's teardown
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Before pytest-django's own sort (tests in a transaction, then tests that commit, then
+    # the rest), which keeps this order within each of its groups: a test that commits
+    # empties the tables at its end, the reference data the migrations loaded included, so
+    # no test in a transaction may follow one.
     _long_first(items)
     reasons: dict[str, str | None] = {}
     for item in items:
@@ -81,9 +86,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _long_first(items: list[pytest.Item]) -> None:
     """Tests marked `long` (tens of seconds to minutes each) first, in their own order, the
-    rest after them in theirs: with xdist the workers then end together, instead of one
-    starting a four-minute test while the other has nothing left (collection order put
-    most of them last: reliability/, security/)."""
+    rest after them in theirs (within each of pytest-django's groups, above): with xdist
+    the workers then end together, instead of one starting a four-minute test while the
+    other has nothing left (collection order put most of them last: reliability/,
+    security/)."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
