@@ -242,6 +242,15 @@ def _no_pause_from_an_earlier_test():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_wanted_event_types():
+    """The outbox keeps which event types are wanted for a second per process; a test's
+    subscriptions are rolled back without a signal, so no test hears the previous one's."""
+    from qinqing.events.registry import forget_wanted_types
+
+    forget_wanted_types()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_working_calendar():
     """The working-hours clock keeps the CalendarDay table for a minute; a test's rows are
     rolled back without a signal, so no test sees the previous one's calendar."""

@@ -16,6 +16,7 @@ status's names) in one place.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -42,16 +43,38 @@ ACTION_LABELS: Registry[Any] = Registry("audit action label")
 # event types it wants now, read from its own subscriptions. An event no consumer wants is
 # written already handled: a batch run's hundred thousand events, when nobody listens,
 # are never handed out one dispatch at a time. A subscription made later hears of what
-# happens from then on.
+# happens from then on: in the process that made it at once (the consumer calls
+# forget_wanted_types() when its subscriptions change), in every other within
+# WANTED_SECONDS.
 CONSUMERS: Registry[Callable[[], Collection[str]]] = Registry("outbox consumer")
+# How long a process keeps the answer: asking the consumers (a query) once per event was
+# a statement per paid claim on the instant path (issue #24).
+WANTED_SECONDS = 1.0
+# (until, the consumers asked, their answer)
+_wanted: tuple[float, tuple[Callable[[], Collection[str]], ...], frozenset[str]] | None = None
 
 
-def wanted_types() -> set[str]:
-    """The event types some consumer wants now."""
+def wanted_types() -> frozenset[str]:
+    """The event types some consumer wants now (as this process last asked, at most
+    WANTED_SECONDS ago, of the consumers registered now)."""
+    global _wanted
+    consumers = tuple(consumer for _name, consumer in CONSUMERS.items())
+    now = time.monotonic()
+    held = _wanted
+    if held is not None and held[0] > now and held[1] == consumers:
+        return held[2]
     wanted: set[str] = set()
-    for _name, consumer in CONSUMERS.items():
+    for consumer in consumers:
         wanted.update(consumer())
-    return wanted
+    answer = frozenset(wanted)
+    _wanted = (now + WANTED_SECONDS, consumers, answer)
+    return answer
+
+
+def forget_wanted_types() -> None:
+    """A consumer's subscriptions changed: the next event asks the consumers again."""
+    global _wanted
+    _wanted = None
 
 
 def event_type_choices() -> list[tuple[str, str]]:

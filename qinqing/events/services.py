@@ -87,13 +87,17 @@ def emit_values(rows: Iterable[Sequence[Any]]) -> int:
     handled. Consumers are told once, after the commit, if any event is for them.
     Returns how many were written."""
     values = []
-    wanted = wanted_types()
+    wanted: frozenset[str] | None = None
     now = timezone.now()
     announce = False
     for event_type, payload, subject, enterprise_id, department_id, district_id in rows:
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event_type!r}")
-        # An event nobody listens for is written handled (registry.CONSUMERS).
+        # An event nobody listens for is written handled (registry.CONSUMERS). The
+        # consumers are asked only when there is an event (a move that emits none is
+        # most of them).
+        if wanted is None:
+            wanted = wanted_types()
         handled = None if event_type in wanted else now
         announce = announce or handled is None
         values.append((event_type, RawJson(_json(dict(payload))), subject[:100],

@@ -101,6 +101,56 @@ def test_an_event_nobody_listens_for_is_written_handled_and_announced_to_nobody(
     assert events("claim.ineligible")[-1].dispatched_at is not None
 
 
+@pytest.mark.django_db
+def test_the_consumers_are_asked_once_a_second_and_again_when_subscriptions_change(
+    member, monkeypatch
+):
+    """Which types are wanted is a query of the subscriptions: asked once per process and
+    WANTED_SECONDS, not once per event (issue #24). A subscription made here is heard of
+    by the next event; one made by another process (no signal here) within the second."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from integrations.models import WebhookSubscription
+    from integrations.subscribing import delete_subscription
+    from qinqing.events import registry
+
+    clock = [1000.0]
+    monkeypatch.setattr(registry.time, "monotonic", lambda: clock[0])
+    with CaptureQueriesContext(connection) as asked:
+        for n in range(3):
+            emit_many([Event("claim.paid", {"claim": n})])
+    assert sum("integrations_webhooksubscription" in q["sql"] for q in asked) == 1
+    assert all(row.dispatched_at is not None for row in events("claim.paid"))
+
+    hook = WebhookSubscription.objects.create(owner=member, name="hook", sealed_secret="-",
+                                              url="https://partner.example/hook",
+                                              event_types=["claim.paid"])  # fmt: skip
+    emit_many([Event("claim.paid", {"claim": 10})])
+    assert events("claim.paid")[-1].dispatched_at is None  # this process: at once
+
+    # Another process widens it (no signal reaches this one): heard within the second.
+    WebhookSubscription.objects.filter(pk=hook.pk).update(
+        event_types=["claim.paid", "claim.ineligible"]
+    )
+    emit_many([Event("claim.ineligible", {"claim": 11})])
+    clock[0] += registry.WANTED_SECONDS
+    emit_many([Event("claim.ineligible", {"claim": 12})])
+    assert [row.dispatched_at is None for row in events("claim.ineligible")] == [False, True]
+
+    delete_subscription(hook.pk, actor=None)
+    emit_many([Event("claim.paid", {"claim": 13})])
+    assert events("claim.paid")[-1].dispatched_at is not None
+
+
+def test_a_move_that_emits_nothing_asks_no_consumer(monkeypatch):
+    """No event, no question: the outbox asks which types are wanted only to write one."""
+    from qinqing.events import services
+
+    monkeypatch.setattr(services, "wanted_types", lambda: pytest.fail("asked for nothing"))
+    assert emit_many([]) == 0
+
+
 @pytest.mark.django_db(transaction=True)
 class TestClaims:
     def test_a_paid_claim_emits_and_a_failed_transaction_leaves_no_event(self, policy):  # noqa: F811
