@@ -39,7 +39,8 @@ class Transitions:
     `action` prefixes the audit actions (`claim` → `claim.paid`). `audit_fields` names the
     fields changed alongside the status that the trail keeps ("all" for every one; never
     personal data). `outbox(obj, to)` and `outbox_many(ids, to)` build the events partners
-    hear of (or nothing); `labels` gives a row's label in the trail for set-based moves.
+    hear of (or nothing); `outbox_many` may take `known=` (move_many's `outbox_known`);
+    `labels` gives a row's label in the trail for set-based moves.
     """
 
     def __init__(
@@ -50,7 +51,7 @@ class Transitions:
         field: str = "status",
         audit_fields: Sequence[str] | str = (),
         outbox: Callable[[Any, str], Event | None] | None = None,
-        outbox_many: Callable[[list[int], str], Iterable[Event]] | None = None,
+        outbox_many: Callable[..., Iterable[Event]] | None = None,
     ) -> None:
         # Plain strings (a TextChoices member's value): the trail's pictures are made of
         # them, and an enum member costs a repr each time a picture is keyed.
@@ -181,6 +182,7 @@ def move_many(
     labels: Mapping[int, str] | None = None,
     rows: Mapping[int, Mapping[str, Any]] | None = None,
     chunk_size: int = 5000,
+    outbox_known: Mapping[int, Any] | None = None,
     **changes: Any,
 ) -> list[int]:
     """Move every row of `ids` whose status may become `to` (through `via`), set-based: the
@@ -189,7 +191,9 @@ def move_many(
     (constants or expressions). `rows` gives each row values of its own (id → {field:
     value}, every row the same fields; a claim's decision, a payment's reference), written
     with the status in the same statement on PostgreSQL; with `rows`, `changes` must be
-    constants. Returns the ids moved; call inside a transaction."""
+    constants. `outbox_known`: what the caller read of these rows already in this
+    transaction, handed to the model's `outbox_many` hook (as `known=`) so that it need
+    not read them again. Returns the ids moved; call inside a transaction."""
     machine: Transitions = model.transitions
     field = machine.field
     to, via = _plain(to), [_plain(step) for step in via]
@@ -221,7 +225,10 @@ def move_many(
         _record_moves(machine, model, actor, moved, via, to, extra, name, labels, rows)
     moved_ids = [pk for pk, _here in moved]
     if machine.outbox_many is not None:
-        emit_many(list(machine.outbox_many(moved_ids, to)))
+        if outbox_known is None:
+            emit_many(list(machine.outbox_many(moved_ids, to)))
+        else:
+            emit_many(list(machine.outbox_many(moved_ids, to, known=outbox_known)))
     return moved_ids
 
 

@@ -7,6 +7,7 @@ than importing the models (which import it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
@@ -14,6 +15,8 @@ from django.apps import apps
 from qinqing.bulk import any_of
 from qinqing.events.services import Event
 from qinqing.iterables import chunked
+
+from .claim_parties import ClaimParties, claim_parties
 
 # The claim statuses partners follow, and the event each one is.
 EVENT_OF_STATUS = {
@@ -47,40 +50,28 @@ def claim_event(claim: Any, status: str) -> Event | None:
     )  # fmt: skip
 
 
-def claim_events(claim_ids: list[int], status: str) -> list[Event]:
-    """Many claims' change (qinqing.transitions.move_many): one read a few thousand claims."""
+def claim_events(claim_ids: list[int], status: str,
+                 known: Mapping[int, ClaimParties] | None = None) -> list[Event]:  # fmt: skip
+    """Many claims' change (qinqing.transitions.move_many): two reads a few thousand
+    claims (subsidies.claim_parties), none when the caller read them already in this
+    transaction (`known`: claim id → ClaimParties, as confirm_many does)."""
     event_type = EVENT_OF_STATUS.get(status)
     if event_type is None:
         return []
     claims = apps.get_model("subsidies", "Claim").objects
     events = []
     for ids in chunked(list(claim_ids), 5000):
-        rows = list(claims.filter(any_of("pk", ids)).values_list(
-            "pk", "enterprise_id", "policy_id", "version_id", "period", "amount"))  # fmt: skip
-        # Each table read by its keys, not joined: a chunk's enterprises probed by key (a
-        # join over a million enterprises was planned as a scan of their whole index), its
-        # policy and version (one or two for thousands of claims) read once.
-        enterprises = {pk: rest for pk, *rest in apps.get_model(
-            "enterprises", "Enterprise").objects.filter(any_of("pk", {row[1] for row in rows}))
-            .values_list("pk", "uscc", "name", "district_id")}  # fmt: skip
-        policies = dict(_policies_of({row[2] for row in rows}))
-        numbers = dict(apps.get_model("policies", "PolicyVersion").objects.filter(
-            any_of("pk", {row[3] for row in rows})).values_list("pk", "number"))  # fmt: skip
-        for pk, enterprise_id, policy_id, version_id, period, amount in rows:
-            uscc, name, district_id = enterprises[enterprise_id]
-            code, department_id = policies[policy_id]
-            number = numbers[version_id]
-            events.append(Event(
-                event_type,
-                _payload(claim_id=pk, status=status, uscc=uscc, name=name, policy=code,
-                         version=number, period=period, amount=amount),
-                subject=f"claim:{pk}", enterprise_id=enterprise_id,
-                department_id=department_id, district_id=district_id,
-            ))  # fmt: skip
+        if known is not None and all(pk in known for pk in ids):
+            rows = [known[pk] for pk in ids]
+        else:
+            rows = claim_parties(claims.filter(any_of("pk", ids)))
+        events.extend(
+            Event(event_type,
+                  _payload(claim_id=row.pk, status=status, uscc=row.uscc, name=row.name,
+                           policy=row.policy_code, version=row.version_number,
+                           period=row.period, amount=row.amount),
+                  subject=f"claim:{row.pk}", enterprise_id=row.enterprise_id,
+                  department_id=row.department_id, district_id=row.district_id)
+            for row in rows
+        )  # fmt: skip
     return events
-
-
-def _policies_of(policy_ids: set[int]) -> list[tuple[int, tuple[str, int]]]:
-    found = apps.get_model("policies", "Policy").objects.filter(any_of("pk", policy_ids))
-    rows = found.values_list("pk", "code", "department_id")
-    return [(pk, (code, department_id)) for pk, code, department_id in rows]

@@ -12,6 +12,7 @@ from django.db import transaction
 from qinqing.bulk import any_of
 from qinqing.transitions import move, move_many
 
+from .claim_parties import ClaimParties
 from .models import Claim
 from .notifications import CLAIM_NOTICES, notify_claims
 
@@ -55,14 +56,16 @@ def move_claim(claim: Claim, to: str, actor: Any = None, *, via: tuple[str, ...]
 def move_claims(claim_ids: list[int], to: str, actor: Any = None, *,
                 via: tuple[str, ...] = (), labels: Mapping[int, str] | None = None,
                 rows: Mapping[int, Mapping[str, Any]] | None = None,
+                parties: Mapping[int, ClaimParties] | None = None,
                 **changes: Any) -> list[int]:  # fmt: skip
     """Many claims to `to` in one statement (qinqing.transitions.move_many), each with its
     own values in `rows`; returns the ids moved (a claim moved meanwhile is left alone).
-    Their members hear of it once committed."""
+    `parties`: what the caller read of them in this transaction (subsidies.claim_parties),
+    for their outbox events. Their members hear of it once committed."""
     if not claim_ids:
         return []
     moved = move_many(Claim, claim_ids, to, actor=actor, via=via, labels=labels, rows=rows,
-                      **changes)  # fmt: skip
+                      outbox_known=parties, **changes)  # fmt: skip
     if moved and to in CLAIM_NOTICES:
         transaction.on_commit(lambda: notify_claims(moved, to), robust=True)
     return moved

@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datahub.fetching.pipeline import fetch_person_facts
-from enterprises.models import Enterprise
-from policies.models import Policy, PolicyVersion
+from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
 from qinqing.bulk import any_of, insert_values, plan_by_keys
 from qinqing.checkpoints import checkpoint
@@ -29,6 +28,7 @@ from qinqing.masking import mask_name
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
+from .claim_parties import claim_parties
 from .deductions import PAYMENT_DEDUCTIONS, deductions_for, owing
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
@@ -294,75 +294,65 @@ def send(
     refused = {d.claim_id: REFUSED for d in disbursements
                if d.idempotency_key in answers
                and answers[d.idempotency_key].status == "refused"}  # fmt: skip
-    paid = confirm_many(confirmed, tally=tally)
+    paid = confirm_many(confirmed, tally=tally, payments=disbursements)
     fail_payments(refused, tally=tally)
     # Neither (an unknown outcome the treasury has no record of): left "sent" for
     # resume_stalled_payments(), which asks again, never pays anew.
     return paid
 
 
-def confirm_many(references: dict[int, str], *, tally: Tally | None = None) -> list[int]:
+def confirm_many(references: dict[int, str], *, tally: Tally | None = None,
+                 payments: Iterable[Payment | Disbursement] = ()) -> list[int]:  # fmt: skip
     """The treasury confirmed these disbursements (id → reference): each claim paid once,
     with its two ledger legs, its audit and outbox events, in one transaction and a
-    handful of set-based statements. Returns the claims paid now."""
+    handful of set-based statements. `payments`: the disbursements as the caller has them
+    (their key and amount never change once written), else read here. Returns the claims
+    paid now."""
     if not references:
         return []
     with transaction.atomic():
-        # The claims still paying locked in id order and read in the same statement; their
-        # disbursements are locked next, by the conditional UPDATE that confirms them (the
-        # order every payment step keeps: claims, then disbursements).
         plan_by_keys()
-        rows = _paying_with_payments(references)
+        # Each claim's disbursement: (id, key, amount) by claim.
+        known = {p.claim_id: (p.pk, p.idempotency_key, p.amount) for p in payments
+                 if p.pk in references}  # fmt: skip
+        if len(known) < len(references):
+            known = {claim_id: (pk, key, amount) for pk, claim_id, key, amount in
+                     Disbursement.objects.filter(any_of("pk", references))
+                     .values_list("pk", "claim_id", "idempotency_key", "amount")}  # fmt: skip
+        # The claims still paying locked in id order, with what they name (one statement,
+        # the enterprises read by key in another); their disbursements are locked next, by
+        # the conditional UPDATE that confirms them (the order every payment step keeps:
+        # claims, then disbursements).
+        parties = {row.pk: row for row in claim_parties(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(any_of("pk", known), status=ClaimStatus.PAYING).order_by("pk")
+        )}  # fmt: skip
         confirmed = set(move_many(
-            Disbursement, [row[1] for row in rows], DisbursementStatus.CONFIRMED,
-            rows={row[1]: {"reference": references[row[1]]} for row in rows},
+            Disbursement, [known[pk][0] for pk in parties], DisbursementStatus.CONFIRMED,
+            rows={known[pk][0]: {"reference": references[known[pk][0]]} for pk in parties},
             confirmed_at=timezone.now(),
         ))  # fmt: skip
-        rows = [row for row in rows if row[1] in confirmed]
-        if not rows:
+        paying = [row for pk, row in parties.items() if known[pk][0] in confirmed]
+        if not paying:
             return []
         zero = Decimal(0)
         legs = []
-        for claim_id, _pk, key, amount, _period, uscc, code, number, person_id in rows:
+        for row in paying:
+            _pk, key, amount = known[row.pk]
             # The payment's double entry: the budget account pays, the payee's receives
             # (the enterprise's, or the person's by the register's key).
-            payee = person_account(person_id) if person_id else enterprise_account(uscc)
-            legs.append((key, claim_id, budget_account(code, number), amount, zero))
-            legs.append((key, claim_id, payee, zero, amount))
+            payee = person_account(row.person_id) if row.person_id else enterprise_account(row.uscc)
+            legs.append((key, row.pk, budget_account(row.policy_code, row.version_number),
+                         amount, zero))  # fmt: skip
+            legs.append((key, row.pk, payee, zero, amount))
         insert_values(LedgerEntry, LEDGER_FIELDS, legs, keys=False)  # their ids are not needed
-        labels = {row[0]: claim_label(row[6], row[4], row[5], row[8]) for row in rows}
-        paid = move_claims([row[0] for row in rows], ClaimStatus.PAID, labels=labels)
+        labels = {row.pk: claim_label(row.policy_code, row.period, row.uscc, row.person_id)
+                  for row in paying}  # fmt: skip
+        paid = move_claims([row.pk for row in paying], ClaimStatus.PAID, labels=labels,
+                           parties=parties)  # fmt: skip
         if tally is not None:
             tally("paid", len(paid))
     return paid
-
-
-def _paying_with_payments(references: Iterable[int]) -> list[tuple]:
-    """The claims of these disbursements that are still paying, locked in id order, each
-    as (claim, disbursement, key, amount, period, USCC, policy code, version number,
-    person). Each table read by its keys, not joined: the disbursements' key and amount
-    (never changed once written), the claims locked by key, their enterprises probed by
-    key (a join over a million enterprises was planned as a scan of their whole index),
-    policies and versions (one or two for thousands of claims) read once."""
-    payments = {claim_id: (pk, key, amount) for pk, claim_id, key, amount in
-                Disbursement.objects.filter(any_of("pk", references))
-                .values_list("pk", "claim_id", "idempotency_key", "amount")}  # fmt: skip
-    claims = list(
-        Claim.objects.select_for_update(of=("self",))
-        .filter(any_of("pk", payments), status=ClaimStatus.PAYING).order_by("pk")
-        .values_list("pk", "period", "enterprise_id", "policy_id", "version_id", "person_id")
-    )  # fmt: skip
-    if not claims:
-        return []
-    usccs = dict(Enterprise.objects.filter(any_of("pk", {row[2] for row in claims}))
-                 .values_list("pk", "uscc"))  # fmt: skip
-    codes = dict(Policy.objects.filter(any_of("pk", {row[3] for row in claims}))
-                 .values_list("pk", "code"))  # fmt: skip
-    numbers = dict(PolicyVersion.objects.filter(any_of("pk", {row[4] for row in claims}))
-                   .values_list("pk", "number"))  # fmt: skip
-    return [(pk, *payments[pk], period, usccs[enterprise_id], codes[policy_id],
-             numbers[version_id], person_id)
-            for pk, period, enterprise_id, policy_id, version_id, person_id in claims]  # fmt: skip
 
 
 def fail_payments(errors: dict[int, str], *, tally: Tally | None = None) -> list[int]:
