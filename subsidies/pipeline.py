@@ -25,6 +25,7 @@ from datahub.normalise import to_json
 from policies import evaluation
 from policies.evaluation import Decision, evaluate_many
 from policies.models import DeliveryMode
+from qinqing.bulk import any_of
 from qinqing.queueing import queue, queue_on_commit
 
 from .gateway import GatewayError
@@ -64,7 +65,7 @@ def check_many(claim_ids: list[int]) -> None:
     banks = {claim.pk: person_bank(claim) for claim in deciding
              if claim.person_id and decisions[claim.pk].status == "eligible"}  # fmt: skip
     with transaction.atomic():
-        disbursements = _record(decisions, banks)
+        disbursements = _record(decisions, banks, claims=deciding)
     sent = [d for d in disbursements if d.status == DisbursementStatus.SENT]
     unsent = [d.claim_id for d in disbursements if d.status != DisbursementStatus.SENT]
     if unsent:
@@ -125,17 +126,21 @@ def _decide(claims: list[Claim]) -> dict[int, Decision]:
 
 
 def _record(decisions: dict[int, Decision],
-            banks: dict[int, tuple[str, str]] | None = None) -> list[Payment]:  # fmt: skip
+            banks: dict[int, tuple[str, str]] | None = None, *,
+            claims: list[Claim] | None = None) -> list[Payment]:  # fmt: skip
     """In the caller's transaction: each claim still being checked moves by its decision
     (a few statements for all of them); the eligible ones of policies paid without review
     are reserved and booked paying (a person's to the account in `banks`, read before).
-    Returns their disbursements."""
+    `claims`: the claims as read before the decision, with what they name: locked here
+    and refreshed with what may have changed since (see _locked_again). Returns their
+    disbursements."""
     banks = banks or {}
     now = timezone.now()
     outcomes: dict[str, dict[int, dict[str, Any]]] = {}
     eligible: list[Claim] = []
     labels: dict[int, str] = {}
-    for claim in locked_claims(decisions):
+    for claim in (locked_claims(decisions) if claims is None
+                  else _locked_again([c for c in claims if c.pk in decisions])):  # fmt: skip
         if claim.status != ClaimStatus.CHECKING:
             continue  # decided meanwhile by a duplicate delivery: its decision stands
         decision = decisions[claim.pk]
@@ -168,6 +173,26 @@ def _record(decisions: dict[int, Decision],
     for to, rows in outcomes.items():
         move_claims(list(rows), to, rows=rows, labels=labels)
     return book_paying(eligible, decided=True, sending=True)
+
+
+def _locked_again(claims: list[Claim]) -> list[Claim]:
+    """These claims, read before their decision, row-locked in id order (as locked_claims
+    locks them) with what may have changed meanwhile read again in the same statement:
+    their status and checks, the policy's delivery mode, the enterprise's bank details.
+    A lean statement (a few columns, no model objects) where locked_claims would load
+    every claim, policy, version, enterprise and person again."""
+    by_pk = {claim.pk: claim for claim in claims}
+    locked = (Claim.objects.select_for_update(of=("self",))
+              .filter(any_of("pk", by_pk)).order_by("pk")
+              .values_list("pk", "status", "checks", "policy__delivery_mode",
+                           "enterprise__bank_name", "enterprise__bank_account"))  # fmt: skip
+    found = []
+    for pk, status, checks, mode, bank_name, bank_account in locked:
+        claim = by_pk[pk]
+        claim.status, claim.checks, claim.policy.delivery_mode = status, checks, mode
+        claim.enterprise.bank_name, claim.enterprise.bank_account = bank_name, bank_account
+        found.append(claim)
+    return found
 
 
 def _fact_json(fact: Any) -> dict[str, Any]:
