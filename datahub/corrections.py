@@ -18,7 +18,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,13 +131,16 @@ def _newest(
     wanted = {spec.name: period_of(spec, as_of) for spec in specs}
     if not wanted:
         return {}
-    matches = Q()
-    for name, period in wanted.items():
-        matches |= Q(fact=name, period=period)
     column = _column(subject)
     found: dict[tuple[int, str], FactCorrection] = {}
-    rows = FactCorrection.objects.filter(matches, **among).order_by("corrected_at", "pk")
+    # The facts and periods as two lists (a condition per fact and period cost a claim's
+    # check more to build than the query took), each correction's pair checked here.
+    rows = FactCorrection.objects.filter(
+        fact__in=list(wanted), period__in=sorted(set(wanted.values())), **among
+    ).order_by("corrected_at", "pk")
     for correction in rows:
+        if wanted[correction.fact] != correction.period:
+            continue  # another fact's period
         found[(getattr(correction, column), correction.fact)] = correction  # newest last wins
     return found
 

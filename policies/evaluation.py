@@ -136,7 +136,7 @@ def evaluate_many(
     (fetch_facts_many); each decision is the one it would get alone."""
     as_of = as_of or timezone.localdate()
     policy = version.policy
-    districts = {district.pk for district in policy.target_districts.all()}
+    districts = set(policy.target_districts.values_list("pk", flat=True))  # keys, no objects
     sections = policy.target_industry_sections
 
     def targeted(enterprise: Enterprise) -> bool:

@@ -42,7 +42,7 @@ from ..models import CallOutcome, DataCall, Subject
 from ..normalise import normalise
 from ..purposes import PurposeRequired
 from .caching import cache_answers, cache_key, last_key
-from .calllog import NO_ADAPTER_DETAIL, CallLog
+from .calllog import NO_ADAPTER_DETAIL, CallLog, write_calls
 from .changes import compare_with_last, person_changes, tell_changed
 from .facts import Fact, FactSet, mark_unknown
 from .payloads import local_payload, read_payload
@@ -131,8 +131,9 @@ def fetch_facts_many(
     use_cache = use_cache and not persons
     as_of = as_of or timezone.localdate()
     now = timezone.now()
-    departments = {d.code: d for d in Department.objects.filter(
-        code__in={spec.department for spec in specs})}  # fmt: skip
+    # Each department's key, for the call log (plain values: no model object per fetch).
+    departments = dict(Department.objects.filter(code__in={spec.department for spec in specs})
+                       .values_list("code", "pk"))  # fmt: skip
     cached: dict = {}
     if use_cache and requests and specs:
         keys = [cache_key(e.uscc, s, as_of) for e, _p in requests for s in specs]
@@ -255,7 +256,7 @@ def fetch_facts_many(
         if answered:  # before this call's own rows are in the log
             changed.update(person_changes(answered, now))
 
-    DataCall.objects.bulk_create([call for calls in calls_of for call in calls])
+    write_calls([call for calls in calls_of for call in calls])
     corrected = _corrected(requests, specs, as_of, facts_of,
                            Subject.PERSON if persons else Subject.ENTERPRISE)  # fmt: skip
     for subject_id, name in corrected:  # the hub answers these from a correction: unchanged
