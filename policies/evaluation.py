@@ -24,6 +24,7 @@ from datahub.fetching.pipeline import fetch_facts, fetch_facts_many, fetch_perso
 from datahub.normalise import normalise
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
+from qinqing.bulk import KeyedRead, any_of
 
 from .batch import BatchOutcome, Column, evaluate_batch
 from .engine import ELIGIBLE, INELIGIBLE, UNKNOWN, Outcome, evaluate
@@ -124,6 +125,14 @@ def evaluate_for_enterprise(
     return Decision(version, outcome.status, outcome.amount, outcome, facts)
 
 
+# A policy's target districts, by the policy's key: the link table alone.
+_TARGET_DISTRICTS = KeyedRead(
+    lambda keys: Policy.target_districts.through.objects.filter(
+        any_of("policy_id", keys)
+    ).values_list("district_id")
+)
+
+
 def evaluate_many(
     version: PolicyVersion,
     requests: list[tuple[Enterprise, str]],
@@ -136,7 +145,7 @@ def evaluate_many(
     (fetch_facts_many); each decision is the one it would get alone."""
     as_of = as_of or timezone.localdate()
     policy = version.policy
-    districts = set(policy.target_districts.values_list("pk", flat=True))  # keys, no objects
+    districts = {district for (district,) in _TARGET_DISTRICTS.rows([policy.pk])}
     sections = policy.target_industry_sections
 
     def targeted(enterprise: Enterprise) -> bool:

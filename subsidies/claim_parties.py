@@ -4,19 +4,17 @@ confirm_many's locking read (subsidies.payments) and the claims' outbox events
 (subsidies.events): they were near-copies.
 
 The claim model names the outbox hooks (subsidies.events), which read through here, so
-this module never imports subsidies' models: the caller hands it the claims' queryset.
+this module never imports subsidies' models: the caller hands it the claims' read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from django.db.models import QuerySet
+from typing import NamedTuple
 
 from enterprises.models import Enterprise
-from qinqing.bulk import any_of
+from qinqing.bulk import KeyedRead, any_of
 
 
 class ClaimParties(NamedTuple):
@@ -43,17 +41,16 @@ CLAIM_FIELDS = ("pk", "period", "amount", "person_id", "enterprise_id", "policy_
                 "policy__department_id", "version__number")  # fmt: skip
 
 
-def claim_parties(claims: QuerySet[Any]) -> list[ClaimParties]:
-    """These claims (a queryset of Claim, locked or filtered as the caller needs; its
-    order kept) with what they name: two statements however many claims."""
-    rows = list(claims.values_list(*CLAIM_FIELDS))
+def claim_parties(read: KeyedRead, keys: Iterable[int]) -> list[ClaimParties]:
+    """The claims `read` gives for these keys (a KeyedRead of Claim's CLAIM_FIELDS, locked
+    or filtered as the caller needs; its order kept) with what they name: two statements
+    however many claims, each built once per process."""
+    rows = read.rows(keys)
     if not rows:
         return []
-    enterprises = enterprises_by_key(row[4] for row in rows)
+    enterprises = {pk: rest for pk, *rest in _ENTERPRISES.rows({row[4] for row in rows})}
     return [ClaimParties(*row, *enterprises[row[4]]) for row in rows]
 
 
-def enterprises_by_key(keys: Iterable[int]) -> dict[int, tuple[str, str, int | None]]:
-    """Enterprise id → (USCC, name, district), probed by key."""
-    found = Enterprise.objects.filter(any_of("pk", set(keys)))
-    return {pk: rest for pk, *rest in found.values_list("pk", "uscc", "name", "district_id")}
+_ENTERPRISES = KeyedRead(lambda keys: Enterprise.objects.filter(any_of("pk", keys))
+                         .values_list("pk", "uscc", "name", "district_id"))  # fmt: skip

@@ -12,11 +12,15 @@ from typing import Any
 
 from django.apps import apps
 
-from qinqing.bulk import any_of
+from qinqing.bulk import KeyedRead, any_of
 from qinqing.events.services import Event
 from qinqing.iterables import chunked
 
-from .claim_parties import ClaimParties, claim_parties
+from .claim_parties import CLAIM_FIELDS, ClaimParties, claim_parties
+
+# The claims by key, with what their events say (the app registry: see above).
+_CLAIMS = KeyedRead(lambda keys: apps.get_model("subsidies", "Claim").objects
+                    .filter(any_of("pk", keys)).values_list(*CLAIM_FIELDS))  # fmt: skip
 
 # The claim statuses partners follow, and the event each one is.
 EVENT_OF_STATUS = {
@@ -58,13 +62,12 @@ def claim_events(claim_ids: list[int], status: str,
     event_type = EVENT_OF_STATUS.get(status)
     if event_type is None:
         return []
-    claims = apps.get_model("subsidies", "Claim").objects
     events = []
     for ids in chunked(list(claim_ids), 5000):
         if known is not None and all(pk in known for pk in ids):
             rows = [known[pk] for pk in ids]
         else:
-            rows = claim_parties(claims.filter(any_of("pk", ids)))
+            rows = claim_parties(_CLAIMS, ids)
         events.extend(
             Event(event_type,
                   _payload(claim_id=row.pk, status=status, uscc=row.uscc, name=row.name,

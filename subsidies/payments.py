@@ -22,13 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from datahub.fetching.pipeline import fetch_person_facts
 from policies.models import PolicyVersion
 from qinqing.audit.services import record_events
-from qinqing.bulk import any_of, insert_values, plan_by_keys
+from qinqing.bulk import KeyedRead, any_of, insert_values, plan_by_keys
 from qinqing.checkpoints import checkpoint
 from qinqing.masking import mask_name
 from qinqing.queueing import queue_on_commit
 from qinqing.transitions import move_many
 
-from .claim_parties import claim_parties
+from .claim_parties import CLAIM_FIELDS, claim_parties
 from .deductions import PAYMENT_DEDUCTIONS, deductions_for, owing
 from .gateway import GatewayError, OutcomeUnknown, PaymentOrder, gateway
 from .models import (
@@ -301,6 +301,12 @@ def send(
     return paid
 
 
+# The claims of confirmed payments still paying, locked in id order (confirm_many).
+_PAYING_CLAIMS = KeyedRead(lambda keys: Claim.objects.select_for_update(of=("self",))
+                           .filter(any_of("pk", keys), status=ClaimStatus.PAYING)
+                           .order_by("pk").values_list(*CLAIM_FIELDS))  # fmt: skip
+
+
 def confirm_many(references: dict[int, str], *, tally: Tally | None = None,
                  payments: Iterable[Payment | Disbursement] = ()) -> list[int]:  # fmt: skip
     """The treasury confirmed these disbursements (id → reference): each claim paid once,
@@ -323,10 +329,7 @@ def confirm_many(references: dict[int, str], *, tally: Tally | None = None,
         # the enterprises read by key in another); their disbursements are locked next, by
         # the conditional UPDATE that confirms them (the order every payment step keeps:
         # claims, then disbursements).
-        parties = {row.pk: row for row in claim_parties(
-            Claim.objects.select_for_update(of=("self",))
-            .filter(any_of("pk", known), status=ClaimStatus.PAYING).order_by("pk")
-        )}  # fmt: skip
+        parties = {row.pk: row for row in claim_parties(_PAYING_CLAIMS, known)}
         confirmed = set(move_many(
             Disbursement, [known[pk][0] for pk in parties], DisbursementStatus.CONFIRMED,
             rows={known[pk][0]: {"reference": references[known[pk][0]]} for pk in parties},

@@ -25,7 +25,7 @@ from datahub.normalise import to_json
 from policies import evaluation
 from policies.evaluation import Decision, evaluate_many
 from policies.models import DeliveryMode
-from qinqing.bulk import any_of
+from qinqing.bulk import KeyedRead, any_of
 from qinqing.queueing import queue, queue_on_commit
 
 from .gateway import GatewayError
@@ -80,11 +80,17 @@ def check_many(claim_ids: list[int]) -> None:
                 queue(PAY_TASK, disbursement.claim_id)
 
 
+# The claims to check with what their decision reads (qinqing.bulk.KeyedRead: built once).
+_TO_CHECK = KeyedRead(lambda keys: Claim.objects
+                      .select_related("policy", "enterprise", "version", "person")
+                      .defer("decision", "facts").filter(any_of("pk", keys))
+                      .order_by("pk"))  # fmt: skip
+
+
 def _start_checking(claim_ids: list[int]) -> list[Claim]:
     """The claims to decide: those being checked, and those waiting (submitted, or for
     department data), moved to checking together."""
-    claims = list(Claim.objects.select_related("policy", "enterprise", "version", "person")
-                  .defer("decision", "facts").filter(pk__in=claim_ids).order_by("pk"))  # fmt: skip
+    claims = _TO_CHECK.objects(claim_ids)
     waiting = [claim for claim in claims if claim.status in WAITING]
     moved: set[int] = set()
     if waiting:
@@ -139,9 +145,10 @@ def _record(decisions: dict[int, Decision],
     outcomes: dict[str, dict[int, dict[str, Any]]] = {}
     eligible: list[Claim] = []
     labels: dict[int, str] = {}
-    for claim in (locked_claims(decisions) if claims is None
-                  else _locked_again([c for c in claims if c.pk in decisions])):  # fmt: skip
-        if claim.status != ClaimStatus.CHECKING:
+    locked = ([(claim, claim.status) for claim in locked_claims(decisions)] if claims is None
+              else _locked_again([c for c in claims if c.pk in decisions]))  # fmt: skip
+    for claim, status in locked:
+        if status != ClaimStatus.CHECKING:
             continue  # decided meanwhile by a duplicate delivery: its decision stands
         decision = decisions[claim.pk]
         labels[claim.pk] = str(claim)
@@ -175,23 +182,27 @@ def _record(decisions: dict[int, Decision],
     return book_paying(eligible, decided=True, sending=True)
 
 
-def _locked_again(claims: list[Claim]) -> list[Claim]:
+# What _locked_again reads again under the claims' locks.
+_AGAIN = ("pk", "status", "checks", "policy__delivery_mode", "enterprise__bank_name",
+          "enterprise__bank_account")  # fmt: skip
+_LOCKED_AGAIN = KeyedRead(lambda keys: Claim.objects.select_for_update(of=("self",))
+                          .filter(any_of("pk", keys)).order_by("pk")
+                          .values_list(*_AGAIN))  # fmt: skip
+
+
+def _locked_again(claims: list[Claim]) -> list[tuple[Claim, str]]:
     """These claims, read before their decision, row-locked in id order (as locked_claims
-    locks them) with what may have changed meanwhile read again in the same statement:
-    their status and checks, the policy's delivery mode, the enterprise's bank details.
-    A lean statement (a few columns, no model objects) where locked_claims would load
-    every claim, policy, version, enterprise and person again."""
+    locks them), each with its status now; what else may have changed meanwhile is read
+    again in the same statement (the checks, the policy's delivery mode, the enterprise's
+    bank details). A lean statement (a few columns, no model objects) where locked_claims
+    would load every claim, policy, version, enterprise and person again."""
     by_pk = {claim.pk: claim for claim in claims}
-    locked = (Claim.objects.select_for_update(of=("self",))
-              .filter(any_of("pk", by_pk)).order_by("pk")
-              .values_list("pk", "status", "checks", "policy__delivery_mode",
-                           "enterprise__bank_name", "enterprise__bank_account"))  # fmt: skip
     found = []
-    for pk, status, checks, mode, bank_name, bank_account in locked:
+    for pk, status, checks, mode, bank_name, bank_account in _LOCKED_AGAIN.rows(by_pk):
         claim = by_pk[pk]
-        claim.status, claim.checks, claim.policy.delivery_mode = status, checks, mode
+        claim.checks, claim.policy.delivery_mode = checks, mode
         claim.enterprise.bank_name, claim.enterprise.bank_account = bank_name, bank_account
-        found.append(claim)
+        found.append((claim, status))
     return found
 
 
