@@ -42,7 +42,7 @@ setup("persons")
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Min  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", os.cpu_count() or 2))
@@ -125,6 +125,10 @@ def one_size(persons: int, enterprises: int) -> dict:
         chunks_paid=BatchChunk.objects.filter(run=run, paid_at__isnull=False).count(),
         seconds_to_all_decided=round(decided, 2) if decided else None,
         seconds_to_all_paid=round(paid, 2) if paid else None,
+        # How long the run's start (evaluating everyone, before the first chunk) kept the
+        # other workers waiting.
+        seconds_to_first_chunk_decided=round(BatchChunk.objects.filter(run=run).aggregate(
+            first=Min("decided_at"))["first"].timestamp() - started, 2) if run.chunks else None,
         claims_by_status=dict(claims.values_list("status").annotate(n=Count("id"))),
         persons_paid_twice=claims.values("person_id").annotate(n=Count("id"))
         .filter(n__gt=1).count(),

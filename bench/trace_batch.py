@@ -30,6 +30,8 @@ from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 SIZE = int(os.environ.get("BENCH_PROFILE_SIZE", "20000"))
+# BENCH_TRACE_PERSONS=N: the employee rent subsidy over N persons (SIZE enterprises) instead.
+PERSONS = int(os.environ.get("BENCH_TRACE_PERSONS", "0"))
 STATEMENTS: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 STEPS: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 _SHAPE = re.compile(r"\s+")
@@ -87,6 +89,12 @@ def main() -> None:
     try:
         out = io.StringIO()
         call_command("seed_demo", enterprises=SIZE, seed=2021, stdout=out)
+        if PERSONS:
+            from persons import residents
+
+            from enterprises.persons.services import register_many
+
+            register_many(residents(PERSONS))
         call_command("refresh_extracts", purpose="benchmark", stdout=out)
         # Published with tasks queued to the broker (nobody takes them), then run inline.
         call_command("seed_demo_policies", budget=10**11, leave_batch_runs=True, stdout=out)
@@ -94,7 +102,8 @@ def main() -> None:
         from qinqing.celery import app
 
         app.conf.task_always_eager = True
-        version = Policy.objects.get(code="stable-jobs-2026").versions.get(status="published")
+        code = "employee-rent-2026" if PERSONS else "stable-jobs-2026"
+        version = Policy.objects.get(code=code).versions.get(status="published")
         BatchRun.objects.filter(version=version).delete()
         # Copies are timed as statements too (the driver's COPY is not an execute).
         for name in ("copy_rows", "copy_text"):
@@ -119,6 +128,8 @@ def main() -> None:
                     "settle",
                     "facts_by_row",
                     "_enterprise_candidates",
+                    "_person_candidates",
+                    "person_rows",
                     "_finish_if_complete",
                     "chunk_tally",
                 ],
@@ -167,7 +178,10 @@ def main() -> None:
         from policies import evaluation
 
         step(batch, "evaluate_all", "policies.evaluation.evaluate_all")
-        del evaluation
+        step(evaluation, "evaluate_all_persons")
+        from datahub.extracts import persons as person_extracts
+
+        step(person_extracts, "read_person_snapshot")
         if os.environ.get("BENCH_SERVER_LOG") == "1":
             # Every statement's server-side duration in PostgreSQL's log (a bench-only
             # session setting, never in the product): read with bench/trace_log.py.
@@ -191,8 +205,13 @@ def main() -> None:
         )
         import bulkkit
 
-        floor = bulkkit.batch_floor(version, run, edge,
-                                    bulkkit.extract_selects(version.rules.fact_names))  # fmt: skip
+        if PERSONS:
+            from persons import floor as persons_floor
+
+            floor = persons_floor(version, run, edge)
+        else:
+            selects = bulkkit.extract_selects(version.rules.fact_names)
+            floor = bulkkit.batch_floor(version, run, edge, selects)
         seconds = floor["seconds"]
         print(f"floor {seconds:.2f} s (read {floor['read_seconds']:.2f}, write "
               f"{floor['write_seconds']:.2f}, {floor['rows_written']} rows): the run is "

@@ -8,6 +8,7 @@ then the version's rules decide on the person's facts and the employer's togethe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -386,15 +387,18 @@ def evaluate_all_persons(
     version: PolicyVersion,
     rules_on: date | None = None,
     person_ids: Any = None,
+    also_read: Iterable[str] = (),
 ) -> PersonBatchDecision:
     """Every person at once (or `person_ids`), from the hub's person extracts with their
     employers' enterprise facts aligned on them (SnapshotMissing if absent): the version's
     rules over both, then the employer conditions (targeted, in business, not black-listed)
-    and one row per person. `rules_on` as for evaluate_all."""
+    and one row per person. `rules_on` as for evaluate_all. `also_read`: person facts the
+    caller needs beside the rules' (a batch's payment rows), read in the same pass and
+    left in the decision's snapshot."""
     rules = version.rules
     employer_names = list(dict.fromkeys([*rules.employer_fact_names, BLACK_LIST]))
-    snapshot = snapshots.read_person_snapshot(rules.person_fact_names, employer_names,
-                                              person_ids=person_ids)  # fmt: skip
+    snapshot = snapshots.read_person_snapshot([*rules.person_fact_names, *also_read],
+                                              employer_names, person_ids=person_ids)  # fmt: skip
     if rules_on is None:
         rules_on = max(version.valid_from, snapshot.as_of or timezone.localdate())
     columns = {name: Column(snapshot.columns[name], snapshot.known[name])

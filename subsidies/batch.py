@@ -28,7 +28,6 @@ from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from datahub.extracts import persons as snapshots
 from datahub.extracts.reading import SnapshotMissing
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.models import Person
@@ -41,7 +40,7 @@ from qinqing.masking import mask_name
 from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
 
-from .chunk_rows import PERSON_PAYMENT_FACTS, facts_by_row, person_rows
+from .chunk_rows import PERSON_PAYMENT_FACTS, facts_by_row, person_rows_at
 from .claims import period_key
 from .gateway import GatewayError
 from .models import BatchChunk, BatchRun, Claim, ClaimStatus, DisbursementStatus, claim_label
@@ -119,23 +118,22 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     """A version paying persons: every person the data qualifies (evaluate_all_persons,
     over the person extracts and their employers' facts), each once, in chunks like the
     enterprises'. Each chunk's rows carry the person, their employer (the claim's
-    enterprise) and the account of their social security card, read from the extracts."""
+    enterprise) and the account of their social security card, read from the extracts in
+    the evaluation's own pass and turned into a chunk's rows as that chunk is queued (the
+    other workers start on the first chunks while this one prepares the rest)."""
     try:
-        decision = evaluation.evaluate_all_persons(version)
+        decision = evaluation.evaluate_all_persons(version, also_read=PERSON_PAYMENT_FACTS)
         employers = np.asarray(decision.employer_ids, dtype=np.int64)
         qualifying = (np.asarray(decision.eligible, dtype=bool) & (employers >= 0)
                       & ~np.isin(employers, _not_in_business()))  # fmt: skip
         rows = np.flatnonzero(qualifying)
-        person_ids = np.asarray(decision.person_ids, dtype=np.int64)[rows]
-        paid_to = snapshots.read_person_snapshot(PERSON_PAYMENT_FACTS, person_ids=person_ids)
     except SnapshotMissing as error:
         with transaction.atomic():
             move_many(BatchRun, [run.pk], BatchRun.Status.FAILED, detail=str(error)[:300])
         return BatchRun.objects.get(pk=run.pk)
-    persons = person_rows(paid_to, person_ids)
+    snapshot = decision.snapshot
     ids = employers[rows].tolist()
     amounts = np.asarray(decision.amount_fen)[rows].tolist()
-    snapshot = getattr(decision, "snapshot", None)
     refreshed = list(getattr(snapshot, "refreshed_at", {}).values())
     rules_on = getattr(decision, "rules_on", None) or timezone.localdate()
     with transaction.atomic():
@@ -149,9 +147,10 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     names = version.rules.fact_names
     for number, begin in enumerate(range(0, len(ids), CHUNK)):
         end = begin + CHUNK
-        facts = facts_by_row(snapshot, names, rows[begin:end]) if snapshot is not None else []
+        part = rows[begin:end]
         queue(DECIDE_TASK, run.pk, number, ids[begin:end], amounts[begin:end],
-              facts, rules_on, persons[begin:end])  # fmt: skip
+              facts_by_row(snapshot, names, part), rules_on,
+              person_rows_at(snapshot, part))  # fmt: skip
     _finish_if_complete(run.pk)
     return BatchRun.objects.get(pk=run.pk)
 

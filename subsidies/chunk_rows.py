@@ -25,6 +25,12 @@ def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
     order = np.argsort(snapshot.person_ids, kind="stable")
     where = order[np.searchsorted(snapshot.person_ids, person_ids, sorter=order)] if len(
         snapshot.person_ids) else np.zeros(0, dtype=np.int64)  # fmt: skip
+    return person_rows_at(snapshot, where, person_ids)
+
+
+def person_rows_at(snapshot, rows: np.ndarray, person_ids: np.ndarray | None = None) -> list[list]:
+    """person_rows() for the snapshot's own rows `rows` (a batch's qualifying rows of the
+    snapshot it was decided from, which carries PERSON_PAYMENT_FACTS too)."""
     columns = {}
     for name in PERSON_PAYMENT_FACTS:
         spec = PERSON_CATALOGUE[name]
@@ -32,8 +38,10 @@ def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
         # A date the department gives as "none" (not insured: no start date) is -1.
         columns[name] = [python_value(spec, values, int(row))
                          if known[row] and not (spec.type is FactType.DATE and values[row] < 0)
-                         else None for row in where]  # fmt: skip
+                         else None for row in rows]  # fmt: skip
     since = columns["person.hrss.insured_since"]
+    if person_ids is None:
+        person_ids = np.asarray(snapshot.person_ids)[np.asarray(rows, dtype=np.int64)]
     return [[int(pk), str(columns["person.bank.name"][index] or ""),
              str(columns["person.bank.account"][index] or ""),
              since[index].isoformat() if since[index] is not None else None]

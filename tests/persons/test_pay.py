@@ -88,20 +88,28 @@ class World:
                               for name in names})  # fmt: skip
 
     # --- policies.evaluation.evaluate_all_persons --------------------------------------
-    def evaluate_all(self, version, rules_on=None, person_ids=None):
+    def evaluate_all(self, version, rules_on=None, person_ids=None, also_read=()):
         ids = sorted(self.people)
         employers = [self.people[pk]["employer"] for pk in ids]
+        # The snapshot decided from, row for row (the rules' own facts stood in as unknown).
+        snapshot = self.snapshot(also_read, person_ids=ids, in_order=True)
+        for name in version.rules.fact_names:
+            snapshot.columns.setdefault(name, np.zeros(len(ids), dtype=np.int64))
+            snapshot.known.setdefault(name, np.zeros(len(ids), dtype=bool))
         return SimpleNamespace(
             person_ids=np.array(ids, dtype=np.int64),
             employer_ids=np.array([e.pk if e else -1 for e in employers], dtype=np.int64),
             eligible=np.array([self.people[pk]["qualifies"] for pk in ids], dtype=bool),
             amount_fen=np.full(len(ids), AMOUNT_FEN, dtype=np.int64), as_of=None,
+            snapshot=snapshot,
         )  # fmt: skip
 
     # --- datahub.extracts.persons.read_person_snapshot ---------------------------------
-    def snapshot(self, person_fact_names, employer_fact_names=(), person_ids=None):
+    def snapshot(self, person_fact_names, employer_fact_names=(), person_ids=None,
+                 in_order=False):  # fmt: skip
         ids = [int(pk) for pk in (person_ids if person_ids is not None else sorted(self.people))]
-        ids = list(reversed(ids))  # the snapshot's own order: realigned by the reader
+        if not in_order:
+            ids = list(reversed(ids))  # the snapshot's own order: realigned by the reader
         rows = [self.people[pk] for pk in ids]
         columns = {
             "person.bank.account": np.array([r["account"] for r in rows], dtype=object),
@@ -244,15 +252,21 @@ def test_a_person_insured_by_two_enterprises_is_paid_once(staff, world, monkeypa
     chen = staff.people["陈小青"][0]
     evaluate = world.evaluate_all
 
-    def twice(version, rules_on=None, person_ids=None):
+    def twice(version, rules_on=None, person_ids=None, also_read=()):
         """The extracts show 陈小青 insured by both employers in the period."""
-        decision = evaluate(version)
+        decision = evaluate(version, also_read=also_read)
         at = int(np.flatnonzero(decision.person_ids == chen.pk)[0])
+        snapshot = decision.snapshot
+        snapshot.person_ids = np.append(snapshot.person_ids, chen.pk)
+        for table in (snapshot.columns, snapshot.known):
+            for name, column in table.items():
+                table[name] = np.append(column, column[at : at + 1])
         return SimpleNamespace(
             person_ids=np.append(decision.person_ids, chen.pk),
             employer_ids=np.append(decision.employer_ids, staff.second.pk),
             eligible=np.append(decision.eligible, True),
             amount_fen=np.append(decision.amount_fen, decision.amount_fen[at]), as_of=None,
+            snapshot=snapshot,
         )  # fmt: skip
 
     monkeypatch.setattr("policies.evaluation.evaluate_all_persons", twice)
