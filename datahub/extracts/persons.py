@@ -143,14 +143,12 @@ def _employers_of(usccs: np.ndarray, known: np.ndarray, *, some: bool = False) -
         with connection.cursor() as cursor:
             cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
             rows = cursor.fetchall()
-    out = np.full(len(usccs), -1, dtype=np.int64)
     if not rows or not len(usccs):
-        return out
-    register = np.array([row[0] for row in rows])
-    register_ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-    order = np.argsort(register, kind="stable")  # the database's collation may differ
-    register, register_ids = register[order], register_ids[order]
-    positions = np.minimum(np.searchsorted(register, usccs), len(register) - 1)
-    matched = known & (usccs != "") & (register[positions] == usccs)
-    out[matched] = register_ids[positions[matched]]
+        return np.full(len(usccs), -1, dtype=np.int64)
+    # A dict, not a sorted search over millions of strings (and the database's collation
+    # never matters).
+    register = dict(rows)
+    out = np.fromiter((register.get(uscc, -1) for uscc in usccs.tolist()), dtype=np.int64,
+                      count=len(usccs))  # fmt: skip
+    out[~np.asarray(known, dtype=bool)] = -1
     return out

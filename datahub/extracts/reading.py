@@ -104,12 +104,23 @@ def read_columns(subject: ExtractSubject, specs: list[FactSpec],
         per_department.append((wanted, *found))
     if subset is not None:
         all_ids = np.array(subset, dtype=np.int64)
+    elif per_department and _same_distinct_keys([ids for _, ids, _ in per_department]):
+        # The usual case (every extract made from the same register): the keys are the
+        # extracts' own, already ascending and distinct, without sorting millions again.
+        all_ids = per_department[0][1]
+        per_department = [(wanted, all_ids, found) for wanted, _ids, found in per_department]
     else:
         all_ids = (np.unique(np.concatenate([ids for _, ids, _ in per_department]))
                    if per_department else np.array([], dtype=np.int64))  # fmt: skip
     columns: dict[str, np.ndarray] = {}
     known: dict[str, np.ndarray] = {}
     for wanted, ids, found in per_department:
+        if ids is all_ids:  # the keys themselves: every row present, in place
+            present = np.ones(len(all_ids), dtype=bool)
+            for spec in wanted:
+                columns[spec.name] = found[spec.name]
+                known[spec.name] = present
+            continue
         # Extracts refreshed at different times may differ by a few rows: those missing
         # from one are unknown for its facts, never dropped and never zero.
         positions = np.searchsorted(all_ids, ids)
@@ -122,6 +133,13 @@ def read_columns(subject: ExtractSubject, specs: list[FactSpec],
             columns[spec.name] = column
             known[spec.name] = present
     return all_ids, columns, known, latest
+
+
+def _same_distinct_keys(keys: list[np.ndarray]) -> bool:
+    """Whether every extract has the same keys, strictly ascending (so each once)."""
+    first = keys[0]
+    return bool((first[1:] > first[:-1]).all()) and all(
+        np.array_equal(other, first) for other in keys[1:])  # fmt: skip
 
 
 Columns = tuple[np.ndarray, dict[str, np.ndarray]]  # the keys and one column per fact

@@ -260,3 +260,25 @@ def test_a_whole_extract_read_by_copy_equals_the_rows_read_one_by_one(city):
         for spec in specs:
             assert fast[1][spec.name].dtype == slow[1][spec.name].dtype, spec.name
             assert fast[1][spec.name].tolist() == slow[1][spec.name].tolist(), spec.name
+
+
+def test_a_person_missing_from_one_departments_extract_is_kept_unknown_for_its_facts(city):
+    """Extracts made at different times may hold different persons: the snapshot has every
+    person of either, each department's facts known only where its extract has the row
+    (and every row where both extracts hold the same persons)."""
+    names = ["person.hrss.insured", "person.housing.owns_home"]
+    whole = read_person_snapshot(names)
+    assert all(whole.known[name].all() for name in names)
+    gone = int(whole.person_ids[3])
+    with connection.cursor() as cursor:
+        table = PERSONS.table("housing")  # the catalogue's name, not input
+        cursor.execute(f"DELETE FROM {table} WHERE {PERSONS.key} = %s", [gone])  # noqa: S608
+    snapshot = read_person_snapshot(names)
+    assert snapshot.person_ids.tolist() == whole.person_ids.tolist()
+    row = snapshot.person_ids.tolist().index(gone)
+    assert not snapshot.known["person.housing.owns_home"][row]
+    assert snapshot.known["person.hrss.insured"][row]
+    others = np.arange(len(snapshot.person_ids)) != row
+    for name in names:
+        assert snapshot.known[name][others].all()
+        assert (snapshot.columns[name][others] == whole.columns[name][others]).all()
