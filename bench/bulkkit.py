@@ -331,3 +331,31 @@ def extract_selects(fact_names: Sequence[str]) -> list[str]:
 
 def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
+
+
+def gc_stats_dir() -> Path | None:
+    """With BENCH_GC_STATS=1: a folder the worker processes started from now on write their
+    garbage collections' counts and seconds into at exit (bench/gcstats/sitecustomize.py);
+    read them with gc_stats() once the workers have stopped."""
+    if os.environ.get("BENCH_GC_STATS") != "1":
+        return None
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-gc-"))
+    here = str(Path(__file__).resolve().parent / "gcstats")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+    os.environ["BENCH_GC_STATS_DIR"] = str(folder)
+    return folder
+
+
+def gc_stats(folder: Path) -> dict:
+    """The workers' garbage collections by generation, summed: {generation: [count, s]}."""
+    import json
+
+    total: dict[str, list[float]] = {}
+    for path in folder.glob("gc-*.json"):
+        for generation, (count, seconds) in json.loads(path.read_text()).items():
+            entry = total.setdefault(generation, [0, 0.0])
+            entry[0] += count
+            entry[1] = round(entry[1] + seconds, 3)
+    return total

@@ -99,6 +99,7 @@ def one_size(persons: int, enterprises: int) -> dict:
     with connection.cursor() as cursor:  # the clock's edge: rows older than it are not ours
         cursor.execute("SELECT now()")
         edge = cursor.fetchone()[0]
+    gc_folder = bulkkit.gc_stats_dir()
     with bulkkit.workers(WORKER_PROCESSES, WORKER_THREADS, name="persons",
                          log_dir=ROOT / "var") as nodes:  # fmt: skip
         figures["workers"] = nodes
@@ -113,6 +114,8 @@ def one_size(persons: int, enterprises: int) -> dict:
                 time.sleep(0.1)
         figures["load_average_at_end"] = bulkkit.load_average()
         run = BatchRun.objects.get(version=version)
+    if gc_folder is not None:
+        figures["worker_garbage_collections"] = bulkkit.gc_stats(gc_folder)
     decided = run.decided_at.timestamp() - started if run.decided_at else None
     paid = run.finished_at.timestamp() - started if run.finished_at else None
     claims = Claim.objects.filter(version=version)
