@@ -1,6 +1,5 @@
 """The Celery app: tasks are autodiscovered from every installed app's tasks.py."""
 
-import gc
 import logging.config
 import os
 from datetime import timedelta
@@ -8,6 +7,8 @@ from datetime import timedelta
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import setup_logging, task_postrun, task_prerun, worker_ready
+
+from qinqing import boot
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinqing.settings")
 # Read here, not from settings: this module loads while the settings are loading.
@@ -52,13 +53,9 @@ def use_django_logging(**kwargs) -> None:
 
 
 @worker_ready.connect
-def freeze_what_booting_made(**kwargs) -> None:
-    """What a worker made while booting (Django, every app, the translation catalogues)
-    lives as long as the process: moved out of the garbage collector's sight, so that its
-    full collections walk only what tasks make. They were a third of the batch workers'
-    CPU, each walking every object of the process (bench/persons.py, BENCH_GC_STATS=1)."""
-    gc.collect()
-    gc.freeze()
+def settle_once_ready(**kwargs) -> None:
+    """Booted: what booting made leaves the garbage collector's walks (qinqing/boot.py)."""
+    boot.settle()
 
 
 @task_prerun.connect

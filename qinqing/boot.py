@@ -1,0 +1,27 @@
+"""What a long-running process does once it has loaded everything it will use: a Celery
+worker when it is ready (qinqing/celery.py), a web worker once the application and every
+URL's view are imported (qinqing/wsgi.py).
+
+Python's garbage collector walks, in each full collection, every container object of the
+process. In a worker that is all of Django, every app and the translation catalogues,
+again and again, although none of it is ever garbage: full collections were a third of
+the batch workers' CPU at 1,000,000 persons (12.3 s of 37.2 s; bench/persons.py with
+BENCH_GC_STATS=1). `settle()` moves what booting made out of the collector's walks
+(gc.freeze), and starts a young collection after YOUNG_COLLECTION_AFTER objects made
+rather than Python's 700: a batch chunk holds tens of thousands of rows for a moment,
+which the default kept moving into the older generations, each move another walk. What a
+task drops is still freed at once by reference counting; only cycles wait for a
+collection."""
+
+import gc
+import os
+
+YOUNG_COLLECTION_AFTER = int(os.environ.get("GC_YOUNG_COLLECTION_AFTER", "50000"))
+
+
+def settle() -> None:
+    """Freeze what exists now and collect young objects less often (see the module)."""
+    gc.collect()
+    gc.freeze()
+    _young, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_AFTER, older, oldest)
