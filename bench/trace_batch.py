@@ -208,6 +208,9 @@ def main() -> None:
                 entry[0] += 1
                 entry[1] += time.perf_counter() - started_at[0]
 
+        from qinqing import boot
+
+        boot.settle()  # as a worker process does once ready
         gc.callbacks.append(garbage)
         began, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(timed_statement):

@@ -174,3 +174,26 @@ def test_any_of_filters_by_one_array_on_postgresql():
     assert model.objects.exclude(any_of("pk", [])).count() == model.objects.count()
     big = list(range(1, 5001)) if connection.vendor == "postgresql" else list(range(1, 501))
     assert model.objects.filter(any_of("pk", big)).count() == 3
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_json_and_stamps_written_as_text_come_back_as_given(count):
+    """Above the threshold insert_values hands COPY JSON and aware datetimes as text (its
+    own encoding, not the driver's): the same values land as below it."""
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    base = dt.datetime(2026, 12, 7, 12, 30, 15, 123456, tzinfo=shanghai)
+    shared = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    awkward = {"名": "免申即享", "tab": "a\tb", "line": "a\nb", "slash": "a\\b", "n": [1, 2.5],
+               "nested": {"none": None, "yes": True}}  # fmt: skip
+    rows = [(f"t.text{count}", {**awkward, "row": n}, str(n),
+             base + dt.timedelta(microseconds=n) if n % 2 else shared,
+             None if n % 3 else shared)
+            for n in range(count)]  # fmt: skip
+    insert_values(OutboxEvent, ("event_type", "payload", "subject", "occurred_at",
+                                "dispatched_at"), rows, keys=False)  # fmt: skip
+    written = {int(event.subject): event for event in
+               OutboxEvent.objects.filter(event_type=f"t.text{count}")}  # fmt: skip
+    assert len(written) == count
+    for n, row in enumerate(rows):
+        assert written[n].payload == row[1]
+        assert (written[n].occurred_at, written[n].dispatched_at) == row[3:]
