@@ -20,19 +20,3 @@ def test_a_booted_worker_keeps_its_boot_objects_out_of_the_collectors_walks():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
-
-
-def test_a_web_worker_settles_after_loading_every_view():
-    """qinqing/wsgi.py, in a process of its own (freezing is for the process's life)."""
-    import subprocess
-    import sys
-
-    script = ("import gc, sys, qinqing.wsgi; "
-              "print(gc.get_freeze_count(), gc.get_threshold()[0], "
-              "'subsidies.views' in sys.modules)")  # fmt: skip
-    answer = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True, timeout=120)  # fmt: skip
-    frozen, young, views = answer.stdout.split()
-    assert int(frozen) > 10_000
-    assert int(young) == YOUNG_COLLECTION_AFTER
-    assert views == "True"  # the views were imported before the freeze, not at a request
