@@ -195,30 +195,19 @@ def main() -> None:
         with connection.cursor() as cursor:  # the floor's edge: rows older are not this run's
             cursor.execute("SELECT now()")
             edge = cursor.fetchone()[0]
-        import gc
-
-        collecting: dict[int, list[float]] = {}  # generation: [collections, seconds]
-        started_at = [0.0]
-
-        def garbage(phase, info):
-            if phase == "start":
-                started_at[0] = time.perf_counter()
-            else:
-                entry = collecting.setdefault(info["generation"], [0, 0.0])
-                entry[0] += 1
-                entry[1] += time.perf_counter() - started_at[0]
+        from gcstats import sitecustomize as collections_counted  # counts from its import
 
         from qinqing import boot
 
         boot.settle()  # as a worker process does once ready
-        gc.callbacks.append(garbage)
+        collections_counted.collected.clear()
         began, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(timed_statement):
             run = start_run(batch, version.pk)
         total, cpu = time.perf_counter() - began, time.process_time() - cpu
-        gc.callbacks.remove(garbage)
+        counted = sorted(collections_counted.collected.items())
         print("garbage collections (generation: count, seconds):",
-              {g: (n, round(t, 2)) for g, (n, t) in sorted(collecting.items())})  # fmt: skip
+              {g: (n, round(t, 2)) for g, (n, t) in counted})  # fmt: skip
         print(
             f"run {run.status}: {run.qualified} claims in {total:.2f} s, "
             f"of which this process's CPU {cpu:.2f} s (the rest: waiting for PostgreSQL)"

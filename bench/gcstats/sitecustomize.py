@@ -1,7 +1,8 @@
 """Bench-only, loaded by a process started with this folder on PYTHONPATH (the bulk
-benchmarks' worker processes, with BENCH_GC_STATS=1): how many garbage collections of each
-generation the process ran and how long they took, written at exit to
-$BENCH_GC_STATS_DIR/gc-<pid>.json. Never on the product's path."""
+benchmarks' worker processes, with BENCH_GC_STATS=1), or imported (bench/trace_batch.py):
+how many garbage collections of each generation the process ran and how long they took
+(`collected`), written at exit to $BENCH_GC_STATS_DIR/gc-<pid>.json when that is set.
+Never on the product's path."""
 
 import atexit
 import gc
@@ -9,7 +10,7 @@ import json
 import os
 import time
 
-_collected: dict[int, list[float]] = {}
+collected: dict[int, list[float]] = {}
 _started = [0.0]
 
 
@@ -17,7 +18,7 @@ def _garbage(phase: str, info: dict) -> None:
     if phase == "start":
         _started[0] = time.perf_counter()
     else:
-        entry = _collected.setdefault(info["generation"], [0, 0.0])
+        entry = collected.setdefault(info["generation"], [0, 0.0])
         entry[0] += 1
         entry[1] += time.perf_counter() - _started[0]
 
@@ -26,7 +27,7 @@ def _write() -> None:
     folder = os.environ.get("BENCH_GC_STATS_DIR")
     if folder:
         with open(os.path.join(folder, f"gc-{os.getpid()}.json"), "w") as out:
-            json.dump({str(gen): entry for gen, entry in _collected.items()}, out)
+            json.dump({str(gen): entry for gen, entry in collected.items()}, out)
 
 
 gc.callbacks.append(_garbage)
