@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from datahub.extracts.persons import read_person_snapshot
 from enterprises.persons.models import Person
 from sandbox.treasury.models import TreasuryRecord
 from subsidies.models import BatchRun, Claim, ClaimStatus, LedgerEntry, person_account
@@ -44,3 +45,9 @@ def test_the_demo_person_is_paid_the_rent_subsidy_without_applying(reference_dat
     assert paid.values("person").distinct().count() == paid.count()
     numbers = {p.identity_number() for p in Person.objects.all()}
     assert not numbers & set(TreasuryRecord.objects.values_list("payee", flat=True))
+    # Each person paid to their own card's account, as the extract has it (the run reads
+    # the accounts in the evaluation's pass and cuts them into chunks: a row out of step
+    # would pay one person's money into another's account).
+    cards = read_person_snapshot(["person.bank.account"])
+    for person_id, account in paid.values_list("person_id", "disbursement__bank_account"):
+        assert account == cards.value(person_id, "person.bank.account") != ""
