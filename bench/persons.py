@@ -129,8 +129,8 @@ def one_size(persons: int, enterprises: int) -> dict:
         seconds_to_all_decided=round(decided, 2) if decided else None,
         seconds_to_all_paid=round(paid, 2) if paid else None,
         # How long the run's start (evaluating everyone, before the first chunk) kept the
-        # other workers waiting.
-        seconds_to_first_chunk_decided=round(BatchChunk.objects.filter(run=run).aggregate(
+        # other workers waiting (bench/batch.py's figure of the same name).
+        first_chunk_decided_seconds=round(BatchChunk.objects.filter(run=run).aggregate(
             first=Min("decided_at"))["first"].timestamp() - started, 2) if run.chunks else None,
         claims_by_status=dict(claims.values_list("status").annotate(n=Count("id"))),
         persons_paid_twice=claims.values("person_id").annotate(n=Count("id"))

@@ -193,21 +193,21 @@ def insert_values(
     # it (no database default: NULL), and no row spends a field on it.
     constant = [(field, value) for field, value in constant
                 if value is not None or field.db_default is not NOT_PROVIDED]  # fmt: skip
-    real = connections[connection.alias]
-    extra = [field.get_db_prep_save(value, real) if isinstance(field, models.JSONField)
-             and not isinstance(value, RawJson) else value
-             for field, value in constant]  # fmt: skip
     columns = [field.column for field in given] + [field.column for field, _v in constant]
+    if len(rows) < SMALL_INSERT:  # parameters, adapted as Django adapts them
+        real = connections[connection.alias]
+        extra = [field.get_db_prep_save(value, real) if isinstance(field, models.JSONField)
+                 and not isinstance(value, RawJson) else value
+                 for field, value in constant]  # fmt: skip
 
-    def prepared(row: Sequence[Any]) -> list[Any]:
-        values = list(row)
-        for index in json_at:
-            value = values[index]
-            if value is not None and not isinstance(value, RawJson):
-                values[index] = given[index].get_db_prep_save(value, real)
-        return values + extra
+        def prepared(row: Sequence[Any]) -> list[Any]:
+            values = list(row)
+            for index in json_at:
+                value = values[index]
+                if value is not None and not isinstance(value, RawJson):
+                    values[index] = given[index].get_db_prep_save(value, real)
+            return values + extra
 
-    if len(rows) < SMALL_INSERT:
         return _insert_statement(meta, columns, [prepared(row) for row in rows],
                                  ignore_conflicts=ignore_conflicts, keys=keys)  # fmt: skip
     ready = _copy_ready(given, json_at, constant)
@@ -262,9 +262,7 @@ def _copy_ready(
     def row_ready(row: Sequence[Any]) -> list[Any]:
         values = list(row)
         for index, encoder in encoders:
-            value = values[index]
-            if value is not None and not isinstance(value, RawJson):
-                values[index] = json.dumps(value, cls=encoder)
+            values[index] = _json_text(values[index], encoder)
         for index in stamps:
             values[index] = stamp(values[index])
         return values + extra
@@ -274,11 +272,19 @@ def _copy_ready(
 
 def _as_text(field: models.Field, value: Any) -> Any:
     """A constant of insert_values as COPY's text where the driver would spend on it."""
-    if isinstance(field, models.JSONField) and value is not None and not isinstance(value, RawJson):
-        return json.dumps(value, cls=field.encoder)
+    if isinstance(field, models.JSONField):
+        return _json_text(value, field.encoder)
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.isoformat()
     return value
+
+
+def _json_text(value: Any, encoder: type[json.JSONEncoder] | None) -> Any:
+    """A JSON field's value as its text (as Django's JSONField encodes it); None (SQL
+    NULL) and RawJson (encoded already) as they are."""
+    if value is None or isinstance(value, RawJson):
+        return value
+    return json.dumps(value, cls=encoder)
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}

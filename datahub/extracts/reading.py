@@ -102,24 +102,26 @@ def read_columns(subject: ExtractSubject, specs: list[FactSpec],
         if found is None:
             found = selected_columns(table, subject.key, wanted, subset)
         per_department.append((wanted, *found))
+    # The usual case (every extract made from the same register): the keys are the
+    # extracts' own, already ascending and distinct, and each column is used in place,
+    # without sorting millions of keys again or copying a column.
+    in_place = bool(subset is None and per_department
+                    and _same_distinct_keys([ids for _, ids, _ in per_department]))  # fmt: skip
     if subset is not None:
         all_ids = np.array(subset, dtype=np.int64)
-    elif per_department and _same_distinct_keys([ids for _, ids, _ in per_department]):
-        # The usual case (every extract made from the same register): the keys are the
-        # extracts' own, already ascending and distinct, without sorting millions again.
+    elif in_place:
         all_ids = per_department[0][1]
-        per_department = [(wanted, all_ids, found) for wanted, _ids, found in per_department]
     else:
         all_ids = (np.unique(np.concatenate([ids for _, ids, _ in per_department]))
                    if per_department else np.array([], dtype=np.int64))  # fmt: skip
     columns: dict[str, np.ndarray] = {}
     known: dict[str, np.ndarray] = {}
+    everyone = np.ones(len(all_ids), dtype=bool) if in_place else None
     for wanted, ids, found in per_department:
-        if ids is all_ids:  # the keys themselves: every row present, in place
-            present = np.ones(len(all_ids), dtype=bool)
+        if in_place:
             for spec in wanted:
                 columns[spec.name] = found[spec.name]
-                known[spec.name] = present
+                known[spec.name] = everyone
             continue
         # Extracts refreshed at different times may differ by a few rows: those missing
         # from one are unknown for its facts, never dropped and never zero.
