@@ -5,6 +5,7 @@ that no longer hold are withdrawn with the reason."""
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -13,9 +14,12 @@ import pytest
 from django.db import connection
 from django.utils.html import escape
 
+from datahub.adapters import InterfaceResponse
+from datahub.catalogue import CATALOGUE
 from datahub.extracts.refresh import refresh_extract
 from datahub.extracts.subjects import table_name
 from datahub.signals import facts_changed
+from enterprises.models import Enterprise
 from policies.models import DeliveryMode, Policy
 from policies.services.boundary_cases import generate_boundary_cases
 from policies.services.drafts import create_draft
@@ -49,9 +53,29 @@ ACTIVE = "market.registration_status"
 @contextmanager
 def staff_of(patches: pytest.MonkeyPatch, numbers: dict[int, int]):
     """The simulated Human Resources department reports these insured staff numbers (by
-    enterprise id) in its extracts; every other enterprise has 0: the facts the test
-    changes. Every enterprise is registered active."""
+    enterprise id) in its extracts and in its answers about one enterprise alike; every
+    other enterprise has 0: the facts the test changes. Every enterprise is registered
+    active. (The answer matters too: a person's claim asks about the employer live, and
+    the simulation's own figure, drawn from the enterprise's USCC, is 0 for one in 25.)"""
     original = SimulatedAdapter.extract
+    original_prepare, original_fetch = SimulatedAdapter.prepare, SimulatedAdapter.fetch
+    staff_wire = CATALOGUE[STAFF].wire_field
+    by_uscc: dict[str, int] = {}
+
+    def prepare(self):
+        # In the caller's thread (fetch runs in the hub's pool): the USCCs read here.
+        by_uscc.clear()
+        by_uscc.update((uscc, numbers[pk]) for pk, uscc in Enterprise.objects.filter(
+            pk__in=list(numbers)).values_list("pk", "uscc"))  # fmt: skip
+        original_prepare(self)
+
+    def fetch(self, request):
+        response = original_fetch(self, request)
+        if staff_wire in response.payload:
+            payload = {**response.payload, staff_wire: str(by_uscc.get(request.uscc, 0))}
+            response = InterfaceResponse(payload=payload, raw=json.dumps(
+                payload, ensure_ascii=False, sort_keys=True).encode())  # fmt: skip
+        return response
 
     def extract(self, request):
         columns = original(self, request)
@@ -65,6 +89,8 @@ def staff_of(patches: pytest.MonkeyPatch, numbers: dict[int, int]):
         return columns
 
     patches.setattr(SimulatedAdapter, "extract", extract)
+    patches.setattr(SimulatedAdapter, "prepare", prepare)
+    patches.setattr(SimulatedAdapter, "fetch", fetch)
     yield
 
 
