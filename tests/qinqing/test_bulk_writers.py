@@ -197,3 +197,45 @@ def test_json_and_stamps_written_as_text_come_back_as_given(count):
     for n, row in enumerate(rows):
         assert written[n].payload == row[1]
         assert (written[n].occurred_at, written[n].dispatched_at) == row[3:]
+
+
+def _membership_naming(enterprise_id: int) -> None:
+    """A membership row naming this enterprise id (the ORM writes it; the database checks
+    the key when its constraints are checked)."""
+    from enterprises.models import EnterpriseMembership, MemberRole
+
+    EnterpriseMembership.objects.create(enterprise_id=enterprise_id, user=UserFactory(),
+                                        role=MemberRole.LEGAL_REPRESENTATIVE)  # fmt: skip
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_check_constraints_now_fails_a_dangling_key_before_the_commit():
+    """A batch chunk checks its foreign keys before it takes the budget's row lock: a
+    row naming an enterprise that does not exist fails there, not at the commit, and
+    the rows written before are rolled back with it."""
+    from enterprises.models import EnterpriseMembership
+    from qinqing.bulk import check_constraints_now
+
+    reached = []
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _membership_naming(2_000_000_001)
+        check_constraints_now()
+        reached.append("after the check")
+    assert reached == [] and not EnterpriseMembership.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_check_constraints_now_defers_the_later_checks_again(reference_data):
+    """After the check, keys are again checked at the commit: a row written before the
+    row it names, in the same transaction, is accepted (as Django's writes expect)."""
+    from enterprises.models import EnterpriseMembership
+    from qinqing.bulk import check_constraints_now
+    from tests.factories import EnterpriseFactory
+
+    with transaction.atomic():
+        check_constraints_now()
+        _membership_naming(2_000_000_002)
+        EnterpriseFactory(pk=2_000_000_002)
+    assert EnterpriseMembership.objects.filter(enterprise_id=2_000_000_002).count() == 1
