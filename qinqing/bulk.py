@@ -390,18 +390,6 @@ def plan_by_keys() -> None:
             cursor.execute("SET LOCAL enable_seqscan = off")
 
 
-def check_constraints_now() -> None:
-    """Run the foreign-key checks the caller's transaction has deferred so far, now, and
-    defer the later ones again (PostgreSQL; nothing elsewhere). Django's foreign keys are
-    checked at the commit: a transaction that takes a contended row lock last (a budget's
-    reservation) would otherwise hold it through thousands of checks at its commit, while
-    every other chunk waits for the row. Either way a missing row fails the transaction."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def any_of(field: str, values: Iterable[Any]) -> _AnyOf:
     """The filter "`field` is one of `values`" (`queryset.filter(any_of("pk", ids))`): one
     array parameter on PostgreSQL however many values, an IN list elsewhere (keep those

@@ -35,7 +35,8 @@ from policies import evaluation
 from policies.evaluation import evaluate_all
 from policies.models import Beneficiary, DeliveryMode, PolicyVersion
 from qinqing.audit.services import record_rows
-from qinqing.bulk import any_of, check_constraints_now, insert_values, plan_by_keys
+from qinqing.bulk import any_of, insert_values, plan_by_keys
+from qinqing.foreign_keys import check_foreign_keys_now
 from qinqing.masking import mask_name
 from qinqing.queueing import queue, queue_on_commit
 from qinqing.transitions import move_many
@@ -275,7 +276,7 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
         # Last, so the budget's row lock lasts only until the commit that follows, and
         # after the chunk's foreign-key checks (not held through them at the commit).
         if reserved:
-            check_constraints_now()
+            check_foreign_keys_now()
         if reserved and not reserve_budget(version, reserved):
             raise IntegrityError("the budget moved since it was read")  # retried
         offered_ids = [pk for pk, (_candidate, _amount, status) in zip(claim_ids, kept, strict=True)

@@ -210,32 +210,32 @@ def _membership_naming(enterprise_id: int) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_check_constraints_now_fails_a_dangling_key_before_the_commit():
+def test_check_foreign_keys_now_fails_a_dangling_key_before_the_commit():
     """A batch chunk checks its foreign keys before it takes the budget's row lock: a
     row naming an enterprise that does not exist fails there, not at the commit, and
     the rows written before are rolled back with it."""
     from enterprises.models import EnterpriseMembership
-    from qinqing.bulk import check_constraints_now
+    from qinqing.foreign_keys import check_foreign_keys_now
 
     reached = []
     with pytest.raises(DatabaseError), transaction.atomic():
         _membership_naming(2_000_000_001)
-        check_constraints_now()
+        check_foreign_keys_now()
         reached.append("after the check")
     assert reached == [] and not EnterpriseMembership.objects.exists()
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_check_constraints_now_defers_the_later_checks_again(reference_data):
+def test_check_foreign_keys_now_defers_the_later_checks_again(reference_data):
     """After the check, keys are again checked at the commit: a row written before the
     row it names, in the same transaction, is accepted (as Django's writes expect)."""
     from enterprises.models import EnterpriseMembership
-    from qinqing.bulk import check_constraints_now
+    from qinqing.foreign_keys import check_foreign_keys_now
     from tests.factories import EnterpriseFactory
 
     with transaction.atomic():
-        check_constraints_now()
+        check_foreign_keys_now()
         _membership_naming(2_000_000_002)
         EnterpriseFactory(pk=2_000_000_002)
     assert EnterpriseMembership.objects.filter(enterprise_id=2_000_000_002).count() == 1
