@@ -25,14 +25,17 @@ def page(staff):
     return version, client, f"/claims/rosters/{version.pk}/{staff.first.pk}/"
 
 
-def test_the_member_sees_the_roster_and_nothing_more(staff, page):
+def test_the_member_sees_the_roster_and_nothing_more(staff, page, world):
     _version, client, url = page
     listing = client.get("/claims/rosters/").content.decode()
     assert url in listing and "Employee rent subsidy" in listing
     body = client.get(url).content.decode()
     chen, number = staff.people["陈小青"]
     assert "陈小青" in body and chen.id_masked in body and number not in body
-    assert "800" not in body  # no amount, no account: only what confirming needs
+    # No amount, no account: only what confirming needs. (The amount as a page shows it:
+    # a bare "800" is also in any address whose id holds those digits.)
+    assert "800.00" not in body and "¥800" not in body
+    assert world.people[chen.pk]["account"] not in body
     assert "钱七" not in body  # another employer's person
     # Nor through the claims list or the API: the persons' claims are not the employer's.
     assert "陈小青" not in client.get("/claims/").content.decode()
