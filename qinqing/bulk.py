@@ -45,6 +45,7 @@ from django.db.models import NOT_PROVIDED, F, Lookup
 from django.db.models.query import ModelIterable, get_related_populators
 from django.utils import timezone
 
+from qinqing import jsontext
 from qinqing.iterables import chunked
 
 # COPY text is sent in pieces of this many characters: a million-row extract is not one
@@ -280,11 +281,10 @@ def _as_text(field: models.Field, value: Any) -> Any:
 
 
 def _json_text(value: Any, encoder: type[json.JSONEncoder] | None) -> Any:
-    """A JSON field's value as its text (as Django's JSONField encodes it); None (SQL
-    NULL) and RawJson (encoded already) as they are."""
+    """A JSON field's value as its text (qinqing.jsontext); None and RawJson as they are."""
     if value is None or isinstance(value, RawJson):
         return value
-    return json.dumps(value, cls=encoder)
+    return jsontext.dumps(value, encoder)
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}

@@ -15,7 +15,6 @@ so): a fix to this module is a fix everywhere.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +25,7 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qinqing import jsontext
 from qinqing.audit.services import record_events, record_rows, record_rows_sql
 from qinqing.bulk import RawJson, any_of, int_array
 from qinqing.errors import IllegalTransition
@@ -241,7 +241,7 @@ def _record_moves(machine: Transitions, model: type[models.Model], actor: Any,
         # Every row that left one state has the same steps and pictures: made and encoded
         # once per from-state, not once a row (a sweep's 50,000 rows share one or two).
         shared = {
-            here: [(action, RawJson(json.dumps(before)), RawJson(json.dumps(after)))
+            here: [(action, RawJson(jsontext.plain(before)), RawJson(jsontext.plain(after)))
                    for action, before, after in _steps(machine, here, via, to, extra)]
             for here in {here for _pk, here in moved}
         }  # fmt: skip
@@ -291,7 +291,7 @@ class _Trail:
             steps += [{"here": here, "n": n, "action": action, "before": before,
                        "after": after, "last": n == len(made) - 1}
                       for n, (action, before, after) in enumerate(made)]  # fmt: skip
-        self.steps = json.dumps(steps)
+        self.steps = jsontext.plain(steps)
 
     def sql(self, ids: list[Any]) -> tuple[str, list[Any]]:
         """The INSERT for one chunk's rows, reading the CTE `moved` (id, here)."""
@@ -312,7 +312,7 @@ class _Trail:
             "ORDER BY m.id, s.n"
         )
         insert, params = record_rows_sql(actor=self.actor, model=self.model, source=source)
-        return insert, [*params, json.dumps(labels), self.name, json.dumps(own), self.steps]
+        return insert, [*params, jsontext.plain(labels), self.name, jsontext.plain(own), self.steps]
 
 
 def _update_chunk(
@@ -395,7 +395,7 @@ def _update_returning(
         columns = ", ".join([f"pk {meta.pk.rel_db_type(connection)}"]
                             + [f"{name} {f.db_type(connection)}"
                                for name, f in zip(names, fields, strict=True)])  # fmt: skip
-        document = json.dumps([
+        document = jsontext.plain([
             {"pk": key, **{f.column: _row_value(f, rows[key][f.name]) for f in fields}}
             for key in ids
         ])  # fmt: skip

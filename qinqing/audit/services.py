@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
+from qinqing import jsontext
 from qinqing.bulk import RawJson, insert_values
 from qinqing.masking import mask_digits
 from qinqing.middleware import current_request_id
@@ -85,7 +86,7 @@ def record_event(
 # The columns a bulk writer gives, in this order (occurred_at takes the one `now`).
 AUDIT_FIELDS = ("actor_id", "actor_label", "action", "object_type", "object_id",
                 "object_label", "before", "after", "request_id")  # fmt: skip
-_json = DjangoJSONEncoder().encode
+_json = jsontext.dumps
 
 
 def _who(actor: Any) -> tuple[int | None, str]:

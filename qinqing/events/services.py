@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from qinqing import jsontext
 from qinqing.bulk import RawJson, insert_values
 
 from .models import OutboxEvent
@@ -75,7 +76,7 @@ def emit_many(events: Iterable[Event]) -> int:
 # What `emit_values` takes, per event, in this order.
 EVENT_FIELDS = ("event_type", "payload", "subject", "enterprise_id", "department_id",
                 "district_id")  # fmt: skip
-_json = DjangoJSONEncoder().encode
+_json = jsontext.dumps
 
 
 def emit_values(rows: Iterable[Sequence[Any]]) -> int:
