@@ -277,8 +277,8 @@ def decide_claims(chunk_model, owner: dict[str, int], number: int, version: Poli
         # after the chunk's foreign-key checks (not held through them at the commit).
         if reserved:
             check_foreign_keys_now()
-        if reserved and not reserve_budget(version, reserved):
-            raise IntegrityError("the budget moved since it was read")  # retried
+            if not reserve_budget(version, reserved):
+                raise IntegrityError("the budget moved since it was read")  # retried
         offered_ids = [pk for pk, (_candidate, _amount, status) in zip(claim_ids, kept, strict=True)
                        if status == ClaimStatus.OFFERED]  # fmt: skip
         transaction.on_commit(partial(after, Decided(payments=payments, offered=offered_ids)))

@@ -86,7 +86,6 @@ def record_event(
 # The columns a bulk writer gives, in this order (occurred_at takes the one `now`).
 AUDIT_FIELDS = ("actor_id", "actor_label", "action", "object_type", "object_id",
                 "object_label", "before", "after", "request_id")  # fmt: skip
-_json = jsontext.dumps
 
 
 def _who(actor: Any) -> tuple[int | None, str]:
@@ -96,7 +95,7 @@ def _who(actor: Any) -> tuple[int | None, str]:
 
 
 def _json_or_none(value: dict[str, Any] | None) -> RawJson | None:
-    return None if value is None else RawJson(_json(value))
+    return None if value is None else RawJson(jsontext.dumps(value))
 
 
 def record_events(
@@ -173,7 +172,7 @@ class _Encoded(dict):
                     for name, item in value.items())  # fmt: skip
         made = self.get(key)
         if made is None:
-            self[key] = made = RawJson(_json(value))
+            self[key] = made = RawJson(jsontext.dumps(value))
         return made
 
 

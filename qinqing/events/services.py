@@ -76,7 +76,6 @@ def emit_many(events: Iterable[Event]) -> int:
 # What `emit_values` takes, per event, in this order.
 EVENT_FIELDS = ("event_type", "payload", "subject", "enterprise_id", "department_id",
                 "district_id")  # fmt: skip
-_json = jsontext.dumps
 
 
 def emit_values(rows: Iterable[Sequence[Any]]) -> int:
@@ -101,7 +100,7 @@ def emit_values(rows: Iterable[Sequence[Any]]) -> int:
             wanted = wanted_types()
         handled = None if event_type in wanted else now
         announce = announce or handled is None
-        values.append((event_type, RawJson(_json(dict(payload))), subject[:100],
+        values.append((event_type, RawJson(jsontext.dumps(dict(payload))), subject[:100],
                        enterprise_id, department_id, district_id, now, handled))  # fmt: skip
     if not values:
         return 0
