@@ -173,3 +173,62 @@ def test_elsewhere_beat_rebuilds_in_full(small_city):
     assert Refresh.objects.latest().kind == Refresh.Kind.FULL
     assert Tally.objects.filter(subject="claims", key="eligible", grain="").get().n == 1
     assert not Change.objects.exists()
+
+
+def kept_equals_rebuilt() -> list[tuple]:
+    """The changes applied, checked against a rebuild and compared row by row with one."""
+    assert refresh_changes(clocked=()) is not None
+    kept = tallies()
+    assert differences() == []
+    refresh_all()
+    assert kept == tallies()
+    return kept
+
+
+@postgres
+def test_a_claims_time_moves_claim_to_cash_and_leaves_the_payments(small_city):
+    """Payments and claim to cash share one source (the confirmed disbursements with their
+    claim, policy and enterprise), joined once: a claim's creation time, read by claim to
+    cash only, moves that subject's bucket, and the payments' -1 and +1 cancel."""
+    refresh_all()
+    before = {row for row in tallies() if row[0] == "payments"}
+    e2, p2 = small_city["e2"], small_city["p2"]  # created 11-13, paid 60 s later
+    Claim.objects.filter(enterprise=e2, policy=p2).update(created_at=at(date(2026, 11, 1)))
+    # The same month for the claims by state: only claim to cash has a change to record.
+    assert set(Change.objects.values_list("subject", flat=True)) == {"claim_to_cash"}
+    kept = kept_equals_rebuilt()
+    assert {row for row in kept if row[0] == "payments"} == before
+
+
+@postgres
+def test_a_payments_amount_moves_the_payments_and_leaves_claim_to_cash(small_city):
+    """The other way round: an amount, read by the payments only."""
+    refresh_all()
+    before = {row for row in tallies() if row[0] == "claim_to_cash"}
+    Disbursement.objects.filter(claim__enterprise=small_city["e3"]).update(amount=Decimal("499.50"))
+    assert set(Change.objects.values_list("subject", flat=True)) == {"payments"}
+    kept = kept_equals_rebuilt()
+    assert {row for row in kept if row[0] == "claim_to_cash"} == before
+    assert sum(row[-1] for row in kept if row[0] == "payments" and row[1] == "") == (
+        Decimal("3949.50")  # 1,000 + 2,000 + 499.50 + 300 + 150, city-wide
+    )
+
+
+@postgres
+def test_the_disbursements_trigger_joins_their_claims_once_per_image(small_city):
+    """Payments and claim to cash read one CTE per image of the statement: the claims are
+    joined once for the old rows and once for the new ones, not once per subject."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE t.tgrelid = 'subsidies_disbursement'::regclass"
+            " AND t.tgname = 'dashboards_delta_update'"
+        )
+        (body,) = cursor.fetchone()
+    update = body[body.index("IF TG_OP = 'UPDATE'") : body.index("IF TG_OP = 'DELETE'")]
+    images = update.count("FROM dashboards_old s JOIN") + update.count("FROM dashboards_new s JOIN")
+    assert images == update.count(" AS MATERIALIZED (") == 2
+    assert update.count('JOIN "subsidies_claim" ON') == images
+    assert update.count("'payments'") == update.count("'claim_to_cash'") == images
+    # And the whole function (an INSERT's new rows, an UPDATE's two images, a DELETE's old).
+    assert body.count('JOIN "subsidies_claim" ON') == body.count(" AS MATERIALIZED (") == 4
