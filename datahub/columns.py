@@ -30,3 +30,32 @@ def python_value(spec: FactSpec, column: np.ndarray, row: int):
     if spec.type is FactType.BOOLEAN:
         return bool(raw)
     return str(raw)
+
+
+# The days a Python date can hold (date.min to date.max), counted from EPOCH.
+_FIRST_DAY, _LAST_DAY = (date.min - EPOCH).days, (date.max - EPOCH).days
+
+
+def json_values(spec: FactSpec, column: np.ndarray) -> list:
+    """A whole column as the JSON values a claim keeps (datahub.facttypes.to_json of each
+    `python_value`): money and quantities as their exact decimal text ("1234.50", "-0.5"),
+    dates as ISO text, numbers, booleans and text as themselves. Made a column at a time,
+    without a Decimal or a date per value: a 5,000,000-person run's chunks carry about
+    seven million of them (12 s one by one)."""
+    if spec.type is FactType.MONEY:
+        return [f"-{-fen // 100}.{-fen % 100:02d}" if fen < 0 else f"{fen // 100}.{fen % 100:02d}"
+                for fen in column.astype(np.int64).tolist()]  # fmt: skip
+    if spec.type is FactType.DECIMAL:
+        return [f"-{-tenth // 10}.{-tenth % 10}" if tenth < 0 else f"{tenth // 10}.{tenth % 10}"
+                for tenth in column.astype(np.int64).tolist()]  # fmt: skip
+    if spec.type is FactType.INTEGER:
+        return column.astype(np.int64).tolist()
+    if spec.type is FactType.DATE:
+        days = column.astype(np.int64)
+        if len(days) and (days.min() < _FIRST_DAY or days.max() > _LAST_DAY):
+            # Beyond what a date holds: one by one, failing as python_value does.
+            return [python_value(spec, column, row).isoformat() for row in range(len(column))]
+        return days.astype("datetime64[D]").astype(str).tolist()
+    if spec.type is FactType.BOOLEAN:
+        return column.astype(bool).tolist()
+    return [str(value) for value in column.tolist()]

@@ -42,3 +42,13 @@ def dumps(value: Any, encoder: type[json.JSONEncoder] | None = DjangoJSONEncoder
 def plain(value: Any) -> str:
     """`value` as JSON text, of plain JSON types only (as json.dumps with no encoder)."""
     return dumps(value, None)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON text back to values, as json.loads reads it: orjson reads; what it refuses
+    (an integer beyond 64 bits or a lone surrogate, which `dumps` lets json.dumps write)
+    json.loads reads, or refuses as before."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 
 from datahub.catalogue import CATALOGUE, PERSON_CATALOGUE, FactType
-from datahub.columns import python_value
-from datahub.normalise import to_json
+from datahub.columns import json_values
 
 # What a person's batch claim carries besides the rules' facts: the account of their social
 # security card (paid to), and since when their employer insures them (the roster shows it).
@@ -31,20 +30,19 @@ def person_rows(snapshot, person_ids: np.ndarray) -> list[list]:
 def person_rows_at(snapshot, rows: np.ndarray, person_ids: np.ndarray | None = None) -> list[list]:
     """person_rows() for the snapshot's own rows `rows` (a batch's qualifying rows of the
     snapshot it was decided from, which carries PERSON_PAYMENT_FACTS too)."""
+    rows = np.asarray(rows, dtype=np.int64)
     columns = {}
     for name in PERSON_PAYMENT_FACTS:
         spec = PERSON_CATALOGUE[name]
-        values, known = snapshot.columns[name], snapshot.known[name]
-        # A date the department gives as "none" (not insured: no start date) is -1.
-        columns[name] = [python_value(spec, values, int(row))
-                         if known[row] and not (spec.type is FactType.DATE and values[row] < 0)
-                         else None for row in rows]  # fmt: skip
+        values, known = snapshot.columns[name][rows], snapshot.known[name][rows]
+        if spec.type is FactType.DATE:
+            known = known & (values >= 0)  # "none" (not insured: no start date) is -1
+        columns[name] = _where_known(spec, values, known)
+    names, accounts = columns["person.bank.name"], columns["person.bank.account"]
     since = columns["person.hrss.insured_since"]
     if person_ids is None:
-        person_ids = np.asarray(snapshot.person_ids)[np.asarray(rows, dtype=np.int64)]
-    return [[int(pk), str(columns["person.bank.name"][index] or ""),
-             str(columns["person.bank.account"][index] or ""),
-             since[index].isoformat() if since[index] is not None else None]
+        person_ids = np.asarray(snapshot.person_ids)[rows]
+    return [[int(pk), str(names[index] or ""), str(accounts[index] or ""), since[index]]
             for index, pk in enumerate(person_ids.tolist())]  # fmt: skip
 
 
@@ -55,7 +53,14 @@ def facts_by_row(snapshot, names: Iterable[str], rows: np.ndarray) -> list[dict[
         values = snapshot.columns[name][rows]
         known = snapshot.known[name][rows]
         spec = CATALOGUE.get(name) or PERSON_CATALOGUE[name]
-        columns[name] = [to_json(python_value(spec, values, index)) if known[index]
-                         else None for index in range(len(rows))]  # fmt: skip
+        columns[name] = _where_known(spec, values, known)
     return [{name: column[index] for name, column in columns.items()}
             for index in range(len(rows))]  # fmt: skip
+
+
+def _where_known(spec, values: np.ndarray, known: np.ndarray) -> list:
+    """The column's JSON values (datahub.columns.json_values), None where not known."""
+    return [
+        value if is_known else None
+        for value, is_known in zip(json_values(spec, values), known.tolist(), strict=True)
+    ]

@@ -4,6 +4,7 @@ services queue them by name (qinqing/queueing.py), never by importing this modul
 from celery import shared_task
 
 from accounts.models import User
+from qinqing.celery import PLAIN_JSON
 from qinqing.queueing import queue
 
 from . import checkqueue, reevaluation, sweeps
@@ -84,7 +85,7 @@ def start_batch_run(version_id: int) -> str | None:
     return run.status if run else None
 
 
-@shared_task(name="subsidies.tasks.decide_batch_chunk", acks_late=True)
+@shared_task(name="subsidies.tasks.decide_batch_chunk", acks_late=True, serializer=PLAIN_JSON)
 def decide_batch_chunk(run_id: int, number: int, enterprise_ids: list[int],
                        amounts_fen: list[int], facts: list[dict] | None = None,
                        rules_on: str | None = None,
@@ -117,7 +118,8 @@ def resume_reevaluations(version_id: int) -> int:
     return reevaluation.resume(version_id)
 
 
-@shared_task(name="subsidies.tasks.decide_reevaluation_chunk", acks_late=True)
+@shared_task(name="subsidies.tasks.decide_reevaluation_chunk", acks_late=True,
+             serializer=PLAIN_JSON)  # fmt: skip
 def decide_reevaluation_chunk(run_id: int, number: int, enterprise_ids: list[int],
                               amounts_fen: list[int], facts: list[dict] | None = None,
                               rules_on: str | None = None,

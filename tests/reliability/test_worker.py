@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.tasks import clear_expired_sessions
+from qinqing.celery import PLAIN_JSON
 from qinqing.tasks import HEARTBEAT_CACHE_KEY, ping, record_worker_heartbeat
 
 pytestmark = [
@@ -45,3 +46,10 @@ def test_worker_reads_and_writes_the_test_database(celery_worker_process):
     # Results are not stored unless asked for (CELERY_TASK_IGNORE_RESULT): this test reads it.
     assert clear_expired_sessions.apply_async(ignore_result=False).get(timeout=10) == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["current1"]
+
+
+def test_a_task_sent_as_plain_json_is_read_and_run_by_the_worker(celery_worker_process):
+    """A batch chunk's serializer (qinqing.celery.PLAIN_JSON): a worker that did not accept
+    it would refuse every chunk of a publish-time run."""
+    result = ping.apply_async(serializer=PLAIN_JSON)
+    assert result.get(timeout=10) == "pong"
