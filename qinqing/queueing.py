@@ -20,6 +20,8 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from kombu.exceptions import EncodeError
+from kombu.serialization import dumps
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ def queue(name: str, *args: Any) -> bool:
     task = current_app.tasks[name]
     # `.delay`: no result is stored or subscribed to (CELERY_TASK_IGNORE_RESULT).
     if eager():
+        if task.serializer != current_app.conf.task_serializer:
+            # A task with a stricter serializer of its own (qinqing.celery.PLAIN_JSON): its
+            # arguments must survive it here as on the way to a worker.
+            dumps(list(args), serializer=task.serializer)
         task.delay(*args)
         return True
     if paused():
@@ -44,6 +50,8 @@ def queue(name: str, *args: Any) -> bool:
         return False
     try:
         task.delay(*args)
+    except EncodeError:
+        raise  # arguments the task's serializer cannot carry: a bug to see, not an outage
     except Exception as error:  # kombu OperationalError, redis errors, timeouts, anything
         _paused_until = time.monotonic() + PAUSE_SECONDS
         _log_skipped(name, f"{type(error).__name__}: {error}")

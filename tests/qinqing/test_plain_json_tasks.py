@@ -13,6 +13,7 @@ from kombu.serialization import dumps, loads, prepare_accept_content
 
 from qinqing import jsontext
 from qinqing.celery import PLAIN_JSON, app
+from qinqing.queueing import queue
 from subsidies.batch import DECIDE_TASK
 from subsidies.reevaluation_runs import DECIDE_TASK as REEVALUATION_DECIDE_TASK
 
@@ -56,3 +57,10 @@ def test_reading_falls_back_where_orjson_refuses():
     assert jsontext.loads('"\\ud800"') == json.loads('"\\ud800"')
     with pytest.raises(ValueError):
         jsontext.loads("{not json")
+
+
+def test_queueing_a_chunk_with_a_value_plain_json_cannot_carry_fails_loudly(settings):
+    """Not logged and skipped as an unreachable broker would be (the chunk would never be
+    decided): raised, in the eager mode of the tests as on the way to a worker."""
+    with pytest.raises(EncodeError):
+        queue(DECIDE_TASK, 1, 0, [1], [100], [{"tax.paid": Decimal("1.00")}], "2026-12-07")
