@@ -101,12 +101,11 @@ class Source:
     """Subjects that read the same rows of one model through the same joins, as one
     row-level query (`sql`, not grouped) selecting every column any of them groups by or
     adds up; `picked` is, for each subject, its dimension or measure name → the column's
-    alias in `sql`, and each measure's aggregate function."""
+    alias in `sql` (a measure's aggregate is its own: `spec.measures[name].function`)."""
 
     specs: tuple[Grouped, ...]
     sql: str
     picked: tuple[dict[str, str], ...]
-    functions: tuple[dict[str, str], ...]
 
 
 def sources() -> list[Source]:
@@ -132,10 +131,9 @@ def _source(specs: tuple[Grouped, ...]) -> Source:
         aliases[alias] = expression
         return alias
 
-    picked, functions = [], []
+    picked = []
     for index, spec in enumerate(specs):
         mine = {name: alias_of(expression, name, index) for name, expression in spec.dims.items()}
-        aggregates = {}
         for name, measure in spec.measures.items():
             if not isinstance(measure, Aggregate) or measure.distinct or measure.filter is not None:
                 # A distinct count or a filtered one does not add up as differences.
@@ -144,11 +142,9 @@ def _source(specs: tuple[Grouped, ...]) -> Source:
             if isinstance(counted, Star):
                 counted = Value(1)
             mine[name] = alias_of(counted, name, index)
-            aggregates[name] = measure.function
         picked.append(mine)
-        functions.append(aggregates)
     rows = specs[0].rows().order_by().values(**aliases)
-    return Source(specs, _sql_of(rows), tuple(picked), tuple(functions))
+    return Source(specs, _sql_of(rows), tuple(picked))
 
 
 def tables_read(sql: str) -> dict[str, list[str]]:
@@ -209,9 +205,9 @@ def _grouped(source: Source, index: int, rows: str) -> str:
     """Subject `index`'s GROUP BY over `rows` (the source's row-level columns), its columns
     under the names the full rebuild's query gives them (t_month, t_n, …)."""
     spec, picked = source.specs[index], source.picked[index]
-    functions = source.functions[index]
     dims = [f'r."{picked[name]}" AS "t_{name}"' for name in spec.dims]
-    measures = [f'{functions[name]}(r."{picked[name]}") AS "t_{name}"' for name in spec.measures]
+    measures = [f'{measure.function}(r."{picked[name]}") AS "t_{name}"'
+                for name, measure in spec.measures.items()]  # fmt: skip
     groups = ", ".join(str(position) for position in range(1, len(dims) + 1))
     group_by = f" GROUP BY {groups}" if groups else ""
     return f"SELECT {', '.join((*dims, *measures))} FROM {rows} r{group_by}"  # noqa: S608
