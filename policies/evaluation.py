@@ -8,7 +8,7 @@ then the version's rules decide on the person's facts and the employer's togethe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -351,21 +351,29 @@ class PersonBatchDecision:
 FEW_EMPLOYERS = 5000
 
 
-def employer_mask(policy: Policy, employer_ids: np.ndarray) -> np.ndarray:
-    """Whose employers let them qualify: in the register, targeted by the policy and in
-    business. The database filters; only those enterprises' ids come back (for a few
-    employers, asked by id; for the register, the whole filtered register at once)."""
+def targeted_employers(policy: Policy, among: np.ndarray | None = None) -> np.ndarray:
+    """The enterprises a persons' policy lets its persons qualify through: in business and
+    targeted by it (the ids, ascending). The database filters; `among`: only these ids
+    are asked about (a few employers), else the whole filtered register at once."""
     employers = Enterprise.objects.filter(status=EnterpriseStatus.ACTIVE)
     districts = list(policy.target_districts.values_list("pk", flat=True))
     if districts:
         employers = employers.filter(district_id__in=districts)
     if policy.target_industry_sections:
         employers = employers.filter(industry_section__in=policy.target_industry_sections)
-    wanted = np.unique(employer_ids[employer_ids >= 0])
-    if len(wanted) <= FEW_EMPLOYERS:
-        employers = employers.filter(pk__in=wanted.tolist())
-    found = np.fromiter(employers.values_list("pk", flat=True), dtype=np.int64)
-    return np.isin(employer_ids, found) & (employer_ids >= 0)
+    if among is not None:
+        employers = employers.filter(pk__in=among.tolist())
+    return np.sort(np.fromiter(employers.values_list("pk", flat=True), dtype=np.int64))
+
+
+def employer_mask(policy: Policy, employer_ids: np.ndarray,
+                  targeted: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Whose employers let them qualify: in the register, targeted by the policy and in
+    business (targeted_employers(), or `targeted` as read before)."""
+    if targeted is None:
+        wanted = np.unique(employer_ids[employer_ids >= 0])
+        targeted = targeted_employers(policy, wanted if len(wanted) <= FEW_EMPLOYERS else None)
+    return np.isin(employer_ids, targeted) & (employer_ids >= 0)
 
 
 def _first_row_per_person(person_ids: np.ndarray, paying: np.ndarray,
@@ -388,17 +396,23 @@ def evaluate_all_persons(
     rules_on: date | None = None,
     person_ids: Any = None,
     also_read: Iterable[str] = (),
+    *,
+    part: PersonPart | None = None,
 ) -> PersonBatchDecision:
     """Every person at once (or `person_ids`), from the hub's person extracts with their
     employers' enterprise facts aligned on them (SnapshotMissing if absent): the version's
     rules over both, then the employer conditions (targeted, in business, not black-listed)
     and one row per person. `rules_on` as for evaluate_all. `also_read`: person facts the
     caller needs beside the rules' (a batch's payment rows), read in the same pass and
-    left in the decision's snapshot."""
+    left in the decision's snapshot. `part`: the persons of one id range only, with the
+    employers' side read before (evaluate_persons_in_parts)."""
     rules = version.rules
-    employer_names = list(dict.fromkeys([*rules.employer_fact_names, BLACK_LIST]))
-    snapshot = snapshots.read_person_snapshot([*rules.person_fact_names, *also_read],
-                                              employer_names, person_ids=person_ids)  # fmt: skip
+    employer_names = _employer_fact_names(rules)
+    # Only a part's read names a range (read_person_snapshot's older callers never do).
+    in_part = {} if part is None else {"id_range": part.id_range, "employers": part.employers}
+    snapshot = snapshots.read_person_snapshot(
+        [*rules.person_fact_names, *also_read], employer_names, person_ids=person_ids, **in_part
+    )
     if rules_on is None:
         rules_on = max(version.valid_from, snapshot.as_of or timezone.localdate())
     columns = {name: Column(snapshot.columns[name], snapshot.known[name])
@@ -407,10 +421,53 @@ def evaluate_all_persons(
     employer_ids = np.asarray(snapshot.employer_ids, dtype=np.int64)
     black_known = np.asarray(snapshot.known[BLACK_LIST], dtype=bool) & (employer_ids >= 0)
     black = np.asarray(snapshot.columns[BLACK_LIST], dtype=bool) & black_known
-    employer_ok = employer_mask(version.policy, employer_ids)
+    employer_ok = employer_mask(version.policy, employer_ids, part.targeted if part else None)
     paying = (employer_ok & black_known & ~black
               & (outcome.status() == ELIGIBLE))  # fmt: skip
     person_ids_array = np.asarray(snapshot.person_ids, dtype=np.int64)
     kept = _first_row_per_person(person_ids_array, paying, outcome.amount_fen)
     return PersonBatchDecision(person_ids_array, employer_ids, employer_ok, black, black_known,
                                kept, outcome, snapshot, rules_on)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PersonPart:
+    """One part of a persons' batch read in parts: its persons' ids (`id_range`, low
+    included, high not) and the employers' side every part shares."""
+
+    id_range: tuple[int, int]
+    employers: snapshots.Employers
+    targeted: np.ndarray  # targeted_employers(), once for every part
+
+
+def evaluate_persons_in_parts(
+    version: PolicyVersion, persons_per_part: int, also_read: Iterable[str] = ()
+) -> Iterator[PersonBatchDecision]:
+    """Every person, decided as evaluate_all_persons decides them, in parts of at most
+    `persons_per_part` ids, ascending: a batch queues a part's claims while the next part
+    is read. The employers' side (the register's USCCs, their enterprise facts, whom the
+    policy targets) is read once for all the parts, and every part is decided on the
+    first part's day. A refresh of the person extracts that lands between two parts gives
+    the later parts the newer extract (each person is still read once). Everyone at once
+    (one part, as evaluate_all_persons) when they fit in one, or when an extract is
+    missing (SnapshotMissing, raised by that read)."""
+    rules = version.rules
+    also_read = list(also_read)
+    ranges = snapshots.person_id_ranges([*rules.person_fact_names, *also_read],
+                                        persons_per_part)  # fmt: skip
+    if ranges is None or len(ranges) < 2:
+        yield evaluate_all_persons(version, also_read=also_read)
+        return
+    employers = snapshots.read_employers(_employer_fact_names(rules))
+    targeted = targeted_employers(version.policy)
+    rules_on = None
+    for id_range in ranges:
+        decision = evaluate_all_persons(version, rules_on, also_read=also_read,
+                                        part=PersonPart(id_range, employers, targeted))  # fmt: skip
+        rules_on = decision.rules_on
+        yield decision
+
+
+def _employer_fact_names(rules) -> list[str]:
+    """The enterprise facts a persons' decision reads of each employer."""
+    return list(dict.fromkeys([*rules.employer_fact_names, BLACK_LIST]))

@@ -57,6 +57,8 @@ from .payments import (
 from .selectors import claims_of
 
 CHUNK = 2000
+# A persons' run reads and decides its persons in parts of this many ids (_start_persons).
+PERSONS_PER_PART = 500_000
 DECIDE_TASK = "subsidies.tasks.decide_batch_chunk"
 PAY_TASK = "subsidies.tasks.pay_batch_chunk"
 
@@ -120,38 +122,51 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
     over the person extracts and their employers' facts), each once, in chunks like the
     enterprises'. Each chunk's rows carry the person, their employer (the claim's
     enterprise) and the account of their social security card, read from the extracts in
-    the evaluation's own pass and turned into a chunk's rows as that chunk is queued (the
-    other workers start on the first chunks while this one prepares the rest)."""
+    the evaluation's own pass and turned into a chunk's rows as that chunk is queued.
+    The persons are read and decided in parts of PERSONS_PER_PART ids
+    (evaluate_persons_in_parts), each part's chunks queued before the next part is read:
+    the other workers begin after the first part, not after all five million. The run
+    counts what each part adds, and is not finished while parts are still to come
+    (`queued_all`, checked by _finish_if_complete)."""
+    with transaction.atomic():
+        move_many(BatchRun, [run.pk], BatchRun.Status.RUNNING, enterprises=0, qualified=0,
+                  chunks=0, queued_all=False, finished_at=None, extracts_as_of=None)  # fmt: skip
+    closed = _not_in_business()
+    names = version.rules.fact_names
+    number = 0
     try:
-        decision = evaluation.evaluate_all_persons(version, also_read=PERSON_PAYMENT_FACTS)
-        employers = np.asarray(decision.employer_ids, dtype=np.int64)
-        qualifying = (np.asarray(decision.eligible, dtype=bool) & (employers >= 0)
-                      & ~np.isin(employers, _not_in_business()))  # fmt: skip
-        rows = np.flatnonzero(qualifying)
+        parts = evaluation.evaluate_persons_in_parts(version, PERSONS_PER_PART,
+                                                     also_read=PERSON_PAYMENT_FACTS)  # fmt: skip
+        for decision in parts:
+            employers = np.asarray(decision.employer_ids, dtype=np.int64)
+            qualifying = (np.asarray(decision.eligible, dtype=bool) & (employers >= 0)
+                          & ~np.isin(employers, closed))  # fmt: skip
+            rows = np.flatnonzero(qualifying)
+            snapshot = decision.snapshot
+            ids = employers[rows].tolist()
+            amounts = np.asarray(decision.amount_fen)[rows].tolist()
+            refreshed = list(getattr(snapshot, "refreshed_at", {}).values())
+            rules_on = (getattr(decision, "rules_on", None) or timezone.localdate()).isoformat()
+            chunks = (len(ids) + CHUNK - 1) // CHUNK
+            # Counted before its chunks are queued: the run never looks decided early.
+            BatchRun.objects.filter(pk=run.pk).update(
+                enterprises=F("enterprises") + len(decision.person_ids),
+                qualified=F("qualified") + len(ids), chunks=F("chunks") + chunks,
+                extracts_as_of=Coalesce(F("extracts_as_of"),
+                                        Value(min(refreshed) if refreshed else None)),
+            )  # fmt: skip
+            for begin in range(0, len(ids), CHUNK):
+                end = begin + CHUNK
+                part = rows[begin:end]
+                queue(DECIDE_TASK, run.pk, number, ids[begin:end], amounts[begin:end],
+                      facts_by_row(snapshot, names, part), rules_on,
+                      person_rows_at(snapshot, part))  # fmt: skip
+                number += 1
     except SnapshotMissing as error:
         with transaction.atomic():
             move_many(BatchRun, [run.pk], BatchRun.Status.FAILED, detail=str(error)[:300])
         return BatchRun.objects.get(pk=run.pk)
-    snapshot = decision.snapshot
-    ids = employers[rows].tolist()
-    amounts = np.asarray(decision.amount_fen)[rows].tolist()
-    refreshed = list(getattr(snapshot, "refreshed_at", {}).values())
-    rules_on = getattr(decision, "rules_on", None) or timezone.localdate()
-    with transaction.atomic():
-        move_many(
-            BatchRun, [run.pk], BatchRun.Status.RUNNING,
-            enterprises=len(decision.person_ids), qualified=len(ids),
-            chunks=(len(ids) + CHUNK - 1) // CHUNK, finished_at=None,
-            extracts_as_of=min(refreshed) if refreshed else None,
-        )  # fmt: skip
-    rules_on = rules_on.isoformat()
-    names = version.rules.fact_names
-    for number, begin in enumerate(range(0, len(ids), CHUNK)):
-        end = begin + CHUNK
-        part = rows[begin:end]
-        queue(DECIDE_TASK, run.pk, number, ids[begin:end], amounts[begin:end],
-              facts_by_row(snapshot, names, part), rules_on,
-              person_rows_at(snapshot, part))  # fmt: skip
+    BatchRun.objects.filter(pk=run.pk).update(queued_all=True)
     _finish_if_complete(run.pk)
     return BatchRun.objects.get(pk=run.pk)
 
@@ -429,12 +444,14 @@ def _finish_if_complete(run_id: int) -> None:
     )
     decided, paid = counted["decided"], counted["paid"]
     now = timezone.now()
+    # Neither decided nor done while a persons' run is still queueing parts (queued_all).
     BatchRun.objects.filter(pk=run_id).update(
         chunks_done=decided,
         decided_at=Coalesce(F("decided_at"),
-                            Case(When(chunks__lte=decided, then=Value(now)))),
+                            Case(When(chunks__lte=decided, queued_all=True, then=Value(now)))),
     )  # fmt: skip
-    all_paid = BatchRun.objects.filter(pk=run_id, status=BatchRun.Status.RUNNING, chunks__lte=paid)
+    all_paid = BatchRun.objects.filter(pk=run_id, status=BatchRun.Status.RUNNING,
+                                       queued_all=True, chunks__lte=paid)  # fmt: skip
     if all_paid.exists():
         with transaction.atomic():  # a run finished meanwhile by another chunk is left alone
             if move_many(BatchRun, [run_id], BatchRun.Status.DONE, finished_at=now):

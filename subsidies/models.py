@@ -355,6 +355,9 @@ class BatchRun(models.Model):
     # from the same snapshot, so per-row explanations need not be stored a million times.
     extracts_as_of = models.DateTimeField(_("extracts as of"), null=True, blank=True)
     decided_at = models.DateTimeField(_("all decided"), null=True, blank=True)
+    # False while a persons' run is still reading parts and queueing their chunks: the
+    # counts above are not final yet, and the run is neither decided nor done.
+    queued_all = models.BooleanField(_("every chunk queued"), default=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
 
     class Meta:

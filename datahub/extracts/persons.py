@@ -14,7 +14,7 @@ from .. import corrections
 from ..catalogue import CATALOGUE, PERSON_CATALOGUE, FactType, person_specs_for, specs_for
 from ..columns import python_value
 from ..models import Subject
-from .reading import overlay_corrections, read_columns, read_snapshot
+from .reading import Snapshot, overlay_corrections, read_columns, read_snapshot
 from .subjects import EMPLOYER_FACT, PERSONS, column_name, latest_refreshes
 
 
@@ -50,20 +50,73 @@ class PersonSnapshot:
         return python_value(spec, self.columns[fact], row)
 
 
+@dataclass(frozen=True)
+class Employers:
+    """The employers' side of a persons' read, read once for a batch that reads its
+    persons in parts (read_employers): the register's enterprise id by USCC, and their
+    enterprise facts (None when none were asked)."""
+
+    by_uscc: dict[str, int]
+    facts: Snapshot | None
+    fact_names: tuple[str, ...]
+
+
+def read_employers(employer_fact_names: Iterable[str] = ()) -> Employers:
+    """The whole register's USCCs and these enterprise facts of every enterprise, for
+    read_person_snapshot(employers=...)."""
+    names = tuple(dict.fromkeys(employer_fact_names))
+    return Employers(by_uscc=dict(_register_usccs()),
+                     facts=read_snapshot(names) if specs_for(list(names)) else None,
+                     fact_names=names)  # fmt: skip
+
+
+def person_id_ranges(person_fact_names: Iterable[str], size: int) -> list[tuple[int, int]] | None:
+    """The persons' ids in the extracts these facts come from, cut into ranges of `size`
+    ids each ((low, high): low included, high not), ascending; None when an extract is
+    missing (read_person_snapshot then says which). One range when they fit in one."""
+    specs = person_specs_for([*person_fact_names, EMPLOYER_FACT])
+    departments = sorted({spec.department for spec in specs})
+    latest = latest_refreshes(PERSONS, departments)
+    if set(latest) != set(departments):
+        return None
+    quote = connection.ops.quote_name
+    low, high = None, None
+    with connection.cursor() as cursor:
+        for department in departments:
+            # The table and key come from the catalogue, never from a request.
+            cursor.execute(f"SELECT min({PERSONS.key}), max({PERSONS.key}) "  # noqa: S608
+                           f"FROM {quote(PERSONS.table(department))}")  # fmt: skip
+            first, last = cursor.fetchone()
+            if first is None:
+                continue
+            low = first if low is None else min(low, first)
+            high = last if high is None else max(high, last)
+    if low is None:
+        return [(0, 1)]  # no rows: one (empty) part, read as any other
+    return [(begin, min(begin + size, high + 1)) for begin in range(low, high + 1, size)]
+
+
 def read_person_snapshot(
     person_fact_names: Iterable[str],
     employer_fact_names: Iterable[str] = (),
     person_ids: Iterable[int] | None = None,
+    *,
+    id_range: tuple[int, int] | None = None,
+    employers: Employers | None = None,
 ) -> PersonSnapshot:
     """The latest person extracts' columns for these person facts, with the employer's
     enterprise facts (the latest enterprise extracts, corrections overlaid) on each
-    person's row; for every person in the extracts, or for `person_ids` only. Raises
+    person's row; for every person in the extracts, for `person_ids` only, or for those
+    whose id is in `id_range` (low included, high not). `employers`: the employers' side
+    read once already (read_employers, with these facts), for a read in parts. Raises
     SnapshotMissing when an extract was never made."""
     person_names = list(dict.fromkeys(person_fact_names))
     employer_names = list(dict.fromkeys(employer_fact_names))
+    if employers is not None and tuple(employer_names) != employers.fact_names:
+        raise ValueError("read_person_snapshot: the employers were read for other facts")
     person_specs = person_specs_for([*person_names, EMPLOYER_FACT])
     employer_specs = specs_for(employer_names)
-    ids, columns, known, latest = read_columns(PERSONS, person_specs, person_ids)
+    ids, columns, known, latest = read_columns(PERSONS, person_specs, person_ids, id_range)
     as_of = [refresh.as_of for refresh in latest.values()]
     # Before the employer is looked up: a corrected employer is the one that counts.
     overlay_corrections(PERSONS, ids, columns, known, person_specs, min(as_of, default=None))
@@ -72,26 +125,29 @@ def read_person_snapshot(
     insured_known = known[EMPLOYER_FACT] if EMPLOYER_FACT in person_names else known.pop(
         EMPLOYER_FACT)  # fmt: skip
     # For some persons (a re-evaluation), only their employers are looked up and read.
-    employer_ids = _employers_of(usccs, insured_known, some=person_ids is not None)
+    register = None if employers is None else employers.by_uscc
+    employer_ids = _employers_of(usccs, insured_known, some=person_ids is not None,
+                                 register=register)  # fmt: skip
     refreshed_at = {f"person:{code}": refresh.finished_at for code, refresh in latest.items()}
     if employer_specs:
-        employers = read_snapshot(employer_names, None if person_ids is None else
-                                  np.unique(employer_ids[employer_ids >= 0]).tolist())  # fmt: skip
-        rows = np.searchsorted(employers.enterprise_ids, employer_ids)
-        rows = np.minimum(rows, max(len(employers.enterprise_ids) - 1, 0))
-        found = (employer_ids >= 0) & (len(employers.enterprise_ids) > 0)
-        if len(employers.enterprise_ids):
-            found &= employers.enterprise_ids[rows] == employer_ids
+        employer_facts = employers.facts if employers is not None else read_snapshot(
+            employer_names, None if person_ids is None else
+            np.unique(employer_ids[employer_ids >= 0]).tolist())  # fmt: skip
+        rows = np.searchsorted(employer_facts.enterprise_ids, employer_ids)
+        rows = np.minimum(rows, max(len(employer_facts.enterprise_ids) - 1, 0))
+        found = (employer_ids >= 0) & (len(employer_facts.enterprise_ids) > 0)
+        if len(employer_facts.enterprise_ids):
+            found &= employer_facts.enterprise_ids[rows] == employer_ids
         for spec in employer_specs:
-            source = employers.columns[spec.name]
+            source = employer_facts.columns[spec.name]
             column = np.zeros(len(ids), dtype=source.dtype)
             if len(source):
                 column[found] = source[rows[found]]
             columns[spec.name] = column
-            known[spec.name] = found & (employers.known[spec.name][rows] if len(source)
+            known[spec.name] = found & (employer_facts.known[spec.name][rows] if len(source)
                                         else found)  # fmt: skip
-        as_of += [employers.as_of] if employers.as_of else []
-        refreshed_at.update(employers.refreshed_at)
+        as_of += [employer_facts.as_of] if employer_facts.as_of else []
+        refreshed_at.update(employer_facts.refreshed_at)
     return PersonSnapshot(person_ids=ids, employer_ids=employer_ids, columns=columns,
                           known=known, as_of=min(as_of, default=None),
                           refreshed_at=refreshed_at)  # fmt: skip
@@ -133,21 +189,29 @@ def persons_insured_by(enterprise_ids: Iterable[int]) -> list[int]:
     return sorted(found)
 
 
-def _employers_of(usccs: np.ndarray, known: np.ndarray, *, some: bool = False) -> np.ndarray:
+def _register_usccs() -> list[tuple[str, int]]:
+    """Every enterprise of the register: (USCC, id)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
+        return cursor.fetchall()
+
+
+def _employers_of(usccs: np.ndarray, known: np.ndarray, *, some: bool = False,
+                  register: dict[str, int] | None = None) -> np.ndarray:  # fmt: skip
     """The register's enterprise id for each USCC (-1 for none, unknown or not found):
-    the whole register read at once, or (`some`: a few persons) those USCCs only."""
-    if some:
-        wanted = sorted({str(uscc) for uscc in usccs[known].tolist() if uscc})
-        rows = list(Enterprise.objects.filter(uscc__in=wanted).values_list("uscc", "id"))
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT uscc, id FROM enterprises_enterprise ORDER BY uscc")
-            rows = cursor.fetchall()
-    if not rows or not len(usccs):
+    the whole register read at once, or (`some`: a few persons) those USCCs only, or the
+    `register` read before (USCC → id)."""
+    if register is None:
+        if some:
+            wanted = sorted({str(uscc) for uscc in usccs[known].tolist() if uscc})
+            rows = list(Enterprise.objects.filter(uscc__in=wanted).values_list("uscc", "id"))
+        else:
+            rows = _register_usccs()
+        # A dict, not a sorted search over millions of strings (and the database's
+        # collation never matters).
+        register = dict(rows)
+    if not register or not len(usccs):
         return np.full(len(usccs), -1, dtype=np.int64)
-    # A dict, not a sorted search over millions of strings (and the database's collation
-    # never matters).
-    register = dict(rows)
     out = np.fromiter((register.get(uscc, -1) for uscc in usccs.tolist()), dtype=np.int64,
                       count=len(usccs))  # fmt: skip
     out[~np.asarray(known, dtype=bool)] = -1

@@ -77,10 +77,12 @@ def read_snapshot(
 
 
 def read_columns(subject: ExtractSubject, specs: list[FactSpec],
-                 subset_ids: Iterable[int] | None):  # fmt: skip
+                 subset_ids: Iterable[int] | None,
+                 id_range: tuple[int, int] | None = None):  # fmt: skip
     """The columns of these facts from the latest extracts of `subject`: (ids ascending,
     columns, known, the refreshes read). Every row in the extracts, or the rows of
-    `subset_ids` (those missing from an extract unknown for its facts)."""
+    `subset_ids` (those missing from an extract unknown for its facts), or every row whose
+    key is in `id_range` (low included, high not: a part of a batch read in parts)."""
     subset = None if subset_ids is None else sorted({int(pk) for pk in subset_ids})
     by_department: dict[str, list[FactSpec]] = {}
     for spec in specs:
@@ -98,9 +100,9 @@ def read_columns(subject: ExtractSubject, specs: list[FactSpec],
         table = subject.table(department)
         found = None
         if subset is None and connection.vendor == "postgresql":
-            found = copied_columns(table, subject.key, wanted)
+            found = copied_columns(table, subject.key, wanted, id_range)
         if found is None:
-            found = selected_columns(table, subject.key, wanted, subset)
+            found = selected_columns(table, subject.key, wanted, subset, id_range)
         per_department.append((wanted, *found))
     # The usual case (every extract made from the same register): the keys are the
     # extracts' own, already ascending and distinct, and each column is used in place,
@@ -147,12 +149,14 @@ def _same_distinct_keys(keys: list[np.ndarray]) -> bool:
 Columns = tuple[np.ndarray, dict[str, np.ndarray]]  # the keys and one column per fact
 
 
-def selected_columns(table: str, key: str, wanted: list[FactSpec],
-                     subset: list[int] | None) -> Columns:  # fmt: skip
-    """The extract's rows (all, or those of `subset`) through the driver, row by row."""
+def selected_columns(table: str, key: str, wanted: list[FactSpec], subset: list[int] | None,
+                     id_range: tuple[int, int] | None = None) -> Columns:  # fmt: skip
+    """The extract's rows (all, those of `subset`, or those in `id_range`) through the
+    driver, row by row."""
     quote = connection.ops.quote_name
     selected = ", ".join(quote(column_name(spec.name)) for spec in wanted)
-    rows = select_by_ids(f"SELECT {key}, {selected} FROM {quote(table)}", subset, key=key)  # noqa: S608
+    select = f"SELECT {key}, {selected} FROM {quote(table)}"  # noqa: S608
+    rows = select_by_ids(select, subset, key=key, id_range=id_range)
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     return ids, {spec.name: from_sql(spec, [row[index] for row in rows])
                  for index, spec in enumerate(wanted, start=1)}  # fmt: skip
@@ -172,9 +176,11 @@ _PACKED_SQL = {
 }
 
 
-def copied_columns(table: str, key: str, wanted: list[FactSpec]) -> Columns | None:
-    """The whole extract in one statement (PostgreSQL); None when it cannot be read so (a NULL, or a
-    line break inside a text): the caller then fetches rows."""
+def copied_columns(table: str, key: str, wanted: list[FactSpec],
+                   id_range: tuple[int, int] | None = None) -> Columns | None:  # fmt: skip
+    """The whole extract (or the rows whose key is in `id_range`) in one statement
+    (PostgreSQL); None when it cannot be read so (a NULL, or a line break inside a text):
+    the caller then fetches rows."""
     quote = connection.ops.quote_name
     # No ORDER BY in the aggregates (a sort each): one aggregation feeds every aggregate the
     # same rows in the same order, so the columns stay aligned on the keys, sorted here.
@@ -188,7 +194,11 @@ def copied_columns(table: str, key: str, wanted: list[FactSpec]) -> Columns | No
             expressions.append(f"string_agg({column}, E'\\n')")
     # Table and column names come from the catalogue, never from a request. Fetched in
     # binary (qinqing.packed): the packed strings arrive as they are, not as hex text.
-    row = binary_row(f"SELECT {', '.join(expressions)} FROM {quote(table)}")  # noqa: S608
+    select = f"SELECT {', '.join(expressions)} FROM {quote(table)}"  # noqa: S608
+    if id_range is None:
+        row = binary_row(select)
+    else:
+        row = binary_row(f"{select} WHERE {key} >= %s AND {key} < %s", id_range)
     count = int(row[1])
     if not count:
         return np.array([], dtype=np.int64), {

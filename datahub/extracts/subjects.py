@@ -174,12 +174,18 @@ class LazyRegister(Sequence):
         return iter(self._loaded())
 
 
-def select_by_ids(select: str, ids: list[int] | None, key: str = "id") -> list[tuple]:
-    """`select` (no WHERE) for every row, or for the rows whose `key` is in `ids` (in
-    pieces of 500), ordered by `key`."""
+def select_by_ids(select: str, ids: list[int] | None, key: str = "id",
+                  id_range: tuple[int, int] | None = None) -> list[tuple]:  # fmt: skip
+    """`select` (no WHERE) for every row, for the rows whose `key` is in `ids` (in pieces
+    of 500), or (`ids` None) for those whose `key` is in `id_range` (low included, high
+    not), ordered by `key`."""
     with connection.cursor() as cursor:
         if ids is None:
-            cursor.execute(f"{select} ORDER BY {key}")
+            if id_range is None:
+                cursor.execute(f"{select} ORDER BY {key}")
+            else:
+                cursor.execute(f"{select} WHERE {key} >= %s AND {key} < %s ORDER BY {key}",
+                               list(id_range))  # fmt: skip
             return cursor.fetchall()
         rows: list[tuple] = []
         for begin in range(0, len(ids), 500):
