@@ -8,6 +8,10 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import User
 
 from datahub.extracts.persons import person_id_ranges, read_employers, read_person_snapshot
 from policies import evaluation
@@ -65,12 +69,14 @@ def test_a_run_read_in_parts_pays_whom_one_read_of_everyone_qualifies(city, monk
         assert enterprise_id == employer_of[person_id]
 
 
-def test_the_run_is_not_finished_while_parts_remain(city, monkeypatch):
+def test_the_run_is_not_finished_while_parts_remain(city, monkeypatch, client):
     """The tests' tasks run as they are queued: the first part's chunks are all decided
     and paid before the second part is read, so a run counted only by its chunks would
-    be "done" with most of its persons not yet decided."""
+    be "done" with most of its persons not yet decided. Its page says it is still
+    finding who qualifies, in both languages."""
     monkeypatch.setattr(batch, "PERSONS_PER_PART", 40)
-    seen = []
+    client.force_login(User.objects.get(username="housing_city"))
+    seen, pages = [], []
     real = evaluation.evaluate_persons_in_parts
 
     def watched(version, persons_per_part, also_read=()):
@@ -78,6 +84,8 @@ def test_the_run_is_not_finished_while_parts_remain(city, monkeypatch):
             if number:
                 run = BatchRun.objects.get(version=version)
                 seen.append((run.status, run.decided_at, run.chunks_done, run.chunks))
+                if number == 1:
+                    pages.extend(_page(client, run, language) for language in ("en", "zh-hans"))
             yield decision
 
     monkeypatch.setattr(evaluation, "evaluate_persons_in_parts", watched)
@@ -85,8 +93,20 @@ def test_the_run_is_not_finished_while_parts_remain(city, monkeypatch):
     assert seen and seen[0][2] >= 1  # the first part's chunks were decided before part 2
     for status, decided_at, _done, _chunks in seen:
         assert status == BatchRun.Status.RUNNING and decided_at is None
+    english, chinese = pages
+    assert "Still finding who qualifies" in english and "All decided at" not in english
+    assert "仍在查找符合条件的人员" in chinese
     run = BatchRun.objects.get(version__policy__code=POLICY)
     assert run.status == BatchRun.Status.DONE and run.decided_at is not None
+    assert "Still finding who qualifies" not in _page(client, run, "en")
+
+
+def _page(client, run, language: str) -> str:
+    with translation.override(language):
+        response = client.get(reverse("subsidies:batch_run", args=[run.pk]),
+                              HTTP_ACCEPT_LANGUAGE=language)  # fmt: skip
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def test_reading_a_range_of_persons_reads_those_of_everyone(city):
