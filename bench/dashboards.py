@@ -31,11 +31,13 @@ bench/results/dashboards-postgresql.json. Figures on the 2-core machines shared 
 work are noisy: compare pages measured in the same run.
 """
 
+import gc
 import io
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -345,6 +347,31 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+class Collections:
+    """The garbage collector's pauses in this process (gc.callbacks): how many milliseconds
+    of a timed request were a collection, and of which generation. A full collection walks
+    every object the process holds, which here includes what generating the city left."""
+
+    def __init__(self) -> None:
+        self.began: float | None = None
+        self.pauses: list[tuple[float, int]] = []
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.began = time.perf_counter()
+        elif self.began is not None:
+            self.pauses.append(((time.perf_counter() - self.began) * 1000, info["generation"]))
+            self.began = None
+
+    def since(self, mark: int) -> tuple[float, int]:
+        """(milliseconds collecting, the oldest generation collected) since `mark`."""
+        pauses = self.pauses[mark:]
+        return sum(ms for ms, _ in pauses), max((gen for _, gen in pauses), default=-1)
+
+
+COLLECTIONS = Collections()
+
+
 def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[no-untyped-def]
     from django.core.cache import cache
     from django.test import Client
@@ -361,17 +388,21 @@ def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[n
             response = client.get(path)
         # Counted now: the context reads the connection's log, which the next request clears.
         query_count = len(queries)
-        timings = []
+        timings, collecting = [], []
         for _ in range(REPEAT):
+            mark = len(COLLECTIONS.pauses)
             began = time.perf_counter()
             response = client.get(path)
             timings.append((time.perf_counter() - began) * 1000)
+            collecting.append(COLLECTIONS.since(mark))
         cold = []
         for _ in range(COLD_REPEAT):
             cache.clear()
+            mark = len(COLLECTIONS.pauses)
             began = time.perf_counter()
             response = client.get(path)
             cold.append((time.perf_counter() - began) * 1000)
+            collecting.append(COLLECTIONS.since(mark))
         rows.append(
             {
                 "page": label,
@@ -384,16 +415,53 @@ def measure(user, pages: list[tuple[str, str]]) -> list[dict]:  # type: ignore[n
                 "cold_p95_ms": round(percentile(cold, 0.95), 1),
                 "queries": query_count,
                 "bytes": len(response.content),
+                # The longest time one timed request spent in the garbage collector, and
+                # how many timed requests ran a full (oldest-generation) collection.
+                "gc_max_ms": round(max(ms for ms, _ in collecting), 1),
+                "full_collections": sum(1 for _, generation in collecting if generation == 2),
             }
         )
         row = rows[-1]
         print(
             f"  {label:<28} {row['status']} p50 {row['p50_ms']:>7.1f} ms  "
             f"p95 {row['p95_ms']:>7.1f} ms  cold p50 {row['cold_p50_ms']:>7.1f} ms  "
-            f"p95 {row['cold_p95_ms']:>7.1f} ms  {row['queries']:>3} queries",
+            f"p95 {row['cold_p95_ms']:>7.1f} ms  {row['queries']:>3} queries  "
+            f"gc max {row['gc_max_ms']:>6.1f} ms ({row['full_collections']} full)",
             flush=True,
         )
     return rows
+
+
+def pages_in_a_process_of_their_own() -> dict:
+    """Every page measured in a process started for them (`--pages`), booted as a web
+    worker boots and holding nothing else (not what generating the city left here)."""
+    out = ROOT / "var" / f"dashboards-pages-{os.getpid()}.json"
+    out.parent.mkdir(exist_ok=True)
+    # A fixed command: this file, its own flag, a path of its own choosing.
+    subprocess.run([sys.executable, __file__, "--pages", str(out)], check=True,
+                   env={**os.environ, "BENCH_DASHBOARDS_DB": DATABASE})  # fmt: skip
+    try:
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def measure_pages() -> dict:
+    """The pages as every viewer, with the garbage collector's pauses counted, in a
+    process booted as a web worker boots (qinqing/wsgi.py: every view imported, then
+    qinqing.boot.settle_web)."""
+    import qinqing.wsgi  # noqa: F401
+
+    gc.callbacks.append(COLLECTIONS)
+    objects_before = len(gc.get_objects())
+    pages: dict = {}
+    for name, user in users().items():
+        district = user.district.code if user.district else "binjiang"
+        print(f"{name}:", flush=True)
+        pages[name] = measure(user, urls(district))
+    gc.callbacks.remove(COLLECTIONS)
+    objects_after = len(gc.get_objects())
+    return {"pages": pages, "objects_in_the_pages_process": [objects_before, objects_after]}
 
 
 def run() -> dict:
@@ -409,15 +477,14 @@ def run() -> dict:
     figures["refresh"] = refresh()
     print(f"refresh: {figures['refresh']}", flush=True)
     figures["keeping_current"] = keeping_current()
-    viewers = users()
-    pages: dict = {}
-    for name, user in viewers.items():
-        district = user.district.code if user.district else "binjiang"
-        print(f"{name}:", flush=True)
-        pages[name] = measure(user, urls(district))
-    figures["pages"] = pages
+    # Counted here, where generating and refreshing the city ran: what a full garbage
+    # collection would walk if the pages were measured in this process.
+    figures["objects_in_the_setting_up_process"] = len(gc.get_objects())
+    figures.update(pages_in_a_process_of_their_own())
+    pages = figures["pages"]
     every = [row for rows in pages.values() for row in rows]
     figures["worst_p95_ms"] = max(row["p95_ms"] for row in every)
+    figures["worst_gc_ms"] = max(row["gc_max_ms"] for row in every)
     figures["worst_cold_p95_ms"] = max(row["cold_p95_ms"] for row in every)
     figures["pages_over_300ms_p95"] = [
         f"{name}: {row['page']}"
@@ -450,6 +517,10 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/dashboards.py measures PostgreSQL: set DATABASE_URL=postgres://...")
     setup_test_environment()
+    if sys.argv[1:2] == ["--pages"]:  # the pages' own process (pages_in_a_process_of_their_own)
+        connection.settings_dict["NAME"] = DATABASE
+        Path(sys.argv[2]).write_text(json.dumps(measure_pages()))
+        return
     old_name = connection.settings_dict["NAME"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = DATABASE
     began = time.perf_counter()
