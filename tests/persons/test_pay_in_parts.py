@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-
 from datahub.extracts.persons import person_id_ranges, read_employers, read_person_snapshot
 from policies import evaluation
 from subsidies import batch
