@@ -363,7 +363,9 @@ def targeted_employers(policy: Policy, among: np.ndarray | None = None) -> np.nd
         employers = employers.filter(industry_section__in=policy.target_industry_sections)
     if among is not None:
         employers = employers.filter(pk__in=among.tolist())
-    return np.sort(np.fromiter(employers.values_list("pk", flat=True), dtype=np.int64))
+    # Sorted here: the register's default order (by name) would sort them all by name first.
+    ids = employers.order_by().values_list("pk", flat=True)
+    return np.sort(np.fromiter(ids, dtype=np.int64))
 
 
 def employer_mask(policy: Policy, employer_ids: np.ndarray,

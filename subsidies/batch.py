@@ -172,7 +172,9 @@ def _start_persons(version: PolicyVersion, run: BatchRun) -> BatchRun:
 
 
 def _not_in_business() -> np.ndarray:
-    ids = Enterprise.objects.exclude(status=EnterpriseStatus.ACTIVE).values_list("pk", flat=True)
+    # Unordered: the register's default order (by name) would sort every closed enterprise.
+    closed = Enterprise.objects.exclude(status=EnterpriseStatus.ACTIVE).order_by()
+    ids = closed.values_list("pk", flat=True)
     return np.fromiter(ids, dtype=np.int64)
 
 
