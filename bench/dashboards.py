@@ -450,10 +450,10 @@ def measure_pages() -> dict:
     """The pages as every viewer, with the garbage collector's pauses counted, in a
     process booted as a web worker boots (qinqing/wsgi.py: every view imported, then
     qinqing.boot.settle_web)."""
+    objects_before = len(gc.get_objects())  # what a full collection would walk unsettled
     import qinqing.wsgi  # noqa: F401
 
     gc.callbacks.append(COLLECTIONS)
-    objects_before = len(gc.get_objects())
     pages: dict = {}
     for name, user in users().items():
         district = user.district.code if user.district else "binjiang"
@@ -461,7 +461,10 @@ def measure_pages() -> dict:
         pages[name] = measure(user, urls(district))
     gc.callbacks.remove(COLLECTIONS)
     objects_after = len(gc.get_objects())
-    return {"pages": pages, "objects_in_the_pages_process": [objects_before, objects_after]}
+    # [before settling, frozen by settling, walked by a full collection after the pages]
+    return {"pages": pages, "objects_in_the_pages_process": [objects_before,
+                                                             gc.get_freeze_count(),
+                                                             objects_after]}  # fmt: skip
 
 
 def run() -> dict:

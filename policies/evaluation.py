@@ -410,11 +410,10 @@ def evaluate_all_persons(
     employers' side read before (evaluate_persons_in_parts)."""
     rules = version.rules
     employer_names = _employer_fact_names(rules)
-    # Only a part's read names a range (read_person_snapshot's older callers never do).
-    in_part = {} if part is None else {"id_range": part.id_range, "employers": part.employers}
     snapshot = snapshots.read_person_snapshot(
-        [*rules.person_fact_names, *also_read], employer_names, person_ids=person_ids, **in_part
-    )
+        [*rules.person_fact_names, *also_read], employer_names, person_ids=person_ids,
+        id_range=part.id_range if part else None, employers=part.employers if part else None,
+    )  # fmt: skip
     if rules_on is None:
         rules_on = max(version.valid_from, snapshot.as_of or timezone.localdate())
     columns = {name: Column(snapshot.columns[name], snapshot.known[name])

@@ -45,5 +45,5 @@ def settle_web() -> None:
     get_resolver().url_patterns  # noqa: B018 (the property imports every view module)
     # Python's own thresholds kept: a page's objects live for one request, and with the
     # workers' 50,000 a middle-generation collection walked up to half a million of them
-    # (95-120 ms in a page's p95 on the run above).
+    # (pauses of 95-183 ms in bench/dashboards.py, 2026-12-07).
     settle(young_collection_after=None)

@@ -64,7 +64,9 @@ def no_person_extracts(monkeypatch):
     read_person_snapshot, as contracted): an empty one here, these tests decide one person
     at a time through the hub."""
 
-    def read(person_fact_names, employer_fact_names=(), person_ids=None):
+    def read(person_fact_names, employer_fact_names=(), person_ids=None, *, id_range=None,
+             employers=None):  # fmt: skip
+        assert id_range is None and employers is None  # one read of everyone, never parts
         names = [*person_fact_names, *employer_fact_names]
         empty = np.array([], dtype=np.int64)
         return SimpleNamespace(

@@ -106,7 +106,8 @@ class World:
 
     # --- datahub.extracts.persons.read_person_snapshot ---------------------------------
     def snapshot(self, person_fact_names, employer_fact_names=(), person_ids=None,
-                 in_order=False):  # fmt: skip
+                 in_order=False, *, id_range=None, employers=None):  # fmt: skip
+        assert id_range is None and employers is None  # one read of everyone, never parts
         ids = [int(pk) for pk in (person_ids if person_ids is not None else sorted(self.people))]
         if not in_order:
             ids = list(reversed(ids))  # the snapshot's own order: realigned by the reader

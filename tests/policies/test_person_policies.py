@@ -236,7 +236,9 @@ def _fake_person_snapshot(monkeypatch, rows, employer_rows, as_of=TODAY):
     are (person id, employer id or -1, months paid, owns a home)."""
     calls = []
 
-    def read(person_fact_names, employer_fact_names=(), person_ids=None):
+    def read(person_fact_names, employer_fact_names=(), person_ids=None, *, id_range=None,
+             employers=None):  # fmt: skip
+        assert id_range is None and employers is None  # one read of everyone, never parts
         calls.append((list(person_fact_names), list(employer_fact_names)))
         chosen = [row for row in rows if person_ids is None or row[0] in set(person_ids)]
         employers = np.array([row[1] for row in chosen], dtype=np.int64)
