@@ -19,6 +19,11 @@ that floor.
 
 Run: `DATABASE_URL=postgres://... REDIS_URL=redis://... make bench-persons`
 (`ARGS="--persons 200000"` for a quick run). Writes bench/results/persons-postgresql.json.
+Reported too: how many of the claims' and disbursements' updates PostgreSQL made in place
+(`updates`: HOT, no index touched). BENCH_WITHOUT_FOREIGN_KEYS=1, an experiment: the run
+with the foreign-key constraints of the claims, disbursements and ledger legs dropped, to
+measure what PostgreSQL's per-row checks cost; its figures go to
+bench/results/persons-postgresql-without-foreign-keys.json.
 """
 
 import argparse
@@ -48,6 +53,11 @@ from django.test.utils import setup_test_environment  # noqa: E402
 WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", os.cpu_count() or 2))
 WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", 2))
 DEADLINE_SECONDS = 3 * 3600
+# An experiment, not the product: the run without PostgreSQL's per-row foreign-key checks
+# on the tables a chunk writes most (claims, disbursements, ledger legs), to measure what
+# they cost. Its figures go to a file of their own.
+WITHOUT_FOREIGN_KEYS = os.environ.get("BENCH_WITHOUT_FOREIGN_KEYS") == "1"
+FOREIGN_KEYS_DROPPED = ("subsidies_claim", "subsidies_disbursement", "subsidies_ledgerentry")
 POLICY = "employee-rent-2026"
 REGIONS = ("330102", "330105", "330106", "330108", "330109", "330110")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -77,6 +87,8 @@ def one_size(persons: int, enterprises: int) -> dict:
 
     figures: dict = {"persons": persons, "enterprises": enterprises}
     out = io.StringIO()
+    if WITHOUT_FOREIGN_KEYS:
+        figures["foreign_keys_dropped"] = drop_foreign_keys(FOREIGN_KEYS_DROPPED)
     began = time.perf_counter()
     call_command("seed_demo", enterprises=enterprises, seed=2021, stdout=out)
     figures["seed_seconds"] = round(time.perf_counter() - began, 1)
@@ -136,6 +148,7 @@ def one_size(persons: int, enterprises: int) -> dict:
         persons_paid_twice=claims.values("person_id").annotate(n=Count("id"))
         .filter(n__gt=1).count(),
     )  # fmt: skip
+    figures["updates"] = bulkkit.updates_by_table()
     figures["floor"] = floor(version, run, edge)
     floor_seconds = figures["floor"]["seconds"]
     rows = figures["floor"]["rows_written"]
@@ -146,6 +159,21 @@ def one_size(persons: int, enterprises: int) -> dict:
     figures["floor"]["persons_per_second"] = round(run.qualified / floor_seconds)
     figures["floor"]["rows_per_second"] = round(rows / floor_seconds)
     return figures
+
+
+def drop_foreign_keys(tables) -> list[str]:
+    """Drop the foreign-key constraints of `tables` in the run's test database (the
+    experiment BENCH_WITHOUT_FOREIGN_KEYS); returns their names."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, conrelid::regclass::text FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY 1",
+            [list(tables)],
+        )
+        found = cursor.fetchall()
+        for name, table in found:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return [name for name, _table in found]
 
 
 def person_extract_selects(fact_names) -> list[str]:
@@ -203,7 +231,10 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print(json.dumps(figures, ensure_ascii=False))
     results["runs"].append(figures)
-    target = ROOT / "bench" / "results" / "persons-postgresql.json"
+    name = (
+        "persons-postgresql-without-foreign-keys" if WITHOUT_FOREIGN_KEYS else "persons-postgresql"
+    )
+    target = ROOT / "bench" / "results" / f"{name}.json"
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"written to {target.relative_to(ROOT)}")
 
