@@ -11,4 +11,7 @@ RUN pip install -c requirements/constraints.txt -e . \
 RUN useradd --create-home qinqing && mkdir -p var && chown -R qinqing var
 USER qinqing
 EXPOSE 8000
-CMD ["gunicorn", "qinqing.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# Two processes (one per core) of eight threads each, and connections kept alive behind a
+# proxy (75 s, nginx's own): what the load test and the claims benchmark measured
+# (bench/loadkit.py, docs/performance.md).
+CMD ["gunicorn", "qinqing.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", "--keep-alive", "75", "--access-logfile", "-"]
