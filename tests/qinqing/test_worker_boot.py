@@ -1,6 +1,11 @@
-"""What a Celery worker does once booted (qinqing/celery.py)."""
+"""What a worker process does once booted: a Celery worker (qinqing/celery.py) and a web
+worker (qinqing/wsgi.py), qinqing/boot.py."""
 
 import gc
+import json
+import os
+import subprocess
+import sys
 
 from celery.signals import worker_ready
 
@@ -26,11 +31,6 @@ def test_a_web_worker_keeps_its_boot_objects_and_every_view_out_of_the_collector
     """Without it a full collection in a web worker walked Django's ~260,000 boot objects
     (115-150 ms) every dozen requests or so: the dashboards' p95 of about 200 ms. A fresh
     interpreter, as gunicorn starts a worker (the application module imported)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     probe = ("import gc, json, sys; young = gc.get_threshold(); import qinqing.wsgi; "
              "print(json.dumps([gc.get_freeze_count(), gc.get_count()[2], "
              "'dashboards.views' in sys.modules, gc.get_threshold() == young]))")  # fmt: skip
