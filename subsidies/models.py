@@ -83,23 +83,26 @@ class Claim(models.Model):
                   district="enterprise__district", person="person",
                   members_only=(("person__isnull", True),))  # fmt: skip
 
+    # Checked per statement, not per row (qinqing/foreign_keys.py): a batch writes a
+    # million claims naming the same few policies and versions.
+    set_checked_keys = ("enterprise", "person", "policy", "version")
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", on_delete=models.PROTECT, related_name="claims",
-        verbose_name=_("enterprise"),
+        verbose_name=_("enterprise"), db_constraint=False,
     )  # fmt: skip
     # Set when the version pays persons: the employee paid; `enterprise` is then the
     # employer whose insurance qualified them.
     person = models.ForeignKey(
         "enterprises.Person", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="claims", verbose_name=_("person"),
+        related_name="claims", verbose_name=_("person"), db_constraint=False,
     )  # fmt: skip
     policy = models.ForeignKey(
         "policies.Policy", on_delete=models.PROTECT, related_name="claims",
-        verbose_name=_("policy"),
+        verbose_name=_("policy"), db_constraint=False,
     )  # fmt: skip
     version = models.ForeignKey(
         "policies.PolicyVersion", on_delete=models.PROTECT, related_name="claims",
-        verbose_name=_("policy version"),
+        verbose_name=_("policy version"), db_constraint=False,
     )  # fmt: skip
     period = models.CharField(_("claim period"), max_length=20)
     status = models.CharField(
@@ -269,8 +272,13 @@ class Disbursement(models.Model):
     reach = Reach(department="claim__policy__department",
                   district="claim__enterprise__district")  # fmt: skip
 
+    set_checked_keys = ("claim",)  # per statement (qinqing/foreign_keys.py)
     claim = models.OneToOneField(
-        Claim, on_delete=models.PROTECT, related_name="disbursement", verbose_name=_("claim")
+        Claim,
+        on_delete=models.PROTECT,
+        related_name="disbursement",
+        verbose_name=_("claim"),
+        db_constraint=False,
     )
     # Deterministic: the same claim always pays with the same key, so a retry is harmless.
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
@@ -308,7 +316,9 @@ class LedgerEntry(models.Model):
     account = models.CharField(_("account"), max_length=80, db_index=True)
     debit = MoneyField(_("debit"), default=0)
     credit = MoneyField(_("credit"), default=0)
-    claim = models.ForeignKey(Claim, null=True, on_delete=models.PROTECT, related_name="+")
+    set_checked_keys = ("claim",)  # per statement (qinqing/foreign_keys.py)
+    claim = models.ForeignKey(Claim, null=True, on_delete=models.PROTECT, related_name="+",
+                              db_constraint=False)  # fmt: skip
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
