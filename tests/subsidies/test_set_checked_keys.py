@@ -139,9 +139,19 @@ class _Held(threading.Thread):
             connections.close_all()
 
 
-def _waits(thread: _Held) -> bool:
-    """The thread is still blocked (on the other transaction's lock) after a moment."""
-    return not thread.worked.wait(1.0) and thread.is_alive()
+def _in_turn(first, second) -> tuple[BaseException | None, BaseException | None]:
+    """`first` runs and holds its transaction open; `second`, started then, must still be
+    blocked on its lock a moment later, and goes on once `first` commits. Returns what
+    each raised."""
+    held, blocked = _Held(first), _Held(second)
+    held.start()
+    assert held.worked.wait(20)
+    blocked.start()
+    assert not blocked.worked.wait(1.0) and blocked.is_alive()
+    held.release.set()
+    blocked.release.set()
+    held.join(20), blocked.join(20)
+    return held.error, blocked.error
 
 
 @pytest.mark.postgres
@@ -151,28 +161,14 @@ def test_a_claim_written_while_its_person_is_deleted_is_refused_in_either_order(
     remove = lambda: Person.objects.filter(pk=other.pk).delete()  # noqa: E731
 
     # The claim first: the deletion waits for it, then sees it and is refused.
-    writer, deleter = _Held(make), _Held(remove)
-    writer.start()
-    assert writer.worked.wait(20)
-    deleter.start()
-    assert _waits(deleter)
-    writer.release.set()
-    deleter.release.set()
-    writer.join(20), deleter.join(20)
-    assert writer.error is None and isinstance(deleter.error, IntegrityError)
+    written, deleted = _in_turn(make, remove)
+    assert written is None and isinstance(deleted, IntegrityError)
     assert Claim.objects.filter(person=other).count() == 1
 
     # The deletion first: the claim waits for it, then finds the person gone.
     Claim.objects.filter(person=other).delete()
-    deleter, writer = _Held(remove), _Held(make)
-    deleter.start()
-    assert deleter.worked.wait(20)
-    writer.start()
-    assert _waits(writer)
-    deleter.release.set()
-    writer.release.set()
-    deleter.join(20), writer.join(20)
-    assert deleter.error is None and isinstance(writer.error, IntegrityError)
+    deleted, written = _in_turn(remove, make)
+    assert deleted is None and isinstance(written, IntegrityError)
     assert not Person.objects.filter(pk=other.pk).exists()
     assert not Claim.objects.filter(person_id=other.pk).exists()
 
