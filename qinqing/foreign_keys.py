@@ -131,8 +131,8 @@ BEGIN
   IF NOT FOUND THEN RAISE EXCEPTION {refused}; END IF;
   RETURN NEW;
 END""",
-        # Before a DELETE (or a change of the referenced key): writers of the referencing
-        # table wait until this transaction ends, and it waits for theirs.
+        # Before a DELETE: writers of the referencing table wait until this transaction
+        # ends, and it waits for theirs.
         "locked": f"""
 BEGIN
   LOCK TABLE {t} IN SHARE MODE;

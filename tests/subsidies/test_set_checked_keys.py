@@ -105,6 +105,11 @@ def test_a_named_row_cannot_be_deleted_and_an_unnamed_one_can(named):
                           ("enterprises_enterprise", claim.enterprise_id)):  # fmt: skip
             with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        # Nor can a named row's own key change under the rows that name it.
+        refused = pytest.raises(IntegrityError, match="set-checked key")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE enterprises_person SET id = %s WHERE id = %s",
+                           [MISSING, claim.person_id])  # fmt: skip
     assert Person.objects.filter(pk=claim.person_id).exists()
     Person.objects.filter(pk=other.pk).delete()
     assert not Person.objects.filter(pk=other.pk).exists()
