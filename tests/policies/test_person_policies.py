@@ -15,7 +15,7 @@ from django.urls import reverse
 from credit.lists.models import EntryStatus, ListEntry, ListKind
 from datahub import providers
 from datahub.extracts import persons as person_extracts
-from datahub.providers import register_person_provider
+from datahub.providers import register_local_provider, register_person_provider
 from enterprises.models import Enterprise, EnterpriseStatus
 from enterprises.persons.services import register_person
 from policies.evaluation import (
@@ -178,6 +178,19 @@ def departments_answer(monkeypatch):
 
     register_person_provider("hrss.person_insurance", insurance)
     register_person_provider("housing.person_property", housing)
+    # The simulated market department says "revoked" for some 4 % of USCCs, and which
+    # USCC a factory gives depends on the tests run before: the employers' registration
+    # is answered from the register here, so the outcome depends on this test alone.
+    local = Registry("local provider")
+    for interface, provider in providers.LOCAL_PROVIDERS.items():
+        local.register(interface, provider)
+    monkeypatch.setattr(providers, "LOCAL_PROVIDERS", local)
+
+    def registration(uscc, fields, as_of):
+        status = Enterprise.objects.get(uscc=uscc).status
+        return {"djzt": "存续" if status == EnterpriseStatus.ACTIVE else "吊销"}
+
+    register_local_provider("market.registration", registration)
     return table
 
 
