@@ -245,6 +245,8 @@ def run(work: Path, redis_process: subprocess.Popen) -> None:
         "threads (gthread)",
         "celery_workers": f"{WORKER_PROCESSES} processes x {WORKER_THREADS} threads",
         "client": "this process: http.client, one kept-alive connection per claimant thread",
+        # DB_PREPARED_STATEMENTS, as the servers it starts inherit it (qinqing/settings).
+        "prepared_statements": settings.DB_PREPARED_STATEMENTS and not settings.DATABASE_POOLER,
     }
     monitor = psycopg.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres",
                               autocommit=True)  # fmt: skip

@@ -167,7 +167,7 @@ PERSON_ID_KEY = env.str("PERSON_ID_KEY", default="")
 # --- Beyond one machine: a pooler and a read replica (issue #25, docs/scaling.md) ----------
 # DATABASE_POOLER=pgbouncer when DATABASE_URL points at PgBouncer in transaction mode: each
 # transaction may run on a different server connection, so no server-side prepared
-# statements (psycopg 3 prepares a query after 5 runs otherwise) and no server-side cursors
+# statements (DB_PREPARED_STATEMENTS below is ignored) and no server-side cursors
 # (.iterator() outside a transaction would hold one across transactions). The code keeps no
 # session state: no session-level advisory locks (transaction-level ones, released at
 # commit, are fine: datahub/extracts/refresh.py's refresh lock), no LISTEN/NOTIFY, `SET LOCAL`
@@ -206,8 +206,21 @@ PARTITION_RETENTION_MONTHS = {
     }.items()
     if months is not None
 }
+# Prepared statements (DB_PREPARED_STATEMENTS, on by default without a pooler): the driver
+# binds parameters on the server and prepares a statement the fifth time a connection runs
+# it, so PostgreSQL parses and plans it once per connection, not on every run (Django's
+# default inlines the values and prepares nothing). An instant claim's PostgreSQL CPU fell
+# by a quarter (docs/performance.md). A migration that changes a column's type needs the
+# processes restarted, as a deploy does: a statement prepared before refuses to return the
+# new type ("cached plan must not change result type").
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 for _alias in DATABASES:
-    if DATABASE_POOLER and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    if DATABASE_POOLER:
         DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
         DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    elif DB_PREPARED_STATEMENTS:
+        DATABASES[_alias].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5)  # fmt: skip
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -54,3 +54,22 @@ def test_behind_a_pooler_no_statement_is_prepared_on_the_server():
             cursor.execute("select count(*) from django_migrations where app = %s", ["auth"])
     connection.ensure_connection()
     assert connection.connection.prepare_threshold is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_without_a_pooler_a_statement_run_again_is_planned_once_per_connection():
+    """DB_PREPARED_STATEMENTS (on by default): a statement the connection runs a fifth time
+    is prepared on the server, so PostgreSQL stops parsing and planning it on every run
+    (a quarter of an instant claim's PostgreSQL CPU, docs/performance.md)."""
+    if settings.DATABASE_POOLER:
+        pytest.skip("behind a pooler nothing is prepared (the test above)")
+    from departments.models import Department
+
+    for _ in range(6):
+        list(Department.objects.filter(code="taxation").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('FROM "departments_department"' in statement and "$1" in statement
+               for statement in prepared), prepared  # fmt: skip
