@@ -207,10 +207,10 @@ PARTITION_RETENTION_MONTHS = {
     if months is not None
 }
 # Prepared statements (DB_PREPARED_STATEMENTS, on by default without a pooler): the driver
-# binds parameters on the server and prepares a statement the fifth time a connection runs
-# it, so PostgreSQL parses and plans it once per connection, not on every run (Django's
+# binds parameters on the server and prepares a statement once a connection has run it five
+# times, so PostgreSQL parses and plans it once per connection, not on every run (Django's
 # default inlines the values and prepares nothing). An instant claim's PostgreSQL CPU fell
-# by a quarter (docs/performance.md). A migration that changes a column's type needs the
+# to 0.70x (docs/performance.md). A migration that changes a column's type needs the
 # processes restarted, as a deploy does: a statement prepared before refuses to return the
 # new type ("cached plan must not change result type").
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)

@@ -59,9 +59,9 @@ def test_behind_a_pooler_no_statement_is_prepared_on_the_server():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_without_a_pooler_a_statement_run_again_is_planned_once_per_connection():
-    """DB_PREPARED_STATEMENTS (on by default): a statement the connection runs a fifth time
+    """DB_PREPARED_STATEMENTS (on by default): a statement the connection has run five times
     is prepared on the server, so PostgreSQL stops parsing and planning it on every run
-    (a quarter of an instant claim's PostgreSQL CPU, docs/performance.md)."""
+    (an instant claim's PostgreSQL CPU fell to 0.70x, docs/performance.md)."""
     if settings.DATABASE_POOLER:
         pytest.skip("behind a pooler nothing is prepared (the test above)")
     from departments.models import Department
