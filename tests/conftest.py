@@ -113,6 +113,24 @@ def _long_first(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
+@pytest.fixture(autouse=True)
+def _grouped_as_marked(request: pytest.FixtureRequest) -> None:
+    """With `--dist loadgroup` (the Makefile's), xdist marks each grouped test's id with its
+    group so that one process runs the whole group. pytest 9.2 keeps the id where xdist 3.8
+    no longer writes it, and the groups were silently spread over both processes (the
+    embedded site, a minute to build, was built twice): such a test fails instead."""
+    node = request.node
+    if (
+        getattr(request.config.option, "loadgroup", False)
+        and node.get_closest_marker("xdist_group") is not None
+        and "@" not in node.nodeid
+    ):
+        pytest.fail(
+            "pytest-xdist did not put this test in its xdist_group: is pytest newer than "
+            "xdist supports? (requirements/constraints.txt)"
+        )
+
+
 @pytest.fixture
 def _fail_missing_service(request: pytest.FixtureRequest) -> None:
     reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
