@@ -1103,7 +1103,9 @@ class Run:
         setup_test_environment()
         old_name = connection.settings_dict["NAME"]
         connection.settings_dict["TEST"]["NAME"] = f"faultrun_{old_name}"
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        from loadkit import create_test_db
+
+        create_test_db(connection)
         Treasury.duplicate_hook = lambda key: self.duplicate_tasks(key)
         results: dict = {"seed": self.args.seed, "seconds": self.args.seconds,
                          "worker_processes": self.args.workers,

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from faults import OwnRedis  # noqa: E402
-from loadkit import free_port, gunicorn, production_env  # noqa: E402
+from loadkit import create_test_db, free_port, gunicorn, production_env  # noqa: E402
 
 DECIDED_WITHIN = 60.0
 P99_LIMIT_MS = 500.0
@@ -196,7 +196,7 @@ class Outage:
         self.setup_django()
         old_name = connection.settings_dict["NAME"]
         connection.settings_dict["TEST"]["NAME"] = f"outage_{old_name}"
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        create_test_db(connection)
         results: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                          "machine": f"{os.cpu_count()} cores, load average "
                                     f"{os.getloadavg()[0]:.1f} at the start",
