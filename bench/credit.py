@@ -37,6 +37,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -178,7 +180,11 @@ def _copy_out_c(sql: str, params: list) -> tuple[float, int]:
     cheapest client there is) and thrown away: (seconds, rows; the count untimed)."""
     settings = connection.settings_dict
     with connection.cursor() as cursor:
-        statement = cursor.cursor.mogrify(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params)
+        # The values written into the text for psql: a client-side cursor's mogrify (the
+        # connection's own cursors bind on the server, DB_PREPARED_STATEMENTS, and have none).
+        statement = psycopg.ClientCursor(cursor.cursor.connection).mogrify(
+            f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params
+        )
         cursor.execute(f"SELECT count(*) FROM ({sql}) q", params)  # noqa: S608
         (rows,) = cursor.fetchone()
     command = ["psql", "-X", "-q", "-h", settings["HOST"] or "127.0.0.1",
