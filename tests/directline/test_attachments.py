@@ -144,23 +144,30 @@ def test_attach_through_the_api_and_the_form(raise_one, member, enterprise):
 
 
 def office_package(main_part=None, content_type=None, extra=()):
-    """A ZIP shaped as an Office Open XML package (or not)."""
+    """A ZIP shaped as an Office Open XML package (or not). Its parts carry a fixed date:
+    the bytes are in the tests' ids, and a ZIP stamped with the clock gave the two xdist
+    processes different ids when they collected on either side of a 2-second tick."""
     import io
     import zipfile
+
+    def part(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         if content_type is not None:
             package.writestr(
-                "[Content_Types].xml",
+                part("[Content_Types].xml"),
                 '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
                 f'2006/content-types"><Override PartName="/{main_part}" ContentType="'
                 f'{content_type}"/></Types>',
             )
         if main_part:
-            package.writestr(main_part, "<document/>")
+            package.writestr(part(main_part), "<document/>")
         for name in extra:
-            package.writestr(name, "x")
+            package.writestr(part(name), "x")
     return buffer.getvalue()
 
 
