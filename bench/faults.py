@@ -58,6 +58,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from loadkit import create_test_db  # noqa: E402
+
 TRANSIENT = {"submitted", "checking", "eligible", "paying"}
 RETRIABLE = {"awaiting_data", "payment_failed", "in_review"}
 FINAL = {"ineligible", "budget_exhausted", "paid", "withdrawn", "rejected"}
@@ -1103,8 +1105,6 @@ class Run:
         setup_test_environment()
         old_name = connection.settings_dict["NAME"]
         connection.settings_dict["TEST"]["NAME"] = f"faultrun_{old_name}"
-        from loadkit import create_test_db
-
         create_test_db(connection)
         Treasury.duplicate_hook = lambda key: self.duplicate_tasks(key)
         results: dict = {"seed": self.args.seed, "seconds": self.args.seconds,

@@ -82,7 +82,10 @@ def run(volume: str, out: Path) -> None:
     if volume != "full":
         drop_database(database_url)
         atexit.register(drop_database, database_url)
-    create_database(database_url)
+    # The short form copies CI's migrated template where there is one (loadkit).
+    create_database(
+        database_url, template=loadkit.migrated_template() if volume != "full" else None
+    )
 
     started = time.monotonic()
     subprocess.run([sys.executable, __file__, "seed", *(["--short"] if volume == "short" else [])],
@@ -149,15 +152,13 @@ def drop_database(database_url: str) -> None:
                    check=True, capture_output=True)  # fmt: skip
 
 
-def create_database(database_url: str) -> None:
+def create_database(database_url: str, *, template: str | None = None) -> None:
     base, name = database_url.rsplit("/", 1)
     query = "select 1 from pg_database where datname = :'name'"
     exists = subprocess.run(["psql", base + "/postgres", "-tA", "-v", f"name={name}"],
                             input=query, capture_output=True, text=True,
                             check=True).stdout.strip()  # fmt: skip
     if not exists:
-        # The short form copies CI's migrated template where there is one (loadkit).
-        template = loadkit.migrated_template() if name.endswith("_loadshort") else None
         sql = f'create database "{name}"' + (f' template "{template}"' if template else "")
         subprocess.run(["psql", base + "/postgres", "-c", sql], check=True, capture_output=True)
 
